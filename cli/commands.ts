@@ -1,0 +1,7 @@
+/** Command registration: one function per command group. */
+import type { Command } from 'commander';
+import { registerRepoCommands } from './commands/repo.js';
+
+export function registerCommands(program: Command): void {
+  registerRepoCommands(program);
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+/**
+ * The `lancelog` command. Thin: parse arguments, call the public API, format output.
+ * Every command takes --json; errors print {error, code, details} and exit non-zero.
+ */
+import { Command, CommanderError } from 'commander';
+import { UsageError } from '../src/index.js';
+import { printError } from './output.js';
+import { registerCommands } from './commands.js';
+
+const wantsJson = process.argv.includes('--json');
+
+function buildProgram(): Command {
+  const program = new Command('lancelog')
+    .description('Typed graph store on Lance tables with atomic writes and an event-sourced journal')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({
+      // Usage errors are reported by our own handler (so --json gets JSON).
+      writeErr: (s) => { if (!wantsJson) process.stderr.write(s); },
+    });
+  registerCommands(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit through here with code 0.
+      if (err.exitCode === 0) return 0;
+      if (wantsJson) return printError(new UsageError(err.message.replace(/^error: /, ''), { commanderCode: err.code }), true);
+      return 2;
+    }
+    return printError(err, wantsJson);
+  }
+}
+
+main(process.argv).then((code) => { process.exitCode = code; });

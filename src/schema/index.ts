@@ -1,0 +1,7 @@
+/** The `.pg` schema compiler: source text → typed Catalog (no I/O). */
+export { compileSchema, typeText } from './compile.js';
+export { parseSchema } from './parser.js';
+export { arrowSchemaFor, arrowTypeFor } from './arrow.js';
+export { catalogToJSON } from './catalog-json.js';
+export { fnv1a64Hex } from './fnv.js';
+export type * from './types.js';
