@@ -3,28 +3,15 @@
  * The `lancelog` command. Thin: parse arguments, call the public API, format output.
  * Every command takes --json; errors print {error, code, details} and exit non-zero.
  */
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { UsageError } from '../src/index.js';
 import { printError } from './output.js';
-import { registerCommands } from './commands.js';
+import { buildProgram } from './program.js';
 
 const wantsJson = process.argv.includes('--json');
 
-function buildProgram(): Command {
-  const program = new Command('lancelog')
-    .description('Typed graph store on Lance tables with atomic writes and an event-sourced journal')
-    .showHelpAfterError(false)
-    .exitOverride()
-    .configureOutput({
-      // Usage errors are reported by our own handler (so --json gets JSON).
-      writeErr: (s) => { if (!wantsJson) process.stderr.write(s); },
-    });
-  registerCommands(program);
-  return program;
-}
-
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(wantsJson);
   try {
     await program.parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);

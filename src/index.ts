@@ -1,7 +1,7 @@
 /** Lancelog's public API. The CLI and embedding applications import only this module. */
 export { Repo, SCHEMA_FILE } from './repo.js';
-export type { InitOptions, InitResult, TableSummary } from './repo.js';
+export type { InitOptions, InitResult, OpenOptions, TableSummary } from './repo.js';
 export { LancelogError, ParseError, SchemaError, RepoError, StorageError, UsageError } from './errors.js';
-export { compileSchema, catalogToJSON } from './schema/index.js';
+export { compileSchema, catalogToJSON, typeText } from './schema/index.js';
 export type { Catalog, NodeTypeDef, EdgeTypeDef, PropertyDef, PropType, TypeDef, TableKey } from './schema/types.js';
 export { lancelogVersion } from './version.js';

@@ -24,6 +24,10 @@ export interface InitResult {
   tables: Array<{ tableKey: string; tablePath: string; version: number }>;
 }
 
+export interface OpenOptions {
+  readOnly?: boolean;
+}
+
 export interface TableSummary {
   tableKey: string;
   tablePath: string;
@@ -75,7 +79,8 @@ export class Repo {
     }
   }
 
-  static async open(repoDir: string): Promise<Repo> {
+  /** Opens an existing repo. `readOnly` opens never write (from the journal layer on). */
+  static async open(repoDir: string, _opts: OpenOptions = {}): Promise<Repo> {
     const dir = resolve(repoDir);
     const schemaPath = join(dir, SCHEMA_FILE);
     if (!existsSync(schemaPath)) {

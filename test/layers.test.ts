@@ -8,7 +8,7 @@ const require = createRequire(import.meta.url);
 const ruleSet = require('../.dependency-cruiser.cjs');
 
 async function violationsIn(paths: string[], baseDir?: string) {
-  const result = await cruise(paths, { ...ruleSet.options, ruleSet, validate: true, baseDir });
+  const result = await cruise(paths, { ...ruleSet.options, ruleSet, validate: true, ...(baseDir ? { baseDir } : {}) });
   const output = result.output as { summary: { violations: Array<{ rule: { name: string }; from: string; to: string }> } };
   return output.summary.violations;
 }

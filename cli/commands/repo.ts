@@ -1,0 +1,76 @@
+/** `init`, `schema show`, `version`: creating a repo and looking at its schema. */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { LancelogError, Repo, lancelogVersion, typeText, type Catalog } from '../../src/index.js';
+import { printResult } from '../output.js';
+import { resolveRepo } from '../repo-arg.js';
+
+interface JsonOpt { json?: boolean }
+interface RepoOpts extends JsonOpt { uri?: string }
+
+function readSourceFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new LancelogError('FileNotFound', `cannot read ${what} '${path}': ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { file: path, reason: code ?? 'unknown' });
+  }
+}
+
+export function formatCatalog(catalog: Catalog): string {
+  const lines: string[] = [];
+  for (const n of catalog.nodes) {
+    lines.push(`node ${n.name}${n.implements.length ? ` implements ${n.implements.join(', ')}` : ''}  [${n.tableKey} → ${n.tablePath}]`);
+    for (const p of n.properties) lines.push(`  ${p.name}: ${typeText(p.type)}${p.nullable ? '?' : ''}${n.constraints.key.includes(p.name) ? ' @key' : ''}`);
+  }
+  for (const e of catalog.edges) {
+    lines.push(`edge ${e.name}: ${e.from} -> ${e.to} @card(${e.card.min}..${e.card.max ?? '*'})  [${e.tableKey} → ${e.tablePath}]`);
+    for (const p of e.properties) lines.push(`  ${p.name}: ${typeText(p.type)}${p.nullable ? '?' : ''}`);
+  }
+  return lines.join('\n');
+}
+
+export function registerRepoCommands(program: Command): void {
+  program
+    .command('init')
+    .description('create a repo: store the schema and create one empty Lance table per node and edge type')
+    .requiredOption('--schema <file.pg>', 'the .pg schema file')
+    .argument('[repo]', 'repo directory (must not exist or be empty)')
+    .option('--uri <repo>', 'repo directory (alternative to the positional argument)')
+    .option('--json', 'print JSON')
+    .action(async (repoArg: string | undefined, opts: RepoOpts & { schema: string }) => {
+      const dir = resolveRepo(repoArg, opts);
+      const schemaSource = readSourceFile(opts.schema, 'schema file');
+      const result = await Repo.init(dir, { schemaSource, schemaFile: opts.schema });
+      printResult(opts, result, () => [
+        `initialized ${result.repo} with ${result.tables.length} tables`,
+        ...result.tables.map((t) => `  ${t.tableKey.padEnd(32)} ${t.tablePath}  v${t.version}`),
+      ].join('\n'));
+    });
+
+  const schema = program.command('schema').description('inspect the schema of a repo');
+  schema
+    .command('show')
+    .description('print the compiled schema (catalog) of a repo')
+    .argument('[repo]', 'repo directory')
+    .option('--uri <repo>', 'repo directory')
+    .option('--json', 'print the catalog as deterministic JSON')
+    .action(async (repoArg: string | undefined, opts: RepoOpts) => {
+      const repo = await Repo.open(resolveRepo(repoArg, opts), { readOnly: true });
+      try {
+        if (opts.json) process.stdout.write(`${repo.catalogJSON()}\n`);
+        else process.stdout.write(`${formatCatalog(repo.catalog)}\n`);
+      } finally {
+        await repo.close();
+      }
+    });
+
+  program
+    .command('version')
+    .description('print the lancelog version')
+    .option('--json', 'print JSON')
+    .action((opts: JsonOpt) => {
+      const info = { lancelog: lancelogVersion(), node: process.version };
+      printResult(opts, info, () => `lancelog ${info.lancelog} (node ${info.node})`);
+    });
+}

@@ -1,0 +1,138 @@
+/**
+ * Bridges the project's apache-arrow instance and the one @lancedb/lancedb uses.
+ *
+ * Why this exists: apache-arrow ships separate CommonJS and ESM builds. Our code is
+ * ESM, so `import 'apache-arrow'` loads Arrow.node.mjs; @lancedb/lancedb is CommonJS
+ * and `require`s Arrow.node.js. The classes are therefore different objects, every
+ * `instanceof` check inside lancedb fails on our schemas/tables, and lancedb falls back
+ * to a "sanitize" path that does not know LargeBinary (it throws "Unrecognized type id
+ * in schema: 19"). So everything handed to lancedb is rebuilt with lancedb's own arrow
+ * instance (via an Arrow IPC round trip, which preserves every type exactly), and
+ * everything returned is rebuilt with ours before leaving storage/.
+ */
+import { createRequire } from 'node:module';
+import * as arrow from 'apache-arrow';
+import { makeArrowTable } from '@lancedb/lancedb';
+
+// Resolve apache-arrow from lancedb's own location so we get the very instance it requires.
+const requireFromLance = createRequire(createRequire(import.meta.url).resolve('@lancedb/lancedb'));
+/** The apache-arrow module instance that @lancedb/lancedb uses internally. */
+export const lanceArrow = requireFromLance('apache-arrow') as typeof arrow;
+
+/** Our schema -> lancedb's arrow instance (no-op when already lancedb's). */
+export function schemaToLance(schema: arrow.Schema): arrow.Schema {
+  if (schema instanceof lanceArrow.Schema) return schema;
+  return lanceArrow.tableFromIPC(arrow.tableToIPC(new arrow.Table(schema))).schema;
+}
+
+/** lancedb's schema -> our arrow instance. */
+export function schemaFromLance(schema: arrow.Schema): arrow.Schema {
+  if (schema instanceof arrow.Schema) return schema;
+  return arrow.tableFromIPC(lanceArrow.tableToIPC(new lanceArrow.Table(schema))).schema;
+}
+
+/** Our arrow.Table -> lancedb's arrow instance. */
+export function tableToLance(table: arrow.Table): arrow.Table {
+  if (table instanceof lanceArrow.Table) return table;
+  return lanceArrow.tableFromIPC(arrow.tableToIPC(table));
+}
+
+/** A lancedb RecordBatch -> our arrow instance. */
+export function batchFromLance(batch: arrow.RecordBatch): arrow.RecordBatch {
+  if (batch instanceof arrow.RecordBatch) return batch;
+  const t = arrow.tableFromIPC(lanceArrow.tableToIPC(new lanceArrow.Table([batch])));
+  // A one-batch table round-trips to exactly one batch; concat guards the degenerate case.
+  return t.batches.length === 1 ? t.batches[0] : new arrow.RecordBatch(t.schema, t.concat().data[0]);
+}
+
+function isDateType(t: arrow.DataType): boolean {
+  return arrow.DataType.isDate(t) || arrow.DataType.isTimestamp(t);
+}
+
+function is64BitInt(t: arrow.DataType): boolean {
+  return arrow.DataType.isInt(t) && (t as arrow.Int).bitWidth === 64;
+}
+
+/**
+ * Normalises one JS value so arrow's builders accept it for `type`:
+ * 64-bit ints take number|bigint (builders need bigint), dates/timestamps take
+ * Date | epoch-milliseconds | ISO string (builders need ms numbers / Dates; a string
+ * would become NaN). Lists and fixed-size lists are recursed so List<Int64> etc. work.
+ */
+function normalizeValue(value: unknown, type: arrow.DataType): unknown {
+  if (value === undefined || value === null) return null;
+  if (is64BitInt(type) && typeof value === 'number') return BigInt(value);
+  if (isDateType(type)) {
+    if (typeof value === 'string') {
+      const ms = Date.parse(value);
+      if (Number.isNaN(ms)) throw new TypeError(`not a date/timestamp: ${JSON.stringify(value)}`);
+      return new Date(ms);
+    }
+    if (typeof value === 'bigint') return new Date(Number(value));
+    return value;
+  }
+  if ((arrow.DataType.isList(type) || arrow.DataType.isFixedSizeList(type)) && value !== null) {
+    const child = (type as arrow.List | arrow.FixedSizeList).children[0].type;
+    const items = Array.from(value as Iterable<unknown>);
+    return items.map((v) => normalizeValue(v, child));
+  }
+  return value;
+}
+
+/**
+ * Plain JS rows -> a lancedb-instance arrow.Table with exactly `schema` (lancedb's
+ * instance). Missing keys become null. A key that is not a column throws a TypeError
+ * rather than being silently dropped (a typo would otherwise lose data).
+ */
+export function rowsToLance(rows: Record<string, unknown>[], schema: arrow.Schema): arrow.Table {
+  const lanceSchema = schemaToLance(schema);
+  const names = new Set(lanceSchema.fields.map((f) => f.name));
+  const normalized = rows.map((row) => {
+    for (const key of Object.keys(row)) {
+      if (!names.has(key)) throw new TypeError(`row has unknown column '${key}'`);
+    }
+    const out: Record<string, unknown> = {};
+    for (const field of lanceSchema.fields) out[field.name] = normalizeValue(row[field.name], field.type);
+    return out;
+  });
+  return makeArrowTable(normalized, { schema: lanceSchema }) as unknown as arrow.Table;
+}
+
+/**
+ * One arrow cell -> plain JS. Contract of TableHandle.scan():
+ *   Utf8 -> string; Bool -> boolean; Int8..32/UInt8..32/Float* -> number;
+ *   Int64/UInt64 -> bigint; Date32/Date64 and Timestamp(any unit) -> Date (millisecond
+ *   precision: arrow JS converts to epoch ms); Binary/LargeBinary -> Uint8Array;
+ *   List / FixedSizeList -> plain array (recursively converted);
+ *   Struct -> plain object; null -> null.
+ */
+function cellToJs(value: unknown, type: arrow.DataType): unknown {
+  if (value === null || value === undefined) return null;
+  if (isDateType(type)) {
+    return value instanceof Date ? value : new Date(Number(value));
+  }
+  if (arrow.DataType.isList(type) || arrow.DataType.isFixedSizeList(type)) {
+    const child = (type as arrow.List | arrow.FixedSizeList).children[0].type;
+    return Array.from(value as Iterable<unknown>, (v) => cellToJs(v, child));
+  }
+  if (arrow.DataType.isStruct(type)) {
+    const obj: Record<string, unknown> = {};
+    const rec = value as Record<string, unknown>;
+    for (const f of (type as arrow.Struct).children) obj[f.name] = cellToJs(rec[f.name], f.type);
+    return obj;
+  }
+  return value;
+}
+
+/** Converts every row of a record batch (either arrow instance) to plain JS objects. */
+export function batchToRows(batch: arrow.RecordBatch): Record<string, unknown>[] {
+  const fields = batch.schema.fields;
+  const columns = fields.map((_, i) => batch.getChildAt(i));
+  const rows: Record<string, unknown>[] = new Array(batch.numRows);
+  for (let r = 0; r < batch.numRows; r++) {
+    const row: Record<string, unknown> = {};
+    for (let c = 0; c < fields.length; c++) row[fields[c].name] = cellToJs(columns[c]?.get(r), fields[c].type);
+    rows[r] = row;
+  }
+  return rows;
+}

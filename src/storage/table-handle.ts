@@ -1,0 +1,253 @@
+/**
+ * A handle on one Lance table, on main or a Lance branch, either tracking HEAD or
+ * pinned at one version. Each handle owns its own lancedb Table object because
+ * lancedb's checkout() is in-place: sharing one object would let a pin leak between
+ * readers.
+ */
+import type * as arrow from 'apache-arrow';
+import type { Table as LanceTable } from '@lancedb/lancedb';
+import { batchFromLance, batchToRows, rowsToLance, schemaFromLance, tableToLance } from './arrow-bridge.js';
+import { errorMessage, guard, storageError, type TableRef } from './errors.js';
+import { idInPredicate } from './sql.js';
+
+export interface ScanOptions {
+  /** SQL filter (DataFusion dialect), e.g. `id = 'a'`. */
+  where?: string;
+  /** Project these columns only (all when omitted). */
+  columns?: string[];
+  limit?: number;
+}
+
+export interface MergeInsertArgs {
+  /** Rows upserted by `id`: matching ids are replaced, others inserted. */
+  upserts: Record<string, unknown>[] | arrow.Table;
+  /** Ids deleted in the same commit. Ids not present are ignored. */
+  deleteIds: string[];
+}
+
+export interface MergeInsertResult {
+  version: number;
+  inserted: number;
+  updated: number;
+  deleted: number;
+}
+
+export interface TableVersionInfo {
+  version: number;
+  timestamp: Date;
+}
+
+export interface TableHandle {
+  readonly tableKey: string;
+  readonly tablePath: string;
+  /** Lance branch name, undefined for main. */
+  readonly branch: string | undefined;
+  /** Set when the handle was opened at a version; such a handle is read-only. */
+  readonly pinnedVersion: number | undefined;
+  /** The version this handle reads: the pin, or the current HEAD (reloaded each call). */
+  version(): Promise<number>;
+  countRows(where?: string): Promise<number>;
+  /**
+   * Rows as plain JS objects. Utf8 -> string, Bool -> boolean, 8..32-bit ints and
+   * floats -> number, Int64/UInt64 -> bigint, Date32/Timestamp -> Date (ms precision),
+   * (Large)Binary -> Uint8Array, List/FixedSizeList -> array, null -> null.
+   */
+  scan(opts?: ScanOptions): Promise<Record<string, unknown>[]>;
+  /** The same rows as apache-arrow RecordBatches (the project's arrow instance). */
+  scanBatches(opts?: ScanOptions): AsyncIterable<arrow.RecordBatch>;
+  schema(): Promise<arrow.Schema>;
+  /** Appends rows as exactly one new version; returns it. */
+  append(rows: Record<string, unknown>[] | arrow.Table): Promise<number>;
+  /** Upserts by `id` and deletes `deleteIds` as exactly one new version. */
+  mergeInsert(args: MergeInsertArgs): Promise<MergeInsertResult>;
+  /** Makes `version`'s content the new HEAD as exactly one new version; returns it. */
+  restore(version: number): Promise<number>;
+  listVersions(): Promise<TableVersionInfo[]>;
+  close(): void;
+}
+
+function isArrowTable(x: unknown): x is arrow.Table {
+  // Duck-typed: the table may come from either apache-arrow instance (see arrow-bridge).
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && 'batches' in x && 'schema' in x;
+}
+
+export class LanceTableHandle implements TableHandle {
+  private closed = false;
+
+  constructor(
+    readonly tableKey: string,
+    readonly tablePath: string,
+    readonly branch: string | undefined,
+    readonly pinnedVersion: number | undefined,
+    private readonly table: LanceTable,
+  ) {}
+
+  private get ref(): TableRef {
+    return { tableKey: this.tableKey, tablePath: this.tablePath };
+  }
+
+  private ctx(extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return { branch: this.branch ?? null, pinnedVersion: this.pinnedVersion ?? null, ...extra };
+  }
+
+  private assertOpen(): void {
+    if (this.closed) {
+      throw storageError('HandleClosed', `handle on ${this.tableKey} is closed`, this.ref, this.ctx());
+    }
+  }
+
+  private assertWritable(action: string): void {
+    this.assertOpen();
+    if (this.pinnedVersion !== undefined) {
+      throw storageError(
+        'ReadOnlyHandle',
+        `cannot ${action} ${this.tableKey}: handle is pinned at version ${this.pinnedVersion}`,
+        this.ref,
+        this.ctx({ action }),
+      );
+    }
+  }
+
+  async version(): Promise<number> {
+    this.assertOpen();
+    // The connection uses readConsistencyInterval 0, so an unpinned table re-reads
+    // the latest manifest here; a pinned (checked-out) one stays at its version.
+    return guard(this.ref, 'version', () => this.table.version(), undefined, this.ctx());
+  }
+
+  async countRows(where?: string): Promise<number> {
+    this.assertOpen();
+    return guard(this.ref, 'countRows', () => this.table.countRows(where), undefined, this.ctx({ where }));
+  }
+
+  async schema(): Promise<arrow.Schema> {
+    this.assertOpen();
+    const s = await guard(this.ref, 'schema', () => this.table.schema(), undefined, this.ctx());
+    return schemaFromLance(s);
+  }
+
+  private query(opts: ScanOptions) {
+    const q = this.table.query();
+    if (opts.where !== undefined) q.where(opts.where);
+    if (opts.columns !== undefined) q.select(opts.columns);
+    if (opts.limit !== undefined) q.limit(opts.limit);
+    return q;
+  }
+
+  async scan(opts: ScanOptions = {}): Promise<Record<string, unknown>[]> {
+    this.assertOpen();
+    const t = await guard(this.ref, 'scan', () => this.query(opts).toArrow(), undefined, this.ctx({ ...opts }));
+    // Rows are built straight from lancedb's batches: cell access works on either arrow instance.
+    return t.batches.flatMap((b) => batchToRows(b));
+  }
+
+  async *scanBatches(opts: ScanOptions = {}): AsyncIterable<arrow.RecordBatch> {
+    this.assertOpen();
+    const q = this.query(opts);
+    const it = q[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await guard(this.ref, 'scanBatches', () => it.next(), undefined, this.ctx({ ...opts }));
+      if (next.done) return;
+      yield batchFromLance(next.value);
+    }
+  }
+
+  /** Converts caller data to a lancedb-instance arrow table with this table's schema. */
+  private async toLanceData(data: Record<string, unknown>[] | arrow.Table, action: string): Promise<arrow.Table> {
+    if (isArrowTable(data)) return tableToLance(data);
+    const schema = await guard(this.ref, 'schema', () => this.table.schema(), undefined, this.ctx());
+    try {
+      return rowsToLance(data, schema);
+    } catch (err) {
+      throw storageError('InvalidRows', `${action} on ${this.tableKey}: rows do not fit the schema: ${errorMessage(err)}`, this.ref, this.ctx({ action, cause: errorMessage(err) }));
+    }
+  }
+
+  private emptyCommit(action: string): never {
+    // A zero-row commit would either create an empty version or none at all
+    // depending on the lance operation; neither is a meaningful journal step.
+    throw storageError('EmptyCommit', `${action} on ${this.tableKey} has nothing to commit`, this.ref, this.ctx({ action }));
+  }
+
+  async append(rows: Record<string, unknown>[] | arrow.Table): Promise<number> {
+    this.assertWritable('append');
+    const n = isArrowTable(rows) ? rows.numRows : rows.length;
+    if (n === 0) this.emptyCommit('append');
+    const data = await this.toLanceData(rows, 'append');
+    const res = await guard(this.ref, 'append', () => this.table.add(data, { mode: 'append' }), undefined, this.ctx({ rows: n }));
+    return res.version;
+  }
+
+  async mergeInsert(args: MergeInsertArgs): Promise<MergeInsertResult> {
+    this.assertWritable('mergeInsert');
+    const nUpserts = isArrowTable(args.upserts) ? args.upserts.numRows : args.upserts.length;
+    const nDeletes = args.deleteIds.length;
+    if (nUpserts === 0 && nDeletes === 0) this.emptyCommit('mergeInsert');
+    const extra = this.ctx({ upserts: nUpserts, deleteIds: nDeletes });
+
+    if (nUpserts === 0) {
+      // Delete-only: lance's delete() is one commit and commits a new version even
+      // when nothing matches (verified on 0.37.1), so HEAD always advances by one.
+      const res = await guard(this.ref, 'mergeInsert(delete)', () => this.table.delete(idInPredicate(args.deleteIds)), undefined, extra);
+      return { version: res.version, inserted: 0, updated: 0, deleted: res.numDeletedRows };
+    }
+
+    this.assertUniqueIds(args.upserts);
+    const data = await this.toLanceData(args.upserts, 'mergeInsert');
+    let builder = this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll();
+    if (nDeletes > 0) {
+      // "Not matched by source" rows are target rows absent from the upserts; the
+      // predicate narrows that to the ids we were asked to delete. An id that is both
+      // upserted and deleted is matched, hence updated, not deleted.
+      builder = builder.whenNotMatchedBySourceDelete({ where: idInPredicate(args.deleteIds) });
+    }
+    const res = await guard(this.ref, 'mergeInsert', () => builder.execute(data), undefined, extra);
+    return { version: res.version, inserted: res.numInsertedRows, updated: res.numUpdatedRows, deleted: res.numDeletedRows };
+  }
+
+  /**
+   * Lance does not enforce key uniqueness: two upserts of a *new* id are both
+   * inserted (a duplicate row forever), while two of an *existing* id fail as an
+   * "ambiguous merge insert". Reject both up front with one clear error.
+   */
+  private assertUniqueIds(upserts: Record<string, unknown>[] | arrow.Table): void {
+    const idsOf = isArrowTable(upserts)
+      ? Array.from((upserts.getChild('id') ?? []) as Iterable<unknown>)
+      : upserts.map((r) => r.id);
+    const seen = new Set<unknown>();
+    const dups = new Set<unknown>();
+    for (const id of idsOf) (seen.has(id) ? dups : seen).add(id);
+    if (dups.size > 0) {
+      const sample = [...dups].slice(0, 10).map(String);
+      throw storageError('DuplicateIds', `mergeInsert on ${this.tableKey}: upserts repeat id(s) ${sample.join(', ')}`, this.ref, this.ctx({ duplicateIds: sample }));
+    }
+  }
+
+  async restore(version: number): Promise<number> {
+    this.assertWritable('restore');
+    const extra = this.ctx({ version });
+    await guard(this.ref, 'restore', () => this.table.checkout(version), 'VersionNotFound', extra);
+    try {
+      // restore() writes the checked-out version's manifest as a new HEAD (one
+      // commit) and leaves this object tracking latest again.
+      await guard(this.ref, 'restore', () => this.table.restore(), undefined, extra);
+    } catch (err) {
+      // Never leave a HEAD handle detached at an old version after a failure.
+      await this.table.checkoutLatest().catch(() => undefined);
+      throw err;
+    }
+    return guard(this.ref, 'restore', () => this.table.version(), undefined, extra);
+  }
+
+  async listVersions(): Promise<TableVersionInfo[]> {
+    this.assertOpen();
+    const vs = await guard(this.ref, 'listVersions', () => this.table.listVersions(), undefined, this.ctx());
+    return vs.map((v) => ({ version: v.version, timestamp: v.timestamp })).sort((a, b) => a.version - b.version);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.table.close();
+  }
+}

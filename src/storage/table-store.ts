@@ -1,0 +1,259 @@
+/**
+ * TableStore: the repo's Lance tables. A table lives at `<repoDir>/<tablePath>.lance`
+ * with tablePath like `nodes/9a3f...`; lancedb addresses tables as (directory,
+ * name), so we keep one lancedb connection per parent directory and use the
+ * basename as the table name.
+ *
+ * Branches are native Lance branches (lancedb 0.37.1 `table.branches()`): a branch
+ * lives inside the same dataset under `<table>.lance/tree/<name>/`, shares the data
+ * files it forked from and has its own version history. Its version numbers continue
+ * from the fork point (fork at 5 -> first branch commit is 6) and so can overlap
+ * main's: a version number only means something together with its branch.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type * as arrow from 'apache-arrow';
+import { connect, type Connection, type Table as LanceTable } from '@lancedb/lancedb';
+import { schemaToLance } from './arrow-bridge.js';
+import { errorMessage, guard, storageError, type TableRef } from './errors.js';
+import { LanceTableHandle, type TableHandle } from './table-handle.js';
+
+export interface OpenTableOptions {
+  /** Pin the handle at exactly this version (read-only). */
+  version?: number;
+  /** Lance branch; undefined or 'main' means the main line. */
+  branch?: string;
+}
+
+export interface BranchInfo {
+  name: string;
+  /** Branch it was forked from; undefined for main. */
+  parentBranch: string | undefined;
+  /** Version of the parent it was forked at. */
+  parentVersion: number;
+}
+
+/** The main line: Lance itself names it by the absence of a branch. */
+export const MAIN_BRANCH = 'main';
+
+function normalizeBranch(branch: string | undefined): string | undefined {
+  return branch === undefined || branch === MAIN_BRANCH ? undefined : branch;
+}
+
+export class TableStore {
+  private readonly connections = new Map<string, Promise<Connection>>();
+  private closed = false;
+
+  private constructor(readonly repoDir: string) {}
+
+  static async open(repoDir: string): Promise<TableStore> {
+    return new TableStore(path.resolve(repoDir));
+  }
+
+  /** Validates tablePath and splits it into (absolute parent dir, table name). */
+  private locate(ref: TableRef): { dir: string; name: string; datasetDir: string } {
+    const p = ref.tablePath;
+    const parts = p.split('/');
+    if (
+      path.isAbsolute(p) || p.endsWith('.lance') || parts.length < 2 ||
+      parts.some((s) => s === '' || s === '.' || s === '..' || s.includes('\\'))
+    ) {
+      throw storageError('InvalidTablePath', `invalid tablePath '${p}' (expected e.g. 'nodes/<hex>')`, ref);
+    }
+    const dir = path.join(this.repoDir, ...parts.slice(0, -1));
+    const name = parts[parts.length - 1];
+    return { dir, name, datasetDir: path.join(dir, `${name}.lance`) };
+  }
+
+  private assertOpen(ref: TableRef): void {
+    if (this.closed) throw storageError('StoreClosed', 'TableStore is closed', ref);
+  }
+
+  private connection(ref: TableRef, dir: string): Promise<Connection> {
+    let conn = this.connections.get(dir);
+    if (conn === undefined) {
+      // readConsistencyInterval 0: every read on an unpinned table checks for newer
+      // versions, so a HEAD handle sees commits made through other handles/processes
+      // (the default, undefined, would never refresh).
+      conn = guard(ref, 'connect', () => connect(dir, { readConsistencyInterval: 0 }));
+      conn.catch(() => this.connections.delete(dir));
+      this.connections.set(dir, conn);
+    }
+    return conn;
+  }
+
+  async tableExists(tablePath: string): Promise<boolean> {
+    const { datasetDir } = this.locate({ tableKey: '(tableExists)', tablePath });
+    try {
+      return (await fs.stat(path.join(datasetDir, '_versions'))).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  async createTable(tableKey: string, tablePath: string, schema: arrow.Schema): Promise<number> {
+    const ref = { tableKey, tablePath };
+    this.assertOpen(ref);
+    const { dir, name } = this.locate(ref);
+    if (await this.tableExists(tablePath)) {
+      throw storageError('TableExists', `table ${tableKey} already exists at ${tablePath}`, ref);
+    }
+    await guard(ref, 'createTable', () => fs.mkdir(dir, { recursive: true }));
+    const conn = await this.connection(ref, dir);
+    let table: LanceTable;
+    try {
+      table = await conn.createEmptyTable(name, schemaToLance(schema), { mode: 'create' });
+    } catch (err) {
+      // A concurrent creator may have won between our check and the create.
+      const code = /already exists/i.test(errorMessage(err)) ? 'TableExists' : 'StorageFailure';
+      throw storageError(code, `createTable ${tableKey} (${tablePath}) failed: ${errorMessage(err)}`, ref, {
+        action: 'createTable',
+        cause: errorMessage(err),
+      });
+    }
+    try {
+      return await guard(ref, 'createTable', () => table.version());
+    } finally {
+      table.close();
+    }
+  }
+
+  /** Opens the dataset's main line at latest; TableNotFound when absent. */
+  private async openMain(ref: TableRef): Promise<LanceTable> {
+    this.assertOpen(ref);
+    const { dir, name } = this.locate(ref);
+    if (!(await this.tableExists(ref.tablePath))) {
+      throw storageError('TableNotFound', `table ${ref.tableKey} not found at ${ref.tablePath}`, ref);
+    }
+    const conn = await this.connection(ref, dir);
+    return guard(ref, 'openTable', () => conn.openTable(name), 'TableNotFound');
+  }
+
+  private async assertBranchExists(ref: TableRef, table: LanceTable, branch: string): Promise<void> {
+    const branches = await guard(ref, 'listBranches', async () => (await table.branches()).list(), undefined, { branch });
+    if (!Object.prototype.hasOwnProperty.call(branches, branch)) {
+      throw storageError('BranchNotFound', `branch '${branch}' of ${ref.tableKey} not found`, ref, { branch });
+    }
+  }
+
+  async openTable(tableKey: string, tablePath: string, opts: OpenTableOptions = {}): Promise<TableHandle> {
+    const ref = { tableKey, tablePath };
+    const branch = normalizeBranch(opts.branch);
+    const version = opts.version;
+    if (version !== undefined && (!Number.isSafeInteger(version) || version < 0)) {
+      throw storageError('VersionNotFound', `invalid version ${String(version)} for ${tableKey}`, ref, { version, branch: branch ?? null });
+    }
+    const main = await this.openMain(ref);
+    let table = main;
+    try {
+      if (branch !== undefined) {
+        await this.assertBranchExists(ref, main, branch);
+        // checkout(name, version) returns a new handle scoped to the branch; with a
+        // version it is a detached, read-only view of that branch version.
+        table = await guard(ref, 'openTable', async () => (await main.branches()).checkout(branch, version), 'VersionNotFound', { version, branch });
+        main.close();
+      } else if (version !== undefined) {
+        await guard(ref, 'openTable', () => main.checkout(version), 'VersionNotFound', { version, branch: null });
+      }
+    } catch (err) {
+      main.close();
+      throw err;
+    }
+    return new LanceTableHandle(tableKey, tablePath, branch, version, table);
+  }
+
+  async headVersion(tableKey: string, tablePath: string, branch?: string): Promise<number> {
+    const h = await this.openTable(tableKey, tablePath, { branch });
+    try {
+      return await h.version();
+    } finally {
+      h.close();
+    }
+  }
+
+  /**
+   * Creates Lance branch `name` forked from `fromBranch` (default main) at
+   * `fromVersion` (default its latest). Creating a branch commits nothing on the
+   * parent. Returns the branch's HEAD version, which equals the fork version.
+   */
+  async createBranch(
+    tableKey: string,
+    tablePath: string,
+    name: string,
+    fromVersion?: number,
+    fromBranch?: string,
+  ): Promise<number> {
+    const ref = { tableKey, tablePath };
+    const parent = normalizeBranch(fromBranch);
+    if (normalizeBranch(name) === undefined || name === '' || name.includes('/') || name.includes('\\')) {
+      throw storageError('InvalidBranchName', `invalid branch name '${name}'`, ref, { branch: name });
+    }
+    const main = await this.openMain(ref);
+    try {
+      const branches = await guard(ref, 'createBranch', async () => (await main.branches()).list(), undefined, { branch: name });
+      if (Object.prototype.hasOwnProperty.call(branches, name)) {
+        throw storageError('BranchExists', `branch '${name}' of ${tableKey} already exists`, ref, { branch: name });
+      }
+      if (parent !== undefined && !Object.prototype.hasOwnProperty.call(branches, parent)) {
+        throw storageError('BranchNotFound', `branch '${parent}' of ${tableKey} not found`, ref, { branch: parent });
+      }
+      const extra = { branch: name, fromVersion, fromBranch: parent ?? MAIN_BRANCH };
+      const bt = await guard(ref, 'createBranch', async () => (await main.branches()).create(name, parent, fromVersion), 'VersionNotFound', extra);
+      try {
+        return await guard(ref, 'createBranch', () => bt.version(), undefined, extra);
+      } finally {
+        bt.close();
+      }
+    } finally {
+      main.close();
+    }
+  }
+
+  /** Deletes Lance branch `name`; BranchNotFound if absent. Main is untouched. */
+  async deleteBranch(tableKey: string, tablePath: string, name: string): Promise<void> {
+    const ref = { tableKey, tablePath };
+    const branch = normalizeBranch(name);
+    if (branch === undefined) {
+      throw storageError('InvalidBranchName', `cannot delete the main branch of ${tableKey}`, ref, { branch: name });
+    }
+    const main = await this.openMain(ref);
+    try {
+      await this.assertBranchExists(ref, main, branch);
+      await guard(ref, 'deleteBranch', async () => (await main.branches()).delete(branch), 'BranchNotFound', { branch });
+    } finally {
+      main.close();
+    }
+  }
+
+  /** Lance branches of the table (main excluded), sorted by name. */
+  async listBranches(tableKey: string, tablePath: string): Promise<BranchInfo[]> {
+    const ref = { tableKey, tablePath };
+    const main = await this.openMain(ref);
+    try {
+      const branches = await guard(ref, 'listBranches', async () => (await main.branches()).list());
+      // BranchContents is a napi class: its fields are getters, so read them explicitly.
+      return Object.keys(branches)
+        .sort()
+        .map((name) => {
+          const c = branches[name];
+          return { name, parentBranch: c.parentBranch ?? undefined, parentVersion: c.parentVersion };
+        });
+    } finally {
+      main.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const conns = [...this.connections.values()];
+    this.connections.clear();
+    for (const p of conns) {
+      try {
+        (await p).close();
+      } catch {
+        // A connection that failed to open has nothing to close.
+      }
+    }
+  }
+}
