@@ -1,0 +1,182 @@
+/**
+ * Event kinds of the journal and their zod schemas.
+ *
+ * Payloads cross a disk boundary (the `events.payload` JSON column), so every
+ * payload is parsed with its schema when appended AND when read back
+ * (ARCHITECTURE §1). Field names inside payloads are snake_case because they are
+ * the on-disk contract; `journal/events.schema.json` is generated from these
+ * schemas (scripts/gen-event-schema.ts) and a test fails when it is stale.
+ *
+ * Schemas are strict: an unknown field is a bug in the writer, not an extension.
+ */
+import { z } from 'zod';
+import { LancelogError } from '../errors.js';
+
+const TableKey = z.string().min(1).describe('node:<Type> or edge:<Edge>');
+const Version = z.number().int().nonnegative().describe('a Lance table version');
+const ManifestVersion = z.number().int().positive();
+const TimeUs = z.number().int().nonnegative().describe('microseconds since the Unix epoch');
+/** null = the table's main Lance branch. */
+const LanceBranch = z.string().min(1).nullable().describe('Lance branch of the table; null for its main line');
+const Id = z.string().min(1);
+
+export const OperationKind = z.enum(['Mutation', 'Load', 'Recovery', 'SchemaApply', 'BranchMerge', 'EnsureIndices']);
+export type OperationKind = z.infer<typeof OperationKind>;
+
+/** Protocol phases an operation can fail in (ARCHITECTURE §4). */
+export const Phase = z.enum(['begin', 'stage', 'lease', 'intent', 'table_commit', 'publish', 'cleanup', 'rollback', 'recovery']);
+export type Phase = z.infer<typeof Phase>;
+
+export const RecoveryClass = z.enum(['NoMovement', 'RolledPastExpected', 'UnexpectedAtP1', 'UnexpectedMultistep', 'InvariantViolation']);
+export type RecoveryClass = z.infer<typeof RecoveryClass>;
+
+export const RecoveryDecision = z.enum(['Cleanup', 'Abort', 'RollForward', 'RollBack']);
+export type RecoveryDecision = z.infer<typeof RecoveryDecision>;
+
+const LeaseTarget = z.strictObject({ table_key: TableKey, branch: z.string().min(1) });
+const VersionMove = z.strictObject({ table_key: TableKey, from: Version, to: Version });
+
+/** One schema per event kind. Adding a kind: add it here, handle it in evolve.ts, document it in docs/journal.md. */
+export const eventPayloadSchemas = {
+  /** Once, by Journal.create: manifest 1 of `main` with these pins and the initial commit. */
+  'repo.initialized': z.strictObject({
+    tables: z.array(z.strictObject({ table_key: TableKey, version: Version })),
+    commit_id: Id,
+    actor: z.string().min(1),
+    message: z.string().nullable(),
+  }),
+  /** Step 1 of the write protocol: an operation starts. */
+  'op.begun': z.strictObject({ kind: OperationKind, branch: z.string().min(1), actor: z.string().min(1) }),
+  /** Step 3: leases taken on every touched (table, branch), all in one transaction. */
+  'lease.acquired': z.strictObject({
+    tables: z.array(LeaseTarget).min(1),
+    owner: z.strictObject({ pid: z.number().int(), host: z.string(), leaseId: Id }),
+    heartbeat_us: TimeUs,
+  }),
+  /** The lease owner is alive; refreshes heartbeat_us of every lease the operation holds. */
+  'lease.heartbeat': z.strictObject({ heartbeat_us: TimeUs }),
+  /** Leases given back without publishing (publish, completion and rollback release implicitly). */
+  'lease.released': z.strictObject({ tables: z.array(LeaseTarget) }),
+  /** Phase A: the sidecar was written; the same expected → post-commit versions. */
+  'op.intent_recorded': z.strictObject({
+    tables: z.array(z.strictObject({
+      table_key: TableKey,
+      lance_branch: LanceBranch,
+      expected_version: Version,
+      post_commit_version: Version,
+    })).min(1),
+  }),
+  /** Phase B: about to make the single Lance commit of one table. */
+  'table.commit_started': z.strictObject({ table_key: TableKey }),
+  /** Phase B: that Lance commit landed at `version`. */
+  'table.committed': z.strictObject({ table_key: TableKey, version: Version }),
+  /**
+   * Phase C, the commit point: new manifest version of the branch. `pins` lists only
+   * the tables this publish moved; every other table keeps its pin. Releases every
+   * lease the operation holds.
+   */
+  'op.published': z.strictObject({
+    manifest_version: ManifestVersion,
+    commit_id: Id,
+    pins: z.array(z.strictObject({ table_key: TableKey, version: Version, lance_branch: LanceBranch })),
+    actor: z.string().min(1),
+    message: z.string().nullable(),
+    merged_parent_id: Id.nullable(),
+  }),
+  /** Phase D: sidecar deleted; the operation is done. Releases leases. */
+  'op.completed': z.strictObject({}),
+  /** The operation failed in `phase`; rollback (if any) follows while leases are held. */
+  'op.failed': z.strictObject({ error: z.strictObject({ code: z.string(), message: z.string() }), phase: Phase }),
+  /** In-process rollback finished: each moved table was restored `from` → `to`. Releases leases. */
+  'op.rolled_back': z.strictObject({ tables: z.array(VersionMove) }),
+  /** Recovery (an operation of kind Recovery) classified every table of `original_op_id`. */
+  'recovery.classified': z.strictObject({
+    original_op_id: Id,
+    tables: z.array(z.strictObject({
+      table_key: TableKey,
+      head: Version,
+      pin: Version,
+      expected: Version,
+      committed: Version.nullable(),
+      class: RecoveryClass,
+    })),
+  }),
+  /** Recovery decided what to do with `original_op_id`, all-or-nothing. */
+  'recovery.decided': z.strictObject({ original_op_id: Id, decision: RecoveryDecision }),
+  /**
+   * Recovery applied its decision. Writes the recovery_audit row, resolves the
+   * original operation (Cleanup/RollForward → completed, RollBack → rolled_back,
+   * Abort → unchanged) and releases its leases (except on Abort).
+   */
+  'recovery.applied': z.strictObject({ original_op_id: Id, decision: RecoveryDecision, tables: z.array(VersionMove) }),
+  /** A branch was created from `from_branch` at `from_manifest_version`: lazy, it copies pins, never data. */
+  'branch.created': z.strictObject({ name: z.string().min(1), from_branch: z.string().min(1), from_manifest_version: ManifestVersion }),
+  /** A branch was deleted (soft: its history stays; the name cannot be reused). */
+  'branch.deleted': z.strictObject({ name: z.string().min(1) }),
+  /** Lazy fork: the first write of a table on a branch created its Lance branch from `from_version`. */
+  'table.forked': z.strictObject({ table_key: TableKey, lance_branch: z.string().min(1), from_version: Version }),
+} as const;
+
+export type EventKind = keyof typeof eventPayloadSchemas;
+export const EVENT_KINDS = Object.keys(eventPayloadSchemas) as EventKind[];
+export type EventPayloads = { [K in EventKind]: z.infer<(typeof eventPayloadSchemas)[K]> };
+
+/** Kind + payload, the part of an event a caller supplies. */
+export type EventBody = { [K in EventKind]: { kind: K; payload: EventPayloads[K] } }[EventKind];
+
+/** The envelope the journal adds when appending. */
+export interface EventEnvelope {
+  /** Position in the journal; strictly increasing. */
+  seq: number;
+  opId: string;
+  timeUs: number;
+  /** The branch the event is about (for op-scoped events: the operation's branch). */
+  branch: string;
+  /** Set for events about one table (table.*), else null. */
+  tableKey: string | null;
+}
+
+export type JournalEvent = EventEnvelope & EventBody;
+
+export function isEventKind(kind: string): kind is EventKind {
+  return Object.prototype.hasOwnProperty.call(eventPayloadSchemas, kind);
+}
+
+/** Parses a payload with the schema of its kind; EventPayloadInvalid on any mismatch. */
+export function parsePayload<K extends EventKind>(kind: K, payload: unknown, where: Record<string, unknown> = {}): EventPayloads[K] {
+  if (!isEventKind(kind)) {
+    throw new LancelogError('EventPayloadInvalid', `unknown event kind ${JSON.stringify(kind)}`, { kind, ...where });
+  }
+  const result = eventPayloadSchemas[kind].safeParse(payload);
+  if (!result.success) {
+    throw new LancelogError('EventPayloadInvalid', `invalid payload for event ${kind}: ${z.prettifyError(result.error)}`, {
+      kind,
+      issues: result.error.issues,
+      ...where,
+    });
+  }
+  return result.data as EventPayloads[K];
+}
+
+/** Validates a caller-supplied body, returning it with the parsed (canonical) payload. */
+export function parseBody(body: { kind: string; payload: unknown }): EventBody {
+  return { kind: body.kind, payload: parsePayload(body.kind as EventKind, body.payload) } as EventBody;
+}
+
+/**
+ * The stored row shape (`events` table) as one zod discriminated union; used to
+ * generate journal/events.schema.json.
+ */
+export function eventRowSchema() {
+  const envelope = {
+    seq: z.number().int().positive(),
+    op_id: Id,
+    time_us: TimeUs,
+    branch: z.string().min(1),
+    table_key: TableKey.nullable(),
+  };
+  const variants = EVENT_KINDS.map((kind) =>
+    z.strictObject({ ...envelope, kind: z.literal(kind), payload: eventPayloadSchemas[kind] }),
+  );
+  return z.discriminatedUnion('kind', variants as unknown as [typeof variants[number], ...typeof variants]);
+}

@@ -1,0 +1,167 @@
+/**
+ * How each projection is laid out, once, for both SQL and memory.
+ *
+ * SQL: one table per projection, primary key = `keys`.
+ * Memory (JournalState): nested plain objects, one level per key, each leaf a row
+ * carrying its own key fields — except that projections that grow with history
+ * (pins, manifests, commits, operations, recovery audit) first go through two
+ * hash-bucket levels. Why: immer's cost per produce() is linear in the number of
+ * keys of every object it copies, so one flat map of all commits made each event
+ * O(history) and replay quadratic. With 32×32 buckets a modified map holds about
+ * n/1024 keys. `hashKeys` = how many leading keys feed the bucket hash; rows that
+ * are read together (the pins of one manifest) share a bucket.
+ *
+ * Code outside this file uses the accessors below, never the raw nesting.
+ */
+import type { JournalState } from './state.js';
+
+export type ColType = 'text' | 'int' | 'bool' | 'json';
+export interface Column { col: string; field: string; type: ColType }
+export interface ProjectionSpec {
+  field: keyof JournalState;
+  table: string;
+  /** Primary-key columns, in nesting order. */
+  keys: string[];
+  /** 0 = no buckets; n = bucket by the first n keys. */
+  hashKeys: number;
+  columns: Column[];
+}
+
+const c = (col: string, field: string, type: ColType = 'text'): Column => ({ col, field, type });
+
+export const PROJECTIONS: readonly ProjectionSpec[] = [
+  {
+    field: 'branches', table: 'branches', keys: ['name'], hashKeys: 0,
+    columns: [c('name', 'name'), c('parent_branch', 'parentBranch'), c('parent_manifest_version', 'parentManifestVersion', 'int'),
+      c('created_us', 'createdUs', 'int'), c('deleted', 'deleted', 'bool'), c('head_manifest_version', 'headManifestVersion', 'int'),
+      c('head_commit_id', 'headCommitId')],
+  },
+  {
+    field: 'pins', table: 'pins', keys: ['branch', 'manifest_version', 'table_key'], hashKeys: 2,
+    columns: [c('branch', 'branch'), c('manifest_version', 'manifestVersion', 'int'), c('table_key', 'tableKey'),
+      c('version', 'version', 'int'), c('lance_branch', 'lanceBranch')],
+  },
+  {
+    field: 'manifests', table: 'manifests', keys: ['branch', 'manifest_version'], hashKeys: 2,
+    columns: [c('branch', 'branch'), c('manifest_version', 'manifestVersion', 'int'), c('commit_id', 'commitId'), c('time_us', 'timeUs', 'int')],
+  },
+  {
+    field: 'commits', table: 'commits', keys: ['id'], hashKeys: 1,
+    columns: [c('id', 'id'), c('branch', 'branch'), c('manifest_version', 'manifestVersion', 'int'), c('parent_id', 'parentId'),
+      c('merged_parent_id', 'mergedParentId'), c('actor', 'actor'), c('op_id', 'opId'), c('time_us', 'timeUs', 'int'), c('message', 'message')],
+  },
+  {
+    field: 'operations', table: 'operations', keys: ['op_id'], hashKeys: 1,
+    columns: [c('op_id', 'opId'), c('kind', 'kind'), c('branch', 'branch'), c('actor', 'actor'), c('state', 'state'),
+      c('started_us', 'startedUs', 'int'), c('updated_us', 'updatedUs', 'int'), c('error_code', 'errorCode'),
+      c('error_message', 'errorMessage'), c('error_phase', 'errorPhase')],
+  },
+  {
+    field: 'leases', table: 'leases', keys: ['branch', 'table_key'], hashKeys: 0,
+    columns: [c('branch', 'branch'), c('table_key', 'tableKey'), c('op_id', 'opId'), c('owner_pid', 'ownerPid', 'int'),
+      c('owner_host', 'ownerHost'), c('lease_id', 'leaseId'), c('heartbeat_us', 'heartbeatUs', 'int')],
+  },
+  {
+    field: 'forks', table: 'forks', keys: ['branch', 'table_key'], hashKeys: 0,
+    columns: [c('branch', 'branch'), c('table_key', 'tableKey'), c('lance_branch', 'lanceBranch'), c('from_version', 'fromVersion', 'int'),
+      c('op_id', 'opId'), c('time_us', 'timeUs', 'int')],
+  },
+  {
+    field: 'recoveryAudit', table: 'recovery_audit', keys: ['recovery_op_id', 'original_op_id'], hashKeys: 1,
+    columns: [c('recovery_op_id', 'recoveryOpId'), c('original_op_id', 'originalOpId'), c('original_actor', 'originalActor'),
+      c('writer_kind', 'writerKind'), c('decision', 'decision'), c('tables', 'tables', 'json'), c('time_us', 'timeUs', 'int')],
+  },
+];
+
+export const SPEC: Readonly<Record<keyof JournalState, ProjectionSpec>> = Object.fromEntries(PROJECTIONS.map((p) => [p.field, p])) as Record<keyof JournalState, ProjectionSpec>;
+
+export type Key = string | number;
+type Tree = Record<string, unknown>;
+
+/** FNV-1a 32-bit: cheap, stable bucket hash. */
+function fnv1a32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+const BUCKET_LEVELS = 2;
+
+/** Number of nesting levels above a row. */
+export function leafDepth(spec: ProjectionSpec): number {
+  return (spec.hashKeys > 0 ? BUCKET_LEVELS : 0) + spec.keys.length;
+}
+
+/** The nesting path of the row(s) with these leading keys (at least `hashKeys` of them). */
+export function pathOf(spec: ProjectionSpec, keys: readonly Key[]): string[] {
+  const k = keys.map(String);
+  if (spec.hashKeys === 0) return k;
+  if (k.length < spec.hashKeys) throw new Error(`${spec.table}: need ${spec.hashKeys} keys to locate rows, got ${k.length}`);
+  const h = fnv1a32(k.slice(0, spec.hashKeys).join('\u0000'));
+  return [String(h & 31), String((h >>> 5) & 31), ...k];
+}
+
+/** The key values of a row, in key order. */
+export function keysOf(spec: ProjectionSpec, row: Record<string, unknown>): Key[] {
+  return spec.keys.map((col) => row[spec.columns.find((x) => x.col === col)!.field] as Key);
+}
+
+export function getIn(root: unknown, path: readonly string[]): unknown {
+  let node = root;
+  for (const k of path) {
+    if (node === undefined || node === null) return undefined;
+    node = (node as Tree)[k];
+  }
+  return node;
+}
+
+/** Every row under `node`, which sits `depth` levels above the rows. */
+export function leaves<T>(node: unknown, depth: number): T[] {
+  if (node === undefined || node === null) return [];
+  if (depth === 0) return [node as T];
+  return Object.values(node as Tree).flatMap((child) => leaves<T>(child, depth - 1));
+}
+
+// ---- accessors (work on plain state and on immer drafts alike)
+
+export function getRow<T>(state: JournalState, field: keyof JournalState, keys: readonly Key[]): T | undefined {
+  return getIn(state[field], pathOf(SPEC[field], keys)) as T | undefined;
+}
+
+/** Rows whose leading keys are `prefix` (prefix length ≥ hashKeys). */
+export function rowsUnder<T>(state: JournalState, field: keyof JournalState, prefix: readonly Key[]): T[] {
+  const spec = SPEC[field];
+  return leaves<T>(getIn(state[field], pathOf(spec, prefix)), spec.keys.length - prefix.length);
+}
+
+export function allRows<T>(state: JournalState, field: keyof JournalState): T[] {
+  return leaves<T>(state[field], leafDepth(SPEC[field]));
+}
+
+/** Inserts or replaces a row (mutates: call on a draft or on a state being built). */
+export function putRow(state: JournalState, field: keyof JournalState, row: object): void {
+  const spec = SPEC[field];
+  const path = pathOf(spec, keysOf(spec, row as Record<string, unknown>));
+  let node = state[field] as Tree;
+  for (const k of path.slice(0, -1)) node = (node[k] ??= {}) as Tree;
+  node[path.at(-1)!] = row;
+}
+
+/** Deletes a row and any container it leaves empty (mutates). */
+export function deleteRow(state: JournalState, field: keyof JournalState, keys: readonly Key[]): void {
+  const path = pathOf(SPEC[field], keys);
+  const chain: Tree[] = [state[field] as Tree];
+  for (const k of path.slice(0, -1)) {
+    const next = chain.at(-1)![k] as Tree | undefined;
+    if (!next) return;
+    chain.push(next);
+  }
+  delete chain.at(-1)![path.at(-1)!];
+  for (let i = chain.length - 1; i > 0; i--) {
+    if (Object.keys(chain[i]).length > 0) break;
+    delete chain[i - 1][path[i - 1]];
+  }
+}
