@@ -5,3 +5,11 @@ export { LancelogError, ParseError, SchemaError, RepoError, StorageError, UsageE
 export { compileSchema, catalogToJSON, typeText } from './schema/index.js';
 export type { Catalog, NodeTypeDef, EdgeTypeDef, PropertyDef, PropType, TypeDef, TableKey } from './schema/types.js';
 export { lancelogVersion } from './version.js';
+export {
+  parseQueries, checkQueries, compileQueries, compileQuery, explain as explainQuery, planToJSON, lintQueries, bindParams,
+  QueryError, ParamError,
+} from './query/index.js';
+export type {
+  CheckedQuery, LintIssue, QueryLintResult, QueryPlan, ReadPlan, MutationPlan, ReadOp, MutationOp, IrExpr, ValueExpr,
+  Assignment, Predicate, ParamInfo, ParamType, QueryValue, ValueType, QueryMeta, CompareOp, QueryFile,
+} from './query/index.js';

@@ -12,7 +12,7 @@ const tableKey = fc.constantFrom(...TABLES.map((t) => t.tableKey));
 const branchName = fc.constantFrom('main', 'a', 'b', 'a/c');
 const command = fc.oneof(
   fc.record({ t: fc.constant('publish' as const), branch: branchName, tableKey, stale: fc.boolean() }),
-  fc.record({ t: fc.constant('branch' as const), name: branchName, from: branchName }),
+  { arbitrary: fc.record({ t: fc.constant('branch' as const), name: branchName, from: branchName }), weight: 3 },
   fc.record({ t: fc.constant('delete' as const), name: branchName }),
   fc.record({ t: fc.constant('op' as const), branch: branchName, tableKey, outcome: fc.constantFrom('publish', 'rollback', 'leave', 'release') }),
   fc.record({ t: fc.constant('fork' as const), branch: branchName, tableKey }),
@@ -83,7 +83,8 @@ describe('replay property', () => {
           j.close();
         }
       }),
-      { numRuns: 40 },
+      // A fixed seed keeps the "every command succeeded once" check deterministic.
+      { numRuns: 60, seed: 20261126 },
     );
     // Not vacuous: every kind of command succeeded at least once.
     expect([...succeeded.keys()].sort()).toEqual(['branch', 'delete', 'fork', 'op', 'publish']);

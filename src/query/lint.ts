@@ -1,0 +1,75 @@
+/**
+ * `lintQueries`: per query {name, kind, status, errors, warnings}. Errors are the
+ * compile errors (one per query: the first found); warnings are listed in
+ * docs/query-language.md "Lint".
+ */
+import type { Catalog } from '../schema/types.js';
+import type { MutationBodyNode } from './ast.js';
+import { checkQueries } from './compile.js';
+import type { MutationPlan } from './types.js';
+
+export interface LintIssue {
+  code: string;
+  message: string;
+  file: string;
+  line: number;
+  column: number;
+  details?: Record<string, unknown>;
+}
+
+export interface QueryLintResult {
+  name: string;
+  kind: 'read' | 'mutation';
+  status: 'ok' | 'error';
+  errors: LintIssue[];
+  warnings: LintIssue[];
+}
+
+/** Lints every query of a file. A syntax error (ParseError) is thrown: no query can be told apart then. */
+export function lintQueries(source: string, file: string, catalog: Catalog): QueryLintResult[] {
+  const checked = checkQueries(source, file, catalog);
+  // Every (type, property) set by some compiled `update … set` in the file.
+  const updated = new Set<string>();
+  for (const c of checked) {
+    if (c.plan?.kind !== 'mutation') continue;
+    for (const op of c.plan.ops) if (op.op === 'update') for (const a of op.set) updated.add(`${op.typeName}\u0000${a.property}`);
+  }
+  return checked.map((c) => {
+    const errors: LintIssue[] = [];
+    const warnings: LintIssue[] = [];
+    if (c.error) {
+      const d = c.error.details as { line: number; column: number; reason: string };
+      errors.push({ code: c.error.code, message: d.reason, file, line: d.line, column: d.column, details: c.error.details });
+    }
+    if (c.kind === 'mutation' && c.decl.params.length === 0) {
+      warnings.push({
+        code: 'MutationWithoutParameters',
+        message: `mutation '${c.name}' declares no parameters: every run writes the same literal values`,
+        file, line: c.decl.namePos.line, column: c.decl.namePos.column,
+      });
+    }
+    for (const p of c.unusedParams) {
+      warnings.push({ code: 'UnusedParameter', message: `parameter '$${p.name}' is never used`, file, line: p.pos.line, column: p.pos.column, details: { param: p.name } });
+    }
+    if (c.plan?.kind === 'mutation') {
+      const plan: MutationPlan = c.plan;
+      const stmts = (c.decl.body as MutationBodyNode).statements;
+      plan.ops.forEach((op, i) => {
+        if (op.op !== 'insert_node' && op.op !== 'insert_edge') return;
+        const typeName = op.op === 'insert_node' ? op.nodeType : op.edgeType;
+        const def = op.op === 'insert_node' ? catalog.nodes.find((n) => n.name === typeName) : catalog.edges.find((e) => e.name === typeName);
+        const never = (def?.properties ?? [])
+          .filter((p) => p.nullable && !op.values.some((v) => v.property === p.name) && !updated.has(`${typeName}\u0000${p.name}`))
+          .map((p) => p.name);
+        if (never.length === 0) return;
+        const pos = stmts[i].typePos;
+        warnings.push({
+          code: 'NullableNeverSet',
+          message: `insert ${typeName} leaves the nullable propert${never.length === 1 ? 'y' : 'ies'} ${never.join(', ')} null and no update in this file sets ${never.length === 1 ? 'it' : 'them'}`,
+          file, line: pos.line, column: pos.column, details: { type: typeName, properties: never },
+        });
+      });
+    }
+    return { name: c.name, kind: c.kind, status: errors.length ? 'error' : 'ok', errors, warnings };
+  });
+}

@@ -1,0 +1,91 @@
+/** Value helpers shared by the compiler and `bindParams`: type text, literal coercion. */
+import type { PropType, ScalarName } from '../schema/types.js';
+import type { ParamType, QueryValue, ValueType } from './types.js';
+
+export const SCALARS: ReadonlySet<string> = new Set<ScalarName>(['String', 'Blob', 'Bool', 'I32', 'I64', 'U32', 'U64', 'F32', 'F64', 'Date', 'DateTime']);
+export const INT_SCALARS: ReadonlySet<string> = new Set(['I32', 'I64', 'U32', 'U64']);
+export const FLOAT_SCALARS: ReadonlySet<string> = new Set(['F32', 'F64']);
+
+export type TypeClass = 'numeric' | 'string' | 'temporal' | 'bool' | 'blob' | 'vector' | 'list' | 'node' | 'rank' | 'null';
+
+export function classOf(t: ValueType): TypeClass {
+  switch (t.kind) {
+    case 'scalar':
+      if (INT_SCALARS.has(t.name) || FLOAT_SCALARS.has(t.name)) return 'numeric';
+      if (t.name === 'String') return 'string';
+      if (t.name === 'Date' || t.name === 'DateTime') return 'temporal';
+      if (t.name === 'Bool') return 'bool';
+      return 'blob';
+    case 'enum': return 'string';
+    case 'vector': return 'vector';
+    case 'list': return 'list';
+    case 'node': return 'node';
+    case 'rank': return 'rank';
+    case 'null': return 'null';
+  }
+}
+
+export function valueTypeText(t: ValueType | ParamType): string {
+  switch (t.kind) {
+    case 'scalar': return t.name;
+    case 'vector': return `Vector(${t.dim})`;
+    case 'enum': return `enum(${t.values.join(', ')})`;
+    case 'list': return `[${valueTypeText(t.element)}]`;
+    case 'node': return `node ${t.type}`;
+    case 'rank': return 'rank';
+    case 'null': return 'null';
+  }
+}
+
+const INT_RANGES: Record<string, [bigint, bigint]> = {
+  I32: [-(2n ** 31n), 2n ** 31n - 1n],
+  U32: [0n, 2n ** 32n - 1n],
+  I64: [-(2n ** 63n), 2n ** 63n - 1n],
+  U64: [0n, 2n ** 64n - 1n],
+};
+
+/** Integer text → value of the scalar type, or an error message. */
+export function coerceInteger(text: string, name: string): QueryValue | string {
+  if (!/^-?\d+$/.test(text)) return `'${text}' is not an integer`;
+  const big = BigInt(text);
+  if (FLOAT_SCALARS.has(name)) return Number(text);
+  const range = INT_RANGES[name];
+  if (!range) return `an integer is not a ${name}`;
+  if (big < range[0] || big > range[1]) return `${text} is out of range for ${name} (${range[0]}..${range[1]})`;
+  return name === 'I64' || name === 'U64' ? big : Number(big);
+}
+
+export function parseDate(text: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) return null;
+  const d = new Date(`${text}T00:00:00Z`);
+  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== text) return null;
+  return text;
+}
+
+export function parseDateTime(text: string): string | null {
+  // ISO-8601: a date, optionally with a time and an offset.
+  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) return null;
+  const ms = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
+  if (Number.isNaN(ms)) return null;
+  return new Date(ms).toISOString();
+}
+
+/** Is a parameter of type `p` assignable to a column of type `t`? */
+export function paramAssignable(p: ParamType | ValueType, t: PropType): boolean {
+  if (t.kind === 'scalar') {
+    if (p.kind !== 'scalar') return false;
+    if (p.name === t.name) return true;
+    if (INT_SCALARS.has(p.name) && (INT_SCALARS.has(t.name) || FLOAT_SCALARS.has(t.name))) return true;
+    if (FLOAT_SCALARS.has(p.name) && FLOAT_SCALARS.has(t.name)) return true;
+    if (p.name === 'Date' && t.name === 'DateTime') return true;
+    return false;
+  }
+  if (t.kind === 'enum') return (p.kind === 'scalar' && p.name === 'String') || (p.kind === 'enum' && p.values.every((v) => t.values.includes(v)));
+  if (t.kind === 'vector') {
+    if (p.kind === 'vector') return p.dim === t.dim;
+    return p.kind === 'list' && p.element.kind === 'scalar' && (FLOAT_SCALARS.has(p.element.name) || INT_SCALARS.has(p.element.name));
+  }
+  // list
+  return p.kind === 'list' && paramAssignable(p.element, t.element);
+}
