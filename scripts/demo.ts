@@ -26,8 +26,8 @@ async function main(): Promise<void> {
       console.log(`  node ${n.name}: ${n.properties.map((p) => `${p.name}${p.nullable ? '?' : ''}`).join(', ')}${n.constraints.key.length ? `  (key: ${n.constraints.key[0]})` : ''}`);
     }
     for (const e of repo.catalog.edges) console.log(`  edge ${e.name}: ${e.from} -> ${e.to}  card ${e.card.min}..${e.card.max ?? '*'}`);
-    console.log('\nTables as stored (Lance HEAD version, rows):');
-    for (const t of await repo.tables()) console.log(`  ${t.tableKey.padEnd(24)} v${t.headVersion}  ${t.rows} rows`);
+    console.log('\nTables as published on main (pinned Lance version, rows):');
+    for (const t of await repo.tables()) console.log(`  ${t.tableKey.padEnd(24)} v${t.pinnedVersion}  ${t.rows} rows`);
   } finally {
     await repo.close();
   }

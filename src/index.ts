@@ -1,6 +1,8 @@
 /** Lancelog's public API. The CLI and embedding applications import only this module. */
-export { Repo, SCHEMA_FILE } from './repo.js';
-export type { InitOptions, InitResult, OpenOptions, TableSummary } from './repo.js';
+export { Repo, SCHEMA_FILE, DEFAULT_ACTOR } from './repo.js';
+export type { InitOptions, InitResult, OpenOptions, TableSummary, ReadAt, ScanOptions, VerifyResult } from './repo.js';
+export type { Snapshot, TablePin, CommitRow, BranchInfo, EventFilter, JournalEvent, OperationRow, EventKind } from './journal/index.js';
+export { EVENT_KINDS } from './journal/index.js';
 export { LancelogError, ParseError, SchemaError, RepoError, StorageError, UsageError } from './errors.js';
 export { compileSchema, catalogToJSON, typeText } from './schema/index.js';
 export type { Catalog, NodeTypeDef, EdgeTypeDef, PropertyDef, PropType, TypeDef, TableKey } from './schema/types.js';

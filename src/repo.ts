@@ -1,31 +1,52 @@
 /**
- * The public Repo: a directory holding `_schema.pg`, one Lance table per type,
- * and (from the journal layer on) `_lancelog.db`.
+ * The public Repo: a directory holding `_schema.pg`, one Lance table per type and
+ * the journal `_lancelog.db` (ARCHITECTURE §2). Readers only ever open tables at
+ * the versions the journal pins for a branch (a snapshot); writers go through the
+ * write protocol (src/write/).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compileSchema, arrowSchemaFor, catalogToJSON } from './schema/index.js';
 import type { Catalog, TypeDef } from './schema/types.js';
-import { TableStore } from './storage/index.js';
+import { TableStore, sqlString, type TableHandle } from './storage/index.js';
+import { Journal, type Snapshot, type TablePin, type CommitRow, type BranchInfo, type EventFilter, type JournalEvent, type OperationRow, type VerifyReport } from './journal/index.js';
 import { RepoError } from './errors.js';
 import { writeFileAtomic } from './fs-atomic.js';
 
 export const SCHEMA_FILE = '_schema.pg';
+export const DEFAULT_ACTOR = 'lancelog';
 
 export interface InitOptions {
   /** The .pg source text. */
   schemaSource: string;
   /** The file it came from, used in error messages. */
   schemaFile: string;
+  actor?: string;
 }
 
 export interface InitResult {
   repo: string;
   tables: Array<{ tableKey: string; tablePath: string; version: number }>;
+  commitId: string;
 }
 
 export interface OpenOptions {
+  /** A read-only open never writes: not to the journal, not to Lance. */
   readOnly?: boolean;
+}
+
+/** Which published state to read: a branch's latest, one of its manifest versions, or a commit. */
+export interface ReadAt {
+  branch?: string;
+  version?: number;
+  commit?: string;
+}
+
+export interface ScanOptions extends ReadAt {
+  /** SQL filter over the table's columns, e.g. `age > 30`. */
+  where?: string;
+  columns?: string[];
+  limit?: number;
 }
 
 export interface TableSummary {
@@ -33,25 +54,44 @@ export interface TableSummary {
   tablePath: string;
   kind: 'node' | 'edge';
   name: string;
-  headVersion: number;
+  pinnedVersion: number;
+  lanceBranch: string | null;
   rows: number;
+}
+
+export interface VerifyResult extends VerifyReport {
+  /** Invariant I1 per (branch, table): Lance HEAD == pin. */
+  i1: Array<{ branch: string; tableKey: string; pin: number; head: number | null; lanceBranch: string | null; ok: boolean }>;
 }
 
 function isNonEmptyDir(path: string): boolean {
   return existsSync(path) && (!statSync(path).isDirectory() || readdirSync(path).length > 0);
 }
 
+export function allTypes(catalog: Catalog): TypeDef[] {
+  return [...catalog.nodes, ...catalog.edges];
+}
+
 export class Repo {
-  private constructor(
+  /** Pinned handles never change, so they are cached by path, Lance branch and version. */
+  private readonly pinnedHandles = new Map<string, Promise<TableHandle>>();
+  private readonly typesByKey: Map<string, TypeDef>;
+
+  protected constructor(
     readonly dir: string,
     readonly catalog: Catalog,
-    private readonly store: TableStore,
-  ) {}
+    /** @internal */ readonly store: TableStore,
+    /** @internal */ readonly journal: Journal,
+    readonly readOnly: boolean,
+  ) {
+    this.typesByKey = new Map(allTypes(catalog).map((d) => [d.tableKey, d]));
+  }
 
   /**
    * Creates a repo: compiles the schema first (a schema error creates nothing),
-   * refuses a non-empty existing directory, then creates one empty table per type.
-   * If table creation fails part-way, what init created is removed again.
+   * refuses a non-empty existing directory, creates one empty table per type, the
+   * journal (manifest 1 of `main` pins every table), and `_schema.pg` last.
+   * If anything fails part-way, what init created is removed again.
    */
   static async init(repoDir: string, opts: InitOptions): Promise<InitResult> {
     const dir = resolve(repoDir);
@@ -64,14 +104,21 @@ export class Repo {
     try {
       const store = await TableStore.open(dir);
       const tables: InitResult['tables'] = [];
-      for (const def of allTypes(catalog)) {
-        const version = await store.createTable(def.tableKey, def.tablePath, arrowSchemaFor(def));
-        tables.push({ tableKey: def.tableKey, tablePath: def.tablePath, version });
+      try {
+        for (const def of allTypes(catalog)) {
+          const version = await store.createTable(def.tableKey, def.tablePath, arrowSchemaFor(def));
+          tables.push({ tableKey: def.tableKey, tablePath: def.tablePath, version });
+        }
+      } finally {
+        await store.close();
       }
+      const journal = Journal.create(dir, { tables, actor: opts.actor ?? DEFAULT_ACTOR, message: 'init' });
+      const commitId = journal.snapshot({ branch: 'main' }).commitId;
+      journal.close();
       // Written last: a directory without _schema.pg is not a repo, so a crash
       // during init never leaves something that opens as a half-made repo.
       writeFileAtomic(join(dir, SCHEMA_FILE), opts.schemaSource);
-      return { repo: dir, tables };
+      return { repo: dir, tables, commitId };
     } catch (err) {
       if (createdDir) rmSync(dir, { recursive: true, force: true });
       else for (const entry of readdirSync(dir)) rmSync(join(dir, entry), { recursive: true, force: true });
@@ -79,16 +126,17 @@ export class Repo {
     }
   }
 
-  /** Opens an existing repo. `readOnly` opens never write (from the journal layer on). */
-  static async open(repoDir: string, _opts: OpenOptions = {}): Promise<Repo> {
+  /** Opens an existing repo. */
+  static async open(repoDir: string, opts: OpenOptions = {}): Promise<Repo> {
     const dir = resolve(repoDir);
     const schemaPath = join(dir, SCHEMA_FILE);
     if (!existsSync(schemaPath)) {
       throw new RepoError('NotARepo', `${dir} is not a lancelog repo (no ${SCHEMA_FILE}); create one with 'lancelog init'`, { repo: dir });
     }
     const catalog = compileSchema(readFileSync(schemaPath, 'utf8'), schemaPath);
+    const journal = Journal.open(dir, { readOnly: opts.readOnly ?? false });
     const store = await TableStore.open(dir);
-    return new Repo(dir, catalog, store);
+    return new Repo(dir, catalog, store, journal, opts.readOnly ?? false);
   }
 
   /** The deterministic JSON form of the catalog. */
@@ -96,28 +144,156 @@ export class Repo {
     return catalogToJSON(this.catalog);
   }
 
-  /** Every table with its Lance HEAD version and row count. */
-  async tables(): Promise<TableSummary[]> {
+  /** The type of a table key, or of a type name (`Person`, edge names case-insensitively). */
+  typeDef(typeOrKey: string): TypeDef {
+    const byKey = this.typesByKey.get(typeOrKey);
+    if (byKey) return byKey;
+    const node = this.catalog.nodes.find((n) => n.name === typeOrKey);
+    if (node) return node;
+    const edge = this.catalog.edges.find((e) => e.name.toLowerCase() === typeOrKey.toLowerCase());
+    if (edge) return edge;
+    throw new RepoError('UnknownType', `no node or edge type '${typeOrKey}' in the schema`, { type: typeOrKey });
+  }
+
+  /** The pin set of a branch at its latest manifest version, a given one, or a commit. */
+  snapshot(at: ReadAt = {}): Snapshot {
+    if (at.commit !== undefined) {
+      const snap = this.journal.snapshot({ commitId: at.commit });
+      if (at.branch !== undefined && at.branch !== snap.branch) {
+        throw new RepoError('CommitNotOnBranch', `commit ${at.commit} is on branch ${snap.branch}, not ${at.branch}`, { commit: at.commit, branch: at.branch });
+      }
+      return snap;
+    }
+    return this.journal.snapshot({ branch: at.branch ?? 'main', ...(at.version !== undefined ? { manifestVersion: at.version } : {}) });
+  }
+
+  /** A read-only handle on a table at exactly its pinned version. */
+  async openPinned(tableKey: string, pin: TablePin): Promise<TableHandle> {
+    const def = this.typeDef(tableKey);
+    const cacheKey = `${def.tablePath}\u0000${pin.lanceBranch ?? ''}\u0000${pin.version}`;
+    let handle = this.pinnedHandles.get(cacheKey);
+    if (!handle) {
+      handle = this.store.openTable(def.tableKey, def.tablePath, { version: pin.version, ...(pin.lanceBranch ? { branch: pin.lanceBranch } : {}) });
+      this.pinnedHandles.set(cacheKey, handle);
+      handle.catch(() => this.pinnedHandles.delete(cacheKey));
+    }
+    return handle;
+  }
+
+  pinOf(snapshot: Snapshot, tableKey: string): TablePin {
+    const pin = snapshot.pins.find((p) => p.tableKey === tableKey);
+    if (!pin) throw new RepoError('TableNotPinned', `${tableKey} has no pin on branch ${snapshot.branch} at manifest version ${snapshot.manifestVersion}`, { tableKey, branch: snapshot.branch });
+    return pin;
+  }
+
+  /** Rows of a type at a snapshot, optionally filtered (SQL) and projected. */
+  async scan(type: string, opts: ScanOptions = {}): Promise<Record<string, unknown>[]> {
+    const def = this.typeDef(type);
+    const snap = this.snapshot(opts);
+    const table = await this.openPinned(def.tableKey, this.pinOf(snap, def.tableKey));
+    return table.scan({ where: opts.where, columns: opts.columns, limit: opts.limit });
+  }
+
+  /** One node or edge by id (the key value for keyed nodes), or null. */
+  async get(type: string, id: string, at: ReadAt = {}): Promise<Record<string, unknown> | null> {
+    const rows = await this.scan(type, { ...at, where: `id = ${sqlString(id)}`, limit: 1 });
+    return rows[0] ?? null;
+  }
+
+  /** Every table of a branch snapshot: pinned version, Lance branch and rows. */
+  async tables(at: ReadAt = {}): Promise<TableSummary[]> {
+    const snap = this.snapshot(at);
     const out: TableSummary[] = [];
     for (const def of allTypes(this.catalog)) {
-      const table = await this.store.openTable(def.tableKey, def.tablePath);
+      const pin = this.pinOf(snap, def.tableKey);
+      const table = await this.openPinned(def.tableKey, pin);
       out.push({
-        tableKey: def.tableKey,
-        tablePath: def.tablePath,
-        kind: def.kind,
-        name: def.name,
-        headVersion: await table.version(),
-        rows: await table.countRows(),
+        tableKey: def.tableKey, tablePath: def.tablePath, kind: def.kind, name: def.name,
+        pinnedVersion: pin.version, lanceBranch: pin.lanceBranch, rows: await table.countRows(),
       });
     }
     return out;
   }
 
-  async close(): Promise<void> {
-    await this.store.close();
-  }
-}
+  // ── branches ────────────────────────────────────────────────────────────
 
-export function allTypes(catalog: Catalog): TypeDef[] {
-  return [...catalog.nodes, ...catalog.edges];
+  /** A new branch starts with the pins of its parent (lazy fork: nothing is copied). */
+  createBranch(name: string, from: { from?: string; version?: number; commit?: string } = {}): Snapshot {
+    this.assertWritable('create a branch');
+    if (from.commit !== undefined) return this.journal.createBranch(name, { commitId: from.commit });
+    return this.journal.createBranch(name, { fromBranch: from.from ?? 'main', ...(from.version !== undefined ? { manifestVersion: from.version } : {}) });
+  }
+
+  listBranches(): BranchInfo[] {
+    return this.journal.listBranches();
+  }
+
+  /** Deletes a branch and the Lance branches it forked. */
+  async deleteBranch(name: string): Promise<{ deletedLanceBranches: Array<{ tableKey: string; lanceBranch: string }> }> {
+    this.assertWritable('delete a branch');
+    const owned = this.journal.deleteBranch(name);
+    for (const { tableKey, lanceBranch } of owned) {
+      const def = this.typeDef(tableKey);
+      await this.store.deleteBranch(def.tableKey, def.tablePath, lanceBranch);
+    }
+    return { deletedLanceBranches: owned };
+  }
+
+  // ── history and audit ───────────────────────────────────────────────────
+
+  listCommits(filter: { branch?: string; actor?: string; limit?: number } = {}): CommitRow[] {
+    return this.journal.listCommits(filter);
+  }
+
+  getCommit(id: string): CommitRow {
+    return this.journal.getCommit(id);
+  }
+
+  listEvents(filter: EventFilter = {}): JournalEvent[] {
+    return this.journal.listEvents(filter);
+  }
+
+  getOperation(opId: string): OperationRow {
+    return this.journal.getOperation(opId);
+  }
+
+  /**
+   * `journal verify`: replays every event and compares with the stored projections,
+   * runs SQLite's integrity check, and checks I1 (Lance HEAD == pin) for every table
+   * on every live branch.
+   */
+  async verify(): Promise<VerifyResult> {
+    const report = this.journal.verify();
+    const i1: VerifyResult['i1'] = [];
+    for (const branch of this.journal.listBranches()) {
+      for (const pin of this.journal.latestPins(branch.name)) {
+        const def = this.typeDef(pin.tableKey);
+        let head: number | null = null;
+        try {
+          head = await this.store.headVersion(def.tableKey, def.tablePath, pin.lanceBranch ?? undefined);
+        } catch {
+          head = null;
+        }
+        i1.push({ branch: branch.name, tableKey: pin.tableKey, pin: pin.version, head, lanceBranch: pin.lanceBranch, ok: head === pin.version });
+      }
+    }
+    const differences = [
+      ...report.differences,
+      ...i1.filter((x) => !x.ok).map((x) => `I1 violated: ${x.tableKey} on branch ${x.branch}: pin ${x.pin}, Lance HEAD ${x.head ?? 'missing'}${x.lanceBranch ? ` (Lance branch ${x.lanceBranch})` : ''}`),
+    ];
+    return { ...report, differences, ok: report.ok && differences.length === 0, i1 };
+  }
+
+  protected assertWritable(what: string): void {
+    if (this.readOnly) throw new RepoError('ReadOnlyRepo', `cannot ${what}: the repo was opened read-only`, { repo: this.dir });
+  }
+
+  async close(): Promise<void> {
+    for (const h of this.pinnedHandles.values()) {
+      try { (await h).close(); } catch { /* a failed open has nothing to close */ }
+    }
+    this.pinnedHandles.clear();
+    await this.store.close();
+    this.journal.close();
+  }
 }
