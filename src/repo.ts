@@ -11,6 +11,8 @@ import type { Catalog, TypeDef } from './schema/types.js';
 import { TableStore, sqlString, type TableHandle } from './storage/index.js';
 import { Journal, type Snapshot, type TablePin, type CommitRow, type BranchInfo, type EventFilter, type JournalEvent, type OperationRow, type VerifyReport } from './journal/index.js';
 import { RepoError } from './errors.js';
+import { runOperation, type OperationContext, type OperationOptions, type OperationOutcome } from './write/operation.js';
+import { Transaction } from './write/transaction.js';
 import { writeFileAtomic } from './fs-atomic.js';
 
 export const SCHEMA_FILE = '_schema.pg';
@@ -76,6 +78,8 @@ export class Repo {
   /** Pinned handles never change, so they are cached by path, Lance branch and version. */
   private readonly pinnedHandles = new Map<string, Promise<TableHandle>>();
   private readonly typesByKey: Map<string, TypeDef>;
+  /** Operations this process is running (recovery never touches them). */
+  protected readonly activeOps = new Set<string>();
 
   protected constructor(
     readonly dir: string,
@@ -213,6 +217,25 @@ export class Repo {
       });
     }
     return out;
+  }
+
+  // ── writes ──────────────────────────────────────────────────────────────
+
+  /** @internal The context every writer runs in. */
+  operationContext(): OperationContext {
+    return {
+      dir: this.dir, store: this.store, journal: this.journal, catalog: this.catalog, activeOps: this.activeOps,
+      openPinned: (tableKey, pin) => this.openPinned(tableKey, pin),
+    };
+  }
+
+  /**
+   * Runs `fn` against a transaction on a branch and commits everything it staged
+   * atomically: one Lance commit per touched table and one publish, or nothing.
+   */
+  async transaction<T>(fn: (tx: Transaction) => Promise<T> | T, opts: OperationOptions = {}): Promise<OperationOutcome<T>> {
+    this.assertWritable('write');
+    return runOperation(this.operationContext(), 'Mutation', opts, async (staged) => fn(new Transaction(staged)));
   }
 
   // ── branches ────────────────────────────────────────────────────────────

@@ -1,0 +1,87 @@
+/**
+ * One operation from begin to end: `op.begun`, staging through a callback, cross-row
+ * validation, then the protocol. A failure while staging (bad input, validation)
+ * is recorded as `op.failed` + `op.rolled_back` and changes no table.
+ */
+import type { Catalog, TypeDef } from '../schema/types.js';
+import type { Snapshot, TablePin } from '../journal/index.js';
+import type { TableHandle } from '../storage/index.js';
+import { LancelogError } from '../errors.js';
+import { failpoint } from '../failpoints.js';
+import { commitStaged, type CommitResult, type WriteContext } from './protocol.js';
+import { StagedOperation, type CommittedReader } from './staging.js';
+
+export interface OperationOptions {
+  branch?: string;
+  actor?: string;
+  message?: string;
+}
+
+export interface OperationOutcome<T> extends CommitResult {
+  opId: string;
+  value: T;
+  affectedNodes: number;
+  affectedEdges: number;
+}
+
+export interface OperationContext extends WriteContext {
+  catalog: Catalog;
+  openPinned(tableKey: string, pin: TablePin): Promise<TableHandle>;
+  /** Ops of this process in flight (recovery must never touch them). */
+  activeOps: Set<string>;
+}
+
+function readerAt(ctx: OperationContext, snapshot: Snapshot): CommittedReader {
+  const pinOf = (def: TypeDef): TablePin => {
+    const pin = snapshot.pins.find((p) => p.tableKey === def.tableKey);
+    if (!pin) throw new LancelogError('TableNotPinned', `${def.tableKey} has no pin on ${snapshot.branch}`, { tableKey: def.tableKey });
+    return pin;
+  };
+  const counts = new Map<string, number>();
+  return {
+    async scan(def, opts) {
+      return (await ctx.openPinned(def.tableKey, pinOf(def))).scan(opts);
+    },
+    async count(def) {
+      let n = counts.get(def.tableKey);
+      if (n === undefined) {
+        n = await (await ctx.openPinned(def.tableKey, pinOf(def))).countRows();
+        counts.set(def.tableKey, n);
+      }
+      return n;
+    },
+  };
+}
+
+export async function runOperation<T>(
+  ctx: OperationContext,
+  kind: 'Mutation' | 'Load',
+  opts: OperationOptions,
+  stage: (staged: StagedOperation) => Promise<T>,
+): Promise<OperationOutcome<T>> {
+  const branch = opts.branch ?? 'main';
+  const actor = opts.actor ?? 'lancelog';
+  // The branch must exist before anything is journaled.
+  const snapshot = ctx.journal.snapshot({ branch });
+  const opId = ctx.journal.beginOperation({ kind, branch, actor });
+  ctx.activeOps.add(opId);
+  try {
+    const staged = new StagedOperation(ctx.catalog, readerAt(ctx, snapshot));
+    let value: T;
+    try {
+      await failpoint('write.after_begin', { opId });
+      value = await stage(staged);
+      await staged.validate();
+    } catch (err) {
+      const info = err instanceof LancelogError ? { code: err.code, message: err.message } : { code: 'InternalError', message: String(err) };
+      ctx.journal.failOperation(opId, info, 'stage');
+      ctx.journal.rolledBack(opId, []);
+      throw err;
+    }
+    const affected = staged.affected();
+    const result = await commitStaged(ctx, { opId, kind, branch, actor, message: opts.message }, staged, snapshot);
+    return { ...result, opId, value, affectedNodes: affected.nodes, affectedEdges: affected.edges };
+  } finally {
+    ctx.activeOps.delete(opId);
+  }
+}

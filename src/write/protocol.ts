@@ -1,0 +1,195 @@
+/**
+ * The write protocol (ARCHITECTURE §4), one code path for every writer:
+ * lease → Phase A intent (sidecar + journal) → Phase B one Lance commit per table →
+ * Phase C atomic publish → Phase D cleanup. A failure after Phase B began is undone
+ * in-process while the leases are still held. A crash leaves sidecar, journal and
+ * leases for recovery.
+ */
+import { hostname } from 'node:os';
+import type { TypeDef } from '../schema/types.js';
+import type { TableStore } from '../storage/index.js';
+import type { Journal, TablePin, Snapshot } from '../journal/index.js';
+import { LancelogError, RepoError } from '../errors.js';
+import { failpoint } from '../failpoints.js';
+import { lanceBranchFor } from './lance-branch.js';
+import { deleteSidecar, writeSidecar, SIDECAR_SCHEMA_VERSION } from './sidecar.js';
+import type { StagedOperation } from './staging.js';
+
+export const HEARTBEAT_INTERVAL_MS = 2_000;
+
+export interface WriteContext {
+  dir: string;
+  store: TableStore;
+  journal: Journal;
+}
+
+export interface OperationInfo {
+  opId: string;
+  kind: 'Mutation' | 'Load';
+  branch: string;
+  actor: string;
+  message?: string;
+}
+
+export interface TableMove { tableKey: string; from: number; to: number; lanceBranch: string | null }
+
+export interface CommitResult {
+  commitId: string | null;
+  manifestVersion: number | null;
+  tables: TableMove[];
+}
+
+interface PlannedTable {
+  def: TypeDef;
+  pin: TablePin;
+  lanceBranch: string | null;
+  upserts: Record<string, unknown>[];
+  deleteIds: string[];
+  appendOnly: boolean;
+}
+
+type Phase = 'lease' | 'intent' | 'table_commit' | 'publish' | 'cleanup' | 'rollback';
+
+function errorInfo(err: unknown): { code: string; message: string } {
+  return err instanceof LancelogError ? { code: err.code, message: err.message } : { code: 'InternalError', message: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * Runs phases lease…D for a staged operation whose `op.begun` is already recorded.
+ * Expected versions are the pins of `snapshot` (captured when the operation began).
+ */
+export async function commitStaged(ctx: WriteContext, op: OperationInfo, staged: StagedOperation, snapshot: Snapshot): Promise<CommitResult> {
+  const { journal, store } = ctx;
+  const plan: PlannedTable[] = staged.commitPlan().map((p) => {
+    const pin = snapshot.pins.find((x) => x.tableKey === p.def.tableKey);
+    if (!pin) throw new RepoError('TableNotPinned', `${p.def.tableKey} has no pin on ${op.branch}`, { tableKey: p.def.tableKey });
+    return { ...p, pin, lanceBranch: op.branch === 'main' ? null : lanceBranchFor(op.branch) };
+  });
+  if (plan.length === 0) {
+    journal.completeOperation(op.opId);
+    return { commitId: null, manifestVersion: null, tables: [] };
+  }
+
+  let phase: Phase = 'lease';
+  let sidecarWritten = false;
+  let phaseBStarted = false;
+  let published = false;
+  let heartbeat: NodeJS.Timeout | undefined;
+  try {
+    // Leases in sorted order, in one SQLite transaction; the pins must still be
+    // the versions this operation read (else ExpectedVersionMismatch, nothing written).
+    journal.acquireLeases(op.opId, plan.map((t) => ({ tableKey: t.def.tableKey, branch: op.branch, expectedVersion: t.pin.version })), { pid: process.pid, host: hostname(), leaseId: op.opId });
+    heartbeat = setInterval(() => {
+      try { journal.heartbeat(op.opId); } catch { /* the op finished meanwhile */ }
+    }, HEARTBEAT_INTERVAL_MS);
+    heartbeat.unref();
+
+    for (const t of plan) await prepareTable(ctx, op, t);
+    await failpoint('write.after_lease', { opId: op.opId });
+
+    phase = 'intent';
+    writeSidecar(ctx.dir, {
+      schema_version: SIDECAR_SCHEMA_VERSION, op_id: op.opId, kind: op.kind, branch: op.branch, actor: op.actor,
+      created_us: Date.now() * 1000, owner: { pid: process.pid, host: hostname() },
+      tables: plan.map((t) => ({ table_key: t.def.tableKey, table_path: t.def.tablePath, lance_branch: t.lanceBranch, expected_version: t.pin.version, post_commit_version: t.pin.version + 1 })),
+    });
+    sidecarWritten = true;
+    journal.recordIntent(op.opId, plan.map((t) => ({ tableKey: t.def.tableKey, lanceBranch: t.lanceBranch, expectedVersion: t.pin.version, postCommitVersion: t.pin.version + 1 })));
+    await failpoint('write.after_intent', { opId: op.opId });
+
+    phase = 'table_commit';
+    phaseBStarted = true;
+    const moves: TableMove[] = [];
+    for (const t of plan) {
+      journal.tableCommitStarted(op.opId, t.def.tableKey);
+      await failpoint('write.before_table_commit', { opId: op.opId, table: t.def.tableKey });
+      const handle = await store.openTable(t.def.tableKey, t.def.tablePath, t.lanceBranch ? { branch: t.lanceBranch } : {});
+      let version: number;
+      try {
+        version = t.appendOnly ? await handle.append(t.upserts) : (await handle.mergeInsert({ upserts: t.upserts, deleteIds: t.deleteIds })).version;
+      } finally {
+        handle.close();
+      }
+      journal.tableCommitted(op.opId, t.def.tableKey, version);
+      moves.push({ tableKey: t.def.tableKey, from: t.pin.version, to: version, lanceBranch: t.lanceBranch });
+      await failpoint('write.after_table_commit', { opId: op.opId, table: t.def.tableKey });
+    }
+
+    phase = 'publish';
+    await failpoint('write.before_publish', { opId: op.opId });
+    const result = journal.publish({
+      opId: op.opId, branch: op.branch, actor: op.actor, message: op.message ?? null,
+      tables: moves.map((m) => ({ tableKey: m.tableKey, expectedVersion: m.from, newVersion: m.to, lanceBranch: m.lanceBranch })),
+    });
+    published = true;
+    await failpoint('write.after_publish', { opId: op.opId });
+
+    phase = 'cleanup';
+    deleteSidecar(ctx.dir, op.opId);
+    journal.completeOperation(op.opId);
+    await failpoint('write.after_cleanup', { opId: op.opId });
+    return { commitId: result.commitId, manifestVersion: result.manifestVersion, tables: moves };
+  } catch (err) {
+    // After the publish the operation is visible: nothing to undo; what is left
+    // (sidecar, op not completed) is finished by recovery's Cleanup.
+    if (published) throw err;
+    journal.failOperation(op.opId, errorInfo(err), phase);
+    if (!phaseBStarted) {
+      if (sidecarWritten) deleteSidecar(ctx.dir, op.opId);
+      journal.rolledBack(op.opId, []);
+      throw err;
+    }
+    await rollBackInProcess(ctx, op, plan);
+    throw err;
+  } finally {
+    if (heartbeat) clearInterval(heartbeat);
+  }
+}
+
+/**
+ * Under the lease: fork the table's Lance branch on first write to a branch (lazy
+ * fork) and check Lance HEAD == pin (else the table needs recovery first).
+ */
+async function prepareTable(ctx: WriteContext, op: OperationInfo, t: PlannedTable): Promise<void> {
+  const { store, journal } = ctx;
+  const { tableKey, tablePath } = t.def;
+  if (t.lanceBranch !== null && t.pin.lanceBranch !== t.lanceBranch) {
+    // Nothing published references this Lance branch yet (the pin still points at
+    // the parent's data), so a leftover from a failed first write can be replaced.
+    const existing = await store.listBranches(tableKey, tablePath);
+    if (existing.some((b) => b.name === t.lanceBranch)) await store.deleteBranch(tableKey, tablePath, t.lanceBranch);
+    await store.createBranch(tableKey, tablePath, t.lanceBranch, t.pin.version, t.pin.lanceBranch ?? undefined);
+    if (!journal.listForks(op.branch).some((f) => f.tableKey === tableKey)) journal.recordFork(op.branch, tableKey, t.lanceBranch, t.pin.version, op.opId);
+  }
+  const head = await store.headVersion(tableKey, tablePath, t.lanceBranch ?? undefined);
+  if (head !== t.pin.version) {
+    throw new RepoError('RecoveryRequired', `${tableKey} on branch ${op.branch}: Lance HEAD is ${head} but the published pin is ${t.pin.version}; run 'lancelog recover' (or reopen the repo read-write) first`, { tableKey, branch: op.branch, head, pin: t.pin.version });
+  }
+}
+
+/** Restores every table this operation moved and publishes the restored versions (I1 again). */
+async function rollBackInProcess(ctx: WriteContext, op: OperationInfo, plan: PlannedTable[]): Promise<void> {
+  const { store, journal } = ctx;
+  const moves: TableMove[] = [];
+  for (const t of plan) {
+    const handle = await store.openTable(t.def.tableKey, t.def.tablePath, t.lanceBranch ? { branch: t.lanceBranch } : {});
+    try {
+      const head = await handle.version();
+      if (head !== t.pin.version) {
+        const restored = await handle.restore(t.pin.version);
+        moves.push({ tableKey: t.def.tableKey, from: t.pin.version, to: restored, lanceBranch: t.lanceBranch });
+      }
+    } finally {
+      handle.close();
+    }
+  }
+  await failpoint('write.before_rollback_publish', { opId: op.opId });
+  if (moves.length > 0) {
+    journal.publish({
+      opId: op.opId, branch: op.branch, actor: op.actor, message: `rollback of failed operation ${op.opId}`,
+      tables: moves.map((m) => ({ tableKey: m.tableKey, expectedVersion: m.from, newVersion: m.to, lanceBranch: m.lanceBranch })),
+    });
+  }
+  journal.rolledBack(op.opId, moves.map((m) => ({ tableKey: m.tableKey, from: m.from, to: m.to })));
+  deleteSidecar(ctx.dir, op.opId);
+}

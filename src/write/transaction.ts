@@ -1,0 +1,44 @@
+/**
+ * The programmatic transaction API: everything staged inside `repo.transaction(fn)`
+ * commits atomically (one Lance commit per touched table, one publish) or not at all.
+ */
+import type { Filter } from './filter.js';
+import type { Row, StagedOperation } from './staging.js';
+
+export class Transaction {
+  constructor(private readonly staged: StagedOperation) {}
+
+  /** Inserts a node; its key (or `data.id` for keyless types, else a new ULID) must be new. Returns the id. */
+  insert(type: string, data: Record<string, unknown>): string {
+    return this.staged.putNode(type, data, 'insert');
+  }
+
+  /** Inserts or replaces a whole node row by id. Returns the id. */
+  upsert(type: string, data: Record<string, unknown>): string {
+    return this.staged.putNode(type, data, 'upsert');
+  }
+
+  /** Sets some properties of an existing node or edge; false when it does not exist. */
+  update(type: string, id: string, patch: Record<string, unknown>): Promise<boolean> {
+    return this.staged.updateRow(type, id, patch);
+  }
+
+  /** Deletes a node (and every edge touching it) or an edge; false when it does not exist. */
+  delete(type: string, id: string): Promise<boolean> {
+    return this.staged.deleteRow(type, id);
+  }
+
+  /** Inserts an edge between two node keys. Returns the edge id. */
+  link(edge: string, from: string, to: string, data: Record<string, unknown> = {}): string {
+    return this.staged.putEdge(edge, from, to, data);
+  }
+
+  /** Reads see this transaction's own pending changes. */
+  get(type: string, id: string): Promise<Row | null> {
+    return this.staged.get(type, id);
+  }
+
+  scan(type: string, filter: Filter = [], opts: { limit?: number } = {}): Promise<Row[]> {
+    return this.staged.scan(type, filter, opts);
+  }
+}

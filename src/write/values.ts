@@ -1,0 +1,140 @@
+/**
+ * Coercion of user values (JSON from JSONL/CLI/API, or bound `.gq` values) into
+ * the in-memory form rows are staged and stored in:
+ *   String/enum → string, Bool → boolean, I32/U32/F32/F64 → number, I64/U64 → bigint,
+ *   Date → Date (UTC midnight), DateTime → Date, Blob → Uint8Array, Vector → number[],
+ *   list → array. Storage reads come back in the same forms, so staged and committed
+ *   rows compare directly.
+ */
+import type { PropertyDef, PropType, ScalarName } from '../schema/types.js';
+import { parseDate, parseDateTime } from '../query/values.js';
+
+export type StoredValue = string | number | bigint | boolean | Date | Uint8Array | null | StoredValue[];
+
+const INT_RANGES: Record<string, [bigint, bigint]> = {
+  I32: [-(2n ** 31n), 2n ** 31n - 1n],
+  U32: [0n, 2n ** 32n - 1n],
+  I64: [-(2n ** 63n), 2n ** 63n - 1n],
+  U64: [0n, 2n ** 64n - 1n],
+};
+
+/** Thrown by coerce(): the caller turns it into a ValidationError naming the row. */
+export class CoercionFailure extends Error {
+  constructor(message: string, readonly rule: string) {
+    super(message);
+  }
+}
+
+const fail = (message: string, rule = 'type'): never => {
+  throw new CoercionFailure(message, rule);
+};
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (v instanceof Uint8Array) return 'bytes';
+  if (v instanceof Date) return 'a date';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  return `${typeof v} ${String(v)}`;
+}
+
+function coerceScalar(name: ScalarName, v: unknown): StoredValue {
+  switch (name) {
+    case 'String':
+      return typeof v === 'string' ? v : fail(`expected a String, got ${describe(v)}`);
+    case 'Bool':
+      return typeof v === 'boolean' ? v : fail(`expected a Bool (true/false), got ${describe(v)}`);
+    case 'I32': case 'U32': case 'I64': case 'U64': {
+      let big: bigint;
+      if (typeof v === 'bigint') big = v;
+      else if (typeof v === 'number') {
+        if (!Number.isInteger(v)) fail(`expected an integer (${name}), got ${v}`);
+        if (!Number.isSafeInteger(v)) fail(`${v} is beyond 2^53; pass 64-bit integers as strings`);
+        big = BigInt(v);
+      } else if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) big = BigInt(v.trim());
+      else return fail(`expected an integer (${name}), got ${describe(v)}`);
+      const [lo, hi] = INT_RANGES[name];
+      if (big < lo || big > hi) fail(`${big} is out of range for ${name} (${lo}..${hi})`);
+      return name === 'I64' || name === 'U64' ? big : Number(big);
+    }
+    case 'F32': case 'F64':
+      if (typeof v === 'number' && Number.isFinite(v)) return v;
+      if (typeof v === 'bigint') return Number(v);
+      return fail(`expected a finite number (${name}), got ${describe(v)}`);
+    case 'Date': {
+      if (v instanceof Date) return new Date(Date.UTC(v.getUTCFullYear(), v.getUTCMonth(), v.getUTCDate()));
+      if (typeof v === 'string' && parseDate(v)) return new Date(`${v}T00:00:00.000Z`);
+      return fail(`expected a Date "YYYY-MM-DD", got ${describe(v)}`);
+    }
+    case 'DateTime': {
+      if (v instanceof Date) return v;
+      const iso = typeof v === 'string' ? parseDateTime(v) : null;
+      return iso ? new Date(iso) : fail(`expected a DateTime (ISO-8601, e.g. "2026-04-09T12:00:00Z"), got ${describe(v)}`);
+    }
+    case 'Blob':
+      if (v instanceof Uint8Array) return v;
+      if (typeof v === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(v) && v.length % 4 === 0) return new Uint8Array(Buffer.from(v, 'base64'));
+      return fail(`expected a Blob as base64 text, got ${describe(v)}`);
+  }
+}
+
+export function coerceType(t: PropType, v: unknown): StoredValue {
+  switch (t.kind) {
+    case 'scalar':
+      return coerceScalar(t.name, v);
+    case 'enum':
+      if (typeof v !== 'string') return fail(`expected one of ${t.values.join(', ')}, got ${describe(v)}`, 'enum');
+      return t.values.includes(v) ? v : fail(`${JSON.stringify(v)} is not one of ${t.values.join(', ')}`, 'enum');
+    case 'vector': {
+      if (!Array.isArray(v)) return fail(`expected a Vector(${t.dim}) (a list of numbers), got ${describe(v)}`);
+      if (v.length !== t.dim) fail(`expected ${t.dim} numbers, got ${v.length}`, 'dimension');
+      return v.map((x, i) => (typeof x === 'number' && Number.isFinite(x) ? x : fail(`element ${i} is ${describe(x)}, not a number`)));
+    }
+    case 'list': {
+      if (!Array.isArray(v)) return fail(`expected a list, got ${describe(v)}`);
+      return v.map((x, i) => {
+        if (x === null) return fail(`element ${i} is null; list elements cannot be null`);
+        try {
+          return coerceType(t.element, x);
+        } catch (err) {
+          if (err instanceof CoercionFailure) throw new CoercionFailure(`element ${i}: ${err.message}`, err.rule);
+          throw err;
+        }
+      });
+    }
+  }
+}
+
+/** Coerces a property value; null/undefined is allowed only for nullable properties. */
+export function coerceProperty(p: PropertyDef, v: unknown): StoredValue {
+  if (v === undefined || v === null) {
+    return p.nullable ? null : fail(`is required (${p.name} is not nullable)`, 'required');
+  }
+  return coerceType(p.type, v);
+}
+
+/** A canonical string of a value, for equality in unique checks and in-memory filters. */
+export function canonicalValue(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'bigint') return `n:${v}`;
+  if (typeof v === 'number') return Number.isInteger(v) ? `n:${v}` : `f:${v}`;
+  if (v instanceof Date) return `d:${v.toISOString()}`;
+  if (v instanceof Uint8Array) return `b:${Buffer.from(v).toString('base64')}`;
+  if (Array.isArray(v)) return `[${v.map(canonicalValue).join(',')}]`;
+  return `${typeof v}:${String(v)}`;
+}
+
+/** The JSON form of a stored value (export, CLI): 64-bit integers outside the safe range as strings. */
+export function jsonValue(t: PropType, v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (t.kind === 'scalar') {
+    if (t.name === 'Date' && v instanceof Date) return v.toISOString().slice(0, 10);
+    if (t.name === 'DateTime' && v instanceof Date) return v.toISOString();
+    if (t.name === 'Blob' && v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+    if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+    return v;
+  }
+  if (t.kind === 'list' && Array.isArray(v)) return v.map((x) => jsonValue(t.element, x));
+  if (t.kind === 'vector' && (Array.isArray(v) || ArrayBuffer.isView(v))) return Array.from(v as ArrayLike<number>);
+  return v;
+}
