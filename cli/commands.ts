@@ -2,8 +2,12 @@
 import type { Command } from 'commander';
 import { registerRepoCommands } from './commands/repo.js';
 import { registerQueryCommands } from './commands/query.js';
+import { registerHistoryCommands } from './commands/history.js';
+import { registerDataCommands } from './commands/data.js';
 
 export function registerCommands(program: Command): void {
   registerRepoCommands(program);
   registerQueryCommands(program);
+  registerHistoryCommands(program);
+  registerDataCommands(program);
 }

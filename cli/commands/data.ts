@@ -1,0 +1,167 @@
+/** `load` and `export`: JSONL data files in and out of a repo (LANGUAGES.md "Data files"). */
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import {
+  LOAD_MODES, Repo, UsageError, exportJsonl, loadJsonl,
+  type LoadMode, type LoadResult, type ReadAt,
+} from '../../src/index.js';
+import { formatTable } from '../format.js';
+import { printResult } from '../output.js';
+import { resolveRepo } from '../repo-arg.js';
+import { parseIntOption } from './history.js';
+
+interface LoadOpts {
+  data: string;
+  mode: string;
+  branch?: string;
+  actor?: string;
+  message?: string;
+  json?: boolean;
+  progress: boolean;
+  uri?: string;
+}
+
+interface ExportOpts {
+  branch?: string;
+  version?: string;
+  commit?: string;
+  out?: string;
+  json?: boolean;
+  uri?: string;
+}
+
+function parseMode(raw: string): LoadMode {
+  if (!(LOAD_MODES as readonly string[]).includes(raw)) {
+    throw new UsageError(`--mode must be one of ${LOAD_MODES.join(', ')}, got '${raw}'`, { option: '--mode', value: raw, allowed: LOAD_MODES });
+  }
+  return raw as LoadMode;
+}
+
+function mib(n: number): string {
+  return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+/** A bytes-based progress bar on stderr, with lines and lines/s. */
+function progressBar(): { update: (bytes: number, total: number | undefined, lines: number) => void; stop: () => void } {
+  const started = Date.now();
+  const bar = new cliProgress.SingleBar({
+    stream: process.stderr,
+    format: 'loading [{bar}] {percentage}% | {done}/{size} | {lines} lines | {rate} lines/s | eta {eta_formatted}',
+    hideCursor: true,
+    clearOnComplete: true,
+    etaBuffer: 50,
+  }, cliProgress.Presets.shades_classic);
+  let startedBar = false;
+  return {
+    update(bytes, total, lines) {
+      const size = total ?? bytes;
+      const secs = Math.max((Date.now() - started) / 1000, 0.001);
+      const payload = { done: mib(bytes), size: mib(size), lines, rate: Math.round(lines / secs) };
+      if (!startedBar) {
+        bar.start(Math.max(size, 1), bytes, payload);
+        startedBar = true;
+      } else bar.update(bytes, payload);
+    },
+    stop() {
+      if (startedBar) bar.stop();
+    },
+  };
+}
+
+function humanLoad(r: LoadResult, file: string, branch: string, secs: number): string {
+  const rows: Array<[string, string, number, number | undefined]> = [
+    ...Object.entries(r.nodes).map(([t, n]): [string, string, number, number | undefined] => ['node', t, n, r.deleted[t]]),
+    ...Object.entries(r.edges).map(([t, n]): [string, string, number, number | undefined] => ['edge', t, n, r.deleted[t]]),
+  ];
+  for (const [t, n] of Object.entries(r.deleted)) if (!(t in r.nodes) && !(t in r.edges)) rows.push(['-', t, 0, n]);
+  const total = rows.reduce((s, x) => s + x[2], 0);
+  return [
+    `loaded ${file} (${r.mode}) into ${branch}: ${total} records from ${r.lines} lines in ${secs.toFixed(2)}s`,
+    ...(rows.length ? [formatTable(['kind', 'type', 'loaded', 'deleted'], rows.map(([k, t, n, d]) => [k, t, n, d ?? 0]))] : []),
+    `op ${r.opId}`,
+    r.commitId ? `commit ${r.commitId} (manifest version ${r.manifestVersion})` : 'nothing to commit',
+  ].join('\n');
+}
+
+export function registerDataCommands(program: Command): void {
+  program
+    .command('load')
+    .description('load a JSONL data file as one operation (nothing is published if any line is bad)')
+    .requiredOption('--data <file.jsonl>', 'the JSONL data file')
+    .option('--mode <mode>', 'overwrite | append | merge', 'append')
+    .option('--branch <branch>', 'branch to load into', 'main')
+    .option('--actor <actor>', 'who is loading (recorded in the journal)')
+    .option('--message <text>', 'commit message')
+    .option('--no-progress', 'no progress bar (it is only shown on a TTY anyway)')
+    .argument('[repo]', 'repo directory')
+    .option('--uri <repo>', 'repo directory')
+    .option('--json', 'print JSON')
+    .action(async (repoArg: string | undefined, opts: LoadOpts) => {
+      const dir = resolveRepo(repoArg, opts);
+      const mode = parseMode(opts.mode);
+      const branch = opts.branch ?? 'main';
+      const bar = opts.progress && !opts.json && process.stderr.isTTY ? progressBar() : undefined;
+      const repo = await Repo.open(dir);
+      const started = Date.now();
+      try {
+        const result = await loadJsonl(repo.operationContext(), { path: opts.data }, {
+          mode, branch,
+          ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
+          ...(opts.message !== undefined ? { message: opts.message } : {}),
+          ...(bar ? { onProgress: bar.update } : {}),
+        });
+        bar?.stop();
+        printResult(opts, result, () => humanLoad(result, opts.data, branch, (Date.now() - started) / 1000));
+      } finally {
+        bar?.stop();
+        await repo.close();
+      }
+    });
+
+  program
+    .command('export')
+    .description('print the graph as JSONL in the load format (nodes, then edges; deterministic order)')
+    .option('--branch <branch>', 'branch to export (default main)')
+    .option('--version <n>', 'a manifest version of the branch')
+    .option('--commit <id>', 'a commit')
+    .option('--out <file.jsonl>', 'write to a file (atomically) instead of stdout')
+    .argument('[repo]', 'repo directory')
+    .option('--uri <repo>', 'repo directory')
+    .option('--json', 'with --out: print a JSON summary')
+    .action(async (repoArg: string | undefined, opts: ExportOpts) => {
+      const dir = resolveRepo(repoArg, opts);
+      const version = parseIntOption('--version', opts.version, 1);
+      if (version !== undefined && opts.commit !== undefined) throw new UsageError('give --version or --commit, not both', { version, commit: opts.commit });
+      const at: ReadAt = {
+        ...(opts.branch !== undefined ? { branch: opts.branch } : {}),
+        ...(version !== undefined ? { version } : {}),
+        ...(opts.commit !== undefined ? { commit: opts.commit } : {}),
+      };
+      const repo = await Repo.open(dir, { readOnly: true });
+      try {
+        if (opts.out === undefined) {
+          await exportJsonl(repo, process.stdout, at);
+          return;
+        }
+        const tmp = `${opts.out}.tmp-${process.pid}`;
+        const out = createWriteStream(tmp);
+        try {
+          const result = await exportJsonl(repo, out, at);
+          out.end();
+          await once(out, 'finish');
+          renameSync(tmp, opts.out);
+          const nodes = Object.values(result.nodes).reduce((a, b) => a + b, 0);
+          const edges = Object.values(result.edges).reduce((a, b) => a + b, 0);
+          printResult(opts, { ...result, out: opts.out }, () => `exported ${nodes} nodes and ${edges} edges of ${result.branch} (manifest version ${result.manifestVersion}, commit ${result.commitId}) to ${opts.out}`);
+        } catch (err) {
+          out.destroy();
+          rmSync(tmp, { force: true });
+          throw err;
+        }
+      } finally {
+        await repo.close();
+      }
+    });
+}
