@@ -13,6 +13,9 @@ import { Journal, type Snapshot, type TablePin, type CommitRow, type BranchInfo,
 import { RepoError } from './errors.js';
 import { runOperation, type OperationContext, type OperationOptions, type OperationOutcome } from './write/operation.js';
 import { Transaction } from './write/transaction.js';
+import { runRecovery, recoveryPending, RECOVERY_ACTOR, type RecoveryMode, type RecoveryReport } from './recovery/sweep.js';
+import { findPending } from './recovery/observe.js';
+import type { RecoveryAuditRow } from './journal/index.js';
 import { writeFileAtomic } from './fs-atomic.js';
 
 export const SCHEMA_FILE = '_schema.pg';
@@ -35,6 +38,16 @@ export interface InitResult {
 export interface OpenOptions {
   /** A read-only open never writes: not to the journal, not to Lance. */
   readOnly?: boolean;
+  /** Run Full recovery on a read-write open (default true; `lancelog recover` opens with false). */
+  recover?: boolean;
+  /** A lease whose heartbeat is older than this belongs to a dead owner (default 30 s). */
+  leaseTimeoutMs?: number;
+}
+
+export interface RecoveryAuditEntry extends RecoveryAuditRow {
+  /** The lancelog:recovery commit that published the decision (null for Abort). */
+  commitId: string | null;
+  branch: string | null;
 }
 
 /** Which published state to read: a branch's latest, one of its manifest versions, or a commit. */
@@ -87,6 +100,7 @@ export class Repo {
     /** @internal */ readonly store: TableStore,
     /** @internal */ readonly journal: Journal,
     readonly readOnly: boolean,
+    private readonly leaseTimeoutMs: number | undefined,
   ) {
     this.typesByKey = new Map(allTypes(catalog).map((d) => [d.tableKey, d]));
   }
@@ -140,7 +154,57 @@ export class Repo {
     const catalog = compileSchema(readFileSync(schemaPath, 'utf8'), schemaPath);
     const journal = Journal.open(dir, { readOnly: opts.readOnly ?? false });
     const store = await TableStore.open(dir);
-    return new Repo(dir, catalog, store, journal, opts.readOnly ?? false);
+    const repo = new Repo(dir, catalog, store, journal, opts.readOnly ?? false, opts.leaseTimeoutMs);
+    if (!repo.readOnly && (opts.recover ?? true) && recoveryPending(repo.recoveryContext())) {
+      try {
+        await runRecovery(repo.recoveryContext(), { mode: 'Full' });
+      } catch (err) {
+        await repo.close();
+        throw err;
+      }
+    }
+    return repo;
+  }
+
+  // ── recovery ────────────────────────────────────────────────────────────
+
+  private recoveryContext() {
+    return { dir: this.dir, store: this.store, journal: this.journal, catalog: this.catalog, activeOps: this.activeOps, leaseTimeoutMs: this.leaseTimeoutMs };
+  }
+
+  /**
+   * Runs recovery now (Full by default). With dryRun, only reports each pending
+   * operation's observation, classification, decision and planned actions.
+   */
+  async recover(opts: { dryRun?: boolean; mode?: RecoveryMode } = {}): Promise<RecoveryReport> {
+    if (!opts.dryRun) this.assertWritable('recover');
+    return runRecovery(this.recoveryContext(), { mode: opts.mode ?? 'Full', dryRun: opts.dryRun });
+  }
+
+  /**
+   * Catches up with other processes: rolls forward (or cleans up) what crashed
+   * writers left, and runs the full decision for operations whose owner is provably
+   * dead. Never touches an operation whose owner is alive, including this process's.
+   * When nothing is pending it costs one query and one directory listing.
+   */
+  async refresh(): Promise<RecoveryReport | null> {
+    if (this.readOnly || !recoveryPending(this.recoveryContext())) return null;
+    return runRecovery(this.recoveryContext(), { mode: 'RollForwardOnly' });
+  }
+
+  /** Operations recovery would process (read-only: changes nothing). */
+  pendingRecovery(): Array<{ opId: string; kind: string; branch: string; actor: string | null; hasSidecar: boolean; published: boolean }> {
+    const pending = findPending(this.dir, this.journal);
+    return pending.operations.filter((o) => !this.activeOps.has(o.opId)).map((o) => ({ opId: o.opId, kind: o.kind, branch: o.branch, actor: o.actor, hasSidecar: o.hasSidecar, published: o.published }));
+  }
+
+  /** The recovery audit, each row with its lancelog:recovery commit. */
+  recoveryAudit(): RecoveryAuditEntry[] {
+    const commits = new Map(this.journal.listCommits({ actor: RECOVERY_ACTOR }).map((c) => [c.opId, c]));
+    return this.journal.listRecoveryAudit().map((row) => {
+      const commit = commits.get(row.recoveryOpId);
+      return { ...row, commitId: commit?.id ?? null, branch: commit?.branch ?? null };
+    });
   }
 
   /** The deterministic JSON form of the catalog. */

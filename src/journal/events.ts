@@ -46,7 +46,11 @@ export const eventPayloadSchemas = {
     message: z.string().nullable(),
   }),
   /** Step 1 of the write protocol: an operation starts. */
-  'op.begun': z.strictObject({ kind: OperationKind, branch: z.string().min(1), actor: z.string().min(1) }),
+  'op.begun': z.strictObject({
+    kind: OperationKind, branch: z.string().min(1), actor: z.string().min(1),
+    /** The process running the operation, so recovery can tell a crashed owner from a live one. */
+    owner: z.strictObject({ pid: z.number().int(), host: z.string() }).optional(),
+  }),
   /** Step 3: leases taken on every touched (table, branch), all in one transaction. */
   'lease.acquired': z.strictObject({
     tables: z.array(LeaseTarget).min(1),

@@ -200,11 +200,12 @@ export class Journal extends JournalReader {
   }
 
   /** Step 1: a new operation on a live branch. Returns its op id (ULID). */
-  beginOperation(args: { kind: OperationKind; branch: string; actor: string }): string {
+  beginOperation(args: { kind: OperationKind; branch: string; actor: string; owner?: { pid: number; host: string } }): string {
     return this.write((tx) => {
       Journal.liveBranch(tx.state, args.branch);
       const opId = newId();
-      tx.append(opId, args.branch, null, { kind: 'op.begun', payload: { kind: args.kind, branch: args.branch, actor: args.actor } });
+      const owner = args.owner ?? { pid: process.pid, host: hostname() };
+      tx.append(opId, args.branch, null, { kind: 'op.begun', payload: { kind: args.kind, branch: args.branch, actor: args.actor, owner } });
       return opId;
     });
   }

@@ -1,0 +1,60 @@
+/**
+ * Recovery's two decision tables (ARCHITECTURE §5), as pure functions over an
+ * observation. docs/recovery.md holds the same tables; a test compares them.
+ */
+
+export const RECOVERY_CLASSES = ['NoMovement', 'RolledPastExpected', 'UnexpectedAtP1', 'UnexpectedMultistep', 'InvariantViolation'] as const;
+export type RecoveryClass = (typeof RECOVERY_CLASSES)[number];
+
+export const RECOVERY_DECISIONS = ['Cleanup', 'Abort', 'RollForward', 'RollBack'] as const;
+export type RecoveryDecision = (typeof RECOVERY_DECISIONS)[number];
+
+/** What recovery sees for one table of an in-flight operation. */
+export interface TableObservation {
+  tableKey: string;
+  /** Observed Lance HEAD of the table's Lance branch the intent names. */
+  head: number;
+  /** The published pin on the operation's branch. */
+  pin: number;
+  /** The intent: version before the commit (`e`) and after it (`c`). */
+  expected: number;
+  postCommit: number;
+  /** The version the journal's `table.committed` recorded, if the event exists. */
+  committed: number | null;
+}
+
+/**
+ * Classifies one table:
+ * - InvariantViolation: h < p (HEAD behind the pin: must never happen).
+ * - NoMovement: h == p — nothing unpublished on the table (normally p == e; p may
+ *   also be past e when an earlier, interrupted recovery already published).
+ * - RolledPastExpected: h == c, p ∈ {e, c}, and `table.committed` (when present) says c.
+ * - UnexpectedAtP1: h == p + 1 and not ours.
+ * - UnexpectedMultistep: h > p + 1.
+ */
+export function classifyTable(o: TableObservation): RecoveryClass {
+  const { head: h, pin: p, expected: e, postCommit: c, committed } = o;
+  if (h < p) return 'InvariantViolation';
+  if (h === p && p !== c) return 'NoMovement';
+  if (h === c && (p === e || p === c) && (committed === null || committed === c)) return 'RolledPastExpected';
+  if (h === p + 1) return 'UnexpectedAtP1';
+  return 'UnexpectedMultistep';
+}
+
+export interface OperationObservation {
+  /** The journal shows `op.published` for the operation. */
+  published: boolean;
+  classes: RecoveryClass[];
+}
+
+/**
+ * Decides for a whole operation, all-or-nothing:
+ * Cleanup if published; Abort on any InvariantViolation; RollForward when every
+ * table (at least one) RolledPastExpected; RollBack otherwise.
+ */
+export function decide(o: OperationObservation): RecoveryDecision {
+  if (o.published) return 'Cleanup';
+  if (o.classes.includes('InvariantViolation')) return 'Abort';
+  if (o.classes.length > 0 && o.classes.every((c) => c === 'RolledPastExpected')) return 'RollForward';
+  return 'RollBack';
+}

@@ -1,0 +1,43 @@
+/**
+ * A child process for crash tests: `node --import tsx test/helpers/child.ts <json>`.
+ * Runs one action against a repo with whatever LANCELOG_FAILPOINTS its environment
+ * arms; a `crash` failpoint SIGKILLs it mid-protocol.
+ */
+import { Repo } from '../../src/index.js';
+
+interface Command {
+  repo: string;
+  action: 'insert' | 'recover' | 'open';
+  branch?: string;
+  /** Rows to insert, per type: keyed types use `name`. */
+  rows?: Array<{ type: string; data: Record<string, unknown> }>;
+  links?: Array<{ edge: string; from: string; to: string }>;
+  deletes?: Array<{ type: string; id: string }>;
+}
+
+async function main(): Promise<void> {
+  const cmd = JSON.parse(process.argv[2]) as Command;
+  const repo = await Repo.open(cmd.repo, { recover: cmd.action !== 'insert' });
+  try {
+    if (cmd.action === 'insert') {
+      const out = await repo.transaction(async (tx) => {
+        for (const r of cmd.rows ?? []) tx.insert(r.type, r.data);
+        for (const l of cmd.links ?? []) tx.link(l.edge, l.from, l.to);
+        for (const d of cmd.deletes ?? []) await tx.delete(d.type, d.id);
+      }, { branch: cmd.branch ?? 'main', actor: 'child' });
+      process.stdout.write(JSON.stringify({ ok: true, opId: out.opId, commitId: out.commitId }));
+    } else if (cmd.action === 'recover') {
+      const report = await repo.recover();
+      process.stdout.write(JSON.stringify({ ok: true, report }));
+    } else {
+      process.stdout.write(JSON.stringify({ ok: true }));
+    }
+  } finally {
+    await repo.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stdout.write(JSON.stringify({ ok: false, code: (err as { code?: string }).code, message: String(err) }));
+  process.exitCode = 1;
+});
