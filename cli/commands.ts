@@ -4,10 +4,12 @@ import { registerRepoCommands } from './commands/repo.js';
 import { registerQueryCommands } from './commands/query.js';
 import { registerHistoryCommands } from './commands/history.js';
 import { registerDataCommands } from './commands/data.js';
+import { registerRecoveryCommands } from './commands/recovery.js';
 
 export function registerCommands(program: Command): void {
   registerRepoCommands(program);
   registerQueryCommands(program);
   registerHistoryCommands(program);
   registerDataCommands(program);
+  registerRecoveryCommands(program);
 }
