@@ -13,6 +13,8 @@ import { Journal, type Snapshot, type TablePin, type CommitRow, type BranchInfo,
 import { RepoError } from './errors.js';
 import { runOperation, type OperationContext, type OperationOptions, type OperationOutcome } from './write/operation.js';
 import { Transaction } from './write/transaction.js';
+import { executeMutation, type MutationResult } from './write/mutation.js';
+import { compileQuery, bindParams } from './query/index.js';
 import { runRecovery, recoveryPending, RECOVERY_ACTOR, type RecoveryMode, type RecoveryReport } from './recovery/sweep.js';
 import { findPending } from './recovery/observe.js';
 import type { RecoveryAuditRow } from './journal/index.js';
@@ -300,6 +302,20 @@ export class Repo {
   async transaction<T>(fn: (tx: Transaction) => Promise<T> | T, opts: OperationOptions = {}): Promise<OperationOutcome<T>> {
     this.assertWritable('write');
     return runOperation(this.operationContext(), 'Mutation', opts, async (staged) => fn(new Transaction(staged)));
+  }
+
+  /**
+   * Runs the named mutation of a `.gq` source with JSON parameters (validated against
+   * the declared types) as one atomic operation.
+   */
+  async change(args: { source: string; file: string; name: string; params?: unknown } & OperationOptions): Promise<OperationOutcome<MutationResult>> {
+    this.assertWritable('run a mutation');
+    const plan = compileQuery(args.source, args.file, this.catalog, args.name);
+    if (plan.kind !== 'mutation') {
+      throw new RepoError('QueryNotMutation', `query ${args.name} in ${args.file} is a read query; 'change' runs mutations (insert/update/delete)`, { query: args.name, file: args.file });
+    }
+    const params = bindParams(plan, args.params ?? {});
+    return executeMutation(this.operationContext(), plan, params, { branch: args.branch, actor: args.actor, message: args.message });
   }
 
   // ── branches ────────────────────────────────────────────────────────────

@@ -1,23 +1,15 @@
 /** `query lint`, `query check`, `query explain`: compile `.gq` files against a schema or a repo's catalog. */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
   LancelogError, Repo, UsageError, compileQuery, compileSchema, explainQuery, lintQueries, planToJSON,
   type Catalog, type QueryLintResult,
 } from '../../src/index.js';
 import { printResult } from '../output.js';
+import { readSourceFile } from '../files.js';
 import { resolveRepo } from '../repo-arg.js';
 
 interface JsonOpt { json?: boolean }
 
-function readSourceFile(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new LancelogError('FileNotFound', `cannot read ${what} '${path}': ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { file: path, reason: code ?? 'unknown' });
-  }
-}
 
 async function repoCatalog(dir: string): Promise<Catalog> {
   const repo = await Repo.open(dir, { readOnly: true });

@@ -1,21 +1,13 @@
 /** `init`, `schema show`, `version`: creating a repo and looking at its schema. */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { LancelogError, Repo, lancelogVersion, typeText, type Catalog } from '../../src/index.js';
+import { Repo, lancelogVersion, typeText, type Catalog } from '../../src/index.js';
 import { printResult } from '../output.js';
+import { readSourceFile } from '../files.js';
 import { resolveRepo } from '../repo-arg.js';
 
 interface JsonOpt { json?: boolean }
 interface RepoOpts extends JsonOpt { uri?: string }
 
-function readSourceFile(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new LancelogError('FileNotFound', `cannot read ${what} '${path}': ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { file: path, reason: code ?? 'unknown' });
-  }
-}
 
 export function formatCatalog(catalog: Catalog): string {
   const lines: string[] = [];
