@@ -229,9 +229,7 @@ export class Repo {
   snapshot(at: ReadAt = {}): Snapshot {
     if (at.commit !== undefined) {
       const snap = this.journal.snapshot({ commitId: at.commit });
-      if (at.branch !== undefined && at.branch !== snap.branch) {
-        throw new RepoError('CommitNotOnBranch', `commit ${at.commit} is on branch ${snap.branch}, not ${at.branch}`, { commit: at.commit, branch: at.branch });
-      }
+      if (at.branch !== undefined && at.branch !== snap.branch) this.assertCommitOnBranch(at.commit, at.branch);
       return snap;
     }
     return this.journal.snapshot({ branch: at.branch ?? 'main', ...(at.version !== undefined ? { manifestVersion: at.version } : {}) });
@@ -323,12 +321,28 @@ export class Repo {
   /** A new branch starts with the pins of its parent (lazy fork: nothing is copied). */
   createBranch(name: string, from: { from?: string; version?: number; commit?: string } = {}): Snapshot {
     this.assertWritable('create a branch');
-    if (from.commit !== undefined) return this.journal.createBranch(name, { commitId: from.commit });
+    if (from.commit !== undefined) {
+      if (from.from !== undefined) this.assertCommitOnBranch(from.commit, from.from);
+      return this.journal.createBranch(name, { commitId: from.commit });
+    }
     return this.journal.createBranch(name, { fromBranch: from.from ?? 'main', ...(from.version !== undefined ? { manifestVersion: from.version } : {}) });
   }
 
   listBranches(): BranchInfo[] {
     return this.journal.listBranches();
+  }
+
+  /** The Lance branches a branch forked (lazily, on its first write to each table). */
+  listForks(branch?: string): Array<{ branch: string; tableKey: string; lanceBranch: string; fromVersion: number }> {
+    return this.journal.listForks(branch).map((f) => ({ branch: f.branch, tableKey: f.tableKey, lanceBranch: f.lanceBranch, fromVersion: f.fromVersion }));
+  }
+
+  /** A commit is readable from a branch when it is in the branch's first-parent history (inherited commits included). */
+  private assertCommitOnBranch(commit: string, branch: string): void {
+    if (!this.journal.listCommits({ branch }).some((c) => c.id === commit)) {
+      const own = this.journal.getCommit(commit).branch;
+      throw new RepoError('CommitNotOnBranch', `commit ${commit} (on branch ${own}) is not in the history of branch ${branch}`, { commit, branch });
+    }
   }
 
   /** Deletes a branch and the Lance branches it forked. */

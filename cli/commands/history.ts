@@ -340,15 +340,9 @@ export function registerHistoryCommands(program: Command): void {
       if (version !== undefined && opts.commit !== undefined) throw new UsageError('give --version or --commit, not both', { version, commit: opts.commit });
       const dir = resolveRepo(repoArg, opts);
       await withRepo(dir, false, (repo) => {
-        if (opts.commit !== undefined && opts.from !== undefined) {
-          const history = repo.listCommits({ branch: opts.from });
-          if (!history.some((c) => c.id === opts.commit)) {
-            repo.getCommit(opts.commit); // CommitNotFound when it does not exist at all
-            throw new LancelogError('CommitNotOnBranch', `commit ${opts.commit} is not in the history of branch ${opts.from}`, { commit: opts.commit, branch: opts.from });
-          }
-        }
+        // The Repo checks that --commit is in the history of --from.
         const snap = repo.createBranch(name, opts.commit !== undefined
-          ? { commit: opts.commit }
+          ? { commit: opts.commit, ...(opts.from !== undefined ? { from: opts.from } : {}) }
           : { from: opts.from ?? 'main', ...(version !== undefined ? { version } : {}) });
         const info = repo.listBranches().find((b) => b.name === name);
         const result = {

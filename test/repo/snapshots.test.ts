@@ -160,8 +160,10 @@ describe('branches', () => {
     expect(repo.createBranch('grandchild', { from: 'feat' }).pins).toEqual(feat.pins);
     expect(repo.listBranches().map((b) => b.name)).toEqual(['at-c2', 'feat', 'grandchild', 'main', 'old']);
 
-    // A commit id with the wrong branch is refused by snapshot().
-    expect(await codeOf(() => repo.snapshot({ branch: 'feat', commit: main2.commitId }))).toBe('CommitNotOnBranch');
+    // A commit the branch inherited is readable through it; a later parent commit is not.
+    expect(repo.snapshot({ branch: 'feat', commit: main2.commitId }).pins).toEqual(main2.pins);
+    expect(await codeOf(() => repo.snapshot({ branch: 'feat', commit: repo.snapshot().commitId }))).toBe('CommitNotOnBranch');
+    expect(await codeOf(() => repo.createBranch('y', { from: 'feat', commit: repo.snapshot().commitId }))).toBe('CommitNotOnBranch');
     for (const bad of ['main', '__x', 'has space', '']) expect(await codeOf(() => repo.createBranch(bad))).toBe('InvalidBranchName');
     expect(await codeOf(() => repo.createBranch('feat'))).toBe('BranchExists');
     expect(await codeOf(() => repo.createBranch('x', { from: 'nope' }))).toBe('BranchNotFound');
