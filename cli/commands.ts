@@ -5,6 +5,7 @@ import { registerQueryCommands } from './commands/query.js';
 import { registerHistoryCommands } from './commands/history.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerRecoveryCommands } from './commands/recovery.js';
+import { registerChangeCommands } from './commands/change.js';
 
 export function registerCommands(program: Command): void {
   registerRepoCommands(program);
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerHistoryCommands(program);
   registerDataCommands(program);
   registerRecoveryCommands(program);
+  registerChangeCommands(program);
 }

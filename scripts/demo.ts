@@ -1,44 +1,67 @@
 /**
- * The README's first command: create a repo in a temp directory from a fixture
- * schema and show what Lancelog did. Runs from the built package (dist/scripts/demo.js).
+ * The README's first command: a tour of Lancelog on an embedded repo in a temp
+ * directory, through the real `lancelog` CLI (child processes, as a user would run
+ * it): init from a fixture schema, load its data, inspect the load in the journal,
+ * crash a writer with a failpoint (SIGKILL), plan and run recovery, read the audit.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Repo, lancelogVersion } from '../src/index.js';
 import { packageRoot } from '../src/version.js';
 
 const keep = process.argv.includes('--keep');
+const root = packageRoot();
+const cliMain = join(root, 'dist', 'cli', 'main.js');
 
-async function main(): Promise<void> {
-  const schemaFile = join(packageRoot(), 'test', 'fixtures', 'omnigraph', 'context.pg');
-  const dir = join(mkdtempSync(join(tmpdir(), 'lancelog-demo-')), 'repo');
-  console.log(`lancelog ${lancelogVersion()} demo`);
-  console.log(`\n$ lancelog init --schema ${schemaFile} ${dir}`);
-  const init = await Repo.init(dir, { schemaSource: readFileSync(schemaFile, 'utf8'), schemaFile });
-  console.log(`created ${init.tables.length} empty Lance tables (one per node and edge type):`);
-  for (const t of init.tables) console.log(`  ${t.tableKey.padEnd(24)} ${t.tablePath}.lance  version ${t.version}`);
-
-  const repo = await Repo.open(dir);
-  try {
-    console.log(`\n$ lancelog schema show ${dir}`);
-    for (const n of repo.catalog.nodes) {
-      console.log(`  node ${n.name}: ${n.properties.map((p) => `${p.name}${p.nullable ? '?' : ''}`).join(', ')}${n.constraints.key.length ? `  (key: ${n.constraints.key[0]})` : ''}`);
-    }
-    for (const e of repo.catalog.edges) console.log(`  edge ${e.name}: ${e.from} -> ${e.to}  card ${e.card.min}..${e.card.max ?? '*'}`);
-    console.log('\nTables as published on main (pinned Lance version, rows):');
-    for (const t of await repo.tables()) console.log(`  ${t.tableKey.padEnd(24)} v${t.pinnedVersion}  ${t.rows} rows`);
-  } finally {
-    await repo.close();
+function lancelog(args: string[], opts: { env?: Record<string, string>; expectCrash?: boolean } = {}): string {
+  const shown = `${opts.env ? `${Object.entries(opts.env).map(([k, v]) => `${k}=${v}`).join(' ')} ` : ''}lancelog ${args.join(' ')}`;
+  console.log(`\n$ ${shown}`);
+  const r = spawnSync(process.execPath, [cliMain, ...args], { encoding: 'utf8', env: { ...process.env, ...opts.env } });
+  const out = `${r.stdout}${r.stderr}`.trimEnd();
+  if (out) console.log(out);
+  if (opts.expectCrash) {
+    console.log(`(the process was killed by ${r.signal ?? `exit ${r.status}`} inside the write protocol)`);
+    if (r.signal !== 'SIGKILL') throw new Error('expected the writer to be killed by SIGKILL');
+  } else if (r.status !== 0) {
+    throw new Error(`lancelog ${args.join(' ')} exited with ${r.status ?? r.signal}`);
   }
-  if (keep) console.log(`\nkept the repo at ${dir}`);
-  else {
-    rmSync(join(dir, '..'), { recursive: true, force: true });
-    console.log(`\nremoved ${dir} (run with --keep to keep it)`);
+  return r.stdout;
+}
+
+function main(): void {
+  const work = mkdtempSync(join(tmpdir(), 'lancelog-demo-'));
+  const repo = join(work, 'repo');
+  const fixtures = join(root, 'test', 'fixtures', 'omnigraph');
+  try {
+    lancelog(['version']);
+    lancelog(['init', '--schema', join(fixtures, 'context.pg'), repo]);
+    const loaded = lancelog(['load', '--data', join(fixtures, 'context.jsonl'), '--mode', 'append', '--actor', 'demo', repo]);
+    const opId = /^op (\S+)$/m.exec(loaded)?.[1];
+    if (!opId) throw new Error('load did not report its operation id');
+    // The whole load was one operation: every protocol step is in the journal.
+    lancelog(['journal', 'show', opId, repo]);
+    lancelog(['snapshot', repo]);
+
+    // A second writer dies (SIGKILL) after committing one of its two tables to Lance,
+    // before publishing: nothing of it is visible, but Lance HEAD moved past the pin.
+    const extra = join(work, 'extra.jsonl');
+    writeFileSync(extra, [
+      JSON.stringify({ type: 'Actor', data: { slug: 'auditor', name: 'Auditor' } }),
+      JSON.stringify({ type: 'Signal', data: { slug: 'sig-demo', title: 'Demo signal', category: 'market', strength: 'weak', observed_at: '2026-11-26' } }),
+    ].join('\n'));
+    lancelog(['load', '--data', extra, '--mode', 'merge', '--actor', 'crasher', repo], { env: { LANCELOG_FAILPOINTS: 'write.after_table_commit=crash@1' }, expectCrash: true });
+    lancelog(['recover', '--dry-run', repo]);
+    lancelog(['recover', repo]);
+    lancelog(['recovery', 'list', repo]);
+    lancelog(['journal', 'verify', repo]);
+  } finally {
+    if (keep) console.log(`\nkept the repo at ${repo}`);
+    else {
+      rmSync(work, { recursive: true, force: true });
+      console.log(`\nremoved ${work} (run 'npm run demo -- --keep' to keep it)`);
+    }
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+main();

@@ -6,6 +6,11 @@ export { EVENT_KINDS } from './journal/index.js';
 export { Transaction } from './write/transaction.js';
 export { ValidationError } from './write/errors.js';
 export type { Filter, Condition, FilterOp } from './write/filter.js';
+export { RecoveryAborted, RECOVERY_ACTOR } from './recovery/sweep.js';
+export type { RecoveryReport, RecoveryEntry, RecoveryMode, ObservedTable } from './recovery/sweep.js';
+export { RECOVERY_CLASSES, RECOVERY_DECISIONS, classifyTable, decide } from './recovery/classify.js';
+export type { RecoveryClass, RecoveryDecision } from './recovery/classify.js';
+export type { RecoveryAuditEntry } from './repo.js';
 export type { OperationOptions, OperationOutcome } from './write/operation.js';
 export { FAILPOINTS, armFailpoint, disarmFailpoint, disarmAllFailpoints, parseFailpointSpec, FailpointError } from './failpoints.js';
 export type { FailpointName, FailpointAction } from './failpoints.js';
@@ -21,3 +26,8 @@ export type {
   CheckedQuery, LintIssue, QueryLintResult, QueryPlan, ReadPlan, MutationPlan, ReadOp, MutationOp, IrExpr, ValueExpr,
   Assignment, Predicate, ParamInfo, ParamType, QueryValue, ValueType, QueryMeta, CompareOp, QueryFile,
 } from './query/index.js';
+export { loadJsonl, LOAD_MODES } from './write/load.js';
+export type { LoadMode, LoadInput, LoadOptions, LoadResult } from './write/load.js';
+export { exportJsonl } from './write/export.js';
+export type { ExportSource, ExportResult } from './write/export.js';
+export { DataFileError } from './write/errors.js';

@@ -14,3 +14,15 @@ export class ValidationError extends LancelogError {
     super('ValidationError', `${where}${details.table}${details.id !== undefined ? ` ${JSON.stringify(details.id)}` : ''}${details.field ? `.${details.field}` : ''}: ${message} (rule ${details.rule})`, details);
   }
 }
+
+/**
+ * A line of a JSONL data file that is not a well-formed record (bad JSON, neither a
+ * node nor an edge line, an unknown type, a missing or mistyped top-level field).
+ * `details` name the file, the line, the field (`$` = the whole line) and the rule
+ * (`json`, `shape`, `required`, `type`, `unknown_field`, `unknown_type`, `unknown_edge`).
+ */
+export class DataFileError extends LancelogError {
+  constructor(message: string, details: { file: string; line: number; field: string; rule: string; [k: string]: unknown }) {
+    super('DataFileError', `${details.file}:${details.line}: ${details.field === '$' ? '' : `${details.field}: `}${message} (rule ${details.rule})`, details);
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * JSONL export in the load format (LANGUAGES.md "Data files"), deterministic:
+ *   - every node type in declaration order, rows sorted by id (UTF-16 code units);
+ *   - then every edge type in declaration order, rows sorted by (from, to, data, id)
+ *     — edge ids are not exported (they are ULIDs a load regenerates), so ordering by
+ *     them would make export → load → export differ;
+ *   - node data lists properties in declaration order; keyless nodes carry `"id"`
+ *     first; null properties are omitted (absent = null on load); edges always carry
+ *     `"data"` (possibly `{}`);
+ *   - values via jsonValue: 64-bit integers outside ±2^53 as strings, Date
+ *     "YYYY-MM-DD", DateTime ISO-8601 (ms, Z), Blob base64, Vector a list of numbers.
+ * All tables are read at one snapshot, so the export is a consistent cut.
+ */
+import type { Repo, ReadAt } from '../repo.js';
+import type { TypeDef } from '../schema/types.js';
+import { jsonValue } from './values.js';
+
+/** What export needs of a Repo (its public read methods). */
+export type ExportSource = Pick<Repo, 'catalog' | 'snapshot' | 'scan'>;
+
+export interface ExportResult {
+  /** The commit that was exported. */
+  commitId: string;
+  branch: string;
+  manifestVersion: number;
+  /** Rows written per node type name. */
+  nodes: Record<string, number>;
+  /** Rows written per edge type name. */
+  edges: Record<string, number>;
+}
+
+type Row = Record<string, unknown>;
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function dataOf(def: TypeDef, row: Row, withId: boolean): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  if (withId) data.id = row.id;
+  for (const p of def.properties) {
+    const v = jsonValue(p.type, row[p.name]);
+    if (v !== null) data[p.name] = v;
+  }
+  return data;
+}
+
+const FLUSH_BYTES = 1 << 16;
+
+/** Writes the graph at `at` (a branch's latest, a manifest version or a commit) as JSONL to `out`. */
+export async function exportJsonl(repo: ExportSource, out: NodeJS.WritableStream, at: ReadAt = {}): Promise<ExportResult> {
+  const snap = repo.snapshot(at);
+  const pinned: ReadAt = { commit: snap.commitId };
+  let buf = '';
+  const flush = async (): Promise<void> => {
+    if (buf === '') return;
+    const chunk = buf;
+    buf = '';
+    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', resolve));
+  };
+  const emit = async (line: string): Promise<void> => {
+    buf += `${line}\n`;
+    if (buf.length >= FLUSH_BYTES) await flush();
+  };
+
+  const nodes: Record<string, number> = {};
+  for (const def of repo.catalog.nodes) {
+    const keyless = def.constraints.key.length === 0;
+    const rows = await repo.scan(def.name, pinned);
+    const ids = rows.map((r) => String(r.id));
+    const order = rows.map((_, i) => i).sort((a, b) => cmp(ids[a], ids[b]));
+    for (const i of order) await emit(JSON.stringify({ type: def.name, data: dataOf(def, rows[i], keyless) }));
+    nodes[def.name] = rows.length;
+  }
+
+  const edges: Record<string, number> = {};
+  for (const def of repo.catalog.edges) {
+    const rows = await repo.scan(def.name, pinned);
+    const items = rows.map((r) => {
+      const data = JSON.stringify(dataOf(def, r, false));
+      return { src: String(r.src), dst: String(r.dst), data, id: String(r.id) };
+    });
+    items.sort((a, b) => cmp(a.src, b.src) || cmp(a.dst, b.dst) || cmp(a.data, b.data) || cmp(a.id, b.id));
+    for (const e of items) {
+      await emit(`{"edge":${JSON.stringify(def.name)},"from":${JSON.stringify(e.src)},"to":${JSON.stringify(e.dst)},"data":${e.data}}`);
+    }
+    edges[def.name] = rows.length;
+  }
+  await flush();
+  return { commitId: snap.commitId, branch: snap.branch, manifestVersion: snap.manifestVersion, nodes, edges };
+}
