@@ -28,6 +28,7 @@ interface ExportOpts {
   version?: string;
   commit?: string;
   out?: string;
+  type?: string[];
   json?: boolean;
   uri?: string;
 }
@@ -86,6 +87,26 @@ function humanLoad(r: LoadResult, file: string, branch: string, secs: number): s
 }
 
 export function registerDataCommands(program: Command): void {
+  const runLoad = async (dir: string, opts: LoadOpts, mode: LoadMode, branch: string, prepare?: (repo: Repo) => void): Promise<void> => {
+    const bar = opts.progress && !opts.json && process.stderr.isTTY ? progressBar() : undefined;
+    const repo = await Repo.open(dir);
+    const started = Date.now();
+    try {
+      prepare?.(repo);
+      const result = await loadJsonl(repo.operationContext(), { path: opts.data }, {
+        mode, branch,
+        ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
+        ...(opts.message !== undefined ? { message: opts.message } : {}),
+        ...(bar ? { onProgress: bar.update } : {}),
+      });
+      bar?.stop();
+      printResult(opts, result, () => humanLoad(result, opts.data, branch, (Date.now() - started) / 1000));
+    } finally {
+      bar?.stop();
+      await repo.close();
+    }
+  };
+
   program
     .command('load')
     .description('load a JSONL data file as one operation (nothing is published if any line is bad)')
@@ -99,25 +120,27 @@ export function registerDataCommands(program: Command): void {
     .option('--uri <repo>', 'repo directory')
     .option('--json', 'print JSON')
     .action(async (repoArg: string | undefined, opts: LoadOpts) => {
-      const dir = resolveRepo(repoArg, opts);
-      const mode = parseMode(opts.mode);
+      await runLoad(resolveRepo(repoArg, opts), opts, parseMode(opts.mode), opts.branch ?? 'main');
+    });
+
+  program
+    .command('ingest')
+    .description('load a JSONL file into a branch, creating the branch (from --from) if it does not exist')
+    .requiredOption('--data <file.jsonl>', 'the JSONL data file')
+    .requiredOption('--branch <branch>', 'branch to load into (created if missing)')
+    .option('--from <branch>', 'parent of the branch when it is created', 'main')
+    .option('--mode <mode>', 'overwrite | append | merge', 'merge')
+    .option('--actor <actor>', 'who is loading (recorded in the journal)')
+    .option('--message <text>', 'commit message')
+    .option('--no-progress', 'no progress bar (it is only shown on a TTY anyway)')
+    .argument('[repo]', 'repo directory')
+    .option('--uri <repo>', 'repo directory')
+    .option('--json', 'print JSON')
+    .action(async (repoArg: string | undefined, opts: LoadOpts & { from: string }) => {
       const branch = opts.branch ?? 'main';
-      const bar = opts.progress && !opts.json && process.stderr.isTTY ? progressBar() : undefined;
-      const repo = await Repo.open(dir);
-      const started = Date.now();
-      try {
-        const result = await loadJsonl(repo.operationContext(), { path: opts.data }, {
-          mode, branch,
-          ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
-          ...(opts.message !== undefined ? { message: opts.message } : {}),
-          ...(bar ? { onProgress: bar.update } : {}),
-        });
-        bar?.stop();
-        printResult(opts, result, () => humanLoad(result, opts.data, branch, (Date.now() - started) / 1000));
-      } finally {
-        bar?.stop();
-        await repo.close();
-      }
+      await runLoad(resolveRepo(repoArg, opts), opts, parseMode(opts.mode), branch, (repo) => {
+        if (!repo.listBranches().some((b) => b.name === branch)) repo.createBranch(branch, { from: opts.from });
+      });
     });
 
   program
@@ -126,6 +149,7 @@ export function registerDataCommands(program: Command): void {
     .option('--branch <branch>', 'branch to export (default main)')
     .option('--version <n>', 'a manifest version of the branch')
     .option('--commit <id>', 'a commit')
+    .option('--type <type>', 'only this node/edge type (repeat for several)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--out <file.jsonl>', 'write to a file (atomically) instead of stdout')
     .argument('[repo]', 'repo directory')
     .option('--uri <repo>', 'repo directory')
@@ -142,13 +166,13 @@ export function registerDataCommands(program: Command): void {
       const repo = await Repo.open(dir, { readOnly: true });
       try {
         if (opts.out === undefined) {
-          await exportJsonl(repo, process.stdout, at);
+          await exportJsonl(repo, process.stdout, at, opts.type ? { types: opts.type } : {});
           return;
         }
         const tmp = `${opts.out}.tmp-${process.pid}`;
         const out = createWriteStream(tmp);
         try {
-          const result = await exportJsonl(repo, out, at);
+          const result = await exportJsonl(repo, out, at, opts.type ? { types: opts.type } : {});
           out.end();
           await once(out, 'finish');
           renameSync(tmp, opts.out);

@@ -11,6 +11,7 @@
  *     "YYYY-MM-DD", DateTime ISO-8601 (ms, Z), Blob base64, Vector a list of numbers.
  * All tables are read at one snapshot, so the export is a consistent cut.
  */
+import { LancelogError } from '../errors.js';
 import type { Repo, ReadAt } from '../repo.js';
 import type { TypeDef } from '../schema/types.js';
 import { jsonValue } from './values.js';
@@ -46,7 +47,13 @@ function dataOf(def: TypeDef, row: Row, withId: boolean): Record<string, unknown
 const FLUSH_BYTES = 1 << 16;
 
 /** Writes the graph at `at` (a branch's latest, a manifest version or a commit) as JSONL to `out`. */
-export async function exportJsonl(repo: ExportSource, out: NodeJS.WritableStream, at: ReadAt = {}): Promise<ExportResult> {
+export async function exportJsonl(repo: ExportSource, out: NodeJS.WritableStream, at: ReadAt = {}, opts: { types?: string[] } = {}): Promise<ExportResult> {
+  // `types` restricts the export to some node/edge types (edge names case-insensitive).
+  const wanted = opts.types === undefined ? undefined : new Set(opts.types.map((t) => {
+    const def = repo.catalog.nodes.find((n) => n.name === t) ?? repo.catalog.edges.find((e) => e.name.toLowerCase() === t.toLowerCase());
+    if (!def) throw new LancelogError('UnknownType', `no node or edge type '${t}' in the schema`, { type: t });
+    return def.tableKey;
+  }));
   const snap = repo.snapshot(at);
   const pinned: ReadAt = { commit: snap.commitId };
   let buf = '';
@@ -63,6 +70,7 @@ export async function exportJsonl(repo: ExportSource, out: NodeJS.WritableStream
 
   const nodes: Record<string, number> = {};
   for (const def of repo.catalog.nodes) {
+    if (wanted && !wanted.has(def.tableKey)) continue;
     const keyless = def.constraints.key.length === 0;
     const rows = await repo.scan(def.name, pinned);
     const ids = rows.map((r) => String(r.id));
@@ -73,6 +81,7 @@ export async function exportJsonl(repo: ExportSource, out: NodeJS.WritableStream
 
   const edges: Record<string, number> = {};
   for (const def of repo.catalog.edges) {
+    if (wanted && !wanted.has(def.tableKey)) continue;
     const rows = await repo.scan(def.name, pinned);
     const items = rows.map((r) => {
       const data = JSON.stringify(dataOf(def, r, false));

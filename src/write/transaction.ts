@@ -2,6 +2,7 @@
  * The programmatic transaction API: everything staged inside `repo.transaction(fn)`
  * commits atomically (one Lance commit per touched table, one publish) or not at all.
  */
+import { RepoError } from '../errors.js';
 import type { Filter } from './filter.js';
 import type { Row, StagedOperation } from './staging.js';
 
@@ -31,6 +32,12 @@ export class Transaction {
   /** Inserts an edge between two node keys. Returns the edge id. */
   link(edge: string, from: string, to: string, data: Record<string, unknown> = {}): string {
     return this.staged.putEdge(edge, from, to, data);
+  }
+
+  /** Deletes an edge by id; false when it does not exist. */
+  async unlink(edge: string, id: string): Promise<boolean> {
+    if (this.staged.typeDef(edge).kind !== 'edge') throw new RepoError('NotAnEdgeType', `'${edge}' is not an edge type`, { type: edge });
+    return this.staged.deleteRow(edge, id);
   }
 
   /** Reads see this transaction's own pending changes. */

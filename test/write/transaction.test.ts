@@ -82,6 +82,18 @@ describe('transactions', () => {
     });
   });
 
+  it('unlink deletes one edge by id and refuses a node type', async () => {
+    await withRepo(async (repo) => {
+      const out = await repo.transaction((tx) => { tx.insert('Person', { name: 'a' }); tx.insert('Person', { name: 'b' }); return tx.link('Knows', 'a', 'b'); });
+      await repo.transaction(async (tx) => {
+        expect(await tx.unlink('Knows', out.value)).toBe(true);
+        expect(await tx.unlink('Knows', 'nope')).toBe(false);
+        await expect(tx.unlink('Person', 'a')).rejects.toMatchObject({ code: 'NotAnEdgeType' });
+      });
+      expect(await repo.scan('Knows')).toEqual([]);
+    });
+  });
+
   it('deleting a node deletes its edges in the same operation', async () => {
     await withRepo(async (repo) => {
       await repo.transaction((tx) => {
