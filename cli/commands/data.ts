@@ -107,35 +107,30 @@ export function registerDataCommands(program: Command): void {
     }
   };
 
-  program
-    .command('load')
-    .description('load a JSONL data file as one operation (nothing is published if any line is bad)')
+  /** The options `load` and `ingest` share. */
+  const loadOptions = (cmd: Command, defaultMode: LoadMode): Command => cmd
     .requiredOption('--data <file.jsonl>', 'the JSONL data file')
-    .option('--mode <mode>', 'overwrite | append | merge', 'append')
-    .option('--branch <branch>', 'branch to load into', 'main')
+    .option('--mode <mode>', 'overwrite | append | merge', defaultMode)
     .option('--actor <actor>', 'who is loading (recorded in the journal)')
     .option('--message <text>', 'commit message')
     .option('--no-progress', 'no progress bar (it is only shown on a TTY anyway)')
     .argument('[repo]', 'repo directory')
     .option('--uri <repo>', 'repo directory')
-    .option('--json', 'print JSON')
+    .option('--json', 'print JSON');
+
+  loadOptions(program
+    .command('load')
+    .description('load a JSONL data file as one operation (nothing is published if any line is bad)')
+    .option('--branch <branch>', 'branch to load into', 'main'), 'append')
     .action(async (repoArg: string | undefined, opts: LoadOpts) => {
       await runLoad(resolveRepo(repoArg, opts), opts, parseMode(opts.mode), opts.branch ?? 'main');
     });
 
-  program
+  loadOptions(program
     .command('ingest')
     .description('load a JSONL file into a branch, creating the branch (from --from) if it does not exist')
-    .requiredOption('--data <file.jsonl>', 'the JSONL data file')
     .requiredOption('--branch <branch>', 'branch to load into (created if missing)')
-    .option('--from <branch>', 'parent of the branch when it is created', 'main')
-    .option('--mode <mode>', 'overwrite | append | merge', 'merge')
-    .option('--actor <actor>', 'who is loading (recorded in the journal)')
-    .option('--message <text>', 'commit message')
-    .option('--no-progress', 'no progress bar (it is only shown on a TTY anyway)')
-    .argument('[repo]', 'repo directory')
-    .option('--uri <repo>', 'repo directory')
-    .option('--json', 'print JSON')
+    .option('--from <branch>', 'parent of the branch when it is created', 'main'), 'merge')
     .action(async (repoArg: string | undefined, opts: LoadOpts & { from: string }) => {
       const branch = opts.branch ?? 'main';
       await runLoad(resolveRepo(repoArg, opts), opts, parseMode(opts.mode), branch, (repo) => {
