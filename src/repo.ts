@@ -78,7 +78,7 @@ export interface TableSummary {
 
 export interface VerifyResult extends VerifyReport {
   /** Invariant I1 per (branch, table): Lance HEAD == pin. */
-  i1: Array<{ branch: string; tableKey: string; pin: number; head: number | null; lanceBranch: string | null; ok: boolean }>;
+  i1: Array<{ branch: string; tableKey: string; pin: number; head: number | null; lanceBranch: string | null; inherited: boolean; ok: boolean }>;
 }
 
 function isNonEmptyDir(path: string): boolean {
@@ -383,20 +383,30 @@ export class Repo {
     const report = this.journal.verify();
     const i1: VerifyResult['i1'] = [];
     for (const branch of this.journal.listBranches()) {
+      const owned = new Set(this.journal.listForks(branch.name).map((f) => `${f.tableKey}\u0000${f.lanceBranch}`));
       for (const pin of this.journal.latestPins(branch.name)) {
         const def = this.typeDef(pin.tableKey);
+        // I1 binds the Lance line a branch writes to: main's own line, or a Lance
+        // branch it forked. A pin inherited from a parent (not forked yet) names a
+        // version of the parent's line, whose HEAD the parent keeps moving; for it
+        // the version only has to exist.
+        const inherited = pin.lanceBranch === null ? branch.name !== 'main' : !owned.has(`${pin.tableKey}\u0000${pin.lanceBranch}`);
         let head: number | null = null;
+        let versionExists = false;
         try {
           head = await this.store.headVersion(def.tableKey, def.tablePath, pin.lanceBranch ?? undefined);
+          versionExists = inherited ? head >= pin.version : head === pin.version;
         } catch {
           head = null;
         }
-        i1.push({ branch: branch.name, tableKey: pin.tableKey, pin: pin.version, head, lanceBranch: pin.lanceBranch, ok: head === pin.version });
+        i1.push({ branch: branch.name, tableKey: pin.tableKey, pin: pin.version, head, lanceBranch: pin.lanceBranch, inherited, ok: versionExists });
       }
     }
     const differences = [
       ...report.differences,
-      ...i1.filter((x) => !x.ok).map((x) => `I1 violated: ${x.tableKey} on branch ${x.branch}: pin ${x.pin}, Lance HEAD ${x.head ?? 'missing'}${x.lanceBranch ? ` (Lance branch ${x.lanceBranch})` : ''}`),
+      ...i1.filter((x) => !x.ok).map((x) => (x.inherited
+        ? `inherited pin unreadable: ${x.tableKey} on branch ${x.branch}: pin ${x.pin}, Lance HEAD ${x.head ?? 'missing'}`
+        : `I1 violated: ${x.tableKey} on branch ${x.branch}: pin ${x.pin}, Lance HEAD ${x.head ?? 'missing'}${x.lanceBranch ? ` (Lance branch ${x.lanceBranch})` : ''}`)),
     ];
     return { ...report, differences, ok: report.ok && differences.length === 0, i1 };
   }

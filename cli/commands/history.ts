@@ -455,7 +455,7 @@ export function registerHistoryCommands(program: Command): void {
           `journal: ${result.events} events replayed; integrity_check: ${result.integrity}`,
           '',
           'I1 (Lance HEAD == pin):',
-          formatTable(['branch', 'table', 'pin', 'head', 'lance branch', 'I1'], result.i1.map((x) => [x.branch, x.tableKey, x.pin, x.head ?? 'missing', x.lanceBranch, x.ok ? 'ok' : 'VIOLATED'])),
+          formatTable(['branch', 'table', 'pin', 'head', 'lance branch', 'I1'], result.i1.map((x) => [x.branch, x.tableKey, x.pin, x.head ?? 'missing', x.lanceBranch, x.ok ? (x.inherited ? 'ok (inherited)' : 'ok') : 'VIOLATED'])),
           '',
           ...(result.ok
             ? ['ok: no differences']

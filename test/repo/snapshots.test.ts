@@ -230,7 +230,7 @@ describe('verify', () => {
     const bad = await repo.verify();
     expect(bad.ok).toBe(false);
     expect(bad.differences).toEqual([`I1 violated: node:Person on branch main: pin 2, Lance HEAD ${head}`]);
-    expect(bad.i1.filter((x) => !x.ok)).toEqual([{ branch: 'main', tableKey: 'node:Person', pin: 2, head, lanceBranch: null, ok: false }]);
+    expect(bad.i1.filter((x) => !x.ok)).toEqual([{ branch: 'main', tableKey: 'node:Person', pin: 2, head, lanceBranch: null, inherited: false, ok: false }]);
     // Readers still see only the pinned version.
     expect(names(await repo.scan('Person'))).toEqual(['alice']);
   });
