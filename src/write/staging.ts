@@ -38,7 +38,9 @@ const ID_CHUNK = 1000;
 
 export class StagedOperation {
   readonly tables = new Map<string, TableChanges>();
-  private readonly origins = new Map<string, RowOrigin>();
+  /** JSONL line of each staged row, per table (the file is the same for a whole load). */
+  private readonly originLines = new Map<string, Map<string, number>>();
+  private originFile: string | undefined;
   /** One timestamp per operation, for `now()`. */
   readonly nowMs = Date.now();
   /** Ids of new rows: ULIDs, monotonic within the operation (and far cheaper than one random draw per character). */
@@ -64,7 +66,8 @@ export class StagedOperation {
   }
 
   private originOf(def: TypeDef, id: string): RowOrigin {
-    return this.origins.get(`${def.tableKey}\u0000${id}`) ?? {};
+    const line = this.originLines.get(def.tableKey)?.get(id);
+    return line === undefined ? {} : { ...(this.originFile !== undefined ? { file: this.originFile } : {}), line };
   }
 
   private error(def: TypeDef, id: string | undefined, field: string | undefined, rule: string, message: string, origin: RowOrigin = {}): ValidationError {
@@ -111,7 +114,11 @@ export class StagedOperation {
   }
 
   private remember(def: TypeDef, id: string, origin: RowOrigin): void {
-    if (origin.line !== undefined) this.origins.set(`${def.tableKey}\u0000${id}`, origin);
+    if (origin.line === undefined) return;
+    this.originFile ??= origin.file;
+    let lines = this.originLines.get(def.tableKey);
+    if (!lines) this.originLines.set(def.tableKey, (lines = new Map()));
+    lines.set(id, origin.line);
   }
 
   private nodeDef(type: string): NodeTypeDef {
