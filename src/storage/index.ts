@@ -12,3 +12,4 @@ export type {
   TableVersionInfo,
 } from './table-handle.js';
 export { sqlString, idInPredicate } from './sql.js';
+export { RawLance, RawLanceTable, rawArrowTable } from './baseline.js';

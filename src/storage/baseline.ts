@@ -1,0 +1,76 @@
+/**
+ * Raw LanceDB, for the benchmarks' baseline side (scripts/bench/, docs/performance.md).
+ *
+ * Deliberately as close to plain `@lancedb/lancedb` as possible: one `connect`, one
+ * `createEmptyTable`/`openTable`, `mergeInsert(...).execute(rows)` and `add(data)`,
+ * with lancedb's default connection options. No journal, no sidecar, no lease, no
+ * checks — what an application writing Lance tables directly would do. Only
+ * storage/ may import lancedb (ARCHITECTURE §1), hence this module lives here. It is
+ * not part of the public API.
+ */
+import type * as arrow from 'apache-arrow';
+import { connect, makeArrowTable, type Connection, type Table } from '@lancedb/lancedb';
+import { schemaToLance, tableToLance } from './arrow-bridge.js';
+
+export type RawRows = Record<string, unknown>[];
+
+/** One lancedb table opened directly (tracks HEAD). */
+export class RawLanceTable {
+  constructor(readonly name: string, private readonly table: Table) {}
+
+  version(): Promise<number> {
+    return this.table.version();
+  }
+
+  countRows(): Promise<number> {
+    return this.table.countRows();
+  }
+
+  /** Upsert by `id` (when matched update all, else insert all): one Lance commit. */
+  async mergeInsert(rows: RawRows | arrow.Table): Promise<number> {
+    const data = Array.isArray(rows) ? rows : tableToLance(rows);
+    const res = await this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
+    return res.version;
+  }
+
+  /** Append: one Lance commit. */
+  async add(rows: RawRows | arrow.Table): Promise<number> {
+    const data = Array.isArray(rows) ? rows : tableToLance(rows);
+    const res = await this.table.add(data, { mode: 'append' });
+    return res.version;
+  }
+
+  close(): void {
+    this.table.close();
+  }
+}
+
+/** A lancedb connection on one directory (tables are `<dir>/<name>.lance`). */
+export class RawLance {
+  private constructor(readonly dir: string, private readonly conn: Connection) {}
+
+  static async connect(dir: string): Promise<RawLance> {
+    return new RawLance(dir, await connect(dir));
+  }
+
+  /** An empty table with exactly `schema` (the project's arrow instance is accepted). */
+  async createEmptyTable(name: string, schema: arrow.Schema): Promise<RawLanceTable> {
+    return new RawLanceTable(name, await this.conn.createEmptyTable(name, schemaToLance(schema), { mode: 'create' }));
+  }
+
+  async openTable(name: string): Promise<RawLanceTable> {
+    return new RawLanceTable(name, await this.conn.openTable(name));
+  }
+
+  close(): void {
+    this.conn.close();
+  }
+}
+
+/**
+ * Plain rows -> an Arrow table of `schema` in lancedb's own arrow instance, built the
+ * way lancedb builds it (`makeArrowTable`): the "same Arrow batches" a load commits.
+ */
+export function rawArrowTable(rows: RawRows, schema: arrow.Schema): arrow.Table {
+  return makeArrowTable(rows, { schema: schemaToLance(schema) }) as unknown as arrow.Table;
+}

@@ -1,0 +1,67 @@
+/**
+ * One tiny run of each benchmark (scripts/bench/), so they cannot rot. Asserts the
+ * shape and sanity of the results only — never wall-clock thresholds (the machines
+ * are shared and noisy; docs/performance.md holds the real numbers).
+ */
+import { describe, expect, it } from 'vitest';
+import { formatTable, type BenchResult } from '../../scripts/bench/lib.js';
+import * as write1row from '../../scripts/bench/write-1row.js';
+import * as history from '../../scripts/bench/history.js';
+import * as load from '../../scripts/bench/load.js';
+import * as open from '../../scripts/bench/open.js';
+import * as journal from '../../scripts/bench/journal.js';
+
+function checkShape(results: BenchResult[], name: string, metrics: string[]): void {
+  expect(results.map((r) => r.metric)).toEqual(metrics);
+  for (const r of results) {
+    expect(Object.keys(r)).toEqual(expect.arrayContaining(['name', 'metric', 'lancelog', 'baseline', 'ratio', 'target', 'runs', 'machine']));
+    expect(r.name).toBe(name);
+    expect(r.runs).toBeGreaterThanOrEqual(5);
+    expect(Number.isFinite(r.lancelog) && r.lancelog > 0).toBe(true);
+    if (r.baseline !== null) {
+      expect(Number.isFinite(r.baseline) && r.baseline > 0).toBe(true);
+      expect(r.ratio).toBeCloseTo(r.lancelog / r.baseline, 2);
+    }
+    expect(r.machine).toMatch(/^node v\d+.*cores.*RAM/);
+    if (r.target !== null) expect(typeof r.met).toBe('boolean');
+    // One JSON object per metric, round-tripping.
+    expect(JSON.parse(JSON.stringify(r))).toEqual(r);
+  }
+  expect(formatTable(results)).toContain(name);
+}
+
+describe('benchmarks (tiny runs)', () => {
+  it('write-1row', async () => {
+    const r = await write1row.run({ scale: 0.001, runs: 5 });
+    checkShape(r, 'write-1row', ['node_upsert_ms', 'node_edge_ms']);
+    expect(r[0].target).toBe('ratio <= 1.15');
+    const phases = r[0].extra!.lancelogPhasesPerOp as Record<string, number>;
+    expect(phases['lance.mergeInsert#n']).toBe(1);
+    expect(phases['journal.publish#n']).toBe(1);
+  }, 120_000);
+
+  it('history', async () => {
+    const r = await history.run({ scale: 0.004, runs: 5 });
+    checkShape(r, 'history', ['write_ms_after_20_vs_10', 'raw_lance_write_ms_after_20_vs_10', 'open_and_write_ms_after_20_vs_10', 'raw_lance_open_and_write_ms_after_20_vs_10']);
+    expect((r[0].extra!.lanceVersionsAtStart as { long: number; short: number }).long).toBeGreaterThan((r[0].extra!.lanceVersionsAtStart as { short: number }).short);
+  }, 180_000);
+
+  it('load', async () => {
+    const r = await load.run({ scale: 0.0002, runs: 5, rss: false });
+    checkShape(r, 'load', ['rows_per_s_vs_raw_jsonl_loader', 'rows_per_s_vs_raw_add_prebuilt']);
+    expect(r[0].extra!.rows).toBe(600);
+  }, 180_000);
+
+  it('open (and recovery of 1 pending operation)', async () => {
+    const r = await open.run({ scale: 0.01, runs: 5 });
+    checkShape(r, 'open', ['open_rw_nothing_pending_ms', 'recover_rollforward_1_pending_ms', 'recover_rollback_1_pending_ms']);
+    expect(r[1].extra!.decisions).toEqual(['RollForward']);
+    expect(r[2].extra!.decisions).toEqual(['RollBack']);
+  }, 180_000);
+
+  it('journal', async () => {
+    const r = await journal.run({ scale: 0.001, runs: 5 });
+    checkShape(r, 'journal', ['append_events_per_s_one_per_tx', 'append_events_per_s_batched', 'replay_events_per_s_verify']);
+    expect(r[2].extra!.verifyOk).toBe(true);
+  }, 180_000);
+});
