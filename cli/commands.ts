@@ -6,6 +6,7 @@ import { registerHistoryCommands } from './commands/history.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerRecoveryCommands } from './commands/recovery.js';
 import { registerChangeCommands } from './commands/change.js';
+import { registerDrillCommands } from './commands/drill.js';
 
 export function registerCommands(program: Command): void {
   registerRepoCommands(program);
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerDataCommands(program);
   registerRecoveryCommands(program);
   registerChangeCommands(program);
+  registerDrillCommands(program);
 }

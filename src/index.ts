@@ -31,3 +31,5 @@ export type { LoadMode, LoadInput, LoadOptions, LoadResult } from './write/load.
 export { exportJsonl } from './write/export.js';
 export type { ExportSource, ExportResult } from './write/export.js';
 export { DataFileError } from './write/errors.js';
+export { runMatrixDrill, runRandomDrill, formatDrillTable, INVARIANTS as DRILL_INVARIANTS, WRITERS as DRILL_WRITERS } from './drill/index.js';
+export type { DrillReport, CaseResult as DrillCaseResult } from './drill/index.js';

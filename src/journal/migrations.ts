@@ -107,7 +107,8 @@ export function openDatabase(path: string, opts: OpenDbOptions = {}): Database.D
     }
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    migrate(db, path);
+    // Already current (the common case): no write transaction on open.
+    if (stampedVersion(db) !== JOURNAL_SCHEMA_VERSION) migrate(db, path);
     return db;
   } catch (err) {
     if (db.open) db.close();

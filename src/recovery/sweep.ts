@@ -144,7 +144,9 @@ async function apply(ctx: RecoveryContext, op: PendingOperation, entry: Recovery
     if (op.inJournal) journal.releaseLeases(op.opId);
     const pins = new Map(journal.latestPins(op.branch).map((p) => [p.tableKey, p]));
     const tableKeys = [...new Set(op.intent.map((t) => t.tableKey))].sort();
-    if (tableKeys.length > 0) {
+    // A published operation (Cleanup) moves no table: it needs no lease, and a newer
+    // writer may legitimately hold its tables by now.
+    if (tableKeys.length > 0 && !op.published) {
       journal.acquireLeases(recOpId, tableKeys.map((k) => ({ tableKey: k, branch: op.branch, expectedVersion: pins.get(k)?.version ?? null })));
     }
     const tables = await observe(ctx, op);

@@ -1,0 +1,131 @@
+/**
+ * Randomized drills: case K of seed S is generated from (S, K) alone by a small
+ * seeded PRNG (mulberry32), so any case reproduces with `--seed S --case K`.
+ * A case: a branch, 1–4 operations of random writers with random rows (always valid
+ * against the model: the generator tracks the model as it goes), and a random crash
+ * point (a write failpoint and hit count; 1 in 6 also crashes the recovery).
+ */
+import { FAILPOINTS, type FailpointName } from '../failpoints.js';
+import { BRANCHES, type DrillCase } from './harness.js';
+import { applyOp, seedModel, WRITERS, type DrillOp, type Model, type NodeRow, type EdgeRow, pairKey } from './model.js';
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class Rng {
+  private readonly next: () => number;
+  constructor(seed: number, k: number) { this.next = mulberry32((seed * 2654435761) ^ (k * 40503) ^ 0x9e3779b9); }
+  int(lo: number, hi: number): number { return lo + Math.floor(this.next() * (hi - lo + 1)); }
+  pick<T>(xs: readonly T[]): T { return xs[Math.floor(this.next() * xs.length)]; }
+  chance(p: number): boolean { return this.next() < p; }
+  subset<T>(xs: readonly T[], max: number): T[] { return xs.filter(() => this.chance(0.5)).slice(0, max); }
+}
+
+const WRITE_FPS = FAILPOINTS.filter((f) => f.startsWith('write.') && f !== 'write.before_rollback_publish');
+const RECOVERY_FPS = FAILPOINTS.filter((f) => f.startsWith('recovery.'));
+const PER_TABLE = new Set<FailpointName>(['write.before_table_commit', 'write.after_table_commit']);
+
+function genOp(r: Rng, m: Model, k: number, j: number): DrillOp {
+  const writer = r.pick(WRITERS);
+  const fresh = (p: string, i: number): string => `${p}${k}_${j}_${i}`;
+  const persons = [...m.Person.keys()];
+  const companies = [...m.Company.keys()];
+  const age = (): { age?: number } => (r.chance(0.7) ? { age: r.int(0, 99) } : {});
+  const city = (): { city?: string } => (r.chance(0.7) ? { city: r.pick(['Oslo', 'Rome', 'Lima', 'Pune']) } : {});
+  const since = (): { since?: number } => (r.chance(0.6) ? { since: r.int(1990, 2030) } : {});
+  switch (writer) {
+    case 'tx': {
+      const inserts: NodeRow[] = [];
+      for (let i = 0; i < r.int(0, 2); i++) inserts.push({ type: 'Person', name: fresh('tp', i), data: age() });
+      if (r.chance(0.4)) inserts.push({ type: 'Company', name: fresh('tc', 0), data: city() });
+      const allP = [...persons, ...inserts.filter((x) => x.type === 'Person').map((x) => x.name)];
+      const allC = [...companies, ...inserts.filter((x) => x.type === 'Company').map((x) => x.name)];
+      const links: EdgeRow[] = [];
+      if (allP.length && allC.length && r.chance(0.5)) {
+        const from = r.pick(allP); const to = r.pick(allC);
+        if (!m.WorksAt.has(pairKey(from, to))) links.push({ from, to, data: since() });
+      }
+      const updates = r.subset(persons, 2).map((name) => ({ type: 'Person' as const, name, patch: { age: r.int(0, 99) } }));
+      const deletes = r.chance(0.4) && persons.length ? [{ type: r.chance(0.8) ? 'Person' as const : 'Company' as const, name: '' }] : [];
+      for (const d of deletes) d.name = d.type === 'Person' ? r.pick(persons) : companies.length ? r.pick(companies) : '';
+      const op: DrillOp = { writer, inserts, links, updates: updates.filter((u) => !deletes.some((d) => d.name === u.name)), deletes: deletes.filter((d) => d.name !== '' && !links.some((l) => l.from === d.name || l.to === d.name)) };
+      if (!op.inserts.length && !op.links.length && !op.updates.length && !op.deletes.length) op.inserts.push({ type: 'Person', name: fresh('tp', 9), data: {} });
+      return op;
+    }
+    case 'gq': {
+      const ins = fresh('gp', 0);
+      if (r.chance(0.5)) {
+        return { writer, query: 'drill_one', params: { ins, age: r.int(0, 99), upd: persons.length ? r.pick(persons) : 'nobody', uage: r.int(0, 99), del: persons.length && r.chance(0.6) ? r.pick(persons) : 'nobody' } };
+      }
+      return { writer, query: 'drill_multi', params: { ins, age: r.int(0, 99), co: fresh('gc', 0), city: r.pick(['Oslo', 'Rome']), upd: companies.length ? r.pick(companies) : 'none', del: persons.length && r.chance(0.6) ? r.pick(persons) : 'nobody' } };
+    }
+    case 'load-append': {
+      const nodes: NodeRow[] = [];
+      for (let i = 0; i < r.int(1, 3); i++) nodes.push(r.chance(0.7) ? { type: 'Person', name: fresh('ap', i), data: age() } : { type: 'Company', name: fresh('ac', i), data: city() });
+      const allP = [...persons, ...nodes.filter((x) => x.type === 'Person').map((x) => x.name)];
+      const allC = [...companies, ...nodes.filter((x) => x.type === 'Company').map((x) => x.name)];
+      const edges: EdgeRow[] = [];
+      if (allP.length && allC.length && r.chance(0.5)) {
+        const from = r.pick(allP); const to = r.pick(allC);
+        if (!m.WorksAt.has(pairKey(from, to))) edges.push({ from, to, data: since() });
+      }
+      return { writer, nodes, edges };
+    }
+    case 'load-merge': {
+      const nodes: NodeRow[] = [];
+      for (const name of r.subset(persons, 2)) nodes.push({ type: 'Person', name, data: age() });
+      if (r.chance(0.5)) nodes.push({ type: 'Person', name: fresh('mp', 0), data: age() });
+      if (companies.length && r.chance(0.4)) nodes.push({ type: 'Company', name: r.pick(companies), data: city() });
+      const allP = [...persons, ...nodes.filter((x) => x.type === 'Person').map((x) => x.name)];
+      const edges: EdgeRow[] = [];
+      if (allP.length && companies.length && r.chance(0.5)) edges.push({ from: r.pick(allP), to: r.pick(companies), data: since() });
+      if (!nodes.length && !edges.length) nodes.push({ type: 'Person', name: fresh('mp', 1), data: {} });
+      return { writer, nodes, edges };
+    }
+    case 'load-overwrite': {
+      // Replace Person or Company (or both); keep some rows, add some.
+      const nodes: NodeRow[] = [];
+      const doP = r.chance(0.6);
+      const doC = !doP || r.chance(0.4);
+      if (doP) {
+        for (const name of persons) if (r.chance(0.7)) nodes.push({ type: 'Person', name, data: age() });
+        if (r.chance(0.5) || !nodes.length) nodes.push({ type: 'Person', name: fresh('op', 0), data: age() });
+      }
+      if (doC) {
+        for (const name of companies) if (r.chance(0.7)) nodes.push({ type: 'Company', name, data: city() });
+        if (r.chance(0.5) || !nodes.some((n) => n.type === 'Company')) nodes.push({ type: 'Company', name: fresh('oc', 0), data: city() });
+      }
+      return { writer, nodes, edges: [] };
+    }
+  }
+}
+
+export function generateCase(seed: number, k: number): DrillCase {
+  const r = new Rng(seed, k);
+  const branch = r.pick(BRANCHES);
+  const n = r.int(1, 4);
+  const ops: DrillOp[] = [];
+  let m = seedModel();
+  for (let j = 0; j < n; j++) {
+    const op = genOp(r, m, k, j);
+    ops.push(op);
+    m = applyOp(m, op);
+  }
+  const name = r.pick(WRITE_FPS);
+  const hit = r.int(1, PER_TABLE.has(name) ? n * 2 : n);
+  const recovery = r.chance(1 / 6) ? { name: r.pick(RECOVERY_FPS), hit: 1 } : undefined;
+  const id = `seed ${seed} case ${k}`;
+  return { id, scenario: `random ${ops.map((o) => o.writer).join(',')} on ${branch}`, branch, ops, at: { name, hit }, ...(recovery ? { recoveryAt: recovery } : {}) };
+}
+
+export function reproCommand(seed: number, k: number): string {
+  return `npm run drill -- --seed ${seed} --cases ${k + 1} --case ${k}`;
+}
