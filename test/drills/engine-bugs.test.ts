@@ -1,6 +1,7 @@
 /**
- * Engine bugs found by the drills, as minimal failing tests (not fixed here; see the
- * drill report and docs/drills.md "Known engine bugs").
+ * Regression tests for engine bugs the drills found (both fixed): verify() reporting
+ * I1 for tables a branch had not forked yet, and recovery taking leases for a
+ * Cleanup (blocked by a newer writer holding the same tables).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
