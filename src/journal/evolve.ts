@@ -199,7 +199,9 @@ export function evolveWithPatches(state: JournalState, event: JournalEvent): [Jo
 
 /** Rebuilds every projection from the events alone. */
 export function replay(events: Iterable<JournalEvent>, from: JournalState = emptyState()): JournalState {
-  let state = from;
-  for (const e of events) state = evolve(state, e);
-  return state;
+  // One draft for the whole replay: the same recipe per event as evolve(), without
+  // finalising an immutable state after every event (that made verify 2× slower).
+  return immer.produce(from, (d) => {
+    for (const e of events) recipe(d as JournalState, e);
+  });
 }
