@@ -9,6 +9,7 @@
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
+import { mulberry32 } from '../../src/drill/random.js';
 
 export const GRAPH_PG = `node Person {
   name: String @key
@@ -24,17 +25,8 @@ edge Knows: Person -> Person {
 }
 `;
 
-/** mulberry32: a tiny deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The drills' deterministic PRNG (mulberry32). */
+const prng = mulberry32;
 
 const CITIES = ['berlin', 'lisbon', 'osaka', 'paris', 'quito'];
 const WORDS = ['graph', 'lance', 'table', 'edge', 'node', 'commit', 'branch', 'journal', 'vector', 'query', 'merge', 'stream'];

@@ -10,6 +10,7 @@ import { Repo } from '../repo.js';
 import { exportJsonl } from '../write/export.js';
 import { RECOVERY_ACTOR } from '../recovery/sweep.js';
 import { SIDECAR_DIR } from '../write/sidecar.js';
+import { pidExists } from '../recovery/liveness.js';
 
 export const INVARIANTS = ['I1', 'I2', 'I3', 'I4', 'I5', 'I6'] as const;
 export type Invariant = (typeof INVARIANTS)[number];
@@ -40,14 +41,6 @@ export interface CheckResult {
   pendingBefore: number;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export async function exportLines(repo: Repo, branch: string): Promise<string[]> {
   let text = '';
@@ -118,7 +111,7 @@ export async function checkRepo(spec: CheckSpec): Promise<CheckResult> {
 
     // I4: nothing left over.
     const sidecars = existsSync(join(spec.dir, SIDECAR_DIR)) ? readdirSync(join(spec.dir, SIDECAR_DIR)) : [];
-    const deadLeases = repo.journal.listLeases().filter((l) => !pidAlive(l.ownerPid) || l.ownerPid === process.pid);
+    const deadLeases = repo.journal.listLeases().filter((l) => !pidExists(l.ownerPid) || l.ownerPid === process.pid);
     const stillPending = repo.pendingRecovery();
     inv.I4 = sidecars.length === 0 && deadLeases.length === 0 && report.differences.length === 0 && stillPending.length === 0;
     if (sidecars.length) problems.push(`I4: ${SIDECAR_DIR}/ holds ${sidecars.join(', ')}`);

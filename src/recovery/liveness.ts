@@ -12,7 +12,7 @@ export interface OwnerInfo { pid: number; host: string; heartbeatUs: number | nu
 
 export const DEFAULT_LEASE_TIMEOUT_MS = 30_000;
 
-function pidExists(pid: number): boolean {
+export function pidExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
