@@ -69,6 +69,7 @@ export async function runMatrixDrill(opts: DrillOptions & { writer?: string; at?
   validate(opts);
   const started = performance.now();
   const ws = await Workspace.create({ root: opts.root, keep: opts.keep });
+  let failedSomething = false;
   const { how } = await childLauncher();
   try {
     const enumerated = await pool(combos({ writer: opts.writer }), opts.workers ?? 2, (c) => enumerateCombo(ws, c, opts.at as FailpointName | undefined));
@@ -80,9 +81,12 @@ export async function runMatrixDrill(opts: DrillOptions & { writer?: string; at?
       if (r.outcome === 'not-reached') r.ok = false;
       return r;
     }, (r) => opts.onResult?.(r)));
-    return summarize('matrix', how, results, skipped, started, ws.root);
+    const report = summarize('matrix', how, results, skipped, started, ws.root);
+    failedSomething = report.failed > 0;
+    return report;
   } finally {
-    if (!opts.keep) ws.dispose();
+    // Failed cases' repos are kept (the report names them), so the root stays then.
+    if (!opts.keep && !failedSomething) ws.dispose();
   }
 }
 
@@ -95,6 +99,7 @@ export async function runMatrixDrill(opts: DrillOptions & { writer?: string; at?
 export async function runRandomDrill(opts: DrillOptions & { seed: number; cases: number; only?: number; exact?: boolean; batchSize?: number }): Promise<DrillReport> {
   const started = performance.now();
   const ws = await Workspace.create({ root: opts.root, keep: opts.keep });
+  let failedSomething = false;
   const { how } = await childLauncher();
   try {
     opts = { ...opts, workers: opts.workers ?? 4 };
@@ -111,9 +116,11 @@ export async function runRandomDrill(opts: DrillOptions & { seed: number; cases:
       const nested = await withCheckers(opts, (check) => pool(batches, opts.workers ?? 4, async (b) => (await runBatch(ws, b.cases, check)).map((r, j) => withRepro(r, ks[b.first + j])), (rs) => rs.forEach((r) => opts.onResult?.(r))));
       results = nested.flat();
     }
-    return summarize('random', opts.exact || opts.only !== undefined ? how : `${how}, batched`, results, [], started, ws.root, opts.seed);
+    const report = summarize('random', opts.exact || opts.only !== undefined ? how : `${how}, batched`, results, [], started, ws.root, opts.seed);
+    failedSomething = report.failed > 0;
+    return report;
   } finally {
-    if (!opts.keep) ws.dispose();
+    if (!opts.keep && !failedSomething) ws.dispose();
   }
 }
 
