@@ -6,6 +6,7 @@ import { LancelogError, exportJsonl, loadJsonl, type LoadOptions, type Repo } fr
 import { FIXTURES_DIR, fixtureFiles } from '../helpers/fixtures.js';
 import { makeRepo } from '../helpers/repo.js';
 import { useTmpDirs } from '../helpers/tmp.js';
+import { rejection } from '../helpers/errors.js';
 
 const tmp = useTmpDirs();
 
@@ -30,15 +31,6 @@ async function exportText(repo: Repo, at = {}): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function rejection(p: Promise<unknown>): Promise<LancelogError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(LancelogError);
-    return err as LancelogError;
-  }
-  throw new Error('expected a rejection');
-}
 
 const jsonl = (...records: unknown[]): string => records.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n');
 const person = (name: string, data: Record<string, unknown> = {}) => ({ type: 'Person', data: { name, ...data } });

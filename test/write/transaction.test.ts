@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { LancelogError, type Repo } from '../../src/index.js';
 import { makeRepo } from '../helpers/repo.js';
 import { useTmpDirs } from '../helpers/tmp.js';
+import { rejection } from '../helpers/errors.js';
 
 const tmp = useTmpDirs();
 
@@ -17,15 +18,6 @@ async function withRepo<T>(fn: (repo: Repo, dir: string) => Promise<T>): Promise
   }
 }
 
-async function rejection(p: Promise<unknown>): Promise<LancelogError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(LancelogError);
-    return err as LancelogError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('transactions', () => {
   it('commits nodes and edges across tables atomically: one Lance version per table, one commit', async () => {
