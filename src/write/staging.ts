@@ -10,7 +10,7 @@ import type { Catalog, EdgeTypeDef, NodeTypeDef, TypeDef } from '../schema/types
 import { idInPredicate } from '../storage/index.js';
 import { RepoError } from '../errors.js';
 import { ValidationError } from './errors.js';
-import { filterToSql, rowMatches, type Filter } from './filter.js';
+import { columnType, filterToSql, rowMatches, type Filter } from './filter.js';
 import { canonicalValue, coerceProperty, CoercionFailure, type StoredValue } from './values.js';
 
 export type Row = Record<string, unknown>;
@@ -330,7 +330,9 @@ export class StagedOperation {
       }
       if ((await this.reader.count(t.def)) === 0) continue;
       // Committed rows that stay (not deleted, not replaced) must not share a tuple.
-      const committed = await this.reader.scan(t.def, { columns: ['id', ...cols] });
+      // A small operation asks Lance for just its own tuples; a large one (a load)
+      // reads the constrained columns once instead of issuing thousands of queries.
+      const committed = await this.reader.scan(t.def, { columns: ['id', ...cols], where: this.tupleFilter(t.def, cols, [...t.upserts.values()]) });
       for (const r of committed) {
         const rid = String(r.id);
         if (t.deletes.has(rid) || t.upserts.has(rid)) continue;
@@ -341,6 +343,18 @@ export class StagedOperation {
         }
       }
     }
+  }
+
+  /** SQL matching any of `rows`' non-null tuples of `cols`, or undefined (scan all) past a size where one query per tuple stops paying. */
+  private tupleFilter(def: TypeDef, cols: string[], rows: Row[]): string | undefined {
+    const SMALL = 200;
+    if (rows.length > SMALL) return undefined;
+    // Lists, vectors and blobs have no SQL equality literal here: scan those columns.
+    if (cols.some((c) => { const t = columnType(def, c); return t.kind === 'list' || t.kind === 'vector' || (t.kind === 'scalar' && t.name === 'Blob'); })) return undefined;
+    const parts = rows
+      .filter((r) => cols.every((c) => r[c] !== null && r[c] !== undefined))
+      .map((r) => `(${filterToSql(def, cols.map((c) => ({ column: c, op: '=' as const, value: r[c] })))})`);
+    return parts.length === 0 ? 'FALSE' : parts.join(' OR ');
   }
 
   private async validateEndpoints(t: TableChanges, edge: EdgeTypeDef): Promise<void> {
