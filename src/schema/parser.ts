@@ -3,37 +3,16 @@
  * Every syntax error is a ParseError at the token where the parser got stuck,
  * saying what it expected there.
  */
-import { ParseError } from '../errors.js';
+import { TokenCursor } from '../lang/cursor.js';
 import { describeToken, tokenize, type Token } from './lexer.js';
 import type {
   AnnotationArg, AnnotationNode, BodyItem, Declaration, EdgeDecl, InterfaceDecl, NodeDecl, Pos,
   PropertyNode, SchemaFile, TypeNode,
 } from './ast.js';
 
-class Parser {
-  private i = 0;
-  constructor(private readonly tokens: Token[], private readonly source: string, private readonly file: string) {}
-
-  private peek(offset = 0): Token { return this.tokens[Math.min(this.i + offset, this.tokens.length - 1)]; }
-  private next(): Token { const t = this.peek(); if (t.kind !== 'eof') this.i++; return t; }
-  private pos(t: Token): Pos { return { line: t.line, column: t.column }; }
-
-  fail(message: string, at: Token = this.peek()): never {
-    throw new ParseError(message, { file: this.file, line: at.line, column: at.column }, this.source);
-  }
-
-  private isPunct(text: string, t = this.peek()): boolean { return t.kind === 'punct' && t.text === text; }
-
-  private expectPunct(text: string, what?: string): Token {
-    const t = this.peek();
-    if (!this.isPunct(text)) this.fail(`expected '${text}'${what ? ` ${what}` : ''}, found ${describeToken(t)}`);
-    return this.next();
-  }
-
-  private expectIdent(what: string): Token {
-    const t = this.peek();
-    if (t.kind !== 'ident') this.fail(`expected ${what}, found ${describeToken(t)}`);
-    return this.next();
+class Parser extends TokenCursor<Token> {
+  constructor(tokens: Token[], source: string, file: string) {
+    super(tokens, source, file, describeToken);
   }
 
   parseFile(): SchemaFile {
