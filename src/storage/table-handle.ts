@@ -80,6 +80,8 @@ export class LanceTableHandle implements TableHandle {
     readonly branch: string | undefined,
     readonly pinnedVersion: number | undefined,
     private readonly table: LanceTable,
+    /** A store-owned writer (TableStore.writerAt): close() leaves it open for the next operation. */
+    private readonly borrowed = false,
   ) {}
 
   private get ref(): TableRef {
@@ -245,7 +247,22 @@ export class LanceTableHandle implements TableHandle {
     return vs.map((v) => ({ version: v.version, timestamp: v.timestamp })).sort((a, b) => a.version - b.version);
   }
 
+  /**
+   * Re-reads the latest version (a `_versions/` listing). Only store-owned writers
+   * need it: their connection does not refresh by itself.
+   */
+  async reload(): Promise<void> {
+    this.assertOpen();
+    await guard(this.ref, 'reload', () => this.table.checkoutLatest(), undefined, this.ctx());
+  }
+
   close(): void {
+    if (this.borrowed) return;
+    this.dispose();
+  }
+
+  /** Closes the handle even when it is a store-owned writer. */
+  dispose(): void {
     if (this.closed) return;
     this.closed = true;
     this.table.close();

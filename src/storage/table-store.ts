@@ -10,7 +10,7 @@
  * from the fork point (fork at 5 -> first branch commit is 6) and so can overlap
  * main's: a version number only means something together with its branch.
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type * as arrow from 'apache-arrow';
 import { connect, type Connection, type Table as LanceTable } from '@lancedb/lancedb';
@@ -40,8 +40,21 @@ function normalizeBranch(branch: string | undefined): string | undefined {
   return branch === undefined || branch === MAIN_BRANCH ? undefined : branch;
 }
 
+/** Lance's largest version number: V2 manifest names count down from it (`u64::MAX - version`). */
+const U64_MAX = 18446744073709551615n;
+
+/** The file of `version` under Lance's V2 manifest naming (what lancedb 0.37 creates). */
+function manifestFile(versionsDir: string, version: number): string {
+  return path.join(versionsDir, `${(U64_MAX - BigInt(version)).toString().padStart(20, '0')}.manifest`);
+}
+
 export class TableStore {
+  /** Connections whose tables re-read the latest version before every call. */
   private readonly connections = new Map<string, Promise<Connection>>();
+  /** Connections for store-owned writers, which never refresh by themselves (see writerAt). */
+  private readonly writerConnections = new Map<string, Promise<Connection>>();
+  /** One kept-open HEAD handle per (table, Lance branch), keyed by writerKey. */
+  private readonly writers = new Map<string, LanceTableHandle>();
   private closed = false;
 
   private constructor(readonly repoDir: string) {}
@@ -69,17 +82,90 @@ export class TableStore {
     if (this.closed) throw storageError('StoreClosed', 'TableStore is closed', ref);
   }
 
-  private connection(ref: TableRef, dir: string): Promise<Connection> {
-    let conn = this.connections.get(dir);
+  private connection(ref: TableRef, dir: string, refreshing = true): Promise<Connection> {
+    const pool = refreshing ? this.connections : this.writerConnections;
+    let conn = pool.get(dir);
     if (conn === undefined) {
       // readConsistencyInterval 0: every read on an unpinned table checks for newer
-      // versions, so a HEAD handle sees commits made through other handles/processes
-      // (the default, undefined, would never refresh).
-      conn = guard(ref, 'connect', () => connect(dir, { readConsistencyInterval: 0 }));
-      conn.catch(() => this.connections.delete(dir));
-      this.connections.set(dir, conn);
+      // versions, so a HEAD handle sees commits made through other handles/processes.
+      // The default (undefined) never refreshes: only writerAt uses it, because each
+      // refresh lists `_versions/`, which grows with the table's history.
+      conn = guard(ref, 'connect', () => connect(dir, refreshing ? { readConsistencyInterval: 0 } : {}));
+      conn.catch(() => pool.delete(dir));
+      pool.set(dir, conn);
     }
     return conn;
+  }
+
+  private versionsDir(ref: TableRef, branch: string | undefined): string {
+    const { datasetDir } = this.locate(ref);
+    return branch === undefined ? path.join(datasetDir, '_versions') : path.join(datasetDir, 'tree', branch, '_versions');
+  }
+
+  /**
+   * Is `version` the HEAD of the table (on `branch`)? Lance numbers a table's versions
+   * consecutively, so HEAD == v exactly when v's manifest exists and v+1's does not:
+   * two `stat`s instead of listing every version (`headVersion`). A manifest under
+   * another naming scheme falls back to the listing.
+   */
+  async isHead(tableKey: string, tablePath: string, version: number, branch?: string): Promise<boolean> {
+    const ref = { tableKey, tablePath };
+    this.assertOpen(ref);
+    const b = normalizeBranch(branch);
+    const dir = this.versionsDir(ref, b);
+    if (Number.isSafeInteger(version) && version >= 0 && existsSync(manifestFile(dir, version))) return !existsSync(manifestFile(dir, version + 1));
+    return (await this.headVersion(tableKey, tablePath, b)) === version;
+  }
+
+  private writerKey(tablePath: string, branch: string | undefined): string {
+    return `${tablePath}\0${branch ?? ''}`;
+  }
+
+  /**
+   * The HEAD handle to commit to (table, Lance branch), kept open across operations so
+   * that a write does not open the table (a `_versions/` listing) every time. Its
+   * connection does not refresh, so the handle is reloaded when its version is not
+   * `expectedVersion`. The caller must hold the table's lease and have checked that
+   * HEAD is `expectedVersion` (isHead); the returned handle's version() says whether
+   * it got there. Only for Lance branches that are never replaced (main, or a branch
+   * already published): branch names are never reused once deleted.
+   * close() on it is a no-op; dropWriter discards it.
+   */
+  async writerAt(tableKey: string, tablePath: string, expectedVersion: number, branch?: string): Promise<TableHandle> {
+    const ref = { tableKey, tablePath };
+    this.assertOpen(ref);
+    const b = normalizeBranch(branch);
+    const key = this.writerKey(tablePath, b);
+    let writer = this.writers.get(key);
+    if (writer === undefined) {
+      const { dir, name } = this.locate(ref);
+      if (!(await this.tableExists(tablePath))) throw storageError('TableNotFound', `table ${tableKey} not found at ${tablePath}`, ref);
+      const conn = await this.connection(ref, dir, false);
+      const main = await guard(ref, 'openTable', () => conn.openTable(name), 'TableNotFound');
+      let table = main;
+      try {
+        if (b !== undefined) {
+          await this.assertBranchExists(ref, main, b);
+          table = await guard(ref, 'openTable', async () => (await main.branches()).checkout(b), 'VersionNotFound', { branch: b });
+          main.close();
+        }
+      } catch (err) {
+        main.close();
+        throw err;
+      }
+      writer = new LanceTableHandle(tableKey, tablePath, b, undefined, table, true);
+      this.writers.set(key, writer);
+    } else if ((await writer.version()) !== expectedVersion) {
+      await writer.reload();
+    }
+    return writer;
+  }
+
+  /** Discards the kept-open writer of (table, Lance branch), e.g. after a failed commit. */
+  dropWriter(tablePath: string, branch?: string): void {
+    const key = this.writerKey(tablePath, normalizeBranch(branch));
+    this.writers.get(key)?.dispose();
+    this.writers.delete(key);
   }
 
   async tableExists(tablePath: string): Promise<boolean> {
@@ -188,6 +274,7 @@ export class TableStore {
     if (normalizeBranch(name) === undefined || name === '' || name.includes('/') || name.includes('\\')) {
       throw storageError('InvalidBranchName', `invalid branch name '${name}'`, ref, { branch: name });
     }
+    this.dropWriter(tablePath, name);
     const main = await this.openMain(ref);
     try {
       const branches = await guard(ref, 'createBranch', async () => (await main.branches()).list(), undefined, { branch: name });
@@ -216,6 +303,7 @@ export class TableStore {
     if (branch === undefined) {
       throw storageError('InvalidBranchName', `cannot delete the main branch of ${tableKey}`, ref, { branch: name });
     }
+    this.dropWriter(tablePath, branch);
     const main = await this.openMain(ref);
     try {
       await this.assertBranchExists(ref, main, branch);
@@ -246,8 +334,11 @@ export class TableStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const conns = [...this.connections.values()];
+    for (const w of this.writers.values()) w.dispose();
+    this.writers.clear();
+    const conns = [...this.connections.values(), ...this.writerConnections.values()];
     this.connections.clear();
+    this.writerConnections.clear();
     for (const p of conns) {
       try {
         (await p).close();

@@ -103,13 +103,7 @@ export async function commitStaged(ctx: WriteContext, op: OperationInfo, staged:
     for (const t of plan) {
       journal.tableCommitStarted(op.opId, t.def.tableKey);
       await failpoint('write.before_table_commit', { opId: op.opId, table: t.def.tableKey });
-      const handle = await store.openTable(t.def.tableKey, t.def.tablePath, t.lanceBranch ? { branch: t.lanceBranch } : {});
-      let version: number;
-      try {
-        version = t.appendOnly ? await handle.append(t.upserts) : (await handle.mergeInsert({ upserts: t.upserts, deleteIds: t.deleteIds })).version;
-      } finally {
-        handle.close();
-      }
+      const version = await commitTable(ctx, op, t);
       journal.tableCommitted(op.opId, t.def.tableKey, version);
       moves.push({ tableKey: t.def.tableKey, from: t.pin.version, to: version, lanceBranch: t.lanceBranch });
       await failpoint('write.after_table_commit', { opId: op.opId, table: t.def.tableKey });
@@ -161,9 +155,37 @@ async function prepareTable(ctx: WriteContext, op: OperationInfo, t: PlannedTabl
     await store.createBranch(tableKey, tablePath, t.lanceBranch, t.pin.version, t.pin.lanceBranch ?? undefined);
     if (!journal.listForks(op.branch).some((f) => f.tableKey === tableKey)) journal.recordFork(op.branch, tableKey, t.lanceBranch, t.pin.version, op.opId);
   }
+  if (await store.isHead(tableKey, tablePath, t.pin.version, t.lanceBranch ?? undefined)) return;
   const head = await store.headVersion(tableKey, tablePath, t.lanceBranch ?? undefined);
   if (head !== t.pin.version) {
     throw new RepoError('RecoveryRequired', `${tableKey} on branch ${op.branch}: Lance HEAD is ${head} but the published pin is ${t.pin.version}; run 'lancelog recover' (or reopen the repo read-write) first`, { tableKey, branch: op.branch, head, pin: t.pin.version });
+  }
+}
+
+/**
+ * Phase B for one table: exactly one Lance commit. Main and already-published Lance
+ * branches commit through the store's kept-open writer (no table open per write);
+ * a Lance branch forked by this very operation is not published yet and may still
+ * be replaced by a later first write, so it gets a handle of its own.
+ */
+async function commitTable(ctx: WriteContext, op: OperationInfo, t: PlannedTable): Promise<number> {
+  const { store } = ctx;
+  const { tableKey, tablePath } = t.def;
+  const branch = t.lanceBranch ?? undefined;
+  const kept = t.lanceBranch === null || t.pin.lanceBranch === t.lanceBranch;
+  const handle = kept ? await store.writerAt(tableKey, tablePath, t.pin.version, branch) : await store.openTable(tableKey, tablePath, branch ? { branch } : {});
+  try {
+    const at = await handle.version();
+    if (at !== t.pin.version) {
+      throw new RepoError('RecoveryRequired', `${tableKey} on branch ${op.branch}: Lance HEAD is ${at} but the published pin is ${t.pin.version}; run 'lancelog recover' first`, { tableKey, branch: op.branch, head: at, pin: t.pin.version });
+    }
+    return t.appendOnly ? await handle.append(t.upserts) : (await handle.mergeInsert({ upserts: t.upserts, deleteIds: t.deleteIds })).version;
+  } catch (err) {
+    // What a failed commit left in the writer's state is unknown: open afresh next time.
+    if (kept) store.dropWriter(tablePath, branch);
+    throw err;
+  } finally {
+    handle.close();
   }
 }
 

@@ -100,6 +100,51 @@ describe('TableStore', () => {
     for (const v of vs) expect(v.timestamp).toBeInstanceOf(Date);
   });
 
+  it('isHead answers from two manifest lookups and agrees with headVersion, on main and on a branch', async () => {
+    const { head, v0 } = await seeded();
+    expect(await store.isHead(KEY, TP, v0)).toBe(true);
+    const v1 = await head.append([{ id: 'a', name: 'A', age: 1 }]);
+    expect(await store.isHead(KEY, TP, v0)).toBe(false);
+    expect(await store.isHead(KEY, TP, v1)).toBe(true);
+    expect(await store.isHead(KEY, TP, v1 + 1)).toBe(false); // no such version yet: the listing decides
+    expect(await store.isHead(KEY, TP, 0)).toBe(false);
+    await store.createBranch(KEY, TP, 'feature', v0);
+    expect(await store.isHead(KEY, TP, v0, 'feature')).toBe(true);
+    const b = track(await store.openTable(KEY, TP, { branch: 'feature' }));
+    const bv = await b.append([{ id: 'x', name: 'X', age: 2 }]);
+    expect(await store.isHead(KEY, TP, v0, 'feature')).toBe(false);
+    expect(await store.isHead(KEY, TP, bv, 'feature')).toBe(true);
+    expect(await store.isHead(KEY, TP, v1)).toBe(true); // main did not move
+  });
+
+  it('writerAt keeps one writer open across commits and reloads it when HEAD moved elsewhere', async () => {
+    const { head, v0 } = await seeded();
+    const w = await store.writerAt(KEY, TP, v0);
+    const v1 = await w.append([{ id: 'a', name: 'A', age: 1 }]);
+    w.close(); // a no-op: the store keeps it
+    const again = await store.writerAt(KEY, TP, v1);
+    expect(again).toBe(w);
+    expect(await again.version()).toBe(v1);
+    // Another handle commits: the kept writer does not notice by itself, writerAt reloads it.
+    const v2 = await head.append([{ id: 'b', name: 'B', age: 2 }]);
+    const w2 = await store.writerAt(KEY, TP, v2);
+    expect(await w2.version()).toBe(v2);
+    expect((await w2.mergeInsert({ upserts: [{ id: 'a', name: 'A2', age: 3 }], deleteIds: ['b'] })).version).toBe(v2 + 1);
+    expect(ids(await head.scan())).toEqual(['a']);
+    // Dropped: the next writerAt opens a new one.
+    store.dropWriter(TP);
+    const w3 = await store.writerAt(KEY, TP, v2 + 1);
+    expect(w3).not.toBe(w);
+    expect(await w3.version()).toBe(v2 + 1);
+    // Branch writers are separate from main's.
+    await store.createBranch(KEY, TP, 'feature', v2 + 1);
+    const wb = await store.writerAt(KEY, TP, v2 + 1, 'feature');
+    expect(wb).not.toBe(w3);
+    await wb.append([{ id: 'z', name: 'Z', age: 9 }]);
+    expect(ids(await head.scan())).toEqual(['a']);
+    await expectCode(store.writerAt(KEY, TP, 1, 'nope'), 'BranchNotFound');
+  });
+
   it('upsert + delete in one merge-insert is one version with the right counts', async () => {
     const { head } = await seeded();
     const v1 = await head.append([
