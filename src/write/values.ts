@@ -7,7 +7,7 @@
  *   rows compare directly.
  */
 import type { PropertyDef, PropType, ScalarName } from '../schema/types.js';
-import { parseDate, parseDateTime } from '../query/values.js';
+import { parseDateTime } from '../query/values.js';
 
 export type StoredValue = string | number | bigint | boolean | Date | Uint8Array | null | StoredValue[];
 
@@ -38,6 +38,28 @@ function describe(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
+const digit = (s: string, i: number): number => {
+  const c = s.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : NaN;
+};
+
+/**
+ * "YYYY-MM-DD" → that day at UTC midnight, or null when it is not exactly such a
+ * calendar date (2023-02-29 is null). Read from char codes: the regex + ISO string +
+ * Date parse it replaces was ~8% of a JSONL load.
+ */
+export function utcMidnight(text: string): Date | null {
+  if (text.length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return null;
+  const year = digit(text, 0) * 1000 + digit(text, 1) * 100 + digit(text, 2) * 10 + digit(text, 3);
+  const month = digit(text, 5) * 10 + digit(text, 6);
+  const day = digit(text, 8) * 10 + digit(text, 9);
+  if (Number.isNaN(year + month + day) || month < 1 || month > 12 || day < 1) return null;
+  const d = new Date(Date.UTC(year, month - 1, day));
+  // Date.UTC maps years 0–99 to 1900–1999: set the year explicitly.
+  d.setUTCFullYear(year, month - 1, day);
+  return d.getUTCMonth() === month - 1 && d.getUTCDate() === day ? d : null;
+}
+
 function coerceScalar(name: ScalarName, v: unknown): StoredValue {
   switch (name) {
     case 'String':
@@ -63,7 +85,10 @@ function coerceScalar(name: ScalarName, v: unknown): StoredValue {
       return fail(`expected a finite number (${name}), got ${describe(v)}`);
     case 'Date': {
       if (v instanceof Date) return new Date(Date.UTC(v.getUTCFullYear(), v.getUTCMonth(), v.getUTCDate()));
-      if (typeof v === 'string' && parseDate(v)) return new Date(`${v}T00:00:00.000Z`);
+      if (typeof v === 'string') {
+        const d = utcMidnight(v);
+        if (d) return d;
+      }
       return fail(`expected a Date "YYYY-MM-DD", got ${describe(v)}`);
     }
     case 'DateTime': {

@@ -281,6 +281,9 @@ describe('TableStore', () => {
     expect(await h.countRows()).toBe(2);
     expect((await h.scan({ where: "id = 'full'" }))[0]).toEqual(rows.full);
     await expectCode(h.append([{ id: 'bad', nosuchcolumn: 1 }]), 'InvalidRows');
+    await expectCode(h.append([{ id: 'bad', vec: [1, 2] }]), 'InvalidRows'); // wrong dimension
+    await expectCode(h.append([{ name: 'no id' }]), 'InvalidRows'); // id is not nullable
+    expect(await h.countRows()).toBe(2);
   });
 
   it('branches: create from a version, open, write in isolation, list, delete', async () => {
