@@ -204,14 +204,17 @@ export class TableStore {
     }
   }
 
-  /** Opens the dataset's main line at latest; TableNotFound when absent. */
-  private async openMain(ref: TableRef): Promise<LanceTable> {
+  /**
+   * Opens the dataset's main line at latest; TableNotFound when absent. With
+   * `refreshing` false the table stays at the version it opened at (see connection).
+   */
+  private async openMain(ref: TableRef, refreshing = true): Promise<LanceTable> {
     this.assertOpen(ref);
     const { dir, name } = this.locate(ref);
     if (!(await this.tableExists(ref.tablePath))) {
       throw storageError('TableNotFound', `table ${ref.tableKey} not found at ${ref.tablePath}`, ref);
     }
-    const conn = await this.connection(ref, dir);
+    const conn = await this.connection(ref, dir, refreshing);
     return guard(ref, 'openTable', () => conn.openTable(name), 'TableNotFound');
   }
 
@@ -229,7 +232,10 @@ export class TableStore {
     if (version !== undefined && (!Number.isSafeInteger(version) || version < 0)) {
       throw storageError('VersionNotFound', `invalid version ${String(version)} for ${tableKey}`, ref, { version, branch: branch ?? null });
     }
-    const main = await this.openMain(ref);
+    // A pinned handle never needs to refresh: open it on the non-refreshing connection,
+    // where a table opened at latest stays there, so a pin that is the latest version
+    // (the common case) needs no second manifest load by checkout().
+    const main = await this.openMain(ref, version === undefined);
     let table = main;
     try {
       if (branch !== undefined) {
@@ -238,7 +244,7 @@ export class TableStore {
         // version it is a detached, read-only view of that branch version.
         table = await guard(ref, 'openTable', async () => (await main.branches()).checkout(branch, version), 'VersionNotFound', { version, branch });
         main.close();
-      } else if (version !== undefined) {
+      } else if (version !== undefined && (await guard(ref, 'openTable', () => main.version())) !== version) {
         await guard(ref, 'openTable', () => main.checkout(version), 'VersionNotFound', { version, branch: null });
       }
     } catch (err) {

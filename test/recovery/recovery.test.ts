@@ -186,7 +186,7 @@ describe('refresh, leases and owners', () => {
         await repo.close();
       }
     }
-  });
+  }, 240_000); // eight child processes in a row: slow on a loaded machine
 
   it('an in-process rollback that fails is finished by recovery in the same process', async () => {
     const dir = await seeded();

@@ -124,10 +124,20 @@ describe('TableStore', () => {
     w.close(); // a no-op: the store keeps it
     const again = await store.writerAt(KEY, TP, v1);
     expect(again).toBe(w);
-    expect(await again.version()).toBe(v1);
+    // A handle pinned at the latest version shares the writer's (non-refreshing) connection
+    // without a checkout: it must still not see the writer's next commit.
+    const pinned = track(await store.openTable(KEY, TP, { version: v1 }));
+    await again.append([{ id: 'later', name: 'L', age: 0 }]);
+    expect(ids(await pinned.scan())).toEqual(['a']);
+    expect(await pinned.version()).toBe(v1);
+    await head.restore(v1); // back to one row, as a new version
+    const vr = await head.version();
+    expect(await (await store.writerAt(KEY, TP, vr)).version()).toBe(vr);
+    expect(ids(await pinned.scan())).toEqual(['a']);
     // Another handle commits: the kept writer does not notice by itself, writerAt reloads it.
     const v2 = await head.append([{ id: 'b', name: 'B', age: 2 }]);
     const w2 = await store.writerAt(KEY, TP, v2);
+    expect(w2).toBe(w);
     expect(await w2.version()).toBe(v2);
     expect((await w2.mergeInsert({ upserts: [{ id: 'a', name: 'A2', age: 3 }], deleteIds: ['b'] })).version).toBe(v2 + 1);
     expect(ids(await head.scan())).toEqual(['a']);
