@@ -97,55 +97,92 @@ export async function runChild(command: ChildCommand, failpoints = '', timeoutMs
   });
 }
 
-/** Long-lived checker processes (`child --check-server`): checks run on every core. */
+type Waiting = { resolve: (r: CheckResult) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+interface CheckerProc { child: ReturnType<typeof spawn>; busy: number; waiting: Map<number, Waiting>; sent: number; buf: string; dead: boolean }
+
+/** A check the checker could not answer: the case fails with the reason, the run goes on. */
+export function checkerFailure(reason: string): CheckResult {
+  return { ok: false, invariants: { I1: false, I2: false, I3: false, I4: false, I5: false, I6: false }, decision: 'check failed', visible: null, problems: [`checker: ${reason}`], pendingBefore: 0 };
+}
+
+/**
+ * Long-lived checker processes (`child --check-server`): checks run on every core.
+ * A checker that exits (or is killed) while checks are in flight fails those checks
+ * and is replaced, and a check that takes longer than `checkTimeoutMs` kills its
+ * checker: a drill run always finishes, it never waits forever on a dead process.
+ */
 export class CheckerPool {
-  private readonly procs: Array<{ child: ReturnType<typeof spawn>; busy: number; waiting: Map<number, { resolve: (r: CheckResult) => void; reject: (e: Error) => void }>; sent: number; buf: string }> = [];
+  private readonly procs: CheckerProc[] = [];
+  private stopping = false;
 
-  private constructor() {}
+  private constructor(private readonly launch: { cmd: string; args: string[] }, private readonly checkTimeoutMs: number) {}
 
-  static async start(size: number): Promise<CheckerPool> {
-    const pool = new CheckerPool();
-    const { cmd, args } = await childLauncher();
-    for (let i = 0; i < size; i++) {
-      const child = spawn(cmd, [...args, '--check-server'], { cwd: packageRoot(), env: { ...process.env, LANCELOG_FAILPOINTS: '' }, stdio: ['pipe', 'pipe', 'inherit'] });
-      const proc = { child, busy: 0, waiting: new Map<number, { resolve: (r: CheckResult) => void; reject: (e: Error) => void }>(), sent: 0, buf: '' };
-      child.once('exit', (code, signal) => {
-        for (const w of proc.waiting.values()) w.reject(new Error(`drill checker exited (${code ?? signal})`));
-        proc.waiting.clear();
-      });
-      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-        proc.buf += d;
-        let nl: number;
-        while ((nl = proc.buf.indexOf('\n')) >= 0) {
-          const line = proc.buf.slice(0, nl);
-          proc.buf = proc.buf.slice(nl + 1);
-          const m = /^result (\d+) (.*)$/.exec(line);
-          if (!m) continue;
-          const parsed = JSON.parse(m[2]) as CheckResult & { crashed?: string };
-          const done = proc.waiting.get(Number(m[1]));
-          proc.waiting.delete(Number(m[1]));
-          proc.busy--;
-          done?.resolve(parsed.crashed ? { ok: false, invariants: { I1: false, I2: false, I3: false, I4: false, I5: false, I6: false }, decision: 'check failed', visible: null, problems: [`checker: ${parsed.crashed}`], pendingBefore: 0 } : parsed);
-        }
-      });
-      pool.procs.push(proc);
-    }
+  static async start(size: number, checkTimeoutMs = 600_000): Promise<CheckerPool> {
+    const pool = new CheckerPool(await childLauncher(), checkTimeoutMs);
+    for (let i = 0; i < size; i++) pool.procs.push(pool.spawnChecker());
     return pool;
   }
 
+  private spawnChecker(): CheckerProc {
+    const { cmd, args } = this.launch;
+    const child = spawn(cmd, [...args, '--check-server'], { cwd: packageRoot(), env: { ...process.env, LANCELOG_FAILPOINTS: '' }, stdio: ['pipe', 'pipe', 'inherit'] });
+    const proc: CheckerProc = { child, busy: 0, waiting: new Map(), sent: 0, buf: '', dead: false };
+    const settle = (id: number, r: CheckResult): void => {
+      const w = proc.waiting.get(id);
+      if (!w) return;
+      clearTimeout(w.timer);
+      proc.waiting.delete(id);
+      proc.busy--;
+      w.resolve(r);
+    };
+    child.once('exit', (code, signal) => {
+      proc.dead = true;
+      for (const id of [...proc.waiting.keys()]) settle(id, checkerFailure(`the checker process exited (${code ?? signal}) during the check`));
+      const at = this.procs.indexOf(proc);
+      if (!this.stopping && at >= 0) this.procs[at] = this.spawnChecker();
+    });
+    // A write to a checker that just died: its exit handler fails the check.
+    child.stdin!.on('error', () => undefined);
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      proc.buf += d;
+      let nl: number;
+      while ((nl = proc.buf.indexOf('\n')) >= 0) {
+        const line = proc.buf.slice(0, nl);
+        proc.buf = proc.buf.slice(nl + 1);
+        const m = /^result (\d+) (.*)$/.exec(line);
+        if (!m) continue;
+        const parsed = JSON.parse(m[2]) as CheckResult & { crashed?: string };
+        settle(Number(m[1]), parsed.crashed ? checkerFailure(parsed.crashed) : parsed);
+      }
+    });
+    return proc;
+  }
+
   check(spec: CheckSpec): Promise<CheckResult> {
-    const proc = this.procs.reduce((a, b) => (b.busy < a.busy ? b : a));
+    if (this.stopping) return Promise.resolve(checkerFailure('the checker pool is stopped'));
+    const live = this.procs.filter((p) => !p.dead);
+    if (live.length === 0) return Promise.resolve(checkerFailure('no checker process is running'));
+    const proc = live.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = proc.sent++;
     proc.busy++;
     return new Promise((resolve, reject) => {
-      proc.waiting.set(id, { resolve, reject });
+      // The watchdog: a check that never answers kills its checker (whose exit fails it).
+      const timer = setTimeout(() => proc.child.kill('SIGKILL'), this.checkTimeoutMs);
+      timer.unref();
+      proc.waiting.set(id, { resolve, reject, timer });
       proc.child.stdin!.write(`${JSON.stringify(spec)}\n`);
     });
   }
 
+  /** Checker pids (for tests that kill one). */
+  pids(): number[] {
+    return this.procs.filter((p) => !p.dead).map((p) => p.child.pid!);
+  }
+
   async stop(): Promise<void> {
+    this.stopping = true;
     await Promise.all(this.procs.map((p) => new Promise<void>((resolve) => {
-      if (p.child.exitCode !== null) { resolve(); return; }
+      if (p.dead || p.child.exitCode !== null || p.child.signalCode !== null) { resolve(); return; }
       p.child.once('exit', () => resolve());
       p.child.stdin!.end();
     })));
