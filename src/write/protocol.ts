@@ -74,6 +74,8 @@ export async function commitStaged(ctx: WriteContext, op: OperationInfo, staged:
   let sidecarWritten = false;
   let phaseBStarted = false;
   let published = false;
+  // The last table's commit, recorded with the publish (or, if that never comes, on failure).
+  let lastUnrecorded: { tableKey: string; version: number } | null = null;
   let heartbeat: NodeJS.Timeout | undefined;
   try {
     // Leases in sorted order, in one SQLite transaction; the pins must still be
@@ -94,39 +96,48 @@ export async function commitStaged(ctx: WriteContext, op: OperationInfo, staged:
       tables: plan.map((t) => ({ table_key: t.def.tableKey, table_path: t.def.tablePath, lance_branch: t.lanceBranch, expected_version: t.pin.version, post_commit_version: t.pin.version + 1 })),
     });
     sidecarWritten = true;
-    journal.recordIntent(op.opId, plan.map((t) => ({ tableKey: t.def.tableKey, lanceBranch: t.lanceBranch, expectedVersion: t.pin.version, postCommitVersion: t.pin.version + 1 })));
+    // Journal transactions are fsync'd, so events that nothing can separate share one:
+    // the intent with the first table's commit_started, each table's committed with the
+    // next one's commit_started, and the last table's committed with the publish and
+    // op.completed. Recovery needs none of them split: it classifies from the intent and
+    // Lance HEAD, and `table.committed` is optional evidence (docs/recovery.md).
+    journal.recordIntent(op.opId, plan.map((t) => ({ tableKey: t.def.tableKey, lanceBranch: t.lanceBranch, expectedVersion: t.pin.version, postCommitVersion: t.pin.version + 1 })), { commitStarted: plan[0].def.tableKey });
     await failpoint('write.after_intent', { opId: op.opId });
 
     phase = 'table_commit';
     phaseBStarted = true;
     const moves: TableMove[] = [];
-    for (const t of plan) {
-      journal.tableCommitStarted(op.opId, t.def.tableKey);
+    for (const [i, t] of plan.entries()) {
       await failpoint('write.before_table_commit', { opId: op.opId, table: t.def.tableKey });
       const version = await commitTable(ctx, op, t);
-      journal.tableCommitted(op.opId, t.def.tableKey, version);
       moves.push({ tableKey: t.def.tableKey, from: t.pin.version, to: version, lanceBranch: t.lanceBranch });
+      const next = plan[i + 1];
+      if (next) journal.tableCommitted(op.opId, t.def.tableKey, version, { nextCommitStarted: next.def.tableKey });
+      else lastUnrecorded = { tableKey: t.def.tableKey, version };
       await failpoint('write.after_table_commit', { opId: op.opId, table: t.def.tableKey });
     }
 
     phase = 'publish';
     await failpoint('write.before_publish', { opId: op.opId });
+    const last = moves[moves.length - 1];
     const result = journal.publish({
       opId: op.opId, branch: op.branch, actor: op.actor, message: op.message ?? null,
       tables: moves.map((m) => ({ tableKey: m.tableKey, expectedVersion: m.from, newVersion: m.to, lanceBranch: m.lanceBranch })),
+      committed: { tableKey: last.tableKey, version: last.to }, complete: true,
     });
     published = true;
     await failpoint('write.after_publish', { opId: op.opId });
 
     phase = 'cleanup';
-    deleteSidecar(ctx.dir, op.opId);
-    journal.completeOperation(op.opId);
+    deleteSidecar(ctx.dir, op.opId, { durable: false });
     await failpoint('write.after_cleanup', { opId: op.opId });
     return { commitId: result.commitId, manifestVersion: result.manifestVersion, tables: moves };
   } catch (err) {
     // After the publish the operation is visible: nothing to undo; what is left
     // (sidecar, op not completed) is finished by recovery's Cleanup.
     if (published) throw err;
+    // The journal records every Lance version this operation made, also one it now undoes.
+    if (lastUnrecorded) journal.tableCommitted(op.opId, lastUnrecorded.tableKey, lastUnrecorded.version);
     journal.failOperation(op.opId, errorInfo(err), phase);
     if (!phaseBStarted) {
       if (sidecarWritten) deleteSidecar(ctx.dir, op.opId);

@@ -82,9 +82,14 @@ export function listSidecars(repoDir: string): string[] {
   return readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('.')).map((f) => f.slice(0, -'.json'.length)).sort();
 }
 
-export function deleteSidecar(repoDir: string, opId: string): void {
+/**
+ * Removes an operation's sidecar. `durable: false` skips the directory fsync: for an
+ * operation the journal already shows as finished, a sidecar that reappears after a
+ * power loss is stale and recovery removes it, so the deletion need not be durable.
+ */
+export function deleteSidecar(repoDir: string, opId: string, opts: { durable?: boolean } = {}): void {
   const path = sidecarPath(repoDir, opId);
   if (!existsSync(path)) return;
   rmSync(path);
-  fsyncDir(join(repoDir, SIDECAR_DIR));
+  if (opts.durable ?? true) fsyncDir(join(repoDir, SIDECAR_DIR));
 }

@@ -3,7 +3,9 @@
  * I1 for tables a branch had not forked yet, and recovery taking leases for a
  * Cleanup (blocked by a newer writer holding the same tables).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,17 +50,46 @@ describe('engine bugs found by the drills', () => {
   // leaving one more crashed Recovery operation: the repo can no longer be opened
   // read-write. Found by the concurrency drill. Fix: a Cleanup touches no table, so
   // take no leases for it (or process dead owners' leases before the Cleanup).
+  // Writers now record op.completed in the publish transaction, so a crash after the
+  // publish no longer leaves a published-but-not-completed operation; journals written
+  // by earlier versions (and interrupted recoveries) still can, so the state is made
+  // here through the journal API as such a writer left it, owner dead.
   it('a published-but-not-cleaned-up operation and a newer crashed writer holding its tables recover', async () => {
     const dir = ws.copy('cleanup-vs-lease');
-    const op = matrixOp('tx', 'multi-table');
-    const first = await runChild({ mode: 'run', repo: dir, branch: 'main', ops: [op] }, 'write.after_publish=crash');
-    expect(first.signal).toBe('SIGKILL');
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    const old = await Repo.open(dir);
+    try {
+      const pins = old.snapshot().pins;
+      const owner = { pid: gone, host: hostname() };
+      const opId = old.journal.beginOperation({ kind: 'Mutation', branch: 'main', actor: 'earlier-version', owner });
+      old.journal.acquireLeases(opId, pins.map((p) => ({ tableKey: p.tableKey, branch: 'main', expectedVersion: p.version })), { ...owner, leaseId: opId });
+      old.journal.recordIntent(opId, pins.map((p) => ({ tableKey: p.tableKey, lanceBranch: null, expectedVersion: p.version, postCommitVersion: p.version + 1 })));
+      old.journal.publish({ opId, branch: 'main', actor: 'earlier-version', tables: pins.map((p) => ({ tableKey: p.tableKey, expectedVersion: p.version, newVersion: p.version, lanceBranch: null })) });
+      expect(old.pendingRecovery().map((o) => o.published)).toEqual([true]);
+    } finally {
+      await old.close();
+    }
     // A second writer that opened the repo before the first one died (so it did not recover it).
     const second = await runChild({ mode: 'run', repo: dir, branch: 'main', ops: [matrixOp('load-merge', 'multi-table')], noRecover: true }, 'write.after_intent=crash');
     expect(second.signal).toBe('SIGKILL');
     const repo = await Repo.open(dir); // LeaseHeld: edge:WorksAt … is leased by operation <second>
     try {
       expect(repo.recoveryAudit().map((a) => a.decision)).toEqual(['Cleanup', 'RollBack']);
+      expect((await repo.verify()).ok).toBe(true);
+    } finally {
+      await repo.close();
+    }
+  }, 120_000);
+
+  it('a writer crashing right after its publish leaves only a stale sidecar, which the next open removes', async () => {
+    const dir = ws.copy('after-publish');
+    const first = await runChild({ mode: 'run', repo: dir, branch: 'main', ops: [matrixOp('tx', 'multi-table')] }, 'write.after_publish=crash');
+    expect(first.signal).toBe('SIGKILL');
+    expect(readdirSync(join(dir, '__recovery'))).toHaveLength(1);
+    const repo = await Repo.open(dir);
+    try {
+      expect(repo.recoveryAudit()).toEqual([]);
+      expect(readdirSync(join(dir, '__recovery'))).toEqual([]);
       expect((await repo.verify()).ok).toBe(true);
     } finally {
       await repo.close();
