@@ -36,7 +36,8 @@ function wrap(obj: Record<string, unknown>, method: string, span: string, spans:
 /**
  * Instruments `repo` (and fsync process-wide) until the returned function is called.
  * Span names: `journal.<method>` (one SQLite IMMEDIATE transaction each, fsync'd by
- * synchronous=FULL), `store.openTable`, `store.headVersion`, `lance.mergeInsert`,
+ * synchronous=FULL), `store.openTable`, `store.writerAt`, `store.isHead`,
+ * `store.headVersion`, `lance.mergeInsert`,
  * `lance.append`, `fs.fsync` (sidecar file + directory fsyncs).
  */
 export function instrument(repo: Repo, spans: Spans): () => void {
@@ -45,16 +46,24 @@ export function instrument(repo: Repo, spans: Spans): () => void {
   for (const m of JOURNAL_METHODS) undo.push(wrap(journal, m, `journal.${m}`, spans));
   const store = repo.store as unknown as Record<string, unknown>;
   undo.push(wrap(store, 'headVersion', 'store.headVersion', spans));
-  const origOpen = store.openTable as AnyFn;
-  store.openTable = async function (this: unknown, ...args: unknown[]) {
-    const t0 = nowMs();
-    const h = (await origOpen.apply(this, args)) as Record<string, unknown>;
-    spans.add('store.openTable', nowMs() - t0);
-    wrap(h, 'mergeInsert', 'lance.mergeInsert', spans);
-    wrap(h, 'append', 'lance.append', spans);
-    return h;
-  };
-  undo.push(() => { delete store.openTable; });
+  undo.push(wrap(store, 'isHead', 'store.isHead', spans));
+  // Handles come from openTable (fresh) or writerAt (kept open across operations: wrap once).
+  const wrapped = new WeakSet<object>();
+  for (const method of ['openTable', 'writerAt'] as const) {
+    const orig = store[method] as AnyFn;
+    store[method] = async function (this: unknown, ...args: unknown[]) {
+      const t0 = nowMs();
+      const h = (await orig.apply(this, args)) as Record<string, unknown>;
+      spans.add(`store.${method}`, nowMs() - t0);
+      if (!wrapped.has(h)) {
+        wrapped.add(h);
+        wrap(h, 'mergeInsert', 'lance.mergeInsert', spans);
+        wrap(h, 'append', 'lance.append', spans);
+      }
+      return h;
+    };
+    undo.push(() => { delete store[method]; });
+  }
   const origFsync = fs.fsyncSync;
   fs.fsyncSync = (fd: number) => {
     const t0 = nowMs();
