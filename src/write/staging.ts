@@ -28,8 +28,14 @@ export interface TableChanges {
   def: TypeDef;
   upserts: Map<string, Row>;
   deletes: Set<string>;
-  /** Ids that must not exist in committed data (inserts, append-mode loads). */
+  /** Ids that must not exist in committed data (inserts, append-mode loads) — checked there. */
   mustBeNew: Set<string>;
+  /**
+   * Ids this operation generated (ULIDs for edges and keyless nodes): new by
+   * construction, so never looked up in committed data (that was one Lance query per
+   * write, and a scan per thousand rows of a large load).
+   */
+  fresh: Set<string>;
   /** Rows of edges deleted in this operation (their src matters for @card). */
   deletedEdgeSrc: Map<string, string>;
 }
@@ -59,7 +65,7 @@ export class StagedOperation {
   private changes(def: TypeDef): TableChanges {
     let t = this.tables.get(def.tableKey);
     if (!t) {
-      t = { def, upserts: new Map(), deletes: new Set(), mustBeNew: new Set(), deletedEdgeSrc: new Map() };
+      t = { def, upserts: new Map(), deletes: new Set(), mustBeNew: new Set(), fresh: new Set(), deletedEdgeSrc: new Map() };
       this.tables.set(def.tableKey, t);
     }
     return t;
@@ -154,16 +160,17 @@ export class StagedOperation {
     } else {
       id = givenId ?? this.newId();
       const row = this.coerceRow(def, props, id, origin, new Set());
-      this.stageUpsert(def, id, { id, ...row }, mode, origin);
+      this.stageUpsert(def, id, { id, ...row }, mode, origin, givenId === undefined);
     }
     return id;
   }
 
-  private stageUpsert(def: TypeDef, id: string, row: Row, mode: 'insert' | 'upsert', origin: RowOrigin): void {
+  private stageUpsert(def: TypeDef, id: string, row: Row, mode: 'insert' | 'upsert', origin: RowOrigin, generated = false): void {
     const t = this.changes(def);
     if (mode === 'insert') {
       if (t.upserts.has(id)) throw this.error(def, id, def.kind === 'node' ? (def.constraints.key[0] ?? 'id') : 'id', 'key', `${def.name} ${JSON.stringify(id)} is inserted twice in this operation`, origin);
-      if (!t.deletes.has(id)) t.mustBeNew.add(id);
+      if (generated) t.fresh.add(id);
+      else if (!t.deletes.has(id)) t.mustBeNew.add(id);
     }
     t.deletes.delete(id);
     t.upserts.set(id, row);
@@ -174,13 +181,14 @@ export class StagedOperation {
   putEdge(type: string, from: unknown, to: unknown, data: Record<string, unknown> = {}, opts: { id?: string; mode?: 'insert' | 'upsert' } = {}, origin: RowOrigin = {}): string {
     const def = this.edgeDef(type);
     const id = opts.id ?? this.newId();
+    const generated = opts.id === undefined;
     for (const [field, v] of [['from', from], ['to', to]] as const) {
       if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'bigint') {
         throw this.error(def, id, field, 'endpoint', `'${field}' must be the key of a ${field === 'from' ? def.from : def.to} node, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`, origin);
       }
     }
     const row = this.coerceRow(def, data, id, origin, new Set());
-    this.stageUpsert(def, id, { id, src: String(from), dst: String(to), ...row }, opts.mode ?? 'insert', origin);
+    this.stageUpsert(def, id, { id, src: String(from), dst: String(to), ...row }, opts.mode ?? 'insert', origin, generated);
     return id;
   }
 
@@ -215,6 +223,7 @@ export class StagedOperation {
     const t = this.changes(def);
     t.upserts.delete(id);
     t.mustBeNew.delete(id);
+    t.fresh.delete(id);
     t.deletes.add(id);
     if (def.kind === 'edge') t.deletedEdgeSrc.set(id, String(current.src));
     else await this.cascade(def, [id]);
@@ -235,6 +244,7 @@ export class StagedOperation {
             const eid = String(r.id);
             t.upserts.delete(eid);
             t.mustBeNew.delete(eid);
+            t.fresh.delete(eid);
             t.deletes.add(eid);
             t.deletedEdgeSrc.set(eid, String(r.src));
           }
@@ -419,7 +429,7 @@ export class StagedOperation {
         upserts: [...t.upserts.values()],
         deleteIds: [...t.deletes],
         // Pure inserts of new ids can be a plain append (no merge needed).
-        appendOnly: t.deletes.size === 0 && [...t.upserts.keys()].every((id) => t.mustBeNew.has(id)),
+        appendOnly: t.deletes.size === 0 && [...t.upserts.keys()].every((id) => t.mustBeNew.has(id) || t.fresh.has(id)),
       }));
   }
 
