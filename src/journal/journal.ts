@@ -24,7 +24,7 @@ import {
 } from './events.js';
 import { evolveWithPatches, replay } from './evolve.js';
 import { openDatabase } from './migrations.js';
-import { readProjections, writePatches } from './projections.js';
+import { prepared, readProjections, writePatches } from './projections.js';
 import { EVENT_COLUMNS, JournalReader, rowToEvent, type Snapshot, type VerifyReport } from './queries.js';
 import { allRows, getRow } from './layout.js';
 import {
@@ -125,8 +125,7 @@ export class Journal extends JournalReader {
           const parsed = parseBody(body); // zod at the boundary, on append
           // Never let time run backwards in the log, even across processes with skewed clocks.
           const timeUs = Math.max(nowUs(), cache.lastTimeUs);
-          const info = this.db
-            .prepare('INSERT INTO events (op_id, time_us, kind, branch, table_key, payload) VALUES (?, ?, ?, ?, ?, ?)')
+          const info = prepared(this.db, 'INSERT INTO events (op_id, time_us, kind, branch, table_key, payload) VALUES (?, ?, ?, ?, ?, ?)')
             .run(opId, timeUs, parsed.kind, branch, tableKey, JSON.stringify(parsed.payload));
           const event = { seq: Number(info.lastInsertRowid), opId, timeUs, branch, tableKey, ...parsed } as JournalEvent;
           const [next, patches] = evolveWithPatches(cache.state, event);
@@ -154,7 +153,7 @@ export class Journal extends JournalReader {
     } else {
       cache = { ...this.cache };
     }
-    const newer = (this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq`).all(cache.lastSeq) as Record<string, unknown>[]).map(rowToEvent);
+    const newer = (prepared(this.db, `SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq`).all(cache.lastSeq) as Record<string, unknown>[]).map(rowToEvent);
     if (newer.length > 0) {
       cache.state = replay(newer, cache.state);
       cache.lastSeq = newer.at(-1)!.seq;
