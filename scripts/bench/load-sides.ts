@@ -17,7 +17,7 @@ import { monotonicFactory } from 'ulid';
 import type * as arrow from 'apache-arrow';
 import { Repo, compileSchema, loadJsonl } from '../../src/index.js';
 import { arrowSchemaFor } from '../../src/schema/index.js';
-import { RawLance, rawArrowTable } from '../../src/storage/index.js';
+import { RawLance, rawArrowTable, type RawLanceTable } from '../../src/storage/index.js';
 import { GRAPH_PG } from './gen-graph.js';
 
 export interface LoadOutcome { rows: number; ms: number }
@@ -64,43 +64,44 @@ export async function parseGraph(data: string): Promise<{ persons: Record<string
   return { persons, knows };
 }
 
-/** raw (jsonl): parse + build Arrow + add, one commit per table, into a fresh dir. */
-export async function rawLoad(dir: string, data: string): Promise<LoadOutcome> {
+/**
+ * A fresh raw LanceDB directory with empty person/knows tables; `write` (the measured
+ * part) fills them and returns the rows written.
+ */
+async function timedRawWrite(dir: string, write: (person: RawLanceTable, knows: RawLanceTable) => Promise<number>): Promise<LoadOutcome> {
   mkdirSync(dir, { recursive: true });
   const raw = await RawLance.connect(dir);
   try {
     const person = await raw.createEmptyTable('person', PERSON_SCHEMA);
     const knows = await raw.createEmptyTable('knows', KNOWS_SCHEMA);
     const t0 = performance.now();
-    const g = await parseGraph(data);
-    await person.add(rawArrowTable(g.persons, PERSON_SCHEMA));
-    await knows.add(rawArrowTable(g.knows, KNOWS_SCHEMA));
+    const rows = await write(person, knows);
     const ms = performance.now() - t0;
     person.close();
     knows.close();
-    return { rows: g.persons.length + g.knows.length, ms };
+    return { rows, ms };
   } finally {
     raw.close();
   }
 }
 
+/** raw (jsonl): parse + build Arrow + add, one commit per table, into a fresh dir. */
+export function rawLoad(dir: string, data: string): Promise<LoadOutcome> {
+  return timedRawWrite(dir, async (person, knows) => {
+    const g = await parseGraph(data);
+    await person.add(rawArrowTable(g.persons, PERSON_SCHEMA));
+    await knows.add(rawArrowTable(g.knows, KNOWS_SCHEMA));
+    return g.persons.length + g.knows.length;
+  });
+}
+
 /** raw (prebuilt): only the two `add`s of Arrow tables built beforehand. */
-export async function rawAddPrebuilt(dir: string, tables: { person: arrow.Table; knows: arrow.Table }): Promise<LoadOutcome> {
-  mkdirSync(dir, { recursive: true });
-  const raw = await RawLance.connect(dir);
-  try {
-    const person = await raw.createEmptyTable('person', PERSON_SCHEMA);
-    const knows = await raw.createEmptyTable('knows', KNOWS_SCHEMA);
-    const t0 = performance.now();
+export function rawAddPrebuilt(dir: string, tables: { person: arrow.Table; knows: arrow.Table }): Promise<LoadOutcome> {
+  return timedRawWrite(dir, async (person, knows) => {
     await person.add(tables.person);
     await knows.add(tables.knows);
-    const ms = performance.now() - t0;
-    person.close();
-    knows.close();
-    return { rows: tables.person.numRows + tables.knows.numRows, ms };
-  } finally {
-    raw.close();
-  }
+    return tables.person.numRows + tables.knows.numRows;
+  });
 }
 
 export async function prebuild(data: string): Promise<{ person: arrow.Table; knows: arrow.Table }> {

@@ -41,18 +41,20 @@ function genOp(r: Rng, m: Model, k: number, j: number): DrillOp {
   const age = (): { age?: number } => (r.chance(0.7) ? { age: r.int(0, 99) } : {});
   const city = (): { city?: string } => (r.chance(0.7) ? { city: r.pick(['Oslo', 'Rome', 'Lima', 'Pune']) } : {});
   const since = (): { since?: number } => (r.chance(0.6) ? { since: r.int(1990, 2030) } : {});
+  /** Half the time, a WorksAt edge from a Person to a Company (committed or just added), never a pair that exists. */
+  const maybeLink = (added: NodeRow[]): EdgeRow[] => {
+    const allP = [...persons, ...added.filter((x) => x.type === 'Person').map((x) => x.name)];
+    const allC = [...companies, ...added.filter((x) => x.type === 'Company').map((x) => x.name)];
+    if (!allP.length || !allC.length || !r.chance(0.5)) return [];
+    const from = r.pick(allP); const to = r.pick(allC);
+    return m.WorksAt.has(pairKey(from, to)) ? [] : [{ from, to, data: since() }];
+  };
   switch (writer) {
     case 'tx': {
       const inserts: NodeRow[] = [];
       for (let i = 0; i < r.int(0, 2); i++) inserts.push({ type: 'Person', name: fresh('tp', i), data: age() });
       if (r.chance(0.4)) inserts.push({ type: 'Company', name: fresh('tc', 0), data: city() });
-      const allP = [...persons, ...inserts.filter((x) => x.type === 'Person').map((x) => x.name)];
-      const allC = [...companies, ...inserts.filter((x) => x.type === 'Company').map((x) => x.name)];
-      const links: EdgeRow[] = [];
-      if (allP.length && allC.length && r.chance(0.5)) {
-        const from = r.pick(allP); const to = r.pick(allC);
-        if (!m.WorksAt.has(pairKey(from, to))) links.push({ from, to, data: since() });
-      }
+      const links = maybeLink(inserts);
       const updates = r.subset(persons, 2).map((name) => ({ type: 'Person' as const, name, patch: { age: r.int(0, 99) } }));
       const deletes = r.chance(0.4) && persons.length ? [{ type: r.chance(0.8) ? 'Person' as const : 'Company' as const, name: '' }] : [];
       for (const d of deletes) d.name = d.type === 'Person' ? r.pick(persons) : companies.length ? r.pick(companies) : '';
@@ -70,14 +72,7 @@ function genOp(r: Rng, m: Model, k: number, j: number): DrillOp {
     case 'load-append': {
       const nodes: NodeRow[] = [];
       for (let i = 0; i < r.int(1, 3); i++) nodes.push(r.chance(0.7) ? { type: 'Person', name: fresh('ap', i), data: age() } : { type: 'Company', name: fresh('ac', i), data: city() });
-      const allP = [...persons, ...nodes.filter((x) => x.type === 'Person').map((x) => x.name)];
-      const allC = [...companies, ...nodes.filter((x) => x.type === 'Company').map((x) => x.name)];
-      const edges: EdgeRow[] = [];
-      if (allP.length && allC.length && r.chance(0.5)) {
-        const from = r.pick(allP); const to = r.pick(allC);
-        if (!m.WorksAt.has(pairKey(from, to))) edges.push({ from, to, data: since() });
-      }
-      return { writer, nodes, edges };
+      return { writer, nodes, edges: maybeLink(nodes) };
     }
     case 'load-merge': {
       const nodes: NodeRow[] = [];

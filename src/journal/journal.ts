@@ -177,7 +177,19 @@ export class Journal extends JournalReader {
 
   /** Appends one event of a live operation (on the operation's branch). */
   private opEvent(opId: string, body: EventBody, tableKey: string | null = null): JournalEvent {
-    return this.write((tx) => tx.append(opId, Journal.liveOperation(tx.state, opId).branch, tableKey, body));
+    return this.opEvents(opId, [{ body, tableKey }])[0];
+  }
+
+  /** Appends events of a live operation in one transaction (one fsync). */
+  private opEvents(opId: string, events: Array<{ body: EventBody; tableKey: string | null }>): JournalEvent[] {
+    return this.write((tx) => {
+      const branch = Journal.liveOperation(tx.state, opId).branch;
+      return events.map((e) => tx.append(opId, branch, e.tableKey, e.body));
+    });
+  }
+
+  private static commitStartedEvent(tableKey: string): { body: EventBody; tableKey: string } {
+    return { body: { kind: 'table.commit_started', payload: { table_key: tableKey } }, tableKey };
   }
 
   private static checkLeaseAndPin(state: JournalState, opId: string, branch: string, tableKey: string, expected: number | null): void {
@@ -261,23 +273,20 @@ export class Journal extends JournalReader {
    * fewer per write; nothing can happen between the two).
    */
   recordIntent(opId: string, tables: IntentTable[], opts: { commitStarted?: string } = {}): void {
-    this.write((tx) => {
-      const branch = Journal.liveOperation(tx.state, opId).branch;
-      tx.append(opId, branch, null, {
-        kind: 'op.intent_recorded',
-        payload: {
-          tables: [...tables].sort(byTableKey).map((t) => ({
-            table_key: t.tableKey, lance_branch: t.lanceBranch, expected_version: t.expectedVersion, post_commit_version: t.postCommitVersion,
-          })),
-        },
-      });
-      if (opts.commitStarted !== undefined) tx.append(opId, branch, opts.commitStarted, { kind: 'table.commit_started', payload: { table_key: opts.commitStarted } });
-    });
+    const intent: EventBody = {
+      kind: 'op.intent_recorded',
+      payload: {
+        tables: [...tables].sort(byTableKey).map((t) => ({
+          table_key: t.tableKey, lance_branch: t.lanceBranch, expected_version: t.expectedVersion, post_commit_version: t.postCommitVersion,
+        })),
+      },
+    };
+    this.opEvents(opId, [{ body: intent, tableKey: null }, ...(opts.commitStarted !== undefined ? [Journal.commitStartedEvent(opts.commitStarted)] : [])]);
   }
 
   /** Phase B: about to commit `tableKey` in Lance. */
   tableCommitStarted(opId: string, tableKey: string): void {
-    this.opEvent(opId, { kind: 'table.commit_started', payload: { table_key: tableKey } }, tableKey);
+    this.opEvents(opId, [Journal.commitStartedEvent(tableKey)]);
   }
 
   /**
@@ -286,11 +295,8 @@ export class Journal extends JournalReader {
    * transaction.
    */
   tableCommitted(opId: string, tableKey: string, version: number, opts: { nextCommitStarted?: string } = {}): void {
-    this.write((tx) => {
-      const branch = Journal.liveOperation(tx.state, opId).branch;
-      tx.append(opId, branch, tableKey, { kind: 'table.committed', payload: { table_key: tableKey, version } });
-      if (opts.nextCommitStarted !== undefined) tx.append(opId, branch, opts.nextCommitStarted, { kind: 'table.commit_started', payload: { table_key: opts.nextCommitStarted } });
-    });
+    const committed: { body: EventBody; tableKey: string } = { body: { kind: 'table.committed', payload: { table_key: tableKey, version } }, tableKey };
+    this.opEvents(opId, [committed, ...(opts.nextCommitStarted !== undefined ? [Journal.commitStartedEvent(opts.nextCommitStarted)] : [])]);
   }
 
   /**

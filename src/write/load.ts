@@ -286,22 +286,20 @@ export async function loadJsonl(ctx: OperationContext, input: LoadInput, opts: L
         const rec = obj as Record<string, unknown>;
         const origin = { file, line };
         if ('type' in rec) {
-          const parsed = { data: isNodeLine(rec) ? rec : explained(NodeLine, file, line, rec, 'node') };
-          const def = nodesByName.get(parsed.data.type);
+          const node = isNodeLine(rec) ? rec : explained(NodeLine, file, line, rec, 'node');
+          const def = nodesByName.get(node.type);
           if (!def) {
-            const isEdge = edgesByName.has(parsed.data.type.toLowerCase());
+            const isEdge = edgesByName.has(node.type.toLowerCase());
             throw new DataFileError(
-              isEdge ? `'${parsed.data.type}' is an edge type; edge lines are {"edge": …, "from": …, "to": …}` : `no node type '${parsed.data.type}' in the schema (node types: ${[...nodesByName.keys()].join(', ')})`,
-              { file, line, field: 'type', rule: 'unknown_type', type: parsed.data.type },
+              isEdge ? `'${node.type}' is an edge type; edge lines are {"edge": …, "from": …, "to": …}` : `no node type '${node.type}' in the schema (node types: ${[...nodesByName.keys()].join(', ')})`,
+              { file, line, field: 'type', rule: 'unknown_type', type: node.type },
             );
           }
           await firstTouch(def);
-          const data = parsed.data.data;
-          staged.putNode(def.name, data, nodeMode, origin);
+          staged.putNode(def.name, node.data, nodeMode, origin);
           nodes[def.name] = (nodes[def.name] ?? 0) + 1;
         } else if ('edge' in rec) {
-          const parsed = { data: isEdgeLine(rec) ? rec : explained(EdgeLine, file, line, rec, 'edge') };
-          const { edge: name, from, to, data } = parsed.data;
+          const { edge: name, from, to, data } = isEdgeLine(rec) ? rec : explained(EdgeLine, file, line, rec, 'edge');
           const def = edgesByName.get(name.toLowerCase());
           if (!def) {
             throw new DataFileError(`no edge type '${name}' in the schema (edge types: ${ctx.catalog.edges.map((e) => e.name).join(', ')})`, { file, line, field: 'edge', rule: 'unknown_edge', edge: name });

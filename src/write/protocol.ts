@@ -133,8 +133,8 @@ export async function commitStaged(ctx: WriteContext, op: OperationInfo, staged:
     await failpoint('write.after_cleanup', { opId: op.opId });
     return { commitId: result.commitId, manifestVersion: result.manifestVersion, tables: moves };
   } catch (err) {
-    // After the publish the operation is visible: nothing to undo; what is left
-    // (sidecar, op not completed) is finished by recovery's Cleanup.
+    // After the publish the operation is visible and completed: nothing to undo; a
+    // sidecar left behind is stale and recovery removes it.
     if (published) throw err;
     // The journal records every Lance version this operation made, also one it now undoes.
     if (lastUnrecorded) journal.tableCommitted(op.opId, lastUnrecorded.tableKey, lastUnrecorded.version);
@@ -166,11 +166,15 @@ async function prepareTable(ctx: WriteContext, op: OperationInfo, t: PlannedTabl
     await store.createBranch(tableKey, tablePath, t.lanceBranch, t.pin.version, t.pin.lanceBranch ?? undefined);
     if (!journal.listForks(op.branch).some((f) => f.tableKey === tableKey)) journal.recordFork(op.branch, tableKey, t.lanceBranch, t.pin.version, op.opId);
   }
-  if (await store.isHead(tableKey, tablePath, t.pin.version, t.lanceBranch ?? undefined)) return;
-  const head = await store.headVersion(tableKey, tablePath, t.lanceBranch ?? undefined);
-  if (head !== t.pin.version) {
-    throw new RepoError('RecoveryRequired', `${tableKey} on branch ${op.branch}: Lance HEAD is ${head} but the published pin is ${t.pin.version}; run 'lancelog recover' (or reopen the repo read-write) first`, { tableKey, branch: op.branch, head, pin: t.pin.version });
+  if (!(await store.isHead(tableKey, tablePath, t.pin.version, t.lanceBranch ?? undefined))) {
+    throw headNotAtPin(op, t, await store.headVersion(tableKey, tablePath, t.lanceBranch ?? undefined));
   }
+}
+
+/** Lance HEAD moved past the published pin: an unfinished operation needs recovery first. */
+function headNotAtPin(op: OperationInfo, t: PlannedTable, head: number): RepoError {
+  const { tableKey } = t.def;
+  return new RepoError('RecoveryRequired', `${tableKey} on branch ${op.branch}: Lance HEAD is ${head} but the published pin is ${t.pin.version}; run 'lancelog recover' (or reopen the repo read-write) first`, { tableKey, branch: op.branch, head, pin: t.pin.version });
 }
 
 /**
@@ -187,9 +191,7 @@ async function commitTable(ctx: WriteContext, op: OperationInfo, t: PlannedTable
   const handle = kept ? await store.writerAt(tableKey, tablePath, t.pin.version, branch) : await store.openTable(tableKey, tablePath, branch ? { branch } : {});
   try {
     const at = await handle.version();
-    if (at !== t.pin.version) {
-      throw new RepoError('RecoveryRequired', `${tableKey} on branch ${op.branch}: Lance HEAD is ${at} but the published pin is ${t.pin.version}; run 'lancelog recover' first`, { tableKey, branch: op.branch, head: at, pin: t.pin.version });
-    }
+    if (at !== t.pin.version) throw headNotAtPin(op, t, at);
     return t.appendOnly ? await handle.append(t.upserts) : (await handle.mergeInsert({ upserts: t.upserts, deleteIds: t.deleteIds })).version;
   } catch (err) {
     // What a failed commit left in the writer's state is unknown: open afresh next time.
