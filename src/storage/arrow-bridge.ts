@@ -167,6 +167,29 @@ function cellToJs(value: unknown, type: arrow.DataType): unknown {
   return value;
 }
 
+/** One column of a record batch (either arrow instance) as plain JS values, one per row. */
+export function columnToJs(batch: arrow.RecordBatch, name: string): unknown[] {
+  const i = batch.schema.fields.findIndex((f) => f.name === name);
+  if (i < 0) throw new TypeError(`no column '${name}' in the batch`);
+  const { type } = batch.schema.fields[i];
+  const col = batch.getChildAt(i)!;
+  const out: unknown[] = new Array(batch.numRows);
+  for (let r = 0; r < batch.numRows; r++) out[r] = cellToJs(col.get(r), type);
+  return out;
+}
+
+/** Row `r` of a record batch (either arrow instance) as a plain JS object. */
+export function rowOfBatch(batch: arrow.RecordBatch, r: number): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  batch.schema.fields.forEach((f, i) => { row[f.name] = cellToJs(batch.getChildAt(i)?.get(r), f.type); });
+  return row;
+}
+
+/** Record batches built by rowsToLance (same schema) as one lancedb-instance table: one commit. */
+export function lanceTableOf(batches: arrow.RecordBatch[]): arrow.Table {
+  return new lanceArrow.Table(batches as never) as unknown as arrow.Table;
+}
+
 /** Converts every row of a record batch (either arrow instance) to plain JS objects. */
 export function batchToRows(batch: arrow.RecordBatch): Record<string, unknown>[] {
   const fields = batch.schema.fields;

@@ -1,6 +1,9 @@
 /**
  * storage/: the only module allowed to import @lancedb/lancedb (ARCHITECTURE §1).
- * Everything crossing this boundary uses the project's apache-arrow instance.
+ * Everything crossing this boundary uses the project's apache-arrow instance, except
+ * staged record batches (write/pending-rows.ts): those are built here in lancedb's
+ * instance, read back only through `columnToJs`/`rowOfBatch`, and handed back whole
+ * to a commit, so a large load is never converted between instances.
  */
 export { TableStore, MAIN_BRANCH } from './table-store.js';
 export type { OpenTableOptions, BranchInfo } from './table-store.js';
@@ -13,3 +16,4 @@ export type {
 } from './table-handle.js';
 export { sqlString, idInPredicate } from './sql.js';
 export { RawLance, RawLanceTable, rawArrowTable } from './baseline.js';
+export { rowsToLance, columnToJs, rowOfBatch, lanceTableOf, schemaToLance } from './arrow-bridge.js';

@@ -32,7 +32,7 @@ import { LancelogError, UsageError } from '../errors.js';
 import { DataFileError } from './errors.js';
 import { runOperation, type OperationContext } from './operation.js';
 import type { TableMove } from './protocol.js';
-import type { StagedOperation, TableChanges } from './staging.js';
+import { newTableChanges, type StagedOperation, type TableChanges } from './staging.js';
 
 export type LoadMode = 'overwrite' | 'append' | 'merge';
 export const LOAD_MODES: readonly LoadMode[] = ['overwrite', 'append', 'merge'];
@@ -173,10 +173,7 @@ async function* committedRows(ctx: OperationContext, snap: Snapshot, def: TypeDe
 /** The staged changes of a table, created on first use (same shape staging creates). */
 function changesOf(staged: StagedOperation, def: TypeDef): TableChanges {
   let t = staged.tables.get(def.tableKey);
-  if (!t) {
-    t = { def, upserts: new Map(), deletes: new Set(), mustBeNew: new Set(), fresh: new Set(), deletedEdgeSrc: new Map() };
-    staged.tables.set(def.tableKey, t);
-  }
+  if (!t) staged.tables.set(def.tableKey, (t = newTableChanges(def)));
   return t;
 }
 

@@ -6,6 +6,7 @@
  * leases for recovery.
  */
 import { hostname } from 'node:os';
+import type * as arrow from 'apache-arrow';
 import type { TypeDef } from '../schema/types.js';
 import type { TableStore } from '../storage/index.js';
 import type { Journal, TablePin, Snapshot } from '../journal/index.js';
@@ -43,7 +44,7 @@ interface PlannedTable {
   def: TypeDef;
   pin: TablePin;
   lanceBranch: string | null;
-  upserts: Record<string, unknown>[];
+  upserts: Record<string, unknown>[] | arrow.Table;
   deleteIds: string[];
   appendOnly: boolean;
 }

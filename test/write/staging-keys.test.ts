@@ -38,8 +38,9 @@ describe('staging: key checks against committed data', () => {
     expect(r.scans.some((s) => s.startsWith('node:Person') && s.includes("'b'"))).toBe(true);
     const plan = staged.commitPlan();
     expect(plan.map((p) => [p.def.tableKey, p.appendOnly])).toEqual([['edge:Knows', true], ['node:Note', true], ['node:Person', true]]);
-    expect(plan.find((p) => p.def.tableKey === 'edge:Knows')!.upserts.map((u) => u.id)).toEqual([edgeId]);
-    expect(plan.find((p) => p.def.tableKey === 'node:Note')!.upserts.map((u) => u.id)).toEqual([noteId]);
+    const idsOf = (key: string): unknown[] => (plan.find((p) => p.def.tableKey === key)!.upserts as Array<Record<string, unknown>>).map((u) => u.id);
+    expect(idsOf('edge:Knows')).toEqual([edgeId]);
+    expect(idsOf('node:Note')).toEqual([noteId]);
   });
 
   it('a caller-supplied id is still checked and refused when it exists', async () => {
