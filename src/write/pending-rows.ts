@@ -52,6 +52,8 @@ export class PendingRows {
   /** Rows at positions chunks.length * this.chunkRows onwards. */
   private open: Row[] = [];
   private kinds = new Uint8Array(64);
+  /** Per position, the JSONL line the row came from (0: none), for error messages. */
+  private lines = new Uint32Array(64);
   private total = 0;
   private readonly live = [0, 0, 0];
 
@@ -80,7 +82,7 @@ export class PendingRows {
    * Stages `row` under `id`, replacing a pending row of that id. A replaced row's
    * kind carries over when it says more (an insert updated later must still be new).
    */
-  set(id: string, row: Row, kind: RowKind): void {
+  set(id: string, row: Row, kind: RowKind, line?: number): void {
     const old = this.positionOf(id);
     let code = KIND_CODE[kind];
     if (old !== undefined) {
@@ -89,11 +91,15 @@ export class PendingRows {
     }
     const pos = this.total++;
     if (pos === this.kinds.length) {
-      const grown = new Uint8Array(this.kinds.length * 2);
-      grown.set(this.kinds);
-      this.kinds = grown;
+      const kinds = new Uint8Array(pos * 2);
+      kinds.set(this.kinds);
+      this.kinds = kinds;
+      const lines = new Uint32Array(pos * 2);
+      lines.set(this.lines);
+      this.lines = lines;
     }
     this.kinds[pos] = code;
+    this.lines[pos] = line ?? 0;
     this.live[code]++;
     if (code === KIND_CODE.fresh && old === undefined && (this.lastFreshId === undefined || id > this.lastFreshId)) {
       this.freshRun.push(pos);
@@ -103,6 +109,12 @@ export class PendingRows {
     }
     this.open.push(row);
     if (this.open.length === this.chunkRows) this.flush();
+  }
+
+  /** The line `id`'s row was staged from, if it came from a file. */
+  lineOf(id: string): number | undefined {
+    const pos = this.positionOf(id);
+    return pos === undefined || this.lines[pos] === 0 ? undefined : this.lines[pos];
   }
 
   /** Unstages `id`; false when it was not staged. */

@@ -47,11 +47,27 @@ export function newTableChanges(def: TypeDef): TableChanges {
 
 const ID_CHUNK = 1000;
 
+/** Per type, its property names (the unknown-field check runs once per staged row). */
+const propertyNames = new WeakMap<TypeDef, Set<string>>();
+function propertyNamesOf(def: TypeDef): Set<string> {
+  let names = propertyNames.get(def);
+  if (!names) propertyNames.set(def, (names = new Set(def.properties.map((p) => p.name))));
+  return names;
+}
+
+/** @check patterns compiled once, not once per row. */
+const checkPatterns = new Map<string, RegExp>();
+function checkPattern(pattern: string): RegExp {
+  let re = checkPatterns.get(pattern);
+  if (!re) checkPatterns.set(pattern, (re = new RegExp(pattern, 'u')));
+  return re;
+}
+
 export class StagedOperation {
   readonly tables = new Map<string, TableChanges>();
-  /** JSONL line of each staged row, per table (the file is the same for a whole load). */
-  private readonly originLines = new Map<string, Map<string, number>>();
+  /** The file staged rows came from (the same for a whole load); each row's line is kept by PendingRows. */
   private originFile: string | undefined;
+  private readonly defsByName = new Map<string, TypeDef>();
   /** One timestamp per operation, for `now()`. */
   readonly nowMs = Date.now();
   /** Ids of new rows: ULIDs, monotonic within the operation (and far cheaper than one random draw per character). */
@@ -61,9 +77,12 @@ export class StagedOperation {
 
   /** The type of a name (`Person`; edge names case-insensitively) or table key. */
   typeDef(type: string): TypeDef {
+    const known = this.defsByName.get(type);
+    if (known) return known;
     const def = this.catalog.nodes.find((n) => n.name === type || n.tableKey === type)
       ?? this.catalog.edges.find((e) => e.name.toLowerCase() === type.toLowerCase() || e.tableKey === type);
     if (!def) throw new RepoError('UnknownType', `no node or edge type '${type}' in the schema`, { type });
+    this.defsByName.set(type, def);
     return def;
   }
 
@@ -74,7 +93,7 @@ export class StagedOperation {
   }
 
   private originOf(def: TypeDef, id: string): RowOrigin {
-    const line = this.originLines.get(def.tableKey)?.get(id);
+    const line = this.tables.get(def.tableKey)?.upserts.lineOf(id);
     return line === undefined ? {} : { ...(this.originFile !== undefined ? { file: this.originFile } : {}), line };
   }
 
@@ -82,11 +101,14 @@ export class StagedOperation {
     return new ValidationError(message, { table: def.tableKey, ...(id !== undefined ? { id } : {}), ...(field ? { field } : {}), rule, ...origin });
   }
 
-  /** Coerces `data` into a full row of `def` (every property present, null when absent). */
-  private coerceRow(def: TypeDef, data: Record<string, unknown>, id: string | undefined, origin: RowOrigin, allowed: Set<string>): Row {
-    const row: Row = {};
-    for (const key of Object.keys(data)) {
-      if (!allowed.has(key) && !def.properties.some((p) => p.name === key)) {
+  /**
+   * Coerces `data` into `row` (every property of `def` present, null when absent) and
+   * returns it; `skip` names a field of `data` that is not a property (a node's `id`).
+   */
+  private coerceRow(def: TypeDef, data: Record<string, unknown>, id: string | undefined, origin: RowOrigin, row: Row = {}, skip?: string): Row {
+    const names = propertyNamesOf(def);
+    for (const key in data) {
+      if (!names.has(key) && key !== skip) {
         throw this.error(def, id, key, 'unknown_field', `'${key}' is not a property of ${def.name} (properties: ${def.properties.map((p) => p.name).join(', ') || 'none'})`, origin);
       }
     }
@@ -114,19 +136,15 @@ export class StagedOperation {
     for (const c of def.constraints.check) {
       const v = row[c.property];
       if (v === null || v === undefined) continue;
-      const re = new RegExp(c.pattern, 'u');
+      const re = checkPattern(c.pattern);
       for (const s of Array.isArray(v) ? v : [v]) {
         if (typeof s === 'string' && !re.test(s)) throw this.error(def, id, c.property, 'check', `${JSON.stringify(s)} does not match @check("${c.pattern}")`, origin);
       }
     }
   }
 
-  private remember(def: TypeDef, id: string, origin: RowOrigin): void {
-    if (origin.line === undefined) return;
-    this.originFile ??= origin.file;
-    let lines = this.originLines.get(def.tableKey);
-    if (!lines) this.originLines.set(def.tableKey, (lines = new Map()));
-    lines.set(id, origin.line);
+  private remember(origin: RowOrigin): void {
+    if (origin.line !== undefined) this.originFile ??= origin.file;
   }
 
   private nodeDef(type: string): NodeTypeDef {
@@ -149,21 +167,21 @@ export class StagedOperation {
   putNode(type: string, data: Record<string, unknown>, mode: 'insert' | 'upsert', origin: RowOrigin = {}): string {
     const def = this.nodeDef(type);
     const key = def.constraints.key[0];
-    let id: string;
-    const { id: givenId, ...props } = data;
+    const givenId = data.id;
     if (givenId !== undefined && typeof givenId !== 'string') throw this.error(def, undefined, 'id', 'type', `id must be a string, got ${typeof givenId}`, origin);
     if (key) {
-      const row = this.coerceRow(def, props, givenId, origin, new Set());
-      id = String(row[key]);
+      const row = this.coerceRow(def, data, givenId, origin, { id: '' }, 'id');
+      const id = String(row[key]);
       if (givenId !== undefined && givenId !== id) {
         throw this.error(def, id, 'id', 'key', `id ${JSON.stringify(givenId)} differs from the key ${key} = ${JSON.stringify(id)}`, origin);
       }
-      this.stageUpsert(def, id, { id, ...row }, mode, origin);
-    } else {
-      id = givenId ?? this.newId();
-      const row = this.coerceRow(def, props, id, origin, new Set());
-      this.stageUpsert(def, id, { id, ...row }, mode, origin, givenId === undefined);
+      row.id = id;
+      this.stageUpsert(def, id, row, mode, origin);
+      return id;
     }
+    const id = givenId ?? this.newId();
+    const row = this.coerceRow(def, data, id, origin, { id }, 'id');
+    this.stageUpsert(def, id, row, mode, origin, givenId === undefined);
     return id;
   }
 
@@ -177,8 +195,8 @@ export class StagedOperation {
       else if (!t.deletes.has(id)) kind = 'mustBeNew';
     }
     if (t.deletes.size > 0) t.deletes.delete(id);
-    t.upserts.set(id, row, kind);
-    this.remember(def, id, origin);
+    t.upserts.set(id, row, kind, origin.line);
+    this.remember(origin);
   }
 
   /** Stages an edge between two node ids (key values). Returns the edge id. */
@@ -191,8 +209,8 @@ export class StagedOperation {
         throw this.error(def, id, field, 'endpoint', `'${field}' must be the key of a ${field === 'from' ? def.from : def.to} node, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`, origin);
       }
     }
-    const row = this.coerceRow(def, data, id, origin, new Set());
-    this.stageUpsert(def, id, { id, src: String(from), dst: String(to), ...row }, opts.mode ?? 'insert', origin, generated);
+    const row = this.coerceRow(def, data, id, origin, { id, src: String(from), dst: String(to) });
+    this.stageUpsert(def, id, row, opts.mode ?? 'insert', origin, generated);
     return id;
   }
 
@@ -211,11 +229,10 @@ export class StagedOperation {
     const merged: Record<string, unknown> = {};
     for (const p of def.properties) merged[p.name] = p.name in patch ? patch[p.name] : current[p.name];
     for (const k of Object.keys(patch)) if (!(k in merged)) merged[k] = patch[k];
-    const row = this.coerceRow(def, merged, id, origin, new Set());
     const base: Row = def.kind === 'edge' ? { id, src: current.src, dst: current.dst } : { id };
-    const t = this.changes(def);
-    t.upserts.set(id, { ...base, ...row }, 'upsert');
-    this.remember(def, id, origin);
+    const row = this.coerceRow(def, merged, id, origin, base);
+    this.changes(def).upserts.set(id, row, 'upsert', origin.line);
+    this.remember(origin);
     return true;
   }
 

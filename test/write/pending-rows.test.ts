@@ -41,7 +41,8 @@ describe('PendingRows: staged rows, chunked into Arrow past a size', () => {
   it('behaves like a Map of rows (last write wins, replaced rows move to the end) across chunk boundaries', () => {
     fc.assert(fc.property(fc.array(opArb, { maxLength: 120 }), fc.constantFrom(1, 3, 8, 8192), (ops, chunkRows) => {
       const p = new PendingRows(def, chunkRows);
-      const model = new Map<string, { row: Row; kind: RowKind }>();
+      const model = new Map<string, { row: Row; kind: RowKind; line: number }>();
+      let line = 0;
       const newId = monotonicFactory();
       const freshIds: string[] = [];
       const put = (id: string, row: Row, kind: RowKind): void => {
@@ -49,8 +50,8 @@ describe('PendingRows: staged rows, chunked into Arrow past a size', () => {
         const rank = { upsert: 0, mustBeNew: 1, fresh: 2 };
         const k = old && rank[old.kind] > rank[kind] ? old.kind : kind;
         model.delete(id);
-        model.set(id, { row, kind: k });
-        p.set(id, row, kind);
+        model.set(id, { row, kind: k, line: ++line });
+        p.set(id, row, kind, line);
       };
       for (const o of ops) {
         if (o.op === 'set') put(`k${o.key}`, rowFor(`k${o.key}`, o.n), o.kind);
@@ -75,8 +76,12 @@ describe('PendingRows: staged rows, chunked into Arrow past a size', () => {
       for (let k = 0; k <= 30; k++) {
         expect(p.has(`k${k}`)).toBe(model.has(`k${k}`));
         expect(p.get(`k${k}`)).toEqual(model.get(`k${k}`)?.row);
+        expect(p.lineOf(`k${k}`)).toBe(model.get(`k${k}`)?.line);
       }
-      for (const id of freshIds) expect(p.get(id)).toEqual(model.get(id)?.row);
+      for (const id of freshIds) {
+        expect(p.get(id)).toEqual(model.get(id)?.row);
+        expect(p.lineOf(id)).toBe(model.get(id)?.line);
+      }
       expect(p.has(newId())).toBe(false);
       expect([...p.rows()]).toEqual([...model.values()].map((v) => v.row));
       expect([...p.rows(['id', 'n'])].map((r) => [r.id, r.n])).toEqual([...model.values()].map((v) => [v.row.id, v.row.n]));
