@@ -22,6 +22,7 @@ import {
   parseBody, type EventBody, type EventPayloads, type JournalEvent,
   type OperationKind, type Phase, type RecoveryClass, type RecoveryDecision,
 } from './events.js';
+import type { Patch } from 'immer';
 import { evolveWithPatches, replay } from './evolve.js';
 import { openDatabase } from './migrations.js';
 import { prepared, readProjections, writePatches } from './projections.js';
@@ -114,11 +115,24 @@ export class Journal extends JournalReader {
 
   // ---------------------------------------------------------------- write core
 
-  /** Runs `fn` in one BEGIN IMMEDIATE transaction over a caught-up state (see the module comment). */
-  private write<T>(fn: (tx: Tx) => T): T {
+  /**
+   * Runs `fn` in one BEGIN IMMEDIATE transaction over a caught-up state (see the module
+   * comment). Projection rows are written once per transaction, from the patches of all
+   * its events (an operation row touched by three events is written once).
+   *
+   * `durable: false` commits without fsync (SQLite `synchronous=NORMAL` for this one
+   * transaction): the commit survives a process crash, and the next durable
+   * transaction's fsync of the WAL makes it durable too; only a power loss before that
+   * can drop it. Used for events whose loss then is harmless because nothing of the
+   * operation reached Lance without a later durable event: `op.begun`, leases and
+   * heartbeats (docs/journal.md "Durability").
+   */
+  private write<T>(fn: (tx: Tx) => T, opts: { durable?: boolean } = {}): T {
     if (this.readOnly) throw new LancelogError('JournalReadOnly', `${this.path} was opened read-only`, { path: this.path });
     const run = this.db.transaction(() => {
       const cache = this.caughtUp();
+      const before = cache.state;
+      const patches: Patch[] = [];
       const tx: Tx = {
         get state() { return cache.state; },
         append: (opId, branch, tableKey, body) => {
@@ -128,8 +142,8 @@ export class Journal extends JournalReader {
           const info = prepared(this.db, 'INSERT INTO events (op_id, time_us, kind, branch, table_key, payload) VALUES (?, ?, ?, ?, ?, ?)')
             .run(opId, timeUs, parsed.kind, branch, tableKey, JSON.stringify(parsed.payload));
           const event = { seq: Number(info.lastInsertRowid), opId, timeUs, branch, tableKey, ...parsed } as JournalEvent;
-          const [next, patches] = evolveWithPatches(cache.state, event);
-          writePatches(this.db, cache.state, next, patches);
+          const [next, eventPatches] = evolveWithPatches(cache.state, event);
+          for (const p of eventPatches) patches.push(p);
           cache.state = next;
           cache.lastSeq = event.seq;
           cache.lastTimeUs = timeUs;
@@ -137,11 +151,18 @@ export class Journal extends JournalReader {
         },
       };
       const result = fn(tx);
+      if (patches.length > 0) writePatches(this.db, before, cache.state, patches);
       return { result, cache };
     });
-    const { result, cache } = run.immediate();
-    this.cache = cache; // only now: a rolled-back transaction leaves the old cache
-    return result;
+    const relaxed = opts.durable === false;
+    if (relaxed) prepared(this.db, 'PRAGMA synchronous = NORMAL').run();
+    try {
+      const { result, cache } = run.immediate();
+      this.cache = cache; // only now: a rolled-back transaction leaves the old cache
+      return result;
+    } finally {
+      if (relaxed) prepared(this.db, 'PRAGMA synchronous = FULL').run();
+    }
   }
 
   /** The cached state advanced past every event in the DB. Call inside a transaction. */
@@ -222,7 +243,7 @@ export class Journal extends JournalReader {
       const owner = args.owner ?? { pid: process.pid, host: hostname() };
       tx.append(opId, args.branch, null, { kind: 'op.begun', payload: { kind: args.kind, branch: args.branch, actor: args.actor, owner } });
       return opId;
-    });
+    }, { durable: false });
   }
 
   /**
@@ -243,7 +264,7 @@ export class Journal extends JournalReader {
         kind: 'lease.acquired',
         payload: { tables: sorted.map((t) => ({ table_key: t.tableKey, branch: t.branch })), owner, heartbeat_us: nowUs() },
       });
-    });
+    }, { durable: false });
     return owner;
   }
 
@@ -254,7 +275,7 @@ export class Journal extends JournalReader {
       const held = leasesOf(tx.state, opId).length;
       if (held > 0) tx.append(opId, op.branch, null, { kind: 'lease.heartbeat', payload: { heartbeat_us: nowUs() } });
       return held;
-    });
+    }, { durable: false });
   }
 
   /** Gives back every lease `opId` holds without publishing. No-op when it holds none. */

@@ -2,6 +2,30 @@ import { describe, expect, it } from 'vitest';
 import { codeOf, newJournal } from './helpers.js';
 
 describe('operations and leases', () => {
+  it('op.begun, leases and heartbeats commit without fsync (synchronous=NORMAL); every other write is synchronous=FULL', () => {
+    const j = newJournal();
+    // Observe SQLite's own setting inside each write transaction.
+    const db = (j as unknown as { db: import('better-sqlite3').Database }).db;
+    const seen: number[] = [];
+    const transaction = db.transaction.bind(db);
+    db.transaction = ((fn: (...a: unknown[]) => unknown) => transaction((...a: unknown[]) => {
+      seen.push(db.pragma('synchronous', { simple: true }) as number);
+      return fn(...a);
+    })) as typeof db.transaction;
+    const FULL = 2;
+    const NORMAL = 1;
+    const op = j.beginOperation({ kind: 'Load', branch: 'main', actor: 'alice' });
+    j.acquireLeases(op, [{ tableKey: 'node:Person', branch: 'main', expectedVersion: 1 }]);
+    j.heartbeat(op);
+    j.recordIntent(op, [{ tableKey: 'node:Person', lanceBranch: null, expectedVersion: 1, postCommitVersion: 2 }], { commitStarted: 'node:Person' });
+    j.publish({ opId: op, branch: 'main', actor: 'alice', tables: [{ tableKey: 'node:Person', expectedVersion: 1, newVersion: 2, lanceBranch: null }], committed: { tableKey: 'node:Person', version: 2 }, complete: true });
+    expect(seen).toEqual([NORMAL, NORMAL, NORMAL, FULL, FULL]);
+    expect(db.pragma('synchronous', { simple: true })).toBe(FULL);
+    // A refused relaxed write restores FULL too.
+    expect(() => j.acquireLeases('nope', [{ tableKey: 'node:Person', branch: 'main', expectedVersion: 2 }])).toThrow();
+    expect(db.pragma('synchronous', { simple: true })).toBe(FULL);
+  });
+
   it('walks the protocol states and shows the op timeline', () => {
     const j = newJournal();
     const op = j.beginOperation({ kind: 'Load', branch: 'main', actor: 'alice' });
