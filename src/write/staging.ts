@@ -301,22 +301,28 @@ export class StagedOperation {
     return rows[0] ?? null;
   }
 
-  /** Which of `ids` exist as rows of `def` after this operation. */
-  private async existing(def: TypeDef, ids: Iterable<string>): Promise<Set<string>> {
+  /**
+   * Which of `ids` do not exist as rows of `def` after this operation. Ids staged or
+   * deleted by the operation are decided from staging; only the others are looked up
+   * in committed data. Returns the (usually empty) missing set, not the found one, so
+   * a large load never holds a set of every endpoint it names.
+   */
+  private async missing(def: TypeDef, ids: Iterable<string>): Promise<Set<string>> {
     const t = this.tables.get(def.tableKey);
     const out = new Set<string>();
-    const toCheck: string[] = [];
-    for (const id of new Set(ids)) {
-      if (t?.deletes.has(id)) continue;
-      if (t?.upserts.has(id)) out.add(id);
-      else toCheck.push(id);
+    const toCheck = new Set<string>();
+    for (const id of ids) {
+      if (t?.deletes.has(id)) out.add(id);
+      else if (!t?.upserts.has(id)) toCheck.add(id);
     }
-    if (toCheck.length && (await this.reader.count(def)) > 0) {
-      for (let i = 0; i < toCheck.length; i += ID_CHUNK) {
-        const chunk = toCheck.slice(i, i + ID_CHUNK);
-        for (const r of await this.reader.scan(def, { where: idInPredicate(chunk), columns: ['id'] })) out.add(String(r.id));
+    if (toCheck.size === 0) return out;
+    if ((await this.reader.count(def)) > 0) {
+      const list = [...toCheck];
+      for (let i = 0; i < list.length; i += ID_CHUNK) {
+        for (const r of await this.reader.scan(def, { where: idInPredicate(list.slice(i, i + ID_CHUNK)), columns: ['id'] })) toCheck.delete(String(r.id));
       }
     }
+    for (const id of toCheck) out.add(id);
     return out;
   }
 
@@ -391,11 +397,13 @@ export class StagedOperation {
     const fromDef = this.typeDef(edge.from);
     const toDef = this.typeDef(edge.to);
     const ends = ['id', 'src', 'dst'];
-    const srcs = await this.existing(fromDef, Array.from(t.upserts.rows(ends), (r) => String(r.src)));
-    const dsts = await this.existing(toDef, Array.from(t.upserts.rows(ends), (r) => String(r.dst)));
+    const column = function* (rows: Iterable<Row>, side: 'src' | 'dst'): Iterable<string> { for (const r of rows) yield String(r[side]); };
+    const srcs = await this.missing(fromDef, column(t.upserts.rows(['src']), 'src'));
+    const dsts = await this.missing(toDef, column(t.upserts.rows(['dst']), 'dst'));
+    if (srcs.size === 0 && dsts.size === 0) return;
     for (const r of t.upserts.rows(ends)) {
       for (const [field, set, v, typeName] of [['from', srcs, String(r.src), edge.from], ['to', dsts, String(r.dst), edge.to]] as const) {
-        if (!set.has(v)) {
+        if (set.has(v)) {
           throw this.error(edge, String(r.id), field, 'endpoint', `${field} ${JSON.stringify(v)}: no ${typeName} with that key exists`, this.originOf(edge, String(r.id)));
         }
       }
