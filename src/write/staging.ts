@@ -13,7 +13,7 @@ import { RepoError } from '../errors.js';
 import { ValidationError } from './errors.js';
 import { columnType, filterToSql, rowMatches, type Filter } from './filter.js';
 import { canonicalValue, coerceProperty, CoercionFailure, type StoredValue } from './values.js';
-import { PendingRows, type Row } from './pending-rows.js';
+import { PendingRows, type Row, type RowKind } from './pending-rows.js';
 
 export type { Row };
 
@@ -187,7 +187,7 @@ export class StagedOperation {
 
   private stageUpsert(def: TypeDef, id: string, row: Row, mode: 'insert' | 'upsert', origin: RowOrigin, generated = false): void {
     const t = this.changes(def);
-    let kind: 'upsert' | 'mustBeNew' | 'fresh' = 'upsert';
+    let kind: RowKind = 'upsert';
     if (mode === 'insert') {
       // A generated id is new by construction: no lookup (and no Map entry, see PendingRows).
       if (!generated && t.upserts.has(id)) throw this.error(def, id, def.kind === 'node' ? (def.constraints.key[0] ?? 'id') : 'id', 'key', `${def.name} ${JSON.stringify(id)} is inserted twice in this operation`, origin);
