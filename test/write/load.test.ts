@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { LancelogError, exportJsonl, loadJsonl, type LoadOptions, type Repo } from '../../src/index.js';
+import { LancelogError, armFailpoint, disarmAllFailpoints, exportJsonl, loadJsonl, type LoadOptions, type Repo } from '../../src/index.js';
 import { FIXTURES_DIR, fixtureFiles } from '../helpers/fixtures.js';
 import { makeRepo } from '../helpers/repo.js';
 import { useTmpDirs } from '../helpers/tmp.js';
@@ -208,6 +208,19 @@ describe('JSONL load: more rows than one staged Arrow chunk (8,192)', () => {
       const twice = await rejection(load(repo, jsonl(...people, person('p3'))));
       expect(twice).toMatchObject({ details: { id: 'p3', line: n + 1, rule: 'key' } });
       expect(await repo.scan('Person')).toHaveLength(0);
+
+      // A failure after the first table's commit rolls the large load back in-process
+      // (the restored versions are published, so the manifest moves but no row lands).
+      armFailpoint('write.after_table_commit', { kind: 'error' }, { onHit: 1 });
+      try {
+        await expect(load(repo, jsonl(...people, ...knows))).rejects.toMatchObject({ code: 'FailpointTriggered' });
+      } finally {
+        disarmAllFailpoints();
+      }
+      expect(await repo.scan('Knows')).toHaveLength(0);
+      expect(await repo.scan('Person')).toHaveLength(0);
+      const rolledBack = repo.listEvents({ kind: 'op.rolled_back' }).at(-1)!;
+      expect(repo.listEvents({ opId: rolledBack.opId }).map((e) => e.kind)).toContain('table.committed');
 
       const r = await load(repo, jsonl(...people, ...again, ...knows), 'merge');
       expect(r).toMatchObject({ nodes: { Person: n + n / 10 }, edges: { Knows: n } });
