@@ -28,7 +28,6 @@ export type Row = Record<string, unknown>;
  */
 export type RowKind = 'upsert' | 'mustBeNew' | 'fresh';
 const KIND_CODE: Record<RowKind, number> = { upsert: 0, mustBeNew: 1, fresh: 2 };
-const KINDS: RowKind[] = ['upsert', 'mustBeNew', 'fresh'];
 
 /** Rows per Arrow chunk: large enough that per-batch overhead vanishes, small enough that a transaction never gets one. */
 export const CHUNK_ROWS = 8192;
@@ -55,18 +54,18 @@ export class PendingRows {
   /** Per position, the JSONL line the row came from (0: none), for error messages. */
   private lines = new Uint32Array(64);
   private total = 0;
-  private readonly live = [0, 0, 0];
+  private readonly liveByKind = [0, 0, 0];
 
   constructor(private readonly def: TypeDef, private readonly chunkRows = CHUNK_ROWS) {}
 
   /** Live rows. */
   get size(): number {
-    return this.live[0] + this.live[1] + this.live[2];
+    return this.liveByKind[0] + this.liveByKind[1] + this.liveByKind[2];
   }
 
   /** Live rows of one kind. */
   count(kind: RowKind): number {
-    return this.live[KIND_CODE[kind]];
+    return this.liveByKind[KIND_CODE[kind]];
   }
 
   has(id: string): boolean {
@@ -100,7 +99,7 @@ export class PendingRows {
     }
     this.kinds[pos] = code;
     this.lines[pos] = line ?? 0;
-    this.live[code]++;
+    this.liveByKind[code]++;
     if (code === KIND_CODE.fresh && old === undefined && (this.lastFreshId === undefined || id > this.lastFreshId)) {
       this.freshRun.push(pos);
       this.lastFreshId = id;
@@ -126,16 +125,16 @@ export class PendingRows {
     return true;
   }
 
-  /** Live ids, in staging order. */
-  *ids(): IterableIterator<string> {
-    for (const [, id] of this.liveColumn('id')) yield id as string;
+  /** One column of the live rows as strings, in staging order (`id`, or an edge's `src`/`dst`). */
+  *column(name: string): IterableIterator<string> {
+    for (const [, row] of this.live([name])) yield String(row[name]);
   }
 
   /** Live ids of one kind. */
   idsOf(kind: RowKind): string[] {
     const code = KIND_CODE[kind];
     const out: string[] = [];
-    for (const [pos, id] of this.liveColumn('id')) if (this.kinds[pos] === code) out.push(id as string);
+    for (const [pos, row] of this.live(['id'])) if (this.kinds[pos] === code) out.push(row.id as string);
     return out;
   }
 
@@ -144,19 +143,7 @@ export class PendingRows {
    * need to carry (rows still held as objects are returned whole).
    */
   *rows(columns?: readonly string[]): IterableIterator<Row> {
-    const names = columns ?? this.chunks[0]?.schema.fields.map((f) => f.name) ?? [];
-    for (let c = 0; c < this.chunks.length; c++) {
-      const start = c * this.chunkRows;
-      const cols = names.map((n) => columnToJs(this.chunks[c], n));
-      for (let r = 0; r < this.chunkRows; r++) {
-        if (this.dead.has(start + r)) continue;
-        const row: Row = {};
-        for (let k = 0; k < names.length; k++) row[names[k]] = cols[k][r];
-        yield row;
-      }
-    }
-    const start = this.chunks.length * this.chunkRows;
-    for (let i = 0; i < this.open.length; i++) if (!this.dead.has(start + i)) yield this.open[i];
+    for (const [, row] of this.live(columns)) yield row;
   }
 
   /**
@@ -186,7 +173,7 @@ export class PendingRows {
 
   private kill(pos: number): void {
     this.dead.add(pos);
-    this.live[this.kinds[pos]]--;
+    this.liveByKind[this.kinds[pos]]--;
   }
 
   private positionOf(id: string): number | undefined {
@@ -220,17 +207,21 @@ export class PendingRows {
     return rowOfBatch(this.chunks[c], pos - c * this.chunkRows);
   }
 
-  /** [position, value] of one column for every live row. */
-  private *liveColumn(name: string): IterableIterator<[number, unknown]> {
+  /** [position, row] of every live row: chunked rows carry `columns` (default: all), open rows are whole. */
+  private *live(columns?: readonly string[]): IterableIterator<[number, Row]> {
+    const names = columns ?? this.chunks[0]?.schema.fields.map((f) => f.name) ?? [];
     for (let c = 0; c < this.chunks.length; c++) {
-      const values = columnToJs(this.chunks[c], name);
+      const start = c * this.chunkRows;
+      const cols = names.map((n) => columnToJs(this.chunks[c], n));
       for (let r = 0; r < this.chunkRows; r++) {
-        const pos = c * this.chunkRows + r;
-        if (!this.dead.has(pos)) yield [pos, values[r]];
+        if (this.dead.has(start + r)) continue;
+        const row: Row = {};
+        for (let k = 0; k < names.length; k++) row[names[k]] = cols[k][r];
+        yield [start + r, row];
       }
     }
     const start = this.chunks.length * this.chunkRows;
-    for (let i = 0; i < this.open.length; i++) if (!this.dead.has(start + i)) yield [start + i, this.open[i][name]];
+    for (let i = 0; i < this.open.length; i++) if (!this.dead.has(start + i)) yield [start + i, this.open[i]];
   }
 
   private toBatch(rows: Row[]): arrow.RecordBatch {

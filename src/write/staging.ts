@@ -194,7 +194,7 @@ export class StagedOperation {
       if (generated) kind = 'fresh';
       else if (!t.deletes.has(id)) kind = 'mustBeNew';
     }
-    if (t.deletes.size > 0) t.deletes.delete(id);
+    t.deletes.delete(id);
     t.upserts.set(id, row, kind, origin.line);
     this.remember(origin);
   }
@@ -397,9 +397,8 @@ export class StagedOperation {
     const fromDef = this.typeDef(edge.from);
     const toDef = this.typeDef(edge.to);
     const ends = ['id', 'src', 'dst'];
-    const column = function* (rows: Iterable<Row>, side: 'src' | 'dst'): Iterable<string> { for (const r of rows) yield String(r[side]); };
-    const srcs = await this.missing(fromDef, column(t.upserts.rows(['src']), 'src'));
-    const dsts = await this.missing(toDef, column(t.upserts.rows(['dst']), 'dst'));
+    const srcs = await this.missing(fromDef, t.upserts.column('src'));
+    const dsts = await this.missing(toDef, t.upserts.column('dst'));
     if (srcs.size === 0 && dsts.size === 0) return;
     for (const r of t.upserts.rows(ends)) {
       for (const [field, set, v, typeName] of [['from', srcs, String(r.src), edge.from], ['to', dsts, String(r.dst), edge.to]] as const) {
@@ -418,11 +417,11 @@ export class StagedOperation {
     const fromChanges = this.tables.get(fromDef.tableKey);
     const sources = new Set<string>();
     if (t) {
-      for (const r of t.upserts.rows(['src'])) sources.add(String(r.src));
+      for (const src of t.upserts.column('src')) sources.add(src);
       for (const src of t.deletedEdgeSrc.values()) sources.add(src);
     }
     // A node staged by this operation must satisfy the minimum too.
-    if (min > 0 && fromChanges) for (const id of fromChanges.upserts.ids()) sources.add(id);
+    if (min > 0 && fromChanges) for (const id of fromChanges.upserts.column('id')) sources.add(id);
     if (fromChanges) for (const id of fromChanges.deletes) sources.delete(id);
     if (sources.size === 0) return;
     const counts = new Map<string, number>([...sources].map((s) => [s, 0]));
@@ -437,7 +436,7 @@ export class StagedOperation {
         }
       }
     }
-    if (t) for (const r of t.upserts.rows(['src'])) if (counts.has(String(r.src))) counts.set(String(r.src), counts.get(String(r.src))! + 1);
+    if (t) for (const src of t.upserts.column('src')) if (counts.has(src)) counts.set(src, counts.get(src)! + 1);
     for (const [src, n] of counts) {
       if (n < min || (max !== null && n > max)) {
         const origin = this.originOf(fromDef, src);

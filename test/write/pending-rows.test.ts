@@ -72,7 +72,7 @@ describe('PendingRows: staged rows, chunked into Arrow past a size', () => {
         expect(p.count(kind)).toBe([...model.values()].filter((v) => v.kind === kind).length);
         expect(p.idsOf(kind)).toEqual([...model].filter(([, v]) => v.kind === kind).map(([id]) => id));
       }
-      expect([...p.ids()]).toEqual([...model.keys()]);
+      expect([...p.column('id')]).toEqual([...model.keys()]);
       for (let k = 0; k <= 30; k++) {
         expect(p.has(`k${k}`)).toBe(model.has(`k${k}`));
         expect(p.get(`k${k}`)).toEqual(model.get(`k${k}`)?.row);
