@@ -26,4 +26,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then((code) => { process.exitCode = code; });
+void main(process.argv).then((code) => { process.exitCode = code; });

@@ -1,7 +1,7 @@
 /** `query lint`, `query check`, `query explain`: compile `.gq` files against a schema or a repo's catalog. */
 import type { Command } from 'commander';
 import {
-  LancelogError, Repo, UsageError, compileQuery, compileSchema, explainQuery, lintQueries, planToJSON,
+  Repo, UsageError, compileQuery, compileSchema, explainQuery, lintQueries, planToJSON,
   type Catalog, type QueryLintResult,
 } from '../../src/index.js';
 import { printResult } from '../output.js';

@@ -195,10 +195,8 @@ async function apply(ctx: RecoveryContext, op: PendingOperation, entry: Recovery
     deleteSidecar(ctx.dir, op.opId);
     journal.completeOperation(recOpId);
     entry.status = 'applied';
-  } catch (err) {
-    // Leave the recovery operation in flight: the next sweep retires it and re-runs.
-    throw err;
   } finally {
+    // On a throw the recovery operation stays in flight: the next sweep retires it and re-runs.
     ctx.activeOps.delete(recOpId);
   }
 }

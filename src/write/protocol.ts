@@ -60,7 +60,7 @@ function errorInfo(err: unknown): { code: string; message: string } {
  * Expected versions are the pins of `snapshot` (captured when the operation began).
  */
 export async function commitStaged(ctx: WriteContext, op: OperationInfo, staged: StagedOperation, snapshot: Snapshot): Promise<CommitResult> {
-  const { journal, store } = ctx;
+  const { journal } = ctx;
   const plan: PlannedTable[] = staged.commitPlan().map((p) => {
     const pin = snapshot.pins.find((x) => x.tableKey === p.def.tableKey);
     if (!pin) throw new RepoError('TableNotPinned', `${p.def.tableKey} has no pin on ${op.branch}`, { tableKey: p.def.tableKey });

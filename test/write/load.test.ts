@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { LancelogError, armFailpoint, disarmAllFailpoints, exportJsonl, loadJsonl, type LoadOptions, type Repo } from '../../src/index.js';
+import { armFailpoint, disarmAllFailpoints, exportJsonl, loadJsonl, type LoadOptions, type Repo } from '../../src/index.js';
 import { FIXTURES_DIR, fixtureFiles } from '../helpers/fixtures.js';
 import { makeRepo } from '../helpers/repo.js';
 import { useTmpDirs } from '../helpers/tmp.js';

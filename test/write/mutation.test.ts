@@ -141,7 +141,7 @@ describe('.gq mutations', () => {
 
   it('lancelog change runs a mutation and reports what it did', async () => {
     const dir = join(tmp(), 'repo');
-    (await makeRepo(dir, SCHEMA)).close();
+    await (await makeRepo(dir, SCHEMA)).close();
     const gq = join(tmp(), 'm.gq');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(gq, GQ);

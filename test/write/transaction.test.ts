@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LancelogError, type Repo } from '../../src/index.js';
+import { type Repo } from '../../src/index.js';
 import { makeRepo } from '../helpers/repo.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 import { rejection } from '../helpers/errors.js';
