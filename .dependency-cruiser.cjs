@@ -2,7 +2,8 @@
  * The layer rules of ARCHITECTURE §1, enforced by test/layers.test.ts.
  * A violation fails the test suite.
  */
-const IO_MODULES = '^(fs|node:fs|fs/promises|node:fs/promises|child_process|node:child_process|net|node:net|http|node:http|https|node:https|dgram|node:dgram|worker_threads|node:worker_threads|better-sqlite3|@lancedb/lancedb)$';
+const IO_MODULES =
+  '^(fs|node:fs|fs/promises|node:fs/promises|child_process|node:child_process|net|node:net|http|node:http|https|node:https|dgram|node:dgram|worker_threads|node:worker_threads|better-sqlite3|@lancedb/lancedb)$';
 
 module.exports = {
   forbidden: [
@@ -22,7 +23,8 @@ module.exports = {
     },
     {
       name: 'compiler-does-no-io',
-      comment: 'src/schema/, src/query/ and src/lang/ are pure compilers: no file, process or network I/O, no storage, no journal.',
+      comment:
+        'src/schema/, src/query/ and src/lang/ are pure compilers: no file, process or network I/O, no storage, no journal.',
       severity: 'error',
       from: { path: '^src/(schema|query|lang)/' },
       to: {
@@ -42,6 +44,10 @@ module.exports = {
     exclude: { path: '^(dist|node_modules)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.mjs', '.cjs', '.d.ts'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      extensions: ['.ts', '.js', '.mjs', '.cjs', '.d.ts'],
+    },
   },
 };

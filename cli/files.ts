@@ -7,6 +7,10 @@ export function readSourceFile(path: string, what: string): string {
     return readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new LancelogError('FileNotFound', `cannot read ${what} '${path}': ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { file: path, reason: code ?? 'unknown' });
+    throw new LancelogError(
+      'FileNotFound',
+      `cannot read ${what} '${path}': ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      { file: path, reason: code ?? 'unknown' },
+    );
   }
 }

@@ -22,9 +22,20 @@ export function formatDurationUs(us: number): string {
  * Rows as a compact aligned table: a header line, then one line per row; columns
  * separated by two spaces, the last one not padded. `null`/`undefined` print as `-`.
  */
-export function formatTable(headers: string[], rows: Array<Array<string | number | null | undefined>>): string {
-  const cells = rows.map((r) => r.map((c) => (c === null || c === undefined || c === '' ? '-' : String(c))));
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+export function formatTable(
+  headers: string[],
+  rows: Array<Array<string | number | null | undefined>>,
+): string {
+  const cells = rows.map((r) =>
+    r.map((c) => (c === null || c === undefined || c === '' ? '-' : String(c))),
+  );
+  const widths = headers.map((h, i) =>
+    Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)),
+  );
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(headers), ...cells.map(line)].join('\n');
 }

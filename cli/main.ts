@@ -19,11 +19,17 @@ async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       // --help and --version exit through here with code 0.
       if (err.exitCode === 0) return 0;
-      if (wantsJson) return printError(new UsageError(err.message.replace(/^error: /, ''), { commanderCode: err.code }), true);
+      if (wantsJson)
+        return printError(
+          new UsageError(err.message.replace(/^error: /, ''), { commanderCode: err.code }),
+          true,
+        );
       return 2;
     }
     return printError(err, wantsJson);
   }
 }
 
-void main(process.argv).then((code) => { process.exitCode = code; });
+void main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -4,12 +4,16 @@ import { registerCommands } from './commands.js';
 
 export function buildProgram(wantsJson: boolean): Command {
   const program = new Command('lancelog')
-    .description('Typed graph store on Lance tables with atomic writes and an event-sourced journal')
+    .description(
+      'Typed graph store on Lance tables with atomic writes and an event-sourced journal',
+    )
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({
       // Usage errors are reported by our own handler (so --json gets JSON).
-      writeErr: (s) => { if (!wantsJson) process.stderr.write(s); },
+      writeErr: (s) => {
+        if (!wantsJson) process.stderr.write(s);
+      },
     });
   registerCommands(program);
   return program;

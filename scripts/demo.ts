@@ -14,14 +14,28 @@ const keep = process.argv.includes('--keep');
 const root = packageRoot();
 const cliMain = join(root, 'dist', 'cli', 'main.js');
 
-function lancelog(args: string[], opts: { env?: Record<string, string>; expectCrash?: boolean } = {}): string {
-  const shown = `${opts.env ? `${Object.entries(opts.env).map(([k, v]) => `${k}=${v}`).join(' ')} ` : ''}lancelog ${args.join(' ')}`;
+function lancelog(
+  args: string[],
+  opts: { env?: Record<string, string>; expectCrash?: boolean } = {},
+): string {
+  const shown = `${
+    opts.env
+      ? `${Object.entries(opts.env)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')} `
+      : ''
+  }lancelog ${args.join(' ')}`;
   console.log(`\n$ ${shown}`);
-  const r = spawnSync(process.execPath, [cliMain, ...args], { encoding: 'utf8', env: { ...process.env, ...opts.env } });
+  const r = spawnSync(process.execPath, [cliMain, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...opts.env },
+  });
   const out = `${r.stdout}${r.stderr}`.trimEnd();
   if (out) console.log(out);
   if (opts.expectCrash) {
-    console.log(`(the process was killed by ${r.signal ?? `exit ${r.status}`} inside the write protocol)`);
+    console.log(
+      `(the process was killed by ${r.signal ?? `exit ${r.status}`} inside the write protocol)`,
+    );
     if (r.signal !== 'SIGKILL') throw new Error('expected the writer to be killed by SIGKILL');
   } else if (r.status !== 0) {
     throw new Error(`lancelog ${args.join(' ')} exited with ${r.status ?? r.signal}`);
@@ -36,7 +50,16 @@ function main(): void {
   try {
     lancelog(['version']);
     lancelog(['init', '--schema', join(fixtures, 'context.pg'), repo]);
-    const loaded = lancelog(['load', '--data', join(fixtures, 'context.jsonl'), '--mode', 'append', '--actor', 'demo', repo]);
+    const loaded = lancelog([
+      'load',
+      '--data',
+      join(fixtures, 'context.jsonl'),
+      '--mode',
+      'append',
+      '--actor',
+      'demo',
+      repo,
+    ]);
     const opId = /^op (\S+)$/m.exec(loaded)?.[1];
     if (!opId) throw new Error('load did not report its operation id');
     // The whole load was one operation: every protocol step is in the journal.
@@ -46,11 +69,26 @@ function main(): void {
     // A second writer dies (SIGKILL) after committing one of its two tables to Lance,
     // before publishing: nothing of it is visible, but Lance HEAD moved past the pin.
     const extra = join(work, 'extra.jsonl');
-    writeFileSync(extra, [
-      JSON.stringify({ type: 'Actor', data: { slug: 'auditor', name: 'Auditor' } }),
-      JSON.stringify({ type: 'Signal', data: { slug: 'sig-demo', title: 'Demo signal', category: 'market', strength: 'weak', observed_at: '2026-11-26' } }),
-    ].join('\n'));
-    lancelog(['load', '--data', extra, '--mode', 'merge', '--actor', 'crasher', repo], { env: { LANCELOG_FAILPOINTS: 'write.after_table_commit=crash@1' }, expectCrash: true });
+    writeFileSync(
+      extra,
+      [
+        JSON.stringify({ type: 'Actor', data: { slug: 'auditor', name: 'Auditor' } }),
+        JSON.stringify({
+          type: 'Signal',
+          data: {
+            slug: 'sig-demo',
+            title: 'Demo signal',
+            category: 'market',
+            strength: 'weak',
+            observed_at: '2026-11-26',
+          },
+        }),
+      ].join('\n'),
+    );
+    lancelog(['load', '--data', extra, '--mode', 'merge', '--actor', 'crasher', repo], {
+      env: { LANCELOG_FAILPOINTS: 'write.after_table_commit=crash@1' },
+      expectCrash: true,
+    });
     lancelog(['recover', '--dry-run', repo]);
     lancelog(['recover', repo]);
     lancelog(['recovery', 'list', repo]);

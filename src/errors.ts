@@ -56,14 +56,18 @@ export class SchemaError extends LancelogError {
     source?: string,
   ) {
     const excerpt = source === undefined ? undefined : excerptAt(source, pos.line, pos.column);
-    super(code, `${pos.file}:${pos.line}:${pos.column}: ${message} (in ${pos.declaration})${excerpt ? `\n${excerpt}` : ''}`, {
-      file: pos.file,
-      line: pos.line,
-      column: pos.column,
-      declaration: pos.declaration,
-      reason: message,
-      ...(excerpt ? { excerpt } : {}),
-    });
+    super(
+      code,
+      `${pos.file}:${pos.line}:${pos.column}: ${message} (in ${pos.declaration})${excerpt ? `\n${excerpt}` : ''}`,
+      {
+        file: pos.file,
+        line: pos.line,
+        column: pos.column,
+        declaration: pos.declaration,
+        reason: message,
+        ...(excerpt ? { excerpt } : {}),
+      },
+    );
   }
 }
 

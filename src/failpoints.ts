@@ -29,14 +29,21 @@ export type FailpointName = (typeof FAILPOINTS)[number];
 
 export type FailpointAction = { kind: 'error' } | { kind: 'crash' } | { kind: 'delay'; ms: number };
 
-interface Armed { action: FailpointAction; onHit: number | undefined; hits: number }
+interface Armed {
+  action: FailpointAction;
+  onHit: number | undefined;
+  hits: number;
+}
 
 const armed = new Map<string, Armed>();
 let envLoaded = false;
 
 export class FailpointError extends LancelogError {
   constructor(name: string, context: Record<string, unknown>) {
-    super('FailpointTriggered', `failpoint ${name} triggered (action error)`, { failpoint: name, ...context });
+    super('FailpointTriggered', `failpoint ${name} triggered (action error)`, {
+      failpoint: name,
+      ...context,
+    });
   }
 }
 
@@ -45,22 +52,47 @@ function parseAction(text: string, spec: string): FailpointAction {
   if (text === 'crash') return { kind: 'crash' };
   const m = /^delay:(\d+)$/.exec(text);
   if (m) return { kind: 'delay', ms: Number(m[1]) };
-  throw new LancelogError('InvalidFailpointSpec', `failpoint action '${text}' in '${spec}' is not one of error, crash, delay:<ms>`, { spec });
+  throw new LancelogError(
+    'InvalidFailpointSpec',
+    `failpoint action '${text}' in '${spec}' is not one of error, crash, delay:<ms>`,
+    { spec },
+  );
 }
 
 /** Parses `name=action[@n];…` (the LANCELOG_FAILPOINTS format). */
-export function parseFailpointSpec(spec: string): Array<{ name: FailpointName; action: FailpointAction; onHit?: number }> {
+export function parseFailpointSpec(
+  spec: string,
+): Array<{ name: FailpointName; action: FailpointAction; onHit?: number }> {
   const out: Array<{ name: FailpointName; action: FailpointAction; onHit?: number }> = [];
-  for (const part of spec.split(';').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([a-z_.]+)=([a-z]+(?::\d+)?)(?:@(\d+))?$/.exec(part);
-    if (!m) throw new LancelogError('InvalidFailpointSpec', `cannot parse failpoint '${part}': expected name=action[@n]`, { spec: part });
+    if (!m)
+      throw new LancelogError(
+        'InvalidFailpointSpec',
+        `cannot parse failpoint '${part}': expected name=action[@n]`,
+        { spec: part },
+      );
     const name = m[1];
     if (!(FAILPOINTS as readonly string[]).includes(name)) {
-      throw new LancelogError('UnknownFailpoint', `unknown failpoint '${name}' (known: ${FAILPOINTS.join(', ')})`, { failpoint: name });
+      throw new LancelogError(
+        'UnknownFailpoint',
+        `unknown failpoint '${name}' (known: ${FAILPOINTS.join(', ')})`,
+        { failpoint: name },
+      );
     }
     const onHit = m[3] === undefined ? undefined : Number(m[3]);
-    if (onHit !== undefined && onHit < 1) throw new LancelogError('InvalidFailpointSpec', `hit count in '${part}' must be ≥ 1`, { spec: part });
-    out.push({ name: name as FailpointName, action: parseAction(m[2], part), ...(onHit ? { onHit } : {}) });
+    if (onHit !== undefined && onHit < 1)
+      throw new LancelogError('InvalidFailpointSpec', `hit count in '${part}' must be ≥ 1`, {
+        spec: part,
+      });
+    out.push({
+      name: name as FailpointName,
+      action: parseAction(m[2], part),
+      ...(onHit ? { onHit } : {}),
+    });
   }
   return out;
 }
@@ -69,12 +101,19 @@ function loadEnv(): void {
   if (envLoaded) return;
   envLoaded = true;
   const spec = process.env.LANCELOG_FAILPOINTS;
-  if (spec) for (const f of parseFailpointSpec(spec)) armed.set(f.name, { action: f.action, onHit: f.onHit, hits: 0 });
+  if (spec)
+    for (const f of parseFailpointSpec(spec))
+      armed.set(f.name, { action: f.action, onHit: f.onHit, hits: 0 });
 }
 
-export function armFailpoint(name: FailpointName, action: FailpointAction, opts: { onHit?: number } = {}): void {
+export function armFailpoint(
+  name: FailpointName,
+  action: FailpointAction,
+  opts: { onHit?: number } = {},
+): void {
   loadEnv();
-  if (!(FAILPOINTS as readonly string[]).includes(name)) throw new LancelogError('UnknownFailpoint', `unknown failpoint '${name}'`, { failpoint: name });
+  if (!(FAILPOINTS as readonly string[]).includes(name))
+    throw new LancelogError('UnknownFailpoint', `unknown failpoint '${name}'`, { failpoint: name });
   armed.set(name, { action, onHit: opts.onHit, hits: 0 });
 }
 
@@ -93,7 +132,10 @@ export function failpointHits(name: FailpointName): number {
 }
 
 /** A fault point. Costs one map lookup when nothing is armed. */
-export async function failpoint(name: FailpointName, context: Record<string, unknown> = {}): Promise<void> {
+export async function failpoint(
+  name: FailpointName,
+  context: Record<string, unknown> = {},
+): Promise<void> {
   loadEnv();
   const a = armed.get(name);
   if (!a) return;
@@ -107,7 +149,9 @@ export async function failpoint(name: FailpointName, context: Record<string, unk
       // (no exit handlers, no buffered writes flushed).
       process.kill(process.pid, 'SIGKILL');
       // SIGKILL delivery is asynchronous; never continue past a crash point.
-      await new Promise<never>(() => { /* wait for the signal */ });
+      await new Promise<never>(() => {
+        /* wait for the signal */
+      });
       return;
     case 'delay':
       await new Promise((r) => setTimeout(r, (a.action as { ms: number }).ms));

@@ -1,35 +1,115 @@
 /** Lancelog's public API. The CLI and embedding applications import only this module. */
 export { Repo, SCHEMA_FILE, DEFAULT_ACTOR } from './repo.js';
-export type { InitOptions, InitResult, OpenOptions, TableSummary, ReadAt, ScanOptions, VerifyResult } from './repo.js';
-export type { Snapshot, TablePin, CommitRow, BranchInfo, EventFilter, JournalEvent, OperationRow, EventKind } from './journal/index.js';
+export type {
+  InitOptions,
+  InitResult,
+  OpenOptions,
+  TableSummary,
+  ReadAt,
+  ScanOptions,
+  VerifyResult,
+} from './repo.js';
+export type {
+  Snapshot,
+  TablePin,
+  CommitRow,
+  BranchInfo,
+  EventFilter,
+  JournalEvent,
+  OperationRow,
+  EventKind,
+} from './journal/index.js';
 export { EVENT_KINDS } from './journal/index.js';
 export { Transaction } from './write/transaction.js';
 export { ValidationError } from './write/errors.js';
 export type { Filter, Condition, FilterOp } from './write/filter.js';
 export { RecoveryAborted, RECOVERY_ACTOR } from './recovery/sweep.js';
-export type { RecoveryReport, RecoveryEntry, RecoveryMode, ObservedTable } from './recovery/sweep.js';
-export { RECOVERY_CLASSES, RECOVERY_DECISIONS, classifyTable, decide } from './recovery/classify.js';
+export type {
+  RecoveryReport,
+  RecoveryEntry,
+  RecoveryMode,
+  ObservedTable,
+} from './recovery/sweep.js';
+export {
+  RECOVERY_CLASSES,
+  RECOVERY_DECISIONS,
+  classifyTable,
+  decide,
+} from './recovery/classify.js';
 export type { RecoveryClass, RecoveryDecision } from './recovery/classify.js';
 export type { RecoveryAuditEntry } from './repo.js';
 export type { OperationOptions, OperationOutcome } from './write/operation.js';
-export { FAILPOINTS, armFailpoint, disarmFailpoint, disarmAllFailpoints, parseFailpointSpec, FailpointError } from './failpoints.js';
+export {
+  FAILPOINTS,
+  armFailpoint,
+  disarmFailpoint,
+  disarmAllFailpoints,
+  parseFailpointSpec,
+  FailpointError,
+} from './failpoints.js';
 export type { FailpointName, FailpointAction } from './failpoints.js';
-export { LancelogError, ParseError, SchemaError, RepoError, StorageError, UsageError } from './errors.js';
+export {
+  LancelogError,
+  ParseError,
+  SchemaError,
+  RepoError,
+  StorageError,
+  UsageError,
+} from './errors.js';
 export { compileSchema, catalogToJSON, typeText } from './schema/index.js';
-export type { Catalog, NodeTypeDef, EdgeTypeDef, PropertyDef, PropType, TypeDef, TableKey } from './schema/types.js';
+export type {
+  Catalog,
+  NodeTypeDef,
+  EdgeTypeDef,
+  PropertyDef,
+  PropType,
+  TypeDef,
+  TableKey,
+} from './schema/types.js';
 export { lancelogVersion } from './version.js';
 export {
-  parseQueries, checkQueries, compileQueries, compileQuery, explain as explainQuery, planToJSON, lintQueries, bindParams,
-  QueryError, ParamError,
+  parseQueries,
+  checkQueries,
+  compileQueries,
+  compileQuery,
+  explain as explainQuery,
+  planToJSON,
+  lintQueries,
+  bindParams,
+  QueryError,
+  ParamError,
 } from './query/index.js';
 export type {
-  CheckedQuery, LintIssue, QueryLintResult, QueryPlan, ReadPlan, MutationPlan, ReadOp, MutationOp, IrExpr, ValueExpr,
-  Assignment, Predicate, ParamInfo, ParamType, QueryValue, ValueType, QueryMeta, CompareOp, QueryFile,
+  CheckedQuery,
+  LintIssue,
+  QueryLintResult,
+  QueryPlan,
+  ReadPlan,
+  MutationPlan,
+  ReadOp,
+  MutationOp,
+  IrExpr,
+  ValueExpr,
+  Assignment,
+  Predicate,
+  ParamInfo,
+  ParamType,
+  QueryValue,
+  ValueType,
+  QueryMeta,
+  CompareOp,
+  QueryFile,
 } from './query/index.js';
 export { loadJsonl, LOAD_MODES } from './write/load.js';
 export type { LoadMode, LoadInput, LoadOptions, LoadResult } from './write/load.js';
 export { exportJsonl } from './write/export.js';
 export type { ExportSource, ExportResult } from './write/export.js';
 export { DataFileError } from './write/errors.js';
-export { runMatrixDrill, runRandomDrill, formatDrillTable, INVARIANTS as DRILL_INVARIANTS, WRITERS as DRILL_WRITERS } from './drill/index.js';
+export {
+  runMatrixDrill,
+  runRandomDrill,
+  formatDrillTable,
+  INVARIANTS as DRILL_INVARIANTS,
+  WRITERS as DRILL_WRITERS,
+} from './drill/index.js';
 export type { DrillReport, CaseResult as DrillCaseResult } from './drill/index.js';

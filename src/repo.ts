@@ -9,13 +9,34 @@ import { join, resolve } from 'node:path';
 import { compileSchema, arrowSchemaFor, catalogToJSON } from './schema/index.js';
 import type { Catalog, TypeDef } from './schema/types.js';
 import { TableStore, sqlString, type TableHandle } from './storage/index.js';
-import { Journal, type Snapshot, type TablePin, type CommitRow, type BranchInfo, type EventFilter, type JournalEvent, type OperationRow, type VerifyReport } from './journal/index.js';
+import {
+  Journal,
+  type Snapshot,
+  type TablePin,
+  type CommitRow,
+  type BranchInfo,
+  type EventFilter,
+  type JournalEvent,
+  type OperationRow,
+  type VerifyReport,
+} from './journal/index.js';
 import { RepoError } from './errors.js';
-import { runOperation, type OperationContext, type OperationOptions, type OperationOutcome } from './write/operation.js';
+import {
+  runOperation,
+  type OperationContext,
+  type OperationOptions,
+  type OperationOutcome,
+} from './write/operation.js';
 import { Transaction } from './write/transaction.js';
 import { executeMutation, type MutationResult } from './write/mutation.js';
 import { compileQuery, bindParams } from './query/index.js';
-import { runRecovery, recoveryPending, RECOVERY_ACTOR, type RecoveryMode, type RecoveryReport } from './recovery/sweep.js';
+import {
+  runRecovery,
+  recoveryPending,
+  RECOVERY_ACTOR,
+  type RecoveryMode,
+  type RecoveryReport,
+} from './recovery/sweep.js';
 import { findPending } from './recovery/observe.js';
 import type { RecoveryAuditRow } from './journal/index.js';
 import { writeFileAtomic } from './fs-atomic.js';
@@ -78,7 +99,15 @@ export interface TableSummary {
 
 export interface VerifyResult extends VerifyReport {
   /** Invariant I1 per (branch, table): Lance HEAD == pin. */
-  i1: Array<{ branch: string; tableKey: string; pin: number; head: number | null; lanceBranch: string | null; inherited: boolean; ok: boolean }>;
+  i1: Array<{
+    branch: string;
+    tableKey: string;
+    pin: number;
+    head: number | null;
+    lanceBranch: string | null;
+    inherited: boolean;
+    ok: boolean;
+  }>;
 }
 
 function isNonEmptyDir(path: string): boolean {
@@ -117,7 +146,11 @@ export class Repo {
     const dir = resolve(repoDir);
     const catalog = compileSchema(opts.schemaSource, opts.schemaFile);
     if (isNonEmptyDir(dir)) {
-      throw new RepoError('RepoNotEmpty', `refusing to init: ${dir} exists and is not an empty directory`, { repo: dir });
+      throw new RepoError(
+        'RepoNotEmpty',
+        `refusing to init: ${dir} exists and is not an empty directory`,
+        { repo: dir },
+      );
     }
     const createdDir = !existsSync(dir);
     mkdirSync(dir, { recursive: true });
@@ -132,7 +165,11 @@ export class Repo {
       } finally {
         await store.close();
       }
-      const journal = Journal.create(dir, { tables, actor: opts.actor ?? DEFAULT_ACTOR, message: 'init' });
+      const journal = Journal.create(dir, {
+        tables,
+        actor: opts.actor ?? DEFAULT_ACTOR,
+        message: 'init',
+      });
       const commitId = journal.snapshot({ branch: 'main' }).commitId;
       journal.close();
       // Written last: a directory without _schema.pg is not a repo, so a crash
@@ -141,7 +178,9 @@ export class Repo {
       return { repo: dir, tables, commitId };
     } catch (err) {
       if (createdDir) rmSync(dir, { recursive: true, force: true });
-      else for (const entry of readdirSync(dir)) rmSync(join(dir, entry), { recursive: true, force: true });
+      else
+        for (const entry of readdirSync(dir))
+          rmSync(join(dir, entry), { recursive: true, force: true });
       throw err;
     }
   }
@@ -151,12 +190,23 @@ export class Repo {
     const dir = resolve(repoDir);
     const schemaPath = join(dir, SCHEMA_FILE);
     if (!existsSync(schemaPath)) {
-      throw new RepoError('NotARepo', `${dir} is not a lancelog repo (no ${SCHEMA_FILE}); create one with 'lancelog init'`, { repo: dir });
+      throw new RepoError(
+        'NotARepo',
+        `${dir} is not a lancelog repo (no ${SCHEMA_FILE}); create one with 'lancelog init'`,
+        { repo: dir },
+      );
     }
     const catalog = compileSchema(readFileSync(schemaPath, 'utf8'), schemaPath);
     const journal = Journal.open(dir, { readOnly: opts.readOnly ?? false });
     const store = await TableStore.open(dir);
-    const repo = new Repo(dir, catalog, store, journal, opts.readOnly ?? false, opts.leaseTimeoutMs);
+    const repo = new Repo(
+      dir,
+      catalog,
+      store,
+      journal,
+      opts.readOnly ?? false,
+      opts.leaseTimeoutMs,
+    );
     if (!repo.readOnly && (opts.recover ?? true) && recoveryPending(repo.recoveryContext())) {
       try {
         await runRecovery(repo.recoveryContext(), { mode: 'Full' });
@@ -171,7 +221,14 @@ export class Repo {
   // ── recovery ────────────────────────────────────────────────────────────
 
   private recoveryContext() {
-    return { dir: this.dir, store: this.store, journal: this.journal, catalog: this.catalog, activeOps: this.activeOps, leaseTimeoutMs: this.leaseTimeoutMs };
+    return {
+      dir: this.dir,
+      store: this.store,
+      journal: this.journal,
+      catalog: this.catalog,
+      activeOps: this.activeOps,
+      leaseTimeoutMs: this.leaseTimeoutMs,
+    };
   }
 
   /**
@@ -195,14 +252,32 @@ export class Repo {
   }
 
   /** Operations recovery would process (read-only: changes nothing). */
-  pendingRecovery(): Array<{ opId: string; kind: string; branch: string; actor: string | null; hasSidecar: boolean; published: boolean }> {
+  pendingRecovery(): Array<{
+    opId: string;
+    kind: string;
+    branch: string;
+    actor: string | null;
+    hasSidecar: boolean;
+    published: boolean;
+  }> {
     const pending = findPending(this.dir, this.journal);
-    return pending.operations.filter((o) => !this.activeOps.has(o.opId)).map((o) => ({ opId: o.opId, kind: o.kind, branch: o.branch, actor: o.actor, hasSidecar: o.hasSidecar, published: o.published }));
+    return pending.operations
+      .filter((o) => !this.activeOps.has(o.opId))
+      .map((o) => ({
+        opId: o.opId,
+        kind: o.kind,
+        branch: o.branch,
+        actor: o.actor,
+        hasSidecar: o.hasSidecar,
+        published: o.published,
+      }));
   }
 
   /** The recovery audit, each row with its lancelog:recovery commit. */
   recoveryAudit(): RecoveryAuditEntry[] {
-    const commits = new Map(this.journal.listCommits({ actor: RECOVERY_ACTOR }).map((c) => [c.opId, c]));
+    const commits = new Map(
+      this.journal.listCommits({ actor: RECOVERY_ACTOR }).map((c) => [c.opId, c]),
+    );
     return this.journal.listRecoveryAudit().map((row) => {
       const commit = commits.get(row.recoveryOpId);
       return { ...row, commitId: commit?.id ?? null, branch: commit?.branch ?? null };
@@ -222,17 +297,23 @@ export class Repo {
     if (node) return node;
     const edge = this.catalog.edges.find((e) => e.name.toLowerCase() === typeOrKey.toLowerCase());
     if (edge) return edge;
-    throw new RepoError('UnknownType', `no node or edge type '${typeOrKey}' in the schema`, { type: typeOrKey });
+    throw new RepoError('UnknownType', `no node or edge type '${typeOrKey}' in the schema`, {
+      type: typeOrKey,
+    });
   }
 
   /** The pin set of a branch at its latest manifest version, a given one, or a commit. */
   snapshot(at: ReadAt = {}): Snapshot {
     if (at.commit !== undefined) {
       const snap = this.journal.snapshot({ commitId: at.commit });
-      if (at.branch !== undefined && at.branch !== snap.branch) this.assertCommitOnBranch(at.commit, at.branch);
+      if (at.branch !== undefined && at.branch !== snap.branch)
+        this.assertCommitOnBranch(at.commit, at.branch);
       return snap;
     }
-    return this.journal.snapshot({ branch: at.branch ?? 'main', ...(at.version !== undefined ? { manifestVersion: at.version } : {}) });
+    return this.journal.snapshot({
+      branch: at.branch ?? 'main',
+      ...(at.version !== undefined ? { manifestVersion: at.version } : {}),
+    });
   }
 
   /** A read-only handle on a table at exactly its pinned version. */
@@ -241,7 +322,10 @@ export class Repo {
     const cacheKey = `${def.tablePath}\u0000${pin.lanceBranch ?? ''}\u0000${pin.version}`;
     let handle = this.pinnedHandles.get(cacheKey);
     if (!handle) {
-      handle = this.store.openTable(def.tableKey, def.tablePath, { version: pin.version, ...(pin.lanceBranch ? { branch: pin.lanceBranch } : {}) });
+      handle = this.store.openTable(def.tableKey, def.tablePath, {
+        version: pin.version,
+        ...(pin.lanceBranch ? { branch: pin.lanceBranch } : {}),
+      });
       this.pinnedHandles.set(cacheKey, handle);
       handle.catch(() => this.pinnedHandles.delete(cacheKey));
     }
@@ -250,7 +334,12 @@ export class Repo {
 
   pinOf(snapshot: Snapshot, tableKey: string): TablePin {
     const pin = snapshot.pins.find((p) => p.tableKey === tableKey);
-    if (!pin) throw new RepoError('TableNotPinned', `${tableKey} has no pin on branch ${snapshot.branch} at manifest version ${snapshot.manifestVersion}`, { tableKey, branch: snapshot.branch });
+    if (!pin)
+      throw new RepoError(
+        'TableNotPinned',
+        `${tableKey} has no pin on branch ${snapshot.branch} at manifest version ${snapshot.manifestVersion}`,
+        { tableKey, branch: snapshot.branch },
+      );
     return pin;
   }
 
@@ -276,8 +365,13 @@ export class Repo {
       const pin = this.pinOf(snap, def.tableKey);
       const table = await this.openPinned(def.tableKey, pin);
       out.push({
-        tableKey: def.tableKey, tablePath: def.tablePath, kind: def.kind, name: def.name,
-        pinnedVersion: pin.version, lanceBranch: pin.lanceBranch, rows: await table.countRows(),
+        tableKey: def.tableKey,
+        tablePath: def.tablePath,
+        kind: def.kind,
+        name: def.name,
+        pinnedVersion: pin.version,
+        lanceBranch: pin.lanceBranch,
+        rows: await table.countRows(),
       });
     }
     return out;
@@ -288,7 +382,11 @@ export class Repo {
   /** @internal The context every writer runs in. */
   operationContext(): OperationContext {
     return {
-      dir: this.dir, store: this.store, journal: this.journal, catalog: this.catalog, activeOps: this.activeOps,
+      dir: this.dir,
+      store: this.store,
+      journal: this.journal,
+      catalog: this.catalog,
+      activeOps: this.activeOps,
       openPinned: (tableKey, pin) => this.openPinned(tableKey, pin),
     };
   }
@@ -297,35 +395,56 @@ export class Repo {
    * Runs `fn` against a transaction on a branch and commits everything it staged
    * atomically: one Lance commit per touched table and one publish, or nothing.
    */
-  async transaction<T>(fn: (tx: Transaction) => Promise<T> | T, opts: OperationOptions = {}): Promise<OperationOutcome<T>> {
+  async transaction<T>(
+    fn: (tx: Transaction) => Promise<T> | T,
+    opts: OperationOptions = {},
+  ): Promise<OperationOutcome<T>> {
     this.assertWritable('write');
-    return runOperation(this.operationContext(), 'Mutation', opts, async (staged) => fn(new Transaction(staged)));
+    return runOperation(this.operationContext(), 'Mutation', opts, async (staged) =>
+      fn(new Transaction(staged)),
+    );
   }
 
   /**
    * Runs the named mutation of a `.gq` source with JSON parameters (validated against
    * the declared types) as one atomic operation.
    */
-  async change(args: { source: string; file: string; name: string; params?: unknown } & OperationOptions): Promise<OperationOutcome<MutationResult>> {
+  async change(
+    args: { source: string; file: string; name: string; params?: unknown } & OperationOptions,
+  ): Promise<OperationOutcome<MutationResult>> {
     this.assertWritable('run a mutation');
     const plan = compileQuery(args.source, args.file, this.catalog, args.name);
     if (plan.kind !== 'mutation') {
-      throw new RepoError('QueryNotMutation', `query ${args.name} in ${args.file} is a read query; 'change' runs mutations (insert/update/delete)`, { query: args.name, file: args.file });
+      throw new RepoError(
+        'QueryNotMutation',
+        `query ${args.name} in ${args.file} is a read query; 'change' runs mutations (insert/update/delete)`,
+        { query: args.name, file: args.file },
+      );
     }
     const params = bindParams(plan, args.params ?? {});
-    return executeMutation(this.operationContext(), plan, params, { branch: args.branch, actor: args.actor, message: args.message });
+    return executeMutation(this.operationContext(), plan, params, {
+      branch: args.branch,
+      actor: args.actor,
+      message: args.message,
+    });
   }
 
   // ── branches ────────────────────────────────────────────────────────────
 
   /** A new branch starts with the pins of its parent (lazy fork: nothing is copied). */
-  createBranch(name: string, from: { from?: string; version?: number; commit?: string } = {}): Snapshot {
+  createBranch(
+    name: string,
+    from: { from?: string; version?: number; commit?: string } = {},
+  ): Snapshot {
     this.assertWritable('create a branch');
     if (from.commit !== undefined) {
       if (from.from !== undefined) this.assertCommitOnBranch(from.commit, from.from);
       return this.journal.createBranch(name, { commitId: from.commit });
     }
-    return this.journal.createBranch(name, { fromBranch: from.from ?? 'main', ...(from.version !== undefined ? { manifestVersion: from.version } : {}) });
+    return this.journal.createBranch(name, {
+      fromBranch: from.from ?? 'main',
+      ...(from.version !== undefined ? { manifestVersion: from.version } : {}),
+    });
   }
 
   listBranches(): BranchInfo[] {
@@ -333,20 +452,33 @@ export class Repo {
   }
 
   /** The Lance branches a branch forked (lazily, on its first write to each table). */
-  listForks(branch?: string): Array<{ branch: string; tableKey: string; lanceBranch: string; fromVersion: number }> {
-    return this.journal.listForks(branch).map((f) => ({ branch: f.branch, tableKey: f.tableKey, lanceBranch: f.lanceBranch, fromVersion: f.fromVersion }));
+  listForks(
+    branch?: string,
+  ): Array<{ branch: string; tableKey: string; lanceBranch: string; fromVersion: number }> {
+    return this.journal.listForks(branch).map((f) => ({
+      branch: f.branch,
+      tableKey: f.tableKey,
+      lanceBranch: f.lanceBranch,
+      fromVersion: f.fromVersion,
+    }));
   }
 
   /** A commit is readable from a branch when it is in the branch's first-parent history (inherited commits included). */
   private assertCommitOnBranch(commit: string, branch: string): void {
     if (!this.journal.listCommits({ branch }).some((c) => c.id === commit)) {
       const own = this.journal.getCommit(commit).branch;
-      throw new RepoError('CommitNotOnBranch', `commit ${commit} (on branch ${own}) is not in the history of branch ${branch}`, { commit, branch });
+      throw new RepoError(
+        'CommitNotOnBranch',
+        `commit ${commit} (on branch ${own}) is not in the history of branch ${branch}`,
+        { commit, branch },
+      );
     }
   }
 
   /** Deletes a branch and the Lance branches it forked. */
-  async deleteBranch(name: string): Promise<{ deletedLanceBranches: Array<{ tableKey: string; lanceBranch: string }> }> {
+  async deleteBranch(
+    name: string,
+  ): Promise<{ deletedLanceBranches: Array<{ tableKey: string; lanceBranch: string }> }> {
     this.assertWritable('delete a branch');
     const owned = this.journal.deleteBranch(name);
     for (const { tableKey, lanceBranch } of owned) {
@@ -383,41 +515,69 @@ export class Repo {
     const report = this.journal.verify();
     const i1: VerifyResult['i1'] = [];
     for (const branch of this.journal.listBranches()) {
-      const owned = new Set(this.journal.listForks(branch.name).map((f) => `${f.tableKey}\u0000${f.lanceBranch}`));
+      const owned = new Set(
+        this.journal.listForks(branch.name).map((f) => `${f.tableKey}\u0000${f.lanceBranch}`),
+      );
       for (const pin of this.journal.latestPins(branch.name)) {
         const def = this.typeDef(pin.tableKey);
         // I1 binds the Lance line a branch writes to: main's own line, or a Lance
         // branch it forked. A pin inherited from a parent (not forked yet) names a
         // version of the parent's line, whose HEAD the parent keeps moving; for it
         // the version only has to exist.
-        const inherited = pin.lanceBranch === null ? branch.name !== 'main' : !owned.has(`${pin.tableKey}\u0000${pin.lanceBranch}`);
+        const inherited =
+          pin.lanceBranch === null
+            ? branch.name !== 'main'
+            : !owned.has(`${pin.tableKey}\u0000${pin.lanceBranch}`);
         let head: number | null = null;
         let versionExists = false;
         try {
-          head = await this.store.headVersion(def.tableKey, def.tablePath, pin.lanceBranch ?? undefined);
+          head = await this.store.headVersion(
+            def.tableKey,
+            def.tablePath,
+            pin.lanceBranch ?? undefined,
+          );
           versionExists = inherited ? head >= pin.version : head === pin.version;
         } catch {
           head = null;
         }
-        i1.push({ branch: branch.name, tableKey: pin.tableKey, pin: pin.version, head, lanceBranch: pin.lanceBranch, inherited, ok: versionExists });
+        i1.push({
+          branch: branch.name,
+          tableKey: pin.tableKey,
+          pin: pin.version,
+          head,
+          lanceBranch: pin.lanceBranch,
+          inherited,
+          ok: versionExists,
+        });
       }
     }
     const differences = [
       ...report.differences,
-      ...i1.filter((x) => !x.ok).map((x) => (x.inherited
-        ? `inherited pin unreadable: ${x.tableKey} on branch ${x.branch}: pin ${x.pin}, Lance HEAD ${x.head ?? 'missing'}`
-        : `I1 violated: ${x.tableKey} on branch ${x.branch}: pin ${x.pin}, Lance HEAD ${x.head ?? 'missing'}${x.lanceBranch ? ` (Lance branch ${x.lanceBranch})` : ''}`)),
+      ...i1
+        .filter((x) => !x.ok)
+        .map((x) =>
+          x.inherited
+            ? `inherited pin unreadable: ${x.tableKey} on branch ${x.branch}: pin ${x.pin}, Lance HEAD ${x.head ?? 'missing'}`
+            : `I1 violated: ${x.tableKey} on branch ${x.branch}: pin ${x.pin}, Lance HEAD ${x.head ?? 'missing'}${x.lanceBranch ? ` (Lance branch ${x.lanceBranch})` : ''}`,
+        ),
     ];
     return { ...report, differences, ok: report.ok && differences.length === 0, i1 };
   }
 
   protected assertWritable(what: string): void {
-    if (this.readOnly) throw new RepoError('ReadOnlyRepo', `cannot ${what}: the repo was opened read-only`, { repo: this.dir });
+    if (this.readOnly)
+      throw new RepoError('ReadOnlyRepo', `cannot ${what}: the repo was opened read-only`, {
+        repo: this.dir,
+      });
   }
 
   async close(): Promise<void> {
     for (const h of this.pinnedHandles.values()) {
-      try { (await h).close(); } catch { /* a failed open has nothing to close */ }
+      try {
+        (await h).close();
+      } catch {
+        /* a failed open has nothing to close */
+      }
     }
     this.pinnedHandles.clear();
     await this.store.close();

@@ -9,7 +9,9 @@ export function packageRoot(): string {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string };
       if (pkg.name === 'lancelog') return dir;
-    } catch { /* not here; keep walking up */ }
+    } catch {
+      /* not here; keep walking up */
+    }
     const parent = dirname(dir);
     if (parent === dir) throw new Error('lancelog package root not found');
     dir = parent;
@@ -17,6 +19,8 @@ export function packageRoot(): string {
 }
 
 export function lancelogVersion(): string {
-  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }

@@ -5,13 +5,30 @@ import { ROOT } from './helpers/cli.js';
 
 describe('the README demo (npm run demo)', () => {
   it('builds, then runs end to end: init, load, journal show, a SIGKILLed writer, recover, audit, verify', () => {
-    const build = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+    const build = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     expect(build.stdout + build.stderr).toBe('');
     expect(build.status).toBe(0);
-    const demo = spawnSync(process.execPath, [join(ROOT, 'dist', 'scripts', 'demo.js')], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
+    const demo = spawnSync(process.execPath, [join(ROOT, 'dist', 'scripts', 'demo.js')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
     expect(demo.stderr).toBe('');
     expect(demo.status).toBe(0);
-    for (const step of ['lancelog init', 'lancelog load', 'lancelog journal show', 'killed by SIGKILL', 'decision: RollBack   status: planned', 'decision: RollBack   status: applied', 'lancelog recovery list', 'ok: no differences']) {
+    for (const step of [
+      'lancelog init',
+      'lancelog load',
+      'lancelog journal show',
+      'killed by SIGKILL',
+      'decision: RollBack   status: planned',
+      'decision: RollBack   status: applied',
+      'lancelog recovery list',
+      'ok: no differences',
+    ]) {
       expect(demo.stdout).toContain(step);
     }
   }, 300_000);

@@ -8,8 +8,15 @@ const require = createRequire(import.meta.url);
 const ruleSet = require('../.dependency-cruiser.cjs');
 
 async function violationsIn(paths: string[], baseDir?: string) {
-  const result = await cruise(paths, { ...ruleSet.options, ruleSet, validate: true, ...(baseDir ? { baseDir } : {}) });
-  const output = result.output as { summary: { violations: Array<{ rule: { name: string }; from: string; to: string }> } };
+  const result = await cruise(paths, {
+    ...ruleSet.options,
+    ruleSet,
+    validate: true,
+    ...(baseDir ? { baseDir } : {}),
+  });
+  const output = result.output as {
+    summary: { violations: Array<{ rule: { name: string }; from: string; to: string }> };
+  };
   return output.summary.violations;
 }
 
@@ -26,11 +33,24 @@ describe('layer rules (ARCHITECTURE §1)', () => {
       mkdirSync(join(dir, 'cli'), { recursive: true });
       mkdirSync(join(dir, 'src', 'storage'), { recursive: true });
       writeFileSync(join(dir, 'src', 'storage', 'x.ts'), 'export const x = 1;\n');
-      writeFileSync(join(dir, 'src', 'schema', 'bad.ts'), "import { readFileSync } from 'node:fs';\nimport Database from 'better-sqlite3';\nexport const y = [readFileSync, Database];\n");
-      writeFileSync(join(dir, 'cli', 'bad.ts'), "import { x } from '../src/storage/x.js';\nimport * as l from '@lancedb/lancedb';\nexport const z = [x, l];\n");
+      writeFileSync(
+        join(dir, 'src', 'schema', 'bad.ts'),
+        "import { readFileSync } from 'node:fs';\nimport Database from 'better-sqlite3';\nexport const y = [readFileSync, Database];\n",
+      );
+      writeFileSync(
+        join(dir, 'cli', 'bad.ts'),
+        "import { x } from '../src/storage/x.js';\nimport * as l from '@lancedb/lancedb';\nexport const z = [x, l];\n",
+      );
       const violations = await violationsIn(['src', 'cli'], dir);
       const rules = new Set(violations.map((v) => v.rule.name));
-      expect(rules).toEqual(new Set(['compiler-does-no-io', 'sqlite-only-in-journal', 'cli-uses-public-api', 'lancedb-only-in-storage']));
+      expect(rules).toEqual(
+        new Set([
+          'compiler-does-no-io',
+          'sqlite-only-in-journal',
+          'cli-uses-public-api',
+          'lancedb-only-in-storage',
+        ]),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

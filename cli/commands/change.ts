@@ -30,21 +30,38 @@ export function registerChangeCommands(program: Command): void {
     .option('--uri <repo>', 'repo directory')
     .option('--json', 'print JSON')
     .action(async (repoArg: string | undefined, opts: ChangeOpts) => {
-      if (opts.params !== undefined && opts.paramsFile !== undefined) throw new UsageError('give --params or --params-file, not both');
-      const paramsText = opts.paramsFile !== undefined ? readSourceFile(opts.paramsFile, 'params file') : (opts.params ?? '{}');
+      if (opts.params !== undefined && opts.paramsFile !== undefined)
+        throw new UsageError('give --params or --params-file, not both');
+      const paramsText =
+        opts.paramsFile !== undefined
+          ? readSourceFile(opts.paramsFile, 'params file')
+          : (opts.params ?? '{}');
       const source = readSourceFile(opts.query, 'query file');
       const repo = await Repo.open(resolveRepo(repoArg, opts));
       try {
-        const out = await repo.change({ source, file: opts.query, name: opts.name, params: paramsText, branch: opts.branch, actor: opts.actor });
+        const out = await repo.change({
+          source,
+          file: opts.query,
+          name: opts.name,
+          params: paramsText,
+          branch: opts.branch,
+          actor: opts.actor,
+        });
         const result = {
-          affectedNodes: out.affectedNodes, affectedEdges: out.affectedEdges, opId: out.opId, commitId: out.commitId,
-          manifestVersion: out.manifestVersion, statements: out.value.statements,
+          affectedNodes: out.affectedNodes,
+          affectedEdges: out.affectedEdges,
+          opId: out.opId,
+          commitId: out.commitId,
+          manifestVersion: out.manifestVersion,
+          statements: out.value.statements,
         };
-        printResult(opts, result, () => [
-          `${opts.name}: ${out.affectedNodes} node(s), ${out.affectedEdges} edge(s) affected`,
-          ...out.value.statements.map((s) => `  ${s.op} ${s.type}: ${s.rows} row(s)`),
-          `  op ${out.opId}${out.commitId ? `, commit ${out.commitId}` : ' (nothing to commit)'}`,
-        ].join('\n'));
+        printResult(opts, result, () =>
+          [
+            `${opts.name}: ${out.affectedNodes} node(s), ${out.affectedEdges} edge(s) affected`,
+            ...out.value.statements.map((s) => `  ${s.op} ${s.type}: ${s.rows} row(s)`),
+            `  op ${out.opId}${out.commitId ? `, commit ${out.commitId}` : ' (nothing to commit)'}`,
+          ].join('\n'),
+        );
       } finally {
         await repo.close();
       }

@@ -4,8 +4,14 @@ import { once } from 'node:events';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import {
-  LOAD_MODES, Repo, UsageError, exportJsonl, loadJsonl,
-  type LoadMode, type LoadResult, type ReadAt,
+  LOAD_MODES,
+  Repo,
+  UsageError,
+  exportJsonl,
+  loadJsonl,
+  type LoadMode,
+  type LoadResult,
+  type ReadAt,
 } from '../../src/index.js';
 import { formatTable } from '../format.js';
 import { printResult } from '../output.js';
@@ -35,7 +41,11 @@ interface ExportOpts {
 
 function parseMode(raw: string): LoadMode {
   if (!(LOAD_MODES as readonly string[]).includes(raw)) {
-    throw new UsageError(`--mode must be one of ${LOAD_MODES.join(', ')}, got '${raw}'`, { option: '--mode', value: raw, allowed: LOAD_MODES });
+    throw new UsageError(`--mode must be one of ${LOAD_MODES.join(', ')}, got '${raw}'`, {
+      option: '--mode',
+      value: raw,
+      allowed: LOAD_MODES,
+    });
   }
   return raw as LoadMode;
 }
@@ -45,15 +55,22 @@ function mib(n: number): string {
 }
 
 /** A bytes-based progress bar on stderr, with lines and lines/s. */
-function progressBar(): { update: (bytes: number, total: number | undefined, lines: number) => void; stop: () => void } {
+function progressBar(): {
+  update: (bytes: number, total: number | undefined, lines: number) => void;
+  stop: () => void;
+} {
   const started = Date.now();
-  const bar = new cliProgress.SingleBar({
-    stream: process.stderr,
-    format: 'loading [{bar}] {percentage}% | {done}/{size} | {lines} lines | {rate} lines/s | eta {eta_formatted}',
-    hideCursor: true,
-    clearOnComplete: true,
-    etaBuffer: 50,
-  }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format:
+        'loading [{bar}] {percentage}% | {done}/{size} | {lines} lines | {rate} lines/s | eta {eta_formatted}',
+      hideCursor: true,
+      clearOnComplete: true,
+      etaBuffer: 50,
+    },
+    cliProgress.Presets.shades_classic,
+  );
   let startedBar = false;
   return {
     update(bytes, total, lines) {
@@ -73,34 +90,67 @@ function progressBar(): { update: (bytes: number, total: number | undefined, lin
 
 function humanLoad(r: LoadResult, file: string, branch: string, secs: number): string {
   const rows: Array<[string, string, number, number | undefined]> = [
-    ...Object.entries(r.nodes).map(([t, n]): [string, string, number, number | undefined] => ['node', t, n, r.deleted[t]]),
-    ...Object.entries(r.edges).map(([t, n]): [string, string, number, number | undefined] => ['edge', t, n, r.deleted[t]]),
+    ...Object.entries(r.nodes).map(([t, n]): [string, string, number, number | undefined] => [
+      'node',
+      t,
+      n,
+      r.deleted[t],
+    ]),
+    ...Object.entries(r.edges).map(([t, n]): [string, string, number, number | undefined] => [
+      'edge',
+      t,
+      n,
+      r.deleted[t],
+    ]),
   ];
-  for (const [t, n] of Object.entries(r.deleted)) if (!(t in r.nodes) && !(t in r.edges)) rows.push(['-', t, 0, n]);
+  for (const [t, n] of Object.entries(r.deleted))
+    if (!(t in r.nodes) && !(t in r.edges)) rows.push(['-', t, 0, n]);
   const total = rows.reduce((s, x) => s + x[2], 0);
   return [
     `loaded ${file} (${r.mode}) into ${branch}: ${total} records from ${r.lines} lines in ${secs.toFixed(2)}s`,
-    ...(rows.length ? [formatTable(['kind', 'type', 'loaded', 'deleted'], rows.map(([k, t, n, d]) => [k, t, n, d ?? 0]))] : []),
+    ...(rows.length
+      ? [
+          formatTable(
+            ['kind', 'type', 'loaded', 'deleted'],
+            rows.map(([k, t, n, d]) => [k, t, n, d ?? 0]),
+          ),
+        ]
+      : []),
     `op ${r.opId}`,
-    r.commitId ? `commit ${r.commitId} (manifest version ${r.manifestVersion})` : 'nothing to commit',
+    r.commitId
+      ? `commit ${r.commitId} (manifest version ${r.manifestVersion})`
+      : 'nothing to commit',
   ].join('\n');
 }
 
 export function registerDataCommands(program: Command): void {
-  const runLoad = async (dir: string, opts: LoadOpts, mode: LoadMode, branch: string, prepare?: (repo: Repo) => void): Promise<void> => {
+  const runLoad = async (
+    dir: string,
+    opts: LoadOpts,
+    mode: LoadMode,
+    branch: string,
+    prepare?: (repo: Repo) => void,
+  ): Promise<void> => {
     const bar = opts.progress && !opts.json && process.stderr.isTTY ? progressBar() : undefined;
     const repo = await Repo.open(dir);
     const started = Date.now();
     try {
       prepare?.(repo);
-      const result = await loadJsonl(repo.operationContext(), { path: opts.data }, {
-        mode, branch,
-        ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
-        ...(opts.message !== undefined ? { message: opts.message } : {}),
-        ...(bar ? { onProgress: bar.update } : {}),
-      });
+      const result = await loadJsonl(
+        repo.operationContext(),
+        { path: opts.data },
+        {
+          mode,
+          branch,
+          ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
+          ...(opts.message !== undefined ? { message: opts.message } : {}),
+          ...(bar ? { onProgress: bar.update } : {}),
+        },
+      );
       bar?.stop();
-      printResult(opts, result, () => humanLoad(result, opts.data, branch, (Date.now() - started) / 1000));
+      printResult(opts, result, () =>
+        humanLoad(result, opts.data, branch, (Date.now() - started) / 1000),
+      );
     } finally {
       bar?.stop();
       await repo.close();
@@ -108,43 +158,59 @@ export function registerDataCommands(program: Command): void {
   };
 
   /** The options `load` and `ingest` share. */
-  const loadOptions = (cmd: Command, defaultMode: LoadMode): Command => cmd
-    .requiredOption('--data <file.jsonl>', 'the JSONL data file')
-    .option('--mode <mode>', 'overwrite | append | merge', defaultMode)
-    .option('--actor <actor>', 'who is loading (recorded in the journal)')
-    .option('--message <text>', 'commit message')
-    .option('--no-progress', 'no progress bar (it is only shown on a TTY anyway)')
-    .argument('[repo]', 'repo directory')
-    .option('--uri <repo>', 'repo directory')
-    .option('--json', 'print JSON');
+  const loadOptions = (cmd: Command, defaultMode: LoadMode): Command =>
+    cmd
+      .requiredOption('--data <file.jsonl>', 'the JSONL data file')
+      .option('--mode <mode>', 'overwrite | append | merge', defaultMode)
+      .option('--actor <actor>', 'who is loading (recorded in the journal)')
+      .option('--message <text>', 'commit message')
+      .option('--no-progress', 'no progress bar (it is only shown on a TTY anyway)')
+      .argument('[repo]', 'repo directory')
+      .option('--uri <repo>', 'repo directory')
+      .option('--json', 'print JSON');
 
-  loadOptions(program
-    .command('load')
-    .description('load a JSONL data file as one operation (nothing is published if any line is bad)')
-    .option('--branch <branch>', 'branch to load into', 'main'), 'append')
-    .action(async (repoArg: string | undefined, opts: LoadOpts) => {
-      await runLoad(resolveRepo(repoArg, opts), opts, parseMode(opts.mode), opts.branch ?? 'main');
-    });
+  loadOptions(
+    program
+      .command('load')
+      .description(
+        'load a JSONL data file as one operation (nothing is published if any line is bad)',
+      )
+      .option('--branch <branch>', 'branch to load into', 'main'),
+    'append',
+  ).action(async (repoArg: string | undefined, opts: LoadOpts) => {
+    await runLoad(resolveRepo(repoArg, opts), opts, parseMode(opts.mode), opts.branch ?? 'main');
+  });
 
-  loadOptions(program
-    .command('ingest')
-    .description('load a JSONL file into a branch, creating the branch (from --from) if it does not exist')
-    .requiredOption('--branch <branch>', 'branch to load into (created if missing)')
-    .option('--from <branch>', 'parent of the branch when it is created', 'main'), 'merge')
-    .action(async (repoArg: string | undefined, opts: LoadOpts & { from: string }) => {
-      const branch = opts.branch ?? 'main';
-      await runLoad(resolveRepo(repoArg, opts), opts, parseMode(opts.mode), branch, (repo) => {
-        if (!repo.listBranches().some((b) => b.name === branch)) repo.createBranch(branch, { from: opts.from });
-      });
+  loadOptions(
+    program
+      .command('ingest')
+      .description(
+        'load a JSONL file into a branch, creating the branch (from --from) if it does not exist',
+      )
+      .requiredOption('--branch <branch>', 'branch to load into (created if missing)')
+      .option('--from <branch>', 'parent of the branch when it is created', 'main'),
+    'merge',
+  ).action(async (repoArg: string | undefined, opts: LoadOpts & { from: string }) => {
+    const branch = opts.branch ?? 'main';
+    await runLoad(resolveRepo(repoArg, opts), opts, parseMode(opts.mode), branch, (repo) => {
+      if (!repo.listBranches().some((b) => b.name === branch))
+        repo.createBranch(branch, { from: opts.from });
     });
+  });
 
   program
     .command('export')
-    .description('print the graph as JSONL in the load format (nodes, then edges; deterministic order)')
+    .description(
+      'print the graph as JSONL in the load format (nodes, then edges; deterministic order)',
+    )
     .option('--branch <branch>', 'branch to export (default main)')
     .option('--version <n>', 'a manifest version of the branch')
     .option('--commit <id>', 'a commit')
-    .option('--type <type>', 'only this node/edge type (repeat for several)', (v: string, acc: string[] = []) => [...acc, v])
+    .option(
+      '--type <type>',
+      'only this node/edge type (repeat for several)',
+      (v: string, acc: string[] = []) => [...acc, v],
+    )
     .option('--out <file.jsonl>', 'write to a file (atomically) instead of stdout')
     .argument('[repo]', 'repo directory')
     .option('--uri <repo>', 'repo directory')
@@ -152,7 +218,11 @@ export function registerDataCommands(program: Command): void {
     .action(async (repoArg: string | undefined, opts: ExportOpts) => {
       const dir = resolveRepo(repoArg, opts);
       const version = parseIntOption('--version', opts.version, 1);
-      if (version !== undefined && opts.commit !== undefined) throw new UsageError('give --version or --commit, not both', { version, commit: opts.commit });
+      if (version !== undefined && opts.commit !== undefined)
+        throw new UsageError('give --version or --commit, not both', {
+          version,
+          commit: opts.commit,
+        });
       const at: ReadAt = {
         ...(opts.branch !== undefined ? { branch: opts.branch } : {}),
         ...(version !== undefined ? { version } : {}),
@@ -173,7 +243,12 @@ export function registerDataCommands(program: Command): void {
           renameSync(tmp, opts.out);
           const nodes = Object.values(result.nodes).reduce((a, b) => a + b, 0);
           const edges = Object.values(result.edges).reduce((a, b) => a + b, 0);
-          printResult(opts, { ...result, out: opts.out }, () => `exported ${nodes} nodes and ${edges} edges of ${result.branch} (manifest version ${result.manifestVersion}, commit ${result.commitId}) to ${opts.out}`);
+          printResult(
+            opts,
+            { ...result, out: opts.out },
+            () =>
+              `exported ${nodes} nodes and ${edges} edges of ${result.branch} (manifest version ${result.manifestVersion}, commit ${result.commitId}) to ${opts.out}`,
+          );
         } catch (err) {
           out.destroy();
           rmSync(tmp, { force: true });

@@ -1,45 +1,99 @@
 /** `drill`: crash-recovery drills (docs/drills.md) — the matrix, or randomized cases. */
 import type { Command } from 'commander';
-import { formatDrillTable, runMatrixDrill, runRandomDrill, UsageError, DRILL_WRITERS, FAILPOINTS, type DrillReport } from '../../src/index.js';
+import {
+  formatDrillTable,
+  runMatrixDrill,
+  runRandomDrill,
+  UsageError,
+  DRILL_WRITERS,
+  FAILPOINTS,
+  type DrillReport,
+} from '../../src/index.js';
 import { printResult } from '../output.js';
 
-interface Opts { all?: boolean; writer?: string; at?: string; cases?: string; seed?: string; case?: string; exact?: boolean; json?: boolean; keep?: boolean }
+interface Opts {
+  all?: boolean;
+  writer?: string;
+  at?: string;
+  cases?: string;
+  seed?: string;
+  case?: string;
+  exact?: boolean;
+  json?: boolean;
+  keep?: boolean;
+}
 
 function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new UsageError(`--${name} takes a non-negative integer, got '${v}'`, { option: name, value: v });
+  if (!/^\d+$/.test(v))
+    throw new UsageError(`--${name} takes a non-negative integer, got '${v}'`, {
+      option: name,
+      value: v,
+    });
   return Number(v);
 }
 
 export function registerDrillCommands(program: Command): void {
   program
     .command('drill')
-    .description('crash-recovery drills: SIGKILL a writer at each failpoint (or at random points), recover, check I1–I6')
-    .argument('[repo]', 'directory for the drill repos (default: a temp dir; must not be an existing repo)')
-    .option('--all', 'the full matrix: every failpoint × writer × branch × one/multi-table (the default)')
+    .description(
+      'crash-recovery drills: SIGKILL a writer at each failpoint (or at random points), recover, check I1–I6',
+    )
+    .argument(
+      '[repo]',
+      'directory for the drill repos (default: a temp dir; must not be an existing repo)',
+    )
+    .option(
+      '--all',
+      'the full matrix: every failpoint × writer × branch × one/multi-table (the default)',
+    )
     .option('--writer <writer>', `only this writer (${DRILL_WRITERS.join(', ')})`)
     .option('--at <failpoint>', 'only this failpoint')
     .option('--cases <n>', 'randomized drills: run n cases')
     .option('--seed <s>', 'randomized drills: the seed (default 1)')
     .option('--case <k>', 'randomized drills: only case k (exact mode: a process per crash)')
-    .option('--exact', 'randomized drills: a process per case killed by the crash failpoint itself (slower)')
+    .option(
+      '--exact',
+      'randomized drills: a process per case killed by the crash failpoint itself (slower)',
+    )
     .option('--json', 'print JSON')
-    .option('--keep', 'keep every case\'s repo (failed cases\' repos are always kept)')
+    .option('--keep', "keep every case's repo (failed cases' repos are always kept)")
     .action(async (dir: string | undefined, opts: Opts) => {
       const cases = int('cases', opts.cases);
       const seed = int('seed', opts.seed);
       const only = int('case', opts.case);
       const random = cases !== undefined || seed !== undefined || only !== undefined;
-      if (random && (opts.all || opts.writer || opts.at)) throw new UsageError('--cases/--seed/--case run randomized drills; --all, --writer and --at select matrix drills');
-      if (opts.writer && !(DRILL_WRITERS as readonly string[]).includes(opts.writer)) throw new UsageError(`unknown writer '${opts.writer}' (writers: ${DRILL_WRITERS.join(', ')})`, { writer: opts.writer });
-      if (opts.at && !(FAILPOINTS as readonly string[]).includes(opts.at)) throw new UsageError(`unknown failpoint '${opts.at}' (failpoints: ${FAILPOINTS.join(', ')})`, { failpoint: opts.at });
-      const progress = (r: { ok: boolean }): void => { if (!opts.json && process.stderr.isTTY) process.stderr.write(r.ok ? '.' : 'x'); };
+      if (random && (opts.all || opts.writer || opts.at))
+        throw new UsageError(
+          '--cases/--seed/--case run randomized drills; --all, --writer and --at select matrix drills',
+        );
+      if (opts.writer && !(DRILL_WRITERS as readonly string[]).includes(opts.writer))
+        throw new UsageError(
+          `unknown writer '${opts.writer}' (writers: ${DRILL_WRITERS.join(', ')})`,
+          { writer: opts.writer },
+        );
+      if (opts.at && !(FAILPOINTS as readonly string[]).includes(opts.at))
+        throw new UsageError(
+          `unknown failpoint '${opts.at}' (failpoints: ${FAILPOINTS.join(', ')})`,
+          { failpoint: opts.at },
+        );
+      const progress = (r: { ok: boolean }): void => {
+        if (!opts.json && process.stderr.isTTY) process.stderr.write(r.ok ? '.' : 'x');
+      };
       const common = { root: dir, keep: opts.keep, onResult: progress };
       const report: DrillReport = random
-        ? await runRandomDrill({ ...common, seed: seed ?? 1, cases: Math.max(cases ?? 1, (only ?? -1) + 1), only, exact: opts.exact })
+        ? await runRandomDrill({
+            ...common,
+            seed: seed ?? 1,
+            cases: Math.max(cases ?? 1, (only ?? -1) + 1),
+            only,
+            exact: opts.exact,
+          })
         : await runMatrixDrill({ ...common, writer: opts.writer, at: opts.at });
       if (!opts.json && process.stderr.isTTY) process.stderr.write('\n');
-      printResult(opts, report, () => formatDrillTable(report, { onlyFailures: random && (cases ?? 0) > 50 }));
+      printResult(opts, report, () =>
+        formatDrillTable(report, { onlyFailures: random && (cases ?? 0) > 50 }),
+      );
       if (report.failed > 0) process.exitCode = 1;
     });
 }

@@ -5,22 +5,50 @@ import { printResult } from '../output.js';
 import { resolveRepo } from '../repo-arg.js';
 import { formatTable, isoFromUs } from '../format.js';
 
-interface Opts { json?: boolean; uri?: string }
+interface Opts {
+  json?: boolean;
+  uri?: string;
+}
 
 export function formatRecoveryReport(report: RecoveryReport): string {
   const lines: string[] = [];
-  if (report.operations.length === 0 && report.staleSidecarsRemoved.length === 0 && report.errors.length === 0) return 'nothing to recover';
+  if (
+    report.operations.length === 0 &&
+    report.staleSidecarsRemoved.length === 0 &&
+    report.errors.length === 0
+  )
+    return 'nothing to recover';
   for (const op of report.operations) {
-    lines.push(`operation ${op.opId} (${op.kind} on ${op.branch} by ${op.actor ?? '?'}; owner ${op.owner}; from ${op.source})`);
+    lines.push(
+      `operation ${op.opId} (${op.kind} on ${op.branch} by ${op.actor ?? '?'}; owner ${op.owner}; from ${op.source})`,
+    );
     if (op.tables.length) {
-      lines.push(formatTable(['table', 'lance branch', 'head', 'pin', 'expected', 'post-commit', 'committed', 'class'],
-        op.tables.map((t) => [t.tableKey, t.lanceBranch, t.head, t.pin, t.expected, t.postCommit, t.committed, t.class])).replace(/^/gm, '  '));
+      lines.push(
+        formatTable(
+          ['table', 'lance branch', 'head', 'pin', 'expected', 'post-commit', 'committed', 'class'],
+          op.tables.map((t) => [
+            t.tableKey,
+            t.lanceBranch,
+            t.head,
+            t.pin,
+            t.expected,
+            t.postCommit,
+            t.committed,
+            t.class,
+          ]),
+        ).replace(/^/gm, '  '),
+      );
     }
-    lines.push(`  decision: ${op.decision ?? '-'}   status: ${op.status}${op.skippedReason ? ` (${op.skippedReason})` : ''}`);
+    lines.push(
+      `  decision: ${op.decision ?? '-'}   status: ${op.status}${op.skippedReason ? ` (${op.skippedReason})` : ''}`,
+    );
     for (const a of op.actions) lines.push(`  ${report.dryRun ? 'would' : '-'} ${a}`);
     if (op.commitId) lines.push(`  recovery commit ${op.commitId}`);
   }
-  for (const s of report.staleSidecarsRemoved) lines.push(`${report.dryRun ? 'would remove' : 'removed'} leftover sidecar of finished operation ${s}`);
+  for (const s of report.staleSidecarsRemoved)
+    lines.push(
+      `${report.dryRun ? 'would remove' : 'removed'} leftover sidecar of finished operation ${s}`,
+    );
   for (const e of report.errors) lines.push(`error [${e.code}]: ${e.error}`);
   return lines.join('\n');
 }
@@ -31,7 +59,10 @@ export function registerRecoveryCommands(program: Command): void {
     .description('recover what crashed writers left behind (Full); --dry-run only shows the plan')
     .argument('[repo]', 'repo directory')
     .option('--uri <repo>', 'repo directory')
-    .option('--dry-run', 'print each pending operation\'s observation, classes, decision and planned actions; change nothing')
+    .option(
+      '--dry-run',
+      "print each pending operation's observation, classes, decision and planned actions; change nothing",
+    )
     .option('--json', 'print JSON')
     .action(async (repoArg: string | undefined, opts: Opts & { dryRun?: boolean }) => {
       const dir = resolveRepo(repoArg, opts);
@@ -48,7 +79,9 @@ export function registerRecoveryCommands(program: Command): void {
   const recovery = program.command('recovery').description('the recovery audit trail');
   recovery
     .command('list')
-    .description('every recovery: original operation, actor, writer kind, decision, per-table versions, commit')
+    .description(
+      'every recovery: original operation, actor, writer kind, decision, per-table versions, commit',
+    )
     .argument('[repo]', 'repo directory')
     .option('--uri <repo>', 'repo directory')
     .option('--json', 'print JSON')
@@ -56,11 +89,22 @@ export function registerRecoveryCommands(program: Command): void {
       const repo = await Repo.open(resolveRepo(repoArg, opts), { readOnly: true });
       try {
         const rows = repo.recoveryAudit();
-        printResult(opts, rows, () => (rows.length === 0 ? 'no recoveries' : formatTable(
-          ['time', 'original op', 'actor', 'writer', 'decision', 'tables', 'commit'],
-          rows.map((r) => [isoFromUs(r.timeUs), r.originalOpId, r.originalActor, r.writerKind, r.decision,
-            r.tables.map((t) => `${t.table_key} ${t.from}→${t.to}`).join(', '), r.commitId]),
-        )));
+        printResult(opts, rows, () =>
+          rows.length === 0
+            ? 'no recoveries'
+            : formatTable(
+                ['time', 'original op', 'actor', 'writer', 'decision', 'tables', 'commit'],
+                rows.map((r) => [
+                  isoFromUs(r.timeUs),
+                  r.originalOpId,
+                  r.originalActor,
+                  r.writerKind,
+                  r.decision,
+                  r.tables.map((t) => `${t.table_key} ${t.from}→${t.to}`).join(', '),
+                  r.commitId,
+                ]),
+              ),
+        );
       } finally {
         await repo.close();
       }

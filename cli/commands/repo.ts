@@ -5,19 +5,30 @@ import { printResult } from '../output.js';
 import { readSourceFile } from '../files.js';
 import { resolveRepo } from '../repo-arg.js';
 
-interface JsonOpt { json?: boolean }
-interface RepoOpts extends JsonOpt { uri?: string }
-
+interface JsonOpt {
+  json?: boolean;
+}
+interface RepoOpts extends JsonOpt {
+  uri?: string;
+}
 
 export function formatCatalog(catalog: Catalog): string {
   const lines: string[] = [];
   for (const n of catalog.nodes) {
-    lines.push(`node ${n.name}${n.implements.length ? ` implements ${n.implements.join(', ')}` : ''}  [${n.tableKey} → ${n.tablePath}]`);
-    for (const p of n.properties) lines.push(`  ${p.name}: ${typeText(p.type)}${p.nullable ? '?' : ''}${n.constraints.key.includes(p.name) ? ' @key' : ''}`);
+    lines.push(
+      `node ${n.name}${n.implements.length ? ` implements ${n.implements.join(', ')}` : ''}  [${n.tableKey} → ${n.tablePath}]`,
+    );
+    for (const p of n.properties)
+      lines.push(
+        `  ${p.name}: ${typeText(p.type)}${p.nullable ? '?' : ''}${n.constraints.key.includes(p.name) ? ' @key' : ''}`,
+      );
   }
   for (const e of catalog.edges) {
-    lines.push(`edge ${e.name}: ${e.from} -> ${e.to} @card(${e.card.min}..${e.card.max ?? '*'})  [${e.tableKey} → ${e.tablePath}]`);
-    for (const p of e.properties) lines.push(`  ${p.name}: ${typeText(p.type)}${p.nullable ? '?' : ''}`);
+    lines.push(
+      `edge ${e.name}: ${e.from} -> ${e.to} @card(${e.card.min}..${e.card.max ?? '*'})  [${e.tableKey} → ${e.tablePath}]`,
+    );
+    for (const p of e.properties)
+      lines.push(`  ${p.name}: ${typeText(p.type)}${p.nullable ? '?' : ''}`);
   }
   return lines.join('\n');
 }
@@ -25,7 +36,9 @@ export function formatCatalog(catalog: Catalog): string {
 export function registerRepoCommands(program: Command): void {
   program
     .command('init')
-    .description('create a repo: store the schema and create one empty Lance table per node and edge type')
+    .description(
+      'create a repo: store the schema and create one empty Lance table per node and edge type',
+    )
     .requiredOption('--schema <file.pg>', 'the .pg schema file')
     .argument('[repo]', 'repo directory (must not exist or be empty)')
     .option('--uri <repo>', 'repo directory (alternative to the positional argument)')
@@ -34,10 +47,12 @@ export function registerRepoCommands(program: Command): void {
       const dir = resolveRepo(repoArg, opts);
       const schemaSource = readSourceFile(opts.schema, 'schema file');
       const result = await Repo.init(dir, { schemaSource, schemaFile: opts.schema });
-      printResult(opts, result, () => [
-        `initialized ${result.repo} with ${result.tables.length} tables`,
-        ...result.tables.map((t) => `  ${t.tableKey.padEnd(32)} ${t.tablePath}  v${t.version}`),
-      ].join('\n'));
+      printResult(opts, result, () =>
+        [
+          `initialized ${result.repo} with ${result.tables.length} tables`,
+          ...result.tables.map((t) => `  ${t.tableKey.padEnd(32)} ${t.tablePath}  v${t.version}`),
+        ].join('\n'),
+      );
     });
 
   const schema = program.command('schema').description('inspect the schema of a repo');

@@ -18,13 +18,15 @@ const [repoDir, nText, fp] = process.argv.slice(2);
 const n = Number(nText);
 const repo = await Repo.open(repoDir);
 for (let i = 0; i < n; i++) {
-  void repo.transaction((tx) => {
-    tx.upsert(`A${i}`, { name: 'k', v: i });
-    tx.upsert(`B${i}`, { name: 'k', v: i });
-  }).catch((err: unknown) => {
-    process.stdout.write(`error ${String(err)}\n`);
-    process.exit(1);
-  });
+  void repo
+    .transaction((tx) => {
+      tx.upsert(`A${i}`, { name: 'k', v: i });
+      tx.upsert(`B${i}`, { name: 'k', v: i });
+    })
+    .catch((err: unknown) => {
+      process.stdout.write(`error ${String(err)}\n`);
+      process.exit(1);
+    });
 }
 const timer = setInterval(() => {
   if (failpointHits(fp as FailpointName) >= n) {

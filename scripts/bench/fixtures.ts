@@ -17,9 +17,17 @@ edge Knows: Person -> Person {
 }
 `;
 
-export function personRow(i: number, salt = 0): { name: string; age: number; email: string; city: string } {
+export function personRow(
+  i: number,
+  salt = 0,
+): { name: string; age: number; email: string; city: string } {
   const name = `p${i.toString(36).padStart(6, '0')}`;
-  return { name, age: (i * 7 + salt) % 100, email: `${name}.${salt}@example.org`, city: ['berlin', 'lisbon', 'osaka'][(i + salt) % 3] };
+  return {
+    name,
+    age: (i * 7 + salt) % 100,
+    email: `${name}.${salt}@example.org`,
+    city: ['berlin', 'lisbon', 'osaka'][(i + salt) % 3],
+  };
 }
 
 export interface WriteFixture {
@@ -48,11 +56,17 @@ export async function writeFixture(dir: string, seed: number): Promise<WriteFixt
   const knows = await raw.createEmptyTable('knows', arrowSchemaFor(catalog.edges[0]));
   if (seed > 0) {
     const rows = Array.from({ length: seed }, (_, i) => personRow(i));
-    await repo.transaction((tx) => { for (const r of rows) tx.insert('Person', r); });
+    await repo.transaction((tx) => {
+      for (const r of rows) tx.insert('Person', r);
+    });
     await person.add(rows.map((r) => ({ id: r.name, ...r })));
   }
   const fx: WriteFixture = {
-    dir: llDir, repo, raw, person, knows,
+    dir: llDir,
+    repo,
+    raw,
+    person,
+    knows,
     async close() {
       person.close();
       knows.close();

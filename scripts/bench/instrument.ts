@@ -11,13 +11,27 @@ import type { Repo } from '../../src/index.js';
 import { nowMs, Spans } from './lib.js';
 
 const JOURNAL_METHODS = [
-  'snapshot', 'beginOperation', 'acquireLeases', 'recordIntent', 'tableCommitStarted', 'tableCommitted',
-  'publish', 'completeOperation', 'heartbeat', 'failOperation', 'rolledBack',
+  'snapshot',
+  'beginOperation',
+  'acquireLeases',
+  'recordIntent',
+  'tableCommitStarted',
+  'tableCommitted',
+  'publish',
+  'completeOperation',
+  'heartbeat',
+  'failOperation',
+  'rolledBack',
 ] as const;
 
 type AnyFn = (...args: unknown[]) => unknown;
 
-function wrap(obj: Record<string, unknown>, method: string, span: string, spans: Spans): () => void {
+function wrap(
+  obj: Record<string, unknown>,
+  method: string,
+  span: string,
+  spans: Spans,
+): () => void {
   const orig = obj[method] as AnyFn;
   const own = Object.prototype.hasOwnProperty.call(obj, method);
   obj[method] = function (this: unknown, ...args: unknown[]) {
@@ -62,7 +76,9 @@ export function instrument(repo: Repo, spans: Spans): () => void {
       }
       return h;
     };
-    undo.push(() => { delete store[method]; });
+    undo.push(() => {
+      delete store[method];
+    });
   }
   const origFsync = fs.fsyncSync;
   fs.fsyncSync = (fd: number) => {
@@ -71,8 +87,13 @@ export function instrument(repo: Repo, spans: Spans): () => void {
     spans.add('fs.fsync', nowMs() - t0);
   };
   syncBuiltinESMExports();
-  undo.push(() => { fs.fsyncSync = origFsync; syncBuiltinESMExports(); });
-  return () => { for (const u of undo.reverse()) u(); };
+  undo.push(() => {
+    fs.fsyncSync = origFsync;
+    syncBuiltinESMExports();
+  });
+  return () => {
+    for (const u of undo.reverse()) u();
+  };
 }
 
 /**

@@ -16,38 +16,103 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Journal } from '../../src/journal/index.js';
 import { newId, nowUs } from '../../src/journal/clock.js';
-import { alternate, median, nowMs, result, round, scaled, workDir, type BenchOptions, type BenchResult } from './lib.js';
+import {
+  alternate,
+  median,
+  nowMs,
+  result,
+  round,
+  scaled,
+  workDir,
+  type BenchOptions,
+  type BenchResult,
+} from './lib.js';
 
-export const FULL = { singleOpsPerRun: 100, batchOpsPerRun: 2000, batchEvents: 1000, replayEvents: 1_000_000, runs: 7, warmup: 1 };
+export const FULL = {
+  singleOpsPerRun: 100,
+  batchOpsPerRun: 2000,
+  batchEvents: 1000,
+  replayEvents: 1_000_000,
+  runs: 7,
+  warmup: 1,
+};
 export const DEFAULT_SCALE = 0.1;
 const TABLE = 'node:Person';
 const OWNER = { pid: process.pid, host: hostname() };
 
-interface Row { opId: string; timeUs: number; kind: string; branch: string; tableKey: string | null; payload: unknown }
+interface Row {
+  opId: string;
+  timeUs: number;
+  kind: string;
+  branch: string;
+  tableKey: string | null;
+  payload: unknown;
+}
 
 /** The 7 events of one single-table operation (as the protocol writes them). */
 function opEvents(opId: string, version: number, mv: number): Row[] {
   const t = nowUs();
-  const ev = (kind: string, payload: unknown, tableKey: string | null = null): Row => ({ opId, timeUs: t, kind, branch: 'main', tableKey, payload });
+  const ev = (kind: string, payload: unknown, tableKey: string | null = null): Row => ({
+    opId,
+    timeUs: t,
+    kind,
+    branch: 'main',
+    tableKey,
+    payload,
+  });
   return [
     ev('op.begun', { kind: 'Mutation', branch: 'main', actor: 'bench', owner: OWNER }),
-    ev('lease.acquired', { tables: [{ table_key: TABLE, branch: 'main' }], owner: { ...OWNER, leaseId: opId }, heartbeat_us: t }),
-    ev('op.intent_recorded', { tables: [{ table_key: TABLE, lance_branch: null, expected_version: version, post_commit_version: version + 1 }] }),
+    ev('lease.acquired', {
+      tables: [{ table_key: TABLE, branch: 'main' }],
+      owner: { ...OWNER, leaseId: opId },
+      heartbeat_us: t,
+    }),
+    ev('op.intent_recorded', {
+      tables: [
+        {
+          table_key: TABLE,
+          lance_branch: null,
+          expected_version: version,
+          post_commit_version: version + 1,
+        },
+      ],
+    }),
     ev('table.commit_started', { table_key: TABLE }, TABLE),
     ev('table.committed', { table_key: TABLE, version: version + 1 }, TABLE),
-    ev('op.published', { manifest_version: mv, commit_id: newId(), pins: [{ table_key: TABLE, version: version + 1, lance_branch: null }], actor: 'bench', message: null, merged_parent_id: null }),
+    ev('op.published', {
+      manifest_version: mv,
+      commit_id: newId(),
+      pins: [{ table_key: TABLE, version: version + 1, lance_branch: null }],
+      actor: 'bench',
+      message: null,
+      merged_parent_id: null,
+    }),
     ev('op.completed', {}),
   ];
 }
 
-type PrivateJournal = { write<T>(fn: (tx: { append(opId: string, branch: string, tableKey: string | null, body: { kind: string; payload: unknown }): unknown }) => T): T };
+type PrivateJournal = {
+  write<T>(
+    fn: (tx: {
+      append(
+        opId: string,
+        branch: string,
+        tableKey: string | null,
+        body: { kind: string; payload: unknown },
+      ): unknown;
+    }) => T,
+  ): T;
+};
 
 class LancelogSide {
   readonly journal: Journal;
   private version = 1;
   private mv: number;
   constructor(dir: string) {
-    this.journal = Journal.create(dir, { tables: [{ tableKey: TABLE, version: 1 }], actor: 'bench' });
+    this.journal = Journal.create(dir, {
+      tables: [{ tableKey: TABLE, version: 1 }],
+      actor: 'bench',
+    });
     this.mv = this.journal.snapshot({ branch: 'main' }).manifestVersion;
   }
   /** One operation through the public protocol methods: 7 SQLite transactions. */
@@ -55,10 +120,29 @@ class LancelogSide {
     const j = this.journal;
     const opId = j.beginOperation({ kind: 'Mutation', branch: 'main', actor: 'bench' });
     j.acquireLeases(opId, [{ tableKey: TABLE, branch: 'main', expectedVersion: this.version }]);
-    j.recordIntent(opId, [{ tableKey: TABLE, lanceBranch: null, expectedVersion: this.version, postCommitVersion: this.version + 1 }]);
+    j.recordIntent(opId, [
+      {
+        tableKey: TABLE,
+        lanceBranch: null,
+        expectedVersion: this.version,
+        postCommitVersion: this.version + 1,
+      },
+    ]);
     j.tableCommitStarted(opId, TABLE);
     j.tableCommitted(opId, TABLE, this.version + 1);
-    j.publish({ opId, branch: 'main', actor: 'bench', tables: [{ tableKey: TABLE, expectedVersion: this.version, newVersion: this.version + 1, lanceBranch: null }] });
+    j.publish({
+      opId,
+      branch: 'main',
+      actor: 'bench',
+      tables: [
+        {
+          tableKey: TABLE,
+          expectedVersion: this.version,
+          newVersion: this.version + 1,
+          lanceBranch: null,
+        },
+      ],
+    });
     j.completeOperation(opId);
     this.version++;
     this.mv++;
@@ -74,7 +158,10 @@ class LancelogSide {
     }
     const j = this.journal as unknown as PrivateJournal;
     for (let i = 0; i < rows.length; i += batch) {
-      j.write((tx) => { for (const r of rows.slice(i, i + batch)) tx.append(r.opId, r.branch, r.tableKey, { kind: r.kind, payload: r.payload }); });
+      j.write((tx) => {
+        for (const r of rows.slice(i, i + batch))
+          tx.append(r.opId, r.branch, r.tableKey, { kind: r.kind, payload: r.payload });
+      });
     }
     return rows.length;
   }
@@ -95,7 +182,9 @@ class RawSide {
       CREATE INDEX events_by_op ON events (op_id, seq);
       CREATE INDEX events_by_kind ON events (kind, seq);
       CREATE INDEX events_by_time ON events (time_us);`);
-    this.insert = this.db.prepare('INSERT INTO events (op_id, time_us, kind, branch, table_key, payload) VALUES (?, ?, ?, ?, ?, ?)');
+    this.insert = this.db.prepare(
+      'INSERT INTO events (op_id, time_us, kind, branch, table_key, payload) VALUES (?, ?, ?, ?, ?, ?)',
+    );
   }
   private put(r: Row): void {
     this.insert.run(r.opId, r.timeUs, r.kind, r.branch, r.tableKey, JSON.stringify(r.payload));
@@ -109,13 +198,19 @@ class RawSide {
   batchedOps(ops: number, batch: number): number {
     const rows: Row[] = [];
     for (let i = 0; i < ops; i++) rows.push(...opEvents(newId(), this.version++, ++this.mv));
-    const many = this.db.transaction((rs: Row[]) => { for (const r of rs) this.put(r); });
+    const many = this.db.transaction((rs: Row[]) => {
+      for (const r of rs) this.put(r);
+    });
     for (let i = 0; i < rows.length; i += batch) many.immediate(rows.slice(i, i + batch));
     return rows.length;
   }
   replay(): number {
     let n = 0;
-    for (const r of this.db.prepare('SELECT seq, op_id, time_us, kind, branch, table_key, payload FROM events ORDER BY seq').iterate() as Iterable<{ payload: string }>) {
+    for (const r of this.db
+      .prepare(
+        'SELECT seq, op_id, time_us, kind, branch, table_key, payload FROM events ORDER BY seq',
+      )
+      .iterate() as Iterable<{ payload: string }>) {
       JSON.parse(r.payload);
       n++;
     }
@@ -140,45 +235,97 @@ export async function run(opts: BenchOptions = {}): Promise<BenchResult[]> {
     const singleOps = scaled(FULL.singleOpsPerRun, scale, 3);
     const batchOps = scaled(FULL.batchOpsPerRun, scale, 20);
     log(`journal: one event per transaction, ${singleOps * 7} events per run`);
-    const single = await alternate({
-      lancelog: async () => rate(() => { let n = 0; for (let i = 0; i < singleOps; i++) n += ll.singleOp(); return n; }),
-      baseline: async () => rate(() => { let n = 0; for (let i = 0; i < singleOps; i++) n += raw.singleOp(); return n; }),
-    }, { runs, warmup: FULL.warmup, log, label: 'single' });
+    const single = await alternate(
+      {
+        lancelog: async () =>
+          rate(() => {
+            let n = 0;
+            for (let i = 0; i < singleOps; i++) n += ll.singleOp();
+            return n;
+          }),
+        baseline: async () =>
+          rate(() => {
+            let n = 0;
+            for (let i = 0; i < singleOps; i++) n += raw.singleOp();
+            return n;
+          }),
+      },
+      { runs, warmup: FULL.warmup, log, label: 'single' },
+    );
     log(`journal: batched, ${batchOps * 7} events per run, ${FULL.batchEvents} per transaction`);
-    const batched = await alternate({
-      lancelog: async () => rate(() => ll.batchedOps(batchOps, FULL.batchEvents)),
-      baseline: async () => rate(() => raw.batchedOps(batchOps, FULL.batchEvents)),
-    }, { runs, warmup: FULL.warmup, log, label: 'batched' });
+    const batched = await alternate(
+      {
+        lancelog: async () => rate(() => ll.batchedOps(batchOps, FULL.batchEvents)),
+        baseline: async () => rate(() => raw.batchedOps(batchOps, FULL.batchEvents)),
+      },
+      { runs, warmup: FULL.warmup, log, label: 'batched' },
+    );
 
     // Grow both logs to the replay size (batched), then replay.
     const target = scaled(FULL.replayEvents, scale, 500);
-    let have = (ll.journal.verify()).events;
+    let have = ll.journal.verify().events;
     const tFill = nowMs();
-    while (have < target) { have += ll.batchedOps(Math.min(2000, Math.ceil((target - have) / 7)), FULL.batchEvents); }
+    while (have < target) {
+      have += ll.batchedOps(Math.min(2000, Math.ceil((target - have) / 7)), FULL.batchEvents);
+    }
     let rawHave = (raw.db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
-    while (rawHave < have) rawHave += raw.batchedOps(Math.min(2000, Math.ceil((have - rawHave) / 7)), FULL.batchEvents);
-    log(`journal: ${have} events (filled in ${((nowMs() - tFill) / 1000).toFixed(1)} s); replaying`);
+    while (rawHave < have)
+      rawHave += raw.batchedOps(Math.min(2000, Math.ceil((have - rawHave) / 7)), FULL.batchEvents);
+    log(
+      `journal: ${have} events (filled in ${((nowMs() - tFill) / 1000).toFixed(1)} s); replaying`,
+    );
     const replayRuns = Math.max(5, Math.min(runs, 5));
     let verifyOk = true;
-    const replay = await alternate({
-      lancelog: async () => rate(() => { const r = ll.journal.verify(); verifyOk &&= r.ok; return r.events; }),
-      baseline: async () => rate(() => raw.replay()),
-    }, { runs: replayRuns, warmup: 1, log, label: 'replay' });
+    const replay = await alternate(
+      {
+        lancelog: async () =>
+          rate(() => {
+            const r = ll.journal.verify();
+            verifyOk &&= r.ok;
+            return r.events;
+          }),
+        baseline: async () => rate(() => raw.replay()),
+      },
+      { runs: replayRuns, warmup: 1, log, label: 'replay' },
+    );
     return [
       result({
-        name: 'journal', metric: 'append_events_per_s_one_per_tx', lancelog: median(single.lancelog), baseline: median(single.baseline), unit: 'events/s',
-        baselineIs: 'raw better-sqlite3 INSERT of the same rows, one per transaction (WAL, synchronous=FULL)', runs,
-        extra: { eventsPerRun: singleOps * 7, lancelogOpsPerS: round(median(single.lancelog) / 7, 1) },
+        name: 'journal',
+        metric: 'append_events_per_s_one_per_tx',
+        lancelog: median(single.lancelog),
+        baseline: median(single.baseline),
+        unit: 'events/s',
+        baselineIs:
+          'raw better-sqlite3 INSERT of the same rows, one per transaction (WAL, synchronous=FULL)',
+        runs,
+        extra: {
+          eventsPerRun: singleOps * 7,
+          lancelogOpsPerS: round(median(single.lancelog) / 7, 1),
+        },
       }),
       result({
-        name: 'journal', metric: 'append_events_per_s_batched', lancelog: median(batched.lancelog), baseline: median(batched.baseline), unit: 'events/s',
-        baselineIs: `raw better-sqlite3 INSERT of the same rows, ${FULL.batchEvents} per transaction`, runs,
+        name: 'journal',
+        metric: 'append_events_per_s_batched',
+        lancelog: median(batched.lancelog),
+        baseline: median(batched.baseline),
+        unit: 'events/s',
+        baselineIs: `raw better-sqlite3 INSERT of the same rows, ${FULL.batchEvents} per transaction`,
+        runs,
         extra: { eventsPerRun: batchOps * 7, eventsPerTransaction: FULL.batchEvents },
       }),
       result({
-        name: 'journal', metric: 'replay_events_per_s_verify', lancelog: median(replay.lancelog), baseline: median(replay.baseline), unit: 'events/s',
-        baselineIs: 'raw SELECT of every event + JSON.parse of its payload', runs: replayRuns,
-        extra: { events: have, verifyOk, lancelogVerifySeconds: round(have / median(replay.lancelog), 2) },
+        name: 'journal',
+        metric: 'replay_events_per_s_verify',
+        lancelog: median(replay.lancelog),
+        baseline: median(replay.baseline),
+        unit: 'events/s',
+        baselineIs: 'raw SELECT of every event + JSON.parse of its payload',
+        runs: replayRuns,
+        extra: {
+          events: have,
+          verifyOk,
+          lancelogVerifySeconds: round(have / median(replay.lancelog), 2),
+        },
       }),
     ];
   } finally {

@@ -70,7 +70,8 @@ export async function timeIt(fn: () => Promise<unknown> | unknown): Promise<numb
   return nowMs() - t0;
 }
 
-export const round = (x: number, digits = 3): number => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
+export const round = (x: number, digits = 3): number =>
+  Number.isFinite(x) ? Number(x.toFixed(digits)) : x;
 
 /**
  * Runs `sides` alternately: `warmup` rounds (discarded), then `runs` rounds; within a
@@ -90,46 +91,104 @@ export async function alternate<K extends string>(
       const v = await sides[k](r);
       if (r >= opts.warmup) out[k].push(v);
     }
-    if (opts.log && (r + 1) % Math.max(1, Math.floor(total / 5)) === 0) opts.log(`${opts.label ?? ''} round ${r + 1}/${total}`);
+    if (opts.log && (r + 1) % Math.max(1, Math.floor(total / 5)) === 0)
+      opts.log(`${opts.label ?? ''} round ${r + 1}/${total}`);
   }
   return out;
 }
 
 export function result(args: {
-  name: string; metric: string; lancelog: number; baseline: number | null; unit: string; baselineIs: string;
-  runs: number; target?: { kind: 'ratio<=' | 'ratio>=' | 'extra<='; value: number } | null; extra?: Record<string, unknown>;
+  name: string;
+  metric: string;
+  lancelog: number;
+  baseline: number | null;
+  unit: string;
+  baselineIs: string;
+  runs: number;
+  target?: { kind: 'ratio<=' | 'ratio>=' | 'extra<='; value: number } | null;
+  extra?: Record<string, unknown>;
 }): BenchResult {
-  const ratio = args.baseline === null || args.baseline === 0 ? null : args.lancelog / args.baseline;
+  const ratio =
+    args.baseline === null || args.baseline === 0 ? null : args.lancelog / args.baseline;
   let target: string | null = null;
   let met: boolean | null = null;
   const t = args.target;
   if (t) {
-    if (t.kind === 'ratio<=') { target = `ratio <= ${t.value}`; met = ratio !== null && ratio <= t.value; }
-    if (t.kind === 'ratio>=') { target = `ratio >= ${t.value}`; met = ratio !== null && ratio >= t.value; }
-    if (t.kind === 'extra<=') { target = `lancelog - baseline <= ${t.value} ${args.unit}`; met = args.baseline !== null && args.lancelog - args.baseline <= t.value; }
+    if (t.kind === 'ratio<=') {
+      target = `ratio <= ${t.value}`;
+      met = ratio !== null && ratio <= t.value;
+    }
+    if (t.kind === 'ratio>=') {
+      target = `ratio >= ${t.value}`;
+      met = ratio !== null && ratio >= t.value;
+    }
+    if (t.kind === 'extra<=') {
+      target = `lancelog - baseline <= ${t.value} ${args.unit}`;
+      met = args.baseline !== null && args.lancelog - args.baseline <= t.value;
+    }
   }
   return {
-    name: args.name, metric: args.metric, lancelog: round(args.lancelog), baseline: args.baseline === null ? null : round(args.baseline),
-    ratio: ratio === null ? null : round(ratio), target, met, runs: args.runs, machine: machineLine(), unit: args.unit,
-    baselineIs: args.baselineIs, ...(args.extra ? { extra: args.extra } : {}),
+    name: args.name,
+    metric: args.metric,
+    lancelog: round(args.lancelog),
+    baseline: args.baseline === null ? null : round(args.baseline),
+    ratio: ratio === null ? null : round(ratio),
+    target,
+    met,
+    runs: args.runs,
+    machine: machineLine(),
+    unit: args.unit,
+    baselineIs: args.baselineIs,
+    ...(args.extra ? { extra: args.extra } : {}),
   };
 }
 
 /** A table for humans. */
 export function formatTable(results: BenchResult[]): string {
-  const head = ['bench', 'metric', 'lancelog', 'baseline', 'unit', 'ratio', 'target', 'met', 'runs'];
+  const head = [
+    'bench',
+    'metric',
+    'lancelog',
+    'baseline',
+    'unit',
+    'ratio',
+    'target',
+    'met',
+    'runs',
+  ];
   const rows = results.map((r) => [
-    r.name, r.metric, String(r.lancelog), r.baseline === null ? '-' : String(r.baseline), r.unit,
-    r.ratio === null ? '-' : r.ratio.toFixed(3), r.target ?? '-', r.met === null ? '-' : r.met ? 'yes' : 'NO', String(r.runs),
+    r.name,
+    r.metric,
+    String(r.lancelog),
+    r.baseline === null ? '-' : String(r.baseline),
+    r.unit,
+    r.ratio === null ? '-' : r.ratio.toFixed(3),
+    r.target ?? '-',
+    r.met === null ? '-' : r.met ? 'yes' : 'NO',
+    String(r.runs),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const notes = results.map((r) => `  ${r.name}/${r.metric}: baseline = ${r.baselineIs}`);
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), '', ...notes, `  machine: ${results[0]?.machine ?? machineLine()}`].join('\n');
+  return [
+    line(head),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+    '',
+    ...notes,
+    `  machine: ${results[0]?.machine ?? machineLine()}`,
+  ].join('\n');
 }
 
 /** A work directory: the given one, or a fresh temp dir removed by `cleanup`. */
-export function workDir(dir: string | undefined, prefix: string): { dir: string; cleanup: () => void } {
+export function workDir(
+  dir: string | undefined,
+  prefix: string,
+): { dir: string; cleanup: () => void } {
   if (dir) return { dir, cleanup: () => undefined };
   const d = mkdtempSync(join(tmpdir(), `lancelog-bench-${prefix}-`));
   return { dir: d, cleanup: () => rmSync(d, { recursive: true, force: true }) };
@@ -145,7 +204,10 @@ export class Spans {
   readonly totals = new Map<string, number[]>();
   add(name: string, ms: number): void {
     let a = this.totals.get(name);
-    if (!a) { a = []; this.totals.set(name, a); }
+    if (!a) {
+      a = [];
+      this.totals.set(name, a);
+    }
     a.push(ms);
   }
   medians(): Record<string, number> {

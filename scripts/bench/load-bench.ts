@@ -8,36 +8,64 @@ import { readFileSync, rmSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Repo, loadJsonl } from '../../src/index.js';
 
-const { values } = parseArgs({ options: { data: { type: 'string' }, schema: { type: 'string' }, repo: { type: 'string' }, mode: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string' },
+    schema: { type: 'string' },
+    repo: { type: 'string' },
+    mode: { type: 'string' },
+  },
+});
 if (!values.data || !values.schema || !values.repo) {
-  process.stderr.write('usage: load-bench.ts --data f.jsonl --schema f.pg --repo dir [--mode append]\n');
+  process.stderr.write(
+    'usage: load-bench.ts --data f.jsonl --schema f.pg --repo dir [--mode append]\n',
+  );
   process.exit(2);
 }
 rmSync(values.repo, { recursive: true, force: true });
-await Repo.init(values.repo, { schemaSource: readFileSync(values.schema, 'utf8'), schemaFile: values.schema });
+await Repo.init(values.repo, {
+  schemaSource: readFileSync(values.schema, 'utf8'),
+  schemaFile: values.schema,
+});
 const repo = await Repo.open(values.repo);
 const started = Date.now();
 let readDone = 0;
 let peakHeap = 0;
-const sampler = setInterval(() => { peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed); }, 250);
+const sampler = setInterval(() => {
+  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+}, 250);
 try {
-  const r = await loadJsonl(repo.operationContext(), { path: values.data }, {
-    mode: (values.mode ?? 'append') as 'append',
-    onProgress: (b, t, lines) => {
-      if (b === t && !readDone) readDone = Date.now();
-      process.stderr.write(`\r${(b / 2 ** 20).toFixed(0)}/${((t ?? 0) / 2 ** 20).toFixed(0)} MiB ${lines} lines rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB   `);
+  const r = await loadJsonl(
+    repo.operationContext(),
+    { path: values.data },
+    {
+      mode: (values.mode ?? 'append') as 'append',
+      onProgress: (b, t, lines) => {
+        if (b === t && !readDone) readDone = Date.now();
+        process.stderr.write(
+          `\r${(b / 2 ** 20).toFixed(0)}/${((t ?? 0) / 2 ** 20).toFixed(0)} MiB ${lines} lines rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB   `,
+        );
+      },
     },
-  });
+  );
   const secs = (Date.now() - started) / 1000;
-  const rows = Object.values(r.nodes).reduce((a, b) => a + b, 0) + Object.values(r.edges).reduce((a, b) => a + b, 0);
+  const rows =
+    Object.values(r.nodes).reduce((a, b) => a + b, 0) +
+    Object.values(r.edges).reduce((a, b) => a + b, 0);
   process.stderr.write('\n');
-  process.stdout.write(`${JSON.stringify({
-    file: values.data, mb: +(statSync(values.data).size / 2 ** 20).toFixed(1), rows, seconds: secs,
-    readAndStageSeconds: readDone ? (readDone - started) / 1000 : null,
-    rowsPerSecond: Math.round(rows / secs),
-    maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), peakHeapMiB: Math.round(peakHeap / 2 ** 20),
-    commitId: r.commitId,
-  })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      file: values.data,
+      mb: +(statSync(values.data).size / 2 ** 20).toFixed(1),
+      rows,
+      seconds: secs,
+      readAndStageSeconds: readDone ? (readDone - started) / 1000 : null,
+      rowsPerSecond: Math.round(rows / secs),
+      maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      peakHeapMiB: Math.round(peakHeap / 2 ** 20),
+      commitId: r.commitId,
+    })}\n`,
+  );
 } finally {
   clearInterval(sampler);
   await repo.close();

@@ -13,4 +13,6 @@ if (side === 'lancelog') {
 } else {
   r = await rawLoad(dir, data);
 }
-process.stdout.write(`${JSON.stringify({ ...r, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ...r, maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`,
+);

@@ -20,7 +20,10 @@ import { arrowSchemaFor } from '../../src/schema/index.js';
 import { RawLance, rawArrowTable, type RawLanceTable } from '../../src/storage/index.js';
 import { GRAPH_PG } from './gen-graph.js';
 
-export interface LoadOutcome { rows: number; ms: number }
+export interface LoadOutcome {
+  rows: number;
+  ms: number;
+}
 
 export async function initRepo(dir: string): Promise<void> {
   await Repo.init(dir, { schemaSource: GRAPH_PG, schemaFile: 'graph.pg' });
@@ -33,7 +36,9 @@ export async function lancelogLoad(dir: string, data: string): Promise<LoadOutco
     const t0 = performance.now();
     const r = await loadJsonl(repo.operationContext(), { path: data }, { mode: 'append' });
     const ms = performance.now() - t0;
-    const rows = Object.values(r.nodes).reduce((a, b) => a + b, 0) + Object.values(r.edges).reduce((a, b) => a + b, 0);
+    const rows =
+      Object.values(r.nodes).reduce((a, b) => a + b, 0) +
+      Object.values(r.edges).reduce((a, b) => a + b, 0);
     return { rows, ms };
   } finally {
     await repo.close();
@@ -45,20 +50,45 @@ export const PERSON_SCHEMA = arrowSchemaFor(catalog.nodes[0]);
 export const KNOWS_SCHEMA = arrowSchemaFor(catalog.edges[0]);
 
 /** The rows lancelog stores for the generated graph, parsed from the JSONL. */
-export async function parseGraph(data: string): Promise<{ persons: Record<string, unknown>[]; knows: Record<string, unknown>[] }> {
+export async function parseGraph(
+  data: string,
+): Promise<{ persons: Record<string, unknown>[]; knows: Record<string, unknown>[] }> {
   const newId = monotonicFactory();
   const persons: Record<string, unknown>[] = [];
   const knows: Record<string, unknown>[] = [];
-  const rl = createInterface({ input: createReadStream(data, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity });
+  const rl = createInterface({
+    input: createReadStream(data, { encoding: 'utf8', highWaterMark: 1 << 20 }),
+    crlfDelay: Infinity,
+  });
   for await (const line of rl) {
     if (line === '') continue;
-    const o = JSON.parse(line) as { type?: string; edge?: string; from?: string; to?: string; data: Record<string, unknown> };
+    const o = JSON.parse(line) as {
+      type?: string;
+      edge?: string;
+      from?: string;
+      to?: string;
+      data: Record<string, unknown>;
+    };
     if (o.type !== undefined) {
       const d = o.data;
-      persons.push({ id: d.name, name: d.name, age: d.age, email: d.email, city: d.city, bio: d.bio, joined: d.joined === undefined ? null : new Date(d.joined as string) });
+      persons.push({
+        id: d.name,
+        name: d.name,
+        age: d.age,
+        email: d.email,
+        city: d.city,
+        bio: d.bio,
+        joined: d.joined === undefined ? null : new Date(d.joined as string),
+      });
     } else {
       const d = o.data ?? {};
-      knows.push({ id: newId(), src: o.from, dst: o.to, since: d.since === undefined ? null : new Date(d.since as string), weight: d.weight ?? null });
+      knows.push({
+        id: newId(),
+        src: o.from,
+        dst: o.to,
+        since: d.since === undefined ? null : new Date(d.since as string),
+        weight: d.weight ?? null,
+      });
     }
   }
   return { persons, knows };
@@ -68,7 +98,10 @@ export async function parseGraph(data: string): Promise<{ persons: Record<string
  * A fresh raw LanceDB directory with empty person/knows tables; `write` (the measured
  * part) fills them and returns the rows written.
  */
-async function timedRawWrite(dir: string, write: (person: RawLanceTable, knows: RawLanceTable) => Promise<number>): Promise<LoadOutcome> {
+async function timedRawWrite(
+  dir: string,
+  write: (person: RawLanceTable, knows: RawLanceTable) => Promise<number>,
+): Promise<LoadOutcome> {
   mkdirSync(dir, { recursive: true });
   const raw = await RawLance.connect(dir);
   try {
@@ -96,7 +129,10 @@ export function rawLoad(dir: string, data: string): Promise<LoadOutcome> {
 }
 
 /** raw (prebuilt): only the two `add`s of Arrow tables built beforehand. */
-export function rawAddPrebuilt(dir: string, tables: { person: arrow.Table; knows: arrow.Table }): Promise<LoadOutcome> {
+export function rawAddPrebuilt(
+  dir: string,
+  tables: { person: arrow.Table; knows: arrow.Table },
+): Promise<LoadOutcome> {
   return timedRawWrite(dir, async (person, knows) => {
     await person.add(tables.person);
     await knows.add(tables.knows);
@@ -106,7 +142,10 @@ export function rawAddPrebuilt(dir: string, tables: { person: arrow.Table; knows
 
 export async function prebuild(data: string): Promise<{ person: arrow.Table; knows: arrow.Table }> {
   const g = await parseGraph(data);
-  return { person: rawArrowTable(g.persons, PERSON_SCHEMA), knows: rawArrowTable(g.knows, KNOWS_SCHEMA) };
+  return {
+    person: rawArrowTable(g.persons, PERSON_SCHEMA),
+    knows: rawArrowTable(g.knows, KNOWS_SCHEMA),
+  };
 }
 
 export const dirs = (work: string, side: string, r: number): string => join(work, `${side}-${r}`);

@@ -10,7 +10,10 @@
 import { parseArgs } from 'node:util';
 import { formatTable, type BenchOptions, type BenchResult } from './lib.js';
 
-export const BENCHES: Record<string, () => Promise<{ run: (o: BenchOptions) => Promise<BenchResult[]>; DEFAULT_SCALE: number }>> = {
+export const BENCHES: Record<
+  string,
+  () => Promise<{ run: (o: BenchOptions) => Promise<BenchResult[]>; DEFAULT_SCALE: number }>
+> = {
   'write-1row': () => import('./write-1row.js'),
   history: () => import('./history.js'),
   load: () => import('./load.js'),
@@ -21,21 +24,32 @@ export const BENCHES: Record<string, () => Promise<{ run: (o: BenchOptions) => P
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, scale: { type: 'string' }, runs: { type: 'string' }, dir: { type: 'string' }, quiet: { type: 'boolean' } },
+    options: {
+      json: { type: 'boolean' },
+      scale: { type: 'string' },
+      runs: { type: 'string' },
+      dir: { type: 'string' },
+      quiet: { type: 'boolean' },
+    },
   });
   const names = positionals[0] === 'all' ? Object.keys(BENCHES) : positionals;
   if (names.length === 0 || names.some((n) => !(n in BENCHES))) {
-    process.stderr.write(`usage: npm run bench -- <${Object.keys(BENCHES).join('|')}|all> [--json] [--scale S] [--runs N] [--dir D]\n`);
+    process.stderr.write(
+      `usage: npm run bench -- <${Object.keys(BENCHES).join('|')}|all> [--json] [--scale S] [--runs N] [--dir D]\n`,
+    );
     process.exit(2);
   }
-  const log = values.quiet ? undefined : (m: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+  const log = values.quiet
+    ? undefined
+    : (m: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${m}\n`);
   for (const name of names) {
     const mod = await BENCHES[name]();
     const scale = values.scale !== undefined ? Number(values.scale) : mod.DEFAULT_SCALE;
     log?.(`${name}: scale ${scale}`);
     const started = Date.now();
     const results = await mod.run({
-      scale, log,
+      scale,
+      log,
       ...(values.runs !== undefined ? { runs: Number(values.runs) } : {}),
       ...(values.dir !== undefined ? { dir: values.dir } : {}),
     });

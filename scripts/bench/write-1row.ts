@@ -7,7 +7,18 @@
  * tables grow identically. Every round times one write per side, alternating.
  */
 import { ulid } from 'ulid';
-import { alternate, median, quantile, result, round, scaled, timeIt, workDir, type BenchOptions, type BenchResult } from './lib.js';
+import {
+  alternate,
+  median,
+  quantile,
+  result,
+  round,
+  scaled,
+  timeIt,
+  workDir,
+  type BenchOptions,
+  type BenchResult,
+} from './lib.js';
 import { writeFixture, personRow } from './fixtures.js';
 import { instrument, PerOp } from './instrument.js';
 
@@ -26,48 +37,106 @@ export async function run(opts: BenchOptions = {}): Promise<BenchResult[]> {
   try {
     // 1. one node upsert
     log(`write-1row: node upsert, seed ${seed} rows, ${warmup} warm-up + ${runs} runs per side`);
-    const node = await alternate({
-      lancelog: (r) => timeIt(() => fx.repo.transaction((tx) => { tx.upsert('Person', personRow(r % seed, r + 1)); })),
-      baseline: (r) => timeIt(() => { const p = personRow(r % seed, r + 1); return fx.person.mergeInsert([{ id: p.name, ...p }]); }),
-    }, { runs, warmup, log, label: 'node upsert' });
+    const node = await alternate(
+      {
+        lancelog: (r) =>
+          timeIt(() =>
+            fx.repo.transaction((tx) => {
+              tx.upsert('Person', personRow(r % seed, r + 1));
+            }),
+          ),
+        baseline: (r) =>
+          timeIt(() => {
+            const p = personRow(r % seed, r + 1);
+            return fx.person.mergeInsert([{ id: p.name, ...p }]);
+          }),
+      },
+      { runs, warmup, log, label: 'node upsert' },
+    );
 
     // 2. node + edge in one operation vs two raw commits
-    const edge = await alternate({
-      lancelog: (r) => timeIt(() => fx.repo.transaction((tx) => {
-        const p = personRow(r % seed, r + 1000);
-        tx.upsert('Person', p);
-        tx.link('Knows', p.name, personRow((r + 1) % seed).name, { since: '2020-01-01', weight: 0.5 });
-      })),
-      baseline: (r) => timeIt(async () => {
-        const p = personRow(r % seed, r + 1000);
-        await fx.person.mergeInsert([{ id: p.name, ...p }]);
-        await fx.knows.add([{ id: ulid(), src: p.name, dst: personRow((r + 1) % seed).name, since: new Date('2020-01-01'), weight: 0.5 }]);
-      }),
-    }, { runs, warmup, log, label: 'node+edge' });
+    const edge = await alternate(
+      {
+        lancelog: (r) =>
+          timeIt(() =>
+            fx.repo.transaction((tx) => {
+              const p = personRow(r % seed, r + 1000);
+              tx.upsert('Person', p);
+              tx.link('Knows', p.name, personRow((r + 1) % seed).name, {
+                since: '2020-01-01',
+                weight: 0.5,
+              });
+            }),
+          ),
+        baseline: (r) =>
+          timeIt(async () => {
+            const p = personRow(r % seed, r + 1000);
+            await fx.person.mergeInsert([{ id: p.name, ...p }]);
+            await fx.knows.add([
+              {
+                id: ulid(),
+                src: p.name,
+                dst: personRow((r + 1) % seed).name,
+                since: new Date('2020-01-01'),
+                weight: 0.5,
+              },
+            ]);
+          }),
+      },
+      { runs, warmup, log, label: 'node+edge' },
+    );
 
     // 3. Where lancelog's time goes: phase spans of instrumented runs (not part of the ratio).
     const perOp = new PerOp();
     const undo = instrument(fx.repo, perOp.spans);
     try {
       for (let i = 0; i < Math.max(5, Math.min(runs, 21)); i++) {
-        const ms = await timeIt(() => fx.repo.transaction((tx) => { tx.upsert('Person', personRow(i % seed, 5000 + i)); }));
+        const ms = await timeIt(() =>
+          fx.repo.transaction((tx) => {
+            tx.upsert('Person', personRow(i % seed, 5000 + i));
+          }),
+        );
         perOp.next(ms);
       }
     } finally {
       undo();
     }
 
-    const stats = (xs: number[]) => ({ p10: round(quantile(xs, 0.1)), p90: round(quantile(xs, 0.9)) });
-    out.push(result({
-      name: 'write-1row', metric: 'node_upsert_ms', lancelog: median(node.lancelog), baseline: median(node.baseline), unit: 'ms',
-      baselineIs: 'raw LanceDB mergeInsert of the same row into an identical table', runs, target: { kind: 'ratio<=', value: 1.15 },
-      extra: { seedRows: seed, lancelogSpread: stats(node.lancelog), baselineSpread: stats(node.baseline), lancelogPhasesPerOp: perOp.medians() },
-    }));
-    out.push(result({
-      name: 'write-1row', metric: 'node_edge_ms', lancelog: median(edge.lancelog), baseline: median(edge.baseline), unit: 'ms',
-      baselineIs: 'two raw LanceDB commits (mergeInsert node, add edge)', runs, target: { kind: 'ratio<=', value: 1.15 },
-      extra: { lancelogSpread: stats(edge.lancelog), baselineSpread: stats(edge.baseline) },
-    }));
+    const stats = (xs: number[]) => ({
+      p10: round(quantile(xs, 0.1)),
+      p90: round(quantile(xs, 0.9)),
+    });
+    out.push(
+      result({
+        name: 'write-1row',
+        metric: 'node_upsert_ms',
+        lancelog: median(node.lancelog),
+        baseline: median(node.baseline),
+        unit: 'ms',
+        baselineIs: 'raw LanceDB mergeInsert of the same row into an identical table',
+        runs,
+        target: { kind: 'ratio<=', value: 1.15 },
+        extra: {
+          seedRows: seed,
+          lancelogSpread: stats(node.lancelog),
+          baselineSpread: stats(node.baseline),
+          lancelogPhasesPerOp: perOp.medians(),
+        },
+      }),
+    );
+    out.push(
+      result({
+        name: 'write-1row',
+        metric: 'node_edge_ms',
+        lancelog: median(edge.lancelog),
+        baseline: median(edge.baseline),
+        unit: 'ms',
+        baselineIs: 'two raw LanceDB commits (mergeInsert node, add edge)',
+        runs,
+        target: { kind: 'ratio<=', value: 1.15 },
+        extra: { lancelogSpread: stats(edge.lancelog), baselineSpread: stats(edge.baseline) },
+      }),
+    );
   } finally {
     await fx.close();
     work.cleanup();

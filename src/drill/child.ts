@@ -17,17 +17,44 @@
  */
 import { writeSync } from 'node:fs';
 import { Repo } from '../repo.js';
-import { armFailpoint, disarmAllFailpoints, failpointHits, FAILPOINTS, type FailpointName } from '../failpoints.js';
+import {
+  armFailpoint,
+  disarmAllFailpoints,
+  failpointHits,
+  FAILPOINTS,
+  type FailpointName,
+} from '../failpoints.js';
 import { createInterface } from 'node:readline';
 import { executeOp } from './exec.js';
 import { checkRepo, type CheckSpec } from './check.js';
 import type { DrillOp } from './model.js';
 
-export interface RunCommand { mode: 'run' | 'count'; repo: string; branch: string; ops: DrillOp[]; /** Keep going after a failed op (concurrency drills). */ continueOnError?: boolean; /** Open without recovery (to build a state several crashed writers leave). */ noRecover?: boolean }
-export interface RecoverCommand { mode: 'recover' | 'count-recover'; repo: string }
-export interface BatchCase { repo: string; branch: string; ops: DrillOp[]; at: { name: FailpointName; hit: number } }
-export interface BatchCommand { mode: 'batch'; cases: BatchCase[] }
-export interface BatchRecoverCommand { mode: 'batch-recover'; cases: Array<{ repo: string; at: { name: FailpointName; hit: number } }> }
+export interface RunCommand {
+  mode: 'run' | 'count';
+  repo: string;
+  branch: string;
+  ops: DrillOp[];
+  /** Keep going after a failed op (concurrency drills). */ continueOnError?: boolean;
+  /** Open without recovery (to build a state several crashed writers leave). */ noRecover?: boolean;
+}
+export interface RecoverCommand {
+  mode: 'recover' | 'count-recover';
+  repo: string;
+}
+export interface BatchCase {
+  repo: string;
+  branch: string;
+  ops: DrillOp[];
+  at: { name: FailpointName; hit: number };
+}
+export interface BatchCommand {
+  mode: 'batch';
+  cases: BatchCase[];
+}
+export interface BatchRecoverCommand {
+  mode: 'batch-recover';
+  cases: Array<{ repo: string; at: { name: FailpointName; hit: number } }>;
+}
 export type ChildCommand = RunCommand | RecoverCommand | BatchCommand | BatchRecoverCommand;
 
 const FOREVER_MS = 2_147_483_647;
@@ -48,7 +75,12 @@ async function readStdin(): Promise<string> {
 
 function envArmed(): Set<string> {
   const spec = process.env.LANCELOG_FAILPOINTS ?? '';
-  return new Set(spec.split(';').map((s) => s.trim().split('=')[0]).filter(Boolean));
+  return new Set(
+    spec
+      .split(';')
+      .map((s) => s.trim().split('=')[0])
+      .filter(Boolean),
+  );
 }
 
 function armCounters(names: readonly FailpointName[]): void {
@@ -60,13 +92,21 @@ function printHits(names: readonly FailpointName[]): void {
   out(`hits ${JSON.stringify(Object.fromEntries(names.map((n) => [n, failpointHits(n)])))}`);
 }
 
-async function runOps(repo: Repo, caseNo: number, branch: string, ops: DrillOp[], continueOnError = false): Promise<boolean> {
+async function runOps(
+  repo: Repo,
+  caseNo: number,
+  branch: string,
+  ops: DrillOp[],
+  continueOnError = false,
+): Promise<boolean> {
   for (let i = 0; i < ops.length; i++) {
     try {
       const r = await executeOp(repo, ops[i], branch);
       out(`ack ${caseNo} ${i} ${r.opId}`);
     } catch (err) {
-      out(`fail ${caseNo} ${i} ${codeOf(err)} ${JSON.stringify(String((err as Error).message ?? err)).slice(0, 300)}`);
+      out(
+        `fail ${caseNo} ${i} ${codeOf(err)} ${JSON.stringify(String((err as Error).message ?? err)).slice(0, 300)}`,
+      );
       if (!continueOnError) return false;
     }
   }
@@ -76,7 +116,14 @@ async function runOps(repo: Repo, caseNo: number, branch: string, ops: DrillOp[]
 /** Resolves when `name` has been hit `hit` times (the operation is then suspended there). */
 async function reached(name: FailpointName, hit: number, work: Promise<unknown>): Promise<boolean> {
   let finished = false;
-  void work.then(() => { finished = true; }, () => { finished = true; });
+  void work.then(
+    () => {
+      finished = true;
+    },
+    () => {
+      finished = true;
+    },
+  );
   for (;;) {
     if (failpointHits(name) >= hit) return true;
     if (finished) return failpointHits(name) >= hit;
@@ -101,9 +148,11 @@ async function main(): Promise<void> {
     }
     case 'recover':
     case 'count-recover': {
-      if (cmd.mode === 'count-recover') armCounters(FAILPOINTS.filter((n) => n.startsWith('recovery.')));
+      if (cmd.mode === 'count-recover')
+        armCounters(FAILPOINTS.filter((n) => n.startsWith('recovery.')));
       const repo = await Repo.open(cmd.repo);
-      if (cmd.mode === 'count-recover') printHits(FAILPOINTS.filter((n) => n.startsWith('recovery.')));
+      if (cmd.mode === 'count-recover')
+        printHits(FAILPOINTS.filter((n) => n.startsWith('recovery.')));
       await repo.close();
       out('done');
       return;
@@ -116,12 +165,17 @@ async function main(): Promise<void> {
         armFailpoint(c.at.name, { kind: 'delay', ms: FOREVER_MS }, { onHit: c.at.hit });
         const work = runOps(repo, k, c.branch, c.ops);
         if (await reached(c.at.name, c.at.hit, work)) out(`reached ${k}`);
-        else { out(`notreached ${k}`); await repo.close(); }
+        else {
+          out(`notreached ${k}`);
+          await repo.close();
+        }
         // A suspended operation is abandoned with its repo open: it dies with this process.
       }
       out('done');
       process.kill(process.pid, 'SIGKILL');
-      await new Promise<never>(() => { /* wait for the signal */ });
+      await new Promise<never>(() => {
+        /* wait for the signal */
+      });
       return;
     }
     case 'batch-recover': {
@@ -131,11 +185,20 @@ async function main(): Promise<void> {
         armFailpoint(c.at.name, { kind: 'delay', ms: FOREVER_MS }, { onHit: c.at.hit });
         const work = Repo.open(c.repo);
         if (await reached(c.at.name, c.at.hit, work)) out(`reached ${k}`);
-        else { out(`notreached ${k}`); try { await (await work).close(); } catch { /* reported by the checker */ } }
+        else {
+          out(`notreached ${k}`);
+          try {
+            await (await work).close();
+          } catch {
+            /* reported by the checker */
+          }
+        }
       }
       out('done');
       process.kill(process.pid, 'SIGKILL');
-      await new Promise<never>(() => { /* wait for the signal */ });
+      await new Promise<never>(() => {
+        /* wait for the signal */
+      });
     }
   }
 }
@@ -154,7 +217,9 @@ async function checkServer(): Promise<void> {
       const result = await checkRepo(JSON.parse(line) as CheckSpec);
       out(`result ${id} ${JSON.stringify(result)}`);
     } catch (err) {
-      out(`result ${id} ${JSON.stringify({ crashed: `${codeOf(err)}: ${String((err as Error)?.message ?? err)}` })}`);
+      out(
+        `result ${id} ${JSON.stringify({ crashed: `${codeOf(err)}: ${String((err as Error)?.message ?? err)}` })}`,
+      );
     }
   }
 }

@@ -5,24 +5,43 @@ import { DRILL_GQ, loadText, type DrillOp } from './model.js';
 
 export const DRILL_ACTOR = 'drill';
 
-export async function executeOp(repo: Repo, op: DrillOp, branch: string): Promise<{ opId: string; commitId: string | null }> {
+export async function executeOp(
+  repo: Repo,
+  op: DrillOp,
+  branch: string,
+): Promise<{ opId: string; commitId: string | null }> {
   switch (op.writer) {
     case 'tx': {
-      const out = await repo.transaction(async (tx) => {
-        for (const r of op.inserts) tx.insert(r.type, { name: r.name, ...r.data });
-        for (const l of op.links) tx.link('WorksAt', l.from, l.to, { ...l.data });
-        for (const u of op.updates) await tx.update(u.type, u.name, { ...u.patch });
-        for (const d of op.deletes) await tx.delete(d.type, d.name);
-      }, { branch, actor: DRILL_ACTOR });
+      const out = await repo.transaction(
+        async (tx) => {
+          for (const r of op.inserts) tx.insert(r.type, { name: r.name, ...r.data });
+          for (const l of op.links) tx.link('WorksAt', l.from, l.to, { ...l.data });
+          for (const u of op.updates) await tx.update(u.type, u.name, { ...u.patch });
+          for (const d of op.deletes) await tx.delete(d.type, d.name);
+        },
+        { branch, actor: DRILL_ACTOR },
+      );
       return { opId: out.opId, commitId: out.commitId };
     }
     case 'gq': {
-      const out = await repo.change({ source: DRILL_GQ, file: 'drill.gq', name: op.query, params: op.params, branch, actor: DRILL_ACTOR });
+      const out = await repo.change({
+        source: DRILL_GQ,
+        file: 'drill.gq',
+        name: op.query,
+        params: op.params,
+        branch,
+        actor: DRILL_ACTOR,
+      });
       return { opId: out.opId, commitId: out.commitId };
     }
     default: {
-      const mode = op.writer === 'load-append' ? 'append' : op.writer === 'load-merge' ? 'merge' : 'overwrite';
-      const out = await loadJsonl(repo.operationContext(), { text: loadText(op), file: 'drill.jsonl' }, { mode, branch, actor: DRILL_ACTOR });
+      const mode =
+        op.writer === 'load-append' ? 'append' : op.writer === 'load-merge' ? 'merge' : 'overwrite';
+      const out = await loadJsonl(
+        repo.operationContext(),
+        { text: loadText(op), file: 'drill.jsonl' },
+        { mode, branch, actor: DRILL_ACTOR },
+      );
       return { opId: out.opId, commitId: out.commitId };
     }
   }

@@ -14,13 +14,26 @@ import type { CheckSpec } from './check.js';
 
 /** Where checks run: in this process (default) or in checker processes (CheckerPool). */
 export type Checker = (spec: CheckSpec) => Promise<CheckResult>;
-import { applyOp, DRILL_SCHEMA, DRILL_TABLES, renderModel, seedModel, touchedTables, type DrillOp, type Model } from './model.js';
+import {
+  applyOp,
+  DRILL_SCHEMA,
+  DRILL_TABLES,
+  renderModel,
+  seedModel,
+  touchedTables,
+  type DrillOp,
+  type Model,
+} from './model.js';
 
 export const FEATURE_BRANCH = 'feat';
 export const BRANCHES = ['main', FEATURE_BRANCH] as const;
 
 /** A crash point: the failpoint, its hit, and optionally other failpoints armed alongside (e.g. an `error` that forces an in-process rollback). */
-export interface CrashPoint { name: FailpointName; hit: number; with?: string }
+export interface CrashPoint {
+  name: FailpointName;
+  hit: number;
+  with?: string;
+}
 
 export interface DrillCase {
   id: string;
@@ -54,7 +67,12 @@ export function specOf(p: CrashPoint, action = 'crash'): string {
 }
 
 export function crashPointText(c: Pick<DrillCase, 'at' | 'recoveryAt'>): string {
-  return [specOf(c.at).replace(/=crash/, ''), c.recoveryAt ? `then ${c.recoveryAt.name}@${c.recoveryAt.hit}` : ''].filter(Boolean).join(' ');
+  return [
+    specOf(c.at).replace(/=crash/, ''),
+    c.recoveryAt ? `then ${c.recoveryAt.name}@${c.recoveryAt.hit}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** Creates the template: the drill schema, the seed graph on main, and a feature branch. */
@@ -63,14 +81,17 @@ export async function makeTemplate(dir: string): Promise<void> {
   const repo = await Repo.open(dir);
   try {
     const seed = seedModel();
-    await repo.transaction(async (tx) => {
-      for (const [name, data] of seed.Person) tx.insert('Person', { name, ...data });
-      for (const [name, data] of seed.Company) tx.insert('Company', { name, ...data });
-      for (const [k, data] of seed.WorksAt) {
-        const [from, to] = k.split('\u0000');
-        tx.link('WorksAt', from, to, { ...data });
-      }
-    }, { actor: 'drill', message: 'drill seed' });
+    await repo.transaction(
+      async (tx) => {
+        for (const [name, data] of seed.Person) tx.insert('Person', { name, ...data });
+        for (const [name, data] of seed.Company) tx.insert('Company', { name, ...data });
+        for (const [k, data] of seed.WorksAt) {
+          const [from, to] = k.split('\u0000');
+          tx.link('WorksAt', from, to, { ...data });
+        }
+      },
+      { actor: 'drill', message: 'drill seed' },
+    );
     repo.createBranch(FEATURE_BRANCH);
   } finally {
     await repo.close();
@@ -81,7 +102,10 @@ export async function makeTemplate(dir: string): Promise<void> {
 export class Workspace {
   readonly template: string;
   private n = 0;
-  private constructor(readonly root: string, readonly keep: boolean) {
+  private constructor(
+    readonly root: string,
+    readonly keep: boolean,
+  ) {
     this.template = join(root, 'template');
   }
 
@@ -94,7 +118,10 @@ export class Workspace {
   }
 
   copy(name: string): string {
-    const dir = join(this.root, `${String(++this.n).padStart(5, '0')}-${name.replace(/[^A-Za-z0-9_.@-]+/g, '_')}`);
+    const dir = join(
+      this.root,
+      `${String(++this.n).padStart(5, '0')}-${name.replace(/[^A-Za-z0-9_.@-]+/g, '_')}`,
+    );
     cpSync(this.template, dir, { recursive: true });
     return dir;
   }
@@ -128,7 +155,10 @@ export function touchedOf(ops: DrillOp[]): string[] {
 export function modelsOf(ops: DrillOp[], start: Model = seedModel()): string[][] {
   const out = [renderModel(start)];
   let m = start;
-  for (const op of ops) { m = applyOp(m, op); out.push(renderModel(m)); }
+  for (const op of ops) {
+    m = applyOp(m, op);
+    out.push(renderModel(m));
+  }
   return out;
 }
 
@@ -149,40 +179,78 @@ function otherBranches(branch: string): Array<{ branch: string; lines: string[] 
   return BRANCHES.filter((b) => b !== branch).map((b) => ({ branch: b, lines: seed }));
 }
 
-function resultOf(c: DrillCase, outcome: Outcome, check: CheckResult | null, ms: number, problems: string[], dir: string): CaseResult {
+function resultOf(
+  c: DrillCase,
+  outcome: Outcome,
+  check: CheckResult | null,
+  ms: number,
+  problems: string[],
+  dir: string,
+): CaseResult {
   return {
-    id: c.id, scenario: c.scenario, crashPoint: crashPointText(c), outcome,
-    decision: check?.decision ?? '-', invariants: check?.invariants ?? null,
-    ok: outcome !== 'error' && (check?.ok ?? false), ms, problems: [...problems, ...(check?.problems ?? [])], dir,
+    id: c.id,
+    scenario: c.scenario,
+    crashPoint: crashPointText(c),
+    outcome,
+    decision: check?.decision ?? '-',
+    invariants: check?.invariants ?? null,
+    ok: outcome !== 'error' && (check?.ok ?? false),
+    ms,
+    problems: [...problems, ...(check?.problems ?? [])],
+    dir,
   };
 }
 
 /** Runs one case with real SIGKILLs (a process per crash). */
-export async function runCaseExact(ws: Workspace, c: DrillCase, check$: Checker = checkRepo): Promise<CaseResult> {
+export async function runCaseExact(
+  ws: Workspace,
+  c: DrillCase,
+  check$: Checker = checkRepo,
+): Promise<CaseResult> {
   const started = performance.now();
   const dir = ws.copy(c.id);
   const problems: string[] = [];
   let outcome: Outcome = 'crashed';
-  const run = await runChild({ mode: 'run', repo: dir, branch: c.branch, ops: c.ops }, specOf(c.at));
+  const run = await runChild(
+    { mode: 'run', repo: dir, branch: c.branch, ops: c.ops },
+    specOf(c.at),
+  );
   const { acked, failed } = parseAcks(run);
   if (run.signal !== 'SIGKILL') {
     if (run.status !== 0 || run.lines.some((l) => l.startsWith('error'))) {
       outcome = 'error';
-      problems.push(`writer exited ${run.status ?? run.signal} without reaching ${c.at.name}: ${run.lines.join(' | ')} ${run.stderr.slice(0, 500)}`);
+      problems.push(
+        `writer exited ${run.status ?? run.signal} without reaching ${c.at.name}: ${run.lines.join(' | ')} ${run.stderr.slice(0, 500)}`,
+      );
     } else {
       outcome = 'not-reached';
-      problems.push(`${c.at.name}@${c.at.hit} was not reached (writer finished${failed ? `; ${failed}` : ''})`);
+      problems.push(
+        `${c.at.name}@${c.at.hit} was not reached (writer finished${failed ? `; ${failed}` : ''})`,
+      );
     }
   }
   if (outcome === 'crashed' && c.recoveryAt) {
     const rec = await runChild({ mode: 'recover', repo: dir }, specOf(c.recoveryAt));
     if (rec.signal !== 'SIGKILL') {
       outcome = rec.status === 0 ? 'not-reached' : 'error';
-      problems.push(`recovery ${rec.status === 0 ? 'finished without reaching' : 'failed before'} ${c.recoveryAt.name}@${c.recoveryAt.hit}: ${rec.lines.join(' | ')} ${rec.stderr.slice(0, 300)}`);
+      problems.push(
+        `recovery ${rec.status === 0 ? 'finished without reaching' : 'failed before'} ${c.recoveryAt.name}@${c.recoveryAt.hit}: ${rec.lines.join(' | ')} ${rec.stderr.slice(0, 300)}`,
+      );
     }
   }
-  if (failed && !c.at.with) problems.push(`an operation failed (the workload is invalid): ${failed}`);
-  const check = outcome === 'error' ? null : await check$({ dir, branch: c.branch, models: modelsOf(c.ops), acked, others: otherBranches(c.branch), touched: touchedOf(c.ops) });
+  if (failed && !c.at.with)
+    problems.push(`an operation failed (the workload is invalid): ${failed}`);
+  const check =
+    outcome === 'error'
+      ? null
+      : await check$({
+          dir,
+          branch: c.branch,
+          models: modelsOf(c.ops),
+          acked,
+          others: otherBranches(c.branch),
+          touched: touchedOf(c.ops),
+        });
   const res = resultOf(c, outcome, check, performance.now() - started, problems, dir);
   if (failed && !c.at.with) res.ok = false;
   if (res.ok) ws.discard(dir);
@@ -195,42 +263,114 @@ export async function runCaseExact(ws: Workspace, c: DrillCase, check$: Checker 
  * abandoned; the process SIGKILLs itself when every case got there. Same on-disk state
  * as a crash at that point, at a fraction of the process start-ups.
  */
-export async function runBatch(ws: Workspace, cases: DrillCase[], check$: Checker = checkRepo): Promise<CaseResult[]> {
+export async function runBatch(
+  ws: Workspace,
+  cases: DrillCase[],
+  check$: Checker = checkRepo,
+): Promise<CaseResult[]> {
   const started = performance.now();
   const dirs = cases.map((c) => ws.copy(c.id));
   const outcomes: Outcome[] = cases.map(() => 'crashed');
   const problems: string[][] = cases.map(() => []);
-  const run = await runChild({ mode: 'batch', cases: cases.map((c, k) => ({ repo: dirs[k], branch: c.branch, ops: c.ops, at: { name: c.at.name, hit: c.at.hit } })) }, '', 600_000);
+  const run = await runChild(
+    {
+      mode: 'batch',
+      cases: cases.map((c, k) => ({
+        repo: dirs[k],
+        branch: c.branch,
+        ops: c.ops,
+        at: { name: c.at.name, hit: c.at.hit },
+      })),
+    },
+    '',
+    600_000,
+  );
   const done = run.lines.includes('done');
   cases.forEach((c, k) => {
-    if (c.at.with) { outcomes[k] = 'error'; problems[k].push('batched runs do not support companion failpoints'); }
-    else if (run.lines.includes(`notreached ${k}`)) { outcomes[k] = 'not-reached'; problems[k].push(`${c.at.name}@${c.at.hit} was not reached`); }
-    else if (!run.lines.includes(`reached ${k}`)) { outcomes[k] = 'error'; problems[k].push(`batch writer died before case ${k}: ${run.status ?? run.signal} ${run.lines.slice(-3).join(' | ')} ${run.stderr.slice(0, 300)}`); }
+    if (c.at.with) {
+      outcomes[k] = 'error';
+      problems[k].push('batched runs do not support companion failpoints');
+    } else if (run.lines.includes(`notreached ${k}`)) {
+      outcomes[k] = 'not-reached';
+      problems[k].push(`${c.at.name}@${c.at.hit} was not reached`);
+    } else if (!run.lines.includes(`reached ${k}`)) {
+      outcomes[k] = 'error';
+      problems[k].push(
+        `batch writer died before case ${k}: ${run.status ?? run.signal} ${run.lines.slice(-3).join(' | ')} ${run.stderr.slice(0, 300)}`,
+      );
+    }
   });
-  if (!done && run.signal !== 'SIGKILL') problems.forEach((p) => p.push('the batch writer did not finish'));
-  const rec = cases.map((c, k) => ({ c, k })).filter(({ c, k }) => c.recoveryAt && outcomes[k] === 'crashed');
+  if (!done && run.signal !== 'SIGKILL')
+    problems.forEach((p) => p.push('the batch writer did not finish'));
+  const rec = cases
+    .map((c, k) => ({ c, k }))
+    .filter(({ c, k }) => c.recoveryAt && outcomes[k] === 'crashed');
   if (rec.length) {
-    const r = await runChild({ mode: 'batch-recover', cases: rec.map(({ c, k }) => ({ repo: dirs[k], at: { name: c.recoveryAt!.name, hit: c.recoveryAt!.hit } })) }, '', 600_000);
+    const r = await runChild(
+      {
+        mode: 'batch-recover',
+        cases: rec.map(({ c, k }) => ({
+          repo: dirs[k],
+          at: { name: c.recoveryAt!.name, hit: c.recoveryAt!.hit },
+        })),
+      },
+      '',
+      600_000,
+    );
     rec.forEach(({ c, k }, j) => {
-      if (r.lines.includes(`notreached ${j}`)) { outcomes[k] = 'not-reached'; problems[k].push(`recovery point ${c.recoveryAt!.name}@${c.recoveryAt!.hit} was not reached`); }
-      else if (!r.lines.includes(`reached ${j}`)) { outcomes[k] = 'error'; problems[k].push(`batch recoverer died: ${r.lines.slice(-3).join(' | ')} ${r.stderr.slice(0, 300)}`); }
+      if (r.lines.includes(`notreached ${j}`)) {
+        outcomes[k] = 'not-reached';
+        problems[k].push(
+          `recovery point ${c.recoveryAt!.name}@${c.recoveryAt!.hit} was not reached`,
+        );
+      } else if (!r.lines.includes(`reached ${j}`)) {
+        outcomes[k] = 'error';
+        problems[k].push(
+          `batch recoverer died: ${r.lines.slice(-3).join(' | ')} ${r.stderr.slice(0, 300)}`,
+        );
+      }
     });
   }
   const spawnMs = performance.now() - started;
-  return Promise.all(cases.map(async (c, k) => {
-    const t0 = performance.now();
-    const { acked, failed } = parseAcks(run, k);
-    if (failed) problems[k].push(`an operation failed (the workload is invalid): ${failed}`);
-    const check = outcomes[k] === 'error' ? null : await check$({ dir: dirs[k], branch: c.branch, models: modelsOf(c.ops), acked, others: otherBranches(c.branch), touched: touchedOf(c.ops), light: true });
-    const res = resultOf(c, outcomes[k], check, performance.now() - t0 + spawnMs / cases.length, problems[k], dirs[k]);
-    if (failed) res.ok = false;
-    if (res.ok) ws.discard(dirs[k]);
-    return res;
-  }));
+  return Promise.all(
+    cases.map(async (c, k) => {
+      const t0 = performance.now();
+      const { acked, failed } = parseAcks(run, k);
+      if (failed) problems[k].push(`an operation failed (the workload is invalid): ${failed}`);
+      const check =
+        outcomes[k] === 'error'
+          ? null
+          : await check$({
+              dir: dirs[k],
+              branch: c.branch,
+              models: modelsOf(c.ops),
+              acked,
+              others: otherBranches(c.branch),
+              touched: touchedOf(c.ops),
+              light: true,
+            });
+      const res = resultOf(
+        c,
+        outcomes[k],
+        check,
+        performance.now() - t0 + spawnMs / cases.length,
+        problems[k],
+        dirs[k],
+      );
+      if (failed) res.ok = false;
+      if (res.ok) ws.discard(dirs[k]);
+      return res;
+    }),
+  );
 }
 
 /** Runs `fn` over `items` with at most `workers` at a time, in order of results. */
-export async function pool<T, R>(items: T[], workers: number, fn: (item: T, i: number) => Promise<R>, onResult?: (r: R, i: number) => void): Promise<R[]> {
+export async function pool<T, R>(
+  items: T[],
+  workers: number,
+  fn: (item: T, i: number) => Promise<R>,
+  onResult?: (r: R, i: number) => void,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

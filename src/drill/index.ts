@@ -2,7 +2,15 @@
 import type { FailpointName } from '../failpoints.js';
 import { FAILPOINTS } from '../failpoints.js';
 import { INVARIANTS } from './check.js';
-import { invariantCells, pool, runBatch, runCaseExact, Workspace, type CaseResult, type DrillCase } from './harness.js';
+import {
+  invariantCells,
+  pool,
+  runBatch,
+  runCaseExact,
+  Workspace,
+  type CaseResult,
+  type DrillCase,
+} from './harness.js';
 import { combos, enumerateCombo, type Skipped } from './matrix.js';
 import { generateCase, reproCommand } from './random.js';
 import { CheckerPool, childLauncher } from './spawn.js';
@@ -37,7 +45,10 @@ export interface DrillOptions {
   onResult?: (r: CaseResult) => void;
 }
 
-async function withCheckers<T>(opts: DrillOptions, fn: (check: Parameters<typeof runCaseExact>[2]) => Promise<T>): Promise<T> {
+async function withCheckers<T>(
+  opts: DrillOptions,
+  fn: (check: Parameters<typeof runCaseExact>[2]) => Promise<T>,
+): Promise<T> {
   const n = opts.checkers ?? opts.workers ?? 2;
   // (random drills pass their worker count explicitly; see runRandomDrill)
   if (n === 0) return fn(undefined);
@@ -49,9 +60,22 @@ async function withCheckers<T>(opts: DrillOptions, fn: (check: Parameters<typeof
   }
 }
 
-function summarize(kind: DrillReport['kind'], runner: string, results: CaseResult[], skipped: Skipped[], started: number, root: string, seed?: number): DrillReport {
+function summarize(
+  kind: DrillReport['kind'],
+  runner: string,
+  results: CaseResult[],
+  skipped: Skipped[],
+  started: number,
+  root: string,
+  seed?: number,
+): DrillReport {
   return {
-    kind, runner, results, skipped, root, ...(seed !== undefined ? { seed } : {}),
+    kind,
+    runner,
+    results,
+    skipped,
+    root,
+    ...(seed !== undefined ? { seed } : {}),
     passed: results.filter((r) => r.ok && r.outcome === 'crashed').length,
     failed: results.filter((r) => !r.ok).length,
     notReached: results.filter((r) => r.outcome === 'not-reached').length,
@@ -60,27 +84,40 @@ function summarize(kind: DrillReport['kind'], runner: string, results: CaseResul
 }
 
 function validate(opts: { writer?: string; at?: string }): void {
-  if (opts.writer && !(WRITERS as readonly string[]).includes(opts.writer)) throw new Error(`unknown writer '${opts.writer}' (writers: ${WRITERS.join(', ')})`);
-  if (opts.at && !(FAILPOINTS as readonly string[]).includes(opts.at)) throw new Error(`unknown failpoint '${opts.at}' (failpoints: ${FAILPOINTS.join(', ')})`);
+  if (opts.writer && !(WRITERS as readonly string[]).includes(opts.writer))
+    throw new Error(`unknown writer '${opts.writer}' (writers: ${WRITERS.join(', ')})`);
+  if (opts.at && !(FAILPOINTS as readonly string[]).includes(opts.at))
+    throw new Error(`unknown failpoint '${opts.at}' (failpoints: ${FAILPOINTS.join(', ')})`);
 }
 
 /** The full matrix (or the part of it one writer / one failpoint selects). */
-export async function runMatrixDrill(opts: DrillOptions & { writer?: string; at?: string } = {}): Promise<DrillReport> {
+export async function runMatrixDrill(
+  opts: DrillOptions & { writer?: string; at?: string } = {},
+): Promise<DrillReport> {
   validate(opts);
   const started = performance.now();
   const ws = await Workspace.create({ root: opts.root, keep: opts.keep });
   let failedSomething = false;
   const { how } = await childLauncher();
   try {
-    const enumerated = await pool(combos({ writer: opts.writer }), opts.workers ?? 2, (c) => enumerateCombo(ws, c, opts.at as FailpointName | undefined));
+    const enumerated = await pool(combos({ writer: opts.writer }), opts.workers ?? 2, (c) =>
+      enumerateCombo(ws, c, opts.at as FailpointName | undefined),
+    );
     const cases = enumerated.flatMap((e) => e.cases);
     const skipped = enumerated.flatMap((e) => e.skipped);
-    const results = await withCheckers(opts, (check) => pool(cases, opts.workers ?? 2, async (c) => {
-      const r = await runCaseExact(ws, c, check);
-      // The dry pass said the point is on this path: not reaching it is a failure here.
-      if (r.outcome === 'not-reached') r.ok = false;
-      return r;
-    }, (r) => opts.onResult?.(r)));
+    const results = await withCheckers(opts, (check) =>
+      pool(
+        cases,
+        opts.workers ?? 2,
+        async (c) => {
+          const r = await runCaseExact(ws, c, check);
+          // The dry pass said the point is on this path: not reaching it is a failure here.
+          if (r.outcome === 'not-reached') r.ok = false;
+          return r;
+        },
+        (r) => opts.onResult?.(r),
+      ),
+    );
     const report = summarize('matrix', how, results, skipped, started, ws.root);
     failedSomething = report.failed > 0;
     return report;
@@ -96,27 +133,63 @@ export async function runMatrixDrill(opts: DrillOptions & { writer?: string; at?
  * point and the process SIGKILLed once all are; exact: a process per case, killed by
  * the `crash` action itself (what `--case K` uses to reproduce).
  */
-export async function runRandomDrill(opts: DrillOptions & { seed: number; cases: number; only?: number; exact?: boolean; batchSize?: number }): Promise<DrillReport> {
+export async function runRandomDrill(
+  opts: DrillOptions & {
+    seed: number;
+    cases: number;
+    only?: number;
+    exact?: boolean;
+    batchSize?: number;
+  },
+): Promise<DrillReport> {
   const started = performance.now();
   const ws = await Workspace.create({ root: opts.root, keep: opts.keep });
   let failedSomething = false;
   const { how } = await childLauncher();
   try {
     opts = { ...opts, workers: opts.workers ?? 4 };
-    const ks = opts.only !== undefined ? [opts.only] : Array.from({ length: opts.cases }, (_, k) => k);
+    const ks =
+      opts.only !== undefined ? [opts.only] : Array.from({ length: opts.cases }, (_, k) => k);
     const cases = ks.map((k) => generateCase(opts.seed, k));
-    const withRepro = (r: CaseResult, k: number): CaseResult => ({ ...r, repro: reproCommand(opts.seed, k) });
+    const withRepro = (r: CaseResult, k: number): CaseResult => ({
+      ...r,
+      repro: reproCommand(opts.seed, k),
+    });
     let results: CaseResult[];
     if (opts.exact || opts.only !== undefined) {
-      results = await withCheckers(opts, (check) => pool(cases, opts.workers ?? 4, async (c, i) => withRepro(await runCaseExact(ws, c, check), ks[i]), (r) => opts.onResult?.(r)));
+      results = await withCheckers(opts, (check) =>
+        pool(
+          cases,
+          opts.workers ?? 4,
+          async (c, i) => withRepro(await runCaseExact(ws, c, check), ks[i]),
+          (r) => opts.onResult?.(r),
+        ),
+      );
     } else {
       const size = opts.batchSize ?? 25;
       const batches: Array<{ cases: DrillCase[]; first: number }> = [];
-      for (let i = 0; i < cases.length; i += size) batches.push({ cases: cases.slice(i, i + size), first: i });
-      const nested = await withCheckers(opts, (check) => pool(batches, opts.workers ?? 4, async (b) => (await runBatch(ws, b.cases, check)).map((r, j) => withRepro(r, ks[b.first + j])), (rs) => rs.forEach((r) => opts.onResult?.(r))));
+      for (let i = 0; i < cases.length; i += size)
+        batches.push({ cases: cases.slice(i, i + size), first: i });
+      const nested = await withCheckers(opts, (check) =>
+        pool(
+          batches,
+          opts.workers ?? 4,
+          async (b) =>
+            (await runBatch(ws, b.cases, check)).map((r, j) => withRepro(r, ks[b.first + j])),
+          (rs) => rs.forEach((r) => opts.onResult?.(r)),
+        ),
+      );
       results = nested.flat();
     }
-    const report = summarize('random', opts.exact || opts.only !== undefined ? how : `${how}, batched`, results, [], started, ws.root, opts.seed);
+    const report = summarize(
+      'random',
+      opts.exact || opts.only !== undefined ? how : `${how}, batched`,
+      results,
+      [],
+      started,
+      ws.root,
+      opts.seed,
+    );
     failedSomething = report.failed > 0;
     return report;
   } finally {
@@ -129,19 +202,39 @@ function pad(s: string, n: number): string {
 }
 
 /** The report as a table: scenario, crash point, outcome, recovery decision, I1…I6, time. */
-export function formatDrillTable(report: DrillReport, opts: { onlyFailures?: boolean } = {}): string {
-  const rows = (opts.onlyFailures ? report.results.filter((r) => !r.ok || r.outcome !== 'crashed') : report.results)
-    .map((r) => [r.scenario, r.crashPoint, r.outcome, r.decision, ...invariantCells(r), `${(r.ms / 1000).toFixed(1)}s`]);
+export function formatDrillTable(
+  report: DrillReport,
+  opts: { onlyFailures?: boolean } = {},
+): string {
+  const rows = (
+    opts.onlyFailures
+      ? report.results.filter((r) => !r.ok || r.outcome !== 'crashed')
+      : report.results
+  ).map((r) => [
+    r.scenario,
+    r.crashPoint,
+    r.outcome,
+    r.decision,
+    ...invariantCells(r),
+    `${(r.ms / 1000).toFixed(1)}s`,
+  ]);
   const head = ['scenario', 'crash point', 'outcome', 'decision', ...INVARIANTS, 'time'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => `| ${cells.map((c, i) => pad(c, widths[i])).join(' | ')} |`;
-  const out = [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)];
+  const line = (cells: string[]): string =>
+    `| ${cells.map((c, i) => pad(c, widths[i])).join(' | ')} |`;
+  const out = [
+    line(head),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...rows.map(line),
+  ];
   for (const s of report.skipped) out.push(`skipped: ${s.scenario} ${s.failpoint}: ${s.reason}`);
   for (const r of report.results.filter((x) => !x.ok)) {
     out.push(`FAILED ${r.id}: ${r.problems.join('; ')}${r.dir ? ` (repo kept at ${r.dir})` : ''}`);
     if (r.repro) out.push(`  reproduce: ${r.repro}`);
   }
   const per = report.results.length ? report.totalMs / report.results.length : 0;
-  out.push(`${report.results.length} cases (${report.runner}): ${report.passed} passed, ${report.failed} failed, ${report.notReached} did not reach their crash point; ${report.skipped.length} combinations skipped; ${(report.totalMs / 1000).toFixed(1)} s (${(per / 1000).toFixed(2)} s per case)`);
+  out.push(
+    `${report.results.length} cases (${report.runner}): ${report.passed} passed, ${report.failed} failed, ${report.notReached} did not reach their crash point; ${report.skipped.length} combinations skipped; ${(report.totalMs / 1000).toFixed(1)} s (${(per / 1000).toFixed(2)} s per case)`,
+  );
   return out.join('\n');
 }

@@ -26,31 +26,111 @@ export function matrixOp(writer: Writer, shape: Shape): DrillOp {
   switch (writer) {
     case 'tx':
       return multi
-        ? { writer, inserts: [{ type: 'Person', name: 'n1', data: { age: 7 } }, { type: 'Company', name: 'nc1', data: { city: 'Rome' } }], links: [{ from: 'n1', to: 'nc1', data: { since: 2024 } }], updates: [{ type: 'Company', name: 'c2', patch: { city: 'Lima' } }], deletes: [{ type: 'Person', name: 'p3' }] }
-        : { writer, inserts: [{ type: 'Person', name: 'n1', data: { age: 7 } }], links: [], updates: [{ type: 'Person', name: 'p2', patch: { age: 43 } }], deletes: [{ type: 'Person', name: 'p4' }] };
+        ? {
+            writer,
+            inserts: [
+              { type: 'Person', name: 'n1', data: { age: 7 } },
+              { type: 'Company', name: 'nc1', data: { city: 'Rome' } },
+            ],
+            links: [{ from: 'n1', to: 'nc1', data: { since: 2024 } }],
+            updates: [{ type: 'Company', name: 'c2', patch: { city: 'Lima' } }],
+            deletes: [{ type: 'Person', name: 'p3' }],
+          }
+        : {
+            writer,
+            inserts: [{ type: 'Person', name: 'n1', data: { age: 7 } }],
+            links: [],
+            updates: [{ type: 'Person', name: 'p2', patch: { age: 43 } }],
+            deletes: [{ type: 'Person', name: 'p4' }],
+          };
     case 'gq':
       return multi
-        ? { writer, query: 'drill_multi', params: { ins: 'n1', age: 7, co: 'nc1', city: 'Rome', upd: 'c2', del: 'p3' } }
-        : { writer, query: 'drill_one', params: { ins: 'n1', age: 7, upd: 'p2', uage: 43, del: 'p4' } };
+        ? {
+            writer,
+            query: 'drill_multi',
+            params: { ins: 'n1', age: 7, co: 'nc1', city: 'Rome', upd: 'c2', del: 'p3' },
+          }
+        : {
+            writer,
+            query: 'drill_one',
+            params: { ins: 'n1', age: 7, upd: 'p2', uage: 43, del: 'p4' },
+          };
     case 'load-append':
       return multi
-        ? { writer, nodes: [{ type: 'Person', name: 'n1', data: { age: 7 } }, { type: 'Company', name: 'nc1', data: { city: 'Rome' } }], edges: [{ from: 'n1', to: 'nc1', data: { since: 2024 } }] }
-        : { writer, nodes: [{ type: 'Person', name: 'n1', data: { age: 7 } }, { type: 'Person', name: 'n2', data: {} }], edges: [] };
+        ? {
+            writer,
+            nodes: [
+              { type: 'Person', name: 'n1', data: { age: 7 } },
+              { type: 'Company', name: 'nc1', data: { city: 'Rome' } },
+            ],
+            edges: [{ from: 'n1', to: 'nc1', data: { since: 2024 } }],
+          }
+        : {
+            writer,
+            nodes: [
+              { type: 'Person', name: 'n1', data: { age: 7 } },
+              { type: 'Person', name: 'n2', data: {} },
+            ],
+            edges: [],
+          };
     case 'load-merge':
       return multi
-        ? { writer, nodes: [{ type: 'Person', name: 'p1', data: { age: 32 } }, { type: 'Person', name: 'n1', data: {} }, { type: 'Company', name: 'c1', data: { city: 'Bergen' } }], edges: [{ from: 'p1', to: 'c1', data: { since: 2021 } }, { from: 'n1', to: 'c1', data: {} }] }
-        : { writer, nodes: [{ type: 'Person', name: 'p1', data: { age: 32 } }, { type: 'Person', name: 'n1', data: {} }], edges: [] };
+        ? {
+            writer,
+            nodes: [
+              { type: 'Person', name: 'p1', data: { age: 32 } },
+              { type: 'Person', name: 'n1', data: {} },
+              { type: 'Company', name: 'c1', data: { city: 'Bergen' } },
+            ],
+            edges: [
+              { from: 'p1', to: 'c1', data: { since: 2021 } },
+              { from: 'n1', to: 'c1', data: {} },
+            ],
+          }
+        : {
+            writer,
+            nodes: [
+              { type: 'Person', name: 'p1', data: { age: 32 } },
+              { type: 'Person', name: 'n1', data: {} },
+            ],
+            edges: [],
+          };
     case 'load-overwrite':
       // one-table: p4 (no edges) disappears; multi-table: p3, p4 and c2 disappear and
       // the edge p3→c2 cascades out of WorksAt, which the file does not name.
       return multi
-        ? { writer, nodes: [{ type: 'Person', name: 'p1', data: { age: 31 } }, { type: 'Person', name: 'p2', data: { age: 50 } }, { type: 'Person', name: 'n1', data: {} }, { type: 'Company', name: 'c1', data: { city: 'Oslo' } }], edges: [] }
-        : { writer, nodes: [{ type: 'Person', name: 'p1', data: { age: 31 } }, { type: 'Person', name: 'p2', data: { age: 42 } }, { type: 'Person', name: 'p3', data: { age: 60 } }], edges: [] };
+        ? {
+            writer,
+            nodes: [
+              { type: 'Person', name: 'p1', data: { age: 31 } },
+              { type: 'Person', name: 'p2', data: { age: 50 } },
+              { type: 'Person', name: 'n1', data: {} },
+              { type: 'Company', name: 'c1', data: { city: 'Oslo' } },
+            ],
+            edges: [],
+          }
+        : {
+            writer,
+            nodes: [
+              { type: 'Person', name: 'p1', data: { age: 31 } },
+              { type: 'Person', name: 'p2', data: { age: 42 } },
+              { type: 'Person', name: 'p3', data: { age: 60 } },
+            ],
+            edges: [],
+          };
   }
 }
 
-export interface Combo { writer: Writer; branch: string; shape: Shape }
-export interface Skipped { scenario: string; failpoint: FailpointName; reason: string }
+export interface Combo {
+  writer: Writer;
+  branch: string;
+  shape: Shape;
+}
+export interface Skipped {
+  scenario: string;
+  failpoint: FailpointName;
+  reason: string;
+}
 
 export function scenarioOf(c: Combo): string {
   return `${c.writer}/${c.branch}/${c.shape}`;
@@ -80,7 +160,11 @@ function hitsToRun(hits: number): number[] {
 }
 
 /** Dry passes for one combination → its cases and its skipped failpoints. */
-export async function enumerateCombo(ws: Workspace, combo: Combo, only?: FailpointName): Promise<{ cases: DrillCase[]; skipped: Skipped[] }> {
+export async function enumerateCombo(
+  ws: Workspace,
+  combo: Combo,
+  only?: FailpointName,
+): Promise<{ cases: DrillCase[]; skipped: Skipped[] }> {
   const scenario = scenarioOf(combo);
   const ops = [matrixOp(combo.writer, combo.shape)];
   const cases: DrillCase[] = [];
@@ -91,7 +175,10 @@ export async function enumerateCombo(ws: Workspace, combo: Combo, only?: Failpoi
     try {
       const r = await runChild({ mode: 'count', repo: dir, branch: combo.branch, ops }, withSpec);
       const hits = parseHits(r.lines);
-      if (!hits) throw new Error(`dry pass of ${scenario} failed: ${r.lines.join(' | ')} ${r.stderr.slice(0, 500)}`);
+      if (!hits)
+        throw new Error(
+          `dry pass of ${scenario} failed: ${r.lines.join(' | ')} ${r.stderr.slice(0, 500)}`,
+        );
       return hits;
     } finally {
       ws.discard(dir);
@@ -103,14 +190,32 @@ export async function enumerateCombo(ws: Workspace, combo: Combo, only?: Failpoi
     let provoked: Record<string, number> | null = null;
     for (const f of writeFps) {
       if ((hits[f] ?? 0) > 0) {
-        for (const hit of hitsToRun(hits[f])) cases.push({ id: `${scenario}/${f}@${hit}`, scenario, branch: combo.branch, ops, at: { name: f, hit } });
+        for (const hit of hitsToRun(hits[f]))
+          cases.push({
+            id: `${scenario}/${f}@${hit}`,
+            scenario,
+            branch: combo.branch,
+            ops,
+            at: { name: f, hit },
+          });
         continue;
       }
       provoked ??= await dry(ROLLBACK_PROVOKER);
       if ((provoked[f] ?? 0) > 0) {
-        for (const hit of hitsToRun(provoked[f])) cases.push({ id: `${scenario}/${f}@${hit}+err`, scenario, branch: combo.branch, ops, at: { name: f, hit, with: ROLLBACK_PROVOKER } });
+        for (const hit of hitsToRun(provoked[f]))
+          cases.push({
+            id: `${scenario}/${f}@${hit}+err`,
+            scenario,
+            branch: combo.branch,
+            ops,
+            at: { name: f, hit, with: ROLLBACK_PROVOKER },
+          });
       } else {
-        skipped.push({ scenario, failpoint: f, reason: `0 hits in the dry pass${REASONS[f] ? `: ${REASONS[f]}` : ''}` });
+        skipped.push({
+          scenario,
+          failpoint: f,
+          reason: `0 hits in the dry pass${REASONS[f] ? `: ${REASONS[f]}` : ''}`,
+        });
       }
     }
   }
@@ -118,14 +223,38 @@ export async function enumerateCombo(ws: Workspace, combo: Combo, only?: Failpoi
   if (recFps.length) {
     const dir = ws.copy(`dry-rec-${scenario}`);
     try {
-      const crash = await runChild({ mode: 'run', repo: dir, branch: combo.branch, ops }, specOf(RECOVERY_PRE_CRASH));
-      if (crash.signal !== 'SIGKILL') throw new Error(`pre-crash of ${scenario} at ${specOf(RECOVERY_PRE_CRASH)} did not crash: ${crash.lines.join(' | ')}`);
+      const crash = await runChild(
+        { mode: 'run', repo: dir, branch: combo.branch, ops },
+        specOf(RECOVERY_PRE_CRASH),
+      );
+      if (crash.signal !== 'SIGKILL')
+        throw new Error(
+          `pre-crash of ${scenario} at ${specOf(RECOVERY_PRE_CRASH)} did not crash: ${crash.lines.join(' | ')}`,
+        );
       const r = await runChild({ mode: 'count-recover', repo: dir });
       const hits = parseHits(r.lines);
-      if (!hits) throw new Error(`recovery dry pass of ${scenario} failed: ${r.lines.join(' | ')} ${r.stderr.slice(0, 500)}`);
+      if (!hits)
+        throw new Error(
+          `recovery dry pass of ${scenario} failed: ${r.lines.join(' | ')} ${r.stderr.slice(0, 500)}`,
+        );
       for (const f of recFps) {
-        if ((hits[f] ?? 0) === 0) { skipped.push({ scenario, failpoint: f, reason: `0 hits in the recovery dry pass${REASONS[f] ? `: ${REASONS[f]}` : ''}` }); continue; }
-        for (const hit of hitsToRun(hits[f])) cases.push({ id: `${scenario}/${f}@${hit}`, scenario, branch: combo.branch, ops, at: RECOVERY_PRE_CRASH, recoveryAt: { name: f, hit } });
+        if ((hits[f] ?? 0) === 0) {
+          skipped.push({
+            scenario,
+            failpoint: f,
+            reason: `0 hits in the recovery dry pass${REASONS[f] ? `: ${REASONS[f]}` : ''}`,
+          });
+          continue;
+        }
+        for (const hit of hitsToRun(hits[f]))
+          cases.push({
+            id: `${scenario}/${f}@${hit}`,
+            scenario,
+            branch: combo.branch,
+            ops,
+            at: RECOVERY_PRE_CRASH,
+            recoveryAt: { name: f, hit },
+          });
       }
     } finally {
       ws.discard(dir);

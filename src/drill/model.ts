@@ -20,12 +20,22 @@ edge WorksAt: Person -> Company {
 `;
 
 /** Every table of the drill schema, by type name. */
-export const DRILL_TABLES = { Person: 'node:Person', Company: 'node:Company', WorksAt: 'edge:WorksAt' } as const;
+export const DRILL_TABLES = {
+  Person: 'node:Person',
+  Company: 'node:Company',
+  WorksAt: 'edge:WorksAt',
+} as const;
 export type NodeType = 'Person' | 'Company';
 
-export interface PersonData { age?: number }
-export interface CompanyData { city?: string }
-export interface EdgeData { since?: number }
+export interface PersonData {
+  age?: number;
+}
+export interface CompanyData {
+  city?: string;
+}
+export interface EdgeData {
+  since?: number;
+}
 
 /** The visible graph of one branch. Edges are keyed by (from, to): the workloads never create two edges of one pair. */
 export interface Model {
@@ -37,8 +47,16 @@ export interface Model {
 export const WRITERS = ['tx', 'gq', 'load-append', 'load-merge', 'load-overwrite'] as const;
 export type Writer = (typeof WRITERS)[number];
 
-export interface NodeRow { type: NodeType; name: string; data: PersonData | CompanyData }
-export interface EdgeRow { from: string; to: string; data: EdgeData }
+export interface NodeRow {
+  type: NodeType;
+  name: string;
+  data: PersonData | CompanyData;
+}
+export interface EdgeRow {
+  from: string;
+  to: string;
+  data: EdgeData;
+}
 
 /** The operations of every writer: what it stages, in the writer's own terms. */
 export type DrillOp =
@@ -49,8 +67,16 @@ export type DrillOp =
       updates: Array<{ type: NodeType; name: string; patch: PersonData | CompanyData }>;
       deletes: Array<{ type: NodeType; name: string }>;
     }
-  | { writer: 'gq'; query: 'drill_one'; params: { ins: string; age: number; upd: string; uage: number; del: string } }
-  | { writer: 'gq'; query: 'drill_multi'; params: { ins: string; age: number; co: string; city: string; upd: string; del: string } }
+  | {
+      writer: 'gq';
+      query: 'drill_one';
+      params: { ins: string; age: number; upd: string; uage: number; del: string };
+    }
+  | {
+      writer: 'gq';
+      query: 'drill_multi';
+      params: { ins: string; age: number; co: string; city: string; upd: string; del: string };
+    }
   | { writer: 'load-append' | 'load-merge' | 'load-overwrite'; nodes: NodeRow[]; edges: EdgeRow[] };
 
 /** The .gq file the mutation writer runs: mixed insert/update/delete in one query. */
@@ -93,7 +119,8 @@ function deleteNode(m: Model, type: NodeType, name: string): void {
   if (!m[type].delete(name)) return;
   for (const k of [...m.WorksAt.keys()]) {
     const [from, to] = splitPair(k);
-    if ((type === 'Person' && from === name) || (type === 'Company' && to === name)) m.WorksAt.delete(k);
+    if ((type === 'Person' && from === name) || (type === 'Company' && to === name))
+      m.WorksAt.delete(k);
   }
 }
 
@@ -102,7 +129,8 @@ export function applyOp(before: Model, op: DrillOp): Model {
   const m = cloneModel(before);
   switch (op.writer) {
     case 'tx':
-      for (const r of op.inserts) (m[r.type] as Map<string, object>).set(r.name, clean({ ...r.data }));
+      for (const r of op.inserts)
+        (m[r.type] as Map<string, object>).set(r.name, clean({ ...r.data }));
       for (const l of op.links) m.WorksAt.set(pairKey(l.from, l.to), clean({ ...l.data }));
       for (const u of op.updates) {
         const cur = m[u.type].get(u.name);
@@ -131,11 +159,15 @@ export function applyOp(before: Model, op: DrillOp): Model {
     case 'load-merge':
       // append: every key is new (the generator guarantees it), so both are "set".
       // merge: whole-row replace of nodes; edges merge by (from, to), replacing properties.
-      for (const r of op.nodes) (m[r.type] as Map<string, object>).set(r.name, clean({ ...r.data }));
+      for (const r of op.nodes)
+        (m[r.type] as Map<string, object>).set(r.name, clean({ ...r.data }));
       for (const e of op.edges) m.WorksAt.set(pairKey(e.from, e.to), clean({ ...e.data }));
       return m;
     case 'load-overwrite': {
-      const touched = new Set<string>([...op.nodes.map((n) => n.type), ...(op.edges.length ? ['WorksAt'] : [])]);
+      const touched = new Set<string>([
+        ...op.nodes.map((n) => n.type),
+        ...(op.edges.length ? ['WorksAt'] : []),
+      ]);
       for (const t of ['Person', 'Company'] as const) {
         if (!touched.has(t)) continue;
         const keep = new Set(op.nodes.filter((n) => n.type === t).map((n) => n.name));
@@ -143,7 +175,8 @@ export function applyOp(before: Model, op: DrillOp): Model {
         m[t].clear();
       }
       if (touched.has('WorksAt')) m.WorksAt.clear();
-      for (const r of op.nodes) (m[r.type] as Map<string, object>).set(r.name, clean({ ...r.data }));
+      for (const r of op.nodes)
+        (m[r.type] as Map<string, object>).set(r.name, clean({ ...r.data }));
       for (const e of op.edges) m.WorksAt.set(pairKey(e.from, e.to), clean({ ...e.data }));
       return m;
     }
@@ -156,7 +189,9 @@ export function touchedTables(before: Model, after: Model): string[] {
   for (const t of ['Person', 'Company', 'WorksAt'] as const) {
     const a = before[t] as Map<string, object>;
     const b = after[t] as Map<string, object>;
-    const same = a.size === b.size && [...a].every(([k, v]) => b.has(k) && JSON.stringify(b.get(k)) === JSON.stringify(v));
+    const same =
+      a.size === b.size &&
+      [...a].every(([k, v]) => b.has(k) && JSON.stringify(b.get(k)) === JSON.stringify(v));
     if (!same) out.push(DRILL_TABLES[t]);
   }
   return out.sort();
@@ -180,15 +215,22 @@ export function renderModel(m: Model): string[] {
     return { from, to, data: JSON.stringify(clean({ since: d.since })) };
   });
   edges.sort((a, b) => cmp(a.from, b.from) || cmp(a.to, b.to) || cmp(a.data, b.data));
-  for (const e of edges) lines.push(`{"edge":"WorksAt","from":${JSON.stringify(e.from)},"to":${JSON.stringify(e.to)},"data":${e.data}}`);
+  for (const e of edges)
+    lines.push(
+      `{"edge":"WorksAt","from":${JSON.stringify(e.from)},"to":${JSON.stringify(e.to)},"data":${e.data}}`,
+    );
   return lines;
 }
 
 /** The JSONL file a load op reads. */
 export function loadText(op: Extract<DrillOp, { nodes: NodeRow[] }>): string {
   const lines = [
-    ...op.nodes.map((n) => JSON.stringify({ type: n.type, data: { name: n.name, ...clean({ ...n.data }) } })),
-    ...op.edges.map((e) => JSON.stringify({ edge: 'WorksAt', from: e.from, to: e.to, data: clean({ ...e.data }) })),
+    ...op.nodes.map((n) =>
+      JSON.stringify({ type: n.type, data: { name: n.name, ...clean({ ...n.data }) } }),
+    ),
+    ...op.edges.map((e) =>
+      JSON.stringify({ edge: 'WorksAt', from: e.from, to: e.to, data: clean({ ...e.data }) }),
+    ),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -196,9 +238,12 @@ export function loadText(op: Extract<DrillOp, { nodes: NodeRow[] }>): string {
 /** A one-line description of an op, for reports. */
 export function describeOp(op: DrillOp): string {
   switch (op.writer) {
-    case 'tx': return `tx(+${op.inserts.length} ~${op.updates.length} -${op.deletes.length} link${op.links.length})`;
-    case 'gq': return `gq ${op.query}`;
-    default: return `${op.writer}(${op.nodes.length} nodes, ${op.edges.length} edges)`;
+    case 'tx':
+      return `tx(+${op.inserts.length} ~${op.updates.length} -${op.deletes.length} link${op.links.length})`;
+    case 'gq':
+      return `gq ${op.query}`;
+    default:
+      return `${op.writer}(${op.nodes.length} nodes, ${op.edges.length} edges)`;
   }
 }
 

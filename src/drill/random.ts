@@ -7,7 +7,16 @@
  */
 import { FAILPOINTS, type FailpointName } from '../failpoints.js';
 import { BRANCHES, type DrillCase } from './harness.js';
-import { applyOp, seedModel, WRITERS, type DrillOp, type Model, type NodeRow, type EdgeRow, pairKey } from './model.js';
+import {
+  applyOp,
+  seedModel,
+  WRITERS,
+  type DrillOp,
+  type Model,
+  type NodeRow,
+  type EdgeRow,
+  pairKey,
+} from './model.js';
 
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -22,14 +31,26 @@ export function mulberry32(seed: number): () => number {
 
 class Rng {
   private readonly next: () => number;
-  constructor(seed: number, k: number) { this.next = mulberry32((seed * 2654435761) ^ (k * 40503) ^ 0x9e3779b9); }
-  int(lo: number, hi: number): number { return lo + Math.floor(this.next() * (hi - lo + 1)); }
-  pick<T>(xs: readonly T[]): T { return xs[Math.floor(this.next() * xs.length)]; }
-  chance(p: number): boolean { return this.next() < p; }
-  subset<T>(xs: readonly T[], max: number): T[] { return xs.filter(() => this.chance(0.5)).slice(0, max); }
+  constructor(seed: number, k: number) {
+    this.next = mulberry32((seed * 2654435761) ^ (k * 40503) ^ 0x9e3779b9);
+  }
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[Math.floor(this.next() * xs.length)];
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+  subset<T>(xs: readonly T[], max: number): T[] {
+    return xs.filter(() => this.chance(0.5)).slice(0, max);
+  }
 }
 
-const WRITE_FPS = FAILPOINTS.filter((f) => f.startsWith('write.') && f !== 'write.before_rollback_publish');
+const WRITE_FPS = FAILPOINTS.filter(
+  (f) => f.startsWith('write.') && f !== 'write.before_rollback_publish',
+);
 const RECOVERY_FPS = FAILPOINTS.filter((f) => f.startsWith('recovery.'));
 const PER_TABLE = new Set<FailpointName>(['write.before_table_commit', 'write.after_table_commit']);
 
@@ -39,50 +60,97 @@ function genOp(r: Rng, m: Model, k: number, j: number): DrillOp {
   const persons = [...m.Person.keys()];
   const companies = [...m.Company.keys()];
   const age = (): { age?: number } => (r.chance(0.7) ? { age: r.int(0, 99) } : {});
-  const city = (): { city?: string } => (r.chance(0.7) ? { city: r.pick(['Oslo', 'Rome', 'Lima', 'Pune']) } : {});
+  const city = (): { city?: string } =>
+    r.chance(0.7) ? { city: r.pick(['Oslo', 'Rome', 'Lima', 'Pune']) } : {};
   const since = (): { since?: number } => (r.chance(0.6) ? { since: r.int(1990, 2030) } : {});
   /** Half the time, a WorksAt edge from a Person to a Company (committed or just added), never a pair that exists. */
   const maybeLink = (added: NodeRow[]): EdgeRow[] => {
     const allP = [...persons, ...added.filter((x) => x.type === 'Person').map((x) => x.name)];
     const allC = [...companies, ...added.filter((x) => x.type === 'Company').map((x) => x.name)];
     if (!allP.length || !allC.length || !r.chance(0.5)) return [];
-    const from = r.pick(allP); const to = r.pick(allC);
+    const from = r.pick(allP);
+    const to = r.pick(allC);
     return m.WorksAt.has(pairKey(from, to)) ? [] : [{ from, to, data: since() }];
   };
   switch (writer) {
     case 'tx': {
       const inserts: NodeRow[] = [];
-      for (let i = 0; i < r.int(0, 2); i++) inserts.push({ type: 'Person', name: fresh('tp', i), data: age() });
+      for (let i = 0; i < r.int(0, 2); i++)
+        inserts.push({ type: 'Person', name: fresh('tp', i), data: age() });
       if (r.chance(0.4)) inserts.push({ type: 'Company', name: fresh('tc', 0), data: city() });
       const links = maybeLink(inserts);
-      const updates = r.subset(persons, 2).map((name) => ({ type: 'Person' as const, name, patch: { age: r.int(0, 99) } }));
-      const deletes = r.chance(0.4) && persons.length ? [{ type: r.chance(0.8) ? 'Person' as const : 'Company' as const, name: '' }] : [];
-      for (const d of deletes) d.name = d.type === 'Person' ? r.pick(persons) : companies.length ? r.pick(companies) : '';
-      const op: DrillOp = { writer, inserts, links, updates: updates.filter((u) => !deletes.some((d) => d.name === u.name)), deletes: deletes.filter((d) => d.name !== '' && !links.some((l) => l.from === d.name || l.to === d.name)) };
-      if (!op.inserts.length && !op.links.length && !op.updates.length && !op.deletes.length) op.inserts.push({ type: 'Person', name: fresh('tp', 9), data: {} });
+      const updates = r
+        .subset(persons, 2)
+        .map((name) => ({ type: 'Person' as const, name, patch: { age: r.int(0, 99) } }));
+      const deletes =
+        r.chance(0.4) && persons.length
+          ? [{ type: r.chance(0.8) ? ('Person' as const) : ('Company' as const), name: '' }]
+          : [];
+      for (const d of deletes)
+        d.name = d.type === 'Person' ? r.pick(persons) : companies.length ? r.pick(companies) : '';
+      const op: DrillOp = {
+        writer,
+        inserts,
+        links,
+        updates: updates.filter((u) => !deletes.some((d) => d.name === u.name)),
+        deletes: deletes.filter(
+          (d) => d.name !== '' && !links.some((l) => l.from === d.name || l.to === d.name),
+        ),
+      };
+      if (!op.inserts.length && !op.links.length && !op.updates.length && !op.deletes.length)
+        op.inserts.push({ type: 'Person', name: fresh('tp', 9), data: {} });
       return op;
     }
     case 'gq': {
       const ins = fresh('gp', 0);
       if (r.chance(0.5)) {
-        return { writer, query: 'drill_one', params: { ins, age: r.int(0, 99), upd: persons.length ? r.pick(persons) : 'nobody', uage: r.int(0, 99), del: persons.length && r.chance(0.6) ? r.pick(persons) : 'nobody' } };
+        return {
+          writer,
+          query: 'drill_one',
+          params: {
+            ins,
+            age: r.int(0, 99),
+            upd: persons.length ? r.pick(persons) : 'nobody',
+            uage: r.int(0, 99),
+            del: persons.length && r.chance(0.6) ? r.pick(persons) : 'nobody',
+          },
+        };
       }
-      return { writer, query: 'drill_multi', params: { ins, age: r.int(0, 99), co: fresh('gc', 0), city: r.pick(['Oslo', 'Rome']), upd: companies.length ? r.pick(companies) : 'none', del: persons.length && r.chance(0.6) ? r.pick(persons) : 'nobody' } };
+      return {
+        writer,
+        query: 'drill_multi',
+        params: {
+          ins,
+          age: r.int(0, 99),
+          co: fresh('gc', 0),
+          city: r.pick(['Oslo', 'Rome']),
+          upd: companies.length ? r.pick(companies) : 'none',
+          del: persons.length && r.chance(0.6) ? r.pick(persons) : 'nobody',
+        },
+      };
     }
     case 'load-append': {
       const nodes: NodeRow[] = [];
-      for (let i = 0; i < r.int(1, 3); i++) nodes.push(r.chance(0.7) ? { type: 'Person', name: fresh('ap', i), data: age() } : { type: 'Company', name: fresh('ac', i), data: city() });
+      for (let i = 0; i < r.int(1, 3); i++)
+        nodes.push(
+          r.chance(0.7)
+            ? { type: 'Person', name: fresh('ap', i), data: age() }
+            : { type: 'Company', name: fresh('ac', i), data: city() },
+        );
       return { writer, nodes, edges: maybeLink(nodes) };
     }
     case 'load-merge': {
       const nodes: NodeRow[] = [];
       for (const name of r.subset(persons, 2)) nodes.push({ type: 'Person', name, data: age() });
       if (r.chance(0.5)) nodes.push({ type: 'Person', name: fresh('mp', 0), data: age() });
-      if (companies.length && r.chance(0.4)) nodes.push({ type: 'Company', name: r.pick(companies), data: city() });
+      if (companies.length && r.chance(0.4))
+        nodes.push({ type: 'Company', name: r.pick(companies), data: city() });
       const allP = [...persons, ...nodes.filter((x) => x.type === 'Person').map((x) => x.name)];
       const edges: EdgeRow[] = [];
-      if (allP.length && companies.length && r.chance(0.5)) edges.push({ from: r.pick(allP), to: r.pick(companies), data: since() });
-      if (!nodes.length && !edges.length) nodes.push({ type: 'Person', name: fresh('mp', 1), data: {} });
+      if (allP.length && companies.length && r.chance(0.5))
+        edges.push({ from: r.pick(allP), to: r.pick(companies), data: since() });
+      if (!nodes.length && !edges.length)
+        nodes.push({ type: 'Person', name: fresh('mp', 1), data: {} });
       return { writer, nodes, edges };
     }
     case 'load-overwrite': {
@@ -91,12 +159,16 @@ function genOp(r: Rng, m: Model, k: number, j: number): DrillOp {
       const doP = r.chance(0.6);
       const doC = !doP || r.chance(0.4);
       if (doP) {
-        for (const name of persons) if (r.chance(0.7)) nodes.push({ type: 'Person', name, data: age() });
-        if (r.chance(0.5) || !nodes.length) nodes.push({ type: 'Person', name: fresh('op', 0), data: age() });
+        for (const name of persons)
+          if (r.chance(0.7)) nodes.push({ type: 'Person', name, data: age() });
+        if (r.chance(0.5) || !nodes.length)
+          nodes.push({ type: 'Person', name: fresh('op', 0), data: age() });
       }
       if (doC) {
-        for (const name of companies) if (r.chance(0.7)) nodes.push({ type: 'Company', name, data: city() });
-        if (r.chance(0.5) || !nodes.some((n) => n.type === 'Company')) nodes.push({ type: 'Company', name: fresh('oc', 0), data: city() });
+        for (const name of companies)
+          if (r.chance(0.7)) nodes.push({ type: 'Company', name, data: city() });
+        if (r.chance(0.5) || !nodes.some((n) => n.type === 'Company'))
+          nodes.push({ type: 'Company', name: fresh('oc', 0), data: city() });
       }
       return { writer, nodes, edges: [] };
     }
@@ -118,7 +190,14 @@ export function generateCase(seed: number, k: number): DrillCase {
   const hit = r.int(1, PER_TABLE.has(name) ? n * 2 : n);
   const recovery = r.chance(1 / 6) ? { name: r.pick(RECOVERY_FPS), hit: 1 } : undefined;
   const id = `seed ${seed} case ${k}`;
-  return { id, scenario: `random ${ops.map((o) => o.writer).join(',')} on ${branch}`, branch, ops, at: { name, hit }, ...(recovery ? { recoveryAt: recovery } : {}) };
+  return {
+    id,
+    scenario: `random ${ops.map((o) => o.writer).join(',')} on ${branch}`,
+    branch,
+    ops,
+    at: { name, hit },
+    ...(recovery ? { recoveryAt: recovery } : {}),
+  };
 }
 
 export function reproCommand(seed: number, k: number): string {

@@ -30,10 +30,15 @@ let launcher: Promise<{ cmd: string; args: string[]; how: string }> | undefined;
 function sourceStamp(dir: string): string {
   const h = createHash('sha1');
   const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    )) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts')) { const s = statSync(p); h.update(`${p}:${s.size}:${s.mtimeMs}\n`); }
+      else if (e.name.endsWith('.ts')) {
+        const s = statSync(p);
+        h.update(`${p}:${s.size}:${s.mtimeMs}\n`);
+      }
     }
   };
   walk(dir);
@@ -42,7 +47,13 @@ function sourceStamp(dir: string): string {
 
 async function bundle(): Promise<string | null> {
   const root = packageRoot();
-  const outDir = join(root, 'node_modules', '.cache', 'lancelog-drill', sourceStamp(join(root, 'src')));
+  const outDir = join(
+    root,
+    'node_modules',
+    '.cache',
+    'lancelog-drill',
+    sourceStamp(join(root, 'src')),
+  );
   const outFile = join(outDir, 'child.mjs');
   if (existsSync(outFile)) return outFile;
   let esbuild: { build(opts: Record<string, unknown>): Promise<unknown> };
@@ -55,8 +66,15 @@ async function bundle(): Promise<string | null> {
   mkdirSync(outDir, { recursive: true });
   const tmp = join(outDir, `child.${process.pid}.${Date.now()}.mjs`);
   await esbuild.build({
-    entryPoints: [join(HERE, 'child.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20',
-    packages: 'external', outfile: tmp, logLevel: 'silent', sourcemap: false,
+    entryPoints: [join(HERE, 'child.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile: tmp,
+    logLevel: 'silent',
+    sourcemap: false,
   });
   renameSync(tmp, outFile);
   return outFile;
@@ -77,7 +95,11 @@ export function childLauncher(): Promise<{ cmd: string; args: string[]; how: str
 }
 
 /** Runs a child with `failpoints` as LANCELOG_FAILPOINTS; resolves when it exited or was killed. */
-export async function runChild(command: ChildCommand, failpoints = '', timeoutMs = 180_000): Promise<ChildRun> {
+export async function runChild(
+  command: ChildCommand,
+  failpoints = '',
+  timeoutMs = 180_000,
+): Promise<ChildRun> {
   const { cmd, args } = await childLauncher();
   const started = performance.now();
   return new Promise((resolve, reject) => {
@@ -85,24 +107,55 @@ export async function runChild(command: ChildCommand, failpoints = '', timeoutMs
     const child = spawn(cmd, args, { cwd: packageRoot(), env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
     const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
-    child.on('error', (err) => { clearTimeout(timer); reject(err); });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     child.on('close', (status, signal) => {
       clearTimeout(timer);
-      resolve({ status, signal, lines: stdout.split('\n').filter(Boolean), stderr, ms: performance.now() - started });
+      resolve({
+        status,
+        signal,
+        lines: stdout.split('\n').filter(Boolean),
+        stderr,
+        ms: performance.now() - started,
+      });
     });
     child.stdin.end(JSON.stringify(command));
   });
 }
 
-type Waiting = { resolve: (r: CheckResult) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
-interface CheckerProc { child: ReturnType<typeof spawn>; busy: number; waiting: Map<number, Waiting>; sent: number; buf: string; dead: boolean }
+type Waiting = {
+  resolve: (r: CheckResult) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+};
+interface CheckerProc {
+  child: ReturnType<typeof spawn>;
+  busy: number;
+  waiting: Map<number, Waiting>;
+  sent: number;
+  buf: string;
+  dead: boolean;
+}
 
 /** A check the checker could not answer: the case fails with the reason, the run goes on. */
 export function checkerFailure(reason: string): CheckResult {
-  return { ok: false, invariants: { I1: false, I2: false, I3: false, I4: false, I5: false, I6: false }, decision: 'check failed', visible: null, problems: [`checker: ${reason}`], pendingBefore: 0 };
+  return {
+    ok: false,
+    invariants: { I1: false, I2: false, I3: false, I4: false, I5: false, I6: false },
+    decision: 'check failed',
+    visible: null,
+    problems: [`checker: ${reason}`],
+    pendingBefore: 0,
+  };
 }
 
 /**
@@ -115,7 +168,10 @@ export class CheckerPool {
   private readonly procs: CheckerProc[] = [];
   private stopping = false;
 
-  private constructor(private readonly launch: { cmd: string; args: string[] }, private readonly checkTimeoutMs: number) {}
+  private constructor(
+    private readonly launch: { cmd: string; args: string[] },
+    private readonly checkTimeoutMs: number,
+  ) {}
 
   static async start(size: number, checkTimeoutMs = 600_000): Promise<CheckerPool> {
     const pool = new CheckerPool(await childLauncher(), checkTimeoutMs);
@@ -125,7 +181,11 @@ export class CheckerPool {
 
   private spawnChecker(): CheckerProc {
     const { cmd, args } = this.launch;
-    const child = spawn(cmd, [...args, '--check-server'], { cwd: packageRoot(), env: { ...process.env, LANCELOG_FAILPOINTS: '' }, stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(cmd, [...args, '--check-server'], {
+      cwd: packageRoot(),
+      env: { ...process.env, LANCELOG_FAILPOINTS: '' },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const proc: CheckerProc = { child, busy: 0, waiting: new Map(), sent: 0, buf: '', dead: false };
     const settle = (id: number, r: CheckResult): void => {
       const w = proc.waiting.get(id);
@@ -137,7 +197,11 @@ export class CheckerPool {
     };
     child.once('exit', (code, signal) => {
       proc.dead = true;
-      for (const id of [...proc.waiting.keys()]) settle(id, checkerFailure(`the checker process exited (${code ?? signal}) during the check`));
+      for (const id of [...proc.waiting.keys()])
+        settle(
+          id,
+          checkerFailure(`the checker process exited (${code ?? signal}) during the check`),
+        );
       const at = this.procs.indexOf(proc);
       if (!this.stopping && at >= 0) this.procs[at] = this.spawnChecker();
     });
@@ -181,10 +245,18 @@ export class CheckerPool {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    await Promise.all(this.procs.map((p) => new Promise<void>((resolve) => {
-      if (p.dead || p.child.exitCode !== null || p.child.signalCode !== null) { resolve(); return; }
-      p.child.once('exit', () => resolve());
-      p.child.stdin!.end();
-    })));
+    await Promise.all(
+      this.procs.map(
+        (p) =>
+          new Promise<void>((resolve) => {
+            if (p.dead || p.child.exitCode !== null || p.child.signalCode !== null) {
+              resolve();
+              return;
+            }
+            p.child.once('exit', () => resolve());
+            p.child.stdin!.end();
+          }),
+      ),
+    );
   }
 }

@@ -11,10 +11,18 @@ const VALID = /^[A-Za-z0-9._/-]+$/;
  */
 export function validateBranchName(name: string): void {
   const reason =
-    name.length === 0 ? 'is empty'
-    : !VALID.test(name) ? 'may only contain letters, digits, ".", "_", "/" and "-"'
-    : name === MAIN_BRANCH ? 'is reserved'
-    : name.startsWith('__') ? 'starts with the reserved prefix "__"'
-    : null;
-  if (reason) throw new LancelogError('InvalidBranchName', `branch name ${JSON.stringify(name)} ${reason}`, { name, reason });
+    name.length === 0
+      ? 'is empty'
+      : !VALID.test(name)
+        ? 'may only contain letters, digits, ".", "_", "/" and "-"'
+        : name === MAIN_BRANCH
+          ? 'is reserved'
+          : name.startsWith('__')
+            ? 'starts with the reserved prefix "__"'
+            : null;
+  if (reason)
+    throw new LancelogError('InvalidBranchName', `branch name ${JSON.stringify(name)} ${reason}`, {
+      name,
+      reason,
+    });
 }

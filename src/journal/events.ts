@@ -17,17 +17,44 @@ const Version = z.number().int().nonnegative().describe('a Lance table version')
 const ManifestVersion = z.number().int().positive();
 const TimeUs = z.number().int().nonnegative().describe('microseconds since the Unix epoch');
 /** null = the table's main Lance branch. */
-const LanceBranch = z.string().min(1).nullable().describe('Lance branch of the table; null for its main line');
+const LanceBranch = z
+  .string()
+  .min(1)
+  .nullable()
+  .describe('Lance branch of the table; null for its main line');
 const Id = z.string().min(1);
 
-export const OperationKind = z.enum(['Mutation', 'Load', 'Recovery', 'SchemaApply', 'BranchMerge', 'EnsureIndices']);
+export const OperationKind = z.enum([
+  'Mutation',
+  'Load',
+  'Recovery',
+  'SchemaApply',
+  'BranchMerge',
+  'EnsureIndices',
+]);
 export type OperationKind = z.infer<typeof OperationKind>;
 
 /** Protocol phases an operation can fail in (ARCHITECTURE §4). */
-export const Phase = z.enum(['begin', 'stage', 'lease', 'intent', 'table_commit', 'publish', 'cleanup', 'rollback', 'recovery']);
+export const Phase = z.enum([
+  'begin',
+  'stage',
+  'lease',
+  'intent',
+  'table_commit',
+  'publish',
+  'cleanup',
+  'rollback',
+  'recovery',
+]);
 export type Phase = z.infer<typeof Phase>;
 
-export const RecoveryClass = z.enum(['NoMovement', 'RolledPastExpected', 'UnexpectedAtP1', 'UnexpectedMultistep', 'InvariantViolation']);
+export const RecoveryClass = z.enum([
+  'NoMovement',
+  'RolledPastExpected',
+  'UnexpectedAtP1',
+  'UnexpectedMultistep',
+  'InvariantViolation',
+]);
 export type RecoveryClass = z.infer<typeof RecoveryClass>;
 
 export const RecoveryDecision = z.enum(['Cleanup', 'Abort', 'RollForward', 'RollBack']);
@@ -47,7 +74,9 @@ export const eventPayloadSchemas = {
   }),
   /** Step 1 of the write protocol: an operation starts. */
   'op.begun': z.strictObject({
-    kind: OperationKind, branch: z.string().min(1), actor: z.string().min(1),
+    kind: OperationKind,
+    branch: z.string().min(1),
+    actor: z.string().min(1),
     /** The process running the operation, so recovery can tell a crashed owner from a live one. */
     owner: z.strictObject({ pid: z.number().int(), host: z.string() }).optional(),
   }),
@@ -63,12 +92,16 @@ export const eventPayloadSchemas = {
   'lease.released': z.strictObject({ tables: z.array(LeaseTarget) }),
   /** Phase A: the sidecar was written; the same expected → post-commit versions. */
   'op.intent_recorded': z.strictObject({
-    tables: z.array(z.strictObject({
-      table_key: TableKey,
-      lance_branch: LanceBranch,
-      expected_version: Version,
-      post_commit_version: Version,
-    })).min(1),
+    tables: z
+      .array(
+        z.strictObject({
+          table_key: TableKey,
+          lance_branch: LanceBranch,
+          expected_version: Version,
+          post_commit_version: Version,
+        }),
+      )
+      .min(1),
   }),
   /** Phase B: about to make the single Lance commit of one table. */
   'table.commit_started': z.strictObject({ table_key: TableKey }),
@@ -82,7 +115,9 @@ export const eventPayloadSchemas = {
   'op.published': z.strictObject({
     manifest_version: ManifestVersion,
     commit_id: Id,
-    pins: z.array(z.strictObject({ table_key: TableKey, version: Version, lance_branch: LanceBranch })),
+    pins: z.array(
+      z.strictObject({ table_key: TableKey, version: Version, lance_branch: LanceBranch }),
+    ),
     actor: z.string().min(1),
     message: z.string().nullable(),
     merged_parent_id: Id.nullable(),
@@ -90,20 +125,25 @@ export const eventPayloadSchemas = {
   /** Phase D: sidecar deleted; the operation is done. Releases leases. */
   'op.completed': z.strictObject({}),
   /** The operation failed in `phase`; rollback (if any) follows while leases are held. */
-  'op.failed': z.strictObject({ error: z.strictObject({ code: z.string(), message: z.string() }), phase: Phase }),
+  'op.failed': z.strictObject({
+    error: z.strictObject({ code: z.string(), message: z.string() }),
+    phase: Phase,
+  }),
   /** In-process rollback finished: each moved table was restored `from` → `to`. Releases leases. */
   'op.rolled_back': z.strictObject({ tables: z.array(VersionMove) }),
   /** Recovery (an operation of kind Recovery) classified every table of `original_op_id`. */
   'recovery.classified': z.strictObject({
     original_op_id: Id,
-    tables: z.array(z.strictObject({
-      table_key: TableKey,
-      head: Version,
-      pin: Version,
-      expected: Version,
-      committed: Version.nullable(),
-      class: RecoveryClass,
-    })),
+    tables: z.array(
+      z.strictObject({
+        table_key: TableKey,
+        head: Version,
+        pin: Version,
+        expected: Version,
+        committed: Version.nullable(),
+        class: RecoveryClass,
+      }),
+    ),
   }),
   /** Recovery decided what to do with `original_op_id`, all-or-nothing. */
   'recovery.decided': z.strictObject({ original_op_id: Id, decision: RecoveryDecision }),
@@ -112,13 +152,25 @@ export const eventPayloadSchemas = {
    * original operation (Cleanup/RollForward → completed, RollBack → rolled_back,
    * Abort → unchanged) and releases its leases (except on Abort).
    */
-  'recovery.applied': z.strictObject({ original_op_id: Id, decision: RecoveryDecision, tables: z.array(VersionMove) }),
+  'recovery.applied': z.strictObject({
+    original_op_id: Id,
+    decision: RecoveryDecision,
+    tables: z.array(VersionMove),
+  }),
   /** A branch was created from `from_branch` at `from_manifest_version`: lazy, it copies pins, never data. */
-  'branch.created': z.strictObject({ name: z.string().min(1), from_branch: z.string().min(1), from_manifest_version: ManifestVersion }),
+  'branch.created': z.strictObject({
+    name: z.string().min(1),
+    from_branch: z.string().min(1),
+    from_manifest_version: ManifestVersion,
+  }),
   /** A branch was deleted (soft: its history stays; the name cannot be reused). */
   'branch.deleted': z.strictObject({ name: z.string().min(1) }),
   /** Lazy fork: the first write of a table on a branch created its Lance branch from `from_version`. */
-  'table.forked': z.strictObject({ table_key: TableKey, lance_branch: z.string().min(1), from_version: Version }),
+  'table.forked': z.strictObject({
+    table_key: TableKey,
+    lance_branch: z.string().min(1),
+    from_version: Version,
+  }),
 } as const;
 
 export type EventKind = keyof typeof eventPayloadSchemas;
@@ -147,24 +199,38 @@ export function isEventKind(kind: string): kind is EventKind {
 }
 
 /** Parses a payload with the schema of its kind; EventPayloadInvalid on any mismatch. */
-export function parsePayload<K extends EventKind>(kind: K, payload: unknown, where: Record<string, unknown> = {}): EventPayloads[K] {
+export function parsePayload<K extends EventKind>(
+  kind: K,
+  payload: unknown,
+  where: Record<string, unknown> = {},
+): EventPayloads[K] {
   if (!isEventKind(kind)) {
-    throw new LancelogError('EventPayloadInvalid', `unknown event kind ${JSON.stringify(kind)}`, { kind, ...where });
+    throw new LancelogError('EventPayloadInvalid', `unknown event kind ${JSON.stringify(kind)}`, {
+      kind,
+      ...where,
+    });
   }
   const result = eventPayloadSchemas[kind].safeParse(payload);
   if (!result.success) {
-    throw new LancelogError('EventPayloadInvalid', `invalid payload for event ${kind}: ${z.prettifyError(result.error)}`, {
-      kind,
-      issues: result.error.issues,
-      ...where,
-    });
+    throw new LancelogError(
+      'EventPayloadInvalid',
+      `invalid payload for event ${kind}: ${z.prettifyError(result.error)}`,
+      {
+        kind,
+        issues: result.error.issues,
+        ...where,
+      },
+    );
   }
   return result.data as EventPayloads[K];
 }
 
 /** Validates a caller-supplied body, returning it with the parsed (canonical) payload. */
 export function parseBody(body: { kind: string; payload: unknown }): EventBody {
-  return { kind: body.kind, payload: parsePayload(body.kind as EventKind, body.payload) } as EventBody;
+  return {
+    kind: body.kind,
+    payload: parsePayload(body.kind as EventKind, body.payload),
+  } as EventBody;
 }
 
 /**
@@ -182,5 +248,8 @@ export function eventRowSchema() {
   const variants = EVENT_KINDS.map((kind) =>
     z.strictObject({ ...envelope, kind: z.literal(kind), payload: eventPayloadSchemas[kind] }),
   );
-  return z.discriminatedUnion('kind', variants as unknown as [typeof variants[number], ...typeof variants]);
+  return z.discriminatedUnion(
+    'kind',
+    variants as unknown as [(typeof variants)[number], ...typeof variants],
+  );
 }

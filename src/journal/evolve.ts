@@ -12,8 +12,21 @@ import { LancelogError } from '../errors.js';
 import type { JournalEvent } from './events.js';
 import { deleteRow, getRow, putRow } from './layout.js';
 import {
-  branchOf, emptyState, leasesOf, operationOf, pinsAt, type BranchRow, type CommitRow, type ForkRow, type JournalState,
-  type LeaseRow, type ManifestRow, type OperationRow, type OperationState, type PinRow, type RecoveryAuditRow,
+  branchOf,
+  emptyState,
+  leasesOf,
+  operationOf,
+  pinsAt,
+  type BranchRow,
+  type CommitRow,
+  type ForkRow,
+  type JournalState,
+  type LeaseRow,
+  type ManifestRow,
+  type OperationRow,
+  type OperationState,
+  type PinRow,
+  type RecoveryAuditRow,
 } from './state.js';
 
 enablePatches();
@@ -27,7 +40,11 @@ enablePatches();
 const immer = new Immer({ autoFreeze: false });
 
 function corrupt(event: JournalEvent, why: string): LancelogError {
-  return new LancelogError('JournalCorrupt', `event #${event.seq} (${event.kind}) cannot apply: ${why}`, { seq: event.seq, kind: event.kind });
+  return new LancelogError(
+    'JournalCorrupt',
+    `event #${event.seq} (${event.kind}) cannot apply: ${why}`,
+    { seq: event.seq, kind: event.kind },
+  );
 }
 
 function touchOperation(d: JournalState, event: JournalEvent, state?: OperationState): void {
@@ -42,8 +59,22 @@ function releaseLeasesOf(d: JournalState, opId: string): void {
 }
 
 /** Adds manifest `mv` of `branch` with `pins` (re-keyed to it) and its commit pointer. */
-function addManifest(d: JournalState, branch: string, mv: number, pins: Array<Omit<PinRow, 'branch' | 'manifestVersion'>>, commitId: string, timeUs: number): void {
-  for (const pin of pins) putRow(d, 'pins', { branch, manifestVersion: mv, tableKey: pin.tableKey, version: pin.version, lanceBranch: pin.lanceBranch } satisfies PinRow);
+function addManifest(
+  d: JournalState,
+  branch: string,
+  mv: number,
+  pins: Array<Omit<PinRow, 'branch' | 'manifestVersion'>>,
+  commitId: string,
+  timeUs: number,
+): void {
+  for (const pin of pins)
+    putRow(d, 'pins', {
+      branch,
+      manifestVersion: mv,
+      tableKey: pin.tableKey,
+      version: pin.version,
+      lanceBranch: pin.lanceBranch,
+    } satisfies PinRow);
   putRow(d, 'manifests', { branch, manifestVersion: mv, commitId, timeUs } satisfies ManifestRow);
 }
 
@@ -52,23 +83,65 @@ function recipe(d: JournalState, event: JournalEvent): void {
   switch (event.kind) {
     case 'repo.initialized': {
       const p = event.payload;
-      if (branchOf(d, event.branch)) throw corrupt(event, `branch ${event.branch} is already initialized`);
-      putRow(d, 'branches', { name: event.branch, parentBranch: null, parentManifestVersion: null, createdUs: t, deleted: false, headManifestVersion: 1, headCommitId: p.commit_id } satisfies BranchRow);
-      addManifest(d, event.branch, 1, p.tables.map((tb) => ({ tableKey: tb.table_key, version: tb.version, lanceBranch: null })), p.commit_id, t);
-      putRow(d, 'commits', { id: p.commit_id, branch: event.branch, manifestVersion: 1, parentId: null, mergedParentId: null, actor: p.actor, opId: event.opId, timeUs: t, message: p.message } satisfies CommitRow);
+      if (branchOf(d, event.branch))
+        throw corrupt(event, `branch ${event.branch} is already initialized`);
+      putRow(d, 'branches', {
+        name: event.branch,
+        parentBranch: null,
+        parentManifestVersion: null,
+        createdUs: t,
+        deleted: false,
+        headManifestVersion: 1,
+        headCommitId: p.commit_id,
+      } satisfies BranchRow);
+      addManifest(
+        d,
+        event.branch,
+        1,
+        p.tables.map((tb) => ({ tableKey: tb.table_key, version: tb.version, lanceBranch: null })),
+        p.commit_id,
+        t,
+      );
+      putRow(d, 'commits', {
+        id: p.commit_id,
+        branch: event.branch,
+        manifestVersion: 1,
+        parentId: null,
+        mergedParentId: null,
+        actor: p.actor,
+        opId: event.opId,
+        timeUs: t,
+        message: p.message,
+      } satisfies CommitRow);
       return;
     }
     case 'op.begun': {
       const p = event.payload;
-      putRow(d, 'operations', { opId: event.opId, kind: p.kind, branch: p.branch, actor: p.actor, state: 'begun', startedUs: t, updatedUs: t, errorCode: null, errorMessage: null, errorPhase: null } satisfies OperationRow);
+      putRow(d, 'operations', {
+        opId: event.opId,
+        kind: p.kind,
+        branch: p.branch,
+        actor: p.actor,
+        state: 'begun',
+        startedUs: t,
+        updatedUs: t,
+        errorCode: null,
+        errorMessage: null,
+        errorPhase: null,
+      } satisfies OperationRow);
       return;
     }
     case 'lease.acquired': {
       const p = event.payload;
       for (const tb of p.tables) {
         putRow(d, 'leases', {
-          branch: tb.branch, tableKey: tb.table_key, opId: event.opId,
-          ownerPid: p.owner.pid, ownerHost: p.owner.host, leaseId: p.owner.leaseId, heartbeatUs: p.heartbeat_us,
+          branch: tb.branch,
+          tableKey: tb.table_key,
+          opId: event.opId,
+          ownerPid: p.owner.pid,
+          ownerHost: p.owner.host,
+          leaseId: p.owner.leaseId,
+          heartbeatUs: p.heartbeat_us,
         } satisfies LeaseRow);
       }
       touchOperation(d, event);
@@ -81,7 +154,8 @@ function recipe(d: JournalState, event: JournalEvent): void {
     }
     case 'lease.released': {
       for (const tb of event.payload.tables) {
-        if (getRow<LeaseRow>(d, 'leases', [tb.branch, tb.table_key])?.opId === event.opId) deleteRow(d, 'leases', [tb.branch, tb.table_key]);
+        if (getRow<LeaseRow>(d, 'leases', [tb.branch, tb.table_key])?.opId === event.opId)
+          deleteRow(d, 'leases', [tb.branch, tb.table_key]);
       }
       touchOperation(d, event);
       return;
@@ -99,12 +173,29 @@ function recipe(d: JournalState, event: JournalEvent): void {
       if (!branch) throw corrupt(event, `branch ${event.branch} does not exist`);
       const mv = p.manifest_version;
       // Untouched tables keep their pins: the previous head's pin set, overlaid with the published ones.
-      const pins = new Map(pinsAt(d, event.branch, branch.headManifestVersion).map((pin) => [pin.tableKey, { tableKey: pin.tableKey, version: pin.version, lanceBranch: pin.lanceBranch }]));
-      for (const pin of p.pins) pins.set(pin.table_key, { tableKey: pin.table_key, version: pin.version, lanceBranch: pin.lance_branch });
+      const pins = new Map(
+        pinsAt(d, event.branch, branch.headManifestVersion).map((pin) => [
+          pin.tableKey,
+          { tableKey: pin.tableKey, version: pin.version, lanceBranch: pin.lanceBranch },
+        ]),
+      );
+      for (const pin of p.pins)
+        pins.set(pin.table_key, {
+          tableKey: pin.table_key,
+          version: pin.version,
+          lanceBranch: pin.lance_branch,
+        });
       addManifest(d, event.branch, mv, [...pins.values()], p.commit_id, t);
       putRow(d, 'commits', {
-        id: p.commit_id, branch: event.branch, manifestVersion: mv, parentId: branch.headCommitId,
-        mergedParentId: p.merged_parent_id, actor: p.actor, opId: event.opId, timeUs: t, message: p.message,
+        id: p.commit_id,
+        branch: event.branch,
+        manifestVersion: mv,
+        parentId: branch.headCommitId,
+        mergedParentId: p.merged_parent_id,
+        actor: p.actor,
+        opId: event.opId,
+        timeUs: t,
+        message: p.message,
       } satisfies CommitRow);
       branch.headManifestVersion = mv;
       branch.headCommitId = p.commit_id;
@@ -138,9 +229,13 @@ function recipe(d: JournalState, event: JournalEvent): void {
       const p = event.payload;
       const original = operationOf(d, p.original_op_id);
       putRow(d, 'recoveryAudit', {
-        recoveryOpId: event.opId, originalOpId: p.original_op_id,
-        originalActor: original?.actor ?? null, writerKind: original?.kind ?? null,
-        decision: p.decision, tables: p.tables.map((x) => ({ table_key: x.table_key, from: x.from, to: x.to })), timeUs: t,
+        recoveryOpId: event.opId,
+        originalOpId: p.original_op_id,
+        originalActor: original?.actor ?? null,
+        writerKind: original?.kind ?? null,
+        decision: p.decision,
+        tables: p.tables.map((x) => ({ table_key: x.table_key, from: x.from, to: x.to })),
+        timeUs: t,
       } satisfies RecoveryAuditRow);
       // Abort touches nothing: the original stays in flight and keeps its leases.
       if (p.decision !== 'Abort') {
@@ -155,15 +250,28 @@ function recipe(d: JournalState, event: JournalEvent): void {
     }
     case 'branch.created': {
       const p = event.payload;
-      const fromManifest = getRow<ManifestRow>(d, 'manifests', [p.from_branch, p.from_manifest_version]);
-      if (!fromManifest) throw corrupt(event, `${p.from_branch}@${p.from_manifest_version} does not exist`);
+      const fromManifest = getRow<ManifestRow>(d, 'manifests', [
+        p.from_branch,
+        p.from_manifest_version,
+      ]);
+      if (!fromManifest)
+        throw corrupt(event, `${p.from_branch}@${p.from_manifest_version} does not exist`);
       // Lazy fork: manifest 1 of the new branch is the parent's pin set, same
       // versions and Lance branches; it points at the parent's commit (no new commit).
       putRow(d, 'branches', {
-        name: p.name, parentBranch: p.from_branch, parentManifestVersion: p.from_manifest_version,
-        createdUs: t, deleted: false, headManifestVersion: 1, headCommitId: fromManifest.commitId,
+        name: p.name,
+        parentBranch: p.from_branch,
+        parentManifestVersion: p.from_manifest_version,
+        createdUs: t,
+        deleted: false,
+        headManifestVersion: 1,
+        headCommitId: fromManifest.commitId,
       } satisfies BranchRow);
-      const pins = pinsAt(d, p.from_branch, p.from_manifest_version).map((pin) => ({ tableKey: pin.tableKey, version: pin.version, lanceBranch: pin.lanceBranch }));
+      const pins = pinsAt(d, p.from_branch, p.from_manifest_version).map((pin) => ({
+        tableKey: pin.tableKey,
+        version: pin.version,
+        lanceBranch: pin.lanceBranch,
+      }));
       addManifest(d, p.name, 1, pins, fromManifest.commitId, t);
       return;
     }
@@ -175,7 +283,14 @@ function recipe(d: JournalState, event: JournalEvent): void {
     }
     case 'table.forked': {
       const p = event.payload;
-      putRow(d, 'forks', { branch: event.branch, tableKey: p.table_key, lanceBranch: p.lance_branch, fromVersion: p.from_version, opId: event.opId, timeUs: t } satisfies ForkRow);
+      putRow(d, 'forks', {
+        branch: event.branch,
+        tableKey: p.table_key,
+        lanceBranch: p.lance_branch,
+        fromVersion: p.from_version,
+        opId: event.opId,
+        timeUs: t,
+      } satisfies ForkRow);
       touchOperation(d, event);
       return;
     }
@@ -192,13 +307,19 @@ export function evolve(state: JournalState, event: JournalEvent): JournalState {
 }
 
 /** evolve() plus the immer patches, which projections.ts turns into SQL. */
-export function evolveWithPatches(state: JournalState, event: JournalEvent): [JournalState, Patch[]] {
+export function evolveWithPatches(
+  state: JournalState,
+  event: JournalEvent,
+): [JournalState, Patch[]] {
   const [next, patches] = immer.produceWithPatches(state, (d) => recipe(d as JournalState, event));
   return [next, patches];
 }
 
 /** Rebuilds every projection from the events alone. */
-export function replay(events: Iterable<JournalEvent>, from: JournalState = emptyState()): JournalState {
+export function replay(
+  events: Iterable<JournalEvent>,
+  from: JournalState = emptyState(),
+): JournalState {
   // One draft for the whole replay: the same recipe per event as evolve(), without
   // finalising an immutable state after every event (that made verify 2× slower).
   return immer.produce(from, (d) => {

@@ -2,22 +2,58 @@
  * The journal layer: SQLite catalog + write-ahead log (ARCHITECTURE §2–4).
  * The only module of Lancelog that imports better-sqlite3.
  */
-export {
-  Journal, JOURNAL_FILE, verifyJournal,
-} from './journal.js';
+export { Journal, JOURNAL_FILE, verifyJournal } from './journal.js';
 export type {
-  TablePin, Snapshot, SnapshotRef, LeaseOwner, LeaseRequest, PublishTable, PublishRequest, PublishResult,
-  IntentTable, VersionMove, ClassifiedTable, EventFilter, CommitFilter, VerifyReport, BranchInfo,
+  TablePin,
+  Snapshot,
+  SnapshotRef,
+  LeaseOwner,
+  LeaseRequest,
+  PublishTable,
+  PublishRequest,
+  PublishResult,
+  IntentTable,
+  VersionMove,
+  ClassifiedTable,
+  EventFilter,
+  CommitFilter,
+  VerifyReport,
+  BranchInfo,
 } from './journal.js';
 export {
-  eventPayloadSchemas, EVENT_KINDS, OperationKind, Phase, RecoveryClass, RecoveryDecision, parsePayload, isEventKind,
+  eventPayloadSchemas,
+  EVENT_KINDS,
+  OperationKind,
+  Phase,
+  RecoveryClass,
+  RecoveryDecision,
+  parsePayload,
+  isEventKind,
 } from './events.js';
 export type { EventKind, EventPayloads, EventBody, EventEnvelope, JournalEvent } from './events.js';
 export { evolve, replay } from './evolve.js';
-export { emptyState, TERMINAL_STATES, branchOf, operationOf, pinsAt, headPins, leasesOf } from './state.js';
+export {
+  emptyState,
+  TERMINAL_STATES,
+  branchOf,
+  operationOf,
+  pinsAt,
+  headPins,
+  leasesOf,
+} from './state.js';
 export { getRow, rowsUnder, allRows, PROJECTIONS } from './layout.js';
 export type {
-  JournalState, ProjectionTree, BranchRow, PinRow, ManifestRow, CommitRow, OperationRow, OperationState, LeaseRow, ForkRow, RecoveryAuditRow,
+  JournalState,
+  ProjectionTree,
+  BranchRow,
+  PinRow,
+  ManifestRow,
+  CommitRow,
+  OperationRow,
+  OperationState,
+  LeaseRow,
+  ForkRow,
+  RecoveryAuditRow,
 } from './state.js';
 export { diffStates } from './projections.js';
 export { JOURNAL_SCHEMA_VERSION, BUSY_TIMEOUT_MS, migrationsDir } from './migrations.js';

@@ -19,26 +19,61 @@ import { LancelogError } from '../errors.js';
 import { MAIN_BRANCH, validateBranchName } from './branch-names.js';
 import { newId, nowUs } from './clock.js';
 import {
-  parseBody, type EventBody, type EventPayloads, type JournalEvent,
-  type OperationKind, type Phase, type RecoveryClass, type RecoveryDecision,
+  parseBody,
+  type EventBody,
+  type EventPayloads,
+  type JournalEvent,
+  type OperationKind,
+  type Phase,
+  type RecoveryClass,
+  type RecoveryDecision,
 } from './events.js';
 import type { Patch } from 'immer';
 import { evolveWithPatches, replay } from './evolve.js';
 import { openDatabase } from './migrations.js';
 import { prepared, readProjections, writePatches } from './projections.js';
-import { EVENT_COLUMNS, JournalReader, rowToEvent, type Snapshot, type VerifyReport } from './queries.js';
+import {
+  EVENT_COLUMNS,
+  JournalReader,
+  rowToEvent,
+  type Snapshot,
+  type VerifyReport,
+} from './queries.js';
 import { allRows, getRow } from './layout.js';
 import {
-  branchOf, headPins, leasesOf, operationOf, TERMINAL_STATES, type BranchRow, type CommitRow, type ForkRow, type JournalState,
-  type LeaseRow, type ManifestRow, type OperationRow,
+  branchOf,
+  headPins,
+  leasesOf,
+  operationOf,
+  TERMINAL_STATES,
+  type BranchRow,
+  type CommitRow,
+  type ForkRow,
+  type JournalState,
+  type LeaseRow,
+  type ManifestRow,
+  type OperationRow,
 } from './state.js';
 
 export const JOURNAL_FILE = '_lancelog.db';
 
-export interface LeaseOwner { pid: number; host: string; leaseId: string }
+export interface LeaseOwner {
+  pid: number;
+  host: string;
+  leaseId: string;
+}
 /** A lease to take, with the pin version the writer captured at first read (null: table absent). */
-export interface LeaseRequest { tableKey: string; branch: string; expectedVersion: number | null }
-export interface PublishTable { tableKey: string; expectedVersion: number | null; newVersion: number; lanceBranch: string | null }
+export interface LeaseRequest {
+  tableKey: string;
+  branch: string;
+  expectedVersion: number | null;
+}
+export interface PublishTable {
+  tableKey: string;
+  expectedVersion: number | null;
+  newVersion: number;
+  lanceBranch: string | null;
+}
 export interface PublishRequest {
   /** The publishing operation; omitted → a fresh op id (a bare publish with no protocol events). */
   opId?: string;
@@ -53,12 +88,36 @@ export interface PublishRequest {
   /** Also record `op.completed` in the publish transaction (the writer's Phase D then only deletes the sidecar). */
   complete?: boolean;
 }
-export interface PublishResult { manifestVersion: number; commitId: string; opId: string }
-export interface IntentTable { tableKey: string; lanceBranch: string | null; expectedVersion: number; postCommitVersion: number }
-export interface VersionMove { tableKey: string; from: number; to: number }
-export interface ClassifiedTable { tableKey: string; head: number; pin: number; expected: number; committed: number | null; class: RecoveryClass }
+export interface PublishResult {
+  manifestVersion: number;
+  commitId: string;
+  opId: string;
+}
+export interface IntentTable {
+  tableKey: string;
+  lanceBranch: string | null;
+  expectedVersion: number;
+  postCommitVersion: number;
+}
+export interface VersionMove {
+  tableKey: string;
+  from: number;
+  to: number;
+}
+export interface ClassifiedTable {
+  tableKey: string;
+  head: number;
+  pin: number;
+  expected: number;
+  committed: number | null;
+  class: RecoveryClass;
+}
 
-interface Cache { state: JournalState; lastSeq: number; lastTimeUs: number }
+interface Cache {
+  state: JournalState;
+  lastSeq: number;
+  lastTimeUs: number;
+}
 interface Tx {
   readonly state: JournalState;
   append(opId: string, branch: string, tableKey: string | null, body: EventBody): JournalEvent;
@@ -81,18 +140,30 @@ export class Journal extends JournalReader {
   // ---------------------------------------------------------------- lifecycle
 
   /** Creates `<repoDir>/_lancelog.db`: repo.initialized → manifest 1 of `main` with `tables`, and the initial commit. */
-  static create(repoDir: string, init: { tables: Array<{ tableKey: string; version: number }>; actor: string; message?: string }): Journal {
+  static create(
+    repoDir: string,
+    init: { tables: Array<{ tableKey: string; version: number }>; actor: string; message?: string },
+  ): Journal {
     const path = join(repoDir, JOURNAL_FILE);
-    if (existsSync(path)) throw new LancelogError('JournalExists', `${path} already exists`, { path });
+    if (existsSync(path))
+      throw new LancelogError('JournalExists', `${path} already exists`, { path });
     mkdirSync(repoDir, { recursive: true });
     const journal = new Journal(path, openDatabase(path, { create: true }), false);
     try {
       journal.write((tx) => {
-        if (branchOf(tx.state, MAIN_BRANCH)) throw new LancelogError('JournalExists', `${path} is already initialized`, { path });
-        const tables = [...init.tables].sort(byTableKey).map((t) => ({ table_key: t.tableKey, version: t.version }));
+        if (branchOf(tx.state, MAIN_BRANCH))
+          throw new LancelogError('JournalExists', `${path} is already initialized`, { path });
+        const tables = [...init.tables]
+          .sort(byTableKey)
+          .map((t) => ({ table_key: t.tableKey, version: t.version }));
         tx.append(newId(), MAIN_BRANCH, null, {
           kind: 'repo.initialized',
-          payload: { tables, commit_id: newId(), actor: init.actor, message: init.message ?? 'initialize repository' },
+          payload: {
+            tables,
+            commit_id: newId(),
+            actor: init.actor,
+            message: init.message ?? 'initialize repository',
+          },
         });
       });
     } catch (err) {
@@ -105,8 +176,17 @@ export class Journal extends JournalReader {
   /** Opens an existing journal (migrating it forward unless read-only). JournalMissing if there is none. */
   static open(repoDir: string, opts: { readOnly?: boolean } = {}): Journal {
     const path = join(repoDir, JOURNAL_FILE);
-    if (!existsSync(path)) throw new LancelogError('JournalMissing', `no journal at ${path} (not a lancelog repo, or created before the journal existed)`, { path });
-    return new Journal(path, openDatabase(path, { readOnly: opts.readOnly }), opts.readOnly ?? false);
+    if (!existsSync(path))
+      throw new LancelogError(
+        'JournalMissing',
+        `no journal at ${path} (not a lancelog repo, or created before the journal existed)`,
+        { path },
+      );
+    return new Journal(
+      path,
+      openDatabase(path, { readOnly: opts.readOnly }),
+      opts.readOnly ?? false,
+    );
   }
 
   close(): void {
@@ -128,20 +208,34 @@ export class Journal extends JournalReader {
    * heartbeats (docs/journal.md "Durability").
    */
   private write<T>(fn: (tx: Tx) => T, opts: { durable?: boolean } = {}): T {
-    if (this.readOnly) throw new LancelogError('JournalReadOnly', `${this.path} was opened read-only`, { path: this.path });
+    if (this.readOnly)
+      throw new LancelogError('JournalReadOnly', `${this.path} was opened read-only`, {
+        path: this.path,
+      });
     const run = this.db.transaction(() => {
       const cache = this.caughtUp();
       const before = cache.state;
       const patches: Patch[] = [];
       const tx: Tx = {
-        get state() { return cache.state; },
+        get state() {
+          return cache.state;
+        },
         append: (opId, branch, tableKey, body) => {
           const parsed = parseBody(body); // zod at the boundary, on append
           // Never let time run backwards in the log, even across processes with skewed clocks.
           const timeUs = Math.max(nowUs(), cache.lastTimeUs);
-          const info = prepared(this.db, 'INSERT INTO events (op_id, time_us, kind, branch, table_key, payload) VALUES (?, ?, ?, ?, ?, ?)')
-            .run(opId, timeUs, parsed.kind, branch, tableKey, JSON.stringify(parsed.payload));
-          const event = { seq: Number(info.lastInsertRowid), opId, timeUs, branch, tableKey, ...parsed } as JournalEvent;
+          const info = prepared(
+            this.db,
+            'INSERT INTO events (op_id, time_us, kind, branch, table_key, payload) VALUES (?, ?, ?, ?, ?, ?)',
+          ).run(opId, timeUs, parsed.kind, branch, tableKey, JSON.stringify(parsed.payload));
+          const event = {
+            seq: Number(info.lastInsertRowid),
+            opId,
+            timeUs,
+            branch,
+            tableKey,
+            ...parsed,
+          } as JournalEvent;
           const [next, eventPatches] = evolveWithPatches(cache.state, event);
           for (const p of eventPatches) patches.push(p);
           cache.state = next;
@@ -169,12 +263,18 @@ export class Journal extends JournalReader {
   private caughtUp(): Cache {
     let cache: Cache;
     if (!this.cache) {
-      const last = this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq, COALESCE(MAX(time_us), 0) AS t FROM events').get() as { seq: number; t: number };
+      const last = this.db
+        .prepare('SELECT COALESCE(MAX(seq), 0) AS seq, COALESCE(MAX(time_us), 0) AS t FROM events')
+        .get() as { seq: number; t: number };
       cache = { state: readProjections(this.db), lastSeq: last.seq, lastTimeUs: last.t };
     } else {
       cache = { ...this.cache };
     }
-    const newer = (prepared(this.db, `SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq`).all(cache.lastSeq) as Record<string, unknown>[]).map(rowToEvent);
+    const newer = (
+      prepared(this.db, `SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq`).all(
+        cache.lastSeq,
+      ) as Record<string, unknown>[]
+    ).map(rowToEvent);
     if (newer.length > 0) {
       cache.state = replay(newer, cache.state);
       cache.lastSeq = newer.at(-1)!.seq;
@@ -185,14 +285,24 @@ export class Journal extends JournalReader {
 
   private static liveBranch(state: JournalState, name: string): BranchRow {
     const b = branchOf(state, name);
-    if (!b || b.deleted) throw new LancelogError('BranchNotFound', `branch ${JSON.stringify(name)} does not exist`, { branch: name });
+    if (!b || b.deleted)
+      throw new LancelogError('BranchNotFound', `branch ${JSON.stringify(name)} does not exist`, {
+        branch: name,
+      });
     return b;
   }
 
   private static liveOperation(state: JournalState, opId: string): OperationRow {
     const op = operationOf(state, opId);
-    if (!op) throw new LancelogError('OperationNotFound', `operation ${opId} does not exist`, { op_id: opId });
-    if (TERMINAL_STATES.includes(op.state)) throw new LancelogError('OperationFinished', `operation ${opId} is already ${op.state}`, { op_id: opId, state: op.state });
+    if (!op)
+      throw new LancelogError('OperationNotFound', `operation ${opId} does not exist`, {
+        op_id: opId,
+      });
+    if (TERMINAL_STATES.includes(op.state))
+      throw new LancelogError('OperationFinished', `operation ${opId} is already ${op.state}`, {
+        op_id: opId,
+        state: op.state,
+      });
     return op;
   }
 
@@ -202,7 +312,10 @@ export class Journal extends JournalReader {
   }
 
   /** Appends events of a live operation in one transaction (one fsync). */
-  private opEvents(opId: string, events: Array<{ body: EventBody; tableKey: string | null }>): JournalEvent[] {
+  private opEvents(
+    opId: string,
+    events: Array<{ body: EventBody; tableKey: string | null }>,
+  ): JournalEvent[] {
     return this.write((tx) => {
       const branch = Journal.liveOperation(tx.state, opId).branch;
       return events.map((e) => tx.append(opId, branch, e.tableKey, e.body));
@@ -213,37 +326,78 @@ export class Journal extends JournalReader {
     return { body: { kind: 'table.commit_started', payload: { table_key: tableKey } }, tableKey };
   }
 
-  private static checkLeaseAndPin(state: JournalState, opId: string, branch: string, tableKey: string, expected: number | null): void {
+  private static checkLeaseAndPin(
+    state: JournalState,
+    opId: string,
+    branch: string,
+    tableKey: string,
+    expected: number | null,
+  ): void {
     const lease = getRow<LeaseRow>(state, 'leases', [branch, tableKey]);
     if (lease && lease.opId !== opId) {
-      throw new LancelogError('LeaseHeld', `${tableKey} on branch ${branch} is leased by operation ${lease.opId} (pid ${lease.ownerPid} on ${lease.ownerHost})`, {
-        table_key: tableKey, branch, owner: { op_id: lease.opId, pid: lease.ownerPid, host: lease.ownerHost, lease_id: lease.leaseId, heartbeat_us: lease.heartbeatUs },
-      });
+      throw new LancelogError(
+        'LeaseHeld',
+        `${tableKey} on branch ${branch} is leased by operation ${lease.opId} (pid ${lease.ownerPid} on ${lease.ownerHost})`,
+        {
+          table_key: tableKey,
+          branch,
+          owner: {
+            op_id: lease.opId,
+            pid: lease.ownerPid,
+            host: lease.ownerHost,
+            lease_id: lease.leaseId,
+            heartbeat_us: lease.heartbeatUs,
+          },
+        },
+      );
     }
     const actual = headPins(state, branch).find((p) => p.tableKey === tableKey)?.version ?? null;
     if (actual !== expected) {
-      throw new LancelogError('ExpectedVersionMismatch', `${tableKey} on branch ${branch} is pinned at version ${actual ?? 'none'}, expected ${expected ?? 'none'}`, {
-        table_key: tableKey, branch, expected, actual,
-      });
+      throw new LancelogError(
+        'ExpectedVersionMismatch',
+        `${tableKey} on branch ${branch} is pinned at version ${actual ?? 'none'}, expected ${expected ?? 'none'}`,
+        {
+          table_key: tableKey,
+          branch,
+          expected,
+          actual,
+        },
+      );
     }
   }
 
   // ---------------------------------------------------------------- write protocol
 
   /** Generic append, for kinds without a named method. Validates the payload only — no CAS, lease or state checks. */
-  appendEvent(opId: string, branch: string, body: { kind: string; payload: unknown }, tableKey: string | null = null): JournalEvent {
+  appendEvent(
+    opId: string,
+    branch: string,
+    body: { kind: string; payload: unknown },
+    tableKey: string | null = null,
+  ): JournalEvent {
     return this.write((tx) => tx.append(opId, branch, tableKey, parseBody(body)));
   }
 
   /** Step 1: a new operation on a live branch. Returns its op id (ULID). */
-  beginOperation(args: { kind: OperationKind; branch: string; actor: string; owner?: { pid: number; host: string } }): string {
-    return this.write((tx) => {
-      Journal.liveBranch(tx.state, args.branch);
-      const opId = newId();
-      const owner = args.owner ?? { pid: process.pid, host: hostname() };
-      tx.append(opId, args.branch, null, { kind: 'op.begun', payload: { kind: args.kind, branch: args.branch, actor: args.actor, owner } });
-      return opId;
-    }, { durable: false });
+  beginOperation(args: {
+    kind: OperationKind;
+    branch: string;
+    actor: string;
+    owner?: { pid: number; host: string };
+  }): string {
+    return this.write(
+      (tx) => {
+        Journal.liveBranch(tx.state, args.branch);
+        const opId = newId();
+        const owner = args.owner ?? { pid: process.pid, host: hostname() };
+        tx.append(opId, args.branch, null, {
+          kind: 'op.begun',
+          payload: { kind: args.kind, branch: args.branch, actor: args.actor, owner },
+        });
+        return opId;
+      },
+      { durable: false },
+    );
   }
 
   /**
@@ -252,30 +406,50 @@ export class Journal extends JournalReader {
    * since the writer read it. Either way nothing is written. Re-acquiring a lease
    * the operation already holds refreshes it.
    */
-  acquireLeases(opId: string, tables: LeaseRequest[], owner: LeaseOwner = { pid: process.pid, host: hostname(), leaseId: newId() }): LeaseOwner {
-    const sorted = [...tables].sort((a, b) => (a.branch < b.branch ? -1 : a.branch > b.branch ? 1 : byTableKey(a, b)));
-    this.write((tx) => {
-      const op = Journal.liveOperation(tx.state, opId);
-      for (const t of sorted) {
-        Journal.liveBranch(tx.state, t.branch);
-        Journal.checkLeaseAndPin(tx.state, opId, t.branch, t.tableKey, t.expectedVersion);
-      }
-      tx.append(opId, op.branch, null, {
-        kind: 'lease.acquired',
-        payload: { tables: sorted.map((t) => ({ table_key: t.tableKey, branch: t.branch })), owner, heartbeat_us: nowUs() },
-      });
-    }, { durable: false });
+  acquireLeases(
+    opId: string,
+    tables: LeaseRequest[],
+    owner: LeaseOwner = { pid: process.pid, host: hostname(), leaseId: newId() },
+  ): LeaseOwner {
+    const sorted = [...tables].sort((a, b) =>
+      a.branch < b.branch ? -1 : a.branch > b.branch ? 1 : byTableKey(a, b),
+    );
+    this.write(
+      (tx) => {
+        const op = Journal.liveOperation(tx.state, opId);
+        for (const t of sorted) {
+          Journal.liveBranch(tx.state, t.branch);
+          Journal.checkLeaseAndPin(tx.state, opId, t.branch, t.tableKey, t.expectedVersion);
+        }
+        tx.append(opId, op.branch, null, {
+          kind: 'lease.acquired',
+          payload: {
+            tables: sorted.map((t) => ({ table_key: t.tableKey, branch: t.branch })),
+            owner,
+            heartbeat_us: nowUs(),
+          },
+        });
+      },
+      { durable: false },
+    );
     return owner;
   }
 
   /** Refreshes the heartbeat of every lease `opId` holds. Returns how many; appends nothing when none. */
   heartbeat(opId: string): number {
-    return this.write((tx) => {
-      const op = Journal.liveOperation(tx.state, opId);
-      const held = leasesOf(tx.state, opId).length;
-      if (held > 0) tx.append(opId, op.branch, null, { kind: 'lease.heartbeat', payload: { heartbeat_us: nowUs() } });
-      return held;
-    }, { durable: false });
+    return this.write(
+      (tx) => {
+        const op = Journal.liveOperation(tx.state, opId);
+        const held = leasesOf(tx.state, opId).length;
+        if (held > 0)
+          tx.append(opId, op.branch, null, {
+            kind: 'lease.heartbeat',
+            payload: { heartbeat_us: nowUs() },
+          });
+        return held;
+      },
+      { durable: false },
+    );
   }
 
   /** Gives back every lease `opId` holds without publishing. No-op when it holds none. */
@@ -284,7 +458,10 @@ export class Journal extends JournalReader {
       const held = leasesOf(tx.state, opId);
       const op = operationOf(tx.state, opId);
       if (held.length === 0 || !op) return;
-      tx.append(opId, op.branch, null, { kind: 'lease.released', payload: { tables: held.map((l) => ({ table_key: l.tableKey, branch: l.branch })) } });
+      tx.append(opId, op.branch, null, {
+        kind: 'lease.released',
+        payload: { tables: held.map((l) => ({ table_key: l.tableKey, branch: l.branch })) },
+      });
     });
   }
 
@@ -298,11 +475,17 @@ export class Journal extends JournalReader {
       kind: 'op.intent_recorded',
       payload: {
         tables: [...tables].sort(byTableKey).map((t) => ({
-          table_key: t.tableKey, lance_branch: t.lanceBranch, expected_version: t.expectedVersion, post_commit_version: t.postCommitVersion,
+          table_key: t.tableKey,
+          lance_branch: t.lanceBranch,
+          expected_version: t.expectedVersion,
+          post_commit_version: t.postCommitVersion,
         })),
       },
     };
-    this.opEvents(opId, [{ body: intent, tableKey: null }, ...(opts.commitStarted !== undefined ? [Journal.commitStartedEvent(opts.commitStarted)] : [])]);
+    this.opEvents(opId, [
+      { body: intent, tableKey: null },
+      ...(opts.commitStarted !== undefined ? [Journal.commitStartedEvent(opts.commitStarted)] : []),
+    ]);
   }
 
   /** Phase B: about to commit `tableKey` in Lance. */
@@ -315,9 +498,22 @@ export class Journal extends JournalReader {
    * `nextCommitStarted`, the next table's `table.commit_started` goes in the same
    * transaction.
    */
-  tableCommitted(opId: string, tableKey: string, version: number, opts: { nextCommitStarted?: string } = {}): void {
-    const committed: { body: EventBody; tableKey: string } = { body: { kind: 'table.committed', payload: { table_key: tableKey, version } }, tableKey };
-    this.opEvents(opId, [committed, ...(opts.nextCommitStarted !== undefined ? [Journal.commitStartedEvent(opts.nextCommitStarted)] : [])]);
+  tableCommitted(
+    opId: string,
+    tableKey: string,
+    version: number,
+    opts: { nextCommitStarted?: string } = {},
+  ): void {
+    const committed: { body: EventBody; tableKey: string } = {
+      body: { kind: 'table.committed', payload: { table_key: tableKey, version } },
+      tableKey,
+    };
+    this.opEvents(opId, [
+      committed,
+      ...(opts.nextCommitStarted !== undefined
+        ? [Journal.commitStartedEvent(opts.nextCommitStarted)]
+        : []),
+    ]);
   }
 
   /**
@@ -331,22 +527,40 @@ export class Journal extends JournalReader {
   publish(req: PublishRequest): PublishResult {
     const tables = [...req.tables].sort(byTableKey);
     const dup = tables.find((t, i) => i > 0 && tables[i - 1].tableKey === t.tableKey);
-    if (dup) throw new LancelogError('InvalidArgument', `table ${dup.tableKey} is listed twice in one publish`, { table_key: dup.tableKey });
+    if (dup)
+      throw new LancelogError(
+        'InvalidArgument',
+        `table ${dup.tableKey} is listed twice in one publish`,
+        { table_key: dup.tableKey },
+      );
     return this.write((tx) => {
       const branch = Journal.liveBranch(tx.state, req.branch);
       const opId = req.opId ?? newId();
-      if (req.opId !== undefined && operationOf(tx.state, opId)) Journal.liveOperation(tx.state, opId);
-      for (const t of tables) Journal.checkLeaseAndPin(tx.state, opId, req.branch, t.tableKey, t.expectedVersion);
+      if (req.opId !== undefined && operationOf(tx.state, opId))
+        Journal.liveOperation(tx.state, opId);
+      for (const t of tables)
+        Journal.checkLeaseAndPin(tx.state, opId, req.branch, t.tableKey, t.expectedVersion);
       const manifestVersion = branch.headManifestVersion + 1;
       const commitId = newId();
       // The last table's commit is recorded with the publish that makes it visible.
-      if (req.committed) tx.append(opId, req.branch, req.committed.tableKey, { kind: 'table.committed', payload: { table_key: req.committed.tableKey, version: req.committed.version } });
+      if (req.committed)
+        tx.append(opId, req.branch, req.committed.tableKey, {
+          kind: 'table.committed',
+          payload: { table_key: req.committed.tableKey, version: req.committed.version },
+        });
       tx.append(opId, req.branch, null, {
         kind: 'op.published',
         payload: {
-          manifest_version: manifestVersion, commit_id: commitId,
-          pins: tables.map((t) => ({ table_key: t.tableKey, version: t.newVersion, lance_branch: t.lanceBranch })),
-          actor: req.actor, message: req.message ?? null, merged_parent_id: req.mergedParentId ?? null,
+          manifest_version: manifestVersion,
+          commit_id: commitId,
+          pins: tables.map((t) => ({
+            table_key: t.tableKey,
+            version: t.newVersion,
+            lance_branch: t.lanceBranch,
+          })),
+          actor: req.actor,
+          message: req.message ?? null,
+          merged_parent_id: req.mergedParentId ?? null,
         },
       });
       // Completed in the same transaction: the sidecar is deleted afterwards, and a
@@ -363,12 +577,22 @@ export class Journal extends JournalReader {
 
   /** The operation failed in `phase`; it stays in flight (leases held) until rolledBack() or recovery. */
   failOperation(opId: string, error: { code: string; message: string }, phase: Phase): void {
-    this.opEvent(opId, { kind: 'op.failed', payload: { error: { code: error.code, message: error.message }, phase } });
+    this.opEvent(opId, {
+      kind: 'op.failed',
+      payload: { error: { code: error.code, message: error.message }, phase },
+    });
   }
 
   /** In-process rollback done: each table restored from → to (terminal; releases leases). */
   rolledBack(opId: string, tables: VersionMove[]): void {
-    this.opEvent(opId, { kind: 'op.rolled_back', payload: { tables: [...tables].sort(byTableKey).map((t) => ({ table_key: t.tableKey, from: t.from, to: t.to })) } });
+    this.opEvent(opId, {
+      kind: 'op.rolled_back',
+      payload: {
+        tables: [...tables]
+          .sort(byTableKey)
+          .map((t) => ({ table_key: t.tableKey, from: t.from, to: t.to })),
+      },
+    });
   }
 
   // ---------------------------------------------------------------- recovery events (op of kind Recovery)
@@ -378,20 +602,41 @@ export class Journal extends JournalReader {
       kind: 'recovery.classified',
       payload: {
         original_op_id: originalOpId,
-        tables: [...tables].sort(byTableKey).map((t) => ({ table_key: t.tableKey, head: t.head, pin: t.pin, expected: t.expected, committed: t.committed, class: t.class })),
+        tables: [...tables].sort(byTableKey).map((t) => ({
+          table_key: t.tableKey,
+          head: t.head,
+          pin: t.pin,
+          expected: t.expected,
+          committed: t.committed,
+          class: t.class,
+        })),
       },
     });
   }
 
   recoveryDecided(recoveryOpId: string, originalOpId: string, decision: RecoveryDecision): void {
-    this.opEvent(recoveryOpId, { kind: 'recovery.decided', payload: { original_op_id: originalOpId, decision } });
+    this.opEvent(recoveryOpId, {
+      kind: 'recovery.decided',
+      payload: { original_op_id: originalOpId, decision },
+    });
   }
 
   /** Writes the audit row and resolves the original operation (see evolve.ts). */
-  recoveryApplied(recoveryOpId: string, originalOpId: string, decision: RecoveryDecision, tables: VersionMove[]): void {
+  recoveryApplied(
+    recoveryOpId: string,
+    originalOpId: string,
+    decision: RecoveryDecision,
+    tables: VersionMove[],
+  ): void {
     this.opEvent(recoveryOpId, {
       kind: 'recovery.applied',
-      payload: { original_op_id: originalOpId, decision, tables: [...tables].sort(byTableKey).map((t) => ({ table_key: t.tableKey, from: t.from, to: t.to })) },
+      payload: {
+        original_op_id: originalOpId,
+        decision,
+        tables: [...tables]
+          .sort(byTableKey)
+          .map((t) => ({ table_key: t.tableKey, from: t.from, to: t.to })),
+      },
     });
   }
 
@@ -401,19 +646,29 @@ export class Journal extends JournalReader {
    * Creates a branch from a branch (at its head or a manifest version) or from a
    * commit. Lazy: manifest 1 of the new branch = the source pins; nothing is copied.
    */
-  createBranch(name: string, from: { fromBranch?: string; manifestVersion?: number } | { commitId: string } = {}): Snapshot {
+  createBranch(
+    name: string,
+    from: { fromBranch?: string; manifestVersion?: number } | { commitId: string } = {},
+  ): Snapshot {
     validateBranchName(name);
     this.write((tx) => {
       const existing = branchOf(tx.state, name);
       if (existing) {
         const deleted = existing.deleted;
-        throw new LancelogError('BranchExists', `branch ${JSON.stringify(name)} ${deleted ? 'existed and was deleted; branch names are not reused' : 'already exists'}`, { branch: name, deleted });
+        throw new LancelogError(
+          'BranchExists',
+          `branch ${JSON.stringify(name)} ${deleted ? 'existed and was deleted; branch names are not reused' : 'already exists'}`,
+          { branch: name, deleted },
+        );
       }
       let fromBranch: string;
       let fromMv: number;
       if ('commitId' in from) {
         const commit = getRow<CommitRow>(tx.state, 'commits', [from.commitId]);
-        if (!commit) throw new LancelogError('CommitNotFound', `commit ${from.commitId} does not exist`, { commit_id: from.commitId });
+        if (!commit)
+          throw new LancelogError('CommitNotFound', `commit ${from.commitId} does not exist`, {
+            commit_id: from.commitId,
+          });
         fromBranch = commit.branch;
         fromMv = commit.manifestVersion;
       } else {
@@ -421,10 +676,17 @@ export class Journal extends JournalReader {
         const src = Journal.liveBranch(tx.state, fromBranch);
         fromMv = from.manifestVersion ?? src.headManifestVersion;
         if (!getRow<ManifestRow>(tx.state, 'manifests', [fromBranch, fromMv])) {
-          throw new LancelogError('ManifestVersionNotFound', `branch ${fromBranch} has no manifest version ${fromMv}`, { branch: fromBranch, manifest_version: fromMv });
+          throw new LancelogError(
+            'ManifestVersionNotFound',
+            `branch ${fromBranch} has no manifest version ${fromMv}`,
+            { branch: fromBranch, manifest_version: fromMv },
+          );
         }
       }
-      tx.append(newId(), name, null, { kind: 'branch.created', payload: { name, from_branch: fromBranch, from_manifest_version: fromMv } });
+      tx.append(newId(), name, null, {
+        kind: 'branch.created',
+        payload: { name, from_branch: fromBranch, from_manifest_version: fromMv },
+      });
     });
     return this.snapshot({ branch: name });
   }
@@ -435,14 +697,32 @@ export class Journal extends JournalReader {
    * branch owns (its forks) so the caller deletes them from storage.
    */
   deleteBranch(name: string): Array<{ tableKey: string; lanceBranch: string }> {
-    if (name === MAIN_BRANCH) throw new LancelogError('InvalidBranchName', 'branch main cannot be deleted', { name });
+    if (name === MAIN_BRANCH)
+      throw new LancelogError('InvalidBranchName', 'branch main cannot be deleted', { name });
     return this.write((tx) => {
       Journal.liveBranch(tx.state, name);
-      const children = allRows<BranchRow>(tx.state, 'branches').filter((b) => !b.deleted && b.parentBranch === name).map((b) => b.name);
-      if (children.length > 0) throw new LancelogError('BranchInUse', `branch ${name} cannot be deleted: ${children.join(', ')} were forked from it`, { branch: name, children });
-      const busy = allRows<OperationRow>(tx.state, 'operations').filter((o) => o.branch === name && !TERMINAL_STATES.includes(o.state)).map((o) => o.opId);
-      if (busy.length > 0) throw new LancelogError('BranchInUse', `branch ${name} has operations in flight: ${busy.join(', ')}`, { branch: name, operations: busy });
-      const owned = allRows<ForkRow>(tx.state, 'forks').filter((f) => f.branch === name).sort(byTableKey).map((f) => ({ tableKey: f.tableKey, lanceBranch: f.lanceBranch }));
+      const children = allRows<BranchRow>(tx.state, 'branches')
+        .filter((b) => !b.deleted && b.parentBranch === name)
+        .map((b) => b.name);
+      if (children.length > 0)
+        throw new LancelogError(
+          'BranchInUse',
+          `branch ${name} cannot be deleted: ${children.join(', ')} were forked from it`,
+          { branch: name, children },
+        );
+      const busy = allRows<OperationRow>(tx.state, 'operations')
+        .filter((o) => o.branch === name && !TERMINAL_STATES.includes(o.state))
+        .map((o) => o.opId);
+      if (busy.length > 0)
+        throw new LancelogError(
+          'BranchInUse',
+          `branch ${name} has operations in flight: ${busy.join(', ')}`,
+          { branch: name, operations: busy },
+        );
+      const owned = allRows<ForkRow>(tx.state, 'forks')
+        .filter((f) => f.branch === name)
+        .sort(byTableKey)
+        .map((f) => ({ tableKey: f.tableKey, lanceBranch: f.lanceBranch }));
       tx.append(newId(), name, null, { kind: 'branch.deleted', payload: { name } });
       return owned;
     });
@@ -452,18 +732,30 @@ export class Journal extends JournalReader {
    * Lazy fork: the first write of `tableKey` on `branch` created Lance branch
    * `lanceBranch` from `fromVersion`. Idempotent for the same Lance branch.
    */
-  recordFork(branch: string, tableKey: string, lanceBranch: string, fromVersion: number, opId?: string): void {
+  recordFork(
+    branch: string,
+    tableKey: string,
+    lanceBranch: string,
+    fromVersion: number,
+    opId?: string,
+  ): void {
     this.write((tx) => {
       Journal.liveBranch(tx.state, branch);
       const existing = getRow<ForkRow>(tx.state, 'forks', [branch, tableKey]);
       if (existing) {
         if (existing.lanceBranch === lanceBranch) return;
-        throw new LancelogError('ForkExists', `${tableKey} on branch ${branch} is already forked to Lance branch ${existing.lanceBranch}`, { branch, table_key: tableKey, lance_branch: existing.lanceBranch });
+        throw new LancelogError(
+          'ForkExists',
+          `${tableKey} on branch ${branch} is already forked to Lance branch ${existing.lanceBranch}`,
+          { branch, table_key: tableKey, lance_branch: existing.lanceBranch },
+        );
       }
-      tx.append(opId ?? newId(), branch, tableKey, { kind: 'table.forked', payload: { table_key: tableKey, lance_branch: lanceBranch, from_version: fromVersion } });
+      tx.append(opId ?? newId(), branch, tableKey, {
+        kind: 'table.forked',
+        payload: { table_key: tableKey, lance_branch: lanceBranch, from_version: fromVersion },
+      });
     });
   }
-
 }
 
 /** Replay vs stored projections + SQLite integrity check (see Journal.verify). */
@@ -472,4 +764,12 @@ export function verifyJournal(journal: Journal): VerifyReport {
 }
 
 export type { EventPayloads };
-export type { TablePin, Snapshot, SnapshotRef, EventFilter, CommitFilter, VerifyReport, BranchInfo } from './queries.js';
+export type {
+  TablePin,
+  Snapshot,
+  SnapshotRef,
+  EventFilter,
+  CommitFilter,
+  VerifyReport,
+  BranchInfo,
+} from './queries.js';

@@ -16,7 +16,11 @@
 import type { JournalState } from './state.js';
 
 export type ColType = 'text' | 'int' | 'bool' | 'json';
-export interface Column { col: string; field: string; type: ColType }
+export interface Column {
+  col: string;
+  field: string;
+  type: ColType;
+}
 export interface ProjectionSpec {
   field: keyof JournalState;
   table: string;
@@ -31,49 +35,129 @@ const c = (col: string, field: string, type: ColType = 'text'): Column => ({ col
 
 export const PROJECTIONS: readonly ProjectionSpec[] = [
   {
-    field: 'branches', table: 'branches', keys: ['name'], hashKeys: 0,
-    columns: [c('name', 'name'), c('parent_branch', 'parentBranch'), c('parent_manifest_version', 'parentManifestVersion', 'int'),
-      c('created_us', 'createdUs', 'int'), c('deleted', 'deleted', 'bool'), c('head_manifest_version', 'headManifestVersion', 'int'),
-      c('head_commit_id', 'headCommitId')],
+    field: 'branches',
+    table: 'branches',
+    keys: ['name'],
+    hashKeys: 0,
+    columns: [
+      c('name', 'name'),
+      c('parent_branch', 'parentBranch'),
+      c('parent_manifest_version', 'parentManifestVersion', 'int'),
+      c('created_us', 'createdUs', 'int'),
+      c('deleted', 'deleted', 'bool'),
+      c('head_manifest_version', 'headManifestVersion', 'int'),
+      c('head_commit_id', 'headCommitId'),
+    ],
   },
   {
-    field: 'pins', table: 'pins', keys: ['branch', 'manifest_version', 'table_key'], hashKeys: 2,
-    columns: [c('branch', 'branch'), c('manifest_version', 'manifestVersion', 'int'), c('table_key', 'tableKey'),
-      c('version', 'version', 'int'), c('lance_branch', 'lanceBranch')],
+    field: 'pins',
+    table: 'pins',
+    keys: ['branch', 'manifest_version', 'table_key'],
+    hashKeys: 2,
+    columns: [
+      c('branch', 'branch'),
+      c('manifest_version', 'manifestVersion', 'int'),
+      c('table_key', 'tableKey'),
+      c('version', 'version', 'int'),
+      c('lance_branch', 'lanceBranch'),
+    ],
   },
   {
-    field: 'manifests', table: 'manifests', keys: ['branch', 'manifest_version'], hashKeys: 2,
-    columns: [c('branch', 'branch'), c('manifest_version', 'manifestVersion', 'int'), c('commit_id', 'commitId'), c('time_us', 'timeUs', 'int')],
+    field: 'manifests',
+    table: 'manifests',
+    keys: ['branch', 'manifest_version'],
+    hashKeys: 2,
+    columns: [
+      c('branch', 'branch'),
+      c('manifest_version', 'manifestVersion', 'int'),
+      c('commit_id', 'commitId'),
+      c('time_us', 'timeUs', 'int'),
+    ],
   },
   {
-    field: 'commits', table: 'commits', keys: ['id'], hashKeys: 1,
-    columns: [c('id', 'id'), c('branch', 'branch'), c('manifest_version', 'manifestVersion', 'int'), c('parent_id', 'parentId'),
-      c('merged_parent_id', 'mergedParentId'), c('actor', 'actor'), c('op_id', 'opId'), c('time_us', 'timeUs', 'int'), c('message', 'message')],
+    field: 'commits',
+    table: 'commits',
+    keys: ['id'],
+    hashKeys: 1,
+    columns: [
+      c('id', 'id'),
+      c('branch', 'branch'),
+      c('manifest_version', 'manifestVersion', 'int'),
+      c('parent_id', 'parentId'),
+      c('merged_parent_id', 'mergedParentId'),
+      c('actor', 'actor'),
+      c('op_id', 'opId'),
+      c('time_us', 'timeUs', 'int'),
+      c('message', 'message'),
+    ],
   },
   {
-    field: 'operations', table: 'operations', keys: ['op_id'], hashKeys: 1,
-    columns: [c('op_id', 'opId'), c('kind', 'kind'), c('branch', 'branch'), c('actor', 'actor'), c('state', 'state'),
-      c('started_us', 'startedUs', 'int'), c('updated_us', 'updatedUs', 'int'), c('error_code', 'errorCode'),
-      c('error_message', 'errorMessage'), c('error_phase', 'errorPhase')],
+    field: 'operations',
+    table: 'operations',
+    keys: ['op_id'],
+    hashKeys: 1,
+    columns: [
+      c('op_id', 'opId'),
+      c('kind', 'kind'),
+      c('branch', 'branch'),
+      c('actor', 'actor'),
+      c('state', 'state'),
+      c('started_us', 'startedUs', 'int'),
+      c('updated_us', 'updatedUs', 'int'),
+      c('error_code', 'errorCode'),
+      c('error_message', 'errorMessage'),
+      c('error_phase', 'errorPhase'),
+    ],
   },
   {
-    field: 'leases', table: 'leases', keys: ['branch', 'table_key'], hashKeys: 0,
-    columns: [c('branch', 'branch'), c('table_key', 'tableKey'), c('op_id', 'opId'), c('owner_pid', 'ownerPid', 'int'),
-      c('owner_host', 'ownerHost'), c('lease_id', 'leaseId'), c('heartbeat_us', 'heartbeatUs', 'int')],
+    field: 'leases',
+    table: 'leases',
+    keys: ['branch', 'table_key'],
+    hashKeys: 0,
+    columns: [
+      c('branch', 'branch'),
+      c('table_key', 'tableKey'),
+      c('op_id', 'opId'),
+      c('owner_pid', 'ownerPid', 'int'),
+      c('owner_host', 'ownerHost'),
+      c('lease_id', 'leaseId'),
+      c('heartbeat_us', 'heartbeatUs', 'int'),
+    ],
   },
   {
-    field: 'forks', table: 'forks', keys: ['branch', 'table_key'], hashKeys: 0,
-    columns: [c('branch', 'branch'), c('table_key', 'tableKey'), c('lance_branch', 'lanceBranch'), c('from_version', 'fromVersion', 'int'),
-      c('op_id', 'opId'), c('time_us', 'timeUs', 'int')],
+    field: 'forks',
+    table: 'forks',
+    keys: ['branch', 'table_key'],
+    hashKeys: 0,
+    columns: [
+      c('branch', 'branch'),
+      c('table_key', 'tableKey'),
+      c('lance_branch', 'lanceBranch'),
+      c('from_version', 'fromVersion', 'int'),
+      c('op_id', 'opId'),
+      c('time_us', 'timeUs', 'int'),
+    ],
   },
   {
-    field: 'recoveryAudit', table: 'recovery_audit', keys: ['recovery_op_id', 'original_op_id'], hashKeys: 1,
-    columns: [c('recovery_op_id', 'recoveryOpId'), c('original_op_id', 'originalOpId'), c('original_actor', 'originalActor'),
-      c('writer_kind', 'writerKind'), c('decision', 'decision'), c('tables', 'tables', 'json'), c('time_us', 'timeUs', 'int')],
+    field: 'recoveryAudit',
+    table: 'recovery_audit',
+    keys: ['recovery_op_id', 'original_op_id'],
+    hashKeys: 1,
+    columns: [
+      c('recovery_op_id', 'recoveryOpId'),
+      c('original_op_id', 'originalOpId'),
+      c('original_actor', 'originalActor'),
+      c('writer_kind', 'writerKind'),
+      c('decision', 'decision'),
+      c('tables', 'tables', 'json'),
+      c('time_us', 'timeUs', 'int'),
+    ],
   },
 ];
 
-export const SPEC: Readonly<Record<keyof JournalState, ProjectionSpec>> = Object.fromEntries(PROJECTIONS.map((p) => [p.field, p])) as Record<keyof JournalState, ProjectionSpec>;
+export const SPEC: Readonly<Record<keyof JournalState, ProjectionSpec>> = Object.fromEntries(
+  PROJECTIONS.map((p) => [p.field, p]),
+) as Record<keyof JournalState, ProjectionSpec>;
 
 export type Key = string | number;
 type Tree = Record<string, unknown>;
@@ -99,7 +183,8 @@ export function leafDepth(spec: ProjectionSpec): number {
 export function pathOf(spec: ProjectionSpec, keys: readonly Key[]): string[] {
   const k = keys.map(String);
   if (spec.hashKeys === 0) return k;
-  if (k.length < spec.hashKeys) throw new Error(`${spec.table}: need ${spec.hashKeys} keys to locate rows, got ${k.length}`);
+  if (k.length < spec.hashKeys)
+    throw new Error(`${spec.table}: need ${spec.hashKeys} keys to locate rows, got ${k.length}`);
   const h = fnv1a32(k.slice(0, spec.hashKeys).join('\u0000'));
   return [String(h & 31), String((h >>> 5) & 31), ...k];
 }
@@ -127,12 +212,20 @@ export function leaves<T>(node: unknown, depth: number): T[] {
 
 // ---- accessors (work on plain state and on immer drafts alike)
 
-export function getRow<T>(state: JournalState, field: keyof JournalState, keys: readonly Key[]): T | undefined {
+export function getRow<T>(
+  state: JournalState,
+  field: keyof JournalState,
+  keys: readonly Key[],
+): T | undefined {
   return getIn(state[field], pathOf(SPEC[field], keys)) as T | undefined;
 }
 
 /** Rows whose leading keys are `prefix` (prefix length ≥ hashKeys). */
-export function rowsUnder<T>(state: JournalState, field: keyof JournalState, prefix: readonly Key[]): T[] {
+export function rowsUnder<T>(
+  state: JournalState,
+  field: keyof JournalState,
+  prefix: readonly Key[],
+): T[] {
   const spec = SPEC[field];
   return leaves<T>(getIn(state[field], pathOf(spec, prefix)), spec.keys.length - prefix.length);
 }
@@ -151,7 +244,11 @@ export function putRow(state: JournalState, field: keyof JournalState, row: obje
 }
 
 /** Deletes a row and any container it leaves empty (mutates). */
-export function deleteRow(state: JournalState, field: keyof JournalState, keys: readonly Key[]): void {
+export function deleteRow(
+  state: JournalState,
+  field: keyof JournalState,
+  keys: readonly Key[],
+): void {
   const path = pathOf(SPEC[field], keys);
   const chain: Tree[] = [state[field] as Tree];
   for (const k of path.slice(0, -1)) {

@@ -19,7 +19,11 @@ export const JOURNAL_SCHEMA_VERSION = 1;
 /** Several processes share one DB file; a writer waits this long for the write lock. */
 export const BUSY_TIMEOUT_MS = 10_000;
 
-export interface Migration { version: number; name: string; sql: string }
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
 
 export function migrationsDir(): string {
   return join(packageRoot(), 'journal', 'migrations');
@@ -30,23 +34,35 @@ export function loadMigrations(dir = migrationsDir()): Migration[] {
   const migrations = readdirSync(dir)
     .map((name) => ({ name, m: /^(\d{4})_[a-z0-9_]+\.sql$/.exec(name) }))
     .filter((x): x is { name: string; m: RegExpExecArray } => x.m !== null)
-    .map(({ name, m }) => ({ version: Number(m[1]), name, sql: readFileSync(join(dir, name), 'utf8') }))
+    .map(({ name, m }) => ({
+      version: Number(m[1]),
+      name,
+      sql: readFileSync(join(dir, name), 'utf8'),
+    }))
     .sort((a, b) => a.version - b.version);
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`journal migrations must be numbered 1..n without gaps; found ${m.name} at position ${i + 1}`);
+    if (m.version !== i + 1)
+      throw new Error(
+        `journal migrations must be numbered 1..n without gaps; found ${m.name} at position ${i + 1}`,
+      );
   });
   const newest = migrations.at(-1)?.version ?? 0;
   if (newest !== JOURNAL_SCHEMA_VERSION) {
-    throw new Error(`journal migrations go up to ${newest} but the code expects schema version ${JOURNAL_SCHEMA_VERSION}`);
+    throw new Error(
+      `journal migrations go up to ${newest} but the code expects schema version ${JOURNAL_SCHEMA_VERSION}`,
+    );
   }
   return migrations;
 }
 
 /** The stamped schema version; 0 for a DB with no meta table yet. Read-only. */
 export function stampedVersion(db: Database.Database): number {
-  const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+  const hasMeta = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+    .get();
   if (!hasMeta) return 0;
-  const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
+    { value: string } | undefined;
   return row ? Number(row.value) : 0;
 }
 
@@ -76,8 +92,9 @@ export function migrate(db: Database.Database, path: string): number[] {
       applied.push(m.version);
     }
     if (applied.length > 0) {
-      db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        .run(String(applied.at(-1)));
+      db.prepare(
+        "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      ).run(String(applied.at(-1)));
     }
     return { tooNew: 0, applied };
   });
@@ -86,7 +103,10 @@ export function migrate(db: Database.Database, path: string): number[] {
   return result.applied;
 }
 
-export interface OpenDbOptions { readOnly?: boolean; create?: boolean }
+export interface OpenDbOptions {
+  readOnly?: boolean;
+  create?: boolean;
+}
 
 /**
  * Opens the DB file: refuses newer stamps first, then sets WAL + synchronous=FULL
@@ -94,14 +114,22 @@ export interface OpenDbOptions { readOnly?: boolean; create?: boolean }
  * then migrates. A read-only handle never migrates; it refuses a DB that needs it.
  */
 export function openDatabase(path: string, opts: OpenDbOptions = {}): Database.Database {
-  const db = new Database(path, { readonly: opts.readOnly ?? false, fileMustExist: !opts.create, timeout: BUSY_TIMEOUT_MS });
+  const db = new Database(path, {
+    readonly: opts.readOnly ?? false,
+    fileMustExist: !opts.create,
+    timeout: BUSY_TIMEOUT_MS,
+  });
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     refuseTooNew(db, path, stampedVersion(db));
     if (opts.readOnly) {
       const stamped = stampedVersion(db);
       if (stamped < JOURNAL_SCHEMA_VERSION) {
-        throw new LancelogError('JournalNeedsMigration', `${path} has journal schema version ${stamped}; open it read-write once to migrate it to ${JOURNAL_SCHEMA_VERSION}`, { path, stamped });
+        throw new LancelogError(
+          'JournalNeedsMigration',
+          `${path} has journal schema version ${stamped}; open it read-write once to migrate it to ${JOURNAL_SCHEMA_VERSION}`,
+          { path, stamped },
+        );
       }
       return db;
     }

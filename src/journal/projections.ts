@@ -7,7 +7,18 @@
  */
 import type Database from 'better-sqlite3';
 import type { Patch } from 'immer';
-import { allRows, getIn, keysOf, leafDepth, leaves, PROJECTIONS, putRow, SPEC, type ColType, type ProjectionSpec } from './layout.js';
+import {
+  allRows,
+  getIn,
+  keysOf,
+  leafDepth,
+  leaves,
+  PROJECTIONS,
+  putRow,
+  SPEC,
+  type ColType,
+  type ProjectionSpec,
+} from './layout.js';
 import { emptyState, type JournalState } from './state.js';
 
 function toSql(value: unknown, type: ColType): unknown {
@@ -32,7 +43,8 @@ export function mapRow<T>(field: keyof JournalState, raw: Record<string, unknown
   return row as T;
 }
 
-const rowId = (spec: ProjectionSpec, row: Record<string, unknown>) => JSON.stringify(keysOf(spec, row));
+const rowId = (spec: ProjectionSpec, row: Record<string, unknown>) =>
+  JSON.stringify(keysOf(spec, row));
 
 /**
  * Prepared statements, one per (database, SQL text): writes run the same few
@@ -52,7 +64,12 @@ export function prepared(db: Database.Database, sql: string): Database.Statement
  * Writes to SQL the rows that `patches` touched: for each patched subtree, every
  * row `next` has there is upserted and every row only `prev` had is deleted.
  */
-export function writePatches(db: Database.Database, prev: JournalState, next: JournalState, patches: Patch[]): void {
+export function writePatches(
+  db: Database.Database,
+  prev: JournalState,
+  next: JournalState,
+  patches: Patch[],
+): void {
   const upserts = new Map<string, { spec: ProjectionSpec; row: Record<string, unknown> }>();
   const deletes = new Map<string, { spec: ProjectionSpec; row: Record<string, unknown> }>();
   for (const patch of patches) {
@@ -66,16 +83,22 @@ export function writePatches(db: Database.Database, prev: JournalState, next: Jo
     const nextIds = new Set(nextRows.map((r) => rowId(spec, r)));
     for (const row of nextRows) upserts.set(`${spec.table}${rowId(spec, row)}`, { spec, row });
     for (const row of leaves<Record<string, unknown>>(getIn(prev[spec.field], path), below)) {
-      if (!nextIds.has(rowId(spec, row))) deletes.set(`${spec.table}${rowId(spec, row)}`, { spec, row });
+      if (!nextIds.has(rowId(spec, row)))
+        deletes.set(`${spec.table}${rowId(spec, row)}`, { spec, row });
     }
   }
   for (const [id, { spec, row }] of deletes) {
     if (upserts.has(id)) continue;
-    prepared(db, `DELETE FROM ${spec.table} WHERE ${spec.keys.map((k) => `${k} = ?`).join(' AND ')}`).run(...keysOf(spec, row));
+    prepared(
+      db,
+      `DELETE FROM ${spec.table} WHERE ${spec.keys.map((k) => `${k} = ?`).join(' AND ')}`,
+    ).run(...keysOf(spec, row));
   }
   for (const { spec, row } of upserts.values()) {
-    prepared(db, `INSERT OR REPLACE INTO ${spec.table} (${spec.columns.map((col) => col.col).join(', ')}) VALUES (${spec.columns.map(() => '?').join(', ')})`)
-      .run(...spec.columns.map((col) => toSql(row[col.field], col.type)));
+    prepared(
+      db,
+      `INSERT OR REPLACE INTO ${spec.table} (${spec.columns.map((col) => col.col).join(', ')}) VALUES (${spec.columns.map(() => '?').join(', ')})`,
+    ).run(...spec.columns.map((col) => toSql(row[col.field], col.type)));
   }
 }
 
@@ -83,7 +106,9 @@ export function writePatches(db: Database.Database, prev: JournalState, next: Jo
 export function readProjections(db: Database.Database): JournalState {
   const state = emptyState();
   for (const spec of PROJECTIONS) {
-    for (const raw of db.prepare(`SELECT ${spec.columns.map((col) => col.col).join(', ')} FROM ${spec.table}`).iterate() as Iterable<Record<string, unknown>>) {
+    for (const raw of db
+      .prepare(`SELECT ${spec.columns.map((col) => col.col).join(', ')} FROM ${spec.table}`)
+      .iterate() as Iterable<Record<string, unknown>>) {
       putRow(state, spec.field, mapRow(spec.field, raw));
     }
   }
@@ -94,16 +119,30 @@ export function readProjections(db: Database.Database): JournalState {
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) =>
+            a < b ? -1 : a > b ? 1 : 0,
+          ),
+        )
       : v,
   );
 }
 
 /** Row-by-row differences between two states, as readable lines. Empty = equal. */
-export function diffStates(expected: JournalState, actual: JournalState, labels = { expected: 'replayed', actual: 'stored' }): string[] {
+export function diffStates(
+  expected: JournalState,
+  actual: JournalState,
+  labels = { expected: 'replayed', actual: 'stored' },
+): string[] {
   const out: string[] = [];
   for (const spec of PROJECTIONS) {
-    const index = (s: JournalState) => new Map(allRows<Record<string, unknown>>(s, spec.field).map((r) => [keysOf(spec, r).join(', '), canonical(r)]));
+    const index = (s: JournalState) =>
+      new Map(
+        allRows<Record<string, unknown>>(s, spec.field).map((r) => [
+          keysOf(spec, r).join(', '),
+          canonical(r),
+        ]),
+      );
     const e = index(expected);
     const a = index(actual);
     for (const key of [...new Set([...e.keys(), ...a.keys()])].sort()) {
@@ -111,7 +150,8 @@ export function diffStates(expected: JournalState, actual: JournalState, labels 
       const av = a.get(key);
       if (ev === undefined) out.push(`${spec.table}[${key}]: only ${labels.actual}: ${av}`);
       else if (av === undefined) out.push(`${spec.table}[${key}]: only ${labels.expected}: ${ev}`);
-      else if (ev !== av) out.push(`${spec.table}[${key}]: ${labels.expected} ${ev} ≠ ${labels.actual} ${av}`);
+      else if (ev !== av)
+        out.push(`${spec.table}[${key}]: ${labels.expected} ${ev} ≠ ${labels.actual} ${av}`);
     }
   }
   return out;

@@ -9,15 +9,49 @@ import { parsePayload, type EventKind, type JournalEvent } from './events.js';
 import { replay } from './evolve.js';
 import { diffStates, mapRow, readProjections } from './projections.js';
 import {
-  TERMINAL_STATES, type BranchRow, type CommitRow, type ForkRow, type JournalState, type LeaseRow, type OperationRow, type RecoveryAuditRow,
+  TERMINAL_STATES,
+  type BranchRow,
+  type CommitRow,
+  type ForkRow,
+  type JournalState,
+  type LeaseRow,
+  type OperationRow,
+  type RecoveryAuditRow,
 } from './state.js';
 
-export interface TablePin { tableKey: string; version: number; lanceBranch: string | null }
-export interface Snapshot { branch: string; manifestVersion: number; commitId: string; timeUs: number; pins: TablePin[] }
+export interface TablePin {
+  tableKey: string;
+  version: number;
+  lanceBranch: string | null;
+}
+export interface Snapshot {
+  branch: string;
+  manifestVersion: number;
+  commitId: string;
+  timeUs: number;
+  pins: TablePin[];
+}
 export type SnapshotRef = { branch: string; manifestVersion?: number } | { commitId: string };
-export interface EventFilter { opId?: string; kind?: EventKind; branch?: string; sinceUs?: number; afterSeq?: number; limit?: number; order?: 'asc' | 'desc' }
-export interface CommitFilter { branch?: string; actor?: string; limit?: number }
-export interface VerifyReport { ok: boolean; differences: string[]; integrity: string; events: number }
+export interface EventFilter {
+  opId?: string;
+  kind?: EventKind;
+  branch?: string;
+  sinceUs?: number;
+  afterSeq?: number;
+  limit?: number;
+  order?: 'asc' | 'desc';
+}
+export interface CommitFilter {
+  branch?: string;
+  actor?: string;
+  limit?: number;
+}
+export interface VerifyReport {
+  ok: boolean;
+  differences: string[];
+  integrity: string;
+  events: number;
+}
 export type BranchInfo = BranchRow;
 
 export const EVENT_COLUMNS = 'seq, op_id, time_us, kind, branch, table_key, payload';
@@ -29,11 +63,19 @@ export function rowToEvent(raw: Record<string, unknown>): JournalEvent {
   try {
     payload = JSON.parse(raw.payload as string);
   } catch {
-    throw new LancelogError('EventPayloadInvalid', `event #${seq} has a payload that is not JSON`, { seq, kind });
+    throw new LancelogError('EventPayloadInvalid', `event #${seq} has a payload that is not JSON`, {
+      seq,
+      kind,
+    });
   }
   return {
-    seq, opId: raw.op_id as string, timeUs: Number(raw.time_us), branch: raw.branch as string,
-    tableKey: (raw.table_key as string | null) ?? null, kind, payload: parsePayload(kind, payload, { seq }),
+    seq,
+    opId: raw.op_id as string,
+    timeUs: Number(raw.time_us),
+    branch: raw.branch as string,
+    tableKey: (raw.table_key as string | null) ?? null,
+    kind,
+    payload: parsePayload(kind, payload, { seq }),
   } as JournalEvent;
 }
 
@@ -47,17 +89,29 @@ export class JournalReader {
   // ---------------------------------------------------------------- reads (SQL projections)
 
   private all<T>(field: keyof JournalState, sql: string, ...params: unknown[]): T[] {
-    return (this.db.prepare(sql).all(...params) as Record<string, unknown>[]).map((r) => mapRow<T>(field, r));
+    return (this.db.prepare(sql).all(...params) as Record<string, unknown>[]).map((r) =>
+      mapRow<T>(field, r),
+    );
   }
 
   /** Live branches (or all, including deleted ones). */
   listBranches(opts: { includeDeleted?: boolean } = {}): BranchInfo[] {
-    return this.all<BranchRow>('branches', `SELECT * FROM branches ${opts.includeDeleted ? '' : 'WHERE deleted = 0'} ORDER BY name`);
+    return this.all<BranchRow>(
+      'branches',
+      `SELECT * FROM branches ${opts.includeDeleted ? '' : 'WHERE deleted = 0'} ORDER BY name`,
+    );
   }
 
   getBranch(name: string): BranchInfo {
-    const [b] = this.all<BranchRow>('branches', 'SELECT * FROM branches WHERE name = ? AND deleted = 0', name);
-    if (!b) throw new LancelogError('BranchNotFound', `branch ${JSON.stringify(name)} does not exist`, { branch: name });
+    const [b] = this.all<BranchRow>(
+      'branches',
+      'SELECT * FROM branches WHERE name = ? AND deleted = 0',
+      name,
+    );
+    if (!b)
+      throw new LancelogError('BranchNotFound', `branch ${JSON.stringify(name)} does not exist`, {
+        branch: name,
+      });
     return b;
   }
 
@@ -74,11 +128,33 @@ export class JournalReader {
       mv = ref.manifestVersion ?? this.getBranch(branch).headManifestVersion;
       if (ref.manifestVersion !== undefined) this.getBranch(branch);
     }
-    const manifest = this.db.prepare('SELECT commit_id, time_us FROM manifests WHERE branch = ? AND manifest_version = ?').get(branch, mv) as { commit_id: string; time_us: number } | undefined;
-    if (!manifest) throw new LancelogError('ManifestVersionNotFound', `branch ${branch} has no manifest version ${mv}`, { branch, manifest_version: mv });
-    const pins = (this.db.prepare('SELECT table_key, version, lance_branch FROM pins WHERE branch = ? AND manifest_version = ? ORDER BY table_key').all(branch, mv) as Array<{ table_key: string; version: number; lance_branch: string | null }>)
-      .map((p) => ({ tableKey: p.table_key, version: p.version, lanceBranch: p.lance_branch }));
-    return { branch, manifestVersion: mv, commitId: manifest.commit_id, timeUs: manifest.time_us, pins };
+    const manifest = this.db
+      .prepare('SELECT commit_id, time_us FROM manifests WHERE branch = ? AND manifest_version = ?')
+      .get(branch, mv) as { commit_id: string; time_us: number } | undefined;
+    if (!manifest)
+      throw new LancelogError(
+        'ManifestVersionNotFound',
+        `branch ${branch} has no manifest version ${mv}`,
+        { branch, manifest_version: mv },
+      );
+    const pins = (
+      this.db
+        .prepare(
+          'SELECT table_key, version, lance_branch FROM pins WHERE branch = ? AND manifest_version = ? ORDER BY table_key',
+        )
+        .all(branch, mv) as Array<{
+        table_key: string;
+        version: number;
+        lance_branch: string | null;
+      }>
+    ).map((p) => ({ tableKey: p.table_key, version: p.version, lanceBranch: p.lance_branch }));
+    return {
+      branch,
+      manifestVersion: mv,
+      commitId: manifest.commit_id,
+      timeUs: manifest.time_us,
+      pins,
+    };
   }
 
   /** The pins at the head of a live branch. */
@@ -91,26 +167,36 @@ export class JournalReader {
    * parents from its head (so it includes what it inherited from its parent).
    */
   listCommits(filter: CommitFilter = {}): CommitRow[] {
-    const limit = filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '';
+    const limit =
+      filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '';
     const actorCond = filter.actor !== undefined ? ' AND c.actor = ?' : '';
     const actorParams = filter.actor !== undefined ? [filter.actor] : [];
     if (filter.branch !== undefined) {
       this.getBranch(filter.branch);
-      return this.all<CommitRow>('commits', `
+      return this.all<CommitRow>(
+        'commits',
+        `
         WITH RECURSIVE chain (id, depth) AS (
           SELECT head_commit_id, 0 FROM branches WHERE name = ?
           UNION ALL
           SELECT c.parent_id, chain.depth + 1 FROM commits c JOIN chain ON c.id = chain.id WHERE c.parent_id IS NOT NULL
         )
         SELECT c.* FROM chain JOIN commits c ON c.id = chain.id WHERE 1 = 1${actorCond} ORDER BY chain.depth${limit}`,
-      filter.branch, ...actorParams);
+        filter.branch,
+        ...actorParams,
+      );
     }
-    return this.all<CommitRow>('commits', `SELECT c.* FROM commits c WHERE 1 = 1${actorCond} ORDER BY c.time_us DESC, c.id DESC${limit}`, ...actorParams);
+    return this.all<CommitRow>(
+      'commits',
+      `SELECT c.* FROM commits c WHERE 1 = 1${actorCond} ORDER BY c.time_us DESC, c.id DESC${limit}`,
+      ...actorParams,
+    );
   }
 
   getCommit(id: string): CommitRow {
     const [c] = this.all<CommitRow>('commits', 'SELECT * FROM commits WHERE id = ?', id);
-    if (!c) throw new LancelogError('CommitNotFound', `commit ${id} does not exist`, { commit_id: id });
+    if (!c)
+      throw new LancelogError('CommitNotFound', `commit ${id} does not exist`, { commit_id: id });
     return c;
   }
 
@@ -118,45 +204,91 @@ export class JournalReader {
   listEvents(filter: EventFilter = {}): JournalEvent[] {
     const conds: string[] = [];
     const params: unknown[] = [];
-    if (filter.opId !== undefined) { conds.push('op_id = ?'); params.push(filter.opId); }
-    if (filter.kind !== undefined) { conds.push('kind = ?'); params.push(filter.kind); }
-    if (filter.branch !== undefined) { conds.push('branch = ?'); params.push(filter.branch); }
-    if (filter.sinceUs !== undefined) { conds.push('time_us >= ?'); params.push(filter.sinceUs); }
-    if (filter.afterSeq !== undefined) { conds.push('seq > ?'); params.push(filter.afterSeq); }
+    if (filter.opId !== undefined) {
+      conds.push('op_id = ?');
+      params.push(filter.opId);
+    }
+    if (filter.kind !== undefined) {
+      conds.push('kind = ?');
+      params.push(filter.kind);
+    }
+    if (filter.branch !== undefined) {
+      conds.push('branch = ?');
+      params.push(filter.branch);
+    }
+    if (filter.sinceUs !== undefined) {
+      conds.push('time_us >= ?');
+      params.push(filter.sinceUs);
+    }
+    if (filter.afterSeq !== undefined) {
+      conds.push('seq > ?');
+      params.push(filter.afterSeq);
+    }
     const where = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
     const order = filter.order === 'desc' ? 'DESC' : 'ASC';
-    const limit = filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '';
-    return (this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events${where} ORDER BY seq ${order}${limit}`).all(...params) as Record<string, unknown>[]).map(rowToEvent);
+    const limit =
+      filter.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(filter.limit))}` : '';
+    return (
+      this.db
+        .prepare(`SELECT ${EVENT_COLUMNS} FROM events${where} ORDER BY seq ${order}${limit}`)
+        .all(...params) as Record<string, unknown>[]
+    ).map(rowToEvent);
   }
 
   getOperation(opId: string): OperationRow {
-    const [op] = this.all<OperationRow>('operations', 'SELECT * FROM operations WHERE op_id = ?', opId);
-    if (!op) throw new LancelogError('OperationNotFound', `operation ${opId} does not exist`, { op_id: opId });
+    const [op] = this.all<OperationRow>(
+      'operations',
+      'SELECT * FROM operations WHERE op_id = ?',
+      opId,
+    );
+    if (!op)
+      throw new LancelogError('OperationNotFound', `operation ${opId} does not exist`, {
+        op_id: opId,
+      });
     return op;
   }
 
   /** Operations neither completed nor rolled back, oldest first: what recovery must look at. */
   inFlightOperations(): OperationRow[] {
-    return this.all<OperationRow>('operations', `SELECT * FROM operations WHERE state NOT IN (${TERMINAL_STATES.map(() => '?').join(', ')}) ORDER BY started_us, op_id`, ...TERMINAL_STATES);
+    return this.all<OperationRow>(
+      'operations',
+      `SELECT * FROM operations WHERE state NOT IN (${TERMINAL_STATES.map(() => '?').join(', ')}) ORDER BY started_us, op_id`,
+      ...TERMINAL_STATES,
+    );
   }
 
   listLeases(filter: { opId?: string } = {}): LeaseRow[] {
     return filter.opId !== undefined
-      ? this.all<LeaseRow>('leases', 'SELECT * FROM leases WHERE op_id = ? ORDER BY branch, table_key', filter.opId)
+      ? this.all<LeaseRow>(
+          'leases',
+          'SELECT * FROM leases WHERE op_id = ? ORDER BY branch, table_key',
+          filter.opId,
+        )
       : this.all<LeaseRow>('leases', 'SELECT * FROM leases ORDER BY branch, table_key');
   }
 
   /** Lance branches created by lazy forks (of one branch, or all). */
   listForks(branch?: string): ForkRow[] {
     return branch !== undefined
-      ? this.all<ForkRow>('forks', 'SELECT * FROM forks WHERE branch = ? ORDER BY table_key', branch)
+      ? this.all<ForkRow>(
+          'forks',
+          'SELECT * FROM forks WHERE branch = ? ORDER BY table_key',
+          branch,
+        )
       : this.all<ForkRow>('forks', 'SELECT * FROM forks ORDER BY branch, table_key');
   }
 
   listRecoveryAudit(filter: { originalOpId?: string } = {}): RecoveryAuditRow[] {
     return filter.originalOpId !== undefined
-      ? this.all<RecoveryAuditRow>('recoveryAudit', 'SELECT * FROM recovery_audit WHERE original_op_id = ? ORDER BY time_us', filter.originalOpId)
-      : this.all<RecoveryAuditRow>('recoveryAudit', 'SELECT * FROM recovery_audit ORDER BY time_us');
+      ? this.all<RecoveryAuditRow>(
+          'recoveryAudit',
+          'SELECT * FROM recovery_audit WHERE original_op_id = ? ORDER BY time_us',
+          filter.originalOpId,
+        )
+      : this.all<RecoveryAuditRow>(
+          'recoveryAudit',
+          'SELECT * FROM recovery_audit ORDER BY time_us',
+        );
   }
 
   /** Every projection as stored. */
@@ -173,7 +305,9 @@ export class JournalReader {
     return this.db.transaction(() => {
       const differences: string[] = [];
       const events: JournalEvent[] = [];
-      for (const raw of this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events ORDER BY seq`).iterate() as Iterable<Record<string, unknown>>) {
+      for (const raw of this.db
+        .prepare(`SELECT ${EVENT_COLUMNS} FROM events ORDER BY seq`)
+        .iterate() as Iterable<Record<string, unknown>>) {
         try {
           events.push(rowToEvent(raw));
         } catch (err) {
@@ -187,7 +321,9 @@ export class JournalReader {
         differences.push(`replay failed: ${(err as Error).message}`);
       }
       if (replayed) differences.push(...diffStates(replayed, readProjections(this.db)));
-      const integrity = (this.db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check).join('\n');
+      const integrity = (this.db.pragma('integrity_check') as Array<{ integrity_check: string }>)
+        .map((r) => r.integrity_check)
+        .join('\n');
       if (integrity !== 'ok') differences.push(`integrity_check: ${integrity}`);
       return { ok: differences.length === 0, differences, integrity, events: events.length };
     })();

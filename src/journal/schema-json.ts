@@ -9,7 +9,10 @@ import { JOURNAL_SCHEMA_VERSION } from './migrations.js';
 
 /** The committed file's exact text: deterministic (same input → same bytes). */
 export function generateEventJsonSchema(): string {
-  const schema = z.toJSONSchema(eventRowSchema(), { target: 'draft-2020-12' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(eventRowSchema(), { target: 'draft-2020-12' }) as Record<
+    string,
+    unknown
+  >;
   const doc = {
     ...schema,
     title: 'Lancelog journal event',

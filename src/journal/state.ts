@@ -8,7 +8,8 @@
 import type { OperationKind, RecoveryDecision } from './events.js';
 import { allRows, getRow, rowsUnder } from './layout.js';
 
-export type OperationState = 'begun' | 'intent_recorded' | 'committing' | 'published' | 'completed' | 'failed' | 'rolled_back';
+export type OperationState =
+  'begun' | 'intent_recorded' | 'committing' | 'published' | 'completed' | 'failed' | 'rolled_back';
 
 /** Terminal states: an operation in one of these is no longer in flight. */
 export const TERMINAL_STATES: readonly OperationState[] = ['completed', 'rolled_back'];
@@ -112,7 +113,16 @@ export interface JournalState {
 }
 
 export function emptyState(): JournalState {
-  return { branches: {}, pins: {}, manifests: {}, commits: {}, operations: {}, leases: {}, forks: {}, recoveryAudit: {} };
+  return {
+    branches: {},
+    pins: {},
+    manifests: {},
+    commits: {},
+    operations: {},
+    leases: {},
+    forks: {},
+    recoveryAudit: {},
+  };
 }
 
 export function branchOf(state: JournalState, name: string): BranchRow | undefined {

@@ -5,7 +5,13 @@
  */
 import { ParseError } from '../errors.js';
 
-export interface CursorToken { kind: string; text: string; line: number; column: number; offset: number }
+export interface CursorToken {
+  kind: string;
+  text: string;
+  line: number;
+  column: number;
+  offset: number;
+}
 
 export abstract class TokenCursor<T extends CursorToken> {
   protected i = 0;
@@ -17,18 +23,33 @@ export abstract class TokenCursor<T extends CursorToken> {
     private readonly describe: (t: T) => string,
   ) {}
 
-  protected peek(offset = 0): T { return this.tokens[Math.min(this.i + offset, this.tokens.length - 1)]; }
-  protected next(): T { const t = this.peek(); if (t.kind !== 'eof') this.i++; return t; }
-  protected pos(t: T): { line: number; column: number } { return { line: t.line, column: t.column }; }
-
-  fail(message: string, at: CursorToken = this.peek()): never {
-    throw new ParseError(message, { file: this.file, line: at.line, column: at.column }, this.source);
+  protected peek(offset = 0): T {
+    return this.tokens[Math.min(this.i + offset, this.tokens.length - 1)];
+  }
+  protected next(): T {
+    const t = this.peek();
+    if (t.kind !== 'eof') this.i++;
+    return t;
+  }
+  protected pos(t: T): { line: number; column: number } {
+    return { line: t.line, column: t.column };
   }
 
-  protected isPunct(text: string, t: CursorToken = this.peek()): boolean { return t.kind === 'punct' && t.text === text; }
+  fail(message: string, at: CursorToken = this.peek()): never {
+    throw new ParseError(
+      message,
+      { file: this.file, line: at.line, column: at.column },
+      this.source,
+    );
+  }
+
+  protected isPunct(text: string, t: CursorToken = this.peek()): boolean {
+    return t.kind === 'punct' && t.text === text;
+  }
 
   protected expectPunct(text: string, what?: string): T {
-    if (!this.isPunct(text)) this.fail(`expected '${text}'${what ? ` ${what}` : ''}, found ${this.describe(this.peek())}`);
+    if (!this.isPunct(text))
+      this.fail(`expected '${text}'${what ? ` ${what}` : ''}, found ${this.describe(this.peek())}`);
     return this.next();
   }
 

@@ -6,25 +6,50 @@
  */
 import { ParseError } from '../errors.js';
 
-export const isIdentStart = (ch: string | undefined): boolean => ch !== undefined && /[A-Za-z_]/.test(ch);
-export const isIdentPart = (ch: string | undefined): boolean => ch !== undefined && /[A-Za-z0-9_]/.test(ch);
-export const isDigit = (ch: string | undefined): boolean => ch !== undefined && ch >= '0' && ch <= '9';
+export const isIdentStart = (ch: string | undefined): boolean =>
+  ch !== undefined && /[A-Za-z_]/.test(ch);
+export const isIdentPart = (ch: string | undefined): boolean =>
+  ch !== undefined && /[A-Za-z0-9_]/.test(ch);
+export const isDigit = (ch: string | undefined): boolean =>
+  ch !== undefined && ch >= '0' && ch <= '9';
 
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '"': '"', '\\': '\\', '/': '/' };
+const ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '"': '"',
+  '\\': '\\',
+  '/': '/',
+};
 
-export interface TokenStart { line: number; column: number; offset: number }
+export interface TokenStart {
+  line: number;
+  column: number;
+  offset: number;
+}
 
 export class Scanner {
   i = 0;
   line = 1;
   column = 1;
 
-  constructor(readonly source: string, readonly file: string) {}
+  constructor(
+    readonly source: string,
+    readonly file: string,
+  ) {}
 
-  get ch(): string | undefined { return this.source[this.i]; }
-  at(offset: number): string | undefined { return this.source[this.i + offset]; }
-  get done(): boolean { return this.i >= this.source.length; }
-  start(): TokenStart { return { line: this.line, column: this.column, offset: this.i }; }
+  get ch(): string | undefined {
+    return this.source[this.i];
+  }
+  at(offset: number): string | undefined {
+    return this.source[this.i + offset];
+  }
+  get done(): boolean {
+    return this.i >= this.source.length;
+  }
+  start(): TokenStart {
+    return { line: this.line, column: this.column, offset: this.i };
+  }
 
   fail(message: string, line = this.line, column = this.column): never {
     throw new ParseError(message, { file: this.file, line, column }, this.source);
@@ -32,7 +57,10 @@ export class Scanner {
 
   advance(n: number): void {
     for (let k = 0; k < n; k++) {
-      if (this.source[this.i] === '\n') { this.line++; this.column = 1; } else this.column++;
+      if (this.source[this.i] === '\n') {
+        this.line++;
+        this.column = 1;
+      } else this.column++;
       this.i++;
     }
   }
@@ -40,7 +68,10 @@ export class Scanner {
   /** Skips whitespace and comments; true when it skipped something. */
   skipTrivia(): boolean {
     const ch = this.ch;
-    if (ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n' || ch === '\uFEFF') { this.advance(1); return true; }
+    if (ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n' || ch === '\uFEFF') {
+      this.advance(1);
+      return true;
+    }
     if (ch === '/' && this.at(1) === '/') {
       while (!this.done && this.ch !== '\n') this.advance(1);
       return true;
@@ -96,12 +127,22 @@ export class Scanner {
     let value = '';
     for (;;) {
       const c = src[j];
-      if (c === undefined || c === '\n') this.fail('unterminated string literal (missing closing ")', line, column);
+      if (c === undefined || c === '\n')
+        this.fail('unterminated string literal (missing closing ")', line, column);
       if (c === '"') break;
       if (c === '\\') {
         const e = src[j + 1];
-        if (e !== undefined && e in ESCAPES) { value += ESCAPES[e]; j += 2; continue; }
-        if (unknownEscape === 'error') this.fail(`unknown escape sequence '\\${e ?? ''}' in string literal`, line, column + (j - this.i));
+        if (e !== undefined && e in ESCAPES) {
+          value += ESCAPES[e];
+          j += 2;
+          continue;
+        }
+        if (unknownEscape === 'error')
+          this.fail(
+            `unknown escape sequence '\\${e ?? ''}' in string literal`,
+            line,
+            column + (j - this.i),
+          );
       }
       value += c;
       j++;

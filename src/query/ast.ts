@@ -1,6 +1,9 @@
 /** Syntax tree of a `.gq` file, before any semantic check. Positions are 1-based. */
 
-export interface Pos { line: number; column: number }
+export interface Pos {
+  line: number;
+  column: number;
+}
 
 /** A parameter type as written: `String`, `I64`, `Vector(4)`, `[String]`. */
 export type TypeRef =
@@ -8,9 +11,18 @@ export type TypeRef =
   | { kind: 'vector'; dim: number; pos: Pos }
   | { kind: 'list'; element: TypeRef; pos: Pos };
 
-export interface ParamDeclNode { name: string; type: TypeRef; optional: boolean; pos: Pos }
+export interface ParamDeclNode {
+  name: string;
+  type: TypeRef;
+  optional: boolean;
+  pos: Pos;
+}
 
-export interface QueryAnnotationNode { name: string; args: Array<string | number | boolean>; pos: Pos }
+export interface QueryAnnotationNode {
+  name: string;
+  args: Array<string | number | boolean>;
+  pos: Pos;
+}
 
 export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'contains';
 
@@ -32,18 +44,58 @@ export type ExprNode =
   /** A bare identifier: a reference to a `return` alias (only meaningful in `order`). */
   | { kind: 'alias'; name: string; pos: Pos };
 
-export interface VarRefNode { name: string; pos: Pos }
+export interface VarRefNode {
+  name: string;
+  pos: Pos;
+}
 
-export interface PropMatchNode { prop: string; value: ExprNode; pos: Pos }
+export interface PropMatchNode {
+  prop: string;
+  value: ExprNode;
+  pos: Pos;
+}
 
 export type ClauseNode =
-  | { kind: 'binding'; var: VarRefNode; type: string; typePos: Pos; props: PropMatchNode[]; pos: Pos }
-  | { kind: 'traversal'; src: VarRefNode; edge: string; edgePos: Pos; minHops: number; maxHops: number | null; hopsPos: Pos | null; dst: VarRefNode; pos: Pos }
-  | { kind: 'filter'; left: ExprNode; op: CompareOp | null; opPos: Pos | null; right: ExprNode | null; pos: Pos }
+  | {
+      kind: 'binding';
+      var: VarRefNode;
+      type: string;
+      typePos: Pos;
+      props: PropMatchNode[];
+      pos: Pos;
+    }
+  | {
+      kind: 'traversal';
+      src: VarRefNode;
+      edge: string;
+      edgePos: Pos;
+      minHops: number;
+      maxHops: number | null;
+      hopsPos: Pos | null;
+      dst: VarRefNode;
+      pos: Pos;
+    }
+  | {
+      kind: 'filter';
+      left: ExprNode;
+      op: CompareOp | null;
+      opPos: Pos | null;
+      right: ExprNode | null;
+      pos: Pos;
+    }
   | { kind: 'not'; clauses: ClauseNode[]; pos: Pos };
 
-export interface ReturnItemNode { expr: ExprNode; alias: string | null; aliasPos: Pos | null; pos: Pos }
-export interface OrderItemNode { expr: ExprNode; direction: 'asc' | 'desc'; pos: Pos }
+export interface ReturnItemNode {
+  expr: ExprNode;
+  alias: string | null;
+  aliasPos: Pos | null;
+  pos: Pos;
+}
+export interface OrderItemNode {
+  expr: ExprNode;
+  direction: 'asc' | 'desc';
+  pos: Pos;
+}
 
 export interface ReadBodyNode {
   kind: 'read';
@@ -56,15 +108,34 @@ export interface ReadBodyNode {
   limit: { value: number; text: string; pos: Pos } | null;
 }
 
-export interface AssignNode { prop: string; value: ExprNode; pos: Pos }
-export interface WherePredNode { prop: string; op: CompareOp; value: ExprNode; pos: Pos }
+export interface AssignNode {
+  prop: string;
+  value: ExprNode;
+  pos: Pos;
+}
+export interface WherePredNode {
+  prop: string;
+  op: CompareOp;
+  value: ExprNode;
+  pos: Pos;
+}
 
 export type StatementNode =
   | { kind: 'insert'; type: string; typePos: Pos; values: AssignNode[]; pos: Pos }
-  | { kind: 'update'; type: string; typePos: Pos; set: AssignNode[]; where: WherePredNode[]; pos: Pos }
+  | {
+      kind: 'update';
+      type: string;
+      typePos: Pos;
+      set: AssignNode[];
+      where: WherePredNode[];
+      pos: Pos;
+    }
   | { kind: 'delete'; type: string; typePos: Pos; where: WherePredNode[]; pos: Pos };
 
-export interface MutationBodyNode { kind: 'mutation'; statements: StatementNode[] }
+export interface MutationBodyNode {
+  kind: 'mutation';
+  statements: StatementNode[];
+}
 
 export interface QueryDeclNode {
   name: string;
@@ -75,4 +146,7 @@ export interface QueryDeclNode {
   body: ReadBodyNode | MutationBodyNode;
 }
 
-export interface QueryFile { file: string; queries: QueryDeclNode[] }
+export interface QueryFile {
+  file: string;
+  queries: QueryDeclNode[];
+}

@@ -1,19 +1,28 @@
 /** Semantic errors in `.gq` files: a stable code, the query it was found in, and a position. */
 import { LancelogError, excerptAt } from '../errors.js';
 
-export interface QueryErrorPos { file: string; line: number; column: number; query: string }
+export interface QueryErrorPos {
+  file: string;
+  line: number;
+  column: number;
+  query: string;
+}
 
 export class QueryError extends LancelogError {
   constructor(code: string, message: string, pos: QueryErrorPos, source?: string) {
     const excerpt = source === undefined ? undefined : excerptAt(source, pos.line, pos.column);
-    super(code, `${pos.file}:${pos.line}:${pos.column}: ${message} (in query ${pos.query})${excerpt ? `\n${excerpt}` : ''}`, {
-      file: pos.file,
-      line: pos.line,
-      column: pos.column,
-      query: pos.query,
-      reason: message,
-      ...(excerpt ? { excerpt } : {}),
-    });
+    super(
+      code,
+      `${pos.file}:${pos.line}:${pos.column}: ${message} (in query ${pos.query})${excerpt ? `\n${excerpt}` : ''}`,
+      {
+        file: pos.file,
+        line: pos.line,
+        column: pos.column,
+        query: pos.query,
+        reason: message,
+        ...(excerpt ? { excerpt } : {}),
+      },
+    );
   }
 }
 

@@ -16,7 +16,25 @@ export interface Token {
 }
 
 // Longest first: `!=` before `=`, `<=` before `<`.
-const PUNCT = ['!=', '<=', '>=', '{', '}', '(', ')', '[', ']', ':', ',', '?', '@', '.', '=', '<', '>'];
+const PUNCT = [
+  '!=',
+  '<=',
+  '>=',
+  '{',
+  '}',
+  '(',
+  ')',
+  '[',
+  ']',
+  ':',
+  ',',
+  '?',
+  '@',
+  '.',
+  '=',
+  '<',
+  '>',
+];
 
 export function tokenize(source: string, file: string): Token[] {
   const tokens: Token[] = [];
@@ -25,7 +43,8 @@ export function tokenize(source: string, file: string): Token[] {
     if (s.skipTrivia()) continue;
     const start = s.start();
     if (s.ch === '$') {
-      if (!isIdentStart(s.at(1))) s.fail(`expected a variable or parameter name after '$'`, s.line, s.column + 1);
+      if (!isIdentStart(s.at(1)))
+        s.fail(`expected a variable or parameter name after '$'`, s.line, s.column + 1);
       let j = s.i + 1;
       while (isIdentPart(source[j])) j++;
       tokens.push({ kind: 'var', text: source.slice(s.i + 1, j), ...start });
@@ -45,9 +64,15 @@ export function tokenize(source: string, file: string): Token[] {
       tokens.push({ kind: 'number', text, ...start });
       continue;
     }
-    if (s.ch === '"') { tokens.push({ kind: 'string', text: s.scanString('error'), ...start }); continue; }
+    if (s.ch === '"') {
+      tokens.push({ kind: 'string', text: s.scanString('error'), ...start });
+      continue;
+    }
     const punct = s.scanPunct(PUNCT);
-    if (punct) { tokens.push({ kind: 'punct', text: punct, ...start }); continue; }
+    if (punct) {
+      tokens.push({ kind: 'punct', text: punct, ...start });
+      continue;
+    }
     s.fail(`unexpected character '${s.ch}'`);
   }
   tokens.push({ kind: 'eof', text: '', ...s.start() });
@@ -56,10 +81,15 @@ export function tokenize(source: string, file: string): Token[] {
 
 export function describeToken(t: Token): string {
   switch (t.kind) {
-    case 'eof': return 'end of file';
-    case 'string': return `string "${t.text}"`;
-    case 'number': return `number ${t.text}`;
-    case 'var': return `'$${t.text}'`;
-    default: return `'${t.text}'`;
+    case 'eof':
+      return 'end of file';
+    case 'string':
+      return `string "${t.text}"`;
+    case 'number':
+      return `number ${t.text}`;
+    case 'var':
+      return `'$${t.text}'`;
+    default:
+      return `'${t.text}'`;
   }
 }

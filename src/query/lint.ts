@@ -32,24 +32,42 @@ export function lintQueries(source: string, file: string, catalog: Catalog): Que
   const updated = new Set<string>();
   for (const c of checked) {
     if (c.plan?.kind !== 'mutation') continue;
-    for (const op of c.plan.ops) if (op.op === 'update') for (const a of op.set) updated.add(`${op.typeName}\u0000${a.property}`);
+    for (const op of c.plan.ops)
+      if (op.op === 'update')
+        for (const a of op.set) updated.add(`${op.typeName}\u0000${a.property}`);
   }
   return checked.map((c) => {
     const errors: LintIssue[] = [];
     const warnings: LintIssue[] = [];
     if (c.error) {
       const d = c.error.details as { line: number; column: number; reason: string };
-      errors.push({ code: c.error.code, message: d.reason, file, line: d.line, column: d.column, details: c.error.details });
+      errors.push({
+        code: c.error.code,
+        message: d.reason,
+        file,
+        line: d.line,
+        column: d.column,
+        details: c.error.details,
+      });
     }
     if (c.kind === 'mutation' && c.decl.params.length === 0) {
       warnings.push({
         code: 'MutationWithoutParameters',
         message: `mutation '${c.name}' declares no parameters: every run writes the same literal values`,
-        file, line: c.decl.namePos.line, column: c.decl.namePos.column,
+        file,
+        line: c.decl.namePos.line,
+        column: c.decl.namePos.column,
       });
     }
     for (const p of c.unusedParams) {
-      warnings.push({ code: 'UnusedParameter', message: `parameter '$${p.name}' is never used`, file, line: p.pos.line, column: p.pos.column, details: { param: p.name } });
+      warnings.push({
+        code: 'UnusedParameter',
+        message: `parameter '$${p.name}' is never used`,
+        file,
+        line: p.pos.line,
+        column: p.pos.column,
+        details: { param: p.name },
+      });
     }
     if (c.plan?.kind === 'mutation') {
       const plan: MutationPlan = c.plan;
@@ -57,16 +75,27 @@ export function lintQueries(source: string, file: string, catalog: Catalog): Que
       plan.ops.forEach((op, i) => {
         if (op.op !== 'insert_node' && op.op !== 'insert_edge') return;
         const typeName = op.op === 'insert_node' ? op.nodeType : op.edgeType;
-        const def = op.op === 'insert_node' ? catalog.nodes.find((n) => n.name === typeName) : catalog.edges.find((e) => e.name === typeName);
+        const def =
+          op.op === 'insert_node'
+            ? catalog.nodes.find((n) => n.name === typeName)
+            : catalog.edges.find((e) => e.name === typeName);
         const never = (def?.properties ?? [])
-          .filter((p) => p.nullable && !op.values.some((v) => v.property === p.name) && !updated.has(`${typeName}\u0000${p.name}`))
+          .filter(
+            (p) =>
+              p.nullable &&
+              !op.values.some((v) => v.property === p.name) &&
+              !updated.has(`${typeName}\u0000${p.name}`),
+          )
           .map((p) => p.name);
         if (never.length === 0) return;
         const pos = stmts[i].typePos;
         warnings.push({
           code: 'NullableNeverSet',
           message: `insert ${typeName} leaves the nullable propert${never.length === 1 ? 'y' : 'ies'} ${never.join(', ')} null and no update in this file sets ${never.length === 1 ? 'it' : 'them'}`,
-          file, line: pos.line, column: pos.column, details: { type: typeName, properties: never },
+          file,
+          line: pos.line,
+          column: pos.column,
+          details: { type: typeName, properties: never },
         });
       });
     }

@@ -5,11 +5,22 @@
  */
 import { ParamError } from './errors.js';
 import type { ParamInfo, ParamType, QueryPlan, QueryValue } from './types.js';
-import { FLOAT_SCALARS, INT_SCALARS, coerceInteger, parseDate, parseDateTime, valueTypeText } from './values.js';
+import {
+  FLOAT_SCALARS,
+  INT_SCALARS,
+  coerceInteger,
+  parseDate,
+  parseDateTime,
+  valueTypeText,
+} from './values.js';
 
 type Fail = (why: string) => never;
 
-function coerce(value: unknown, type: ParamType | { kind: 'scalar'; name: string }, fail: Fail): QueryValue {
+function coerce(
+  value: unknown,
+  type: ParamType | { kind: 'scalar'; name: string },
+  fail: Fail,
+): QueryValue {
   if (type.kind === 'vector') {
     if (!Array.isArray(value)) fail(`expected an array of ${type.dim} numbers`);
     if (value.length !== type.dim) fail(`expected ${type.dim} numbers, got ${value.length}`);
@@ -35,13 +46,17 @@ function coerce(value: unknown, type: ParamType | { kind: 'scalar'; name: string
       text = String(value);
     } else if (typeof value === 'string' && (name === 'I64' || name === 'U64')) text = value.trim();
     else if (typeof value === 'bigint') text = value.toString();
-    else return fail(`expected an integer${name === 'I64' || name === 'U64' ? ' (a JSON number or a decimal string)' : ''}, got ${describe(value)}`);
+    else
+      return fail(
+        `expected an integer${name === 'I64' || name === 'U64' ? ' (a JSON number or a decimal string)' : ''}, got ${describe(value)}`,
+      );
     const v = coerceInteger(text, name);
     if (typeof v === 'string') fail(v);
     return v;
   }
   if (FLOAT_SCALARS.has(name)) {
-    if (typeof value !== 'number' || !Number.isFinite(value)) fail(`expected a number, got ${describe(value)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      fail(`expected a number, got ${describe(value)}`);
     return value;
   }
   switch (name) {
@@ -52,15 +67,22 @@ function coerce(value: unknown, type: ParamType | { kind: 'scalar'; name: string
       if (typeof value !== 'boolean') fail(`expected true or false, got ${describe(value)}`);
       return value;
     case 'Date': {
-      if (typeof value !== 'string') fail(`expected a date string "YYYY-MM-DD", got ${describe(value)}`);
+      if (typeof value !== 'string')
+        fail(`expected a date string "YYYY-MM-DD", got ${describe(value)}`);
       return parseDate(value) ?? fail(`"${value}" is not a valid date (YYYY-MM-DD)`);
     }
     case 'DateTime': {
-      if (typeof value !== 'string') fail(`expected an ISO-8601 datetime string, got ${describe(value)}`);
+      if (typeof value !== 'string')
+        fail(`expected an ISO-8601 datetime string, got ${describe(value)}`);
       return parseDateTime(value) ?? fail(`"${value}" is not a valid ISO-8601 datetime`);
     }
     case 'Blob': {
-      if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) fail(`expected a base64 string, got ${describe(value)}`);
+      if (
+        typeof value !== 'string' ||
+        !/^[A-Za-z0-9+/]*={0,2}$/.test(value) ||
+        value.length % 4 !== 0
+      )
+        fail(`expected a base64 string, got ${describe(value)}`);
       return new Uint8Array(Buffer.from(value, 'base64'));
     }
     default:
@@ -71,7 +93,8 @@ function coerce(value: unknown, type: ParamType | { kind: 'scalar'; name: string
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  if (typeof v === 'string')
+    return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
   if (typeof v === 'object') return 'an object';
   return `${typeof v} ${String(v)}`;
 }
@@ -84,25 +107,40 @@ function describe(v: unknown): string {
  * (wrong type; details name the param and the expected type), `ParamUnknown` (a
  * parameter the query does not declare).
  */
-export function bindParams(query: QueryPlan | { name: string; params: ParamInfo[] }, params: unknown): Map<string, QueryValue> {
+export function bindParams(
+  query: QueryPlan | { name: string; params: ParamInfo[] },
+  params: unknown,
+): Map<string, QueryValue> {
   let obj = params;
   if (typeof obj === 'string') {
     try {
       obj = JSON.parse(obj);
     } catch (err) {
-      throw new ParamError('ParamsInvalid', `parameters of query ${query.name} are not valid JSON: ${(err as Error).message}`, { query: query.name });
+      throw new ParamError(
+        'ParamsInvalid',
+        `parameters of query ${query.name} are not valid JSON: ${(err as Error).message}`,
+        { query: query.name },
+      );
     }
   }
   if (obj === undefined || obj === null) obj = {};
   if (typeof obj !== 'object' || Array.isArray(obj)) {
-    throw new ParamError('ParamsInvalid', `parameters of query ${query.name} must be a JSON object {"name": value, …}`, { query: query.name });
+    throw new ParamError(
+      'ParamsInvalid',
+      `parameters of query ${query.name} must be a JSON object {"name": value, …}`,
+      { query: query.name },
+    );
   }
   const given = obj as Record<string, unknown>;
   const declared = new Map(query.params.map((p) => [p.name, p]));
   for (const key of Object.keys(given).sort()) {
     const bare = key.startsWith('$') ? key.slice(1) : key;
     if (!declared.has(bare)) {
-      throw new ParamError('ParamUnknown', `query ${query.name} has no parameter '${bare}' (parameters: ${query.params.map((p) => p.name).join(', ') || 'none'})`, { query: query.name, param: bare });
+      throw new ParamError(
+        'ParamUnknown',
+        `query ${query.name} has no parameter '${bare}' (parameters: ${query.params.map((p) => p.name).join(', ') || 'none'})`,
+        { query: query.name, param: bare },
+      );
     }
   }
   const out = new Map<string, QueryValue>();
@@ -111,14 +149,25 @@ export function bindParams(query: QueryPlan | { name: string; params: ParamInfo[
     const expected = `${valueTypeText(p.type)}${p.optional ? '?' : ''}`;
     if (value === undefined || value === null) {
       if (!p.optional) {
-        throw new ParamError('ParamMissing', `query ${query.name} needs parameter '${p.name}' (${expected})${value === null ? ', got null' : ''}`, { query: query.name, param: p.name, expected });
+        throw new ParamError(
+          'ParamMissing',
+          `query ${query.name} needs parameter '${p.name}' (${expected})${value === null ? ', got null' : ''}`,
+          { query: query.name, param: p.name, expected },
+        );
       }
       out.set(p.name, null);
       continue;
     }
-    out.set(p.name, coerce(value, p.type, (why) => {
-      throw new ParamError('ParamType', `parameter '${p.name}' of query ${query.name} must be ${expected}: ${why}`, { query: query.name, param: p.name, expected, reason: why });
-    }));
+    out.set(
+      p.name,
+      coerce(value, p.type, (why) => {
+        throw new ParamError(
+          'ParamType',
+          `parameter '${p.name}' of query ${query.name} must be ${expected}: ${why}`,
+          { query: query.name, param: p.name, expected, reason: why },
+        );
+      }),
+    );
   }
   return out;
 }

@@ -6,8 +6,24 @@
 import { TokenCursor } from '../lang/cursor.js';
 import { describeToken, tokenize, type Token } from './lexer.js';
 import type {
-  AssignNode, ClauseNode, CompareOp, ExprNode, MutationBodyNode, OrderItemNode, ParamDeclNode, Pos, QueryAnnotationNode,
-  PropMatchNode, QueryDeclNode, QueryFile, ReadBodyNode, ReturnItemNode, StatementNode, TypeRef, VarRefNode, WherePredNode,
+  AssignNode,
+  ClauseNode,
+  CompareOp,
+  ExprNode,
+  MutationBodyNode,
+  OrderItemNode,
+  ParamDeclNode,
+  Pos,
+  QueryAnnotationNode,
+  PropMatchNode,
+  QueryDeclNode,
+  QueryFile,
+  ReadBodyNode,
+  ReturnItemNode,
+  StatementNode,
+  TypeRef,
+  VarRefNode,
+  WherePredNode,
 } from './ast.js';
 
 const COMPARE_PUNCT = new Set(['=', '!=', '<', '<=', '>', '>=']);
@@ -17,14 +33,19 @@ class Parser extends TokenCursor<Token> {
     super(tokens, source, file, describeToken);
   }
 
-  private isKeyword(text: string, t = this.peek()): boolean { return t.kind === 'ident' && t.text === text; }
+  private isKeyword(text: string, t = this.peek()): boolean {
+    return t.kind === 'ident' && t.text === text;
+  }
 
-  private skipComma(): void { if (this.isPunct(',')) this.next(); }
+  private skipComma(): void {
+    if (this.isPunct(',')) this.next();
+  }
 
   parseFile(): QueryFile {
     const queries: QueryDeclNode[] = [];
     while (this.peek().kind !== 'eof') {
-      if (!this.isKeyword('query')) this.fail(`expected 'query', found ${describeToken(this.peek())}`);
+      if (!this.isKeyword('query'))
+        this.fail(`expected 'query', found ${describeToken(this.peek())}`);
       queries.push(this.parseQuery());
     }
     return { file: this.file, queries };
@@ -38,8 +59,11 @@ class Parser extends TokenCursor<Token> {
     if (!this.isPunct(')')) {
       for (;;) {
         params.push(this.parseParam());
-        if (this.isPunct(',')) { this.next(); continue; }
-        this.expectPunct(')', 'or \',\' in the parameter list');
+        if (this.isPunct(',')) {
+          this.next();
+          continue;
+        }
+        this.expectPunct(')', "or ',' in the parameter list");
         break;
       }
     } else this.next();
@@ -49,22 +73,40 @@ class Parser extends TokenCursor<Token> {
     const first = this.peek();
     let body: ReadBodyNode | MutationBodyNode;
     if (this.isKeyword('match')) body = this.parseReadBody();
-    else if (this.isKeyword('insert') || this.isKeyword('update') || this.isKeyword('delete')) body = this.parseMutationBody();
-    else return this.fail(`expected 'match', 'insert', 'update' or 'delete' in the body of query '${name.text}', found ${describeToken(first)}`);
-    if (this.peek().kind === 'eof') this.fail(`unexpected end of file: the body of query '${name.text}' is not closed (missing '}')`);
+    else if (this.isKeyword('insert') || this.isKeyword('update') || this.isKeyword('delete'))
+      body = this.parseMutationBody();
+    else
+      return this.fail(
+        `expected 'match', 'insert', 'update' or 'delete' in the body of query '${name.text}', found ${describeToken(first)}`,
+      );
+    if (this.peek().kind === 'eof')
+      this.fail(
+        `unexpected end of file: the body of query '${name.text}' is not closed (missing '}')`,
+      );
     this.expectPunct('}', `to close the body of query '${name.text}'`);
-    return { name: name.text, pos: this.pos(kw), namePos: this.pos(name), params, annotations, body };
+    return {
+      name: name.text,
+      pos: this.pos(kw),
+      namePos: this.pos(name),
+      params,
+      annotations,
+      body,
+    };
   }
 
   private parseParam(): ParamDeclNode {
     const v = this.peek();
-    if (v.kind !== 'var') this.fail(`expected a parameter ($name: Type), found ${describeToken(v)}`);
+    if (v.kind !== 'var')
+      this.fail(`expected a parameter ($name: Type), found ${describeToken(v)}`);
     this.next();
     if (v.text === '_') this.fail(`'$_' is the wildcard variable and cannot be a parameter`, v);
     this.expectPunct(':', `after parameter '$${v.text}' ($${v.text}: Type)`);
     const type = this.parseTypeRef();
     let optional = false;
-    if (this.isPunct('?')) { this.next(); optional = true; }
+    if (this.isPunct('?')) {
+      this.next();
+      optional = true;
+    }
     return { name: v.text, type, optional, pos: this.pos(v) };
   }
 
@@ -73,16 +115,23 @@ class Parser extends TokenCursor<Token> {
     if (this.isPunct('[')) {
       this.next();
       const element = this.parseTypeRef();
-      if (element.kind !== 'scalar') this.fail('list parameters hold scalars only ([String], [I64], …)', t);
+      if (element.kind !== 'scalar')
+        this.fail('list parameters hold scalars only ([String], [I64], …)', t);
       this.expectPunct(']', 'to close the list type');
       return { kind: 'list', element, pos: this.pos(t) };
     }
-    if (t.kind !== 'ident') this.fail(`expected a parameter type (String, I64, Vector(n), [T], …), found ${describeToken(t)}`);
+    if (t.kind !== 'ident')
+      this.fail(
+        `expected a parameter type (String, I64, Vector(n), [T], …), found ${describeToken(t)}`,
+      );
     this.next();
     if (t.text === 'Vector') {
       this.expectPunct('(', 'after Vector (Vector(n))');
       const dim = this.peek();
-      if (dim.kind !== 'number' || !/^\d+$/.test(dim.text)) this.fail(`expected the vector dimension (a positive integer), found ${describeToken(dim)}`);
+      if (dim.kind !== 'number' || !/^\d+$/.test(dim.text))
+        this.fail(
+          `expected the vector dimension (a positive integer), found ${describeToken(dim)}`,
+        );
       this.next();
       this.expectPunct(')', 'to close Vector(n)');
       return { kind: 'vector', dim: Number(dim.text), pos: this.pos(t) };
@@ -104,11 +153,21 @@ class Parser extends TokenCursor<Token> {
         const a = this.peek();
         if (a.kind === 'string') args.push(a.text);
         else if (a.kind === 'number') args.push(Number(a.text));
-        else if (a.kind === 'ident' && (a.text === 'true' || a.text === 'false')) args.push(a.text === 'true');
-        else this.fail(`expected an annotation argument (a string, number or boolean), found ${describeToken(a)}`);
+        else if (a.kind === 'ident' && (a.text === 'true' || a.text === 'false'))
+          args.push(a.text === 'true');
+        else
+          this.fail(
+            `expected an annotation argument (a string, number or boolean), found ${describeToken(a)}`,
+          );
         this.next();
-        if (this.isPunct(',')) { this.next(); continue; }
-        if (!this.isPunct(')')) this.fail(`expected ',' or ')' in the arguments of @${name.text}, found ${describeToken(this.peek())}`);
+        if (this.isPunct(',')) {
+          this.next();
+          continue;
+        }
+        if (!this.isPunct(')'))
+          this.fail(
+            `expected ',' or ')' in the arguments of @${name.text}, found ${describeToken(this.peek())}`,
+          );
       }
       this.next();
     }
@@ -121,12 +180,16 @@ class Parser extends TokenCursor<Token> {
     const matchKw = this.next();
     this.expectPunct('{', "after 'match'");
     const match = this.parseClauses('match');
-    if (!this.isKeyword('return')) this.fail(`expected 'return { … }' after the match block, found ${describeToken(this.peek())}`);
+    if (!this.isKeyword('return'))
+      this.fail(
+        `expected 'return { … }' after the match block, found ${describeToken(this.peek())}`,
+      );
     const retKw = this.next();
     this.expectPunct('{', "after 'return'");
     const returns: ReturnItemNode[] = [];
     while (!this.isPunct('}')) {
-      if (this.peek().kind === 'eof') this.fail("unexpected end of file: the return block is not closed (missing '}')");
+      if (this.peek().kind === 'eof')
+        this.fail("unexpected end of file: the return block is not closed (missing '}')");
       const start = this.peek();
       const expr = this.parseExpr();
       let alias: string | null = null;
@@ -148,11 +211,13 @@ class Parser extends TokenCursor<Token> {
       orderPos = this.pos(this.next());
       this.expectPunct('{', "after 'order'");
       while (!this.isPunct('}')) {
-        if (this.peek().kind === 'eof') this.fail("unexpected end of file: the order block is not closed (missing '}')");
+        if (this.peek().kind === 'eof')
+          this.fail("unexpected end of file: the order block is not closed (missing '}')");
         const start = this.peek();
         const expr = this.parseExpr();
         let direction: 'asc' | 'desc' = 'asc';
-        if (this.isKeyword('asc') || this.isKeyword('desc')) direction = this.next().text as 'asc' | 'desc';
+        if (this.isKeyword('asc') || this.isKeyword('desc'))
+          direction = this.next().text as 'asc' | 'desc';
         order.push({ expr, direction, pos: this.pos(start) });
         this.skipComma();
       }
@@ -163,11 +228,21 @@ class Parser extends TokenCursor<Token> {
     if (this.isKeyword('limit')) {
       this.next();
       const n = this.peek();
-      if (n.kind !== 'number' || !/^-?\d+$/.test(n.text)) this.fail(`expected an integer after 'limit', found ${describeToken(n)}`);
+      if (n.kind !== 'number' || !/^-?\d+$/.test(n.text))
+        this.fail(`expected an integer after 'limit', found ${describeToken(n)}`);
       this.next();
       limit = { value: Number(n.text), text: n.text, pos: this.pos(n) };
     }
-    return { kind: 'read', match, matchPos: this.pos(matchKw), returns, returnPos: this.pos(retKw), order, orderPos, limit };
+    return {
+      kind: 'read',
+      match,
+      matchPos: this.pos(matchKw),
+      returns,
+      returnPos: this.pos(retKw),
+      order,
+      orderPos,
+      limit,
+    };
   }
 
   /** Clauses up to and including the closing '}'. */
@@ -179,7 +254,8 @@ class Parser extends TokenCursor<Token> {
         this.next();
         return clauses;
       }
-      if (this.peek().kind === 'eof') this.fail(`unexpected end of file: the ${owner} block is not closed (missing '}')`);
+      if (this.peek().kind === 'eof')
+        this.fail(`unexpected end of file: the ${owner} block is not closed (missing '}')`);
       clauses.push(this.parseClause());
       this.skipComma();
     }
@@ -200,19 +276,28 @@ class Parser extends TokenCursor<Token> {
     const left = this.parseExpr();
     const opTok = this.peek();
     const op = this.compareOp();
-    if (op === null) return { kind: 'filter', left, op: null, opPos: null, right: null, pos: this.pos(t) };
+    if (op === null)
+      return { kind: 'filter', left, op: null, opPos: null, right: null, pos: this.pos(t) };
     const right = this.parseExpr();
     return { kind: 'filter', left, op, opPos: this.pos(opTok), right, pos: this.pos(t) };
   }
 
   private compareOp(): CompareOp | null {
     const t = this.peek();
-    if (t.kind === 'punct' && COMPARE_PUNCT.has(t.text)) { this.next(); return t.text as CompareOp; }
-    if (this.isKeyword('contains')) { this.next(); return 'contains'; }
+    if (t.kind === 'punct' && COMPARE_PUNCT.has(t.text)) {
+      this.next();
+      return t.text as CompareOp;
+    }
+    if (this.isKeyword('contains')) {
+      this.next();
+      return 'contains';
+    }
     return null;
   }
 
-  private varRef(t: Token): VarRefNode { return { name: t.text, pos: this.pos(t) }; }
+  private varRef(t: Token): VarRefNode {
+    return { name: t.text, pos: this.pos(t) };
+  }
 
   private parseBinding(): ClauseNode {
     const v = this.next();
@@ -222,7 +307,10 @@ class Parser extends TokenCursor<Token> {
     if (this.isPunct('{')) {
       this.next();
       while (!this.isPunct('}')) {
-        if (this.peek().kind === 'eof') this.fail(`unexpected end of file: the property match of '$${v.text}' is not closed (missing '}')`);
+        if (this.peek().kind === 'eof')
+          this.fail(
+            `unexpected end of file: the property match of '$${v.text}' is not closed (missing '}')`,
+          );
         const p = this.expectIdent('a property name (name: value)');
         this.expectPunct(':', `after property name '${p.text}'`);
         props.push({ prop: p.text, value: this.parseExpr(), pos: this.pos(p) });
@@ -230,7 +318,14 @@ class Parser extends TokenCursor<Token> {
       }
       this.next();
     }
-    return { kind: 'binding', var: this.varRef(v), type: type.text, typePos: this.pos(type), props, pos: this.pos(v) };
+    return {
+      kind: 'binding',
+      var: this.varRef(v),
+      type: type.text,
+      typePos: this.pos(type),
+      props,
+      pos: this.pos(v),
+    };
   }
 
   private parseTraversal(): ClauseNode {
@@ -243,14 +338,16 @@ class Parser extends TokenCursor<Token> {
       const open = this.next();
       hopsPos = this.pos(open);
       const lo = this.next();
-      if (!/^\d+$/.test(lo.text)) this.fail(`expected a non-negative integer hop count, found ${describeToken(lo)}`, lo);
+      if (!/^\d+$/.test(lo.text))
+        this.fail(`expected a non-negative integer hop count, found ${describeToken(lo)}`, lo);
       minHops = Number(lo.text);
       maxHops = minHops;
       if (this.isPunct(',')) {
         this.next();
         const hi = this.peek();
         if (hi.kind === 'number') {
-          if (!/^\d+$/.test(hi.text)) this.fail(`expected a non-negative integer hop count, found ${describeToken(hi)}`);
+          if (!/^\d+$/.test(hi.text))
+            this.fail(`expected a non-negative integer hop count, found ${describeToken(hi)}`);
           this.next();
           maxHops = Number(hi.text);
         } else maxHops = null;
@@ -258,11 +355,21 @@ class Parser extends TokenCursor<Token> {
       this.expectPunct('}', 'to close the hop bounds ({min,max})');
     }
     const dst = this.peek();
-    if (dst.kind !== 'var') this.fail(`expected the target variable of traversal '${edge.text}' ($a ${edge.text} $b), found ${describeToken(dst)}`);
+    if (dst.kind !== 'var')
+      this.fail(
+        `expected the target variable of traversal '${edge.text}' ($a ${edge.text} $b), found ${describeToken(dst)}`,
+      );
     this.next();
     return {
-      kind: 'traversal', src: this.varRef(src), edge: edge.text, edgePos: this.pos(edge), minHops, maxHops, hopsPos,
-      dst: this.varRef(dst), pos: this.pos(src),
+      kind: 'traversal',
+      src: this.varRef(src),
+      edge: edge.text,
+      edgePos: this.pos(edge),
+      minHops,
+      maxHops,
+      hopsPos,
+      dst: this.varRef(dst),
+      pos: this.pos(src),
     };
   }
 
@@ -276,49 +383,79 @@ class Parser extends TokenCursor<Token> {
       if (this.isPunct('.')) {
         this.next();
         const p = this.peek();
-        if (p.kind !== 'ident') this.fail(`expected a property name after '$${t.text}.', found ${describeToken(p)}`);
+        if (p.kind !== 'ident')
+          this.fail(`expected a property name after '$${t.text}.', found ${describeToken(p)}`);
         this.next();
         return { kind: 'prop', var: t.text, prop: p.text, pos, propPos: this.pos(p) };
       }
       return { kind: 'var', name: t.text, pos };
     }
-    if (t.kind === 'string') { this.next(); return { kind: 'literal', lit: { kind: 'string', value: t.text }, pos }; }
+    if (t.kind === 'string') {
+      this.next();
+      return { kind: 'literal', lit: { kind: 'string', value: t.text }, pos };
+    }
     if (t.kind === 'number') {
       this.next();
       const isInt = /^-?\d+$/.test(t.text);
-      return { kind: 'literal', lit: isInt ? { kind: 'int', text: t.text } : { kind: 'float', text: t.text }, pos };
+      return {
+        kind: 'literal',
+        lit: isInt ? { kind: 'int', text: t.text } : { kind: 'float', text: t.text },
+        pos,
+      };
     }
     if (this.isPunct('[')) {
       this.next();
       const items: ExprNode[] = [];
       while (!this.isPunct(']')) {
-        if (this.peek().kind === 'eof') this.fail("unexpected end of file: list literal is not closed (missing ']')");
+        if (this.peek().kind === 'eof')
+          this.fail("unexpected end of file: list literal is not closed (missing ']')");
         items.push(this.parseExpr());
-        if (this.isPunct(',')) { this.next(); continue; }
-        if (!this.isPunct(']')) this.fail(`expected ',' or ']' in the list literal, found ${describeToken(this.peek())}`);
+        if (this.isPunct(',')) {
+          this.next();
+          continue;
+        }
+        if (!this.isPunct(']'))
+          this.fail(`expected ',' or ']' in the list literal, found ${describeToken(this.peek())}`);
       }
       this.next();
       return { kind: 'list', items, pos };
     }
     if (t.kind === 'ident') {
-      if (t.text === 'true' || t.text === 'false') { this.next(); return { kind: 'literal', lit: { kind: 'bool', value: t.text === 'true' }, pos }; }
-      if (t.text === 'null') { this.next(); return { kind: 'literal', lit: { kind: 'null' }, pos }; }
+      if (t.text === 'true' || t.text === 'false') {
+        this.next();
+        return { kind: 'literal', lit: { kind: 'bool', value: t.text === 'true' }, pos };
+      }
+      if (t.text === 'null') {
+        this.next();
+        return { kind: 'literal', lit: { kind: 'null' }, pos };
+      }
       this.next();
       if (this.isPunct('(')) {
         this.next();
         const args: ExprNode[] = [];
         while (!this.isPunct(')')) {
-          if (this.peek().kind === 'eof') this.fail(`unexpected end of file: the arguments of ${t.text}( are not closed (missing ')')`);
+          if (this.peek().kind === 'eof')
+            this.fail(
+              `unexpected end of file: the arguments of ${t.text}( are not closed (missing ')')`,
+            );
           args.push(this.parseExpr());
-          if (this.isPunct(',')) { this.next(); continue; }
-          if (!this.isPunct(')')) this.fail(`expected ',' or ')' in the arguments of ${t.text}, found ${describeToken(this.peek())}`);
+          if (this.isPunct(',')) {
+            this.next();
+            continue;
+          }
+          if (!this.isPunct(')'))
+            this.fail(
+              `expected ',' or ')' in the arguments of ${t.text}, found ${describeToken(this.peek())}`,
+            );
         }
         this.next();
         return { kind: 'call', fn: t.text, args, pos };
       }
       return { kind: 'alias', name: t.text, pos };
     }
-    return this.fail(`expected an expression ($var, $var.prop, a literal or a function call), found ${describeToken(t)}`);
+    return this.fail(
+      `expected an expression ($var, $var.prop, a literal or a function call), found ${describeToken(t)}`,
+    );
   }
 
   // ── mutation bodies ────────────────────────────────────────────
@@ -330,7 +467,9 @@ class Parser extends TokenCursor<Token> {
       this.skipComma();
     }
     if (!this.isPunct('}') && this.peek().kind !== 'eof') {
-      this.fail(`expected 'insert', 'update', 'delete' or '}' in a mutation body, found ${describeToken(this.peek())}`);
+      this.fail(
+        `expected 'insert', 'update', 'delete' or '}' in a mutation body, found ${describeToken(this.peek())}`,
+      );
     }
     return { kind: 'mutation', statements };
   }
@@ -340,24 +479,51 @@ class Parser extends TokenCursor<Token> {
     const type = this.expectIdent(`a type name after '${kw.text}'`);
     const pos = this.pos(kw);
     if (kw.text === 'insert') {
-      if (!this.isPunct('{')) this.fail(`expected '{' with the values of the new ${type.text}, found ${describeToken(this.peek())}`);
-      return { kind: 'insert', type: type.text, typePos: this.pos(type), values: this.parseAssignments(), pos };
+      if (!this.isPunct('{'))
+        this.fail(
+          `expected '{' with the values of the new ${type.text}, found ${describeToken(this.peek())}`,
+        );
+      return {
+        kind: 'insert',
+        type: type.text,
+        typePos: this.pos(type),
+        values: this.parseAssignments(),
+        pos,
+      };
     }
     if (kw.text === 'update') {
-      if (!this.isKeyword('set')) this.fail(`expected 'set { … }' after 'update ${type.text}', found ${describeToken(this.peek())}`);
+      if (!this.isKeyword('set'))
+        this.fail(
+          `expected 'set { … }' after 'update ${type.text}', found ${describeToken(this.peek())}`,
+        );
       this.next();
-      if (!this.isPunct('{')) this.fail(`expected '{' after 'set', found ${describeToken(this.peek())}`);
+      if (!this.isPunct('{'))
+        this.fail(`expected '{' after 'set', found ${describeToken(this.peek())}`);
       const set = this.parseAssignments();
-      return { kind: 'update', type: type.text, typePos: this.pos(type), set, where: this.parseWhere(`update ${type.text}`), pos };
+      return {
+        kind: 'update',
+        type: type.text,
+        typePos: this.pos(type),
+        set,
+        where: this.parseWhere(`update ${type.text}`),
+        pos,
+      };
     }
-    return { kind: 'delete', type: type.text, typePos: this.pos(type), where: this.parseWhere(`delete ${type.text}`), pos };
+    return {
+      kind: 'delete',
+      type: type.text,
+      typePos: this.pos(type),
+      where: this.parseWhere(`delete ${type.text}`),
+      pos,
+    };
   }
 
   private parseAssignments(): AssignNode[] {
     this.next(); // '{'
     const out: AssignNode[] = [];
     while (!this.isPunct('}')) {
-      if (this.peek().kind === 'eof') this.fail("unexpected end of file: the value block is not closed (missing '}')");
+      if (this.peek().kind === 'eof')
+        this.fail("unexpected end of file: the value block is not closed (missing '}')");
       const p = this.expectIdent('a property name (name: value)');
       this.expectPunct(':', `after property name '${p.text}'`);
       out.push({ prop: p.text, value: this.parseExpr(), pos: this.pos(p) });
@@ -368,15 +534,24 @@ class Parser extends TokenCursor<Token> {
   }
 
   private parseWhere(owner: string): WherePredNode[] {
-    if (!this.isKeyword('where')) this.fail(`expected 'where <property> <op> <value>' after '${owner}', found ${describeToken(this.peek())}`);
+    if (!this.isKeyword('where'))
+      this.fail(
+        `expected 'where <property> <op> <value>' after '${owner}', found ${describeToken(this.peek())}`,
+      );
     this.next();
     const preds: WherePredNode[] = [];
     for (;;) {
       const p = this.expectIdent('a property name in the where condition');
       const op = this.compareOp();
-      if (op === null) this.fail(`expected a comparison operator (= != < <= > >= contains) after '${p.text}', found ${describeToken(this.peek())}`);
+      if (op === null)
+        this.fail(
+          `expected a comparison operator (= != < <= > >= contains) after '${p.text}', found ${describeToken(this.peek())}`,
+        );
       preds.push({ prop: p.text, op, value: this.parseExpr(), pos: this.pos(p) });
-      if (this.isKeyword('and')) { this.next(); continue; }
+      if (this.isKeyword('and')) {
+        this.next();
+        continue;
+      }
       return preds;
     }
   }

@@ -13,17 +13,18 @@ export type ParamType =
   | { kind: 'vector'; dim: number }
   | { kind: 'list'; element: { kind: 'scalar'; name: ScalarName } };
 
-export interface ParamInfo { name: string; type: ParamType; optional: boolean }
+export interface ParamInfo {
+  name: string;
+  type: ParamType;
+  optional: boolean;
+}
 
 /**
  * The static type of an expression. `node` is a match variable bound to a node type;
  * `rank` is the score of `nearest`/`bm25`/`rrf`; `null` is the `null` literal.
  */
 export type ValueType =
-  | PropType
-  | { kind: 'node'; type: string }
-  | { kind: 'rank' }
-  | { kind: 'null' };
+  PropType | { kind: 'node'; type: string } | { kind: 'rank' } | { kind: 'null' };
 
 /**
  * A runtime value: parameters after `bindParams` and literals after compilation use the
@@ -47,7 +48,12 @@ export type IrExpr =
    * search(prop, text) / fuzzy(prop, text, maxEdits) / match_text(prop, text) (boolean filters);
    * nearest(vectorProp, vectorOrText) / bm25(textProp, text) / rrf(rank, rank[, k]) (ranks).
    */
-  | { kind: 'call'; fn: 'search' | 'fuzzy' | 'match_text' | 'nearest' | 'bm25' | 'rrf'; args: IrExpr[]; type: ValueType }
+  | {
+      kind: 'call';
+      fn: 'search' | 'fuzzy' | 'match_text' | 'nearest' | 'bm25' | 'rrf';
+      args: IrExpr[];
+      type: ValueType;
+    }
   | { kind: 'aggregate'; fn: 'count' | 'sum' | 'avg' | 'min' | 'max'; arg: IrExpr; type: ValueType }
   /** A column produced by an earlier `aggregate` op. */
   | { kind: 'column'; name: string; type: ValueType };
@@ -62,18 +68,35 @@ export type ReadOp =
    * maxHops null = unbounded.
    */
   | {
-    op: 'expand'; from: string; to: string; edge: string; edgeTableKey: string; direction: 'out' | 'in';
-    minHops: number; maxHops: number | null; toType: string; toTableKey: string; into: boolean;
-  }
+      op: 'expand';
+      from: string;
+      to: string;
+      edge: string;
+      edgeTableKey: string;
+      direction: 'out' | 'in';
+      minHops: number;
+      maxHops: number | null;
+      toType: string;
+      toTableKey: string;
+      into: boolean;
+    }
   | { op: 'filter'; predicate: IrExpr }
   /** Keep rows for which the sub-pipeline (evaluated per row, with `correlated` already bound) yields nothing. */
   | { op: 'anti_join'; correlated: string[]; ops: ReadOp[] }
-  | { op: 'aggregate'; keys: Array<{ name: string; expr: IrExpr }>; aggregates: Array<{ name: string; expr: IrExpr & { kind: 'aggregate' } }> }
+  | {
+      op: 'aggregate';
+      keys: Array<{ name: string; expr: IrExpr }>;
+      aggregates: Array<{ name: string; expr: IrExpr & { kind: 'aggregate' } }>;
+    }
   | { op: 'order'; keys: Array<{ expr: IrExpr; direction: 'asc' | 'desc' }> }
   | { op: 'limit'; count: number }
   | { op: 'project'; columns: Array<{ name: string; expr: IrExpr; type: ValueType }> };
 
-export interface QueryMeta { description?: string; instruction?: string; annotations: Array<{ name: string; args: Array<string | number | boolean> }> }
+export interface QueryMeta {
+  description?: string;
+  instruction?: string;
+  annotations: Array<{ name: string; args: Array<string | number | boolean> }>;
+}
 
 export interface ReadPlan {
   kind: 'read';
@@ -87,9 +110,7 @@ export interface ReadPlan {
 
 /** A mutation value: literals are already coerced to the property's type. */
 export type ValueExpr =
-  | { kind: 'literal'; value: QueryValue }
-  | { kind: 'param'; name: string }
-  | { kind: 'now' };
+  { kind: 'literal'; value: QueryValue } | { kind: 'param'; name: string } | { kind: 'now' };
 
 export interface Assignment {
   property: string;
@@ -100,21 +121,43 @@ export interface Assignment {
 }
 
 /** `column op value`. For nodes `column` is a property or `id`; for edges a property, `id`, `src` or `dst`. */
-export interface Predicate { column: string; op: CompareOp; type: PropType; value: ValueExpr }
+export interface Predicate {
+  column: string;
+  op: CompareOp;
+  type: PropType;
+  value: ValueExpr;
+}
 
 export type MutationOp =
   | { op: 'insert_node'; nodeType: string; tableKey: string; values: Assignment[] }
   | {
-    op: 'insert_edge'; edgeType: string; tableKey: string;
-    /** Key values of the endpoint nodes (types: the endpoint's key property, or String for keyless nodes). */
-    from: ValueExpr; to: ValueExpr; fromType: string; toType: string; values: Assignment[];
-  }
-  | { op: 'update'; target: 'node' | 'edge'; typeName: string; tableKey: string; set: Assignment[]; where: Predicate[] }
+      op: 'insert_edge';
+      edgeType: string;
+      tableKey: string;
+      /** Key values of the endpoint nodes (types: the endpoint's key property, or String for keyless nodes). */
+      from: ValueExpr;
+      to: ValueExpr;
+      fromType: string;
+      toType: string;
+      values: Assignment[];
+    }
   | {
-    op: 'delete'; target: 'node' | 'edge'; typeName: string; tableKey: string; where: Predicate[];
-    /** For node deletes: edge types whose rows touching a deleted node are removed too. */
-    cascade: Array<{ edgeType: string; tableKey: string; side: 'src' | 'dst' | 'both' }>;
-  };
+      op: 'update';
+      target: 'node' | 'edge';
+      typeName: string;
+      tableKey: string;
+      set: Assignment[];
+      where: Predicate[];
+    }
+  | {
+      op: 'delete';
+      target: 'node' | 'edge';
+      typeName: string;
+      tableKey: string;
+      where: Predicate[];
+      /** For node deletes: edge types whose rows touching a deleted node are removed too. */
+      cascade: Array<{ edgeType: string; tableKey: string; side: 'src' | 'dst' | 'both' }>;
+    };
 
 export interface MutationPlan {
   kind: 'mutation';

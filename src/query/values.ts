@@ -2,11 +2,33 @@
 import type { PropType, ScalarName } from '../schema/types.js';
 import type { ParamType, QueryValue, ValueType } from './types.js';
 
-export const SCALARS: ReadonlySet<string> = new Set<ScalarName>(['String', 'Blob', 'Bool', 'I32', 'I64', 'U32', 'U64', 'F32', 'F64', 'Date', 'DateTime']);
+export const SCALARS: ReadonlySet<string> = new Set<ScalarName>([
+  'String',
+  'Blob',
+  'Bool',
+  'I32',
+  'I64',
+  'U32',
+  'U64',
+  'F32',
+  'F64',
+  'Date',
+  'DateTime',
+]);
 export const INT_SCALARS: ReadonlySet<string> = new Set(['I32', 'I64', 'U32', 'U64']);
 export const FLOAT_SCALARS: ReadonlySet<string> = new Set(['F32', 'F64']);
 
-export type TypeClass = 'numeric' | 'string' | 'temporal' | 'bool' | 'blob' | 'vector' | 'list' | 'node' | 'rank' | 'null';
+export type TypeClass =
+  | 'numeric'
+  | 'string'
+  | 'temporal'
+  | 'bool'
+  | 'blob'
+  | 'vector'
+  | 'list'
+  | 'node'
+  | 'rank'
+  | 'null';
 
 export function classOf(t: ValueType): TypeClass {
   switch (t.kind) {
@@ -16,24 +38,37 @@ export function classOf(t: ValueType): TypeClass {
       if (t.name === 'Date' || t.name === 'DateTime') return 'temporal';
       if (t.name === 'Bool') return 'bool';
       return 'blob';
-    case 'enum': return 'string';
-    case 'vector': return 'vector';
-    case 'list': return 'list';
-    case 'node': return 'node';
-    case 'rank': return 'rank';
-    case 'null': return 'null';
+    case 'enum':
+      return 'string';
+    case 'vector':
+      return 'vector';
+    case 'list':
+      return 'list';
+    case 'node':
+      return 'node';
+    case 'rank':
+      return 'rank';
+    case 'null':
+      return 'null';
   }
 }
 
 export function valueTypeText(t: ValueType | ParamType): string {
   switch (t.kind) {
-    case 'scalar': return t.name;
-    case 'vector': return `Vector(${t.dim})`;
-    case 'enum': return `enum(${t.values.join(', ')})`;
-    case 'list': return `[${valueTypeText(t.element)}]`;
-    case 'node': return `node ${t.type}`;
-    case 'rank': return 'rank';
-    case 'null': return 'null';
+    case 'scalar':
+      return t.name;
+    case 'vector':
+      return `Vector(${t.dim})`;
+    case 'enum':
+      return `enum(${t.values.join(', ')})`;
+    case 'list':
+      return `[${valueTypeText(t.element)}]`;
+    case 'node':
+      return `node ${t.type}`;
+    case 'rank':
+      return 'rank';
+    case 'null':
+      return 'null';
   }
 }
 
@@ -51,7 +86,8 @@ export function coerceInteger(text: string, name: string): QueryValue | string {
   if (FLOAT_SCALARS.has(name)) return Number(text);
   const range = INT_RANGES[name];
   if (!range) return `an integer is not a ${name}`;
-  if (big < range[0] || big > range[1]) return `${text} is out of range for ${name} (${range[0]}..${range[1]})`;
+  if (big < range[0] || big > range[1])
+    return `${text} is out of range for ${name} (${range[0]}..${range[1]})`;
   return name === 'I64' || name === 'U64' ? big : Number(big);
 }
 
@@ -65,7 +101,8 @@ export function parseDate(text: string): string | null {
 
 export function parseDateTime(text: string): string | null {
   // ISO-8601: a date, optionally with a time and an offset.
-  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)) return null;
+  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text))
+    return null;
   const ms = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
   if (Number.isNaN(ms)) return null;
   return new Date(ms).toISOString();
@@ -76,15 +113,24 @@ export function paramAssignable(p: ParamType | ValueType, t: PropType): boolean 
   if (t.kind === 'scalar') {
     if (p.kind !== 'scalar') return false;
     if (p.name === t.name) return true;
-    if (INT_SCALARS.has(p.name) && (INT_SCALARS.has(t.name) || FLOAT_SCALARS.has(t.name))) return true;
+    if (INT_SCALARS.has(p.name) && (INT_SCALARS.has(t.name) || FLOAT_SCALARS.has(t.name)))
+      return true;
     if (FLOAT_SCALARS.has(p.name) && FLOAT_SCALARS.has(t.name)) return true;
     if (p.name === 'Date' && t.name === 'DateTime') return true;
     return false;
   }
-  if (t.kind === 'enum') return (p.kind === 'scalar' && p.name === 'String') || (p.kind === 'enum' && p.values.every((v) => t.values.includes(v)));
+  if (t.kind === 'enum')
+    return (
+      (p.kind === 'scalar' && p.name === 'String') ||
+      (p.kind === 'enum' && p.values.every((v) => t.values.includes(v)))
+    );
   if (t.kind === 'vector') {
     if (p.kind === 'vector') return p.dim === t.dim;
-    return p.kind === 'list' && p.element.kind === 'scalar' && (FLOAT_SCALARS.has(p.element.name) || INT_SCALARS.has(p.element.name));
+    return (
+      p.kind === 'list' &&
+      p.element.kind === 'scalar' &&
+      (FLOAT_SCALARS.has(p.element.name) || INT_SCALARS.has(p.element.name))
+    );
   }
   // list
   return p.kind === 'list' && paramAssignable(p.element, t.element);

@@ -3,7 +3,13 @@
  * observation. docs/recovery.md holds the same tables; a test compares them.
  */
 
-export const RECOVERY_CLASSES = ['NoMovement', 'RolledPastExpected', 'UnexpectedAtP1', 'UnexpectedMultistep', 'InvariantViolation'] as const;
+export const RECOVERY_CLASSES = [
+  'NoMovement',
+  'RolledPastExpected',
+  'UnexpectedAtP1',
+  'UnexpectedMultistep',
+  'InvariantViolation',
+] as const;
 export type RecoveryClass = (typeof RECOVERY_CLASSES)[number];
 
 export const RECOVERY_DECISIONS = ['Cleanup', 'Abort', 'RollForward', 'RollBack'] as const;
@@ -36,7 +42,8 @@ export function classifyTable(o: TableObservation): RecoveryClass {
   const { head: h, pin: p, expected: e, postCommit: c, committed } = o;
   if (h < p) return 'InvariantViolation';
   if (h === p && p !== c) return 'NoMovement';
-  if (h === c && (p === e || p === c) && (committed === null || committed === c)) return 'RolledPastExpected';
+  if (h === c && (p === e || p === c) && (committed === null || committed === c))
+    return 'RolledPastExpected';
   if (h === p + 1) return 'UnexpectedAtP1';
   return 'UnexpectedMultistep';
 }
@@ -55,6 +62,7 @@ export interface OperationObservation {
 export function decide(o: OperationObservation): RecoveryDecision {
   if (o.published) return 'Cleanup';
   if (o.classes.includes('InvariantViolation')) return 'Abort';
-  if (o.classes.length > 0 && o.classes.every((c) => c === 'RolledPastExpected')) return 'RollForward';
+  if (o.classes.length > 0 && o.classes.every((c) => c === 'RolledPastExpected'))
+    return 'RollForward';
   return 'RollBack';
 }

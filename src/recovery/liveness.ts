@@ -8,7 +8,11 @@ import { hostname } from 'node:os';
 
 export type OwnerState = 'self-active' | 'alive' | 'dead' | 'unknown';
 
-export interface OwnerInfo { pid: number; host: string; heartbeatUs: number | null }
+export interface OwnerInfo {
+  pid: number;
+  host: string;
+  heartbeatUs: number | null;
+}
 
 export const DEFAULT_LEASE_TIMEOUT_MS = 30_000;
 
@@ -22,7 +26,13 @@ export function pidExists(pid: number): boolean {
   }
 }
 
-export function ownerState(opId: string, owner: OwnerInfo | null, activeOps: ReadonlySet<string>, leaseTimeoutMs: number, nowUs = Date.now() * 1000): OwnerState {
+export function ownerState(
+  opId: string,
+  owner: OwnerInfo | null,
+  activeOps: ReadonlySet<string>,
+  leaseTimeoutMs: number,
+  nowUs = Date.now() * 1000,
+): OwnerState {
   if (activeOps.has(opId)) return 'self-active';
   if (!owner) return 'unknown';
   const expired = owner.heartbeatUs !== null && nowUs - owner.heartbeatUs > leaseTimeoutMs * 1000;

@@ -4,10 +4,21 @@
  * publish, owner. Pure reads.
  */
 import type { Journal, JournalEvent } from '../journal/index.js';
-import { listSidecars, readSidecar, sidecarPath, SidecarSchemaError, type Sidecar } from '../write/sidecar.js';
+import {
+  listSidecars,
+  readSidecar,
+  sidecarPath,
+  SidecarSchemaError,
+  type Sidecar,
+} from '../write/sidecar.js';
 import type { OwnerInfo } from './liveness.js';
 
-export interface IntentEntry { tableKey: string; lanceBranch: string | null; expected: number; postCommit: number }
+export interface IntentEntry {
+  tableKey: string;
+  lanceBranch: string | null;
+  expected: number;
+  postCommit: number;
+}
 
 export interface PendingOperation {
   opId: string;
@@ -25,7 +36,11 @@ export interface PendingOperation {
   unreadableSidecar?: UnreadableSidecar;
 }
 
-export interface UnreadableSidecar { opId: string; file: string; error: SidecarSchemaError }
+export interface UnreadableSidecar {
+  opId: string;
+  file: string;
+  error: SidecarSchemaError;
+}
 
 export interface Pending {
   operations: PendingOperation[];
@@ -35,7 +50,12 @@ export interface Pending {
 }
 
 function fromSidecar(s: Sidecar): IntentEntry[] {
-  return s.tables.map((t) => ({ tableKey: t.table_key, lanceBranch: t.lance_branch, expected: t.expected_version, postCommit: t.post_commit_version }));
+  return s.tables.map((t) => ({
+    tableKey: t.table_key,
+    lanceBranch: t.lance_branch,
+    expected: t.expected_version,
+    postCommit: t.post_commit_version,
+  }));
 }
 
 export function findPending(repoDir: string, journal: Journal): Pending {
@@ -60,20 +80,46 @@ export function findPending(repoDir: string, journal: Journal): Pending {
     const begun = byKind('op.begun')[0];
     const intentEvent = byKind('op.intent_recorded')[0];
     const sidecar = sidecars.get(op.opId);
-    const intent: IntentEntry[] = intentEvent && intentEvent.kind === 'op.intent_recorded'
-      ? intentEvent.payload.tables.map((t) => ({ tableKey: t.table_key, lanceBranch: t.lance_branch, expected: t.expected_version, postCommit: t.post_commit_version }))
-      : sidecar ? fromSidecar(sidecar) : [];
+    const intent: IntentEntry[] =
+      intentEvent && intentEvent.kind === 'op.intent_recorded'
+        ? intentEvent.payload.tables.map((t) => ({
+            tableKey: t.table_key,
+            lanceBranch: t.lance_branch,
+            expected: t.expected_version,
+            postCommit: t.post_commit_version,
+          }))
+        : sidecar
+          ? fromSidecar(sidecar)
+          : [];
     const committed = new Map<string, number>();
-    for (const e of byKind('table.committed')) if (e.kind === 'table.committed') committed.set(e.payload.table_key, e.payload.version);
+    for (const e of byKind('table.committed'))
+      if (e.kind === 'table.committed') committed.set(e.payload.table_key, e.payload.version);
     const leases = journal.listLeases({ opId: op.opId });
     const beganOwner = begun && begun.kind === 'op.begun' ? begun.payload.owner : undefined;
-    const owner: OwnerInfo | null = leases.length > 0
-      ? { pid: leases[0].ownerPid, host: leases[0].ownerHost, heartbeatUs: Math.max(...leases.map((l) => l.heartbeatUs)) }
-      : beganOwner ? { pid: beganOwner.pid, host: beganOwner.host, heartbeatUs: op.updatedUs }
-      : sidecar ? { pid: sidecar.owner.pid, host: sidecar.owner.host, heartbeatUs: op.updatedUs } : null;
+    const owner: OwnerInfo | null =
+      leases.length > 0
+        ? {
+            pid: leases[0].ownerPid,
+            host: leases[0].ownerHost,
+            heartbeatUs: Math.max(...leases.map((l) => l.heartbeatUs)),
+          }
+        : beganOwner
+          ? { pid: beganOwner.pid, host: beganOwner.host, heartbeatUs: op.updatedUs }
+          : sidecar
+            ? { pid: sidecar.owner.pid, host: sidecar.owner.host, heartbeatUs: op.updatedUs }
+            : null;
     operations.push({
-      opId: op.opId, kind: op.kind, branch: op.branch, actor: op.actor, startedUs: op.startedUs, inJournal: true,
-      hasSidecar: sidecarIds.has(op.opId), intent, published: byKind('op.published').length > 0, committed, owner,
+      opId: op.opId,
+      kind: op.kind,
+      branch: op.branch,
+      actor: op.actor,
+      startedUs: op.startedUs,
+      inJournal: true,
+      hasSidecar: sidecarIds.has(op.opId),
+      intent,
+      published: byKind('op.published').length > 0,
+      committed,
+      owner,
       unreadableSidecar: unreadable.find((u) => u.opId === op.opId),
     });
   }
@@ -83,16 +129,36 @@ export function findPending(repoDir: string, journal: Journal): Pending {
     try {
       journal.getOperation(opId);
       known = true;
-    } catch { /* not in the journal */ }
-    if (known) { staleSidecars.push(opId); continue; }
+    } catch {
+      /* not in the journal */
+    }
+    if (known) {
+      staleSidecars.push(opId);
+      continue;
+    }
     // The journal does not know the operation (e.g. restored from an older backup):
     // recover it from the sidecar alone.
     operations.push({
-      opId, kind: sidecar.kind, branch: sidecar.branch, actor: sidecar.actor, startedUs: sidecar.created_us, inJournal: false, hasSidecar: true,
-      intent: fromSidecar(sidecar), published: false, committed: new Map(), owner: { pid: sidecar.owner.pid, host: sidecar.owner.host, heartbeatUs: null },
+      opId,
+      kind: sidecar.kind,
+      branch: sidecar.branch,
+      actor: sidecar.actor,
+      startedUs: sidecar.created_us,
+      inJournal: false,
+      hasSidecar: true,
+      intent: fromSidecar(sidecar),
+      published: false,
+      committed: new Map(),
+      owner: { pid: sidecar.owner.pid, host: sidecar.owner.host, heartbeatUs: null },
     });
   }
   // Oldest first; crashed recoveries before everything (they only hold leases).
-  operations.sort((a, b) => (a.kind === 'Recovery') !== (b.kind === 'Recovery') ? (a.kind === 'Recovery' ? -1 : 1) : a.startedUs - b.startedUs || (a.opId < b.opId ? -1 : 1));
+  operations.sort((a, b) =>
+    (a.kind === 'Recovery') !== (b.kind === 'Recovery')
+      ? a.kind === 'Recovery'
+        ? -1
+        : 1
+      : a.startedUs - b.startedUs || (a.opId < b.opId ? -1 : 1),
+  );
   return { operations, staleSidecars, unreadable };
 }

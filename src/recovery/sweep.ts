@@ -74,51 +74,89 @@ export class RecoveryAborted extends LancelogError {
 
 function typeOf(catalog: Catalog, tableKey: string): TypeDef {
   const def = [...catalog.nodes, ...catalog.edges].find((d) => d.tableKey === tableKey);
-  if (!def) throw new RecoveryAborted(`an in-flight operation names table ${tableKey}, which the schema does not have`, { tableKey });
+  if (!def)
+    throw new RecoveryAborted(
+      `an in-flight operation names table ${tableKey}, which the schema does not have`,
+      { tableKey },
+    );
   return def;
 }
 
 async function observe(ctx: RecoveryContext, op: PendingOperation): Promise<ObservedTable[]> {
-  const pins = new Map<string, TablePin>(ctx.journal.latestPins(op.branch).map((p) => [p.tableKey, p]));
+  const pins = new Map<string, TablePin>(
+    ctx.journal.latestPins(op.branch).map((p) => [p.tableKey, p]),
+  );
   const out: ObservedTable[] = [];
   for (const t of op.intent) {
     const def = typeOf(ctx.catalog, t.tableKey);
     const pin = pins.get(t.tableKey);
-    if (!pin) throw new RecoveryAborted(`${t.tableKey} has no pin on branch ${op.branch}`, { tableKey: t.tableKey, branch: op.branch });
+    if (!pin)
+      throw new RecoveryAborted(`${t.tableKey} has no pin on branch ${op.branch}`, {
+        tableKey: t.tableKey,
+        branch: op.branch,
+      });
     let head: number | null;
     try {
       head = await ctx.store.headVersion(def.tableKey, def.tablePath, t.lanceBranch ?? undefined);
     } catch (err) {
       // A fork the crashed writer never got to create: its HEAD is the fork base.
-      if (t.lanceBranch !== null && err instanceof LancelogError && err.code === 'BranchNotFound') head = null;
+      if (t.lanceBranch !== null && err instanceof LancelogError && err.code === 'BranchNotFound')
+        head = null;
       else throw err;
     }
     const committed = op.committed.get(t.tableKey) ?? null;
     const observedHead = head ?? pin.version;
     out.push({
-      tableKey: t.tableKey, lanceBranch: t.lanceBranch, head, pin: pin.version, pinLanceBranch: pin.lanceBranch,
-      expected: t.expected, postCommit: t.postCommit, committed,
-      class: classifyTable({ tableKey: t.tableKey, head: observedHead, pin: pin.version, expected: t.expected, postCommit: t.postCommit, committed }),
+      tableKey: t.tableKey,
+      lanceBranch: t.lanceBranch,
+      head,
+      pin: pin.version,
+      pinLanceBranch: pin.lanceBranch,
+      expected: t.expected,
+      postCommit: t.postCommit,
+      committed,
+      class: classifyTable({
+        tableKey: t.tableKey,
+        head: observedHead,
+        pin: pin.version,
+        expected: t.expected,
+        postCommit: t.postCommit,
+        committed,
+      }),
     });
   }
   return out;
 }
 
-function plannedActions(decision: RecoveryDecision, tables: ObservedTable[], op: PendingOperation): string[] {
+function plannedActions(
+  decision: RecoveryDecision,
+  tables: ObservedTable[],
+  op: PendingOperation,
+): string[] {
   const actions: string[] = [];
   switch (decision) {
     case 'Cleanup':
       actions.push('the operation was published: finish its cleanup');
       break;
     case 'Abort':
-      for (const t of tables.filter((x) => x.class === 'InvariantViolation')) actions.push(`ABORT: ${t.tableKey} Lance HEAD ${t.head} is below its pin ${t.pin}; touching nothing`);
+      for (const t of tables.filter((x) => x.class === 'InvariantViolation'))
+        actions.push(
+          `ABORT: ${t.tableKey} Lance HEAD ${t.head} is below its pin ${t.pin}; touching nothing`,
+        );
       break;
     case 'RollForward':
-      for (const t of tables) if (t.head !== t.pin || t.lanceBranch !== t.pinLanceBranch) actions.push(`publish ${t.tableKey} ${t.pin} → ${t.head}`);
+      for (const t of tables)
+        if (t.head !== t.pin || t.lanceBranch !== t.pinLanceBranch)
+          actions.push(`publish ${t.tableKey} ${t.pin} → ${t.head}`);
       break;
     case 'RollBack':
-      for (const t of tables) if (t.head !== null && t.head !== t.pin) actions.push(`restore ${t.tableKey}${t.lanceBranch ? ` (Lance branch ${t.lanceBranch})` : ''} to version ${t.pin} and publish the restored version`);
-      if (actions.length === 0) actions.push('nothing was committed: mark the operation rolled back');
+      for (const t of tables)
+        if (t.head !== null && t.head !== t.pin)
+          actions.push(
+            `restore ${t.tableKey}${t.lanceBranch ? ` (Lance branch ${t.lanceBranch})` : ''} to version ${t.pin} and publish the restored version`,
+          );
+      if (actions.length === 0)
+        actions.push('nothing was committed: mark the operation rolled back');
       break;
   }
   if (decision !== 'Abort') {
@@ -130,13 +168,25 @@ function plannedActions(decision: RecoveryDecision, tables: ObservedTable[], op:
 
 /** Marks a crashed recovery operation finished (it only ever held leases; its originals are re-run). */
 function retireCrashedRecovery(ctx: RecoveryContext, op: PendingOperation): void {
-  ctx.journal.failOperation(op.opId, { code: 'Crashed', message: 'the recovery process died; the recovery is re-run' }, 'recovery');
+  ctx.journal.failOperation(
+    op.opId,
+    { code: 'Crashed', message: 'the recovery process died; the recovery is re-run' },
+    'recovery',
+  );
   ctx.journal.rolledBack(op.opId, []);
 }
 
-async function apply(ctx: RecoveryContext, op: PendingOperation, entry: RecoveryEntry): Promise<void> {
+async function apply(
+  ctx: RecoveryContext,
+  op: PendingOperation,
+  entry: RecoveryEntry,
+): Promise<void> {
   const { journal, store } = ctx;
-  const recOpId = journal.beginOperation({ kind: 'Recovery', branch: op.branch, actor: RECOVERY_ACTOR });
+  const recOpId = journal.beginOperation({
+    kind: 'Recovery',
+    branch: op.branch,
+    actor: RECOVERY_ACTOR,
+  });
   ctx.activeOps.add(recOpId);
   entry.recoveryOpId = recOpId;
   try {
@@ -147,11 +197,29 @@ async function apply(ctx: RecoveryContext, op: PendingOperation, entry: Recovery
     // A published operation (Cleanup) moves no table: it needs no lease, and a newer
     // writer may legitimately hold its tables by now.
     if (tableKeys.length > 0 && !op.published) {
-      journal.acquireLeases(recOpId, tableKeys.map((k) => ({ tableKey: k, branch: op.branch, expectedVersion: pins.get(k)?.version ?? null })));
+      journal.acquireLeases(
+        recOpId,
+        tableKeys.map((k) => ({
+          tableKey: k,
+          branch: op.branch,
+          expectedVersion: pins.get(k)?.version ?? null,
+        })),
+      );
     }
     const tables = await observe(ctx, op);
     entry.tables = tables;
-    journal.recoveryClassified(recOpId, op.opId, tables.map((t) => ({ tableKey: t.tableKey, head: t.head ?? t.pin, pin: t.pin, expected: t.expected, committed: t.committed, class: t.class })));
+    journal.recoveryClassified(
+      recOpId,
+      op.opId,
+      tables.map((t) => ({
+        tableKey: t.tableKey,
+        head: t.head ?? t.pin,
+        pin: t.pin,
+        expected: t.expected,
+        committed: t.committed,
+        class: t.class,
+      })),
+    );
     await failpoint('recovery.after_classify', { opId: op.opId });
     const decision = decide({ published: op.published, classes: tables.map((t) => t.class) });
     entry.decision = decision;
@@ -163,16 +231,22 @@ async function apply(ctx: RecoveryContext, op: PendingOperation, entry: Recovery
       entry.status = 'aborted';
       return;
     }
-    const moves: Array<{ tableKey: string; from: number; to: number; lanceBranch: string | null }> = [];
+    const moves: Array<{ tableKey: string; from: number; to: number; lanceBranch: string | null }> =
+      [];
     if (decision === 'RollForward') {
       for (const t of tables) {
-        if (t.head !== null && (t.head !== t.pin || t.lanceBranch !== t.pinLanceBranch)) moves.push({ tableKey: t.tableKey, from: t.pin, to: t.head, lanceBranch: t.lanceBranch });
+        if (t.head !== null && (t.head !== t.pin || t.lanceBranch !== t.pinLanceBranch))
+          moves.push({ tableKey: t.tableKey, from: t.pin, to: t.head, lanceBranch: t.lanceBranch });
       }
     } else if (decision === 'RollBack') {
       for (const t of tables) {
         if (t.head === null || t.head === t.pin) continue;
         const def = typeOf(ctx.catalog, t.tableKey);
-        const handle = await store.openTable(def.tableKey, def.tablePath, t.lanceBranch ? { branch: t.lanceBranch } : {});
+        const handle = await store.openTable(
+          def.tableKey,
+          def.tablePath,
+          t.lanceBranch ? { branch: t.lanceBranch } : {},
+        );
         let restored: number;
         try {
           restored = await handle.restore(t.pin);
@@ -185,12 +259,25 @@ async function apply(ctx: RecoveryContext, op: PendingOperation, entry: Recovery
     }
     await failpoint('recovery.before_publish', { opId: op.opId });
     const published = journal.publish({
-      opId: recOpId, branch: op.branch, actor: RECOVERY_ACTOR, message: `recovery of ${op.opId}: ${decision}`,
-      tables: moves.map((m) => ({ tableKey: m.tableKey, expectedVersion: m.from, newVersion: m.to, lanceBranch: m.lanceBranch })),
+      opId: recOpId,
+      branch: op.branch,
+      actor: RECOVERY_ACTOR,
+      message: `recovery of ${op.opId}: ${decision}`,
+      tables: moves.map((m) => ({
+        tableKey: m.tableKey,
+        expectedVersion: m.from,
+        newVersion: m.to,
+        lanceBranch: m.lanceBranch,
+      })),
     });
     entry.commitId = published.commitId;
     await failpoint('recovery.after_publish', { opId: op.opId });
-    journal.recoveryApplied(recOpId, op.opId, decision, moves.map(({ tableKey, from, to }) => ({ tableKey, from, to })));
+    journal.recoveryApplied(
+      recOpId,
+      op.opId,
+      decision,
+      moves.map(({ tableKey, from, to }) => ({ tableKey, from, to })),
+    );
     entry.moves = moves.map(({ tableKey, from, to }) => ({ tableKey, from, to }));
     deleteSidecar(ctx.dir, op.opId);
     journal.completeOperation(recOpId);
@@ -208,11 +295,20 @@ async function apply(ctx: RecoveryContext, op: PendingOperation, entry: Recovery
  * Abort decisions are reported and, unless dryRun, raised as RecoveryAborted after
  * everything else was processed.
  */
-export async function runRecovery(ctx: RecoveryContext, opts: { mode: RecoveryMode; dryRun?: boolean }): Promise<RecoveryReport> {
+export async function runRecovery(
+  ctx: RecoveryContext,
+  opts: { mode: RecoveryMode; dryRun?: boolean },
+): Promise<RecoveryReport> {
   const dryRun = opts.dryRun ?? false;
   const leaseTimeoutMs = ctx.leaseTimeoutMs ?? DEFAULT_LEASE_TIMEOUT_MS;
   const pending = findPending(ctx.dir, ctx.journal);
-  const report: RecoveryReport = { mode: opts.mode, dryRun, operations: [], staleSidecarsRemoved: [], errors: [] };
+  const report: RecoveryReport = {
+    mode: opts.mode,
+    dryRun,
+    operations: [],
+    staleSidecarsRemoved: [],
+    errors: [],
+  };
   for (const u of pending.unreadable) report.errors.push(u.error.toJSON());
   for (const opId of pending.staleSidecars) {
     if (!dryRun) deleteSidecar(ctx.dir, opId);
@@ -221,14 +317,25 @@ export async function runRecovery(ctx: RecoveryContext, opts: { mode: RecoveryMo
   for (const op of pending.operations) {
     const owner = ownerState(op.opId, op.owner, ctx.activeOps, leaseTimeoutMs);
     const entry: RecoveryEntry = {
-      opId: op.opId, kind: op.kind, branch: op.branch, actor: op.actor, owner,
-      source: op.inJournal && op.hasSidecar ? 'journal+sidecar' : op.inJournal ? 'journal' : 'sidecar',
-      tables: [], decision: null, actions: [], status: dryRun ? 'planned' : 'skipped',
+      opId: op.opId,
+      kind: op.kind,
+      branch: op.branch,
+      actor: op.actor,
+      owner,
+      source:
+        op.inJournal && op.hasSidecar ? 'journal+sidecar' : op.inJournal ? 'journal' : 'sidecar',
+      tables: [],
+      decision: null,
+      actions: [],
+      status: dryRun ? 'planned' : 'skipped',
     };
     report.operations.push(entry);
     if (owner === 'alive' || owner === 'self-active') {
       entry.status = 'skipped';
-      entry.skippedReason = owner === 'self-active' ? 'the operation is running in this process' : `its owner (pid ${op.owner?.pid} on ${op.owner?.host}) is alive`;
+      entry.skippedReason =
+        owner === 'self-active'
+          ? 'the operation is running in this process'
+          : `its owner (pid ${op.owner?.pid} on ${op.owner?.host}) is alive`;
       continue;
     }
     if (op.unreadableSidecar) {
@@ -238,8 +345,13 @@ export async function runRecovery(ctx: RecoveryContext, opts: { mode: RecoveryMo
       continue;
     }
     if (op.kind === 'Recovery') {
-      entry.actions = ['a recovery that died: mark it finished and release its leases (its original operation is recovered again)'];
-      if (!dryRun) { retireCrashedRecovery(ctx, op); entry.status = 'applied'; }
+      entry.actions = [
+        'a recovery that died: mark it finished and release its leases (its original operation is recovered again)',
+      ];
+      if (!dryRun) {
+        retireCrashedRecovery(ctx, op);
+        entry.status = 'applied';
+      }
       continue;
     }
     // Plan against the current state (without a lease; apply re-observes under one).
@@ -247,7 +359,11 @@ export async function runRecovery(ctx: RecoveryContext, opts: { mode: RecoveryMo
     const decision = decide({ published: op.published, classes: entry.tables.map((t) => t.class) });
     entry.decision = decision;
     entry.actions = plannedActions(decision, entry.tables, op);
-    if (opts.mode === 'RollForwardOnly' && owner !== 'dead' && (decision === 'RollBack' || decision === 'Abort')) {
+    if (
+      opts.mode === 'RollForwardOnly' &&
+      owner !== 'dead' &&
+      (decision === 'RollBack' || decision === 'Abort')
+    ) {
       entry.status = 'skipped';
       entry.skippedReason = `${decision} is deferred to the next read-write open (the owner is not provably dead)`;
       continue;
@@ -257,7 +373,12 @@ export async function runRecovery(ctx: RecoveryContext, opts: { mode: RecoveryMo
   }
   const aborted = report.operations.filter((o) => o.status === 'aborted' && !o.skippedReason);
   for (const a of aborted) {
-    report.errors.push(new RecoveryAborted(`operation ${a.opId} aborted: ${a.actions.join('; ')}`, { opId: a.opId, tables: a.tables }).toJSON());
+    report.errors.push(
+      new RecoveryAborted(`operation ${a.opId} aborted: ${a.actions.join('; ')}`, {
+        opId: a.opId,
+        tables: a.tables,
+      }).toJSON(),
+    );
   }
   if (!dryRun && report.errors.length > 0) {
     throw new RecoveryAborted(

@@ -4,41 +4,76 @@
  * non-nullable columns, so storage itself refuses a missing value.
  */
 import {
-  Bool, DateDay, Field, FixedSizeList, Float32, Float64, Int32, Int64, LargeBinary, List, Schema, TimestampMicrosecond,
-  Uint32, Uint64, Utf8, type DataType,
+  Bool,
+  DateDay,
+  Field,
+  FixedSizeList,
+  Float32,
+  Float64,
+  Int32,
+  Int64,
+  LargeBinary,
+  List,
+  Schema,
+  TimestampMicrosecond,
+  Uint32,
+  Uint64,
+  Utf8,
+  type DataType,
 } from 'apache-arrow';
 import type { PropType, ScalarName, TypeDef } from './types.js';
 
-
 function scalarType(name: ScalarName): DataType {
   switch (name) {
-    case 'String': return new Utf8();
-    case 'Blob': return new LargeBinary();
-    case 'Bool': return new Bool();
-    case 'I32': return new Int32();
-    case 'I64': return new Int64();
-    case 'U32': return new Uint32();
-    case 'U64': return new Uint64();
-    case 'F32': return new Float32();
-    case 'F64': return new Float64();
-    case 'Date': return new DateDay();
+    case 'String':
+      return new Utf8();
+    case 'Blob':
+      return new LargeBinary();
+    case 'Bool':
+      return new Bool();
+    case 'I32':
+      return new Int32();
+    case 'I64':
+      return new Int64();
+    case 'U32':
+      return new Uint32();
+    case 'U64':
+      return new Uint64();
+    case 'F32':
+      return new Float32();
+    case 'F64':
+      return new Float64();
+    case 'Date':
+      return new DateDay();
     // Microseconds in UTC: ISO-8601 strings keep their instant, and Lance stores it natively.
-    case 'DateTime': return new TimestampMicrosecond('UTC');
+    case 'DateTime':
+      return new TimestampMicrosecond('UTC');
   }
 }
 
 export function arrowTypeFor(t: PropType): DataType {
   switch (t.kind) {
-    case 'scalar': return scalarType(t.name);
-    case 'enum': return new Utf8();
-    case 'vector': return new FixedSizeList(t.dim, new Field('item', new Float32(), true));
-    case 'list': return new List(new Field('item', arrowTypeFor(t.element), true));
+    case 'scalar':
+      return scalarType(t.name);
+    case 'enum':
+      return new Utf8();
+    case 'vector':
+      return new FixedSizeList(t.dim, new Field('item', new Float32(), true));
+    case 'list':
+      return new List(new Field('item', arrowTypeFor(t.element), true));
   }
 }
 
 export function arrowSchemaFor(def: TypeDef): Schema {
   const fields: Field[] = [new Field('id', new Utf8(), false)];
-  if (def.kind === 'edge') fields.push(new Field('src', new Utf8(), false), new Field('dst', new Utf8(), false));
+  if (def.kind === 'edge')
+    fields.push(new Field('src', new Utf8(), false), new Field('dst', new Utf8(), false));
   for (const p of def.properties) fields.push(new Field(p.name, arrowTypeFor(p.type), p.nullable));
-  return new Schema(fields, new Map([['lancelog.table_key', def.tableKey], ['lancelog.type_id', def.typeId]]));
+  return new Schema(
+    fields,
+    new Map([
+      ['lancelog.table_key', def.tableKey],
+      ['lancelog.type_id', def.typeId],
+    ]),
+  );
 }

@@ -1,6 +1,9 @@
 /** Syntax tree of a `.pg` file, before any semantic check. Positions are 1-based. */
 
-export interface Pos { line: number; column: number }
+export interface Pos {
+  line: number;
+  column: number;
+}
 
 export type AnnotationArg =
   | { kind: 'ident'; value: string; pos: Pos }
@@ -8,7 +11,12 @@ export type AnnotationArg =
   | { kind: 'number'; value: number; text: string; pos: Pos }
   | { kind: 'range'; min: number | null; max: number | null; maxStar: boolean; pos: Pos };
 
-export interface AnnotationNode { name: string; args: AnnotationArg[]; hasParens: boolean; pos: Pos }
+export interface AnnotationNode {
+  name: string;
+  args: AnnotationArg[];
+  hasParens: boolean;
+  pos: Pos;
+}
 
 export type TypeNode =
   | { kind: 'named'; name: string; pos: Pos }
@@ -26,11 +34,20 @@ export interface PropertyNode {
 }
 
 /** A body line such as `@unique(a, b)` or `@range(age, 0..150)`. */
-export interface ConstraintLineNode { kind: 'constraint'; annotation: AnnotationNode; pos: Pos }
+export interface ConstraintLineNode {
+  kind: 'constraint';
+  annotation: AnnotationNode;
+  pos: Pos;
+}
 
 export type BodyItem = PropertyNode | ConstraintLineNode;
 
-export interface InterfaceDecl { kind: 'interface'; name: string; body: BodyItem[]; pos: Pos }
+export interface InterfaceDecl {
+  kind: 'interface';
+  name: string;
+  body: BodyItem[];
+  pos: Pos;
+}
 export interface NodeDecl {
   kind: 'node';
   name: string;
@@ -51,4 +68,7 @@ export interface EdgeDecl {
 
 export type Declaration = InterfaceDecl | NodeDecl | EdgeDecl;
 
-export interface SchemaFile { file: string; declarations: Declaration[] }
+export interface SchemaFile {
+  file: string;
+  declarations: Declaration[];
+}

@@ -29,16 +29,29 @@ export function tokenize(source: string, file: string): Token[] {
       let j = s.i + 1;
       // Enum values such as `data-eng` or `phase-1` contain dashes; a dash belongs
       // to the identifier only when a letter or digit follows (so `A->B` still lexes as an arrow).
-      while (j < source.length && (isIdentPart(source[j]) || (source[j] === '-' && /[A-Za-z0-9]/.test(source[j + 1] ?? '')))) j++;
+      while (
+        j < source.length &&
+        (isIdentPart(source[j]) || (source[j] === '-' && /[A-Za-z0-9]/.test(source[j + 1] ?? '')))
+      )
+        j++;
       tokens.push({ kind: 'ident', text: source.slice(s.i, j), ...start });
       s.advance(j - s.i);
       continue;
     }
-    if (s.startsNumber()) { tokens.push({ kind: 'number', text: s.scanNumber(), ...start }); continue; }
+    if (s.startsNumber()) {
+      tokens.push({ kind: 'number', text: s.scanNumber(), ...start });
+      continue;
+    }
     // Regexes in @check keep their backslashes: `\d` stays `\d`.
-    if (s.ch === '"') { tokens.push({ kind: 'string', text: s.scanString('keep'), ...start }); continue; }
+    if (s.ch === '"') {
+      tokens.push({ kind: 'string', text: s.scanString('keep'), ...start });
+      continue;
+    }
     const punct = s.scanPunct(PUNCT);
-    if (punct) { tokens.push({ kind: 'punct', text: punct, ...start }); continue; }
+    if (punct) {
+      tokens.push({ kind: 'punct', text: punct, ...start });
+      continue;
+    }
     s.fail(`unexpected character '${s.ch}'`);
   }
   tokens.push({ kind: 'eof', text: '', ...s.start() });
@@ -47,10 +60,15 @@ export function tokenize(source: string, file: string): Token[] {
 
 export function describeToken(t: Token): string {
   switch (t.kind) {
-    case 'eof': return 'end of file';
-    case 'string': return `string "${t.text}"`;
-    case 'number': return `number ${t.text}`;
-    case 'ident': return `'${t.text}'`;
-    default: return `'${t.text}'`;
+    case 'eof':
+      return 'end of file';
+    case 'string':
+      return `string "${t.text}"`;
+    case 'number':
+      return `number ${t.text}`;
+    case 'ident':
+      return `'${t.text}'`;
+    default:
+      return `'${t.text}'`;
   }
 }

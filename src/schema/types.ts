@@ -5,16 +5,16 @@
 
 /** Scalar type names of the .pg language. */
 export type ScalarName =
-  | 'String' | 'Blob' | 'Bool'
-  | 'I32' | 'I64' | 'U32' | 'U64'
-  | 'F32' | 'F64'
-  | 'Date' | 'DateTime';
+  'String' | 'Blob' | 'Bool' | 'I32' | 'I64' | 'U32' | 'U64' | 'F32' | 'F64' | 'Date' | 'DateTime';
 
 export type PropType =
   | { kind: 'scalar'; name: ScalarName }
   | { kind: 'vector'; dim: number }
   | { kind: 'enum'; values: string[] } // sorted, deduplicated
-  | { kind: 'list'; element: { kind: 'scalar'; name: ScalarName } | { kind: 'enum'; values: string[] } };
+  | {
+      kind: 'list';
+      element: { kind: 'scalar'; name: ScalarName } | { kind: 'enum'; values: string[] };
+    };
 
 /** An annotation kept verbatim as metadata (`@embed("text")`, `@description("…")`, …). */
 export interface Annotation {
@@ -32,8 +32,15 @@ export interface PropertyDef {
   fromInterface?: string;
 }
 
-export interface RangeConstraint { property: string; min: number | null; max: number | null; }
-export interface CheckConstraint { property: string; pattern: string; }
+export interface RangeConstraint {
+  property: string;
+  min: number | null;
+  max: number | null;
+}
+export interface CheckConstraint {
+  property: string;
+  pattern: string;
+}
 
 export interface Constraints {
   /** Key property names (nodes only; at most one key is allowed). */
@@ -46,7 +53,10 @@ export interface Constraints {
   check: CheckConstraint[];
 }
 
-export interface Cardinality { min: number; max: number | null; }
+export interface Cardinality {
+  min: number;
+  max: number | null;
+}
 
 export interface NodeTypeDef {
   kind: 'node';

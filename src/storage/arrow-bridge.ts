@@ -41,7 +41,9 @@ export function batchFromLance(batch: arrow.RecordBatch): arrow.RecordBatch {
   if (batch instanceof arrow.RecordBatch) return batch;
   const t = arrow.tableFromIPC(lanceArrow.tableToIPC(new lanceArrow.Table([batch])));
   // A one-batch table round-trips to exactly one batch; concat guards the degenerate case.
-  return t.batches.length === 1 ? t.batches[0] : new arrow.RecordBatch(t.schema, t.concat().data[0]);
+  return t.batches.length === 1
+    ? t.batches[0]
+    : new arrow.RecordBatch(t.schema, t.concat().data[0]);
 }
 
 function isDateType(t: arrow.DataType): boolean {
@@ -101,17 +103,21 @@ export function rowsToLance(rows: Record<string, unknown>[], schema: arrow.Schem
     nullCount: 0,
     children: lanceSchema.fields.map((f) => columnData(rows, f)),
   });
-  return new lanceArrow.Table([new lanceArrow.RecordBatch(lanceSchema, data)]) as unknown as arrow.Table;
+  return new lanceArrow.Table([
+    new lanceArrow.RecordBatch(lanceSchema, data),
+  ]) as unknown as arrow.Table;
 }
 
 function columnData(rows: Record<string, unknown>[], field: arrow.Field): arrow.Data {
   const { name, type } = field;
   const values = rows.map((row) => {
     const v = normalizeValue(row[name], type);
-    if (v === null && !field.nullable) throw new TypeError(`column '${name}' is not nullable but a row has no value`);
+    if (v === null && !field.nullable)
+      throw new TypeError(`column '${name}' is not nullable but a row has no value`);
     return v;
   });
-  if (arrow.DataType.isFixedSizeList(type)) return fixedSizeListData(values, type as arrow.FixedSizeList, name);
+  if (arrow.DataType.isFixedSizeList(type))
+    return fixedSizeListData(values, type as arrow.FixedSizeList, name);
   const builder = lanceArrow.makeBuilder({ type, nullValues: [null, undefined] });
   for (const v of values) builder.append(v);
   return builder.finish().toVector().data[0] as arrow.Data;
@@ -124,7 +130,10 @@ function columnData(rows: Record<string, unknown>[], field: arrow.Field): arrow.
  */
 function fixedSizeListData(values: unknown[], type: arrow.FixedSizeList, name: string): arrow.Data {
   const size = type.listSize;
-  const child = lanceArrow.makeBuilder({ type: type.children[0].type, nullValues: [null, undefined] });
+  const child = lanceArrow.makeBuilder({
+    type: type.children[0].type,
+    nullValues: [null, undefined],
+  });
   const validity = new Uint8Array((values.length + 7) >> 3);
   let nullCount = 0;
   values.forEach((v, i) => {
@@ -134,11 +143,20 @@ function fixedSizeListData(values: unknown[], type: arrow.FixedSizeList, name: s
       return;
     }
     const items = v as unknown[];
-    if (items.length !== size) throw new TypeError(`column '${name}' takes lists of exactly ${size} values, got ${items.length}`);
+    if (items.length !== size)
+      throw new TypeError(
+        `column '${name}' takes lists of exactly ${size} values, got ${items.length}`,
+      );
     validity[i >> 3] |= 1 << (i & 7);
     for (const x of items) child.append(x);
   });
-  return lanceArrow.makeData({ type, length: values.length, nullCount, nullBitmap: validity, child: child.finish().toVector().data[0] }) as arrow.Data;
+  return lanceArrow.makeData({
+    type,
+    length: values.length,
+    nullCount,
+    nullBitmap: validity,
+    child: child.finish().toVector().data[0],
+  }) as arrow.Data;
 }
 
 /**
@@ -181,7 +199,9 @@ export function columnToJs(batch: arrow.RecordBatch, name: string): unknown[] {
 /** Row `r` of a record batch (either arrow instance) as a plain JS object. */
 export function rowOfBatch(batch: arrow.RecordBatch, r: number): Record<string, unknown> {
   const row: Record<string, unknown> = {};
-  batch.schema.fields.forEach((f, i) => { row[f.name] = cellToJs(batch.getChildAt(i)?.get(r), f.type); });
+  batch.schema.fields.forEach((f, i) => {
+    row[f.name] = cellToJs(batch.getChildAt(i)?.get(r), f.type);
+  });
   return row;
 }
 
@@ -197,7 +217,8 @@ export function batchToRows(batch: arrow.RecordBatch): Record<string, unknown>[]
   const rows: Record<string, unknown>[] = new Array(batch.numRows);
   for (let r = 0; r < batch.numRows; r++) {
     const row: Record<string, unknown> = {};
-    for (let c = 0; c < fields.length; c++) row[fields[c].name] = cellToJs(columns[c]?.get(r), fields[c].type);
+    for (let c = 0; c < fields.length; c++)
+      row[fields[c].name] = cellToJs(columns[c]?.get(r), fields[c].type);
     rows[r] = row;
   }
   return rows;

@@ -16,7 +16,10 @@ export type RawRows = Record<string, unknown>[];
 
 /** One lancedb table opened directly (tracks HEAD). */
 export class RawLanceTable {
-  constructor(readonly name: string, private readonly table: Table) {}
+  constructor(
+    readonly name: string,
+    private readonly table: Table,
+  ) {}
 
   version(): Promise<number> {
     return this.table.version();
@@ -29,7 +32,11 @@ export class RawLanceTable {
   /** Upsert by `id` (when matched update all, else insert all): one Lance commit. */
   async mergeInsert(rows: RawRows | arrow.Table): Promise<number> {
     const data = Array.isArray(rows) ? rows : tableToLance(rows);
-    const res = await this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
+    const res = await this.table
+      .mergeInsert('id')
+      .whenMatchedUpdateAll()
+      .whenNotMatchedInsertAll()
+      .execute(data);
     return res.version;
   }
 
@@ -47,7 +54,10 @@ export class RawLanceTable {
 
 /** A lancedb connection on one directory (tables are `<dir>/<name>.lance`). */
 export class RawLance {
-  private constructor(readonly dir: string, private readonly conn: Connection) {}
+  private constructor(
+    readonly dir: string,
+    private readonly conn: Connection,
+  ) {}
 
   static async connect(dir: string): Promise<RawLance> {
     return new RawLance(dir, await connect(dir));
@@ -55,7 +65,10 @@ export class RawLance {
 
   /** An empty table with exactly `schema` (the project's arrow instance is accepted). */
   async createEmptyTable(name: string, schema: arrow.Schema): Promise<RawLanceTable> {
-    return new RawLanceTable(name, await this.conn.createEmptyTable(name, schemaToLance(schema), { mode: 'create' }));
+    return new RawLanceTable(
+      name,
+      await this.conn.createEmptyTable(name, schemaToLance(schema), { mode: 'create' }),
+    );
   }
 
   async openTable(name: string): Promise<RawLanceTable> {

@@ -16,7 +16,11 @@ export function storageError(
   ref: TableRef,
   extra: Record<string, unknown> = {},
 ): StorageError {
-  return new StorageError(code, message, { tableKey: ref.tableKey, tablePath: ref.tablePath, ...extra });
+  return new StorageError(code, message, {
+    tableKey: ref.tableKey,
+    tablePath: ref.tablePath,
+    ...extra,
+  });
 }
 
 export function errorMessage(err: unknown): string {
@@ -48,10 +52,15 @@ export async function guard<T>(
   } catch (err) {
     if (err instanceof StorageError) throw err;
     const code = notFoundCode !== undefined && isNotFound(err) ? notFoundCode : 'StorageFailure';
-    throw storageError(code, `${action} failed for ${ref.tableKey} (${ref.tablePath}): ${errorMessage(err)}`, ref, {
-      action,
-      cause: errorMessage(err),
-      ...extra,
-    });
+    throw storageError(
+      code,
+      `${action} failed for ${ref.tableKey} (${ref.tablePath}): ${errorMessage(err)}`,
+      ref,
+      {
+        action,
+        cause: errorMessage(err),
+        ...extra,
+      },
+    );
   }
 }

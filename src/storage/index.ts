@@ -16,4 +16,10 @@ export type {
 } from './table-handle.js';
 export { sqlString, idInPredicate } from './sql.js';
 export { RawLance, RawLanceTable, rawArrowTable } from './baseline.js';
-export { rowsToLance, columnToJs, rowOfBatch, lanceTableOf, schemaToLance } from './arrow-bridge.js';
+export {
+  rowsToLance,
+  columnToJs,
+  rowOfBatch,
+  lanceTableOf,
+  schemaToLance,
+} from './arrow-bridge.js';

@@ -6,7 +6,13 @@
  */
 import type * as arrow from 'apache-arrow';
 import type { Table as LanceTable } from '@lancedb/lancedb';
-import { batchFromLance, batchToRows, rowsToLance, schemaFromLance, tableToLance } from './arrow-bridge.js';
+import {
+  batchFromLance,
+  batchToRows,
+  rowsToLance,
+  schemaFromLance,
+  tableToLance,
+} from './arrow-bridge.js';
 import { errorMessage, guard, storageError, type TableRef } from './errors.js';
 import { idInPredicate } from './sql.js';
 
@@ -68,7 +74,9 @@ export interface TableHandle {
 
 function isArrowTable(x: unknown): x is arrow.Table {
   // Duck-typed: the table may come from either apache-arrow instance (see arrow-bridge).
-  return typeof x === 'object' && x !== null && !Array.isArray(x) && 'batches' in x && 'schema' in x;
+  return (
+    typeof x === 'object' && x !== null && !Array.isArray(x) && 'batches' in x && 'schema' in x
+  );
 }
 
 export class LanceTableHandle implements TableHandle {
@@ -100,7 +108,12 @@ export class LanceTableHandle implements TableHandle {
 
   private assertOpen(): void {
     if (this.closed) {
-      throw storageError('HandleClosed', `handle on ${this.tableKey} is closed`, this.ref, this.ctx());
+      throw storageError(
+        'HandleClosed',
+        `handle on ${this.tableKey} is closed`,
+        this.ref,
+        this.ctx(),
+      );
     }
   }
 
@@ -125,7 +138,13 @@ export class LanceTableHandle implements TableHandle {
 
   async countRows(where?: string): Promise<number> {
     this.assertOpen();
-    return guard(this.ref, 'countRows', () => this.table.countRows(where), undefined, this.ctx({ where }));
+    return guard(
+      this.ref,
+      'countRows',
+      () => this.table.countRows(where),
+      undefined,
+      this.ctx({ where }),
+    );
   }
 
   async schema(): Promise<arrow.Schema> {
@@ -144,7 +163,13 @@ export class LanceTableHandle implements TableHandle {
 
   async scan(opts: ScanOptions = {}): Promise<Record<string, unknown>[]> {
     this.assertOpen();
-    const t = await guard(this.ref, 'scan', () => this.query(opts).toArrow(), undefined, this.ctx({ ...opts }));
+    const t = await guard(
+      this.ref,
+      'scan',
+      () => this.query(opts).toArrow(),
+      undefined,
+      this.ctx({ ...opts }),
+    );
     // Rows are built straight from lancedb's batches: cell access works on either arrow instance.
     return t.batches.flatMap((b) => batchToRows(b));
   }
@@ -154,27 +179,52 @@ export class LanceTableHandle implements TableHandle {
     const q = this.query(opts);
     const it = q[Symbol.asyncIterator]();
     for (;;) {
-      const next = await guard(this.ref, 'scanBatches', () => it.next(), undefined, this.ctx({ ...opts }));
+      const next = await guard(
+        this.ref,
+        'scanBatches',
+        () => it.next(),
+        undefined,
+        this.ctx({ ...opts }),
+      );
       if (next.done) return;
       yield batchFromLance(next.value);
     }
   }
 
   /** Converts caller data to a lancedb-instance arrow table with this table's schema. */
-  private async toLanceData(data: Record<string, unknown>[] | arrow.Table, action: string): Promise<arrow.Table> {
+  private async toLanceData(
+    data: Record<string, unknown>[] | arrow.Table,
+    action: string,
+  ): Promise<arrow.Table> {
     if (isArrowTable(data)) return tableToLance(data);
-    const schema = (this.writeSchema ??= await guard(this.ref, 'schema', () => this.table.schema(), undefined, this.ctx()));
+    const schema = (this.writeSchema ??= await guard(
+      this.ref,
+      'schema',
+      () => this.table.schema(),
+      undefined,
+      this.ctx(),
+    ));
     try {
       return rowsToLance(data, schema);
     } catch (err) {
-      throw storageError('InvalidRows', `${action} on ${this.tableKey}: rows do not fit the schema: ${errorMessage(err)}`, this.ref, this.ctx({ action, cause: errorMessage(err) }));
+      throw storageError(
+        'InvalidRows',
+        `${action} on ${this.tableKey}: rows do not fit the schema: ${errorMessage(err)}`,
+        this.ref,
+        this.ctx({ action, cause: errorMessage(err) }),
+      );
     }
   }
 
   private emptyCommit(action: string): never {
     // A zero-row commit would either create an empty version or none at all
     // depending on the lance operation; neither is a meaningful journal step.
-    throw storageError('EmptyCommit', `${action} on ${this.tableKey} has nothing to commit`, this.ref, this.ctx({ action }));
+    throw storageError(
+      'EmptyCommit',
+      `${action} on ${this.tableKey} has nothing to commit`,
+      this.ref,
+      this.ctx({ action }),
+    );
   }
 
   async append(rows: Record<string, unknown>[] | arrow.Table): Promise<number> {
@@ -182,7 +232,13 @@ export class LanceTableHandle implements TableHandle {
     const n = isArrowTable(rows) ? rows.numRows : rows.length;
     if (n === 0) this.emptyCommit('append');
     const data = await this.toLanceData(rows, 'append');
-    const res = await guard(this.ref, 'append', () => this.table.add(data, { mode: 'append' }), undefined, this.ctx({ rows: n }));
+    const res = await guard(
+      this.ref,
+      'append',
+      () => this.table.add(data, { mode: 'append' }),
+      undefined,
+      this.ctx({ rows: n }),
+    );
     return res.version;
   }
 
@@ -196,7 +252,13 @@ export class LanceTableHandle implements TableHandle {
     if (nUpserts === 0) {
       // Delete-only: lance's delete() is one commit and commits a new version even
       // when nothing matches (verified on 0.37.1), so HEAD always advances by one.
-      const res = await guard(this.ref, 'mergeInsert(delete)', () => this.table.delete(idInPredicate(args.deleteIds)), undefined, extra);
+      const res = await guard(
+        this.ref,
+        'mergeInsert(delete)',
+        () => this.table.delete(idInPredicate(args.deleteIds)),
+        undefined,
+        extra,
+      );
       return { version: res.version, inserted: 0, updated: 0, deleted: res.numDeletedRows };
     }
 
@@ -210,7 +272,12 @@ export class LanceTableHandle implements TableHandle {
       builder = builder.whenNotMatchedBySourceDelete({ where: idInPredicate(args.deleteIds) });
     }
     const res = await guard(this.ref, 'mergeInsert', () => builder.execute(data), undefined, extra);
-    return { version: res.version, inserted: res.numInsertedRows, updated: res.numUpdatedRows, deleted: res.numDeletedRows };
+    return {
+      version: res.version,
+      inserted: res.numInsertedRows,
+      updated: res.numUpdatedRows,
+      deleted: res.numDeletedRows,
+    };
   }
 
   /**
@@ -227,7 +294,12 @@ export class LanceTableHandle implements TableHandle {
     for (const id of idsOf) (seen.has(id) ? dups : seen).add(id);
     if (dups.size > 0) {
       const sample = [...dups].slice(0, 10).map(String);
-      throw storageError('DuplicateIds', `mergeInsert on ${this.tableKey}: upserts repeat id(s) ${sample.join(', ')}`, this.ref, this.ctx({ duplicateIds: sample }));
+      throw storageError(
+        'DuplicateIds',
+        `mergeInsert on ${this.tableKey}: upserts repeat id(s) ${sample.join(', ')}`,
+        this.ref,
+        this.ctx({ duplicateIds: sample }),
+      );
     }
   }
 
@@ -250,8 +322,16 @@ export class LanceTableHandle implements TableHandle {
 
   async listVersions(): Promise<TableVersionInfo[]> {
     this.assertOpen();
-    const vs = await guard(this.ref, 'listVersions', () => this.table.listVersions(), undefined, this.ctx());
-    return vs.map((v) => ({ version: v.version, timestamp: v.timestamp })).sort((a, b) => a.version - b.version);
+    const vs = await guard(
+      this.ref,
+      'listVersions',
+      () => this.table.listVersions(),
+      undefined,
+      this.ctx(),
+    );
+    return vs
+      .map((v) => ({ version: v.version, timestamp: v.timestamp }))
+      .sort((a, b) => a.version - b.version);
   }
 
   /**

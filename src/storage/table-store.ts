@@ -45,7 +45,10 @@ const U64_MAX = 18446744073709551615n;
 
 /** The file of `version` under Lance's V2 manifest naming (what lancedb 0.37 creates). */
 function manifestFile(versionsDir: string, version: number): string {
-  return path.join(versionsDir, `${(U64_MAX - BigInt(version)).toString().padStart(20, '0')}.manifest`);
+  return path.join(
+    versionsDir,
+    `${(U64_MAX - BigInt(version)).toString().padStart(20, '0')}.manifest`,
+  );
 }
 
 export class TableStore {
@@ -68,10 +71,16 @@ export class TableStore {
     const p = ref.tablePath;
     const parts = p.split('/');
     if (
-      path.isAbsolute(p) || p.endsWith('.lance') || parts.length < 2 ||
+      path.isAbsolute(p) ||
+      p.endsWith('.lance') ||
+      parts.length < 2 ||
       parts.some((s) => s === '' || s === '.' || s === '..' || s.includes('\\'))
     ) {
-      throw storageError('InvalidTablePath', `invalid tablePath '${p}' (expected e.g. 'nodes/<hex>')`, ref);
+      throw storageError(
+        'InvalidTablePath',
+        `invalid tablePath '${p}' (expected e.g. 'nodes/<hex>')`,
+        ref,
+      );
     }
     const dir = path.join(this.repoDir, ...parts.slice(0, -1));
     const name = parts[parts.length - 1];
@@ -90,7 +99,9 @@ export class TableStore {
       // versions, so a HEAD handle sees commits made through other handles/processes.
       // The default (undefined) never refreshes: only writerAt uses it, because each
       // refresh lists `_versions/`, which grows with the table's history.
-      conn = guard(ref, 'connect', () => connect(dir, refreshing ? { readConsistencyInterval: 0 } : {}));
+      conn = guard(ref, 'connect', () =>
+        connect(dir, refreshing ? { readConsistencyInterval: 0 } : {}),
+      );
       conn.catch(() => pool.delete(dir));
       pool.set(dir, conn);
     }
@@ -99,7 +110,9 @@ export class TableStore {
 
   private versionsDir(ref: TableRef, branch: string | undefined): string {
     const { datasetDir } = this.locate(ref);
-    return branch === undefined ? path.join(datasetDir, '_versions') : path.join(datasetDir, 'tree', branch, '_versions');
+    return branch === undefined
+      ? path.join(datasetDir, '_versions')
+      : path.join(datasetDir, 'tree', branch, '_versions');
   }
 
   /**
@@ -108,12 +121,18 @@ export class TableStore {
    * two `stat`s instead of listing every version (`headVersion`). A manifest under
    * another naming scheme falls back to the listing.
    */
-  async isHead(tableKey: string, tablePath: string, version: number, branch?: string): Promise<boolean> {
+  async isHead(
+    tableKey: string,
+    tablePath: string,
+    version: number,
+    branch?: string,
+  ): Promise<boolean> {
     const ref = { tableKey, tablePath };
     this.assertOpen(ref);
     const b = normalizeBranch(branch);
     const dir = this.versionsDir(ref, b);
-    if (Number.isSafeInteger(version) && version >= 0 && existsSync(manifestFile(dir, version))) return !existsSync(manifestFile(dir, version + 1));
+    if (Number.isSafeInteger(version) && version >= 0 && existsSync(manifestFile(dir, version)))
+      return !existsSync(manifestFile(dir, version + 1));
     return (await this.headVersion(tableKey, tablePath, b)) === version;
   }
 
@@ -131,7 +150,12 @@ export class TableStore {
    * already published): branch names are never reused once deleted.
    * close() on it is a no-op; dropWriter discards it.
    */
-  async writerAt(tableKey: string, tablePath: string, expectedVersion: number, branch?: string): Promise<TableHandle> {
+  async writerAt(
+    tableKey: string,
+    tablePath: string,
+    expectedVersion: number,
+    branch?: string,
+  ): Promise<TableHandle> {
     const ref = { tableKey, tablePath };
     this.assertOpen(ref);
     const b = normalizeBranch(branch);
@@ -139,14 +163,21 @@ export class TableStore {
     let writer = this.writers.get(key);
     if (writer === undefined) {
       const { dir, name } = this.locate(ref);
-      if (!(await this.tableExists(tablePath))) throw storageError('TableNotFound', `table ${tableKey} not found at ${tablePath}`, ref);
+      if (!(await this.tableExists(tablePath)))
+        throw storageError('TableNotFound', `table ${tableKey} not found at ${tablePath}`, ref);
       const conn = await this.connection(ref, dir, false);
       const main = await guard(ref, 'openTable', () => conn.openTable(name), 'TableNotFound');
       let table = main;
       try {
         if (b !== undefined) {
           await this.assertBranchExists(ref, main, b);
-          table = await guard(ref, 'openTable', async () => (await main.branches()).checkout(b), 'VersionNotFound', { branch: b });
+          table = await guard(
+            ref,
+            'openTable',
+            async () => (await main.branches()).checkout(b),
+            'VersionNotFound',
+            { branch: b },
+          );
           main.close();
         }
       } catch (err) {
@@ -192,10 +223,15 @@ export class TableStore {
     } catch (err) {
       // A concurrent creator may have won between our check and the create.
       const code = /already exists/i.test(errorMessage(err)) ? 'TableExists' : 'StorageFailure';
-      throw storageError(code, `createTable ${tableKey} (${tablePath}) failed: ${errorMessage(err)}`, ref, {
-        action: 'createTable',
-        cause: errorMessage(err),
-      });
+      throw storageError(
+        code,
+        `createTable ${tableKey} (${tablePath}) failed: ${errorMessage(err)}`,
+        ref,
+        {
+          action: 'createTable',
+          cause: errorMessage(err),
+        },
+      );
     }
     try {
       return await guard(ref, 'createTable', () => table.version());
@@ -212,25 +248,50 @@ export class TableStore {
     this.assertOpen(ref);
     const { dir, name } = this.locate(ref);
     if (!(await this.tableExists(ref.tablePath))) {
-      throw storageError('TableNotFound', `table ${ref.tableKey} not found at ${ref.tablePath}`, ref);
+      throw storageError(
+        'TableNotFound',
+        `table ${ref.tableKey} not found at ${ref.tablePath}`,
+        ref,
+      );
     }
     const conn = await this.connection(ref, dir, refreshing);
     return guard(ref, 'openTable', () => conn.openTable(name), 'TableNotFound');
   }
 
-  private async assertBranchExists(ref: TableRef, table: LanceTable, branch: string): Promise<void> {
-    const branches = await guard(ref, 'listBranches', async () => (await table.branches()).list(), undefined, { branch });
+  private async assertBranchExists(
+    ref: TableRef,
+    table: LanceTable,
+    branch: string,
+  ): Promise<void> {
+    const branches = await guard(
+      ref,
+      'listBranches',
+      async () => (await table.branches()).list(),
+      undefined,
+      { branch },
+    );
     if (!Object.prototype.hasOwnProperty.call(branches, branch)) {
-      throw storageError('BranchNotFound', `branch '${branch}' of ${ref.tableKey} not found`, ref, { branch });
+      throw storageError('BranchNotFound', `branch '${branch}' of ${ref.tableKey} not found`, ref, {
+        branch,
+      });
     }
   }
 
-  async openTable(tableKey: string, tablePath: string, opts: OpenTableOptions = {}): Promise<TableHandle> {
+  async openTable(
+    tableKey: string,
+    tablePath: string,
+    opts: OpenTableOptions = {},
+  ): Promise<TableHandle> {
     const ref = { tableKey, tablePath };
     const branch = normalizeBranch(opts.branch);
     const version = opts.version;
     if (version !== undefined && (!Number.isSafeInteger(version) || version < 0)) {
-      throw storageError('VersionNotFound', `invalid version ${String(version)} for ${tableKey}`, ref, { version, branch: branch ?? null });
+      throw storageError(
+        'VersionNotFound',
+        `invalid version ${String(version)} for ${tableKey}`,
+        ref,
+        { version, branch: branch ?? null },
+      );
     }
     // A pinned handle never needs to refresh: open it on the non-refreshing connection,
     // where a table opened at latest stays there, so a pin that is the latest version
@@ -242,10 +303,22 @@ export class TableStore {
         await this.assertBranchExists(ref, main, branch);
         // checkout(name, version) returns a new handle scoped to the branch; with a
         // version it is a detached, read-only view of that branch version.
-        table = await guard(ref, 'openTable', async () => (await main.branches()).checkout(branch, version), 'VersionNotFound', { version, branch });
+        table = await guard(
+          ref,
+          'openTable',
+          async () => (await main.branches()).checkout(branch, version),
+          'VersionNotFound',
+          { version, branch },
+        );
         main.close();
-      } else if (version !== undefined && (await guard(ref, 'openTable', () => main.version())) !== version) {
-        await guard(ref, 'openTable', () => main.checkout(version), 'VersionNotFound', { version, branch: null });
+      } else if (
+        version !== undefined &&
+        (await guard(ref, 'openTable', () => main.version())) !== version
+      ) {
+        await guard(ref, 'openTable', () => main.checkout(version), 'VersionNotFound', {
+          version,
+          branch: null,
+        });
       }
     } catch (err) {
       main.close();
@@ -277,21 +350,44 @@ export class TableStore {
   ): Promise<number> {
     const ref = { tableKey, tablePath };
     const parent = normalizeBranch(fromBranch);
-    if (normalizeBranch(name) === undefined || name === '' || name.includes('/') || name.includes('\\')) {
-      throw storageError('InvalidBranchName', `invalid branch name '${name}'`, ref, { branch: name });
+    if (
+      normalizeBranch(name) === undefined ||
+      name === '' ||
+      name.includes('/') ||
+      name.includes('\\')
+    ) {
+      throw storageError('InvalidBranchName', `invalid branch name '${name}'`, ref, {
+        branch: name,
+      });
     }
     this.dropWriter(tablePath, name);
     const main = await this.openMain(ref);
     try {
-      const branches = await guard(ref, 'createBranch', async () => (await main.branches()).list(), undefined, { branch: name });
+      const branches = await guard(
+        ref,
+        'createBranch',
+        async () => (await main.branches()).list(),
+        undefined,
+        { branch: name },
+      );
       if (Object.prototype.hasOwnProperty.call(branches, name)) {
-        throw storageError('BranchExists', `branch '${name}' of ${tableKey} already exists`, ref, { branch: name });
+        throw storageError('BranchExists', `branch '${name}' of ${tableKey} already exists`, ref, {
+          branch: name,
+        });
       }
       if (parent !== undefined && !Object.prototype.hasOwnProperty.call(branches, parent)) {
-        throw storageError('BranchNotFound', `branch '${parent}' of ${tableKey} not found`, ref, { branch: parent });
+        throw storageError('BranchNotFound', `branch '${parent}' of ${tableKey} not found`, ref, {
+          branch: parent,
+        });
       }
       const extra = { branch: name, fromVersion, fromBranch: parent ?? MAIN_BRANCH };
-      const bt = await guard(ref, 'createBranch', async () => (await main.branches()).create(name, parent, fromVersion), 'VersionNotFound', extra);
+      const bt = await guard(
+        ref,
+        'createBranch',
+        async () => (await main.branches()).create(name, parent, fromVersion),
+        'VersionNotFound',
+        extra,
+      );
       try {
         return await guard(ref, 'createBranch', () => bt.version(), undefined, extra);
       } finally {
@@ -307,13 +403,21 @@ export class TableStore {
     const ref = { tableKey, tablePath };
     const branch = normalizeBranch(name);
     if (branch === undefined) {
-      throw storageError('InvalidBranchName', `cannot delete the main branch of ${tableKey}`, ref, { branch: name });
+      throw storageError('InvalidBranchName', `cannot delete the main branch of ${tableKey}`, ref, {
+        branch: name,
+      });
     }
     this.dropWriter(tablePath, branch);
     const main = await this.openMain(ref);
     try {
       await this.assertBranchExists(ref, main, branch);
-      await guard(ref, 'deleteBranch', async () => (await main.branches()).delete(branch), 'BranchNotFound', { branch });
+      await guard(
+        ref,
+        'deleteBranch',
+        async () => (await main.branches()).delete(branch),
+        'BranchNotFound',
+        { branch },
+      );
     } finally {
       main.close();
     }
@@ -330,7 +434,11 @@ export class TableStore {
         .sort()
         .map((name) => {
           const c = branches[name];
-          return { name, parentBranch: c.parentBranch ?? undefined, parentVersion: c.parentVersion };
+          return {
+            name,
+            parentBranch: c.parentBranch ?? undefined,
+            parentVersion: c.parentVersion,
+          };
         });
     } finally {
       main.close();

@@ -8,10 +8,27 @@ import { LancelogError } from '../errors.js';
 export class ValidationError extends LancelogError {
   constructor(
     message: string,
-    details: { table: string; id?: string; line?: number; file?: string; field?: string; rule: string; [k: string]: unknown },
+    details: {
+      table: string;
+      id?: string;
+      line?: number;
+      file?: string;
+      field?: string;
+      rule: string;
+      [k: string]: unknown;
+    },
   ) {
-    const where = details.file !== undefined && details.line !== undefined ? `${details.file}:${details.line}: ` : details.line !== undefined ? `line ${details.line}: ` : '';
-    super('ValidationError', `${where}${details.table}${details.id !== undefined ? ` ${JSON.stringify(details.id)}` : ''}${details.field ? `.${details.field}` : ''}: ${message} (rule ${details.rule})`, details);
+    const where =
+      details.file !== undefined && details.line !== undefined
+        ? `${details.file}:${details.line}: `
+        : details.line !== undefined
+          ? `line ${details.line}: `
+          : '';
+    super(
+      'ValidationError',
+      `${where}${details.table}${details.id !== undefined ? ` ${JSON.stringify(details.id)}` : ''}${details.field ? `.${details.field}` : ''}: ${message} (rule ${details.rule})`,
+      details,
+    );
   }
 }
 
@@ -22,7 +39,14 @@ export class ValidationError extends LancelogError {
  * (`json`, `shape`, `required`, `type`, `unknown_field`, `unknown_type`, `unknown_edge`).
  */
 export class DataFileError extends LancelogError {
-  constructor(message: string, details: { file: string; line: number; field: string; rule: string; [k: string]: unknown }) {
-    super('DataFileError', `${details.file}:${details.line}: ${details.field === '$' ? '' : `${details.field}: `}${message} (rule ${details.rule})`, details);
+  constructor(
+    message: string,
+    details: { file: string; line: number; field: string; rule: string; [k: string]: unknown },
+  ) {
+    super(
+      'DataFileError',
+      `${details.file}:${details.line}: ${details.field === '$' ? '' : `${details.field}: `}${message} (rule ${details.rule})`,
+      details,
+    );
   }
 }

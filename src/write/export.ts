@@ -47,13 +47,28 @@ function dataOf(def: TypeDef, row: Row, withId: boolean): Record<string, unknown
 const FLUSH_BYTES = 1 << 16;
 
 /** Writes the graph at `at` (a branch's latest, a manifest version or a commit) as JSONL to `out`. */
-export async function exportJsonl(repo: ExportSource, out: NodeJS.WritableStream, at: ReadAt = {}, opts: { types?: string[] } = {}): Promise<ExportResult> {
+export async function exportJsonl(
+  repo: ExportSource,
+  out: NodeJS.WritableStream,
+  at: ReadAt = {},
+  opts: { types?: string[] } = {},
+): Promise<ExportResult> {
   // `types` restricts the export to some node/edge types (edge names case-insensitive).
-  const wanted = opts.types === undefined ? undefined : new Set(opts.types.map((t) => {
-    const def = repo.catalog.nodes.find((n) => n.name === t) ?? repo.catalog.edges.find((e) => e.name.toLowerCase() === t.toLowerCase());
-    if (!def) throw new LancelogError('UnknownType', `no node or edge type '${t}' in the schema`, { type: t });
-    return def.tableKey;
-  }));
+  const wanted =
+    opts.types === undefined
+      ? undefined
+      : new Set(
+          opts.types.map((t) => {
+            const def =
+              repo.catalog.nodes.find((n) => n.name === t) ??
+              repo.catalog.edges.find((e) => e.name.toLowerCase() === t.toLowerCase());
+            if (!def)
+              throw new LancelogError('UnknownType', `no node or edge type '${t}' in the schema`, {
+                type: t,
+              });
+            return def.tableKey;
+          }),
+        );
   const snap = repo.snapshot(at);
   const pinned: ReadAt = { commit: snap.commitId };
   let buf = '';
@@ -75,7 +90,8 @@ export async function exportJsonl(repo: ExportSource, out: NodeJS.WritableStream
     const rows = await repo.scan(def.name, pinned);
     const ids = rows.map((r) => String(r.id));
     const order = rows.map((_, i) => i).sort((a, b) => cmp(ids[a], ids[b]));
-    for (const i of order) await emit(JSON.stringify({ type: def.name, data: dataOf(def, rows[i], keyless) }));
+    for (const i of order)
+      await emit(JSON.stringify({ type: def.name, data: dataOf(def, rows[i], keyless) }));
     nodes[def.name] = rows.length;
   }
 
@@ -87,12 +103,22 @@ export async function exportJsonl(repo: ExportSource, out: NodeJS.WritableStream
       const data = JSON.stringify(dataOf(def, r, false));
       return { src: String(r.src), dst: String(r.dst), data, id: String(r.id) };
     });
-    items.sort((a, b) => cmp(a.src, b.src) || cmp(a.dst, b.dst) || cmp(a.data, b.data) || cmp(a.id, b.id));
+    items.sort(
+      (a, b) => cmp(a.src, b.src) || cmp(a.dst, b.dst) || cmp(a.data, b.data) || cmp(a.id, b.id),
+    );
     for (const e of items) {
-      await emit(`{"edge":${JSON.stringify(def.name)},"from":${JSON.stringify(e.src)},"to":${JSON.stringify(e.dst)},"data":${e.data}}`);
+      await emit(
+        `{"edge":${JSON.stringify(def.name)},"from":${JSON.stringify(e.src)},"to":${JSON.stringify(e.dst)},"data":${e.data}}`,
+      );
     }
     edges[def.name] = rows.length;
   }
   await flush();
-  return { commitId: snap.commitId, branch: snap.branch, manifestVersion: snap.manifestVersion, nodes, edges };
+  return {
+    commitId: snap.commitId,
+    branch: snap.branch,
+    manifestVersion: snap.manifestVersion,
+    nodes,
+    edges,
+  };
 }

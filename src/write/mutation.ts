@@ -8,7 +8,12 @@ import type { MutationPlan, Predicate, QueryValue, ValueExpr, Assignment } from 
 import type { PropType } from '../schema/types.js';
 import { LancelogError } from '../errors.js';
 import type { Filter } from './filter.js';
-import { runOperation, type OperationContext, type OperationOptions, type OperationOutcome } from './operation.js';
+import {
+  runOperation,
+  type OperationContext,
+  type OperationOptions,
+  type OperationOutcome,
+} from './operation.js';
 import type { StagedOperation } from './staging.js';
 
 export interface MutationResult {
@@ -16,32 +21,55 @@ export interface MutationResult {
   statements: Array<{ op: string; type: string; rows: number }>;
 }
 
-function resolve(v: ValueExpr, params: Map<string, QueryValue>, type: PropType, nowMs: number): unknown {
+function resolve(
+  v: ValueExpr,
+  params: Map<string, QueryValue>,
+  type: PropType,
+  nowMs: number,
+): unknown {
   switch (v.kind) {
-    case 'literal': return v.value;
+    case 'literal':
+      return v.value;
     case 'param': {
-      if (!params.has(v.name)) throw new LancelogError('ParamMissing', `parameter $${v.name} has no value`, { param: v.name });
+      if (!params.has(v.name))
+        throw new LancelogError('ParamMissing', `parameter $${v.name} has no value`, {
+          param: v.name,
+        });
       return params.get(v.name);
     }
     case 'now': {
       // One timestamp per operation.
       const d = new Date(nowMs);
-      return type.kind === 'scalar' && type.name === 'Date' ? d.toISOString().slice(0, 10) : d.toISOString();
+      return type.kind === 'scalar' && type.name === 'Date'
+        ? d.toISOString().slice(0, 10)
+        : d.toISOString();
     }
   }
 }
 
-function values(assignments: Assignment[], params: Map<string, QueryValue>, nowMs: number): Record<string, unknown> {
+function values(
+  assignments: Assignment[],
+  params: Map<string, QueryValue>,
+  nowMs: number,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const a of assignments) out[a.property] = resolve(a.value, params, a.type, nowMs);
   return out;
 }
 
 function toFilter(where: Predicate[], params: Map<string, QueryValue>, nowMs: number): Filter {
-  return where.map((p) => ({ column: p.column, op: p.op, value: resolve(p.value, params, p.type, nowMs) }));
+  return where.map((p) => ({
+    column: p.column,
+    op: p.op,
+    value: resolve(p.value, params, p.type, nowMs),
+  }));
 }
 
-async function stageMutation(staged: StagedOperation, plan: MutationPlan, params: Map<string, QueryValue>): Promise<MutationResult> {
+async function stageMutation(
+  staged: StagedOperation,
+  plan: MutationPlan,
+  params: Map<string, QueryValue>,
+): Promise<MutationResult> {
   const statements: MutationResult['statements'] = [];
   for (const op of plan.ops) {
     switch (op.op) {
@@ -52,7 +80,12 @@ async function stageMutation(staged: StagedOperation, plan: MutationPlan, params
       case 'insert_edge': {
         const from = resolve(op.from, params, { kind: 'scalar', name: 'String' }, staged.nowMs);
         const to = resolve(op.to, params, { kind: 'scalar', name: 'String' }, staged.nowMs);
-        staged.putEdge(op.edgeType, from === null ? undefined : from, to === null ? undefined : to, values(op.values, params, staged.nowMs));
+        staged.putEdge(
+          op.edgeType,
+          from === null ? undefined : from,
+          to === null ? undefined : to,
+          values(op.values, params, staged.nowMs),
+        );
         statements.push({ op: 'insert', type: op.edgeType, rows: 1 });
         break;
       }
@@ -75,7 +108,15 @@ async function stageMutation(staged: StagedOperation, plan: MutationPlan, params
 }
 
 export function executeMutation(
-  ctx: OperationContext, plan: MutationPlan, params: Map<string, QueryValue>, opts: OperationOptions = {},
+  ctx: OperationContext,
+  plan: MutationPlan,
+  params: Map<string, QueryValue>,
+  opts: OperationOptions = {},
 ): Promise<OperationOutcome<MutationResult>> {
-  return runOperation(ctx, 'Mutation', { message: opts.message ?? `mutation ${plan.name}`, ...opts }, (staged) => stageMutation(staged, plan, params));
+  return runOperation(
+    ctx,
+    'Mutation',
+    { message: opts.message ?? `mutation ${plan.name}`, ...opts },
+    (staged) => stageMutation(staged, plan, params),
+  );
 }

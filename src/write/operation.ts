@@ -34,7 +34,12 @@ export interface OperationContext extends WriteContext {
 function readerAt(ctx: OperationContext, snapshot: Snapshot): CommittedReader {
   const pinOf = (def: TypeDef): TablePin => {
     const pin = snapshot.pins.find((p) => p.tableKey === def.tableKey);
-    if (!pin) throw new LancelogError('TableNotPinned', `${def.tableKey} has no pin on ${snapshot.branch}`, { tableKey: def.tableKey });
+    if (!pin)
+      throw new LancelogError(
+        'TableNotPinned',
+        `${def.tableKey} has no pin on ${snapshot.branch}`,
+        { tableKey: def.tableKey },
+      );
     return pin;
   };
   const counts = new Map<string, number>();
@@ -73,13 +78,21 @@ export async function runOperation<T>(
       value = await stage(staged);
       await staged.validate();
     } catch (err) {
-      const info = err instanceof LancelogError ? { code: err.code, message: err.message } : { code: 'InternalError', message: String(err) };
+      const info =
+        err instanceof LancelogError
+          ? { code: err.code, message: err.message }
+          : { code: 'InternalError', message: String(err) };
       ctx.journal.failOperation(opId, info, 'stage');
       ctx.journal.rolledBack(opId, []);
       throw err;
     }
     const affected = staged.affected();
-    const result = await commitStaged(ctx, { opId, kind, branch, actor, message: opts.message }, staged, snapshot);
+    const result = await commitStaged(
+      ctx,
+      { opId, kind, branch, actor, message: opts.message },
+      staged,
+      snapshot,
+    );
     return { ...result, opId, value, affectedNodes: affected.nodes, affectedEdges: affected.edges };
   } finally {
     ctx.activeOps.delete(opId);

@@ -17,7 +17,13 @@
 import type * as arrow from 'apache-arrow';
 import type { TypeDef } from '../schema/types.js';
 import { arrowSchemaFor } from '../schema/index.js';
-import { columnToJs, lanceTableOf, rowOfBatch, rowsToLance, schemaToLance } from '../storage/index.js';
+import {
+  columnToJs,
+  lanceTableOf,
+  rowOfBatch,
+  rowsToLance,
+  schemaToLance,
+} from '../storage/index.js';
 
 export type Row = Record<string, unknown>;
 
@@ -56,7 +62,10 @@ export class PendingRows {
   private total = 0;
   private readonly liveByKind = [0, 0, 0];
 
-  constructor(private readonly def: TypeDef, private readonly chunkRows = CHUNK_ROWS) {}
+  constructor(
+    private readonly def: TypeDef,
+    private readonly chunkRows = CHUNK_ROWS,
+  ) {}
 
   /** Live rows. */
   get size(): number {
@@ -100,7 +109,11 @@ export class PendingRows {
     this.kinds[pos] = code;
     this.lines[pos] = line ?? 0;
     this.liveByKind[code]++;
-    if (code === KIND_CODE.fresh && old === undefined && (this.lastFreshId === undefined || id > this.lastFreshId)) {
+    if (
+      code === KIND_CODE.fresh &&
+      old === undefined &&
+      (this.lastFreshId === undefined || id > this.lastFreshId)
+    ) {
       this.freshRun.push(pos);
       this.lastFreshId = id;
     } else {
@@ -134,7 +147,8 @@ export class PendingRows {
   idsOf(kind: RowKind): string[] {
     const code = KIND_CODE[kind];
     const out: string[] = [];
-    for (const [pos, row] of this.live(['id'])) if (this.kinds[pos] === code) out.push(row.id as string);
+    for (const [pos, row] of this.live(['id']))
+      if (this.kinds[pos] === code) out.push(row.id as string);
     return out;
   }
 
@@ -156,7 +170,8 @@ export class PendingRows {
     const tail = this.open.filter((_, i) => !this.dead.has(openStart + i));
     if (this.chunks.length === 0) return tail;
     const deadChunks = new Set<number>();
-    for (const pos of this.dead) if (pos < openStart) deadChunks.add(Math.floor(pos / this.chunkRows));
+    for (const pos of this.dead)
+      if (pos < openStart) deadChunks.add(Math.floor(pos / this.chunkRows));
     const batches: arrow.RecordBatch[] = [];
     for (let c = 0; c < this.chunks.length; c++) {
       if (!deadChunks.has(c)) {
@@ -164,7 +179,8 @@ export class PendingRows {
         continue;
       }
       const rows: Row[] = [];
-      for (let r = 0; r < this.chunkRows; r++) if (!this.dead.has(c * this.chunkRows + r)) rows.push(rowOfBatch(this.chunks[c], r));
+      for (let r = 0; r < this.chunkRows; r++)
+        if (!this.dead.has(c * this.chunkRows + r)) rows.push(rowOfBatch(this.chunks[c], r));
       if (rows.length > 0) batches.push(this.toBatch(rows));
     }
     if (tail.length > 0) batches.push(this.toBatch(tail));
@@ -182,7 +198,8 @@ export class PendingRows {
 
   private freshPosition(id: string): number | undefined {
     const run = this.freshRun;
-    if (run.length === 0 || this.lastFreshId === undefined || id > this.lastFreshId) return undefined;
+    if (run.length === 0 || this.lastFreshId === undefined || id > this.lastFreshId)
+      return undefined;
     let lo = 0;
     let hi = run.length - 1;
     while (lo <= hi) {
@@ -221,7 +238,8 @@ export class PendingRows {
       }
     }
     const start = this.chunks.length * this.chunkRows;
-    for (let i = 0; i < this.open.length; i++) if (!this.dead.has(start + i)) yield [start + i, this.open[i]];
+    for (let i = 0; i < this.open.length; i++)
+      if (!this.dead.has(start + i)) yield [start + i, this.open[i]];
   }
 
   private toBatch(rows: Row[]): arrow.RecordBatch {

@@ -32,7 +32,12 @@ export interface OperationInfo {
   message?: string;
 }
 
-export interface TableMove { tableKey: string; from: number; to: number; lanceBranch: string | null }
+export interface TableMove {
+  tableKey: string;
+  from: number;
+  to: number;
+  lanceBranch: string | null;
+}
 
 export interface CommitResult {
   commitId: string | null;
@@ -52,18 +57,28 @@ interface PlannedTable {
 type Phase = 'lease' | 'intent' | 'table_commit' | 'publish' | 'cleanup' | 'rollback';
 
 function errorInfo(err: unknown): { code: string; message: string } {
-  return err instanceof LancelogError ? { code: err.code, message: err.message } : { code: 'InternalError', message: err instanceof Error ? err.message : String(err) };
+  return err instanceof LancelogError
+    ? { code: err.code, message: err.message }
+    : { code: 'InternalError', message: err instanceof Error ? err.message : String(err) };
 }
 
 /**
  * Runs phases lease…D for a staged operation whose `op.begun` is already recorded.
  * Expected versions are the pins of `snapshot` (captured when the operation began).
  */
-export async function commitStaged(ctx: WriteContext, op: OperationInfo, staged: StagedOperation, snapshot: Snapshot): Promise<CommitResult> {
+export async function commitStaged(
+  ctx: WriteContext,
+  op: OperationInfo,
+  staged: StagedOperation,
+  snapshot: Snapshot,
+): Promise<CommitResult> {
   const { journal } = ctx;
   const plan: PlannedTable[] = staged.commitPlan().map((p) => {
     const pin = snapshot.pins.find((x) => x.tableKey === p.def.tableKey);
-    if (!pin) throw new RepoError('TableNotPinned', `${p.def.tableKey} has no pin on ${op.branch}`, { tableKey: p.def.tableKey });
+    if (!pin)
+      throw new RepoError('TableNotPinned', `${p.def.tableKey} has no pin on ${op.branch}`, {
+        tableKey: p.def.tableKey,
+      });
     return { ...p, pin, lanceBranch: op.branch === 'main' ? null : lanceBranchFor(op.branch) };
   });
   if (plan.length === 0) {
@@ -81,9 +96,21 @@ export async function commitStaged(ctx: WriteContext, op: OperationInfo, staged:
   try {
     // Leases in sorted order, in one SQLite transaction; the pins must still be
     // the versions this operation read (else ExpectedVersionMismatch, nothing written).
-    journal.acquireLeases(op.opId, plan.map((t) => ({ tableKey: t.def.tableKey, branch: op.branch, expectedVersion: t.pin.version })), { pid: process.pid, host: hostname(), leaseId: op.opId });
+    journal.acquireLeases(
+      op.opId,
+      plan.map((t) => ({
+        tableKey: t.def.tableKey,
+        branch: op.branch,
+        expectedVersion: t.pin.version,
+      })),
+      { pid: process.pid, host: hostname(), leaseId: op.opId },
+    );
     heartbeat = setInterval(() => {
-      try { journal.heartbeat(op.opId); } catch { /* the op finished meanwhile */ }
+      try {
+        journal.heartbeat(op.opId);
+      } catch {
+        /* the op finished meanwhile */
+      }
     }, HEARTBEAT_INTERVAL_MS);
     heartbeat.unref();
 
@@ -92,9 +119,20 @@ export async function commitStaged(ctx: WriteContext, op: OperationInfo, staged:
 
     phase = 'intent';
     writeSidecar(ctx.dir, {
-      schema_version: SIDECAR_SCHEMA_VERSION, op_id: op.opId, kind: op.kind, branch: op.branch, actor: op.actor,
-      created_us: Date.now() * 1000, owner: { pid: process.pid, host: hostname() },
-      tables: plan.map((t) => ({ table_key: t.def.tableKey, table_path: t.def.tablePath, lance_branch: t.lanceBranch, expected_version: t.pin.version, post_commit_version: t.pin.version + 1 })),
+      schema_version: SIDECAR_SCHEMA_VERSION,
+      op_id: op.opId,
+      kind: op.kind,
+      branch: op.branch,
+      actor: op.actor,
+      created_us: Date.now() * 1000,
+      owner: { pid: process.pid, host: hostname() },
+      tables: plan.map((t) => ({
+        table_key: t.def.tableKey,
+        table_path: t.def.tablePath,
+        lance_branch: t.lanceBranch,
+        expected_version: t.pin.version,
+        post_commit_version: t.pin.version + 1,
+      })),
     });
     sidecarWritten = true;
     // Journal transactions are fsync'd, so events that nothing can separate share one:
@@ -102,7 +140,16 @@ export async function commitStaged(ctx: WriteContext, op: OperationInfo, staged:
     // next one's commit_started, and the last table's committed with the publish and
     // op.completed. Recovery needs none of them split: it classifies from the intent and
     // Lance HEAD, and `table.committed` is optional evidence (docs/recovery.md).
-    journal.recordIntent(op.opId, plan.map((t) => ({ tableKey: t.def.tableKey, lanceBranch: t.lanceBranch, expectedVersion: t.pin.version, postCommitVersion: t.pin.version + 1 })), { commitStarted: plan[0].def.tableKey });
+    journal.recordIntent(
+      op.opId,
+      plan.map((t) => ({
+        tableKey: t.def.tableKey,
+        lanceBranch: t.lanceBranch,
+        expectedVersion: t.pin.version,
+        postCommitVersion: t.pin.version + 1,
+      })),
+      { commitStarted: plan[0].def.tableKey },
+    );
     await failpoint('write.after_intent', { opId: op.opId });
 
     phase = 'table_commit';
@@ -111,9 +158,17 @@ export async function commitStaged(ctx: WriteContext, op: OperationInfo, staged:
     for (const [i, t] of plan.entries()) {
       await failpoint('write.before_table_commit', { opId: op.opId, table: t.def.tableKey });
       const version = await commitTable(ctx, op, t);
-      moves.push({ tableKey: t.def.tableKey, from: t.pin.version, to: version, lanceBranch: t.lanceBranch });
+      moves.push({
+        tableKey: t.def.tableKey,
+        from: t.pin.version,
+        to: version,
+        lanceBranch: t.lanceBranch,
+      });
       const next = plan[i + 1];
-      if (next) journal.tableCommitted(op.opId, t.def.tableKey, version, { nextCommitStarted: next.def.tableKey });
+      if (next)
+        journal.tableCommitted(op.opId, t.def.tableKey, version, {
+          nextCommitStarted: next.def.tableKey,
+        });
       else lastUnrecorded = { tableKey: t.def.tableKey, version };
       await failpoint('write.after_table_commit', { opId: op.opId, table: t.def.tableKey });
     }
@@ -122,9 +177,18 @@ export async function commitStaged(ctx: WriteContext, op: OperationInfo, staged:
     await failpoint('write.before_publish', { opId: op.opId });
     const last = moves[moves.length - 1];
     const result = journal.publish({
-      opId: op.opId, branch: op.branch, actor: op.actor, message: op.message ?? null,
-      tables: moves.map((m) => ({ tableKey: m.tableKey, expectedVersion: m.from, newVersion: m.to, lanceBranch: m.lanceBranch })),
-      committed: { tableKey: last.tableKey, version: last.to }, complete: true,
+      opId: op.opId,
+      branch: op.branch,
+      actor: op.actor,
+      message: op.message ?? null,
+      tables: moves.map((m) => ({
+        tableKey: m.tableKey,
+        expectedVersion: m.from,
+        newVersion: m.to,
+        lanceBranch: m.lanceBranch,
+      })),
+      committed: { tableKey: last.tableKey, version: last.to },
+      complete: true,
     });
     published = true;
     await failpoint('write.after_publish', { opId: op.opId });
@@ -138,7 +202,8 @@ export async function commitStaged(ctx: WriteContext, op: OperationInfo, staged:
     // sidecar left behind is stale and recovery removes it.
     if (published) throw err;
     // The journal records every Lance version this operation made, also one it now undoes.
-    if (lastUnrecorded) journal.tableCommitted(op.opId, lastUnrecorded.tableKey, lastUnrecorded.version);
+    if (lastUnrecorded)
+      journal.tableCommitted(op.opId, lastUnrecorded.tableKey, lastUnrecorded.version);
     journal.failOperation(op.opId, errorInfo(err), phase);
     if (!phaseBStarted) {
       if (sidecarWritten) deleteSidecar(ctx.dir, op.opId);
@@ -163,19 +228,35 @@ async function prepareTable(ctx: WriteContext, op: OperationInfo, t: PlannedTabl
     // Nothing published references this Lance branch yet (the pin still points at
     // the parent's data), so a leftover from a failed first write can be replaced.
     const existing = await store.listBranches(tableKey, tablePath);
-    if (existing.some((b) => b.name === t.lanceBranch)) await store.deleteBranch(tableKey, tablePath, t.lanceBranch);
-    await store.createBranch(tableKey, tablePath, t.lanceBranch, t.pin.version, t.pin.lanceBranch ?? undefined);
-    if (!journal.listForks(op.branch).some((f) => f.tableKey === tableKey)) journal.recordFork(op.branch, tableKey, t.lanceBranch, t.pin.version, op.opId);
+    if (existing.some((b) => b.name === t.lanceBranch))
+      await store.deleteBranch(tableKey, tablePath, t.lanceBranch);
+    await store.createBranch(
+      tableKey,
+      tablePath,
+      t.lanceBranch,
+      t.pin.version,
+      t.pin.lanceBranch ?? undefined,
+    );
+    if (!journal.listForks(op.branch).some((f) => f.tableKey === tableKey))
+      journal.recordFork(op.branch, tableKey, t.lanceBranch, t.pin.version, op.opId);
   }
   if (!(await store.isHead(tableKey, tablePath, t.pin.version, t.lanceBranch ?? undefined))) {
-    throw headNotAtPin(op, t, await store.headVersion(tableKey, tablePath, t.lanceBranch ?? undefined));
+    throw headNotAtPin(
+      op,
+      t,
+      await store.headVersion(tableKey, tablePath, t.lanceBranch ?? undefined),
+    );
   }
 }
 
 /** Lance HEAD moved past the published pin: an unfinished operation needs recovery first. */
 function headNotAtPin(op: OperationInfo, t: PlannedTable, head: number): RepoError {
   const { tableKey } = t.def;
-  return new RepoError('RecoveryRequired', `${tableKey} on branch ${op.branch}: Lance HEAD is ${head} but the published pin is ${t.pin.version}; run 'lancelog recover' (or reopen the repo read-write) first`, { tableKey, branch: op.branch, head, pin: t.pin.version });
+  return new RepoError(
+    'RecoveryRequired',
+    `${tableKey} on branch ${op.branch}: Lance HEAD is ${head} but the published pin is ${t.pin.version}; run 'lancelog recover' (or reopen the repo read-write) first`,
+    { tableKey, branch: op.branch, head, pin: t.pin.version },
+  );
 }
 
 /**
@@ -189,11 +270,15 @@ async function commitTable(ctx: WriteContext, op: OperationInfo, t: PlannedTable
   const { tableKey, tablePath } = t.def;
   const branch = t.lanceBranch ?? undefined;
   const kept = t.lanceBranch === null || t.pin.lanceBranch === t.lanceBranch;
-  const handle = kept ? await store.writerAt(tableKey, tablePath, t.pin.version, branch) : await store.openTable(tableKey, tablePath, branch ? { branch } : {});
+  const handle = kept
+    ? await store.writerAt(tableKey, tablePath, t.pin.version, branch)
+    : await store.openTable(tableKey, tablePath, branch ? { branch } : {});
   try {
     const at = await handle.version();
     if (at !== t.pin.version) throw headNotAtPin(op, t, at);
-    return t.appendOnly ? await handle.append(t.upserts) : (await handle.mergeInsert({ upserts: t.upserts, deleteIds: t.deleteIds })).version;
+    return t.appendOnly
+      ? await handle.append(t.upserts)
+      : (await handle.mergeInsert({ upserts: t.upserts, deleteIds: t.deleteIds })).version;
   } catch (err) {
     // What a failed commit left in the writer's state is unknown: open afresh next time.
     if (kept) store.dropWriter(tablePath, branch);
@@ -204,16 +289,29 @@ async function commitTable(ctx: WriteContext, op: OperationInfo, t: PlannedTable
 }
 
 /** Restores every table this operation moved and publishes the restored versions (I1 again). */
-async function rollBackInProcess(ctx: WriteContext, op: OperationInfo, plan: PlannedTable[]): Promise<void> {
+async function rollBackInProcess(
+  ctx: WriteContext,
+  op: OperationInfo,
+  plan: PlannedTable[],
+): Promise<void> {
   const { store, journal } = ctx;
   const moves: TableMove[] = [];
   for (const t of plan) {
-    const handle = await store.openTable(t.def.tableKey, t.def.tablePath, t.lanceBranch ? { branch: t.lanceBranch } : {});
+    const handle = await store.openTable(
+      t.def.tableKey,
+      t.def.tablePath,
+      t.lanceBranch ? { branch: t.lanceBranch } : {},
+    );
     try {
       const head = await handle.version();
       if (head !== t.pin.version) {
         const restored = await handle.restore(t.pin.version);
-        moves.push({ tableKey: t.def.tableKey, from: t.pin.version, to: restored, lanceBranch: t.lanceBranch });
+        moves.push({
+          tableKey: t.def.tableKey,
+          from: t.pin.version,
+          to: restored,
+          lanceBranch: t.lanceBranch,
+        });
       }
     } finally {
       handle.close();
@@ -222,10 +320,21 @@ async function rollBackInProcess(ctx: WriteContext, op: OperationInfo, plan: Pla
   await failpoint('write.before_rollback_publish', { opId: op.opId });
   if (moves.length > 0) {
     journal.publish({
-      opId: op.opId, branch: op.branch, actor: op.actor, message: `rollback of failed operation ${op.opId}`,
-      tables: moves.map((m) => ({ tableKey: m.tableKey, expectedVersion: m.from, newVersion: m.to, lanceBranch: m.lanceBranch })),
+      opId: op.opId,
+      branch: op.branch,
+      actor: op.actor,
+      message: `rollback of failed operation ${op.opId}`,
+      tables: moves.map((m) => ({
+        tableKey: m.tableKey,
+        expectedVersion: m.from,
+        newVersion: m.to,
+        lanceBranch: m.lanceBranch,
+      })),
     });
   }
-  journal.rolledBack(op.opId, moves.map((m) => ({ tableKey: m.tableKey, from: m.from, to: m.to })));
+  journal.rolledBack(
+    op.opId,
+    moves.map((m) => ({ tableKey: m.tableKey, from: m.from, to: m.to })),
+  );
   deleteSidecar(ctx.dir, op.opId);
 }

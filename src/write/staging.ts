@@ -24,7 +24,10 @@ export interface CommittedReader {
 }
 
 /** Where a staged row came from, for error messages (a JSONL line). */
-export interface RowOrigin { file?: string; line?: number }
+export interface RowOrigin {
+  file?: string;
+  line?: number;
+}
 
 export interface TableChanges {
   def: TypeDef;
@@ -73,15 +76,22 @@ export class StagedOperation {
   /** Ids of new rows: ULIDs, monotonic within the operation (and far cheaper than one random draw per character). */
   readonly newId = monotonicFactory();
 
-  constructor(readonly catalog: Catalog, private readonly reader: CommittedReader) {}
+  constructor(
+    readonly catalog: Catalog,
+    private readonly reader: CommittedReader,
+  ) {}
 
   /** The type of a name (`Person`; edge names case-insensitively) or table key. */
   typeDef(type: string): TypeDef {
     const known = this.defsByName.get(type);
     if (known) return known;
-    const def = this.catalog.nodes.find((n) => n.name === type || n.tableKey === type)
-      ?? this.catalog.edges.find((e) => e.name.toLowerCase() === type.toLowerCase() || e.tableKey === type);
-    if (!def) throw new RepoError('UnknownType', `no node or edge type '${type}' in the schema`, { type });
+    const def =
+      this.catalog.nodes.find((n) => n.name === type || n.tableKey === type) ??
+      this.catalog.edges.find(
+        (e) => e.name.toLowerCase() === type.toLowerCase() || e.tableKey === type,
+      );
+    if (!def)
+      throw new RepoError('UnknownType', `no node or edge type '${type}' in the schema`, { type });
     this.defsByName.set(type, def);
     return def;
   }
@@ -94,29 +104,59 @@ export class StagedOperation {
 
   private originOf(def: TypeDef, id: string): RowOrigin {
     const line = this.tables.get(def.tableKey)?.upserts.lineOf(id);
-    return line === undefined ? {} : { ...(this.originFile !== undefined ? { file: this.originFile } : {}), line };
+    return line === undefined
+      ? {}
+      : { ...(this.originFile !== undefined ? { file: this.originFile } : {}), line };
   }
 
-  private error(def: TypeDef, id: string | undefined, field: string | undefined, rule: string, message: string, origin: RowOrigin = {}): ValidationError {
-    return new ValidationError(message, { table: def.tableKey, ...(id !== undefined ? { id } : {}), ...(field ? { field } : {}), rule, ...origin });
+  private error(
+    def: TypeDef,
+    id: string | undefined,
+    field: string | undefined,
+    rule: string,
+    message: string,
+    origin: RowOrigin = {},
+  ): ValidationError {
+    return new ValidationError(message, {
+      table: def.tableKey,
+      ...(id !== undefined ? { id } : {}),
+      ...(field ? { field } : {}),
+      rule,
+      ...origin,
+    });
   }
 
   /**
    * Coerces `data` into `row` (every property of `def` present, null when absent) and
    * returns it; `skip` names a field of `data` that is not a property (a node's `id`).
    */
-  private coerceRow(def: TypeDef, data: Record<string, unknown>, id: string | undefined, origin: RowOrigin, row: Row = {}, skip?: string): Row {
+  private coerceRow(
+    def: TypeDef,
+    data: Record<string, unknown>,
+    id: string | undefined,
+    origin: RowOrigin,
+    row: Row = {},
+    skip?: string,
+  ): Row {
     const names = propertyNamesOf(def);
     for (const key in data) {
       if (!names.has(key) && key !== skip) {
-        throw this.error(def, id, key, 'unknown_field', `'${key}' is not a property of ${def.name} (properties: ${def.properties.map((p) => p.name).join(', ') || 'none'})`, origin);
+        throw this.error(
+          def,
+          id,
+          key,
+          'unknown_field',
+          `'${key}' is not a property of ${def.name} (properties: ${def.properties.map((p) => p.name).join(', ') || 'none'})`,
+          origin,
+        );
       }
     }
     for (const p of def.properties) {
       try {
         row[p.name] = coerceProperty(p, data[p.name]);
       } catch (err) {
-        if (err instanceof CoercionFailure) throw this.error(def, id, p.name, err.rule, err.message, origin);
+        if (err instanceof CoercionFailure)
+          throw this.error(def, id, p.name, err.rule, err.message, origin);
         throw err;
       }
     }
@@ -130,7 +170,14 @@ export class StagedOperation {
       if (v === null || v === undefined) continue;
       const n = Number(v as number | bigint);
       if ((r.min !== null && n < r.min) || (r.max !== null && n > r.max)) {
-        throw this.error(def, id, r.property, 'range', `${String(v)} is outside @range(${r.min ?? ''}..${r.max ?? ''})`, origin);
+        throw this.error(
+          def,
+          id,
+          r.property,
+          'range',
+          `${String(v)} is outside @range(${r.min ?? ''}..${r.max ?? ''})`,
+          origin,
+        );
       }
     }
     for (const c of def.constraints.check) {
@@ -138,7 +185,15 @@ export class StagedOperation {
       if (v === null || v === undefined) continue;
       const re = checkPattern(c.pattern);
       for (const s of Array.isArray(v) ? v : [v]) {
-        if (typeof s === 'string' && !re.test(s)) throw this.error(def, id, c.property, 'check', `${JSON.stringify(s)} does not match @check("${c.pattern}")`, origin);
+        if (typeof s === 'string' && !re.test(s))
+          throw this.error(
+            def,
+            id,
+            c.property,
+            'check',
+            `${JSON.stringify(s)} does not match @check("${c.pattern}")`,
+            origin,
+          );
       }
     }
   }
@@ -149,13 +204,15 @@ export class StagedOperation {
 
   private nodeDef(type: string): NodeTypeDef {
     const def = this.typeDef(type);
-    if (def.kind !== 'node') throw new RepoError('NotANodeType', `'${type}' is an edge type, not a node type`, { type });
+    if (def.kind !== 'node')
+      throw new RepoError('NotANodeType', `'${type}' is an edge type, not a node type`, { type });
     return def;
   }
 
   private edgeDef(type: string): EdgeTypeDef {
     const def = this.typeDef(type);
-    if (def.kind !== 'edge') throw new RepoError('NotAnEdgeType', `'${type}' is a node type, not an edge type`, { type });
+    if (def.kind !== 'edge')
+      throw new RepoError('NotAnEdgeType', `'${type}' is a node type, not an edge type`, { type });
     return def;
   }
 
@@ -164,16 +221,36 @@ export class StagedOperation {
    * Keyless nodes: `data.id` or a new ULID. `mode: 'insert'` requires the id to be
    * new; `'upsert'` replaces the whole row. Returns the id.
    */
-  putNode(type: string, data: Record<string, unknown>, mode: 'insert' | 'upsert', origin: RowOrigin = {}): string {
+  putNode(
+    type: string,
+    data: Record<string, unknown>,
+    mode: 'insert' | 'upsert',
+    origin: RowOrigin = {},
+  ): string {
     const def = this.nodeDef(type);
     const key = def.constraints.key[0];
     const givenId = data.id;
-    if (givenId !== undefined && typeof givenId !== 'string') throw this.error(def, undefined, 'id', 'type', `id must be a string, got ${typeof givenId}`, origin);
+    if (givenId !== undefined && typeof givenId !== 'string')
+      throw this.error(
+        def,
+        undefined,
+        'id',
+        'type',
+        `id must be a string, got ${typeof givenId}`,
+        origin,
+      );
     if (key) {
       const row = this.coerceRow(def, data, givenId, origin, { id: '' }, 'id');
       const id = String(row[key]);
       if (givenId !== undefined && givenId !== id) {
-        throw this.error(def, id, 'id', 'key', `id ${JSON.stringify(givenId)} differs from the key ${key} = ${JSON.stringify(id)}`, origin);
+        throw this.error(
+          def,
+          id,
+          'id',
+          'key',
+          `id ${JSON.stringify(givenId)} differs from the key ${key} = ${JSON.stringify(id)}`,
+          origin,
+        );
       }
       row.id = id;
       this.stageUpsert(def, id, row, mode, origin);
@@ -185,12 +262,27 @@ export class StagedOperation {
     return id;
   }
 
-  private stageUpsert(def: TypeDef, id: string, row: Row, mode: 'insert' | 'upsert', origin: RowOrigin, generated = false): void {
+  private stageUpsert(
+    def: TypeDef,
+    id: string,
+    row: Row,
+    mode: 'insert' | 'upsert',
+    origin: RowOrigin,
+    generated = false,
+  ): void {
     const t = this.changes(def);
     let kind: RowKind = 'upsert';
     if (mode === 'insert') {
       // A generated id is new by construction: no lookup (and no Map entry, see PendingRows).
-      if (!generated && t.upserts.has(id)) throw this.error(def, id, def.kind === 'node' ? (def.constraints.key[0] ?? 'id') : 'id', 'key', `${def.name} ${JSON.stringify(id)} is inserted twice in this operation`, origin);
+      if (!generated && t.upserts.has(id))
+        throw this.error(
+          def,
+          id,
+          def.kind === 'node' ? (def.constraints.key[0] ?? 'id') : 'id',
+          'key',
+          `${def.name} ${JSON.stringify(id)} is inserted twice in this operation`,
+          origin,
+        );
       if (generated) kind = 'fresh';
       else if (!t.deletes.has(id)) kind = 'mustBeNew';
     }
@@ -200,13 +292,30 @@ export class StagedOperation {
   }
 
   /** Stages an edge between two node ids (key values). Returns the edge id. */
-  putEdge(type: string, from: unknown, to: unknown, data: Record<string, unknown> = {}, opts: { id?: string; mode?: 'insert' | 'upsert' } = {}, origin: RowOrigin = {}): string {
+  putEdge(
+    type: string,
+    from: unknown,
+    to: unknown,
+    data: Record<string, unknown> = {},
+    opts: { id?: string; mode?: 'insert' | 'upsert' } = {},
+    origin: RowOrigin = {},
+  ): string {
     const def = this.edgeDef(type);
     const id = opts.id ?? this.newId();
     const generated = opts.id === undefined;
-    for (const [field, v] of [['from', from], ['to', to]] as const) {
+    for (const [field, v] of [
+      ['from', from],
+      ['to', to],
+    ] as const) {
       if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'bigint') {
-        throw this.error(def, id, field, 'endpoint', `'${field}' must be the key of a ${field === 'from' ? def.from : def.to} node, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`, origin);
+        throw this.error(
+          def,
+          id,
+          field,
+          'endpoint',
+          `'${field}' must be the key of a ${field === 'from' ? def.from : def.to} node, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`,
+          origin,
+        );
       }
     }
     const row = this.coerceRow(def, data, id, origin, { id, src: String(from), dst: String(to) });
@@ -215,19 +324,35 @@ export class StagedOperation {
   }
 
   /** Partial update of an existing row (committed or pending); returns false when it does not exist. */
-  async updateRow(type: string, id: string, patch: Record<string, unknown>, origin: RowOrigin = {}): Promise<boolean> {
+  async updateRow(
+    type: string,
+    id: string,
+    patch: Record<string, unknown>,
+    origin: RowOrigin = {},
+  ): Promise<boolean> {
     const def = this.typeDef(type);
     const current = await this.get(def.name, id);
     if (!current) return false;
     const key = def.kind === 'node' ? def.constraints.key[0] : undefined;
     if (key && key in patch && canonicalValue(patch[key]) !== canonicalValue(current[key])) {
-      const coerced = coerceProperty(def.properties.find((p) => p.name === key)!, patch[key]);
+      const coerced = coerceProperty(
+        def.properties.find((p) => p.name === key)!,
+        patch[key],
+      );
       if (canonicalValue(coerced) !== canonicalValue(current[key])) {
-        throw this.error(def, id, key, 'key', `the key ${key} of an existing node cannot be changed (delete and insert instead)`, origin);
+        throw this.error(
+          def,
+          id,
+          key,
+          'key',
+          `the key ${key} of an existing node cannot be changed (delete and insert instead)`,
+          origin,
+        );
       }
     }
     const merged: Record<string, unknown> = {};
-    for (const p of def.properties) merged[p.name] = p.name in patch ? patch[p.name] : current[p.name];
+    for (const p of def.properties)
+      merged[p.name] = p.name in patch ? patch[p.name] : current[p.name];
     for (const k of Object.keys(patch)) if (!(k in merged)) merged[k] = patch[k];
     const base: Row = def.kind === 'edge' ? { id, src: current.src, dst: current.dst } : { id };
     const row = this.coerceRow(def, merged, id, origin, base);
@@ -271,10 +396,16 @@ export class StagedOperation {
   }
 
   /** committed rows matching `sql` (minus pending) ∪ pending rows whose `side` column is in `ids`. */
-  private async scanWhere(def: TypeDef, sql: string, ids: Set<string>, side: string): Promise<Row[]> {
+  private async scanWhere(
+    def: TypeDef,
+    sql: string,
+    ids: Set<string>,
+    side: string,
+  ): Promise<Row[]> {
     const t = this.tables.get(def.tableKey);
-    const committed = (await this.reader.scan(def, { where: sql }))
-      .filter((r) => !t || (!t.deletes.has(String(r.id)) && !t.upserts.has(String(r.id))));
+    const committed = (await this.reader.scan(def, { where: sql })).filter(
+      (r) => !t || (!t.deletes.has(String(r.id)) && !t.upserts.has(String(r.id))),
+    );
     const pending = t ? [...t.upserts.rows()].filter((r) => ids.has(String(r[side]))) : [];
     return [...committed, ...pending];
   }
@@ -285,7 +416,9 @@ export class StagedOperation {
     const t = this.tables.get(def.tableKey);
     const where = filterToSql(def, filter);
     const committed = await this.reader.scan(def, { where });
-    const visible = committed.filter((r) => !t || (!t.deletes.has(String(r.id)) && !t.upserts.has(String(r.id))));
+    const visible = committed.filter(
+      (r) => !t || (!t.deletes.has(String(r.id)) && !t.upserts.has(String(r.id))),
+    );
     const pending = t ? [...t.upserts.rows()].filter((r) => rowMatches(def, r, filter)) : [];
     const all = [...visible, ...pending];
     return opts.limit !== undefined ? all.slice(0, opts.limit) : all;
@@ -319,7 +452,11 @@ export class StagedOperation {
     if ((await this.reader.count(def)) > 0) {
       const list = [...toCheck];
       for (let i = 0; i < list.length; i += ID_CHUNK) {
-        for (const r of await this.reader.scan(def, { where: idInPredicate(list.slice(i, i + ID_CHUNK)), columns: ['id'] })) toCheck.delete(String(r.id));
+        for (const r of await this.reader.scan(def, {
+          where: idInPredicate(list.slice(i, i + ID_CHUNK)),
+          columns: ['id'],
+        }))
+          toCheck.delete(String(r.id));
       }
     }
     for (const id of toCheck) out.add(id);
@@ -330,7 +467,8 @@ export class StagedOperation {
   async validate(): Promise<void> {
     for (const t of this.tables.values()) await this.validateKeys(t);
     for (const t of this.tables.values()) await this.validateUnique(t);
-    for (const t of this.tables.values()) if (t.def.kind === 'edge') await this.validateEndpoints(t, t.def);
+    for (const t of this.tables.values())
+      if (t.def.kind === 'edge') await this.validateEndpoints(t, t.def);
     for (const edge of this.catalog.edges) await this.validateCardinality(edge);
   }
 
@@ -338,11 +476,21 @@ export class StagedOperation {
     if (t.upserts.count('mustBeNew') === 0 || (await this.reader.count(t.def)) === 0) return;
     const ids = t.upserts.idsOf('mustBeNew');
     for (let i = 0; i < ids.length; i += ID_CHUNK) {
-      const rows = await this.reader.scan(t.def, { where: idInPredicate(ids.slice(i, i + ID_CHUNK)), columns: ['id'] });
+      const rows = await this.reader.scan(t.def, {
+        where: idInPredicate(ids.slice(i, i + ID_CHUNK)),
+        columns: ['id'],
+      });
       const dup = rows.map((r) => String(r.id)).find((id) => !t.deletes.has(id));
       if (dup !== undefined) {
         const field = t.def.kind === 'node' ? (t.def.constraints.key[0] ?? 'id') : 'id';
-        throw this.error(t.def, dup, field, 'key', `${t.def.name} ${JSON.stringify(dup)} already exists`, this.originOf(t.def, dup));
+        throw this.error(
+          t.def,
+          dup,
+          field,
+          'key',
+          `${t.def.name} ${JSON.stringify(dup)} already exists`,
+          this.originOf(t.def, dup),
+        );
       }
     }
   }
@@ -350,7 +498,10 @@ export class StagedOperation {
   private async validateUnique(t: TableChanges): Promise<void> {
     if (t.upserts.size === 0) return;
     for (const cols of t.def.constraints.unique) {
-      const tuple = (r: Row): string | null => (cols.some((c) => r[c] === null || r[c] === undefined) ? null : cols.map((c) => canonicalValue(r[c])).join('\u0001'));
+      const tuple = (r: Row): string | null =>
+        cols.some((c) => r[c] === null || r[c] === undefined)
+          ? null
+          : cols.map((c) => canonicalValue(r[c])).join('\u0001');
       const seen = new Map<string, string>();
       for (const r of t.upserts.rows(['id', ...cols])) {
         const id = String(r.id);
@@ -358,7 +509,14 @@ export class StagedOperation {
         if (k === null) continue;
         const other = seen.get(k);
         if (other !== undefined) {
-          throw this.error(t.def, id, cols.join(', '), 'unique', `@unique(${cols.join(', ')}) is violated: ${t.def.name} ${JSON.stringify(other)} has the same value in this operation`, this.originOf(t.def, id));
+          throw this.error(
+            t.def,
+            id,
+            cols.join(', '),
+            'unique',
+            `@unique(${cols.join(', ')}) is violated: ${t.def.name} ${JSON.stringify(other)} has the same value in this operation`,
+            this.originOf(t.def, id),
+          );
         }
         seen.set(k, id);
       }
@@ -366,14 +524,24 @@ export class StagedOperation {
       // Committed rows that stay (not deleted, not replaced) must not share a tuple.
       // A small operation asks Lance for just its own tuples; a large one (a load)
       // reads the constrained columns once instead of issuing thousands of queries.
-      const committed = await this.reader.scan(t.def, { columns: ['id', ...cols], where: this.tupleFilter(t.def, cols, t.upserts) });
+      const committed = await this.reader.scan(t.def, {
+        columns: ['id', ...cols],
+        where: this.tupleFilter(t.def, cols, t.upserts),
+      });
       for (const r of committed) {
         const rid = String(r.id);
         if (t.deletes.has(rid) || t.upserts.has(rid)) continue;
         const k = tuple(r);
         const clash = k === null ? undefined : seen.get(k);
         if (clash !== undefined) {
-          throw this.error(t.def, clash, cols.join(', '), 'unique', `@unique(${cols.join(', ')}) is violated: committed ${t.def.name} ${JSON.stringify(rid)} has the same value`, this.originOf(t.def, clash));
+          throw this.error(
+            t.def,
+            clash,
+            cols.join(', '),
+            'unique',
+            `@unique(${cols.join(', ')}) is violated: committed ${t.def.name} ${JSON.stringify(rid)} has the same value`,
+            this.originOf(t.def, clash),
+          );
         }
       }
     }
@@ -385,10 +553,24 @@ export class StagedOperation {
     if (pending.size > SMALL) return undefined;
     const rows = [...pending.rows(cols)];
     // Lists, vectors and blobs have no SQL equality literal here: scan those columns.
-    if (cols.some((c) => { const t = columnType(def, c); return t.kind === 'list' || t.kind === 'vector' || (t.kind === 'scalar' && t.name === 'Blob'); })) return undefined;
+    if (
+      cols.some((c) => {
+        const t = columnType(def, c);
+        return (
+          t.kind === 'list' || t.kind === 'vector' || (t.kind === 'scalar' && t.name === 'Blob')
+        );
+      })
+    )
+      return undefined;
     const parts = rows
       .filter((r) => cols.every((c) => r[c] !== null && r[c] !== undefined))
-      .map((r) => `(${filterToSql(def, cols.map((c) => ({ column: c, op: '=' as const, value: r[c] })))})`);
+      .map(
+        (r) =>
+          `(${filterToSql(
+            def,
+            cols.map((c) => ({ column: c, op: '=' as const, value: r[c] })),
+          )})`,
+      );
     return parts.length === 0 ? 'FALSE' : parts.join(' OR ');
   }
 
@@ -401,9 +583,19 @@ export class StagedOperation {
     const dsts = await this.missing(toDef, t.upserts.column('dst'));
     if (srcs.size === 0 && dsts.size === 0) return;
     for (const r of t.upserts.rows(ends)) {
-      for (const [field, set, v, typeName] of [['from', srcs, String(r.src), edge.from], ['to', dsts, String(r.dst), edge.to]] as const) {
+      for (const [field, set, v, typeName] of [
+        ['from', srcs, String(r.src), edge.from],
+        ['to', dsts, String(r.dst), edge.to],
+      ] as const) {
         if (set.has(v)) {
-          throw this.error(edge, String(r.id), field, 'endpoint', `${field} ${JSON.stringify(v)}: no ${typeName} with that key exists`, this.originOf(edge, String(r.id)));
+          throw this.error(
+            edge,
+            String(r.id),
+            field,
+            'endpoint',
+            `${field} ${JSON.stringify(v)}: no ${typeName} with that key exists`,
+            this.originOf(edge, String(r.id)),
+          );
         }
       }
     }
@@ -436,17 +628,31 @@ export class StagedOperation {
         }
       }
     }
-    if (t) for (const src of t.upserts.column('src')) if (counts.has(src)) counts.set(src, counts.get(src)! + 1);
+    if (t)
+      for (const src of t.upserts.column('src'))
+        if (counts.has(src)) counts.set(src, counts.get(src)! + 1);
     for (const [src, n] of counts) {
       if (n < min || (max !== null && n > max)) {
         const origin = this.originOf(fromDef, src);
-        throw this.error(edge, undefined, undefined, 'card', `${edge.from} ${JSON.stringify(src)} would have ${n} ${edge.name} edge(s); @card(${min}..${max ?? '*'}) requires ${n < min ? `at least ${min}` : `at most ${max}`}`, origin);
+        throw this.error(
+          edge,
+          undefined,
+          undefined,
+          'card',
+          `${edge.from} ${JSON.stringify(src)} would have ${n} ${edge.name} edge(s); @card(${min}..${max ?? '*'}) requires ${n < min ? `at least ${min}` : `at most ${max}`}`,
+          origin,
+        );
       }
     }
   }
 
   /** What Phase B commits per table: rows to upsert and ids to delete (tables with no change omitted). */
-  commitPlan(): Array<{ def: TypeDef; upserts: Row[] | arrow.Table; deleteIds: string[]; appendOnly: boolean }> {
+  commitPlan(): Array<{
+    def: TypeDef;
+    upserts: Row[] | arrow.Table;
+    deleteIds: string[];
+    appendOnly: boolean;
+  }> {
     return [...this.tables.values()]
       .filter((t) => t.upserts.size > 0 || t.deletes.size > 0)
       .sort((a, b) => (a.def.tableKey < b.def.tableKey ? -1 : 1))
@@ -465,7 +671,8 @@ export class StagedOperation {
     let edges = 0;
     for (const t of this.tables.values()) {
       const n = t.upserts.size + t.deletes.size;
-      if (t.def.kind === 'node') nodes += n; else edges += n;
+      if (t.def.kind === 'node') nodes += n;
+      else edges += n;
     }
     return { nodes, edges };
   }

@@ -36,7 +36,8 @@ export class Transaction {
 
   /** Deletes an edge by id; false when it does not exist. */
   async unlink(edge: string, id: string): Promise<boolean> {
-    if (this.staged.typeDef(edge).kind !== 'edge') throw new RepoError('NotAnEdgeType', `'${edge}' is not an edge type`, { type: edge });
+    if (this.staged.typeDef(edge).kind !== 'edge')
+      throw new RepoError('NotAnEdgeType', `'${edge}' is not an edge type`, { type: edge });
     return this.staged.deleteRow(edge, id);
   }
 

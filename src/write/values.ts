@@ -9,7 +9,8 @@
 import type { PropertyDef, PropType, ScalarName } from '../schema/types.js';
 import { parseDateTime } from '../query/values.js';
 
-export type StoredValue = string | number | bigint | boolean | Date | Uint8Array | null | StoredValue[];
+export type StoredValue =
+  string | number | bigint | boolean | Date | Uint8Array | null | StoredValue[];
 
 const INT_RANGES: Record<string, [bigint, bigint]> = {
   I32: [-(2n ** 31n), 2n ** 31n - 1n],
@@ -20,7 +21,10 @@ const INT_RANGES: Record<string, [bigint, bigint]> = {
 
 /** Thrown by coerce(): the caller turns it into a ValidationError naming the row. */
 export class CoercionFailure extends Error {
-  constructor(message: string, readonly rule: string) {
+  constructor(
+    message: string,
+    readonly rule: string,
+  ) {
     super(message);
   }
 }
@@ -34,7 +38,8 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
   if (v instanceof Uint8Array) return 'bytes';
   if (v instanceof Date) return 'a date';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  if (typeof v === 'string')
+    return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
   return `${typeof v} ${String(v)}`;
 }
 
@@ -66,7 +71,10 @@ function coerceScalar(name: ScalarName, v: unknown): StoredValue {
       return typeof v === 'string' ? v : fail(`expected a String, got ${describe(v)}`);
     case 'Bool':
       return typeof v === 'boolean' ? v : fail(`expected a Bool (true/false), got ${describe(v)}`);
-    case 'I32': case 'U32': case 'I64': case 'U64': {
+    case 'I32':
+    case 'U32':
+    case 'I64':
+    case 'U64': {
       let big: bigint;
       if (typeof v === 'bigint') big = v;
       else if (typeof v === 'number') {
@@ -79,12 +87,14 @@ function coerceScalar(name: ScalarName, v: unknown): StoredValue {
       if (big < lo || big > hi) fail(`${big} is out of range for ${name} (${lo}..${hi})`);
       return name === 'I64' || name === 'U64' ? big : Number(big);
     }
-    case 'F32': case 'F64':
+    case 'F32':
+    case 'F64':
       if (typeof v === 'number' && Number.isFinite(v)) return v;
       if (typeof v === 'bigint') return Number(v);
       return fail(`expected a finite number (${name}), got ${describe(v)}`);
     case 'Date': {
-      if (v instanceof Date) return new Date(Date.UTC(v.getUTCFullYear(), v.getUTCMonth(), v.getUTCDate()));
+      if (v instanceof Date)
+        return new Date(Date.UTC(v.getUTCFullYear(), v.getUTCMonth(), v.getUTCDate()));
       if (typeof v === 'string') {
         const d = utcMidnight(v);
         if (d) return d;
@@ -94,11 +104,14 @@ function coerceScalar(name: ScalarName, v: unknown): StoredValue {
     case 'DateTime': {
       if (v instanceof Date) return v;
       const iso = typeof v === 'string' ? parseDateTime(v) : null;
-      return iso ? new Date(iso) : fail(`expected a DateTime (ISO-8601, e.g. "2026-04-09T12:00:00Z"), got ${describe(v)}`);
+      return iso
+        ? new Date(iso)
+        : fail(`expected a DateTime (ISO-8601, e.g. "2026-04-09T12:00:00Z"), got ${describe(v)}`);
     }
     case 'Blob':
       if (v instanceof Uint8Array) return v;
-      if (typeof v === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(v) && v.length % 4 === 0) return new Uint8Array(Buffer.from(v, 'base64'));
+      if (typeof v === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(v) && v.length % 4 === 0)
+        return new Uint8Array(Buffer.from(v, 'base64'));
       return fail(`expected a Blob as base64 text, got ${describe(v)}`);
   }
 }
@@ -108,12 +121,20 @@ export function coerceType(t: PropType, v: unknown): StoredValue {
     case 'scalar':
       return coerceScalar(t.name, v);
     case 'enum':
-      if (typeof v !== 'string') return fail(`expected one of ${t.values.join(', ')}, got ${describe(v)}`, 'enum');
-      return t.values.includes(v) ? v : fail(`${JSON.stringify(v)} is not one of ${t.values.join(', ')}`, 'enum');
+      if (typeof v !== 'string')
+        return fail(`expected one of ${t.values.join(', ')}, got ${describe(v)}`, 'enum');
+      return t.values.includes(v)
+        ? v
+        : fail(`${JSON.stringify(v)} is not one of ${t.values.join(', ')}`, 'enum');
     case 'vector': {
-      if (!Array.isArray(v)) return fail(`expected a Vector(${t.dim}) (a list of numbers), got ${describe(v)}`);
+      if (!Array.isArray(v))
+        return fail(`expected a Vector(${t.dim}) (a list of numbers), got ${describe(v)}`);
       if (v.length !== t.dim) fail(`expected ${t.dim} numbers, got ${v.length}`, 'dimension');
-      return v.map((x, i) => (typeof x === 'number' && Number.isFinite(x) ? x : fail(`element ${i} is ${describe(x)}, not a number`)));
+      return v.map((x, i) =>
+        typeof x === 'number' && Number.isFinite(x)
+          ? x
+          : fail(`element ${i} is ${describe(x)}, not a number`),
+      );
     }
     case 'list': {
       if (!Array.isArray(v)) return fail(`expected a list, got ${describe(v)}`);
@@ -122,7 +143,8 @@ export function coerceType(t: PropType, v: unknown): StoredValue {
         try {
           return coerceType(t.element, x);
         } catch (err) {
-          if (err instanceof CoercionFailure) throw new CoercionFailure(`element ${i}: ${err.message}`, err.rule);
+          if (err instanceof CoercionFailure)
+            throw new CoercionFailure(`element ${i}: ${err.message}`, err.rule);
           throw err;
         }
       });
@@ -156,10 +178,14 @@ export function jsonValue(t: PropType, v: unknown): unknown {
     if (t.name === 'Date' && v instanceof Date) return v.toISOString().slice(0, 10);
     if (t.name === 'DateTime' && v instanceof Date) return v.toISOString();
     if (t.name === 'Blob' && v instanceof Uint8Array) return Buffer.from(v).toString('base64');
-    if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+    if (typeof v === 'bigint')
+      return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number(v)
+        : v.toString();
     return v;
   }
   if (t.kind === 'list' && Array.isArray(v)) return v.map((x) => jsonValue(t.element, x));
-  if (t.kind === 'vector' && (Array.isArray(v) || ArrayBuffer.isView(v))) return Array.from(v as ArrayLike<number>);
+  if (t.kind === 'vector' && (Array.isArray(v) || ArrayBuffer.isView(v)))
+    return Array.from(v as ArrayLike<number>);
   return v;
 }

@@ -14,14 +14,27 @@ import * as journal from '../../scripts/bench/journal.js';
 function checkShape(results: BenchResult[], name: string, metrics: string[]): void {
   expect(results.map((r) => r.metric)).toEqual(metrics);
   for (const r of results) {
-    expect(Object.keys(r)).toEqual(expect.arrayContaining(['name', 'metric', 'lancelog', 'baseline', 'ratio', 'target', 'runs', 'machine']));
+    expect(Object.keys(r)).toEqual(
+      expect.arrayContaining([
+        'name',
+        'metric',
+        'lancelog',
+        'baseline',
+        'ratio',
+        'target',
+        'runs',
+        'machine',
+      ]),
+    );
     expect(r.name).toBe(name);
     expect(r.runs).toBeGreaterThanOrEqual(5);
     expect(Number.isFinite(r.lancelog) && r.lancelog > 0).toBe(true);
     if (r.baseline !== null) {
       expect(Number.isFinite(r.baseline) && r.baseline > 0).toBe(true);
       // The ratio is rounded for display: within 1% of lancelog / baseline.
-      expect(Math.abs((r.ratio ?? Number.NaN) - r.lancelog / r.baseline)).toBeLessThanOrEqual(0.01 * Math.max(1, r.lancelog / r.baseline));
+      expect(Math.abs((r.ratio ?? Number.NaN) - r.lancelog / r.baseline)).toBeLessThanOrEqual(
+        0.01 * Math.max(1, r.lancelog / r.baseline),
+      );
     }
     expect(r.machine).toMatch(/^node v\d+.*cores.*RAM/);
     if (r.target !== null) expect(typeof r.met).toBe('boolean');
@@ -43,8 +56,15 @@ describe('benchmarks (tiny runs)', () => {
 
   it('history', async () => {
     const r = await history.run({ scale: 0.004, runs: 5 });
-    checkShape(r, 'history', ['write_ms_after_20_vs_10', 'raw_lance_write_ms_after_20_vs_10', 'open_and_write_ms_after_20_vs_10', 'raw_lance_open_and_write_ms_after_20_vs_10']);
-    expect((r[0].extra!.lanceVersionsAtStart as { long: number; short: number }).long).toBeGreaterThan((r[0].extra!.lanceVersionsAtStart as { short: number }).short);
+    checkShape(r, 'history', [
+      'write_ms_after_20_vs_10',
+      'raw_lance_write_ms_after_20_vs_10',
+      'open_and_write_ms_after_20_vs_10',
+      'raw_lance_open_and_write_ms_after_20_vs_10',
+    ]);
+    expect(
+      (r[0].extra!.lanceVersionsAtStart as { long: number; short: number }).long,
+    ).toBeGreaterThan((r[0].extra!.lanceVersionsAtStart as { short: number }).short);
   }, 180_000);
 
   it('load', async () => {
@@ -55,14 +75,22 @@ describe('benchmarks (tiny runs)', () => {
 
   it('open (and recovery of 1 pending operation)', async () => {
     const r = await open.run({ scale: 0.01, runs: 5 });
-    checkShape(r, 'open', ['open_rw_nothing_pending_ms', 'recover_rollforward_1_pending_ms', 'recover_rollback_1_pending_ms']);
+    checkShape(r, 'open', [
+      'open_rw_nothing_pending_ms',
+      'recover_rollforward_1_pending_ms',
+      'recover_rollback_1_pending_ms',
+    ]);
     expect(r[1].extra!.decisions).toEqual(['RollForward']);
     expect(r[2].extra!.decisions).toEqual(['RollBack']);
   }, 180_000);
 
   it('journal', async () => {
     const r = await journal.run({ scale: 0.001, runs: 5 });
-    checkShape(r, 'journal', ['append_events_per_s_one_per_tx', 'append_events_per_s_batched', 'replay_events_per_s_verify']);
+    checkShape(r, 'journal', [
+      'append_events_per_s_one_per_tx',
+      'append_events_per_s_batched',
+      'replay_events_per_s_verify',
+    ]);
     expect(r[2].extra!.verifyOk).toBe(true);
   }, 180_000);
 });

@@ -15,10 +15,25 @@ describe('lancelog load / export', () => {
     const repo = join(dir, 'r');
     await (await makeRepo(repo, { fixture: 'omnigraph/test.pg' })).close();
 
-    const loaded = runCli(['load', '--data', DATA, '--mode', 'append', '--actor', 'cli-test', '--json', repo]);
+    const loaded = runCli([
+      'load',
+      '--data',
+      DATA,
+      '--mode',
+      'append',
+      '--actor',
+      'cli-test',
+      '--json',
+      repo,
+    ]);
     expect(loaded.code).toBe(0);
     const r = loaded.json();
-    expect(r).toMatchObject({ mode: 'append', nodes: { Person: 4, Company: 2 }, edges: { Knows: 3, WorksAt: 2 }, lines: 11 });
+    expect(r).toMatchObject({
+      mode: 'append',
+      nodes: { Person: 4, Company: 2 },
+      edges: { Knows: 3, WorksAt: 2 },
+      lines: 11,
+    });
     expect(r.opId).toMatch(/^[0-9A-Z]{26}$/);
     expect(typeof r.commitId).toBe('string');
     expect(loaded.stderr).toBe(''); // no progress bar off a TTY
@@ -26,7 +41,11 @@ describe('lancelog load / export', () => {
     const out = join(dir, 'out.jsonl');
     const exported = runCli(['export', '--out', out, '--json', repo]);
     expect(exported.code).toBe(0);
-    expect(exported.json()).toMatchObject({ nodes: { Person: 4, Company: 2 }, edges: { Knows: 3, WorksAt: 2 }, out });
+    expect(exported.json()).toMatchObject({
+      nodes: { Person: 4, Company: 2 },
+      edges: { Knows: 3, WorksAt: 2 },
+      out,
+    });
     const text = readFileSync(out, 'utf8');
     expect(text.split('\n')[0]).toBe('{"type":"Person","data":{"name":"Alice","age":30}}');
     // stdout at a manifest version, then the human summary of a merge.
@@ -40,10 +59,16 @@ describe('lancelog load / export', () => {
     expect(merged.stdout).toMatch(/commit [0-9A-Z]{26} \(manifest version 3\)/);
 
     const bad = join(dir, 'bad.jsonl');
-    writeFileSync(bad, '{"type": "Person", "data": {"name": "Eve"}}\n{"edge": "Knows", "from": "Eve", "to": "Nobody"}\n');
+    writeFileSync(
+      bad,
+      '{"type": "Person", "data": {"name": "Eve"}}\n{"edge": "Knows", "from": "Eve", "to": "Nobody"}\n',
+    );
     const failed = runCli(['load', '--data', bad, '--json', repo]);
     expect(failed.code).toBe(1);
-    expect(failed.json()).toMatchObject({ code: 'ValidationError', details: { file: bad, line: 2, field: 'to', rule: 'endpoint' } });
+    expect(failed.json()).toMatchObject({
+      code: 'ValidationError',
+      details: { file: bad, line: 2, field: 'to', rule: 'endpoint' },
+    });
     const badMode = runCli(['load', '--data', bad, '--mode', 'replace', '--json', repo]);
     expect(badMode.json()).toMatchObject({ code: 'UsageError', details: { option: '--mode' } });
     // Nothing changed: manifest version 3 is still the latest.

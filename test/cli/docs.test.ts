@@ -7,7 +7,9 @@ import { ROOT } from '../helpers/cli.js';
 describe('docs/cli.md matches the CLI', () => {
   it('documents every command under a heading', () => {
     const doc = readFileSync(join(ROOT, 'docs', 'cli.md'), 'utf8');
-    const headings = [...doc.matchAll(/^#+ `lancelog ([a-z -]+?)(?: [[<-].*)?`$/gm)].map((m) => m[1].trim());
+    const headings = [...doc.matchAll(/^#+ `lancelog ([a-z -]+?)(?: [[<-].*)?`$/gm)].map((m) =>
+      m[1].trim(),
+    );
     const paths = commandPaths(buildProgram(false));
     expect(paths.length).toBeGreaterThanOrEqual(3);
     expect(paths.filter((p) => !headings.includes(p))).toEqual([]);

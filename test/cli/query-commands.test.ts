@@ -10,7 +10,15 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('lancelog query lint / check / explain', () => {
   it('lint: a clean file exits 0 and lists every query', () => {
-    const r = runCli(['query', 'lint', '--query', `${OMNI}/test.gq`, '--schema', `${OMNI}/test.pg`, '--json']);
+    const r = runCli([
+      'query',
+      'lint',
+      '--query',
+      `${OMNI}/test.gq`,
+      '--schema',
+      `${OMNI}/test.pg`,
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const out = r.json();
     expect(out.queries).toHaveLength(11);
@@ -19,12 +27,25 @@ describe('lancelog query lint / check / explain', () => {
 
   it('lint: warnings alone do not fail; an error exits 1 with code and position', () => {
     const file = join(tmp, 'mixed.gq');
-    writeFileSync(file, 'query ok() { delete Person where name = "x" }\nquery bad() {\n  match { $p: Persn }\n  return { $p }\n}\n');
+    writeFileSync(
+      file,
+      'query ok() { delete Person where name = "x" }\nquery bad() {\n  match { $p: Persn }\n  return { $p }\n}\n',
+    );
     const r = runCli(['query', 'lint', '--query', file, '--schema', `${OMNI}/test.pg`, '--json']);
     expect(r.code).toBe(1);
     const [ok, bad] = r.json().queries;
-    expect(ok).toMatchObject({ name: 'ok', kind: 'mutation', status: 'ok', warnings: [{ code: 'MutationWithoutParameters' }] });
-    expect(bad).toMatchObject({ name: 'bad', kind: 'read', status: 'error', errors: [{ code: 'UnknownType', line: 3, column: 15 }] });
+    expect(ok).toMatchObject({
+      name: 'ok',
+      kind: 'mutation',
+      status: 'ok',
+      warnings: [{ code: 'MutationWithoutParameters' }],
+    });
+    expect(bad).toMatchObject({
+      name: 'bad',
+      kind: 'read',
+      status: 'error',
+      errors: [{ code: 'UnknownType', line: 3, column: 15 }],
+    });
     const human = runCli(['query', 'lint', '--query', file, '--schema', `${OMNI}/test.pg`]);
     expect(human.code).toBe(1);
     expect(human.stdout).toContain('error [UnknownType]');
@@ -45,26 +66,70 @@ describe('lancelog query lint / check / explain', () => {
     const c = runCli(['query', 'check', '--query', `${OMNI}/test.gq`, repo, '--json']);
     expect(c.code).toBe(0);
     expect(c.json().queries).toHaveLength(11);
-    const e = runCli(['query', 'explain', '--query', `${OMNI}/test.gq`, '--name', 'friends_of', '--uri', repo]);
+    const e = runCli([
+      'query',
+      'explain',
+      '--query',
+      `${OMNI}/test.gq`,
+      '--name',
+      'friends_of',
+      '--uri',
+      repo,
+    ]);
     expect(e.code).toBe(0);
     expect(e.stdout).toContain('expand $p -[Knows]-> $f: Person [edge:Knows]');
   });
 
   it('explain with --schema, text and JSON; unknown query name', () => {
-    const t = runCli(['query', 'explain', '--query', `${OMNI}/search.gq`, '--schema', `${OMNI}/search.pg`, '--name', 'vector_search']);
+    const t = runCli([
+      'query',
+      'explain',
+      '--query',
+      `${OMNI}/search.gq`,
+      '--schema',
+      `${OMNI}/search.pg`,
+      '--name',
+      'vector_search',
+    ]);
     expect(t.code).toBe(0);
-    expect(t.stdout).toBe([
-      'query vector_search($q: Vector(4)) read',
-      '  scan $d: Doc [node:Doc]',
-      '  order nearest($d.embedding, $q) asc',
-      '  limit 3',
-      '  project d.slug, d.title',
-      '  columns d.slug: String, d.title: String',
-      '',
-    ].join('\n'));
-    const j = runCli(['query', 'explain', '--query', `${OMNI}/search.gq`, '--schema', `${OMNI}/search.pg`, '--name', 'vector_search', '--json']);
-    expect(j.json()).toMatchObject({ kind: 'read', name: 'vector_search', ops: [{ op: 'scan' }, { op: 'order' }, { op: 'limit', count: 3 }, { op: 'project' }] });
-    const missing = runCli(['query', 'explain', '--query', `${OMNI}/search.gq`, '--schema', `${OMNI}/search.pg`, '--name', 'nope', '--json']);
+    expect(t.stdout).toBe(
+      [
+        'query vector_search($q: Vector(4)) read',
+        '  scan $d: Doc [node:Doc]',
+        '  order nearest($d.embedding, $q) asc',
+        '  limit 3',
+        '  project d.slug, d.title',
+        '  columns d.slug: String, d.title: String',
+        '',
+      ].join('\n'),
+    );
+    const j = runCli([
+      'query',
+      'explain',
+      '--query',
+      `${OMNI}/search.gq`,
+      '--schema',
+      `${OMNI}/search.pg`,
+      '--name',
+      'vector_search',
+      '--json',
+    ]);
+    expect(j.json()).toMatchObject({
+      kind: 'read',
+      name: 'vector_search',
+      ops: [{ op: 'scan' }, { op: 'order' }, { op: 'limit', count: 3 }, { op: 'project' }],
+    });
+    const missing = runCli([
+      'query',
+      'explain',
+      '--query',
+      `${OMNI}/search.gq`,
+      '--schema',
+      `${OMNI}/search.pg`,
+      '--name',
+      'nope',
+      '--json',
+    ]);
     expect(missing.code).toBe(1);
     expect(missing.json().code).toBe('QueryNotFound');
   });

@@ -10,9 +10,22 @@ const tmp = useTmpDirs();
 describe('lancelog recover / recovery list', () => {
   it('plans with --dry-run (changing nothing), recovers, and lists the audit', async () => {
     const dir = join(tmp(), 'repo');
-    const repo = await makeRepo(dir, 'node Person { name: String @key }\nnode Note { text: String @key }');
+    const repo = await makeRepo(
+      dir,
+      'node Person { name: String @key }\nnode Note { text: String @key }',
+    );
     await repo.close();
-    const crash = runChild({ repo: dir, action: 'insert', rows: [{ type: 'Person', data: { name: 'b' } }, { type: 'Note', data: { text: 'b' } }] }, 'write.before_publish=crash');
+    const crash = runChild(
+      {
+        repo: dir,
+        action: 'insert',
+        rows: [
+          { type: 'Person', data: { name: 'b' } },
+          { type: 'Note', data: { text: 'b' } },
+        ],
+      },
+      'write.before_publish=crash',
+    );
     expect(crash.signal).toBe('SIGKILL');
 
     const plan = runCli(['recover', '--dry-run', '--json', dir]);
@@ -20,8 +33,15 @@ describe('lancelog recover / recovery list', () => {
     const planned = plan.json();
     expect(planned.dryRun).toBe(true);
     expect(planned.operations).toHaveLength(1);
-    expect(planned.operations[0]).toMatchObject({ decision: 'RollForward', status: 'planned', owner: 'dead' });
-    expect(planned.operations[0].tables.map((t: { class: string }) => t.class)).toEqual(['RolledPastExpected', 'RolledPastExpected']);
+    expect(planned.operations[0]).toMatchObject({
+      decision: 'RollForward',
+      status: 'planned',
+      owner: 'dead',
+    });
+    expect(planned.operations[0].tables.map((t: { class: string }) => t.class)).toEqual([
+      'RolledPastExpected',
+      'RolledPastExpected',
+    ]);
     const text = runCli(['recover', '--dry-run', dir]);
     expect(text.stdout).toContain('decision: RollForward');
     expect(text.stdout).toContain('would publish node:Note');
@@ -32,8 +52,19 @@ describe('lancelog recover / recovery list', () => {
 
     const audit = runCli(['recovery', 'list', '--json', dir]).json();
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ decision: 'RollForward', originalActor: 'child', writerKind: 'Mutation' });
-    const { commits } = runCli(['commit', 'list', '--filter', 'actor=lancelog:recovery', '--json', dir]).json();
+    expect(audit[0]).toMatchObject({
+      decision: 'RollForward',
+      originalActor: 'child',
+      writerKind: 'Mutation',
+    });
+    const { commits } = runCli([
+      'commit',
+      'list',
+      '--filter',
+      'actor=lancelog:recovery',
+      '--json',
+      dir,
+    ]).json();
     expect(commits.map((c: { id: string }) => c.id)).toEqual([audit[0].commitId]);
   });
 });

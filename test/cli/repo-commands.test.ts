@@ -13,7 +13,10 @@ describe('lancelog init / schema show / version', () => {
   it('version prints the package version', () => {
     const r = runCli(['version', '--json']);
     expect(r.code).toBe(0);
-    expect(r.json()).toEqual({ lancelog: JSON.parse(readFileSync('package.json', 'utf8')).version, node: process.version });
+    expect(r.json()).toEqual({
+      lancelog: JSON.parse(readFileSync('package.json', 'utf8')).version,
+      node: process.version,
+    });
   });
 
   it('init creates the repo and schema show prints the deterministic catalog', () => {
@@ -23,7 +26,9 @@ describe('lancelog init / schema show / version', () => {
     expect(init.json().tables).toHaveLength(15);
     const show = runCli(['schema', 'show', '--uri', repo, '--json']);
     expect(show.code).toBe(0);
-    expect(show.stdout.trim()).toBe(catalogToJSON(compileSchema(readFileSync(CONTEXT_PG, 'utf8'), join(repo, '_schema.pg'))));
+    expect(show.stdout.trim()).toBe(
+      catalogToJSON(compileSchema(readFileSync(CONTEXT_PG, 'utf8'), join(repo, '_schema.pg'))),
+    );
     const human = runCli(['schema', 'show', repo]);
     expect(human.code).toBe(0);
     expect(human.stdout).toContain('edge OwnedBy: Decision -> Actor @card(1..1)');
@@ -44,7 +49,10 @@ describe('lancelog init / schema show / version', () => {
     const repo = join(dir, 'repo');
     const r = runCli(['init', '--schema', bad, repo, '--json']);
     expect(r.code).toBe(1);
-    expect(r.json()).toMatchObject({ code: 'InvalidVectorDimension', details: { file: bad, line: 2, column: 6, declaration: 'node A' } });
+    expect(r.json()).toMatchObject({
+      code: 'InvalidVectorDimension',
+      details: { file: bad, line: 2, column: 6, declaration: 'node A' },
+    });
     expect(existsSync(repo)).toBe(false);
     const text = runCli(['init', '--schema', bad, repo]);
     expect(text.code).toBe(1);
@@ -55,7 +63,9 @@ describe('lancelog init / schema show / version', () => {
 
   it('reports a missing schema file, a missing repo argument and an unknown command', () => {
     const dir = tmp();
-    expect(runCli(['init', '--schema', join(dir, 'nope.pg'), join(dir, 'r'), '--json']).json()).toMatchObject({ code: 'FileNotFound' });
+    expect(
+      runCli(['init', '--schema', join(dir, 'nope.pg'), join(dir, 'r'), '--json']).json(),
+    ).toMatchObject({ code: 'FileNotFound' });
     const noRepo = runCli(['schema', 'show', '--json']);
     expect(noRepo.code).not.toBe(0);
     expect(noRepo.json().code).toBe('UsageError');

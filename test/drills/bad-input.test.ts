@@ -11,7 +11,9 @@ import { renderModel, seedModel } from '../../src/drill/model.js';
 import { exportLines } from '../../src/drill/check.js';
 
 let ws: Workspace;
-beforeAll(async () => { ws = await Workspace.create(); });
+beforeAll(async () => {
+  ws = await Workspace.create();
+});
 afterAll(() => ws.dispose());
 
 const SEED = renderModel(seedModel());
@@ -19,7 +21,10 @@ const SEED = renderModel(seedModel());
 /** A repo whose writer died at write.before_publish (a sidecar and an in-flight op are left). */
 async function crashed(): Promise<{ dir: string; sidecar: string }> {
   const dir = ws.copy('bad');
-  const r = await runChild({ mode: 'run', repo: dir, branch: 'main', ops: [matrixOp('tx', 'multi-table')] }, 'write.before_publish=crash');
+  const r = await runChild(
+    { mode: 'run', repo: dir, branch: 'main', ops: [matrixOp('tx', 'multi-table')] },
+    'write.before_publish=crash',
+  );
   expect(r.signal).toBe('SIGKILL');
   const [file] = readdirSync(join(dir, '__recovery'));
   return { dir, sidecar: join(dir, '__recovery', file) };
@@ -28,10 +33,13 @@ async function crashed(): Promise<{ dir: string; sidecar: string }> {
 function digest(dir: string, opts: { journal?: boolean } = {}): string {
   const h = createHash('sha1');
   const walk = (d: string): void => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    )) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (!e.name.startsWith(opts.journal === false ? '_lancelog.db' : '_lancelog.db-')) h.update(e.name).update(readFileSync(p));
+      else if (!e.name.startsWith(opts.journal === false ? '_lancelog.db' : '_lancelog.db-'))
+        h.update(e.name).update(readFileSync(p));
     }
   };
   walk(dir);
@@ -39,20 +47,32 @@ function digest(dir: string, opts: { journal?: boolean } = {}): string {
 }
 
 async function openError(dir: string, opts = {}): Promise<LancelogError | undefined> {
-  try { await (await Repo.open(dir, opts)).close(); } catch (e) { return e as LancelogError; }
+  try {
+    await (await Repo.open(dir, opts)).close();
+  } catch (e) {
+    return e as LancelogError;
+  }
   return undefined;
 }
 
 async function readable(dir: string): Promise<string[]> {
   const ro = await Repo.open(dir, { readOnly: true });
-  try { return await exportLines(ro, 'main'); } finally { await ro.close(); }
+  try {
+    return await exportLines(ro, 'main');
+  } finally {
+    await ro.close();
+  }
 }
 
 describe('bad-input drills: typed error, nothing further damaged, readable where possible', () => {
   const sidecars: Array<[string, (t: string) => string, RegExp]> = [
     ['truncated', (t) => t.slice(0, Math.floor(t.length / 3)), /not valid JSON/],
     ['garbage', () => '\u0000\u0001garbage{{', /not valid JSON/],
-    ['future schema_version', (t) => t.replace('"schema_version": 1', '"schema_version": 7'), /schema_version 7 .*upgrade lancelog first/],
+    [
+      'future schema_version',
+      (t) => t.replace('"schema_version": 1', '"schema_version": 7'),
+      /schema_version 7 .*upgrade lancelog first/,
+    ],
   ];
   for (const [name, corrupt, reason] of sidecars) {
     it(`a ${name} sidecar: RecoveryAborted naming it, the sidecar and the tables untouched, reads still work`, async () => {
@@ -86,7 +106,8 @@ describe('bad-input drills: typed error, nothing further damaged, readable where
 
   it('the journal missing while sidecars exist: JournalMissing, never recreated', async () => {
     const { dir, sidecar } = await crashed();
-    for (const f of ['_lancelog.db', '_lancelog.db-wal', '_lancelog.db-shm']) rmSync(join(dir, f), { force: true });
+    for (const f of ['_lancelog.db', '_lancelog.db-wal', '_lancelog.db-shm'])
+      rmSync(join(dir, f), { force: true });
     const before = digest(dir);
     for (const opts of [{}, { readOnly: true }]) {
       const err = await openError(dir, opts);
@@ -105,11 +126,21 @@ describe('bad-input drills: typed error, nothing further damaged, readable where
     const pin = ro.snapshot().pins.find((p) => p.tableKey === 'node:Person')!;
     await ro.close();
     // Lance's V2 manifest naming: u64::MAX - version.
-    rmSync(join(dir, `${def.tablePath}.lance`, '_versions', `${(18446744073709551615n - BigInt(pin.version)).toString()}.manifest`));
+    rmSync(
+      join(
+        dir,
+        `${def.tablePath}.lance`,
+        '_versions',
+        `${(18446744073709551615n - BigInt(pin.version)).toString()}.manifest`,
+      ),
+    );
     const before = digest(dir);
     const repo = await Repo.open(dir, { readOnly: true });
     try {
-      const err = await repo.scan('Person').then(() => undefined, (e: LancelogError) => e);
+      const err = await repo.scan('Person').then(
+        () => undefined,
+        (e: LancelogError) => e,
+      );
       expect(err?.code).toBe('VersionNotFound');
       expect(err?.message).toContain('node:Person');
       expect((await repo.scan('Company')).map((r) => r.id).sort()).toEqual(['c1', 'c2']);

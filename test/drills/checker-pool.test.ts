@@ -2,7 +2,13 @@ import { describe, it, expect } from 'vitest';
 import { CheckerPool } from '../../src/drill/spawn.js';
 import type { CheckSpec } from '../../src/drill/check.js';
 
-const spec = (dir: string): CheckSpec => ({ dir, branch: 'main', models: [[]], acked: 0, others: [] });
+const spec = (dir: string): CheckSpec => ({
+  dir,
+  branch: 'main',
+  models: [[]],
+  acked: 0,
+  others: [],
+});
 
 describe('drill checker pool', () => {
   it('a checker killed mid-run fails its checks, is replaced, and the run goes on (no hang)', async () => {

@@ -15,7 +15,9 @@ import { runChild } from '../../src/drill/spawn.js';
 import { matrixOp } from '../../src/drill/matrix.js';
 
 let ws: Workspace;
-beforeAll(async () => { ws = await Workspace.create(); });
+beforeAll(async () => {
+  ws = await Workspace.create();
+});
 afterAll(() => ws.dispose());
 
 describe('engine bugs found by the drills', () => {
@@ -26,11 +28,16 @@ describe('engine bugs found by the drills', () => {
   it('verify() does not report I1 for a table a branch has not forked yet after main moves on', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'lancelog-bug-')), 'repo');
     try {
-      await Repo.init(dir, { schemaSource: 'node Person { name: String @key }\n', schemaFile: 's.pg' });
+      await Repo.init(dir, {
+        schemaSource: 'node Person { name: String @key }\n',
+        schemaFile: 's.pg',
+      });
       const repo = await Repo.open(dir);
       try {
         repo.createBranch('feat');
-        await repo.transaction((tx) => { tx.insert('Person', { name: 'a' }); });
+        await repo.transaction((tx) => {
+          tx.insert('Person', { name: 'a' });
+        });
         const report = await repo.verify();
         expect(report.differences).toEqual([]);
         expect(report.ok).toBe(true);
@@ -61,16 +68,52 @@ describe('engine bugs found by the drills', () => {
     try {
       const pins = old.snapshot().pins;
       const owner = { pid: gone, host: hostname() };
-      const opId = old.journal.beginOperation({ kind: 'Mutation', branch: 'main', actor: 'earlier-version', owner });
-      old.journal.acquireLeases(opId, pins.map((p) => ({ tableKey: p.tableKey, branch: 'main', expectedVersion: p.version })), { ...owner, leaseId: opId });
-      old.journal.recordIntent(opId, pins.map((p) => ({ tableKey: p.tableKey, lanceBranch: null, expectedVersion: p.version, postCommitVersion: p.version + 1 })));
-      old.journal.publish({ opId, branch: 'main', actor: 'earlier-version', tables: pins.map((p) => ({ tableKey: p.tableKey, expectedVersion: p.version, newVersion: p.version, lanceBranch: null })) });
+      const opId = old.journal.beginOperation({
+        kind: 'Mutation',
+        branch: 'main',
+        actor: 'earlier-version',
+        owner,
+      });
+      old.journal.acquireLeases(
+        opId,
+        pins.map((p) => ({ tableKey: p.tableKey, branch: 'main', expectedVersion: p.version })),
+        { ...owner, leaseId: opId },
+      );
+      old.journal.recordIntent(
+        opId,
+        pins.map((p) => ({
+          tableKey: p.tableKey,
+          lanceBranch: null,
+          expectedVersion: p.version,
+          postCommitVersion: p.version + 1,
+        })),
+      );
+      old.journal.publish({
+        opId,
+        branch: 'main',
+        actor: 'earlier-version',
+        tables: pins.map((p) => ({
+          tableKey: p.tableKey,
+          expectedVersion: p.version,
+          newVersion: p.version,
+          lanceBranch: null,
+        })),
+      });
       expect(old.pendingRecovery().map((o) => o.published)).toEqual([true]);
     } finally {
       await old.close();
     }
     // A second writer that opened the repo before the first one died (so it did not recover it).
-    const second = await runChild({ mode: 'run', repo: dir, branch: 'main', ops: [matrixOp('load-merge', 'multi-table')], noRecover: true }, 'write.after_intent=crash');
+    const second = await runChild(
+      {
+        mode: 'run',
+        repo: dir,
+        branch: 'main',
+        ops: [matrixOp('load-merge', 'multi-table')],
+        noRecover: true,
+      },
+      'write.after_intent=crash',
+    );
     expect(second.signal).toBe('SIGKILL');
     const repo = await Repo.open(dir); // LeaseHeld: edge:WorksAt … is leased by operation <second>
     try {
@@ -83,7 +126,10 @@ describe('engine bugs found by the drills', () => {
 
   it('a writer crashing right after its publish leaves only a stale sidecar, which the next open removes', async () => {
     const dir = ws.copy('after-publish');
-    const first = await runChild({ mode: 'run', repo: dir, branch: 'main', ops: [matrixOp('tx', 'multi-table')] }, 'write.after_publish=crash');
+    const first = await runChild(
+      { mode: 'run', repo: dir, branch: 'main', ops: [matrixOp('tx', 'multi-table')] },
+      'write.after_publish=crash',
+    );
     expect(first.signal).toBe('SIGKILL');
     expect(readdirSync(join(dir, '__recovery'))).toHaveLength(1);
     const repo = await Repo.open(dir);

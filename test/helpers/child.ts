@@ -20,11 +20,14 @@ async function main(): Promise<void> {
   const repo = await Repo.open(cmd.repo, { recover: cmd.action !== 'insert' });
   try {
     if (cmd.action === 'insert') {
-      const out = await repo.transaction(async (tx) => {
-        for (const r of cmd.rows ?? []) tx.insert(r.type, r.data);
-        for (const l of cmd.links ?? []) tx.link(l.edge, l.from, l.to);
-        for (const d of cmd.deletes ?? []) await tx.delete(d.type, d.id);
-      }, { branch: cmd.branch ?? 'main', actor: 'child' });
+      const out = await repo.transaction(
+        async (tx) => {
+          for (const r of cmd.rows ?? []) tx.insert(r.type, r.data);
+          for (const l of cmd.links ?? []) tx.link(l.edge, l.from, l.to);
+          for (const d of cmd.deletes ?? []) await tx.delete(d.type, d.id);
+        },
+        { branch: cmd.branch ?? 'main', actor: 'child' },
+      );
       process.stdout.write(JSON.stringify({ ok: true, opId: out.opId, commitId: out.commitId }));
     } else if (cmd.action === 'recover') {
       const report = await repo.recover();
@@ -38,6 +41,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stdout.write(JSON.stringify({ ok: false, code: (err as { code?: string }).code, message: String(err) }));
+  process.stdout.write(
+    JSON.stringify({ ok: false, code: (err as { code?: string }).code, message: String(err) }),
+  );
   process.exitCode = 1;
 });

@@ -25,8 +25,12 @@ edge WorksAt: Person -> Company @card(0..1)
 edge Owns: Company -> Person @card(1..)
 `;
 
-export async function makeRepo(dir: string, schema: string | { fixture: string } = RULES_PG): Promise<Repo> {
-  const source = typeof schema === 'string' ? schema : readFileSync(join(FIXTURES_DIR, schema.fixture), 'utf8');
+export async function makeRepo(
+  dir: string,
+  schema: string | { fixture: string } = RULES_PG,
+): Promise<Repo> {
+  const source =
+    typeof schema === 'string' ? schema : readFileSync(join(FIXTURES_DIR, schema.fixture), 'utf8');
   await Repo.init(dir, { schemaSource: source, schemaFile: 'schema.pg' });
   return Repo.open(dir);
 }

@@ -14,9 +14,11 @@ function raw(repo: string): Database.Database {
 }
 
 describe('journal migrations', () => {
-  it('the migration files run 1..n and end at the code\'s schema version', () => {
+  it("the migration files run 1..n and end at the code's schema version", () => {
     const ms = loadMigrations();
-    expect(ms.map((m) => m.version)).toEqual(Array.from({ length: JOURNAL_SCHEMA_VERSION }, (_, i) => i + 1));
+    expect(ms.map((m) => m.version)).toEqual(
+      Array.from({ length: JOURNAL_SCHEMA_VERSION }, (_, i) => i + 1),
+    );
   });
 
   it('a fresh DB is migrated, stamped, in WAL mode', () => {
@@ -24,10 +26,29 @@ describe('journal migrations', () => {
     newJournal(repo).close();
     const db = raw(repo);
     try {
-      expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get()).toEqual({ value: String(JOURNAL_SCHEMA_VERSION) });
+      expect(db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get()).toEqual({
+        value: String(JOURNAL_SCHEMA_VERSION),
+      });
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
-      expect(tables).toEqual(expect.arrayContaining(['meta', 'events', 'pins', 'branches', 'manifests', 'commits', 'operations', 'leases', 'forks', 'recovery_audit']));
+      const tables = (
+        db
+          .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+          .all() as Array<{ name: string }>
+      ).map((r) => r.name);
+      expect(tables).toEqual(
+        expect.arrayContaining([
+          'meta',
+          'events',
+          'pins',
+          'branches',
+          'manifests',
+          'commits',
+          'operations',
+          'leases',
+          'forks',
+          'recovery_audit',
+        ]),
+      );
     } finally {
       db.close();
     }
@@ -51,7 +72,9 @@ describe('journal migrations', () => {
   it('a DB stamped at 0 with only meta (an interrupted first open) migrates forward', () => {
     const repo = tempRepo();
     const db = raw(repo);
-    db.exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '0');");
+    db.exec(
+      "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '0');",
+    );
     db.close();
     const j = track(Journal.open(repo));
     expect(j.listBranches()).toEqual([]);
@@ -61,7 +84,9 @@ describe('journal migrations', () => {
     const repo = tempRepo();
     newJournal(repo).close();
     const db = raw(repo);
-    db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(JOURNAL_SCHEMA_VERSION + 1));
+    db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(
+      String(JOURNAL_SCHEMA_VERSION + 1),
+    );
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();
     const path = join(repo, JOURNAL_FILE);
@@ -91,6 +116,8 @@ describe('journal migrations', () => {
     const j = track(Journal.open(repo, { readOnly: true }));
     expect(j.latestPins('main')).toHaveLength(3);
     expect(j.verify()).toMatchObject({ ok: true, integrity: 'ok' });
-    expect(codeOf(() => j.beginOperation({ kind: 'Mutation', branch: 'main', actor: 'x' }))).toBe('JournalReadOnly');
+    expect(codeOf(() => j.beginOperation({ kind: 'Mutation', branch: 'main', actor: 'x' }))).toBe(
+      'JournalReadOnly',
+    );
   });
 });

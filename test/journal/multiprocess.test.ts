@@ -8,11 +8,19 @@ import { newJournal, tempRepo, track } from './helpers.js';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'publisher.ts');
 
-interface Outcome { ok: boolean; code?: string; manifestVersion?: number; details?: Record<string, unknown> }
+interface Outcome {
+  ok: boolean;
+  code?: string;
+  manifestVersion?: number;
+  details?: Record<string, unknown>;
+}
 
 function runChild(args: string[]): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, ...args], {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -32,7 +40,10 @@ function runChild(args: string[]): Promise<Outcome> {
 /** Starts both children, waits until both opened the journal, then releases them at once. */
 async function race(repo: string, a: [string, number], b: [string, number]): Promise<Outcome[]> {
   const barrier = mkdtempSync(join(repo, 'barrier-'));
-  const runs = [runChild([repo, a[0], String(a[1]), barrier, 'a']), runChild([repo, b[0], String(b[1]), barrier, 'b'])];
+  const runs = [
+    runChild([repo, a[0], String(a[1]), barrier, 'a']),
+    runChild([repo, b[0], String(b[1]), barrier, 'b']),
+  ];
   const deadline = Date.now() + 30_000;
   while (!(existsSync(join(barrier, 'ready-a')) && existsSync(join(barrier, 'ready-b')))) {
     if (Date.now() > deadline) throw new Error('children never became ready');
@@ -54,7 +65,11 @@ describe('publish across processes', () => {
       expect(winners).toHaveLength(1);
       expect(losers).toHaveLength(1);
       expect(losers[0].code).toBe('ExpectedVersionMismatch');
-      expect(losers[0].details).toMatchObject({ table_key: 'node:Person', expected, actual: expected + 1 });
+      expect(losers[0].details).toMatchObject({
+        table_key: 'node:Person',
+        expected,
+        actual: expected + 1,
+      });
       expect(winners[0].manifestVersion).toBe(2 + round);
     }
     const j = track(Journal.open(repo));

@@ -11,36 +11,91 @@ import { tempRepo, TABLES } from './helpers.js';
 const tableKey = fc.constantFrom(...TABLES.map((t) => t.tableKey));
 const branchName = fc.constantFrom('main', 'a', 'b', 'a/c');
 const command = fc.oneof(
-  fc.record({ t: fc.constant('publish' as const), branch: branchName, tableKey, stale: fc.boolean() }),
-  { arbitrary: fc.record({ t: fc.constant('branch' as const), name: branchName, from: branchName }), weight: 3 },
+  fc.record({
+    t: fc.constant('publish' as const),
+    branch: branchName,
+    tableKey,
+    stale: fc.boolean(),
+  }),
+  {
+    arbitrary: fc.record({ t: fc.constant('branch' as const), name: branchName, from: branchName }),
+    weight: 3,
+  },
   fc.record({ t: fc.constant('delete' as const), name: branchName }),
-  fc.record({ t: fc.constant('op' as const), branch: branchName, tableKey, outcome: fc.constantFrom('publish', 'rollback', 'leave', 'release') }),
+  fc.record({
+    t: fc.constant('op' as const),
+    branch: branchName,
+    tableKey,
+    outcome: fc.constantFrom('publish', 'rollback', 'leave', 'release'),
+  }),
   fc.record({ t: fc.constant('fork' as const), branch: branchName, tableKey }),
 );
 
 type Command = typeof command extends fc.Arbitrary<infer T> ? T : never;
 
 function run(j: Journal, c: Command): void {
-  const pinOf = (branch: string, key: string) => j.latestPins(branch).find((p) => p.tableKey === key)?.version ?? null;
+  const pinOf = (branch: string, key: string) =>
+    j.latestPins(branch).find((p) => p.tableKey === key)?.version ?? null;
   switch (c.t) {
     case 'publish': {
       const v = pinOf(c.branch, c.tableKey);
       const expected = c.stale ? (v ?? 0) + 7 : v;
-      j.publish({ branch: c.branch, actor: 'prop', tables: [{ tableKey: c.tableKey, expectedVersion: expected, newVersion: (v ?? 0) + 1, lanceBranch: c.branch === 'main' ? null : c.branch }] });
+      j.publish({
+        branch: c.branch,
+        actor: 'prop',
+        tables: [
+          {
+            tableKey: c.tableKey,
+            expectedVersion: expected,
+            newVersion: (v ?? 0) + 1,
+            lanceBranch: c.branch === 'main' ? null : c.branch,
+          },
+        ],
+      });
       return;
     }
-    case 'branch': j.createBranch(c.name, { fromBranch: c.from }); return;
-    case 'delete': j.deleteBranch(c.name); return;
-    case 'fork': j.recordFork(c.branch, c.tableKey, `${c.branch}-${c.tableKey}`, pinOf(c.branch, c.tableKey) ?? 0); return;
+    case 'branch':
+      j.createBranch(c.name, { fromBranch: c.from });
+      return;
+    case 'delete':
+      j.deleteBranch(c.name);
+      return;
+    case 'fork':
+      j.recordFork(
+        c.branch,
+        c.tableKey,
+        `${c.branch}-${c.tableKey}`,
+        pinOf(c.branch, c.tableKey) ?? 0,
+      );
+      return;
     case 'op': {
       const op = j.beginOperation({ kind: 'Mutation', branch: c.branch, actor: 'prop' });
       const v = pinOf(c.branch, c.tableKey);
       j.acquireLeases(op, [{ tableKey: c.tableKey, branch: c.branch, expectedVersion: v }]);
-      j.recordIntent(op, [{ tableKey: c.tableKey, lanceBranch: null, expectedVersion: v ?? 0, postCommitVersion: (v ?? 0) + 1 }]);
+      j.recordIntent(op, [
+        {
+          tableKey: c.tableKey,
+          lanceBranch: null,
+          expectedVersion: v ?? 0,
+          postCommitVersion: (v ?? 0) + 1,
+        },
+      ]);
       j.tableCommitStarted(op, c.tableKey);
       if (c.outcome === 'publish') {
         j.tableCommitted(op, c.tableKey, (v ?? 0) + 1);
-        j.publish({ opId: op, branch: c.branch, actor: 'prop', tables: [{ tableKey: c.tableKey, expectedVersion: v, newVersion: (v ?? 0) + 1, lanceBranch: null }] });
+        j.publish({
+          opId: op,
+          branch: c.branch,
+          actor: 'prop',
+          tables: [
+            {
+              tableKey: c.tableKey,
+              expectedVersion: v,
+              newVersion: (v ?? 0) + 1,
+              lanceBranch: null,
+            },
+          ],
+        });
         j.completeOperation(op);
       } else if (c.outcome === 'rollback') {
         j.failOperation(op, { code: 'X', message: 'x' }, 'table_commit');

@@ -33,5 +33,9 @@ export function marked(src: string): { source: string; line: number; column: num
   if (at < 0) throw new Error('no « marker');
   const before = src.slice(0, at);
   const lines = before.split('\n');
-  return { source: src.slice(0, at) + src.slice(at + 1), line: lines.length, column: lines[lines.length - 1].length + 1 };
+  return {
+    source: src.slice(0, at) + src.slice(at + 1),
+    line: lines.length,
+    column: lines[lines.length - 1].length + 1,
+  };
 }

@@ -42,26 +42,48 @@ describe('lintQueries', () => {
 
   it('an error carries code and position', () => {
     expect(byName.broken.errors).toHaveLength(1);
-    expect(byName.broken.errors[0]).toMatchObject({ code: 'UnknownType', line: 15, column: 17, file: 'lint.gq' });
+    expect(byName.broken.errors[0]).toMatchObject({
+      code: 'UnknownType',
+      line: 15,
+      column: 17,
+      file: 'lint.gq',
+    });
   });
 
   it('NullableNeverSet: nullable properties an insert leaves null that no update in the file sets', () => {
     // age is set by set_age, so only the other nullable Person properties are reported.
     expect(byName.add_person.warnings).toEqual([
-      expect.objectContaining({ code: 'NullableNeverSet', line: 2, column: 12, details: { type: 'Person', properties: ['email', 'tags', 'born', 'score'] } }),
+      expect.objectContaining({
+        code: 'NullableNeverSet',
+        line: 2,
+        column: 12,
+        details: { type: 'Person', properties: ['email', 'tags', 'born', 'score'] },
+      }),
     ]);
     expect(byName.link.warnings).toEqual([
-      expect.objectContaining({ code: 'NullableNeverSet', details: { type: 'Knows', properties: ['since'] } }),
+      expect.objectContaining({
+        code: 'NullableNeverSet',
+        details: { type: 'Knows', properties: ['since'] },
+      }),
     ]);
   });
 
   it('MutationWithoutParameters', () => {
-    expect(byName.constant.warnings).toEqual([expect.objectContaining({ code: 'MutationWithoutParameters', line: 7, column: 7 })]);
+    expect(byName.constant.warnings).toEqual([
+      expect.objectContaining({ code: 'MutationWithoutParameters', line: 7, column: 7 }),
+    ]);
     expect(byName.set_age.warnings).toEqual([]);
   });
 
   it('UnusedParameter', () => {
-    expect(byName.unused.warnings).toEqual([expect.objectContaining({ code: 'UnusedParameter', line: 10, column: 29, details: { param: 'extra' } })]);
+    expect(byName.unused.warnings).toEqual([
+      expect.objectContaining({
+        code: 'UnusedParameter',
+        line: 10,
+        column: 29,
+        details: { param: 'extra' },
+      }),
+    ]);
   });
 
   it('a syntax error throws ParseError with a position', () => {

@@ -13,8 +13,17 @@ query one($n: I32) { match { $p: Person { age: $n } } return { $p.name } }
 `;
 const plan = compileQuery(SRC, 'p.gq', catalog, 'all_types');
 const good = {
-  s: 'Alice', i: 30, big: '9223372036854775807', u: 18446744073709551615n.toString(), f: 1.5, b: true,
-  d: '2026-01-02', t: '2026-05-01T00:00:00Z', v: [1, 2, 3, 4], tags: ['a', 'b'], blob: 'aGk=',
+  s: 'Alice',
+  i: 30,
+  big: '9223372036854775807',
+  u: 18446744073709551615n.toString(),
+  f: 1.5,
+  b: true,
+  d: '2026-01-02',
+  t: '2026-05-01T00:00:00Z',
+  v: [1, 2, 3, 4],
+  tags: ['a', 'b'],
+  blob: 'aGk=',
 };
 
 function code(fn: () => unknown): { code: string; details: Record<string, unknown> } {
@@ -42,7 +51,20 @@ describe('bindParams', () => {
     expect(m.get('tags')).toEqual(['a', 'b']);
     expect(m.get('blob')).toEqual(new Uint8Array([104, 105]));
     expect(m.get('opt')).toBeNull();
-    expect([...m.keys()]).toEqual(['s', 'i', 'big', 'u', 'f', 'b', 'd', 't', 'v', 'tags', 'blob', 'opt']);
+    expect([...m.keys()]).toEqual([
+      's',
+      'i',
+      'big',
+      'u',
+      'f',
+      'b',
+      'd',
+      't',
+      'v',
+      'tags',
+      'blob',
+      'opt',
+    ]);
   });
 
   it('accepts JSON text, 64-bit integers as numbers or strings, and $-prefixed keys', () => {
@@ -53,8 +75,14 @@ describe('bindParams', () => {
 
   it('ParamMissing names the parameter and its type', () => {
     const { s: _s, ...rest } = good;
-    expect(code(() => bindParams(plan, rest))).toMatchObject({ code: 'ParamMissing', details: { param: 's', expected: 'String', query: 'all_types' } });
-    expect(code(() => bindParams(plan, { ...good, i: null }))).toMatchObject({ code: 'ParamMissing', details: { param: 'i' } });
+    expect(code(() => bindParams(plan, rest))).toMatchObject({
+      code: 'ParamMissing',
+      details: { param: 's', expected: 'String', query: 'all_types' },
+    });
+    expect(code(() => bindParams(plan, { ...good, i: null }))).toMatchObject({
+      code: 'ParamMissing',
+      details: { param: 'i' },
+    });
   });
 
   it('ParamType names the parameter and the expected type', () => {
@@ -78,13 +106,18 @@ describe('bindParams', () => {
       ['opt', 3, 'String?'],
     ];
     for (const [param, value, expected] of cases) {
-      expect(code(() => bindParams(plan, { ...good, [param]: value })), `${param}=${JSON.stringify(value)}`)
-        .toMatchObject({ code: 'ParamType', details: { param, expected } });
+      expect(
+        code(() => bindParams(plan, { ...good, [param]: value })),
+        `${param}=${JSON.stringify(value)}`,
+      ).toMatchObject({ code: 'ParamType', details: { param, expected } });
     }
   });
 
   it('ParamUnknown and ParamsInvalid', () => {
-    expect(code(() => bindParams(plan, { ...good, nope: 1 }))).toMatchObject({ code: 'ParamUnknown', details: { param: 'nope' } });
+    expect(code(() => bindParams(plan, { ...good, nope: 1 }))).toMatchObject({
+      code: 'ParamUnknown',
+      details: { param: 'nope' },
+    });
     expect(code(() => bindParams(plan, '{bad json'))).toMatchObject({ code: 'ParamsInvalid' });
     expect(code(() => bindParams(plan, [1, 2]))).toMatchObject({ code: 'ParamsInvalid' });
   });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { classifyTable, decide, type TableObservation } from '../../src/recovery/classify.js';
 
-const obs = (head: number, pin: number, expected = 5, postCommit = 6, committed: number | null = null): TableObservation => ({ tableKey: 'node:A', head, pin, expected, postCommit, committed });
+const obs = (
+  head: number,
+  pin: number,
+  expected = 5,
+  postCommit = 6,
+  committed: number | null = null,
+): TableObservation => ({ tableKey: 'node:A', head, pin, expected, postCommit, committed });
 
 describe('classification (pure)', () => {
   const cases: Array<[string, TableObservation, string]> = [
@@ -9,21 +15,38 @@ describe('classification (pure)', () => {
     ['h == c, p == e', obs(6, 5), 'RolledPastExpected'],
     ['h == c, p == e, journal agrees', obs(6, 5, 5, 6, 6), 'RolledPastExpected'],
     ['h == c, p == c (an earlier recovery already published)', obs(6, 6), 'RolledPastExpected'],
-    ['h == p + 1 but the journal says another version was ours', obs(6, 5, 5, 6, 7), 'UnexpectedAtP1'],
+    [
+      'h == p + 1 but the journal says another version was ours',
+      obs(6, 5, 5, 6, 7),
+      'UnexpectedAtP1',
+    ],
     ['h == p + 1 with an intent from another base', obs(8, 7, 5, 6), 'UnexpectedAtP1'],
     ['h > p + 1', obs(9, 5), 'UnexpectedMultistep'],
     ['h > p + 1 after a restore (c then restore)', obs(7, 5), 'UnexpectedMultistep'],
     ['h < p', obs(4, 5), 'InvariantViolation'],
     ['h == p past e (a recovery restored and published)', obs(7, 7), 'NoMovement'],
   ];
-  for (const [name, o, expected] of cases) it(`${name} → ${expected}`, () => expect(classifyTable(o)).toBe(expected));
+  for (const [name, o, expected] of cases)
+    it(`${name} → ${expected}`, () => expect(classifyTable(o)).toBe(expected));
 });
 
 describe('decision (pure)', () => {
-  it('Cleanup when published, whatever the tables say', () => expect(decide({ published: true, classes: ['InvariantViolation'] })).toBe('Cleanup'));
-  it('Abort on any InvariantViolation', () => expect(decide({ published: false, classes: ['RolledPastExpected', 'InvariantViolation'] })).toBe('Abort'));
-  it('RollForward when every table rolled past expected', () => expect(decide({ published: false, classes: ['RolledPastExpected', 'RolledPastExpected'] })).toBe('RollForward'));
-  it('RollBack when some table did not commit', () => expect(decide({ published: false, classes: ['RolledPastExpected', 'NoMovement'] })).toBe('RollBack'));
-  it('RollBack on foreign movement', () => expect(decide({ published: false, classes: ['UnexpectedAtP1'] })).toBe('RollBack'));
-  it('RollBack when nothing was intended (crash before the intent)', () => expect(decide({ published: false, classes: [] })).toBe('RollBack'));
+  it('Cleanup when published, whatever the tables say', () =>
+    expect(decide({ published: true, classes: ['InvariantViolation'] })).toBe('Cleanup'));
+  it('Abort on any InvariantViolation', () =>
+    expect(
+      decide({ published: false, classes: ['RolledPastExpected', 'InvariantViolation'] }),
+    ).toBe('Abort'));
+  it('RollForward when every table rolled past expected', () =>
+    expect(
+      decide({ published: false, classes: ['RolledPastExpected', 'RolledPastExpected'] }),
+    ).toBe('RollForward'));
+  it('RollBack when some table did not commit', () =>
+    expect(decide({ published: false, classes: ['RolledPastExpected', 'NoMovement'] })).toBe(
+      'RollBack',
+    ));
+  it('RollBack on foreign movement', () =>
+    expect(decide({ published: false, classes: ['UnexpectedAtP1'] })).toBe('RollBack'));
+  it('RollBack when nothing was intended (crash before the intent)', () =>
+    expect(decide({ published: false, classes: [] })).toBe('RollBack'));
 });

@@ -9,8 +9,11 @@ import { ROOT } from '../helpers/cli.js';
 function tableColumn(doc: string, heading: string): string[] {
   const section = doc.split(/^## /m).find((s) => s.startsWith(heading));
   if (!section) throw new Error(`no section ${heading}`);
-  return section.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| ---') && !l.startsWith('|---'))
-    .slice(1).map((l) => l.split('|')[1].trim());
+  return section
+    .split('\n')
+    .filter((l) => l.startsWith('| ') && !l.startsWith('| ---') && !l.startsWith('|---'))
+    .slice(1)
+    .map((l) => l.split('|')[1].trim());
 }
 
 describe('docs/recovery.md matches the code', () => {

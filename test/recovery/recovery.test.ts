@@ -17,20 +17,41 @@ node Other { x: String @key }
 async function seeded(): Promise<string> {
   const dir = join(tmp(), 'repo');
   const repo = await makeRepo(dir, SCHEMA);
-  await repo.transaction((tx) => { tx.insert('Person', { name: 'a' }); tx.insert('Note', { text: 'a' }); });
+  await repo.transaction((tx) => {
+    tx.insert('Person', { name: 'a' });
+    tx.insert('Note', { text: 'a' });
+  });
   await repo.close();
   return dir;
 }
 
 /** A two-table insert run in a child that SIGKILLs itself at `failpoint`. */
-function crashAt(dir: string, failpoint: string, opts: { branch?: string; rows?: Array<{ type: string; data: Record<string, unknown> }> } = {}): void {
+function crashAt(
+  dir: string,
+  failpoint: string,
+  opts: { branch?: string; rows?: Array<{ type: string; data: Record<string, unknown> }> } = {},
+): void {
   const [name, hit] = failpoint.split('@');
-  const r = runChild({ repo: dir, action: 'insert', branch: opts.branch, rows: opts.rows ?? [{ type: 'Person', data: { name: 'b' } }, { type: 'Note', data: { text: 'b' } }] }, `${name}=crash${hit ? `@${hit}` : ''}`);
+  const r = runChild(
+    {
+      repo: dir,
+      action: 'insert',
+      branch: opts.branch,
+      rows: opts.rows ?? [
+        { type: 'Person', data: { name: 'b' } },
+        { type: 'Note', data: { text: 'b' } },
+      ],
+    },
+    `${name}=crash${hit ? `@${hit}` : ''}`,
+  );
   expect(r.signal).toBe('SIGKILL');
 }
 
 async function visible(repo: Repo, branch = 'main'): Promise<string[]> {
-  const ids = [...(await repo.scan('Person', { branch })).map((r) => `P:${r.id}`), ...(await repo.scan('Note', { branch })).map((r) => `N:${r.id}`)];
+  const ids = [
+    ...(await repo.scan('Person', { branch })).map((r) => `P:${r.id}`),
+    ...(await repo.scan('Note', { branch })).map((r) => `N:${r.id}`),
+  ];
   return ids.sort();
 }
 
@@ -60,7 +81,11 @@ describe('recovery after a real SIGKILL at each write failpoint', () => {
       const ro = await Repo.open(dir, { readOnly: true });
       const eventsBefore = ro.listEvents().length;
       try {
-        expect(await visible(ro)).toEqual(point.startsWith('write.after_publish') || point === 'write.after_cleanup' ? AFTER : BEFORE);
+        expect(await visible(ro)).toEqual(
+          point.startsWith('write.after_publish') || point === 'write.after_cleanup'
+            ? AFTER
+            : BEFORE,
+        );
         expect(ro.pendingRecovery().length).toBe(decision ? 1 : 0);
       } finally {
         await ro.close();
@@ -77,7 +102,9 @@ describe('recovery after a real SIGKILL at each write failpoint', () => {
       try {
         expect(await visible(repo)).toEqual(after);
         expect(repo.pendingRecovery()).toEqual([]);
-        expect(existsSync(join(dir, '__recovery')) ? readdirSync(join(dir, '__recovery')) : []).toEqual([]);
+        expect(
+          existsSync(join(dir, '__recovery')) ? readdirSync(join(dir, '__recovery')) : [],
+        ).toEqual([]);
         const report = await repo.verify();
         expect(report.differences).toEqual([]);
         const audit = repo.recoveryAudit();
@@ -88,7 +115,10 @@ describe('recovery after a real SIGKILL at each write failpoint', () => {
           expect(repo.getCommit(audit[0].commitId!).actor).toBe('lancelog:recovery');
         }
         // Liveness: the next write to both tables succeeds.
-        await repo.transaction((tx) => { tx.insert('Person', { name: 'z' }); tx.insert('Note', { text: 'z' }); });
+        await repo.transaction((tx) => {
+          tx.insert('Person', { name: 'z' });
+          tx.insert('Note', { text: 'z' });
+        });
         expect((await repo.verify()).ok).toBe(true);
       } finally {
         await repo.close();
@@ -98,7 +128,7 @@ describe('recovery after a real SIGKILL at each write failpoint', () => {
 });
 
 describe('recovery on a feature branch', () => {
-  it('classifies against the branch\'s own pins and Lance branch', async () => {
+  it("classifies against the branch's own pins and Lance branch", async () => {
     const dir = await seeded();
     const r0 = await Repo.open(dir);
     r0.createBranch('feat');
@@ -129,16 +159,22 @@ describe('recovery on a feature branch', () => {
 });
 
 describe('refresh, leases and owners', () => {
-  it('refresh rolls forward a dead writer\'s operation without reopening; a live owner is never touched', async () => {
+  it("refresh rolls forward a dead writer's operation without reopening; a live owner is never touched", async () => {
     const dir = await seeded();
     const repo = await Repo.open(dir);
     try {
-      const child = startChild({ repo: dir, action: 'insert', rows: [{ type: 'Person', data: { name: 'b' } }] }, 'write.before_publish=delay:60000');
+      const child = startChild(
+        { repo: dir, action: 'insert', rows: [{ type: 'Person', data: { name: 'b' } }] },
+        'write.before_publish=delay:60000',
+      );
       // Wait until the child holds its leases and has committed in Lance (its
       // table.committed is journaled with the publish it is parked before).
       const pin = repo.snapshot().pins.find((p) => p.tableKey === 'node:Person')!.version;
-      const head = async () => (await repo.verify()).i1.find((x) => x.branch === 'main' && x.tableKey === 'node:Person')!.head;
-      for (let i = 0; i < 300 && (await head()) === pin; i++) await new Promise((r) => setTimeout(r, 100));
+      const head = async () =>
+        (await repo.verify()).i1.find((x) => x.branch === 'main' && x.tableKey === 'node:Person')!
+          .head;
+      for (let i = 0; i < 300 && (await head()) === pin; i++)
+        await new Promise((r) => setTimeout(r, 100));
       expect(await head()).toBe(pin + 1);
       const live = await repo.refresh();
       expect(live?.operations.map((o) => o.status)).toEqual(['skipped']);
@@ -148,7 +184,9 @@ describe('refresh, leases and owners', () => {
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
       const done = await repo.refresh();
-      expect(done?.operations.map((o) => [o.decision, o.status])).toEqual([['RollForward', 'applied']]);
+      expect(done?.operations.map((o) => [o.decision, o.status])).toEqual([
+        ['RollForward', 'applied'],
+      ]);
       expect((await repo.scan('Person')).map((r) => r.id).sort()).toEqual(['a', 'b']);
       expect(await repo.refresh()).toBeNull();
     } finally {
@@ -164,7 +202,11 @@ describe('refresh, leases and owners', () => {
     const repo = await Repo.open(dir, { recover: false });
     try {
       const report = await repo.recover();
-      expect(report.operations.map((o) => o.decision)).toEqual(['RollForward', 'RollBack', 'RollForward']);
+      expect(report.operations.map((o) => o.decision)).toEqual([
+        'RollForward',
+        'RollBack',
+        'RollForward',
+      ]);
       expect(await visible(repo)).toEqual(['N:a', 'P:a', 'P:b']);
       expect((await repo.scan('Other')).map((r) => r.id)).toEqual(['b']);
       expect((await repo.verify()).ok).toBe(true);
@@ -174,7 +216,12 @@ describe('refresh, leases and owners', () => {
   });
 
   it('a crash inside recovery, then recovery again, converges', async () => {
-    for (const point of ['recovery.after_restore', 'recovery.before_publish', 'recovery.after_publish', 'recovery.after_classify']) {
+    for (const point of [
+      'recovery.after_restore',
+      'recovery.before_publish',
+      'recovery.after_publish',
+      'recovery.after_classify',
+    ]) {
       const dir = await seeded();
       crashAt(dir, 'write.after_table_commit@1');
       const r = runChild({ repo: dir, action: 'open' }, `${point}=crash`);
@@ -198,7 +245,11 @@ describe('refresh, leases and owners', () => {
     try {
       armFailpoint('write.before_publish', { kind: 'error' });
       armFailpoint('write.before_rollback_publish', { kind: 'error' });
-      await expect(repo.transaction((tx) => { tx.insert('Person', { name: 'b' }); })).rejects.toMatchObject({ code: 'FailpointTriggered' });
+      await expect(
+        repo.transaction((tx) => {
+          tx.insert('Person', { name: 'b' });
+        }),
+      ).rejects.toMatchObject({ code: 'FailpointTriggered' });
       disarmAllFailpoints();
       expect((await repo.verify()).ok).toBe(false);
       const report = await repo.refresh();
@@ -224,7 +275,11 @@ describe('bad input', () => {
     ['garbage', () => 'not json {', /not valid JSON/],
     ['truncated', (t) => t.slice(0, t.length / 2), /not valid JSON/],
     ['schema violation', (t) => t.replace('"expected_version"', '"expected_versionX"'), /tables/],
-    ['future schema_version', (t) => t.replace('"schema_version": 1', '"schema_version": 99'), /schema_version 99/],
+    [
+      'future schema_version',
+      (t) => t.replace('"schema_version": 1', '"schema_version": 99'),
+      /schema_version 99/,
+    ],
   ];
   for (const [name, corrupt, reason] of corruptions) {
     it(`a ${name} sidecar aborts a read-write open with RecoveryAborted naming the file; read-only still reads`, async () => {
@@ -232,7 +287,11 @@ describe('bad input', () => {
       writeFileSync(sidecar, corrupt(readFileSync(sidecar, 'utf8')));
       const bytes = readFileSync(sidecar, 'utf8');
       let err: LancelogError | undefined;
-      try { await (await Repo.open(dir)).close(); } catch (e) { err = e as LancelogError; }
+      try {
+        await (await Repo.open(dir)).close();
+      } catch (e) {
+        err = e as LancelogError;
+      }
       expect(err?.code).toBe('RecoveryAborted');
       expect(err?.message).toContain(sidecar);
       expect(err?.message).toMatch(reason);
@@ -251,7 +310,8 @@ describe('bad input', () => {
     copyFileSync(join(dir, '_lancelog.db'), join(dir, 'backup.db'));
     crashAt(dir, 'write.before_publish');
     // Restore the old journal: WAL files of the newer one must go too.
-    for (const f of ['_lancelog.db-wal', '_lancelog.db-shm']) if (existsSync(join(dir, f))) writeFileSync(join(dir, f), '');
+    for (const f of ['_lancelog.db-wal', '_lancelog.db-shm'])
+      if (existsSync(join(dir, f))) writeFileSync(join(dir, f), '');
     copyFileSync(join(dir, 'backup.db'), join(dir, '_lancelog.db'));
     const repo = await Repo.open(dir);
     try {
@@ -271,11 +331,26 @@ describe('bad input', () => {
     const op = repo.journal.inFlightOperations()[0];
     repo.journal.releaseLeases(op.opId);
     const pin = repo.snapshot().pins.find((p) => p.tableKey === 'node:Person')!;
-    repo.journal.publish({ branch: 'main', actor: 'drift', tables: [{ tableKey: 'node:Person', expectedVersion: pin.version, newVersion: pin.version + 5, lanceBranch: null }] });
+    repo.journal.publish({
+      branch: 'main',
+      actor: 'drift',
+      tables: [
+        {
+          tableKey: 'node:Person',
+          expectedVersion: pin.version,
+          newVersion: pin.version + 5,
+          lanceBranch: null,
+        },
+      ],
+    });
     const events = repo.listEvents().length;
     await repo.close();
     let err: LancelogError | undefined;
-    try { await (await Repo.open(dir)).close(); } catch (e) { err = e as LancelogError; }
+    try {
+      await (await Repo.open(dir)).close();
+    } catch (e) {
+      err = e as LancelogError;
+    }
     expect(err?.code).toBe('RecoveryAborted');
     expect(err?.message).toContain(`below its pin ${pin.version + 5}`);
     const ro = await Repo.open(dir, { readOnly: true });

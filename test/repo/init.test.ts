@@ -35,7 +35,10 @@ describe('Repo.init', () => {
           expect(t.rows).toBe(0);
           expect(existsSync(join(dir, `${t.tablePath}.lance`))).toBe(true);
         }
-        const onDisk = [...readdirSync(join(dir, 'nodes')), ...(existsSync(join(dir, 'edges')) ? readdirSync(join(dir, 'edges')) : [])];
+        const onDisk = [
+          ...readdirSync(join(dir, 'nodes')),
+          ...(existsSync(join(dir, 'edges')) ? readdirSync(join(dir, 'edges')) : []),
+        ];
         expect(onDisk.length).toBe(expected.length);
       } finally {
         await repo.close();

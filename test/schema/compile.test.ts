@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataType } from 'apache-arrow';
-import { arrowSchemaFor, catalogToJSON, compileSchema, fnv1a64Hex } from '../../src/schema/index.js';
+import {
+  arrowSchemaFor,
+  catalogToJSON,
+  compileSchema,
+  fnv1a64Hex,
+} from '../../src/schema/index.js';
 import { LancelogError } from '../../src/errors.js';
 import { FIXTURES_DIR, fixtureFiles } from '../helpers/fixtures.js';
 
@@ -27,7 +32,9 @@ describe('every fixture schema compiles', () => {
         expect(schema.fields.length).toBe(def.properties.length + (def.kind === 'edge' ? 3 : 1));
       }
       // Deterministic: compiling twice gives byte-identical JSON.
-      expect(catalogToJSON(compileSchema(readFileSync(file, 'utf8'), file))).toBe(catalogToJSON(catalog));
+      expect(catalogToJSON(compileSchema(readFileSync(file, 'utf8'), file))).toBe(
+        catalogToJSON(catalog),
+      );
     });
   }
 });
@@ -78,7 +85,9 @@ describe('the whole language', () => {
   it('copies interface properties first, then own ones', () => {
     expect(person.implements).toEqual(['Named', 'Timestamped']);
     expect(person.properties.slice(0, 3).map((p) => [p.name, p.fromInterface])).toEqual([
-      ['name', 'Named'], ['createdAt', 'Timestamped'], ['updatedAt', 'Timestamped'],
+      ['name', 'Named'],
+      ['createdAt', 'Timestamped'],
+      ['updatedAt', 'Timestamped'],
     ]);
     expect(person.constraints.key).toEqual(['name']);
   });
@@ -87,28 +96,47 @@ describe('the whole language', () => {
     const byName = Object.fromEntries(person.properties.map((p) => [p.name, p]));
     expect(byName.level.type).toEqual({ kind: 'enum', values: ['junior', 'mid-level', 'senior'] });
     expect(byName.level.nullable).toBe(false);
-    expect(byName.tags).toMatchObject({ type: { kind: 'list', element: { kind: 'scalar', name: 'String' } }, nullable: true });
-    expect(byName.moods.type).toEqual({ kind: 'list', element: { kind: 'enum', values: ['happy', 'sad'] } });
+    expect(byName.tags).toMatchObject({
+      type: { kind: 'list', element: { kind: 'scalar', name: 'String' } },
+      nullable: true,
+    });
+    expect(byName.moods.type).toEqual({
+      kind: 'list',
+      element: { kind: 'enum', values: ['happy', 'sad'] },
+    });
     expect(byName.embedding.type).toEqual({ kind: 'vector', dim: 3 });
     expect(byName.updatedAt.nullable).toBe(true);
   });
 
   it('accepts constraints in both forms', () => {
-    expect(person.constraints.range).toEqual([{ property: 'age', min: 0, max: 150 }, { property: 'score', min: null, max: 1.5 }]);
+    expect(person.constraints.range).toEqual([
+      { property: 'age', min: 0, max: 150 },
+      { property: 'score', min: null, max: 1.5 },
+    ]);
     expect(person.constraints.check.map((x) => x.property)).toEqual(['email', 'nick']);
     expect(person.constraints.unique).toEqual([['email'], ['nick', 'age']]);
     expect(person.constraints.index).toEqual([['name'], ['embedding'], ['born']]);
   });
 
   it('keeps custom annotations as metadata', () => {
-    expect(person.annotations).toEqual([{ name: 'description', args: ['a person'] }, { name: 'custom', args: ['anything', 1, 'x'] }]);
+    expect(person.annotations).toEqual([
+      { name: 'description', args: ['a person'] },
+      { name: 'custom', args: ['anything', 1, 'x'] },
+    ]);
     expect(person.embed).toEqual([{ property: 'embedding', source: 'nick' }]);
-    expect(person.properties.find((p) => p.name === 'embedding')!.annotations).toEqual([{ name: 'embed', args: ['nick'] }]);
+    expect(person.properties.find((p) => p.name === 'embedding')!.annotations).toEqual([
+      { name: 'embed', args: ['nick'] },
+    ]);
   });
 
   it('compiles edges with cardinality, implicit src/dst constraints and optional bodies', () => {
     const [worksAt, knows, mentors] = c.edges;
-    expect(worksAt).toMatchObject({ from: 'Person', to: 'Company', card: { min: 1, max: 1 }, tableKey: 'edge:WorksAt' });
+    expect(worksAt).toMatchObject({
+      from: 'Person',
+      to: 'Company',
+      card: { min: 1, max: 1 },
+      tableKey: 'edge:WorksAt',
+    });
     expect(worksAt.constraints.unique).toEqual([['src']]);
     expect(worksAt.annotations).toEqual([{ name: 'description', args: ['employment'] }]);
     expect(knows.card).toEqual({ min: 0, max: null });
@@ -154,47 +182,162 @@ const NEGATIVE: Array<[string, string, string, number, number]> = [
   ['vector without dimension', 'node P { v: Vector() }', 'ParseError', 1, 20],
   ['empty enum', 'node P { s: enum() }', 'ParseError', 1, 18],
   ['nullable list element', 'node P { t: [String?] }', 'ParseError', 1, 20],
-  ['constraint inside an interface', 'interface I {\n  a: String\n  @unique(a)\n}', 'ParseError', 3, 3],
+  [
+    'constraint inside an interface',
+    'interface I {\n  a: String\n  @unique(a)\n}',
+    'ParseError',
+    3,
+    3,
+  ],
   ['space between @ and name', 'node P { a: String @ key }', 'ParseError', 1, 22],
   // Semantic errors
-  ['unknown endpoint type', 'node A { x: I32 }\nedge E: A -> Missing', 'UnknownEndpointType', 2, 14],
-  ['edge to an interface', 'interface I { x: I32 }\nnode A { x: I32 }\nedge E: I -> A', 'UnknownEndpointType', 3, 9],
+  [
+    'unknown endpoint type',
+    'node A { x: I32 }\nedge E: A -> Missing',
+    'UnknownEndpointType',
+    2,
+    14,
+  ],
+  [
+    'edge to an interface',
+    'interface I { x: I32 }\nnode A { x: I32 }\nedge E: I -> A',
+    'UnknownEndpointType',
+    3,
+    9,
+  ],
   ['duplicate node type', 'node A { x: I32 }\nnode A { y: I32 }', 'DuplicateType', 2, 1],
-  ['edge and node share a name (case-insensitive)', 'node Knows { x: I32 }\nedge KNOWS: Knows -> Knows', 'DuplicateType', 2, 1],
+  [
+    'edge and node share a name (case-insensitive)',
+    'node Knows { x: I32 }\nedge KNOWS: Knows -> Knows',
+    'DuplicateType',
+    2,
+    1,
+  ],
   ['duplicate property', 'node A {\n  x: I32\n  x: String\n}', 'DuplicateProperty', 3, 3],
   ['reserved id property', 'node A {\n  id: String\n}', 'ReservedPropertyName', 2, 3],
-  ['reserved src property on an edge', 'node A { x: I32 }\nedge E: A -> A {\n  src: String\n}', 'ReservedPropertyName', 3, 3],
+  [
+    'reserved src property on an edge',
+    'node A { x: I32 }\nedge E: A -> A {\n  src: String\n}',
+    'ReservedPropertyName',
+    3,
+    3,
+  ],
   ['unknown scalar type', 'node A {\n  x: Int\n}', 'UnknownType', 2, 6],
-  ['constraint on a missing property (body line)', 'node A {\n  x: I32\n  @unique(y)\n}', 'UnknownConstraintProperty', 3, 11],
-  ['key on a missing property', 'node A {\n  x: I32\n  @key(name)\n}', 'UnknownConstraintProperty', 3, 8],
-  ['index on a missing edge property', 'node A { x: I32 }\nedge E: A -> A {\n  @index(weight)\n}', 'UnknownConstraintProperty', 3, 10],
+  [
+    'constraint on a missing property (body line)',
+    'node A {\n  x: I32\n  @unique(y)\n}',
+    'UnknownConstraintProperty',
+    3,
+    11,
+  ],
+  [
+    'key on a missing property',
+    'node A {\n  x: I32\n  @key(name)\n}',
+    'UnknownConstraintProperty',
+    3,
+    8,
+  ],
+  [
+    'index on a missing edge property',
+    'node A { x: I32 }\nedge E: A -> A {\n  @index(weight)\n}',
+    'UnknownConstraintProperty',
+    3,
+    10,
+  ],
   ['@range on a String', 'node A {\n  name: String @range(0..10)\n}', 'RangeOnNonNumeric', 2, 16],
-  ['@range body line on a Date', 'node A {\n  d: Date\n  @range(d, 0..1)\n}', 'RangeOnNonNumeric', 3, 10],
+  [
+    '@range body line on a Date',
+    'node A {\n  d: Date\n  @range(d, 0..1)\n}',
+    'RangeOnNonNumeric',
+    3,
+    10,
+  ],
   ['@range with min > max', 'node A {\n  n: I32 @range(10..1)\n}', 'InvalidRange', 2, 17],
   ['invalid @check regex', 'node A {\n  s: String @check("([a-z")\n}', 'InvalidCheckRegex', 2, 20],
   ['@check on a number', 'node A {\n  n: I32 @check("^1$")\n}', 'CheckOnNonString', 2, 17],
   ['Vector(0)', 'node A {\n  v: Vector(0)\n}', 'InvalidVectorDimension', 2, 6],
   ['negative vector dimension', 'node A {\n  v: Vector(-4)\n}', 'InvalidVectorDimension', 2, 6],
   ['unknown interface', 'node A implements Missing {\n  x: I32\n}', 'UnknownInterface', 1, 19],
-  ['interface listed twice', 'interface I { x: I32 }\nnode A implements I, I { y: I32 }', 'DuplicateInterface', 2, 22],
-  ['conflicting property types from two interfaces', 'interface I { x: I32 }\ninterface J { x: String }\nnode A implements I, J { y: I32 }', 'ConflictingInterfaceProperty', 3, 22],
-  ['own property conflicting with an interface', 'interface I { x: I32 }\nnode A implements I {\n  x: String\n}', 'ConflictingInterfaceProperty', 3, 3],
-  ['@key on a nullable property', 'node A {\n  name: String? @key\n}', 'KeyOnNullableProperty', 2, 17],
+  [
+    'interface listed twice',
+    'interface I { x: I32 }\nnode A implements I, I { y: I32 }',
+    'DuplicateInterface',
+    2,
+    22,
+  ],
+  [
+    'conflicting property types from two interfaces',
+    'interface I { x: I32 }\ninterface J { x: String }\nnode A implements I, J { y: I32 }',
+    'ConflictingInterfaceProperty',
+    3,
+    22,
+  ],
+  [
+    'own property conflicting with an interface',
+    'interface I { x: I32 }\nnode A implements I {\n  x: String\n}',
+    'ConflictingInterfaceProperty',
+    3,
+    3,
+  ],
+  [
+    '@key on a nullable property',
+    'node A {\n  name: String? @key\n}',
+    'KeyOnNullableProperty',
+    2,
+    17,
+  ],
   ['@key on a list property', 'node A {\n  tags: [String] @key\n}', 'KeyOnListProperty', 2, 18],
-  ['@key body line on a nullable property', 'node A {\n  name: String?\n  @key(name)\n}', 'KeyOnNullableProperty', 3, 8],
+  [
+    '@key body line on a nullable property',
+    'node A {\n  name: String?\n  @key(name)\n}',
+    'KeyOnNullableProperty',
+    3,
+    8,
+  ],
   ['@key on a Vector', 'node A {\n  v: Vector(2) @key\n}', 'InvalidKeyType', 2, 16],
   ['two keys', 'node A {\n  a: String @key\n  b: String @key\n}', 'MultipleKeys', 1, 1],
-  ['@key on an edge', 'node A { x: I32 }\nedge E: A -> A {\n  w: String @key\n}', 'KeyOnEdge', 3, 13],
-  ['@card with min > max', 'node A { x: I32 }\nedge E: A -> A @card(3..1)', 'InvalidCardinality', 2, 22],
-  ['@card without a range', 'node A { x: I32 }\nedge E: A -> A @card(3)', 'InvalidCardinality', 2, 16],
-  ['@card given twice', 'node A { x: I32 }\nedge E: A -> A @card(0..1) @card(1..1)', 'DuplicateConstraint', 2, 28],
+  [
+    '@key on an edge',
+    'node A { x: I32 }\nedge E: A -> A {\n  w: String @key\n}',
+    'KeyOnEdge',
+    3,
+    13,
+  ],
+  [
+    '@card with min > max',
+    'node A { x: I32 }\nedge E: A -> A @card(3..1)',
+    'InvalidCardinality',
+    2,
+    22,
+  ],
+  [
+    '@card without a range',
+    'node A { x: I32 }\nedge E: A -> A @card(3)',
+    'InvalidCardinality',
+    2,
+    16,
+  ],
+  [
+    '@card given twice',
+    'node A { x: I32 }\nedge E: A -> A @card(0..1) @card(1..1)',
+    'DuplicateConstraint',
+    2,
+    28,
+  ],
   ['@card on a node property', 'node A {\n  x: I32 @card(0..1)\n}', 'MisplacedConstraint', 2, 10],
   ['list of vectors', 'node A {\n  x: [Vector(2)]\n}', 'InvalidListElement', 2, 7],
-  ['@range on an edge', 'node A { x: I32 }\nedge E: A -> A {\n  w: F32 @range(0..1)\n}', 'ConstraintNotAllowed', 3, 10],
+  [
+    '@range on an edge',
+    'node A { x: I32 }\nedge E: A -> A {\n  w: F32 @range(0..1)\n}',
+    'ConstraintNotAllowed',
+    3,
+    10,
+  ],
 ];
 
 describe('negative schemas', () => {
-  it(`has at least 25 cases (${NEGATIVE.length})`, () => expect(NEGATIVE.length).toBeGreaterThanOrEqual(25));
+  it(`has at least 25 cases (${NEGATIVE.length})`, () =>
+    expect(NEGATIVE.length).toBeGreaterThanOrEqual(25));
   for (const [name, source, code, line, column] of NEGATIVE) {
     it(`${name} → ${code} at ${line}:${column}`, () => {
       let caught: unknown;
@@ -205,7 +348,11 @@ describe('negative schemas', () => {
       }
       expect(caught).toBeInstanceOf(LancelogError);
       const err = caught as LancelogError;
-      expect({ code: err.code, line: err.details.line, column: err.details.column }).toEqual({ code, line, column });
+      expect({ code: err.code, line: err.details.line, column: err.details.column }).toEqual({
+        code,
+        line,
+        column,
+      });
       expect(err.details.file).toBe('bad.pg');
       expect(err.message).toContain(`bad.pg:${line}:${column}`);
       if (code !== 'ParseError') expect(typeof err.details.declaration).toBe('string');

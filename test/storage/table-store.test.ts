@@ -28,7 +28,11 @@ const allTypes = new arrow.Schema([
   new arrow.Field('day', new arrow.DateDay(), true),
   new arrow.Field('ts', new arrow.TimestampMicrosecond('UTC'), true),
   new arrow.Field('tags', new arrow.List(new arrow.Field('item', new arrow.Utf8(), true)), true),
-  new arrow.Field('vec', new arrow.FixedSizeList(3, new arrow.Field('item', new arrow.Float32(), true)), true),
+  new arrow.Field(
+    'vec',
+    new arrow.FixedSizeList(3, new arrow.Field('item', new arrow.Float32(), true)),
+    true,
+  ),
 ]);
 
 const ids = (rows: Record<string, unknown>[]) => rows.map((r) => r.id as string).sort();
@@ -83,9 +87,18 @@ describe('TableStore', () => {
 
   it('each commit primitive advances HEAD by exactly one version', async () => {
     const { head, v0 } = await seeded();
-    const v1 = await head.append([{ id: 'a', name: 'A', age: 1 }, { id: 'b', name: 'B', age: 2 }]);
+    const v1 = await head.append([
+      { id: 'a', name: 'A', age: 1 },
+      { id: 'b', name: 'B', age: 2 },
+    ]);
     expect(v1).toBe(v0 + 1);
-    const up = await head.mergeInsert({ upserts: [{ id: 'a', name: 'A2', age: 10 }, { id: 'c', name: 'C', age: 3 }], deleteIds: [] });
+    const up = await head.mergeInsert({
+      upserts: [
+        { id: 'a', name: 'A2', age: 10 },
+        { id: 'c', name: 'C', age: 3 },
+      ],
+      deleteIds: [],
+    });
     expect(up).toEqual({ version: v1 + 1, inserted: 1, updated: 1, deleted: 0 });
     const del = await head.mergeInsert({ upserts: [], deleteIds: ['b', 'does-not-exist'] });
     expect(del).toEqual({ version: v1 + 2, inserted: 0, updated: 0, deleted: 1 });
@@ -139,7 +152,10 @@ describe('TableStore', () => {
     const w2 = await store.writerAt(KEY, TP, v2);
     expect(w2).toBe(w);
     expect(await w2.version()).toBe(v2);
-    expect((await w2.mergeInsert({ upserts: [{ id: 'a', name: 'A2', age: 3 }], deleteIds: ['b'] })).version).toBe(v2 + 1);
+    expect(
+      (await w2.mergeInsert({ upserts: [{ id: 'a', name: 'A2', age: 3 }], deleteIds: ['b'] }))
+        .version,
+    ).toBe(v2 + 1);
     expect(ids(await head.scan())).toEqual(['a']);
     // Dropped: the next writerAt opens a new one.
     store.dropWriter(TP);
@@ -163,7 +179,10 @@ describe('TableStore', () => {
       { id: "o'hara", name: 'quote', age: 3 },
     ]);
     const res = await head.mergeInsert({
-      upserts: [{ id: 'a', name: 'A2', age: 11 }, { id: 'n', name: 'N', age: 5 }],
+      upserts: [
+        { id: 'a', name: 'A2', age: 11 },
+        { id: 'n', name: 'N', age: 5 },
+      ],
       deleteIds: ['b', "o'hara", 'ghost'],
     });
     expect(res).toEqual({ version: v1 + 1, inserted: 1, updated: 1, deleted: 2 });
@@ -174,11 +193,19 @@ describe('TableStore', () => {
 
   it('a large delete list is still one predicate and one version', async () => {
     const { head } = await seeded();
-    const v1 = await head.append(Array.from({ length: 50 }, (_, i) => ({ id: `id-${i}`, name: null, age: i })));
+    const v1 = await head.append(
+      Array.from({ length: 50 }, (_, i) => ({ id: `id-${i}`, name: null, age: i })),
+    );
     const many = Array.from({ length: 5000 }, (_, i) => `id-${i * 2}`); // hits the 25 even ids
-    const res = await head.mergeInsert({ upserts: [{ id: 'x', name: 'X', age: 0 }], deleteIds: many });
+    const res = await head.mergeInsert({
+      upserts: [{ id: 'x', name: 'X', age: 0 }],
+      deleteIds: many,
+    });
     expect(res).toEqual({ version: v1 + 1, inserted: 1, updated: 0, deleted: 25 });
-    const res2 = await head.mergeInsert({ upserts: [], deleteIds: Array.from({ length: 5000 }, (_, i) => `id-${i * 2 + 1}`) });
+    const res2 = await head.mergeInsert({
+      upserts: [],
+      deleteIds: Array.from({ length: 5000 }, (_, i) => `id-${i * 2 + 1}`),
+    });
     expect(res2).toEqual({ version: v1 + 2, inserted: 0, updated: 0, deleted: 25 });
     expect(await head.countRows()).toBe(1);
   });
@@ -188,7 +215,10 @@ describe('TableStore', () => {
     await expectCode(head.mergeInsert({ upserts: [], deleteIds: [] }), 'EmptyCommit');
     await expectCode(head.append([]), 'EmptyCommit');
     // Lance would insert a repeated new id twice; we refuse instead.
-    await expectCode(head.mergeInsert({ upserts: [{ id: 'd' }, { id: 'd' }], deleteIds: [] }), 'DuplicateIds');
+    await expectCode(
+      head.mergeInsert({ upserts: [{ id: 'd' }, { id: 'd' }], deleteIds: [] }),
+      'DuplicateIds',
+    );
     expect(await head.version()).toBe(v0);
     const pinned = track(await store.openTable(KEY, TP, { version: v0 }));
     expect(pinned.pinnedVersion).toBe(v0);
@@ -200,7 +230,10 @@ describe('TableStore', () => {
 
   it('a handle pinned at v keeps seeing exactly v while HEAD moves on', async () => {
     const { head } = await seeded();
-    const v1 = await head.append([{ id: 'a', name: 'A', age: 1 }, { id: 'b', name: 'B', age: 2 }]);
+    const v1 = await head.append([
+      { id: 'a', name: 'A', age: 1 },
+      { id: 'b', name: 'B', age: 2 },
+    ]);
     const pinned = track(await store.openTable(KEY, TP, { version: v1 }));
     const tracker = track(await store.openTable(KEY, TP));
     await head.mergeInsert({ upserts: [{ id: 'c', name: 'C', age: 3 }], deleteIds: ['a'] });
@@ -240,7 +273,9 @@ describe('TableStore', () => {
 
   it('filters, projects and limits scans; scanBatches yields project-arrow batches', async () => {
     const { head } = await seeded();
-    await head.append(Array.from({ length: 10 }, (_, i) => ({ id: `p${i}`, name: `N${i}`, age: i })));
+    await head.append(
+      Array.from({ length: 10 }, (_, i) => ({ id: `p${i}`, name: `N${i}`, age: i })),
+    );
     expect(await head.countRows('age >= 5')).toBe(5);
     const rows = await head.scan({ where: 'age < 3', columns: ['id', 'age'] });
     expect(rows.sort((a, b) => (a.age as number) - (b.age as number))).toEqual([
@@ -264,26 +299,61 @@ describe('TableStore', () => {
     const ts = new Date('2024-03-04T05:06:07.891Z');
     await h.append([
       {
-        id: 'full', blob: new Uint8Array([0, 1, 255]), flag: true, i32: -7, i64: 9007199254740993n, u32: 4000000000,
-        u64: 18446744073709551615n, f32: 1.5, f64: Math.PI, day: new Date('2024-03-04T00:00:00Z'), ts,
-        tags: ['x', "y'z"], vec: [0.5, 1, -2],
+        id: 'full',
+        blob: new Uint8Array([0, 1, 255]),
+        flag: true,
+        i32: -7,
+        i64: 9007199254740993n,
+        u32: 4000000000,
+        u64: 18446744073709551615n,
+        f32: 1.5,
+        f64: Math.PI,
+        day: new Date('2024-03-04T00:00:00Z'),
+        ts,
+        tags: ['x', "y'z"],
+        vec: [0.5, 1, -2],
       },
       // Numbers for 64-bit ints and ISO strings for dates are accepted too.
-      { id: 'coerced', i64: 42, day: '2020-02-29', ts: '2024-03-04T05:06:07.891Z', tags: [], vec: new Float32Array([1, 2, 3]) },
+      {
+        id: 'coerced',
+        i64: 42,
+        day: '2020-02-29',
+        ts: '2024-03-04T05:06:07.891Z',
+        tags: [],
+        vec: new Float32Array([1, 2, 3]),
+      },
       { id: 'nulls' }, // every nullable column missing -> null
     ]);
     const rows = Object.fromEntries((await h.scan()).map((r) => [r.id as string, r]));
     expect(rows.full).toEqual({
-      id: 'full', blob: new Uint8Array([0, 1, 255]), flag: true, i32: -7, i64: 9007199254740993n, u32: 4000000000,
-      u64: 18446744073709551615n, f32: 1.5, f64: Math.PI, day: new Date('2024-03-04T00:00:00Z'), ts,
-      tags: ['x', "y'z"], vec: [0.5, 1, -2],
+      id: 'full',
+      blob: new Uint8Array([0, 1, 255]),
+      flag: true,
+      i32: -7,
+      i64: 9007199254740993n,
+      u32: 4000000000,
+      u64: 18446744073709551615n,
+      f32: 1.5,
+      f64: Math.PI,
+      day: new Date('2024-03-04T00:00:00Z'),
+      ts,
+      tags: ['x', "y'z"],
+      vec: [0.5, 1, -2],
     });
-    expect(rows.coerced).toMatchObject({ i64: 42n, day: new Date('2020-02-29T00:00:00Z'), ts, tags: [], vec: [1, 2, 3] });
+    expect(rows.coerced).toMatchObject({
+      i64: 42n,
+      day: new Date('2020-02-29T00:00:00Z'),
+      ts,
+      tags: [],
+      vec: [1, 2, 3],
+    });
     for (const [k, v] of Object.entries(rows.nulls)) if (k !== 'id') expect(v, k).toBeNull();
 
     // Arrow tables built with the project's arrow instance (incl. LargeBinary) are accepted.
     const schemaBack = await h.schema();
-    expect(schemaBack.fields.map((f) => String(f.type))).toEqual(allTypes.fields.map((f) => String(f.type)));
+    expect(schemaBack.fields.map((f) => String(f.type))).toEqual(
+      allTypes.fields.map((f) => String(f.type)),
+    );
     const batches: arrow.RecordBatch[] = [];
     for await (const b of h.scanBatches({ where: "id = 'full'" })) batches.push(b);
     const t = new arrow.Table(batches);
@@ -304,7 +374,9 @@ describe('TableStore', () => {
     const bv = await store.createBranch(KEY, TP, 'feature', v1);
     expect(bv).toBe(v1);
     expect(await store.headVersion(KEY, TP)).toBe(v2); // creating a branch commits nothing on main
-    expect(await store.listBranches(KEY, TP)).toEqual([{ name: 'feature', parentBranch: undefined, parentVersion: v1 }]);
+    expect(await store.listBranches(KEY, TP)).toEqual([
+      { name: 'feature', parentBranch: undefined, parentVersion: v1 },
+    ]);
     await expectCode(store.createBranch(KEY, TP, 'feature', v1), 'BranchExists');
     await expectCode(store.createBranch(KEY, TP, 'other', 99), 'VersionNotFound');
 
@@ -313,7 +385,10 @@ describe('TableStore', () => {
     expect(ids(await br.scan())).toEqual(['a']);
     const bw = await br.append([{ id: 'only-on-branch', name: 'X', age: 9 }]);
     expect(bw).toBe(bv + 1);
-    const bm = await br.mergeInsert({ upserts: [{ id: 'a', name: 'A-branch', age: 1 }], deleteIds: [] });
+    const bm = await br.mergeInsert({
+      upserts: [{ id: 'a', name: 'A-branch', age: 1 }],
+      deleteIds: [],
+    });
     expect(bm.version).toBe(bv + 2);
     expect(await store.headVersion(KEY, TP, 'feature')).toBe(bv + 2);
 

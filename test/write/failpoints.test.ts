@@ -1,7 +1,13 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { armFailpoint, disarmAllFailpoints, FAILPOINTS, parseFailpointSpec, type FailpointName } from '../../src/index.js';
+import {
+  armFailpoint,
+  disarmAllFailpoints,
+  FAILPOINTS,
+  parseFailpointSpec,
+  type FailpointName,
+} from '../../src/index.js';
 import { makeRepo } from '../helpers/repo.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 import { ROOT } from '../helpers/cli.js';
@@ -11,12 +17,24 @@ afterEach(() => disarmAllFailpoints());
 
 /** Failpoints a (successful) write passes through, in order. */
 const WRITE_POINTS: FailpointName[] = [
-  'write.after_begin', 'write.after_lease', 'write.after_intent', 'write.before_table_commit',
-  'write.after_table_commit', 'write.before_publish', 'write.after_publish', 'write.after_cleanup',
+  'write.after_begin',
+  'write.after_lease',
+  'write.after_intent',
+  'write.before_table_commit',
+  'write.after_table_commit',
+  'write.before_publish',
+  'write.after_publish',
+  'write.after_cleanup',
 ];
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? sourceFiles(join(dir, e.name))
+      : e.name.endsWith('.ts')
+        ? [join(dir, e.name)]
+        : [],
+  );
 }
 
 describe('failpoints', () => {
@@ -34,13 +52,21 @@ describe('failpoints', () => {
   });
 
   it('parses LANCELOG_FAILPOINTS specs and rejects bad ones with typed errors', () => {
-    expect(parseFailpointSpec('write.after_intent=crash@2; write.before_publish=delay:50')).toEqual([
-      { name: 'write.after_intent', action: { kind: 'crash' }, onHit: 2 },
-      { name: 'write.before_publish', action: { kind: 'delay', ms: 50 } },
-    ]);
-    expect(() => parseFailpointSpec('nope=error')).toThrow(expect.objectContaining({ code: 'UnknownFailpoint' }));
-    expect(() => parseFailpointSpec('write.after_intent=explode')).toThrow(expect.objectContaining({ code: 'InvalidFailpointSpec' }));
-    expect(() => parseFailpointSpec('write.after_intent')).toThrow(expect.objectContaining({ code: 'InvalidFailpointSpec' }));
+    expect(parseFailpointSpec('write.after_intent=crash@2; write.before_publish=delay:50')).toEqual(
+      [
+        { name: 'write.after_intent', action: { kind: 'crash' }, onHit: 2 },
+        { name: 'write.before_publish', action: { kind: 'delay', ms: 50 } },
+      ],
+    );
+    expect(() => parseFailpointSpec('nope=error')).toThrow(
+      expect.objectContaining({ code: 'UnknownFailpoint' }),
+    );
+    expect(() => parseFailpointSpec('write.after_intent=explode')).toThrow(
+      expect.objectContaining({ code: 'InvalidFailpointSpec' }),
+    );
+    expect(() => parseFailpointSpec('write.after_intent')).toThrow(
+      expect.objectContaining({ code: 'InvalidFailpointSpec' }),
+    );
   });
 
   for (const point of WRITE_POINTS) {
@@ -48,13 +74,20 @@ describe('failpoints', () => {
       const dir = join(tmp(), 'repo');
       const repo = await makeRepo(dir);
       try {
-        await repo.transaction((tx) => { tx.insert('Person', { name: 'a' }); tx.insert('Note', { text: 'x' }); });
+        await repo.transaction((tx) => {
+          tx.insert('Person', { name: 'a' });
+          tx.insert('Note', { text: 'x' });
+        });
         const before = repo.snapshot();
         // Fire on the last hit of per-table points so earlier tables have committed.
         armFailpoint(point, { kind: 'error' }, point.includes('table_commit') ? { onHit: 2 } : {});
         let failed: unknown;
         try {
-          await repo.transaction(async (tx) => { tx.insert('Person', { name: 'b' }); tx.insert('Note', { text: 'y' }); await tx.delete('Person', 'a'); });
+          await repo.transaction(async (tx) => {
+            tx.insert('Person', { name: 'b' });
+            tx.insert('Note', { text: 'y' });
+            await tx.delete('Person', 'a');
+          });
         } catch (err) {
           failed = err;
         }
@@ -63,16 +96,26 @@ describe('failpoints', () => {
         const visible = (await repo.scan('Person')).map((r) => r.id).sort();
         const published = ['write.after_publish', 'write.after_cleanup'].includes(point);
         expect(visible).toEqual(published ? ['b'] : ['a']);
-        if (!published) expect(repo.snapshot().pins).toEqual(expect.arrayContaining(before.pins.filter((p) => p.tableKey !== 'node:Person' && p.tableKey !== 'node:Note')));
+        if (!published)
+          expect(repo.snapshot().pins).toEqual(
+            expect.arrayContaining(
+              before.pins.filter((p) => p.tableKey !== 'node:Person' && p.tableKey !== 'node:Note'),
+            ),
+          );
         const report = await repo.verify();
         expect(report.i1.filter((x) => !x.ok)).toEqual([]);
-        const sidecars = existsSync(join(dir, '__recovery')) ? readdirSync(join(dir, '__recovery')) : [];
+        const sidecars = existsSync(join(dir, '__recovery'))
+          ? readdirSync(join(dir, '__recovery'))
+          : [];
         // The publish also completes the operation: a failure after it leaves only a
         // stale sidecar (the journal says the operation is done), which recovery removes.
         expect(sidecars.length).toBe(point === 'write.after_publish' ? 1 : 0);
         expect(repo.journal.inFlightOperations()).toEqual([]);
         // The next write succeeds on every table (liveness).
-        await repo.transaction((tx) => { tx.insert('Person', { name: 'z' }); tx.insert('Note', { text: 'z' }); });
+        await repo.transaction((tx) => {
+          tx.insert('Person', { name: 'z' });
+          tx.insert('Note', { text: 'z' });
+        });
         if (point === 'write.after_publish') {
           const rec = await repo.recover();
           expect(rec.staleSidecarsRemoved).toHaveLength(1);
@@ -90,10 +133,23 @@ describe('failpoints', () => {
     const repo = await makeRepo(dir);
     try {
       armFailpoint('write.before_publish', { kind: 'error' });
-      await expect(repo.transaction((tx) => { tx.insert('Person', { name: 'a' }); })).rejects.toMatchObject({ code: 'FailpointTriggered' });
+      await expect(
+        repo.transaction((tx) => {
+          tx.insert('Person', { name: 'a' });
+        }),
+      ).rejects.toMatchObject({ code: 'FailpointTriggered' });
       const opId = repo.listEvents({ kind: 'op.rolled_back' })[0].opId;
       const kinds = repo.listEvents({ opId }).map((e) => e.kind);
-      expect(kinds).toEqual(['op.begun', 'lease.acquired', 'op.intent_recorded', 'table.commit_started', 'table.committed', 'op.failed', 'op.published', 'op.rolled_back']);
+      expect(kinds).toEqual([
+        'op.begun',
+        'lease.acquired',
+        'op.intent_recorded',
+        'table.commit_started',
+        'table.committed',
+        'op.failed',
+        'op.published',
+        'op.rolled_back',
+      ]);
       expect(repo.getOperation(opId).state).toBe('rolled_back');
       expect(await repo.scan('Person')).toEqual([]);
     } finally {

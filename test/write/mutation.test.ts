@@ -55,8 +55,10 @@ async function withRepo(fn: (repo: Repo) => Promise<void>): Promise<void> {
   }
 }
 
-const run = (repo: Repo, name: string, params: unknown = {}) => repo.change({ source: GQ, file: 'm.gq', name, params, actor: 'gq' });
-const people = async (repo: Repo) => (await repo.scan('Person')).map((r) => [r.id, r.age ?? null]).sort();
+const run = (repo: Repo, name: string, params: unknown = {}) =>
+  repo.change({ source: GQ, file: 'm.gq', name, params, actor: 'gq' });
+const people = async (repo: Repo) =>
+  (await repo.scan('Person')).map((r) => [r.id, r.age ?? null]).sort();
 
 describe('.gq mutations', () => {
   it('inserts with parameters; optional parameters may be omitted', async () => {
@@ -65,7 +67,10 @@ describe('.gq mutations', () => {
       expect(out).toMatchObject({ affectedNodes: 1, affectedEdges: 0 });
       expect(out.commitId).not.toBeNull();
       await run(repo, 'add', { name: 'b' });
-      expect(await people(repo)).toEqual([['a', 3], ['b', null]]);
+      expect(await people(repo)).toEqual([
+        ['a', 3],
+        ['b', null],
+      ]);
       expect(repo.getCommit(out.commitId!).actor).toBe('gq');
     });
   });
@@ -87,7 +92,10 @@ describe('.gq mutations', () => {
       const out = await run(repo, 'mixed', { new: 'new', old: 'old', gone: 'gone' });
       expect(out.tables).toHaveLength(1);
       expect(out.tables[0].to).toBe(out.tables[0].from + 1);
-      expect(await people(repo)).toEqual([['new', null], ['old', 99]]);
+      expect(await people(repo)).toEqual([
+        ['new', null],
+        ['old', 99],
+      ]);
     });
   });
 
@@ -97,7 +105,10 @@ describe('.gq mutations', () => {
       await run(repo, 'hire', { p: 'p', c: 'acme' });
       expect(await repo.scan('WorksAt')).toHaveLength(1);
       const before = repo.snapshot().manifestVersion;
-      await expect(run(repo, 'hire', { p: 'nobody', c: 'other' })).rejects.toMatchObject({ code: 'ValidationError', details: { rule: 'endpoint', field: 'from' } });
+      await expect(run(repo, 'hire', { p: 'nobody', c: 'other' })).rejects.toMatchObject({
+        code: 'ValidationError',
+        details: { rule: 'endpoint', field: 'from' },
+      });
       expect(repo.snapshot().manifestVersion).toBe(before);
       expect(await repo.get('Company', 'other')).toBeNull();
       const out = await run(repo, 'fire', { c: 'acme' });
@@ -116,8 +127,14 @@ describe('.gq mutations', () => {
 
   it('validates parameters: missing, wrong type, 64-bit integers as strings', async () => {
     await withRepo(async (repo) => {
-      await expect(run(repo, 'add', {})).rejects.toMatchObject({ code: 'ParamMissing', details: { param: 'name' } });
-      await expect(run(repo, 'add', { name: 'a', age: 'x' })).rejects.toMatchObject({ code: 'ParamType', details: { param: 'age' } });
+      await expect(run(repo, 'add', {})).rejects.toMatchObject({
+        code: 'ParamMissing',
+        details: { param: 'name' },
+      });
+      await expect(run(repo, 'add', { name: 'a', age: 'x' })).rejects.toMatchObject({
+        code: 'ParamType',
+        details: { param: 'age' },
+      });
       await run(repo, 'add_big', { name: 'b', big: '9223372036854775807' });
       expect((await repo.get('Person', 'b'))!.big).toBe(9223372036854775807n);
       await expect(run(repo, 'everyone')).rejects.toMatchObject({ code: 'QueryNotMutation' });
@@ -126,13 +143,32 @@ describe('.gq mutations', () => {
   });
 
   it('runs a fixture mutation file unchanged', async () => {
-    const repo = await makeRepo(join(tmp(), 'repo'), { fixture: 'cookbooks/pharma-intel/schema.pg' });
+    const repo = await makeRepo(join(tmp(), 'repo'), {
+      fixture: 'cookbooks/pharma-intel/schema.pg',
+    });
     try {
-      const source = readFileSync(join(FIXTURES_DIR, 'cookbooks', 'pharma-intel', 'queries', 'mutations.gq'), 'utf8');
+      const source = readFileSync(
+        join(FIXTURES_DIR, 'cookbooks', 'pharma-intel', 'queries', 'mutations.gq'),
+        'utf8',
+      );
       const t = '2026-04-09T12:00:00Z';
-      await repo.change({ source, file: 'mutations.gq', name: 'add_compound', params: { slug: 'c1', name: 'C1', phase: 'phase-2', createdAt: t, updatedAt: t } });
-      await expect(repo.change({ source, file: 'mutations.gq', name: 'add_compound', params: { slug: 'c2', name: 'C2', phase: 'phase-9', createdAt: t, updatedAt: t } }))
-        .rejects.toMatchObject({ code: 'ValidationError', details: { rule: 'enum', field: 'phase' } });
+      await repo.change({
+        source,
+        file: 'mutations.gq',
+        name: 'add_compound',
+        params: { slug: 'c1', name: 'C1', phase: 'phase-2', createdAt: t, updatedAt: t },
+      });
+      await expect(
+        repo.change({
+          source,
+          file: 'mutations.gq',
+          name: 'add_compound',
+          params: { slug: 'c2', name: 'C2', phase: 'phase-9', createdAt: t, updatedAt: t },
+        }),
+      ).rejects.toMatchObject({
+        code: 'ValidationError',
+        details: { rule: 'enum', field: 'phase' },
+      });
       expect((await repo.scan('Compound')).map((r) => r.id)).toEqual(['c1']);
     } finally {
       await repo.close();
@@ -145,11 +181,33 @@ describe('.gq mutations', () => {
     const gq = join(tmp(), 'm.gq');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(gq, GQ);
-    const ok = runCli(['change', '--query', gq, '--name', 'add', '--params', '{"name":"a"}', '--actor', 'cli', '--json', dir]);
+    const ok = runCli([
+      'change',
+      '--query',
+      gq,
+      '--name',
+      'add',
+      '--params',
+      '{"name":"a"}',
+      '--actor',
+      'cli',
+      '--json',
+      dir,
+    ]);
     expect(ok.code).toBe(0);
     expect(ok.json()).toMatchObject({ affectedNodes: 1, affectedEdges: 0 });
     expect(typeof ok.json().commitId).toBe('string');
-    const bad = runCli(['change', '--query', gq, '--name', 'add', '--params', '{"name": 5}', '--json', dir]);
+    const bad = runCli([
+      'change',
+      '--query',
+      gq,
+      '--name',
+      'add',
+      '--params',
+      '{"name": 5}',
+      '--json',
+      dir,
+    ]);
     expect(bad.code).toBe(1);
     expect(bad.json()).toMatchObject({ code: 'ParamType', details: { param: 'name' } });
   });
