@@ -11,6 +11,7 @@ import type { Catalog, TypeDef } from '../schema/types.js';
 import type { Journal, TablePin } from '../journal/index.js';
 import type { TableStore } from '../storage/index.js';
 import { deleteSidecar, listSidecars } from '../write/sidecar.js';
+import { syncLanceCommit } from '../write/sync-commit.js';
 import { classifyTable, decide, type RecoveryClass, type RecoveryDecision } from './classify.js';
 import { DEFAULT_LEASE_TIMEOUT_MS, ownerState, type OwnerState } from './liveness.js';
 import { findPending, type PendingOperation } from './observe.js';
@@ -257,6 +258,19 @@ async function apply(
         await failpoint('recovery.after_restore', { opId: op.opId, table: t.tableKey });
       }
     }
+    // Power-loss durability of what is about to be published: the crashed writer's commits
+    // (RollForward: it never reached its own sync) or the restores (RollBack).
+    await syncLanceCommit(
+      store,
+      moves.map((m) => {
+        const t = tables.find((x) => x.tableKey === m.tableKey)!;
+        return {
+          ...m,
+          tablePath: typeOf(ctx.catalog, m.tableKey).tablePath,
+          forked: m.lanceBranch !== null && m.lanceBranch !== t.pinLanceBranch,
+        };
+      }),
+    );
     await failpoint('recovery.before_publish', { opId: op.opId });
     const published = journal.publish({
       opId: recOpId,

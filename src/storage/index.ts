@@ -6,6 +6,7 @@
  * to a commit, so a large load is never converted between instances.
  */
 export { TableStore, MAIN_BRANCH } from './table-store.js';
+export type { SyncStats } from './lance-sync.js';
 export type { OpenTableOptions, BranchInfo } from './table-store.js';
 export type {
   TableHandle,

@@ -17,6 +17,8 @@ import { connect, type Connection, type Table as LanceTable } from '@lancedb/lan
 import { schemaToLance } from './arrow-bridge.js';
 import { errorMessage, guard, storageError, type TableRef } from './errors.js';
 import { LanceTableHandle, type TableHandle } from './table-handle.js';
+import { manifestFile } from './lance-manifest.js';
+import { syncLanceVersions, type SyncStats } from './lance-sync.js';
 
 export interface OpenTableOptions {
   /** Pin the handle at exactly this version (read-only). */
@@ -38,17 +40,6 @@ export const MAIN_BRANCH = 'main';
 
 function normalizeBranch(branch: string | undefined): string | undefined {
   return branch === undefined || branch === MAIN_BRANCH ? undefined : branch;
-}
-
-/** Lance's largest version number: V2 manifest names count down from it (`u64::MAX - version`). */
-const U64_MAX = 18446744073709551615n;
-
-/** The file of `version` under Lance's V2 manifest naming (what lancedb 0.37 creates). */
-function manifestFile(versionsDir: string, version: number): string {
-  return path.join(
-    versionsDir,
-    `${(U64_MAX - BigInt(version)).toString().padStart(20, '0')}.manifest`,
-  );
 }
 
 export class TableStore {
@@ -199,6 +190,35 @@ export class TableStore {
     this.writers.delete(key);
   }
 
+  /**
+   * Power-loss durability: fsyncs what versions (fromVersion, toVersion] of the table's
+   * Lance branch created (manifests, transaction files, the data, deletion and index
+   * files toVersion references and fromVersion does not) and the directories naming
+   * them (lance-sync.ts). `forked`: the Lance branch was created after fromVersion was
+   * published, so its fork manifest and ref are synced too. Call it before publishing
+   * toVersion; lancedb itself never fsyncs.
+   */
+  async syncVersions(
+    tableKey: string,
+    tablePath: string,
+    opts: { branch?: string; fromVersion: number; toVersion: number; forked?: boolean },
+  ): Promise<SyncStats> {
+    const ref = { tableKey, tablePath };
+    this.assertOpen(ref);
+    const { datasetDir } = this.locate(ref);
+    const branch = normalizeBranch(opts.branch);
+    return guard(ref, 'syncVersions', () =>
+      syncLanceVersions({
+        datasetDir,
+        branch,
+        fromVersion: opts.fromVersion,
+        toVersion: opts.toVersion,
+        forked: (opts.forked ?? false) && branch !== undefined,
+        stopDir: datasetDir,
+      }),
+    );
+  }
+
   async tableExists(tablePath: string): Promise<boolean> {
     const { datasetDir } = this.locate({ tableKey: '(tableExists)', tablePath });
     try {
@@ -233,11 +253,24 @@ export class TableStore {
         },
       );
     }
+    let version: number;
     try {
-      return await guard(ref, 'createTable', () => table.version());
+      version = await guard(ref, 'createTable', () => table.version());
     } finally {
       table.close();
     }
+    // Everything is new, up to the table's entry in nodes/ or edges/ and theirs in the repo.
+    await guard(ref, 'createTable', () =>
+      syncLanceVersions({
+        datasetDir: this.locate(ref).datasetDir,
+        branch: undefined,
+        fromVersion: null,
+        toVersion: version,
+        forked: false,
+        stopDir: this.repoDir,
+      }),
+    );
+    return version;
   }
 
   /**

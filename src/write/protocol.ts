@@ -14,6 +14,7 @@ import { LancelogError, RepoError } from '../errors.js';
 import { failpoint } from '../failpoints.js';
 import { lanceBranchFor } from './lance-branch.js';
 import { deleteSidecar, writeSidecar, SIDECAR_SCHEMA_VERSION } from './sidecar.js';
+import { syncLanceCommit, type LanceCommitRange } from './sync-commit.js';
 import type { StagedOperation } from './staging.js';
 
 export const HEARTBEAT_INTERVAL_MS = 2_000;
@@ -174,6 +175,8 @@ export async function commitStaged(
     }
 
     phase = 'publish';
+    // Power-loss durability: every Lance file of these commits reaches disk before the pin.
+    await syncLanceCommit(ctx.store, commitRanges(plan, moves));
     await failpoint('write.before_publish', { opId: op.opId });
     const last = moves[moves.length - 1];
     const result = journal.publish({
@@ -215,6 +218,21 @@ export async function commitStaged(
   } finally {
     if (heartbeat) clearInterval(heartbeat);
   }
+}
+
+/** What syncLanceCommit must make durable for each moved table of the plan. */
+function commitRanges(plan: PlannedTable[], moves: TableMove[]): LanceCommitRange[] {
+  return moves.map((m) => {
+    const t = plan.find((p) => p.def.tableKey === m.tableKey)!;
+    return {
+      tableKey: m.tableKey,
+      tablePath: t.def.tablePath,
+      lanceBranch: m.lanceBranch,
+      from: m.from,
+      to: m.to,
+      forked: t.lanceBranch !== null && t.pin.lanceBranch !== t.lanceBranch,
+    };
+  });
 }
 
 /**
@@ -317,6 +335,7 @@ async function rollBackInProcess(
       handle.close();
     }
   }
+  await syncLanceCommit(store, commitRanges(plan, moves));
   await failpoint('write.before_rollback_publish', { opId: op.opId });
   if (moves.length > 0) {
     journal.publish({

@@ -1,0 +1,133 @@
+/**
+ * Power-loss durability of Lance commits. lancedb 0.37.1 on local disk never fsyncs: a
+ * commit renames its data, deletion and transaction files into place and links the
+ * version's manifest, all in the page cache. Before the journal publishes a version,
+ * everything that version needs must be on disk: this module fsyncs the files a range
+ * of versions created and the directories that name them, all in parallel.
+ *
+ * The new files are learned from the manifests (lance-manifest.ts), never from a
+ * directory listing: a version's referenced files minus those of the version it was
+ * committed on, plus each new version's manifest and transaction file.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { manifestFile, readManifestFiles, type ManifestFiles } from './lance-manifest.js';
+
+export interface SyncRequest {
+  /** The table's directory (`<repo>/nodes/<hex>.lance`). */
+  datasetDir: string;
+  /** Lance branch; undefined for the main line. */
+  branch: string | undefined;
+  /** The version the commits started from (already durable); null for a new table. */
+  fromVersion: number | null;
+  /** The newest version to make durable. */
+  toVersion: number;
+  /** The Lance branch was forked by this operation: its fork manifest and ref too. */
+  forked: boolean;
+  /** The highest directory whose entries are fsync'd (the table dir, or the repo for a new table). */
+  stopDir: string;
+}
+
+export interface SyncStats {
+  files: number;
+  dirs: number;
+}
+
+/** The dataset root a branch's versions, data and transactions live under. */
+export function branchRoot(datasetDir: string, branch: string | undefined): string {
+  return branch === undefined ? datasetDir : path.join(datasetDir, 'tree', branch);
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The manifest file of `version` (V2 naming; V1 `<version>.manifest` as a fallback). */
+async function findManifest(versionsDir: string, version: number): Promise<string> {
+  const v2 = manifestFile(versionsDir, version);
+  if (await exists(v2)) return v2;
+  const v1 = path.join(versionsDir, `${version}.manifest`);
+  if (await exists(v1)) return v1;
+  throw new Error(`no manifest of version ${version} in ${versionsDir}`);
+}
+
+async function fsyncPath(p: string): Promise<void> {
+  const fh = await fs.open(p, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** fsyncs every file and directory, all at once (libuv's thread pool runs them in parallel). */
+export async function fsyncAll(files: Iterable<string>, dirs: Iterable<string>): Promise<void> {
+  await Promise.all([...files, ...dirs].map((p) => fsyncPath(p)));
+}
+
+/** Adds `dir` and its ancestors up to and including `stopDir` (their entries may be new). */
+function addDirChain(dirs: Set<string>, dir: string, stopDir: string): void {
+  for (let d = dir; ; d = path.dirname(d)) {
+    dirs.add(d);
+    if (d === stopDir || !d.startsWith(stopDir + path.sep)) return;
+  }
+}
+
+async function manifestOf(
+  versionsDir: string,
+  root: string,
+  version: number,
+): Promise<{ file: string; refs: ManifestFiles }> {
+  const file = await findManifest(versionsDir, version);
+  return { file, refs: await readManifestFiles(file, root) };
+}
+
+/**
+ * Makes versions (fromVersion, toVersion] of one (table, Lance branch) durable: every
+ * manifest in the range and its transaction file, the data, deletion and index files
+ * `toVersion` references that `fromVersion` does not, the version hint, and every
+ * directory holding them up to `stopDir`. Files an intermediate version made that
+ * `toVersion` no longer references (a commit undone by a restore) are not needed.
+ */
+export async function syncLanceVersions(req: SyncRequest): Promise<SyncStats> {
+  const root = branchRoot(req.datasetDir, req.branch);
+  const versionsDir = path.join(root, '_versions');
+  const files = new Set<string>();
+  const dirs = new Set<string>();
+
+  const to = await manifestOf(versionsDir, root, req.toVersion);
+  const from =
+    req.fromVersion === null ? null : await manifestOf(versionsDir, root, req.fromVersion);
+  const addVersion = (v: { file: string; refs: ManifestFiles }) => {
+    files.add(v.file);
+    if (v.refs.transactionFile !== null) files.add(v.refs.transactionFile);
+  };
+  addVersion(to);
+  const first = req.fromVersion === null ? 1 : req.fromVersion + 1;
+  for (let v = Math.max(first, 1); v < req.toVersion; v++) {
+    const file = await findManifest(versionsDir, v).catch(() => null);
+    if (file !== null) addVersion({ file, refs: await readManifestFiles(file, root) });
+  }
+  if (from !== null && req.forked) {
+    // The fork itself: its first manifest (a copy of the parent's) and the branch's ref.
+    addVersion(from);
+    files.add(path.join(req.datasetDir, '_refs', 'branches', `${req.branch}.json`));
+  }
+  for (const f of to.refs.files) if (!from?.refs.files.has(f)) files.add(f);
+  for (const [dir, names] of to.refs.indexDirs) {
+    if (from?.refs.indexDirs.has(dir)) continue;
+    const entries = names.length > 0 ? names : await fs.readdir(dir);
+    for (const n of entries) files.add(path.join(dir, n));
+    addDirChain(dirs, dir, req.stopDir);
+  }
+  const hint = path.join(versionsDir, 'latest_version_hint.json');
+  if (await exists(hint)) files.add(hint);
+  for (const f of files) addDirChain(dirs, path.dirname(f), req.stopDir);
+  await fsyncAll(files, dirs);
+  return { files: files.size, dirs: dirs.size };
+}
