@@ -255,6 +255,17 @@ async function prepareTable(ctx: WriteContext, op: OperationInfo, t: PlannedTabl
       t.pin.version,
       t.pin.lanceBranch ?? undefined,
     );
+    // The fork is durable before the journal names it (table.forked is fsync'd).
+    await syncLanceCommit(store, [
+      {
+        tableKey,
+        tablePath,
+        lanceBranch: t.lanceBranch,
+        from: t.pin.version,
+        to: t.pin.version,
+        forked: true,
+      },
+    ]);
     if (!journal.listForks(op.branch).some((f) => f.tableKey === tableKey))
       journal.recordFork(op.branch, tableKey, t.lanceBranch, t.pin.version, op.opId);
   }
