@@ -51,7 +51,8 @@ function wrap(
  * Instruments `repo` (and fsync process-wide) until the returned function is called.
  * Span names: `journal.<method>` (one SQLite IMMEDIATE transaction each, fsync'd by
  * synchronous=FULL), `store.openTable`, `store.writerAt`, `store.isHead`,
- * `store.headVersion`, `lance.mergeInsert`,
+ * `store.headVersion`, `store.syncVersions` (the fsyncs of a Lance commit before its
+ * publish), `lance.mergeInsert`,
  * `lance.append`, `fs.fsync` (sidecar file + directory fsyncs).
  */
 export function instrument(repo: Repo, spans: Spans): () => void {
@@ -61,6 +62,7 @@ export function instrument(repo: Repo, spans: Spans): () => void {
   const store = repo.store as unknown as Record<string, unknown>;
   undo.push(wrap(store, 'headVersion', 'store.headVersion', spans));
   undo.push(wrap(store, 'isHead', 'store.isHead', spans));
+  undo.push(wrap(store, 'syncVersions', 'store.syncVersions', spans));
   // Handles come from openTable (fresh) or writerAt (kept open across operations: wrap once).
   const wrapped = new WeakSet<object>();
   for (const method of ['openTable', 'writerAt'] as const) {

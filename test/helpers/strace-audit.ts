@@ -43,7 +43,8 @@ export const TRACED_CALLS = [
 
 export async function straceAvailable(): Promise<boolean> {
   try {
-    await execFileAsync('strace', ['-V']);
+    // Tracing must work too (ptrace may be forbidden in a container).
+    await execFileAsync('strace', ['-f', '-qq', '-o', '/dev/null', 'true']);
     return true;
   } catch {
     return false;
