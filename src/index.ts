@@ -108,6 +108,7 @@ export { DataFileError } from './write/errors.js';
 export {
   runMatrixDrill,
   runRandomDrill,
+  runPowerLossDrill,
   formatDrillTable,
   INVARIANTS as DRILL_INVARIANTS,
   WRITERS as DRILL_WRITERS,

@@ -3,13 +3,15 @@
  * killed by SIGKILL at exactly one armed failpoint (optionally a recovering child
  * killed at a recovery failpoint), then the outside checks (check.ts).
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Repo } from '../repo.js';
 import type { FailpointName } from '../failpoints.js';
 import { checkRepo, INVARIANTS, type CheckResult, type Invariant } from './check.js';
 import { runChild, type ChildRun } from './spawn.js';
+import { POWER_LOSS_STRACE, powerCut } from './power-loss.js';
+import { parseStrace } from './strace.js';
 import type { CheckSpec } from './check.js';
 
 /** Where checks run: in this process (default) or in checker processes (CheckerPool). */
@@ -386,4 +388,62 @@ export async function pool<T, R>(
 
 export function invariantCells(r: CaseResult): string[] {
   return INVARIANTS.map((i) => (r.invariants ? (r.invariants[i] ? '✓' : '✗') : '✗'));
+}
+
+/**
+ * A power-loss case (docs/drills.md "Power-loss drills"): the writer runs under strace
+ * and is killed at the case's failpoint; the repo is then cut back to what the writer
+ * had fsync'd (power-loss.ts) in a copy, and that copy is recovered and checked. A
+ * published (acknowledged) operation must survive every cut.
+ */
+export async function runPowerLossCase(
+  ws: Workspace,
+  c: DrillCase,
+  check$: Checker = checkRepo,
+): Promise<CaseResult> {
+  const started = performance.now();
+  const dir = ws.copy(c.id);
+  const log = `${dir}.strace`;
+  const problems: string[] = [];
+  let outcome: Outcome = 'crashed';
+  const run = await runChild(
+    { mode: 'run', repo: dir, branch: c.branch, ops: c.ops },
+    specOf(c.at),
+    300_000,
+    ['strace', ...POWER_LOSS_STRACE, '-o', log],
+  );
+  const { acked, failed } = parseAcks(run);
+  if (run.signal !== 'SIGKILL') {
+    outcome = run.status === 0 && !failed ? 'not-reached' : 'error';
+    problems.push(
+      `writer ${outcome === 'not-reached' ? 'finished without reaching' : `exited ${run.status ?? run.signal} before`} ${c.at.name}@${c.at.hit}: ${run.lines.join(' | ')} ${run.stderr.slice(0, 300)}`,
+    );
+  }
+  const cut = `${dir}-cut`;
+  if (outcome === 'crashed') {
+    try {
+      powerCut(dir, ws.template, parseStrace(readFileSync(log, 'utf8')), cut);
+    } catch (err) {
+      outcome = 'error';
+      problems.push(`power cut not simulable: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  const check =
+    outcome === 'error'
+      ? null
+      : await check$({
+          dir: outcome === 'crashed' ? cut : dir,
+          branch: c.branch,
+          models: modelsOf(c.ops),
+          acked,
+          others: otherBranches(c.branch),
+          touched: touchedOf(c.ops),
+        });
+  const res = resultOf(c, outcome, check, performance.now() - started, problems, cut);
+  if (res.ok) {
+    ws.discard(dir);
+    ws.discard(cut);
+    ws.discard(log);
+  }
+  return res;
 }

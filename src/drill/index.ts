@@ -7,14 +7,16 @@ import {
   pool,
   runBatch,
   runCaseExact,
+  runPowerLossCase,
+  BRANCHES,
   Workspace,
   type CaseResult,
   type DrillCase,
 } from './harness.js';
-import { combos, enumerateCombo, type Skipped } from './matrix.js';
+import { combos, enumerateCombo, matrixOp, SHAPES, type Skipped } from './matrix.js';
 import { generateCase, reproCommand } from './random.js';
 import { CheckerPool, childLauncher } from './spawn.js';
-import { WRITERS } from './model.js';
+import { WRITERS, type DrillOp } from './model.js';
 
 export { INVARIANTS } from './check.js';
 export { WRITERS } from './model.js';
@@ -190,6 +192,83 @@ export async function runRandomDrill(
       ws.root,
       opts.seed,
     );
+    failedSomething = report.failed > 0;
+    return report;
+  } finally {
+    if (!opts.keep && !failedSomething) ws.dispose();
+  }
+}
+
+/** The first, acknowledged operation of a power-loss case: an update (a deletion file). */
+const POWER_LOSS_FIRST: DrillOp = {
+  writer: 'tx',
+  inserts: [],
+  links: [],
+  updates: [{ type: 'Person', name: 'p1', patch: { age: 99 } }],
+  deletes: [],
+};
+
+/**
+ * Power-loss cases: op 1 (acknowledged), then the matrix's `tx` op cut at every write
+ * failpoint of its protocol (hits counted over both ops: op 1 hits each once).
+ */
+export function powerLossCases(): DrillCase[] {
+  const points: Record<(typeof SHAPES)[number], Array<[FailpointName, number]>> = {
+    'one-table': [
+      ['write.after_intent', 2],
+      ['write.after_table_commit', 2],
+      ['write.before_publish', 2],
+      ['write.after_publish', 2],
+      ['write.after_cleanup', 2],
+    ],
+    // Three tables: after_table_commit hits 2, 3, 4 in op 2.
+    'multi-table': [
+      ['write.after_table_commit', 2],
+      ['write.after_table_commit', 4],
+      ['write.before_publish', 2],
+      ['write.after_publish', 2],
+    ],
+  };
+  return BRANCHES.flatMap((branch) =>
+    SHAPES.flatMap((shape) =>
+      points[shape].map(([name, hit]) => ({
+        id: `power-${branch}-${shape}-${name}@${hit}`,
+        scenario: `power-loss/tx/${branch}/${shape}`,
+        branch,
+        ops: [POWER_LOSS_FIRST, matrixOp('tx', shape)],
+        at: { name, hit },
+      })),
+    ),
+  );
+}
+
+/**
+ * Power-loss drills (docs/drills.md): each case's writer runs under strace, is killed
+ * at its failpoint, and the repo is cut back to what had been fsync'd before it is
+ * recovered and checked. Needs strace.
+ */
+export async function runPowerLossDrill(
+  opts: DrillOptions & { at?: string } = {},
+): Promise<DrillReport> {
+  validate(opts);
+  const started = performance.now();
+  const ws = await Workspace.create({ root: opts.root, keep: opts.keep });
+  let failedSomething = false;
+  try {
+    const cases = powerLossCases().filter((c) => !opts.at || c.at.name === opts.at);
+    const results = await withCheckers(opts, (check) =>
+      pool(
+        cases,
+        opts.workers ?? 2,
+        async (c) => {
+          const r = await runPowerLossCase(ws, c, check);
+          if (r.outcome === 'not-reached') r.ok = false;
+          return r;
+        },
+        (r) => opts.onResult?.(r),
+      ),
+    );
+    const report = summarize('matrix', 'strace power cut', results, [], started, ws.root);
     failedSomething = report.failed > 0;
     return report;
   } finally {

@@ -94,13 +94,18 @@ export function childLauncher(): Promise<{ cmd: string; args: string[]; how: str
   return launcher;
 }
 
-/** Runs a child with `failpoints` as LANCELOG_FAILPOINTS; resolves when it exited or was killed. */
+/**
+ * Runs a child with `failpoints` as LANCELOG_FAILPOINTS; resolves when it exited or was
+ * killed. `wrapper` runs it under another command (the power-loss drill's strace).
+ */
 export async function runChild(
   command: ChildCommand,
   failpoints = '',
   timeoutMs = 180_000,
+  wrapper: string[] = [],
 ): Promise<ChildRun> {
-  const { cmd, args } = await childLauncher();
+  const launched = await childLauncher();
+  const [cmd, ...args] = [...wrapper, launched.cmd, ...launched.args];
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const env = { ...process.env, LANCELOG_FAILPOINTS: failpoints };

@@ -7,8 +7,11 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { fdPath, parseStrace, pathArgs, type SysCall } from '../../src/drill/strace.js';
+
+export { parseStrace, type SysCall };
 
 const execFileAsync = promisify(execFile);
 
@@ -55,58 +58,6 @@ export async function straceAvailable(): Promise<boolean> {
 export function straceArgs(logFile: string): string[] {
   // -y: paths of fds; -s 0: no buffer contents (paths are printed in full regardless).
   return ['-f', '-qq', '-y', '-s', '0', '-o', logFile, '-e', `trace=${TRACED_CALLS}`];
-}
-
-export interface SysCall {
-  pid: number;
-  name: string;
-  args: string;
-  result: string;
-}
-
-/** The completed calls of a log, in completion order (`<unfinished ...>` joined with its resume). */
-export function parseStrace(log: string): SysCall[] {
-  const pending = new Map<number, { name: string; args: string }>();
-  const calls: SysCall[] = [];
-  for (const line of log.split('\n')) {
-    const m = /^(\d+)\s+(.*)$/.exec(line);
-    if (!m) continue;
-    const pid = Number(m[1]);
-    const rest = m[2];
-    const resumed = /^<\.\.\. (\w+) resumed>(.*)$/.exec(rest);
-    if (resumed) {
-      const start = pending.get(pid);
-      pending.delete(pid);
-      if (!start) continue;
-      const tail = /^(.*)\)\s+=\s+(.*)$/.exec(resumed[2]);
-      if (tail) calls.push({ pid, name: start.name, args: start.args + tail[1], result: tail[2] });
-      continue;
-    }
-    const unfinished = /^(\w+)\((.*) <unfinished \.\.\.>$/.exec(rest);
-    if (unfinished) {
-      pending.set(pid, { name: unfinished[1], args: unfinished[2] });
-      continue;
-    }
-    const done = /^(\w+)\((.*)\)\s+=\s+(.*)$/.exec(rest);
-    if (done) calls.push({ pid, name: done[1], args: done[2], result: done[3] });
-  }
-  return calls;
-}
-
-/** The path of the fd a call acts on (`27</a/b>` with strace -y). */
-function fdPath(args: string): string | null {
-  return /^-?\d+<([^>]*)>/.exec(args)?.[1] ?? null;
-}
-
-/** Path arguments of a path-based call, resolved against their `AT_FDCWD</dir>` when relative. */
-function pathArgs(call: SysCall): string[] {
-  const out: string[] = [];
-  const re = /(?:(?:AT_FDCWD|\d+)<([^>]*)>,\s*)?"((?:[^"\\]|\\.)*)"/g;
-  for (let m = re.exec(call.args); m; m = re.exec(call.args)) {
-    const p = m[2];
-    out.push(isAbsolute(p) || m[1] === undefined ? p : join(m[1], p));
-  }
-  return out;
 }
 
 export interface Violation {
