@@ -146,7 +146,7 @@ describe.skipIf(!hasStrace)('power-loss durability (strace audit)', () => {
       if (minFiles === 0) expect(audit.violations, name).toEqual([]);
       else expectDurable(audit, minFiles, name);
     }
-  }, 240_000);
+  }, 600_000);
 
   it('recovery makes a crashed writer’s commit durable before rolling it forward', async () => {
     const dir = tmp();
@@ -168,7 +168,7 @@ describe.skipIf(!hasStrace)('power-loss durability (strace audit)', () => {
       { cwd: ROOT },
     );
     expect(stdout).toContain('RollForward');
-  }, 240_000);
+  }, 600_000);
 
   it('recovery fsyncs its restores before publishing them', async () => {
     const dir = tmp();
@@ -190,7 +190,7 @@ describe.skipIf(!hasStrace)('power-loss durability (strace audit)', () => {
       { cwd: ROOT },
     );
     expect(stdout).toContain('RollBack');
-  }, 240_000);
+  }, 600_000);
 });
 
 describe('the strace audit itself', () => {
