@@ -8,7 +8,7 @@
  * that position: a u32 LE length and the `Manifest` protobuf. Only the fields that name
  * files are decoded; everything else is skipped by wire type.
  */
-import { promises as fs } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** The files one version references, as absolute paths. */
@@ -32,62 +32,77 @@ export function manifestFile(versionsDir: string, version: number): string {
   );
 }
 
-interface Field {
-  field: number;
-  /** Varint value (wire type 0). */
-  value?: bigint;
-  /** Byte range of a length-delimited value (wire type 2). */
-  start?: number;
-  end?: number;
-}
+/**
+ * A protobuf reader over buf[pos, end): varints as numbers (exact below 2^53; Lance's
+ * ids, versions and offsets that name files stay far below, except deletion-file ids,
+ * which are read exactly as decimal text). No objects per field: a manifest of a table
+ * with thousands of fragments is decoded on every write.
+ */
+class Reader {
+  constructor(
+    private readonly buf: Buffer,
+    public pos: number,
+    readonly end: number,
+  ) {}
 
-/** The protobuf fields of buf[start, end), one level deep. */
-function decode(buf: Buffer, start: number, end: number): Field[] {
-  const out: Field[] = [];
-  let i = start;
-  const varint = (): bigint => {
-    let result = 0n;
-    let shift = 0n;
+  get done(): boolean {
+    return this.pos >= this.end;
+  }
+
+  varint(): number {
+    let result = 0;
+    let mul = 1;
     for (;;) {
-      if (i >= end) throw new Error('truncated varint');
-      const b = buf[i++];
-      result |= BigInt(b & 0x7f) << shift;
+      if (this.pos >= this.end) throw new Error('truncated varint');
+      const b = this.buf[this.pos++];
+      result += (b & 0x7f) * mul;
       if ((b & 0x80) === 0) return result;
-      shift += 7n;
+      mul *= 128;
     }
-  };
-  while (i < end) {
-    const key = Number(varint());
-    const field = key >>> 3;
-    const wire = key & 7;
-    if (wire === 0) out.push({ field, value: varint() });
-    else if (wire === 2) {
-      const n = Number(varint());
-      if (i + n > end) throw new Error('truncated field');
-      out.push({ field, start: i, end: i + n });
-      i += n;
-    } else if (wire === 1) i += 8;
-    else if (wire === 5) i += 4;
+  }
+
+  /** A u64 varint as exact decimal text. */
+  varintText(): string {
+    const start = this.pos;
+    const n = this.varint();
+    if (Number.isSafeInteger(n)) return String(n);
+    let big = 0n;
+    for (let i = this.pos - 1; i >= start; i--) big = (big << 7n) | BigInt(this.buf[i] & 0x7f);
+    return big.toString();
+  }
+
+  /** The next field's key; for length-delimited fields `this.pos` is then at the payload. */
+  key(): { field: number; wire: number } {
+    const k = this.varint();
+    return { field: Math.floor(k / 8), wire: k % 8 };
+  }
+
+  /** Payload range of a length-delimited field (advances past it). */
+  bytes(): [number, number] {
+    const n = this.varint();
+    const start = this.pos;
+    if (start + n > this.end) throw new Error('truncated field');
+    this.pos = start + n;
+    return [start, start + n];
+  }
+
+  text(): string {
+    const [s, e] = this.bytes();
+    return this.buf.toString('utf8', s, e);
+  }
+
+  sub(): Reader {
+    const [s, e] = this.bytes();
+    return new Reader(this.buf, s, e);
+  }
+
+  skip(wire: number): void {
+    if (wire === 0) this.varint();
+    else if (wire === 2) this.bytes();
+    else if (wire === 1) this.pos += 8;
+    else if (wire === 5) this.pos += 4;
     else throw new Error(`unsupported wire type ${wire}`);
   }
-  return out;
-}
-
-function text(buf: Buffer, f: Field): string {
-  return buf.subarray(f.start, f.end).toString('utf8');
-}
-
-function sub(buf: Buffer, f: Field): Field[] {
-  return f.start === undefined ? [] : decode(buf, f.start, f.end!);
-}
-
-function num(fields: Field[], n: number): bigint | undefined {
-  return fields.find((f) => f.field === n && f.value !== undefined)?.value;
-}
-
-function str(buf: Buffer, fields: Field[], n: number): string | undefined {
-  const f = fields.find((x) => x.field === n && x.start !== undefined);
-  return f ? text(buf, f) : undefined;
 }
 
 /** A base path as written by Lance (an absolute path, possibly a `file://` URL). */
@@ -101,81 +116,226 @@ function uuidText(bytes: Buffer): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
+interface Base {
+  dir: string;
+  datasetRoot: boolean;
+}
+
+function readBase(r: Reader): [number, Base] | null {
+  let id = 0;
+  let p: string | undefined;
+  let datasetRoot = false;
+  while (!r.done) {
+    const { field, wire } = r.key();
+    if (field === 1 && wire === 0) id = r.varint();
+    else if (field === 3 && wire === 0) datasetRoot = r.varint() === 1;
+    else if (field === 4 && wire === 2) p = r.text();
+    else r.skip(wire);
+  }
+  return p === undefined ? null : [id, { dir: localPath(p), datasetRoot }];
+}
+
+/** A fragment's files: data files, its deletion file, external row-id/version files. */
+function readFragment(r: Reader, at: Resolve, root: string, out: Set<string>): void {
+  let fragmentId = '0';
+  const pending: Array<() => void> = [];
+  while (!r.done) {
+    const { field, wire } = r.key();
+    if (field === 1 && wire === 0) fragmentId = r.varintText();
+    else if (field === 2 && wire === 2) {
+      const df = r.sub();
+      let p: string | undefined;
+      let base: number | undefined;
+      while (!df.done) {
+        const k = df.key();
+        if (k.field === 1 && k.wire === 2) p = df.text();
+        else if (k.field === 7 && k.wire === 0) base = df.varint();
+        else df.skip(k.wire);
+      }
+      if (p !== undefined) out.add(at(base, 'data', p));
+    } else if (field === 3 && wire === 2) {
+      const del = r.sub();
+      let type = 0;
+      let readVersion = '0';
+      let id = '0';
+      let base: number | undefined;
+      while (!del.done) {
+        const k = del.key();
+        if (k.field === 1 && k.wire === 0) type = del.varint();
+        else if (k.field === 2 && k.wire === 0) readVersion = del.varintText();
+        else if (k.field === 3 && k.wire === 0) id = del.varintText();
+        else if (k.field === 7 && k.wire === 0) base = del.varint();
+        else del.skip(k.wire);
+      }
+      // The fragment id may come after the deletion file: name it once the fragment is read.
+      pending.push(() =>
+        out.add(
+          at(
+            base,
+            '_deletions',
+            `${fragmentId}-${readVersion}-${id}.${type === 1 ? 'bin' : 'arrow'}`,
+          ),
+        ),
+      );
+    } else if ((field === 6 || field === 8 || field === 10) && wire === 2) {
+      // External row-id / version sequences: a path relative to the table root.
+      const ext = r.sub();
+      while (!ext.done) {
+        const k = ext.key();
+        if (k.field === 1 && k.wire === 2) out.add(path.join(root, ext.text()));
+        else ext.skip(k.wire);
+      }
+    } else r.skip(wire);
+  }
+  for (const f of pending) f();
+}
+
+function readIndexSection(
+  buf: Buffer,
+  at: number,
+  resolve: Resolve,
+  out: Map<string, string[]>,
+): void {
+  const r = new Reader(buf, at + 4, at + 4 + buf.readUInt32LE(at));
+  while (!r.done) {
+    const { field, wire } = r.key();
+    if (field !== 1 || wire !== 2) {
+      r.skip(wire);
+      continue;
+    }
+    const meta = r.sub();
+    let uuid: string | undefined;
+    let base: number | undefined;
+    const names: string[] = [];
+    while (!meta.done) {
+      const k = meta.key();
+      if (k.field === 1 && k.wire === 2) {
+        const u = meta.sub();
+        while (!u.done) {
+          const kk = u.key();
+          if (kk.field === 1 && kk.wire === 2) {
+            const [s, e] = u.bytes();
+            uuid = uuidText(buf.subarray(s, e));
+          } else u.skip(kk.wire);
+        }
+      } else if (k.field === 9 && k.wire === 0) base = meta.varint();
+      else if (k.field === 10 && k.wire === 2) {
+        const f = meta.sub();
+        while (!f.done) {
+          const kk = f.key();
+          if (kk.field === 1 && kk.wire === 2) names.push(f.text());
+          else f.skip(kk.wire);
+        }
+      } else meta.skip(k.wire);
+    }
+    if (uuid !== undefined) out.set(resolve(base, '_indices', uuid), names);
+  }
+}
+
+/** A manifest scanned at its top level: fragments stay undecoded byte ranges. */
+export interface ScannedManifest {
+  buf: Buffer;
+  fragments: Array<[number, number]>;
+  bases: Map<number, Base>;
+  transactionFile: string | undefined;
+  indexSection: number | undefined;
+}
+
+/** Reads a manifest file and scans its top-level fields. */
+export async function scanManifest(manifestPath: string): Promise<ScannedManifest> {
+  // Synchronous: a manifest is in the page cache (Lance just wrote it), and a thread-pool
+  // round trip costs more than the copy when the pool is busy with the fsyncs.
+  const buf = readFileSync(manifestPath);
+  if (buf.length < 16 || buf.toString('latin1', buf.length - 4) !== 'LANC')
+    throw new Error(`${manifestPath} is not a Lance manifest (no LANC footer)`);
+  const pos = Number(buf.readBigUInt64LE(buf.length - 16));
+  const len = buf.readUInt32LE(pos);
+  const manifest = new Reader(buf, pos + 4, pos + 4 + len);
+  const out: ScannedManifest = {
+    buf,
+    fragments: [],
+    bases: new Map(),
+    transactionFile: undefined,
+    indexSection: undefined,
+  };
+  while (!manifest.done) {
+    const { field, wire } = manifest.key();
+    if (field === 2 && wire === 2) out.fragments.push(manifest.bytes());
+    else if (field === 18 && wire === 2) {
+      const b = readBase(manifest.sub());
+      if (b) out.bases.set(b[0], b[1]);
+    } else if (field === 12 && wire === 2) out.transactionFile = manifest.text();
+    else if (field === 6 && wire === 0) out.indexSection = manifest.varint();
+    else manifest.skip(wire);
+  }
+  return out;
+}
+
+type Resolve = (baseId: number | undefined, kind: string, name: string) => string;
+
+/** Where a file of `kind` (`data`, `_deletions`, `_indices`) named `name` lives. */
+function resolver(m: ScannedManifest, root: string): Resolve {
+  return (baseId, kind, name) => {
+    const base = baseId === undefined ? undefined : m.bases.get(baseId);
+    if (base === undefined) return `${root}/${kind}/${name}`;
+    return base.datasetRoot ? `${base.dir}/${kind}/${name}` : `${base.dir}/${name}`;
+  };
+}
+
+/** How far ahead in `except` a fragment is looked for (fragments removed in between). */
+const LOOKAHEAD = 8;
+
 /**
- * The files `manifestPath` references. `root` is the dataset root the version belongs
- * to (the table directory, or `tree/<branch>` for a Lance branch); files inherited from
- * another root (a branch's fork base) resolve through the manifest's base paths.
+ * The files `m` references, as absolute paths. `root` is the dataset root the version
+ * belongs to (the table directory, or `tree/<branch>` for a Lance branch); files
+ * inherited from another root (a branch's fork base) resolve through the manifest's
+ * base paths. With `except` (the version it was committed on), fragments encoded exactly
+ * as in `except` are skipped — their files are `except`'s — and so are the index
+ * directories `except` has: what remains includes every file `m` adds.
  */
+export function manifestFiles(
+  m: ScannedManifest,
+  root: string,
+  except?: ScannedManifest,
+): ManifestFiles {
+  const resolve = resolver(m, root);
+  const files = new Set<string>();
+  // Lance keeps the surviving fragments in order, so a walk with a short lookahead finds
+  // each unchanged one with a byte comparison. A fragment not found is decoded: new
+  // ones, ones with a new deletion file, and (rarely, after many removals) unchanged
+  // ones, whose files are fsync'd again — a superset, never less.
+  let j = 0;
+  for (const [s, e] of m.fragments) {
+    let found = false;
+    const limit = Math.min(j + LOOKAHEAD, except?.fragments.length ?? 0);
+    for (let k = j; k < limit; k++) {
+      const [os, oe] = except!.fragments[k];
+      if (oe - os === e - s && m.buf.compare(except!.buf, os, oe, s, e) === 0) {
+        j = k + 1;
+        found = true;
+        break;
+      }
+    }
+    if (!found) readFragment(new Reader(m.buf, s, e), resolve, root, files);
+  }
+  const indexDirs = new Map<string, string[]>();
+  if (m.indexSection !== undefined) readIndexSection(m.buf, m.indexSection, resolve, indexDirs);
+  if (except?.indexSection !== undefined) {
+    const old = new Map<string, string[]>();
+    readIndexSection(except.buf, except.indexSection, resolver(except, root), old);
+    for (const dir of old.keys()) indexDirs.delete(dir);
+  }
+  return {
+    files,
+    indexDirs,
+    transactionFile: m.transactionFile ? path.join(root, '_transactions', m.transactionFile) : null,
+  };
+}
+
+/** Every file `manifestPath` references (see manifestFiles). */
 export async function readManifestFiles(
   manifestPath: string,
   root: string,
 ): Promise<ManifestFiles> {
-  const buf = await fs.readFile(manifestPath);
-  if (buf.length < 16 || buf.subarray(buf.length - 4).toString('latin1') !== 'LANC')
-    throw new Error(`${manifestPath} is not a Lance manifest (no LANC footer)`);
-  const pos = Number(buf.readBigUInt64LE(buf.length - 16));
-  const len = buf.readUInt32LE(pos);
-  const manifest = decode(buf, pos + 4, pos + 4 + len);
-
-  // Base paths: id -> (directory, is it a dataset root with data/ and _deletions/ below).
-  const bases = new Map<number, { dir: string; datasetRoot: boolean }>();
-  for (const f of manifest.filter((x) => x.field === 18)) {
-    const b = sub(buf, f);
-    const p = str(buf, b, 4);
-    if (p !== undefined)
-      bases.set(Number(num(b, 1) ?? 0n), { dir: localPath(p), datasetRoot: num(b, 3) === 1n });
-  }
-  const under = (baseId: bigint | undefined, kind: string, name: string): string => {
-    const base = baseId === undefined ? undefined : bases.get(Number(baseId));
-    if (base === undefined) return path.join(root, kind, name);
-    return base.datasetRoot ? path.join(base.dir, kind, name) : path.join(base.dir, name);
-  };
-
-  const files = new Set<string>();
-  for (const f of manifest.filter((x) => x.field === 2)) {
-    const frag = sub(buf, f);
-    const fragmentId = num(frag, 1) ?? 0n;
-    for (const part of frag) {
-      if (part.field === 2) {
-        const df = sub(buf, part);
-        const p = str(buf, df, 1);
-        if (p !== undefined) files.add(under(num(df, 7), 'data', p));
-      } else if (part.field === 3) {
-        const del = sub(buf, part);
-        const ext = (num(del, 1) ?? 0n) === 1n ? 'bin' : 'arrow';
-        const name = `${fragmentId}-${num(del, 2) ?? 0n}-${num(del, 3) ?? 0n}.${ext}`;
-        files.add(under(num(del, 7), '_deletions', name));
-      } else if (part.field === 6 || part.field === 8 || part.field === 10) {
-        // External row-id / version sequences: a path relative to the table root.
-        const p = str(buf, sub(buf, part), 1);
-        if (p !== undefined) files.add(path.join(root, p));
-      }
-    }
-  }
-
-  const indexDirs = new Map<string, string[]>();
-  const indexSection = num(manifest, 6);
-  if (indexSection !== undefined) {
-    const at = Number(indexSection);
-    const section = decode(buf, at + 4, at + 4 + buf.readUInt32LE(at));
-    for (const f of section.filter((x) => x.field === 1)) {
-      const meta = sub(buf, f);
-      const uuidField = meta.find((x) => x.field === 1 && x.start !== undefined);
-      const raw = uuidField ? sub(buf, uuidField).find((x) => x.field === 1) : undefined;
-      if (raw?.start === undefined) continue;
-      const dir = under(num(meta, 9), '_indices', uuidText(buf.subarray(raw.start, raw.end)));
-      const names = meta
-        .filter((x) => x.field === 10)
-        .map((x) => str(buf, sub(buf, x), 1))
-        .filter((x): x is string => x !== undefined);
-      indexDirs.set(dir, names);
-    }
-  }
-
-  const txn = str(buf, manifest, 12);
-  return {
-    files,
-    indexDirs,
-    transactionFile: txn ? path.join(root, '_transactions', txn) : null,
-  };
+  return manifestFiles(await scanManifest(manifestPath), root);
 }

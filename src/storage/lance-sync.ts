@@ -11,7 +11,12 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { manifestFile, readManifestFiles, type ManifestFiles } from './lance-manifest.js';
+import {
+  manifestFile,
+  manifestFiles,
+  scanManifest,
+  type ScannedManifest,
+} from './lance-manifest.js';
 
 export interface SyncRequest {
   /** The table's directory (`<repo>/nodes/<hex>.lance`). */
@@ -78,15 +83,6 @@ function addDirChain(dirs: Set<string>, dir: string, stopDir: string): void {
   }
 }
 
-async function manifestOf(
-  versionsDir: string,
-  root: string,
-  version: number,
-): Promise<{ file: string; refs: ManifestFiles }> {
-  const file = await findManifest(versionsDir, version);
-  return { file, refs: await readManifestFiles(file, root) };
-}
-
 /**
  * Makes versions (fromVersion, toVersion] of one (table, Lance branch) durable: every
  * manifest in the range and its transaction file, the data, deletion and index files
@@ -100,27 +96,33 @@ export async function syncLanceVersions(req: SyncRequest): Promise<SyncStats> {
   const files = new Set<string>();
   const dirs = new Set<string>();
 
-  const to = await manifestOf(versionsDir, root, req.toVersion);
-  const from =
-    req.fromVersion === null ? null : await manifestOf(versionsDir, root, req.fromVersion);
-  const addVersion = (v: { file: string; refs: ManifestFiles }) => {
-    files.add(v.file);
-    if (v.refs.transactionFile !== null) files.add(v.refs.transactionFile);
+  const txnOf = (m: ScannedManifest): string | null =>
+    m.transactionFile ? path.join(root, '_transactions', m.transactionFile) : null;
+  const addVersion = (file: string, m: ScannedManifest) => {
+    files.add(file);
+    const txn = txnOf(m);
+    if (txn !== null) files.add(txn);
   };
-  addVersion(to);
-  const first = req.fromVersion === null ? 1 : req.fromVersion + 1;
-  for (let v = Math.max(first, 1); v < req.toVersion; v++) {
-    const file = await findManifest(versionsDir, v).catch(() => null);
-    if (file !== null) addVersion({ file, refs: await readManifestFiles(file, root) });
-  }
-  if (from !== null && req.forked) {
+  const toFile = await findManifest(versionsDir, req.toVersion);
+  const to = await scanManifest(toFile);
+  let from: ScannedManifest | undefined;
+  if (req.fromVersion !== null) {
+    const fromFile = await findManifest(versionsDir, req.fromVersion);
+    from = await scanManifest(fromFile);
     // The fork itself: its first manifest (a copy of the parent's) and the branch's ref.
-    addVersion(from);
-    files.add(path.join(req.datasetDir, '_refs', 'branches', `${req.branch}.json`));
+    if (req.forked) {
+      addVersion(fromFile, from);
+      files.add(path.join(req.datasetDir, '_refs', 'branches', `${req.branch}.json`));
+    }
   }
-  for (const f of to.refs.files) if (!from?.refs.files.has(f)) files.add(f);
-  for (const [dir, names] of to.refs.indexDirs) {
-    if (from?.refs.indexDirs.has(dir)) continue;
+  addVersion(toFile, to);
+  for (let v = (req.fromVersion ?? 0) + 1; v < req.toVersion; v++) {
+    const file = await findManifest(versionsDir, v).catch(() => null);
+    if (file !== null) addVersion(file, await scanManifest(file));
+  }
+  const added = manifestFiles(to, root, from);
+  for (const f of added.files) files.add(f);
+  for (const [dir, names] of added.indexDirs) {
     const entries = names.length > 0 ? names : await fs.readdir(dir);
     for (const n of entries) files.add(path.join(dir, n));
     addDirChain(dirs, dir, req.stopDir);
