@@ -51,6 +51,19 @@ type Node = FileNode | DirNode;
 
 export class NotSimulable extends Error {}
 
+const NAMESPACE_CALLS = new Set([
+  'rename',
+  'renameat',
+  'renameat2',
+  'link',
+  'linkat',
+  'unlink',
+  'unlinkat',
+  'mkdir',
+  'mkdirat',
+  'rmdir',
+]);
+
 function loadDir(d: DirNode): Map<string, Node> {
   if (d.cur === undefined) {
     const entries = new Map<string, Node>();
@@ -126,138 +139,93 @@ class Replay {
     node.cur = next;
   }
 
+  /** Replays one completed call (calls outside the repo are ignored). */
   apply(c: SysCall): void {
     if (failed(c)) return;
     const { name } = c;
-    const path = fdPath(c.args);
-    if (name === 'open' || name === 'openat' || name === 'creat') {
-      const p = fdPath(c.result);
-      if (p === null || !this.inside(p) || p === this.repoDir) return;
-      const { dir, name: base } = this.parentOf(p);
-      if (!dir.cur!.has(base))
-        dir.cur!.set(base, { kind: 'file', cur: Buffer.alloc(0), synced: Buffer.alloc(0) });
-      const node = dir.cur!.get(base)!;
-      if (node.kind === 'file') {
-        if (name === 'creat' || /O_TRUNC/.test(c.args)) {
-          loadFile(node);
-          node.cur = Buffer.alloc(0);
-        }
-        this.fds.set(Number(/^(\d+)/.exec(c.result)![1]), {
-          node,
-          pos: 0,
-          append: /O_APPEND/.test(c.args),
-        });
-      }
-      return;
-    }
-    if (name === 'close') {
+    if (name === 'open' || name === 'openat' || name === 'creat') this.applyOpen(c);
+    else if (name === 'close') {
       const fd = fdNumber(c.args);
       if (fd !== null) this.fds.delete(fd);
+    } else if (NAMESPACE_CALLS.has(name)) this.applyNamespace(c);
+    else {
+      const path = fdPath(c.args) ?? (name === 'truncate' ? pathArgs(c)[0] : null);
+      if (path === null || !this.inside(path)) return;
+      if (name === 'fsync' || name === 'fdatasync') this.applyFsync(name, path);
+      else if (['write', 'pwrite64', 'lseek', 'ftruncate'].includes(name)) this.applyWrite(c, path);
+      else if (!path.endsWith('-shm'))
+        throw new NotSimulable(`${name} on ${path} is not simulated`);
+    }
+  }
+
+  private applyOpen(c: SysCall): void {
+    const p = fdPath(c.result);
+    if (p === null || !this.inside(p) || p === this.repoDir) return;
+    const { dir, name: base } = this.parentOf(p);
+    if (!dir.cur!.has(base))
+      dir.cur!.set(base, { kind: 'file', cur: Buffer.alloc(0), synced: Buffer.alloc(0) });
+    const node = dir.cur!.get(base)!;
+    if (node.kind !== 'file') return;
+    if (c.name === 'creat' || /O_TRUNC/.test(c.args)) {
+      loadFile(node);
+      node.cur = Buffer.alloc(0);
+    }
+    const fd = Number(/^(\d+)/.exec(c.result)![1]);
+    this.fds.set(fd, { node, pos: 0, append: /O_APPEND/.test(c.args) });
+  }
+
+  private applyWrite(c: SysCall, path: string): void {
+    const fd = this.fds.get(fdNumber(c.args)!);
+    if (!fd) throw new NotSimulable(`${c.name} on an fd opened before the trace: ${path}`);
+    if (c.name === 'lseek') {
+      fd.pos = Number(c.result.split(' ')[0]);
       return;
     }
-    if (
-      path !== null &&
-      !this.inside(path) &&
-      ![
-        'rename',
-        'renameat',
-        'renameat2',
-        'link',
-        'linkat',
-        'unlink',
-        'unlinkat',
-        'mkdir',
-        'mkdirat',
-        'rmdir',
-        'truncate',
-      ].includes(name)
-    )
+    if (c.name === 'ftruncate') {
+      const len = Number(/,\s*(\d+)$/.exec(c.args)![1]);
+      const next = Buffer.alloc(len);
+      loadFile(fd.node).copy(next, 0, 0, len);
+      fd.node.cur = next;
       return;
-    switch (name) {
-      case 'write':
-      case 'pwrite64': {
-        const fd = this.fds.get(fdNumber(c.args)!);
-        const [buf] = stringArgs(c.args);
-        if (!fd || buf === undefined)
-          throw new NotSimulable(`${name} on an unknown fd: ${c.args.slice(0, 80)}`);
-        const data = decodeString(buf.raw);
-        if (data.length !== Number(c.result)) throw new NotSimulable(`short ${name} on ${path}`);
-        if (name === 'pwrite64') this.write(fd.node, Number(/,\s*(\d+)$/.exec(c.args)![1]), data);
-        else {
-          const at = fd.append ? loadFile(fd.node).length : fd.pos;
-          this.write(fd.node, at, data);
-          fd.pos = at + data.length;
-        }
-        return;
-      }
-      case 'lseek': {
-        const fd = this.fds.get(fdNumber(c.args)!);
-        if (fd) fd.pos = Number(c.result.split(' ')[0]);
-        return;
-      }
-      case 'ftruncate': {
-        const fd = this.fds.get(fdNumber(c.args)!);
-        if (!fd) return;
-        const len = Number(/,\s*(\d+)$/.exec(c.args)![1]);
-        const cur = loadFile(fd.node);
-        const next = Buffer.alloc(len);
-        cur.copy(next, 0, 0, Math.min(len, cur.length));
-        fd.node.cur = next;
-        return;
-      }
-      case 'fsync':
-      case 'fdatasync': {
-        if (path === null) return;
-        const n = this.lookup(path);
-        if (n?.kind === 'file') n.synced = loadFile(n);
-        else if (n?.kind === 'dir' && name === 'fsync') n.synced = new Map(loadDir(n));
-        return;
-      }
-      case 'rename':
-      case 'renameat':
-      case 'renameat2':
-      case 'link':
-      case 'linkat': {
-        const [from, to] = pathArgs(c);
-        if (!this.inside(from) && !this.inside(to)) return;
-        const src = this.parentOf(from);
-        const node = src.dir.cur!.get(src.name);
-        if (!node) throw new NotSimulable(`${name} of a missing ${from}`);
-        const dst = this.parentOf(to);
-        dst.dir.cur!.set(dst.name, node);
-        if (name.startsWith('rename')) src.dir.cur!.delete(src.name);
-        return;
-      }
-      case 'unlink':
-      case 'unlinkat':
-      case 'rmdir': {
-        const [p] = pathArgs(c);
-        if (!this.inside(p)) return;
-        const { dir, name: base } = this.parentOf(p);
-        dir.cur!.delete(base);
-        return;
-      }
-      case 'mkdir':
-      case 'mkdirat': {
-        const [p] = pathArgs(c);
-        if (!this.inside(p)) return;
-        const { dir, name: base } = this.parentOf(p);
-        dir.cur!.set(base, { kind: 'dir', cur: new Map(), synced: new Map() });
-        return;
-      }
-      case 'truncate':
-      case 'fallocate':
-      case 'writev':
-      case 'pwritev':
-      case 'pwritev2':
-      case 'copy_file_range':
-      case 'sendfile': {
-        const p = path ?? pathArgs(c)[0];
-        if (p !== undefined && this.inside(p) && !p.endsWith('-shm'))
-          throw new NotSimulable(`${name} on ${p} is not simulated`);
-        return;
-      }
     }
+    const [buf] = stringArgs(c.args);
+    if (buf === undefined) throw new NotSimulable(`${c.name} without a buffer on ${path}`);
+    const data = decodeString(buf.raw);
+    if (data.length !== Number(c.result)) throw new NotSimulable(`short ${c.name} on ${path}`);
+    if (c.name === 'pwrite64') {
+      this.write(fd.node, Number(/,\s*(\d+)$/.exec(c.args)![1]), data);
+      return;
+    }
+    const at = fd.append ? loadFile(fd.node).length : fd.pos;
+    this.write(fd.node, at, data);
+    fd.pos = at + data.length;
+  }
+
+  private applyFsync(name: string, path: string): void {
+    const n = this.lookup(path);
+    if (n?.kind === 'file') n.synced = loadFile(n);
+    // fdatasync promises a file's data, not a directory's entries.
+    else if (n?.kind === 'dir' && name === 'fsync') n.synced = new Map(loadDir(n));
+  }
+
+  private applyNamespace(c: SysCall): void {
+    const { name } = c;
+    const paths = pathArgs(c);
+    if (!paths.some((p) => this.inside(p))) return;
+    if (name.startsWith('rename') || name.startsWith('link')) {
+      const [from, to] = paths;
+      const src = this.parentOf(from);
+      const node = src.dir.cur!.get(src.name);
+      if (!node) throw new NotSimulable(`${name} of a missing ${from}`);
+      const dst = this.parentOf(to);
+      dst.dir.cur!.set(dst.name, node);
+      if (name.startsWith('rename')) src.dir.cur!.delete(src.name);
+      return;
+    }
+    const { dir, name: base } = this.parentOf(paths[0]);
+    if (name.startsWith('mkdir'))
+      dir.cur!.set(base, { kind: 'dir', cur: new Map(), synced: new Map() });
+    else dir.cur!.delete(base); // unlink, unlinkat, rmdir
   }
 }
 
