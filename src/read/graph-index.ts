@@ -122,6 +122,22 @@ export class GraphIndex {
    * destination.
    */
   reach(id: string, direction: Direction, minHops: number, maxHops: number | null): string[] {
+    const { end } = this.spaces(direction);
+    return this.reachDense(id, direction, minHops, maxHops).map((d) => end.ids[d]);
+  }
+
+  /** The ids of the end space of `direction`, by dense id (what `reachDense` returns). */
+  endIds(direction: Direction): readonly string[] {
+    return this.spaces(direction).end.ids;
+  }
+
+  /** The dense id of `id` in the end space of `direction`, if it is an endpoint there. */
+  endDense(id: string, direction: Direction): number | undefined {
+    return this.spaces(direction).end.dense.get(id);
+  }
+
+  /** `reach` as dense ids of the end space (no strings made). */
+  reachDense(id: string, direction: Direction, minHops: number, maxHops: number | null): number[] {
     const { start, end } = this.spaces(direction);
     const s = start.dense.get(id);
     if (s === undefined) return [];
@@ -131,7 +147,7 @@ export class GraphIndex {
     const m = this.mark(end);
     const { stamps, stamp } = m;
     if (shared) stamps[s] = stamp;
-    const found: string[] = [];
+    const found: number[] = [];
     let frontier = [s];
     for (let hop = 1; hop <= max && frontier.length > 0; hop++) {
       const next: number[] = [];
@@ -142,7 +158,7 @@ export class GraphIndex {
           if (stamps[nb] === stamp) continue;
           stamps[nb] = stamp;
           next.push(nb);
-          if (hop >= minHops) found.push(end.ids[nb]);
+          if (hop >= minHops) found.push(nb);
         }
       }
       if (!shared) break;
