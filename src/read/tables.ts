@@ -288,3 +288,31 @@ function overlayNodes(
   }
   return new NodeTable(def, ids, columns);
 }
+
+/**
+ * After a pure-insert write to an edge table (version `from` → `to` on one Lance
+ * line), derives the new version's graph index from the cached old one plus the
+ * inserted edges, so the next query does not rebuild it from a full scan. Nothing
+ * happens when the old index is not cached.
+ */
+export function applyEdgeInserts(
+  cache: ReadCache,
+  def: EdgeTypeDef,
+  lanceBranch: string | null,
+  from: number,
+  to: number,
+  src: readonly string[],
+  dst: readonly string[],
+): boolean {
+  const old = cache.get<GraphIndex>(
+    `gi\u0000${keyOfPin(def.tablePath, { tableKey: def.tableKey, lanceBranch, version: from })}`,
+  );
+  if (!old) return false;
+  const next = old.withEdges(src, dst);
+  cache.set(
+    `gi\u0000${keyOfPin(def.tablePath, { tableKey: def.tableKey, lanceBranch, version: to })}`,
+    next,
+    next.bytes,
+  );
+  return true;
+}
