@@ -171,6 +171,18 @@ export const eventPayloadSchemas = {
     lance_branch: z.string().min(1),
     from_version: Version,
   }),
+  /**
+   * The schema fingerprint the repo's data is written under: at init, when a repo
+   * from before fingerprints is first opened read-write (`adopted`), and at every
+   * schema change (`changed`). Open refuses a `_schema.pg` whose hash differs.
+   */
+  'schema.recorded': z.strictObject({
+    hash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .describe("sha256 of the catalog's canonical JSON"),
+    reason: z.enum(['init', 'adopted', 'changed']),
+  }),
 } as const;
 
 export type EventKind = keyof typeof eventPayloadSchemas;

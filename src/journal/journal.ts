@@ -142,7 +142,13 @@ export class Journal extends JournalReader {
   /** Creates `<repoDir>/_lancelog.db`: repo.initialized → manifest 1 of `main` with `tables`, and the initial commit. */
   static create(
     repoDir: string,
-    init: { tables: Array<{ tableKey: string; version: number }>; actor: string; message?: string },
+    init: {
+      tables: Array<{ tableKey: string; version: number }>;
+      actor: string;
+      message?: string;
+      /** The schema fingerprint, recorded in the same transaction (`schema.recorded`). */
+      schemaHash?: string;
+    },
   ): Journal {
     const path = join(repoDir, JOURNAL_FILE);
     if (existsSync(path))
@@ -165,6 +171,11 @@ export class Journal extends JournalReader {
             message: init.message ?? 'initialize repository',
           },
         });
+        if (init.schemaHash !== undefined)
+          tx.append(newId(), MAIN_BRANCH, null, {
+            kind: 'schema.recorded',
+            payload: { hash: init.schemaHash, reason: 'init' },
+          });
       });
     } catch (err) {
       journal.close();
@@ -364,6 +375,13 @@ export class Journal extends JournalReader {
         },
       );
     }
+  }
+
+  /** Records the schema fingerprint the repo's data is now written under. */
+  recordSchema(hash: string, reason: 'adopted' | 'changed'): void {
+    this.write((tx) =>
+      tx.append(newId(), MAIN_BRANCH, null, { kind: 'schema.recorded', payload: { hash, reason } }),
+    );
   }
 
   // ---------------------------------------------------------------- write protocol
