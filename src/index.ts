@@ -55,6 +55,8 @@ export {
   RepoError,
   StorageError,
   UsageError,
+  asSystemError,
+  systemErrorCode,
 } from './errors.js';
 export { compileSchema, catalogToJSON, typeText } from './schema/index.js';
 export type {

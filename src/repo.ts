@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { compileSchema, arrowSchemaFor, catalogToJSON } from './schema/index.js';
 import type { Catalog, TypeDef } from './schema/types.js';
 import { TableStore, sqlString, type TableHandle } from './storage/index.js';
@@ -21,7 +21,7 @@ import {
   type OperationRow,
   type VerifyReport,
 } from './journal/index.js';
-import { RepoError } from './errors.js';
+import { asSystemError, RepoError } from './errors.js';
 import {
   runOperation,
   type OperationContext,
@@ -153,6 +153,36 @@ function checkSchemaFingerprint(
     );
 }
 
+/**
+ * Creates `dir` and its missing parents one level at a time. Not `mkdirSync(dir,
+ * {recursive: true})`: under /proc it never returns (Node retries the ENOENT forever),
+ * so `init /proc/x` hung. Any failure is a typed error naming the path.
+ */
+function makeRepoDir(dir: string): void {
+  const missing: string[] = [];
+  for (let p = dir; !existsSync(p); p = dirname(p)) {
+    missing.unshift(p);
+    if (dirname(p) === p) break;
+  }
+  for (const p of missing) {
+    try {
+      mkdirSync(p);
+    } catch (err) {
+      const typed = asSystemError(err, `cannot create the repo directory ${dir}`, {
+        repo: dir,
+        path: p,
+      });
+      if (typed !== err) throw typed;
+      const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
+      throw new RepoError(
+        'InvalidRepoPath',
+        `cannot create the repo directory ${dir}: ${code === 'ENOTDIR' ? `${dirname(p)} is not a directory` : (err as Error).message}`,
+        { repo: dir, path: p, reason: code },
+      );
+    }
+  }
+}
+
 function isNonEmptyDir(path: string): boolean {
   return existsSync(path) && (!statSync(path).isDirectory() || readdirSync(path).length > 0);
 }
@@ -196,7 +226,7 @@ export class Repo {
       );
     }
     const createdDir = !existsSync(dir);
-    mkdirSync(dir, { recursive: true });
+    makeRepoDir(dir);
     try {
       const store = await TableStore.open(dir);
       const tables: InitResult['tables'] = [];

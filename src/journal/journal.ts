@@ -15,7 +15,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { LancelogError } from '../errors.js';
+import { asSystemError, LancelogError } from '../errors.js';
+import { checkJournalOnOpen } from './health.js';
 import { MAIN_BRANCH, validateBranchName } from './branch-names.js';
 import { newId, nowUs } from './clock.js';
 import {
@@ -193,11 +194,12 @@ export class Journal extends JournalReader {
         `no journal at ${path} (not a lancelog repo, or created before the journal existed)`,
         { path },
       );
-    return new Journal(
+    const db = checkJournalOnOpen(
       path,
-      openDatabase(path, { readOnly: opts.readOnly }),
+      () => openDatabase(path, { readOnly: opts.readOnly }),
       opts.readOnly ?? false,
     );
+    return new Journal(path, db, opts.readOnly ?? false);
   }
 
   close(): void {
@@ -265,6 +267,9 @@ export class Journal extends JournalReader {
       const { result, cache } = run.immediate();
       this.cache = cache; // only now: a rolled-back transaction leaves the old cache
       return result;
+    } catch (err) {
+      // A full disk, a read-only or damaged file: a typed error naming the journal.
+      throw asSystemError(err, `cannot write to the journal ${this.path}`, { path: this.path });
     } finally {
       if (relaxed) prepared(this.db, 'PRAGMA synchronous = FULL').run();
     }

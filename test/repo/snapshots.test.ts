@@ -288,7 +288,7 @@ describe('branches', () => {
     const repo = await newRepo();
     const name = `team.a/${'x'.repeat(193)}`;
     expect(Buffer.byteLength(name)).toBe(200);
-    await repo.createBranch(name);
+    repo.createBranch(name);
     await repo.transaction((tx) => tx.upsert('Person', { name: 'ada', age: 36 }), { branch: name });
     expect((await repo.scan('Person', { branch: name })).map((r) => r.name)).toEqual(['ada']);
     expect(await codeOf(() => repo.createBranch(`${name}y`))).toBe('InvalidBranchName');
