@@ -115,3 +115,5 @@ export {
   WRITERS as DRILL_WRITERS,
 } from './drill/index.js';
 export type { DrillReport, CaseResult as DrillCaseResult } from './drill/index.js';
+export { doctor, DOCTOR_ACTOR } from './recovery/doctor.js';
+export type { DoctorReport, DoctorProblem, DoctorProblemKind } from './recovery/doctor.js';

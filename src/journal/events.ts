@@ -31,6 +31,8 @@ export const OperationKind = z.enum([
   'SchemaApply',
   'BranchMerge',
   'EnsureIndices',
+  /** `lancelog doctor --repair` putting a table back at its pin. */
+  'Repair',
 ]);
 export type OperationKind = z.infer<typeof OperationKind>;
 
