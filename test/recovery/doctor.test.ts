@@ -9,7 +9,6 @@ import {
   openSync,
   readdirSync,
   rmSync,
-  statSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
