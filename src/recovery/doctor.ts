@@ -14,8 +14,10 @@
  *   - `lance-ahead-of-pin` (no operation in flight): restores the table to its pin
  *     and publishes the restored version as one journaled `Repair` operation — the
  *     versions past the pin were never published, so nothing acknowledged is lost;
- * and refuses the rest with instructions (a damaged journal, drift, a lost published
- * version).
+ *   - `lost-published-version`: re-pins the branch to its newest manifest version that
+ *     Lance has completely, as a journaled `Repair` operation listing the lost commits
+ *     (acknowledged data is lost here by necessity: Lance no longer has it);
+ * and refuses the rest with instructions (a damaged journal, drift).
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -158,9 +160,10 @@ async function checkRepo(repo: Repo, checks: string[]): Promise<DoctorProblem[]>
       problems.push({
         kind: 'lost-published-version',
         message: `${t.tableKey} on ${t.branch}: the published pin ${t.pin} is not in Lance (HEAD ${t.head ?? 'missing'})`,
-        repairable: false,
-        instructions:
-          'a published Lance version is gone (lost in a power cut, or files deleted): restore the table directory from a backup; re-pinning the branch to its newest complete manifest version is not automated yet',
+        repairable: !t.inherited,
+        instructions: t.inherited
+          ? `the version is missing on the parent's line: run 'lancelog doctor' for the parent branch's problem first`
+          : `'lancelog doctor --repair' re-pins ${t.branch} to its newest manifest version that Lance has completely, as a journaled Repair operation listing the commits that are lost; to lose nothing, restore the table directory from a backup instead`,
         ...where,
       });
     }
@@ -206,6 +209,93 @@ async function restoreToPin(repo: Repo, p: DoctorProblem): Promise<string> {
   return `restored to version ${pin.version} as Lance version ${restored}; commit ${published.commitId}`;
 }
 
+/** Whether Lance still has `version` of a table's line. */
+async function versionExists(
+  repo: Repo,
+  tableKey: string,
+  version: number,
+  lanceBranch: string | null,
+): Promise<boolean> {
+  const def = repo.typeDef(tableKey);
+  try {
+    const h = await repo.store.openTable(def.tableKey, def.tablePath, {
+      version,
+      ...(lanceBranch ? { branch: lanceBranch } : {}),
+    });
+    h.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A lost published version: re-pins the branch to its newest manifest version whose
+ * every pin Lance still has, as one journaled `Repair` operation whose commit message
+ * lists the commits that are lost (those after that manifest version). A table whose
+ * HEAD is past the re-pinned version is restored to it first (I1).
+ */
+async function repinToComplete(repo: Repo, branch: string): Promise<string> {
+  const { journal, store } = repo;
+  const head = journal.snapshot({ branch });
+  let target: ReturnType<typeof journal.snapshot> | undefined;
+  for (let mv = head.manifestVersion - 1; mv >= 1 && !target; mv--) {
+    const snap = journal.snapshot({ branch, manifestVersion: mv });
+    const present = await Promise.all(
+      snap.pins.map((p) => versionExists(repo, p.tableKey, p.version, p.lanceBranch)),
+    );
+    if (present.every(Boolean)) target = snap;
+  }
+  if (!target)
+    throw new LancelogError(
+      'RepairImpossible',
+      `branch ${branch} has no manifest version whose every table version Lance still has; restore the tables from a backup`,
+      { branch },
+    );
+  const lost = journal
+    .listCommits({ branch })
+    .filter((c) => c.manifestVersion > target.manifestVersion)
+    .map((c) => c.id);
+  const opId = journal.beginOperation({ kind: 'Repair', branch, actor: DOCTOR_ACTOR });
+  const moves = [];
+  for (const p of target.pins) {
+    const current = repo.pinOf(head, p.tableKey);
+    const def = repo.typeDef(p.tableKey);
+    const lanceHead = await store
+      .headVersion(def.tableKey, def.tablePath, p.lanceBranch ?? undefined)
+      .catch(() => null);
+    let version = p.version;
+    if (lanceHead !== p.version) {
+      const h = await store.openTable(
+        def.tableKey,
+        def.tablePath,
+        p.lanceBranch ? { branch: p.lanceBranch } : {},
+      );
+      try {
+        version = await h.restore(p.version);
+      } finally {
+        h.close();
+      }
+    }
+    if (version !== current.version || p.lanceBranch !== current.lanceBranch)
+      moves.push({
+        tableKey: p.tableKey,
+        expectedVersion: current.version,
+        newVersion: version,
+        lanceBranch: p.lanceBranch,
+      });
+  }
+  const published = journal.publish({
+    opId,
+    branch,
+    actor: DOCTOR_ACTOR,
+    message: `doctor: re-pinned ${branch} to manifest version ${target.manifestVersion} (a published Lance version was lost); lost commits: ${lost.join(', ') || 'none'}`,
+    tables: moves,
+    complete: true,
+  });
+  return `re-pinned ${branch} to manifest version ${target.manifestVersion}; lost commits: ${lost.join(', ') || 'none'}; commit ${published.commitId}`;
+}
+
 async function repair(dir: string, problems: DoctorProblem[]): Promise<void> {
   // recover: false — the in-flight operations are recovered below, and reported.
   const repo = await Repo.open(dir, { recover: false });
@@ -217,9 +307,15 @@ async function repair(dir: string, problems: DoctorProblem[]): Promise<void> {
         p.repaired = op ? `recovery: ${op.decision ?? '-'} (${op.status})` : 'recovered';
       }
     }
+    const repinned = new Map<string, string>();
     for (const p of problems) {
       if (p.kind === 'schema-unrecorded') p.repaired = 'fingerprint recorded (adopted) at open';
       if (p.kind === 'lance-ahead-of-pin') p.repaired = await restoreToPin(repo, p);
+      if (p.kind === 'lost-published-version') {
+        if (!repinned.has(p.branch!))
+          repinned.set(p.branch!, await repinToComplete(repo, p.branch!));
+        p.repaired = repinned.get(p.branch!);
+      }
     }
   } finally {
     await repo.close();

@@ -4,14 +4,7 @@
  * dead end), a lost published Lance version, a damaged journal, schema drift.
  */
 import { execFile } from 'node:child_process';
-import {
-  closeSync,
-  openSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -110,10 +103,11 @@ describe('lancelog doctor', () => {
     expect(await names(dir)).toEqual(['next', 'published']);
   });
 
-  it('a lost published version is found, not repaired, with instructions; the CLI exits 1', async () => {
+  it('a lost published version: found (CLI exits 1), --repair re-pins to the newest complete manifest listing the lost commits', async () => {
     const dir = await seeded();
     const repo = await Repo.open(dir, { readOnly: true });
     const def = repo.typeDef('P');
+    const lostCommit = repo.snapshot().commitId;
     await repo.close();
     const versions = join(dir, `${def.tablePath}.lance`, '_versions');
     // Lance names manifests by u64::MAX - version: the smallest number is the newest.
@@ -122,18 +116,10 @@ describe('lancelog doctor', () => {
       .sort((a, b) => (BigInt(a.split('.')[0]) < BigInt(b.split('.')[0]) ? -1 : 1))
       .map((f) => join(versions, f))[0];
     rmSync(newest);
-    const r = await doctor(dir, { repair: true });
-    expect(r.repaired).toBe(false);
-    expect(r.problems).toMatchObject([
-      { kind: 'lost-published-version', repairable: false, tableKey: 'node:P' },
-    ]);
-    expect(r.problems[0].instructions).toMatch(/backup/);
     const cli = await run(
       process.execPath,
       ['--import', 'tsx', join(ROOT, 'cli', 'main.ts'), 'doctor', '--json', dir],
-      {
-        cwd: ROOT,
-      },
+      { cwd: ROOT },
     ).then(
       () => ({ code: 0, stdout: '' }),
       (e: { code: number; stdout: string }) => e,
@@ -141,8 +127,24 @@ describe('lancelog doctor', () => {
     expect(cli.code).toBe(1);
     expect(JSON.parse(cli.stdout)).toMatchObject({
       ok: false,
-      problems: [{ kind: 'lost-published-version' }],
+      problems: [{ kind: 'lost-published-version', repairable: true, tableKey: 'node:P' }],
     });
+    const r = await doctor(dir, { repair: true });
+    expect(r.repaired).toBe(true);
+    expect(r.problems[0].repaired).toContain(`lost commits: ${lostCommit}`);
+    expect((await doctor(dir)).ok).toBe(true);
+    expect(await names(dir)).toEqual([]);
+    const after = await Repo.open(dir);
+    try {
+      const repairCommit = after
+        .listCommits({ branch: 'main' })
+        .find((c) => c.actor === 'lancelog:doctor');
+      expect(repairCommit?.message).toContain(lostCommit);
+      await after.transaction((tx) => tx.upsert('P', { name: 'again' }));
+      expect((await after.verify()).ok).toBe(true);
+    } finally {
+      await after.close();
+    }
   }, 60_000);
 
   it('a damaged journal and a drifted schema are found and refused with instructions', async () => {
