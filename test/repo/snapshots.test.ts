@@ -367,7 +367,7 @@ describe('verify', () => {
     const repo = await newRepo();
     await write(repo, 'Person', [{ id: 'alice', name: 'alice' }]);
     const clean = await repo.verify();
-    expect(clean).toMatchObject({ ok: true, differences: [], integrity: 'ok', events: 2 });
+    expect(clean).toMatchObject({ ok: true, differences: [], integrity: 'ok', events: 3 }); // repo.initialized, schema.recorded, op.published
     expect(clean.i1).toHaveLength(4);
     expect(clean.i1.every((x) => x.ok && x.branch === 'main')).toBe(true);
 
