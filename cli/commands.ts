@@ -7,6 +7,7 @@ import { registerDataCommands } from './commands/data.js';
 import { registerRecoveryCommands } from './commands/recovery.js';
 import { registerChangeCommands } from './commands/change.js';
 import { registerDrillCommands } from './commands/drill.js';
+import { registerDoctorCommand } from './commands/doctor.js';
 
 export function registerCommands(program: Command): void {
   registerRepoCommands(program);
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerRecoveryCommands(program);
   registerChangeCommands(program);
   registerDrillCommands(program);
+  registerDoctorCommand(program);
 }

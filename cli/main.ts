@@ -5,10 +5,12 @@
  */
 import { CommanderError } from 'commander';
 import { UsageError } from '../src/index.js';
-import { printError } from './output.js';
+import { printError, USAGE_EXIT } from './output.js';
 import { buildProgram } from './program.js';
 
 const wantsJson = process.argv.includes('--json');
+/** `--debug` (any position, every command): print the stack trace of a failure. */
+const debug = process.argv.includes('--debug') || process.env.LANCELOG_DEBUG === '1';
 
 async function main(argv: string[]): Promise<number> {
   const program = buildProgram(wantsJson);
@@ -24,12 +26,12 @@ async function main(argv: string[]): Promise<number> {
           new UsageError(err.message.replace(/^error: /, ''), { commanderCode: err.code }),
           true,
         );
-      return 2;
+      return USAGE_EXIT;
     }
-    return printError(err, wantsJson);
+    return printError(err, wantsJson, debug);
   }
 }
 
-void main(process.argv).then((code) => {
+void main(process.argv.filter((a) => a !== '--debug')).then((code) => {
   process.exitCode = code;
 });

@@ -1,5 +1,5 @@
 /** How the CLI prints results and errors: human text by default, JSON with --json. */
-import { LancelogError } from '../src/index.js';
+import { asSystemError, LancelogError } from '../src/index.js';
 
 export interface OutputOptions {
   json?: boolean;
@@ -20,24 +20,30 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
   return value;
 }
 
+/** Exit status of a failure: 2 for a usage error (bad flags or arguments), else 1. */
+export const USAGE_EXIT = 2;
+
 /**
  * Expected failures print `{error, code, details}` (JSON) or the message (text), never
- * a stack trace; an unexpected failure is still reported with code `InternalError`.
+ * a stack trace. A system failure (full disk, permissions, read-only or damaged files)
+ * becomes its typed code (`DiskFull`, `PermissionDenied`, `ReadOnlyRepo`,
+ * `JournalCorrupt`); anything else unexpected is `InternalError`, with its stack only
+ * under `--debug`. Returns the exit status: 2 for `UsageError`, else 1.
  */
-export function printError(err: unknown, json: boolean): number {
+export function printError(err: unknown, json: boolean, debug = false): number {
+  const typed = asSystemError(err, 'failed');
   const payload =
-    err instanceof LancelogError
-      ? err.toJSON()
+    typed instanceof LancelogError
+      ? typed.toJSON()
       : {
-          error: err instanceof Error ? err.message : String(err),
+          error: typed instanceof Error ? typed.message : String(typed),
           code: 'InternalError',
           details: {},
         };
   if (json) process.stdout.write(`${JSON.stringify(payload, jsonReplacer, 2)}\n`);
-  else {
-    process.stderr.write(`error [${payload.code}]: ${payload.error}\n`);
-    if (!(err instanceof LancelogError) && err instanceof Error && err.stack)
-      process.stderr.write(`${err.stack}\n`);
-  }
-  return 1;
+  else process.stderr.write(`error [${payload.code}]: ${payload.error}\n`);
+  if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  else if (!(typed instanceof LancelogError) && !json)
+    process.stderr.write('(run with --debug for the stack trace)\n');
+  return payload.code === 'UsageError' ? USAGE_EXIT : 1;
 }

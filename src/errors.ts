@@ -83,3 +83,74 @@ export class UsageError extends LancelogError {
     super('UsageError', message, details);
   }
 }
+
+/**
+ * What the operating system, SQLite or Lance said, as one of Lancelog's codes:
+ * `DiskFull`, `PermissionDenied`, `ReadOnlyRepo` (a read-only file system or file),
+ * `JournalCorrupt`. Undefined when the failure is none of these. Read from errno
+ * codes (`ENOSPC`), SQLite result codes (`SQLITE_FULL`) and — Lance reports I/O
+ * failures only as text — from the message (`No space left on device`, `os error 28`).
+ */
+export function systemErrorCode(err: unknown): string | undefined {
+  // A typed error already says what it is; only lance's wrapped failures are read again.
+  if (err instanceof LancelogError && err.code !== 'StorageFailure') return undefined;
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') {
+    if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL') return 'DiskFull';
+    if (code === 'EACCES' || code === 'EPERM' || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH')
+      return 'PermissionDenied';
+    if (code === 'EROFS' || code.startsWith('SQLITE_READONLY')) return 'ReadOnlyRepo';
+    if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return 'JournalCorrupt';
+  }
+  const text =
+    err instanceof LancelogError && typeof err.details.cause === 'string'
+      ? err.details.cause
+      : err instanceof Error
+        ? err.message
+        : String(err);
+  if (
+    /no space left on device|os error 28\b|ENOSPC|disk quota exceeded|database or disk is full/i.test(
+      text,
+    )
+  )
+    return 'DiskFull';
+  if (/read-only file system|os error 30\b|EROFS|attempt to write a readonly database/i.test(text))
+    return 'ReadOnlyRepo';
+  if (/permission denied|operation not permitted|os error (1|13)\b|EACCES|EPERM/i.test(text))
+    return 'PermissionDenied';
+  if (/database disk image is malformed|file is not a database/i.test(text))
+    return 'JournalCorrupt';
+  return undefined;
+}
+
+const SYSTEM_ADVICE: Record<string, string> = {
+  DiskFull: 'free space on the file system holding the repo, then retry (nothing was published)',
+  PermissionDenied: "check the repo's owner and permissions",
+  ReadOnlyRepo:
+    'the repo is on a read-only file system or its files are read-only; nothing can be written there (to read it, copy the repo to a writable place: SQLite needs its -shm file even to read)',
+  JournalCorrupt: "run 'lancelog doctor <repo>' to see what is damaged",
+};
+
+/**
+ * `err` as a typed error when it is a system failure (see systemErrorCode), keeping
+ * the underlying message as `details.cause`; otherwise `err` unchanged.
+ */
+export function asSystemError(
+  err: unknown,
+  what: string,
+  details: Record<string, unknown> = {},
+): unknown {
+  const code = systemErrorCode(err);
+  if (code === undefined) return err;
+  const cause =
+    err instanceof LancelogError && typeof err.details.cause === 'string'
+      ? err.details.cause
+      : err instanceof Error
+        ? err.message
+        : String(err);
+  return new LancelogError(code, `${what}: ${cause} — ${SYSTEM_ADVICE[code]}`, {
+    ...(err instanceof LancelogError ? err.details : {}),
+    ...details,
+    cause,
+  });
+}

@@ -55,6 +55,8 @@ export {
   RepoError,
   StorageError,
   UsageError,
+  asSystemError,
+  systemErrorCode,
 } from './errors.js';
 export { compileSchema, catalogToJSON, typeText } from './schema/index.js';
 export type {
@@ -125,3 +127,5 @@ export {
   WRITERS as DRILL_WRITERS,
 } from './drill/index.js';
 export type { DrillReport, CaseResult as DrillCaseResult } from './drill/index.js';
+export { doctor, DOCTOR_ACTOR } from './recovery/doctor.js';
+export type { DoctorReport, DoctorProblem, DoctorProblemKind } from './recovery/doctor.js';

@@ -5,7 +5,8 @@
  * write protocol (src/write/).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
 import { compileSchema, arrowSchemaFor, catalogToJSON } from './schema/index.js';
 import type { Catalog, TypeDef } from './schema/types.js';
 import { TableStore, sqlString, type TableHandle } from './storage/index.js';
@@ -20,7 +21,7 @@ import {
   type OperationRow,
   type VerifyReport,
 } from './journal/index.js';
-import { RepoError } from './errors.js';
+import { asSystemError, RepoError } from './errors.js';
 import {
   runOperation,
   type OperationContext,
@@ -128,6 +129,78 @@ export interface VerifyResult extends VerifyReport {
   }>;
 }
 
+/**
+ * The schema fingerprint: sha256 of the catalog's canonical JSON (less the source
+ * file's name), so comments and layout in `_schema.pg` do not count, but any change to a type, property,
+ * constraint or table path does.
+ */
+export function schemaHash(catalog: Catalog): string {
+  // The name of the file the schema was compiled from is not part of the schema.
+  const { file: _file, ...schema } = catalog;
+  return createHash('sha256')
+    .update(catalogToJSON(schema as Catalog))
+    .digest('hex');
+}
+
+/**
+ * Open refuses a `_schema.pg` that is not the schema the data was written under;
+ * a repo from before fingerprints adopts its current schema at its first read-write
+ * open (docs/recovery.md "Schema fingerprint").
+ */
+function checkSchemaFingerprint(
+  dir: string,
+  journal: Journal,
+  catalog: Catalog,
+  readOnly: boolean,
+): void {
+  const current = schemaHash(catalog);
+  const recorded = journal.recordedSchemaHash();
+  if (recorded === null) {
+    if (!readOnly) journal.recordSchema(current, 'adopted');
+    return;
+  }
+  if (recorded !== current)
+    throw new RepoError(
+      'SchemaDrift',
+      `${join(dir, SCHEMA_FILE)} is not the schema this repo's data was written under ` +
+        `(recorded ${recorded}, file ${current}). Restore the original ${SCHEMA_FILE} ` +
+        `(from version control or a backup). To move the data to another schema: with the ` +
+        `original restored, 'lancelog export' it, 'lancelog init' a new repo with the new ` +
+        `schema and 'lancelog load' the export there`,
+      { repo: dir, recorded, current, file: join(dir, SCHEMA_FILE) },
+    );
+}
+
+/**
+ * Creates `dir` and its missing parents one level at a time. Not `mkdirSync(dir,
+ * {recursive: true})`: under /proc it never returns (Node retries the ENOENT forever),
+ * so `init /proc/x` hung. Any failure is a typed error naming the path.
+ */
+function makeRepoDir(dir: string): void {
+  const missing: string[] = [];
+  for (let p = dir; !existsSync(p); p = dirname(p)) {
+    missing.unshift(p);
+    if (dirname(p) === p) break;
+  }
+  for (const p of missing) {
+    try {
+      mkdirSync(p);
+    } catch (err) {
+      const typed = asSystemError(err, `cannot create the repo directory ${dir}`, {
+        repo: dir,
+        path: p,
+      });
+      if (typed !== err) throw typed;
+      const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
+      throw new RepoError(
+        'InvalidRepoPath',
+        `cannot create the repo directory ${dir}: ${code === 'ENOTDIR' ? `${dirname(p)} is not a directory` : (err as Error).message}`,
+        { repo: dir, path: p, reason: code },
+      );
+    }
+  }
+}
+
 function isNonEmptyDir(path: string): boolean {
   return existsSync(path) && (!statSync(path).isDirectory() || readdirSync(path).length > 0);
 }
@@ -176,7 +249,7 @@ export class Repo {
       );
     }
     const createdDir = !existsSync(dir);
-    mkdirSync(dir, { recursive: true });
+    makeRepoDir(dir);
     try {
       const store = await TableStore.open(dir);
       const tables: InitResult['tables'] = [];
@@ -192,6 +265,7 @@ export class Repo {
         tables,
         actor: opts.actor ?? DEFAULT_ACTOR,
         message: 'init',
+        schemaHash: schemaHash(catalog),
       });
       const commitId = journal.snapshot({ branch: 'main' }).commitId;
       journal.close();
@@ -221,6 +295,12 @@ export class Repo {
     }
     const catalog = compileSchema(readFileSync(schemaPath, 'utf8'), schemaPath);
     const journal = Journal.open(dir, { readOnly: opts.readOnly ?? false });
+    try {
+      checkSchemaFingerprint(dir, journal, catalog, opts.readOnly ?? false);
+    } catch (err) {
+      journal.close();
+      throw err;
+    }
     const store = await TableStore.open(dir);
     const repo = new Repo(
       dir,

@@ -227,6 +227,8 @@ export function eventDetail(e: JournalEvent): string {
       return e.payload.name;
     case 'table.forked':
       return `Lance branch ${e.payload.lance_branch} from v${e.payload.from_version}`;
+    case 'schema.recorded':
+      return `schema ${e.payload.hash.slice(0, 12)} (${e.payload.reason})`;
   }
 }
 
@@ -261,6 +263,8 @@ export function phaseOf(kind: EventKind): string {
     case 'branch.created':
     case 'branch.deleted':
       return 'branch';
+    case 'schema.recorded':
+      return 'schema';
   }
 }
 

@@ -31,6 +31,8 @@ export const OperationKind = z.enum([
   'SchemaApply',
   'BranchMerge',
   'EnsureIndices',
+  /** `lancelog doctor --repair` putting a table back at its pin. */
+  'Repair',
 ]);
 export type OperationKind = z.infer<typeof OperationKind>;
 
@@ -170,6 +172,18 @@ export const eventPayloadSchemas = {
     table_key: TableKey,
     lance_branch: z.string().min(1),
     from_version: Version,
+  }),
+  /**
+   * The schema fingerprint the repo's data is written under: at init, when a repo
+   * from before fingerprints is first opened read-write (`adopted`), and at every
+   * schema change (`changed`). Open refuses a `_schema.pg` whose hash differs.
+   */
+  'schema.recorded': z.strictObject({
+    hash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .describe("sha256 of the catalog's canonical JSON"),
+    reason: z.enum(['init', 'adopted', 'changed']),
   }),
 } as const;
 

@@ -225,6 +225,9 @@ function recipe(d: JournalState, event: JournalEvent): void {
     case 'recovery.decided':
       touchOperation(d, event);
       return;
+    case 'schema.recorded':
+      // Read back from the event log (Journal.recordedSchemaHash); no projection.
+      return;
     case 'recovery.applied': {
       const p = event.payload;
       const original = operationOf(d, p.original_op_id);

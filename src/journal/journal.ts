@@ -15,7 +15,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { LancelogError } from '../errors.js';
+import { asSystemError, LancelogError } from '../errors.js';
+import { checkJournalOnOpen } from './health.js';
 import { MAIN_BRANCH, validateBranchName } from './branch-names.js';
 import { newId, nowUs } from './clock.js';
 import {
@@ -142,7 +143,13 @@ export class Journal extends JournalReader {
   /** Creates `<repoDir>/_lancelog.db`: repo.initialized → manifest 1 of `main` with `tables`, and the initial commit. */
   static create(
     repoDir: string,
-    init: { tables: Array<{ tableKey: string; version: number }>; actor: string; message?: string },
+    init: {
+      tables: Array<{ tableKey: string; version: number }>;
+      actor: string;
+      message?: string;
+      /** The schema fingerprint, recorded in the same transaction (`schema.recorded`). */
+      schemaHash?: string;
+    },
   ): Journal {
     const path = join(repoDir, JOURNAL_FILE);
     if (existsSync(path))
@@ -165,6 +172,11 @@ export class Journal extends JournalReader {
             message: init.message ?? 'initialize repository',
           },
         });
+        if (init.schemaHash !== undefined)
+          tx.append(newId(), MAIN_BRANCH, null, {
+            kind: 'schema.recorded',
+            payload: { hash: init.schemaHash, reason: 'init' },
+          });
       });
     } catch (err) {
       journal.close();
@@ -182,11 +194,12 @@ export class Journal extends JournalReader {
         `no journal at ${path} (not a lancelog repo, or created before the journal existed)`,
         { path },
       );
-    return new Journal(
+    const db = checkJournalOnOpen(
       path,
-      openDatabase(path, { readOnly: opts.readOnly }),
+      () => openDatabase(path, { readOnly: opts.readOnly }),
       opts.readOnly ?? false,
     );
+    return new Journal(path, db, opts.readOnly ?? false);
   }
 
   close(): void {
@@ -254,6 +267,9 @@ export class Journal extends JournalReader {
       const { result, cache } = run.immediate();
       this.cache = cache; // only now: a rolled-back transaction leaves the old cache
       return result;
+    } catch (err) {
+      // A full disk, a read-only or damaged file: a typed error naming the journal.
+      throw asSystemError(err, `cannot write to the journal ${this.path}`, { path: this.path });
     } finally {
       if (relaxed) prepared(this.db, 'PRAGMA synchronous = FULL').run();
     }
@@ -364,6 +380,13 @@ export class Journal extends JournalReader {
         },
       );
     }
+  }
+
+  /** Records the schema fingerprint the repo's data is now written under. */
+  recordSchema(hash: string, reason: 'adopted' | 'changed'): void {
+    this.write((tx) =>
+      tx.append(newId(), MAIN_BRANCH, null, { kind: 'schema.recorded', payload: { hash, reason } }),
+    );
   }
 
   // ---------------------------------------------------------------- write protocol

@@ -296,6 +296,17 @@ export class JournalReader {
     return readProjections(this.db);
   }
 
+  /** The newest recorded schema fingerprint (`schema.recorded`), or null for a repo from before them. */
+  recordedSchemaHash(): string | null {
+    const row = this.db
+      .prepare(
+        "SELECT payload FROM events WHERE kind = 'schema.recorded' ORDER BY seq DESC LIMIT 1",
+      )
+      .get() as { payload: string } | undefined;
+    if (!row) return null;
+    return parsePayload('schema.recorded', JSON.parse(row.payload)).hash;
+  }
+
   /**
    * Replays every event into memory and compares with the stored projections (in
    * one read transaction, so both see the same moment), plus PRAGMA integrity_check.

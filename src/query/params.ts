@@ -9,10 +9,13 @@ import {
   FLOAT_SCALARS,
   INT_SCALARS,
   coerceInteger,
+  jsonFloat,
+  jsonInteger,
   parseDate,
   parseDateTime,
   valueTypeText,
 } from './values.js';
+import { parseJsonExact } from '../json-exact.js';
 
 type Fail = (why: string) => never;
 
@@ -38,26 +41,17 @@ function coerce(
   }
   const name = type.name;
   if (INT_SCALARS.has(name)) {
-    // 64-bit integers may come as JSON strings (JSON numbers lose precision past 2^53).
-    let text: string;
-    if (typeof value === 'number') {
-      if (!Number.isInteger(value)) fail(`${value} is not an integer`);
-      if (!Number.isSafeInteger(value)) fail(`${value} is beyond 2^53; pass it as a JSON string`);
-      text = String(value);
-    } else if (typeof value === 'string' && (name === 'I64' || name === 'U64')) text = value.trim();
-    else if (typeof value === 'bigint') text = value.toString();
-    else
-      return fail(
-        `expected an integer${name === 'I64' || name === 'U64' ? ' (a JSON number or a decimal string)' : ''}, got ${describe(value)}`,
-      );
-    const v = coerceInteger(text, name);
+    const big = jsonInteger(value, name);
+    if (typeof big === 'string')
+      fail(big.startsWith('expected') ? `${big}, got ${describe(value)}` : big);
+    const v = coerceInteger(String(big), name);
     if (typeof v === 'string') fail(v);
     return v;
   }
   if (FLOAT_SCALARS.has(name)) {
-    if (typeof value !== 'number' || !Number.isFinite(value))
-      fail(`expected a number, got ${describe(value)}`);
-    return value;
+    const v = jsonFloat(value, name);
+    if (typeof v === 'string') fail(v.startsWith('expected') ? `${v}, got ${describe(value)}` : v);
+    return v;
   }
   switch (name) {
     case 'String':
@@ -114,7 +108,7 @@ export function bindParams(
   let obj = params;
   if (typeof obj === 'string') {
     try {
-      obj = JSON.parse(obj);
+      obj = parseJsonExact(obj);
     } catch (err) {
       throw new ParamError(
         'ParamsInvalid',

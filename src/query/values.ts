@@ -91,6 +91,40 @@ export function coerceInteger(text: string, name: string): QueryValue | string {
   return name === 'I64' || name === 'U64' ? big : Number(big);
 }
 
+/**
+ * The one coercion rule for integer types, shared by data files, params and the API
+ * (docs/writes.md "Coercion"): an integral JSON number (parsed exactly, so 64-bit
+ * values beyond 2^53 arrive as bigints) or a bigint; for I64/U64 also a string of
+ * decimal digits (what JSON producers without 64-bit numbers write). A string is
+ * refused for I32/U32, as the reference engine refuses it. Returns the integer, or
+ * why not.
+ */
+export function jsonInteger(value: unknown, name: string): bigint | string {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value)) return `${value} is not an integer`;
+    if (!Number.isSafeInteger(value))
+      return `${value} is beyond 2^53 and may have lost digits; write all of the integer's digits`;
+    return BigInt(value);
+  }
+  if (typeof value === 'string' && (name === 'I64' || name === 'U64')) {
+    const text = value.trim();
+    return /^-?\d+$/.test(text) ? BigInt(text) : `'${value}' is not an integer`;
+  }
+  return `expected an integer${name === 'I64' || name === 'U64' ? ' (a JSON number or a string of digits)' : ' (a JSON number)'}`;
+}
+
+/** The coercion rule for F32/F64: a finite JSON number (an exact big integer too); F32 must fit a float32. */
+export function jsonFloat(value: unknown, name: string): number | string {
+  const v = typeof value === 'bigint' ? Number(value) : value;
+  if (typeof v !== 'number' || !Number.isFinite(v)) return 'expected a finite number';
+  if (name === 'F32') {
+    const f = Math.fround(v);
+    return Number.isFinite(f) ? f : `${v} is out of range for F32`;
+  }
+  return v;
+}
+
 export function parseDate(text: string): string | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (!m) return null;

@@ -18,6 +18,43 @@ const requireFromLance = createRequire(createRequire(import.meta.url).resolve('@
 /** The apache-arrow module instance that @lancedb/lancedb uses internally. */
 export const lanceArrow = requireFromLance('apache-arrow') as typeof arrow;
 
+/**
+ * arrow JS's IPC writer writes an empty value bitmap for a Boolean array whose every
+ * value is null, and Lance (arrow-rs) refuses to read it ("Need at least 1 bytes for
+ * bitmap … Boolean"), so a commit whose only Bool column is null in every row failed.
+ * The writer lives in lancedb's arrow instance and its assembler is not exported
+ * through the package root, so its Bool visitor is wrapped once here: an all-null
+ * Bool array is written with a zeroed bitmap of full length (its validity bitmap,
+ * written separately, still says every value is null).
+ */
+function patchAllNullBoolWriter(): void {
+  const { VectorAssembler } = requireFromLance('apache-arrow/visitor/vectorassembler') as {
+    VectorAssembler: { prototype: Record<string, unknown> };
+  };
+  const proto = VectorAssembler.prototype;
+  if (proto.__lancelogAllNullBool) return;
+  const visitBool = proto.visitBool as (this: unknown, data: BoolData) => unknown;
+  proto.visitBool = function (this: unknown, data: BoolData): unknown {
+    if (data.length > 0 && data.nullCount >= data.length)
+      return visitBool.call(this, {
+        offset: 0,
+        length: data.length,
+        nullCount: 0,
+        values: new Uint8Array((data.length + 7) >> 3),
+      });
+    return visitBool.call(this, data);
+  };
+  proto.__lancelogAllNullBool = true;
+}
+/** What the Bool assembler reads of an arrow Data. */
+interface BoolData {
+  offset: number;
+  length: number;
+  nullCount: number;
+  values: Uint8Array;
+}
+patchAllNullBoolWriter();
+
 /** Our schema -> lancedb's arrow instance (no-op when already lancedb's). */
 export function schemaToLance(schema: arrow.Schema): arrow.Schema {
   if (schema instanceof lanceArrow.Schema) return schema;
@@ -118,9 +155,71 @@ function columnData(rows: Record<string, unknown>[], field: arrow.Field): arrow.
   });
   if (arrow.DataType.isFixedSizeList(type))
     return fixedSizeListData(values, type as arrow.FixedSizeList, name);
+  if (arrow.DataType.isTimestamp(type)) return timestampData(values, type as arrow.Timestamp);
+  if (arrow.DataType.isList(type) && arrow.DataType.isTimestamp((type as arrow.List).valueType))
+    return timestampListData(values, type as arrow.List<arrow.Timestamp>);
   const builder = lanceArrow.makeBuilder({ type, nullValues: [null, undefined] });
   for (const v of values) builder.append(v);
   return builder.finish().toVector().data[0] as arrow.Data;
+}
+
+const UNITS_PER_MS: Record<number, bigint> = {
+  [arrow.TimeUnit.SECOND]: 0n,
+  [arrow.TimeUnit.MILLISECOND]: 1n,
+  [arrow.TimeUnit.MICROSECOND]: 1000n,
+  [arrow.TimeUnit.NANOSECOND]: 1000000n,
+};
+
+/**
+ * arrow's timestamp builder stores `BigInt(ms * 1000)`: past 2^53 µs (after the year
+ * 2255) the float product is inexact and a DateTime lost a millisecond. The values
+ * are built here in bigint arithmetic instead.
+ */
+function timestampData(values: unknown[], type: arrow.Timestamp): arrow.Data {
+  const perMs = UNITS_PER_MS[type.unit];
+  const out = new BigInt64Array(values.length);
+  const validity = new Uint8Array((values.length + 7) >> 3);
+  let nullCount = 0;
+  values.forEach((v, i) => {
+    if (v === null) {
+      nullCount++;
+      return;
+    }
+    const ms = BigInt(v instanceof Date ? v.getTime() : Number(v));
+    out[i] = perMs === 0n ? ms / 1000n : ms * perMs;
+    validity[i >> 3] |= 1 << (i & 7);
+  });
+  return lanceArrow.makeData({
+    type,
+    length: values.length,
+    nullCount,
+    nullBitmap: validity,
+    data: out,
+  }) as arrow.Data;
+}
+
+/** A list of timestamps, its child built by timestampData (same reason). */
+function timestampListData(values: unknown[], type: arrow.List<arrow.Timestamp>): arrow.Data {
+  const offsets = new Int32Array(values.length + 1);
+  const validity = new Uint8Array((values.length + 7) >> 3);
+  const items: unknown[] = [];
+  let nullCount = 0;
+  values.forEach((v, i) => {
+    if (v === null) nullCount++;
+    else {
+      validity[i >> 3] |= 1 << (i & 7);
+      for (const x of v as unknown[]) items.push(x);
+    }
+    offsets[i + 1] = items.length;
+  });
+  return lanceArrow.makeData({
+    type,
+    length: values.length,
+    nullCount,
+    nullBitmap: validity,
+    valueOffsets: offsets,
+    child: timestampData(items, type.valueType),
+  } as never) as arrow.Data;
 }
 
 /**

@@ -3,7 +3,7 @@
  * (callers and the audit trail need to know *which* table failed), and lance's own
  * message is kept in details.cause because its text is the only diagnostic we have.
  */
-import { StorageError } from '../errors.js';
+import { StorageError, systemErrorCode } from '../errors.js';
 
 export interface TableRef {
   tableKey: string;
@@ -51,7 +51,11 @@ export async function guard<T>(
     return await fn();
   } catch (err) {
     if (err instanceof StorageError) throw err;
-    const code = notFoundCode !== undefined && isNotFound(err) ? notFoundCode : 'StorageFailure';
+    // A full disk, a read-only or forbidden file: say so (DiskFull, ReadOnlyRepo, PermissionDenied).
+    const code =
+      notFoundCode !== undefined && isNotFound(err)
+        ? notFoundCode
+        : (systemErrorCode(err) ?? 'StorageFailure');
     throw storageError(
       code,
       `${action} failed for ${ref.tableKey} (${ref.tablePath}): ${errorMessage(err)}`,

@@ -7,14 +7,16 @@
  *   - node data lists properties in declaration order; keyless nodes carry `"id"`
  *     first; null properties are omitted (absent = null on load); edges always carry
  *     `"data"` (possibly `{}`);
- *   - values via jsonValue: 64-bit integers outside ±2^53 as strings, Date
- *     "YYYY-MM-DD", DateTime ISO-8601 (ms, Z), Blob base64, Vector a list of numbers.
+ *   - values via jsonValue: 64-bit integers as exact JSON numbers, -0 as -0, F32 and
+ *     Vector elements as the shortest decimal that reads back as the same float32, Date
+ *     "YYYY-MM-DD", DateTime ISO-8601 (ms, Z), Blob base64.
  * All tables are read at one snapshot, so the export is a consistent cut.
  */
 import { LancelogError } from '../errors.js';
 import type { Repo, ReadAt } from '../repo.js';
 import type { TypeDef } from '../schema/types.js';
 import { jsonValue } from './values.js';
+import { stringifyJsonExact } from '../json-exact.js';
 
 /** What export needs of a Repo (its public read methods). */
 export type ExportSource = Pick<Repo, 'catalog' | 'snapshot' | 'scan'>;
@@ -91,7 +93,7 @@ export async function exportJsonl(
     const ids = rows.map((r) => String(r.id));
     const order = rows.map((_, i) => i).sort((a, b) => cmp(ids[a], ids[b]));
     for (const i of order)
-      await emit(JSON.stringify({ type: def.name, data: dataOf(def, rows[i], keyless) }));
+      await emit(stringifyJsonExact({ type: def.name, data: dataOf(def, rows[i], keyless) }));
     nodes[def.name] = rows.length;
   }
 
@@ -100,7 +102,7 @@ export async function exportJsonl(
     if (wanted && !wanted.has(def.tableKey)) continue;
     const rows = await repo.scan(def.name, pinned);
     const items = rows.map((r) => {
-      const data = JSON.stringify(dataOf(def, r, false));
+      const data = stringifyJsonExact(dataOf(def, r, false));
       return { src: String(r.src), dst: String(r.dst), data, id: String(r.id) };
     });
     items.sort(

@@ -30,6 +30,8 @@ import type { EdgeTypeDef, NodeTypeDef, TypeDef } from '../schema/types.js';
 import type { Snapshot } from '../journal/index.js';
 import { LancelogError, UsageError } from '../errors.js';
 import { DataFileError } from './errors.js';
+import { parseJsonExact } from '../json-exact.js';
+import { Utf8Guard, type InvalidUtf8 } from './utf8-guard.js';
 import { runOperation, type OperationContext } from './operation.js';
 import type { TableMove } from './protocol.js';
 import { newTableChanges, type StagedOperation, type TableChanges } from './staging.js';
@@ -162,6 +164,8 @@ interface LineSource {
   lines: AsyncIterable<string>;
   bytesRead: () => number;
   totalBytes: number | undefined;
+  /** The line of the first invalid UTF-8 byte, once the stream stopped there. */
+  invalidUtf8?: () => InvalidUtf8 | undefined;
   close: () => void;
 }
 
@@ -189,15 +193,18 @@ function openSource(input: LoadInput): { file: string; source: () => LineSource 
     return {
       file: input.path,
       source: () => {
-        const stream = createReadStream(input.path, { encoding: 'utf8', highWaterMark: 1 << 20 });
-        const rl = createInterface({ input: stream, crlfDelay: Infinity });
+        const stream = createReadStream(input.path, { highWaterMark: 1 << 20 });
+        const guard = new Utf8Guard();
+        const rl = createInterface({ input: stream.pipe(guard), crlfDelay: Infinity });
         return {
           lines: rl,
           bytesRead: () => stream.bytesRead,
           totalBytes: total,
+          invalidUtf8: () => guard.failure(),
           close: () => {
             rl.close();
             stream.destroy();
+            guard.destroy();
           },
         };
       },
@@ -389,7 +396,7 @@ export async function loadJsonl(
           const line = lines;
           let obj: unknown;
           try {
-            obj = JSON.parse(trimmed);
+            obj = parseJsonExact(trimmed);
           } catch (err) {
             throw new DataFileError(`not valid JSON: ${(err as Error).message}`, {
               file,
@@ -457,6 +464,14 @@ export async function loadJsonl(
             );
           }
         }
+        const invalid = src.invalidUtf8?.();
+        if (invalid)
+          throw new DataFileError('is not valid UTF-8 text', {
+            file,
+            line: invalid.line,
+            field: '$',
+            rule: 'encoding',
+          });
       } finally {
         src.close();
       }

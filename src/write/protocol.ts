@@ -271,6 +271,7 @@ async function prepareTable(ctx: WriteContext, op: OperationInfo, t: PlannedTabl
   }
   if (!(await store.isHead(tableKey, tablePath, t.pin.version, t.lanceBranch ?? undefined))) {
     throw headNotAtPin(
+      journal,
       op,
       t,
       await store.headVersion(tableKey, tablePath, t.lanceBranch ?? undefined),
@@ -278,13 +279,33 @@ async function prepareTable(ctx: WriteContext, op: OperationInfo, t: PlannedTabl
   }
 }
 
-/** Lance HEAD moved past the published pin: an unfinished operation needs recovery first. */
-function headNotAtPin(op: OperationInfo, t: PlannedTable, head: number): RepoError {
+/**
+ * Lance HEAD is not the published pin. With another operation in flight on the
+ * branch, recovery decides; with none, `recover` has nothing to do and the error
+ * says what `lancelog doctor` finds (`lance-ahead-of-pin`, which `doctor --repair`
+ * fixes, or `lost-published-version`), so the two never disagree.
+ */
+function headNotAtPin(
+  journal: WriteContext['journal'],
+  op: OperationInfo,
+  t: PlannedTable,
+  head: number,
+): RepoError {
   const { tableKey } = t.def;
+  const pin = t.pin.version;
+  const inFlight = journal
+    .inFlightOperations()
+    .some((o) => o.opId !== op.opId && o.branch === op.branch);
+  const finding = head > pin ? 'lance-ahead-of-pin' : 'lost-published-version';
+  const todo = inFlight
+    ? "run 'lancelog recover' (or reopen the repo read-write) first"
+    : finding === 'lance-ahead-of-pin'
+      ? `no operation is in flight, so 'lancelog recover' has nothing to do: 'lancelog doctor' finds ${finding}; run 'lancelog doctor --repair <repo>' to restore the table to its pin`
+      : `no operation is in flight: 'lancelog doctor' finds ${finding} (a published Lance version is missing); see docs/recovery.md "doctor"`;
   return new RepoError(
     'RecoveryRequired',
-    `${tableKey} on branch ${op.branch}: Lance HEAD is ${head} but the published pin is ${t.pin.version}; run 'lancelog recover' (or reopen the repo read-write) first`,
-    { tableKey, branch: op.branch, head, pin: t.pin.version },
+    `${tableKey} on branch ${op.branch}: Lance HEAD is ${head} but the published pin is ${pin}; ${todo}`,
+    { tableKey, branch: op.branch, head, pin, ...(inFlight ? {} : { doctor: finding }) },
   );
 }
 
@@ -304,7 +325,7 @@ async function commitTable(ctx: WriteContext, op: OperationInfo, t: PlannedTable
     : await store.openTable(tableKey, tablePath, branch ? { branch } : {});
   try {
     const at = await handle.version();
-    if (at !== t.pin.version) throw headNotAtPin(op, t, at);
+    if (at !== t.pin.version) throw headNotAtPin(ctx.journal, op, t, at);
     return t.appendOnly
       ? await handle.append(t.upserts)
       : (await handle.mergeInsert({ upserts: t.upserts, deleteIds: t.deleteIds })).version;

@@ -7,7 +7,8 @@
  *   rows compare directly.
  */
 import type { PropertyDef, PropType, ScalarName } from '../schema/types.js';
-import { parseDateTime } from '../query/values.js';
+import { jsonFloat, jsonInteger, parseDateTime } from '../query/values.js';
+import { shortestFloat32 } from '../json-exact.js';
 
 export type StoredValue =
   string | number | bigint | boolean | Date | Uint8Array | null | StoredValue[];
@@ -75,23 +76,20 @@ function coerceScalar(name: ScalarName, v: unknown): StoredValue {
     case 'U32':
     case 'I64':
     case 'U64': {
-      let big: bigint;
-      if (typeof v === 'bigint') big = v;
-      else if (typeof v === 'number') {
-        if (!Number.isInteger(v)) fail(`expected an integer (${name}), got ${v}`);
-        if (!Number.isSafeInteger(v)) fail(`${v} is beyond 2^53; pass 64-bit integers as strings`);
-        big = BigInt(v);
-      } else if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) big = BigInt(v.trim());
-      else return fail(`expected an integer (${name}), got ${describe(v)}`);
+      const big = jsonInteger(v, name);
+      if (typeof big === 'string')
+        return fail(big.startsWith('expected') ? `${big} (${name}), got ${describe(v)}` : big);
       const [lo, hi] = INT_RANGES[name];
       if (big < lo || big > hi) fail(`${big} is out of range for ${name} (${lo}..${hi})`);
       return name === 'I64' || name === 'U64' ? big : Number(big);
     }
     case 'F32':
-    case 'F64':
-      if (typeof v === 'number' && Number.isFinite(v)) return v;
-      if (typeof v === 'bigint') return Number(v);
-      return fail(`expected a finite number (${name}), got ${describe(v)}`);
+    case 'F64': {
+      const f = jsonFloat(v, name);
+      return typeof f === 'number'
+        ? f
+        : fail(f.startsWith('expected') ? `${f} (${name}), got ${describe(v)}` : f);
+    }
     case 'Date': {
       if (v instanceof Date)
         return new Date(Date.UTC(v.getUTCFullYear(), v.getUTCMonth(), v.getUTCDate()));
@@ -130,11 +128,14 @@ export function coerceType(t: PropType, v: unknown): StoredValue {
       if (!Array.isArray(v))
         return fail(`expected a Vector(${t.dim}) (a list of numbers), got ${describe(v)}`);
       if (v.length !== t.dim) fail(`expected ${t.dim} numbers, got ${v.length}`, 'dimension');
-      return v.map((x, i) =>
-        typeof x === 'number' && Number.isFinite(x)
-          ? x
-          : fail(`element ${i} is ${describe(x)}, not a number`),
-      );
+      return v.map((x, i) => {
+        const f = jsonFloat(x, 'F32');
+        return typeof f === 'number'
+          ? f
+          : fail(
+              `element ${i}: ${f.startsWith('expected') ? `${describe(x)} is not a number` : f}`,
+            );
+      });
     }
     case 'list': {
       if (!Array.isArray(v)) return fail(`expected a list, got ${describe(v)}`);
@@ -171,21 +172,26 @@ export function canonicalValue(v: unknown): string {
   return `${typeof v}:${String(v)}`;
 }
 
-/** The JSON form of a stored value (export, CLI): 64-bit integers outside the safe range as strings. */
+/**
+ * The JSON form of a stored value (export): 64-bit integers outside the safe range stay
+ * bigints (written as exact JSON numbers by stringifyJsonExact), F32 and vector
+ * elements as the shortest decimal that reads back as the same float32.
+ */
 export function jsonValue(t: PropType, v: unknown): unknown {
   if (v === null || v === undefined) return null;
   if (t.kind === 'scalar') {
     if (t.name === 'Date' && v instanceof Date) return v.toISOString().slice(0, 10);
     if (t.name === 'DateTime' && v instanceof Date) return v.toISOString();
     if (t.name === 'Blob' && v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+    if (t.name === 'F32' && typeof v === 'number') return shortestFloat32(v);
     if (typeof v === 'bigint')
       return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
         ? Number(v)
-        : v.toString();
+        : v;
     return v;
   }
   if (t.kind === 'list' && Array.isArray(v)) return v.map((x) => jsonValue(t.element, x));
   if (t.kind === 'vector' && (Array.isArray(v) || ArrayBuffer.isView(v)))
-    return Array.from(v as ArrayLike<number>);
+    return Array.from(v as ArrayLike<number>, shortestFloat32);
   return v;
 }

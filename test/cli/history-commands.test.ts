@@ -321,13 +321,13 @@ describe('lancelog journal', () => {
     async () => {
       const s = await seed();
       const kind = runCli(['journal', 'log', '--kind', 'op.nope', s.dir, '--json']);
-      expect(kind.code).toBe(1);
+      expect(kind.code).toBe(2);
       expect(kind.json()).toMatchObject({
         code: 'UsageError',
         details: { option: '--kind', value: 'op.nope' },
       });
       const since = runCli(['journal', 'log', '--since', 'yesterday', s.dir]);
-      expect(since.code).toBe(1);
+      expect(since.code).toBe(2);
       expect(since.stderr).toMatch(/^error \[UsageError\]: --since must be an ISO-8601 time/);
       expect(since.stderr).not.toContain('    at ');
       const op = runCli(['journal', 'show', 'NOPE', s.dir, '--json']);

@@ -4,9 +4,12 @@ import { codeOf, newJournal } from './helpers.js';
 
 describe('branches', () => {
   it('validates names: charset, non-empty, main and __ reserved', () => {
-    for (const ok of ['feature', 'feat/x-1', 'v1.2_rc', 'a'])
+    for (const ok of ['feature', 'feat/x-1', 'v1.2_rc', 'a', 'a.', 'x'.repeat(200)])
       expect(() => validateBranchName(ok)).not.toThrow();
-    for (const bad of ['', 'main', '__internal', 'has space', 'ünï', 'a:b', 'x*'])
+    // Besides the charset: what Lance refuses in its branch names ('..') or cannot
+    // store (a name past the file-name limit), and empty or hidden path segments.
+    const lanceRefuses = ['..', '../x', 'a..b', '/x', 'x/', 'a//b', '.x', 'a/.b', 'x'.repeat(201)];
+    for (const bad of ['', 'main', '__internal', 'has space', 'ünï', 'a:b', 'x*', ...lanceRefuses])
       expect(codeOf(() => validateBranchName(bad))).toBe('InvalidBranchName');
     const j = newJournal();
     expect(codeOf(() => j.createBranch('__x'))).toBe('InvalidBranchName');

@@ -78,6 +78,7 @@ const SAMPLES: {
     { table_key: 'node:Person', lance_branch: 'feature', from_version: 2 },
     'node:Person',
   ],
+  'schema.recorded': [{ hash: 'ab'.repeat(32), reason: 'changed' }, null],
   'branch.deleted': [{ name: 'feature' }, null],
 };
 

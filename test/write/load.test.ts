@@ -612,6 +612,66 @@ describe('JSONL load: bad input names file, line, field and rule and changes not
     });
   });
 
+  it('invalid UTF-8 in a data file is a DataFileError naming the line; nothing is published', async () => {
+    await withRepo(undefined, async (repo) => {
+      const before = repo.snapshot().manifestVersion;
+      const file = join(tmp(), 'bad.jsonl');
+      const good = Buffer.from(`${jsonl(person('a'), person('b'))}\n`);
+      // 0xff never occurs in UTF-8; 0xc3 alone is a truncated sequence at the end of the file.
+      for (const [bad, line] of [
+        [
+          Buffer.concat([
+            good,
+            Buffer.from('{"type":"Person","data":{"name":"c\xff"}}\n', 'latin1'),
+          ]),
+          3,
+        ],
+        [
+          Buffer.concat([
+            good,
+            Buffer.from('{"type":"Person","data":{"name":"c"}}\n\xc3', 'latin1'),
+          ]),
+          4,
+        ],
+      ] as const) {
+        writeFileSync(file, bad);
+        const err = await rejection(
+          loadJsonl(repo.operationContext(), { path: file }, { mode: 'append' }),
+        );
+        expect(err).toMatchObject({
+          code: 'DataFileError',
+          details: { file, line, field: '$', rule: 'encoding' },
+        });
+      }
+      expect(repo.snapshot().manifestVersion).toBe(before);
+      expect(await repo.scan('Person')).toEqual([]);
+    });
+  });
+
+  it('one coercion rule: "12" is not an I32; 64-bit integers are exact as JSON numbers or strings', async () => {
+    await withRepo(undefined, async (repo) => {
+      const err = await rejection(load(repo, jsonl(person('a', { age: '12' }))));
+      expect(err).toMatchObject({
+        code: 'ValidationError',
+        details: { field: 'age', rule: 'type' },
+      });
+      await load(
+        repo,
+        [
+          '{"type":"Person","data":{"name":"n","big":-9223372036854775808}}',
+          '{"type":"Person","data":{"name":"s","big":"9223372036854775807"}}',
+          '{"type":"Person","data":{"name":"t","big":9007199254740993,"embedding":[0.9,0.1,-0.0]}}',
+        ].join('\n'),
+      );
+      const big = Object.fromEntries((await repo.scan('Person')).map((r) => [r.name, r.big]));
+      expect(big).toEqual({ n: -(2n ** 63n), s: 2n ** 63n - 1n, t: 2n ** 53n + 1n });
+      const text = await exportText(repo);
+      expect(text).toContain('"big":-9223372036854775808');
+      expect(text).toContain('"big":9223372036854775807');
+      expect(text).toContain('"big":9007199254740993,"embedding":[0.9,0.1,-0]');
+    });
+  });
+
   it('an unknown mode is a usage error', async () => {
     await withRepo(undefined, async (repo) => {
       const err = await rejection(load(repo, '', 'replace' as never));
@@ -649,7 +709,7 @@ describe('JSONL export', () => {
       const text = await exportText(repo);
       expect(text.split('\n')).toEqual([
         '{"type":"Person","data":{"name":"amy","big":42}}',
-        '{"type":"Person","data":{"name":"zed","age":40,"born":"1985-02-03","seen":"2026-04-09T12:00:00.123Z","score":1.5,"big":"9223372036854775807","tags":["b","a"],"level":"senior","photo":"AAEC","embedding":[0.5,1,2]}}',
+        '{"type":"Person","data":{"name":"zed","age":40,"born":"1985-02-03","seen":"2026-04-09T12:00:00.123Z","score":1.5,"big":9223372036854775807,"tags":["b","a"],"level":"senior","photo":"AAEC","embedding":[0.5,1,2]}}',
         '{"type":"Company","data":{"name":"acme"}}',
         '{"type":"Note","data":{"id":"n2","text":"two"}}',
         '{"edge":"Knows","from":"amy","to":"zed","data":{}}',

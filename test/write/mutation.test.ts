@@ -137,6 +137,16 @@ describe('.gq mutations', () => {
       });
       await run(repo, 'add_big', { name: 'b', big: '9223372036854775807' });
       expect((await repo.get('Person', 'b'))!.big).toBe(9223372036854775807n);
+      // A JSON number beyond 2^53 in params text is read exactly (not refused, not rounded).
+      await run(repo, 'add_big', '{"name":"c","big":-9223372036854775808}');
+      expect((await repo.get('Person', 'c'))!.big).toBe(-9223372036854775808n);
+      await run(repo, 'add_big', '{"name":"d","big":9007199254740993}');
+      expect((await repo.get('Person', 'd'))!.big).toBe(9007199254740993n);
+      // One coercion rule: a string is not an I32 here, nor in a data file.
+      await expect(run(repo, 'add', { name: 'e', age: '12' })).rejects.toMatchObject({
+        code: 'ParamType',
+        details: { param: 'age' },
+      });
       await expect(run(repo, 'everyone')).rejects.toMatchObject({ code: 'QueryNotMutation' });
       await expect(run(repo, 'nope')).rejects.toMatchObject({ code: 'QueryNotFound' });
     });

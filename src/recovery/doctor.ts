@@ -1,0 +1,368 @@
+/**
+ * `lancelog doctor [--repair]` (issue 16 part 4): a way out of every state.
+ *
+ * Checks, in order, stopping where a later check cannot run:
+ *   1. the journal file is SQLite (header) and passes `integrity_check`;
+ *   2. replaying the journal reproduces its projections (`journal verify`);
+ *   3. `_schema.pg` matches the recorded schema fingerprint;
+ *   4. operations in flight (what `recover` handles);
+ *   5. I1 on every table of every live branch: Lance HEAD == pin.
+ * Each finding has a `kind`, whether `--repair` can fix it without losing
+ * acknowledged data, and what to do otherwise. `--repair` fixes:
+ *   - `operation-in-flight`: runs recovery (Full);
+ *   - `schema-unrecorded`: records the current schema's fingerprint (`adopted`);
+ *   - `lance-ahead-of-pin` (no operation in flight): restores the table to its pin
+ *     and publishes the restored version as one journaled `Repair` operation — the
+ *     versions past the pin were never published, so nothing acknowledged is lost;
+ *   - `lost-published-version`: re-pins the branch to its newest manifest version that
+ *     Lance has completely, as a journaled `Repair` operation listing the lost commits
+ *     (acknowledged data is lost here by necessity: Lance no longer has it);
+ * and refuses the rest with instructions (a damaged journal, drift).
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { LancelogError } from '../errors.js';
+import { JOURNAL_FILE, Journal } from '../journal/index.js';
+import { checkHeader } from '../journal/health.js';
+import { Repo, SCHEMA_FILE } from '../repo.js';
+
+export type DoctorProblemKind =
+  | 'journal-not-sqlite'
+  | 'journal-unreadable'
+  | 'journal-corrupt'
+  | 'journal-inconsistent'
+  | 'schema-drift'
+  | 'schema-unrecorded'
+  | 'operation-in-flight'
+  | 'lance-ahead-of-pin'
+  | 'lost-published-version';
+
+export interface DoctorProblem {
+  kind: DoctorProblemKind;
+  message: string;
+  /** `--repair` can fix it without losing acknowledged data. */
+  repairable: boolean;
+  /** What to do (for what `--repair` cannot fix, or before running it). */
+  instructions: string;
+  branch?: string;
+  tableKey?: string;
+  pin?: number;
+  head?: number | null;
+  opId?: string;
+  /** Set by `--repair`: what was done. */
+  repaired?: string;
+}
+
+export interface DoctorReport {
+  repo: string;
+  ok: boolean;
+  checks: string[];
+  problems: DoctorProblem[];
+  repaired: boolean;
+}
+
+export const DOCTOR_ACTOR = 'lancelog:doctor';
+
+const RESTORE_BACKUP =
+  'restore _lancelog.db from a backup (the Lance tables are intact; the journal is the catalog of their published versions)';
+
+/** Journal-level checks on the raw file; returns the problems (empty: readable and intact). */
+function checkJournalFile(dir: string, checks: string[]): DoctorProblem[] {
+  const path = join(dir, JOURNAL_FILE);
+  try {
+    checkHeader(path);
+  } catch (err) {
+    return [journalProblem('journal-not-sqlite', err)];
+  }
+  checks.push('journal header');
+  let journal: Journal;
+  try {
+    journal = Journal.open(dir, { readOnly: true });
+  } catch (err) {
+    return [journalProblem('journal-unreadable', err)];
+  }
+  try {
+    const report = journal.verify();
+    checks.push('journal integrity_check', 'journal replay');
+    if (report.integrity !== 'ok')
+      return [
+        {
+          kind: 'journal-corrupt',
+          message: `SQLite integrity_check: ${report.integrity}`,
+          repairable: false,
+          instructions: RESTORE_BACKUP,
+        },
+      ];
+    if (!report.ok)
+      return [
+        {
+          kind: 'journal-inconsistent',
+          message: `replaying the journal does not give its projections: ${report.differences.slice(0, 3).join('; ')}`,
+          repairable: false,
+          instructions: `${RESTORE_BACKUP}; report this as a bug with the output of 'lancelog journal verify --json'`,
+        },
+      ];
+    return [];
+  } catch (err) {
+    return [journalProblem('journal-corrupt', err)];
+  } finally {
+    journal.close();
+  }
+}
+
+function journalProblem(kind: DoctorProblemKind, err: unknown): DoctorProblem {
+  return {
+    kind,
+    message: err instanceof Error ? err.message : String(err),
+    repairable: false,
+    instructions: RESTORE_BACKUP,
+  };
+}
+
+/** Schema fingerprint, in-flight operations and I1, on a repo the journal checks passed. */
+async function checkRepo(repo: Repo, checks: string[]): Promise<DoctorProblem[]> {
+  const problems: DoctorProblem[] = [];
+  if (repo.journal.recordedSchemaHash() === null)
+    problems.push({
+      kind: 'schema-unrecorded',
+      message: 'the journal records no schema fingerprint (a repo from before fingerprints)',
+      repairable: true,
+      instructions: `'lancelog doctor --repair' (or any read-write open) records the current ${SCHEMA_FILE}'s`,
+    });
+  checks.push('schema fingerprint');
+  const inFlight = repo.pendingRecovery();
+  for (const op of inFlight)
+    problems.push({
+      kind: 'operation-in-flight',
+      message: `operation ${op.opId} (${op.kind} on ${op.branch}) is unfinished`,
+      repairable: true,
+      instructions: "'lancelog recover' (or 'lancelog doctor --repair') finishes or undoes it",
+      opId: op.opId,
+      branch: op.branch,
+    });
+  checks.push('operations in flight');
+  const busy = new Set(inFlight.map((o) => o.branch));
+  const verify = await repo.verify();
+  checks.push('HEAD == pin on every table and branch');
+  for (const t of verify.i1) {
+    if (t.ok) continue;
+    const where = { branch: t.branch, tableKey: t.tableKey, pin: t.pin, head: t.head };
+    if (t.head !== null && t.head > t.pin && !t.inherited) {
+      if (busy.has(t.branch)) continue; // recovery of the in-flight operation decides
+      problems.push({
+        kind: 'lance-ahead-of-pin',
+        message: `${t.tableKey} on ${t.branch}: Lance HEAD ${t.head} is past the published pin ${t.pin} and no operation is in flight`,
+        repairable: true,
+        instructions: `'lancelog doctor --repair' restores ${t.tableKey} to version ${t.pin} (versions ${t.pin + 1}..${t.head} were never published)`,
+        ...where,
+      });
+    } else {
+      problems.push({
+        kind: 'lost-published-version',
+        message: `${t.tableKey} on ${t.branch}: the published pin ${t.pin} is not in Lance (HEAD ${t.head ?? 'missing'})`,
+        repairable: !t.inherited,
+        instructions: t.inherited
+          ? `the version is missing on the parent's line: run 'lancelog doctor' for the parent branch's problem first`
+          : `'lancelog doctor --repair' re-pins ${t.branch} to its newest manifest version that Lance has completely, as a journaled Repair operation listing the commits that are lost; to lose nothing, restore the table directory from a backup instead`,
+        ...where,
+      });
+    }
+  }
+  return problems;
+}
+
+/** Restores a table that is ahead of its pin, as one journaled Repair operation. */
+async function restoreToPin(repo: Repo, p: DoctorProblem): Promise<string> {
+  const { journal, store } = repo;
+  const def = repo.typeDef(p.tableKey!);
+  const pin = repo.pinOf(repo.snapshot({ branch: p.branch }), def.tableKey);
+  const opId = journal.beginOperation({ kind: 'Repair', branch: p.branch!, actor: DOCTOR_ACTOR });
+  journal.acquireLeases(opId, [
+    { tableKey: def.tableKey, branch: p.branch!, expectedVersion: pin.version },
+  ]);
+  const handle = await store.openTable(
+    def.tableKey,
+    def.tablePath,
+    pin.lanceBranch ? { branch: pin.lanceBranch } : {},
+  );
+  let restored: number;
+  try {
+    restored = await handle.restore(pin.version);
+  } finally {
+    handle.close();
+  }
+  const published = journal.publish({
+    opId,
+    branch: p.branch!,
+    actor: DOCTOR_ACTOR,
+    message: `doctor: restore ${def.tableKey} to its pin ${pin.version} (Lance was at ${p.head}; nothing published is lost)`,
+    tables: [
+      {
+        tableKey: def.tableKey,
+        expectedVersion: pin.version,
+        newVersion: restored,
+        lanceBranch: pin.lanceBranch,
+      },
+    ],
+    complete: true,
+  });
+  return `restored to version ${pin.version} as Lance version ${restored}; commit ${published.commitId}`;
+}
+
+/** Whether Lance still has `version` of a table's line. */
+async function versionExists(
+  repo: Repo,
+  tableKey: string,
+  version: number,
+  lanceBranch: string | null,
+): Promise<boolean> {
+  const def = repo.typeDef(tableKey);
+  try {
+    const h = await repo.store.openTable(def.tableKey, def.tablePath, {
+      version,
+      ...(lanceBranch ? { branch: lanceBranch } : {}),
+    });
+    h.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A lost published version: re-pins the branch to its newest manifest version whose
+ * every pin Lance still has, as one journaled `Repair` operation whose commit message
+ * lists the commits that are lost (those after that manifest version). A table whose
+ * HEAD is past the re-pinned version is restored to it first (I1).
+ */
+async function repinToComplete(repo: Repo, branch: string): Promise<string> {
+  const { journal, store } = repo;
+  const head = journal.snapshot({ branch });
+  let target: ReturnType<typeof journal.snapshot> | undefined;
+  for (let mv = head.manifestVersion - 1; mv >= 1 && !target; mv--) {
+    const snap = journal.snapshot({ branch, manifestVersion: mv });
+    const present = await Promise.all(
+      snap.pins.map((p) => versionExists(repo, p.tableKey, p.version, p.lanceBranch)),
+    );
+    if (present.every(Boolean)) target = snap;
+  }
+  if (!target)
+    throw new LancelogError(
+      'RepairImpossible',
+      `branch ${branch} has no manifest version whose every table version Lance still has; restore the tables from a backup`,
+      { branch },
+    );
+  const lost = journal
+    .listCommits({ branch })
+    .filter((c) => c.manifestVersion > target.manifestVersion)
+    .map((c) => c.id);
+  const opId = journal.beginOperation({ kind: 'Repair', branch, actor: DOCTOR_ACTOR });
+  const moves = [];
+  for (const p of target.pins) {
+    const current = repo.pinOf(head, p.tableKey);
+    const def = repo.typeDef(p.tableKey);
+    const lanceHead = await store
+      .headVersion(def.tableKey, def.tablePath, p.lanceBranch ?? undefined)
+      .catch(() => null);
+    let version = p.version;
+    if (lanceHead !== p.version) {
+      const h = await store.openTable(
+        def.tableKey,
+        def.tablePath,
+        p.lanceBranch ? { branch: p.lanceBranch } : {},
+      );
+      try {
+        version = await h.restore(p.version);
+      } finally {
+        h.close();
+      }
+    }
+    if (version !== current.version || p.lanceBranch !== current.lanceBranch)
+      moves.push({
+        tableKey: p.tableKey,
+        expectedVersion: current.version,
+        newVersion: version,
+        lanceBranch: p.lanceBranch,
+      });
+  }
+  const published = journal.publish({
+    opId,
+    branch,
+    actor: DOCTOR_ACTOR,
+    message: `doctor: re-pinned ${branch} to manifest version ${target.manifestVersion} (a published Lance version was lost); lost commits: ${lost.join(', ') || 'none'}`,
+    tables: moves,
+    complete: true,
+  });
+  return `re-pinned ${branch} to manifest version ${target.manifestVersion}; lost commits: ${lost.join(', ') || 'none'}; commit ${published.commitId}`;
+}
+
+async function repair(dir: string, problems: DoctorProblem[]): Promise<void> {
+  // recover: false — the in-flight operations are recovered below, and reported.
+  const repo = await Repo.open(dir, { recover: false });
+  try {
+    if (problems.some((p) => p.kind === 'operation-in-flight')) {
+      const report = await repo.recover();
+      for (const p of problems.filter((x) => x.kind === 'operation-in-flight')) {
+        const op = report.operations.find((o) => o.opId === p.opId);
+        p.repaired = op ? `recovery: ${op.decision ?? '-'} (${op.status})` : 'recovered';
+      }
+    }
+    const repinned = new Map<string, string>();
+    for (const p of problems) {
+      if (p.kind === 'schema-unrecorded') p.repaired = 'fingerprint recorded (adopted) at open';
+      if (p.kind === 'lance-ahead-of-pin') p.repaired = await restoreToPin(repo, p);
+      if (p.kind === 'lost-published-version') {
+        if (!repinned.has(p.branch!))
+          repinned.set(p.branch!, await repinToComplete(repo, p.branch!));
+        p.repaired = repinned.get(p.branch!);
+      }
+    }
+  } finally {
+    await repo.close();
+  }
+}
+
+/** Checks a repo and, with `repair`, fixes what can be fixed without losing acknowledged data. */
+export async function doctor(
+  repoDir: string,
+  opts: { repair?: boolean } = {},
+): Promise<DoctorReport> {
+  const dir = resolve(repoDir);
+  if (!existsSync(join(dir, SCHEMA_FILE)))
+    throw new LancelogError('NotARepo', `${dir} is not a lancelog repo (no ${SCHEMA_FILE})`, {
+      repo: dir,
+    });
+  const checks: string[] = [];
+  let problems = checkJournalFile(dir, checks);
+  if (problems.length === 0) {
+    let repo: Repo | undefined;
+    try {
+      repo = await Repo.open(dir, { readOnly: true });
+    } catch (err) {
+      if (!(err instanceof LancelogError) || err.code !== 'SchemaDrift') throw err;
+      problems = [
+        {
+          kind: 'schema-drift',
+          message: err.message,
+          repairable: false,
+          instructions: err.message,
+        },
+      ];
+    }
+    if (repo) {
+      try {
+        problems = await checkRepo(repo, checks);
+      } finally {
+        await repo.close();
+      }
+    }
+  }
+  const fixable = problems.filter((p) => p.repairable);
+  const repaired =
+    (opts.repair ?? false) && fixable.length > 0 && fixable.length === problems.length;
+  if (opts.repair && fixable.length > 0 && !repaired)
+    for (const p of fixable)
+      p.repaired = 'not attempted: fix the problems --repair cannot fix first';
+  if (repaired) await repair(dir, problems);
+  return { repo: dir, ok: problems.length === 0, checks, problems, repaired };
+}
