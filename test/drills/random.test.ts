@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDrillTable, runRandomDrill } from '../../src/index.js';
+import { formatDrillTable, runRandomDrill } from '../../src/drill/index.js';
 
 /** CI count; LANCELOG_DRILL_CASES / LANCELOG_DRILL_SEED override (see docs/drills.md). */
 const CASES = Number(process.env.LANCELOG_DRILL_CASES ?? 1000);
