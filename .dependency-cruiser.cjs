@@ -1,12 +1,78 @@
 /**
- * The layer rules of ARCHITECTURE §1, enforced by test/layers.test.ts.
+ * The layer rules of docs/architecture.md §Layers, enforced by test/layers.test.ts.
  * A violation fails the test suite.
  */
 const IO_MODULES =
   '^(fs|node:fs|fs/promises|node:fs/promises|child_process|node:child_process|net|node:net|http|node:http|https|node:https|dgram|node:dgram|worker_threads|node:worker_threads|better-sqlite3|@lancedb/lancedb)$';
 
+/** The foundation every layer may import. */
+const FOUNDATION = '^src/(errors|failpoints|fs-atomic|json-exact|version)\\.ts$';
+/** The public API: src/repo.ts, the repo-level doctor and the main entry. */
+const API = '^src/(repo|doctor|index)\\.ts$';
+
+/** Each layer (a folder of src/) and the layers below it that it may import. */
+const LAYERS = {
+  lang: [],
+  schema: ['lang'],
+  query: ['lang', 'schema'],
+  storage: [],
+  journal: [],
+  write: ['lang', 'schema', 'query', 'storage', 'journal', 'read'],
+  read: ['lang', 'schema', 'query', 'storage', 'journal'],
+  recovery: ['lang', 'schema', 'query', 'storage', 'journal', 'read', 'write'],
+};
+
+const layerRules = Object.entries(LAYERS).map(([layer, below]) => ({
+  name: `${layer}-imports-only-below`,
+  comment: `src/${layer}/ may import only ${below.length ? below.map((l) => `src/${l}/`).join(', ') + ' and ' : ''}the foundation (docs/architecture.md §Layers).`,
+  severity: 'error',
+  from: { path: `^src/${layer}/` },
+  to: {
+    path: '^src/',
+    pathNot: [`^src/(${[layer, ...below].join('|')})/`, FOUNDATION, API],
+  },
+}));
+
 module.exports = {
   forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'No import cycles, between files or layers.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'layers-do-not-import-the-api',
+      comment:
+        'Nothing inside the layers (or the foundation) imports src/repo.ts or src/index.ts: a layer declares the methods it needs as an interface and the Repo passes itself.',
+      severity: 'error',
+      from: { path: ['^src/(lang|schema|query|storage|journal|write|recovery)/', FOUNDATION] },
+      to: { path: API },
+    },
+    ...layerRules,
+    {
+      name: 'foundation-imports-no-layer',
+      comment: 'src/errors.ts, failpoints.ts, fs-atomic.ts and version.ts import no layer.',
+      severity: 'error',
+      from: { path: FOUNDATION },
+      to: { path: '^src/', pathNot: [FOUNDATION, API] },
+    },
+    {
+      name: 'drill-only-from-cli-and-scripts',
+      comment:
+        'The crash-drill harness (src/drill/) is reached only from cli/, scripts/ and the tests (package export "lancelog/drill"), never from the library.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/drill/' },
+      to: { path: '^src/drill/' },
+    },
+    {
+      name: 'src-does-not-import-cli-or-scripts',
+      comment: 'The library never imports the command line or the scripts.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^(cli|scripts)/' },
+    },
     {
       name: 'lancedb-only-in-storage',
       comment: 'Only src/storage/ may import @lancedb/lancedb.',
@@ -32,19 +98,12 @@ module.exports = {
       },
     },
     {
-      name: 'read-below-repo',
-      comment:
-        'src/read/ executes read plans over query, schema, storage and journal types: never repo.ts, the write path, recovery or drills.',
-      severity: 'error',
-      from: { path: '^src/read/' },
-      to: { path: ['^src/repo\\.ts$', '^src/(write|recovery|drill)/', '^cli/'] },
-    },
-    {
       name: 'cli-uses-public-api',
-      comment: 'cli/ talks only to the public API (src/index.ts) and its own files.',
+      comment:
+        'cli/ talks only to the public entries (src/index.ts, src/drill/index.ts) and its own files.',
       severity: 'error',
       from: { path: '^cli/' },
-      to: { path: '^src/', pathNot: '^src/index\\.ts$' },
+      to: { path: '^src/', pathNot: '^src/(index|drill/index)\\.ts$' },
     },
   ],
   options: {

@@ -35,6 +35,20 @@ export default tseslint.config(
   {
     // Tests read JSON output loosely; the shapes are asserted by the expectations themselves.
     files: ['test/**/*.ts'],
-    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      // A test worker blocked in a synchronous child process for more than 60 s trips
+      // Vitest's worker RPC timeout (issue 21): use test/helpers/process.ts.
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['child_process', 'node:child_process'].map((name) => ({
+            name,
+            importNames: ['spawnSync', 'execSync', 'execFileSync'],
+            message: 'Blocks the test worker; use runProcess from test/helpers/process.ts.',
+          })),
+        },
+      ],
+    },
   },
 );

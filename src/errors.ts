@@ -1,5 +1,5 @@
 /**
- * One typed error hierarchy with stable string codes (ARCHITECTURE §8).
+ * One typed error hierarchy with stable string codes (docs/architecture.md §Errors).
  * `code` is part of the public contract: the CLI prints it, tests assert it.
  */
 export class LancelogError extends Error {

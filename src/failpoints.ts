@@ -1,5 +1,5 @@
 /**
- * Named fault points (ARCHITECTURE §7). Inert unless armed, through `armFailpoint`
+ * Named fault points (docs/failpoints.md). Inert unless armed, through `armFailpoint`
  * or `LANCELOG_FAILPOINTS="name=action[@n];…"` with actions `error` (typed throw),
  * `crash` (SIGKILL of this process: nothing after it runs, no cleanup, no flush) and
  * `delay:<ms>`. `@n` fires on the n-th hit only (1-based); without it, every hit fires.

@@ -1,4 +1,8 @@
-/** Lancelog's public API. The CLI and embedding applications import only this module. */
+/**
+ * Lancelog's public API. The CLI and embedding applications import only this module
+ * (and the crash-drill harness, which has its own entry: src/drill/index.ts, exported
+ * as 'lancelog/drill').
+ */
 export { Repo, SCHEMA_FILE, DEFAULT_ACTOR } from './repo.js';
 export type {
   InitOptions,
@@ -118,14 +122,5 @@ export type { LoadMode, LoadInput, LoadOptions, LoadResult } from './write/load.
 export { exportJsonl } from './write/export.js';
 export type { ExportSource, ExportResult } from './write/export.js';
 export { DataFileError } from './write/errors.js';
-export {
-  runMatrixDrill,
-  runRandomDrill,
-  runPowerLossDrill,
-  formatDrillTable,
-  INVARIANTS as DRILL_INVARIANTS,
-  WRITERS as DRILL_WRITERS,
-} from './drill/index.js';
-export type { DrillReport, CaseResult as DrillCaseResult } from './drill/index.js';
-export { doctor, DOCTOR_ACTOR } from './recovery/doctor.js';
-export type { DoctorReport, DoctorProblem, DoctorProblemKind } from './recovery/doctor.js';
+export { doctor, DOCTOR_ACTOR } from './doctor.js';
+export type { DoctorReport, DoctorProblem, DoctorProblemKind } from './doctor.js';

@@ -1,6 +1,6 @@
 /**
  * The public Repo: a directory holding `_schema.pg`, one Lance table per type and
- * the journal `_lancelog.db` (ARCHITECTURE §2). Readers only ever open tables at
+ * the journal `_lancelog.db` (docs/architecture.md §What a repo is). Readers only ever open tables at
  * the versions the journal pins for a branch (a snapshot); writers go through the
  * write protocol (src/write/).
  */

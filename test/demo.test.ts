@@ -1,21 +1,20 @@
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/cli.js';
+import { runProcess } from './helpers/process.js';
 
 describe('the README demo (npm run demo)', () => {
-  it('builds, then runs end to end: init, load, journal show, a SIGKILLed writer, recover, audit, verify', () => {
-    const build = spawnSync(
+  it('builds, then runs end to end: init, load, journal show, a SIGKILLed writer, recover, audit, verify', async () => {
+    const build = await runProcess(
       process.execPath,
       [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
-      { cwd: ROOT, encoding: 'utf8' },
+      { cwd: ROOT, timeoutMs: 240_000 },
     );
     expect(build.stdout + build.stderr).toBe('');
     expect(build.status).toBe(0);
-    const demo = spawnSync(process.execPath, [join(ROOT, 'dist', 'scripts', 'demo.js')], {
+    const demo = await runProcess(process.execPath, [join(ROOT, 'dist', 'scripts', 'demo.js')], {
       cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 240_000,
+      timeoutMs: 240_000,
     });
     expect(demo.stderr).toBe('');
     expect(demo.status).toBe(0);
@@ -31,5 +30,5 @@ describe('the README demo (npm run demo)', () => {
     ]) {
       expect(demo.stdout).toContain(step);
     }
-  }, 300_000);
+  });
 });

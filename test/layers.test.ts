@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { cruise } from 'dependency-cruiser';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const ruleSet = require('../.dependency-cruiser.cjs');
+const ruleNames = (ruleSet.forbidden as Array<{ name: string }>).map((r) => r.name);
 
 async function violationsIn(paths: string[], baseDir?: string) {
   const result = await cruise(paths, {
@@ -20,44 +21,63 @@ async function violationsIn(paths: string[], baseDir?: string) {
   return output.summary.violations;
 }
 
-describe('layer rules (ARCHITECTURE §1)', () => {
+/** Files that break every rule at least once, keyed by path. */
+const PLANTED: Record<string, string> = {
+  'src/errors.ts': "import { s } from './schema/ok.js';\nexport const e = s;\n",
+  'src/version.ts': "import { c } from '../cli/ok.js';\nexport const v = c;\n",
+  'src/index.ts': "import { d } from './drill/index.js';\nexport const i = d;\n",
+  'src/repo.ts': 'export const r = 1;\n',
+  'src/drill/index.ts': 'export const d = 1;\n',
+  'src/lang/up.ts': "import { s } from '../schema/ok.js';\nexport const l = s;\n",
+  'src/schema/ok.ts': 'export const s = 1;\n',
+  'src/schema/bad.ts':
+    "import { readFileSync } from 'node:fs';\nimport Database from 'better-sqlite3';\nexport const y = [readFileSync, Database];\n",
+  'src/schema/up.ts': "import { qo } from '../query/ok.js';\nexport const su = qo;\n",
+  'src/query/ok.ts': 'export const qo = 1;\n',
+  'src/query/up.ts': "import { w } from '../write/ok.js';\nexport const q = w;\n",
+  'src/storage/x.ts': 'export const x = 1;\n',
+  'src/storage/up.ts': "import { a } from '../journal/a.js';\nexport const st = a;\n",
+  // a cycle inside one layer
+  'src/journal/a.ts': "import { b } from './b.js';\nexport const a = b;\n",
+  'src/journal/b.ts': "import { a } from './a.js';\nexport const b = () => a;\n",
+  'src/journal/up.ts': "import { x } from '../storage/x.js';\nexport const j = x;\n",
+  'src/write/ok.ts': 'export const w = 1;\n',
+  'src/write/uses-repo.ts': "import { r } from '../repo.js';\nexport const u = r;\n",
+  'src/write/up.ts': "import { rc } from '../recovery/ok.js';\nexport const wu = rc;\n",
+  'src/read/up.ts': "import { w } from '../write/ok.js';\nexport const rd = w;\n",
+  'src/recovery/ok.ts': 'export const rc = 1;\n',
+  'src/recovery/up.ts': "import { d } from '../drill/index.js';\nexport const ru = d;\n",
+  'cli/ok.ts': 'export const c = 1;\n',
+  'cli/bad.ts':
+    "import { x } from '../src/storage/x.js';\nimport * as l from '@lancedb/lancedb';\nexport const z = [x, l];\n",
+};
+
+describe('layer rules (docs/architecture.md §Layers)', () => {
   it('the source tree has no violations', async () => {
-    const violations = await violationsIn(['src', 'cli']);
+    const violations = await violationsIn(['src', 'cli', 'scripts']);
     expect(violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`)).toEqual([]);
   });
 
-  it('the rules catch a violation (so the check cannot pass vacuously)', async () => {
+  it('every rule catches a planted violation (so the check cannot pass vacuously)', async () => {
     const dir = mkdtempSync(join(process.cwd(), 'test', '.layers-'));
     try {
-      mkdirSync(join(dir, 'src', 'schema'), { recursive: true });
-      mkdirSync(join(dir, 'cli'), { recursive: true });
-      mkdirSync(join(dir, 'src', 'storage'), { recursive: true });
-      writeFileSync(join(dir, 'src', 'storage', 'x.ts'), 'export const x = 1;\n');
-      mkdirSync(join(dir, 'src', 'read'), { recursive: true });
-      writeFileSync(join(dir, 'src', 'repo.ts'), 'export const r = 1;\n');
-      writeFileSync(
-        join(dir, 'src', 'read', 'bad.ts'),
-        "import { r } from '../repo.js';\nexport const w = r;\n",
-      );
-      writeFileSync(
-        join(dir, 'src', 'schema', 'bad.ts'),
-        "import { readFileSync } from 'node:fs';\nimport Database from 'better-sqlite3';\nexport const y = [readFileSync, Database];\n",
-      );
-      writeFileSync(
-        join(dir, 'cli', 'bad.ts'),
-        "import { x } from '../src/storage/x.js';\nimport * as l from '@lancedb/lancedb';\nexport const z = [x, l];\n",
-      );
+      for (const [path, text] of Object.entries(PLANTED)) {
+        mkdirSync(dirname(join(dir, path)), { recursive: true });
+        writeFileSync(join(dir, path), text);
+      }
       const violations = await violationsIn(['src', 'cli'], dir);
-      const rules = new Set(violations.map((v) => v.rule.name));
-      expect(rules).toEqual(
-        new Set([
-          'compiler-does-no-io',
-          'sqlite-only-in-journal',
-          'cli-uses-public-api',
-          'lancedb-only-in-storage',
-          'read-below-repo',
-        ]),
-      );
+      const caught = new Set(violations.map((v) => v.rule.name));
+      expect([...caught].sort()).toEqual([...ruleNames].sort());
+      const found = (rule: string) =>
+        violations.filter((v) => v.rule.name === rule).map((v) => `${v.from} -> ${v.to}`);
+      expect(found('layers-do-not-import-the-api')).toEqual([
+        'src/write/uses-repo.ts -> src/repo.ts',
+      ]);
+      expect(found('drill-only-from-cli-and-scripts').sort()).toEqual([
+        'src/index.ts -> src/drill/index.ts',
+        'src/recovery/up.ts -> src/drill/index.ts',
+      ]);
+      expect(found('no-circular').length).toBeGreaterThan(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,4 +1,4 @@
-/** `load` and `export`: JSONL data files in and out of a repo (LANGUAGES.md "Data files"). */
+/** `load` and `export`: JSONL data files in and out of a repo (docs/writes.md §JSONL load). */
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import cliProgress from 'cli-progress';

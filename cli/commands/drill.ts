@@ -1,14 +1,13 @@
 /** `drill`: crash-recovery drills (docs/drills.md) — the matrix, or randomized cases. */
 import type { Command } from 'commander';
+import { UsageError, FAILPOINTS } from '../../src/index.js';
 import {
   formatDrillTable,
   runMatrixDrill,
   runRandomDrill,
-  UsageError,
-  DRILL_WRITERS,
-  FAILPOINTS,
+  WRITERS as DRILL_WRITERS,
   type DrillReport,
-} from '../../src/index.js';
+} from '../../src/drill/index.js';
 import { printResult } from '../output.js';
 
 interface Opts {

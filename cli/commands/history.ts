@@ -232,7 +232,7 @@ export function eventDetail(e: JournalEvent): string {
   }
 }
 
-/** The protocol phase (ARCHITECTURE §4) an event belongs to. */
+/** The protocol phase (docs/architecture.md §Life of a write) an event belongs to. */
 export function phaseOf(kind: EventKind): string {
   switch (kind) {
     case 'op.begun':

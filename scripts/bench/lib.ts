@@ -1,6 +1,6 @@
 /**
  * Shared benchmark helpers: timing, medians, the machine line, the result shape,
- * and the alternating runner every comparison uses (ARCHITECTURE/issue 8: one
+ * and the alternating runner every comparison uses (docs/performance.md §Running them: one
  * process, the two sides alternating, median of ≥ 5 runs after a warm-up).
  */
 import { cpus, totalmem } from 'node:os';

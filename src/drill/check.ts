@@ -1,5 +1,5 @@
 /**
- * The outside checks of ARCHITECTURE §6, run in a process that never wrote to the repo:
+ * The outside checks of docs/architecture.md §Invariants, run in a process that never wrote to the repo:
  * a read-only look first (what is pending), then a read-write open (Full recovery),
  * then I1…I6. The expected states come from the workload's model, never from the engine.
  */

@@ -1,4 +1,4 @@
-/** Branch-name rules (ARCHITECTURE: branches). */
+/** Branch-name rules (docs/journal.md §Rules the journal enforces). */
 import { LancelogError } from '../errors.js';
 
 export const MAIN_BRANCH = 'main';

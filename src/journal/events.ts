@@ -3,7 +3,7 @@
  *
  * Payloads cross a disk boundary (the `events.payload` JSON column), so every
  * payload is parsed with its schema when appended AND when read back
- * (ARCHITECTURE §1). Field names inside payloads are snake_case because they are
+ * (docs/architecture.md §Layers: zod at every boundary). Field names inside payloads are snake_case because they are
  * the on-disk contract; `journal/events.schema.json` is generated from these
  * schemas (scripts/gen-event-schema.ts) and a test fails when it is stale.
  *
@@ -36,7 +36,7 @@ export const OperationKind = z.enum([
 ]);
 export type OperationKind = z.infer<typeof OperationKind>;
 
-/** Protocol phases an operation can fail in (ARCHITECTURE §4). */
+/** Protocol phases an operation can fail in (docs/architecture.md §Life of a write). */
 export const Phase = z.enum([
   'begin',
   'stage',

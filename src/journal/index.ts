@@ -1,5 +1,5 @@
 /**
- * The journal layer: SQLite catalog + write-ahead log (ARCHITECTURE §2–4).
+ * The journal layer: SQLite catalog + write-ahead log (docs/journal.md).
  * The only module of Lancelog that imports better-sqlite3.
  */
 export { Journal, JOURNAL_FILE, verifyJournal } from './journal.js';

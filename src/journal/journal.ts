@@ -1,5 +1,5 @@
 /**
- * The Journal: the SQLite catalog + write-ahead log of one repo (ARCHITECTURE §2–4).
+ * The Journal: the SQLite catalog + write-ahead log of one repo (docs/journal.md).
  *
  * Every change is an event. A write runs in one `BEGIN IMMEDIATE` transaction:
  *  1. catch up: evolve the cached state with events other processes appended,

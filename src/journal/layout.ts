@@ -13,7 +13,26 @@
  *
  * Code outside this file uses the accessors below, never the raw nesting.
  */
-import type { JournalState } from './state.js';
+/** The projections, named by their field in the in-memory state (JournalState). */
+export type ProjectionField =
+  | 'branches'
+  | 'pins'
+  | 'manifests'
+  | 'commits'
+  | 'operations'
+  | 'leases'
+  | 'forks'
+  | 'recoveryAudit';
+
+/**
+ * Nested objects laid out by this file (keys, and hash buckets for history-sized
+ * projections). Read and write rows through the accessors below, not by hand.
+ */
+export type ProjectionTree = Record<string, unknown>;
+
+/** One tree per projection: the shape of JournalState (state.ts), defined here so
+ * that layout needs nothing from state.ts (state.ts builds on layout, not both ways). */
+export type ProjectionTrees = Record<ProjectionField, ProjectionTree>;
 
 export type ColType = 'text' | 'int' | 'bool' | 'json';
 export interface Column {
@@ -22,7 +41,7 @@ export interface Column {
   type: ColType;
 }
 export interface ProjectionSpec {
-  field: keyof JournalState;
+  field: ProjectionField;
   table: string;
   /** Primary-key columns, in nesting order. */
   keys: string[];
@@ -155,9 +174,9 @@ export const PROJECTIONS: readonly ProjectionSpec[] = [
   },
 ];
 
-export const SPEC: Readonly<Record<keyof JournalState, ProjectionSpec>> = Object.fromEntries(
+export const SPEC: Readonly<Record<ProjectionField, ProjectionSpec>> = Object.fromEntries(
   PROJECTIONS.map((p) => [p.field, p]),
-) as Record<keyof JournalState, ProjectionSpec>;
+) as Record<ProjectionField, ProjectionSpec>;
 
 export type Key = string | number;
 type Tree = Record<string, unknown>;
@@ -213,8 +232,8 @@ export function leaves<T>(node: unknown, depth: number): T[] {
 // ---- accessors (work on plain state and on immer drafts alike)
 
 export function getRow<T>(
-  state: JournalState,
-  field: keyof JournalState,
+  state: ProjectionTrees,
+  field: ProjectionField,
   keys: readonly Key[],
 ): T | undefined {
   return getIn(state[field], pathOf(SPEC[field], keys)) as T | undefined;
@@ -222,20 +241,20 @@ export function getRow<T>(
 
 /** Rows whose leading keys are `prefix` (prefix length ≥ hashKeys). */
 export function rowsUnder<T>(
-  state: JournalState,
-  field: keyof JournalState,
+  state: ProjectionTrees,
+  field: ProjectionField,
   prefix: readonly Key[],
 ): T[] {
   const spec = SPEC[field];
   return leaves<T>(getIn(state[field], pathOf(spec, prefix)), spec.keys.length - prefix.length);
 }
 
-export function allRows<T>(state: JournalState, field: keyof JournalState): T[] {
+export function allRows<T>(state: ProjectionTrees, field: ProjectionField): T[] {
   return leaves<T>(state[field], leafDepth(SPEC[field]));
 }
 
 /** Inserts or replaces a row (mutates: call on a draft or on a state being built). */
-export function putRow(state: JournalState, field: keyof JournalState, row: object): void {
+export function putRow(state: ProjectionTrees, field: ProjectionField, row: object): void {
   const spec = SPEC[field];
   const path = pathOf(spec, keysOf(spec, row as Record<string, unknown>));
   let node = state[field] as Tree;
@@ -245,8 +264,8 @@ export function putRow(state: JournalState, field: keyof JournalState, row: obje
 
 /** Deletes a row and any container it leaves empty (mutates). */
 export function deleteRow(
-  state: JournalState,
-  field: keyof JournalState,
+  state: ProjectionTrees,
+  field: ProjectionField,
   keys: readonly Key[],
 ): void {
   const path = pathOf(SPEC[field], keys);

@@ -6,7 +6,9 @@
  * so the SQL can never drift from evolve().
  */
 import type { OperationKind, RecoveryDecision } from './events.js';
-import { allRows, getRow, rowsUnder } from './layout.js';
+import { allRows, getRow, rowsUnder, type ProjectionTrees } from './layout.js';
+
+export type { ProjectionTree } from './layout.js';
 
 export type OperationState =
   'begun' | 'intent_recorded' | 'committing' | 'published' | 'completed' | 'failed' | 'rolled_back';
@@ -96,21 +98,11 @@ export interface RecoveryAuditRow {
 }
 
 /**
- * Nested objects laid out by layout.ts (keys, and hash buckets for history-sized
- * projections). Read and write rows through layout.ts accessors, not by hand.
+ * Every projection as a nested object laid out by layout.ts (keys, and hash buckets
+ * for history-sized projections): branches, pins, manifests, commits, operations,
+ * leases, forks, recoveryAudit. Read and write rows through layout.ts accessors.
  */
-export type ProjectionTree = Record<string, unknown>;
-
-export interface JournalState {
-  branches: ProjectionTree;
-  pins: ProjectionTree;
-  manifests: ProjectionTree;
-  commits: ProjectionTree;
-  operations: ProjectionTree;
-  leases: ProjectionTree;
-  forks: ProjectionTree;
-  recoveryAudit: ProjectionTree;
-}
+export type JournalState = ProjectionTrees;
 
 export function emptyState(): JournalState {
   return {

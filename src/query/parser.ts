@@ -1,5 +1,5 @@
 /**
- * Recursive-descent parser for `.gq` files (LANGUAGES.md "Query files";
+ * Recursive-descent parser for `.gq` files (docs/query-language.md §Grammar;
  * docs/query-language.md has the grammar). Every syntax error is a ParseError at the
  * token where the parser got stuck, saying what it expected there.
  */

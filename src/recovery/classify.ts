@@ -1,5 +1,5 @@
 /**
- * Recovery's two decision tables (ARCHITECTURE §5), as pure functions over an
+ * Recovery's two decision tables (docs/recovery.md), as pure functions over an
  * observation. docs/recovery.md holds the same tables; a test compares them.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The recovery sweep (ARCHITECTURE §5): every in-flight operation, oldest first,
+ * The recovery sweep (docs/recovery.md): every in-flight operation, oldest first,
  * each classified against fresh state on its own branch, decided all-or-nothing,
  * and applied as an operation of its own (kind Recovery, actor lancelog:recovery)
  * with events recovery.classified / decided / applied, a graph commit and an

@@ -1,5 +1,5 @@
 /**
- * Arrow schema of each catalog type (LANGUAGES.md type table). Nodes: `id: Utf8`
+ * Arrow schema of each catalog type (docs/schema-language.md §Types and their Arrow columns). Nodes: `id: Utf8`
  * + properties; edges: `id, src, dst: Utf8` + properties. Required properties are
  * non-nullable columns, so storage itself refuses a missing value.
  */

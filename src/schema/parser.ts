@@ -1,5 +1,5 @@
 /**
- * Recursive-descent parser for `.pg` files (LANGUAGES.md "Schema files").
+ * Recursive-descent parser for `.pg` files (docs/schema-language.md).
  * Every syntax error is a ParseError at the token where the parser got stuck,
  * saying what it expected there.
  */

@@ -5,7 +5,7 @@
  * `createEmptyTable`/`openTable`, `mergeInsert(...).execute(rows)` and `add(data)`,
  * with lancedb's default connection options. No journal, no sidecar, no lease, no
  * checks — what an application writing Lance tables directly would do. Only
- * storage/ may import lancedb (ARCHITECTURE §1), hence this module lives here. It is
+ * storage/ may import lancedb (docs/architecture.md §Layers), hence this module lives here. It is
  * not part of the public API.
  */
 import type * as arrow from 'apache-arrow';

@@ -1,5 +1,5 @@
 /**
- * storage/: the only module allowed to import @lancedb/lancedb (ARCHITECTURE §1).
+ * storage/: the only module allowed to import @lancedb/lancedb (docs/architecture.md §Layers).
  * Everything crossing this boundary uses the project's apache-arrow instance, except
  * staged record batches (write/pending-rows.ts): those are built here in lancedb's
  * instance, read back only through `columnToJs`/`rowOfBatch`, and handed back whole

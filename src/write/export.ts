@@ -1,5 +1,5 @@
 /**
- * JSONL export in the load format (LANGUAGES.md "Data files"), deterministic:
+ * JSONL export in the load format (docs/writes.md §JSONL load), deterministic:
  *   - every node type in declaration order, rows sorted by id (UTF-16 code units);
  *   - then every edge type in declaration order, rows sorted by (from, to, data, id)
  *     — edge ids are not exported (they are ULIDs a load regenerates), so ordering by
@@ -13,13 +13,28 @@
  * All tables are read at one snapshot, so the export is a consistent cut.
  */
 import { LancelogError } from '../errors.js';
-import type { Repo, ReadAt } from '../repo.js';
-import type { TypeDef } from '../schema/types.js';
+import type { Snapshot } from '../journal/index.js';
+import type { Catalog, TypeDef } from '../schema/types.js';
 import { jsonValue } from './values.js';
 import { stringifyJsonExact } from '../json-exact.js';
 
-/** What export needs of a Repo (its public read methods). */
-export type ExportSource = Pick<Repo, 'catalog' | 'snapshot' | 'scan'>;
+/** Which snapshot to export: a branch's latest, a manifest version or a commit (Repo's ReadAt). */
+export interface ExportAt {
+  branch?: string;
+  version?: number;
+  commit?: string;
+}
+
+/**
+ * What export needs of a repo: its catalog and two read methods (Repo satisfies it).
+ * Declared here, not taken from src/repo.ts, because the layers below the API never
+ * import the API (docs/architecture.md §Layers).
+ */
+export interface ExportSource {
+  readonly catalog: Catalog;
+  snapshot(at?: ExportAt): Snapshot;
+  scan(type: string, at?: ExportAt): Promise<Record<string, unknown>[]>;
+}
 
 export interface ExportResult {
   /** The commit that was exported. */
@@ -52,7 +67,7 @@ const FLUSH_BYTES = 1 << 16;
 export async function exportJsonl(
   repo: ExportSource,
   out: NodeJS.WritableStream,
-  at: ReadAt = {},
+  at: ExportAt = {},
   opts: { types?: string[] } = {},
 ): Promise<ExportResult> {
   // `types` restricts the export to some node/edge types (edge names case-insensitive).
@@ -72,7 +87,7 @@ export async function exportJsonl(
           }),
         );
   const snap = repo.snapshot(at);
-  const pinned: ReadAt = { commit: snap.commitId };
+  const pinned: ExportAt = { commit: snap.commitId };
   let buf = '';
   const flush = async (): Promise<void> => {
     if (buf === '') return;

@@ -1,5 +1,5 @@
 /**
- * JSONL load (LANGUAGES.md "Data files"): one file = one operation (kind `Load`)
+ * JSONL load (docs/writes.md §JSONL load): one file = one operation (kind `Load`)
  * through the write protocol, so a bad line publishes nothing.
  *
  * The file is streamed line by line (node:readline over a read stream); each line

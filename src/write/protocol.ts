@@ -1,5 +1,5 @@
 /**
- * The write protocol (ARCHITECTURE §4), one code path for every writer:
+ * The write protocol (docs/architecture.md §Life of a write), one code path for every writer:
  * lease → Phase A intent (sidecar + journal) → Phase B one Lance commit per table →
  * Phase C atomic publish → Phase D cleanup. A failure after Phase B began is undone
  * in-process while the leases are still held. A crash leaves sidecar, journal and

@@ -1,5 +1,5 @@
 /**
- * Sidecars (ARCHITECTURE §4 Phase A): `<repo>/__recovery/<op_id>.json`, the intent
+ * Sidecars (docs/architecture.md §Life of a write, Phase A): `<repo>/__recovery/<op_id>.json`, the intent
  * of an in-flight operation, written atomically (temp file, fsync, rename, fsync of
  * the directory) before any Lance commit. Read back through a zod schema; a sidecar
  * of an unknown schema_version is refused, never guessed.

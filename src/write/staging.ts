@@ -1,5 +1,5 @@
 /**
- * Staging (ARCHITECTURE §4 step 2): an operation's changes accumulate here, per
+ * Staging (docs/architecture.md §Life of a write, step 4): an operation's changes accumulate here, per
  * table, as upserts by id and deletes by id. Nothing touches Lance. Reads see
  * committed-at-pin ∪ pending (read-your-writes). Per-row rules (types, required,
  * enum, range, check) are enforced as rows are staged; cross-row rules (key

@@ -52,7 +52,7 @@ describe('benchmarks (tiny runs)', () => {
     const phases = r[0].extra!.lancelogPhasesPerOp as Record<string, number>;
     expect(phases['lance.mergeInsert#n']).toBe(1);
     expect(phases['journal.publish#n']).toBe(1);
-  }, 120_000);
+  });
 
   it('history', async () => {
     const r = await history.run({ scale: 0.004, runs: 5 });
@@ -65,13 +65,13 @@ describe('benchmarks (tiny runs)', () => {
     expect(
       (r[0].extra!.lanceVersionsAtStart as { long: number; short: number }).long,
     ).toBeGreaterThan((r[0].extra!.lanceVersionsAtStart as { short: number }).short);
-  }, 180_000);
+  });
 
   it('load', async () => {
     const r = await load.run({ scale: 0.0002, runs: 5, rss: false });
     checkShape(r, 'load', ['rows_per_s_vs_raw_jsonl_loader', 'rows_per_s_vs_raw_add_prebuilt']);
     expect(r[0].extra!.rows).toBe(600);
-  }, 180_000);
+  });
 
   it('open (and recovery of 1 pending operation)', async () => {
     const r = await open.run({ scale: 0.01, runs: 5 });
@@ -82,7 +82,7 @@ describe('benchmarks (tiny runs)', () => {
     ]);
     expect(r[1].extra!.decisions).toEqual(['RollForward']);
     expect(r[2].extra!.decisions).toEqual(['RollBack']);
-  }, 180_000);
+  });
 
   it('journal', async () => {
     const r = await journal.run({ scale: 0.001, runs: 5 });
@@ -92,5 +92,5 @@ describe('benchmarks (tiny runs)', () => {
       'replay_events_per_s_verify',
     ]);
     expect(r[2].extra!.verifyOk).toBe(true);
-  }, 180_000);
+  });
 });

@@ -15,7 +15,7 @@ describe('lancelog load / export', () => {
     const repo = join(dir, 'r');
     await (await makeRepo(repo, { fixture: 'omnigraph/test.pg' })).close();
 
-    const loaded = runCli([
+    const loaded = await runCli([
       'load',
       '--data',
       DATA,
@@ -39,7 +39,7 @@ describe('lancelog load / export', () => {
     expect(loaded.stderr).toBe(''); // no progress bar off a TTY
 
     const out = join(dir, 'out.jsonl');
-    const exported = runCli(['export', '--out', out, '--json', repo]);
+    const exported = await runCli(['export', '--out', out, '--json', repo]);
     expect(exported.code).toBe(0);
     expect(exported.json()).toMatchObject({
       nodes: { Person: 4, Company: 2 },
@@ -49,11 +49,11 @@ describe('lancelog load / export', () => {
     const text = readFileSync(out, 'utf8');
     expect(text.split('\n')[0]).toBe('{"type":"Person","data":{"name":"Alice","age":30}}');
     // stdout at a manifest version, then the human summary of a merge.
-    const stdout = runCli(['export', '--version', '2', repo]);
+    const stdout = await runCli(['export', '--version', '2', repo]);
     expect(stdout.code).toBe(0);
     expect(stdout.stdout).toBe(text);
 
-    const merged = runCli(['load', '--data', DATA, '--mode', 'merge', '--no-progress', repo]);
+    const merged = await runCli(['load', '--data', DATA, '--mode', 'merge', '--no-progress', repo]);
     expect(merged.code).toBe(0);
     expect(merged.stdout).toContain(`loaded ${DATA} (merge) into main: 11 records from 11 lines`);
     expect(merged.stdout).toMatch(/commit [0-9A-Z]{26} \(manifest version 3\)/);
@@ -63,15 +63,15 @@ describe('lancelog load / export', () => {
       bad,
       '{"type": "Person", "data": {"name": "Eve"}}\n{"edge": "Knows", "from": "Eve", "to": "Nobody"}\n',
     );
-    const failed = runCli(['load', '--data', bad, '--json', repo]);
+    const failed = await runCli(['load', '--data', bad, '--json', repo]);
     expect(failed.code).toBe(1);
     expect(failed.json()).toMatchObject({
       code: 'ValidationError',
       details: { file: bad, line: 2, field: 'to', rule: 'endpoint' },
     });
-    const badMode = runCli(['load', '--data', bad, '--mode', 'replace', '--json', repo]);
+    const badMode = await runCli(['load', '--data', bad, '--mode', 'replace', '--json', repo]);
     expect(badMode.json()).toMatchObject({ code: 'UsageError', details: { option: '--mode' } });
     // Nothing changed: manifest version 3 is still the latest.
-    expect(runCli(['export', repo]).stdout).toBe(text);
+    expect((await runCli(['export', repo])).stdout).toBe(text);
   });
 });

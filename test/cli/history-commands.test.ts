@@ -103,7 +103,7 @@ describe('lancelog snapshot / commit', () => {
     async () => {
       const s = await seed();
 
-      const head = runCli(['snapshot', s.dir, '--json']);
+      const head = await runCli(['snapshot', s.dir, '--json']);
       expect(head.code).toBe(0);
       const h = head.json();
       expect(h).toMatchObject({ branch: 'main', manifestVersion: 3, commitId: s.c3 });
@@ -117,20 +117,22 @@ describe('lancelog snapshot / commit', () => {
         ['edge:WorksAt', 1, null, 0],
       ]);
 
-      const byCommit = runCli(['snapshot', '--commit', s.c2, '--uri', s.dir, '--json']).json();
+      const byCommit = (
+        await runCli(['snapshot', '--commit', s.c2, '--uri', s.dir, '--json'])
+      ).json();
       expect(byCommit).toMatchObject({ manifestVersion: 2, commitId: s.c2 });
       expect(byCommit.tables.find((t: any) => t.tableKey === 'node:Company')).toMatchObject({
         pinnedVersion: 1,
         rows: 0,
       });
 
-      const text = runCli(['snapshot', '--branch', 'main', '--version', '1', s.dir]);
+      const text = await runCli(['snapshot', '--branch', 'main', '--version', '1', s.dir]);
       expect(text.code).toBe(0);
       expect(text.stdout).toContain(`branch main  manifest 1  commit ${s.c1}`);
       expect(text.stdout).toMatch(/^table\s+version\s+lance branch\s+rows$/m);
       expect(text.stdout).toMatch(/^node:Person\s+1\s+-\s+0$/m);
 
-      const list = runCli([
+      const list = await runCli([
         'commit',
         'list',
         '--filter',
@@ -145,14 +147,14 @@ describe('lancelog snapshot / commit', () => {
         [s.c2, 'ann', 2],
       ]);
 
-      const all = runCli(['commit', 'list', '--branch', 'main', s.dir]);
+      const all = await runCli(['commit', 'list', '--branch', 'main', s.dir]);
       expect(all.code).toBe(0);
       const lines = all.stdout.trim().split('\n');
       expect(lines[0]).toMatch(/^commit\s+branch\s+manifest\s+actor\s+time\s+message$/);
       expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual([s.c3, s.c2, s.c1]);
       expect(lines[1]).toMatch(/ben\s+\S+Z\s+add acme$/);
 
-      const show = runCli(['commit', 'show', s.c3, s.dir, '--json']);
+      const show = await runCli(['commit', 'show', s.c3, s.dir, '--json']);
       expect(show.code).toBe(0);
       expect(show.json()).toMatchObject({
         id: s.c3,
@@ -176,7 +178,7 @@ describe('lancelog branch', () => {
     'create (from a branch, or a commit in its history), list, delete',
     async () => {
       const s = await seed();
-      const created = runCli([
+      const created = await runCli([
         'branch',
         'create',
         '--from',
@@ -197,11 +199,11 @@ describe('lancelog branch', () => {
       });
       expect(created.json().pins.every((p: any) => p.lanceBranch === null)).toBe(true);
 
-      const text = runCli(['branch', 'create', '--from', 'feat', 'child', s.dir]);
+      const text = await runCli(['branch', 'create', '--from', 'feat', 'child', s.dir]);
       expect(text.code).toBe(0);
       expect(text.stdout).toContain('created branch child from feat at manifest 1');
 
-      const list = runCli(['branch', 'list', s.dir, '--json']);
+      const list = await runCli(['branch', 'list', s.dir, '--json']);
       expect(
         list.json().branches.map((b: any) => [b.name, b.parentBranch, b.headManifestVersion]),
       ).toEqual([
@@ -210,16 +212,16 @@ describe('lancelog branch', () => {
         ['main', null, 3],
       ]);
 
-      const inUse = runCli(['branch', 'delete', 'feat', s.dir, '--json']);
+      const inUse = await runCli(['branch', 'delete', 'feat', s.dir, '--json']);
       expect(inUse.code).toBe(1);
       expect(inUse.json()).toMatchObject({
         code: 'BranchInUse',
         details: { branch: 'feat', children: ['child'] },
       });
-      const deleted = runCli(['branch', 'delete', 'child', s.dir, '--json']);
+      const deleted = await runCli(['branch', 'delete', 'child', s.dir, '--json']);
       expect(deleted.code).toBe(0);
       expect(deleted.json()).toEqual({ branch: 'child', deletedLanceBranches: [] });
-      const main = runCli(['branch', 'delete', 'main', s.dir]);
+      const main = await runCli(['branch', 'delete', 'main', s.dir]);
       expect(main.code).toBe(1);
       expect(main.stderr).toContain('error [InvalidBranchName]');
       expect(main.stderr).not.toContain('    at ');
@@ -234,7 +236,7 @@ describe('lancelog journal', () => {
     async () => {
       const s = await seed();
       const since = new Date(Math.floor(s.initTimeUs / 1000) + 1).toISOString();
-      const log = runCli([
+      const log = await runCli([
         'journal',
         'log',
         '--kind',
@@ -255,7 +257,7 @@ describe('lancelog journal', () => {
       });
       expect(events[0].time).toMatch(ISO_US);
 
-      const byOp = runCli([
+      const byOp = await runCli([
         'journal',
         'log',
         '--op',
@@ -271,7 +273,7 @@ describe('lancelog journal', () => {
       expect(rows[0]).toMatch(/^#\s+time\s+event\s+branch\s+op\s+table\s+detail$/);
       expect(rows.slice(1).map((l) => l.split(/\s+/)[2])).toEqual(['op.completed', 'op.published']);
 
-      const show = runCli(['journal', 'show', s.opId, s.dir, '--json']);
+      const show = await runCli(['journal', 'show', s.opId, s.dir, '--json']);
       expect(show.code).toBe(0);
       const t = show.json();
       expect(t).toMatchObject({
@@ -304,7 +306,7 @@ describe('lancelog journal', () => {
       }
       expect(t.durationUs).toBe(t.steps.at(-1).timeUs - t.steps[0].timeUs);
 
-      const failed = runCli(['journal', 'show', s.failedOp, s.dir]);
+      const failed = await runCli(['journal', 'show', s.failedOp, s.dir]);
       expect(failed.code).toBe(0);
       expect(failed.stdout).toContain(`operation ${s.failedOp} (Load) on branch main by ann`);
       expect(failed.stdout).toContain('outcome:  rolled_back');
@@ -320,21 +322,21 @@ describe('lancelog journal', () => {
     'rejects bad input with typed errors',
     async () => {
       const s = await seed();
-      const kind = runCli(['journal', 'log', '--kind', 'op.nope', s.dir, '--json']);
+      const kind = await runCli(['journal', 'log', '--kind', 'op.nope', s.dir, '--json']);
       expect(kind.code).toBe(2);
       expect(kind.json()).toMatchObject({
         code: 'UsageError',
         details: { option: '--kind', value: 'op.nope' },
       });
-      const since = runCli(['journal', 'log', '--since', 'yesterday', s.dir]);
+      const since = await runCli(['journal', 'log', '--since', 'yesterday', s.dir]);
       expect(since.code).toBe(2);
       expect(since.stderr).toMatch(/^error \[UsageError\]: --since must be an ISO-8601 time/);
       expect(since.stderr).not.toContain('    at ');
-      const op = runCli(['journal', 'show', 'NOPE', s.dir, '--json']);
+      const op = await runCli(['journal', 'show', 'NOPE', s.dir, '--json']);
       expect(op.json()).toMatchObject({ code: 'OperationNotFound', details: { op_id: 'NOPE' } });
-      const filter = runCli(['commit', 'list', '--filter', 'who=ann', s.dir, '--json']);
+      const filter = await runCli(['commit', 'list', '--filter', 'who=ann', s.dir, '--json']);
       expect(filter.json()).toMatchObject({ code: 'UsageError', details: { option: '--filter' } });
-      const both = runCli(['snapshot', '--version', '2', '--commit', s.c2, s.dir, '--json']);
+      const both = await runCli(['snapshot', '--version', '2', '--commit', s.c2, s.dir, '--json']);
       expect(both.json()).toMatchObject({ code: 'UsageError' });
     },
     SLOW,
@@ -344,7 +346,7 @@ describe('lancelog journal', () => {
     'verify: ok on a clean repo, exit 1 and the I1 difference after an unpublished append',
     async () => {
       const s = await seed();
-      const ok = runCli(['journal', 'verify', s.dir, '--json']);
+      const ok = await runCli(['journal', 'verify', s.dir, '--json']);
       expect(ok.code).toBe(0);
       expect(ok.json()).toMatchObject({ ok: true, differences: [], integrity: 'ok' });
       expect(ok.json().i1).toHaveLength(4);
@@ -356,7 +358,7 @@ describe('lancelog journal', () => {
       } finally {
         await repo.close();
       }
-      const bad = runCli(['journal', 'verify', s.dir]);
+      const bad = await runCli(['journal', 'verify', s.dir]);
       expect(bad.code).toBe(1);
       expect(bad.stdout).toMatch(/^main\s+node:Person\s+2\s+3\s+-\s+VIOLATED$/m);
       expect(bad.stdout).toMatch(/^main\s+node:Company\s+2\s+2\s+-\s+ok$/m);

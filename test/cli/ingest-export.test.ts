@@ -7,12 +7,12 @@ import { useTmpDirs } from '../helpers/tmp.js';
 const tmp = useTmpDirs();
 
 describe('lancelog ingest / export --type', () => {
-  it('ingest creates the branch from --from and loads into it only; export --type filters', () => {
+  it('ingest creates the branch from --from and loads into it only; export --type filters', async () => {
     const repo = join(tmp(), 'r');
     expect(
-      runCli(['init', '--schema', join(FIXTURES_DIR, 'omnigraph', 'test.pg'), repo]).code,
+      (await runCli(['init', '--schema', join(FIXTURES_DIR, 'omnigraph', 'test.pg'), repo])).code,
     ).toBe(0);
-    const out = runCli([
+    const out = await runCli([
       'ingest',
       '--data',
       join(FIXTURES_DIR, 'omnigraph', 'test.jsonl'),
@@ -23,7 +23,7 @@ describe('lancelog ingest / export --type', () => {
     ]);
     expect(out.code).toBe(0);
     expect(out.json()).toMatchObject({ mode: 'merge' });
-    const again = runCli([
+    const again = await runCli([
       'ingest',
       '--data',
       join(FIXTURES_DIR, 'omnigraph', 'test.jsonl'),
@@ -33,15 +33,17 @@ describe('lancelog ingest / export --type', () => {
       repo,
     ]);
     expect(again.code).toBe(0);
-    const branches = runCli(['branch', 'list', '--json', repo]).json();
+    const branches = (await runCli(['branch', 'list', '--json', repo])).json();
     expect(JSON.stringify(branches)).toContain('staging');
-    expect(runCli(['export', repo]).stdout).toBe('');
-    const staged = runCli(['export', '--branch', 'staging', '--type', 'Company', repo])
-      .stdout.trim()
+    expect((await runCli(['export', repo])).stdout).toBe('');
+    const staged = (
+      await runCli(['export', '--branch', 'staging', '--type', 'Company', repo])
+    ).stdout
+      .trim()
       .split('\n');
     expect(staged.length).toBeGreaterThan(0);
     expect(staged.every((l) => JSON.parse(l).type === 'Company')).toBe(true);
-    const bad = runCli(['export', '--type', 'Nope', '--json', repo]);
+    const bad = await runCli(['export', '--type', 'Nope', '--json', repo]);
     expect(bad.code).toBe(1);
     expect(bad.json().code).toBe('UnknownType');
   });

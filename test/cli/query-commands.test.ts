@@ -9,8 +9,8 @@ const tmp = mkdtempSync(join(tmpdir(), 'lancelog-query-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('lancelog query lint / check / explain', () => {
-  it('lint: a clean file exits 0 and lists every query', () => {
-    const r = runCli([
+  it('lint: a clean file exits 0 and lists every query', async () => {
+    const r = await runCli([
       'query',
       'lint',
       '--query',
@@ -25,13 +25,21 @@ describe('lancelog query lint / check / explain', () => {
     expect(out.queries.every((q: { status: string }) => q.status === 'ok')).toBe(true);
   });
 
-  it('lint: warnings alone do not fail; an error exits 1 with code and position', () => {
+  it('lint: warnings alone do not fail; an error exits 1 with code and position', async () => {
     const file = join(tmp, 'mixed.gq');
     writeFileSync(
       file,
       'query ok() { delete Person where name = "x" }\nquery bad() {\n  match { $p: Persn }\n  return { $p }\n}\n',
     );
-    const r = runCli(['query', 'lint', '--query', file, '--schema', `${OMNI}/test.pg`, '--json']);
+    const r = await runCli([
+      'query',
+      'lint',
+      '--query',
+      file,
+      '--schema',
+      `${OMNI}/test.pg`,
+      '--json',
+    ]);
     expect(r.code).toBe(1);
     const [ok, bad] = r.json().queries;
     expect(ok).toMatchObject({
@@ -46,27 +54,35 @@ describe('lancelog query lint / check / explain', () => {
       status: 'error',
       errors: [{ code: 'UnknownType', line: 3, column: 15 }],
     });
-    const human = runCli(['query', 'lint', '--query', file, '--schema', `${OMNI}/test.pg`]);
+    const human = await runCli(['query', 'lint', '--query', file, '--schema', `${OMNI}/test.pg`]);
     expect(human.code).toBe(1);
     expect(human.stdout).toContain('error [UnknownType]');
     expect(human.stdout).toContain('warning [MutationWithoutParameters]');
   });
 
-  it('lint: a syntax error is reported as ParseError', () => {
+  it('lint: a syntax error is reported as ParseError', async () => {
     const file = join(tmp, 'syntax.gq');
     writeFileSync(file, 'query q( {');
-    const r = runCli(['query', 'lint', '--query', file, '--schema', `${OMNI}/test.pg`, '--json']);
+    const r = await runCli([
+      'query',
+      'lint',
+      '--query',
+      file,
+      '--schema',
+      `${OMNI}/test.pg`,
+      '--json',
+    ]);
     expect(r.code).toBe(1);
     expect(r.json()).toMatchObject({ code: 'ParseError', details: { line: 1, column: 10 } });
   });
 
-  it('check and explain against a repo', () => {
+  it('check and explain against a repo', async () => {
     const repo = join(tmp, 'repo');
-    expect(runCli(['init', '--schema', `${OMNI}/test.pg`, repo, '--json']).code).toBe(0);
-    const c = runCli(['query', 'check', '--query', `${OMNI}/test.gq`, repo, '--json']);
+    expect((await runCli(['init', '--schema', `${OMNI}/test.pg`, repo, '--json'])).code).toBe(0);
+    const c = await runCli(['query', 'check', '--query', `${OMNI}/test.gq`, repo, '--json']);
     expect(c.code).toBe(0);
     expect(c.json().queries).toHaveLength(11);
-    const e = runCli([
+    const e = await runCli([
       'query',
       'explain',
       '--query',
@@ -80,8 +96,8 @@ describe('lancelog query lint / check / explain', () => {
     expect(e.stdout).toContain('expand $p -[Knows]-> $f: Person [edge:Knows]');
   });
 
-  it('explain with --schema, text and JSON; unknown query name', () => {
-    const t = runCli([
+  it('explain with --schema, text and JSON; unknown query name', async () => {
+    const t = await runCli([
       'query',
       'explain',
       '--query',
@@ -103,7 +119,7 @@ describe('lancelog query lint / check / explain', () => {
         '',
       ].join('\n'),
     );
-    const j = runCli([
+    const j = await runCli([
       'query',
       'explain',
       '--query',
@@ -119,7 +135,7 @@ describe('lancelog query lint / check / explain', () => {
       name: 'vector_search',
       ops: [{ op: 'scan' }, { op: 'order' }, { op: 'limit', count: 3 }, { op: 'project' }],
     });
-    const missing = runCli([
+    const missing = await runCli([
       'query',
       'explain',
       '--query',

@@ -15,7 +15,7 @@ describe('lancelog recover / recovery list', () => {
       'node Person { name: String @key }\nnode Note { text: String @key }',
     );
     await repo.close();
-    const crash = runChild(
+    const crash = await runChild(
       {
         repo: dir,
         action: 'insert',
@@ -28,7 +28,7 @@ describe('lancelog recover / recovery list', () => {
     );
     expect(crash.signal).toBe('SIGKILL');
 
-    const plan = runCli(['recover', '--dry-run', '--json', dir]);
+    const plan = await runCli(['recover', '--dry-run', '--json', dir]);
     expect(plan.code).toBe(0);
     const planned = plan.json();
     expect(planned.dryRun).toBe(true);
@@ -42,29 +42,24 @@ describe('lancelog recover / recovery list', () => {
       'RolledPastExpected',
       'RolledPastExpected',
     ]);
-    const text = runCli(['recover', '--dry-run', dir]);
+    const text = await runCli(['recover', '--dry-run', dir]);
     expect(text.stdout).toContain('decision: RollForward');
     expect(text.stdout).toContain('would publish node:Note');
 
-    const applied = runCli(['recover', '--json', dir]).json();
+    const applied = (await runCli(['recover', '--json', dir])).json();
     expect(applied.operations[0]).toMatchObject({ decision: 'RollForward', status: 'applied' });
-    expect(runCli(['recover', dir]).stdout.trim()).toBe('nothing to recover');
+    expect((await runCli(['recover', dir])).stdout.trim()).toBe('nothing to recover');
 
-    const audit = runCli(['recovery', 'list', '--json', dir]).json();
+    const audit = (await runCli(['recovery', 'list', '--json', dir])).json();
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({
       decision: 'RollForward',
       originalActor: 'child',
       writerKind: 'Mutation',
     });
-    const { commits } = runCli([
-      'commit',
-      'list',
-      '--filter',
-      'actor=lancelog:recovery',
-      '--json',
-      dir,
-    ]).json();
+    const { commits } = (
+      await runCli(['commit', 'list', '--filter', 'actor=lancelog:recovery', '--json', dir])
+    ).json();
     expect(commits.map((c: { id: string }) => c.id)).toEqual([audit[0].commitId]);
   });
 });

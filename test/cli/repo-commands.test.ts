@@ -10,8 +10,8 @@ const tmp = useTmpDirs();
 const CONTEXT_PG = join(FIXTURES_DIR, 'omnigraph', 'context.pg');
 
 describe('lancelog init / schema show / version', () => {
-  it('version prints the package version', () => {
-    const r = runCli(['version', '--json']);
+  it('version prints the package version', async () => {
+    const r = await runCli(['version', '--json']);
     expect(r.code).toBe(0);
     expect(r.json()).toEqual({
       lancelog: JSON.parse(readFileSync('package.json', 'utf8')).version,
@@ -19,64 +19,66 @@ describe('lancelog init / schema show / version', () => {
     });
   });
 
-  it('init creates the repo and schema show prints the deterministic catalog', () => {
+  it('init creates the repo and schema show prints the deterministic catalog', async () => {
     const repo = join(tmp(), 'r');
-    const init = runCli(['init', '--schema', CONTEXT_PG, repo, '--json']);
+    const init = await runCli(['init', '--schema', CONTEXT_PG, repo, '--json']);
     expect(init.code).toBe(0);
     expect(init.json().tables).toHaveLength(15);
-    const show = runCli(['schema', 'show', '--uri', repo, '--json']);
+    const show = await runCli(['schema', 'show', '--uri', repo, '--json']);
     expect(show.code).toBe(0);
     expect(show.stdout.trim()).toBe(
       catalogToJSON(compileSchema(readFileSync(CONTEXT_PG, 'utf8'), join(repo, '_schema.pg'))),
     );
-    const human = runCli(['schema', 'show', repo]);
+    const human = await runCli(['schema', 'show', repo]);
     expect(human.code).toBe(0);
     expect(human.stdout).toContain('edge OwnedBy: Decision -> Actor @card(1..1)');
   });
 
-  it('init refuses a non-empty directory with a JSON error', () => {
+  it('init refuses a non-empty directory with a JSON error', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'x'), '');
-    const r = runCli(['init', '--schema', CONTEXT_PG, dir, '--json']);
+    const r = await runCli(['init', '--schema', CONTEXT_PG, dir, '--json']);
     expect(r.code).not.toBe(0);
     expect(r.json()).toMatchObject({ code: 'RepoNotEmpty', details: { repo: dir } });
   });
 
-  it('a schema error creates nothing and names file, line and column', () => {
+  it('a schema error creates nothing and names file, line and column', async () => {
     const dir = tmp();
     const bad = join(dir, 'bad.pg');
     writeFileSync(bad, 'node A {\n  x: Vector(0)\n}\n');
     const repo = join(dir, 'repo');
-    const r = runCli(['init', '--schema', bad, repo, '--json']);
+    const r = await runCli(['init', '--schema', bad, repo, '--json']);
     expect(r.code).toBe(1);
     expect(r.json()).toMatchObject({
       code: 'InvalidVectorDimension',
       details: { file: bad, line: 2, column: 6, declaration: 'node A' },
     });
     expect(existsSync(repo)).toBe(false);
-    const text = runCli(['init', '--schema', bad, repo]);
+    const text = await runCli(['init', '--schema', bad, repo]);
     expect(text.code).toBe(1);
     expect(text.stderr).toContain('error [InvalidVectorDimension]');
     expect(text.stderr).toContain('^');
     expect(text.stderr).not.toContain('    at ');
   });
 
-  it('reports a missing schema file, a missing repo argument and an unknown command', () => {
+  it('reports a missing schema file, a missing repo argument and an unknown command', async () => {
     const dir = tmp();
     expect(
-      runCli(['init', '--schema', join(dir, 'nope.pg'), join(dir, 'r'), '--json']).json(),
+      (await runCli(['init', '--schema', join(dir, 'nope.pg'), join(dir, 'r'), '--json'])).json(),
     ).toMatchObject({ code: 'FileNotFound' });
-    const noRepo = runCli(['schema', 'show', '--json']);
+    const noRepo = await runCli(['schema', 'show', '--json']);
     expect(noRepo.code).not.toBe(0);
     expect(noRepo.json().code).toBe('UsageError');
-    const unknown = runCli(['frobnicate', '--json']);
+    const unknown = await runCli(['frobnicate', '--json']);
     expect(unknown.code).not.toBe(0);
     expect(unknown.json().code).toBe('UsageError');
-    expect(runCli(['schema', 'show', dir, '--json']).json()).toMatchObject({ code: 'NotARepo' });
+    expect((await runCli(['schema', 'show', dir, '--json'])).json()).toMatchObject({
+      code: 'NotARepo',
+    });
   });
 
-  it('rejects a repo given twice with different values', () => {
-    const r = runCli(['schema', 'show', '/a', '--uri', '/b', '--json']);
+  it('rejects a repo given twice with different values', async () => {
+    const r = await runCli(['schema', 'show', '/a', '--uri', '/b', '--json']);
     expect(r.json()).toMatchObject({ code: 'UsageError' });
   });
 });

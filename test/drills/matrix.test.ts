@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FAILPOINTS, formatDrillTable, runMatrixDrill } from '../../src/index.js';
+import { FAILPOINTS } from '../../src/index.js';
+import { formatDrillTable, runMatrixDrill } from '../../src/drill/index.js';
 
 describe('drill matrix: every failpoint × writer × branch × one/multi-table, real SIGKILL', () => {
   it(

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { formatDrillTable, runPowerLossDrill } from '../../src/index.js';
+import { formatDrillTable, runPowerLossDrill } from '../../src/drill/index.js';
 import { powerCut } from '../../src/drill/power-loss.js';
 import { parseStrace } from '../../src/drill/strace.js';
 import { useTmpDirs } from '../helpers/tmp.js';

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { runProcess } from './process.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -10,17 +10,19 @@ export interface CliResult {
   json: () => any;
 }
 
-/** Runs the real CLI (TypeScript sources through tsx) in a child process. */
-export function runCli(args: string[], env: Record<string, string> = {}): CliResult {
-  const r = spawnSync(
+/**
+ * Runs the real CLI (TypeScript sources through tsx) in a child process, asynchronously
+ * (never spawnSync: see test/helpers/process.ts).
+ */
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 5 * 60_000,
+): Promise<CliResult> {
+  const r = await runProcess(
     process.execPath,
     ['--import', 'tsx', join(ROOT, 'cli', 'main.ts'), ...args],
-    {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, ...env },
-      timeout: 120_000,
-    },
+    { cwd: ROOT, env: { ...process.env, ...env }, timeoutMs },
   );
   return {
     code: r.status ?? -1,

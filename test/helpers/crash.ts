@@ -1,6 +1,7 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from './cli.js';
+import { runProcess } from './process.js';
 
 export interface ChildResult {
   status: number | null;
@@ -11,14 +12,20 @@ export interface ChildResult {
 
 const CHILD = join(ROOT, 'test', 'helpers', 'child.ts');
 
-/** Runs the child synchronously with failpoints armed through the environment. */
-export function runChild(command: Record<string, unknown>, failpoints = ''): ChildResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(command)], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, LANCELOG_FAILPOINTS: failpoints },
-  });
+/** Runs the child to completion with failpoints armed through the environment. */
+export async function runChild(
+  command: Record<string, unknown>,
+  failpoints = '',
+): Promise<ChildResult> {
+  const r = await runProcess(
+    process.execPath,
+    ['--import', 'tsx', CHILD, JSON.stringify(command)],
+    {
+      cwd: ROOT,
+      timeoutMs: 120_000,
+      env: { ...process.env, LANCELOG_FAILPOINTS: failpoints },
+    },
+  );
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 

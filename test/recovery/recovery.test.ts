@@ -26,13 +26,13 @@ async function seeded(): Promise<string> {
 }
 
 /** A two-table insert run in a child that SIGKILLs itself at `failpoint`. */
-function crashAt(
+async function crashAt(
   dir: string,
   failpoint: string,
   opts: { branch?: string; rows?: Array<{ type: string; data: Record<string, unknown> }> } = {},
-): void {
+): Promise<void> {
   const [name, hit] = failpoint.split('@');
-  const r = runChild(
+  const r = await runChild(
     {
       repo: dir,
       action: 'insert',
@@ -76,7 +76,7 @@ describe('recovery after a real SIGKILL at each write failpoint', () => {
   for (const [point, decision, after] of CRASHES) {
     it(`${point} → ${decision ?? 'nothing to do'}`, async () => {
       const dir = await seeded();
-      crashAt(dir, point);
+      await crashAt(dir, point);
       // A read-only open changes nothing and reports what is pending.
       const ro = await Repo.open(dir, { readOnly: true });
       const eventsBefore = ro.listEvents().length;
@@ -134,7 +134,7 @@ describe('recovery on a feature branch', () => {
     r0.createBranch('feat');
     await r0.close();
     // The first write on the branch forks Note and Person, commits Note, and dies.
-    crashAt(dir, 'write.after_table_commit@1', { branch: 'feat' });
+    await crashAt(dir, 'write.after_table_commit@1', { branch: 'feat' });
     const first = await Repo.open(dir);
     try {
       expect(first.recoveryAudit().map((a) => a.decision)).toEqual(['RollBack']);
@@ -143,7 +143,7 @@ describe('recovery on a feature branch', () => {
     } finally {
       await first.close();
     }
-    crashAt(dir, 'write.before_publish', { branch: 'feat' });
+    await crashAt(dir, 'write.before_publish', { branch: 'feat' });
     const repo = await Repo.open(dir);
     try {
       expect(repo.recoveryAudit().map((a) => a.decision)).toEqual(['RollBack', 'RollForward']);
@@ -196,9 +196,9 @@ describe('refresh, leases and owners', () => {
 
   it('processes several pending operations oldest first, each against fresh state', async () => {
     const dir = await seeded();
-    crashAt(dir, 'write.before_publish', { rows: [{ type: 'Person', data: { name: 'b' } }] });
-    crashAt(dir, 'write.after_intent', { rows: [{ type: 'Note', data: { text: 'b' } }] });
-    crashAt(dir, 'write.after_table_commit', { rows: [{ type: 'Other', data: { x: 'b' } }] });
+    await crashAt(dir, 'write.before_publish', { rows: [{ type: 'Person', data: { name: 'b' } }] });
+    await crashAt(dir, 'write.after_intent', { rows: [{ type: 'Note', data: { text: 'b' } }] });
+    await crashAt(dir, 'write.after_table_commit', { rows: [{ type: 'Other', data: { x: 'b' } }] });
     const repo = await Repo.open(dir, { recover: false });
     try {
       const report = await repo.recover();
@@ -223,8 +223,8 @@ describe('refresh, leases and owners', () => {
       'recovery.after_classify',
     ]) {
       const dir = await seeded();
-      crashAt(dir, 'write.after_table_commit@1');
-      const r = runChild({ repo: dir, action: 'open' }, `${point}=crash`);
+      await crashAt(dir, 'write.after_table_commit@1');
+      const r = await runChild({ repo: dir, action: 'open' }, `${point}=crash`);
       expect({ point, signal: r.signal }).toEqual({ point, signal: 'SIGKILL' });
       const repo = await Repo.open(dir);
       try {
@@ -236,7 +236,7 @@ describe('refresh, leases and owners', () => {
         await repo.close();
       }
     }
-  }, 240_000); // eight child processes in a row: slow on a loaded machine
+  }); // eight child processes in a row: the project timeout is sized for a loaded machine
 
   it('an in-process rollback that fails is finished by recovery in the same process', async () => {
     const dir = await seeded();
@@ -266,7 +266,7 @@ describe('refresh, leases and owners', () => {
 describe('bad input', () => {
   async function crashedWithSidecar(): Promise<{ dir: string; sidecar: string }> {
     const dir = await seeded();
-    crashAt(dir, 'write.before_publish');
+    await crashAt(dir, 'write.before_publish');
     const [file] = readdirSync(join(dir, '__recovery'));
     return { dir, sidecar: join(dir, '__recovery', file) };
   }
@@ -308,7 +308,7 @@ describe('bad input', () => {
   it('a sidecar the journal does not know (journal restored from an older backup) is recovered from the sidecar alone', async () => {
     const dir = await seeded();
     copyFileSync(join(dir, '_lancelog.db'), join(dir, 'backup.db'));
-    crashAt(dir, 'write.before_publish');
+    await crashAt(dir, 'write.before_publish');
     // Restore the old journal: WAL files of the newer one must go too.
     for (const f of ['_lancelog.db-wal', '_lancelog.db-shm'])
       if (existsSync(join(dir, f))) writeFileSync(join(dir, f), '');
@@ -326,7 +326,7 @@ describe('bad input', () => {
 
   it('HEAD below the pin is an InvariantViolation: Abort, loudly, with the numbers, touching nothing', async () => {
     const dir = await seeded();
-    crashAt(dir, 'write.after_intent', { rows: [{ type: 'Person', data: { name: 'b' } }] });
+    await crashAt(dir, 'write.after_intent', { rows: [{ type: 'Person', data: { name: 'b' } }] });
     const repo = await Repo.open(dir, { recover: false });
     const op = repo.journal.inFlightOperations()[0];
     repo.journal.releaseLeases(op.opId);

@@ -125,6 +125,6 @@ for (const cookbook of ['industry-intel', 'pharma-intel']) {
       } finally {
         await repo.close();
       }
-    }, 240_000);
+    });
   });
 }

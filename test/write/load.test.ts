@@ -378,7 +378,7 @@ describe('JSONL load: more rows than one staged Arrow chunk (8,192)', () => {
       await load(repo, text, 'merge');
       expect(await exportText(repo)).toBe(text);
     });
-  }, 120_000);
+  });
 });
 
 describe('JSONL load: bad input names file, line, field and rule and changes nothing', () => {

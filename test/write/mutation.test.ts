@@ -191,7 +191,7 @@ describe('.gq mutations', () => {
     const gq = join(tmp(), 'm.gq');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(gq, GQ);
-    const ok = runCli([
+    const ok = await runCli([
       'change',
       '--query',
       gq,
@@ -207,7 +207,7 @@ describe('.gq mutations', () => {
     expect(ok.code).toBe(0);
     expect(ok.json()).toMatchObject({ affectedNodes: 1, affectedEdges: 0 });
     expect(typeof ok.json().commitId).toBe('string');
-    const bad = runCli([
+    const bad = await runCli([
       'change',
       '--query',
       gq,

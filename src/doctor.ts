@@ -21,10 +21,11 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { LancelogError } from '../errors.js';
-import { JOURNAL_FILE, Journal } from '../journal/index.js';
-import { checkHeader } from '../journal/health.js';
-import { Repo, SCHEMA_FILE } from '../repo.js';
+import { LancelogError } from './errors.js';
+import { JOURNAL_FILE, Journal } from './journal/index.js';
+import { checkHeader } from './journal/health.js';
+import { Repo, SCHEMA_FILE } from './repo.js';
+import { syncLanceCommit } from './write/sync-commit.js';
 
 export type DoctorProblemKind =
   | 'journal-not-sqlite'
@@ -191,6 +192,17 @@ async function restoreToPin(repo: Repo, p: DoctorProblem): Promise<string> {
   } finally {
     handle.close();
   }
+  // Power-loss durability of the restore before the journal pins it (docs/recovery.md).
+  await syncLanceCommit(store, [
+    {
+      tableKey: def.tableKey,
+      tablePath: def.tablePath,
+      lanceBranch: pin.lanceBranch,
+      from: pin.version,
+      to: restored,
+      forked: false,
+    },
+  ]);
   const published = journal.publish({
     opId,
     branch: p.branch!,
@@ -277,6 +289,17 @@ async function repinToComplete(repo: Repo, branch: string): Promise<string> {
         h.close();
       }
     }
+    if (version !== p.version)
+      await syncLanceCommit(store, [
+        {
+          tableKey: def.tableKey,
+          tablePath: def.tablePath,
+          lanceBranch: p.lanceBranch,
+          from: p.version,
+          to: version,
+          forked: false,
+        },
+      ]);
     if (version !== current.version || p.lanceBranch !== current.lanceBranch)
       moves.push({
         tableKey: p.tableKey,
