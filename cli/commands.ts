@@ -6,6 +6,7 @@ import { registerHistoryCommands } from './commands/history.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerRecoveryCommands } from './commands/recovery.js';
 import { registerChangeCommands } from './commands/change.js';
+import { registerReadCommands } from './commands/read.js';
 import { registerDrillCommands } from './commands/drill.js';
 
 export function registerCommands(program: Command): void {
@@ -14,6 +15,7 @@ export function registerCommands(program: Command): void {
   registerHistoryCommands(program);
   registerDataCommands(program);
   registerRecoveryCommands(program);
+  registerReadCommands(program);
   registerChangeCommands(program);
   registerDrillCommands(program);
 }
