@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/cli.js';
 
 describe('the README demo (npm run demo)', () => {
-  it('builds, then runs end to end: init, load, journal show, a SIGKILLed writer, recover, audit, verify', () => {
+  it('builds, then runs end to end: init, load, journal show, a read, a SIGKILLed writer, recover, audit, verify', () => {
     const build = spawnSync(
       process.execPath,
       [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
@@ -23,6 +23,9 @@ describe('the README demo (npm run demo)', () => {
       'lancelog init',
       'lancelog load',
       'lancelog journal show',
+      'lancelog read',
+      'Launch private AI offering',
+      's.observed_at  2026-03-27',
       'killed by SIGKILL',
       'decision: RollBack   status: planned',
       'decision: RollBack   status: applied',
