@@ -28,8 +28,16 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/(schema|query|lang)/' },
       to: {
-        path: ['^src/(storage|journal|write|recovery|drill)/', IO_MODULES],
+        path: ['^src/(storage|journal|write|recovery|drill|read)/', IO_MODULES],
       },
+    },
+    {
+      name: 'read-below-repo',
+      comment:
+        'src/read/ executes read plans over query, schema, storage and journal types: never repo.ts, the write path, recovery or drills.',
+      severity: 'error',
+      from: { path: '^src/read/' },
+      to: { path: ['^src/repo\\.ts$', '^src/(write|recovery|drill)/', '^cli/'] },
     },
     {
       name: 'cli-uses-public-api',

@@ -100,6 +100,17 @@ export type {
   CompareOp,
   QueryFile,
 } from './query/index.js';
+export { ReadCache, DEFAULT_READ_CACHE_BYTES, ReadError } from './read/index.js';
+export type {
+  ReadResult,
+  ResultRow,
+  ResultValue,
+  ReadTarget,
+  ReadStats,
+  QueryArgs,
+  QuerySource,
+} from './read/index.js';
+export { valueTypeText } from './query/values.js';
 export { loadJsonl, LOAD_MODES } from './write/load.js';
 export type { LoadMode, LoadInput, LoadOptions, LoadResult } from './write/load.js';
 export { exportJsonl } from './write/export.js';

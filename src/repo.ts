@@ -30,6 +30,17 @@ import {
 import { Transaction } from './write/transaction.js';
 import { executeMutation, type MutationResult } from './write/mutation.js';
 import { compileQuery, bindParams } from './query/index.js';
+import type { ReadPlan } from './query/index.js';
+import {
+  executeRead,
+  ReadCache,
+  type QueryArgs,
+  type QuerySource,
+  type ReadContext,
+  type ReadResult,
+  type TableOverlay,
+} from './read/index.js';
+import type { StagedOperation } from './write/staging.js';
 import {
   runRecovery,
   recoveryPending,
@@ -65,6 +76,11 @@ export interface OpenOptions {
   recover?: boolean;
   /** A lease whose heartbeat is older than this belongs to a dead owner (default 30 s). */
   leaseTimeoutMs?: number;
+  /**
+   * Bound, in bytes, of the read cache (node columns and graph indexes of the
+   * table versions queries read; least recently used evicted first). Default 512 MiB.
+   */
+  readCacheBytes?: number;
 }
 
 export interface RecoveryAuditEntry extends RecoveryAuditRow {
@@ -124,6 +140,8 @@ export class Repo {
   private readonly typesByKey: Map<string, TypeDef>;
   /** Operations this process is running (recovery never touches them). */
   protected readonly activeOps = new Set<string>();
+  /** Node columns and graph indexes by table version, shared by every query of this repo. */
+  private readonly readCache: ReadCache;
 
   protected constructor(
     readonly dir: string,
@@ -132,8 +150,10 @@ export class Repo {
     /** @internal */ readonly journal: Journal,
     readonly readOnly: boolean,
     private readonly leaseTimeoutMs: number | undefined,
+    readCacheBytes?: number,
   ) {
     this.typesByKey = new Map(allTypes(catalog).map((d) => [d.tableKey, d]));
+    this.readCache = new ReadCache(readCacheBytes);
   }
 
   /**
@@ -206,6 +226,7 @@ export class Repo {
       journal,
       opts.readOnly ?? false,
       opts.leaseTimeoutMs,
+      opts.readCacheBytes,
     );
     if (!repo.readOnly && (opts.recover ?? true) && recoveryPending(repo.recoveryContext())) {
       try {
@@ -400,9 +421,75 @@ export class Repo {
     opts: OperationOptions = {},
   ): Promise<OperationOutcome<T>> {
     this.assertWritable('write');
-    return runOperation(this.operationContext(), 'Mutation', opts, async (staged) =>
-      fn(new Transaction(staged)),
+    return runOperation(this.operationContext(), 'Mutation', opts, async (staged, snapshot) =>
+      fn(new Transaction(staged, (q) => this.queryWithin(q, snapshot, staged))),
     );
+  }
+
+  // ── reads ───────────────────────────────────────────────────────────────
+
+  /** Compiles the named query of a `.gq` source (or file) and checks it is a read. */
+  private readPlan(q: QuerySource): { plan: ReadPlan; params: ReturnType<typeof bindParams> } {
+    if (q.source === undefined && q.file === undefined)
+      throw new RepoError('QuerySourceMissing', 'a query needs its .gq source text or a file', {
+        query: q.name,
+      });
+    const file = q.file ?? '<query>';
+    const source = q.source ?? readFileSync(resolve(file), 'utf8');
+    const plan = compileQuery(source, file, this.catalog, q.name);
+    if (plan.kind !== 'read') {
+      throw new RepoError(
+        'QueryNotRead',
+        `query ${q.name} in ${file} is a mutation; 'read' runs read queries (match … return …), 'change' runs mutations`,
+        { query: q.name, file },
+      );
+    }
+    return { plan, params: bindParams(plan, q.params ?? {}) };
+  }
+
+  private readContext(overlay?: ReadContext['overlay']): ReadContext {
+    return {
+      catalog: this.catalog,
+      cache: this.readCache,
+      openPinned: (tableKey, pin) => this.openPinned(tableKey, pin),
+      ...(overlay ? { overlay } : {}),
+    };
+  }
+
+  /**
+   * Runs the named read query of a `.gq` source (or file) with JSON parameters at
+   * one snapshot: a branch's latest manifest version (default main), one of its
+   * versions, or a commit. Every table is read at that manifest version's pins.
+   */
+  async query(args: QueryArgs): Promise<ReadResult> {
+    const startMs = performance.now();
+    const { plan, params } = this.readPlan(args);
+    const snap = this.snapshot({
+      ...(args.branch !== undefined ? { branch: args.branch } : {}),
+      ...(args.version !== undefined ? { version: args.version } : {}),
+      ...(args.commit !== undefined ? { commit: args.commit } : {}),
+    });
+    return executeRead(this.readContext(), plan, params, snap, startMs);
+  }
+
+  /** tx.query: the transaction's snapshot overlaid with what it has staged. */
+  private async queryWithin(
+    q: QuerySource,
+    snapshot: Snapshot,
+    staged: StagedOperation,
+  ): Promise<ReadResult> {
+    const startMs = performance.now();
+    const { plan, params } = this.readPlan(q);
+    const overlay = (tableKey: string): TableOverlay | undefined => {
+      const t = staged.tables.get(tableKey);
+      if (!t || (t.upserts.size === 0 && t.deletes.size === 0)) return undefined;
+      return {
+        upserts: t.upserts.rows(),
+        isUpserted: (id) => t.upserts.has(id),
+        deletes: t.deletes,
+      };
+    };
+    return executeRead(this.readContext(overlay), plan, params, snapshot, startMs);
   }
 
   /**

@@ -33,6 +33,12 @@ describe('layer rules (ARCHITECTURE §1)', () => {
       mkdirSync(join(dir, 'cli'), { recursive: true });
       mkdirSync(join(dir, 'src', 'storage'), { recursive: true });
       writeFileSync(join(dir, 'src', 'storage', 'x.ts'), 'export const x = 1;\n');
+      mkdirSync(join(dir, 'src', 'read'), { recursive: true });
+      writeFileSync(join(dir, 'src', 'repo.ts'), 'export const r = 1;\n');
+      writeFileSync(
+        join(dir, 'src', 'read', 'bad.ts'),
+        "import { r } from '../repo.js';\nexport const w = r;\n",
+      );
       writeFileSync(
         join(dir, 'src', 'schema', 'bad.ts'),
         "import { readFileSync } from 'node:fs';\nimport Database from 'better-sqlite3';\nexport const y = [readFileSync, Database];\n",
@@ -49,6 +55,7 @@ describe('layer rules (ARCHITECTURE §1)', () => {
           'sqlite-only-in-journal',
           'cli-uses-public-api',
           'lancedb-only-in-storage',
+          'read-below-repo',
         ]),
       );
     } finally {

@@ -62,7 +62,7 @@ export async function runOperation<T>(
   ctx: OperationContext,
   kind: 'Mutation' | 'Load',
   opts: OperationOptions,
-  stage: (staged: StagedOperation) => Promise<T>,
+  stage: (staged: StagedOperation, snapshot: Snapshot) => Promise<T>,
 ): Promise<OperationOutcome<T>> {
   const branch = opts.branch ?? 'main';
   const actor = opts.actor ?? 'lancelog';
@@ -75,7 +75,7 @@ export async function runOperation<T>(
     let value: T;
     try {
       await failpoint('write.after_begin', { opId });
-      value = await stage(staged);
+      value = await stage(staged, snapshot);
       await staged.validate();
     } catch (err) {
       const info =

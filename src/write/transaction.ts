@@ -5,9 +5,16 @@
 import { RepoError } from '../errors.js';
 import type { Filter } from './filter.js';
 import type { Row, StagedOperation } from './staging.js';
+import type { QuerySource, ReadResult } from '../read/types.js';
+
+/** Runs a read query at the transaction's snapshot overlaid with its staged changes. */
+export type TransactionReader = (query: QuerySource) => Promise<ReadResult>;
 
 export class Transaction {
-  constructor(private readonly staged: StagedOperation) {}
+  constructor(
+    private readonly staged: StagedOperation,
+    private readonly reader: TransactionReader,
+  ) {}
 
   /** Inserts a node; its key (or `data.id` for keyless types, else a new ULID) must be new. Returns the id. */
   insert(type: string, data: Record<string, unknown>): string {
@@ -48,5 +55,13 @@ export class Transaction {
 
   scan(type: string, filter: Filter = [], opts: { limit?: number } = {}): Promise<Row[]> {
     return this.staged.scan(type, filter, opts);
+  }
+
+  /**
+   * Runs a `.gq` read query that sees this transaction's staged inserts, updates
+   * and deletes (over the snapshot the transaction started from).
+   */
+  query(query: QuerySource): Promise<ReadResult> {
+    return this.reader(query);
   }
 }

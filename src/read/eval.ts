@@ -1,0 +1,142 @@
+/**
+ * Expressions compiled against a frame into row functions `(row) => value`.
+ * Semantics (docs/query-language.md "Semantics"): a comparison with null is
+ * false; `contains` is membership on a list and substring on a String; dates and
+ * datetimes compare on one scale; node variables compare by id.
+ */
+import type { IrExpr, QueryValue } from '../query/types.js';
+import { classOf } from '../query/values.js';
+import { ReadError } from './errors.js';
+import type { Frame } from './frame.js';
+import { compareValues, keyOf } from './values.js';
+
+export type RowFn = (row: number) => unknown;
+
+export interface EvalEnv {
+  params: Map<string, QueryValue>;
+  /** The query's timestamp (ISO-8601), one per query. */
+  nowIso: string;
+}
+
+/** A node-variable reference in a comparison: equal when the ids are. */
+export interface NodeRef {
+  id: string;
+}
+
+function isTemporal(e: IrExpr): boolean {
+  if (e.kind === 'var' || e.kind === 'compare' || e.kind === 'call') return false;
+  return classOf(e.type) === 'temporal';
+}
+
+export function compileExpr(e: IrExpr, frame: Frame, env: EvalEnv, whole = true): RowFn {
+  switch (e.kind) {
+    case 'var': {
+      const col = frame.vars.get(e.var);
+      if (!col) throw new Error(`internal: $${e.var} is not bound`);
+      const { table, pos } = col;
+      return whole ? (r) => table.object(pos[r]) : (r) => ({ id: table.ids[pos[r]] });
+    }
+    case 'prop': {
+      const col = frame.vars.get(e.var);
+      if (!col) throw new Error(`internal: $${e.var} is not bound`);
+      const values = col.table.column(e.prop);
+      const { pos } = col;
+      return (r) => values[pos[r]];
+    }
+    case 'param': {
+      const v = env.params.get(e.name) ?? null;
+      return () => v;
+    }
+    case 'literal': {
+      const v = e.value;
+      return () => v;
+    }
+    case 'list': {
+      const items = e.items.map((i) => compileExpr(i, frame, env));
+      return (r) => items.map((f) => f(r));
+    }
+    case 'now':
+      return () => env.nowIso;
+    case 'compare':
+      return compileCompare(e, frame, env);
+    case 'column': {
+      const values = frame.vals.get(e.name);
+      if (!values) throw new Error(`internal: no column ${e.name}`);
+      return (r) => values[r];
+    }
+    case 'aggregate':
+      throw new Error('internal: aggregate outside an aggregate op');
+    case 'call':
+      throw unsupported(e.fn);
+  }
+}
+
+export function unsupported(fn: string): ReadError {
+  return new ReadError(
+    'UnsupportedQueryFeature',
+    `${fn}() (text search and ranking) is not executed yet; the query was not run`,
+    { feature: fn },
+  );
+}
+
+function compileCompare(
+  e: Extract<IrExpr, { kind: 'compare' }>,
+  frame: Frame,
+  env: EvalEnv,
+): RowFn {
+  const left = compileExpr(e.left, frame, env, false);
+  const right = compileExpr(e.right, frame, env, false);
+  if (e.op === 'contains') {
+    return (r) => {
+      const a = left(r);
+      const b = right(r);
+      if (a === null || a === undefined || b === null || b === undefined) return false;
+      if (Array.isArray(a)) {
+        const k = keyOf(b);
+        return a.some((x) => keyOf(x) === k);
+      }
+      return typeof a === 'string' && typeof b === 'string' && a.includes(b);
+    };
+  }
+  const temporal = isTemporal(e.left) || isTemporal(e.right);
+  const test = TESTS[e.op];
+  return (r) => {
+    const c = compareValues(left(r), right(r), temporal);
+    return c !== null && test(c);
+  };
+}
+
+const TESTS: Record<string, (c: number) => boolean> = {
+  '=': (c) => c === 0,
+  '!=': (c) => c !== 0,
+  '<': (c) => c < 0,
+  '<=': (c) => c <= 0,
+  '>': (c) => c > 0,
+  '>=': (c) => c >= 0,
+};
+
+/** A filter predicate: true keeps the row (a Bool expression keeps only `true`). */
+export function compilePredicate(e: IrExpr, frame: Frame, env: EvalEnv): (row: number) => boolean {
+  const f = compileExpr(e, frame, env, false);
+  return (r) => f(r) === true;
+}
+
+/** Finds a search/ranking call anywhere in an expression. */
+export function findCall(e: IrExpr): string | null {
+  switch (e.kind) {
+    case 'call':
+      return e.fn;
+    case 'compare':
+      return findCall(e.left) ?? findCall(e.right);
+    case 'list':
+      for (const i of e.items) {
+        const f = findCall(i);
+        if (f) return f;
+      }
+      return null;
+    case 'aggregate':
+      return findCall(e.arg);
+    default:
+      return null;
+  }
+}

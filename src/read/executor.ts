@@ -1,0 +1,267 @@
+/**
+ * Runs a compiled read plan (src/query/types.ts ReadPlan) at one snapshot: every
+ * table is read at the pins of that snapshot's manifest version. Scans read node
+ * columns (cached per table version), expansions walk the edge table's graph index
+ * from the bound variable — a variable reached by a traversal is never scanned
+ * and joined afterwards — and filters apply to the rows they produce.
+ */
+import type { EdgeTypeDef, NodeTypeDef } from '../schema/types.js';
+import type { IrExpr, QueryValue, ReadOp, ReadPlan } from '../query/types.js';
+import type { Snapshot, TablePin } from '../journal/index.js';
+import { compileExpr, compilePredicate, findCall, unsupported, type EvalEnv } from './eval.js';
+import { extend, takeRows, unitFrame, type Frame } from './frame.js';
+import { aggregate, limit, order, project } from './shape.js';
+import { TableReader, type NodeTable, type ReadContext } from './tables.js';
+import type { ReadResult } from './types.js';
+
+const ORIGIN = '\u0000origin';
+
+type ScanOp = Extract<ReadOp, { op: 'scan' }>;
+type ExpandOp = Extract<ReadOp, { op: 'expand' }>;
+
+function opExprs(op: ReadOp): IrExpr[] {
+  switch (op.op) {
+    case 'scan':
+      return op.where;
+    case 'filter':
+      return [op.predicate];
+    case 'aggregate':
+      return [...op.keys.map((k) => k.expr), ...op.aggregates.map((a) => a.expr)];
+    case 'order':
+      return op.keys.map((k) => k.expr);
+    case 'project':
+      return op.columns.map((c) => c.expr);
+    default:
+      return [];
+  }
+}
+
+/** Rejects search/ranking functions (issue 14) before anything is read. */
+function assertSupported(ops: ReadOp[]): void {
+  for (const op of ops) {
+    if (op.op === 'anti_join') assertSupported(op.ops);
+    for (const e of opExprs(op)) {
+      const fn = findCall(e);
+      if (fn) throw unsupported(fn);
+    }
+  }
+}
+
+/** Per node table, the properties the plan reads (variables resolved per scope). */
+function neededColumns(plan: ReadPlan, catalog: ReadContext['catalog']): Map<string, Set<string>> {
+  const needed = new Map<string, Set<string>>();
+  const add = (tableKey: string, prop: string): void => {
+    let s = needed.get(tableKey);
+    if (!s) needed.set(tableKey, (s = new Set()));
+    s.add(prop);
+  };
+  const walkExpr = (e: IrExpr, scope: Map<string, string>): void => {
+    switch (e.kind) {
+      case 'prop':
+        add(scope.get(e.var)!, e.prop);
+        break;
+      case 'var': {
+        const key = scope.get(e.var)!;
+        const def = catalog.nodes.find((n) => n.tableKey === key)!;
+        for (const p of def.properties) add(key, p.name);
+        break;
+      }
+      case 'compare':
+        walkExpr(e.left, scope);
+        walkExpr(e.right, scope);
+        break;
+      case 'list':
+        e.items.forEach((i) => walkExpr(i, scope));
+        break;
+      case 'aggregate':
+        walkExpr(e.arg, scope);
+        break;
+      default:
+        break;
+    }
+  };
+  const walk = (ops: ReadOp[], scope: Map<string, string>): void => {
+    for (const op of ops) {
+      if (op.op === 'scan') scope.set(op.var, op.tableKey);
+      if (op.op === 'expand') scope.set(op.to, op.toTableKey);
+      if (op.op === 'anti_join') walk(op.ops, new Map(scope));
+      for (const e of opExprs(op)) walkExpr(e, scope);
+    }
+  };
+  walk(plan.ops, new Map());
+  return needed;
+}
+
+class Run {
+  rowsScanned = 0;
+
+  constructor(
+    private readonly ctx: ReadContext,
+    private readonly reader: TableReader,
+    private readonly env: EvalEnv,
+    private readonly needed: Map<string, Set<string>>,
+  ) {}
+
+  private nodeDef(tableKey: string): NodeTypeDef {
+    return this.ctx.catalog.nodes.find((n) => n.tableKey === tableKey)!;
+  }
+
+  private edgeDef(tableKey: string): EdgeTypeDef {
+    return this.ctx.catalog.edges.find((e) => e.tableKey === tableKey)!;
+  }
+
+  private table(tableKey: string): Promise<NodeTable> {
+    return this.reader.nodeTable(this.nodeDef(tableKey), this.needed.get(tableKey) ?? []);
+  }
+
+  async pipeline(ops: ReadOp[], start: Frame): Promise<Frame> {
+    let frame = start;
+    for (const op of ops) {
+      switch (op.op) {
+        case 'scan':
+          frame = await this.scan(op, frame);
+          break;
+        case 'expand':
+          frame = await this.expand(op, frame);
+          break;
+        case 'filter': {
+          const keep = compilePredicate(op.predicate, frame, this.env);
+          const rows: number[] = [];
+          for (let r = 0; r < frame.n; r++) if (keep(r)) rows.push(r);
+          if (rows.length !== frame.n) frame = takeRows(frame, rows);
+          break;
+        }
+        case 'anti_join':
+          frame = await this.antiJoin(op.correlated, op.ops, frame);
+          break;
+        case 'aggregate':
+          frame = aggregate(op, frame, this.env);
+          break;
+        case 'order':
+          frame = order(op, frame, this.env);
+          break;
+        case 'limit':
+          frame = limit(op.count, frame);
+          break;
+        case 'project':
+          break;
+      }
+      if (frame.n === 0 && op.op !== 'aggregate' && !ops.some((o) => o.op === 'aggregate'))
+        return frame;
+    }
+    return frame;
+  }
+
+  /** Candidate positions: by id when the scan matches the id or the key with a string/integer value. */
+  private candidates(op: ScanOp, table: NodeTable): number[] | null {
+    const key = table.def.constraints.key[0];
+    for (const w of op.where) {
+      if (w.kind !== 'compare' || w.op !== '=' || w.left.kind !== 'prop') continue;
+      if (w.left.prop !== 'id' && w.left.prop !== key) continue;
+      const v = compileExpr(w.right, unitFrame(), this.env)(0);
+      if (typeof v !== 'string' && typeof v !== 'bigint' && typeof v !== 'number') continue;
+      const p = table.positionOf(String(v));
+      return p === undefined ? [] : [p];
+    }
+    return null;
+  }
+
+  private async scan(op: ScanOp, frame: Frame): Promise<Frame> {
+    const table = await this.table(op.tableKey);
+    const probe: Frame = { n: 0, vars: new Map(), vals: new Map() };
+    const found = this.candidates(op, table);
+    const cand = found ?? Array.from({ length: table.size }, (_, i) => i);
+    this.rowsScanned += cand.length;
+    probe.n = cand.length;
+    probe.vars.set(op.var, { table, pos: cand });
+    let matched = cand;
+    for (const w of op.where) {
+      const keep = compilePredicate(w, probe, this.env);
+      matched = matched.filter((_, i) => keep(i));
+      probe.vars.set(op.var, { table, pos: matched });
+      probe.n = matched.length;
+    }
+    // A second scan in one pipeline is a cross product (the compiler emits it only for unconnected variables).
+    const rows: number[] = [];
+    const positions: number[] = [];
+    for (let r = 0; r < frame.n; r++)
+      for (const p of matched) {
+        rows.push(r);
+        positions.push(p);
+      }
+    return extend(frame, rows, op.var, table, positions);
+  }
+
+  private async expand(op: ExpandOp, frame: Frame): Promise<Frame> {
+    const index = await this.reader.graphIndex(this.edgeDef(op.edgeTableKey));
+    const from = frame.vars.get(op.from)!;
+    const toTable = op.into ? frame.vars.get(op.to)!.table : await this.table(op.toTableKey);
+    const rows: number[] = [];
+    const positions: number[] = [];
+    for (let r = 0; r < frame.n; r++) {
+      const id = from.table.ids[from.pos[r]];
+      const reached = index.reach(id, op.direction, op.minHops, op.maxHops);
+      this.rowsScanned += reached.length;
+      if (op.into) {
+        const target = frame.vars.get(op.to)!;
+        if (reached.includes(target.table.ids[target.pos[r]])) rows.push(r);
+        continue;
+      }
+      for (const dst of reached) {
+        const p = toTable.positionOf(dst);
+        if (p === undefined) continue;
+        rows.push(r);
+        positions.push(p);
+      }
+    }
+    return op.into ? takeRows(frame, rows) : extend(frame, rows, op.to, toTable, positions);
+  }
+
+  /** Runs the inner pipeline once over all rows, tagged by origin; keeps rows no extension satisfied. */
+  private async antiJoin(correlated: string[], ops: ReadOp[], frame: Frame): Promise<Frame> {
+    const inner: Frame = { n: frame.n, vars: new Map(), vals: new Map() };
+    for (const v of correlated) inner.vars.set(v, frame.vars.get(v)!);
+    inner.vals.set(
+      ORIGIN,
+      Array.from({ length: frame.n }, (_, i) => i),
+    );
+    const out = await this.pipeline(ops, inner);
+    const hit = new Set(out.vals.get(ORIGIN) as number[]);
+    const rows: number[] = [];
+    for (let r = 0; r < frame.n; r++) if (!hit.has(r)) rows.push(r);
+    return rows.length === frame.n ? frame : takeRows(frame, rows);
+  }
+}
+
+/** Executes a read plan with bound parameters at `snapshot`. */
+export async function executeRead(
+  ctx: ReadContext,
+  plan: ReadPlan,
+  params: Map<string, QueryValue>,
+  snapshot: Snapshot,
+  startMs: number = performance.now(),
+): Promise<ReadResult> {
+  assertSupported(plan.ops);
+  const pins = new Map<string, TablePin>(snapshot.pins.map((p) => [p.tableKey, p]));
+  const reader = new TableReader(ctx, pins);
+  const env: EvalEnv = { params, nowIso: new Date().toISOString() };
+  const run = new Run(ctx, reader, env, neededColumns(plan, ctx.catalog));
+  const frame = await run.pipeline(plan.ops, unitFrame());
+  const projectOp = plan.ops.find((o) => o.op === 'project');
+  const rows = projectOp && projectOp.op === 'project' ? project(projectOp, frame, env) : [];
+  return {
+    query: plan.name,
+    target: {
+      branch: snapshot.branch,
+      manifestVersion: snapshot.manifestVersion,
+      commitId: snapshot.commitId,
+    },
+    columns: plan.columns,
+    rows,
+    stats: {
+      tablesRead: reader.tablesRead.size,
+      rowsScanned: run.rowsScanned,
+      ms: performance.now() - startMs,
+    },
+  };
+}

@@ -1,0 +1,7 @@
+/** read/: executes compiled `.gq` read plans at a snapshot (docs/query-language.md "Executing reads"). */
+export { executeRead } from './executor.js';
+export { ReadCache, DEFAULT_READ_CACHE_BYTES } from './cache.js';
+export { GraphIndex } from './graph-index.js';
+export { ReadError } from './errors.js';
+export type { ReadContext, TableOverlay } from './tables.js';
+export type * from './types.js';

@@ -1,0 +1,256 @@
+/**
+ * Table data for the executor, read at a snapshot's pins: node tables as columns
+ * (only the columns a query uses, loaded once per table version and cached) and
+ * edge tables as graph indexes. Inside a transaction, tables the transaction
+ * touched are the committed columns overlaid with its staged rows (not cached).
+ */
+import type { Catalog, EdgeTypeDef, NodeTypeDef, PropType } from '../schema/types.js';
+import type { QueryValue } from '../query/types.js';
+import type { TablePin } from '../journal/index.js';
+import { columnToJs, type TableHandle } from '../storage/index.js';
+import type { ReadCache } from './cache.js';
+import { GraphIndex } from './graph-index.js';
+import { toQueryValue, valueBytes } from './values.js';
+
+/** A transaction's staged changes to one table (rows in storage form). */
+export interface TableOverlay {
+  upserts: Iterable<Record<string, unknown>>;
+  isUpserted(id: string): boolean;
+  deletes: ReadonlySet<string>;
+}
+
+export interface ReadContext {
+  catalog: Catalog;
+  cache: ReadCache;
+  openPinned(tableKey: string, pin: TablePin): Promise<TableHandle>;
+  /** Staged changes of a transaction, per table key (tx.query). */
+  overlay?: (tableKey: string) => TableOverlay | undefined;
+}
+
+/** Node rows at one version: ids and the loaded columns, all in one row order. */
+export class NodeTable {
+  private idIndex: Map<string, number> | undefined;
+
+  constructor(
+    readonly def: NodeTypeDef,
+    readonly ids: string[],
+    private readonly columns: Map<string, QueryValue[]>,
+    idIndex?: Map<string, number>,
+  ) {
+    this.idIndex = idIndex;
+  }
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  column(name: string): QueryValue[] {
+    if (name === 'id') return this.ids;
+    const c = this.columns.get(name);
+    if (!c) throw new Error(`internal: column ${this.def.name}.${name} was not loaded`);
+    return c;
+  }
+
+  /** The row position of a node id (a map built once per table version). */
+  positionOf(id: string): number | undefined {
+    if (!this.idIndex) {
+      this.idIndex = new Map();
+      for (let i = 0; i < this.ids.length; i++) this.idIndex.set(this.ids[i], i);
+    }
+    return this.idIndex.get(id);
+  }
+
+  /** The node as `{ id, ...properties }`. */
+  object(pos: number): Record<string, QueryValue> {
+    const o: Record<string, QueryValue> = { id: this.ids[pos] };
+    for (const p of this.def.properties) o[p.name] = this.column(p.name)[pos];
+    return o;
+  }
+}
+
+const keyOfPin = (tablePath: string, pin: TablePin): string =>
+  `${tablePath}\u0000${pin.lanceBranch ?? ''}\u0000${pin.version}`;
+
+function typeOfColumn(def: NodeTypeDef | EdgeTypeDef, name: string): PropType {
+  const p = def.properties.find((x) => x.name === name);
+  return p ? p.type : { kind: 'scalar', name: 'String' };
+}
+
+/** Columns (plus `id`) of a table version, in scan order, converted to query values. */
+async function scanColumns(
+  handle: TableHandle,
+  def: NodeTypeDef | EdgeTypeDef,
+  names: string[],
+): Promise<Map<string, QueryValue[]>> {
+  const out = new Map<string, QueryValue[]>(names.map((n) => [n, []]));
+  for await (const batch of handle.scanBatches({ columns: names })) {
+    for (const n of names) {
+      const type = typeOfColumn(def, n);
+      const target = out.get(n)!;
+      const plain = n === 'id' || n === 'src' || n === 'dst';
+      for (const v of columnToJs(batch, n))
+        target.push(plain ? (v as string) : toQueryValue(type, v));
+    }
+  }
+  return out;
+}
+
+function columnBytes(values: QueryValue[]): number {
+  let n = 64;
+  for (const v of values) n += valueBytes(v);
+  return n;
+}
+
+export class TableReader {
+  /** Tables this query read (stats). */
+  readonly tablesRead = new Set<string>();
+
+  constructor(
+    private readonly ctx: ReadContext,
+    private readonly pins: Map<string, TablePin>,
+  ) {}
+
+  private pin(tableKey: string): TablePin {
+    const pin = this.pins.get(tableKey);
+    if (!pin) throw new Error(`internal: ${tableKey} has no pin in the snapshot`);
+    return pin;
+  }
+
+  /** A node table with (at least) the named properties loaded. */
+  async nodeTable(def: NodeTypeDef, props: Iterable<string>): Promise<NodeTable> {
+    this.tablesRead.add(def.tableKey);
+    const wanted = [...new Set(props)].filter((p) => p !== 'id');
+    const committed = await this.committedNodes(def, wanted);
+    const overlay = this.ctx.overlay?.(def.tableKey);
+    return overlay ? overlayNodes(def, committed, wanted, overlay) : committed;
+  }
+
+  private async committedNodes(def: NodeTypeDef, wanted: string[]): Promise<NodeTable> {
+    const pin = this.pin(def.tableKey);
+    const base = `col\u0000${keyOfPin(def.tablePath, pin)}`;
+    const { cache } = this.ctx;
+    let ids = cache.get<string[]>(`${base}\u0000id`);
+    const missing = wanted.filter((p) => !cache.has(`${base}\u0000${p}`));
+    const loaded = new Map<string, QueryValue[]>();
+    if (!ids || missing.length > 0) {
+      const handle = await this.ctx.openPinned(def.tableKey, pin);
+      const scanned = await scanColumns(handle, def, ['id', ...missing]);
+      const scannedIds = scanned.get('id') as string[];
+      let order: number[] | null = null;
+      if (ids && !sameOrder(ids, scannedIds)) order = realign(ids, scannedIds);
+      if (!ids) {
+        ids = scannedIds;
+        cache.set(`${base}\u0000id`, ids, columnBytes(ids));
+      }
+      for (const p of missing) {
+        let values = scanned.get(p)!;
+        if (order) values = order.map((i) => values[i]);
+        loaded.set(p, values);
+        cache.set(`${base}\u0000${p}`, values, columnBytes(values));
+      }
+    }
+    const columns = new Map<string, QueryValue[]>();
+    for (const p of wanted) {
+      const values = loaded.get(p) ?? cache.get<QueryValue[]>(`${base}\u0000${p}`);
+      // Evicted between the check and now: read it again, uncached.
+      columns.set(p, values ?? (await this.reload(def, pin, ids, p)));
+    }
+    const idIndexKey = `idx\u0000${keyOfPin(def.tablePath, pin)}`;
+    let idIndex = cache.get<Map<string, number>>(idIndexKey);
+    if (!idIndex) {
+      idIndex = new Map();
+      for (let i = 0; i < ids.length; i++) idIndex.set(ids[i], i);
+      cache.set(idIndexKey, idIndex, 80 * ids.length + 64);
+    }
+    return new NodeTable(def, ids, columns, idIndex);
+  }
+
+  private async reload(
+    def: NodeTypeDef,
+    pin: TablePin,
+    ids: string[],
+    prop: string,
+  ): Promise<QueryValue[]> {
+    const handle = await this.ctx.openPinned(def.tableKey, pin);
+    const scanned = await scanColumns(handle, def, ['id', prop]);
+    const scannedIds = scanned.get('id') as string[];
+    const values = scanned.get(prop)!;
+    return sameOrder(ids, scannedIds) ? values : realign(ids, scannedIds).map((i) => values[i]);
+  }
+
+  /** The graph index of an edge table at its pin (with the transaction's staged edges). */
+  async graphIndex(def: EdgeTypeDef): Promise<GraphIndex> {
+    this.tablesRead.add(def.tableKey);
+    const pin = this.pin(def.tableKey);
+    const shared = def.from === def.to;
+    const overlay = this.ctx.overlay?.(def.tableKey);
+    if (overlay) {
+      const handle = await this.ctx.openPinned(def.tableKey, pin);
+      const cols = await scanColumns(handle, def, ['id', 'src', 'dst']);
+      const ids = cols.get('id') as string[];
+      const src: string[] = [];
+      const dst: string[] = [];
+      const s = cols.get('src') as string[];
+      const d = cols.get('dst') as string[];
+      for (let i = 0; i < ids.length; i++) {
+        if (overlay.deletes.has(ids[i]) || overlay.isUpserted(ids[i])) continue;
+        src.push(s[i]);
+        dst.push(d[i]);
+      }
+      for (const r of overlay.upserts) {
+        src.push(String(r.src));
+        dst.push(String(r.dst));
+      }
+      return GraphIndex.build(src, dst, shared);
+    }
+    return this.ctx.cache.getOrBuild(`gi\u0000${keyOfPin(def.tablePath, pin)}`, async () => {
+      const handle = await this.ctx.openPinned(def.tableKey, pin);
+      const cols = await scanColumns(handle, def, ['src', 'dst']);
+      const index = GraphIndex.build(
+        cols.get('src') as string[],
+        cols.get('dst') as string[],
+        shared,
+      );
+      return { value: index, bytes: index.bytes };
+    });
+  }
+}
+
+function sameOrder(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** For each id of `target`, its position in `scanned`. */
+function realign(target: string[], scanned: string[]): number[] {
+  const pos = new Map<string, number>();
+  scanned.forEach((id, i) => pos.set(id, i));
+  return target.map((id) => {
+    const i = pos.get(id);
+    if (i === undefined) throw new Error(`internal: id ${id} vanished between two scans`);
+    return i;
+  });
+}
+
+/** Committed rows minus deleted and re-staged ids, then the staged rows. */
+function overlayNodes(
+  def: NodeTypeDef,
+  committed: NodeTable,
+  wanted: string[],
+  overlay: TableOverlay,
+): NodeTable {
+  const ids: string[] = [];
+  const columns = new Map<string, QueryValue[]>(wanted.map((p) => [p, []]));
+  for (let i = 0; i < committed.size; i++) {
+    const id = committed.ids[i];
+    if (overlay.deletes.has(id) || overlay.isUpserted(id)) continue;
+    ids.push(id);
+    for (const p of wanted) columns.get(p)!.push(committed.column(p)[i]);
+  }
+  for (const r of overlay.upserts) {
+    ids.push(String(r.id));
+    for (const p of wanted) columns.get(p)!.push(toQueryValue(typeOfColumn(def, p), r[p]));
+  }
+  return new NodeTable(def, ids, columns);
+}
