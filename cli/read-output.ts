@@ -73,7 +73,7 @@ function fit(s: string, width: number): string {
 
 /**
  * Column widths that fit `maxWidth` (two spaces between columns): the widest column
- * is narrowed first, down to min(its width, 6); past that the table overflows.
+ * is narrowed first, down to min(its width, 4); past that the table overflows.
  */
 export function fitWidths(natural: number[], maxWidth: number | null): number[] {
   const widths = [...natural];
@@ -82,7 +82,7 @@ export function fitWidths(natural: number[], maxWidth: number | null): number[] 
   while (total() > maxWidth) {
     let widest = 0;
     for (let i = 1; i < widths.length; i++) if (widths[i] > widths[widest]) widest = i;
-    if (widths[widest] <= Math.min(natural[widest], 6)) break;
+    if (widths[widest] <= Math.min(natural[widest], 4)) break;
     widths[widest] -= 1;
   }
   return widths;

@@ -193,7 +193,7 @@ async function warmMetrics(
   for (const m of METRICS) {
     // One unmeasured run per source first: "warm" = after one run.
     for (const name of m.query === 'per_city' ? [''] : sources) {
-      const p = m.query === 'per_city' ? {} : { name };
+      const p: Record<string, string> = m.query === 'per_city' ? {} : { name };
       await s.lancelog(m.query, p);
       await s.kuzu(m.query, p);
     }
