@@ -444,15 +444,17 @@ class QueryCompiler {
           `'$${name}' is already a parameter of this query`,
           c.var.pos,
         );
-      if (scope.has(name))
-        this.error(
-          'DuplicateBinding',
-          `variable '$${name}' is already bound${outer.has(name) ? ' outside this not { } block' : ''}`,
-          c.var.pos,
-        );
       const node = this.nodes.get(c.type);
       if (!node) this.unknownNodeType(c.type, c.typePos);
-      scope.set(name, { nodeType: node.name, explicit: true });
+      const prior = scope.get(name);
+      // Binding a variable again with the same type adds its property matches (the reference accepts it).
+      if (prior && prior.nodeType !== node.name)
+        this.error(
+          'DuplicateBinding',
+          `variable '$${name}' is already bound to ${prior.nodeType}${outer.has(name) ? ' outside this not { } block' : ''}; it cannot also be a ${node.name}`,
+          c.var.pos,
+        );
+      if (!prior) scope.set(name, { nodeType: node.name, explicit: true });
     }
     // Pass 2: traversals resolve edges and infer the types of unbound endpoints.
     const resolved = new Map<ClauseNode, { src: string; dst: string; edge: EdgeTypeDef }>();
@@ -483,8 +485,11 @@ class QueryCompiler {
           hopPos,
         );
       }
-      const src = this.endpoint(c.src, edge.from, edge, 'starts at', scope);
-      const dst = this.endpoint(c.dst, edge.to, edge, 'ends at', scope);
+      // `$a edge $b` with $a of the edge's To type and $b of its From type follows the edge backwards.
+      const reversed = edge.from !== edge.to && this.isReversed(c.src, c.dst, edge, scope);
+      const [from, to] = reversed ? [c.dst, c.src] : [c.src, c.dst];
+      const src = this.endpoint(from, edge.from, edge, 'starts at', scope);
+      const dst = this.endpoint(to, edge.to, edge, 'ends at', scope);
       resolved.set(c, { src, dst, edge });
       result.refs.add(src);
       result.refs.add(dst);
@@ -501,18 +506,21 @@ class QueryCompiler {
               this.error('DuplicateAssignment', `property '${pm.prop}' is matched twice`, pm.pos);
             seenProps.add(pm.prop);
             const { type, nullable } = this.nodeColumn(node, pm.prop, pm.pos);
+            // A scalar matched against a list property is membership (`tags: "x"`).
+            const member = type.kind === 'list' && pm.value.kind !== 'list';
+            const valueType = member ? type.element : type;
             const value = this.valueFor(
               pm.value,
-              type,
+              valueType,
               nullable,
               'match',
               `${node.name}.${pm.prop}`,
             );
             where.push({
               kind: 'compare',
-              op: '=',
+              op: member ? 'contains' : '=',
               left: { kind: 'prop', var: c.var.name, prop: pm.prop, type },
-              right: this.valueToIr(value, type),
+              right: this.valueToIr(value, valueType),
             });
           }
           result.bindings.push({ name: c.var.name, node, where });
@@ -550,6 +558,22 @@ class QueryCompiler {
       `unknown node type '${name}'${edge ? ` ('${edge.name}' is an edge; traverse it with $a ${edge.name.charAt(0).toLowerCase()}${edge.name.slice(1)} $b)` : ''}`,
       pos,
     );
+  }
+
+  /** Do the endpoints' known types fit the edge only backwards (To … From)? */
+  private isReversed(
+    a: VarRefNode,
+    b: VarRefNode,
+    edge: EdgeTypeDef,
+    scope: Map<string, VarInfo>,
+  ): boolean {
+    const typeOf = (r: VarRefNode): string | undefined =>
+      r.name === '_' ? undefined : scope.get(r.name)?.nodeType;
+    const fits = (t: string | undefined, want: string): boolean => t === undefined || t === want;
+    const ta = typeOf(a);
+    const tb = typeOf(b);
+    if (fits(ta, edge.from) && fits(tb, edge.to)) return false;
+    return fits(ta, edge.to) && fits(tb, edge.from);
   }
 
   private endpoint(
@@ -1092,6 +1116,14 @@ class QueryCompiler {
 
   // ── lowering of match levels ──────────────────────────────────
 
+  /**
+   * Lowers one match level. Start variables are scanned: per connected part of the
+   * pattern, the first explicit binding with property matches (else the first
+   * explicit binding, else the first traversal's From side). Every other variable is
+   * reached by expanding a traversal from a bound endpoint, and its property matches
+   * become filters on the expanded rows — never a second scan joined afterwards.
+   * Filters and anti-joins are placed as soon as the variables they use are bound.
+   */
   private lowerLevel(level: LevelResult, outerBound: Set<string>): ReadOp[] {
     const ops: ReadOp[] = [];
     const bound = new Set(outerBound);
@@ -1111,63 +1143,68 @@ class QueryCompiler {
         } else i++;
       }
     };
-    const traversed = new Set(level.traversals.flatMap((t) => [t.src, t.dst]));
-    flush();
+    // Per variable, its type and every property match of its bindings (in written order).
+    const vars = new Map<string, { node: NodeTypeDef; where: IrExpr[] }>();
     for (const b of level.bindings) {
-      if (bound.has(b.name)) continue;
-      if (b.where.length === 0 && traversed.has(b.name)) continue; // typed by the traversal that reaches it
+      const v = vars.get(b.name);
+      if (v) v.where.push(...b.where);
+      else vars.set(b.name, { node: b.node, where: [...b.where] });
+    }
+    const matchesAsFilters = (name: string): void => {
+      for (const w of vars.get(name)?.where ?? []) ops.push({ op: 'filter', predicate: w });
+    };
+    flush();
+    for (const name of vars.keys()) if (bound.has(name)) matchesAsFilters(name);
+    const todo = [...level.traversals];
+    const inTodo = (name: string): boolean => todo.some((t) => t.src === name || t.dst === name);
+    for (;;) {
+      // Expand every traversal that has a bound endpoint.
+      for (let idx = todo.findIndex((t) => bound.has(t.src) || bound.has(t.dst)); idx >= 0;) {
+        const t = todo.splice(idx, 1)[0];
+        const out = bound.has(t.src);
+        const from = out ? t.src : t.dst;
+        const to = out ? t.dst : t.src;
+        const toNode = this.nodes.get(out ? t.edge.to : t.edge.from)!;
+        const into = bound.has(to);
+        ops.push({
+          op: 'expand',
+          from,
+          to,
+          edge: t.edge.name,
+          edgeTableKey: t.edge.tableKey,
+          direction: out ? 'out' : 'in',
+          minHops: t.minHops,
+          maxHops: t.maxHops,
+          toType: toNode.name,
+          toTableKey: toNode.tableKey,
+          into,
+        });
+        if (!into) {
+          bound.add(to);
+          matchesAsFilters(to);
+        }
+        flush();
+        idx = todo.findIndex((x) => bound.has(x.src) || bound.has(x.dst));
+      }
+      const unbound = [...vars.keys()].filter((n) => !bound.has(n));
+      const start =
+        unbound.find((n) => vars.get(n)!.where.length > 0) ??
+        unbound.find(inTodo) ??
+        unbound[0] ??
+        todo[0]?.src;
+      if (start === undefined) break;
+      const node = vars.get(start)?.node ?? this.nodes.get(todo[0].edge.from)!;
       ops.push({
         op: 'scan',
-        var: b.name,
-        nodeType: b.node.name,
-        tableKey: b.node.tableKey,
-        where: b.where,
+        var: start,
+        nodeType: node.name,
+        tableKey: node.tableKey,
+        where: vars.get(start)?.where ?? [],
       });
-      bound.add(b.name);
+      bound.add(start);
       flush();
     }
-    // Bindings reached by traversals but with property matches already scanned above;
-    // bindings typed only by traversals get their scan when no endpoint is bound.
-    const todo = [...level.traversals];
-    while (todo.length) {
-      let idx = todo.findIndex((t) => bound.has(t.src) || bound.has(t.dst));
-      if (idx < 0) {
-        idx = 0;
-        const t = todo[0];
-        const node = this.nodes.get(t.edge.from)!;
-        ops.push({
-          op: 'scan',
-          var: t.src,
-          nodeType: node.name,
-          tableKey: node.tableKey,
-          where: [],
-        });
-        bound.add(t.src);
-        flush();
-      }
-      const t = todo.splice(idx, 1)[0];
-      const out = bound.has(t.src);
-      const from = out ? t.src : t.dst;
-      const to = out ? t.dst : t.src;
-      const toNode = this.nodes.get(out ? t.edge.to : t.edge.from)!;
-      ops.push({
-        op: 'expand',
-        from,
-        to,
-        edge: t.edge.name,
-        edgeTableKey: t.edge.tableKey,
-        direction: out ? 'out' : 'in',
-        minHops: t.minHops,
-        maxHops: t.maxHops,
-        toType: toNode.name,
-        toTableKey: toNode.tableKey,
-        into: bound.has(to),
-      });
-      bound.add(to);
-      flush();
-    }
-    // Explicit bindings without property matches that no traversal reached were scanned above;
-    // anything still pending refers only to bound variables by construction.
+    // Anything still pending refers only to bound variables by construction.
     for (const d of pending) {
       if (d.op === 'filter') ops.push({ op: 'filter', predicate: d.predicate });
       else

@@ -271,7 +271,7 @@ class Parser extends TokenCursor<Token> {
     if (t.kind === 'var') {
       const after = this.peek(1);
       if (this.isPunct(':', after)) return this.parseBinding();
-      if (after.kind === 'ident' && after.line === t.line) return this.parseTraversal();
+      if (after.kind === 'ident' && this.startsTraversal(t, after)) return this.parseTraversal();
     }
     const left = this.parseExpr();
     const opTok = this.peek();
@@ -280,6 +280,18 @@ class Parser extends TokenCursor<Token> {
       return { kind: 'filter', left, op: null, opPos: null, right: null, pos: this.pos(t) };
     const right = this.parseExpr();
     return { kind: 'filter', left, op, opPos: this.pos(opTok), right, pos: this.pos(t) };
+  }
+
+  /**
+   * `$a edge $b` (or `$a edge{…} $b`): the edge name on the same line as `$a`, or,
+   * across lines, followed by the destination variable or hop bounds. Otherwise
+   * `$a` ends a clause and the identifier starts the next one (`not { … }`, `search(…)`).
+   */
+  private startsTraversal(src: Token, edge: Token): boolean {
+    if (edge.line === src.line) return true;
+    const next = this.peek(2);
+    if (next.kind === 'var') return true;
+    return this.isPunct('{', next) && this.peek(3).kind === 'number';
   }
 
   private compareOp(): CompareOp | null {

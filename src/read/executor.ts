@@ -146,8 +146,6 @@ class Run {
         case 'project':
           break;
       }
-      if (frame.n === 0 && op.op !== 'aggregate' && !ops.some((o) => o.op === 'aggregate'))
-        return frame;
     }
     return frame;
   }
@@ -193,6 +191,9 @@ class Run {
   }
 
   private async expand(op: ExpandOp, frame: Frame): Promise<Frame> {
+    // No rows: bind the variable (later ops refer to it) without building the index.
+    if (frame.n === 0)
+      return op.into ? frame : extend(frame, [], op.to, await this.table(op.toTableKey), []);
     const index = await this.reader.graphIndex(this.edgeDef(op.edgeTableKey));
     const from = frame.vars.get(op.from)!;
     const toTable = op.into ? frame.vars.get(op.to)!.table : await this.table(op.toTableKey);

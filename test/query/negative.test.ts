@@ -114,8 +114,8 @@ const CASES: Array<[string, string, string]> = [
   ],
   [
     'DuplicateBinding',
-    'bound twice',
-    'query q() { match { $p: Person\n «$p: Person } return { $p } }',
+    'bound twice with different types',
+    'query q() { match { $p: Person\n «$p: Company } return { $p } }',
   ],
   [
     'DuplicateBinding',
@@ -124,8 +124,8 @@ const CASES: Array<[string, string, string]> = [
   ],
   [
     'DuplicateBinding',
-    'rebinding inside not',
-    'query q() { match { $p: Person\n not { «$p: Person } } return { $p } }',
+    'rebinding inside not with another type',
+    'query q() { match { $p: Person\n not { «$p: Company } } return { $p } }',
   ],
   ['WildcardMisuse', 'wildcard in return', 'query q() { match { $p: Person } return { «$_ } }'],
   ['WildcardMisuse', 'binding the wildcard', 'query q() { match { «$_: Person } return { 1 } }'],
