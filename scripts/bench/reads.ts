@@ -64,12 +64,15 @@ query per_city() {
 `;
 
 /**
- * The same questions in Cypher. Lancelog's `{2}` is the nodes whose shortest distance
- * is exactly 2 (never the source); `{1,3}` those at distance 1..3.
+ * The same questions in Cypher, with Lancelog's semantics: a traversal yields each
+ * destination once per source (parallel edges do not repeat it) and never the source
+ * itself on a Person→Person edge; `{2}` is the nodes whose shortest distance is exactly
+ * 2, `{1,3}` those at distance 1..3.
  */
 const CYPHER: Record<string, string> = {
   point: 'MATCH (p:Person {name: $name}) RETURN p.name, p.age, p.city',
-  one_hop: 'MATCH (p:Person {name: $name})-[:Knows]->(f:Person) RETURN f.name, f.age',
+  one_hop:
+    'MATCH (p:Person {name: $name})-[:Knows]->(f:Person) WHERE f <> p RETURN DISTINCT f.name, f.age',
   two_hop:
     'MATCH (p:Person {name: $name})-[:Knows*2..2]->(f:Person) WHERE f <> p AND NOT EXISTS { MATCH (p)-[:Knows]->(f) } RETURN count(DISTINCT f) AS n',
   var_hop:
