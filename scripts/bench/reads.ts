@@ -27,6 +27,7 @@ import {
   type BenchResult,
 } from './lib.js';
 import { loadKuzu, loadLancelog, personName, writeGraph } from './reads-graph.js';
+import { profileColdQuery } from './reads-profile.js';
 
 export const FULL = { nodes: 100_000, edges: 1_000_000, runs: 21, coldRuns: 5 };
 export const DEFAULT_SCALE = 0.1;
@@ -282,6 +283,13 @@ async function coldMetrics(
         extra: {
           lancelogOpenMs: round(median(opens.lancelog)),
           kuzuOpenMs: round(median(opens.kuzu)),
+          // One more cold query, instrumented: where the first query's time goes.
+          lancelogColdPhasesMs: await profileColdQuery(s.repoDir, {
+            source: READS_GQ,
+            file: 'reads.gq',
+            name: m.query,
+            params: paramsFor(m.query, sources, 0),
+          }),
         },
       }),
     );
