@@ -30,7 +30,7 @@ import {
 import { Transaction } from './write/transaction.js';
 import { executeMutation, type MutationResult } from './write/mutation.js';
 import { compileQuery, bindParams } from './query/index.js';
-import type { ReadPlan } from './query/index.js';
+import type { QueryPlan, ReadPlan } from './query/index.js';
 import {
   executeRead,
   ReadCache,
@@ -142,6 +142,7 @@ export class Repo {
   protected readonly activeOps = new Set<string>();
   /** Node columns and graph indexes by table version, shared by every query of this repo. */
   private readonly readCache: ReadCache;
+  private readonly plans = new Map<string, QueryPlan>();
 
   protected constructor(
     readonly dir: string,
@@ -436,7 +437,14 @@ export class Repo {
       });
     const file = q.file ?? '<query>';
     const source = q.source ?? readFileSync(resolve(file), 'utf8');
-    const plan = compileQuery(source, file, this.catalog, q.name);
+    // Compiled plans are kept per (file, name, source): a warm query does not re-parse its file.
+    const planKey = `${file}\u0000${q.name}\u0000${source}`;
+    let plan = this.plans.get(planKey);
+    if (!plan) {
+      plan = compileQuery(source, file, this.catalog, q.name);
+      if (this.plans.size >= 256) this.plans.delete(this.plans.keys().next().value!);
+      this.plans.set(planKey, plan);
+    }
     if (plan.kind !== 'read') {
       throw new RepoError(
         'QueryNotRead',

@@ -175,10 +175,18 @@ class Run {
     let matched = cand;
     for (const w of op.where) {
       const keep = compilePredicate(w, probe, this.env);
-      matched = matched.filter((_, i) => keep(i));
+      const next: number[] = [];
+      for (let i = 0; i < matched.length; i++) if (keep(i)) next.push(matched[i]);
+      matched = next;
       probe.vars.set(op.var, { table, pos: matched });
       probe.n = matched.length;
     }
+    if (frame.n === 1 && frame.vars.size === 0 && frame.vals.size === 0)
+      return {
+        n: matched.length,
+        vars: new Map([[op.var, { table, pos: matched }]]),
+        vals: new Map(),
+      };
     // A second scan in one pipeline is a cross product (the compiler emits it only for unconnected variables).
     const rows: number[] = [];
     const positions: number[] = [];

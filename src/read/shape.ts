@@ -14,75 +14,108 @@ type AggregateOp = Extract<ReadOp, { op: 'aggregate' }>;
 type OrderOp = Extract<ReadOp, { op: 'order' }>;
 type ProjectOp = Extract<ReadOp, { op: 'project' }>;
 
-function aggregateValue(
-  fn: 'count' | 'sum' | 'avg' | 'min' | 'max',
-  countsRows: boolean,
-  values: unknown[],
-  isFloatSum: boolean,
-  temporal: boolean,
-): unknown {
-  const present = values.filter((v) => v !== null && v !== undefined);
-  switch (fn) {
-    case 'count':
-      return BigInt(countsRows ? values.length : present.length);
-    case 'sum':
-      if (present.length === 0) return null;
-      if (isFloatSum) return present.reduce<number>((s, v) => s + Number(v), 0);
-      return present.reduce<bigint>((s, v) => s + BigInt(v as number | bigint), 0n);
-    case 'avg':
-      if (present.length === 0) return null;
-      return present.reduce<number>((s, v) => s + Number(v), 0) / present.length;
-    case 'min':
-    case 'max': {
-      let best: unknown = null;
-      for (const v of present) {
-        const c = best === null ? null : compareValues(v, best, temporal);
-        if (best === null || (c !== null && (fn === 'min' ? c < 0 : c > 0))) best = v;
+/** A running aggregate: sum/avg/min/max ignore nulls; count($v) counts rows, count($v.p) non-null values. */
+class Accumulator {
+  private n = 0;
+  private sum: number | bigint = 0;
+  private best: unknown = null;
+
+  constructor(
+    private readonly fn: 'count' | 'sum' | 'avg' | 'min' | 'max',
+    private readonly countsRows: boolean,
+    private readonly floatSum: boolean,
+    private readonly temporal: boolean,
+  ) {
+    if (fn === 'sum' && !floatSum) this.sum = 0n;
+  }
+
+  add(v: unknown): void {
+    if (this.countsRows) {
+      this.n++;
+      return;
+    }
+    if (v === null || v === undefined) return;
+    this.n++;
+    switch (this.fn) {
+      case 'sum':
+        if (this.floatSum) (this.sum as number) += Number(v);
+        else (this.sum as bigint) += BigInt(v as number | bigint);
+        break;
+      case 'avg':
+        (this.sum as number) += Number(v);
+        break;
+      case 'min':
+      case 'max': {
+        const c = this.best === null ? null : compareValues(v, this.best, this.temporal);
+        if (this.best === null || (c !== null && (this.fn === 'min' ? c < 0 : c > 0)))
+          this.best = v;
+        break;
       }
-      return best;
+      default:
+        break;
+    }
+  }
+
+  value(): unknown {
+    switch (this.fn) {
+      case 'count':
+        return BigInt(this.n);
+      case 'sum':
+        return this.n === 0 ? null : this.sum;
+      case 'avg':
+        return this.n === 0 ? null : (this.sum as number) / this.n;
+      default:
+        return this.best;
     }
   }
 }
 
 export function aggregate(op: AggregateOp, frame: Frame, env: EvalEnv): Frame {
   const keyFns = op.keys.map((k) => compileExpr(k.expr, frame, env));
-  const argFns = op.aggregates.map((a) =>
-    a.expr.arg.kind === 'var' ? null : compileExpr(a.expr.arg, frame, env),
-  );
-  const groups = new Map<string, { first: number; rows: number[] }>();
+  const specs = op.aggregates.map((a) => {
+    const t = a.expr.type;
+    return {
+      f: a.expr.arg.kind === 'var' ? null : compileExpr(a.expr.arg, frame, env),
+      make: () =>
+        new Accumulator(
+          a.expr.fn,
+          a.expr.arg.kind === 'var',
+          t.kind === 'scalar' && (t.name === 'F64' || t.name === 'F32'),
+          t.kind !== 'node' && t.kind !== 'rank' && classOf(t) === 'temporal',
+        ),
+    };
+  });
+  const groups = new Map<unknown, { first: number; accs: Accumulator[] }>();
+  // One key of a primitive value groups by the value itself (no key string per row).
+  const single = keyFns.length === 1 ? keyFns[0] : null;
   for (let r = 0; r < frame.n; r++) {
-    const k = keyFns.map((f) => keyOf(f(r))).join('\u0001');
+    let k: unknown;
+    if (single) {
+      k = single(r);
+      if (typeof k === 'object' && k !== null) k = keyOf(k);
+      else if (typeof k === 'number' || typeof k === 'bigint') k = `n:${k}`;
+    } else k = keyFns.map((f) => keyOf(f(r))).join('\u0001');
     let g = groups.get(k);
-    if (!g) groups.set(k, (g = { first: r, rows: [] }));
-    g.rows.push(r);
+    if (!g) groups.set(k, (g = { first: r, accs: specs.map((s) => s.make()) }));
+    for (let i = 0; i < specs.length; i++) g.accs[i].add(specs[i].f ? specs[i].f!(r) : true);
   }
   // An aggregate-only return over no rows is one row (count 0, the others null).
-  if (groups.size === 0 && op.keys.length === 0) groups.set('', { first: -1, rows: [] });
+  if (groups.size === 0 && op.keys.length === 0)
+    groups.set('', { first: -1, accs: specs.map((s) => s.make()) });
   const vals = new Map<string, unknown[]>();
+  const all = [...groups.values()];
   op.keys.forEach((k, i) =>
     vals.set(
       k.name,
-      [...groups.values()].map((g) => keyFns[i](g.first)),
+      all.map((g) => keyFns[i](g.first)),
     ),
   );
-  op.aggregates.forEach((a, i) => {
-    const f = argFns[i];
-    const t = a.expr.type;
-    const isFloatSum = t.kind === 'scalar' && (t.name === 'F64' || t.name === 'F32');
-    const temporal = t.kind !== 'node' && t.kind !== 'rank' && classOf(t) === 'temporal';
+  op.aggregates.forEach((a, i) =>
     vals.set(
       a.name,
-      [...groups.values()].map((g) =>
-        aggregateValue(
-          a.expr.fn,
-          f === null,
-          g.rows.map((r) => (f ? f(r) : true)),
-          isFloatSum,
-          temporal,
-        ),
-      ),
-    );
-  });
+      all.map((g) => g.accs[i].value()),
+    ),
+  );
   return { n: groups.size, vars: new Map(), vals };
 }
 

@@ -7,7 +7,7 @@
 import type { Catalog, EdgeTypeDef, NodeTypeDef, PropType } from '../schema/types.js';
 import type { QueryValue } from '../query/types.js';
 import type { TablePin } from '../journal/index.js';
-import { columnToJs, type TableHandle } from '../storage/index.js';
+import type { TableHandle } from '../storage/index.js';
 import type { ReadCache } from './cache.js';
 import { GraphIndex } from './graph-index.js';
 import { toQueryValue, valueBytes } from './values.js';
@@ -82,14 +82,17 @@ async function scanColumns(
   def: NodeTypeDef | EdgeTypeDef,
   names: string[],
 ): Promise<Map<string, QueryValue[]>> {
-  const out = new Map<string, QueryValue[]>(names.map((n) => [n, []]));
-  for await (const batch of handle.scanBatches({ columns: names })) {
-    for (const n of names) {
+  const raw = await handle.scanColumns({ columns: names });
+  const out = new Map<string, QueryValue[]>();
+  for (const n of names) {
+    const values = raw.get(n)!;
+    if (n === 'id' || n === 'src' || n === 'dst') out.set(n, values as string[]);
+    else {
       const type = typeOfColumn(def, n);
-      const target = out.get(n)!;
-      const plain = n === 'id' || n === 'src' || n === 'dst';
-      for (const v of columnToJs(batch, n))
-        target.push(plain ? (v as string) : toQueryValue(type, v));
+      out.set(
+        n,
+        values.map((v) => toQueryValue(type, v)),
+      );
     }
   }
   return out;

@@ -223,3 +223,57 @@ export function batchToRows(batch: arrow.RecordBatch): Record<string, unknown>[]
   }
   return rows;
 }
+
+/** Is every byte ASCII (then byte offsets are string offsets)? */
+function isAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] > 0x7f) return false;
+  return true;
+}
+
+/**
+ * One column of a whole scan result (either arrow instance) as plain JS values,
+ * the same forms as `columnToJs`, without per-cell decoding where it can be
+ * avoided: Utf8 chunks are decoded once and sliced (graph-index builds read
+ * millions of endpoint ids), and null-free 8..32-bit numbers are copied as is.
+ */
+export function tableColumnToJs(table: arrow.Table, name: string): unknown[] {
+  const field = table.schema.fields.find((f) => f.name === name);
+  const vector = table.getChild(name);
+  if (!field || !vector) throw new TypeError(`no column '${name}' in the scan`);
+  const out: unknown[] = new Array(table.numRows);
+  let at = 0;
+  for (const data of vector.data) {
+    const type = data.type as arrow.DataType;
+    const n = data.length;
+    if (arrow.DataType.isUtf8(type) && data.nullCount === 0) {
+      const offsets = data.valueOffsets as Int32Array;
+      const values = data.values as Uint8Array;
+      const base = offsets[0];
+      const bytes = values.subarray(base, offsets[n]);
+      if (isAscii(bytes)) {
+        const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(
+          'latin1',
+        );
+        for (let i = 0; i < n; i++)
+          out[at + i] = text.slice(offsets[i] - base, offsets[i + 1] - base);
+        at += n;
+        continue;
+      }
+    }
+    if (
+      (arrow.DataType.isInt(type) && (type as arrow.Int).bitWidth <= 32) ||
+      (arrow.DataType.isFloat(type) && (type as arrow.Float).precision !== arrow.Precision.HALF)
+    ) {
+      if (data.nullCount === 0) {
+        const values = data.values as ArrayLike<number>;
+        for (let i = 0; i < n; i++) out[at + i] = values[i];
+        at += n;
+        continue;
+      }
+    }
+    // The vector may be lancedb's arrow instance: read cells through it, by global index.
+    for (let i = 0; i < n; i++) out[at + i] = cellToJs(vector.get(at + i), type);
+    at += n;
+  }
+  return out;
+}

@@ -10,6 +10,7 @@ import {
   batchFromLance,
   batchToRows,
   rowsToLance,
+  tableColumnToJs,
   schemaFromLance,
   tableToLance,
 } from './arrow-bridge.js';
@@ -61,6 +62,12 @@ export interface TableHandle {
   scan(opts?: ScanOptions): Promise<Record<string, unknown>[]>;
   /** The same rows as apache-arrow RecordBatches (the project's arrow instance). */
   scanBatches(opts?: ScanOptions): AsyncIterable<arrow.RecordBatch>;
+  /**
+   * The named columns of the matching rows, one array per column, in one row order
+   * (values as in `scan`). One lancedb call, no per-batch conversion: the fast path
+   * for reading whole columns (the read executor's caches).
+   */
+  scanColumns(opts: ScanOptions & { columns: string[] }): Promise<Map<string, unknown[]>>;
   schema(): Promise<arrow.Schema>;
   /** Appends rows as exactly one new version; returns it. */
   append(rows: Record<string, unknown>[] | arrow.Table): Promise<number>;
@@ -172,6 +179,18 @@ export class LanceTableHandle implements TableHandle {
     );
     // Rows are built straight from lancedb's batches: cell access works on either arrow instance.
     return t.batches.flatMap((b) => batchToRows(b));
+  }
+
+  async scanColumns(opts: ScanOptions & { columns: string[] }): Promise<Map<string, unknown[]>> {
+    this.assertOpen();
+    const t = await guard(
+      this.ref,
+      'scanColumns',
+      () => this.query(opts).toArrow(),
+      undefined,
+      this.ctx({ ...opts }),
+    );
+    return new Map(opts.columns.map((c) => [c, tableColumnToJs(t, c)]));
   }
 
   async *scanBatches(opts: ScanOptions = {}): AsyncIterable<arrow.RecordBatch> {
