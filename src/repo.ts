@@ -32,6 +32,7 @@ import { executeMutation, type MutationResult } from './write/mutation.js';
 import { compileQuery, bindParams } from './query/index.js';
 import type { QueryPlan, ReadPlan } from './query/index.js';
 import {
+  applyEdgeInserts,
   executeRead,
   ReadCache,
   type QueryArgs,
@@ -41,6 +42,7 @@ import {
   type TableOverlay,
 } from './read/index.js';
 import type { StagedOperation } from './write/staging.js';
+import type { CommitResult } from './write/protocol.js';
 import {
   runRecovery,
   recoveryPending,
@@ -410,7 +412,29 @@ export class Repo {
       catalog: this.catalog,
       activeOps: this.activeOps,
       openPinned: (tableKey, pin) => this.openPinned(tableKey, pin),
+      onCommitted: (staged, result) => this.deriveIndexes(staged, result),
     };
+  }
+
+  /**
+   * A pure-insert write to an edge table: the new version's graph index is the cached
+   * old one plus the inserted edges (no full rebuild on the next query).
+   */
+  private deriveIndexes(staged: StagedOperation, result: CommitResult): void {
+    for (const move of result.tables) {
+      const t = staged.tables.get(move.tableKey);
+      if (!t || t.def.kind !== 'edge' || t.deletes.size > 0 || t.upserts.count('upsert') > 0)
+        continue;
+      applyEdgeInserts(
+        this.readCache,
+        t.def,
+        move.lanceBranch,
+        move.from,
+        move.to,
+        [...t.upserts.column('src')],
+        [...t.upserts.column('dst')],
+      );
+    }
   }
 
   /**

@@ -11,7 +11,9 @@ import type { Snapshot, TablePin } from '../journal/index.js';
 import { compileExpr, compilePredicate, findCall, unsupported, type EvalEnv } from './eval.js';
 import { extend, takeRows, unitFrame, type Frame } from './frame.js';
 import { aggregate, limit, order, project } from './shape.js';
+import { scanWhereSql } from './pushdown.js';
 import { TableReader, type NodeTable, type ReadContext } from './tables.js';
+import type { GraphIndex } from './graph-index.js';
 import type { ReadResult } from './types.js';
 
 const ORIGIN = '\u0000origin';
@@ -92,6 +94,22 @@ function neededColumns(plan: ReadPlan, catalog: ReadContext['catalog']): Map<str
   return needed;
 }
 
+/** Per (graph index end space, node table rows): each dense id's row position, -1 when absent. */
+const positionMaps = new WeakMap<readonly string[], WeakMap<readonly string[], Int32Array>>();
+
+function positionsOf(index: GraphIndex, direction: 'out' | 'in', table: NodeTable): Int32Array {
+  const ends = index.endIds(direction);
+  let byTable = positionMaps.get(ends);
+  if (!byTable) positionMaps.set(ends, (byTable = new WeakMap()));
+  let map = byTable.get(table.ids);
+  if (!map) {
+    map = new Int32Array(ends.length);
+    for (let d = 0; d < ends.length; d++) map[d] = table.positionOf(ends[d]) ?? -1;
+    byTable.set(table.ids, map);
+  }
+  return map;
+}
+
 class Run {
   rowsScanned = 0;
 
@@ -164,8 +182,23 @@ class Run {
     return null;
   }
 
+  /** First read of an uncached table version with SQL-expressible predicates: push them down. */
+  private async pushed(op: ScanOp): Promise<NodeTable | null> {
+    const sql = scanWhereSql(op.where, (e) =>
+      e.kind === 'literal' || e.kind === 'param'
+        ? (compileExpr(e, unitFrame(), this.env)(0) as QueryValue)
+        : undefined,
+    );
+    if (sql === null) return null;
+    return this.reader.pushedNodes(
+      this.nodeDef(op.tableKey),
+      this.needed.get(op.tableKey) ?? [],
+      sql,
+    );
+  }
+
   private async scan(op: ScanOp, frame: Frame): Promise<Frame> {
-    const table = await this.table(op.tableKey);
+    const table = (await this.pushed(op)) ?? (await this.table(op.tableKey));
     const probe: Frame = { n: 0, vars: new Map(), vals: new Map() };
     const found = this.candidates(op, table);
     const cand = found ?? Array.from({ length: table.size }, (_, i) => i);
@@ -204,26 +237,42 @@ class Run {
       return op.into ? frame : extend(frame, [], op.to, await this.table(op.toTableKey), []);
     const index = await this.reader.graphIndex(this.edgeDef(op.edgeTableKey));
     const from = frame.vars.get(op.from)!;
-    const toTable = op.into ? frame.vars.get(op.to)!.table : await this.table(op.toTableKey);
     const rows: number[] = [];
+    if (op.into) {
+      const target = frame.vars.get(op.to)!;
+      for (let r = 0; r < frame.n; r++) {
+        const t = index.endDense(target.table.ids[target.pos[r]], op.direction);
+        if (t === undefined) continue;
+        const reached = index.reachDense(
+          from.table.ids[from.pos[r]],
+          op.direction,
+          op.minHops,
+          op.maxHops,
+        );
+        this.rowsScanned += reached.length;
+        if (reached.includes(t)) rows.push(r);
+      }
+      return takeRows(frame, rows);
+    }
+    const toTable = await this.table(op.toTableKey);
+    const toPos = positionsOf(index, op.direction, toTable);
     const positions: number[] = [];
     for (let r = 0; r < frame.n; r++) {
-      const id = from.table.ids[from.pos[r]];
-      const reached = index.reach(id, op.direction, op.minHops, op.maxHops);
+      const reached = index.reachDense(
+        from.table.ids[from.pos[r]],
+        op.direction,
+        op.minHops,
+        op.maxHops,
+      );
       this.rowsScanned += reached.length;
-      if (op.into) {
-        const target = frame.vars.get(op.to)!;
-        if (reached.includes(target.table.ids[target.pos[r]])) rows.push(r);
-        continue;
-      }
-      for (const dst of reached) {
-        const p = toTable.positionOf(dst);
-        if (p === undefined) continue;
+      for (const d of reached) {
+        const p = toPos[d];
+        if (p < 0) continue;
         rows.push(r);
         positions.push(p);
       }
     }
-    return op.into ? takeRows(frame, rows) : extend(frame, rows, op.to, toTable, positions);
+    return extend(frame, rows, op.to, toTable, positions);
   }
 
   /** Runs the inner pipeline once over all rows, tagged by origin; keeps rows no extension satisfied. */

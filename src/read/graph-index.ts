@@ -45,34 +45,87 @@ function adjacency(
 export class GraphIndex {
   private readonly srcSpace: IdSpace;
   private readonly dstSpace: IdSpace;
-  private readonly out: { offsets: Uint32Array; targets: Uint32Array };
-  private readonly in: { offsets: Uint32Array; targets: Uint32Array };
+  readonly out: { offsets: Uint32Array; targets: Uint32Array };
+  readonly in: { offsets: Uint32Array; targets: Uint32Array };
   /** BFS marks per id space, stamped per source (no clearing between sources). */
   private readonly marks = new Map<IdSpace, { stamps: Uint32Array; stamp: number }>();
   readonly edgeCount: number;
   readonly bytes: number;
 
   private constructor(src: string[], dst: string[], sharedSpace: boolean) {
-    this.srcSpace = idSpace();
-    this.dstSpace = sharedSpace ? this.srcSpace : idSpace();
+    const srcSpace = idSpace();
+    const dstSpace = sharedSpace ? srcSpace : idSpace();
     const s = new Uint32Array(src.length);
     const d = new Uint32Array(dst.length);
     for (let e = 0; e < src.length; e++) {
-      s[e] = denseOf(this.srcSpace, src[e]);
-      d[e] = denseOf(this.dstSpace, dst[e]);
+      s[e] = denseOf(srcSpace, src[e]);
+      d[e] = denseOf(dstSpace, dst[e]);
     }
-    this.out = adjacency(s, d, this.srcSpace.ids.length);
-    this.in = adjacency(d, s, this.dstSpace.ids.length);
-    this.edgeCount = src.length;
+    const built = GraphIndex.fromDense(srcSpace, dstSpace, s, d);
+    this.srcSpace = srcSpace;
+    this.dstSpace = dstSpace;
+    this.out = built.out as GraphIndex['out'];
+    this.in = built.in as GraphIndex['in'];
+    this.edgeCount = built.edgeCount;
+    this.bytes = built.bytes;
+  }
+
+  /**
+   * This index plus the edges `src[i] → dst[i]`: what a pure-insert write makes of
+   * the next version. New ids join the id spaces; no existing edge is re-read.
+   * The original is unchanged (other branches may pin its version).
+   */
+  withEdges(src: readonly string[], dst: readonly string[]): GraphIndex {
+    const shared = this.srcSpace === this.dstSpace;
+    const next = Object.create(GraphIndex.prototype) as GraphIndex;
+    const copy = (space: IdSpace): IdSpace => ({
+      ids: [...space.ids],
+      dense: new Map(space.dense),
+    });
+    const srcSpace = copy(this.srcSpace);
+    const dstSpace = shared ? srcSpace : copy(this.dstSpace);
+    const total = this.edgeCount + src.length;
+    const s = new Uint32Array(total);
+    const d = new Uint32Array(total);
+    let e = 0;
+    for (let node = 0; node < this.srcSpace.ids.length; node++)
+      for (let k = this.out.offsets[node]; k < this.out.offsets[node + 1]; k++) {
+        s[e] = node;
+        d[e++] = this.out.targets[k];
+      }
+    for (let i = 0; i < src.length; i++) {
+      s[e] = denseOf(srcSpace, src[i]);
+      d[e++] = denseOf(dstSpace, dst[i]);
+    }
+    Object.assign(next, GraphIndex.fromDense(srcSpace, dstSpace, s, d));
+    return next;
+  }
+
+  private static fromDense(
+    srcSpace: IdSpace,
+    dstSpace: IdSpace,
+    s: Uint32Array,
+    d: Uint32Array,
+  ): Pick<GraphIndex, 'edgeCount' | 'bytes'> & Record<string, unknown> {
+    const out = adjacency(s, d, srcSpace.ids.length);
+    const inn = adjacency(d, s, dstSpace.ids.length);
     let idBytes = 0;
-    for (const id of this.srcSpace.ids) idBytes += 2 * id.length + 120;
-    if (!sharedSpace) for (const id of this.dstSpace.ids) idBytes += 2 * id.length + 120;
-    this.bytes =
-      idBytes +
-      this.out.offsets.byteLength +
-      this.out.targets.byteLength +
-      this.in.offsets.byteLength +
-      this.in.targets.byteLength;
+    for (const id of srcSpace.ids) idBytes += 2 * id.length + 120;
+    if (dstSpace !== srcSpace) for (const id of dstSpace.ids) idBytes += 2 * id.length + 120;
+    return {
+      srcSpace,
+      dstSpace,
+      out,
+      in: inn,
+      marks: new Map(),
+      edgeCount: s.length,
+      bytes:
+        idBytes +
+        out.offsets.byteLength +
+        out.targets.byteLength +
+        inn.offsets.byteLength +
+        inn.targets.byteLength,
+    };
   }
 
   /** Builds the index of edges `src[i] → dst[i]` (endpoint ids). */
@@ -122,6 +175,22 @@ export class GraphIndex {
    * destination.
    */
   reach(id: string, direction: Direction, minHops: number, maxHops: number | null): string[] {
+    const { end } = this.spaces(direction);
+    return this.reachDense(id, direction, minHops, maxHops).map((d) => end.ids[d]);
+  }
+
+  /** The ids of the end space of `direction`, by dense id (what `reachDense` returns). */
+  endIds(direction: Direction): readonly string[] {
+    return this.spaces(direction).end.ids;
+  }
+
+  /** The dense id of `id` in the end space of `direction`, if it is an endpoint there. */
+  endDense(id: string, direction: Direction): number | undefined {
+    return this.spaces(direction).end.dense.get(id);
+  }
+
+  /** `reach` as dense ids of the end space (no strings made). */
+  reachDense(id: string, direction: Direction, minHops: number, maxHops: number | null): number[] {
     const { start, end } = this.spaces(direction);
     const s = start.dense.get(id);
     if (s === undefined) return [];
@@ -131,7 +200,7 @@ export class GraphIndex {
     const m = this.mark(end);
     const { stamps, stamp } = m;
     if (shared) stamps[s] = stamp;
-    const found: string[] = [];
+    const found: number[] = [];
     let frontier = [s];
     for (let hop = 1; hop <= max && frontier.length > 0; hop++) {
       const next: number[] = [];
@@ -142,7 +211,7 @@ export class GraphIndex {
           if (stamps[nb] === stamp) continue;
           stamps[nb] = stamp;
           next.push(nb);
-          if (hop >= minHops) found.push(end.ids[nb]);
+          if (hop >= minHops) found.push(nb);
         }
       }
       if (!shared) break;

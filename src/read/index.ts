@@ -3,5 +3,6 @@ export { executeRead } from './executor.js';
 export { ReadCache, DEFAULT_READ_CACHE_BYTES } from './cache.js';
 export { GraphIndex } from './graph-index.js';
 export { ReadError } from './errors.js';
+export { applyEdgeInserts } from './tables.js';
 export type { ReadContext, TableOverlay } from './tables.js';
 export type * from './types.js';

@@ -119,6 +119,37 @@ export class TableReader {
     return pin;
   }
 
+  /**
+   * The rows matching `sql` only, read with the filter pushed down to Lance — on
+   * the first read of a table version whose columns are not cached (a second read
+   * of the version loads and caches whole columns instead). Null: use `nodeTable`.
+   */
+  async pushedNodes(
+    def: NodeTypeDef,
+    props: Iterable<string>,
+    sql: string,
+  ): Promise<NodeTable | null> {
+    if (this.ctx.overlay?.(def.tableKey)) return null;
+    const pin = this.pin(def.tableKey);
+    const key = keyOfPin(def.tablePath, pin);
+    const { cache } = this.ctx;
+    if (cache.has(`col\u0000${key}\u0000id`) || cache.has(`seen\u0000${key}`)) return null;
+    cache.set(`seen\u0000${key}`, true, 64);
+    this.tablesRead.add(def.tableKey);
+    const wanted = [...new Set(props)].filter((p) => p !== 'id');
+    const handle = await this.ctx.openPinned(def.tableKey, pin);
+    const raw = await handle.scanColumns({ columns: ['id', ...wanted], where: sql });
+    const columns = new Map<string, QueryValue[]>();
+    for (const p of wanted) {
+      const type = typeOfColumn(def, p);
+      columns.set(
+        p,
+        raw.get(p)!.map((v) => toQueryValue(type, v)),
+      );
+    }
+    return new NodeTable(def, raw.get('id') as string[], columns);
+  }
+
   /** A node table with (at least) the named properties loaded. */
   async nodeTable(def: NodeTypeDef, props: Iterable<string>): Promise<NodeTable> {
     this.tablesRead.add(def.tableKey);
@@ -256,4 +287,32 @@ function overlayNodes(
     for (const p of wanted) columns.get(p)!.push(toQueryValue(typeOfColumn(def, p), r[p]));
   }
   return new NodeTable(def, ids, columns);
+}
+
+/**
+ * After a pure-insert write to an edge table (version `from` → `to` on one Lance
+ * line), derives the new version's graph index from the cached old one plus the
+ * inserted edges, so the next query does not rebuild it from a full scan. Nothing
+ * happens when the old index is not cached.
+ */
+export function applyEdgeInserts(
+  cache: ReadCache,
+  def: EdgeTypeDef,
+  lanceBranch: string | null,
+  from: number,
+  to: number,
+  src: readonly string[],
+  dst: readonly string[],
+): boolean {
+  const old = cache.get<GraphIndex>(
+    `gi\u0000${keyOfPin(def.tablePath, { tableKey: def.tableKey, lanceBranch, version: from })}`,
+  );
+  if (!old) return false;
+  const next = old.withEdges(src, dst);
+  cache.set(
+    `gi\u0000${keyOfPin(def.tablePath, { tableKey: def.tableKey, lanceBranch, version: to })}`,
+    next,
+    next.bytes,
+  );
+  return true;
 }

@@ -29,6 +29,8 @@ export interface OperationContext extends WriteContext {
   openPinned(tableKey: string, pin: TablePin): Promise<TableHandle>;
   /** Ops of this process in flight (recovery must never touch them). */
   activeOps: Set<string>;
+  /** Called after an operation published (read caches derive new versions from it). */
+  onCommitted?: (staged: StagedOperation, result: CommitResult) => void;
 }
 
 function readerAt(ctx: OperationContext, snapshot: Snapshot): CommittedReader {
@@ -93,6 +95,7 @@ export async function runOperation<T>(
       staged,
       snapshot,
     );
+    if (result.commitId !== null) ctx.onCommitted?.(staged, result);
     return { ...result, opId, value, affectedNodes: affected.nodes, affectedEdges: affected.edges };
   } finally {
     ctx.activeOps.delete(opId);

@@ -38,6 +38,19 @@ describe('GraphIndex (CSR out, CSC in)', () => {
     expect(works.nodeCount('dst')).toBe(2);
   });
 
+  it('withEdges: the same answers as a full build of all edges; the original is unchanged', () => {
+    const more = index.withEdges(['e', 'x'], ['x', 'a']);
+    const full = GraphIndex.build([...src, 'e', 'x'], [...dst, 'x', 'a'], true);
+    for (const id of ['a', 'b', 'c', 'd', 'e', 'x'])
+      for (const dir of ['out', 'in'] as const) {
+        expect(more.neighbors(id, dir)).toEqual(full.neighbors(id, dir));
+        expect(more.reach(id, dir, 1, null)).toEqual(full.reach(id, dir, 1, null));
+      }
+    expect(more.edgeCount).toBe(10);
+    expect(index.neighbors('e', 'out')).toEqual(['e']);
+    expect(index.reach('x', 'out', 1, 1)).toEqual([]);
+  });
+
   it('reports its size in bytes', () => {
     expect(index.bytes).toBeGreaterThan(8 * 4 * 2);
   });
@@ -87,7 +100,7 @@ describe('graph indexes in a repo', () => {
       })
       .then((r) => r.rows.map((x) => x['f.name']));
 
-  it('are built only when a query expands, cached per table version, and rebuilt after a write', async () => {
+  it('are built only when a query expands, cached per table version, derived after an insert, rebuilt after a delete', async () => {
     const repo = await buildGraph(join(tmp(), 'repo'));
     try {
       const cache = (repo as unknown as { readCache: ReadCache }).readCache;
@@ -103,13 +116,34 @@ describe('graph indexes in a repo', () => {
       repo.createBranch('feat');
       expect(await friends(repo, 'feat')).toEqual(['b', 'c']);
       expect(indexKeys()).toHaveLength(1);
-      // A write makes a new version: the next query builds its index and sees the edge.
+      // A pure-insert write derives the new version's index from the cached one at commit.
       await repo.transaction((tx) => {
         tx.link('Knows', 'a', 'f');
+        tx.insert('Person', { name: 'g' });
+        tx.link('Knows', 'g', 'a');
       });
+      expect(indexKeys()).toHaveLength(2);
       expect(await friends(repo)).toEqual(['b', 'c', 'f']);
       expect(indexKeys()).toHaveLength(2);
       expect(await friends(repo, 'feat')).toEqual(['b', 'c']);
+      const reach = await repo.query({
+        source:
+          'query r() { match { $g: Person { name: "g" }\n $g knows{1,2} $x } return { $x.name } order { $x.name } }',
+        file: 'r.gq',
+        name: 'r',
+      });
+      expect(reach.rows.map((x) => x['x.name'])).toEqual(['a', 'b', 'c', 'f']);
+      // A delete is not derived: the next expanding query rebuilds from the table.
+      await repo.transaction(async (tx) => {
+        const [edge] = await tx.scan('Knows', [
+          { column: 'src', op: '=', value: 'a' },
+          { column: 'dst', op: '=', value: 'f' },
+        ]);
+        expect(await tx.unlink('Knows', String(edge.id))).toBe(true);
+      });
+      expect(indexKeys()).toHaveLength(2);
+      expect(await friends(repo)).toEqual(['b', 'c']);
+      expect(indexKeys()).toHaveLength(3);
     } finally {
       await repo.close();
     }
