@@ -1116,6 +1116,29 @@ class QueryCompiler {
 
   // ── lowering of match levels ──────────────────────────────────
 
+  /** The expansion of a traversal from its bound endpoint (`in` when that is the edge's To side). */
+  private expandOp(
+    t: LevelResult['traversals'][number],
+    bound: Set<string>,
+  ): Extract<ReadOp, { op: 'expand' }> {
+    const out = bound.has(t.src);
+    const to = out ? t.dst : t.src;
+    const toNode = this.nodes.get(out ? t.edge.to : t.edge.from)!;
+    return {
+      op: 'expand',
+      from: out ? t.src : t.dst,
+      to,
+      edge: t.edge.name,
+      edgeTableKey: t.edge.tableKey,
+      direction: out ? 'out' : 'in',
+      minHops: t.minHops,
+      maxHops: t.maxHops,
+      toType: toNode.name,
+      toTableKey: toNode.tableKey,
+      into: bound.has(to),
+    };
+  }
+
   /**
    * Lowers one match level. Start variables are scanned: per connected part of the
    * pattern, the first explicit binding with property matches (else the first
@@ -1160,28 +1183,11 @@ class QueryCompiler {
     for (;;) {
       // Expand every traversal that has a bound endpoint.
       for (let idx = todo.findIndex((t) => bound.has(t.src) || bound.has(t.dst)); idx >= 0;) {
-        const t = todo.splice(idx, 1)[0];
-        const out = bound.has(t.src);
-        const from = out ? t.src : t.dst;
-        const to = out ? t.dst : t.src;
-        const toNode = this.nodes.get(out ? t.edge.to : t.edge.from)!;
-        const into = bound.has(to);
-        ops.push({
-          op: 'expand',
-          from,
-          to,
-          edge: t.edge.name,
-          edgeTableKey: t.edge.tableKey,
-          direction: out ? 'out' : 'in',
-          minHops: t.minHops,
-          maxHops: t.maxHops,
-          toType: toNode.name,
-          toTableKey: toNode.tableKey,
-          into,
-        });
-        if (!into) {
-          bound.add(to);
-          matchesAsFilters(to);
+        const op = this.expandOp(todo.splice(idx, 1)[0], bound);
+        ops.push(op);
+        if (!op.into) {
+          bound.add(op.to);
+          matchesAsFilters(op.to);
         }
         flush();
         idx = todo.findIndex((x) => bound.has(x.src) || bound.has(x.dst));

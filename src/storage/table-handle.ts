@@ -190,6 +190,8 @@ export class LanceTableHandle implements TableHandle {
       undefined,
       this.ctx({ ...opts }),
     );
+    // An empty result may come without the columns (no batches): every column is empty.
+    if (t.numRows === 0) return new Map(opts.columns.map((c) => [c, []]));
     return new Map(opts.columns.map((c) => [c, tableColumnToJs(t, c)]));
   }
 

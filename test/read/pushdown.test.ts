@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { scanWhereSql } from '../../src/read/pushdown.js';
 import type { IrExpr } from '../../src/index.js';
 import { useTmpDirs } from '../helpers/tmp.js';
+import { Repo } from '../../src/index.js';
 import { buildGraph } from './graph.js';
 
 const tmp = useTmpDirs();
@@ -61,6 +62,28 @@ describe('scan predicates as Lance SQL', () => {
       for (let i = 0; i < 3; i++) expect(await run('q', { a: 25, n: 'x' })).toEqual(expected);
       for (let i = 0; i < 3; i++) expect(await run('k', { n: "o'k" })).toEqual([]);
       expect(await run('k', { n: 'e' })).toEqual([{ 'p.name': 'e', 'p.age': 40 }]);
+    } finally {
+      await repo.close();
+    }
+  });
+
+  it('a first read matching no row and an empty edge table answer empty', async () => {
+    const dir = join(tmp(), 'empty');
+    await Repo.init(dir, {
+      schemaSource: 'node Person { name: String @key }\nedge Knows: Person -> Person',
+      schemaFile: 'e.pg',
+    });
+    const repo = await Repo.open(dir);
+    try {
+      await repo.transaction((tx) => {
+        tx.insert('Person', { name: 'a' });
+      });
+      const source = `query k($n: String) { match { $p: Person { name: $n } } return { $p.name } }
+        query c() { match { $p: Person\n $p knows $f } return { count($f) as n } }`;
+      const run = (name: string, params: Record<string, unknown> = {}) =>
+        repo.query({ source, file: 'e.gq', name, params }).then((r) => r.rows);
+      expect(await run('k', { n: 'zzz' })).toEqual([]);
+      expect(await run('c')).toEqual([{ n: 0n }]);
     } finally {
       await repo.close();
     }
