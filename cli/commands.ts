@@ -6,6 +6,7 @@ import { registerHistoryCommands } from './commands/history.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerRecoveryCommands } from './commands/recovery.js';
 import { registerChangeCommands } from './commands/change.js';
+import { registerReadCommands } from './commands/read.js';
 import { registerDrillCommands } from './commands/drill.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 
@@ -15,6 +16,7 @@ export function registerCommands(program: Command): void {
   registerHistoryCommands(program);
   registerDataCommands(program);
   registerRecoveryCommands(program);
+  registerReadCommands(program);
   registerChangeCommands(program);
   registerDrillCommands(program);
   registerDoctorCommand(program);

@@ -8,7 +8,11 @@ import { UsageError } from '../src/index.js';
 import { printError, USAGE_EXIT } from './output.js';
 import { buildProgram } from './program.js';
 
-const wantsJson = process.argv.includes('--json');
+/** `--json`, or `--format json` (the `read` command's spelling of it). */
+const wantsJson =
+  process.argv.includes('--json') ||
+  process.argv.includes('--format=json') ||
+  process.argv.some((a, i) => a === '--format' && process.argv[i + 1] === 'json');
 /** `--debug` (any position, every command): print the stack trace of a failure. */
 const debug = process.argv.includes('--debug') || process.env.LANCELOG_DEBUG === '1';
 
@@ -21,8 +25,9 @@ async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       // --help and --version exit through here with code 0.
       if (err.exitCode === 0) return 0;
+      // Usage errors exit 2, with or without --json (runtime errors exit 1).
       if (wantsJson)
-        return printError(
+        printError(
           new UsageError(err.message.replace(/^error: /, ''), { commanderCode: err.code }),
           true,
         );

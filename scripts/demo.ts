@@ -2,7 +2,8 @@
  * The README's first command: a tour of Lancelog on an embedded repo in a temp
  * directory, through the real `lancelog` CLI (child processes, as a user would run
  * it): init from a fixture schema, load its data, inspect the load in the journal,
- * crash a writer with a failpoint (SIGKILL), plan and run recovery, read the audit.
+ * answer a read query, crash a writer with a failpoint (SIGKILL), plan and run
+ * recovery, read the audit.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,6 +44,26 @@ function lancelog(
   return r.stdout;
 }
 
+const DEMO_GQ = `query decision_evidence() {
+  match {
+    $d: Decision
+    $d ownedBy $a
+    $t supports $d
+    $s triggered $d
+  }
+  return { $d.title, $d.urgency, $a.name as owner, $s.strength as signal, count($t) as traces }
+  order { traces desc }
+}
+
+query signals_since($since: Date) {
+  match {
+    $s: Signal
+    $s.observed_at >= $since
+  }
+  return { $s.slug, $s.category, $s.observed_at }
+}
+`;
+
 function main(): void {
   const work = mkdtempSync(join(tmpdir(), 'lancelog-demo-'));
   const repo = join(work, 'repo');
@@ -65,6 +86,32 @@ function main(): void {
     // The whole load was one operation: every protocol step is in the journal.
     lancelog(['journal', 'show', opId, repo]);
     lancelog(['snapshot', repo]);
+
+    // A read query: each decision with its owner, what triggered it and its evidence.
+    const queries = join(work, 'demo.gq');
+    writeFileSync(queries, DEMO_GQ);
+    lancelog([
+      'read',
+      '--query',
+      queries,
+      '--name',
+      'decision_evidence',
+      '--format',
+      'table',
+      repo,
+    ]);
+    lancelog([
+      'read',
+      '--query',
+      queries,
+      '--name',
+      'signals_since',
+      '--params',
+      '{"since":"2026-01-01"}',
+      '--format',
+      'kv',
+      repo,
+    ]);
 
     // A second writer dies (SIGKILL) after committing one of its two tables to Lance,
     // before publishing: nothing of it is visible, but Lance HEAD moved past the pin.

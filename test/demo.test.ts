@@ -4,7 +4,7 @@ import { ROOT } from './helpers/cli.js';
 import { runProcess } from './helpers/process.js';
 
 describe('the README demo (npm run demo)', () => {
-  it('builds, then runs end to end: init, load, journal show, a SIGKILLed writer, recover, audit, verify', async () => {
+  it('builds, then runs end to end: init, load, journal show, a read, a SIGKILLed writer, recover, audit, verify', async () => {
     const build = await runProcess(
       process.execPath,
       [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
@@ -22,6 +22,9 @@ describe('the README demo (npm run demo)', () => {
       'lancelog init',
       'lancelog load',
       'lancelog journal show',
+      'lancelog read',
+      'Launch private AI offering',
+      's.observed_at  2026-03-27',
       'killed by SIGKILL',
       'decision: RollBack   status: planned',
       'decision: RollBack   status: applied',

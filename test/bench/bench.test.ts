@@ -10,6 +10,7 @@ import * as history from '../../scripts/bench/history.js';
 import * as load from '../../scripts/bench/load.js';
 import * as open from '../../scripts/bench/open.js';
 import * as journal from '../../scripts/bench/journal.js';
+import * as reads from '../../scripts/bench/reads.js';
 
 function checkShape(results: BenchResult[], name: string, metrics: string[]): void {
   expect(results.map((r) => r.metric)).toEqual(metrics);
@@ -92,5 +93,26 @@ describe('benchmarks (tiny runs)', () => {
       'replay_events_per_s_verify',
     ]);
     expect(r[2].extra!.verifyOk).toBe(true);
+  });
+
+  it('reads (vs Kuzu; both sides give the same answers)', async () => {
+    const r = await reads.run({ scale: 0.002, runs: 5 });
+    const queries = [
+      'point_lookup',
+      'one_hop_with_property',
+      'two_hop_distinct_count',
+      'var_hop_1_3_distinct_count',
+      'count_per_city',
+    ];
+    checkShape(r, 'reads', [
+      ...queries.map((q) => `${q}_warm_ms`),
+      ...queries.map((q) => `${q}_cold_ms`),
+    ]);
+    expect(r[0].target).toBe('ratio <= 1.5');
+    expect(r[5].target).toBe('ratio <= 3');
+    expect(r[0].extra).toMatchObject({ nodes: 200, edges: 2000 });
+    // The run throws when the sides disagree; the answers are non-trivial.
+    expect((r[0].extra!.answer as { rows: number }).rows).toBe(1);
+    expect((r[4].extra!.answer as { rows: number }).rows).toBe(5);
   });
 });

@@ -31,3 +31,6 @@ export async function runCli(
     json: () => JSON.parse(r.stdout),
   };
 }
+
+/** The same as `runCli` (kept for the read-command tests, which pass $COLUMNS in env). */
+export const runCliAsync = (args: string[], env: Record<string, string> = {}) => runCli(args, env);
