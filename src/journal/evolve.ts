@@ -326,3 +326,14 @@ export function replay(
     for (const e of events) recipe(d as JournalState, e);
   });
 }
+
+/** evolve() of several events in one immer draft, with the patches of all of them (one write transaction). */
+export function evolveAllWithPatches(
+  state: JournalState,
+  events: readonly JournalEvent[],
+): [JournalState, Patch[]] {
+  const [next, patches] = immer.produceWithPatches(state, (d) => {
+    for (const e of events) recipe(d as JournalState, e);
+  });
+  return [next, patches];
+}
