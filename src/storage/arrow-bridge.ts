@@ -11,47 +11,56 @@
  * everything returned is rebuilt with ours before leaving storage/.
  */
 import { createRequire } from 'node:module';
-import * as arrow from 'apache-arrow';
+import type * as Arrow from 'apache-arrow';
+import { lazy, requireAsImport } from '../lazy.js';
 
-// Resolve apache-arrow from lancedb's own location so we get the very instance it requires.
-const requireFromLance = createRequire(createRequire(import.meta.url).resolve('@lancedb/lancedb'));
-/** The apache-arrow module instance that @lancedb/lancedb uses internally. */
-export const lanceArrow = requireFromLance('apache-arrow') as typeof arrow;
+/** Our apache-arrow instance (the ESM build), loaded on first use (src/lazy.ts). */
+const ours = lazy(() => requireAsImport<typeof Arrow>('apache-arrow'));
+/**
+ * The apache-arrow module instance that @lancedb/lancedb uses internally, resolved from
+ * lancedb's own location so we get the very instance it requires; loaded on first use.
+ */
+const theirs = lazy(
+  () =>
+    createRequire(createRequire(import.meta.url).resolve('@lancedb/lancedb'))(
+      'apache-arrow',
+    ) as typeof Arrow,
+);
 
 /** Our schema -> lancedb's arrow instance (no-op when already lancedb's). */
-export function schemaToLance(schema: arrow.Schema): arrow.Schema {
-  if (schema instanceof lanceArrow.Schema) return schema;
-  return lanceArrow.tableFromIPC(arrow.tableToIPC(new arrow.Table(schema))).schema;
+export function schemaToLance(schema: Arrow.Schema): Arrow.Schema {
+  if (schema instanceof theirs().Schema) return schema;
+  return theirs().tableFromIPC(ours().tableToIPC(new (ours().Table)(schema))).schema;
 }
 
 /** lancedb's schema -> our arrow instance. */
-export function schemaFromLance(schema: arrow.Schema): arrow.Schema {
-  if (schema instanceof arrow.Schema) return schema;
-  return arrow.tableFromIPC(lanceArrow.tableToIPC(new lanceArrow.Table(schema))).schema;
+export function schemaFromLance(schema: Arrow.Schema): Arrow.Schema {
+  if (schema instanceof ours().Schema) return schema;
+  return ours().tableFromIPC(theirs().tableToIPC(new (theirs().Table)(schema))).schema;
 }
 
-/** Our arrow.Table -> lancedb's arrow instance. */
-export function tableToLance(table: arrow.Table): arrow.Table {
-  if (table instanceof lanceArrow.Table) return table;
-  return lanceArrow.tableFromIPC(arrow.tableToIPC(table));
+/** Our Arrow.Table -> lancedb's arrow instance. */
+export function tableToLance(table: Arrow.Table): Arrow.Table {
+  if (table instanceof theirs().Table) return table;
+  return theirs().tableFromIPC(ours().tableToIPC(table));
 }
 
 /** A lancedb RecordBatch -> our arrow instance. */
-export function batchFromLance(batch: arrow.RecordBatch): arrow.RecordBatch {
-  if (batch instanceof arrow.RecordBatch) return batch;
-  const t = arrow.tableFromIPC(lanceArrow.tableToIPC(new lanceArrow.Table([batch])));
+export function batchFromLance(batch: Arrow.RecordBatch): Arrow.RecordBatch {
+  if (batch instanceof ours().RecordBatch) return batch;
+  const t = ours().tableFromIPC(theirs().tableToIPC(new (theirs().Table)([batch])));
   // A one-batch table round-trips to exactly one batch; concat guards the degenerate case.
   return t.batches.length === 1
     ? t.batches[0]
-    : new arrow.RecordBatch(t.schema, t.concat().data[0]);
+    : new (ours().RecordBatch)(t.schema, t.concat().data[0]);
 }
 
-function isDateType(t: arrow.DataType): boolean {
-  return arrow.DataType.isDate(t) || arrow.DataType.isTimestamp(t);
+function isDateType(t: Arrow.DataType): boolean {
+  return ours().DataType.isDate(t) || ours().DataType.isTimestamp(t);
 }
 
-function is64BitInt(t: arrow.DataType): boolean {
-  return arrow.DataType.isInt(t) && (t as arrow.Int).bitWidth === 64;
+function is64BitInt(t: Arrow.DataType): boolean {
+  return ours().DataType.isInt(t) && (t as Arrow.Int).bitWidth === 64;
 }
 
 /**
@@ -60,7 +69,7 @@ function is64BitInt(t: arrow.DataType): boolean {
  * Date | epoch-milliseconds | ISO string (builders need ms numbers / Dates; a string
  * would become NaN). Lists and fixed-size lists are recursed so List<Int64> etc. work.
  */
-function normalizeValue(value: unknown, type: arrow.DataType): unknown {
+function normalizeValue(value: unknown, type: Arrow.DataType): unknown {
   if (value === undefined || value === null) return null;
   if (is64BitInt(type) && typeof value === 'number') return BigInt(value);
   if (isDateType(type)) {
@@ -72,8 +81,8 @@ function normalizeValue(value: unknown, type: arrow.DataType): unknown {
     if (typeof value === 'bigint') return new Date(Number(value));
     return value;
   }
-  if ((arrow.DataType.isList(type) || arrow.DataType.isFixedSizeList(type)) && value !== null) {
-    const child = (type as arrow.List | arrow.FixedSizeList).children[0].type;
+  if ((ours().DataType.isList(type) || ours().DataType.isFixedSizeList(type)) && value !== null) {
+    const child = (type as Arrow.List | Arrow.FixedSizeList).children[0].type;
     const items = Array.from(value as Iterable<unknown>);
     return items.map((v) => normalizeValue(v, child));
   }
@@ -81,7 +90,7 @@ function normalizeValue(value: unknown, type: arrow.DataType): unknown {
 }
 
 /**
- * Plain JS rows -> a lancedb-instance arrow.Table with exactly `schema` (lancedb's
+ * Plain JS rows -> a lancedb-instance Arrow.Table with exactly `schema` (lancedb's
  * instance). Missing keys become null. A key that is not a column throws a TypeError
  * rather than being silently dropped (a typo would otherwise lose data).
  *
@@ -89,7 +98,7 @@ function normalizeValue(value: unknown, type: arrow.DataType): unknown {
  * lancedb's `makeArrowTable` transposes the rows, re-infers a schema and resolves a
  * path per cell, which was a third of a JSONL load's time.
  */
-export function rowsToLance(rows: Record<string, unknown>[], schema: arrow.Schema): arrow.Table {
+export function rowsToLance(rows: Record<string, unknown>[], schema: Arrow.Schema): Arrow.Table {
   const lanceSchema = schemaToLance(schema);
   const names = new Set(lanceSchema.fields.map((f) => f.name));
   for (const row of rows) {
@@ -97,18 +106,18 @@ export function rowsToLance(rows: Record<string, unknown>[], schema: arrow.Schem
       if (!names.has(key)) throw new TypeError(`row has unknown column '${key}'`);
     }
   }
-  const data = lanceArrow.makeData({
-    type: new lanceArrow.Struct(lanceSchema.fields),
+  const data = theirs().makeData({
+    type: new (theirs().Struct)(lanceSchema.fields),
     length: rows.length,
     nullCount: 0,
     children: lanceSchema.fields.map((f) => columnData(rows, f)),
   });
-  return new lanceArrow.Table([
-    new lanceArrow.RecordBatch(lanceSchema, data),
-  ]) as unknown as arrow.Table;
+  return new (theirs().Table)([
+    new (theirs().RecordBatch)(lanceSchema, data),
+  ]) as unknown as Arrow.Table;
 }
 
-function columnData(rows: Record<string, unknown>[], field: arrow.Field): arrow.Data {
+function columnData(rows: Record<string, unknown>[], field: Arrow.Field): Arrow.Data {
   const { name, type } = field;
   const values = rows.map((row) => {
     const v = normalizeValue(row[name], type);
@@ -116,11 +125,11 @@ function columnData(rows: Record<string, unknown>[], field: arrow.Field): arrow.
       throw new TypeError(`column '${name}' is not nullable but a row has no value`);
     return v;
   });
-  if (arrow.DataType.isFixedSizeList(type))
-    return fixedSizeListData(values, type as arrow.FixedSizeList, name);
-  const builder = lanceArrow.makeBuilder({ type, nullValues: [null, undefined] });
+  if (ours().DataType.isFixedSizeList(type))
+    return fixedSizeListData(values, type as Arrow.FixedSizeList, name);
+  const builder = theirs().makeBuilder({ type, nullValues: [null, undefined] });
   for (const v of values) builder.append(v);
-  return builder.finish().toVector().data[0] as arrow.Data;
+  return builder.finish().toVector().data[0] as Arrow.Data;
 }
 
 /**
@@ -128,9 +137,9 @@ function columnData(rows: Record<string, unknown>[], field: arrow.Field): arrow.
  * the child short (an invalid batch); so a null list here gets `listSize` null
  * placeholders under a cleared validity bit.
  */
-function fixedSizeListData(values: unknown[], type: arrow.FixedSizeList, name: string): arrow.Data {
+function fixedSizeListData(values: unknown[], type: Arrow.FixedSizeList, name: string): Arrow.Data {
   const size = type.listSize;
-  const child = lanceArrow.makeBuilder({
+  const child = theirs().makeBuilder({
     type: type.children[0].type,
     nullValues: [null, undefined],
   });
@@ -150,13 +159,13 @@ function fixedSizeListData(values: unknown[], type: arrow.FixedSizeList, name: s
     validity[i >> 3] |= 1 << (i & 7);
     for (const x of items) child.append(x);
   });
-  return lanceArrow.makeData({
+  return theirs().makeData({
     type,
     length: values.length,
     nullCount,
     nullBitmap: validity,
     child: child.finish().toVector().data[0],
-  }) as arrow.Data;
+  }) as Arrow.Data;
 }
 
 /**
@@ -167,26 +176,26 @@ function fixedSizeListData(values: unknown[], type: arrow.FixedSizeList, name: s
  *   List / FixedSizeList -> plain array (recursively converted);
  *   Struct -> plain object; null -> null.
  */
-function cellToJs(value: unknown, type: arrow.DataType): unknown {
+function cellToJs(value: unknown, type: Arrow.DataType): unknown {
   if (value === null || value === undefined) return null;
   if (isDateType(type)) {
     return value instanceof Date ? value : new Date(Number(value));
   }
-  if (arrow.DataType.isList(type) || arrow.DataType.isFixedSizeList(type)) {
-    const child = (type as arrow.List | arrow.FixedSizeList).children[0].type;
+  if (ours().DataType.isList(type) || ours().DataType.isFixedSizeList(type)) {
+    const child = (type as Arrow.List | Arrow.FixedSizeList).children[0].type;
     return Array.from(value as Iterable<unknown>, (v) => cellToJs(v, child));
   }
-  if (arrow.DataType.isStruct(type)) {
+  if (ours().DataType.isStruct(type)) {
     const obj: Record<string, unknown> = {};
     const rec = value as Record<string, unknown>;
-    for (const f of (type as arrow.Struct).children) obj[f.name] = cellToJs(rec[f.name], f.type);
+    for (const f of (type as Arrow.Struct).children) obj[f.name] = cellToJs(rec[f.name], f.type);
     return obj;
   }
   return value;
 }
 
 /** One column of a record batch (either arrow instance) as plain JS values, one per row. */
-export function columnToJs(batch: arrow.RecordBatch, name: string): unknown[] {
+export function columnToJs(batch: Arrow.RecordBatch, name: string): unknown[] {
   const i = batch.schema.fields.findIndex((f) => f.name === name);
   if (i < 0) throw new TypeError(`no column '${name}' in the batch`);
   const { type } = batch.schema.fields[i];
@@ -197,7 +206,7 @@ export function columnToJs(batch: arrow.RecordBatch, name: string): unknown[] {
 }
 
 /** Row `r` of a record batch (either arrow instance) as a plain JS object. */
-export function rowOfBatch(batch: arrow.RecordBatch, r: number): Record<string, unknown> {
+export function rowOfBatch(batch: Arrow.RecordBatch, r: number): Record<string, unknown> {
   const row: Record<string, unknown> = {};
   batch.schema.fields.forEach((f, i) => {
     row[f.name] = cellToJs(batch.getChildAt(i)?.get(r), f.type);
@@ -206,12 +215,12 @@ export function rowOfBatch(batch: arrow.RecordBatch, r: number): Record<string, 
 }
 
 /** Record batches built by rowsToLance (same schema) as one lancedb-instance table: one commit. */
-export function lanceTableOf(batches: arrow.RecordBatch[]): arrow.Table {
-  return new lanceArrow.Table(batches as never) as unknown as arrow.Table;
+export function lanceTableOf(batches: Arrow.RecordBatch[]): Arrow.Table {
+  return new (theirs().Table)(batches as never) as unknown as Arrow.Table;
 }
 
 /** Converts every row of a record batch (either arrow instance) to plain JS objects. */
-export function batchToRows(batch: arrow.RecordBatch): Record<string, unknown>[] {
+export function batchToRows(batch: Arrow.RecordBatch): Record<string, unknown>[] {
   const fields = batch.schema.fields;
   const columns = fields.map((_, i) => batch.getChildAt(i));
   const rows: Record<string, unknown>[] = new Array(batch.numRows);
