@@ -8,9 +8,9 @@
  *     always current across processes and never the history;
  *  2. decide: the pure decider (decide.ts) validates against that slice — CAS on
  *     pins, leases, branches — and returns the events (or a typed refusal);
- *  3. append the events, load what evolve() reads for them (`eventNeeds`), evolve
- *     the slice with all of them in one immer draft, and write the rows the patches
- *     name (projections.ts).
+ *  3. append the events, load what evolve() reads for them (`eventNeeds`), apply
+ *     evolve's recipe to the slice (in place: it is this transaction's own) and write
+ *     the rows that changed (projections.ts `writeChangedRows`).
  * So evolve() alone defines what an event does; SQL projections follow from it.
  *
  * Reads go straight to the SQL projections.
@@ -48,9 +48,9 @@ import {
   type RecoveryClass,
   type RecoveryDecision,
 } from './events.js';
-import { evolveAllWithPatches } from './evolve.js';
+import { evolveInPlace } from './evolve.js';
 import { openDatabase } from './migrations.js';
-import { prepared, writePatches } from './projections.js';
+import { prepared, rowImage, writeChangedRows } from './projections.js';
 import { JournalReader, type Snapshot, type VerifyReport } from './queries.js';
 import { emptyState, type JournalState } from './state.js';
 import { eventNeeds, loadNeeds, rowsRead, type ReadCount } from './working-set.js';
@@ -263,8 +263,11 @@ export class Journal extends JournalReader {
       return { seq, opId: d.opId, timeUs, branch: d.branch, tableKey: d.tableKey, ...body };
     }) as JournalEvent[];
     for (const e of events) loadNeeds(this.db, eventNeeds(e), state, loaded);
-    const [next, patches] = evolveAllWithPatches(state, events);
-    if (patches.length > 0) writePatches(this.db, state, next, patches);
+    // The working set is this transaction's own: evolve's recipe runs on it in place,
+    // and the rows that differ from what was loaded are written.
+    const before = rowImage(state);
+    evolveInPlace(state, events);
+    writeChangedRows(this.db, before, state);
     return events;
   }
 
