@@ -61,11 +61,25 @@ describe('benchmarks (tiny runs)', () => {
       'raw_lance_write_ms_after_20_vs_10',
       'open_and_write_ms_after_20_vs_10',
       'raw_lance_open_and_write_ms_after_20_vs_10',
+      'cold_process_open_and_write_ms_after_20_vs_10',
+      'cold_process_peak_rss_mib_after_20_vs_10',
     ]);
     expect(
       (r[0].extra!.lanceVersionsAtStart as { long: number; short: number }).long,
     ).toBeGreaterThan((r[0].extra!.lanceVersionsAtStart as { short: number }).short);
+    expect(r[5].target).toBe('lancelog - baseline <= 20 MiB');
   }, 180_000);
+
+  it('history with a generated history (--commits)', async () => {
+    const r = await history.run({ commits: 300, runs: 5 });
+    checkShape(r, 'history', [
+      'write_ms_after_300_vs_10',
+      'open_and_write_ms_after_300_vs_10',
+      'cold_process_open_and_write_ms_after_300_vs_10',
+      'cold_process_peak_rss_mib_after_300_vs_10',
+    ]);
+    expect(r[0].extra!.longHistoryGeneratedThroughJournal).toBe(true);
+  }, 240_000);
 
   it('load', async () => {
     const r = await load.run({ scale: 0.0002, runs: 5, rss: false });
