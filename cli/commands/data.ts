@@ -1,7 +1,8 @@
 /** `load` and `export`: JSONL data files in and out of a repo (docs/writes.md §JSONL load). */
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgressModule from 'cli-progress';
 import type { Command } from 'commander';
 import {
   LOAD_MODES,
@@ -60,6 +61,8 @@ function progressBar(): {
   stop: () => void;
 } {
   const started = Date.now();
+  // Loaded here, not at start-up: only a load with a progress bar needs it.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof cliProgressModule;
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,

@@ -6,6 +6,16 @@
  * the same size and only the history grows (Lance versions, journal events, manifests,
  * commits). The same is measured on raw LanceDB tables (10 vs N mergeInserts) to tell
  * Lance's own cost of history from ours. Measured writes alternate short/long.
+ *
+ * `--commits N`: the long repo's N prior commits are generated directly through the
+ * journal (scripts/bench/gen-history.ts: the 7 events of each one-table write, the pin
+ * unchanged) — 50,000 real writes would take hours here. That grows every journal
+ * table as real commits do, but not the Lance table's versions, so the raw-LanceDB
+ * rows are left out of such a run (their history cost is the 5,000-commit run's).
+ *
+ * Cold processes: after the in-process rounds, each side is opened and written once
+ * by a fresh child process per round (history-child.ts), which reports its open +
+ * first write time and its peak RSS.
  */
 import {
   alternate,
@@ -21,7 +31,22 @@ import {
   type BenchResult,
 } from './lib.js';
 import { writeFixture, personRow, type WriteFixture } from './fixtures.js';
+import { generateHistory } from './gen-history.js';
+
+const CHILD = join(import.meta.dirname, 'history-child.ts');
+
+/** One cold process: open `dir`, write once; its time and peak RSS. */
+async function coldProcess(dir: string, round: number): Promise<{ ms: number; maxRssMiB: number }> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', CHILD, dir, String(round)],
+    { maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as { ms: number; maxRssMiB: number };
+}
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Repo } from '../../src/index.js';
 import { RawLance } from '../../src/storage/index.js';
 
@@ -53,7 +78,8 @@ async function build(
 
 export async function run(opts: BenchOptions = {}): Promise<BenchResult[]> {
   const scale = opts.scale ?? DEFAULT_SCALE;
-  const long = scaled(FULL.long, scale, 20);
+  const generated = opts.commits !== undefined;
+  const long = opts.commits ?? scaled(FULL.long, scale, 20);
   const short = FULL.short;
   const runs = Math.max(5, opts.runs ?? FULL.runs);
   const warmup = FULL.warmup;
@@ -64,7 +90,12 @@ export async function run(opts: BenchOptions = {}): Promise<BenchResult[]> {
   try {
     log(`history: building ${short} and ${long} prior commits`);
     await build(fxShort, short, FULL.keys, log, 'short');
-    const built = await build(fxLong, long, FULL.keys, log, 'long');
+    let built: { lancelogS: number; rawS: number };
+    if (generated) {
+      const t0 = nowMs();
+      generateHistory(fxLong.repo.journal, long, { tableKey: 'node:Person', batchOps: 1000 });
+      built = { lancelogS: (nowMs() - t0) / 1000, rawS: 0 };
+    } else built = await build(fxLong, long, FULL.keys, log, 'long');
     log(
       `history: built ${long} commits in ${built.lancelogS.toFixed(1)} s (lancelog) + ${built.rawS.toFixed(1)} s (raw)`,
     );
@@ -100,19 +131,41 @@ export async function run(opts: BenchOptions = {}): Promise<BenchResult[]> {
         t.close();
         raw.close();
       });
-    const s = await alternate(
-      {
-        short: (r) => write(fxShort, r),
-        long: (r) => write(fxLong, r),
-        rawShort: (r) => rawWrite(fxShort, r),
-        rawLong: (r) => rawWrite(fxLong, r),
-        reopenShort: (r) => reopenWrite(fxShort, r),
-        reopenLong: (r) => reopenWrite(fxLong, r),
-        rawReopenShort: (r) => rawReopenWrite(fxShort, r),
-        rawReopenLong: (r) => rawReopenWrite(fxLong, r),
-      },
-      { runs, warmup, log, label: 'history' },
-    );
+    const sides = {
+      short: (r: number) => write(fxShort, r),
+      long: (r: number) => write(fxLong, r),
+      rawShort: (r: number) => rawWrite(fxShort, r),
+      rawLong: (r: number) => rawWrite(fxLong, r),
+      reopenShort: (r: number) => reopenWrite(fxShort, r),
+      reopenLong: (r: number) => reopenWrite(fxLong, r),
+      rawReopenShort: (r: number) => rawReopenWrite(fxShort, r),
+      rawReopenLong: (r: number) => rawReopenWrite(fxLong, r),
+    };
+    if (generated) {
+      // The raw tables did not get the generated history: nothing to compare there.
+      const none = () => Promise.resolve(NaN);
+      sides.rawShort = sides.rawLong = sides.rawReopenShort = sides.rawReopenLong = none;
+    }
+    const s = await alternate(sides, { runs, warmup, log, label: 'history' });
+
+    // Cold processes: one child per side and round, the parent's handles closed meanwhile.
+    await fxShort.repo.close();
+    await fxLong.repo.close();
+    const coldRuns = Math.max(5, Math.min(runs, 9));
+    type Cold = { ms: number; maxRssMiB: number };
+    const cold: Record<'short' | 'long', Cold[]> = { short: [], long: [] };
+    for (let r = 0; r < coldRuns + 1; r++) {
+      const order = r % 2 === 0 ? (['short', 'long'] as const) : (['long', 'short'] as const);
+      for (const k of order) {
+        const m = await coldProcess(k === 'short' ? fxShort.dir : fxLong.dir, r);
+        if (r > 0) cold[k].push(m);
+      }
+    }
+    log(`history: ${coldRuns} cold processes per side`);
+    fxShort.repo = await Repo.open(fxShort.dir);
+    fxLong.repo = await Repo.open(fxLong.dir);
+    const coldMs = (k: 'short' | 'long') => cold[k].map((m) => m.ms);
+    const coldRss = (k: 'short' | 'long') => cold[k].map((m) => m.maxRssMiB);
     const spread = (xs: number[]) => ({
       p10: round(quantile(xs, 0.1)),
       p90: round(quantile(xs, 0.9)),
@@ -126,7 +179,9 @@ export async function run(opts: BenchOptions = {}): Promise<BenchResult[]> {
         raw: round(built.rawS, 1),
         lancelogMsPerCommit: round((built.lancelogS * 1000) / long, 2),
       },
+      longHistoryGeneratedThroughJournal: generated,
     };
+    const rawMetric = (r: BenchResult) => !generated || !r.metric.startsWith('raw_');
     return [
       result({
         name: 'history',
@@ -170,7 +225,29 @@ export async function run(opts: BenchOptions = {}): Promise<BenchResult[]> {
         runs,
         extra: { longSpread: spread(s.rawReopenLong), shortSpread: spread(s.rawReopenShort) },
       }),
-    ];
+      result({
+        name: 'history',
+        metric: `cold_process_open_and_write_ms_after_${long}_vs_${short}`,
+        lancelog: median(coldMs('long')),
+        baseline: median(coldMs('short')),
+        unit: 'ms',
+        baselineIs: `a fresh process: Repo.open + one write on a repo with ${short} prior commits`,
+        runs: coldRuns,
+        target: { kind: 'ratio<=', value: 1.1 },
+        extra: { longSpread: spread(coldMs('long')), shortSpread: spread(coldMs('short')) },
+      }),
+      result({
+        name: 'history',
+        metric: `cold_process_peak_rss_mib_after_${long}_vs_${short}`,
+        lancelog: median(coldRss('long')),
+        baseline: median(coldRss('short')),
+        unit: 'MiB',
+        baselineIs: `peak RSS of that fresh process on a repo with ${short} prior commits`,
+        runs: coldRuns,
+        target: { kind: 'extra<=', value: 20 },
+        extra: { longSpread: spread(coldRss('long')), shortSpread: spread(coldRss('short')) },
+      }),
+    ].filter(rawMetric);
   } finally {
     await fxShort.close();
     await fxLong.close();

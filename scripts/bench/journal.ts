@@ -2,7 +2,8 @@
  * journal: events per second appended — one event per SQLite transaction (the write
  * protocol's public Journal methods: begin, lease, intent, commit started, committed,
  * publish, complete = 7 events per operation) and batched (the same 7-event sequences,
- * `batch` events per transaction) — and replayed by `journal verify`.
+ * `batch` events per transaction, through `Journal.appendEvents`: zod-checked, evolved,
+ * projected) — and replayed by `journal verify`.
  *
  * Baseline: raw better-sqlite3 INSERTs of the same rows (same columns, same payload
  * JSON) into an identical `events` table with the same pragmas (WAL,
@@ -14,7 +15,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Journal } from '../../src/journal/index.js';
+import { Journal, type EventBody } from '../../src/journal/index.js';
 import { newId, nowUs } from '../../src/journal/clock.js';
 import {
   alternate,
@@ -91,19 +92,6 @@ function opEvents(opId: string, version: number, mv: number): Row[] {
   ];
 }
 
-type PrivateJournal = {
-  write<T>(
-    fn: (tx: {
-      append(
-        opId: string,
-        branch: string,
-        tableKey: string | null,
-        body: { kind: string; payload: unknown },
-      ): unknown;
-    }) => T,
-  ): T;
-};
-
 class LancelogSide {
   readonly journal: Journal;
   private version = 1;
@@ -156,12 +144,15 @@ class LancelogSide {
       this.version++;
       this.mv++;
     }
-    const j = this.journal as unknown as PrivateJournal;
     for (let i = 0; i < rows.length; i += batch) {
-      j.write((tx) => {
-        for (const r of rows.slice(i, i + batch))
-          tx.append(r.opId, r.branch, r.tableKey, { kind: r.kind, payload: r.payload });
-      });
+      this.journal.appendEvents(
+        rows.slice(i, i + batch).map((r) => ({
+          opId: r.opId,
+          branch: r.branch,
+          tableKey: r.tableKey,
+          body: { kind: r.kind, payload: r.payload } as EventBody,
+        })),
+      );
     }
     return rows.length;
   }

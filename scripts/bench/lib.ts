@@ -38,6 +38,8 @@ export interface BenchOptions {
   runs?: number;
   /** Where to put repos and data (a fresh temp dir by default, removed at the end). */
   dir?: string;
+  /** history: prior commits of the long repo, generated through the journal (see history.ts). */
+  commits?: number;
   /** Progress lines to stderr. */
   log?: (msg: string) => void;
 }

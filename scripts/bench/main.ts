@@ -30,13 +30,14 @@ async function main(): Promise<void> {
       scale: { type: 'string' },
       runs: { type: 'string' },
       dir: { type: 'string' },
+      commits: { type: 'string' },
       quiet: { type: 'boolean' },
     },
   });
   const names = positionals[0] === 'all' ? Object.keys(BENCHES) : positionals;
   if (names.length === 0 || names.some((n) => !(n in BENCHES))) {
     process.stderr.write(
-      `usage: npm run bench -- <${Object.keys(BENCHES).join('|')}|all> [--json] [--scale S] [--runs N] [--dir D]\n`,
+      `usage: npm run bench -- <${Object.keys(BENCHES).join('|')}|all> [--json] [--scale S] [--runs N] [--dir D] [--commits N (history)]\n`,
     );
     process.exit(2);
   }
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
       log,
       ...(values.runs !== undefined ? { runs: Number(values.runs) } : {}),
       ...(values.dir !== undefined ? { dir: values.dir } : {}),
+      ...(values.commits !== undefined ? { commits: Number(values.commits) } : {}),
     });
     for (const r of results) (r.extra ??= {}).scale = scale;
     log?.(`${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,13 +1,14 @@
 /**
  * The pure reducer: what each event does to the projections. This is the single
- * source of truth; the SQL tables are written from the patches it produces
- * (projections.ts), and replay() rebuilds every projection from events alone.
+ * source of truth: the journal runs the same recipe over each write's working set
+ * and writes the rows it changed (projections.ts `writeChangedRows`), and replay()
+ * rebuilds every projection from events alone.
  *
  * The reducer trusts that the journal validated the event before appending it
  * (CAS, leases, branch existence). It throws JournalCorrupt only for events that
  * cannot apply at all (e.g. a publish on a branch that never existed).
  */
-import { enablePatches, Immer, type Patch } from 'immer';
+import { Immer } from 'immer';
 import { LancelogError } from '../errors.js';
 import type { JournalEvent } from './events.js';
 import { deleteRow, getRow, putRow } from './layout.js';
@@ -28,8 +29,6 @@ import {
   type PinRow,
   type RecoveryAuditRow,
 } from './state.js';
-
-enablePatches();
 
 /**
  * Our own immer instance, without auto-freeze: freezing walks every new subtree on
@@ -309,15 +308,6 @@ export function evolve(state: JournalState, event: JournalEvent): JournalState {
   return immer.produce(state, (d) => recipe(d as JournalState, event));
 }
 
-/** evolve() plus the immer patches, which projections.ts turns into SQL. */
-export function evolveWithPatches(
-  state: JournalState,
-  event: JournalEvent,
-): [JournalState, Patch[]] {
-  const [next, patches] = immer.produceWithPatches(state, (d) => recipe(d as JournalState, event));
-  return [next, patches];
-}
-
 /** Rebuilds every projection from the events alone. */
 export function replay(
   events: Iterable<JournalEvent>,
@@ -328,4 +318,14 @@ export function replay(
   return immer.produce(from, (d) => {
     for (const e of events) recipe(d as JournalState, e);
   });
+}
+
+/**
+ * The same recipe as evolve(), applied to `state` in place (it is mutated): for the
+ * journal's private working set, which nothing else references, so immer's copies and
+ * patches buy nothing there. The rows to write are then found by comparing the rows
+ * before and after (projections.ts `writeChangedRows`).
+ */
+export function evolveInPlace(state: JournalState, events: readonly JournalEvent[]): void {
+  for (const e of events) recipe(state, e);
 }

@@ -2,14 +2,18 @@
  * The Journal: the SQLite catalog + write-ahead log of one repo (docs/journal.md).
  *
  * Every change is an event. A write runs in one `BEGIN IMMEDIATE` transaction:
- *  1. catch up: evolve the cached state with events other processes appended,
- *  2. validate against that (now exact) state — CAS on pins, leases, branches,
- *  3. append the event(s); for each, evolveWithPatches() gives the new state and
- *     the patches that writePatches() turns into projection rows.
+ *  1. load the working set: the few rows the command's decider needs (`commandNeeds`,
+ *     working-set.ts) — the branch row and its head pins, the operation and its
+ *     leases, the leases of the tables it touches — straight from SQL, so it is
+ *     always current across processes and never the history;
+ *  2. decide: the pure decider (decide.ts) validates against that slice — CAS on
+ *     pins, leases, branches — and returns the events (or a typed refusal);
+ *  3. append the events, load what evolve() reads for them (`eventNeeds`), apply
+ *     evolve's recipe to the slice (in place: it is this transaction's own) and write
+ *     the rows that changed (projections.ts `writeChangedRows`).
  * So evolve() alone defines what an event does; SQL projections follow from it.
- * The cache is only committed to `this` after SQLite committed.
  *
- * Reads go straight to the SQL projections (always fresh across processes).
+ * Reads go straight to the SQL projections.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -20,6 +24,22 @@ import { checkJournalOnOpen } from './health.js';
 import { MAIN_BRANCH, validateBranchName } from './branch-names.js';
 import { newId, nowUs } from './clock.js';
 import {
+  commandNeeds,
+  decideAcquireLeases,
+  decideBegin,
+  decideCreateBranch,
+  decideDeleteBranch,
+  decideHeartbeat,
+  decideInit,
+  decideOpEvents,
+  decidePublish,
+  decideRecordFork,
+  decideReleaseLeases,
+  type Decision,
+  type EventDraft,
+  type JournalCommand,
+} from './decide.js';
+import {
   parseBody,
   type EventBody,
   type EventPayloads,
@@ -29,32 +49,12 @@ import {
   type RecoveryClass,
   type RecoveryDecision,
 } from './events.js';
-import type { Patch } from 'immer';
-import { evolveWithPatches, replay } from './evolve.js';
+import { evolveInPlace } from './evolve.js';
 import { openDatabase } from './migrations.js';
-import { prepared, readProjections, writePatches } from './projections.js';
-import {
-  EVENT_COLUMNS,
-  JournalReader,
-  rowToEvent,
-  type Snapshot,
-  type VerifyReport,
-} from './queries.js';
-import { allRows, getRow } from './layout.js';
-import {
-  branchOf,
-  headPins,
-  leasesOf,
-  operationOf,
-  TERMINAL_STATES,
-  type BranchRow,
-  type CommitRow,
-  type ForkRow,
-  type JournalState,
-  type LeaseRow,
-  type ManifestRow,
-  type OperationRow,
-} from './state.js';
+import { prepared, rowImage, writeChangedRows } from './projections.js';
+import { JournalReader, type Snapshot, type VerifyReport } from './queries.js';
+import { emptyState, type JournalState } from './state.js';
+import { eventNeeds, loadNeeds, rowsRead, type ReadCount } from './working-set.js';
 
 export const JOURNAL_FILE = '_lancelog.db';
 
@@ -114,22 +114,11 @@ export interface ClassifiedTable {
   class: RecoveryClass;
 }
 
-interface Cache {
-  state: JournalState;
-  lastSeq: number;
-  lastTimeUs: number;
-}
-interface Tx {
-  readonly state: JournalState;
-  append(opId: string, branch: string, tableKey: string | null, body: EventBody): JournalEvent;
-}
-
 function byTableKey<T extends { tableKey: string }>(a: T, b: T): number {
   return a.tableKey < b.tableKey ? -1 : a.tableKey > b.tableKey ? 1 : 0;
 }
 
 export class Journal extends JournalReader {
-  private cache: Cache | undefined;
   private constructor(
     path: string,
     db: Database.Database,
@@ -157,27 +146,19 @@ export class Journal extends JournalReader {
     mkdirSync(repoDir, { recursive: true });
     const journal = new Journal(path, openDatabase(path, { create: true }), false);
     try {
-      journal.write((tx) => {
-        if (branchOf(tx.state, MAIN_BRANCH))
-          throw new LancelogError('JournalExists', `${path} is already initialized`, { path });
-        const tables = [...init.tables]
-          .sort(byTableKey)
-          .map((t) => ({ table_key: t.tableKey, version: t.version }));
-        tx.append(newId(), MAIN_BRANCH, null, {
-          kind: 'repo.initialized',
-          payload: {
-            tables,
-            commit_id: newId(),
-            actor: init.actor,
-            message: init.message ?? 'initialize repository',
-          },
-        });
-        if (init.schemaHash !== undefined)
-          tx.append(newId(), MAIN_BRANCH, null, {
-            kind: 'schema.recorded',
-            payload: { hash: init.schemaHash, reason: 'init' },
-          });
-      });
+      journal.run(
+        {
+          type: 'init',
+          path,
+          opId: newId(),
+          commitId: newId(),
+          tables: init.tables,
+          actor: init.actor,
+          message: init.message ?? 'initialize repository',
+          ...(init.schemaHash !== undefined ? { schemaHash: init.schemaHash } : {}),
+        },
+        decideInit,
+      );
     } catch (err) {
       journal.close();
       throw err;
@@ -202,6 +183,11 @@ export class Journal extends JournalReader {
     return new Journal(path, db, opts.readOnly ?? false);
   }
 
+  /** Working-set rows and statements this handle's writes have read so far (tests: a write reads no history). */
+  workingSetReads(): ReadCount {
+    return { ...(rowsRead.get(this.db) ?? { rows: 0, statements: 0 }) };
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
@@ -209,9 +195,9 @@ export class Journal extends JournalReader {
   // ---------------------------------------------------------------- write core
 
   /**
-   * Runs `fn` in one BEGIN IMMEDIATE transaction over a caught-up state (see the module
-   * comment). Projection rows are written once per transaction, from the patches of all
-   * its events (an operation row touched by three events is written once).
+   * Runs one command in one BEGIN IMMEDIATE transaction (see the module comment):
+   * load its working set, decide, append and evolve the events. A refusal throws
+   * before anything is written.
    *
    * `durable: false` commits without fsync (SQLite `synchronous=NORMAL` for this one
    * transaction): the commit survives a process crash, and the next durable
@@ -220,53 +206,30 @@ export class Journal extends JournalReader {
    * operation reached Lance without a later durable event: `op.begun`, leases and
    * heartbeats (docs/journal.md "Durability").
    */
-  private write<T>(fn: (tx: Tx) => T, opts: { durable?: boolean } = {}): T {
+  private run<C extends JournalCommand, R>(
+    cmd: C,
+    decider: (cmd: C, state: JournalState) => Decision<R>,
+    opts: { durable?: boolean } = {},
+  ): R {
+    return this.transact(() => {
+      const state = emptyState();
+      const loaded = new Set<string>();
+      loadNeeds(this.db, commandNeeds(cmd), state, loaded);
+      const { events, result } = decider(cmd, state);
+      this.appendDrafts(events, state, loaded, { trusted: true });
+      return result;
+    }, opts);
+  }
+
+  private transact<T>(fn: () => T, opts: { durable?: boolean }): T {
     if (this.readOnly)
       throw new LancelogError('JournalReadOnly', `${this.path} was opened read-only`, {
         path: this.path,
       });
-    const run = this.db.transaction(() => {
-      const cache = this.caughtUp();
-      const before = cache.state;
-      const patches: Patch[] = [];
-      const tx: Tx = {
-        get state() {
-          return cache.state;
-        },
-        append: (opId, branch, tableKey, body) => {
-          const parsed = parseBody(body); // zod at the boundary, on append
-          // Never let time run backwards in the log, even across processes with skewed clocks.
-          const timeUs = Math.max(nowUs(), cache.lastTimeUs);
-          const info = prepared(
-            this.db,
-            'INSERT INTO events (op_id, time_us, kind, branch, table_key, payload) VALUES (?, ?, ?, ?, ?, ?)',
-          ).run(opId, timeUs, parsed.kind, branch, tableKey, JSON.stringify(parsed.payload));
-          const event = {
-            seq: Number(info.lastInsertRowid),
-            opId,
-            timeUs,
-            branch,
-            tableKey,
-            ...parsed,
-          } as JournalEvent;
-          const [next, eventPatches] = evolveWithPatches(cache.state, event);
-          for (const p of eventPatches) patches.push(p);
-          cache.state = next;
-          cache.lastSeq = event.seq;
-          cache.lastTimeUs = timeUs;
-          return event;
-        },
-      };
-      const result = fn(tx);
-      if (patches.length > 0) writePatches(this.db, before, cache.state, patches);
-      return { result, cache };
-    });
     const relaxed = opts.durable === false;
     if (relaxed) prepared(this.db, 'PRAGMA synchronous = NORMAL').run();
     try {
-      const { result, cache } = run.immediate();
-      this.cache = cache; // only now: a rolled-back transaction leaves the old cache
-      return result;
+      return this.db.transaction(fn).immediate();
     } catch (err) {
       // A full disk, a read-only or damaged file: a typed error naming the journal.
       throw asSystemError(err, `cannot write to the journal ${this.path}`, { path: this.path });
@@ -275,118 +238,78 @@ export class Journal extends JournalReader {
     }
   }
 
-  /** The cached state advanced past every event in the DB. Call inside a transaction. */
-  private caughtUp(): Cache {
-    let cache: Cache;
-    if (!this.cache) {
-      const last = this.db
-        .prepare('SELECT COALESCE(MAX(seq), 0) AS seq, COALESCE(MAX(time_us), 0) AS t FROM events')
-        .get() as { seq: number; t: number };
-      cache = { state: readProjections(this.db), lastSeq: last.seq, lastTimeUs: last.t };
-    } else {
-      cache = { ...this.cache };
-    }
-    const newer = (
-      prepared(this.db, `SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq`).all(
-        cache.lastSeq,
-      ) as Record<string, unknown>[]
-    ).map(rowToEvent);
-    if (newer.length > 0) {
-      cache.state = replay(newer, cache.state);
-      cache.lastSeq = newer.at(-1)!.seq;
-      cache.lastTimeUs = Math.max(cache.lastTimeUs, ...newer.map((e) => e.timeUs));
-    }
-    return cache;
+  /**
+   * Inside a transaction: appends the events (time never running backwards along seq,
+   * even across processes with skewed clocks), loads what evolve() reads for them into
+   * `state`, evolves it with all of them in one draft and writes the patched rows.
+   * `trusted`: the bodies come from a decider (typed, built by this module); others
+   * are parsed with their kind's zod schema first (the escape hatch's boundary).
+   */
+  private appendDrafts(
+    drafts: readonly EventDraft[],
+    state: JournalState,
+    loaded: Set<string>,
+    opts: { trusted: boolean },
+  ): JournalEvent[] {
+    if (drafts.length === 0) return [];
+    const last = prepared(this.db, 'SELECT time_us FROM events ORDER BY seq DESC LIMIT 1').get() as
+      { time_us: number } | undefined;
+    let lastTimeUs = last?.time_us ?? 0;
+    const insert = prepared(
+      this.db,
+      'INSERT INTO events (op_id, time_us, kind, branch, table_key, payload) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const events = drafts.map((d) => {
+      const body = opts.trusted ? d.body : parseBody(d.body);
+      const timeUs = Math.max(nowUs(), lastTimeUs);
+      lastTimeUs = timeUs;
+      const info = insert.run(
+        d.opId,
+        timeUs,
+        body.kind,
+        d.branch,
+        d.tableKey,
+        JSON.stringify(body.payload),
+      );
+      const seq = Number(info.lastInsertRowid);
+      return { seq, opId: d.opId, timeUs, branch: d.branch, tableKey: d.tableKey, ...body };
+    }) as JournalEvent[];
+    for (const e of events) loadNeeds(this.db, eventNeeds(e), state, loaded);
+    // The working set is this transaction's own: evolve's recipe runs on it in place,
+    // and the rows that differ from what was loaded are written.
+    const before = rowImage(state);
+    evolveInPlace(state, events);
+    writeChangedRows(this.db, before, state);
+    return events;
   }
 
-  private static liveBranch(state: JournalState, name: string): BranchRow {
-    const b = branchOf(state, name);
-    if (!b || b.deleted)
-      throw new LancelogError('BranchNotFound', `branch ${JSON.stringify(name)} does not exist`, {
-        branch: name,
-      });
-    return b;
-  }
-
-  private static liveOperation(state: JournalState, opId: string): OperationRow {
-    const op = operationOf(state, opId);
-    if (!op)
-      throw new LancelogError('OperationNotFound', `operation ${opId} does not exist`, {
-        op_id: opId,
-      });
-    if (TERMINAL_STATES.includes(op.state))
-      throw new LancelogError('OperationFinished', `operation ${opId} is already ${op.state}`, {
-        op_id: opId,
-        state: op.state,
-      });
-    return op;
-  }
-
-  /** Appends one event of a live operation (on the operation's branch). */
-  private opEvent(opId: string, body: EventBody, tableKey: string | null = null): JournalEvent {
-    return this.opEvents(opId, [{ body, tableKey }])[0];
+  /** Appends one event of a live operation. */
+  private opEvent(opId: string, body: EventBody, tableKey: string | null = null): void {
+    this.opEvents(opId, [{ body, tableKey }]);
   }
 
   /** Appends events of a live operation in one transaction (one fsync). */
   private opEvents(
     opId: string,
     events: Array<{ body: EventBody; tableKey: string | null }>,
-  ): JournalEvent[] {
-    return this.write((tx) => {
-      const branch = Journal.liveOperation(tx.state, opId).branch;
-      return events.map((e) => tx.append(opId, branch, e.tableKey, e.body));
-    });
+  ): void {
+    this.run({ type: 'opEvents', opId, events }, decideOpEvents);
   }
 
   private static commitStartedEvent(tableKey: string): { body: EventBody; tableKey: string } {
     return { body: { kind: 'table.commit_started', payload: { table_key: tableKey } }, tableKey };
   }
 
-  private static checkLeaseAndPin(
-    state: JournalState,
-    opId: string,
-    branch: string,
-    tableKey: string,
-    expected: number | null,
-  ): void {
-    const lease = getRow<LeaseRow>(state, 'leases', [branch, tableKey]);
-    if (lease && lease.opId !== opId) {
-      throw new LancelogError(
-        'LeaseHeld',
-        `${tableKey} on branch ${branch} is leased by operation ${lease.opId} (pid ${lease.ownerPid} on ${lease.ownerHost})`,
-        {
-          table_key: tableKey,
-          branch,
-          owner: {
-            op_id: lease.opId,
-            pid: lease.ownerPid,
-            host: lease.ownerHost,
-            lease_id: lease.leaseId,
-            heartbeat_us: lease.heartbeatUs,
-          },
-        },
-      );
-    }
-    const actual = headPins(state, branch).find((p) => p.tableKey === tableKey)?.version ?? null;
-    if (actual !== expected) {
-      throw new LancelogError(
-        'ExpectedVersionMismatch',
-        `${tableKey} on branch ${branch} is pinned at version ${actual ?? 'none'}, expected ${expected ?? 'none'}`,
-        {
-          table_key: tableKey,
-          branch,
-          expected,
-          actual,
-        },
-      );
-    }
-  }
-
   /** Records the schema fingerprint the repo's data is now written under. */
   recordSchema(hash: string, reason: 'adopted' | 'changed'): void {
-    this.write((tx) =>
-      tx.append(newId(), MAIN_BRANCH, null, { kind: 'schema.recorded', payload: { hash, reason } }),
-    );
+    this.appendEvents([
+      {
+        opId: newId(),
+        branch: MAIN_BRANCH,
+        tableKey: null,
+        body: { kind: 'schema.recorded', payload: { hash, reason } },
+      },
+    ]);
   }
 
   // ---------------------------------------------------------------- write protocol
@@ -398,7 +321,18 @@ export class Journal extends JournalReader {
     body: { kind: string; payload: unknown },
     tableKey: string | null = null,
   ): JournalEvent {
-    return this.write((tx) => tx.append(opId, branch, tableKey, parseBody(body)));
+    return this.appendEvents([{ opId, branch, tableKey, body: body as EventBody }])[0];
+  }
+
+  /**
+   * The escape hatch for several events in one transaction (one fsync): each payload
+   * is parsed with its kind's zod schema; no CAS, lease or state checks.
+   */
+  appendEvents(events: readonly EventDraft[]): JournalEvent[] {
+    return this.transact(
+      () => this.appendDrafts(events, emptyState(), new Set(), { trusted: false }),
+      {},
+    );
   }
 
   /** Step 1: a new operation on a live branch. Returns its op id (ULID). */
@@ -408,19 +342,14 @@ export class Journal extends JournalReader {
     actor: string;
     owner?: { pid: number; host: string };
   }): string {
-    return this.write(
-      (tx) => {
-        Journal.liveBranch(tx.state, args.branch);
-        const opId = newId();
-        const owner = args.owner ?? { pid: process.pid, host: hostname() };
-        tx.append(opId, args.branch, null, {
-          kind: 'op.begun',
-          payload: { kind: args.kind, branch: args.branch, actor: args.actor, owner },
-        });
-        return opId;
-      },
+    const opId = newId();
+    const owner = args.owner ?? { pid: process.pid, host: hostname() };
+    this.run(
+      { type: 'begin', opId, kind: args.kind, branch: args.branch, actor: args.actor, owner },
+      decideBegin,
       { durable: false },
     );
+    return opId;
   }
 
   /**
@@ -437,22 +366,9 @@ export class Journal extends JournalReader {
     const sorted = [...tables].sort((a, b) =>
       a.branch < b.branch ? -1 : a.branch > b.branch ? 1 : byTableKey(a, b),
     );
-    this.write(
-      (tx) => {
-        const op = Journal.liveOperation(tx.state, opId);
-        for (const t of sorted) {
-          Journal.liveBranch(tx.state, t.branch);
-          Journal.checkLeaseAndPin(tx.state, opId, t.branch, t.tableKey, t.expectedVersion);
-        }
-        tx.append(opId, op.branch, null, {
-          kind: 'lease.acquired',
-          payload: {
-            tables: sorted.map((t) => ({ table_key: t.tableKey, branch: t.branch })),
-            owner,
-            heartbeat_us: nowUs(),
-          },
-        });
-      },
+    this.run(
+      { type: 'acquireLeases', opId, tables: sorted, owner, heartbeatUs: nowUs() },
+      decideAcquireLeases,
       { durable: false },
     );
     return owner;
@@ -460,32 +376,14 @@ export class Journal extends JournalReader {
 
   /** Refreshes the heartbeat of every lease `opId` holds. Returns how many; appends nothing when none. */
   heartbeat(opId: string): number {
-    return this.write(
-      (tx) => {
-        const op = Journal.liveOperation(tx.state, opId);
-        const held = leasesOf(tx.state, opId).length;
-        if (held > 0)
-          tx.append(opId, op.branch, null, {
-            kind: 'lease.heartbeat',
-            payload: { heartbeat_us: nowUs() },
-          });
-        return held;
-      },
-      { durable: false },
-    );
+    return this.run({ type: 'heartbeat', opId, heartbeatUs: nowUs() }, decideHeartbeat, {
+      durable: false,
+    });
   }
 
   /** Gives back every lease `opId` holds without publishing. No-op when it holds none. */
   releaseLeases(opId: string): void {
-    this.write((tx) => {
-      const held = leasesOf(tx.state, opId);
-      const op = operationOf(tx.state, opId);
-      if (held.length === 0 || !op) return;
-      tx.append(opId, op.branch, null, {
-        kind: 'lease.released',
-        payload: { tables: held.map((l) => ({ table_key: l.tableKey, branch: l.branch })) },
-      });
-    });
+    this.run({ type: 'releaseLeases', opId }, decideReleaseLeases);
   }
 
   /**
@@ -548,49 +446,21 @@ export class Journal extends JournalReader {
    * operation's leases.
    */
   publish(req: PublishRequest): PublishResult {
-    const tables = [...req.tables].sort(byTableKey);
-    const dup = tables.find((t, i) => i > 0 && tables[i - 1].tableKey === t.tableKey);
-    if (dup)
-      throw new LancelogError(
-        'InvalidArgument',
-        `table ${dup.tableKey} is listed twice in one publish`,
-        { table_key: dup.tableKey },
-      );
-    return this.write((tx) => {
-      const branch = Journal.liveBranch(tx.state, req.branch);
-      const opId = req.opId ?? newId();
-      if (req.opId !== undefined && operationOf(tx.state, opId))
-        Journal.liveOperation(tx.state, opId);
-      for (const t of tables)
-        Journal.checkLeaseAndPin(tx.state, opId, req.branch, t.tableKey, t.expectedVersion);
-      const manifestVersion = branch.headManifestVersion + 1;
-      const commitId = newId();
-      // The last table's commit is recorded with the publish that makes it visible.
-      if (req.committed)
-        tx.append(opId, req.branch, req.committed.tableKey, {
-          kind: 'table.committed',
-          payload: { table_key: req.committed.tableKey, version: req.committed.version },
-        });
-      tx.append(opId, req.branch, null, {
-        kind: 'op.published',
-        payload: {
-          manifest_version: manifestVersion,
-          commit_id: commitId,
-          pins: tables.map((t) => ({
-            table_key: t.tableKey,
-            version: t.newVersion,
-            lance_branch: t.lanceBranch,
-          })),
-          actor: req.actor,
-          message: req.message ?? null,
-          merged_parent_id: req.mergedParentId ?? null,
-        },
-      });
-      // Completed in the same transaction: the sidecar is deleted afterwards, and a
-      // sidecar a crash leaves behind is stale (its operation is finished) and removed by recovery.
-      if (req.complete) tx.append(opId, req.branch, null, { kind: 'op.completed', payload: {} });
-      return { manifestVersion, commitId, opId };
-    });
+    return this.run(
+      {
+        type: 'publish',
+        opId: req.opId ?? newId(),
+        commitId: newId(),
+        branch: req.branch,
+        actor: req.actor,
+        message: req.message ?? null,
+        mergedParentId: req.mergedParentId ?? null,
+        tables: [...req.tables].sort(byTableKey),
+        committed: req.committed ? [req.committed] : [],
+        complete: req.complete ?? false,
+      },
+      decidePublish,
+    );
   }
 
   /** Phase D: sidecar gone; the operation is done (releases any lease left). */
@@ -674,43 +544,7 @@ export class Journal extends JournalReader {
     from: { fromBranch?: string; manifestVersion?: number } | { commitId: string } = {},
   ): Snapshot {
     validateBranchName(name);
-    this.write((tx) => {
-      const existing = branchOf(tx.state, name);
-      if (existing) {
-        const deleted = existing.deleted;
-        throw new LancelogError(
-          'BranchExists',
-          `branch ${JSON.stringify(name)} ${deleted ? 'existed and was deleted; branch names are not reused' : 'already exists'}`,
-          { branch: name, deleted },
-        );
-      }
-      let fromBranch: string;
-      let fromMv: number;
-      if ('commitId' in from) {
-        const commit = getRow<CommitRow>(tx.state, 'commits', [from.commitId]);
-        if (!commit)
-          throw new LancelogError('CommitNotFound', `commit ${from.commitId} does not exist`, {
-            commit_id: from.commitId,
-          });
-        fromBranch = commit.branch;
-        fromMv = commit.manifestVersion;
-      } else {
-        fromBranch = from.fromBranch ?? MAIN_BRANCH;
-        const src = Journal.liveBranch(tx.state, fromBranch);
-        fromMv = from.manifestVersion ?? src.headManifestVersion;
-        if (!getRow<ManifestRow>(tx.state, 'manifests', [fromBranch, fromMv])) {
-          throw new LancelogError(
-            'ManifestVersionNotFound',
-            `branch ${fromBranch} has no manifest version ${fromMv}`,
-            { branch: fromBranch, manifest_version: fromMv },
-          );
-        }
-      }
-      tx.append(newId(), name, null, {
-        kind: 'branch.created',
-        payload: { name, from_branch: fromBranch, from_manifest_version: fromMv },
-      });
-    });
+    this.run({ type: 'createBranch', opId: newId(), name, from }, decideCreateBranch);
     return this.snapshot({ branch: name });
   }
 
@@ -722,33 +556,7 @@ export class Journal extends JournalReader {
   deleteBranch(name: string): Array<{ tableKey: string; lanceBranch: string }> {
     if (name === MAIN_BRANCH)
       throw new LancelogError('InvalidBranchName', 'branch main cannot be deleted', { name });
-    return this.write((tx) => {
-      Journal.liveBranch(tx.state, name);
-      const children = allRows<BranchRow>(tx.state, 'branches')
-        .filter((b) => !b.deleted && b.parentBranch === name)
-        .map((b) => b.name);
-      if (children.length > 0)
-        throw new LancelogError(
-          'BranchInUse',
-          `branch ${name} cannot be deleted: ${children.join(', ')} were forked from it`,
-          { branch: name, children },
-        );
-      const busy = allRows<OperationRow>(tx.state, 'operations')
-        .filter((o) => o.branch === name && !TERMINAL_STATES.includes(o.state))
-        .map((o) => o.opId);
-      if (busy.length > 0)
-        throw new LancelogError(
-          'BranchInUse',
-          `branch ${name} has operations in flight: ${busy.join(', ')}`,
-          { branch: name, operations: busy },
-        );
-      const owned = allRows<ForkRow>(tx.state, 'forks')
-        .filter((f) => f.branch === name)
-        .sort(byTableKey)
-        .map((f) => ({ tableKey: f.tableKey, lanceBranch: f.lanceBranch }));
-      tx.append(newId(), name, null, { kind: 'branch.deleted', payload: { name } });
-      return owned;
-    });
+    return this.run({ type: 'deleteBranch', opId: newId(), name }, decideDeleteBranch);
   }
 
   /**
@@ -762,22 +570,17 @@ export class Journal extends JournalReader {
     fromVersion: number,
     opId?: string,
   ): void {
-    this.write((tx) => {
-      Journal.liveBranch(tx.state, branch);
-      const existing = getRow<ForkRow>(tx.state, 'forks', [branch, tableKey]);
-      if (existing) {
-        if (existing.lanceBranch === lanceBranch) return;
-        throw new LancelogError(
-          'ForkExists',
-          `${tableKey} on branch ${branch} is already forked to Lance branch ${existing.lanceBranch}`,
-          { branch, table_key: tableKey, lance_branch: existing.lanceBranch },
-        );
-      }
-      tx.append(opId ?? newId(), branch, tableKey, {
-        kind: 'table.forked',
-        payload: { table_key: tableKey, lance_branch: lanceBranch, from_version: fromVersion },
-      });
-    });
+    this.run(
+      {
+        type: 'recordFork',
+        opId: opId ?? newId(),
+        branch,
+        tableKey,
+        lanceBranch,
+        fromVersion,
+      },
+      decideRecordFork,
+    );
   }
 }
 

@@ -1,18 +1,15 @@
 /**
  * Projection tables ↔ JournalState, driven by the layout in layout.ts:
- *  - writePatches: write the rows an event changed, found from the reducer's immer
- *    patches (so the SQL mirrors evolve() by construction, not by a hand-written twin),
+ *  - writeChangedRows: write the rows a write's events changed in its working set,
+ *    found by comparing the rows before and after evolve's recipe ran (so the SQL
+ *    mirrors evolve() by construction, not by a hand-written twin),
  *  - readProjections: read every table back into a JournalState,
  *  - diffStates: compare two states row by row (verify).
  */
 import type Database from 'better-sqlite3';
-import type { Patch } from 'immer';
 import {
   allRows,
-  getIn,
   keysOf,
-  leafDepth,
-  leaves,
   PROJECTIONS,
   putRow,
   SPEC,
@@ -60,45 +57,50 @@ export function prepared(db: Database.Database, sql: string): Database.Statement
   return st;
 }
 
+/** Every row of `state` as its canonical JSON, keyed by table and primary key. */
+export type RowImage = Map<string, string>;
+
+export function rowImage(state: JournalState): RowImage {
+  const image: RowImage = new Map();
+  for (const spec of PROJECTIONS)
+    for (const row of allRows<Record<string, unknown>>(state, spec.field))
+      image.set(`${spec.table}${rowId(spec, row)}`, JSON.stringify(row));
+  return image;
+}
+
 /**
- * Writes to SQL the rows that `patches` touched: for each patched subtree, every
- * row `next` has there is upserted and every row only `prev` had is deleted.
+ * Writes to SQL every row of `after` that `before` (the image of the same working set
+ * before its events were applied in place) lacks or holds differently, and deletes
+ * every row `before` had and `after` has not. Rows never loaded are never touched.
  */
-export function writePatches(
+export function writeChangedRows(
   db: Database.Database,
-  prev: JournalState,
-  next: JournalState,
-  patches: Patch[],
+  before: RowImage,
+  after: JournalState,
 ): void {
-  const upserts = new Map<string, { spec: ProjectionSpec; row: Record<string, unknown> }>();
-  const deletes = new Map<string, { spec: ProjectionSpec; row: Record<string, unknown> }>();
-  for (const patch of patches) {
-    const [field, ...rest] = patch.path.map(String);
-    const spec = SPEC[field as keyof JournalState];
-    if (!spec) throw new Error(`journal state field ${field} has no projection table`);
-    const depth = leafDepth(spec);
-    const path = rest.slice(0, depth);
-    const below = depth - path.length;
-    const nextRows = leaves<Record<string, unknown>>(getIn(next[spec.field], path), below);
-    const nextIds = new Set(nextRows.map((r) => rowId(spec, r)));
-    for (const row of nextRows) upserts.set(`${spec.table}${rowId(spec, row)}`, { spec, row });
-    for (const row of leaves<Record<string, unknown>>(getIn(prev[spec.field], path), below)) {
-      if (!nextIds.has(rowId(spec, row)))
-        deletes.set(`${spec.table}${rowId(spec, row)}`, { spec, row });
+  const seen = new Set<string>();
+  for (const spec of PROJECTIONS) {
+    let upsert: Database.Statement | undefined;
+    for (const row of allRows<Record<string, unknown>>(after, spec.field)) {
+      const id = `${spec.table}${rowId(spec, row)}`;
+      seen.add(id);
+      // Rows keep their field order through in-place updates, so JSON compares them.
+      if (before.get(id) === JSON.stringify(row)) continue;
+      upsert ??= prepared(
+        db,
+        `INSERT OR REPLACE INTO ${spec.table} (${spec.columns.map((col) => col.col).join(', ')}) VALUES (${spec.columns.map(() => '?').join(', ')})`,
+      );
+      upsert.run(...spec.columns.map((col) => toSql(row[col.field], col.type)));
     }
   }
-  for (const [id, { spec, row }] of deletes) {
-    if (upserts.has(id)) continue;
+  for (const [id, json] of before) {
+    if (seen.has(id)) continue;
+    const spec = PROJECTIONS.find((p) => id.startsWith(`${p.table}[`))!;
+    const row = JSON.parse(json) as Record<string, unknown>;
     prepared(
       db,
       `DELETE FROM ${spec.table} WHERE ${spec.keys.map((k) => `${k} = ?`).join(' AND ')}`,
     ).run(...keysOf(spec, row));
-  }
-  for (const { spec, row } of upserts.values()) {
-    prepared(
-      db,
-      `INSERT OR REPLACE INTO ${spec.table} (${spec.columns.map((col) => col.col).join(', ')}) VALUES (${spec.columns.map(() => '?').join(', ')})`,
-    ).run(...spec.columns.map((col) => toSql(row[col.field], col.type)));
   }
 }
 

@@ -9,7 +9,7 @@ import { parsePayload, type EventKind, type JournalEvent } from './events.js';
 import { replay } from './evolve.js';
 import { diffStates, mapRow, readProjections } from './projections.js';
 import {
-  TERMINAL_STATES,
+  IN_FLIGHT_STATES,
   type BranchRow,
   type CommitRow,
   type ForkRow,
@@ -252,8 +252,9 @@ export class JournalReader {
   inFlightOperations(): OperationRow[] {
     return this.all<OperationRow>(
       'operations',
-      `SELECT * FROM operations WHERE state NOT IN (${TERMINAL_STATES.map(() => '?').join(', ')}) ORDER BY started_us, op_id`,
-      ...TERMINAL_STATES,
+      // `state IN (…)`: found through operations_by_state, without scanning finished ones.
+      `SELECT * FROM operations WHERE state IN (${IN_FLIGHT_STATES.map(() => '?').join(', ')}) ORDER BY started_us, op_id`,
+      ...IN_FLIGHT_STATES,
     );
   }
 

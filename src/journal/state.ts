@@ -15,6 +15,14 @@ export type OperationState =
 
 /** Terminal states: an operation in one of these is no longer in flight. */
 export const TERMINAL_STATES: readonly OperationState[] = ['completed', 'rolled_back'];
+/** The other states: an operation in one of these is in flight. */
+export const IN_FLIGHT_STATES: readonly OperationState[] = [
+  'begun',
+  'intent_recorded',
+  'committing',
+  'published',
+  'failed',
+];
 
 export interface BranchRow {
   name: string;

@@ -3,27 +3,27 @@
  * + properties; edges: `id, src, dst: Utf8` + properties. Required properties are
  * non-nullable columns, so storage itself refuses a missing value.
  */
-import {
-  Bool,
-  DateDay,
-  Field,
-  FixedSizeList,
-  Float32,
-  Float64,
-  Int32,
-  Int64,
-  LargeBinary,
-  List,
-  Schema,
-  TimestampMicrosecond,
-  Uint32,
-  Uint64,
-  Utf8,
-  type DataType,
-} from 'apache-arrow';
+import type * as Arrow from 'apache-arrow';
+import { lazy, requireAsImport } from '../lazy.js';
 import type { PropType, ScalarName, TypeDef } from './types.js';
 
-function scalarType(name: ScalarName): DataType {
+/** apache-arrow, loaded on the first schema built (src/lazy.ts). */
+const arrow = lazy(() => requireAsImport<typeof Arrow>('apache-arrow'));
+
+function scalarType(name: ScalarName): Arrow.DataType {
+  const {
+    Utf8,
+    LargeBinary,
+    Bool,
+    Int32,
+    Int64,
+    Uint32,
+    Uint64,
+    Float32,
+    Float64,
+    DateDay,
+    TimestampMicrosecond,
+  } = arrow();
   switch (name) {
     case 'String':
       return new Utf8();
@@ -51,7 +51,8 @@ function scalarType(name: ScalarName): DataType {
   }
 }
 
-export function arrowTypeFor(t: PropType): DataType {
+export function arrowTypeFor(t: PropType): Arrow.DataType {
+  const { Utf8, FixedSizeList, Field, Float32, List } = arrow();
   switch (t.kind) {
     case 'scalar':
       return scalarType(t.name);
@@ -64,8 +65,9 @@ export function arrowTypeFor(t: PropType): DataType {
   }
 }
 
-export function arrowSchemaFor(def: TypeDef): Schema {
-  const fields: Field[] = [new Field('id', new Utf8(), false)];
+export function arrowSchemaFor(def: TypeDef): Arrow.Schema {
+  const { Field, Utf8, Schema } = arrow();
+  const fields: Arrow.Field[] = [new Field('id', new Utf8(), false)];
   if (def.kind === 'edge')
     fields.push(new Field('src', new Utf8(), false), new Field('dst', new Utf8(), false));
   for (const p of def.properties) fields.push(new Field(p.name, arrowTypeFor(p.type), p.nullable));

@@ -11,12 +11,26 @@
  * everything returned is rebuilt with ours before leaving storage/.
  */
 import { createRequire } from 'node:module';
-import * as arrow from 'apache-arrow';
+import type * as Arrow from 'apache-arrow';
+import { lazy, requireAsImport } from '../lazy.js';
 
-// Resolve apache-arrow from lancedb's own location so we get the very instance it requires.
-const requireFromLance = createRequire(createRequire(import.meta.url).resolve('@lancedb/lancedb'));
-/** The apache-arrow module instance that @lancedb/lancedb uses internally. */
-export const lanceArrow = requireFromLance('apache-arrow') as typeof arrow;
+/** Our apache-arrow instance (the ESM build), loaded on first use (src/lazy.ts). */
+const ours = lazy(() => requireAsImport<typeof Arrow>('apache-arrow'));
+/**
+ * The apache-arrow module instance that @lancedb/lancedb uses internally, resolved from
+ * lancedb's own location so we get the very instance it requires; loaded on first use.
+ */
+const theirs = lazy(() => {
+  const instance = requireFromLance()('apache-arrow') as typeof Arrow;
+  patchAllNullBoolWriter();
+  return instance;
+});
+/** `require` resolving from @lancedb/lancedb's own location. */
+const requireFromLance = lazy(() =>
+  createRequire(createRequire(import.meta.url).resolve('@lancedb/lancedb')),
+);
+/** lancedb's arrow instance, its IPC writer patched (below); loaded on first use. */
+export const lanceArrow = theirs;
 
 /**
  * arrow JS's IPC writer writes an empty value bitmap for a Boolean array whose every
@@ -28,7 +42,7 @@ export const lanceArrow = requireFromLance('apache-arrow') as typeof arrow;
  * written separately, still says every value is null).
  */
 function patchAllNullBoolWriter(): void {
-  const { VectorAssembler } = requireFromLance('apache-arrow/visitor/vectorassembler') as {
+  const { VectorAssembler } = requireFromLance()('apache-arrow/visitor/vectorassembler') as {
     VectorAssembler: { prototype: Record<string, unknown> };
   };
   const proto = VectorAssembler.prototype;
@@ -53,42 +67,41 @@ interface BoolData {
   nullCount: number;
   values: Uint8Array;
 }
-patchAllNullBoolWriter();
 
 /** Our schema -> lancedb's arrow instance (no-op when already lancedb's). */
-export function schemaToLance(schema: arrow.Schema): arrow.Schema {
-  if (schema instanceof lanceArrow.Schema) return schema;
-  return lanceArrow.tableFromIPC(arrow.tableToIPC(new arrow.Table(schema))).schema;
+export function schemaToLance(schema: Arrow.Schema): Arrow.Schema {
+  if (schema instanceof theirs().Schema) return schema;
+  return theirs().tableFromIPC(ours().tableToIPC(new (ours().Table)(schema))).schema;
 }
 
 /** lancedb's schema -> our arrow instance. */
-export function schemaFromLance(schema: arrow.Schema): arrow.Schema {
-  if (schema instanceof arrow.Schema) return schema;
-  return arrow.tableFromIPC(lanceArrow.tableToIPC(new lanceArrow.Table(schema))).schema;
+export function schemaFromLance(schema: Arrow.Schema): Arrow.Schema {
+  if (schema instanceof ours().Schema) return schema;
+  return ours().tableFromIPC(theirs().tableToIPC(new (theirs().Table)(schema))).schema;
 }
 
-/** Our arrow.Table -> lancedb's arrow instance. */
-export function tableToLance(table: arrow.Table): arrow.Table {
-  if (table instanceof lanceArrow.Table) return table;
-  return lanceArrow.tableFromIPC(arrow.tableToIPC(table));
+/** Our Arrow.Table -> lancedb's arrow instance. */
+export function tableToLance(table: Arrow.Table): Arrow.Table {
+  if (table instanceof theirs().Table) return table;
+  return theirs().tableFromIPC(ours().tableToIPC(table));
 }
 
 /** A lancedb RecordBatch -> our arrow instance. */
-export function batchFromLance(batch: arrow.RecordBatch): arrow.RecordBatch {
-  if (batch instanceof arrow.RecordBatch) return batch;
-  const t = arrow.tableFromIPC(lanceArrow.tableToIPC(new lanceArrow.Table([batch])));
+export function batchFromLance(batch: Arrow.RecordBatch): Arrow.RecordBatch {
+  if (batch instanceof ours().RecordBatch) return batch;
+  const t = ours().tableFromIPC(theirs().tableToIPC(new (theirs().Table)([batch])));
   // A one-batch table round-trips to exactly one batch; concat guards the degenerate case.
   return t.batches.length === 1
     ? t.batches[0]
-    : new arrow.RecordBatch(t.schema, t.concat().data[0]);
+    : new (ours().RecordBatch)(t.schema, t.concat().data[0]);
 }
 
-function isDateType(t: arrow.DataType): boolean {
-  return arrow.DataType.isDate(t) || arrow.DataType.isTimestamp(t);
+function isDateType(t: Arrow.DataType): boolean {
+  return ours().DataType.isDate(t) || ours().DataType.isTimestamp(t);
 }
 
-function is64BitInt(t: arrow.DataType): boolean {
-  return arrow.DataType.isInt(t) && (t as arrow.Int).bitWidth === 64;
+function is64BitInt(t: Arrow.DataType): boolean {
+  return ours().DataType.isInt(t) && (t as Arrow.Int).bitWidth === 64;
 }
 
 /**
@@ -97,7 +110,7 @@ function is64BitInt(t: arrow.DataType): boolean {
  * Date | epoch-milliseconds | ISO string (builders need ms numbers / Dates; a string
  * would become NaN). Lists and fixed-size lists are recursed so List<Int64> etc. work.
  */
-function normalizeValue(value: unknown, type: arrow.DataType): unknown {
+function normalizeValue(value: unknown, type: Arrow.DataType): unknown {
   if (value === undefined || value === null) return null;
   if (is64BitInt(type) && typeof value === 'number') return BigInt(value);
   if (isDateType(type)) {
@@ -109,8 +122,8 @@ function normalizeValue(value: unknown, type: arrow.DataType): unknown {
     if (typeof value === 'bigint') return new Date(Number(value));
     return value;
   }
-  if ((arrow.DataType.isList(type) || arrow.DataType.isFixedSizeList(type)) && value !== null) {
-    const child = (type as arrow.List | arrow.FixedSizeList).children[0].type;
+  if ((ours().DataType.isList(type) || ours().DataType.isFixedSizeList(type)) && value !== null) {
+    const child = (type as Arrow.List | Arrow.FixedSizeList).children[0].type;
     const items = Array.from(value as Iterable<unknown>);
     return items.map((v) => normalizeValue(v, child));
   }
@@ -118,7 +131,7 @@ function normalizeValue(value: unknown, type: arrow.DataType): unknown {
 }
 
 /**
- * Plain JS rows -> a lancedb-instance arrow.Table with exactly `schema` (lancedb's
+ * Plain JS rows -> a lancedb-instance Arrow.Table with exactly `schema` (lancedb's
  * instance). Missing keys become null. A key that is not a column throws a TypeError
  * rather than being silently dropped (a typo would otherwise lose data).
  *
@@ -126,7 +139,7 @@ function normalizeValue(value: unknown, type: arrow.DataType): unknown {
  * lancedb's `makeArrowTable` transposes the rows, re-infers a schema and resolves a
  * path per cell, which was a third of a JSONL load's time.
  */
-export function rowsToLance(rows: Record<string, unknown>[], schema: arrow.Schema): arrow.Table {
+export function rowsToLance(rows: Record<string, unknown>[], schema: Arrow.Schema): Arrow.Table {
   const lanceSchema = schemaToLance(schema);
   const names = new Set(lanceSchema.fields.map((f) => f.name));
   for (const row of rows) {
@@ -134,18 +147,18 @@ export function rowsToLance(rows: Record<string, unknown>[], schema: arrow.Schem
       if (!names.has(key)) throw new TypeError(`row has unknown column '${key}'`);
     }
   }
-  const data = lanceArrow.makeData({
-    type: new lanceArrow.Struct(lanceSchema.fields),
+  const data = theirs().makeData({
+    type: new (theirs().Struct)(lanceSchema.fields),
     length: rows.length,
     nullCount: 0,
     children: lanceSchema.fields.map((f) => columnData(rows, f)),
   });
-  return new lanceArrow.Table([
-    new lanceArrow.RecordBatch(lanceSchema, data),
-  ]) as unknown as arrow.Table;
+  return new (theirs().Table)([
+    new (theirs().RecordBatch)(lanceSchema, data),
+  ]) as unknown as Arrow.Table;
 }
 
-function columnData(rows: Record<string, unknown>[], field: arrow.Field): arrow.Data {
+function columnData(rows: Record<string, unknown>[], field: Arrow.Field): Arrow.Data {
   const { name, type } = field;
   const values = rows.map((row) => {
     const v = normalizeValue(row[name], type);
@@ -153,21 +166,23 @@ function columnData(rows: Record<string, unknown>[], field: arrow.Field): arrow.
       throw new TypeError(`column '${name}' is not nullable but a row has no value`);
     return v;
   });
-  if (arrow.DataType.isFixedSizeList(type))
-    return fixedSizeListData(values, type as arrow.FixedSizeList, name);
-  if (arrow.DataType.isTimestamp(type)) return timestampData(values, type as arrow.Timestamp);
-  if (arrow.DataType.isList(type) && arrow.DataType.isTimestamp((type as arrow.List).valueType))
-    return timestampListData(values, type as arrow.List<arrow.Timestamp>);
-  const builder = lanceArrow.makeBuilder({ type, nullValues: [null, undefined] });
+  if (ours().DataType.isFixedSizeList(type))
+    return fixedSizeListData(values, type as Arrow.FixedSizeList, name);
+  if (ours().DataType.isTimestamp(type)) return timestampData(values, type as Arrow.Timestamp);
+  if (ours().DataType.isList(type) && ours().DataType.isTimestamp((type as Arrow.List).valueType))
+    return timestampListData(values, type as Arrow.List<Arrow.Timestamp>);
+  const builder = theirs().makeBuilder({ type, nullValues: [null, undefined] });
   for (const v of values) builder.append(v);
-  return builder.finish().toVector().data[0] as arrow.Data;
+  return builder.finish().toVector().data[0] as Arrow.Data;
 }
 
 const UNITS_PER_MS: Record<number, bigint> = {
-  [arrow.TimeUnit.SECOND]: 0n,
-  [arrow.TimeUnit.MILLISECOND]: 1n,
-  [arrow.TimeUnit.MICROSECOND]: 1000n,
-  [arrow.TimeUnit.NANOSECOND]: 1000000n,
+  // Arrow's TimeUnit enum (SECOND, MILLISECOND, MICROSECOND, NANOSECOND), by value so
+  // that Arrow need not load with this module.
+  0: 0n,
+  1: 1n,
+  2: 1000n,
+  3: 1000000n,
 };
 
 /**
@@ -175,7 +190,7 @@ const UNITS_PER_MS: Record<number, bigint> = {
  * 2255) the float product is inexact and a DateTime lost a millisecond. The values
  * are built here in bigint arithmetic instead.
  */
-function timestampData(values: unknown[], type: arrow.Timestamp): arrow.Data {
+function timestampData(values: unknown[], type: Arrow.Timestamp): Arrow.Data {
   const perMs = UNITS_PER_MS[type.unit];
   const out = new BigInt64Array(values.length);
   const validity = new Uint8Array((values.length + 7) >> 3);
@@ -189,17 +204,17 @@ function timestampData(values: unknown[], type: arrow.Timestamp): arrow.Data {
     out[i] = perMs === 0n ? ms / 1000n : ms * perMs;
     validity[i >> 3] |= 1 << (i & 7);
   });
-  return lanceArrow.makeData({
+  return theirs().makeData({
     type,
     length: values.length,
     nullCount,
     nullBitmap: validity,
     data: out,
-  }) as arrow.Data;
+  }) as Arrow.Data;
 }
 
 /** A list of timestamps, its child built by timestampData (same reason). */
-function timestampListData(values: unknown[], type: arrow.List<arrow.Timestamp>): arrow.Data {
+function timestampListData(values: unknown[], type: Arrow.List<Arrow.Timestamp>): Arrow.Data {
   const offsets = new Int32Array(values.length + 1);
   const validity = new Uint8Array((values.length + 7) >> 3);
   const items: unknown[] = [];
@@ -212,14 +227,14 @@ function timestampListData(values: unknown[], type: arrow.List<arrow.Timestamp>)
     }
     offsets[i + 1] = items.length;
   });
-  return lanceArrow.makeData({
+  return theirs().makeData({
     type,
     length: values.length,
     nullCount,
     nullBitmap: validity,
     valueOffsets: offsets,
     child: timestampData(items, type.valueType),
-  } as never) as arrow.Data;
+  } as never) as Arrow.Data;
 }
 
 /**
@@ -227,9 +242,9 @@ function timestampListData(values: unknown[], type: arrow.List<arrow.Timestamp>)
  * the child short (an invalid batch); so a null list here gets `listSize` null
  * placeholders under a cleared validity bit.
  */
-function fixedSizeListData(values: unknown[], type: arrow.FixedSizeList, name: string): arrow.Data {
+function fixedSizeListData(values: unknown[], type: Arrow.FixedSizeList, name: string): Arrow.Data {
   const size = type.listSize;
-  const child = lanceArrow.makeBuilder({
+  const child = theirs().makeBuilder({
     type: type.children[0].type,
     nullValues: [null, undefined],
   });
@@ -249,13 +264,13 @@ function fixedSizeListData(values: unknown[], type: arrow.FixedSizeList, name: s
     validity[i >> 3] |= 1 << (i & 7);
     for (const x of items) child.append(x);
   });
-  return lanceArrow.makeData({
+  return theirs().makeData({
     type,
     length: values.length,
     nullCount,
     nullBitmap: validity,
     child: child.finish().toVector().data[0],
-  }) as arrow.Data;
+  }) as Arrow.Data;
 }
 
 /**
@@ -266,26 +281,26 @@ function fixedSizeListData(values: unknown[], type: arrow.FixedSizeList, name: s
  *   List / FixedSizeList -> plain array (recursively converted);
  *   Struct -> plain object; null -> null.
  */
-function cellToJs(value: unknown, type: arrow.DataType): unknown {
+function cellToJs(value: unknown, type: Arrow.DataType): unknown {
   if (value === null || value === undefined) return null;
   if (isDateType(type)) {
     return value instanceof Date ? value : new Date(Number(value));
   }
-  if (arrow.DataType.isList(type) || arrow.DataType.isFixedSizeList(type)) {
-    const child = (type as arrow.List | arrow.FixedSizeList).children[0].type;
+  if (ours().DataType.isList(type) || ours().DataType.isFixedSizeList(type)) {
+    const child = (type as Arrow.List | Arrow.FixedSizeList).children[0].type;
     return Array.from(value as Iterable<unknown>, (v) => cellToJs(v, child));
   }
-  if (arrow.DataType.isStruct(type)) {
+  if (ours().DataType.isStruct(type)) {
     const obj: Record<string, unknown> = {};
     const rec = value as Record<string, unknown>;
-    for (const f of (type as arrow.Struct).children) obj[f.name] = cellToJs(rec[f.name], f.type);
+    for (const f of (type as Arrow.Struct).children) obj[f.name] = cellToJs(rec[f.name], f.type);
     return obj;
   }
   return value;
 }
 
 /** One column of a record batch (either arrow instance) as plain JS values, one per row. */
-export function columnToJs(batch: arrow.RecordBatch, name: string): unknown[] {
+export function columnToJs(batch: Arrow.RecordBatch, name: string): unknown[] {
   const i = batch.schema.fields.findIndex((f) => f.name === name);
   if (i < 0) throw new TypeError(`no column '${name}' in the batch`);
   const { type } = batch.schema.fields[i];
@@ -296,7 +311,7 @@ export function columnToJs(batch: arrow.RecordBatch, name: string): unknown[] {
 }
 
 /** Row `r` of a record batch (either arrow instance) as a plain JS object. */
-export function rowOfBatch(batch: arrow.RecordBatch, r: number): Record<string, unknown> {
+export function rowOfBatch(batch: Arrow.RecordBatch, r: number): Record<string, unknown> {
   const row: Record<string, unknown> = {};
   batch.schema.fields.forEach((f, i) => {
     row[f.name] = cellToJs(batch.getChildAt(i)?.get(r), f.type);
@@ -305,12 +320,12 @@ export function rowOfBatch(batch: arrow.RecordBatch, r: number): Record<string, 
 }
 
 /** Record batches built by rowsToLance (same schema) as one lancedb-instance table: one commit. */
-export function lanceTableOf(batches: arrow.RecordBatch[]): arrow.Table {
-  return new lanceArrow.Table(batches as never) as unknown as arrow.Table;
+export function lanceTableOf(batches: Arrow.RecordBatch[]): Arrow.Table {
+  return new (theirs().Table)(batches as never) as unknown as Arrow.Table;
 }
 
 /** Converts every row of a record batch (either arrow instance) to plain JS objects. */
-export function batchToRows(batch: arrow.RecordBatch): Record<string, unknown>[] {
+export function batchToRows(batch: Arrow.RecordBatch): Record<string, unknown>[] {
   const fields = batch.schema.fields;
   const columns = fields.map((_, i) => batch.getChildAt(i));
   const rows: Record<string, unknown>[] = new Array(batch.numRows);
@@ -335,16 +350,16 @@ function isAscii(bytes: Uint8Array): boolean {
  * avoided: Utf8 chunks are decoded once and sliced (graph-index builds read
  * millions of endpoint ids), and null-free 8..32-bit numbers are copied as is.
  */
-export function tableColumnToJs(table: arrow.Table, name: string): unknown[] {
+export function tableColumnToJs(table: Arrow.Table, name: string): unknown[] {
   const field = table.schema.fields.find((f) => f.name === name);
   const vector = table.getChild(name);
   if (!field || !vector) throw new TypeError(`no column '${name}' in the scan`);
   const out: unknown[] = new Array(table.numRows);
   let at = 0;
   for (const data of vector.data) {
-    const type = data.type as arrow.DataType;
+    const type = data.type as Arrow.DataType;
     const n = data.length;
-    if (arrow.DataType.isUtf8(type) && data.nullCount === 0) {
+    if (ours().DataType.isUtf8(type) && data.nullCount === 0) {
       const offsets = data.valueOffsets as Int32Array;
       const values = data.values as Uint8Array;
       const base = offsets[0];
@@ -360,8 +375,8 @@ export function tableColumnToJs(table: arrow.Table, name: string): unknown[] {
       }
     }
     if (
-      (arrow.DataType.isInt(type) && (type as arrow.Int).bitWidth <= 32) ||
-      (arrow.DataType.isFloat(type) && (type as arrow.Float).precision !== arrow.Precision.HALF)
+      (ours().DataType.isInt(type) && (type as Arrow.Int).bitWidth <= 32) ||
+      (ours().DataType.isFloat(type) && (type as Arrow.Float).precision !== ours().Precision.HALF)
     ) {
       if (data.nullCount === 0) {
         const values = data.values as ArrayLike<number>;

@@ -9,7 +9,8 @@
  * not part of the public API.
  */
 import type * as arrow from 'apache-arrow';
-import { connect, makeArrowTable, type Connection, type Table } from '@lancedb/lancedb';
+import type { Connection, Table } from '@lancedb/lancedb';
+import { lanceDb } from './lancedb.js';
 import { schemaToLance, tableToLance } from './arrow-bridge.js';
 
 export type RawRows = Record<string, unknown>[];
@@ -60,7 +61,7 @@ export class RawLance {
   ) {}
 
   static async connect(dir: string): Promise<RawLance> {
-    return new RawLance(dir, await connect(dir));
+    return new RawLance(dir, await lanceDb().connect(dir));
   }
 
   /** An empty table with exactly `schema` (the project's arrow instance is accepted). */
@@ -85,5 +86,7 @@ export class RawLance {
  * way lancedb builds it (`makeArrowTable`): the "same Arrow batches" a load commits.
  */
 export function rawArrowTable(rows: RawRows, schema: arrow.Schema): arrow.Table {
-  return makeArrowTable(rows, { schema: schemaToLance(schema) }) as unknown as arrow.Table;
+  return lanceDb().makeArrowTable(rows, {
+    schema: schemaToLance(schema),
+  }) as unknown as arrow.Table;
 }

@@ -13,8 +13,9 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type * as arrow from 'apache-arrow';
-import { connect, type Connection, type Table as LanceTable } from '@lancedb/lancedb';
+import type { Connection, Table as LanceTable } from '@lancedb/lancedb';
 import { schemaToLance } from './arrow-bridge.js';
+import { lanceDb } from './lancedb.js';
 import { errorMessage, guard, storageError, type TableRef } from './errors.js';
 import { LanceTableHandle, type TableHandle } from './table-handle.js';
 import { manifestFile } from './lance-manifest.js';
@@ -91,7 +92,7 @@ export class TableStore {
       // The default (undefined) never refreshes: only writerAt uses it, because each
       // refresh lists `_versions/`, which grows with the table's history.
       conn = guard(ref, 'connect', () =>
-        connect(dir, refreshing ? { readConsistencyInterval: 0 } : {}),
+        lanceDb().connect(dir, refreshing ? { readConsistencyInterval: 0 } : {}),
       );
       conn.catch(() => pool.delete(dir));
       pool.set(dir, conn);

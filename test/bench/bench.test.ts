@@ -62,10 +62,24 @@ describe('benchmarks (tiny runs)', () => {
       'raw_lance_write_ms_after_20_vs_10',
       'open_and_write_ms_after_20_vs_10',
       'raw_lance_open_and_write_ms_after_20_vs_10',
+      'cold_process_open_and_write_ms_after_20_vs_10',
+      'cold_process_peak_rss_mib_after_20_vs_10',
     ]);
     expect(
       (r[0].extra!.lanceVersionsAtStart as { long: number; short: number }).long,
     ).toBeGreaterThan((r[0].extra!.lanceVersionsAtStart as { short: number }).short);
+    expect(r[5].target).toBe('lancelog - baseline <= 20 MiB');
+  });
+
+  it('history with a generated history (--commits)', async () => {
+    const r = await history.run({ commits: 300, runs: 5 });
+    checkShape(r, 'history', [
+      'write_ms_after_300_vs_10',
+      'open_and_write_ms_after_300_vs_10',
+      'cold_process_open_and_write_ms_after_300_vs_10',
+      'cold_process_peak_rss_mib_after_300_vs_10',
+    ]);
+    expect(r[0].extra!.longHistoryGeneratedThroughJournal).toBe(true);
   });
 
   it('load', async () => {
