@@ -4,6 +4,7 @@
  * 64-bit integers → bigint (printed exactly, never through a JS number), a whole node
  * → an object of its properties (each formatted by its declared type).
  */
+import { shortestFloat32, valueTypeText } from '../src/index.js';
 import type { Catalog, PropType, ValueType } from '../src/index.js';
 
 /** What the printers receive: JSON-like data where integers may be bigints. */
@@ -45,32 +46,11 @@ function asType(t: ColumnType | undefined): ValueType | null {
 
 /** The text of a column type, for headers and metadata. */
 export function columnTypeText(t: ColumnType): string {
-  if (typeof t === 'string') return t;
-  switch (t.kind) {
-    case 'scalar':
-      return t.name;
-    case 'vector':
-      return `Vector(${t.dim})`;
-    case 'enum':
-      return `enum(${t.values.join(', ')})`;
-    case 'list':
-      return `[${columnTypeText(t.element)}]`;
-    case 'node':
-      return `node ${t.type}`;
-    default:
-      return t.kind;
-  }
+  return typeof t === 'string' ? t : valueTypeText(t);
 }
 
 /** The shortest decimal that reads back as the same 32-bit float (0.1f → 0.1, not 0.10000000149011612). */
-export function shortestF32(x: number): number {
-  if (!Number.isFinite(x) || Math.fround(x) !== x) return x;
-  for (let p = 1; p <= 9; p++) {
-    const c = Number(x.toPrecision(p));
-    if (Math.fround(c) === x) return c;
-  }
-  return x;
-}
+export const shortestF32 = shortestFloat32;
 
 function toBigInt(v: unknown): bigint | null {
   if (typeof v === 'bigint') return v;

@@ -117,6 +117,7 @@ export type {
   QuerySource,
 } from './read/index.js';
 export { valueTypeText } from './query/values.js';
+export { shortestFloat32 } from './json-exact.js';
 export { loadJsonl, LOAD_MODES } from './write/load.js';
 export type { LoadMode, LoadInput, LoadOptions, LoadResult } from './write/load.js';
 export { exportJsonl } from './write/export.js';
