@@ -26,12 +26,9 @@ const JOURNAL_METHODS = [
 
 type AnyFn = (...args: unknown[]) => unknown;
 
-function wrap(
-  obj: Record<string, unknown>,
-  method: string,
-  span: string,
-  spans: Spans,
-): () => void {
+/** Wraps `obj[method]` so each call (sync or async) adds its duration to `span`; returns the undo. */
+export function wrap(target: object, method: string, span: string, spans: Spans): () => void {
+  const obj = target as Record<string, unknown>;
   const orig = obj[method] as AnyFn;
   const own = Object.prototype.hasOwnProperty.call(obj, method);
   obj[method] = function (this: unknown, ...args: unknown[]) {

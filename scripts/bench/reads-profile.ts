@@ -10,26 +10,8 @@
 import { Repo } from '../../src/index.js';
 import { GraphIndex } from '../../src/read/graph-index.js';
 import { TableReader } from '../../src/read/tables.js';
+import { wrap } from './instrument.js';
 import { nowMs, round, Spans } from './lib.js';
-
-type AnyFn = (...args: unknown[]) => unknown;
-
-function wrap(obj: object, method: string, span: string, spans: Spans): () => void {
-  const o = obj as Record<string, unknown>;
-  const orig = o[method] as AnyFn;
-  const own = Object.prototype.hasOwnProperty.call(o, method);
-  o[method] = function (this: unknown, ...args: unknown[]) {
-    const t0 = nowMs();
-    const r = orig.apply(this, args);
-    if (r instanceof Promise) return r.finally(() => spans.add(span, nowMs() - t0));
-    spans.add(span, nowMs() - t0);
-    return r;
-  };
-  return () => {
-    if (own) o[method] = orig;
-    else delete o[method];
-  };
-}
 
 /** Opens the repo, runs one query instrumented, closes; returns phase totals in ms. */
 export async function profileColdQuery(
