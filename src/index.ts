@@ -133,3 +133,5 @@ export {
   EmbeddingConfigInvalid,
 } from './embed/index.js';
 export type { EmbeddingClient, EmbeddingClientOptions, EmbeddingProvider } from './embed/index.js';
+export { embedJsonlFile } from './write/embed-file.js';
+export type { EmbedFileMode, EmbedFileOptions, EmbedFileResult } from './write/embed-file.js';

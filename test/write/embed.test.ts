@@ -87,9 +87,9 @@ afterEach(async () => {
 
 describe('@embed on load', () => {
   it('fills missing vectors from the source text, keeps explicit ones, leaves a null source null', async () => {
-    let repo: Repo | undefined;
-    const rec = recording(() => repo);
-    repo = await open(rec.client);
+    const held: { repo?: Repo } = {};
+    const rec = recording(() => held.repo);
+    const repo = (held.repo = await open(rec.client));
     try {
       const explicit = [1, 2, 3, 4, 5, 6, 7, 8];
       const text = [
@@ -127,9 +127,9 @@ describe('@embed on load', () => {
   });
 
   it('a large load embeds in bounded batches and stages every line in file order', async () => {
-    let repo: Repo | undefined;
-    const rec = recording(() => repo);
-    repo = await open(rec.client);
+    const held: { repo?: Repo } = {};
+    const rec = recording(() => held.repo);
+    const repo = (held.repo = await open(rec.client));
     try {
       const lines: string[] = [];
       for (let i = 0; i < 600; i++) {
@@ -163,12 +163,12 @@ describe('@embed on load', () => {
 
 describe('@embed on insert and update', () => {
   it('insert without the vector embeds the source; an explicit vector is kept; an update of the source re-embeds', async () => {
-    let repo: Repo | undefined;
-    const rec = recording(() => repo);
-    repo = await open(rec.client);
+    const held: { repo?: Repo } = {};
+    const rec = recording(() => held.repo);
+    const repo = (held.repo = await open(rec.client));
     try {
       const change = (name: string, params: Record<string, unknown>) =>
-        repo!.change({ source: QUERIES, file: 'q.gq', name, params });
+        repo.change({ source: QUERIES, file: 'q.gq', name, params });
       await change('add_doc', { slug: 'a', body: 'alpha' });
       expect(await vecOf(repo, 'Doc', 'a', 'embedding')).toEqual(f32(mockEmbedding('alpha', 8)));
       const v = [0, 0, 0, 0, 0, 0, 0, 2];
