@@ -19,6 +19,7 @@ import type {
   VarRefNode,
   WherePredNode,
 } from './ast.js';
+import type { ErrorCode } from '../errors.js';
 import { QueryError } from './errors.js';
 import { parseQueries } from './parser.js';
 import type {
@@ -159,7 +160,7 @@ class QueryCompiler {
     for (const e of catalog.edges) this.edges.set(e.name.toLowerCase(), e);
   }
 
-  private error(code: string, message: string, pos: Pos): never {
+  private error(code: ErrorCode, message: string, pos: Pos): never {
     throw new QueryError(
       code,
       message,
