@@ -89,7 +89,7 @@ function notConfigured(): EmbeddingClient {
     embed() {
       return Promise.reject(
         new EmbeddingNotConfigured(`no embedding provider is configured: ${HOW_TO_CONFIGURE}`, {
-          howToConfigure: HOW_TO_CONFIGURE,
+          how_to_configure: HOW_TO_CONFIGURE,
         }),
       );
     },
@@ -117,7 +117,7 @@ export function createEmbeddingClient(options: EmbeddingClientOptions = {}): Emb
   if (apiKey === undefined)
     throw new EmbeddingNotConfigured(
       'LANCELOG_EMBEDDINGS=openai needs an API key: set OPENAI_API_KEY',
-      { provider, howToConfigure: HOW_TO_CONFIGURE },
+      { provider, how_to_configure: HOW_TO_CONFIGURE },
     );
   return createOpenAiClient({
     apiKey,

@@ -164,7 +164,7 @@ async function embedBatch(
         `embedding provider ${s.baseUrl} (model ${s.model}) failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${f.reason}`,
         {
           provider: 'openai',
-          baseUrl: s.baseUrl,
+          base_url: s.baseUrl,
           model: s.model,
           attempts: attempt,
           reason: f.reason,

@@ -124,7 +124,7 @@ async function flushHeld(
   held: Held[],
   out: WriteStream,
   client: () => EmbeddingClient,
-  where: { file: string; line?: number; lastLine?: number },
+  where: { file: string; line?: number; last_line?: number },
 ): Promise<number> {
   const jobs = held.flatMap((h) => ('jobs' in h ? h.jobs : []));
   await runEmbedJobs(client, jobs, where);
@@ -175,7 +175,7 @@ export async function embedJsonlFile(opts: EmbedFileOptions): Promise<EmbedFileR
   const flush = async () => {
     result.embedded += await flushHeld(held, out, client, {
       file,
-      ...(firstLine !== undefined ? { line: firstLine, lastLine } : {}),
+      ...(firstLine !== undefined ? { line: firstLine, last_line: lastLine } : {}),
     });
     held = [];
     pendingRows = 0;

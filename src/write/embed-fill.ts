@@ -175,7 +175,7 @@ export class EmbedWindow {
     this.firstLine = this.lastLine = undefined;
     await runEmbedJobs(this.client, jobs, {
       file: this.file,
-      ...(firstLine !== undefined ? { line: firstLine, lastLine } : {}),
+      ...(firstLine !== undefined ? { line: firstLine, last_line: lastLine } : {}),
     });
     for (const stage of held) await stage();
   }
