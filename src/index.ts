@@ -127,3 +127,13 @@ export type { ExportSource, ExportResult } from './write/export.js';
 export { DataFileError } from './write/errors.js';
 export { doctor, DOCTOR_ACTOR } from './doctor.js';
 export type { DoctorReport, DoctorProblem, DoctorProblemKind } from './doctor.js';
+export {
+  createEmbeddingClient,
+  mockEmbedding,
+  EmbeddingFailed,
+  EmbeddingNotConfigured,
+  EmbeddingConfigInvalid,
+} from './embed/index.js';
+export type { EmbeddingClient, EmbeddingClientOptions, EmbeddingProvider } from './embed/index.js';
+export { embedJsonlFile } from './write/embed-file.js';
+export type { EmbedFileMode, EmbedFileOptions, EmbedFileResult } from './write/embed-file.js';

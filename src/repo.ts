@@ -54,6 +54,8 @@ import {
 import { findPending } from './recovery/observe.js';
 import type { RecoveryAuditRow } from './journal/index.js';
 import { writeFileAtomic } from './fs-atomic.js';
+import type { EmbeddingClient } from './embed/index.js';
+import { lazyEmbeddingClient } from './write/embed-fill.js';
 
 export const SCHEMA_FILE = '_schema.pg';
 export const DEFAULT_ACTOR = 'lancelog';
@@ -84,6 +86,11 @@ export interface OpenOptions {
    * table versions queries read; least recently used evicted first). Default 512 MiB.
    */
   readCacheBytes?: number;
+  /**
+   * The client that fills `@embed` vectors on writes (and embeds query strings).
+   * Default: `createEmbeddingClient()` from the environment, created on first use.
+   */
+  embeddings?: EmbeddingClient;
 }
 
 export interface RecoveryAuditEntry extends RecoveryAuditRow {
@@ -232,6 +239,18 @@ export class Repo {
     this.readCache = new ReadCache(readCacheBytes);
   }
 
+  private embeddings = lazyEmbeddingClient();
+
+  /**
+   * The repo's embedding client (OpenOptions.embeddings, else from the environment on
+   * first use): `await repo.embeddingClient().embed([text], dim)` gives the
+   * L2-normalised vector that `@embed` stores for `text`. Throws EmbeddingNotConfigured
+   * / EmbeddingConfigInvalid when the environment names no usable provider.
+   */
+  embeddingClient(): EmbeddingClient {
+    return this.embeddings();
+  }
+
   /**
    * Creates a repo: compiles the schema first (a schema error creates nothing),
    * refuses a non-empty existing directory, creates one empty table per type, the
@@ -311,6 +330,7 @@ export class Repo {
       opts.leaseTimeoutMs,
       opts.readCacheBytes,
     );
+    if (opts.embeddings) repo.embeddings = lazyEmbeddingClient(() => opts.embeddings!);
     if (!repo.readOnly && (opts.recover ?? true) && recoveryPending(repo.recoveryContext())) {
       try {
         await runRecovery(repo.recoveryContext(), { mode: 'Full' });
@@ -490,6 +510,7 @@ export class Repo {
       catalog: this.catalog,
       activeOps: this.activeOps,
       openPinned: (tableKey, pin) => this.openPinned(tableKey, pin),
+      embeddings: () => this.embeddings(),
       onCommitted: (staged, result) => this.deriveIndexes(staged, result),
     };
   }

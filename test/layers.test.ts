@@ -41,6 +41,7 @@ const PLANTED: Record<string, string> = {
   'src/journal/a.ts': "import { b } from './b.js';\nexport const a = b;\n",
   'src/journal/b.ts': "import { a } from './a.js';\nexport const b = () => a;\n",
   'src/journal/up.ts': "import { x } from '../storage/x.js';\nexport const j = x;\n",
+  'src/embed/up.ts': "import { w } from '../write/ok.js';\nexport const em = w;\n",
   'src/write/ok.ts': 'export const w = 1;\n',
   'src/write/uses-repo.ts': "import { r } from '../repo.js';\nexport const u = r;\n",
   'src/write/up.ts': "import { rc } from '../recovery/ok.js';\nexport const wu = rc;\n",
@@ -78,6 +79,7 @@ describe('layer rules (docs/architecture.md §Layers)', () => {
         'src/recovery/up.ts -> src/drill/index.ts',
       ]);
       expect(found('no-circular').length).toBeGreaterThan(0);
+      expect(found('embed-imports-only-below')).toEqual(['src/embed/up.ts -> src/write/ok.ts']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

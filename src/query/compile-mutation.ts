@@ -81,9 +81,20 @@ export abstract class MutationCompiler extends MatchCompiler {
           'insert',
           new Set(),
         );
+        const sets = (name: string) => values.some((v) => v.property === name);
+        // An @embed vector the insert leaves out is computed from its source text at
+        // write time (docs/writes.md §Embeddings), so only the source must be set.
+        const embedSource = (name: string) => node.embed.find((e) => e.property === name)?.source;
         const missing = node.properties
-          .filter((p) => !p.nullable && !values.some((v) => v.property === p.name))
-          .map((p) => p.name);
+          .filter((p) => !p.nullable && !sets(p.name))
+          .filter((p) => {
+            const source = embedSource(p.name);
+            return source === undefined || !sets(source);
+          })
+          .map((p) => {
+            const source = embedSource(p.name);
+            return source === undefined ? p.name : `${p.name} (or its @embed source ${source})`;
+          });
         if (missing.length) {
           this.error(
             'MissingRequiredProperty',

@@ -85,6 +85,13 @@ export function lintQueries(source: string, file: string, catalog: Catalog): Que
             (p) =>
               p.nullable &&
               !op.values.some((v) => v.property === p.name) &&
+              // An @embed vector is filled from its source text when the insert sets it.
+              !(
+                def?.kind === 'node' &&
+                def.embed.some(
+                  (e) => e.property === p.name && op.values.some((v) => v.property === e.source),
+                )
+              ) &&
               !updated.has(`${typeName}\u0000${p.name}`),
           )
           .map((p) => p.name);

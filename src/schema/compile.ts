@@ -478,13 +478,42 @@ class Compiler {
       // falls through: unreachable, error() throws
       default: {
         def.annotations.push(toAnnotation(ann));
-        if (ann.name === 'embed' && def.type.kind === 'vector') {
-          const src = ann.args[0];
-          if (src && (src.kind === 'string' || src.kind === 'ident'))
-            embed.push({ property: prop, source: src.value });
-        }
+        if (ann.name === 'embed' && kind === 'node')
+          embed.push({ property: prop, source: this.embedSource(prop, ann, props, embed, decl) });
       }
     }
+  }
+
+  /**
+   * `@embed("source")` on a node property: the engine fills this Vector with the
+   * embedding of the String `source` (docs/writes.md §Embeddings), so the pairing must
+   * be one it can compute — as the reference engine's parser requires.
+   */
+  private embedSource(
+    prop: string,
+    ann: AnnotationNode,
+    props: Map<string, PropertyDef>,
+    embed: NodeTypeDef['embed'],
+    decl: string,
+  ): string {
+    const def = props.get(prop)!;
+    const arg = ann.args[0];
+    const source = arg && (arg.kind === 'string' || arg.kind === 'ident') ? arg.value : '';
+    const src = props.get(source);
+    const problem =
+      def.type.kind !== 'vector'
+        ? `@embed goes on a Vector property; ${prop} is ${typeText(def.type)}`
+        : embed.some((e) => e.property === prop)
+          ? `${prop} declares @embed twice`
+          : ann.args.length !== 1 || source === ''
+            ? '@embed takes one argument: the name of the String property to embed, @embed("text")'
+            : !src
+              ? `@embed source '${source}' is not a property of this type`
+              : src.type.kind !== 'scalar' || src.type.name !== 'String'
+                ? `@embed source '${source}' must be a String property, not ${typeText(src.type)}`
+                : undefined;
+    if (problem !== undefined) this.error('InvalidEmbed', problem, ann.pos, decl);
+    return source;
   }
 
   /** Body lines: `@key(p)`, `@unique(a, b)`, `@index(a)`, `@range(p, min..max)`, `@check(p, "re")`. */

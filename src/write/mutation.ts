@@ -15,6 +15,14 @@ import {
   type OperationOutcome,
 } from './operation.js';
 import type { StagedOperation } from './staging.js';
+import {
+  embedJobs,
+  embedTargetsOf,
+  lazyEmbeddingClient,
+  runEmbedJobs,
+  sourceText,
+} from './embed-fill.js';
+import type { EmbeddingClient } from '../embed/index.js';
 
 export interface MutationResult {
   /** Per statement: how many rows it inserted, updated or deleted (cascaded edges not included). */
@@ -65,18 +73,39 @@ function toFilter(where: Predicate[], params: Map<string, QueryValue>, nowMs: nu
   }));
 }
 
+/**
+ * An update that sets an @embed source and not its vector re-embeds the new text (the
+ * old vector described the old text); setting the source to null or blank clears it.
+ */
+async function embedPatch(
+  staged: StagedOperation,
+  typeName: string,
+  patch: Record<string, unknown>,
+  client: () => EmbeddingClient,
+): Promise<void> {
+  const def = staged.typeDef(typeName);
+  for (const t of embedTargetsOf(def))
+    if (t.source in patch && !(t.property in patch) && sourceText(patch[t.source]) === undefined)
+      patch[t.property] = null;
+  await runEmbedJobs(client, embedJobs(def, patch));
+}
+
 async function stageMutation(
   staged: StagedOperation,
   plan: MutationPlan,
   params: Map<string, QueryValue>,
+  client: () => EmbeddingClient,
 ): Promise<MutationResult> {
   const statements: MutationResult['statements'] = [];
   for (const op of plan.ops) {
     switch (op.op) {
-      case 'insert_node':
-        staged.putNode(op.nodeType, values(op.values, params, staged.nowMs), 'insert');
+      case 'insert_node': {
+        const data = values(op.values, params, staged.nowMs);
+        await runEmbedJobs(client, embedJobs(staged.typeDef(op.nodeType), data));
+        staged.putNode(op.nodeType, data, 'insert');
         statements.push({ op: 'insert', type: op.nodeType, rows: 1 });
         break;
+      }
       case 'insert_edge': {
         const from = resolve(op.from, params, { kind: 'scalar', name: 'String' }, staged.nowMs);
         const to = resolve(op.to, params, { kind: 'scalar', name: 'String' }, staged.nowMs);
@@ -92,6 +121,7 @@ async function stageMutation(
       case 'update': {
         const rows = await staged.scan(op.typeName, toFilter(op.where, params, staged.nowMs));
         const patch = values(op.set, params, staged.nowMs);
+        if (rows.length > 0) await embedPatch(staged, op.typeName, patch, client);
         for (const r of rows) await staged.updateRow(op.typeName, String(r.id), patch);
         statements.push({ op: 'update', type: op.typeName, rows: rows.length });
         break;
@@ -117,6 +147,6 @@ export function executeMutation(
     ctx,
     'Mutation',
     { message: opts.message ?? `mutation ${plan.name}`, ...opts },
-    (staged) => stageMutation(staged, plan, params),
+    (staged) => stageMutation(staged, plan, params, ctx.embeddings ?? lazyEmbeddingClient()),
   );
 }

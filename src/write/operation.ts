@@ -6,6 +6,7 @@
 import type { Catalog, TypeDef } from '../schema/types.js';
 import type { Snapshot, TablePin } from '../journal/index.js';
 import type { TableHandle } from '../storage/index.js';
+import type { EmbeddingClient } from '../embed/index.js';
 import { LancelogError } from '../errors.js';
 import { failpoint } from '../failpoints.js';
 import { commitStaged, type CommitResult, type WriteContext } from './protocol.js';
@@ -29,6 +30,11 @@ export interface OperationContext extends WriteContext {
   openPinned(tableKey: string, pin: TablePin): Promise<TableHandle>;
   /** Ops of this process in flight (recovery must never touch them). */
   activeOps: Set<string>;
+  /**
+   * The client that fills `@embed` vectors, created on first use (default: from the
+   * environment, `LANCELOG_EMBEDDINGS`; docs/writes.md §Embeddings).
+   */
+  embeddings?: () => EmbeddingClient;
   /** Called after an operation published (read caches derive new versions from it). */
   onCommitted?: (staged: StagedOperation, result: CommitResult) => void;
 }
