@@ -46,11 +46,12 @@ export interface TableVersionInfo {
 }
 
 /** An index Lancelog builds (docs/indexes.md). */
-export type IndexSpec =
-  | { kind: 'btree'; column: string }
-  | { kind: 'fts'; column: string }
+export type IndexSpec = { column: string; name: string } & (
+  | { kind: 'btree' }
+  | { kind: 'fts' }
   /** IVF_FLAT with cosine distance; `partitions` IVF lists. */
-  | { kind: 'vector'; column: string; partitions: number };
+  | { kind: 'vector'; partitions: number }
+);
 
 /**
  * The inverted-index tokenizer: split on whitespace and punctuation, lowercase, fold
@@ -429,7 +430,7 @@ export class LanceTableHandle implements TableHandle {
     await guard(
       this.ref,
       'createIndex',
-      () => this.table.createIndex(spec.column, { config, replace: true }),
+      () => this.table.createIndex(spec.column, { config, replace: true, name: spec.name }),
       undefined,
       extra,
     );
