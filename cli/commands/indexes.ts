@@ -72,7 +72,8 @@ export function registerIndexCommands(program: Command): void {
               ? 'every index is up to date: nothing to build'
               : `built ${value.built.length} index(es)`,
             ...value.built.map(
-              (b) => `  ${b.type}.${b.column} ${b.kind} → version ${b.version} (${(b.ms / 1000).toFixed(2)}s)`,
+              (b) =>
+                `  ${b.type}.${b.column} ${b.kind} → version ${b.version} (${(b.ms / 1000).toFixed(2)}s)`,
             ),
             `op ${opId}`,
             commitId ? `commit ${commitId}` : 'nothing to commit',

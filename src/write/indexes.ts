@@ -59,7 +59,9 @@ export function wantedIndexes(def: NodeTypeDef): WantedIndex[] {
     const t = typeOf(k);
     if (t) add(k, kindFor(t, 'key'));
   }
+  // The schema lists a key among the indexed properties too: a key gets its BTREE only.
   for (const cols of def.constraints.index) {
+    if (cols.length === 1 && def.constraints.key.includes(cols[0])) continue;
     const t = cols.length === 1 ? typeOf(cols[0]) : undefined;
     if (t) add(cols[0], kindFor(t, 'index'));
   }
@@ -192,13 +194,36 @@ export async function ensureIndexes(
         for (let i = 0; i < todo.length; i++) {
           const s = todo[i];
           const at = ++step;
-          onProgress?.({ tableKey: def.tableKey, column: s.column, kind: s.kind, step: at, of, phase: 'start' });
+          onProgress?.({
+            tableKey: def.tableKey,
+            column: s.column,
+            kind: s.kind,
+            step: at,
+            of,
+            phase: 'start',
+          });
           const t0 = performance.now();
           version = await handle.createIndex(specOf(s));
           const ms = performance.now() - t0;
           if (i < todo.length - 1) table.committed(version);
-          onProgress?.({ tableKey: def.tableKey, column: s.column, kind: s.kind, step: at, of, phase: 'done', ms });
-          result.built.push({ tableKey: def.tableKey, type: def.name, column: s.column, kind: s.kind, name: s.name, version, ms });
+          onProgress?.({
+            tableKey: def.tableKey,
+            column: s.column,
+            kind: s.kind,
+            step: at,
+            of,
+            phase: 'done',
+            ms,
+          });
+          result.built.push({
+            tableKey: def.tableKey,
+            type: def.name,
+            column: s.column,
+            kind: s.kind,
+            name: s.name,
+            version,
+            ms,
+          });
         }
         return version;
       },
@@ -235,7 +260,9 @@ export async function listIndexes(
       let builtAt: number | null = null;
       if (info?.createdAt) {
         const created = info.createdAt.getTime();
-        const v = versions.find((x) => x.version <= pin.version && x.timestamp.getTime() >= created);
+        const v = versions.find(
+          (x) => x.version <= pin.version && x.timestamp.getTime() >= created,
+        );
         builtAt = v?.version ?? pin.version;
       }
       out.push({ ...s, builtAtVersion: builtAt });
