@@ -543,7 +543,11 @@ export class Repo {
    * tables gained rows since they were built, as one operation (docs/indexes.md).
    */
   async ensureIndexes(
-    opts: OperationOptions & { onProgress?: (p: IndexProgress) => void } = {},
+    opts: OperationOptions & {
+      /** Only these node types' tables (default: all). */
+      types?: string[];
+      onProgress?: (p: IndexProgress) => void;
+    } = {},
   ): Promise<OperationOutcome<EnsureIndexesResult>> {
     this.assertWritable('build indexes');
     const { onProgress, ...op } = opts;

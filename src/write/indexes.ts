@@ -17,6 +17,7 @@ import type { Snapshot, TablePin } from '../journal/index.js';
 import type { IndexSpec, TableHandle, TableIndexInfo } from '../storage/index.js';
 import type { OperationContext, OperationOptions, OperationOutcome } from './operation.js';
 import { runTableOperation, type TableAction } from './table-operation.js';
+import { UsageError } from '../errors.js';
 
 /** Rows from which a Vector property gets an index (below: exact flat search). */
 export const VECTOR_INDEX_MIN_ROWS = 10_000;
@@ -170,13 +171,21 @@ function pinOf(snapshot: Snapshot, tableKey: string): TablePin {
  */
 export async function ensureIndexes(
   ctx: OperationContext,
-  opts: OperationOptions = {},
+  opts: OperationOptions & { types?: string[] } = {},
   onProgress?: (p: IndexProgress) => void,
 ): Promise<OperationOutcome<EnsureIndexesResult>> {
-  return runTableOperation(ctx, 'EnsureIndices', opts, async (snapshot) => {
+  const { types, ...op } = opts;
+  for (const t of types ?? [])
+    if (!ctx.catalog.nodes.some((n) => n.name === t))
+      throw new UsageError(`unknown node type '${t}'`, {
+        type: t,
+        types: ctx.catalog.nodes.map((n) => n.name),
+      });
+  return runTableOperation(ctx, 'EnsureIndices', op, async (snapshot) => {
     const result: EnsureIndexesResult = { built: [], unchanged: [] };
     const work: Array<{ def: NodeTypeDef; todo: IndexStatus[] }> = [];
     for (const def of ctx.catalog.nodes) {
+      if (types && !types.includes(def.name)) continue;
       if (wantedIndexes(def).length === 0) continue;
       const handle = await ctx.openPinned(def.tableKey, pinOf(snapshot, def.tableKey));
       const status = await tableIndexStatus(def, handle);
