@@ -7,6 +7,7 @@ import { resolveRepo } from '../repo-arg.js';
 
 interface EnsureOpts {
   branch?: string;
+  type?: string[];
   actor?: string;
   message?: string;
   json?: boolean;
@@ -51,6 +52,11 @@ export function registerIndexCommands(program: Command): void {
     .command('ensure')
     .description('build every missing or stale index as one operation (progress on stderr)')
     .option('--branch <branch>', 'branch whose tables to index', 'main')
+    .option(
+      '--type <type>',
+      'only this node type (repeat for several)',
+      (v: string, acc: string[] = []) => [...acc, v],
+    )
     .option('--actor <actor>', 'who is building (recorded in the journal)')
     .option('--message <text>', 'commit message')
     .argument('[repo]', 'repo directory')
@@ -61,6 +67,7 @@ export function registerIndexCommands(program: Command): void {
       try {
         const out = await repo.ensureIndexes({
           branch: opts.branch ?? 'main',
+          ...(opts.type !== undefined ? { types: opts.type } : {}),
           ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
           ...(opts.message !== undefined ? { message: opts.message } : {}),
           onProgress: (p) => process.stderr.write(progressLine(p)),
