@@ -5,10 +5,10 @@
  * inverted index, unindexed rows included, the scan's property matches as a
  * prefilter) instead of reading the whole table and sorting it. The rows it returns
  * then go through the same order, limit and project ops as the full path, so the
- * answer is the full path's: when the n-th and (n+1)-th rows of a ranking tie (the
- * tie-break by id could pick a row Lance left out), or anything else does not fit
- * (a transaction's staged rows, no inverted index for bm25), it returns null and
- * the full path runs.
+ * answer is the full path's: when the last row Lance returned ties the n-th (the
+ * tie-break by id could pick a row Lance left out) it asks for eight times as many;
+ * when anything else does not fit (a transaction's staged rows, no inverted index for
+ * bm25) it returns null and the full path runs.
  */
 import type { IrExpr, QueryValue, ReadOp, ReadPlan } from '../query/types.js';
 import type { NodeTypeDef } from '../schema/types.js';
@@ -86,9 +86,9 @@ function quoteColumn(name: string): string {
   return `\`${name.replace(/`/g, '``')}\``;
 }
 
-/** Did Lance cut a tie at the boundary (the n-th and (n+1)-th values equal)? */
-function tiedAtBoundary(values: number[], n: number): boolean {
-  return values.length > n && values[n - 1] === values[n];
+/** Could Lance have cut a tie with the n-th row: it returned all `count` rows asked for, the last equal to the n-th? */
+function tiedAtBoundary(values: number[], n: number, count: number): boolean {
+  return values.length === count && values[count - 1] === values[n - 1];
 }
 
 /**
@@ -112,16 +112,23 @@ export async function topKFrame(
   );
   if (where === null && shape.scan.where.length > 0) return null;
   const columns = ['id', ...new Set([...props].filter((p) => p !== 'id'))];
-  const opts = { where: where ?? undefined, columns, count: shape.limit + 1 };
   const arms =
     shape.ranking.fn === 'rrf'
       ? [shape.ranking.args[0] as RankCall, shape.ranking.args[1] as RankCall]
       : [shape.ranking];
   const fetched: Fetched[] = [];
   for (const arm of arms) {
-    const f = await fetchArm(arm, () => reader.handle(def), reader, def, opts, env);
-    if (f === null || tiedAtBoundary(f.values, shape.limit)) return null;
-    fetched.push(f);
+    // n + 1 rows; while the last fetched row ties the n-th, eight times as many (every
+    // row tied with the n-th must be there for the tie-break by id).
+    for (let count = shape.limit + 1; ; count *= 8) {
+      const opts = { where: where ?? undefined, columns, count };
+      const f = await fetchArm(arm, () => reader.handle(def), reader, def, opts, env);
+      if (f === null) return null;
+      if (!tiedAtBoundary(f.values, shape.limit, count)) {
+        fetched.push(f);
+        break;
+      }
+    }
   }
   // The union of the arms' rows, each id once.
   const union = new Map<string, number>();

@@ -500,7 +500,7 @@ export class LanceTableHandle implements TableHandle {
           .nearestTo(vector)
           .column(column)
           .distanceType('cosine')
-          .select(opts.columns)
+          .select(columns)
           .limit(opts.limit);
         if (opts.where !== undefined) q.where(opts.where);
         return q as unknown as { toArrow(): Promise<arrow.Table> };
