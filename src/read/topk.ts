@@ -70,9 +70,10 @@ async function fetchArm(
   if (arm.fn === 'nearest') {
     const q = queryVector(arm, env);
     if (q === null) return null;
-    const where = [opts.where, `${quoteColumn(prop.prop)} IS NOT NULL`]
-      .filter(Boolean)
-      .join(' AND ');
+    // Rows without a vector have no distance: never among the results.
+    const nullable = def.properties.find((p) => p.name === prop.prop)?.nullable ?? true;
+    const notNull = nullable ? `${quoteColumn(prop.prop)} IS NOT NULL` : undefined;
+    const where = [opts.where, notNull].filter(Boolean).join(' AND ') || undefined;
     const raw = await handle.vectorSearch(prop.prop, q, { ...opts, where, limit: opts.count });
     return { raw, values: raw.get('_distance') as number[] };
   }
