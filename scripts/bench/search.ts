@@ -92,10 +92,13 @@ export async function run(o: BenchOptions): Promise<BenchResult[]> {
     const raw = await RawLance.connect(join(dir, sub));
     const table = await raw.openTable(name);
     const r = rng(7);
-    const queries = Array.from(
-      { length: 8 },
-      () => `${word(20 + Math.floor(r() * 200))} ${word(Math.floor(r() * 50))}`,
-    );
+    // Two mid-frequency words (ranks 100–1000 of the vocabulary): the usual search. The
+    // "common" set pairs one with one of the 10 most frequent words, which half the titles
+    // contain with equal BM25 scores: the tie at the 10th row makes Lancelog fetch more
+    // rows (its tie-break by id must see every tied row; docs/query-language.md).
+    const mid = (): string => word(100 + Math.floor(r() * 900));
+    const queries = Array.from({ length: 8 }, () => `${mid()} ${mid()}`);
+    const common = Array.from({ length: 8 }, () => `${mid()} ${word(Math.floor(r() * 10))}`);
     const vectors = Array.from({ length: 8 }, () =>
       Array.from({ length: FULL.dim }, () => r() * 2 - 1),
     );
@@ -103,13 +106,18 @@ export async function run(o: BenchOptions): Promise<BenchResult[]> {
       repo.query({ source: GQ, file: 'search.gq', name: n, params });
     const ids = (xs: unknown[]): string => xs.map((x) => (x as { id: string }).id).join(',');
     const out: BenchResult[] = [];
-    for (const kind of ['fts', 'knn'] as const) {
+    for (const [kind, label] of [
+      ['fts', 'fts_top10'],
+      ['knn', 'vector_top10'],
+      ['fts', 'fts_common_terms_top10'],
+    ] as const) {
+      const texts = label === 'fts_common_terms_top10' ? common : queries;
       // Both sides answer the same question: the same ten documents.
-      for (let i = 0; i < queries.length; i++) {
-        const mine = await q(kind, kind === 'fts' ? { q: queries[i] } : { v: vectors[i] });
+      for (let i = 0; i < texts.length; i++) {
+        const mine = await q(kind, kind === 'fts' ? { q: texts[i] } : { v: vectors[i] });
         const theirs =
           kind === 'fts'
-            ? await table.searchText('title', queries[i], 10, ['id', 'slug', 'title'])
+            ? await table.searchText('title', texts[i], 10, ['id', 'slug', 'title'])
             : await table.searchVector('embedding', vectors[i], 10, ['id', 'slug', 'title']);
         const a = mine.rows
           .map((x) => String(x['d.slug']))
@@ -122,16 +130,16 @@ export async function run(o: BenchOptions): Promise<BenchResult[]> {
       const samples = await alternate(
         {
           lancelog: async (round) => {
-            const i = round % queries.length;
+            const i = round % texts.length;
             const t = nowMs();
-            await q(kind, kind === 'fts' ? { q: queries[i] } : { v: vectors[i] });
+            await q(kind, kind === 'fts' ? { q: texts[i] } : { v: vectors[i] });
             return nowMs() - t;
           },
           raw: async (round) => {
-            const i = round % queries.length;
+            const i = round % texts.length;
             const t = nowMs();
             if (kind === 'fts')
-              await table.searchText('title', queries[i], 10, ['id', 'slug', 'title']);
+              await table.searchText('title', texts[i], 10, ['id', 'slug', 'title']);
             else await table.searchVector('embedding', vectors[i], 10, ['id', 'slug', 'title']);
             return nowMs() - t;
           },
@@ -141,7 +149,7 @@ export async function run(o: BenchOptions): Promise<BenchResult[]> {
       out.push(
         result({
           name: 'search',
-          metric: kind === 'fts' ? `fts_top10_${rows}` : `vector_top10_${rows}`,
+          metric: `${label}_${rows}`,
           lancelog: median(samples.lancelog),
           baseline: median(samples.raw),
           unit: 'ms',
