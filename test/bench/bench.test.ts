@@ -133,14 +133,15 @@ describe('benchmarks (tiny runs)', () => {
 
   it('search (bm25 and cosine top-10 vs raw LanceDB on the same table)', async () => {
     const r = await search.run({ scale: 0.01, runs: 5 });
-    checkShape(r, 'search', [
+    checkShape(r.slice(0, 3), 'search', [
       'fts_top10_1000',
       'vector_top10_1000',
       'fts_common_terms_top10_1000',
-      'index_build_1000',
     ]);
+    // The index build is measured once (one operation), informative.
+    expect(r[3]).toMatchObject({ metric: 'index_build_1000', runs: 1, baseline: null });
+    expect(r[3].lancelog).toBeGreaterThan(0);
     expect(r[0].target).toBe('ratio <= 1.1');
-    expect(r[3].baseline).toBeNull();
     expect(Object.keys(r[3].extra!.perIndexMs as object).sort()).toEqual([
       'slug_btree',
       'title_fts',
