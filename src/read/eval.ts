@@ -94,7 +94,7 @@ function compileCall(e: Extract<IrExpr, { kind: 'call' }>, frame: Frame, env: Ev
   if (e.fn === 'fuzzy' && (!Number.isInteger(edits) || edits < 0))
     throw new ReadError('InvalidSearchArgument', `fuzzy() max_edits must be ≥ 0, got ${edits}`, {
       feature: 'fuzzy',
-      maxEdits: edits,
+      max_edits: edits,
     });
   const make = (text: string): TextMatcher =>
     e.fn === 'search'
