@@ -10,6 +10,7 @@ import { registerReadCommands } from './commands/read.js';
 import { registerDrillCommands } from './commands/drill.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerEmbedCommand } from './commands/embed.js';
+import { registerIndexCommands } from './commands/indexes.js';
 
 export function registerCommands(program: Command): void {
   registerRepoCommands(program);
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerDrillCommands(program);
   registerDoctorCommand(program);
   registerEmbedCommand(program);
+  registerIndexCommands(program);
 }

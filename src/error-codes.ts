@@ -316,6 +316,12 @@ export const ERROR_CODES = {
     http: 500,
     details: ['table_key', 'table_path'],
   },
+  InvalidSearchArgument: {
+    classes: ['ReadError'],
+    exit: 1,
+    http: 400,
+    details: ['feature', 'max_edits'],
+  },
   InvalidTablePath: {
     classes: ['StorageError'],
     exit: 1,
@@ -596,8 +602,19 @@ export const ERROR_CODES = {
     http: 400,
     details: ['file', 'line', 'column', 'query', 'reason', 'excerpt', 'declaration', 'type'],
   },
-  UnsupportedQueryFeature: { classes: ['ReadError'], exit: 1, http: 501, details: ['feature'] },
+  UnsupportedQueryFeature: {
+    classes: ['ReadError'],
+    exit: 1,
+    http: 501,
+    details: ['feature', 'reason'],
+  },
   UsageError: { classes: ['UsageError'], exit: 2, http: 400, details: [] },
+  VectorDimensionMismatch: {
+    classes: ['ReadError'],
+    exit: 1,
+    http: 400,
+    details: ['property', 'expected', 'got'],
+  },
   ValidationError: {
     classes: ['ValidationError'],
     exit: 1,

@@ -43,6 +43,15 @@ export {
 export type { RecoveryClass, RecoveryDecision } from './recovery/classify.js';
 export type { RecoveryAuditEntry } from './repo.js';
 export type { OperationOptions, OperationOutcome } from './write/operation.js';
+export { VECTOR_INDEX_MIN_ROWS, wantedIndexes } from './write/indexes.js';
+export type {
+  EnsureIndexesResult,
+  BuiltIndex,
+  IndexProgress,
+  IndexListRow,
+  IndexStatus,
+  IndexKind,
+} from './write/indexes.js';
 export {
   FAILPOINTS,
   armFailpoint,

@@ -29,6 +29,13 @@ import {
   type OperationOutcome,
 } from './write/operation.js';
 import { Transaction } from './write/transaction.js';
+import {
+  ensureIndexes,
+  listIndexes,
+  type EnsureIndexesResult,
+  type IndexListRow,
+  type IndexProgress,
+} from './write/indexes.js';
 import { executeMutation, type MutationResult } from './write/mutation.js';
 import { compileQuery, bindParams } from './query/index.js';
 import type { QueryPlan, ReadPlan } from './query/index.js';
@@ -548,6 +555,27 @@ export class Repo {
     return runOperation(this.operationContext(), 'Mutation', opts, async (staged, snapshot) =>
       fn(new Transaction(staged, (q) => this.queryWithin(q, snapshot, staged))),
     );
+  }
+
+  /**
+   * Builds the indexes the schema asks for that a branch's tables lack, or whose
+   * tables gained rows since they were built, as one operation (docs/indexes.md).
+   */
+  async ensureIndexes(
+    opts: OperationOptions & {
+      /** Only these node types' tables (default: all). */
+      types?: string[];
+      onProgress?: (p: IndexProgress) => void;
+    } = {},
+  ): Promise<OperationOutcome<EnsureIndexesResult>> {
+    this.assertWritable('build indexes');
+    const { onProgress, ...op } = opts;
+    return ensureIndexes(this.operationContext(), op, onProgress);
+  }
+
+  /** Every index the schema asks for at a snapshot: its state and the version it covers. */
+  async indexes(at: ReadAt = {}): Promise<IndexListRow[]> {
+    return listIndexes(this.operationContext(), this.snapshot(at));
   }
 
   // ── reads ───────────────────────────────────────────────────────────────

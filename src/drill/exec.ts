@@ -34,6 +34,10 @@ export async function executeOp(
       });
       return { opId: out.opId, commitId: out.commitId };
     }
+    case 'index': {
+      const out = await repo.ensureIndexes({ branch, actor: DRILL_ACTOR, types: op.types });
+      return { opId: out.opId, commitId: out.commitId };
+    }
     default: {
       const mode =
         op.writer === 'load-append' ? 'append' : op.writer === 'load-merge' ? 'merge' : 'overwrite';

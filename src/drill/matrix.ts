@@ -95,6 +95,10 @@ export function matrixOp(writer: Writer, shape: Shape): DrillOp {
             ],
             edges: [],
           };
+    case 'index':
+      // one-table: Company's name BTREE and city inverted index (two commits, 'many');
+      // multi-table: Person's name BTREE too (one commit, 'one').
+      return { writer, types: multi ? ['Person', 'Company'] : ['Company'] };
     case 'load-overwrite':
       // one-table: p4 (no edges) disappears; multi-table: p3, p4 and c2 disappear and
       // the edge p3→c2 cascades out of WorksAt, which the file does not name.

@@ -12,7 +12,7 @@ export const DRILL_SCHEMA = `node Person {
 }
 node Company {
   name: String @key
-  city: String?
+  city: String? @index
 }
 edge WorksAt: Person -> Company {
   since: I32?
@@ -44,7 +44,15 @@ export interface Model {
   WorksAt: Map<string, EdgeData>;
 }
 
-export const WRITERS = ['tx', 'gq', 'load-append', 'load-merge', 'load-overwrite'] as const;
+/** `index`: an index build (`repo.ensureIndexes`) of the named node types' tables. */
+export const WRITERS = [
+  'tx',
+  'gq',
+  'load-append',
+  'load-merge',
+  'load-overwrite',
+  'index',
+] as const;
 export type Writer = (typeof WRITERS)[number];
 
 export interface NodeRow {
@@ -77,7 +85,8 @@ export type DrillOp =
       query: 'drill_multi';
       params: { ins: string; age: number; co: string; city: string; upd: string; del: string };
     }
-  | { writer: 'load-append' | 'load-merge' | 'load-overwrite'; nodes: NodeRow[]; edges: EdgeRow[] };
+  | { writer: 'load-append' | 'load-merge' | 'load-overwrite'; nodes: NodeRow[]; edges: EdgeRow[] }
+  | { writer: 'index'; types: NodeType[] };
 
 /** The .gq file the mutation writer runs: mixed insert/update/delete in one query. */
 export const DRILL_GQ = `query drill_one($ins: String, $age: I32, $upd: String, $uage: I32, $del: String) {
@@ -128,6 +137,9 @@ function deleteNode(m: Model, type: NodeType, name: string): void {
 export function applyOp(before: Model, op: DrillOp): Model {
   const m = cloneModel(before);
   switch (op.writer) {
+    case 'index':
+      // An index build changes no row.
+      return m;
     case 'tx':
       for (const r of op.inserts)
         (m[r.type] as Map<string, object>).set(r.name, clean({ ...r.data }));
@@ -242,6 +254,8 @@ export function describeOp(op: DrillOp): string {
       return `tx(+${op.inserts.length} ~${op.updates.length} -${op.deletes.length} link${op.links.length})`;
     case 'gq':
       return `gq ${op.query}`;
+    case 'index':
+      return `index(${op.types.join(',')})`;
     default:
       return `${op.writer}(${op.nodes.length} nodes, ${op.edges.length} edges)`;
   }

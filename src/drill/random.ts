@@ -153,6 +153,9 @@ function genOp(r: Rng, m: Model, k: number, j: number): DrillOp {
         nodes.push({ type: 'Person', name: fresh('mp', 1), data: {} });
       return { writer, nodes, edges };
     }
+    case 'index':
+      // Builds what is missing or stale (nothing at all when every index is current).
+      return { writer, types: r.chance(0.5) ? ['Company'] : ['Person', 'Company'] };
     case 'load-overwrite': {
       // Replace Person or Company (or both); keep some rows, add some.
       const nodes: NodeRow[] = [];

@@ -2,8 +2,10 @@
 import { LancelogError } from '../errors.js';
 
 /**
- * `UnsupportedQueryFeature`: the query uses a construct the executor does not run
- * yet (text search and ranking: search, fuzzy, match_text, nearest, bm25, rrf).
- * Raised before any table is read; never a partial or wrong answer.
+ * Errors of read execution (docs/query-language.md "Error codes"):
+ * `UnsupportedQueryFeature` (a `nearest` with a String query: it needs the embedding
+ * client), `VectorDimensionMismatch` (a query vector of the wrong length),
+ * `InvalidSearchArgument` (a negative fuzzy max_edits). Raised before any row is
+ * returned; never a partial or wrong answer.
  */
 export class ReadError extends LancelogError {}

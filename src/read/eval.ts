@@ -9,6 +9,7 @@ import { classOf } from '../query/values.js';
 import { ReadError } from './errors.js';
 import type { Frame } from './frame.js';
 import { compareValues, keyOf } from './values.js';
+import { fuzzyMatcher, phraseMatcher, searchMatcher, type TextMatcher } from './text.js';
 
 export type RowFn = (row: number) => unknown;
 
@@ -67,16 +68,53 @@ export function compileExpr(e: IrExpr, frame: Frame, env: EvalEnv, whole = true)
     case 'aggregate':
       throw new Error('internal: aggregate outside an aggregate op');
     case 'call':
-      throw unsupported(e.fn);
+      return compileCall(e, frame, env);
   }
 }
 
-export function unsupported(fn: string): ReadError {
-  return new ReadError(
-    'UnsupportedQueryFeature',
-    `${fn}() (text search and ranking) is not executed yet; the query was not run`,
-    { feature: fn },
-  );
+/** The frame column holding a ranking's values (src/read/ranking.ts): one per distinct call. */
+export function rankKey(e: IrExpr): string {
+  return `\u0000rank:${JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))}`;
+}
+
+/** The default `max_edits` of fuzzy(). */
+export const FUZZY_DEFAULT_EDITS = 2;
+
+/**
+ * A text-search filter (search, fuzzy, match_text) evaluated in memory over the
+ * row's property; a ranking reads the value column the executor computed for it.
+ */
+function compileCall(e: Extract<IrExpr, { kind: 'call' }>, frame: Frame, env: EvalEnv): RowFn {
+  if (e.fn === 'nearest' || e.fn === 'bm25' || e.fn === 'rrf') {
+    const values = frame.vals.get(rankKey(e));
+    if (!values) throw new Error(`internal: ranking ${e.fn}() was not computed`);
+    return (r) => values[r];
+  }
+  const edits = e.args[2] ? Number(compileExpr(e.args[2], frame, env)(0)) : FUZZY_DEFAULT_EDITS;
+  if (e.fn === 'fuzzy' && (!Number.isInteger(edits) || edits < 0))
+    throw new ReadError('InvalidSearchArgument', `fuzzy() max_edits must be ≥ 0, got ${edits}`, {
+      feature: 'fuzzy',
+      max_edits: edits,
+    });
+  const make = (text: string): TextMatcher =>
+    e.fn === 'search'
+      ? searchMatcher(text)
+      : e.fn === 'match_text'
+        ? phraseMatcher(text)
+        : fuzzyMatcher(text, edits);
+  const query = compileExpr(e.args[1], frame, env);
+  const prop = compileExpr(e.args[0], frame, env);
+  if (e.args[1].kind === 'param' || e.args[1].kind === 'literal') {
+    const text = query(0);
+    if (typeof text !== 'string') return () => false;
+    const matcher = make(text);
+    return (r) => matcher(prop(r) as string | null);
+  }
+  // The query text is a column of the row (another property): one matcher per row.
+  return (r) => {
+    const text = query(r);
+    return typeof text === 'string' && make(text)(prop(r) as string | null);
+  };
 }
 
 function compileCompare(
@@ -119,24 +157,4 @@ const TESTS: Record<string, (c: number) => boolean> = {
 export function compilePredicate(e: IrExpr, frame: Frame, env: EvalEnv): (row: number) => boolean {
   const f = compileExpr(e, frame, env, false);
   return (r) => f(r) === true;
-}
-
-/** Finds a search/ranking call anywhere in an expression. */
-export function findCall(e: IrExpr): string | null {
-  switch (e.kind) {
-    case 'call':
-      return e.fn;
-    case 'compare':
-      return findCall(e.left) ?? findCall(e.right);
-    case 'list':
-      for (const i of e.items) {
-        const f = findCall(i);
-        if (f) return f;
-      }
-      return null;
-    case 'aggregate':
-      return findCall(e.arg);
-    default:
-      return null;
-  }
 }

@@ -9,13 +9,15 @@ import { findEdgeType, findNodeType } from '../schema/lookup.js';
 import type { EdgeTypeDef, NodeTypeDef } from '../schema/types.js';
 import type { IrExpr, QueryValue, ReadOp, ReadPlan } from '../query/types.js';
 import type { Snapshot, TablePin } from '../journal/index.js';
-import { compileExpr, compilePredicate, findCall, unsupported, type EvalEnv } from './eval.js';
+import { compileExpr, compilePredicate, rankKey, type EvalEnv } from './eval.js';
 import { extend, takeRows, unitFrame, type Frame } from './frame.js';
 import { aggregate, limit, order, project } from './shape.js';
 import { scanWhereSql } from './pushdown.js';
 import { TableReader, type NodeTable, type ReadContext } from './tables.js';
 import type { GraphIndex } from './graph-index.js';
 import type { ReadResult } from './types.js';
+import { isRankCall, withRanks, type RankEnv } from './ranking.js';
+import { topKFrame, topKShape } from './topk.js';
 
 const ORIGIN = '\u0000origin';
 
@@ -36,17 +38,6 @@ function opExprs(op: ReadOp): IrExpr[] {
       return op.columns.map((c) => c.expr);
     default:
       return [];
-  }
-}
-
-/** Rejects search/ranking functions (issue 14) before anything is read. */
-function assertSupported(ops: ReadOp[]): void {
-  for (const op of ops) {
-    if (op.op === 'anti_join') assertSupported(op.ops);
-    for (const e of opExprs(op)) {
-      const fn = findCall(e);
-      if (fn) throw unsupported(fn);
-    }
   }
 }
 
@@ -78,6 +69,9 @@ function neededColumns(plan: ReadPlan, catalog: ReadContext['catalog']): Map<str
         break;
       case 'aggregate':
         walkExpr(e.arg, scope);
+        break;
+      case 'call':
+        e.args.forEach((a) => walkExpr(a, scope));
         break;
       default:
         break;
@@ -119,6 +113,7 @@ class Run {
     private readonly reader: TableReader,
     private readonly env: EvalEnv,
     private readonly needed: Map<string, Set<string>>,
+    private readonly ranks: RankEnv,
   ) {}
 
   private nodeDef(tableKey: string): NodeTypeDef {
@@ -156,13 +151,24 @@ class Run {
         case 'aggregate':
           frame = aggregate(op, frame, this.env);
           break;
-        case 'order':
+        case 'order': {
+          frame = await withRanks(frame, opExprs(op), this.ranks);
+          // A ranking as the first key retrieves: rows it gives no value are not results.
+          const first = op.keys[0].expr;
+          if (isRankCall(first)) {
+            const values = frame.vals.get(rankKey(first))!;
+            const rows: number[] = [];
+            for (let r = 0; r < frame.n; r++) if (values[r] !== null) rows.push(r);
+            if (rows.length !== frame.n) frame = takeRows(frame, rows);
+          }
           frame = order(op, frame, this.env);
           break;
+        }
         case 'limit':
           frame = limit(op.count, frame);
           break;
         case 'project':
+          frame = await withRanks(frame, opExprs(op), this.ranks);
           break;
       }
     }
@@ -292,6 +298,27 @@ class Run {
   }
 }
 
+/** Top-k through Lance when the plan has that shape and Lance can answer it, else the full pipeline. */
+async function runPlan(
+  plan: ReadPlan,
+  run: Run,
+  reader: TableReader,
+  needed: Map<string, Set<string>>,
+  env: EvalEnv,
+  ctx: ReadContext,
+): Promise<Frame> {
+  const shape = topKShape(plan);
+  if (shape) {
+    const def = ctx.catalog.nodes.find((n) => n.tableKey === shape.scan.tableKey)!;
+    const candidates = await topKFrame(plan, reader, def, needed.get(def.tableKey) ?? [], env);
+    if (candidates) {
+      run.rowsScanned += candidates.n;
+      return run.pipeline(plan.ops.slice(1), candidates);
+    }
+  }
+  return run.pipeline(plan.ops, unitFrame());
+}
+
 /** Executes a read plan with bound parameters at `snapshot`. */
 export async function executeRead(
   ctx: ReadContext,
@@ -300,12 +327,14 @@ export async function executeRead(
   snapshot: Snapshot,
   startMs: number = performance.now(),
 ): Promise<ReadResult> {
-  assertSupported(plan.ops);
   const pins = new Map<string, TablePin>(snapshot.pins.map((p) => [p.tableKey, p]));
   const reader = new TableReader(ctx, pins);
   const env: EvalEnv = { params, nowIso: new Date().toISOString() };
-  const run = new Run(ctx, reader, env, neededColumns(plan, ctx.catalog));
-  const frame = await run.pipeline(plan.ops, unitFrame());
+  const limitOp = plan.ops.find((o) => o.op === 'limit');
+  const ranks: RankEnv = { reader, env, depth: limitOp?.op === 'limit' ? limitOp.count : null };
+  const needed = neededColumns(plan, ctx.catalog);
+  const run = new Run(ctx, reader, env, needed, ranks);
+  const frame = await runPlan(plan, run, reader, needed, env, ctx);
   const projectOp = plan.ops.find((o) => o.op === 'project');
   const rows = projectOp && projectOp.op === 'project' ? project(projectOp, frame, env) : [];
   return {

@@ -9,6 +9,7 @@ import { takeRows, type Frame } from './frame.js';
 import type { ResultRow, ResultValue } from './types.js';
 import { compareValues, keyOf } from './values.js';
 import { classOf } from '../query/values.js';
+import { isRankCall, largerIsBetter } from './ranking.js';
 
 type AggregateOp = Extract<ReadOp, { op: 'aggregate' }>;
 type OrderOp = Extract<ReadOp, { op: 'order' }>;
@@ -129,7 +130,9 @@ function cmpNullsFirst(a: unknown, b: unknown, temporal: boolean): number {
 export function order(op: OrderOp, frame: Frame, env: EvalEnv): Frame {
   const keys: Array<{ f: RowFn; sign: number; temporal: boolean }> = op.keys.map((k) => ({
     f: compileExpr(k.expr, frame, env, false),
-    sign: k.direction === 'desc' ? -1 : 1,
+    // Rankings sort best first under asc: scores (bm25, rrf) descending, distances ascending.
+    sign:
+      (k.direction === 'desc' ? -1 : 1) * (isRankCall(k.expr) && largerIsBetter(k.expr) ? -1 : 1),
     temporal:
       k.expr.kind !== 'var' &&
       k.expr.kind !== 'compare' &&

@@ -7,7 +7,7 @@
 import type { Catalog, EdgeTypeDef, NodeTypeDef, PropType } from '../schema/types.js';
 import type { QueryValue } from '../query/types.js';
 import type { TablePin } from '../journal/index.js';
-import type { TableHandle } from '../storage/index.js';
+import type { TableHandle, TableIndexInfo } from '../storage/index.js';
 import type { ReadCache } from './cache.js';
 import { GraphIndex } from './graph-index.js';
 import { toQueryValue, valueBytes } from './values.js';
@@ -141,6 +141,44 @@ export class TableReader {
     const raw = await handle.scanColumns({ columns: ['id', ...wanted], where: sql });
     const columns = new Map<string, QueryValue[]>();
     for (const p of wanted) {
+      const type = typeOfColumn(def, p);
+      columns.set(
+        p,
+        raw.get(p)!.map((v) => toQueryValue(type, v)),
+      );
+    }
+    return new NodeTable(def, raw.get('id') as string[], columns);
+  }
+
+  /** Does a transaction overlay (staged rows) apply to this table? */
+  hasOverlay(tableKey: string): boolean {
+    return this.ctx.overlay?.(tableKey) !== undefined;
+  }
+
+  /** The table's handle at its pin (counted as read). */
+  async handle(def: NodeTypeDef): Promise<TableHandle> {
+    this.tablesRead.add(def.tableKey);
+    return this.ctx.openPinned(def.tableKey, this.pin(def.tableKey));
+  }
+
+  /** The indexes of the table at its pin (a pinned version never changes: cached). */
+  async indexes(def: NodeTypeDef): Promise<TableIndexInfo[]> {
+    const pin = this.pin(def.tableKey);
+    return this.ctx.cache.getOrBuild(`ix\u0000${keyOfPin(def.tablePath, pin)}`, async () => {
+      const list = await (await this.ctx.openPinned(def.tableKey, pin)).listIndexes();
+      return { value: list, bytes: 256 * (list.length + 1) };
+    });
+  }
+
+  /** A node table of rows a search returned (`id` plus the named properties). */
+  nodesFromColumns(
+    def: NodeTypeDef,
+    props: Iterable<string>,
+    raw: Map<string, unknown[]>,
+  ): NodeTable {
+    const columns = new Map<string, QueryValue[]>();
+    for (const p of new Set(props)) {
+      if (p === 'id') continue;
       const type = typeOfColumn(def, p);
       columns.set(
         p,

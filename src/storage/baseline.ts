@@ -48,6 +48,39 @@ export class RawLanceTable {
     return res.version;
   }
 
+  /** BM25 top-k of `text` in `column` (its inverted index): the rows, as lancedb returns them. */
+  async searchText(
+    column: string,
+    text: string,
+    limit: number,
+    columns: string[],
+  ): Promise<unknown[]> {
+    const { MatchQuery } = lanceDb();
+    return this.table
+      .query()
+      .fullTextSearch(new MatchQuery(text, column))
+      .select([...columns, '_score'])
+      .limit(limit)
+      .toArray();
+  }
+
+  /** Cosine k-nearest neighbours of `vector` in `column`: the rows, as lancedb returns them. */
+  async searchVector(
+    column: string,
+    vector: number[],
+    limit: number,
+    columns: string[],
+  ): Promise<unknown[]> {
+    return this.table
+      .query()
+      .nearestTo(vector)
+      .column(column)
+      .distanceType('cosine')
+      .select([...columns, '_distance'])
+      .limit(limit)
+      .toArray();
+  }
+
   close(): void {
     this.table.close();
   }

@@ -14,7 +14,11 @@ export type {
   MergeInsertArgs,
   MergeInsertResult,
   TableVersionInfo,
+  IndexSpec,
+  TableIndexInfo,
+  SearchOptions,
 } from './table-handle.js';
+export { FTS_TOKENIZER } from './table-handle.js';
 export { sqlString, idInPredicate } from './sql.js';
 export { RawLance, RawLanceTable, rawArrowTable } from './baseline.js';
 export {

@@ -16,6 +16,7 @@ import {
 } from './arrow-bridge.js';
 import { errorMessage, guard, storageError, type TableRef } from './errors.js';
 import { idInPredicate } from './sql.js';
+import { lanceDb } from './lancedb.js';
 
 export interface ScanOptions {
   /** SQL filter (DataFusion dialect), e.g. `id = 'a'`. */
@@ -42,6 +43,51 @@ export interface MergeInsertResult {
 export interface TableVersionInfo {
   version: number;
   timestamp: Date;
+}
+
+/** An index Lancelog builds (docs/indexes.md). */
+export type IndexSpec = { column: string; name: string } & (
+  | { kind: 'btree' }
+  | { kind: 'fts' }
+  /** IVF_FLAT with cosine distance; `partitions` IVF lists. */
+  | { kind: 'vector'; partitions: number }
+);
+
+/**
+ * The inverted-index tokenizer: split on whitespace and punctuation, lowercase, fold
+ * accents to ASCII, drop tokens over 40 bytes; no stemming, no stop words (fuzzy
+ * matching compares query tokens with indexed tokens: stems would defeat it), with
+ * positions (phrase queries). The read layer's own tokenizer (src/read/text.ts)
+ * follows exactly these rules.
+ */
+export const FTS_TOKENIZER = {
+  baseTokenizer: 'simple',
+  lowercase: true,
+  asciiFolding: true,
+  stem: false,
+  removeStopWords: false,
+  withPosition: true,
+  maxTokenLength: 40,
+} as const;
+
+/** One index of a table version, as Lance lists it. */
+export interface TableIndexInfo {
+  name: string;
+  column: string;
+  /** Lance's index type name: BTree, FTS (inverted), IvfFlat, … */
+  indexType: string;
+  indexedRows: number | null;
+  unindexedRows: number | null;
+  createdAt: Date | null;
+}
+
+/** A ranked search: the matching rows' columns plus their score. */
+export interface SearchOptions {
+  /** SQL prefilter (DataFusion dialect) applied before ranking. */
+  where?: string;
+  columns: string[];
+  /** Top-k; all matches when omitted (text search only). */
+  limit?: number;
 }
 
 export interface TableHandle {
@@ -76,6 +122,21 @@ export interface TableHandle {
   /** Makes `version`'s content the new HEAD as exactly one new version; returns it. */
   restore(version: number): Promise<number>;
   listVersions(): Promise<TableVersionInfo[]>;
+  /** Builds (or rebuilds, replacing) one index as exactly one new version; returns it. */
+  createIndex(spec: IndexSpec): Promise<number>;
+  /** The indexes of the version this handle reads. */
+  listIndexes(): Promise<TableIndexInfo[]>;
+  /**
+   * BM25 full-text search of `column` (any query token, Lance's MatchQuery) — through
+   * its inverted index, unindexed rows included. Best first; `_score` is the score.
+   */
+  textSearch(column: string, text: string, opts: SearchOptions): Promise<Map<string, unknown[]>>;
+  /** Cosine k-nearest neighbours of `vector` in `column`; `_distance` is the cosine distance. */
+  vectorSearch(
+    column: string,
+    vector: number[],
+    opts: SearchOptions & { limit: number },
+  ): Promise<Map<string, unknown[]>>;
   close(): void;
 }
 
@@ -353,6 +414,100 @@ export class LanceTableHandle implements TableHandle {
     return vs
       .map((v) => ({ version: v.version, timestamp: v.timestamp }))
       .sort((a, b) => a.version - b.version);
+  }
+
+  async createIndex(spec: IndexSpec): Promise<number> {
+    this.assertWritable('createIndex');
+    const { Index } = lanceDb();
+    const config =
+      spec.kind === 'btree'
+        ? Index.btree()
+        : spec.kind === 'fts'
+          ? Index.fts({ ...FTS_TOKENIZER })
+          : Index.ivfFlat({ numPartitions: spec.partitions, distanceType: 'cosine' });
+    const extra = this.ctx({ index: spec.kind, column: spec.column });
+    // createIndex builds the index and commits it as one new version (verified on 0.37.1).
+    await guard(
+      this.ref,
+      'createIndex',
+      () => this.table.createIndex(spec.column, { config, replace: true, name: spec.name }),
+      undefined,
+      extra,
+    );
+    return guard(this.ref, 'createIndex', () => this.table.version(), undefined, extra);
+  }
+
+  async listIndexes(): Promise<TableIndexInfo[]> {
+    this.assertOpen();
+    const list = await guard(
+      this.ref,
+      'listIndexes',
+      () => this.table.listIndices(),
+      undefined,
+      this.ctx(),
+    );
+    return list.map((i) => ({
+      name: i.name,
+      column: i.columns[0] ?? '',
+      indexType: i.indexType,
+      indexedRows: i.numIndexedRows ?? null,
+      unindexedRows: i.numUnindexedRows ?? null,
+      createdAt: i.createdAt ?? null,
+    }));
+  }
+
+  private async searchColumns(
+    action: string,
+    build: () => { toArrow(): Promise<arrow.Table> },
+    columns: string[],
+    extra: Record<string, unknown>,
+  ): Promise<Map<string, unknown[]>> {
+    this.assertOpen();
+    const t = await guard(this.ref, action, () => build().toArrow(), undefined, this.ctx(extra));
+    if (t.numRows === 0) return new Map(columns.map((c) => [c, []]));
+    return new Map(columns.map((c) => [c, tableColumnToJs(t, c)]));
+  }
+
+  textSearch(column: string, text: string, opts: SearchOptions): Promise<Map<string, unknown[]>> {
+    const columns = [...opts.columns, '_score'];
+    return this.searchColumns(
+      'textSearch',
+      () => {
+        const q = this.table
+          .query()
+          .fullTextSearch(new (lanceDb().MatchQuery)(text, column))
+          .select(columns);
+        if (opts.where !== undefined) q.where(opts.where);
+        if (opts.limit !== undefined) q.limit(opts.limit);
+        return q as unknown as { toArrow(): Promise<arrow.Table> };
+      },
+      columns,
+      { column, limit: opts.limit ?? null },
+    );
+  }
+
+  vectorSearch(
+    column: string,
+    vector: number[],
+    opts: SearchOptions & { limit: number },
+  ): Promise<Map<string, unknown[]>> {
+    const columns = [...opts.columns, '_distance'];
+    return this.searchColumns(
+      'vectorSearch',
+      () => {
+        const q = this.table
+          .query()
+          .nearestTo(vector)
+          .column(column)
+          .distanceType('cosine')
+          .select(columns)
+          .limit(opts.limit);
+        if (opts.where !== undefined) q.where(opts.where);
+        return q as unknown as { toArrow(): Promise<arrow.Table> };
+      },
+      columns,
+      { column, limit: opts.limit },
+    );
   }
 
   /**

@@ -11,6 +11,7 @@ import * as load from '../../scripts/bench/load.js';
 import * as open from '../../scripts/bench/open.js';
 import * as journal from '../../scripts/bench/journal.js';
 import * as reads from '../../scripts/bench/reads.js';
+import * as search from '../../scripts/bench/search.js';
 import * as coldStart from '../../scripts/bench/cold-start.js';
 
 function checkShape(results: BenchResult[], name: string, metrics: string[]): void {
@@ -136,5 +137,22 @@ describe('benchmarks (tiny runs)', () => {
     // The run throws when the sides disagree; the answers are non-trivial.
     expect((r[0].extra!.answer as { rows: number }).rows).toBe(1);
     expect((r[4].extra!.answer as { rows: number }).rows).toBe(5);
+  });
+
+  it('search (bm25 and cosine top-10 vs raw LanceDB on the same table)', async () => {
+    const r = await search.run({ scale: 0.01, runs: 5 });
+    checkShape(r.slice(0, 3), 'search', [
+      'fts_top10_1000',
+      'vector_top10_1000',
+      'fts_common_terms_top10_1000',
+    ]);
+    // The index build is measured once (one operation), informative.
+    expect(r[3]).toMatchObject({ metric: 'index_build_1000', runs: 1, baseline: null });
+    expect(r[3].lancelog).toBeGreaterThan(0);
+    expect(r[0].target).toBe('ratio <= 1.1');
+    expect(Object.keys(r[3].extra!.perIndexMs as object).sort()).toEqual([
+      'slug_btree',
+      'title_fts',
+    ]);
   });
 });

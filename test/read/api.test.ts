@@ -91,11 +91,10 @@ describe('repo.query errors are typed and name the file, query and parameter', (
     });
   });
 
-  it('search and ranking functions fail with UnsupportedQueryFeature, not a wrong answer', async () => {
+  it('search runs as a match clause (issue 14): whole tokens of the property', async () => {
     await withGraph(async (repo) => {
-      const err = await rejection(repo.query(q('found', { q: 'a' })));
-      expect(err.code).toBe('UnsupportedQueryFeature');
-      expect(err.details).toEqual({ feature: 'search' });
+      const r = await repo.query(q('found', { q: 'a' }));
+      expect(col(r.rows, 'p.name')).toEqual(['a']);
     });
   });
 
