@@ -62,7 +62,8 @@ export {
   asSystemError,
   systemErrorCode,
 } from './errors.js';
-export { compileSchema, catalogToJSON, typeText } from './schema/index.js';
+export { compileSchema, catalogToJSON, typeText, planSchemaChange } from './schema/index.js';
+export type { PlanStep, SchemaPlan, StepKind, StepSafety } from './schema/index.js';
 export type {
   Catalog,
   NodeTypeDef,

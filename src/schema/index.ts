@@ -5,3 +5,5 @@ export { arrowSchemaFor, arrowTypeFor } from './arrow.js';
 export { catalogToJSON } from './catalog-json.js';
 export { fnv1a64Hex } from './fnv.js';
 export type * from './types.js';
+export { planSchemaChange, defaultOf } from './plan.js';
+export type { PlanStep, SchemaPlan, StepKind, StepSafety } from './plan.js';
