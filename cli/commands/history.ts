@@ -229,6 +229,10 @@ export function eventDetail(e: JournalEvent): string {
       return `Lance branch ${e.payload.lance_branch} from v${e.payload.from_version}`;
     case 'schema.recorded':
       return `schema ${e.payload.hash.slice(0, 12)} (${e.payload.reason})`;
+    case 'versions.cleaned':
+      return e.payload.tables
+        .map((t) => `${t.table_key}${lb(t.lance_branch)} ${t.versions.length} version(s)`)
+        .join(', ');
   }
 }
 
@@ -265,6 +269,8 @@ export function phaseOf(kind: EventKind): string {
       return 'branch';
     case 'schema.recorded':
       return 'schema';
+    case 'versions.cleaned':
+      return 'maintenance';
   }
 }
 

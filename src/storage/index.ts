@@ -14,6 +14,9 @@ export type {
   MergeInsertArgs,
   MergeInsertResult,
   TableVersionInfo,
+  FragmentStats,
+  CompactResult,
+  PruneResult,
 } from './table-handle.js';
 export { sqlString, idInPredicate } from './sql.js';
 export { RawLance, RawLanceTable, rawArrowTable } from './baseline.js';

@@ -44,6 +44,31 @@ export interface TableVersionInfo {
   timestamp: Date;
 }
 
+/** Fragment layout of a table version (Lance `stats()`). */
+export interface FragmentStats {
+  fragments: number;
+  /** Fragments Lance considers small (candidates for compaction). */
+  smallFragments: number;
+  rows: number;
+  /** Bytes of data, index and overlay files the version references. */
+  totalBytes: number;
+}
+
+export interface CompactResult {
+  /** HEAD after compaction (unchanged when there was nothing to compact). */
+  version: number;
+  fragmentsRemoved: number;
+  fragmentsAdded: number;
+}
+
+export interface PruneResult {
+  version: number;
+  bytesRemoved: number;
+  versionsRemoved: number;
+  fragmentsRemoved: number;
+  fragmentsAdded: number;
+}
+
 export interface TableHandle {
   readonly tableKey: string;
   readonly tablePath: string;
@@ -76,8 +101,24 @@ export interface TableHandle {
   /** Makes `version`'s content the new HEAD as exactly one new version; returns it. */
   restore(version: number): Promise<number>;
   listVersions(): Promise<TableVersionInfo[]>;
+  fragmentStats(): Promise<FragmentStats>;
+  /**
+   * Lance compaction (and index optimisation) only: zero or more new versions, and
+   * no version is ever removed (lancedb's optimize prunes versions older than 7 days
+   * unless told a cut-off; we pass one before any Lance table existed).
+   */
+  compact(): Promise<CompactResult>;
+  /**
+   * Lance version GC: lancedb's optimize with a cut-off, i.e. compaction first (maybe a
+   * new version), then every version whose timestamp is before `olderThan` is removed
+   * except the latest. Lance 0.37.1 exposes no per-version deletion.
+   */
+  pruneOlderThan(olderThan: Date): Promise<PruneResult>;
   close(): void;
 }
+
+/** A cut-off before any Lance table existed: lancedb's optimize then removes no version. */
+const NO_VERSION_IS_THAT_OLD = new Date(Date.UTC(2000, 0, 1));
 
 function isArrowTable(x: unknown): x is arrow.Table {
   // Duck-typed: the table may come from either apache-arrow instance (see arrow-bridge).
@@ -353,6 +394,62 @@ export class LanceTableHandle implements TableHandle {
     return vs
       .map((v) => ({ version: v.version, timestamp: v.timestamp }))
       .sort((a, b) => a.version - b.version);
+  }
+
+  async fragmentStats(): Promise<FragmentStats> {
+    this.assertOpen();
+    const s = await guard(this.ref, 'stats', () => this.table.stats(), undefined, this.ctx());
+    return {
+      fragments: s.fragmentStats.numFragments,
+      smallFragments: s.fragmentStats.numSmallFragments,
+      rows: s.numRows,
+      totalBytes: s.totalBytes,
+    };
+  }
+
+  async compact(): Promise<CompactResult> {
+    this.assertWritable('compact');
+    this.writeSchema = undefined;
+    const res = await guard(
+      this.ref,
+      'compact',
+      () => this.table.optimize({ cleanupOlderThan: NO_VERSION_IS_THAT_OLD }),
+      undefined,
+      this.ctx(),
+    );
+    const version = await guard(
+      this.ref,
+      'compact',
+      () => this.table.version(),
+      undefined,
+      this.ctx(),
+    );
+    return {
+      version,
+      fragmentsRemoved: res.compaction.fragmentsRemoved,
+      fragmentsAdded: res.compaction.fragmentsAdded,
+    };
+  }
+
+  async pruneOlderThan(olderThan: Date): Promise<PruneResult> {
+    this.assertWritable('prune');
+    this.writeSchema = undefined;
+    const extra = this.ctx({ olderThan: olderThan.toISOString() });
+    const res = await guard(
+      this.ref,
+      'prune',
+      () => this.table.optimize({ cleanupOlderThan: olderThan }),
+      undefined,
+      extra,
+    );
+    const version = await guard(this.ref, 'prune', () => this.table.version(), undefined, extra);
+    return {
+      version,
+      bytesRemoved: res.prune.bytesRemoved,
+      versionsRemoved: res.prune.oldVersionsRemoved,
+      fragmentsRemoved: res.compaction.fragmentsRemoved,
+      fragmentsAdded: res.compaction.fragmentsAdded,
+    };
   }
 
   /**
