@@ -112,10 +112,17 @@ export interface TableHandle {
    * Lance version GC: lancedb's optimize with a cut-off, i.e. compaction first (maybe a
    * new version), then every version whose timestamp is before `olderThan` is removed
    * except the latest. Lance 0.37.1 exposes no per-version deletion.
+   * `guardVersions` are tagged for the call (Lance refuses to remove a tagged version,
+   * and the call then fails removing nothing): lancedb turns the date into a duration
+   * that Lance subtracts from its own clock later, so the effective cut-off drifts
+   * past `olderThan` by the call's latency. Tags left by a crash are dropped first.
    */
-  pruneOlderThan(olderThan: Date): Promise<PruneResult>;
+  pruneOlderThan(olderThan: Date, guardVersions: number[]): Promise<PruneResult>;
   close(): void;
 }
+
+/** Tags `pruneOlderThan` sets on the versions it must not remove. */
+const GUARD_TAG = 'lancelog-guard-v';
 
 /** A cut-off before any Lance table existed: lancedb's optimize then removes no version. */
 const NO_VERSION_IS_THAT_OLD = new Date(Date.UTC(2000, 0, 1));
@@ -431,25 +438,36 @@ export class LanceTableHandle implements TableHandle {
     };
   }
 
-  async pruneOlderThan(olderThan: Date): Promise<PruneResult> {
+  async pruneOlderThan(olderThan: Date, guardVersions: number[]): Promise<PruneResult> {
     this.assertWritable('prune');
     this.writeSchema = undefined;
-    const extra = this.ctx({ olderThan: olderThan.toISOString() });
-    const res = await guard(
-      this.ref,
-      'prune',
-      () => this.table.optimize({ cleanupOlderThan: olderThan }),
-      undefined,
-      extra,
-    );
-    const version = await guard(this.ref, 'prune', () => this.table.version(), undefined, extra);
-    return {
-      version,
-      bytesRemoved: res.prune.bytesRemoved,
-      versionsRemoved: res.prune.oldVersionsRemoved,
-      fragmentsRemoved: res.compaction.fragmentsRemoved,
-      fragmentsAdded: res.compaction.fragmentsAdded,
-    };
+    const extra = this.ctx({ olderThan: olderThan.toISOString(), guardVersions });
+    const tags = await guard(this.ref, 'prune', () => this.table.tags(), undefined, extra);
+    const stale = Object.keys(
+      await guard(this.ref, 'prune', () => tags.list(), undefined, extra),
+    ).filter((t) => t.startsWith(GUARD_TAG));
+    for (const t of stale) await guard(this.ref, 'prune', () => tags.delete(t), undefined, extra);
+    for (const v of guardVersions)
+      await guard(this.ref, 'prune', () => tags.create(`${GUARD_TAG}${v}`, v), undefined, extra);
+    try {
+      const res = await guard(
+        this.ref,
+        'prune',
+        () => this.table.optimize({ cleanupOlderThan: olderThan }),
+        undefined,
+        extra,
+      );
+      const version = await guard(this.ref, 'prune', () => this.table.version(), undefined, extra);
+      return {
+        version,
+        bytesRemoved: res.prune.bytesRemoved,
+        versionsRemoved: res.prune.oldVersionsRemoved,
+        fragmentsRemoved: res.compaction.fragmentsRemoved,
+        fragmentsAdded: res.compaction.fragmentsAdded,
+      };
+    } finally {
+      for (const v of guardVersions) await tags.delete(`${GUARD_TAG}${v}`).catch(() => undefined);
+    }
   }
 
   /**
