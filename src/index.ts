@@ -125,4 +125,11 @@ export { exportJsonl } from './write/export.js';
 export type { ExportSource, ExportResult } from './write/export.js';
 export { DataFileError } from './write/errors.js';
 export { doctor, DOCTOR_ACTOR } from './doctor.js';
+export type {
+  OptimizeResult,
+  OptimizeTableReport,
+  CleanupOptions,
+  CleanupResult,
+  CleanupTableReport,
+} from './write/maintenance.js';
 export type { DoctorReport, DoctorProblem, DoctorProblemKind } from './doctor.js';
