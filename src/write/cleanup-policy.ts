@@ -8,9 +8,9 @@
  *  - it is the line's newest version (Lance never removes that one).
  *
  * Lance 0.37.1 removes versions only by age ("every version older than T"), so the
- * cut-off T of a table is the timestamp of its oldest protected version (and no later
- * than now − older-than): every version older than that goes, every protected one
- * stays. Versions between the oldest protected one and the head that nothing protects
+ * cut-off T of a table is the timestamp of its oldest protected version less a margin
+ * (CUTOFF_MARGIN_MS), and no later than now − older-than: every version older than
+ * that goes, every protected one stays. Versions between the oldest protected one and the head that nothing protects
  * stay too (the API cannot pick them out). In-flight operations are not handled here:
  * cleanup refuses to run while any is pending (the recovery floor).
  */
@@ -53,6 +53,14 @@ export interface TableCutoff {
 /** Protected versions tagged when within this of the cut-off: the call's clock drift. */
 export const GUARD_WINDOW_MS = 10 * 60_000;
 
+/**
+ * The cut-off sits this far before the oldest protected version: lancedb hands Lance a
+ * duration, not a date, and Lance subtracts it from its own clock a little later, so
+ * the effective cut-off drifts late by the call's latency. Versions made in the margin
+ * are kept; a drift beyond it hits a guard tag and the cleanup fails removing nothing.
+ */
+export const CUTOFF_MARGIN_MS = 1000;
+
 /** Main-line versions each table must keep, by table key. */
 export function protectedVersions(
   histories: BranchHistory[],
@@ -83,7 +91,7 @@ export function tableCutoff(
   const sorted = [...versions].sort((a, b) => a.version - b.version);
   const latest = sorted.at(-1)?.version;
   const kept = sorted.filter((v) => protectedSet.has(v.version) || v.version === latest);
-  let cutoffMs = Math.min(...kept.map((v) => v.timestampMs));
+  let cutoffMs = Math.min(...kept.map((v) => v.timestampMs)) - CUTOFF_MARGIN_MS;
   if (policy.olderThanMs !== null) cutoffMs = Math.min(cutoffMs, policy.nowMs - policy.olderThanMs);
   if (!Number.isFinite(cutoffMs)) return { cutoffMs: null, guard: [], removable: [] };
   const removable = sorted

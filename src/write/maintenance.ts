@@ -188,9 +188,13 @@ async function cleanupTable(
         {
           def,
           commits: 'many' as const,
-          async commit(handle) {
+          async commit(handle, step) {
             const before = new Set((await handle.listVersions()).map((v) => v.version));
+            // Compact first, on its own: the prune call below then has nothing to compact,
+            // so the clock drift between its cut-off and Lance's stays small.
+            const compacted = (await handle.compact()).version;
             const res = await handle.pruneOlderThan(new Date(cut.cutoffMs), cut.guard);
+            if (res.version > compacted && compacted > step.pin) step.committed(compacted);
             for (const v of await handle.listVersions()) before.delete(v.version);
             removed = [...before].sort((a, b) => a - b);
             bytes = res.bytesRemoved;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CUTOFF_MARGIN_MS,
   GUARD_WINDOW_MS,
   protectedVersions,
   tableCutoff,
@@ -55,15 +56,25 @@ describe('protectedVersions', () => {
 });
 
 describe('tableCutoff', () => {
-  const versions = [1, 2, 3, 4, 5, 6].map((v) => ({ version: v, timestampMs: v * 1000 }));
-  const policy = { keep: 1, olderThanMs: null, nowMs: 10_000 };
+  // Versions 2.5 s apart, more than the margin.
+  const versions = [1, 2, 3, 4, 5, 6].map((v) => ({ version: v, timestampMs: v * 2500 }));
+  const policy = { keep: 1, olderThanMs: null, nowMs: 20_000 };
 
-  it('given protected 4 and 6, then the cut-off is 4s and 1..3 go', () => {
+  it('given protected 4 and 6, then the cut-off is 4 less the margin and 1..3 go', () => {
     expect(tableCutoff(versions, new Set([4, 6]), policy)).toEqual({
-      cutoffMs: 4000,
+      cutoffMs: 10_000 - CUTOFF_MARGIN_MS,
       guard: [4, 6],
       removable: [1, 2, 3],
     });
+  });
+
+  it('given versions made within the margin before the oldest protected one, then they stay', () => {
+    const close = [
+      { version: 1, timestampMs: 0 },
+      { version: 2, timestampMs: 5000 - CUTOFF_MARGIN_MS / 2 },
+      { version: 3, timestampMs: 5000 },
+    ];
+    expect(tableCutoff(close, new Set([3]), policy).removable).toEqual([1]);
   });
 
   it('given nothing protected, then the latest version is kept anyway', () => {
@@ -71,9 +82,9 @@ describe('tableCutoff', () => {
   });
 
   it('given --older-than, then the cut-off is no later than now minus it', () => {
-    expect(tableCutoff(versions, new Set([6]), { ...policy, olderThanMs: 8000 }).removable).toEqual(
-      [1],
-    );
+    expect(
+      tableCutoff(versions, new Set([6]), { ...policy, olderThanMs: 16_000 }).removable,
+    ).toEqual([1]);
   });
 
   it('given the oldest version protected, then nothing is removed', () => {
@@ -86,8 +97,8 @@ describe('tableCutoff', () => {
   it('only protected versions within the guard window of the cut-off are tagged', () => {
     const far = [
       { version: 1, timestampMs: 0 },
-      { version: 2, timestampMs: 1000 },
-      { version: 3, timestampMs: 1000 + GUARD_WINDOW_MS + 1 },
+      { version: 2, timestampMs: 5000 },
+      { version: 3, timestampMs: 5000 + GUARD_WINDOW_MS },
     ];
     expect(tableCutoff(far, new Set([2, 3]), policy).guard).toEqual([2]);
   });
