@@ -34,6 +34,21 @@ export async function executeOp(
       });
       return { opId: out.opId, commitId: out.commitId };
     }
+    case 'optimize': {
+      const out = await repo.optimize({ branch, actor: DRILL_ACTOR });
+      const last = out.tables.filter((t) => t.commitId !== null).at(-1) ?? out.tables.at(-1);
+      return { opId: last?.opId ?? '-', commitId: last?.commitId ?? null };
+    }
+    case 'cleanup': {
+      const out = await repo.cleanup({
+        keep: op.keep,
+        olderThanMs: null,
+        confirm: true,
+        actor: DRILL_ACTOR,
+      });
+      const last = out.tables.filter((t) => t.opId !== null).at(-1);
+      return { opId: last?.opId ?? '-', commitId: last?.commitId ?? null };
+    }
     default: {
       const mode =
         op.writer === 'load-append' ? 'append' : op.writer === 'load-merge' ? 'merge' : 'overwrite';

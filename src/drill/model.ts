@@ -44,7 +44,17 @@ export interface Model {
   WorksAt: Map<string, EdgeData>;
 }
 
-export const WRITERS = ['tx', 'gq', 'load-append', 'load-merge', 'load-overwrite'] as const;
+export const WRITERS = [
+  'tx',
+  'gq',
+  'load-append',
+  'load-merge',
+  'load-overwrite',
+  'optimize',
+  'cleanup',
+] as const;
+/** Writers that change no visible data (maintenance): the model stays as it was. */
+export const MAINTENANCE_WRITERS: ReadonlySet<Writer> = new Set(['optimize', 'cleanup']);
 export type Writer = (typeof WRITERS)[number];
 
 export interface NodeRow {
@@ -77,7 +87,11 @@ export type DrillOp =
       query: 'drill_multi';
       params: { ins: string; age: number; co: string; city: string; upd: string; del: string };
     }
-  | { writer: 'load-append' | 'load-merge' | 'load-overwrite'; nodes: NodeRow[]; edges: EdgeRow[] };
+  | { writer: 'load-append' | 'load-merge' | 'load-overwrite'; nodes: NodeRow[]; edges: EdgeRow[] }
+  /** `lancelog optimize` of the drill branch. */
+  | { writer: 'optimize' }
+  /** `lancelog cleanup --keep <keep> --confirm` (main's tables, whatever the drill branch). */
+  | { writer: 'cleanup'; keep: number };
 
 /** The .gq file the mutation writer runs: mixed insert/update/delete in one query. */
 export const DRILL_GQ = `query drill_one($ins: String, $age: I32, $upd: String, $uage: I32, $del: String) {
@@ -128,6 +142,9 @@ function deleteNode(m: Model, type: NodeType, name: string): void {
 export function applyOp(before: Model, op: DrillOp): Model {
   const m = cloneModel(before);
   switch (op.writer) {
+    case 'optimize':
+    case 'cleanup':
+      return m;
     case 'tx':
       for (const r of op.inserts)
         (m[r.type] as Map<string, object>).set(r.name, clean({ ...r.data }));
@@ -242,6 +259,10 @@ export function describeOp(op: DrillOp): string {
       return `tx(+${op.inserts.length} ~${op.updates.length} -${op.deletes.length} link${op.links.length})`;
     case 'gq':
       return `gq ${op.query}`;
+    case 'optimize':
+      return 'optimize';
+    case 'cleanup':
+      return `cleanup keep ${op.keep}`;
     default:
       return `${op.writer}(${op.nodes.length} nodes, ${op.edges.length} edges)`;
   }
