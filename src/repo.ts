@@ -414,20 +414,24 @@ export class Repo {
     });
   }
 
-  /** The pin set of a branch at its latest manifest version, a given one, or a commit. */
-  snapshot(at: ReadAt = {}): Snapshot {
+  /**
+   * The pin set of a branch at its latest manifest version, a given one, or a commit.
+   * Time travel to pins cleanup removed is `VersionCleanedUp`, unless `allowCleaned`
+   * (a caller that only lists the pins, e.g. `commit show`).
+   */
+  snapshot(at: ReadAt = {}, opts: { allowCleaned?: boolean } = {}): Snapshot {
     if (at.commit !== undefined) {
       const snap = this.journal.snapshot({ commitId: at.commit });
       if (at.branch !== undefined && at.branch !== snap.branch)
         this.assertCommitOnBranch(at.commit, at.branch);
-      return this.assertNotCleanedUp(snap);
+      return opts.allowCleaned ? snap : this.assertNotCleanedUp(snap);
     }
     const snap = this.journal.snapshot({
       branch: at.branch ?? 'main',
       ...(at.version !== undefined ? { manifestVersion: at.version } : {}),
     });
     // A branch's latest pins are never cleaned up (docs/maintenance.md); only time travel checks.
-    return at.version !== undefined ? this.assertNotCleanedUp(snap) : snap;
+    return at.version !== undefined && !opts.allowCleaned ? this.assertNotCleanedUp(snap) : snap;
   }
 
   /** Time travel to a commit whose table versions cleanup removed is a typed error, not a storage one. */

@@ -506,9 +506,13 @@ export function registerHistoryCommands(program: Command): void {
       const dir = resolveRepo(repoArg, opts);
       await withRepo(dir, true, (repo) => {
         const c = repo.getCommit(id);
-        const pins = repo.snapshot({ commit: id }).pins;
+        const pins = repo.snapshot({ commit: id }, { allowCleaned: true }).pins;
         const before = new Map<string, TablePin>(
-          c.parentId ? repo.snapshot({ commit: c.parentId }).pins.map((p) => [p.tableKey, p]) : [],
+          c.parentId
+            ? repo
+                .snapshot({ commit: c.parentId }, { allowCleaned: true })
+                .pins.map((p) => [p.tableKey, p])
+            : [],
         );
         const changes = pins
           .filter((p) => {
