@@ -76,7 +76,9 @@ export function registerRepoCommands(program: Command): void {
       );
     });
 
-  const schema = program.command('schema').description('inspect the schema of a repo and plan changes to it');
+  const schema = program
+    .command('schema')
+    .description('inspect the schema of a repo and plan changes to it');
   schema
     .command('show')
     .description('print the compiled schema (catalog) of a repo')
