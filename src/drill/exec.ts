@@ -1,4 +1,5 @@
 /** Runs one drill operation through its real writer (used by the child and the batched runner). */
+import { setTimeout } from 'node:timers/promises';
 import type { Repo } from '../repo.js';
 import { loadJsonl } from '../write/load.js';
 import { DRILL_GQ, loadText, type DrillOp } from './model.js';
@@ -12,6 +13,7 @@ export async function executeOp(
 ): Promise<{ opId: string; commitId: string | null }> {
   switch (op.writer) {
     case 'tx': {
+      if (op.pauseMsBefore) await setTimeout(op.pauseMsBefore);
       const out = await repo.transaction(
         async (tx) => {
           for (const r of op.inserts) tx.insert(r.type, { name: r.name, ...r.data });

@@ -135,6 +135,9 @@ export function matrixOps(writer: Writer, shape: Shape): DrillOp[] {
   const multi = shape === 'multi-table';
   const pre = (i: number): DrillOp => ({
     writer: 'tx',
+    // Cleanup removes only versions older than the oldest kept one by more than its
+    // cut-off margin (1 s): on main, the seed's versions then have something to lose.
+    ...(writer === 'cleanup' && i === 1 ? { pauseMsBefore: 1500 } : {}),
     inserts: [
       { type: 'Person', name: `m${i}`, data: { age: i } },
       ...(multi ? [{ type: 'Company' as const, name: `mc${i}`, data: {} }] : []),

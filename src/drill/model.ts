@@ -72,6 +72,8 @@ export interface EdgeRow {
 export type DrillOp =
   | {
       writer: 'tx';
+      /** Wait this long first (the cleanup drill: makes the seed's versions older than cleanup's cut-off margin). */
+      pauseMsBefore?: number;
       inserts: NodeRow[];
       links: EdgeRow[];
       updates: Array<{ type: NodeType; name: string; patch: PersonData | CompanyData }>;
