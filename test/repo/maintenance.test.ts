@@ -8,6 +8,8 @@ import type { Repo } from '../../src/index.js';
 import { setTimeout } from 'node:timers/promises';
 import { CUTOFF_MARGIN_MS } from '../../src/write/cleanup-policy.js';
 import { makeRepo } from '../helpers/repo.js';
+import { runChild } from '../helpers/crash.js';
+import { Repo as RepoClass } from '../../src/index.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 
 const makeDir = useTmpDirs();
@@ -182,5 +184,24 @@ describe('cleanup', () => {
       { code: 'CleanupBlocked' },
     );
     await repo.close();
+  });
+
+  it('a crash after the prune, before the publish, recovers to the pins with every kept commit readable', async () => {
+    const { repo, commits } = await grownRepo(6, 2);
+    const dir = repo.dir;
+    const before = await people(repo);
+    await repo.close();
+    const child = await runChild({ repo: dir, action: 'cleanup' }, 'write.before_publish=crash');
+    expect(child.signal).toBe('SIGKILL');
+    const reopened = await RepoClass.open(dir);
+    expect(reopened.recoveryAudit().at(-1)).toMatchObject({ decision: 'RollBack' });
+    expect(await people(reopened)).toEqual(before);
+    expect((await people(reopened, { commit: commits[4] })).length).toBe(5);
+    expect((await reopened.verify()).ok).toBe(true);
+    // The removal was not recorded (the crash came first): a cleanup run again records its own.
+    const again = await reopened.cleanup({ keep: 1, olderThanMs: null, confirm: true });
+    expect(again.confirmed).toBe(true);
+    expect((await reopened.verify()).ok).toBe(true);
+    await reopened.close();
   });
 });
