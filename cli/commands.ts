@@ -11,6 +11,7 @@ import { registerDrillCommands } from './commands/drill.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerEmbedCommand } from './commands/embed.js';
 import { registerIndexCommands } from './commands/indexes.js';
+import { registerMaintenanceCommands } from './commands/maintenance.js';
 
 export function registerCommands(program: Command): void {
   registerRepoCommands(program);
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerDoctorCommand(program);
   registerEmbedCommand(program);
   registerIndexCommands(program);
+  registerMaintenanceCommands(program);
 }

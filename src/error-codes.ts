@@ -633,6 +633,13 @@ export const ERROR_CODES = {
     http: 400,
     details: ['file', 'line', 'column', 'query', 'reason', 'excerpt'],
   },
+  CleanupBlocked: { classes: ['RepoError'], exit: 1, http: 409, details: ['operations'] },
+  VersionCleanedUp: {
+    classes: ['RepoError'],
+    exit: 1,
+    http: 404,
+    details: ['commit', 'branch', 'manifest_version', 'table_key', 'version', 'cleanup_op_id'],
+  },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

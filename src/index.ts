@@ -73,7 +73,8 @@ export {
   type ErrorCode,
 } from './errors.js';
 export { ERROR_CODES, exitStatusOf, isErrorCode, type ErrorCodeSpec } from './error-codes.js';
-export { compileSchema, catalogToJSON, typeText } from './schema/index.js';
+export { compileSchema, catalogToJSON, typeText, planSchemaChange } from './schema/index.js';
+export type { PlanStep, SchemaPlan, StepKind, StepSafety } from './schema/index.js';
 export type {
   Catalog,
   NodeTypeDef,
@@ -135,6 +136,13 @@ export { exportJsonl } from './write/export.js';
 export type { ExportSource, ExportResult } from './write/export.js';
 export { DataFileError } from './write/errors.js';
 export { doctor, DOCTOR_ACTOR } from './doctor.js';
+export type {
+  OptimizeResult,
+  OptimizeTableReport,
+  CleanupOptions,
+  CleanupResult,
+  CleanupTableReport,
+} from './write/maintenance.js';
 export type { DoctorReport, DoctorProblem, DoctorProblemKind } from './doctor.js';
 export {
   createEmbeddingClient,

@@ -63,6 +63,14 @@ import type { RecoveryAuditRow } from './journal/index.js';
 import { writeFileAtomic } from './fs-atomic.js';
 import type { EmbeddingClient } from './embed/index.js';
 import { lazyEmbeddingClient } from './write/embed-fill.js';
+import {
+  cleanupVersions,
+  optimizeTables,
+  type CleanupOptions,
+  type CleanupResult,
+  type OptimizeResult,
+} from './write/maintenance.js';
+import { cleanedVersionKey } from './journal/index.js';
 
 export const SCHEMA_FILE = '_schema.pg';
 export const DEFAULT_ACTOR = 'lancelog';
@@ -431,18 +439,48 @@ export class Repo {
     });
   }
 
-  /** The pin set of a branch at its latest manifest version, a given one, or a commit. */
-  snapshot(at: ReadAt = {}): Snapshot {
+  /**
+   * The pin set of a branch at its latest manifest version, a given one, or a commit.
+   * Time travel to pins cleanup removed is `VersionCleanedUp`, unless `allowCleaned`
+   * (a caller that only lists the pins, e.g. `commit show`).
+   */
+  snapshot(at: ReadAt = {}, opts: { allowCleaned?: boolean } = {}): Snapshot {
     if (at.commit !== undefined) {
       const snap = this.journal.snapshot({ commitId: at.commit });
       if (at.branch !== undefined && at.branch !== snap.branch)
         this.assertCommitOnBranch(at.commit, at.branch);
-      return snap;
+      return opts.allowCleaned ? snap : this.assertNotCleanedUp(snap);
     }
-    return this.journal.snapshot({
+    const snap = this.journal.snapshot({
       branch: at.branch ?? 'main',
       ...(at.version !== undefined ? { manifestVersion: at.version } : {}),
     });
+    // A branch's latest pins are never cleaned up (docs/maintenance.md); only time travel checks.
+    return at.version !== undefined && !opts.allowCleaned ? this.assertNotCleanedUp(snap) : snap;
+  }
+
+  /** Time travel to a commit whose table versions cleanup removed is a typed error, not a storage one. */
+  private assertNotCleanedUp(snap: Snapshot): Snapshot {
+    const cleaned = this.journal.cleanedVersions();
+    if (cleaned.size === 0) return snap;
+    for (const pin of snap.pins) {
+      const opId = cleaned.get(cleanedVersionKey(pin.tableKey, pin.lanceBranch, pin.version));
+      if (opId === undefined) continue;
+      throw new RepoError(
+        'VersionCleanedUp',
+        `commit ${snap.commitId} (branch ${snap.branch}, version ${snap.manifestVersion}) can no longer be read: ` +
+          `cleanup ${opId} removed version ${pin.version} of ${pin.tableKey}`,
+        {
+          commit: snap.commitId,
+          branch: snap.branch,
+          manifest_version: snap.manifestVersion,
+          table_key: pin.tableKey,
+          version: pin.version,
+          cleanup_op_id: opId,
+        },
+      );
+    }
+    return snap;
   }
 
   /** A read-only handle on a table at exactly its pinned version. */
@@ -576,6 +614,32 @@ export class Repo {
   /** Every index the schema asks for at a snapshot: its state and the version it covers. */
   async indexes(at: ReadAt = {}): Promise<IndexListRow[]> {
     return listIndexes(this.operationContext(), this.snapshot(at));
+  }
+
+  // ── maintenance ─────────────────────────────────────────────────────────
+
+  /**
+   * Lance compaction of every table of a branch, one journaled operation per table
+   * (docs/maintenance.md). Data is unchanged; no version is removed.
+   */
+  async optimize(opts: OperationOptions = {}): Promise<OptimizeResult> {
+    this.assertWritable('optimize');
+    return optimizeTables(this.operationContext(), opts);
+  }
+
+  /**
+   * Lance version GC under a keep / older-than policy (docs/maintenance.md §Which
+   * versions are kept); without `confirm` only a preview (a read-only repo may preview).
+   */
+  async cleanup(opts: CleanupOptions): Promise<CleanupResult> {
+    if (opts.confirm) this.assertWritable('clean up');
+    const result = await cleanupVersions(this.operationContext(), opts);
+    if (result.confirmed) {
+      // Handles on removed versions would fail on their next read: forget them (not
+      // closed, a query of this process may still be using one).
+      this.pinnedHandles.clear();
+    }
+    return result;
   }
 
   // ── reads ───────────────────────────────────────────────────────────────

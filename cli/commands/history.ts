@@ -229,6 +229,10 @@ export function eventDetail(e: JournalEvent): string {
       return `Lance branch ${e.payload.lance_branch} from v${e.payload.from_version}`;
     case 'schema.recorded':
       return `schema ${e.payload.hash.slice(0, 12)} (${e.payload.reason})`;
+    case 'versions.cleaned':
+      return e.payload.tables
+        .map((t) => `${t.table_key}${lb(t.lance_branch)} ${t.versions.length} version(s)`)
+        .join(', ');
   }
 }
 
@@ -265,6 +269,8 @@ export function phaseOf(kind: EventKind): string {
       return 'branch';
     case 'schema.recorded':
       return 'schema';
+    case 'versions.cleaned':
+      return 'maintenance';
   }
 }
 
@@ -500,9 +506,13 @@ export function registerHistoryCommands(program: Command): void {
       const dir = resolveRepo(repoArg, opts);
       await withRepo(dir, true, (repo) => {
         const c = repo.getCommit(id);
-        const pins = repo.snapshot({ commit: id }).pins;
+        const pins = repo.snapshot({ commit: id }, { allowCleaned: true }).pins;
         const before = new Map<string, TablePin>(
-          c.parentId ? repo.snapshot({ commit: c.parentId }).pins.map((p) => [p.tableKey, p]) : [],
+          c.parentId
+            ? repo
+                .snapshot({ commit: c.parentId }, { allowCleaned: true })
+                .pins.map((p) => [p.tableKey, p])
+            : [],
         );
         const changes = pins
           .filter((p) => {

@@ -1,6 +1,14 @@
 /** `init`, `schema show`, `version`: creating a repo and looking at its schema. */
 import type { Command } from 'commander';
-import { Repo, lancelogVersion, typeText, type Catalog } from '../../src/index.js';
+import {
+  Repo,
+  compileSchema,
+  lancelogVersion,
+  planSchemaChange,
+  typeText,
+  type Catalog,
+  type SchemaPlan,
+} from '../../src/index.js';
 import { printResult } from '../output.js';
 import { readSourceFile } from '../files.js';
 import { resolveRepo } from '../repo-arg.js';
@@ -33,6 +41,19 @@ export function formatCatalog(catalog: Catalog): string {
   return lines.join('\n');
 }
 
+export function formatPlan(plan: SchemaPlan): string {
+  if (plan.unchanged) return 'no changes: the schemas describe the same tables';
+  const lines = plan.steps.map(
+    (s) => `  ${s.safety.padEnd(16)} ${s.kind.padEnd(18)} ${s.type.padEnd(16)} ${s.detail}`,
+  );
+  const verdict = plan.unsupported
+    ? 'unsupported steps: schema apply would refuse this plan'
+    : plan.needsValidation
+      ? 'schema apply checks the existing data first'
+      : 'every step is safe';
+  return [`${plan.steps.length} step(s):`, ...lines, verdict].join('\n');
+}
+
 export function registerRepoCommands(program: Command): void {
   program
     .command('init')
@@ -55,7 +76,9 @@ export function registerRepoCommands(program: Command): void {
       );
     });
 
-  const schema = program.command('schema').description('inspect the schema of a repo');
+  const schema = program
+    .command('schema')
+    .description('inspect the schema of a repo and plan changes to it');
   schema
     .command('show')
     .description('print the compiled schema (catalog) of a repo')
@@ -67,6 +90,26 @@ export function registerRepoCommands(program: Command): void {
       try {
         if (opts.json) process.stdout.write(`${repo.catalogJSON()}\n`);
         else process.stdout.write(`${formatCatalog(repo.catalog)}\n`);
+      } finally {
+        await repo.close();
+      }
+    });
+
+  schema
+    .command('plan')
+    .description(
+      "list the steps from the repo's schema to a new one, each safe, needs-validation or unsupported (changes nothing)",
+    )
+    .requiredOption('--schema <file.pg>', 'the new .pg schema file')
+    .argument('[repo]', 'repo directory')
+    .option('--uri <repo>', 'repo directory')
+    .option('--json', 'print the plan as JSON')
+    .action(async (repoArg: string | undefined, opts: RepoOpts & { schema: string }) => {
+      const next = compileSchema(readSourceFile(opts.schema, 'schema file'), opts.schema);
+      const repo = await Repo.open(resolveRepo(repoArg, opts), { readOnly: true });
+      try {
+        const plan = planSchemaChange(repo.catalog, next);
+        printResult(opts, plan, () => formatPlan(plan));
       } finally {
         await repo.close();
       }

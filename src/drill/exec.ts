@@ -1,4 +1,5 @@
 /** Runs one drill operation through its real writer (used by the child and the batched runner). */
+import { setTimeout } from 'node:timers/promises';
 import type { Repo } from '../repo.js';
 import { loadJsonl } from '../write/load.js';
 import { DRILL_GQ, loadText, type DrillOp } from './model.js';
@@ -12,6 +13,7 @@ export async function executeOp(
 ): Promise<{ opId: string; commitId: string | null }> {
   switch (op.writer) {
     case 'tx': {
+      if (op.pauseMsBefore) await setTimeout(op.pauseMsBefore);
       const out = await repo.transaction(
         async (tx) => {
           for (const r of op.inserts) tx.insert(r.type, { name: r.name, ...r.data });
@@ -37,6 +39,21 @@ export async function executeOp(
     case 'index': {
       const out = await repo.ensureIndexes({ branch, actor: DRILL_ACTOR, types: op.types });
       return { opId: out.opId, commitId: out.commitId };
+    }
+    case 'optimize': {
+      const out = await repo.optimize({ branch, actor: DRILL_ACTOR });
+      const last = out.tables.filter((t) => t.commitId !== null).at(-1) ?? out.tables.at(-1);
+      return { opId: last?.opId ?? '-', commitId: last?.commitId ?? null };
+    }
+    case 'cleanup': {
+      const out = await repo.cleanup({
+        keep: op.keep,
+        olderThanMs: null,
+        confirm: true,
+        actor: DRILL_ACTOR,
+      });
+      const last = out.tables.filter((t) => t.opId !== null).at(-1);
+      return { opId: last?.opId ?? '-', commitId: last?.commitId ?? null };
     }
     default: {
       const mode =

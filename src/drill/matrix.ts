@@ -10,7 +10,7 @@
 import { FAILPOINTS, type FailpointName } from '../failpoints.js';
 import { BRANCHES, specOf, type CrashPoint, type DrillCase, type Workspace } from './harness.js';
 import { runChild } from './spawn.js';
-import { WRITERS, type DrillOp, type Writer } from './model.js';
+import { MAINTENANCE_WRITERS, WRITERS, type DrillOp, type Writer } from './model.js';
 
 export const SHAPES = ['one-table', 'multi-table'] as const;
 export type Shape = (typeof SHAPES)[number];
@@ -24,6 +24,10 @@ export const ROLLBACK_PROVOKER = 'write.before_publish=error';
 export function matrixOp(writer: Writer, shape: Shape): DrillOp {
   const multi = shape === 'multi-table';
   switch (writer) {
+    case 'optimize':
+      return { writer };
+    case 'cleanup':
+      return { writer, keep: 1 };
     case 'tx':
       return multi
         ? {
@@ -125,6 +129,30 @@ export function matrixOp(writer: Writer, shape: Shape): DrillOp {
   }
 }
 
+/**
+ * The operations of a matrix case: the writer's op, after (for maintenance writers)
+ * two one-commit transactions that give the tables fragments to compact and versions
+ * to clean up (in the tables of the shape).
+ */
+export function matrixOps(writer: Writer, shape: Shape): DrillOp[] {
+  if (!MAINTENANCE_WRITERS.has(writer)) return [matrixOp(writer, shape)];
+  const multi = shape === 'multi-table';
+  const pre = (i: number): DrillOp => ({
+    writer: 'tx',
+    // Cleanup removes only versions older than the oldest kept one by more than its
+    // cut-off margin (1 s): on main, the seed's versions then have something to lose.
+    ...(writer === 'cleanup' && i === 1 ? { pauseMsBefore: 1500 } : {}),
+    inserts: [
+      { type: 'Person', name: `m${i}`, data: { age: i } },
+      ...(multi ? [{ type: 'Company' as const, name: `mc${i}`, data: {} }] : []),
+    ],
+    links: [],
+    updates: [],
+    deletes: [],
+  });
+  return [pre(1), pre(2), matrixOp(writer, shape)];
+}
+
 export interface Combo {
   writer: Writer;
   branch: string;
@@ -170,7 +198,7 @@ export async function enumerateCombo(
   only?: FailpointName,
 ): Promise<{ cases: DrillCase[]; skipped: Skipped[] }> {
   const scenario = scenarioOf(combo);
-  const ops = [matrixOp(combo.writer, combo.shape)];
+  const ops = matrixOps(combo.writer, combo.shape);
   const cases: DrillCase[] = [];
   const skipped: Skipped[] = [];
   const wanted = FAILPOINTS.filter((f) => !only || f === only);

@@ -52,7 +52,11 @@ export const WRITERS = [
   'load-merge',
   'load-overwrite',
   'index',
+  'optimize',
+  'cleanup',
 ] as const;
+/** Writers that change no visible data (maintenance): the model stays as it was. */
+export const MAINTENANCE_WRITERS: ReadonlySet<Writer> = new Set(['optimize', 'cleanup']);
 export type Writer = (typeof WRITERS)[number];
 
 export interface NodeRow {
@@ -70,6 +74,8 @@ export interface EdgeRow {
 export type DrillOp =
   | {
       writer: 'tx';
+      /** Wait this long first (the cleanup drill: makes the seed's versions older than cleanup's cut-off margin). */
+      pauseMsBefore?: number;
       inserts: NodeRow[];
       links: EdgeRow[];
       updates: Array<{ type: NodeType; name: string; patch: PersonData | CompanyData }>;
@@ -86,7 +92,11 @@ export type DrillOp =
       params: { ins: string; age: number; co: string; city: string; upd: string; del: string };
     }
   | { writer: 'load-append' | 'load-merge' | 'load-overwrite'; nodes: NodeRow[]; edges: EdgeRow[] }
-  | { writer: 'index'; types: NodeType[] };
+  | { writer: 'index'; types: NodeType[] }
+  /** `lancelog optimize` of the drill branch. */
+  | { writer: 'optimize' }
+  /** `lancelog cleanup --keep <keep> --confirm` (main's tables, whatever the drill branch). */
+  | { writer: 'cleanup'; keep: number };
 
 /** The .gq file the mutation writer runs: mixed insert/update/delete in one query. */
 export const DRILL_GQ = `query drill_one($ins: String, $age: I32, $upd: String, $uage: I32, $del: String) {
@@ -138,7 +148,9 @@ export function applyOp(before: Model, op: DrillOp): Model {
   const m = cloneModel(before);
   switch (op.writer) {
     case 'index':
-      // An index build changes no row.
+    // An index build changes no row.
+    case 'optimize':
+    case 'cleanup':
       return m;
     case 'tx':
       for (const r of op.inserts)
@@ -256,6 +268,10 @@ export function describeOp(op: DrillOp): string {
       return `gq ${op.query}`;
     case 'index':
       return `index(${op.types.join(',')})`;
+    case 'optimize':
+      return 'optimize';
+    case 'cleanup':
+      return `cleanup keep ${op.keep}`;
     default:
       return `${op.writer}(${op.nodes.length} nodes, ${op.edges.length} edges)`;
   }

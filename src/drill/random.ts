@@ -11,6 +11,8 @@ import {
   applyOp,
   seedModel,
   WRITERS,
+  MAINTENANCE_WRITERS,
+  type Writer,
   type DrillOp,
   type Model,
   type NodeRow,
@@ -54,8 +56,11 @@ const WRITE_FPS = FAILPOINTS.filter(
 const RECOVERY_FPS = FAILPOINTS.filter((f) => f.startsWith('recovery.'));
 const PER_TABLE = new Set<FailpointName>(['write.before_table_commit', 'write.after_table_commit']);
 
+type RowWriter = Exclude<Writer, 'optimize' | 'cleanup'>;
+
 function genOp(r: Rng, m: Model, k: number, j: number): DrillOp {
-  const writer = r.pick(WRITERS);
+  // Maintenance writers run in the matrix (matrix.ts matrixOps), not in random batches.
+  const writer = r.pick(WRITERS.filter((w) => !MAINTENANCE_WRITERS.has(w)) as RowWriter[]);
   const fresh = (p: string, i: number): string => `${p}${k}_${j}_${i}`;
   const persons = [...m.Person.keys()];
   const companies = [...m.Company.keys()];

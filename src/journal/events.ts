@@ -193,6 +193,21 @@ export const eventPayloadSchemas = {
       .describe("sha256 of the catalog's canonical JSON"),
     reason: z.enum(['init', 'adopted', 'changed']),
   }),
+  /**
+   * `lancelog cleanup` removed these Lance versions (version GC, in the cleanup
+   * operation's op_id). Time travel to a commit pinning one of them fails with
+   * `VersionCleanedUp` (docs/maintenance.md).
+   */
+  'versions.cleaned': z.strictObject({
+    tables: z.array(
+      z.strictObject({
+        table_key: TableKey,
+        lance_branch: LanceBranch,
+        versions: z.array(Version).describe('the Lance versions removed, ascending'),
+        bytes_removed: z.number().int().nonnegative(),
+      }),
+    ),
+  }),
 } as const;
 
 export type EventKind = keyof typeof eventPayloadSchemas;

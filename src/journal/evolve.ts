@@ -227,6 +227,9 @@ function recipe(d: JournalState, event: JournalEvent): void {
     case 'schema.recorded':
       // Read back from the event log (Journal.recordedSchemaHash); no projection.
       return;
+    case 'versions.cleaned':
+      // Read back from the event log (Journal.cleanedVersions); no projection.
+      return;
     case 'recovery.applied': {
       const p = event.payload;
       const original = operationOf(d, p.original_op_id);

@@ -313,6 +313,36 @@ export class Journal extends JournalReader {
     ]);
   }
 
+  /** Records the Lance versions a cleanup operation removed (`versions.cleaned`). */
+  recordCleanedVersions(
+    opId: string,
+    tables: Array<{
+      tableKey: string;
+      lanceBranch: string | null;
+      versions: number[];
+      bytesRemoved: number;
+    }>,
+  ): void {
+    this.appendEvents([
+      {
+        opId,
+        branch: MAIN_BRANCH,
+        tableKey: null,
+        body: {
+          kind: 'versions.cleaned',
+          payload: {
+            tables: tables.map((t) => ({
+              table_key: t.tableKey,
+              lance_branch: t.lanceBranch,
+              versions: t.versions,
+              bytes_removed: t.bytesRemoved,
+            })),
+          },
+        },
+      },
+    ]);
+  }
+
   // ---------------------------------------------------------------- write protocol
 
   /** Generic append, for kinds without a named method. Validates the payload only — no CAS, lease or state checks. */

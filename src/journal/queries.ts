@@ -309,6 +309,22 @@ export class JournalReader {
   }
 
   /**
+   * Every Lance version cleanup removed, keyed `table_key NUL lance_branch NUL version`
+   * (empty string for the main line), with the cleanup's op id.
+   */
+  cleanedVersions(): Map<string, string> {
+    const rows = this.db
+      .prepare("SELECT op_id, payload FROM events WHERE kind = 'versions.cleaned' ORDER BY seq")
+      .all() as Array<{ op_id: string; payload: string }>;
+    const out = new Map<string, string>();
+    for (const row of rows)
+      for (const t of parsePayload('versions.cleaned', JSON.parse(row.payload)).tables)
+        for (const v of t.versions)
+          out.set(cleanedVersionKey(t.table_key, t.lance_branch, v), row.op_id);
+    return out;
+  }
+
+  /**
    * Replays every event into memory and compares with the stored projections (in
    * one read transaction, so both see the same moment), plus PRAGMA integrity_check.
    * Invariant I1 (Lance HEAD == pin) needs storage and is checked by the caller.
@@ -340,4 +356,13 @@ export class JournalReader {
       return { ok: differences.length === 0, differences, integrity, events: events.length };
     })();
   }
+}
+
+/** The key of `cleanedVersions()`. */
+export function cleanedVersionKey(
+  tableKey: string,
+  lanceBranch: string | null,
+  version: number,
+): string {
+  return `${tableKey}\u0000${lanceBranch ?? ''}\u0000${version}`;
 }

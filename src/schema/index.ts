@@ -6,3 +6,5 @@ export { catalogToJSON } from './catalog-json.js';
 export { fnv1a64Hex } from './fnv.js';
 export { findEdgeType, findNodeType, findType } from './lookup.js';
 export type * from './types.js';
+export { planSchemaChange, defaultOf } from './plan.js';
+export type { PlanStep, SchemaPlan, StepKind, StepSafety } from './plan.js';

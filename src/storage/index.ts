@@ -17,6 +17,9 @@ export type {
   IndexSpec,
   TableIndexInfo,
   SearchOptions,
+  FragmentStats,
+  CompactResult,
+  PruneResult,
 } from './table-handle.js';
 export { FTS_TOKENIZER } from './table-handle.js';
 export { sqlString, idInPredicate } from './sql.js';

@@ -90,6 +90,31 @@ export interface SearchOptions {
   limit?: number;
 }
 
+/** Fragment layout of a table version (Lance `stats()`). */
+export interface FragmentStats {
+  fragments: number;
+  /** Fragments Lance considers small (candidates for compaction). */
+  smallFragments: number;
+  rows: number;
+  /** Bytes of data, index and overlay files the version references. */
+  totalBytes: number;
+}
+
+export interface CompactResult {
+  /** HEAD after compaction (unchanged when there was nothing to compact). */
+  version: number;
+  fragmentsRemoved: number;
+  fragmentsAdded: number;
+}
+
+export interface PruneResult {
+  version: number;
+  bytesRemoved: number;
+  versionsRemoved: number;
+  fragmentsRemoved: number;
+  fragmentsAdded: number;
+}
+
 export interface TableHandle {
   readonly tableKey: string;
   readonly tablePath: string;
@@ -137,8 +162,31 @@ export interface TableHandle {
     vector: number[],
     opts: SearchOptions & { limit: number },
   ): Promise<Map<string, unknown[]>>;
+  fragmentStats(): Promise<FragmentStats>;
+  /**
+   * Lance compaction (and index optimisation) only: zero or more new versions, and
+   * no version is ever removed (lancedb's optimize prunes versions older than 7 days
+   * unless told a cut-off; we pass one before any Lance table existed).
+   */
+  compact(): Promise<CompactResult>;
+  /**
+   * Lance version GC: lancedb's optimize with a cut-off, i.e. compaction first (maybe a
+   * new version), then every version whose timestamp is before `olderThan` is removed
+   * except the latest. Lance 0.37.1 exposes no per-version deletion.
+   * `guardVersions` are tagged for the call (Lance refuses to remove a tagged version,
+   * and the call then fails removing nothing): lancedb turns the date into a duration
+   * that Lance subtracts from its own clock later, so the effective cut-off drifts
+   * past `olderThan` by the call's latency. Tags left by a crash are dropped first.
+   */
+  pruneOlderThan(olderThan: Date, guardVersions: number[]): Promise<PruneResult>;
   close(): void;
 }
+
+/** Tags `pruneOlderThan` sets on the versions it must not remove. */
+const GUARD_TAG = 'lancelog-guard-v';
+
+/** A cut-off before any Lance table existed: lancedb's optimize then removes no version. */
+const NO_VERSION_IS_THAT_OLD = new Date(Date.UTC(2000, 0, 1));
 
 function isArrowTable(x: unknown): x is arrow.Table {
   // Duck-typed: the table may come from either apache-arrow instance (see arrow-bridge).
@@ -508,6 +556,73 @@ export class LanceTableHandle implements TableHandle {
       columns,
       { column, limit: opts.limit },
     );
+  }
+
+  async fragmentStats(): Promise<FragmentStats> {
+    this.assertOpen();
+    const s = await guard(this.ref, 'stats', () => this.table.stats(), undefined, this.ctx());
+    return {
+      fragments: s.fragmentStats.numFragments,
+      smallFragments: s.fragmentStats.numSmallFragments,
+      rows: s.numRows,
+      totalBytes: s.totalBytes,
+    };
+  }
+
+  async compact(): Promise<CompactResult> {
+    this.assertWritable('compact');
+    this.writeSchema = undefined;
+    const res = await guard(
+      this.ref,
+      'compact',
+      () => this.table.optimize({ cleanupOlderThan: NO_VERSION_IS_THAT_OLD }),
+      undefined,
+      this.ctx(),
+    );
+    const version = await guard(
+      this.ref,
+      'compact',
+      () => this.table.version(),
+      undefined,
+      this.ctx(),
+    );
+    return {
+      version,
+      fragmentsRemoved: res.compaction.fragmentsRemoved,
+      fragmentsAdded: res.compaction.fragmentsAdded,
+    };
+  }
+
+  async pruneOlderThan(olderThan: Date, guardVersions: number[]): Promise<PruneResult> {
+    this.assertWritable('prune');
+    this.writeSchema = undefined;
+    const extra = this.ctx({ olderThan: olderThan.toISOString(), guardVersions });
+    const tags = await guard(this.ref, 'prune', () => this.table.tags(), undefined, extra);
+    const stale = Object.keys(
+      await guard(this.ref, 'prune', () => tags.list(), undefined, extra),
+    ).filter((t) => t.startsWith(GUARD_TAG));
+    for (const t of stale) await guard(this.ref, 'prune', () => tags.delete(t), undefined, extra);
+    for (const v of guardVersions)
+      await guard(this.ref, 'prune', () => tags.create(`${GUARD_TAG}${v}`, v), undefined, extra);
+    try {
+      const res = await guard(
+        this.ref,
+        'prune',
+        () => this.table.optimize({ cleanupOlderThan: olderThan }),
+        undefined,
+        extra,
+      );
+      const version = await guard(this.ref, 'prune', () => this.table.version(), undefined, extra);
+      return {
+        version,
+        bytesRemoved: res.prune.bytesRemoved,
+        versionsRemoved: res.prune.oldVersionsRemoved,
+        fragmentsRemoved: res.compaction.fragmentsRemoved,
+        fragmentsAdded: res.compaction.fragmentsAdded,
+      };
+    } finally {
+      for (const v of guardVersions) await tags.delete(`${GUARD_TAG}${v}`).catch(() => undefined);
+    }
   }
 
   /**

@@ -31,9 +31,11 @@ export interface TableCommitStep {
 export interface TableAction {
   def: TypeDef;
   /**
-   * 'one': exactly one Lance commit, which must land at pin + 1 (asserted). 'many': one or
-   * more commits, the final version > pin (asserted); recovery never rolls such a table
-   * forward (its intent has no post-commit version).
+   * 'one': exactly one Lance commit, which must land at pin + 1 (asserted). 'many': zero
+   * or more commits, the final version > pin (asserted) or, when it made none, the pin
+   * itself: such a table is not published (optimize or cleanup finding nothing to
+   * compact); recovery never rolls a 'many' table forward (its intent has no
+   * post-commit version).
    */
   commits: 'one' | 'many';
   /** Makes the commit(s) on `handle`, open on the operation's Lance branch at the pin. */
@@ -229,8 +231,18 @@ export async function commitTables(
     }
 
     phase = 'publish';
+    // A 'many' table that made no commit keeps its pin and is not published.
+    const moved = moves.filter((m) => m.to !== m.from);
+    if (moved.length === 0) {
+      await failpoint('write.before_publish', { opId: op.opId });
+      journal.tableCommitted(op.opId, lastUnrecorded!.tableKey, lastUnrecorded!.version);
+      journal.completeOperation(op.opId);
+      published = true; // terminal: nothing left to undo
+      deleteSidecar(ctx.dir, op.opId, { durable: false });
+      return { commitId: null, manifestVersion: null, tables: [] };
+    }
     // Power-loss durability: every Lance file of these commits reaches disk before the pin.
-    await syncLanceCommit(ctx.store, commitRanges(plan, moves));
+    await syncLanceCommit(ctx.store, commitRanges(plan, moved));
     await failpoint('write.before_publish', { opId: op.opId });
     const last = moves[moves.length - 1];
     const result = journal.publish({
@@ -239,7 +251,7 @@ export async function commitTables(
       actor: op.actor,
       message: op.message ?? null,
       mergedParentId: extras.mergedParentId ?? null,
-      tables: moves.map((m) => ({
+      tables: moved.map((m) => ({
         tableKey: m.tableKey,
         expectedVersion: m.from,
         newVersion: m.to,
@@ -254,7 +266,7 @@ export async function commitTables(
     phase = 'cleanup';
     deleteSidecar(ctx.dir, op.opId, { durable: false });
     await failpoint('write.after_cleanup', { opId: op.opId });
-    return { commitId: result.commitId, manifestVersion: result.manifestVersion, tables: moves };
+    return { commitId: result.commitId, manifestVersion: result.manifestVersion, tables: moved };
   } catch (err) {
     // After the publish the operation is visible and completed: nothing to undo; a
     // sidecar left behind is stale and recovery removes it.
@@ -397,7 +409,13 @@ async function commitTable(ctx: WriteContext, op: OperationInfo, t: PlannedTable
     });
     // The promise each action makes (TableAction.commits), checked before anything is published.
     if (t.commits === 'one') assertCommitted(t, version === t.pin.version + 1, version, 'pin + 1');
-    else assertCommitted(t, version > last, version, `after ${last}`);
+    else {
+      const none = version === t.pin.version && last === t.pin.version;
+      assertCommitted(t, version > last || none, version, `after ${last}`);
+      // No commit: HEAD must still be the pin (nothing committed behind the action's back).
+      if (none && (await handle.version()) !== t.pin.version)
+        assertCommitted(t, false, await handle.version(), `the pin (the action made no commit)`);
+    }
     return version;
   } catch (err) {
     // What a failed commit left in the writer's state is unknown: open afresh next time.

@@ -9,7 +9,8 @@ import { runTableOperation } from '../../src/write/table-operation.js';
 interface Command {
   repo: string;
   /** append-many: one multi-commit table action appending each of `names` as its own Lance commit. */
-  action: 'insert' | 'recover' | 'open' | 'append-many';
+  /** cleanup: `Repo.cleanup` with keep 1, confirmed. */
+  action: 'insert' | 'recover' | 'open' | 'append-many' | 'cleanup';
   type?: string;
   names?: string[];
   branch?: string;
@@ -22,7 +23,7 @@ interface Command {
 async function main(): Promise<void> {
   const cmd = JSON.parse(process.argv[2]) as Command;
   const repo = await Repo.open(cmd.repo, {
-    recover: cmd.action !== 'insert' && cmd.action !== 'append-many',
+    recover: cmd.action !== 'insert' && cmd.action !== 'append-many' && cmd.action !== 'cleanup',
   });
   try {
     if (cmd.action === 'insert') {
@@ -38,6 +39,9 @@ async function main(): Promise<void> {
     } else if (cmd.action === 'append-many') {
       const out = await appendMany(repo, cmd.type ?? 'Tag', cmd.names ?? []);
       process.stdout.write(JSON.stringify({ ok: true, opId: out.opId, commitId: out.commitId }));
+    } else if (cmd.action === 'cleanup') {
+      const out = await repo.cleanup({ keep: 1, olderThanMs: null, confirm: true });
+      process.stdout.write(JSON.stringify({ ok: true, result: out }));
     } else if (cmd.action === 'recover') {
       const report = await repo.recover();
       process.stdout.write(JSON.stringify({ ok: true, report }));

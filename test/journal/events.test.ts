@@ -79,6 +79,14 @@ const SAMPLES: {
     'node:Person',
   ],
   'schema.recorded': [{ hash: 'ab'.repeat(32), reason: 'changed' }, null],
+  'versions.cleaned': [
+    {
+      tables: [
+        { table_key: 'node:Person', lance_branch: null, versions: [1, 2], bytes_removed: 10 },
+      ],
+    },
+    null,
+  ],
   'branch.deleted': [{ name: 'feature' }, null],
 };
 

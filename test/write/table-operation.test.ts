@@ -133,4 +133,18 @@ describe('runTableOperation', () => {
     expect((await reopened.verify()).ok).toBe(true);
     await reopened.close();
   });
+
+  it("a 'many' action that makes no commit publishes nothing and completes", async () => {
+    const { repo } = await tagRepo();
+    const before = repo.snapshot();
+    const out = await runTableOperation(repo.operationContext(), 'Optimize', {}, () =>
+      Promise.resolve({ value: null, actions: [appendEach(repo, [], 'many')] }),
+    );
+    expect(out).toMatchObject({ commitId: null, manifestVersion: null, tables: [] });
+    expect(repo.getOperation(out.opId).state).toBe('completed');
+    expect(repo.snapshot()).toEqual(before);
+    expect(repo.journal.listLeases()).toEqual([]);
+    expect((await repo.verify()).ok).toBe(true);
+    await repo.close();
+  });
 });
