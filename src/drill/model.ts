@@ -44,7 +44,10 @@ export interface Model {
   WorksAt: Map<string, EdgeData>;
 }
 
-/** `index`: an index build (`repo.ensureIndexes`) of the named node types' tables. */
+/**
+ * The writers a drill exercises. `index`: an index build (`repo.ensureIndexes`) of the named
+ * node types' tables; `optimize` / `cleanup`: maintenance.
+ */
 export const WRITERS = [
   'tx',
   'gq',
@@ -147,8 +150,8 @@ function deleteNode(m: Model, type: NodeType, name: string): void {
 export function applyOp(before: Model, op: DrillOp): Model {
   const m = cloneModel(before);
   switch (op.writer) {
+    // Index builds and maintenance change no row.
     case 'index':
-    // An index build changes no row.
     case 'optimize':
     case 'cleanup':
       return m;
