@@ -63,3 +63,4 @@ export { diffStates } from './projections.js';
 export { JOURNAL_SCHEMA_VERSION, BUSY_TIMEOUT_MS, migrationsDir } from './migrations.js';
 export { MAIN_BRANCH, validateBranchName } from './branch-names.js';
 export { generateEventJsonSchema } from './schema-json.js';
+export { KeySpill, type SpilledRow } from './key-spill.js';

@@ -16,6 +16,7 @@ export type {
   TableVersionInfo,
 } from './table-handle.js';
 export { sqlString, idInPredicate } from './sql.js';
+export { BatchSpill } from './batch-spill.js';
 export { RawLance, RawLanceTable, rawArrowTable } from './baseline.js';
 export {
   rowsToLance,
