@@ -44,7 +44,16 @@ export interface Model {
   WorksAt: Map<string, EdgeData>;
 }
 
-export const WRITERS = ['tx', 'gq', 'load-append', 'load-merge', 'load-overwrite'] as const;
+/** `load-chunked-*`: the same loads through the chunked path, one row per Lance commit (docs/writes.md §Chunked loads). */
+export const WRITERS = [
+  'tx',
+  'gq',
+  'load-append',
+  'load-merge',
+  'load-overwrite',
+  'load-chunked-append',
+  'load-chunked-merge',
+] as const;
 export type Writer = (typeof WRITERS)[number];
 
 export interface NodeRow {
@@ -77,7 +86,16 @@ export type DrillOp =
       query: 'drill_multi';
       params: { ins: string; age: number; co: string; city: string; upd: string; del: string };
     }
-  | { writer: 'load-append' | 'load-merge' | 'load-overwrite'; nodes: NodeRow[]; edges: EdgeRow[] };
+  | {
+      writer:
+        | 'load-append'
+        | 'load-merge'
+        | 'load-overwrite'
+        | 'load-chunked-append'
+        | 'load-chunked-merge';
+      nodes: NodeRow[];
+      edges: EdgeRow[];
+    };
 
 /** The .gq file the mutation writer runs: mixed insert/update/delete in one query. */
 export const DRILL_GQ = `query drill_one($ins: String, $age: I32, $upd: String, $uage: I32, $del: String) {
@@ -157,6 +175,8 @@ export function applyOp(before: Model, op: DrillOp): Model {
     }
     case 'load-append':
     case 'load-merge':
+    case 'load-chunked-append':
+    case 'load-chunked-merge':
       // append: every key is new (the generator guarantees it), so both are "set".
       // merge: whole-row replace of nodes; edges merge by (from, to), replacing properties.
       for (const r of op.nodes)

@@ -52,7 +52,11 @@ const WRITE_FPS = FAILPOINTS.filter(
   (f) => f.startsWith('write.') && f !== 'write.before_rollback_publish',
 );
 const RECOVERY_FPS = FAILPOINTS.filter((f) => f.startsWith('recovery.'));
-const PER_TABLE = new Set<FailpointName>(['write.before_table_commit', 'write.after_table_commit']);
+const PER_TABLE = new Set<FailpointName>([
+  'write.before_table_commit',
+  'write.after_table_commit',
+  'write.after_chunk_commit',
+]);
 
 function genOp(r: Rng, m: Model, k: number, j: number): DrillOp {
   const writer = r.pick(WRITERS);
@@ -129,7 +133,8 @@ function genOp(r: Rng, m: Model, k: number, j: number): DrillOp {
         },
       };
     }
-    case 'load-append': {
+    case 'load-append':
+    case 'load-chunked-append': {
       const nodes: NodeRow[] = [];
       for (let i = 0; i < r.int(1, 3); i++)
         nodes.push(
@@ -139,7 +144,8 @@ function genOp(r: Rng, m: Model, k: number, j: number): DrillOp {
         );
       return { writer, nodes, edges: maybeLink(nodes) };
     }
-    case 'load-merge': {
+    case 'load-merge':
+    case 'load-chunked-merge': {
       const nodes: NodeRow[] = [];
       for (const name of r.subset(persons, 2)) nodes.push({ type: 'Person', name, data: age() });
       if (r.chance(0.5)) nodes.push({ type: 'Person', name: fresh('mp', 0), data: age() });

@@ -191,9 +191,7 @@ async function checkEndpoints(c: Checks, edge: EdgeTypeDef): Promise<void> {
       if (page.length === 0) break;
       after = page[page.length - 1];
       const found = new Set(
-        (await committedWhere(c.ctx, c.snap, nodeDef, 'id', page, ['id'])).map((r) =>
-          String(r.id),
-        ),
+        (await committedWhere(c.ctx, c.snap, nodeDef, 'id', page, ['id'])).map((r) => String(r.id)),
       );
       const missing = page.find((v) => !found.has(v));
       if (missing !== undefined) {
@@ -217,10 +215,14 @@ async function checkCardinality(c: Checks, edge: EdgeTypeDef, written: Set<strin
   const fromDef = c.ctx.catalog.nodes.find((n) => n.name === edge.from)!;
   const check = async (counts: Map<string, number>): Promise<void> => {
     if (counts.size === 0) return;
-    for (const r of await committedWhere(c.ctx, c.snap, edge, 'src', [...counts.keys()], [
-      'id',
+    for (const r of await committedWhere(
+      c.ctx,
+      c.snap,
+      edge,
       'src',
-    ])) {
+      [...counts.keys()],
+      ['id', 'src'],
+    )) {
       if (c.index.hasEdge(edge.tableKey, String(r.id))) continue; // replaced by the file
       counts.set(String(r.src), counts.get(String(r.src))! + 1);
     }

@@ -76,7 +76,9 @@ class TableSpill {
     dir: string,
     private readonly batchRows: number,
   ) {
-    this.spill = new BatchSpill(join(dir, `${this.def.tableKey.replace(/[^A-Za-z0-9_]/g, '_')}.arrows`));
+    this.spill = new BatchSpill(
+      join(dir, `${this.def.tableKey.replace(/[^A-Za-z0-9_]/g, '_')}.arrows`),
+    );
     this.schema = schemaToLance(arrowSchemaFor(def));
   }
 

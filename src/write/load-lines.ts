@@ -19,7 +19,6 @@ export type LoadInput = { path: string } | { text: string; file?: string };
 export type LoadMode = 'overwrite' | 'append' | 'merge';
 export const LOAD_MODES: readonly LoadMode[] = ['overwrite', 'append', 'merge'];
 
-
 export interface LoadOptions {
   mode: LoadMode;
   branch?: string;
@@ -53,7 +52,6 @@ export interface LoadResult {
   lines: number;
   tables: TableMove[];
 }
-
 
 const Key = z.union([z.string(), z.number()]);
 const Props = z.record(z.string(), z.unknown());
@@ -329,7 +327,8 @@ export async function readRecords(
 /** The progress callback of a load: at most every ~100 ms while reading, and once at the end. */
 export function progressOf(
   src: LineSource,
-  onProgress: ((bytesRead: number, totalBytes: number | undefined, lines: number) => void) | undefined,
+  onProgress:
+    ((bytesRead: number, totalBytes: number | undefined, lines: number) => void) | undefined,
 ): RecordProgress & { report: (final: boolean) => void } {
   let lastReport = 0;
   const progress = {

@@ -153,7 +153,10 @@ export async function loadJsonl(
       `unknown load mode '${String(opts.mode)}' (use overwrite, append or merge)`,
       { mode: opts.mode },
     );
-  const chunking = ChunkOptions.safeParse({ chunkRows: opts.chunkRows, chunkBytes: opts.chunkBytes });
+  const chunking = ChunkOptions.safeParse({
+    chunkRows: opts.chunkRows,
+    chunkBytes: opts.chunkBytes,
+  });
   if (!chunking.success) {
     const issue = chunking.error.issues[0];
     throw new UsageError(`load option ${String(issue.path[0])}: ${issue.message}`, {
