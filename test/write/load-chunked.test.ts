@@ -152,8 +152,116 @@ describe('chunked load: merge across chunks', () => {
       expect(edges).toHaveLength(2);
       const ab = edges.find((e) => e.src === 'a')!;
       expect(ab.id).toBe(edgeId);
-      expect(ab.since).toBe('2022-01-01');
+      expect((ab.since as Date).toISOString()).toBe('2022-01-01T00:00:00.000Z');
       expect((await repo.verify()).ok).toBe(true);
+    });
+  });
+});
+
+describe('chunked load: cross-row rules span chunks and committed data', () => {
+  const company = (name: string) => ({ type: 'Company', data: { name } });
+  const rel = (e: string, from: string, to: string) => ({ edge: e, from, to });
+
+  it('key, @unique, endpoint and @card are checked for the whole file; nothing is published', async () => {
+    await withRepo(undefined, async (repo) => {
+      await load(
+        repo,
+        jsonl(person('old', { email: 'old@x.org' }), company('acme'), rel('Owns', 'acme', 'old')),
+      );
+      const baseline = await exportText(repo);
+      const bad: Array<[string, unknown[], LoadOptions['mode'], Record<string, unknown>]> = [
+        [
+          'key repeated across chunks',
+          [person('a'), person('b'), person('c'), person('a')],
+          'append',
+          { rule: 'key', line: 4, id: 'a' },
+        ],
+        [
+          'key committed',
+          [person('a'), person('b'), person('old')],
+          'append',
+          { rule: 'key', line: 3, id: 'old' },
+        ],
+        [
+          '@unique across chunks',
+          [person('a', { email: 'e@x.org' }), person('b'), person('c', { email: 'e@x.org' })],
+          'append',
+          { rule: 'unique', line: 3, id: 'c' },
+        ],
+        [
+          '@unique against a committed row',
+          [person('a'), person('b'), person('c', { email: 'old@x.org' })],
+          'merge',
+          { rule: 'unique', line: 3, id: 'c' },
+        ],
+        [
+          'endpoint in no chunk and not committed',
+          [
+            person('a'),
+            person('b'),
+            person('c'),
+            rel('Knows', 'a', 'old'),
+            rel('Knows', 'c', 'zed'),
+          ],
+          'append',
+          { rule: 'endpoint', line: 5, field: 'to' },
+        ],
+        [
+          '@card max over two chunks',
+          [
+            company('c1'),
+            company('c2'),
+            person('a'),
+            rel('WorksAt', 'a', 'c1'),
+            rel('Owns', 'c1', 'a'),
+            rel('Owns', 'c2', 'a'),
+            rel('WorksAt', 'a', 'c2'),
+          ],
+          'append',
+          { rule: 'card' },
+        ],
+        [
+          '@card min of a new node',
+          [
+            company('c1'),
+            company('c2'),
+            company('c3'),
+            rel('Owns', 'c1', 'old'),
+            rel('Owns', 'c3', 'old'),
+          ],
+          'append',
+          { rule: 'card', line: 2 },
+        ],
+      ];
+      for (const [name, records, mode, details] of bad) {
+        const err = await rejection(load(repo, jsonl(...records), mode, chunked(2)));
+        expect({ name, code: err.code, ...(err.details as object) }).toMatchObject({
+          name,
+          code: 'ValidationError',
+          ...details,
+        });
+      }
+      expect(await exportText(repo)).toBe(baseline);
+      // The same rules pass when they hold: an edge to a committed node, merge of a committed key.
+      const ok = await load(
+        repo,
+        jsonl(
+          person('old', { email: 'new@x.org' }),
+          person('a', { email: 'old@x.org' }),
+          rel('Knows', 'a', 'old'),
+          company('c9'),
+          rel('Owns', 'c9', 'a'),
+        ),
+        'merge',
+        chunked(1),
+      );
+      expect(commits(ok)).toEqual({
+        'node:Person': 2,
+        'edge:Knows': 1,
+        'node:Company': 1,
+        'edge:Owns': 1,
+      });
+      expect(await repo.scan('Person')).toHaveLength(2);
     });
   });
 });
