@@ -44,7 +44,7 @@ export class KeySpill {
     const p = (sql: string): Database.Statement => this.db.prepare(sql);
     this.stmt = {
       keyLine: p('SELECT line FROM keys WHERE t = ? AND id = ?'),
-      keyInsert: p('INSERT INTO keys (t, id, line) VALUES (?, ?, ?)'),
+      keyInsert: p('INSERT OR IGNORE INTO keys (t, id, line) VALUES (?, ?, ?)'),
       keyReplace: p('INSERT OR REPLACE INTO keys (t, id, line) VALUES (?, ?, ?)'),
       edgeReplace: p('INSERT OR REPLACE INTO edges (t, id, src, dst, line) VALUES (?, ?, ?, ?, ?)'),
       edgeHas: p('SELECT 1 FROM edges WHERE t = ? AND id = ?'),
@@ -81,9 +81,9 @@ export class KeySpill {
   putKey(table: string, id: string, line: number, replace: boolean): number | undefined {
     const t = this.t(table);
     if (!replace) {
-      const row = this.stmt.keyLine.get(t, id) as { line: number } | undefined;
-      if (row) return row.line;
-      this.stmt.keyInsert.run(t, id, line);
+      // One statement for the common case (a new id); the earlier line only on a clash.
+      if (this.stmt.keyInsert.run(t, id, line).changes === 0)
+        return (this.stmt.keyLine.get(t, id) as { line: number }).line;
     } else this.stmt.keyReplace.run(t, id, line);
     this.wrote();
     return undefined;
