@@ -192,7 +192,12 @@ export function generateCase(seed: number, k: number): DrillCase {
     ops.push(op);
     m = applyOp(m, op);
   }
-  const name = r.pick(WRITE_FPS);
+  const picked = r.pick(WRITE_FPS);
+  // Only chunked loads reach write.after_chunk_commit: without one, crash between tables.
+  const name =
+    picked === 'write.after_chunk_commit' && !ops.some((o) => o.writer.startsWith('load-chunked-'))
+      ? 'write.after_table_commit'
+      : picked;
   const hit = r.int(1, PER_TABLE.has(name) ? n * 2 : n);
   const recovery = r.chance(1 / 6) ? { name: r.pick(RECOVERY_FPS), hit: 1 } : undefined;
   const id = `seed ${seed} case ${k}`;
