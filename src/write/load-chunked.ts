@@ -52,8 +52,12 @@ import { checkChunkedLoad, committedRowsOf, tupleOf } from './load-chunked-check
 
 /** Inputs larger than this load in chunks (append, merge). */
 export const CHUNK_BYTES_DEFAULT = 64 * 2 ** 20;
-/** Rows per table per Lance commit of a chunked load. */
-export const CHUNK_ROWS_DEFAULT = 262_144;
+/**
+ * Rows per table per Lance commit of a chunked load. Phase B's peak memory is one
+ * chunk and lancedb's IPC copy of it: 262,144 rows peaked ~100 MiB above the read
+ * phase, 65,536 at it (docs/performance.md §load in chunks).
+ */
+export const CHUNK_ROWS_DEFAULT = 65_536;
 /** Rows per spilled Arrow batch. */
 const SPILL_BATCH_ROWS = 8192;
 
