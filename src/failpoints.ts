@@ -15,6 +15,7 @@ export const FAILPOINTS = [
   'write.after_intent',
   'write.before_table_commit',
   'write.after_table_commit',
+  'write.after_chunk_commit',
   'write.before_publish',
   'write.after_publish',
   'write.after_cleanup',

@@ -28,6 +28,8 @@ interface LoadOpts {
   json?: boolean;
   progress: boolean;
   uri?: string;
+  chunkRows?: string;
+  chunkBytes?: string;
 }
 
 interface ExportOpts {
@@ -126,6 +128,16 @@ function humanLoad(r: LoadResult, file: string, branch: string, secs: number): s
   ].join('\n');
 }
 
+/** `--chunk-rows` / `--chunk-bytes` (docs/writes.md §Chunked loads). */
+function chunkOptions(opts: LoadOpts): { chunkRows?: number; chunkBytes?: number } {
+  const chunkRows = parseIntOption('--chunk-rows', opts.chunkRows, 1);
+  const chunkBytes = parseIntOption('--chunk-bytes', opts.chunkBytes, 0);
+  return {
+    ...(chunkRows !== undefined ? { chunkRows } : {}),
+    ...(chunkBytes !== undefined ? { chunkBytes } : {}),
+  };
+}
+
 export function registerDataCommands(program: Command): void {
   const runLoad = async (
     dir: string,
@@ -148,6 +160,7 @@ export function registerDataCommands(program: Command): void {
           ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
           ...(opts.message !== undefined ? { message: opts.message } : {}),
           ...(bar ? { onProgress: bar.update } : {}),
+          ...chunkOptions(opts),
         },
       );
       bar?.stop();
@@ -168,6 +181,11 @@ export function registerDataCommands(program: Command): void {
       .option('--actor <actor>', 'who is loading (recorded in the journal)')
       .option('--message <text>', 'commit message')
       .option('--no-progress', 'no progress bar (it is only shown on a TTY anyway)')
+      .option('--chunk-rows <n>', 'rows per table per Lance commit of a chunked load')
+      .option(
+        '--chunk-bytes <n>',
+        'files larger than this many bytes load in chunks (append, merge; default 64 MiB)',
+      )
       .argument('[repo]', 'repo directory')
       .option('--uri <repo>', 'repo directory')
       .option('--json', 'print JSON');

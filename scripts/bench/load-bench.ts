@@ -2,7 +2,10 @@
  * Measures one JSONL load (not part of the test suite): a fresh repo from the .pg,
  * `loadJsonl` in append mode, then wall time, rows/s and peak RSS.
  *
- *   node --max-old-space-size=16384 --import tsx scripts/bench/load-bench.ts --data /tmp/graph.jsonl --schema /tmp/graph.pg --repo /tmp/bench-repo
+ *   node --max-old-space-size=16384 --import tsx scripts/bench/load-bench.ts --data /tmp/graph.jsonl --schema /tmp/graph.pg --repo /tmp/bench-repo [--chunk-rows N] [--chunk-bytes N]
+ *
+ * `--chunk-bytes 1e15` forces the one-commit path; `--chunk-bytes 0` the chunked one
+ * (docs/writes.md §Chunked loads).
  */
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -14,11 +17,13 @@ const { values } = parseArgs({
     schema: { type: 'string' },
     repo: { type: 'string' },
     mode: { type: 'string' },
+    'chunk-rows': { type: 'string' },
+    'chunk-bytes': { type: 'string' },
   },
 });
 if (!values.data || !values.schema || !values.repo) {
   process.stderr.write(
-    'usage: load-bench.ts --data f.jsonl --schema f.pg --repo dir [--mode append]\n',
+    'usage: load-bench.ts --data f.jsonl --schema f.pg --repo dir [--mode append] [--chunk-rows N] [--chunk-bytes N]\n',
   );
   process.exit(2);
 }
@@ -40,6 +45,8 @@ try {
     { path: values.data },
     {
       mode: (values.mode ?? 'append') as 'append',
+      ...(values['chunk-rows'] ? { chunkRows: Number(values['chunk-rows']) } : {}),
+      ...(values['chunk-bytes'] ? { chunkBytes: Number(values['chunk-bytes']) } : {}),
       onProgress: (b, t, lines) => {
         if (b === t && !readDone) readDone = Date.now();
         process.stderr.write(
@@ -64,6 +71,7 @@ try {
       maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
       peakHeapMiB: Math.round(peakHeap / 2 ** 20),
       commitId: r.commitId,
+      lanceCommits: Object.fromEntries(r.tables.map((t) => [t.tableKey, t.to - t.from])),
     })}\n`,
   );
 } finally {

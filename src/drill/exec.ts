@@ -56,12 +56,17 @@ export async function executeOp(
       return { opId: last?.opId ?? '-', commitId: last?.commitId ?? null };
     }
     default: {
-      const mode =
-        op.writer === 'load-append' ? 'append' : op.writer === 'load-merge' ? 'merge' : 'overwrite';
+      const mode = op.writer.endsWith('append')
+        ? 'append'
+        : op.writer.endsWith('merge')
+          ? 'merge'
+          : 'overwrite';
+      // Chunked writers: the chunked path from the first byte, one row per Lance commit.
+      const chunks = op.writer.startsWith('load-chunked-') ? { chunkBytes: 0, chunkRows: 1 } : {};
       const out = await loadJsonl(
         repo.operationContext(),
         { text: loadText(op), file: 'drill.jsonl' },
-        { mode, branch, actor: DRILL_ACTOR },
+        { mode, branch, actor: DRILL_ACTOR, ...chunks },
       );
       return { opId: out.opId, commitId: out.commitId };
     }

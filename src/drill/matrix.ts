@@ -103,6 +103,36 @@ export function matrixOp(writer: Writer, shape: Shape): DrillOp {
       // one-table: Company's name BTREE and city inverted index (two commits, 'many');
       // multi-table: Person's name BTREE too (one commit, 'one').
       return { writer, types: multi ? ['Person', 'Company'] : ['Company'] };
+    case 'load-chunked-append':
+      // One row per Lance commit: Person takes 3 commits (write.after_chunk_commit@1 is
+      // "after chunk 1 of 3"), then the other tables (write.after_table_commit between them).
+      return {
+        writer,
+        nodes: [
+          { type: 'Person', name: 'n1', data: { age: 7 } },
+          { type: 'Person', name: 'n2', data: {} },
+          { type: 'Person', name: 'n3', data: { age: 9 } },
+          ...(multi ? [{ type: 'Company' as const, name: 'nc1', data: { city: 'Rome' } }] : []),
+        ],
+        edges: multi ? [{ from: 'n1', to: 'nc1', data: { since: 2024 } }] : [],
+      };
+    case 'load-chunked-merge':
+      // p1 twice (two chunks: the last line wins) and a committed edge's pair again.
+      return {
+        writer,
+        nodes: [
+          { type: 'Person', name: 'p1', data: { age: 32 } },
+          { type: 'Person', name: 'n1', data: {} },
+          { type: 'Person', name: 'p1', data: { age: 33 } },
+          ...(multi ? [{ type: 'Company' as const, name: 'c1', data: { city: 'Bergen' } }] : []),
+        ],
+        edges: multi
+          ? [
+              { from: 'p1', to: 'c1', data: { since: 2021 } },
+              { from: 'n1', to: 'c1', data: {} },
+            ]
+          : [],
+      };
     case 'load-overwrite':
       // one-table: p4 (no edges) disappears; multi-table: p3, p4 and c2 disappear and
       // the edge p3→c2 cascades out of WorksAt, which the file does not name.

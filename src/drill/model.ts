@@ -46,7 +46,8 @@ export interface Model {
 
 /**
  * The writers a drill exercises. `index`: an index build (`repo.ensureIndexes`) of the named
- * node types' tables; `optimize` / `cleanup`: maintenance.
+ * node types' tables; `optimize` / `cleanup`: maintenance; `load-chunked-*`: the same loads
+ * through the chunked path, one row per Lance commit (docs/writes.md §Chunked loads).
  */
 export const WRITERS = [
   'tx',
@@ -57,6 +58,8 @@ export const WRITERS = [
   'index',
   'optimize',
   'cleanup',
+  'load-chunked-append',
+  'load-chunked-merge',
 ] as const;
 /** Writers that change no visible data (maintenance): the model stays as it was. */
 export const MAINTENANCE_WRITERS: ReadonlySet<Writer> = new Set(['optimize', 'cleanup']);
@@ -94,7 +97,16 @@ export type DrillOp =
       query: 'drill_multi';
       params: { ins: string; age: number; co: string; city: string; upd: string; del: string };
     }
-  | { writer: 'load-append' | 'load-merge' | 'load-overwrite'; nodes: NodeRow[]; edges: EdgeRow[] }
+  | {
+      writer:
+        | 'load-append'
+        | 'load-merge'
+        | 'load-overwrite'
+        | 'load-chunked-append'
+        | 'load-chunked-merge';
+      nodes: NodeRow[];
+      edges: EdgeRow[];
+    }
   | { writer: 'index'; types: NodeType[] }
   /** `lancelog optimize` of the drill branch. */
   | { writer: 'optimize' }
@@ -184,6 +196,8 @@ export function applyOp(before: Model, op: DrillOp): Model {
     }
     case 'load-append':
     case 'load-merge':
+    case 'load-chunked-append':
+    case 'load-chunked-merge':
       // append: every key is new (the generator guarantees it), so both are "set".
       // merge: whole-row replace of nodes; edges merge by (from, to), replacing properties.
       for (const r of op.nodes)

@@ -54,7 +54,11 @@ const WRITE_FPS = FAILPOINTS.filter(
   (f) => f.startsWith('write.') && f !== 'write.before_rollback_publish',
 );
 const RECOVERY_FPS = FAILPOINTS.filter((f) => f.startsWith('recovery.'));
-const PER_TABLE = new Set<FailpointName>(['write.before_table_commit', 'write.after_table_commit']);
+const PER_TABLE = new Set<FailpointName>([
+  'write.before_table_commit',
+  'write.after_table_commit',
+  'write.after_chunk_commit',
+]);
 
 type RowWriter = Exclude<Writer, 'optimize' | 'cleanup'>;
 
@@ -134,7 +138,8 @@ function genOp(r: Rng, m: Model, k: number, j: number): DrillOp {
         },
       };
     }
-    case 'load-append': {
+    case 'load-append':
+    case 'load-chunked-append': {
       const nodes: NodeRow[] = [];
       for (let i = 0; i < r.int(1, 3); i++)
         nodes.push(
@@ -144,7 +149,8 @@ function genOp(r: Rng, m: Model, k: number, j: number): DrillOp {
         );
       return { writer, nodes, edges: maybeLink(nodes) };
     }
-    case 'load-merge': {
+    case 'load-merge':
+    case 'load-chunked-merge': {
       const nodes: NodeRow[] = [];
       for (const name of r.subset(persons, 2)) nodes.push({ type: 'Person', name, data: age() });
       if (r.chance(0.5)) nodes.push({ type: 'Person', name: fresh('mp', 0), data: age() });
@@ -194,7 +200,12 @@ export function generateCase(seed: number, k: number): DrillCase {
     ops.push(op);
     m = applyOp(m, op);
   }
-  const name = r.pick(WRITE_FPS);
+  const picked = r.pick(WRITE_FPS);
+  // Only chunked loads reach write.after_chunk_commit: without one, crash between tables.
+  const name =
+    picked === 'write.after_chunk_commit' && !ops.some((o) => o.writer.startsWith('load-chunked-'))
+      ? 'write.after_table_commit'
+      : picked;
   const hit = r.int(1, PER_TABLE.has(name) ? n * 2 : n);
   const recovery = r.chance(1 / 6) ? { name: r.pick(RECOVERY_FPS), hit: 1 } : undefined;
   const id = `seed ${seed} case ${k}`;

@@ -64,3 +64,4 @@ export { JOURNAL_SCHEMA_VERSION, BUSY_TIMEOUT_MS, migrationsDir } from './migrat
 export { MAIN_BRANCH, validateBranchName } from './branch-names.js';
 export { generateEventJsonSchema } from './schema-json.js';
 export { cleanedVersionKey } from './queries.js';
+export { KeySpill, type SpilledRow } from './key-spill.js';

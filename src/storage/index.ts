@@ -23,6 +23,7 @@ export type {
 } from './table-handle.js';
 export { FTS_TOKENIZER } from './table-handle.js';
 export { sqlString, idInPredicate } from './sql.js';
+export { BatchSpill } from './batch-spill.js';
 export { RawLance, RawLanceTable, rawArrowTable } from './baseline.js';
 export {
   rowsToLance,

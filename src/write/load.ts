@@ -21,219 +21,33 @@
  *               a node that disappears takes its edges in untouched tables with it
  *               (cascade). Within the file, a repeated node key is a `key` error.
  */
-import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
 import { z } from 'zod';
-import type { EdgeTypeDef, NodeTypeDef, TypeDef } from '../schema/types.js';
+import type { EdgeTypeDef, TypeDef } from '../schema/types.js';
 import type { Snapshot } from '../journal/index.js';
 import { LancelogError, UsageError } from '../errors.js';
-import { DataFileError } from './errors.js';
-import { parseJsonExact } from '../json-exact.js';
-import { Utf8Guard, type InvalidUtf8 } from './utf8-guard.js';
 import { runOperation, type OperationContext } from './operation.js';
-import type { TableMove } from './protocol.js';
+import {
+  LOAD_MODES,
+  openSource,
+  progressOf,
+  readRecords,
+  type LoadInput,
+  type LoadMode,
+  type LoadOptions,
+  type LoadResult,
+} from './load-lines.js';
+import { loadChunked, useChunkedLoad } from './load-chunked.js';
 import { newTableChanges, type StagedOperation, type TableChanges } from './staging.js';
 import { EmbedWindow, embedJobs, lazyEmbeddingClient } from './embed-fill.js';
 
-export type LoadMode = 'overwrite' | 'append' | 'merge';
-export const LOAD_MODES: readonly LoadMode[] = ['overwrite', 'append', 'merge'];
-
-export type LoadInput = { path: string } | { text: string; file?: string };
-
-export interface LoadOptions {
-  mode: LoadMode;
-  branch?: string;
-  actor?: string;
-  message?: string;
-  /** Called now and then while reading (at most every ~100 ms) and once at the end. */
-  onProgress?: (bytesRead: number, totalBytes: number | undefined, lines: number) => void;
-}
-
-export interface LoadResult {
-  opId: string;
-  /** Null when the file staged nothing (no commit is made). */
-  commitId: string | null;
-  manifestVersion: number | null;
-  mode: LoadMode;
-  /** Node records read, per type name. */
-  nodes: Record<string, number>;
-  /** Edge records read, per edge type name. */
-  edges: Record<string, number>;
-  /** Committed rows removed (overwrite, and the edges that cascade with them), per type name. */
-  deleted: Record<string, number>;
-  /** Lines read (including comments and blank lines). */
-  lines: number;
-  tables: TableMove[];
-}
-
-const Key = z.union([z.string(), z.number()]);
-const Props = z.record(z.string(), z.unknown());
-const NodeLine = z.strictObject({ type: z.string().min(1), data: Props });
-const EdgeLine = z.strictObject({
-  edge: z.string().min(1),
-  from: Key,
-  to: Key,
-  data: Props.optional(),
+/** The chunking options of a load (docs/writes.md §Chunked loads). */
+const ChunkOptions = z.object({
+  chunkRows: z.number().int().min(1).optional(),
+  chunkBytes: z.number().int().min(0).optional(),
 });
 
-const isProps = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-const isKey = (v: unknown): v is string | number => typeof v === 'string' || typeof v === 'number';
-
-/**
- * The shapes NodeLine and EdgeLine accept, checked by hand: a load calls this per
- * line and zod's parse (which also copies the object) was ~8% of a load. zod still
- * checks every line that fails here, and explains it.
- */
-function isNodeLine(rec: Record<string, unknown>): rec is z.infer<typeof NodeLine> {
-  for (const k in rec) if (k !== 'type' && k !== 'data') return false;
-  return typeof rec.type === 'string' && rec.type.length > 0 && isProps(rec.data);
-}
-
-function isEdgeLine(rec: Record<string, unknown>): rec is z.infer<typeof EdgeLine> {
-  for (const k in rec) if (k !== 'edge' && k !== 'from' && k !== 'to' && k !== 'data') return false;
-  return (
-    typeof rec.edge === 'string' &&
-    rec.edge.length > 0 &&
-    isKey(rec.from) &&
-    isKey(rec.to) &&
-    (rec.data === undefined || isProps(rec.data))
-  );
-}
-
-/** zod's first issue → {field, rule}; `$` is the line itself. */
-function issueToError(
-  file: string,
-  line: number,
-  obj: Record<string, unknown>,
-  issues: z.core.$ZodIssue[],
-  kind: 'node' | 'edge',
-): DataFileError {
-  const issue = issues[0];
-  if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0];
-    const allowed = kind === 'node' ? '"type" and "data"' : '"edge", "from", "to" and "data"';
-    return new DataFileError(`unexpected field "${key}" in a ${kind} line (allowed: ${allowed})`, {
-      file,
-      line,
-      field: key,
-      rule: 'unknown_field',
-    });
-  }
-  const field = issue.path.map(String).join('.') || '$';
-  const top = issue.path[0];
-  if (typeof top === 'string' && obj[top] === undefined) {
-    return new DataFileError(`a ${kind} line needs "${top}"`, {
-      file,
-      line,
-      field,
-      rule: 'required',
-    });
-  }
-  const expected: Record<string, string> = {
-    type: 'a node type name (string)',
-    edge: 'an edge type name (string)',
-    data: 'an object of properties',
-    from: 'the key of the source node (string or number)',
-    to: 'the key of the target node (string or number)',
-  };
-  const what = typeof top === 'string' ? expected[top] : undefined;
-  return new DataFileError(
-    what
-      ? `"${String(top)}" must be ${what}, got ${String(JSON.stringify(obj[top as string])).slice(0, 60)}`
-      : issue.message,
-    { file, line, field, rule: 'type' },
-  );
-}
-
-/** A line the hand check refused: zod parses it (its coercions are none) or explains the first issue. */
-function explained<S extends z.ZodType>(
-  shape: S,
-  file: string,
-  line: number,
-  rec: Record<string, unknown>,
-  kind: 'node' | 'edge',
-): z.infer<S> {
-  const parsed = shape.safeParse(rec);
-  if (!parsed.success) throw issueToError(file, line, rec, parsed.error.issues, kind);
-  return parsed.data;
-}
-
-interface LineSource {
-  lines: AsyncIterable<string>;
-  bytesRead: () => number;
-  totalBytes: number | undefined;
-  /** The line of the first invalid UTF-8 byte, once the stream stopped there. */
-  invalidUtf8?: () => InvalidUtf8 | undefined;
-  close: () => void;
-}
-
-function openSource(input: LoadInput): { file: string; source: () => LineSource } {
-  if ('path' in input) {
-    let total: number;
-    try {
-      const st = statSync(input.path);
-      if (!st.isFile())
-        throw new LancelogError(
-          'FileNotFound',
-          `cannot read data file '${input.path}': not a file`,
-          { file: input.path, reason: 'EISDIR' },
-        );
-      total = st.size;
-    } catch (err) {
-      if (err instanceof LancelogError) throw err;
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new LancelogError(
-        'FileNotFound',
-        `cannot read data file '${input.path}': ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
-        { file: input.path, reason: code ?? 'unknown' },
-      );
-    }
-    return {
-      file: input.path,
-      source: () => {
-        const stream = createReadStream(input.path, { highWaterMark: 1 << 20 });
-        const guard = new Utf8Guard();
-        const rl = createInterface({ input: stream.pipe(guard), crlfDelay: Infinity });
-        return {
-          lines: rl,
-          bytesRead: () => stream.bytesRead,
-          totalBytes: total,
-          invalidUtf8: () => guard.failure(),
-          close: () => {
-            rl.close();
-            stream.destroy();
-            guard.destroy();
-          },
-        };
-      },
-    };
-  }
-  const text = input.text;
-  const total = Buffer.byteLength(text);
-  return {
-    file: input.file ?? '<text>',
-    source: () => {
-      const stream = Readable.from([text]);
-      const rl = createInterface({ input: stream, crlfDelay: Infinity });
-      let done = 0;
-      stream.on('end', () => {
-        done = total;
-      });
-      return {
-        lines: rl,
-        bytesRead: () => done,
-        totalBytes: total,
-        close: () => {
-          rl.close();
-          stream.destroy();
-        },
-      };
-    },
-  };
-}
+export { LOAD_MODES, type LoadInput, type LoadMode, type LoadOptions, type LoadResult };
 
 /** Committed ids (and src/dst of edges) of a table at the operation's snapshot, batch by batch. */
 async function* committedRows(
@@ -245,7 +59,7 @@ async function* committedRows(
   const pin = snap.pins.find((p) => p.tableKey === def.tableKey);
   if (!pin)
     throw new LancelogError('TableNotPinned', `${def.tableKey} has no pin on ${snap.branch}`, {
-      table_key: def.tableKey,
+      tableKey: def.tableKey,
     });
   const handle = await ctx.openPinned(def.tableKey, pin);
   if ((await handle.countRows()) === 0) return;
@@ -340,11 +154,19 @@ export async function loadJsonl(
       `unknown load mode '${String(opts.mode)}' (use overwrite, append or merge)`,
       { mode: opts.mode },
     );
-  const { file, source } = openSource(input);
-  const nodesByName = new Map<string, NodeTypeDef>(ctx.catalog.nodes.map((n) => [n.name, n]));
-  const edgesByName = new Map<string, EdgeTypeDef>(
-    ctx.catalog.edges.map((e) => [e.name.toLowerCase(), e]),
-  );
+  const chunking = ChunkOptions.safeParse({
+    chunkRows: opts.chunkRows,
+    chunkBytes: opts.chunkBytes,
+  });
+  if (!chunking.success) {
+    const issue = chunking.error.issues[0];
+    throw new UsageError(`load option ${String(issue.path[0])}: ${issue.message}`, {
+      option: String(issue.path[0]),
+      value: opts[issue.path[0] as 'chunkRows' | 'chunkBytes'],
+    });
+  }
+  const { file, source, bytes } = openSource(input);
+  if (useChunkedLoad(opts, bytes, ctx.catalog)) return loadChunked(ctx, file, source, opts);
   const branch = opts.branch ?? 'main';
   const nodes: Record<string, number> = {};
   const edges: Record<string, number> = {};
@@ -373,117 +195,44 @@ export async function loadJsonl(
       // Ids for edges and keyless nodes are generated by staging (monotonic ULIDs), which
       // knows them to be new: they are never looked up in committed data.
       const src = source();
+      const progress = progressOf(src, opts.onProgress);
+      // @embed vectors a line lacks are filled before it is staged, in windows that keep
+      // the file's order (embed-fill.ts); no lease is held yet.
       const embedWindow = new EmbedWindow(ctx.embeddings ?? lazyEmbeddingClient(), file);
-      let lastReport = 0;
-      const report = (final: boolean): void => {
-        if (!opts.onProgress) return;
-        const now = Date.now();
-        if (!final && now - lastReport < 100) return;
-        lastReport = now;
-        opts.onProgress(
-          final && src.totalBytes !== undefined
-            ? src.totalBytes
-            : Math.min(src.bytesRead(), src.totalBytes ?? Infinity),
-          src.totalBytes,
-          lines,
-        );
-      };
       try {
-        for await (let text of src.lines) {
-          lines++;
-          if ((lines & 1023) === 0) report(false);
-          if (lines === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-          const trimmed = text.trim();
-          if (trimmed === '' || trimmed.startsWith('//')) continue;
-          const line = lines;
-          let obj: unknown;
-          try {
-            obj = parseJsonExact(trimmed);
-          } catch (err) {
-            throw new DataFileError(`not valid JSON: ${(err as Error).message}`, {
-              file,
-              line,
-              field: '$',
-              rule: 'json',
-            });
-          }
-          if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-            throw new DataFileError(
-              `a line must be a JSON object, got ${Array.isArray(obj) ? 'a list' : JSON.stringify(obj)}`,
-              { file, line, field: '$', rule: 'shape' },
-            );
-          }
-          const rec = obj as Record<string, unknown>;
-          const origin = { file, line };
-          if ('type' in rec) {
-            const node = isNodeLine(rec) ? rec : explained(NodeLine, file, line, rec, 'node');
-            const def = nodesByName.get(node.type);
-            if (!def) {
-              const isEdge = edgesByName.has(node.type.toLowerCase());
-              throw new DataFileError(
-                isEdge
-                  ? `'${node.type}' is an edge type; edge lines are {"edge": …, "from": …, "to": …}`
-                  : `no node type '${node.type}' in the schema (node types: ${[...nodesByName.keys()].join(', ')})`,
-                { file, line, field: 'type', rule: 'unknown_type', type: node.type },
-              );
-            }
-            // @embed vectors this line lacks are filled before it is staged (embed-fill.ts).
-            await embedWindow.add(embedJobs(def, node.data), line, async () => {
+        await readRecords(src, file, ctx.catalog, progress, async (rec) => {
+          const origin = { file, line: rec.line };
+          if (rec.kind === 'node') {
+            const { def, data } = rec;
+            await embedWindow.add(embedJobs(def, data), rec.line, async () => {
               await firstTouch(def);
-              staged.putNode(def.name, node.data, nodeMode, origin);
+              staged.putNode(def.name, data, nodeMode, origin);
             });
             nodes[def.name] = (nodes[def.name] ?? 0) + 1;
-          } else if ('edge' in rec) {
-            const {
-              edge: name,
-              from,
-              to,
-              data,
-            } = isEdgeLine(rec) ? rec : explained(EdgeLine, file, line, rec, 'edge');
-            const def = edgesByName.get(name.toLowerCase());
-            if (!def) {
-              throw new DataFileError(
-                `no edge type '${name}' in the schema (edge types: ${ctx.catalog.edges.map((e) => e.name).join(', ')})`,
-                { file, line, field: 'edge', rule: 'unknown_edge', edge: name },
-              );
-            }
-            await embedWindow.add([], line, async () => {
-              await firstTouch(def);
-              if (opts.mode === 'merge') {
-                const pairs = mergePairs.get(def.tableKey)!;
-                const k = `${String(from)}\u0000${String(to)}`;
-                const id = pairs.get(k);
-                if (id === undefined)
-                  pairs.set(
-                    k,
-                    staged.putEdge(def.name, from, to, data ?? {}, { mode: 'insert' }, origin),
-                  );
-                else staged.putEdge(def.name, from, to, data ?? {}, { id, mode: 'upsert' }, origin);
-              } else {
-                staged.putEdge(def.name, from, to, data ?? {}, { mode: 'insert' }, origin);
-              }
-            });
-            edges[def.name] = (edges[def.name] ?? 0) + 1;
-          } else {
-            throw new DataFileError(
-              'a line must be a node {"type", "data"} or an edge {"edge", "from", "to", "data"?}',
-              { file, line, field: '$', rule: 'shape' },
-            );
+            return;
           }
-        }
-        const invalid = src.invalidUtf8?.();
-        if (invalid)
-          throw new DataFileError('is not valid UTF-8 text', {
-            file,
-            line: invalid.line,
-            field: '$',
-            rule: 'encoding',
+          const { def, from, to, data } = rec;
+          await embedWindow.add([], rec.line, async () => {
+            await firstTouch(def);
+            if (opts.mode === 'merge') {
+              const pairs = mergePairs.get(def.tableKey)!;
+              const k = `${String(from)}\u0000${String(to)}`;
+              const id = pairs.get(k);
+              if (id === undefined)
+                pairs.set(k, staged.putEdge(def.name, from, to, data, { mode: 'insert' }, origin));
+              else staged.putEdge(def.name, from, to, data, { id, mode: 'upsert' }, origin);
+            } else {
+              staged.putEdge(def.name, from, to, data, { mode: 'insert' }, origin);
+            }
           });
+          edges[def.name] = (edges[def.name] ?? 0) + 1;
+        });
         await embedWindow.flush();
       } finally {
+        lines = progress.lines;
         src.close();
       }
-      report(true);
+      progress.report(true);
       if (opts.mode === 'overwrite') await cascadeOverwrite(ctx, snap, staged, touched);
       const deleted: Record<string, number> = {};
       // Staging drops an id from `deletes` when it is written again, so these are true removals.

@@ -224,6 +224,21 @@ export class StagedOperation {
     mode: 'insert' | 'upsert',
     origin: RowOrigin = {},
   ): string {
+    const p = this.prepareNode(type, data, origin);
+    this.stageUpsert(p.def, p.id, p.row, mode, origin, p.generated);
+    return p.id;
+  }
+
+  /**
+   * A node's coerced row and id with every per-row rule checked, staging nothing
+   * (putNode stages it; a chunked load spills it, src/write/load-chunked.ts).
+   * `generated`: the id is a new ULID of this operation.
+   */
+  prepareNode(
+    type: string,
+    data: Record<string, unknown>,
+    origin: RowOrigin = {},
+  ): { def: NodeTypeDef; id: string; row: Row; generated: boolean } {
     const def = this.nodeDef(type);
     const key = def.constraints.key[0];
     const givenId = data.id;
@@ -250,13 +265,11 @@ export class StagedOperation {
         );
       }
       row.id = id;
-      this.stageUpsert(def, id, row, mode, origin);
-      return id;
+      return { def, id, row, generated: false };
     }
     const id = givenId ?? this.newId();
     const row = this.coerceRow(def, data, id, origin, { id }, 'id');
-    this.stageUpsert(def, id, row, mode, origin, givenId === undefined);
-    return id;
+    return { def, id, row, generated: givenId === undefined };
   }
 
   private stageUpsert(
@@ -297,9 +310,22 @@ export class StagedOperation {
     opts: { id?: string; mode?: 'insert' | 'upsert' } = {},
     origin: RowOrigin = {},
   ): string {
+    const p = this.prepareEdge(type, from, to, data, opts.id, origin);
+    this.stageUpsert(p.def, p.id, p.row, opts.mode ?? 'insert', origin, opts.id === undefined);
+    return p.id;
+  }
+
+  /** An edge's coerced row (`id` given, else a new ULID) with every per-row rule checked, staging nothing. */
+  prepareEdge(
+    type: string,
+    from: unknown,
+    to: unknown,
+    data: Record<string, unknown> = {},
+    givenId?: string,
+    origin: RowOrigin = {},
+  ): { def: EdgeTypeDef; id: string; row: Row } {
     const def = this.edgeDef(type);
-    const id = opts.id ?? this.newId();
-    const generated = opts.id === undefined;
+    const id = givenId ?? this.newId();
     for (const [field, v] of [
       ['from', from],
       ['to', to],
@@ -316,8 +342,7 @@ export class StagedOperation {
       }
     }
     const row = this.coerceRow(def, data, id, origin, { id, src: String(from), dst: String(to) });
-    this.stageUpsert(def, id, row, opts.mode ?? 'insert', origin, generated);
-    return id;
+    return { def, id, row };
   }
 
   /** Partial update of an existing row (committed or pending); returns false when it does not exist. */

@@ -74,4 +74,34 @@ describe('lancelog load / export', () => {
     // Nothing changed: manifest version 3 is still the latest.
     expect((await runCli(['export', repo])).stdout).toBe(text);
   });
+
+  it('--chunk-rows / --chunk-bytes load in several Lance commits per table; bad values are usage errors', async () => {
+    const repo = join(tmp(), 'r');
+    await (await makeRepo(repo, { fixture: 'omnigraph/test.pg' })).close();
+    const bad = await runCli(['load', '--data', DATA, '--chunk-rows', '0', '--json', repo]);
+    expect(bad.code).toBe(2);
+    expect(bad.json()).toMatchObject({ code: 'UsageError', details: { option: '--chunk-rows' } });
+    const loaded = await runCli([
+      'load',
+      '--data',
+      DATA,
+      '--chunk-bytes',
+      '0',
+      '--chunk-rows',
+      '2',
+      '--json',
+      repo,
+    ]);
+    expect(loaded.code).toBe(0);
+    const moves = (loaded.json().tables as Array<{ tableKey: string; from: number; to: number }>)
+      .map((t) => [t.tableKey, t.to - t.from])
+      .sort();
+    // 4 Person, 2 Company, 3 Knows, 2 WorksAt rows, 2 per commit.
+    expect(moves).toEqual([
+      ['edge:Knows', 2],
+      ['edge:WorksAt', 1],
+      ['node:Company', 1],
+      ['node:Person', 2],
+    ]);
+  });
 });

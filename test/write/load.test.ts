@@ -575,42 +575,47 @@ describe('JSONL load: bad input names file, line, field and rule and changes not
     },
   ];
 
-  it('all cases, one repo', async () => {
-    await withRepo(undefined, async (repo) => {
-      await load(repo, jsonl(person('seed')));
-      const before = repo.snapshot();
-      const baseline = await exportText(repo);
-      for (const c of cases) {
-        const err = await rejection(load(repo, c.text, c.mode ?? 'append'));
-        const details = err.details as Record<string, unknown>;
-        const got = {
-          name: c.name,
-          code: err.code,
-          line: details.line,
-          field: details.field ?? '',
-          rule: details.rule,
-        };
-        // card errors name the source node's line only when it was loaded by this file.
-        expect(got).toEqual({
-          name: c.name,
-          code: c.code,
-          line: c.rule === 'card' ? details.line : c.line,
-          field: c.field,
-          rule: c.rule,
-        });
-        expect(details.file).toBe(
-          c.rule === 'card' && details.line === undefined ? undefined : 'data.jsonl',
-        );
-        expect(err.message).toContain(c.rule);
-      }
-      expect(repo.snapshot().manifestVersion).toBe(before.manifestVersion);
-      expect(await exportText(repo)).toBe(baseline);
-      // Every failed load is journaled as failed and rolled back.
-      const ops = repo.listEvents({ kind: 'op.rolled_back' });
-      expect(ops.length).toBeGreaterThanOrEqual(cases.length - 1);
-      expect((await repo.verify()).ok).toBe(true);
+  // The chunked path (docs/writes.md §Chunked loads) validates exactly as a small load.
+  for (const [label, extra] of [
+    ['one commit per table', {}],
+    ['chunked, 2 rows per commit', { chunkBytes: 0, chunkRows: 2 }],
+  ] as const)
+    it(`all cases, one repo (${label})`, async () => {
+      await withRepo(undefined, async (repo) => {
+        await load(repo, jsonl(person('seed')));
+        const before = repo.snapshot();
+        const baseline = await exportText(repo);
+        for (const c of cases) {
+          const err = await rejection(load(repo, c.text, c.mode ?? 'append', extra));
+          const details = err.details as Record<string, unknown>;
+          const got = {
+            name: c.name,
+            code: err.code,
+            line: details.line,
+            field: details.field ?? '',
+            rule: details.rule,
+          };
+          // card errors name the source node's line only when it was loaded by this file.
+          expect(got).toEqual({
+            name: c.name,
+            code: c.code,
+            line: c.rule === 'card' ? details.line : c.line,
+            field: c.field,
+            rule: c.rule,
+          });
+          expect(details.file).toBe(
+            c.rule === 'card' && details.line === undefined ? undefined : 'data.jsonl',
+          );
+          expect(err.message).toContain(c.rule);
+        }
+        expect(repo.snapshot().manifestVersion).toBe(before.manifestVersion);
+        expect(await exportText(repo)).toBe(baseline);
+        // Every failed load is journaled as failed and rolled back.
+        const ops = repo.listEvents({ kind: 'op.rolled_back' });
+        expect(ops.length).toBeGreaterThanOrEqual(cases.length - 1);
+        expect((await repo.verify()).ok).toBe(true);
+      });
     });
-  });
 
   it('invalid UTF-8 in a data file is a DataFileError naming the line; nothing is published', async () => {
     await withRepo(undefined, async (repo) => {
