@@ -115,6 +115,12 @@ export type {
   ReadStats,
   QueryArgs,
   QuerySource,
+  Change,
+  ChangeOp,
+  DiffFilter,
+  DiffResult,
+  DiffStats,
+  EntityVersion,
 } from './read/index.js';
 export { valueTypeText } from './query/values.js';
 export { shortestFloat32 } from './json-exact.js';

@@ -21,6 +21,7 @@ export {
   rowsToLance,
   columnToJs,
   rowOfBatch,
+  batchToRows,
   lanceTableOf,
   schemaToLance,
 } from './arrow-bridge.js';
