@@ -54,6 +54,7 @@ import {
 import { findPending } from './recovery/observe.js';
 import type { RecoveryAuditRow } from './journal/index.js';
 import { writeFileAtomic } from './fs-atomic.js';
+import { mergeBranches, type MergeOptions, type MergeResult } from './write/merge.js';
 import {
   diffSnapshots,
   entityHistory,
@@ -747,6 +748,16 @@ export class Repo {
         pin: this.pinOf(this.journal.snapshot({ commitId: c.id }), def.tableKey),
       })),
     );
+  }
+
+  /**
+   * Merges a branch into another (default main): three-way against the newest common
+   * ancestor, one atomic operation of the write protocol (docs/branches-commits.md "Merge").
+   * Conflicts throw `MergeConflicts` (all of them) and write nothing.
+   */
+  async merge(opts: MergeOptions): Promise<MergeResult> {
+    this.assertWritable('merge branches');
+    return mergeBranches(this.operationContext(), opts);
   }
 
   // ── history and audit ───────────────────────────────────────────────────

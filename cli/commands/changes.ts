@@ -86,7 +86,52 @@ async function runDiff(
   );
 }
 
+function registerMerge(program: Command): void {
+  // `branch` is registered by history.ts; merge joins it.
+  const branch = program.commands.find((c) => c.name() === 'branch');
+  if (!branch) throw new Error('the branch command must be registered before branch merge');
+  branch
+    .command('merge')
+    .description(
+      'merge a branch into another (default main): three-way against the newest common ancestor; all conflicts reported, nothing written on conflict',
+    )
+    .argument('<source>', 'the branch to merge')
+    .argument('[repo]', 'repo directory')
+    .option('--into <target>', 'the branch to merge into (default main)')
+    .option('--actor <name>', 'actor recorded in the merge commit')
+    .option('--message <text>', 'commit message')
+    .option('--uri <repo>', 'repo directory')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        source: string,
+        repoArg: string | undefined,
+        opts: RepoOpts & { into?: string; actor?: string; message?: string },
+      ) => {
+        await withRepo(resolveRepo(repoArg, opts), false, async (repo) => {
+          const r = await repo.merge({
+            source,
+            ...(opts.into !== undefined ? { target: opts.into } : {}),
+            ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
+            ...(opts.message !== undefined ? { message: opts.message } : {}),
+          });
+          printResult(opts, r, () =>
+            [
+              r.outcome === 'AlreadyUpToDate'
+                ? `${r.target} is already up to date with ${r.source}`
+                : `${r.outcome === 'FastForward' ? 'fast-forwarded' : 'merged'} ${r.source} into ${r.target}: commit ${r.commitId} (manifest ${r.manifestVersion}), base ${r.baseCommitId}`,
+              ...r.tables.map(
+                (t) => `  ${t.tableKey}: ${t.upserts} upserted, ${t.deletes} deleted`,
+              ),
+            ].join('\n'),
+          );
+        });
+      },
+    );
+}
+
 export function registerChangesCommands(program: Command): void {
+  registerMerge(program);
   program
     .command('diff')
     .description(
