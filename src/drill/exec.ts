@@ -34,6 +34,10 @@ export async function executeOp(
       });
       return { opId: out.opId, commitId: out.commitId };
     }
+    case 'merge': {
+      const out = await repo.merge({ source: op.source, target: branch, actor: DRILL_ACTOR });
+      return { opId: out.opId ?? 'none', commitId: out.commitId };
+    }
     default: {
       const mode =
         op.writer === 'load-append' ? 'append' : op.writer === 'load-merge' ? 'merge' : 'overwrite';

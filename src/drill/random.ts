@@ -9,6 +9,7 @@ import { FAILPOINTS, type FailpointName } from '../failpoints.js';
 import { BRANCHES, type DrillCase } from './harness.js';
 import {
   applyOp,
+  mergeModel,
   seedModel,
   WRITERS,
   type DrillOp,
@@ -54,9 +55,22 @@ const WRITE_FPS = FAILPOINTS.filter(
 const RECOVERY_FPS = FAILPOINTS.filter((f) => f.startsWith('recovery.'));
 const PER_TABLE = new Set<FailpointName>(['write.before_table_commit', 'write.after_table_commit']);
 
-function genOp(r: Rng, m: Model, k: number, j: number): DrillOp {
+function genOp(r: Rng, m: Model, k: number, j: number, merged: boolean): DrillOp {
   const writer = r.pick(WRITERS);
   const fresh = (p: string, i: number): string => `${p}${k}_${j}_${i}`;
+  if (writer === 'merge') {
+    // One merge per case (a second one is AlreadyUpToDate, which the seed-based model
+    // does not track), and only when it merges cleanly (the engine refuses conflicts).
+    const source = r.pick(['drill-merge-one', 'drill-merge-multi'] as const);
+    if (!merged && mergeModel(m, source) !== null) return { writer, source };
+    return {
+      writer: 'tx',
+      inserts: [{ type: 'Person', name: fresh('tp', 8), data: {} }],
+      links: [],
+      updates: [],
+      deletes: [],
+    };
+  }
   const persons = [...m.Person.keys()];
   const companies = [...m.Company.keys()];
   const age = (): { age?: number } => (r.chance(0.7) ? { age: r.int(0, 99) } : {});
@@ -182,7 +196,13 @@ export function generateCase(seed: number, k: number): DrillCase {
   const ops: DrillOp[] = [];
   let m = seedModel();
   for (let j = 0; j < n; j++) {
-    const op = genOp(r, m, k, j);
+    const op = genOp(
+      r,
+      m,
+      k,
+      j,
+      ops.some((o) => o.writer === 'merge'),
+    );
     ops.push(op);
     m = applyOp(m, op);
   }
