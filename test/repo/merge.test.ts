@@ -306,3 +306,41 @@ describe('merge conflicts', () => {
     expect(list.stdout.split('\n')[1]).toContain('(merge)');
   });
 });
+
+describe('merge of every property type', () => {
+  it('writes rows of every type back exactly (dates, 64-bit ints, lists, vectors, blobs)', async () => {
+    const repo = await makeRepoWith(tmp());
+    try {
+      repo.createBranch('feat');
+      await repo.transaction(
+        (tx) => {
+          tx.insert('Person', {
+            name: 'ann',
+            age: 30,
+            email: 'a@x.y',
+            born: '1990-01-02',
+            seen: '2024-05-06T07:08:09.123Z',
+            score: 1.5,
+            big: 9007199254740993n,
+            tags: ['a', 'b'],
+            level: 'senior',
+            photo: new Uint8Array([1, 2, 3]),
+            embedding: [0.5, 0.25, 1],
+          });
+          tx.insert('Note', { text: 'n' });
+        },
+        { branch: 'feat' },
+      );
+      await repo.transaction((tx) => void tx.insert('Note', { text: 'm' }));
+      expect((await repo.merge({ source: 'feat' })).outcome).toBe('Merged');
+      const [main] = await repo.scan('Person', { where: "id = 'ann'" });
+      const [feat] = await repo.scan('Person', { branch: 'feat', where: "id = 'ann'" });
+      expect(main).toEqual(feat);
+      expect(
+        (await repo.diff({ from: 'main', to: 'feat', filter: { types: ['Person'] } })).changes,
+      ).toEqual([]);
+    } finally {
+      await repo.close();
+    }
+  });
+});
