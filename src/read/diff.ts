@@ -11,7 +11,8 @@
 import { createHash } from 'node:crypto';
 import type { Catalog, TypeDef } from '../schema/types.js';
 import type { Snapshot, TablePin } from '../journal/index.js';
-import { batchToRows, idInPredicate, type TableHandle } from '../storage/index.js';
+import type * as arrow from 'apache-arrow';
+import { idInPredicate, rowOfBatch, type TableHandle } from '../storage/index.js';
 
 export type Row = Record<string, unknown>;
 export type ChangeOp = 'insert' | 'update' | 'delete';
@@ -91,10 +92,45 @@ export function changedProperties(def: TypeDef, before: Row, after: Row): string
   return comparedColumns(def).filter((c) => valueKey(before[c]) !== valueKey(after[c]));
 }
 
-function fingerprint(columns: string[], row: Row): string {
-  const h = createHash('md5');
-  for (const c of columns) h.update(valueKey(row[c])).update('\u0000');
-  return h.digest('base64');
+/**
+ * A cell as read from an arrow vector, as text: the same value always gives the same
+ * text and different values different text (lists and vectors element by element).
+ * Used on raw arrow cells so the streaming passes never build row objects.
+ */
+function cellKey(v: unknown): string {
+  if (v === null || v === undefined) return 'z';
+  switch (typeof v) {
+    case 'string':
+      return `s${v.length}:${v}`;
+    case 'bigint':
+      return `i${v}`;
+    case 'number':
+      return Number.isInteger(v) ? `i${v}` : `f${v}`;
+    case 'boolean':
+      return v ? 'T' : 'F';
+  }
+  if (v instanceof Date) return `d${v.getTime()}`;
+  if (v instanceof Uint8Array) return `b${Buffer.from(v).toString('base64')}`;
+  if (ArrayBuffer.isView(v))
+    return `[${Array.from(v as unknown as ArrayLike<unknown>, cellKey).join(',')}]`;
+  const toArray = (v as { toArray?: () => ArrayLike<unknown> }).toArray;
+  if (typeof toArray === 'function') return `[${Array.from(toArray.call(v), cellKey).join(',')}]`;
+  return `o${JSON.stringify(v)}`;
+}
+
+/** Fingerprints of a batch's rows over `columns`: the text itself when short, else its md5. */
+function* batchFingerprints(
+  batch: arrow.RecordBatch,
+  columns: string[],
+): Generator<{ id: string; fp: string; index: number }> {
+  const ids = batch.getChild('id');
+  const cols = columns.map((c) => batch.getChild(c));
+  for (let i = 0; i < batch.numRows; i++) {
+    let text = '';
+    for (const col of cols) text += `${cellKey(col?.get(i))}\u0000`;
+    const fp = text.length <= 40 ? text : createHash('md5').update(text).digest('base64');
+    yield { id: String(ids?.get(i)), fp, index: i };
+  }
 }
 
 export function samePin(a: TablePin, b: TablePin): boolean {
@@ -113,8 +149,13 @@ export async function rowsById(handle: TableHandle, ids: string[]): Promise<Map<
     return out;
   }
   const wanted = new Set(ids);
-  for await (const batch of handle.scanBatches())
-    for (const r of batchToRows(batch)) if (wanted.has(String(r.id))) out.set(String(r.id), r);
+  for await (const batch of handle.scanBatches()) {
+    const idCol = batch.getChild('id');
+    for (let i = 0; i < batch.numRows; i++) {
+      const id = String(idCol?.get(i));
+      if (wanted.has(id)) out.set(id, rowOfBatch(batch, i));
+    }
+  }
   return out;
 }
 
@@ -132,17 +173,17 @@ export async function tableChanges(
   const columns = comparedColumns(def);
   const index = new Map<string, string>();
   for await (const batch of from.scanBatches())
-    for (const r of batchToRows(batch)) index.set(String(r.id), fingerprint(columns, r));
+    for (const { id, fp } of batchFingerprints(batch, columns)) index.set(id, fp);
   const updated: string[] = [];
   for await (const batch of to.scanBatches()) {
-    for (const r of batchToRows(batch)) {
-      const id = String(r.id);
-      const fp = index.get(id);
-      if (fp === undefined) out.set(id, { op: 'insert', before: null, after: r });
+    for (const { id, fp, index: i } of batchFingerprints(batch, columns)) {
+      const before = index.get(id);
+      if (before === undefined)
+        out.set(id, { op: 'insert', before: null, after: rowOfBatch(batch, i) });
       else {
         index.delete(id);
-        if (fp !== fingerprint(columns, r)) {
-          out.set(id, { op: 'update', before: null, after: r });
+        if (before !== fp) {
+          out.set(id, { op: 'update', before: null, after: rowOfBatch(batch, i) });
           updated.push(id);
         }
       }

@@ -21,7 +21,6 @@ export {
   rowsToLance,
   columnToJs,
   rowOfBatch,
-  batchToRows,
   lanceTableOf,
   schemaToLance,
 } from './arrow-bridge.js';

@@ -339,6 +339,21 @@ describe('merge of every property type', () => {
       expect(
         (await repo.diff({ from: 'main', to: 'feat', filter: { types: ['Person'] } })).changes,
       ).toEqual([]);
+      // Lists, vectors, blobs and dates are compared element by element.
+      await repo.transaction(
+        (tx) =>
+          tx.update('Person', 'ann', {
+            tags: ['a', 'c'],
+            embedding: [0.5, 0.25, 2],
+            photo: new Uint8Array([1, 2]),
+            seen: '2024-05-06T07:08:09.124Z',
+          }),
+        { branch: 'feat' },
+      );
+      const d = await repo.diff({ from: 'main', to: 'feat', filter: { types: ['Person'] } });
+      expect(d.changes.map((c) => c.changedProperties)).toEqual([
+        ['seen', 'tags', 'photo', 'embedding'],
+      ]);
     } finally {
       await repo.close();
     }
