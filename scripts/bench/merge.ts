@@ -3,7 +3,7 @@
  * then `diff main → feat` and `merge feat into main` (a three-way merge: both sides
  * changed), each in a fresh child process: wall time and the process's peak RSS.
  * The baseline is the peak RSS of a child that only opens the repo and counts rows.
- * Full size: 1M rows.
+ * Full size: 1M rows. One run per step (each step changes the repo), so `runs` is 1.
  */
 import { execFile } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -95,15 +95,15 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
     return [
       result({
         name: 'merge',
-        metric: `diff time (${n} rows, 1% changed per side)`,
+        metric: 'diff_ms',
         lancelog: diff.ms,
         unit: 'ms',
         ...common,
-        extra: { stats: diff.stats },
+        extra: { rows: n, stats: diff.stats },
       }),
       result({
         name: 'merge',
-        metric: 'diff peak RSS',
+        metric: 'diff_peak_rss_mib',
         lancelog: diff.maxRssMiB,
         baseline: open.maxRssMiB,
         unit: 'MiB',
@@ -112,15 +112,15 @@ export async function run(opts: BenchOptions): Promise<BenchResult[]> {
       }),
       result({
         name: 'merge',
-        metric: `merge time (${n} rows, three-way)`,
+        metric: 'merge_ms',
         lancelog: merge.ms,
         unit: 'ms',
         ...common,
-        extra: { outcome: merge.outcome, tables: merge.tables },
+        extra: { rows: n, outcome: merge.outcome, tables: merge.tables },
       }),
       result({
         name: 'merge',
-        metric: 'merge peak RSS',
+        metric: 'merge_peak_rss_mib',
         lancelog: merge.maxRssMiB,
         baseline: open.maxRssMiB,
         unit: 'MiB',

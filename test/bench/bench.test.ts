@@ -11,6 +11,7 @@ import * as load from '../../scripts/bench/load.js';
 import * as open from '../../scripts/bench/open.js';
 import * as journal from '../../scripts/bench/journal.js';
 import * as reads from '../../scripts/bench/reads.js';
+import * as merge from '../../scripts/bench/merge.js';
 
 function checkShape(results: BenchResult[], name: string, metrics: string[]): void {
   expect(results.map((r) => r.metric)).toEqual(metrics);
@@ -81,6 +82,26 @@ describe('benchmarks (tiny runs)', () => {
     ]);
     expect(r[0].extra!.longHistoryGeneratedThroughJournal).toBe(true);
   });
+
+  it('merge (one run per step: the steps change the repo)', async () => {
+    const r = await merge.run({ scale: 0.001 });
+    expect(r.map((x) => x.metric)).toEqual([
+      'diff_ms',
+      'diff_peak_rss_mib',
+      'merge_ms',
+      'merge_peak_rss_mib',
+    ]);
+    for (const x of r) expect(Number.isFinite(x.lancelog) && x.lancelog > 0).toBe(true);
+    expect(r[0].extra).toMatchObject({
+      rows: 1000,
+      stats: { updates: 20, inserts: 0, deletes: 0 },
+    });
+    expect(r[2].extra).toMatchObject({
+      outcome: 'Merged',
+      tables: [{ tableKey: 'node:Item', upserts: 10 }],
+    });
+    expect(formatTable(r)).toContain('merge');
+  }, 300_000);
 
   it('load', async () => {
     const r = await load.run({ scale: 0.0002, runs: 5, rss: false });
