@@ -40,7 +40,7 @@ function readerAt(ctx: OperationContext, snapshot: Snapshot): CommittedReader {
       throw new LancelogError(
         'TableNotPinned',
         `${def.tableKey} has no pin on ${snapshot.branch}`,
-        { tableKey: def.tableKey },
+        { table_key: def.tableKey },
       );
     return pin;
   };

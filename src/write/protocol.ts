@@ -132,7 +132,7 @@ export async function commitTables(
     const pin = snapshot.pins.find((x) => x.tableKey === p.def.tableKey);
     if (!pin)
       throw new RepoError('TableNotPinned', `${p.def.tableKey} has no pin on ${op.branch}`, {
-        tableKey: p.def.tableKey,
+        table_key: p.def.tableKey,
       });
     return { ...p, pin, lanceBranch: op.branch === 'main' ? null : lanceBranchFor(op.branch) };
   });
@@ -365,7 +365,7 @@ function headNotAtPin(
   return new RepoError(
     'RecoveryRequired',
     `${tableKey} on branch ${op.branch}: Lance HEAD is ${head} but the published pin is ${pin}; ${todo}`,
-    { tableKey, branch: op.branch, head, pin, ...(inFlight ? {} : { doctor: finding }) },
+    { table_key: tableKey, branch: op.branch, head, pin, ...(inFlight ? {} : { doctor: finding }) },
   );
 }
 

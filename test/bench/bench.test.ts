@@ -12,6 +12,7 @@ import * as open from '../../scripts/bench/open.js';
 import * as journal from '../../scripts/bench/journal.js';
 import * as reads from '../../scripts/bench/reads.js';
 import * as merge from '../../scripts/bench/merge.js';
+import * as coldStart from '../../scripts/bench/cold-start.js';
 
 function checkShape(results: BenchResult[], name: string, metrics: string[]): void {
   expect(results.map((r) => r.metric)).toEqual(metrics);
@@ -47,6 +48,13 @@ function checkShape(results: BenchResult[], name: string, metrics: string[]): vo
 }
 
 describe('benchmarks (tiny runs)', () => {
+  it('cold-start (the bundled bin beside node -e 0)', async () => {
+    const r = await coldStart.run({ runs: 5 });
+    checkShape(r, 'cold-start', ['lancelog version wall', 'lancelog --help wall']);
+    expect(r[0].target).toBe('lancelog <= 0.3 s');
+    expect(r[0].extra!.cpu_s).toHaveProperty('unbundled');
+  });
+
   it('write-1row', async () => {
     const r = await write1row.run({ scale: 0.001, runs: 5 });
     checkShape(r, 'write-1row', ['node_upsert_ms', 'node_edge_ms']);
