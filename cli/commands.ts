@@ -12,6 +12,7 @@ import { registerDoctorCommand } from './commands/doctor.js';
 import { registerEmbedCommand } from './commands/embed.js';
 import { registerIndexCommands } from './commands/indexes.js';
 import { registerMaintenanceCommands } from './commands/maintenance.js';
+import { registerChangesCommands } from './commands/changes.js';
 
 export function registerCommands(program: Command): void {
   registerRepoCommands(program);
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   registerEmbedCommand(program);
   registerIndexCommands(program);
   registerMaintenanceCommands(program);
+  registerChangesCommands(program);
 }

@@ -298,6 +298,7 @@ export const ERROR_CODES = {
     http: 400,
     details: ['file', 'line', 'column', 'declaration', 'reason', 'excerpt'],
   },
+  InvalidMerge: { classes: ['RepoError'], exit: 1, http: 400, details: ['source', 'target'] },
   InvalidRange: {
     classes: ['SchemaError'],
     exit: 1,
@@ -390,6 +391,12 @@ export const ERROR_CODES = {
     exit: 1,
     http: 404,
     details: ['branch', 'manifest_version'],
+  },
+  MergeConflicts: {
+    classes: ['MergeConflictsError'],
+    exit: 1,
+    http: 409,
+    details: ['source', 'target', 'conflicts'],
   },
   MisplacedConstraint: {
     classes: ['SchemaError'],

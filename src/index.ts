@@ -127,6 +127,12 @@ export type {
   ReadStats,
   QueryArgs,
   QuerySource,
+  Change,
+  ChangeOp,
+  DiffFilter,
+  DiffResult,
+  DiffStats,
+  EntityVersion,
 } from './read/index.js';
 export { valueTypeText } from './query/values.js';
 export { shortestFloat32 } from './json-exact.js';
@@ -135,6 +141,9 @@ export type { LoadMode, LoadInput, LoadOptions, LoadResult } from './write/load.
 export { exportJsonl } from './write/export.js';
 export type { ExportSource, ExportResult } from './write/export.js';
 export { DataFileError } from './write/errors.js';
+export { MergeConflictsError, MERGE_CONFLICT_KINDS } from './write/merge-plan.js';
+export type { MergeConflict, MergeConflictKind } from './write/merge-plan.js';
+export type { MergeOptions, MergeResult, MergeOutcome } from './write/merge.js';
 export { doctor, DOCTOR_ACTOR } from './doctor.js';
 export type {
   OptimizeResult,

@@ -71,6 +71,14 @@ import {
   type OptimizeResult,
 } from './write/maintenance.js';
 import { cleanedVersionKey } from './journal/index.js';
+import { mergeBranches, type MergeOptions, type MergeResult } from './write/merge.js';
+import {
+  diffSnapshots,
+  entityHistory,
+  type DiffFilter,
+  type DiffResult,
+  type EntityVersion,
+} from './read/index.js';
 
 export const SCHEMA_FILE = '_schema.pg';
 export const DEFAULT_ACTOR = 'lancelog';
@@ -796,6 +804,71 @@ export class Repo {
       await this.store.deleteBranch(def.tableKey, def.tablePath, lanceBranch);
     }
     return { deletedLanceBranches: owned };
+  }
+
+  // ── diff and entity history ─────────────────────────────────────────────
+
+  /**
+   * The snapshot a diff ref names: a commit id, a branch name (its head) or
+   * `branch@manifestVersion`. Unknown refs are `BranchNotFound` / `CommitNotFound` /
+   * `ManifestVersionNotFound`.
+   */
+  resolveRef(ref: string): Snapshot {
+    const at = /^(.+)@(\d+)$/.exec(ref);
+    if (at) return this.snapshot({ branch: at[1], version: Number(at[2]) });
+    if (
+      /^[0-9A-HJKMNP-TV-Z]{26}$/i.test(ref) &&
+      !this.journal.listBranches().some((b) => b.name === ref)
+    )
+      return this.snapshot({ commit: ref.toUpperCase() });
+    return this.snapshot({ branch: ref });
+  }
+
+  /** Every row inserted, updated and deleted from one state to another (docs/branches-commits.md "Diff"). */
+  async diff(args: {
+    from: string;
+    to: string;
+    filter?: DiffFilter;
+  }): Promise<DiffResult & { from: Snapshot; to: Snapshot }> {
+    const from = this.resolveRef(args.from);
+    const to = this.resolveRef(args.to);
+    if (args.filter?.types) for (const t of args.filter.types) this.typeDef(t);
+    const result = await diffSnapshots(this.readContext(), from, to, args.filter);
+    return { from, to, ...result };
+  }
+
+  /** Every commit of a branch's history (oldest first) that changed one node or edge, with its values after. */
+  async entityHistory(
+    type: string,
+    id: string,
+    opts: { branch?: string } = {},
+  ): Promise<EntityVersion[]> {
+    const def = this.typeDef(type);
+    const commits = this.journal.listCommits({ branch: opts.branch ?? 'main' }).reverse();
+    return entityHistory(
+      this.readContext(),
+      def,
+      id,
+      commits.map((c) => ({
+        commitId: c.id,
+        branch: c.branch,
+        manifestVersion: c.manifestVersion,
+        timeUs: c.timeUs,
+        actor: c.actor,
+        message: c.message,
+        pin: this.pinOf(this.journal.snapshot({ commitId: c.id }), def.tableKey),
+      })),
+    );
+  }
+
+  /**
+   * Merges a branch into another (default main): three-way against the newest common
+   * ancestor, one atomic operation of the write protocol (docs/branches-commits.md "Merge").
+   * Conflicts throw `MergeConflicts` (all of them) and write nothing.
+   */
+  async merge(opts: MergeOptions): Promise<MergeResult> {
+    this.assertWritable('merge branches');
+    return mergeBranches(this.operationContext(), opts);
   }
 
   // ── history and audit ───────────────────────────────────────────────────

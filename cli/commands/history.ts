@@ -126,7 +126,7 @@ function readAt(opts: { branch?: string; version?: string; commit?: string }): R
   };
 }
 
-async function withRepo<T>(
+export async function withRepo<T>(
   dir: string,
   readOnly: boolean,
   fn: (repo: Repo) => Promise<T> | T,
@@ -137,6 +137,22 @@ async function withRepo<T>(
   } finally {
     await repo.close();
   }
+}
+
+/** Rows inserted, updated and deleted by a commit (against its first parent), per table. */
+async function changeSummary(repo: Repo, parentId: string, id: string) {
+  const { stats, changes } = await repo.diff({ from: parentId, to: id });
+  const tables = [...new Set(changes.map((ch) => ch.tableKey))].map((tableKey) => {
+    const n = (op: string) =>
+      changes.filter((ch) => ch.tableKey === tableKey && ch.op === op).length;
+    const counts = { inserts: n('insert'), updates: n('update'), deletes: n('delete') };
+    return {
+      tableKey,
+      ...counts,
+      text: `+${counts.inserts} ~${counts.updates} -${counts.deletes}`,
+    };
+  });
+  return { inserts: stats.inserts, updates: stats.updates, deletes: stats.deletes, tables };
 }
 
 // ── JSON shapes ───────────────────────────────────────────────────────────
@@ -504,7 +520,7 @@ export function registerHistoryCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (id: string, repoArg: string | undefined, opts: RepoOpts) => {
       const dir = resolveRepo(repoArg, opts);
-      await withRepo(dir, true, (repo) => {
+      await withRepo(dir, true, async (repo) => {
         const c = repo.getCommit(id);
         const pins = repo.snapshot({ commit: id }, { allowCleaned: true }).pins;
         const before = new Map<string, TablePin>(
@@ -525,7 +541,8 @@ export function registerHistoryCommands(program: Command): void {
             to: p.version,
             lanceBranch: p.lanceBranch,
           }));
-        const result = { ...commitJSON(c), pins, changes };
+        const summary = c.parentId ? await changeSummary(repo, c.parentId, c.id) : null;
+        const result = { ...commitJSON(c), pins, changes, summary };
         printResult(opts, result, () =>
           [
             `commit    ${result.id}`,
@@ -537,7 +554,7 @@ export function registerHistoryCommands(program: Command): void {
             ...(result.message ? [`message   ${result.message}`] : []),
             '',
             formatTable(
-              ['table', 'version', 'lance branch', 'changed'],
+              ['table', 'version', 'lance branch', 'changed', 'rows'],
               pins.map((p) => {
                 const ch = changes.find((x) => x.tableKey === p.tableKey);
                 return [
@@ -545,6 +562,7 @@ export function registerHistoryCommands(program: Command): void {
                   p.version,
                   p.lanceBranch,
                   ch ? (ch.from === null ? 'new' : `v${ch.from}→v${ch.to}`) : '',
+                  summary?.tables.find((t) => t.tableKey === p.tableKey)?.text ?? '',
                 ];
               }),
             ),

@@ -55,6 +55,10 @@ export async function executeOp(
       const last = out.tables.filter((t) => t.opId !== null).at(-1);
       return { opId: last?.opId ?? '-', commitId: last?.commitId ?? null };
     }
+    case 'merge': {
+      const out = await repo.merge({ source: op.source, target: branch, actor: DRILL_ACTOR });
+      return { opId: out.opId ?? 'none', commitId: out.commitId };
+    }
     default: {
       const mode = op.writer.endsWith('append')
         ? 'append'

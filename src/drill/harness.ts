@@ -12,6 +12,7 @@ import { checkRepo, INVARIANTS, type CheckResult, type Invariant } from './check
 import { runChild, type ChildRun } from './spawn.js';
 import { POWER_LOSS_STRACE, powerCut } from './power-loss.js';
 import { parseStrace } from './strace.js';
+import { executeOp } from './exec.js';
 import type { CheckSpec } from './check.js';
 
 /** Where checks run: in this process (default) or in checker processes (CheckerPool). */
@@ -20,6 +21,7 @@ import {
   applyOp,
   DRILL_SCHEMA,
   DRILL_TABLES,
+  MERGE_SOURCES,
   renderModel,
   seedModel,
   touchedTables,
@@ -95,6 +97,10 @@ export async function makeTemplate(dir: string): Promise<void> {
       { actor: 'drill', message: 'drill seed' },
     );
     repo.createBranch(FEATURE_BRANCH);
+    for (const [source, op] of Object.entries(MERGE_SOURCES)) {
+      repo.createBranch(source);
+      await executeOp(repo, op, source);
+    }
   } finally {
     await repo.close();
   }

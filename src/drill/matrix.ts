@@ -133,6 +133,9 @@ export function matrixOp(writer: Writer, shape: Shape): DrillOp {
             ]
           : [],
       };
+    case 'merge':
+      // Main and feat are the seed, unchanged since the sources forked: a fast-forward.
+      return { writer, source: multi ? 'drill-merge-multi' : 'drill-merge-one' };
     case 'load-overwrite':
       // one-table: p4 (no edges) disappears; multi-table: p3, p4 and c2 disappear and
       // the edge p3→c2 cascades out of WorksAt, which the file does not name.

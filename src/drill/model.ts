@@ -47,7 +47,8 @@ export interface Model {
 /**
  * The writers a drill exercises. `index`: an index build (`repo.ensureIndexes`) of the named
  * node types' tables; `optimize` / `cleanup`: maintenance; `load-chunked-*`: the same loads
- * through the chunked path, one row per Lance commit (docs/writes.md §Chunked loads).
+ * through the chunked path, one row per Lance commit (docs/writes.md §Chunked loads);
+ * `merge`: `repo.merge` of a template branch into the drill branch.
  */
 export const WRITERS = [
   'tx',
@@ -60,6 +61,7 @@ export const WRITERS = [
   'cleanup',
   'load-chunked-append',
   'load-chunked-merge',
+  'merge',
 ] as const;
 /** Writers that change no visible data (maintenance): the model stays as it was. */
 export const MAINTENANCE_WRITERS: ReadonlySet<Writer> = new Set(['optimize', 'cleanup']);
@@ -111,7 +113,36 @@ export type DrillOp =
   /** `lancelog optimize` of the drill branch. */
   | { writer: 'optimize' }
   /** `lancelog cleanup --keep <keep> --confirm` (main's tables, whatever the drill branch). */
-  | { writer: 'cleanup'; keep: number };
+  | { writer: 'cleanup'; keep: number }
+  | { writer: 'merge'; source: MergeSource };
+
+/**
+ * The branches the merge writer merges from: created in the drill template from main
+ * right after the seed, each with one transaction (one table / three tables changed).
+ */
+export const MERGE_SOURCES = {
+  'drill-merge-one': {
+    writer: 'tx',
+    inserts: [{ type: 'Person', name: 'ms1', data: { age: 5 } }],
+    links: [],
+    updates: [{ type: 'Person', name: 'p2', patch: { age: 50 } }],
+    deletes: [{ type: 'Person', name: 'p4' }],
+  },
+  'drill-merge-multi': {
+    writer: 'tx',
+    inserts: [
+      { type: 'Person', name: 'ms1', data: { age: 5 } },
+      { type: 'Company', name: 'msc1', data: { city: 'Pune' } },
+    ],
+    links: [{ from: 'ms1', to: 'msc1', data: { since: 2001 } }],
+    updates: [
+      { type: 'Person', name: 'p2', patch: { age: 50 } },
+      { type: 'Company', name: 'c2', patch: { city: 'Lima' } },
+    ],
+    deletes: [{ type: 'Person', name: 'p4' }],
+  },
+} as const satisfies Record<string, Extract<DrillOp, { writer: 'tx' }>>;
+export type MergeSource = keyof typeof MERGE_SOURCES;
 
 /** The .gq file the mutation writer runs: mixed insert/update/delete in one query. */
 export const DRILL_GQ = `query drill_one($ins: String, $age: I32, $upd: String, $uage: I32, $del: String) {
@@ -158,8 +189,36 @@ function deleteNode(m: Model, type: NodeType, name: string): void {
   }
 }
 
+/**
+ * The three-way merge of a merge source into `ours` (base: the seed), row by row
+ * (a drill row has one property, so row level is property level), or null when the
+ * engine must refuse it: a row changed differently on both sides, or an edge whose
+ * endpoint is gone from the merged graph.
+ */
+export function mergeModel(ours: Model, source: MergeSource): Model | null {
+  const base = seedModel();
+  const theirs = applyOp(base, MERGE_SOURCES[source]);
+  const out = cloneModel(ours);
+  for (const t of ['Person', 'Company', 'WorksAt'] as const) {
+    const [b, o, th] = [base[t], ours[t], theirs[t]] as Array<Map<string, object>>;
+    for (const k of new Set([...b.keys(), ...th.keys()])) {
+      const [bv, ov, tv] = [b, o, th].map((x) => JSON.stringify(x.get(k)));
+      if (tv === bv || ov === tv) continue;
+      if (ov !== bv) return null;
+      if (th.has(k)) (out[t] as Map<string, object>).set(k, { ...th.get(k)! });
+      else out[t].delete(k);
+    }
+  }
+  for (const k of out.WorksAt.keys()) {
+    const [from, to] = splitPair(k);
+    if (!out.Person.has(from) || !out.Company.has(to)) return null;
+  }
+  return out;
+}
+
 /** The model after `op` (the reference semantics of each writer). */
 export function applyOp(before: Model, op: DrillOp): Model {
+  if (op.writer === 'merge') return mergeModel(before, op.source) ?? cloneModel(before);
   const m = cloneModel(before);
   switch (op.writer) {
     // Index builds and maintenance change no row.
@@ -289,6 +348,8 @@ export function describeOp(op: DrillOp): string {
       return 'optimize';
     case 'cleanup':
       return `cleanup keep ${op.keep}`;
+    case 'merge':
+      return `merge ${op.source}`;
     default:
       return `${op.writer}(${op.nodes.length} nodes, ${op.edges.length} edges)`;
   }

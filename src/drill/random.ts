@@ -9,6 +9,7 @@ import { FAILPOINTS, type FailpointName } from '../failpoints.js';
 import { BRANCHES, type DrillCase } from './harness.js';
 import {
   applyOp,
+  mergeModel,
   seedModel,
   WRITERS,
   MAINTENANCE_WRITERS,
@@ -62,10 +63,23 @@ const PER_TABLE = new Set<FailpointName>([
 
 type RowWriter = Exclude<Writer, 'optimize' | 'cleanup'>;
 
-function genOp(r: Rng, m: Model, k: number, j: number): DrillOp {
+function genOp(r: Rng, m: Model, k: number, j: number, merged: boolean): DrillOp {
   // Maintenance writers run in the matrix (matrix.ts matrixOps), not in random batches.
   const writer = r.pick(WRITERS.filter((w) => !MAINTENANCE_WRITERS.has(w)) as RowWriter[]);
   const fresh = (p: string, i: number): string => `${p}${k}_${j}_${i}`;
+  if (writer === 'merge') {
+    // One merge per case (a second one is AlreadyUpToDate, which the seed-based model
+    // does not track), and only when it merges cleanly (the engine refuses conflicts).
+    const source = r.pick(['drill-merge-one', 'drill-merge-multi'] as const);
+    if (!merged && mergeModel(m, source) !== null) return { writer, source };
+    return {
+      writer: 'tx',
+      inserts: [{ type: 'Person', name: fresh('tp', 8), data: {} }],
+      links: [],
+      updates: [],
+      deletes: [],
+    };
+  }
   const persons = [...m.Person.keys()];
   const companies = [...m.Company.keys()];
   const age = (): { age?: number } => (r.chance(0.7) ? { age: r.int(0, 99) } : {});
@@ -196,7 +210,13 @@ export function generateCase(seed: number, k: number): DrillCase {
   const ops: DrillOp[] = [];
   let m = seedModel();
   for (let j = 0; j < n; j++) {
-    const op = genOp(r, m, k, j);
+    const op = genOp(
+      r,
+      m,
+      k,
+      j,
+      ops.some((o) => o.writer === 'merge'),
+    );
     ops.push(op);
     m = applyOp(m, op);
   }

@@ -6,3 +6,7 @@ export { ReadError } from './errors.js';
 export { applyEdgeInserts } from './tables.js';
 export type { ReadContext, TableOverlay } from './tables.js';
 export type * from './types.js';
+export { diffSnapshots, tableChanges } from './diff.js';
+export type { Change, ChangeOp, DiffFilter, DiffResult, DiffStats, RowDelta } from './diff.js';
+export { entityHistory } from './entity-history.js';
+export type { EntityVersion } from './entity-history.js';

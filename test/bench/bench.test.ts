@@ -12,6 +12,7 @@ import * as open from '../../scripts/bench/open.js';
 import * as journal from '../../scripts/bench/journal.js';
 import * as reads from '../../scripts/bench/reads.js';
 import * as search from '../../scripts/bench/search.js';
+import * as merge from '../../scripts/bench/merge.js';
 import * as coldStart from '../../scripts/bench/cold-start.js';
 
 function checkShape(results: BenchResult[], name: string, metrics: string[]): void {
@@ -90,6 +91,26 @@ describe('benchmarks (tiny runs)', () => {
     ]);
     expect(r[0].extra!.longHistoryGeneratedThroughJournal).toBe(true);
   });
+
+  it('merge (one run per step: the steps change the repo)', async () => {
+    const r = await merge.run({ scale: 0.001 });
+    expect(r.map((x) => x.metric)).toEqual([
+      'diff_ms',
+      'diff_peak_rss_mib',
+      'merge_ms',
+      'merge_peak_rss_mib',
+    ]);
+    for (const x of r) expect(Number.isFinite(x.lancelog) && x.lancelog > 0).toBe(true);
+    expect(r[0].extra).toMatchObject({
+      rows: 1000,
+      stats: { updates: 20, inserts: 0, deletes: 0 },
+    });
+    expect(r[2].extra).toMatchObject({
+      outcome: 'Merged',
+      tables: [{ tableKey: 'node:Item', upserts: 10 }],
+    });
+    expect(formatTable(r)).toContain('merge');
+  }, 300_000);
 
   it('load', async () => {
     const r = await load.run({ scale: 0.0002, runs: 5, rss: false });
