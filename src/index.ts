@@ -106,7 +106,14 @@ export type {
   CompareOp,
   QueryFile,
 } from './query/index.js';
-export { ReadCache, DEFAULT_READ_CACHE_BYTES, ReadError } from './read/index.js';
+export {
+  ReadCache,
+  DEFAULT_READ_CACHE_BYTES,
+  ReadError,
+  formatValue,
+  columnTypeText,
+  parseTypeText,
+} from './read/index.js';
 export type {
   ReadResult,
   ResultRow,
@@ -115,6 +122,9 @@ export type {
   ReadStats,
   QueryArgs,
   QuerySource,
+  OutValue,
+  OutObject,
+  ColumnType,
 } from './read/index.js';
 export { valueTypeText } from './query/values.js';
 export { shortestFloat32 } from './json-exact.js';

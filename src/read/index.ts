@@ -6,3 +6,5 @@ export { ReadError } from './errors.js';
 export { applyEdgeInserts } from './tables.js';
 export type { ReadContext, TableOverlay } from './tables.js';
 export type * from './types.js';
+export { formatValue, columnTypeText, parseTypeText } from './result-values.js';
+export type { OutValue, OutObject, ColumnType } from './result-values.js';
