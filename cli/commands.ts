@@ -9,6 +9,7 @@ import { registerChangeCommands } from './commands/change.js';
 import { registerReadCommands } from './commands/read.js';
 import { registerDrillCommands } from './commands/drill.js';
 import { registerDoctorCommand } from './commands/doctor.js';
+import { registerServerCommands } from './commands/serve.js';
 
 export function registerCommands(program: Command): void {
   registerRepoCommands(program);
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerChangeCommands(program);
   registerDrillCommands(program);
   registerDoctorCommand(program);
+  registerServerCommands(program);
 }
