@@ -46,14 +46,13 @@ export class HttpError extends LancelogError {
   }
 }
 
-/** Lancelog codes that mean "no such thing". */
+/** Lancelog codes that mean "no such thing" (an unknown query is a 400: the request's source lacks it). */
 const NOT_FOUND = new Set([
   'BranchNotFound',
   'CommitNotFound',
   'ManifestVersionNotFound',
   'OperationNotFound',
   'VersionNotFound',
-  'QueryNotFound',
   'TableNotFound',
 ]);
 /** Lancelog codes that mean "the state moved or is taken": retry or resolve. */
