@@ -94,3 +94,59 @@ export async function call(
   }
   return { status: res.status, body: parsed, headers: res.headers };
 }
+
+/** `lancelog serve` in a child process (the real CLI through tsx). */
+export interface ChildServer {
+  child: import('node:child_process').ChildProcess;
+  url: string;
+  /** Resolves with the exit code (null after a signal) and the signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output: () => string;
+}
+
+export async function spawnServer(
+  repo: string,
+  env: Record<string, string> = {},
+): Promise<ChildServer> {
+  const { spawn } = await import('node:child_process');
+  const { ROOT } = await import('./cli.js');
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'cli', 'main.ts'),
+      'serve',
+      repo,
+      '--port',
+      '0',
+      '--refresh-ms',
+      '0',
+    ],
+    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (b: Buffer): void => {
+      out += b.toString('utf8');
+      const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
+      if (m) resolve(m[1]);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (b: Buffer) => (out += b.toString('utf8')));
+    void exited.then(({ code }) =>
+      reject(new Error(`server exited (${code}) before listening:\n${out}`)),
+    );
+  });
+  return { child, url, exited, output: () => out };
+}
+
+/** Resident set size of a process, in bytes (Linux). */
+export async function rssBytes(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+}
