@@ -11,6 +11,7 @@ import * as load from '../../scripts/bench/load.js';
 import * as open from '../../scripts/bench/open.js';
 import * as journal from '../../scripts/bench/journal.js';
 import * as reads from '../../scripts/bench/reads.js';
+import * as server from '../../scripts/bench/server.js';
 
 function checkShape(results: BenchResult[], name: string, metrics: string[]): void {
   expect(results.map((r) => r.metric)).toEqual(metrics);
@@ -128,5 +129,10 @@ describe('benchmarks (tiny runs)', () => {
     // The run throws when the sides disagree; the answers are non-trivial.
     expect((r[0].extra!.answer as { rows: number }).rows).toBe(1);
     expect((r[4].extra!.answer as { rows: number }).rows).toBe(5);
+  });
+
+  it('server', async () => {
+    const r = await server.run({ scale: 0.05, runs: 5 });
+    checkShape(r, 'server', ['read_1hop_per_s', 'read_1hop_p99_ms', 'change_per_s']);
   });
 });
