@@ -6,7 +6,7 @@ const IO_MODULES =
   '^(fs|node:fs|fs/promises|node:fs/promises|child_process|node:child_process|net|node:net|http|node:http|https|node:https|dgram|node:dgram|worker_threads|node:worker_threads|better-sqlite3|@lancedb/lancedb)$';
 
 /** The foundation every layer may import. */
-const FOUNDATION = '^src/(errors|failpoints|fs-atomic|json-exact|lazy|version)\\.ts$';
+const FOUNDATION = '^src/(errors|error-codes|failpoints|fs-atomic|json-exact|lazy|version)\\.ts$';
 /** The public API: src/repo.ts, the repo-level doctor and the main entry. */
 const API = '^src/(repo|doctor|index)\\.ts$';
 

@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
       // Usage errors exit 2, with or without --json (runtime errors exit 1).
       if (wantsJson)
         printError(
-          new UsageError(err.message.replace(/^error: /, ''), { commanderCode: err.code }),
+          new UsageError(err.message.replace(/^error: /, ''), { commander_code: err.code }),
           true,
         );
       return USAGE_EXIT;

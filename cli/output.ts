@@ -1,5 +1,5 @@
 /** How the CLI prints results and errors: human text by default, JSON with --json. */
-import { asSystemError, LancelogError } from '../src/index.js';
+import { asSystemError, ERROR_CODES, exitStatusOf, LancelogError } from '../src/index.js';
 
 export interface OutputOptions {
   json?: boolean;
@@ -21,14 +21,15 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
 }
 
 /** Exit status of a failure: 2 for a usage error (bad flags or arguments), else 1. */
-export const USAGE_EXIT = 2;
+export const USAGE_EXIT = ERROR_CODES.UsageError.exit;
 
 /**
  * Expected failures print `{error, code, details}` (JSON) or the message (text), never
  * a stack trace. A system failure (full disk, permissions, read-only or damaged files)
  * becomes its typed code (`DiskFull`, `PermissionDenied`, `ReadOnlyRepo`,
  * `JournalCorrupt`); anything else unexpected is `InternalError`, with its stack only
- * under `--debug`. Returns the exit status: 2 for `UsageError`, else 1.
+ * under `--debug`. Returns the exit status from the error-code table (src/error-codes.ts):
+ * 2 for `UsageError`, else 1.
  */
 export function printError(err: unknown, json: boolean, debug = false): number {
   const typed = asSystemError(err, 'failed');
@@ -45,5 +46,5 @@ export function printError(err: unknown, json: boolean, debug = false): number {
   if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   else if (!(typed instanceof LancelogError) && !json)
     process.stderr.write('(run with --debug for the stack trace)\n');
-  return payload.code === 'UsageError' ? USAGE_EXIT : 1;
+  return exitStatusOf(payload.code);
 }

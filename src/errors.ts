@@ -2,16 +2,20 @@
  * One typed error hierarchy with stable string codes (docs/architecture.md §Errors).
  * `code` is part of the public contract: the CLI prints it, tests assert it.
  */
+import type { ErrorCode } from './error-codes.js';
+
+export type { ErrorCode } from './error-codes.js';
+
 export class LancelogError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly details: Record<string, unknown>;
-  constructor(code: string, message: string, details: Record<string, unknown> = {}) {
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
     super(message);
     this.name = code;
     this.code = code;
     this.details = details;
   }
-  toJSON(): { error: string; code: string; details: Record<string, unknown> } {
+  toJSON(): { error: string; code: ErrorCode; details: Record<string, unknown> } {
     return { error: this.message, code: this.code, details: this.details };
   }
 }
@@ -50,7 +54,7 @@ export class ParseError extends LancelogError {
  */
 export class SchemaError extends LancelogError {
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     pos: SourcePosition & { declaration: string },
     source?: string,
@@ -91,7 +95,9 @@ export class UsageError extends LancelogError {
  * codes (`ENOSPC`), SQLite result codes (`SQLITE_FULL`) and — Lance reports I/O
  * failures only as text — from the message (`No space left on device`, `os error 28`).
  */
-export function systemErrorCode(err: unknown): string | undefined {
+export function systemErrorCode(
+  err: unknown,
+): 'DiskFull' | 'PermissionDenied' | 'ReadOnlyRepo' | 'JournalCorrupt' | undefined {
   // A typed error already says what it is; only lance's wrapped failures are read again.
   if (err instanceof LancelogError && err.code !== 'StorageFailure') return undefined;
   const code = (err as { code?: unknown } | null)?.code;

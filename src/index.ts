@@ -61,7 +61,9 @@ export {
   UsageError,
   asSystemError,
   systemErrorCode,
+  type ErrorCode,
 } from './errors.js';
+export { ERROR_CODES, exitStatusOf, isErrorCode, type ErrorCodeSpec } from './error-codes.js';
 export { compileSchema, catalogToJSON, typeText } from './schema/index.js';
 export type {
   Catalog,

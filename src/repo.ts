@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
-import { compileSchema, arrowSchemaFor, catalogToJSON } from './schema/index.js';
+import { compileSchema, arrowSchemaFor, catalogToJSON, findType } from './schema/index.js';
 import type { Catalog, TypeDef } from './schema/types.js';
 import { TableStore, sqlString, type TableHandle } from './storage/index.js';
 import {
@@ -397,10 +397,8 @@ export class Repo {
   typeDef(typeOrKey: string): TypeDef {
     const byKey = this.typesByKey.get(typeOrKey);
     if (byKey) return byKey;
-    const node = this.catalog.nodes.find((n) => n.name === typeOrKey);
-    if (node) return node;
-    const edge = this.catalog.edges.find((e) => e.name.toLowerCase() === typeOrKey.toLowerCase());
-    if (edge) return edge;
+    const def = findType(this.catalog, typeOrKey);
+    if (def) return def;
     throw new RepoError('UnknownType', `no node or edge type '${typeOrKey}' in the schema`, {
       type: typeOrKey,
     });
@@ -442,7 +440,7 @@ export class Repo {
       throw new RepoError(
         'TableNotPinned',
         `${tableKey} has no pin on branch ${snapshot.branch} at manifest version ${snapshot.manifestVersion}`,
-        { tableKey, branch: snapshot.branch },
+        { table_key: tableKey, branch: snapshot.branch },
       );
     return pin;
   }

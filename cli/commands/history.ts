@@ -200,7 +200,7 @@ export function eventDetail(e: JournalEvent): string {
       return e.payload.tables
         .map(
           (t) =>
-            `${t.table_key}${lb(t.lance_branch)} v${t.expected_version}→v${t.post_commit_version}`,
+            `${t.table_key}${lb(t.lance_branch)} v${t.expected_version}→${t.post_commit_version === null ? 'several commits' : `v${t.post_commit_version}`}`,
         )
         .join(', ');
     case 'table.commit_started':

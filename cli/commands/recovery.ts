@@ -32,7 +32,7 @@ export function formatRecoveryReport(report: RecoveryReport): string {
             t.head,
             t.pin,
             t.expected,
-            t.postCommit,
+            t.postCommit ?? 'several',
             t.committed,
             t.class,
           ]),

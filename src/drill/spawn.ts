@@ -83,7 +83,13 @@ async function bundle(): Promise<string | null> {
 /** The command line of a drill child (resolved once per process). */
 export function childLauncher(): Promise<{ cmd: string; args: string[]; how: string }> {
   launcher ??= (async () => {
-    if (!FROM_SOURCE) return { cmd: process.execPath, args: [join(HERE, 'child.js')], how: 'dist' };
+    // From the package root, not this module: the CLI bundle (dist/cli/lancelog.mjs) runs this code too.
+    if (!FROM_SOURCE)
+      return {
+        cmd: process.execPath,
+        args: [join(packageRoot(), 'dist', 'src', 'drill', 'child.js')],
+        how: 'dist',
+      };
     const runner = process.env.LANCELOG_DRILL_RUNNER;
     if (runner !== 'tsx') {
       const file = await bundle().catch(() => null);

@@ -31,6 +31,10 @@ export const OperationKind = z.enum([
   'SchemaApply',
   'BranchMerge',
   'EnsureIndices',
+  /** Lance compaction of a branch's tables (`lancelog optimize`). */
+  'Optimize',
+  /** Lance version garbage collection (`lancelog cleanup`). */
+  'Cleanup',
   /** `lancelog doctor --repair` putting a table back at its pin. */
   'Repair',
 ]);
@@ -92,7 +96,11 @@ export const eventPayloadSchemas = {
   'lease.heartbeat': z.strictObject({ heartbeat_us: TimeUs }),
   /** Leases given back without publishing (publish, completion and rollback release implicitly). */
   'lease.released': z.strictObject({ tables: z.array(LeaseTarget) }),
-  /** Phase A: the sidecar was written; the same expected → post-commit versions. */
+  /**
+   * Phase A: the sidecar was written; the same expected → post-commit versions.
+   * `post_commit_version` is null for a table the operation commits more than once
+   * (a multi-commit writer): recovery never rolls such a table forward.
+   */
   'op.intent_recorded': z.strictObject({
     tables: z
       .array(
@@ -100,14 +108,14 @@ export const eventPayloadSchemas = {
           table_key: TableKey,
           lance_branch: LanceBranch,
           expected_version: Version,
-          post_commit_version: Version,
+          post_commit_version: Version.nullable(),
         }),
       )
       .min(1),
   }),
   /** Phase B: about to make the single Lance commit of one table. */
   'table.commit_started': z.strictObject({ table_key: TableKey }),
-  /** Phase B: that Lance commit landed at `version`. */
+  /** Phase B: a Lance commit of the table landed at `version` (several for a multi-commit table). */
   'table.committed': z.strictObject({ table_key: TableKey, version: Version }),
   /**
    * Phase C, the commit point: new manifest version of the branch. `pins` lists only

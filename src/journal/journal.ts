@@ -98,7 +98,8 @@ export interface IntentTable {
   tableKey: string;
   lanceBranch: string | null;
   expectedVersion: number;
-  postCommitVersion: number;
+  /** null: the table is committed more than once (a multi-commit writer). */
+  postCommitVersion: number | null;
 }
 export interface VersionMove {
   tableKey: string;

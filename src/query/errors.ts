@@ -1,5 +1,5 @@
 /** Semantic errors in `.gq` files: a stable code, the query it was found in, and a position. */
-import { LancelogError, excerptAt } from '../errors.js';
+import { LancelogError, excerptAt, type ErrorCode } from '../errors.js';
 
 export interface QueryErrorPos {
   file: string;
@@ -9,7 +9,7 @@ export interface QueryErrorPos {
 }
 
 export class QueryError extends LancelogError {
-  constructor(code: string, message: string, pos: QueryErrorPos, source?: string) {
+  constructor(code: ErrorCode, message: string, pos: QueryErrorPos, source?: string) {
     const excerpt = source === undefined ? undefined : excerptAt(source, pos.line, pos.column);
     super(
       code,

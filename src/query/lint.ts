@@ -3,6 +3,7 @@
  * compile errors (one per query: the first found); warnings are listed in
  * docs/query-language.md "Lint".
  */
+import { findEdgeType, findNodeType } from '../schema/lookup.js';
 import type { Catalog } from '../schema/types.js';
 import type { MutationBodyNode } from './ast.js';
 import { checkQueries } from './compile.js';
@@ -77,8 +78,8 @@ export function lintQueries(source: string, file: string, catalog: Catalog): Que
         const typeName = op.op === 'insert_node' ? op.nodeType : op.edgeType;
         const def =
           op.op === 'insert_node'
-            ? catalog.nodes.find((n) => n.name === typeName)
-            : catalog.edges.find((e) => e.name === typeName);
+            ? findNodeType(catalog, typeName)
+            : findEdgeType(catalog, typeName);
         const never = (def?.properties ?? [])
           .filter(
             (p) =>

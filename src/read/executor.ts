@@ -5,6 +5,7 @@
  * from the bound variable — a variable reached by a traversal is never scanned
  * and joined afterwards — and filters apply to the rows they produce.
  */
+import { findEdgeType, findNodeType } from '../schema/lookup.js';
 import type { EdgeTypeDef, NodeTypeDef } from '../schema/types.js';
 import type { IrExpr, QueryValue, ReadOp, ReadPlan } from '../query/types.js';
 import type { Snapshot, TablePin } from '../journal/index.js';
@@ -64,7 +65,7 @@ function neededColumns(plan: ReadPlan, catalog: ReadContext['catalog']): Map<str
         break;
       case 'var': {
         const key = scope.get(e.var)!;
-        const def = catalog.nodes.find((n) => n.tableKey === key)!;
+        const def = findNodeType(catalog, key)!;
         for (const p of def.properties) add(key, p.name);
         break;
       }
@@ -121,11 +122,11 @@ class Run {
   ) {}
 
   private nodeDef(tableKey: string): NodeTypeDef {
-    return this.ctx.catalog.nodes.find((n) => n.tableKey === tableKey)!;
+    return findNodeType(this.ctx.catalog, tableKey)!;
   }
 
   private edgeDef(tableKey: string): EdgeTypeDef {
-    return this.ctx.catalog.edges.find((e) => e.tableKey === tableKey)!;
+    return findEdgeType(this.ctx.catalog, tableKey)!;
   }
 
   private table(tableKey: string): Promise<NodeTable> {

@@ -24,7 +24,8 @@ export interface TableObservation {
   pin: number;
   /** The intent: version before the commit (`e`) and after it (`c`). */
   expected: number;
-  postCommit: number;
+  /** null: the operation commits this table more than once (a multi-commit writer). */
+  postCommit: number | null;
   /** The version the journal's `table.committed` recorded, if the event exists. */
   committed: number | null;
 }
@@ -35,6 +36,8 @@ export interface TableObservation {
  * - NoMovement: h == p — nothing unpublished on the table (normally p == e; p may
  *   also be past e when an earlier, interrupted recovery already published).
  * - RolledPastExpected: h == c, p ∈ {e, c}, and `table.committed` (when present) says c.
+ *   Never for a multi-commit table (c = null): its last commit is journaled only with the
+ *   publish, so before the publish nothing proves the table reached its final version.
  * - UnexpectedAtP1: h == p + 1 and not ours.
  * - UnexpectedMultistep: h > p + 1.
  */
@@ -42,7 +45,7 @@ export function classifyTable(o: TableObservation): RecoveryClass {
   const { head: h, pin: p, expected: e, postCommit: c, committed } = o;
   if (h < p) return 'InvariantViolation';
   if (h === p && p !== c) return 'NoMovement';
-  if (h === c && (p === e || p === c) && (committed === null || committed === c))
+  if (c !== null && h === c && (p === e || p === c) && (committed === null || committed === c))
     return 'RolledPastExpected';
   if (h === p + 1) return 'UnexpectedAtP1';
   return 'UnexpectedMultistep';

@@ -17,7 +17,8 @@ export interface IntentEntry {
   tableKey: string;
   lanceBranch: string | null;
   expected: number;
-  postCommit: number;
+  /** null: a multi-commit table (never rolled forward). */
+  postCommit: number | null;
 }
 
 export interface PendingOperation {

@@ -36,7 +36,7 @@ export interface ObservedTable {
   pin: number;
   pinLanceBranch: string | null;
   expected: number;
-  postCommit: number;
+  postCommit: number | null;
   committed: number | null;
   class: RecoveryClass;
 }

@@ -3,7 +3,7 @@
  * SchemaError whose code names the rule and whose details name the declaration,
  * line and column (docs/schema-language.md lists the codes).
  */
-import { SchemaError } from '../errors.js';
+import { SchemaError, type ErrorCode } from '../errors.js';
 import type {
   AnnotationArg,
   AnnotationNode,
@@ -62,7 +62,7 @@ class Compiler {
     private readonly file: string,
   ) {}
 
-  error(code: string, message: string, pos: Pos, declaration: string): never {
+  error(code: ErrorCode, message: string, pos: Pos, declaration: string): never {
     throw new SchemaError(
       code,
       message,

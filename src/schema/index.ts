@@ -4,4 +4,5 @@ export { parseSchema } from './parser.js';
 export { arrowSchemaFor, arrowTypeFor } from './arrow.js';
 export { catalogToJSON } from './catalog-json.js';
 export { fnv1a64Hex } from './fnv.js';
+export { findEdgeType, findNodeType, findType } from './lookup.js';
 export type * from './types.js';

@@ -6,7 +6,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { actorForToken, bearerToken, type TokenEntry } from './auth.js';
-import { HttpError, toErrorResponse } from './errors.js';
+import { HttpError, referenceCode, toErrorResponse } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import type { PolicyEngine } from './policy.js';
 import * as S from './api-schemas.js';
@@ -81,7 +81,7 @@ function parseInput<T>(schema: z.ZodType<T> | undefined, value: unknown, where: 
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const field = [where, ...issue.path.map(String)].join('.');
-  throw new HttpError(400, 'bad_request', 'InvalidRequest', `${field}: ${issue.message}`, {
+  throw new HttpError('InvalidRequest', `${field}: ${issue.message}`, {
     field,
     issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
   });
@@ -91,11 +91,9 @@ function parseInput<T>(schema: z.ZodType<T> | undefined, value: unknown, where: 
 function authenticate(tokens: TokenEntry[], request: FastifyRequest): string {
   if (tokens.length === 0) return ANONYMOUS_ACTOR;
   const token = bearerToken(request.headers.authorization);
-  if (token === null)
-    throw new HttpError(401, 'unauthorized', 'Unauthorized', 'missing bearer token');
+  if (token === null) throw new HttpError('Unauthorized', 'missing bearer token');
   const actor = actorForToken(tokens, token);
-  if (actor === null)
-    throw new HttpError(401, 'unauthorized', 'Unauthorized', 'invalid bearer token');
+  if (actor === null) throw new HttpError('Unauthorized', 'invalid bearer token');
   return actor;
 }
 
@@ -129,7 +127,7 @@ function authorize(
       'policy decision',
     );
     if (!decision.allowed)
-      throw new HttpError(403, 'forbidden', 'Forbidden', `policy denied: ${decision.reason}`, {
+      throw new HttpError('Forbidden', `policy denied: ${decision.reason}`, {
         action: t.action,
         actor,
       });
@@ -188,12 +186,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
             status: fastifyStatus,
             body: {
               error: (err as Error).message,
-              code:
-                fastifyStatus === 401
-                  ? 'unauthorized'
-                  : fastifyStatus === 404
-                    ? 'not_found'
-                    : 'bad_request',
+              code: referenceCode(fastifyStatus),
               lancelog_code: (err as { code?: string }).code ?? 'BadRequest',
             },
           }

@@ -8,7 +8,7 @@ export { buildApp, allRoutes, ANONYMOUS_ACTOR, DEFAULT_BODY_LIMIT_BYTES } from '
 export type { AppOptions } from './app.js';
 export { openApiDocument } from './openapi.js';
 export type { ServerRepo, MergeOutcome, SchemaApplyOutcome, RouteDef } from './route.js';
-export { ERROR_CODES, HttpError, toErrorResponse } from './errors.js';
+export { REFERENCE_ERROR_CODES, HttpError, toErrorResponse, referenceCode } from './errors.js';
 export type { ErrorBody, ErrorCode, MergeConflict } from './errors.js';
 export { loadTokens, actorForToken, bearerToken, TOKEN_ENV } from './auth.js';
 export type { TokenEntry } from './auth.js';

@@ -24,8 +24,6 @@ function queryName(source: string, name: string | null | undefined): string {
   const names = parseQueries(source, REQUEST_FILE).queries.map((q) => q.name);
   if (names.length === 1) return names[0];
   throw new HttpError(
-    400,
-    'bad_request',
     'QueryNameRequired',
     `query_name is required: the source declares ${names.length} queries (${names.join(', ') || 'none'})`,
     { queries: names },
@@ -42,7 +40,7 @@ function exportTypes(
   for (const key of body.table_keys ?? []) {
     const def = repo.typeDef(key);
     if (def.tableKey !== key)
-      throw new HttpError(400, 'bad_request', 'UnknownTableKey', `no table key '${key}'`, { key });
+      throw new HttpError('UnknownTableKey', `no table key '${key}'`, { table_key: key });
     names.push(def.name);
   }
   return [...new Set(names)];
@@ -276,11 +274,7 @@ async function ingest({
 }
 
 export function notInThisBuild(what: string): HttpError {
-  return new HttpError(
-    501,
-    'internal',
-    'NotImplemented',
-    `${what} is not available in this build of the server`,
-    { operation: what },
-  );
+  return new HttpError('NotImplemented', `${what} is not available in this build of the server`, {
+    operation: what,
+  });
 }

@@ -1,9 +1,9 @@
 /**
- * Error construction for storage/. Every StorageError names tableKey and tablePath
+ * Error construction for storage/. Every StorageError names table_key and table_path
  * (callers and the audit trail need to know *which* table failed), and lance's own
  * message is kept in details.cause because its text is the only diagnostic we have.
  */
-import { StorageError, systemErrorCode } from '../errors.js';
+import { StorageError, systemErrorCode, type ErrorCode } from '../errors.js';
 
 export interface TableRef {
   tableKey: string;
@@ -11,14 +11,14 @@ export interface TableRef {
 }
 
 export function storageError(
-  code: string,
+  code: ErrorCode,
   message: string,
   ref: TableRef,
   extra: Record<string, unknown> = {},
 ): StorageError {
   return new StorageError(code, message, {
-    tableKey: ref.tableKey,
-    tablePath: ref.tablePath,
+    table_key: ref.tableKey,
+    table_path: ref.tablePath,
     ...extra,
   });
 }
@@ -44,7 +44,7 @@ export async function guard<T>(
   ref: TableRef,
   action: string,
   fn: () => Promise<T>,
-  notFoundCode?: string,
+  notFoundCode?: ErrorCode,
   extra: Record<string, unknown> = {},
 ): Promise<T> {
   try {

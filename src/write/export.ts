@@ -12,6 +12,7 @@
  *     "YYYY-MM-DD", DateTime ISO-8601 (ms, Z), Blob base64.
  * All tables are read at one snapshot, so the export is a consistent cut.
  */
+import { findType } from '../schema/lookup.js';
 import { LancelogError } from '../errors.js';
 import type { Snapshot } from '../journal/index.js';
 import type { Catalog, TypeDef } from '../schema/types.js';
@@ -76,9 +77,7 @@ export async function exportJsonl(
       ? undefined
       : new Set(
           opts.types.map((t) => {
-            const def =
-              repo.catalog.nodes.find((n) => n.name === t) ??
-              repo.catalog.edges.find((e) => e.name.toLowerCase() === t.toLowerCase());
+            const def = findType(repo.catalog, t);
             if (!def)
               throw new LancelogError('UnknownType', `no node or edge type '${t}' in the schema`, {
                 type: t,

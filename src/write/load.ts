@@ -244,7 +244,7 @@ async function* committedRows(
   const pin = snap.pins.find((p) => p.tableKey === def.tableKey);
   if (!pin)
     throw new LancelogError('TableNotPinned', `${def.tableKey} has no pin on ${snap.branch}`, {
-      tableKey: def.tableKey,
+      table_key: def.tableKey,
     });
   const handle = await ctx.openPinned(def.tableKey, pin);
   if ((await handle.countRows()) === 0) return;

@@ -40,7 +40,7 @@ function readerAt(ctx: OperationContext, snapshot: Snapshot): CommittedReader {
       throw new LancelogError(
         'TableNotPinned',
         `${def.tableKey} has no pin on ${snapshot.branch}`,
-        { tableKey: def.tableKey },
+        { table_key: def.tableKey },
       );
     return pin;
   };
@@ -58,6 +58,16 @@ function readerAt(ctx: OperationContext, snapshot: Snapshot): CommittedReader {
       return n;
     },
   };
+}
+
+/** A failure before the protocol began: `op.failed` in phase 'stage'; no table was touched. */
+export function recordStageFailure(ctx: WriteContext, opId: string, err: unknown): void {
+  const info =
+    err instanceof LancelogError
+      ? { code: err.code, message: err.message }
+      : { code: 'InternalError', message: String(err) };
+  ctx.journal.failOperation(opId, info, 'stage');
+  ctx.journal.rolledBack(opId, []);
 }
 
 export async function runOperation<T>(
@@ -80,12 +90,7 @@ export async function runOperation<T>(
       value = await stage(staged, snapshot);
       await staged.validate();
     } catch (err) {
-      const info =
-        err instanceof LancelogError
-          ? { code: err.code, message: err.message }
-          : { code: 'InternalError', message: String(err) };
-      ctx.journal.failOperation(opId, info, 'stage');
-      ctx.journal.rolledBack(opId, []);
+      recordStageFailure(ctx, opId, err);
       throw err;
     }
     const affected = staged.affected();

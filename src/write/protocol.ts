@@ -6,16 +6,45 @@
  * leases for recovery.
  */
 import { hostname } from 'node:os';
-import type * as arrow from 'apache-arrow';
 import type { TypeDef } from '../schema/types.js';
-import type { TableStore } from '../storage/index.js';
-import type { Journal, TablePin, Snapshot } from '../journal/index.js';
+import type { TableHandle, TableStore } from '../storage/index.js';
+import type { Journal, OperationKind, TablePin, Snapshot } from '../journal/index.js';
 import { LancelogError, RepoError } from '../errors.js';
 import { failpoint } from '../failpoints.js';
 import { lanceBranchFor } from './lance-branch.js';
 import { deleteSidecar, writeSidecar, SIDECAR_SCHEMA_VERSION } from './sidecar.js';
 import { syncLanceCommit, type LanceCommitRange } from './sync-commit.js';
 import type { StagedOperation } from './staging.js';
+
+/** What Phase B tells a table action about where it starts and lets it journal. */
+export interface TableCommitStep {
+  /** The published pin the table starts from (Lance HEAD == pin was checked under the lease). */
+  pin: number;
+  /**
+   * Journals an intermediate Lance commit (`table.committed`). A 'many' action calls it
+   * after every Lance commit except the last; the protocol records the last one itself.
+   */
+  committed(version: number): void;
+}
+
+/** One table's share of an operation: the Lance commit(s) Phase B makes on it. */
+export interface TableAction {
+  def: TypeDef;
+  /**
+   * 'one': exactly one Lance commit, which must land at pin + 1 (asserted). 'many': one or
+   * more commits, the final version > pin (asserted); recovery never rolls such a table
+   * forward (its intent has no post-commit version).
+   */
+  commits: 'one' | 'many';
+  /** Makes the commit(s) on `handle`, open on the operation's Lance branch at the pin. */
+  commit(handle: TableHandle, step: TableCommitStep): Promise<number>;
+}
+
+/** Extra facts the publish records. */
+export interface PublishExtras {
+  /** The second parent of the commit the publish makes (a merge). */
+  mergedParentId?: string | null;
+}
 
 export const HEARTBEAT_INTERVAL_MS = 2_000;
 
@@ -27,7 +56,7 @@ export interface WriteContext {
 
 export interface OperationInfo {
   opId: string;
-  kind: 'Mutation' | 'Load';
+  kind: OperationKind;
   branch: string;
   actor: string;
   message?: string;
@@ -46,13 +75,9 @@ export interface CommitResult {
   tables: TableMove[];
 }
 
-interface PlannedTable {
-  def: TypeDef;
+interface PlannedTable extends TableAction {
   pin: TablePin;
   lanceBranch: string | null;
-  upserts: Record<string, unknown>[] | arrow.Table;
-  deleteIds: string[];
-  appendOnly: boolean;
 }
 
 type Phase = 'lease' | 'intent' | 'table_commit' | 'publish' | 'cleanup' | 'rollback';
@@ -63,22 +88,51 @@ function errorInfo(err: unknown): { code: string; message: string } {
     : { code: 'InternalError', message: err instanceof Error ? err.message : String(err) };
 }
 
-/**
- * Runs phases lease…D for a staged operation whose `op.begun` is already recorded.
- * Expected versions are the pins of `snapshot` (captured when the operation began).
- */
+/** A staged row operation as table actions: one upsert/delete (or append) commit per table. */
+export function stagedActions(staged: StagedOperation): TableAction[] {
+  return staged.commitPlan().map((p) => ({
+    def: p.def,
+    commits: 'one',
+    commit: async (handle) =>
+      p.appendOnly
+        ? await handle.append(p.upserts)
+        : (await handle.mergeInsert({ upserts: p.upserts, deleteIds: p.deleteIds })).version,
+  }));
+}
+
+/** Runs phases lease…D for a staged operation whose `op.begun` is already recorded. */
 export async function commitStaged(
   ctx: WriteContext,
   op: OperationInfo,
   staged: StagedOperation,
   snapshot: Snapshot,
 ): Promise<CommitResult> {
+  return commitTables(ctx, op, stagedActions(staged), snapshot);
+}
+
+/**
+ * Runs phases lease…D for table actions of an operation whose `op.begun` is already
+ * recorded. Expected versions are the pins of `snapshot` (captured when it began).
+ */
+export async function commitTables(
+  ctx: WriteContext,
+  op: OperationInfo,
+  actions: TableAction[],
+  snapshot: Snapshot,
+  extras: PublishExtras = {},
+): Promise<CommitResult> {
   const { journal } = ctx;
-  const plan: PlannedTable[] = staged.commitPlan().map((p) => {
+  const keys = new Set(actions.map((a) => a.def.tableKey));
+  if (keys.size !== actions.length)
+    throw new RepoError('DuplicateTableAction', 'an operation commits each table in one action', {
+      table_keys: actions.map((a) => a.def.tableKey),
+    });
+  const sorted = [...actions].sort((a, b) => (a.def.tableKey < b.def.tableKey ? -1 : 1));
+  const plan: PlannedTable[] = sorted.map((p) => {
     const pin = snapshot.pins.find((x) => x.tableKey === p.def.tableKey);
     if (!pin)
       throw new RepoError('TableNotPinned', `${p.def.tableKey} has no pin on ${op.branch}`, {
-        tableKey: p.def.tableKey,
+        table_key: p.def.tableKey,
       });
     return { ...p, pin, lanceBranch: op.branch === 'main' ? null : lanceBranchFor(op.branch) };
   });
@@ -132,7 +186,7 @@ export async function commitStaged(
         table_path: t.def.tablePath,
         lance_branch: t.lanceBranch,
         expected_version: t.pin.version,
-        post_commit_version: t.pin.version + 1,
+        post_commit_version: postCommitOf(t),
       })),
     });
     sidecarWritten = true;
@@ -147,7 +201,7 @@ export async function commitStaged(
         tableKey: t.def.tableKey,
         lanceBranch: t.lanceBranch,
         expectedVersion: t.pin.version,
-        postCommitVersion: t.pin.version + 1,
+        postCommitVersion: postCommitOf(t),
       })),
       { commitStarted: plan[0].def.tableKey },
     );
@@ -184,6 +238,7 @@ export async function commitStaged(
       branch: op.branch,
       actor: op.actor,
       message: op.message ?? null,
+      mergedParentId: extras.mergedParentId ?? null,
       tables: moves.map((m) => ({
         tableKey: m.tableKey,
         expectedVersion: m.from,
@@ -218,6 +273,11 @@ export async function commitStaged(
   } finally {
     if (heartbeat) clearInterval(heartbeat);
   }
+}
+
+/** The version a single-commit table lands at; null (unknown) for a multi-commit one. */
+function postCommitOf(t: PlannedTable): number | null {
+  return t.commits === 'one' ? t.pin.version + 1 : null;
 }
 
 /** What syncLanceCommit must make durable for each moved table of the plan. */
@@ -305,12 +365,12 @@ function headNotAtPin(
   return new RepoError(
     'RecoveryRequired',
     `${tableKey} on branch ${op.branch}: Lance HEAD is ${head} but the published pin is ${pin}; ${todo}`,
-    { tableKey, branch: op.branch, head, pin, ...(inFlight ? {} : { doctor: finding }) },
+    { table_key: tableKey, branch: op.branch, head, pin, ...(inFlight ? {} : { doctor: finding }) },
   );
 }
 
 /**
- * Phase B for one table: exactly one Lance commit. Main and already-published Lance
+ * Phase B for one table: its action's Lance commit(s). Main and already-published Lance
  * branches commit through the store's kept-open writer (no table open per write);
  * a Lance branch forked by this very operation is not published yet and may still
  * be replaced by a later first write, so it gets a handle of its own.
@@ -326,9 +386,19 @@ async function commitTable(ctx: WriteContext, op: OperationInfo, t: PlannedTable
   try {
     const at = await handle.version();
     if (at !== t.pin.version) throw headNotAtPin(ctx.journal, op, t, at);
-    return t.appendOnly
-      ? await handle.append(t.upserts)
-      : (await handle.mergeInsert({ upserts: t.upserts, deleteIds: t.deleteIds })).version;
+    let last = t.pin.version;
+    const version = await t.commit(handle, {
+      pin: t.pin.version,
+      committed: (v) => {
+        assertCommitted(t, v > last, v, `after ${last}`);
+        last = v;
+        ctx.journal.tableCommitted(op.opId, tableKey, v);
+      },
+    });
+    // The promise each action makes (TableAction.commits), checked before anything is published.
+    if (t.commits === 'one') assertCommitted(t, version === t.pin.version + 1, version, 'pin + 1');
+    else assertCommitted(t, version > last, version, `after ${last}`);
+    return version;
   } catch (err) {
     // What a failed commit left in the writer's state is unknown: open afresh next time.
     if (kept) store.dropWriter(tablePath, branch);
@@ -336,6 +406,15 @@ async function commitTable(ctx: WriteContext, op: OperationInfo, t: PlannedTable
   } finally {
     handle.close();
   }
+}
+
+function assertCommitted(t: PlannedTable, holds: boolean, version: number, want: string): void {
+  if (holds) return;
+  throw new RepoError(
+    'CommitVersionUnexpected',
+    `${t.def.tableKey}: a Lance commit from pin ${t.pin.version} landed at version ${version}, expected ${want}`,
+    { table_key: t.def.tableKey, pin: t.pin.version, version, expected: want },
+  );
 }
 
 /** Restores every table this operation moved and publishes the restored versions (I1 again). */

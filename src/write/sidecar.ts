@@ -19,7 +19,7 @@ const SidecarTable = z
     table_path: z.string().regex(/^(nodes|edges)\/[0-9a-f]{16}$/),
     lance_branch: z.string().nullable(),
     expected_version: z.number().int().nonnegative(),
-    post_commit_version: z.number().int().positive(),
+    post_commit_version: z.number().int().positive().nullable(),
   })
   .strict();
 

@@ -5,6 +5,7 @@
  * enum, range, check) are enforced as rows are staged; cross-row rules (key
  * uniqueness, @unique, endpoints, @card) by validate() before the lease is taken.
  */
+import { findType } from '../schema/lookup.js';
 import { monotonicFactory } from 'ulid';
 import type * as arrow from 'apache-arrow';
 import type { Catalog, EdgeTypeDef, NodeTypeDef, TypeDef } from '../schema/types.js';
@@ -85,11 +86,7 @@ export class StagedOperation {
   typeDef(type: string): TypeDef {
     const known = this.defsByName.get(type);
     if (known) return known;
-    const def =
-      this.catalog.nodes.find((n) => n.name === type || n.tableKey === type) ??
-      this.catalog.edges.find(
-        (e) => e.name.toLowerCase() === type.toLowerCase() || e.tableKey === type,
-      );
+    const def = findType(this.catalog, type);
     if (!def)
       throw new RepoError('UnknownType', `no node or edge type '${type}' in the schema`, { type });
     this.defsByName.set(type, def);

@@ -11,6 +11,7 @@ import * as load from '../../scripts/bench/load.js';
 import * as open from '../../scripts/bench/open.js';
 import * as journal from '../../scripts/bench/journal.js';
 import * as reads from '../../scripts/bench/reads.js';
+import * as coldStart from '../../scripts/bench/cold-start.js';
 import * as server from '../../scripts/bench/server.js';
 
 function checkShape(results: BenchResult[], name: string, metrics: string[]): void {
@@ -47,6 +48,13 @@ function checkShape(results: BenchResult[], name: string, metrics: string[]): vo
 }
 
 describe('benchmarks (tiny runs)', () => {
+  it('cold-start (the bundled bin beside node -e 0)', async () => {
+    const r = await coldStart.run({ runs: 5 });
+    checkShape(r, 'cold-start', ['lancelog version wall', 'lancelog --help wall']);
+    expect(r[0].target).toBe('lancelog <= 0.3 s');
+    expect(r[0].extra!.cpu_s).toHaveProperty('unbundled');
+  });
+
   it('write-1row', async () => {
     const r = await write1row.run({ scale: 0.001, runs: 5 });
     checkShape(r, 'write-1row', ['node_upsert_ms', 'node_edge_ms']);

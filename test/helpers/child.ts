@@ -4,10 +4,14 @@
  * arms; a `crash` failpoint SIGKILLs it mid-protocol.
  */
 import { Repo } from '../../src/index.js';
+import { runTableOperation } from '../../src/write/table-operation.js';
 
 interface Command {
   repo: string;
-  action: 'insert' | 'recover' | 'open';
+  /** append-many: one multi-commit table action appending each of `names` as its own Lance commit. */
+  action: 'insert' | 'recover' | 'open' | 'append-many';
+  type?: string;
+  names?: string[];
   branch?: string;
   /** Rows to insert, per type: keyed types use `name`. */
   rows?: Array<{ type: string; data: Record<string, unknown> }>;
@@ -17,7 +21,9 @@ interface Command {
 
 async function main(): Promise<void> {
   const cmd = JSON.parse(process.argv[2]) as Command;
-  const repo = await Repo.open(cmd.repo, { recover: cmd.action !== 'insert' });
+  const repo = await Repo.open(cmd.repo, {
+    recover: cmd.action !== 'insert' && cmd.action !== 'append-many',
+  });
   try {
     if (cmd.action === 'insert') {
       const out = await repo.transaction(
@@ -29,6 +35,9 @@ async function main(): Promise<void> {
         { branch: cmd.branch ?? 'main', actor: 'child' },
       );
       process.stdout.write(JSON.stringify({ ok: true, opId: out.opId, commitId: out.commitId }));
+    } else if (cmd.action === 'append-many') {
+      const out = await appendMany(repo, cmd.type ?? 'Tag', cmd.names ?? []);
+      process.stdout.write(JSON.stringify({ ok: true, opId: out.opId, commitId: out.commitId }));
     } else if (cmd.action === 'recover') {
       const report = await repo.recover();
       process.stdout.write(JSON.stringify({ ok: true, report }));
@@ -38,6 +47,30 @@ async function main(): Promise<void> {
   } finally {
     await repo.close();
   }
+}
+
+/** A multi-commit writer (as chunked loads, optimize and index builds are): one commit per name. */
+async function appendMany(repo: Repo, type: string, names: string[]) {
+  const ctx = repo.operationContext();
+  const def = ctx.catalog.nodes.find((n) => n.name === type);
+  if (!def) throw new Error(`no node type ${type}`);
+  return runTableOperation(ctx, 'Load', { actor: 'child' }, async () => ({
+    value: null,
+    actions: [
+      {
+        def,
+        commits: 'many' as const,
+        async commit(handle, step) {
+          let version = step.pin;
+          for (const [i, name] of names.entries()) {
+            if (i > 0) step.committed(version);
+            version = await handle.append([{ id: name, name, n: null }]);
+          }
+          return version;
+        },
+      },
+    ],
+  }));
 }
 
 main().catch((err: unknown) => {

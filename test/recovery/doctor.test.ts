@@ -73,7 +73,7 @@ describe('lancelog doctor', () => {
     try {
       const err = await rejection(repo.transaction((tx) => tx.upsert('P', { name: 'x' })));
       expect(err.code).toBe('RecoveryRequired');
-      expect(err.details).toMatchObject({ doctor: 'lance-ahead-of-pin', tableKey: 'node:P' });
+      expect(err.details).toMatchObject({ doctor: 'lance-ahead-of-pin', table_key: 'node:P' });
       expect(err.message).toContain('lancelog doctor --repair');
       expect((await repo.recover()).operations).toEqual([]);
     } finally {

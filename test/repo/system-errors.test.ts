@@ -189,7 +189,7 @@ describe('typed system errors', () => {
         immutable.push(data);
         const err = await rejection(repo.transaction((tx) => tx.upsert('P', { name: 'a' })));
         expect(err.code).toBe('PermissionDenied');
-        expect(err.details).toMatchObject({ tableKey: 'node:P' });
+        expect(err.details).toMatchObject({ table_key: 'node:P' });
         expect(String(err.details.cause)).toMatch(/permitted|permission|os error 1\b/i);
       } finally {
         await repo.close();

@@ -82,7 +82,7 @@ describe('TableStore', () => {
     expect((await h.schema()).fields.map((f) => f.name)).toEqual(['id', 'name', 'age']);
     expect(await h.schema()).toBeInstanceOf(arrow.Schema);
     const err = await expectCode(store.createTable(KEY, TP, schema), 'TableExists');
-    expect(err.details).toMatchObject({ tableKey: KEY, tablePath: TP });
+    expect(err.details).toMatchObject({ table_key: KEY, table_path: TP });
   });
 
   it('each commit primitive advances HEAD by exactly one version', async () => {
@@ -262,11 +262,11 @@ describe('TableStore', () => {
 
   it('gives typed errors for missing tables and versions', async () => {
     const e1 = await expectCode(store.openTable(KEY, 'nodes/missing'), 'TableNotFound');
-    expect(e1.details).toMatchObject({ tableKey: KEY, tablePath: 'nodes/missing' });
+    expect(e1.details).toMatchObject({ table_key: KEY, table_path: 'nodes/missing' });
     await expectCode(store.headVersion(KEY, 'edges/missing'), 'TableNotFound');
     await store.createTable(KEY, TP, schema);
     const e2 = await expectCode(store.openTable(KEY, TP, { version: 42 }), 'VersionNotFound');
-    expect(e2.details).toMatchObject({ tableKey: KEY, tablePath: TP, version: 42 });
+    expect(e2.details).toMatchObject({ table_key: KEY, table_path: TP, version: 42 });
     await expectCode(store.openTable(KEY, TP, { branch: 'nope' }), 'BranchNotFound');
     await expectCode(store.openTable(KEY, '../escape'), 'InvalidTablePath');
   });

@@ -1,0 +1,62 @@
+/**
+ * The write protocol's entry for writers that are not a staged row upsert — index
+ * builds, optimize, schema changes, merges, chunked loads: the caller plans one
+ * `TableAction` per table from the snapshot, and the protocol runs lease → intent →
+ * Phase B (each action's commits) → one publish → cleanup, exactly as for a mutation.
+ */
+import type { OperationKind, Snapshot } from '../journal/index.js';
+import { failpoint } from '../failpoints.js';
+import { commitTables, type TableAction } from './protocol.js';
+import {
+  recordStageFailure,
+  type OperationContext,
+  type OperationOptions,
+  type OperationOutcome,
+} from './operation.js';
+
+export type { TableAction, TableCommitStep } from './protocol.js';
+
+export interface TablePlan<T> {
+  actions: TableAction[];
+  value: T;
+  /** Second parent of the commit this publish makes (a merge). */
+  mergedParentId?: string | null;
+}
+
+/**
+ * op.begun(kind) → plan(snapshot) (a failure here is `op.failed` in phase 'stage',
+ * nothing written) → the protocol over the planned actions. No actions: the operation
+ * completes and nothing is published (`commitId` null).
+ */
+export async function runTableOperation<T>(
+  ctx: OperationContext,
+  kind: OperationKind,
+  opts: OperationOptions,
+  plan: (snapshot: Snapshot) => Promise<TablePlan<T>>,
+): Promise<OperationOutcome<T>> {
+  const branch = opts.branch ?? 'main';
+  const actor = opts.actor ?? 'lancelog';
+  const snapshot = ctx.journal.snapshot({ branch });
+  const opId = ctx.journal.beginOperation({ kind, branch, actor });
+  ctx.activeOps.add(opId);
+  try {
+    let planned: TablePlan<T>;
+    try {
+      await failpoint('write.after_begin', { opId });
+      planned = await plan(snapshot);
+    } catch (err) {
+      recordStageFailure(ctx, opId, err);
+      throw err;
+    }
+    const result = await commitTables(
+      ctx,
+      { opId, kind, branch, actor, message: opts.message },
+      planned.actions,
+      snapshot,
+      { mergedParentId: planned.mergedParentId ?? null },
+    );
+    return { ...result, opId, value: planned.value, affectedNodes: 0, affectedEdges: 0 };
+  } finally {
+    ctx.activeOps.delete(opId);
+  }
+}
