@@ -103,10 +103,26 @@ module.exports = {
     {
       name: 'cli-uses-public-api',
       comment:
-        'cli/ talks only to the public entries (src/index.ts, src/drill/index.ts) and its own files.',
+        'cli/ talks only to the public entries (src/index.ts, src/drill/index.ts, src/server/index.ts) and its own files.',
       severity: 'error',
       from: { path: '^cli/' },
-      to: { path: '^src/', pathNot: '^src/(index|drill/index)\\.ts$' },
+      to: { path: '^src/', pathNot: '^src/(index|drill/index|server/index)\\.ts$' },
+    },
+    {
+      name: 'server-uses-public-api',
+      comment:
+        'src/server/ (lancelog serve) is an API consumer like the CLI: it imports only the public API (src/index.ts) and its own files.',
+      severity: 'error',
+      from: { path: '^src/server/' },
+      to: { path: '^src/', pathNot: ['^src/index\\.ts$', '^src/server/'] },
+    },
+    {
+      name: 'server-only-from-cli-and-scripts',
+      comment:
+        'The HTTP server is reached only from cli/, scripts/ and the tests (package export "lancelog/server"): the library does not load fastify.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/server/' },
+      to: { path: '^src/server/' },
     },
   ],
   options: {

@@ -13,6 +13,7 @@ import { registerEmbedCommand } from './commands/embed.js';
 import { registerIndexCommands } from './commands/indexes.js';
 import { registerMaintenanceCommands } from './commands/maintenance.js';
 import { registerChangesCommands } from './commands/changes.js';
+import { registerServerCommands } from './commands/serve.js';
 
 export function registerCommands(program: Command): void {
   registerRepoCommands(program);
@@ -28,4 +29,5 @@ export function registerCommands(program: Command): void {
   registerIndexCommands(program);
   registerMaintenanceCommands(program);
   registerChangesCommands(program);
+  registerServerCommands(program);
 }

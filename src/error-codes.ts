@@ -5,14 +5,14 @@
  * new code does not compile until it is added here; docs/errors.md is generated from this
  * table (`npx tsx scripts/gen-errors-doc.ts`) and a test fails when the page is stale.
  *
- * HTTP statuses: 400 bad input, 403 a write the repo or file system refuses, 404 a thing
+ * HTTP statuses: 400 bad input, 401 no or a wrong bearer token (lancelog serve), 403 a write the repo or file system refuses or a policy denies, 404 a thing
  * that does not exist, 409 a conflict with the repo's state (retry or recover), 500
  * storage, journal and internal failures, 501 a query feature not executed yet.
  */
 export interface ErrorCodeSpec {
   readonly classes: readonly string[];
   readonly exit: 1 | 2;
-  readonly http: 400 | 403 | 404 | 409 | 413 | 500 | 501;
+  readonly http: 400 | 401 | 403 | 404 | 409 | 413 | 500 | 501;
   readonly details: readonly string[];
 }
 
@@ -222,6 +222,7 @@ export const ERROR_CODES = {
   },
   FailpointTriggered: { classes: ['LancelogError'], exit: 1, http: 500, details: ['failpoint'] },
   FileNotFound: { classes: ['LancelogError'], exit: 1, http: 404, details: ['file', 'reason'] },
+  Forbidden: { classes: ['HttpError'], exit: 1, http: 403, details: ['action', 'actor'] },
   ForkExists: {
     classes: ['LancelogError'],
     exit: 1,
@@ -311,6 +312,7 @@ export const ERROR_CODES = {
     http: 400,
     details: ['repo', 'path', 'reason'],
   },
+  InvalidRequest: { classes: ['HttpError'], exit: 1, http: 400, details: ['field', 'issues'] },
   InvalidRows: {
     classes: ['StorageError'],
     exit: 1,
@@ -425,6 +427,7 @@ export const ERROR_CODES = {
   NotANodeType: { classes: ['RepoError'], exit: 1, http: 400, details: ['type'] },
   NotARepo: { classes: ['LancelogError', 'RepoError'], exit: 1, http: 404, details: ['repo'] },
   NotAnEdgeType: { classes: ['RepoError'], exit: 1, http: 400, details: ['type'] },
+  NotImplemented: { classes: ['HttpError'], exit: 1, http: 501, details: ['operation'] },
   OperationFinished: {
     classes: ['LancelogError'],
     exit: 1,
@@ -458,10 +461,19 @@ export const ERROR_CODES = {
     http: 403,
     details: ['cause', 'path', 'table_key'],
   },
+  PolicyEvaluationFailed: { classes: ['PolicyError'], exit: 1, http: 500, details: ['errors'] },
+  PolicyInvalid: {
+    classes: ['PolicyError'],
+    exit: 1,
+    http: 400,
+    details: ['file', 'field', 'rule'],
+  },
+  PolicyTestsInvalid: { classes: ['PolicyError'], exit: 1, http: 400, details: ['file', 'field'] },
+  QueryNameRequired: { classes: ['HttpError'], exit: 1, http: 400, details: ['queries'] },
   QueryNotFound: {
     classes: ['QueryError'],
     exit: 1,
-    http: 404,
+    http: 400,
     details: ['file', 'line', 'column', 'query', 'reason', 'excerpt'],
   },
   QueryNotMutation: { classes: ['RepoError'], exit: 1, http: 400, details: ['query', 'file'] },
@@ -548,6 +560,7 @@ export const ERROR_CODES = {
     http: 400,
     details: ['file', 'line', 'column', 'query', 'reason', 'excerpt'],
   },
+  Unauthorized: { classes: ['HttpError'], exit: 1, http: 401, details: [] },
   UnboundVariable: {
     classes: ['QueryError'],
     exit: 1,
@@ -603,6 +616,7 @@ export const ERROR_CODES = {
     http: 400,
     details: ['file', 'line', 'column', 'query', 'reason', 'excerpt', 'table'],
   },
+  UnknownTableKey: { classes: ['HttpError'], exit: 1, http: 400, details: ['table_key'] },
   UnknownType: {
     classes: ['LancelogError', 'QueryError', 'RepoError', 'SchemaError'],
     exit: 1,

@@ -118,7 +118,14 @@ export type {
   CompareOp,
   QueryFile,
 } from './query/index.js';
-export { ReadCache, DEFAULT_READ_CACHE_BYTES, ReadError } from './read/index.js';
+export {
+  ReadCache,
+  DEFAULT_READ_CACHE_BYTES,
+  ReadError,
+  formatValue,
+  columnTypeText,
+  parseTypeText,
+} from './read/index.js';
 export type {
   ReadResult,
   ResultRow,
@@ -133,6 +140,9 @@ export type {
   DiffResult,
   DiffStats,
   EntityVersion,
+  OutValue,
+  OutObject,
+  ColumnType,
 } from './read/index.js';
 export { valueTypeText } from './query/values.js';
 export { shortestFloat32 } from './json-exact.js';

@@ -48,6 +48,8 @@ const PLANTED: Record<string, string> = {
   'src/read/up.ts': "import { w } from '../write/ok.js';\nexport const rd = w;\n",
   'src/recovery/ok.ts': 'export const rc = 1;\n',
   'src/recovery/up.ts': "import { d } from '../drill/index.js';\nexport const ru = d;\n",
+  'src/server/ok.ts': "import { r } from '../repo.js';\nexport const so = r;\n",
+  'src/read/uses-server.ts': "import { so } from '../server/ok.js';\nexport const rs = so;\n",
   'cli/ok.ts': 'export const c = 1;\n',
   'cli/bad.ts':
     "import { x } from '../src/storage/x.js';\nimport * as l from '@lancedb/lancedb';\nexport const z = [x, l];\n",
@@ -80,6 +82,10 @@ describe('layer rules (docs/architecture.md §Layers)', () => {
       ]);
       expect(found('no-circular').length).toBeGreaterThan(0);
       expect(found('embed-imports-only-below')).toEqual(['src/embed/up.ts -> src/write/ok.ts']);
+      expect(found('server-uses-public-api')).toEqual(['src/server/ok.ts -> src/repo.ts']);
+      expect(found('server-only-from-cli-and-scripts')).toEqual([
+        'src/read/uses-server.ts -> src/server/ok.ts',
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -10,3 +10,5 @@ export { diffSnapshots, tableChanges } from './diff.js';
 export type { Change, ChangeOp, DiffFilter, DiffResult, DiffStats, RowDelta } from './diff.js';
 export { entityHistory } from './entity-history.js';
 export type { EntityVersion } from './entity-history.js';
+export { formatValue, columnTypeText, parseTypeText } from './result-values.js';
+export type { OutValue, OutObject, ColumnType } from './result-values.js';

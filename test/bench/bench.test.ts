@@ -14,6 +14,7 @@ import * as reads from '../../scripts/bench/reads.js';
 import * as search from '../../scripts/bench/search.js';
 import * as merge from '../../scripts/bench/merge.js';
 import * as coldStart from '../../scripts/bench/cold-start.js';
+import * as server from '../../scripts/bench/server.js';
 
 function checkShape(results: BenchResult[], name: string, metrics: string[]): void {
   expect(results.map((r) => r.metric)).toEqual(metrics);
@@ -175,5 +176,10 @@ describe('benchmarks (tiny runs)', () => {
       'slug_btree',
       'title_fts',
     ]);
+  });
+
+  it('server', async () => {
+    const r = await server.run({ scale: 0.05, runs: 5 });
+    checkShape(r, 'server', ['read_1hop_per_s', 'read_1hop_p99_ms', 'change_per_s']);
   });
 });

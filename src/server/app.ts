@@ -1,0 +1,205 @@
+/**
+ * The HTTP server (fastify): routes from src/server/routes-*.ts, authentication by
+ * bearer token, the policy check, the `{ error, code }` error contract, body limits,
+ * request and decision logging through fastify's logger (pino).
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { actorForToken, bearerToken, type TokenEntry } from './auth.js';
+import { HttpError, referenceCode, toErrorResponse } from './errors.js';
+import { openApiDocument } from './openapi.js';
+import type { PolicyEngine } from './policy.js';
+import * as S from './api-schemas.js';
+import { REPLY_SENT, route, type PolicyTarget, type RouteDef, type ServerRepo } from './route.js';
+import { dataRoutes } from './routes-data.js';
+import { adminRoutes, healthOf } from './routes-admin.js';
+
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+/** The actor of requests to a server without tokens. */
+export const ANONYMOUS_ACTOR = 'anonymous';
+
+export interface AppOptions {
+  server: ServerRepo;
+  /** Hashed tokens; empty: no authentication. */
+  tokens: TokenEntry[];
+  policy: PolicyEngine | null;
+  /** fastify's logger option: pino options (`{ level, stream }`), true, or false. */
+  logger?: boolean | Record<string, unknown>;
+  /** Called after a write failed for a reason that is not the request's (recovery roll-forward). */
+  onWriteFailure?: () => void;
+  /** When the last periodic refresh ran (reported by /healthz). */
+  lastRefreshAt?: () => string | null;
+}
+
+/** Every route: the reference API, Lancelog's own, /healthz and /openapi.json. */
+export function allRoutes(lastRefreshAt: () => string | null = () => null): RouteDef[] {
+  const routes: RouteDef[] = [
+    route({
+      method: 'GET',
+      path: '/healthz',
+      operationId: 'health',
+      summary: 'Liveness, version, and the state of the repo and its journal',
+      tag: 'reference',
+      response: S.HealthSchema,
+      errors: [],
+      auth: false,
+      handler: ({ server }) => Promise.resolve(healthOf(server, lastRefreshAt())),
+    }),
+    ...dataRoutes,
+    ...adminRoutes,
+  ];
+  routes.push(
+    route({
+      method: 'GET',
+      path: '/openapi.json',
+      operationId: 'openapi',
+      summary: 'This document',
+      tag: 'lancelog',
+      response: S.OpenApiSchema,
+      errors: [],
+      auth: false,
+      handler: () => Promise.resolve(openApiDocument(routes)),
+    }),
+  );
+  return routes;
+}
+
+/** 64-bit integers the JS number cannot hold exactly are sent as strings. */
+function jsonText(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    typeof v === 'bigint'
+      ? v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number(v)
+        : v.toString()
+      : v,
+  );
+}
+
+function parseInput<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
+  if (!schema) return undefined as T;
+  const parsed = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = [where, ...issue.path.map(String)].join('.');
+  throw new HttpError('InvalidRequest', `${field}: ${issue.message}`, {
+    field,
+    issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
+  });
+}
+
+/** The actor of a request (401 when tokens are configured and it has none or a wrong one). */
+function authenticate(tokens: TokenEntry[], request: FastifyRequest): string {
+  if (tokens.length === 0) return ANONYMOUS_ACTOR;
+  const token = bearerToken(request.headers.authorization);
+  if (token === null) throw new HttpError('Unauthorized', 'missing bearer token');
+  const actor = actorForToken(tokens, token);
+  if (actor === null) throw new HttpError('Unauthorized', 'invalid bearer token');
+  return actor;
+}
+
+function authorize(
+  opts: AppOptions,
+  request: FastifyRequest,
+  actor: string,
+  targets: PolicyTarget[],
+): void {
+  for (const t of targets) {
+    const decision = opts.policy
+      ? opts.policy.authorize({
+          actor,
+          action: t.action,
+          branch: t.branch,
+          targetBranch: t.targetBranch,
+        })
+      : { allowed: true, rule: null, reason: 'no policy configured' };
+    request.log.info(
+      {
+        policy: {
+          actor,
+          action: t.action,
+          branch: t.branch ?? null,
+          target_branch: t.targetBranch ?? null,
+          decision: decision.allowed ? 'allow' : 'deny',
+          rule: decision.rule,
+          reason: decision.reason,
+        },
+      },
+      'policy decision',
+    );
+    if (!decision.allowed)
+      throw new HttpError('Forbidden', `policy denied: ${decision.reason}`, {
+        action: t.action,
+        actor,
+      });
+  }
+}
+
+function register(app: FastifyInstance, def: RouteDef, opts: AppOptions): void {
+  app.route({
+    method: def.method,
+    url: def.path.replace(/\{(\w+)\}/g, ':$1'),
+    bodyLimit: def.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    handler: async (request: FastifyRequest, reply: FastifyReply) => {
+      const actor = def.auth === false ? ANONYMOUS_ACTOR : authenticate(opts.tokens, request);
+      const input = {
+        body: parseInput(def.body, request.body, 'body'),
+        query: parseInput(def.query, request.query, 'query'),
+        params: parseInput(def.params, request.params, 'path'),
+      };
+      if (def.auth !== false && def.policy) {
+        const targets = def.policy({ ...input, server: opts.server });
+        authorize(opts, request, actor, Array.isArray(targets) ? targets : [targets]);
+      }
+      try {
+        const out = await def.handler({
+          ...input,
+          actor,
+          server: opts.server,
+          reply,
+          refresh: () => opts.onWriteFailure?.(),
+        });
+        // A reply is thenable: handlers that stream answer REPLY_SENT, never the reply.
+        if (out === REPLY_SENT) return reply;
+        return reply.type('application/json').send(jsonText(out));
+      } catch (err) {
+        if (def.write && toErrorResponse(err).status >= 500) opts.onWriteFailure?.();
+        throw err;
+      }
+    },
+  });
+}
+
+export function buildApp(opts: AppOptions): FastifyInstance {
+  const app = Fastify({
+    logger: opts.logger ?? true,
+    bodyLimit: DEFAULT_BODY_LIMIT_BYTES,
+    // Keep-alive connections that are idle are closed on shutdown; busy ones finish.
+    forceCloseConnections: 'idle',
+  });
+  app.setErrorHandler((err: unknown, request, reply) => {
+    const fastifyStatus = (err as { statusCode?: number }).statusCode;
+    const mapped =
+      !(err instanceof Error && 'details' in err) &&
+      typeof fastifyStatus === 'number' &&
+      fastifyStatus < 500
+        ? {
+            status: fastifyStatus,
+            body: {
+              error: (err as Error).message,
+              code: referenceCode(fastifyStatus),
+              lancelog_code: (err as { code?: string }).code ?? 'BadRequest',
+            },
+          }
+        : toErrorResponse(err);
+    if (mapped.status >= 500) request.log.error({ err }, 'request failed');
+    void reply.status(mapped.status).type('application/json').send(jsonText(mapped.body));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply
+      .status(404)
+      .type('application/json')
+      .send(jsonText({ error: `no route ${request.method} ${request.url}`, code: 'not_found' }));
+  });
+  for (const def of allRoutes(opts.lastRefreshAt)) register(app, def, opts);
+  return app;
+}

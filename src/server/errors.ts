@@ -1,0 +1,86 @@
+/**
+ * The HTTP error contract of the reference API: every failure answers
+ * `{ error, code }` with `code` one of REFERENCE_ERROR_CODES, plus `manifest_conflict`
+ * on a 409 for a publish or lease conflict and `merge_conflicts[]` on a failed merge.
+ * The status is the one the error-code table gives the Lancelog code
+ * (src/error-codes.ts, docs/errors.md); the Lancelog code and its details ride along
+ * as `lancelog_code` and `details`.
+ */
+import { asSystemError, ERROR_CODES, isErrorCode, LancelogError } from '../index.js';
+import type { ErrorCode as LancelogCode } from '../index.js';
+
+export const REFERENCE_ERROR_CODES = [
+  'unauthorized',
+  'forbidden',
+  'bad_request',
+  'not_found',
+  'conflict',
+  'internal',
+] as const;
+export type ErrorCode = (typeof REFERENCE_ERROR_CODES)[number];
+
+export interface MergeConflict {
+  table_key: string;
+  kind: string;
+  message: string;
+  row_id?: string | null;
+}
+
+export interface ErrorBody {
+  error: string;
+  code: ErrorCode;
+  /** Lancelog's own error code (e.g. `ExpectedVersionMismatch`). */
+  lancelog_code?: string;
+  details?: Record<string, unknown>;
+  manifest_conflict?: { table_key: string; expected: number | null; actual: number | null };
+  merge_conflicts?: MergeConflict[];
+}
+
+/** The reference code of an HTTP status. */
+export function referenceCode(status: number): ErrorCode {
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status === 409) return 'conflict';
+  return status >= 500 ? 'internal' : 'bad_request';
+}
+
+/** A failure only the server raises (authentication, policy, request shape). */
+export class HttpError extends LancelogError {
+  constructor(code: LancelogCode, message: string, details: Record<string, unknown> = {}) {
+    super(code, message, details);
+  }
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : null;
+}
+
+/** The status and body for any thrown value. */
+export function toErrorResponse(err: unknown): { status: number; body: ErrorBody } {
+  const typed = asSystemError(err, 'failed');
+  if (!(typed instanceof LancelogError)) {
+    const message = typed instanceof Error ? typed.message : String(typed);
+    return {
+      status: 500,
+      body: { error: message, code: 'internal', lancelog_code: 'InternalError' },
+    };
+  }
+  const status = isErrorCode(typed.code) ? ERROR_CODES[typed.code].http : 500;
+  const body: ErrorBody = {
+    error: typed.message,
+    code: referenceCode(status),
+    lancelog_code: typed.code,
+  };
+  if (Object.keys(typed.details).length > 0) body.details = typed.details;
+  if (typed.code === 'ExpectedVersionMismatch' || typed.code === 'LeaseHeld') {
+    body.manifest_conflict = {
+      table_key: String(typed.details.table_key ?? ''),
+      expected: num(typed.details.expected),
+      actual: num(typed.details.actual),
+    };
+  }
+  if (Array.isArray(typed.details.merge_conflicts))
+    body.merge_conflicts = typed.details.merge_conflicts as MergeConflict[];
+  return { status, body };
+}

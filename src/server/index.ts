@@ -1,0 +1,25 @@
+/**
+ * The HTTP server's entry (`lancelog serve`; package export 'lancelog/server'). It is
+ * an API consumer like the CLI: src/server/ imports only the public API (src/index.ts).
+ */
+export { startServer, repoAdapter } from './serve.js';
+export type { ServeOptions, RunningServer } from './serve.js';
+export { buildApp, allRoutes, ANONYMOUS_ACTOR, DEFAULT_BODY_LIMIT_BYTES } from './app.js';
+export type { AppOptions } from './app.js';
+export { openApiDocument } from './openapi.js';
+export type { ServerRepo, MergeOutcome, SchemaApplyOutcome, RouteDef } from './route.js';
+export { REFERENCE_ERROR_CODES, HttpError, toErrorResponse, referenceCode } from './errors.js';
+export type { ErrorBody, ErrorCode, MergeConflict } from './errors.js';
+export { loadTokens, actorForToken, bearerToken, TOKEN_ENV } from './auth.js';
+export type { TokenEntry } from './auth.js';
+export {
+  PolicyEngine,
+  PolicyError,
+  parsePolicy,
+  compileToCedar,
+  loadPolicyTests,
+  runPolicyTests,
+  POLICY_ACTIONS,
+} from './policy.js';
+export type { PolicyAction, PolicyDecision, PolicyFile, PolicyRequest } from './policy.js';
+export * as apiSchemas from './api-schemas.js';

@@ -1,0 +1,191 @@
+/** Branches, commits, health, and Lancelog's own journal, operation and recovery endpoints. */
+import { lancelogVersion, type CommitRow } from '../index.js';
+import * as S from './api-schemas.js';
+import { route, type ServerRepo } from './route.js';
+import { notInThisBuild } from './routes-data.js';
+
+function commitOut(c: CommitRow): Record<string, unknown> {
+  return {
+    graph_commit_id: c.id,
+    manifest_branch: c.branch,
+    manifest_version: c.manifestVersion,
+    parent_commit_id: c.parentId,
+    merged_parent_commit_id: c.mergedParentId,
+    actor_id: c.actor,
+    created_at: c.timeUs,
+    message: c.message,
+  };
+}
+
+/** What /healthz reports of the repo and its journal (also the server's startup log line). */
+export function healthOf(server: ServerRepo, lastRefreshAt: string | null): unknown {
+  const repo = server.repo;
+  const main = repo.snapshot({ branch: 'main' });
+  const last = repo.listEvents({ order: 'desc', limit: 1 })[0];
+  return {
+    status: 'ok',
+    version: lancelogVersion(),
+    source_version: null,
+    repo: {
+      uri: repo.dir,
+      branches: repo.listBranches().length,
+      main_manifest_version: main.manifestVersion,
+      main_commit_id: main.commitId,
+    },
+    journal: {
+      events: last?.seq ?? 0,
+      pending_recovery: repo.pendingRecovery().length,
+      last_refresh_at: lastRefreshAt,
+    },
+  };
+}
+
+export const adminRoutes = [
+  route({
+    method: 'GET',
+    path: '/branches',
+    operationId: 'listBranches',
+    summary: 'Every live branch',
+    tag: 'reference',
+    response: S.BranchListSchema,
+    errors: [],
+    policy: () => ({ action: 'read' }),
+    handler({ server }) {
+      return Promise.resolve({ branches: server.repo.listBranches().map((b) => b.name) });
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/branches',
+    operationId: 'createBranch',
+    summary: 'Create a branch from another (default main); nothing is copied',
+    tag: 'reference',
+    body: S.BranchCreateRequestSchema,
+    response: S.BranchCreateOutputSchema,
+    errors: [404, 409],
+    policy: ({ body }) => ({ action: 'branch_create', targetBranch: body.name }),
+    handler({ body, server, actor }) {
+      const from = body.from ?? 'main';
+      server.repo.createBranch(body.name, { from });
+      return Promise.resolve({ uri: server.repo.dir, from, name: body.name, actor_id: actor });
+    },
+  }),
+  route({
+    method: 'DELETE',
+    path: '/branches/{branch}',
+    operationId: 'deleteBranch',
+    summary: 'Delete a branch and the Lance branches it forked',
+    tag: 'reference',
+    params: S.BranchPathSchema,
+    response: S.BranchDeleteOutputSchema,
+    errors: [404, 409],
+    write: true,
+    policy: ({ params }) => ({ action: 'branch_delete', targetBranch: params.branch }),
+    async handler({ params, server, actor }) {
+      await server.repo.deleteBranch(params.branch);
+      return { uri: server.repo.dir, name: params.branch, actor_id: actor };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/branches/merge',
+    operationId: 'mergeBranches',
+    summary: 'Merge a branch into another (default main) (501 in a build without merge)',
+    tag: 'reference',
+    body: S.BranchMergeRequestSchema,
+    response: S.BranchMergeOutputSchema,
+    errors: [404, 409, 501],
+    write: true,
+    policy: ({ body }) => ({
+      action: 'branch_merge',
+      branch: body.source,
+      targetBranch: body.target ?? 'main',
+    }),
+    async handler({ body, server, actor }) {
+      if (!server.merge) throw notInThisBuild('branch merge');
+      const target = body.target ?? 'main';
+      const out = await server.merge({ source: body.source, target, actor });
+      return { source: body.source, target, outcome: out.outcome, actor_id: actor };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/commits',
+    operationId: 'listCommits',
+    summary: "A branch's commits, newest first (every branch's without `branch`)",
+    tag: 'reference',
+    query: S.BranchQuerySchema,
+    response: S.CommitListSchema,
+    errors: [404],
+    policy: ({ query }) => ({ action: 'read', branch: query.branch ?? null }),
+    handler({ query, server }) {
+      const commits = server.repo.listCommits(query.branch ? { branch: query.branch } : {});
+      return Promise.resolve({ commits: commits.map(commitOut) });
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/commits/{commit_id}',
+    operationId: 'getCommit',
+    summary: 'One commit',
+    tag: 'reference',
+    params: S.CommitPathSchema,
+    response: S.CommitSchema,
+    errors: [404],
+    policy: () => ({ action: 'read' }),
+    handler({ params, server }) {
+      return Promise.resolve(commitOut(server.repo.getCommit(params.commit_id)));
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/journal',
+    operationId: 'listJournalEvents',
+    summary: 'Journal events, oldest first, filtered by operation, kind, branch or position',
+    tag: 'lancelog',
+    query: S.JournalQuerySchema,
+    response: S.JournalOutputSchema,
+    errors: [],
+    policy: () => ({ action: 'admin' }),
+    handler({ query, server }) {
+      const events = server.repo.listEvents({
+        ...(query.op_id !== undefined ? { opId: query.op_id } : {}),
+        ...(query.kind !== undefined ? { kind: query.kind } : {}),
+        ...(query.branch !== undefined ? { branch: query.branch } : {}),
+        ...(query.after_seq !== undefined ? { afterSeq: query.after_seq } : {}),
+        limit: query.limit ?? 1000,
+      });
+      return Promise.resolve({ events });
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/operations/{op_id}',
+    operationId: 'getOperation',
+    summary: 'One operation: kind, branch, actor, state, its failure if any',
+    tag: 'lancelog',
+    params: S.OperationPathSchema,
+    response: S.OperationOutputSchema,
+    errors: [404],
+    policy: () => ({ action: 'admin' }),
+    handler({ params, server }) {
+      return Promise.resolve({ operation: server.repo.getOperation(params.op_id) });
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/recovery',
+    operationId: 'getRecovery',
+    summary: 'Operations recovery would process now, and the recovery audit',
+    tag: 'lancelog',
+    response: S.RecoveryOutputSchema,
+    errors: [],
+    policy: () => ({ action: 'admin' }),
+    handler({ server }) {
+      return Promise.resolve({
+        pending: server.repo.pendingRecovery(),
+        audit: server.repo.recoveryAudit(),
+      });
+    },
+  }),
+];

@@ -1,0 +1,280 @@
+/** The data endpoints: snapshot, read, export, change, ingest, schema. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import {
+  columnTypeText,
+  exportJsonl,
+  formatValue,
+  loadJsonl,
+  parseQueries,
+  SCHEMA_FILE,
+  type Repo,
+} from '../index.js';
+import * as S from './api-schemas.js';
+import { HttpError } from './errors.js';
+import { REPLY_SENT, route } from './route.js';
+
+const REQUEST_FILE = '<request>';
+const INGEST_LIMIT_BYTES = 32 * 1024 * 1024;
+
+/** The named query, or the only query of the source when no name is given. */
+function queryName(source: string, name: string | null | undefined): string {
+  if (name !== null && name !== undefined && name !== '') return name;
+  const names = parseQueries(source, REQUEST_FILE).queries.map((q) => q.name);
+  if (names.length === 1) return names[0];
+  throw new HttpError(
+    'QueryNameRequired',
+    `query_name is required: the source declares ${names.length} queries (${names.join(', ') || 'none'})`,
+    { queries: names },
+  );
+}
+
+/** Table keys or type names → type names (unknown ones are a 400 before anything is streamed). */
+function exportTypes(
+  repo: Repo,
+  body: { table_keys?: string[]; type_names?: string[] },
+): string[] | undefined {
+  if (body.table_keys === undefined && body.type_names === undefined) return undefined;
+  const names = (body.type_names ?? []).map((t) => repo.typeDef(t).name);
+  for (const key of body.table_keys ?? []) {
+    const def = repo.typeDef(key);
+    if (def.tableKey !== key)
+      throw new HttpError('UnknownTableKey', `no table key '${key}'`, { table_key: key });
+    names.push(def.name);
+  }
+  return [...new Set(names)];
+}
+
+export const dataRoutes = [
+  route({
+    method: 'GET',
+    path: '/snapshot',
+    operationId: 'getSnapshot',
+    summary: "A branch's latest manifest version: every table's pinned version and rows",
+    tag: 'reference',
+    query: S.BranchQuerySchema,
+    response: S.SnapshotSchema,
+    errors: [404],
+    policy: ({ query }) => ({ action: 'read', branch: query.branch ?? 'main' }),
+    async handler({ query, server }) {
+      const branch = query.branch ?? 'main';
+      const snap = server.repo.snapshot({ branch });
+      const tables = await server.repo.tables({ commit: snap.commitId });
+      return {
+        branch: snap.branch,
+        manifest_version: snap.manifestVersion,
+        tables: tables.map((t) => ({
+          table_key: t.tableKey,
+          table_path: t.tablePath,
+          table_version: t.pinnedVersion,
+          table_branch: t.lanceBranch,
+          row_count: t.rows,
+        })),
+      };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/read',
+    operationId: 'read',
+    summary: 'Run a named .gq read query at a branch (default main) or a commit (snapshot)',
+    tag: 'reference',
+    body: S.ReadRequestSchema,
+    response: S.ReadOutputSchema,
+    errors: [404],
+    policy: ({ body }) => ({ action: 'read', branch: body.branch ?? 'main' }),
+    async handler({ body, server }) {
+      const name = queryName(body.query_source, body.query_name);
+      const result = await server.repo.query({
+        source: body.query_source,
+        file: REQUEST_FILE,
+        name,
+        params: body.params ?? {},
+        ...(body.snapshot ? { commit: body.snapshot } : { branch: body.branch ?? 'main' }),
+      });
+      return {
+        query_name: result.query,
+        target: { branch: result.target.branch, snapshot: result.target.commitId },
+        row_count: result.rows.length,
+        columns: result.columns.map((c) => c.name),
+        column_types: result.columns.map((c) => columnTypeText(c.type)),
+        rows: result.rows.map((row) =>
+          Object.fromEntries(
+            result.columns.map((c) => [
+              c.name,
+              formatValue(row[c.name], c.type, server.repo.catalog),
+            ]),
+          ),
+        ),
+      };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/export',
+    operationId: 'export',
+    summary: 'The graph (or some types) as JSONL in the load format, streamed',
+    tag: 'reference',
+    body: S.ExportRequestSchema,
+    response: 'ndjson',
+    errors: [404],
+    policy: ({ body }) => ({ action: 'export', branch: body.branch ?? 'main' }),
+    async handler({ body, server, reply }) {
+      const repo = server.repo;
+      const types = exportTypes(repo, body);
+      // Resolved before the first byte: an unknown branch is a 404, not a cut stream.
+      const snap = repo.snapshot({ branch: body.branch ?? 'main' });
+      const out = new PassThrough({ highWaterMark: 1 << 16 });
+      exportJsonl(repo, out, { commit: snap.commitId }, types ? { types } : {}).then(
+        () => out.end(),
+        (err: unknown) => out.destroy(err as Error),
+      );
+      void reply
+        .header('x-lancelog-commit-id', snap.commitId)
+        .type('application/x-ndjson')
+        .send(out);
+      return REPLY_SENT;
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/change',
+    operationId: 'change',
+    summary: 'Run a named .gq mutation as one atomic operation',
+    tag: 'reference',
+    body: S.ChangeRequestSchema,
+    response: S.ChangeOutputSchema,
+    errors: [404, 409],
+    write: true,
+    policy: ({ body }) => ({ action: 'change', branch: body.branch ?? 'main' }),
+    async handler({ body, server, actor }) {
+      const name = queryName(body.query_source, body.query_name);
+      const branch = body.branch ?? 'main';
+      const out = await server.repo.change({
+        source: body.query_source,
+        file: REQUEST_FILE,
+        name,
+        params: body.params ?? {},
+        branch,
+        actor,
+      });
+      return {
+        branch,
+        query_name: name,
+        affected_nodes: out.affectedNodes,
+        affected_edges: out.affectedEdges,
+        actor_id: actor,
+        graph_commit_id: out.commitId,
+        manifest_version: out.manifestVersion,
+      };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/schema',
+    operationId: 'getSchema',
+    summary: "The repo's .pg schema source",
+    tag: 'reference',
+    response: S.SchemaOutputSchema,
+    errors: [],
+    policy: () => ({ action: 'read' }),
+    handler({ server }) {
+      return Promise.resolve({
+        schema_source: readFileSync(join(server.repo.dir, SCHEMA_FILE), 'utf8'),
+      });
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/schema/apply',
+    operationId: 'applySchema',
+    summary: 'Migrate the repo to a new .pg schema (501 in a build without schema apply)',
+    tag: 'reference',
+    body: S.SchemaApplyRequestSchema,
+    response: S.SchemaApplyOutputSchema,
+    errors: [409, 501],
+    write: true,
+    policy: () => ({ action: 'schema_apply', targetBranch: 'main' }),
+    async handler({ body, server, actor }) {
+      if (!server.applySchema) throw notInThisBuild('schema apply');
+      const out = await server.applySchema({ schemaSource: body.schema_source, actor });
+      return {
+        uri: server.repo.dir,
+        supported: out.supported,
+        applied: out.applied,
+        step_count: out.steps.length,
+        manifest_version: out.manifestVersion,
+        steps: out.steps,
+      };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/ingest',
+    operationId: 'ingest',
+    summary: 'Load JSONL into a branch (created from `from` when missing) as one operation',
+    tag: 'reference',
+    body: S.IngestRequestSchema,
+    response: S.IngestOutputSchema,
+    errors: [404, 409],
+    bodyLimitBytes: INGEST_LIMIT_BYTES,
+    write: true,
+    policy: ({ body, server }) => {
+      const branch = body.branch ?? 'main';
+      const change = { action: 'change', branch } as const;
+      // Creating the missing branch is a branch_create too.
+      return server.repo.listBranches().some((b) => b.name === branch)
+        ? change
+        : [{ action: 'branch_create', targetBranch: branch }, change];
+    },
+    handler: ingest,
+  }),
+];
+
+async function ingest({
+  body,
+  server,
+  actor,
+}: {
+  body: import('zod').infer<typeof S.IngestRequestSchema>;
+  server: { repo: Repo };
+  actor: string;
+}): Promise<unknown> {
+  const repo = server.repo;
+  const branch = body.branch ?? 'main';
+  const base = body.from ?? 'main';
+  const mode = body.mode ?? 'merge';
+  const created = !repo.listBranches().some((b) => b.name === branch);
+  if (created) repo.createBranch(branch, { from: base });
+  try {
+    const result = await loadJsonl(
+      repo.operationContext(),
+      { text: body.data, file: REQUEST_FILE },
+      { mode, branch, actor },
+    );
+    const counts = { ...result.nodes, ...result.edges };
+    return {
+      uri: repo.dir,
+      branch,
+      base_branch: created ? base : branch,
+      branch_created: created,
+      mode,
+      tables: Object.entries(counts).map(([type, rows]) => ({
+        table_key: repo.typeDef(type).tableKey,
+        rows_loaded: rows,
+      })),
+      actor_id: actor,
+    };
+  } catch (err) {
+    // A failed ingest changes nothing: not even the branch it would have created.
+    if (created) await repo.deleteBranch(branch).catch(() => undefined);
+    throw err;
+  }
+}
+
+export function notInThisBuild(what: string): HttpError {
+  return new HttpError('NotImplemented', `${what} is not available in this build of the server`, {
+    operation: what,
+  });
+}
