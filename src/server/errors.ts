@@ -9,6 +9,13 @@
 import { asSystemError, ERROR_CODES, isErrorCode, LancelogError } from '../index.js';
 import type { ErrorCode as LancelogCode } from '../index.js';
 
+/** A conflict as `repo.merge` reports it in `MergeConflicts` details (src/write/merge-plan.ts). */
+interface RepoConflict {
+  table_key: string;
+  row_id: string | null;
+  kind: string;
+  message: string;
+}
 export const REFERENCE_ERROR_CODES = [
   'unauthorized',
   'forbidden',
@@ -82,5 +89,13 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
   }
   if (Array.isArray(typed.details.merge_conflicts))
     body.merge_conflicts = typed.details.merge_conflicts as MergeConflict[];
+  else if (typed.code === 'MergeConflicts' && Array.isArray(typed.details.conflicts))
+    body.merge_conflicts = (typed.details.conflicts as RepoConflict[]).map((c) => ({
+      table_key: c.table_key,
+      row_id: c.row_id,
+      // The reference spells conflict kinds in snake_case (DivergentInsert → divergent_insert).
+      kind: c.kind.replace(/(?<!^)([A-Z])/g, '_$1').toLowerCase() as MergeConflict['kind'],
+      message: c.message,
+    }));
   return { status, body };
 }

@@ -39,9 +39,21 @@ export interface RunningServer {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
-/** The default adapter: the core API only (merge and schema apply answer 501). */
+const MERGE_OUTCOMES = {
+  AlreadyUpToDate: 'already_up_to_date',
+  FastForward: 'fast_forward',
+  Merged: 'merged',
+} as const;
+
+/** The default adapter: branch merge through `repo.merge`; schema apply is not in this build (501). */
 export function repoAdapter(repo: Repo): ServerRepo {
-  return { repo };
+  return {
+    repo,
+    merge: async ({ source, target, actor }) => {
+      const out = await repo.merge({ source, target, actor });
+      return { outcome: MERGE_OUTCOMES[out.outcome] };
+    },
+  };
 }
 
 function checkExposure(tokens: TokenEntry[], host: string, log: FastifyInstance['log']): void {

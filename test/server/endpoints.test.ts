@@ -180,10 +180,19 @@ describe('reference endpoints', () => {
     expect((await post('/branches', { name: 'b2', from: 'nope' })).status).toBe(404);
   });
 
-  it('merge and schema apply answer 501 (internal) in a build without them', async () => {
+  it('merge brings a branch into main; schema apply answers 501 (internal) in this build', async () => {
+    const eve = { query_source: TEST_GQ, query_name: 'get_person', params: { name: 'Eve' } };
     const merge = await post('/branches/merge', { source: 'feat', target: 'main' });
-    expect(merge.status).toBe(501);
-    expect(merge.body).toMatchObject({ code: 'internal', lancelog_code: 'NotImplemented' });
+    expect(merge.status).toBe(200);
+    expect(valid(S.BranchMergeOutputSchema, merge.body)).toMatchObject({
+      source: 'feat',
+      target: 'main',
+      outcome: 'fast_forward',
+    });
+    expect((await post('/read', eve)).body.row_count).toBe(1);
+    const again = await post('/branches/merge', { source: 'feat', target: 'main' });
+    expect(again.body.outcome).toBe('already_up_to_date');
+    expect((await post('/branches/merge', { source: 'nope' })).status).toBe(404);
     const apply = await post('/schema/apply', { schema_source: 'node A { x: String }' });
     expect(apply.status).toBe(501);
     expect((await post('/branches/merge', {})).status).toBe(400);
