@@ -683,6 +683,7 @@ export class Repo {
       catalog: this.catalog,
       cache: this.readCache,
       openPinned: (tableKey, pin) => this.openPinned(tableKey, pin),
+      embeddings: () => this.embeddingClient(),
       ...(overlay ? { overlay } : {}),
     };
   }

@@ -17,6 +17,8 @@ export interface EvalEnv {
   params: Map<string, QueryValue>;
   /** The query's timestamp (ISO-8601), one per query. */
   nowIso: string;
+  /** The embeddings of the String queries of `nearest`, by `embedKey(dim, text)` (ranking.ts). */
+  embedded?: Map<string, number[]>;
 }
 
 /** A node-variable reference in a comparison: equal when the ids are. */

@@ -16,7 +16,7 @@ import { scanWhereSql } from './pushdown.js';
 import { TableReader, type NodeTable, type ReadContext } from './tables.js';
 import type { GraphIndex } from './graph-index.js';
 import type { ReadResult } from './types.js';
-import { isRankCall, withRanks, type RankEnv } from './ranking.js';
+import { embedQueryTexts, isRankCall, withRanks, type RankEnv } from './ranking.js';
 import { topKFrame, topKShape } from './topk.js';
 
 const ORIGIN = '\u0000origin';
@@ -330,6 +330,7 @@ export async function executeRead(
   const pins = new Map<string, TablePin>(snapshot.pins.map((p) => [p.tableKey, p]));
   const reader = new TableReader(ctx, pins);
   const env: EvalEnv = { params, nowIso: new Date().toISOString() };
+  await embedQueryTexts(plan, env, ctx.embeddings);
   const limitOp = plan.ops.find((o) => o.op === 'limit');
   const ranks: RankEnv = { reader, env, depth: limitOp?.op === 'limit' ? limitOp.count : null };
   const needed = neededColumns(plan, ctx.catalog);

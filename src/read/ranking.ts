@@ -6,6 +6,7 @@
  * rank score (larger is better); a row with no value (no vector, no matching token,
  * in neither fused ranking) has null.
  */
+import type { EmbeddingClient } from '../embed/index.js';
 import type { IrExpr, QueryValue } from '../query/types.js';
 import type { NodeTypeDef } from '../schema/types.js';
 import { compileExpr, rankKey, type EvalEnv } from './eval.js';
@@ -59,12 +60,12 @@ export function queryVector(call: RankCall, env: EvalEnv): number[] | null {
   const dim = prop.type.kind === 'vector' ? prop.type.dim : 0;
   const q = constant(call.args[1], env);
   if (q === null) return null;
-  if (typeof q === 'string')
-    throw new ReadError(
-      'UnsupportedQueryFeature',
-      `nearest($${prop.var}.${prop.prop}, …) with a String query needs an embedding client, which this build does not have yet; pass a Vector(${dim}) parameter`,
-      { feature: 'nearest', reason: 'string-query' },
-    );
+  if (typeof q === 'string') {
+    const embedded = env.embedded?.get(embedKey(dim, q));
+    // embedQueryTexts embeds every String query before the plan runs: a miss is a bug.
+    if (!embedded) throw new Error(`nearest: the query text was not embedded before execution`);
+    return embedded;
+  }
   const vector = (q as QueryValue[]).map(Number);
   if (vector.length !== dim || vector.some((x) => !Number.isFinite(x)))
     throw new ReadError(
@@ -73,6 +74,54 @@ export function queryVector(call: RankCall, env: EvalEnv): number[] | null {
       { property: prop.prop, expected: dim, got: vector.length },
     );
   return vector;
+}
+
+function embedKey(dim: number, text: string): string {
+  return `${dim}\u0000${text}`;
+}
+
+/**
+ * Embeds the String query of every `nearest` in `plan` (once per text and dimension),
+ * before any table is read, with the client `@embed` stores vectors with: equal texts
+ * give equal vectors, so `nearest($d.embedding, $d_text)` of a stored text finds it.
+ * A provider failure fails the read with the provider's typed error.
+ */
+export async function embedQueryTexts(
+  plan: unknown,
+  env: EvalEnv,
+  client: (() => EmbeddingClient) | undefined,
+): Promise<void> {
+  const wanted = new Map<number, Set<string>>();
+  const visit = (x: unknown): void => {
+    if (Array.isArray(x)) return x.forEach(visit);
+    if (x === null || typeof x !== 'object') return;
+    const o = x as Record<string, unknown>;
+    if (o.kind === 'call' && o.fn === 'nearest') {
+      const call = o as unknown as RankCall;
+      const prop = call.args[0] as PropExpr;
+      const q = constant(call.args[1], env);
+      if (typeof q === 'string' && prop.type.kind === 'vector') {
+        const texts = wanted.get(prop.type.dim) ?? new Set<string>();
+        wanted.set(prop.type.dim, texts.add(q));
+      }
+    }
+    Object.values(o).forEach(visit);
+  };
+  visit(plan);
+  if (wanted.size === 0) return;
+  if (!client)
+    throw new ReadError(
+      'UnsupportedQueryFeature',
+      'nearest with a String query needs an embedding client, and this read has none; pass a vector parameter',
+      { feature: 'nearest', reason: 'string-query' },
+    );
+  const embedded = new Map<string, number[]>();
+  for (const [dim, texts] of wanted) {
+    const list = [...texts];
+    const vectors = await client().embed(list, dim);
+    list.forEach((t, i) => embedded.set(embedKey(dim, t), Array.from(vectors[i])));
+  }
+  env.embedded = embedded;
 }
 
 /** 1 − cosine similarity; null when either vector is missing or all zeros. */

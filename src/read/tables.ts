@@ -11,6 +11,7 @@ import type { TableHandle, TableIndexInfo } from '../storage/index.js';
 import type { ReadCache } from './cache.js';
 import { GraphIndex } from './graph-index.js';
 import { toQueryValue, valueBytes } from './values.js';
+import type { EmbeddingClient } from '../embed/index.js';
 
 /** A transaction's staged changes to one table (rows in storage form). */
 export interface TableOverlay {
@@ -25,6 +26,8 @@ export interface ReadContext {
   openPinned(tableKey: string, pin: TablePin): Promise<TableHandle>;
   /** Staged changes of a transaction, per table key (tx.query). */
   overlay?: (tableKey: string) => TableOverlay | undefined;
+  /** Embeds the String query of a `nearest` (the client `@embed` uses, so equal texts meet). */
+  embeddings?: () => EmbeddingClient;
 }
 
 /** Node rows at one version: ids and the loaded columns, all in one row order. */

@@ -3,15 +3,15 @@
  * test fixtures and both public cookbook starters, each schema loaded with its data,
  * each read run through `repo.query` with plausible parameters taken from the data
  * (a parameter compared with a property gets a value that property has). Text search
- * and ranking run (issue 14); only `nearest` with a String query (embedded at query
- * time) must fail with exactly `UnsupportedQueryFeature` until the embedding client is
- * wired in.
+ * and ranking run (issue 14), `nearest` with a String query too: the repo embeds it at
+ * query time with the deterministic mock provider (the client `@embed` fills vectors with).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   Repo,
+  createEmbeddingClient,
   compileQuery,
   loadJsonl,
   parseQueries,
@@ -50,22 +50,6 @@ const SUITES: Suite[] = [
     };
   }),
 ];
-
-/** A `nearest` whose query is a String parameter: it needs the embedding client. */
-function embedsAtQueryTime(plan: ReadPlan): boolean {
-  const strings = new Set(
-    plan.params
-      .filter((p) => p.type.kind === 'scalar' && p.type.name === 'String')
-      .map((p) => p.name),
-  );
-  let found = false;
-  walk(plan.ops, (o) => {
-    if (o.kind !== 'call' || o.fn !== 'nearest') return;
-    const q = (o.args as Array<Record<string, unknown>>)[1];
-    if (q.kind === 'param' && strings.has(q.name as string)) found = true;
-  });
-  return found;
-}
 
 /** Walks any JSON-like value, calling `fn` on every object. */
 function walk(v: unknown, fn: (o: Record<string, unknown>) => void): void {
@@ -160,7 +144,7 @@ export function plausibleParams(
 
 async function loadSuite(dir: string, s: Suite): Promise<Repo> {
   await Repo.init(dir, { schemaSource: readFileSync(s.schema, 'utf8'), schemaFile: s.schema });
-  const repo = await Repo.open(dir);
+  const repo = await Repo.open(dir, { embeddings: createEmbeddingClient({ provider: 'mock' }) });
   await loadJsonl(repo.operationContext(), { path: s.data }, { mode: 'append' });
   return repo;
 }
@@ -183,22 +167,12 @@ describe('every fixture read query executes', () => {
         const values = valuesByTypeProp(suite.data);
         let ran = 0;
         let nonEmpty = 0;
-        let unsupported = 0;
         try {
           for (const file of suite.queries) {
             const source = readFileSync(file, 'utf8');
             for (const { name, plan } of readQueries(file, repo.catalog)) {
               const params = plausibleParams(plan, values);
               const where = `${file} ${name} ${JSON.stringify(params)}`;
-              if (embedsAtQueryTime(plan)) {
-                // Issue 14 item 4 (embeddings) is wired separately: typed refusal, never a partial answer.
-                await expect(
-                  repo.query({ source, file, name, params }),
-                  where,
-                ).rejects.toMatchObject({ code: 'UnsupportedQueryFeature' });
-                unsupported++;
-                continue;
-              }
               let out;
               try {
                 out = await repo.query({ source, file, name, params });
@@ -220,12 +194,10 @@ describe('every fixture read query executes', () => {
           await repo.close();
         }
         // Every read of the suite was tried; the parameters are plausible: most reads find something.
-        expect(ran + unsupported).toBeGreaterThan(0);
+        expect(ran).toBeGreaterThan(0);
         if (ran > 0)
           expect(nonEmpty / ran, `${nonEmpty} of ${ran} reads returned rows`).toBeGreaterThan(0.5);
-        console.log(
-          `${suite.name}: ${ran} reads ran (${nonEmpty} with rows), ${unsupported} need query-time embeddings`,
-        );
+        console.log(`${suite.name}: ${ran} reads ran (${nonEmpty} with rows)`);
       },
       600_000,
     );

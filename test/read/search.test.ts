@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadJsonl, type Repo } from '../../src/index.js';
+import { createEmbeddingClient, loadJsonl, Repo } from '../../src/index.js';
 import { FIXTURES_DIR } from '../helpers/fixtures.js';
 import { rejection } from '../helpers/errors.js';
 import { makeRepo } from '../helpers/repo.js';
@@ -370,12 +370,37 @@ describe('search errors are typed and read nothing wrong', () => {
     }
   });
 
-  it('nearest with a String query needs the embedding client', async () => {
+  it('nearest with a String query and no embedding provider is EmbeddingNotConfigured', async () => {
     const repo = await corpus(false);
     try {
       const e = await rejection(run(repo, 'near_text', { t: 'graph' }));
-      expect(e.code).toBe('UnsupportedQueryFeature');
-      expect(e.details).toMatchObject({ feature: 'nearest', reason: 'string-query' });
+      expect(e.code).toBe('EmbeddingNotConfigured');
+    } finally {
+      await repo.close();
+    }
+  });
+
+  it('nearest with a String query embeds it with the @embed client: a stored text finds itself', async () => {
+    const dir = tmp();
+    const schema =
+      'node Note {\n  slug: String @key\n  text: String\n  vec: Vector(16) @embed("text")\n}\n';
+    await Repo.init(dir, { schemaSource: schema, schemaFile: 'notes.pg' });
+    const repo = await Repo.open(dir, { embeddings: createEmbeddingClient({ provider: 'mock' }) });
+    try {
+      const gq = `query ins($s: String, $t: String) { insert Note { slug: $s, text: $t } }
+query near($t: String) {
+  match { $n: Note }
+  return { $n.slug }
+  order { nearest($n.vec, $t) }
+  limit 2
+}`;
+      const texts = { a: 'graphs of lance tables', b: 'a journal of events', c: 'crash drills' };
+      for (const [s, t] of Object.entries(texts))
+        await repo.change({ source: gq, file: 'notes.gq', name: 'ins', params: { s, t } });
+      for (const [s, t] of Object.entries(texts)) {
+        const out = await repo.query({ source: gq, file: 'notes.gq', name: 'near', params: { t } });
+        expect(out.rows[0]).toEqual({ 'n.slug': s });
+      }
     } finally {
       await repo.close();
     }
