@@ -62,7 +62,35 @@ query signals_since($since: Date) {
   }
   return { $s.slug, $s.category, $s.observed_at }
 }
+
+query search_signals($q: String) {
+  match {
+    $s: Signal
+    search($s.title, $q)
+  }
+  return { $s.slug, $s.title }
+  order { bm25($s.title, $q) }
+  limit 3
+}
 `;
+
+/** Signals an analyst loads into the `review` branch. */
+const REVIEW_SIGNALS = [
+  {
+    slug: 'customer-private-deployment',
+    title: 'Customer asks for a private AI deployment on premises',
+    category: 'customer',
+    strength: 'strong',
+    observed_at: '2026-11-20',
+  },
+  {
+    slug: 'regulator-audit-guidance',
+    title: 'Regulator publishes audit guidance for AI systems',
+    category: 'regulatory',
+    strength: 'moderate',
+    observed_at: '2026-11-24',
+  },
+];
 
 function main(): void {
   const work = mkdtempSync(join(tmpdir(), 'lancelog-demo-'));
@@ -110,6 +138,34 @@ function main(): void {
       '{"since":"2026-01-01"}',
       '--format',
       'kv',
+      repo,
+    ]);
+
+    // Indexes are built by a journaled operation of their own (BTREE for keys, full-text
+    // for @index String properties).
+    lancelog(['index', 'ensure', repo]);
+
+    // Review-then-merge: new signals go to a branch, the diff shows them, a merge brings
+    // them to main, and a full-text search (ranked by BM25) finds them there.
+    lancelog(['branch', 'create', '--from', 'main', 'review', repo]);
+    const signals = join(work, 'signals.jsonl');
+    writeFileSync(
+      signals,
+      `${REVIEW_SIGNALS.map((d) => JSON.stringify({ type: 'Signal', data: d })).join('\n')}\n`,
+    );
+    lancelog(['load', '--branch', 'review', '--data', signals, '--actor', 'analyst', repo]);
+    lancelog(['diff', '--from', 'main', '--to', 'review', repo]);
+    lancelog(['branch', 'merge', 'review', '--actor', 'reviewer', repo]);
+    lancelog([
+      'read',
+      '--query',
+      queries,
+      '--name',
+      'search_signals',
+      '--params',
+      '{"q":"private AI"}',
+      '--format',
+      'table',
       repo,
     ]);
 

@@ -4,7 +4,7 @@ import { ROOT } from './helpers/cli.js';
 import { runProcess } from './helpers/process.js';
 
 describe('the README demo (npm run demo)', () => {
-  it('builds, then runs end to end: init, load, journal show, a read, a SIGKILLed writer, recover, audit, verify', async () => {
+  it('builds, then runs end to end: init, load, journal show, reads, indexes, a branch diff and merge, a search, a SIGKILLed writer, recover, audit, verify', async () => {
     const build = await runProcess(
       process.execPath,
       [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
@@ -25,6 +25,11 @@ describe('the README demo (npm run demo)', () => {
       'lancelog read',
       'Launch private AI offering',
       's.observed_at  2026-03-27',
+      'lancelog index ensure',
+      'Signal.title fts',
+      '+ node:Signal customer-private-deployment',
+      'fast-forwarded review into main',
+      'customer-private-deployment  Customer asks for a private AI deployment on premises',
       'killed by SIGKILL',
       'decision: RollBack   status: planned',
       'decision: RollBack   status: applied',
