@@ -14,6 +14,7 @@ import { Repo } from '../../src/index.js';
 import { RawLance } from '../../src/storage/index.js';
 import { alternate, median, nowMs, result, round, scaled, workDir } from './lib.js';
 import type { BenchOptions, BenchResult } from './lib.js';
+import { mulberry32 } from '../../src/drill/random.js';
 
 export const FULL = { rows: 100_000, runs: 21, dim: 32 };
 export const DEFAULT_SCALE = 1;
@@ -40,23 +41,11 @@ query knn($v: Vector(${FULL.dim})) {
 }
 `;
 
-/** mulberry32: a small seeded PRNG (the corpus is the same every run). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const VOCAB = 5000;
 const word = (i: number): string => `w${i.toString(36)}`;
 
 function corpus(rows: number): Array<{ slug: string; title: string; embedding: number[] }> {
-  const r = rng(14);
+  const r = mulberry32(14);
   const zipf = (): number => Math.min(VOCAB - 1, Math.floor(Math.exp(r() * Math.log(VOCAB))));
   return Array.from({ length: rows }, (_, i) => ({
     slug: `doc${i}`,
@@ -91,7 +80,7 @@ export async function run(o: BenchOptions): Promise<BenchResult[]> {
     const [sub, name] = def.tablePath.split('/');
     const raw = await RawLance.connect(join(dir, sub));
     const table = await raw.openTable(name);
-    const r = rng(7);
+    const r = mulberry32(7);
     // Two mid-frequency words (ranks 100–1000 of the vocabulary): the usual search. The
     // "common" set pairs one with one of the 10 most frequent words, which half the titles
     // contain with equal BM25 scores: the tie at the 10th row makes Lancelog fetch more

@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import type { Catalog, NodeTypeDef } from '../schema/types.js';
 import type { EmbeddingClient } from '../embed/index.js';
 import { LancelogError, UsageError } from '../errors.js';
-import { parseJsonExact, shortestFloat32, stringifyJsonExact } from '../json-exact.js';
+import { shortestFloat32, stringifyJsonExact } from '../json-exact.js';
 import { DataFileError } from './errors.js';
 import {
   embedJobs,
@@ -22,6 +22,7 @@ import {
   sourceText,
   type EmbedJob,
 } from './embed-fill.js';
+import { parseObjectLine } from './load-lines.js';
 
 /** `fill`: only missing vectors; `reembed-all`: every vector with a source text; `clean`: remove them. */
 export type EmbedFileMode = 'fill' | 'reembed-all' | 'clean';
@@ -70,28 +71,6 @@ function typesToProcess(catalog: Catalog, types: string[] | undefined): Map<stri
     out.set(t, def);
   }
   return out;
-}
-
-function parseLine(text: string, file: string, line: number): Record<string, unknown> {
-  let obj: unknown;
-  try {
-    obj = parseJsonExact(text);
-  } catch (err) {
-    throw new DataFileError(`not valid JSON: ${(err as Error).message}`, {
-      file,
-      line,
-      field: '$',
-      rule: 'json',
-    });
-  }
-  if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
-    throw new DataFileError('a line must be a JSON object', {
-      file,
-      line,
-      field: '$',
-      rule: 'shape',
-    });
-  return obj as Record<string, unknown>;
 }
 
 /** What `mode` does to one node row; returns the jobs to run (and counts cleaned vectors). */
@@ -191,7 +170,7 @@ export async function embedJsonlFile(opts: EmbedFileOptions): Promise<EmbedFileR
         continue;
       }
       result.records++;
-      const record = parseLine(trimmed, file, line);
+      const record = parseObjectLine(trimmed, file, line);
       const typeName = record.type;
       if (typeof typeName === 'string' && !known.has(typeName))
         throw new DataFileError(`no node type '${typeName}' in the schema`, {

@@ -244,6 +244,27 @@ export interface RecordProgress {
   lines: number;
 }
 
+/** One JSONL line as a JSON object (exact 64-bit integers), else a DataFileError naming the line. */
+export function parseObjectLine(text: string, file: string, line: number): Record<string, unknown> {
+  let obj: unknown;
+  try {
+    obj = parseJsonExact(text);
+  } catch (err) {
+    throw new DataFileError(`not valid JSON: ${(err as Error).message}`, {
+      file,
+      line,
+      field: '$',
+      rule: 'json',
+    });
+  }
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
+    throw new DataFileError(
+      `a line must be a JSON object, got ${Array.isArray(obj) ? 'a list' : JSON.stringify(obj)}`,
+      { file, line, field: '$', rule: 'shape' },
+    );
+  return obj as Record<string, unknown>;
+}
+
 /**
  * Reads every record of `src` in order and hands it to `visit`; `progress.lines`
  * counts lines as they are read. A line that is not a record is a DataFileError
@@ -266,24 +287,7 @@ export async function readRecords(
     if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const trimmed = text.trim();
     if (trimmed === '' || trimmed.startsWith('//')) continue;
-    let obj: unknown;
-    try {
-      obj = parseJsonExact(trimmed);
-    } catch (err) {
-      throw new DataFileError(`not valid JSON: ${(err as Error).message}`, {
-        file,
-        line,
-        field: '$',
-        rule: 'json',
-      });
-    }
-    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-      throw new DataFileError(
-        `a line must be a JSON object, got ${Array.isArray(obj) ? 'a list' : JSON.stringify(obj)}`,
-        { file, line, field: '$', rule: 'shape' },
-      );
-    }
-    const rec = obj as Record<string, unknown>;
+    const rec = parseObjectLine(trimmed, file, line);
     if ('type' in rec) {
       const node = isNodeLine(rec) ? rec : explained(NodeLine, file, line, rec, 'node');
       const def = nodesByName.get(node.type);
