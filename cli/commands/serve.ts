@@ -2,13 +2,10 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { UsageError } from '../../src/index.js';
-import {
-  loadPolicyTests,
-  PolicyEngine,
-  POLICY_ACTIONS,
-  runPolicyTests,
-  startServer,
-} from '../../src/server/index.js';
+import { POLICY_ACTIONS } from '../../src/server/actions.js';
+
+/** The server (fastify, pino, Cedar) is loaded only by the commands that use it: start-up. */
+const server = () => import('../../src/server/index.js');
 import { printResult } from '../output.js';
 import { resolveRepo } from '../repo-arg.js';
 
@@ -42,6 +39,7 @@ function registerServe(program: Command): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', 'info')
     .action(async (repoArg: string | undefined, raw: Record<string, unknown>) => {
       const opts = flags(ServeFlags, raw);
+      const { startServer } = await server();
       await startServer({
         repo: resolveRepo(repoArg, opts),
         host: opts.host,
@@ -70,7 +68,8 @@ function registerPolicy(program: Command): void {
     .description('parse a policy.yaml and compile it to Cedar; print the Cedar policies')
     .argument('<policy.yaml>', 'the policy file')
     .option('--json', 'print JSON')
-    .action((file: string, opts: { json?: boolean }) => {
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const { PolicyEngine } = await server();
       const engine = PolicyEngine.load(file);
       const p = engine.policy;
       printResult(
@@ -92,7 +91,8 @@ function registerPolicy(program: Command): void {
     .argument('<policy.yaml>', 'the policy file')
     .requiredOption('--tests <policy.tests.yaml>', 'the test cases')
     .option('--json', 'print JSON')
-    .action((file: string, opts: { tests: string; json?: boolean }) => {
+    .action(async (file: string, opts: { tests: string; json?: boolean }) => {
+      const { PolicyEngine, loadPolicyTests, runPolicyTests } = await server();
       const engine = PolicyEngine.load(file);
       const tests = loadPolicyTests(opts.tests);
       const failures = runPolicyTests(engine, tests);
@@ -115,8 +115,9 @@ function registerPolicy(program: Command): void {
     .option('--branch <branch>', 'the branch read or written')
     .option('--target-branch <branch>', 'the branch created, deleted, merged into or migrated')
     .option('--json', 'print JSON')
-    .action((file: string, raw: Record<string, unknown>) => {
+    .action(async (file: string, raw: Record<string, unknown>) => {
       const opts = flags(ExplainFlags, raw);
+      const { PolicyEngine } = await server();
       const engine = PolicyEngine.load(file);
       const d = engine.authorize({
         actor: opts.actor,

@@ -11,17 +11,9 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { LancelogError } from '../index.js';
 
-export const POLICY_ACTIONS = [
-  'read',
-  'export',
-  'change',
-  'schema_apply',
-  'branch_create',
-  'branch_delete',
-  'branch_merge',
-  'admin',
-] as const;
-export type PolicyAction = (typeof POLICY_ACTIONS)[number];
+import { POLICY_ACTIONS, type PolicyAction } from './actions.js';
+
+export { POLICY_ACTIONS, type PolicyAction } from './actions.js';
 /** Actions about the branch a request reads or writes (`branch_scope`). */
 const BRANCH_SCOPED: ReadonlySet<PolicyAction> = new Set(['read', 'export', 'change']);
 /** Actions about a branch they create, delete, merge into or migrate (`target_branch_scope`). */
