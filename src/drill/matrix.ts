@@ -18,13 +18,13 @@ export type Shape = (typeof SHAPES)[number];
 
 /**
  * The writer's crash that precedes a recovery crash point. Phase B commits tables
- * concurrently, so the second table's commit is held back (a delay at its start) to
+ * concurrently, so the commits of every table after the first are held back (a delay at their start) to
  * leave exactly one table committed in a multi-table case.
  */
 export const RECOVERY_PRE_CRASH: CrashPoint = {
   name: 'write.after_table_commit',
   hit: 1,
-  with: 'write.before_table_commit=delay:5000@2',
+  with: 'write.before_table_commit=delay:5000@2+',
 };
 /** Armed with a write failpoint no plain run reaches: an `error` after Phase B forces the in-process rollback path. */
 export const ROLLBACK_PROVOKER = 'write.before_publish=error';
