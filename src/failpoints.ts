@@ -33,6 +33,8 @@ export type FailpointAction = { kind: 'error' } | { kind: 'crash' } | { kind: 'd
 interface Armed {
   action: FailpointAction;
   onHit: number | undefined;
+  /** `@n+`: every hit from the n-th on. */
+  andLater?: boolean;
   hits: number;
 }
 
@@ -60,20 +62,25 @@ function parseAction(text: string, spec: string): FailpointAction {
   );
 }
 
-/** Parses `name=action[@n];…` (the LANCELOG_FAILPOINTS format). */
-export function parseFailpointSpec(
-  spec: string,
-): Array<{ name: FailpointName; action: FailpointAction; onHit?: number }> {
-  const out: Array<{ name: FailpointName; action: FailpointAction; onHit?: number }> = [];
+type ParsedFailpoint = {
+  name: FailpointName;
+  action: FailpointAction;
+  onHit?: number;
+  andLater?: boolean;
+};
+
+/** Parses `name=action[@n[+]];…` (the LANCELOG_FAILPOINTS format). */
+export function parseFailpointSpec(spec: string): ParsedFailpoint[] {
+  const out: ParsedFailpoint[] = [];
   for (const part of spec
     .split(';')
     .map((s) => s.trim())
     .filter(Boolean)) {
-    const m = /^([a-z_.]+)=([a-z]+(?::\d+)?)(?:@(\d+))?$/.exec(part);
+    const m = /^([a-z_.]+)=([a-z]+(?::\d+)?)(?:@(\d+)(\+)?)?$/.exec(part);
     if (!m)
       throw new LancelogError(
         'InvalidFailpointSpec',
-        `cannot parse failpoint '${part}': expected name=action[@n]`,
+        `cannot parse failpoint '${part}': expected name=action[@n[+]]`,
         { spec: part },
       );
     const name = m[1];
@@ -93,6 +100,7 @@ export function parseFailpointSpec(
       name: name as FailpointName,
       action: parseAction(m[2], part),
       ...(onHit ? { onHit } : {}),
+      ...(m[4] ? { andLater: true } : {}),
     });
   }
   return out;
@@ -104,18 +112,18 @@ function loadEnv(): void {
   const spec = process.env.LANCELOG_FAILPOINTS;
   if (spec)
     for (const f of parseFailpointSpec(spec))
-      armed.set(f.name, { action: f.action, onHit: f.onHit, hits: 0 });
+      armed.set(f.name, { action: f.action, onHit: f.onHit, andLater: f.andLater, hits: 0 });
 }
 
 export function armFailpoint(
   name: FailpointName,
   action: FailpointAction,
-  opts: { onHit?: number } = {},
+  opts: { onHit?: number; andLater?: boolean } = {},
 ): void {
   loadEnv();
   if (!(FAILPOINTS as readonly string[]).includes(name))
     throw new LancelogError('UnknownFailpoint', `unknown failpoint '${name}'`, { failpoint: name });
-  armed.set(name, { action, onHit: opts.onHit, hits: 0 });
+  armed.set(name, { action, onHit: opts.onHit, andLater: opts.andLater, hits: 0 });
 }
 
 export function disarmFailpoint(name: FailpointName): void {
@@ -141,7 +149,7 @@ export async function failpoint(
   const a = armed.get(name);
   if (!a) return;
   a.hits++;
-  if (a.onHit !== undefined && a.hits !== a.onHit) return;
+  if (a.onHit !== undefined && (a.andLater ? a.hits < a.onHit : a.hits !== a.onHit)) return;
   switch (a.action.kind) {
     case 'error':
       throw new FailpointError(name, context);

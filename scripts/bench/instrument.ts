@@ -13,6 +13,9 @@ import { nowMs, Spans } from './lib.js';
 const JOURNAL_METHODS = [
   'snapshot',
   'beginOperation',
+  'startOperation',
+  'beginWithLeases',
+  'recordUnstartedOperation',
   'acquireLeases',
   'recordIntent',
   'tableCommitStarted',

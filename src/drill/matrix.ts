@@ -5,7 +5,8 @@
  * a failpoint with no hits is not on that combination's path and is skipped with the
  * reason. Failpoints with several hits (per-table points) run at the first and the last hit.
  * Recovery failpoints crash the recovering process after the writer crashed at
- * `write.after_table_commit@1` (the point that leaves the most for recovery to do).
+ * `write.after_table_commit@1` (the point that leaves the most for recovery to do; the
+ * second table's commit held back, see RECOVERY_PRE_CRASH).
  */
 import { FAILPOINTS, type FailpointName } from '../failpoints.js';
 import { BRANCHES, specOf, type CrashPoint, type DrillCase, type Workspace } from './harness.js';
@@ -15,8 +16,16 @@ import { MAINTENANCE_WRITERS, WRITERS, type DrillOp, type Writer } from './model
 export const SHAPES = ['one-table', 'multi-table'] as const;
 export type Shape = (typeof SHAPES)[number];
 
-/** The writer's crash that precedes a recovery crash point. */
-export const RECOVERY_PRE_CRASH: CrashPoint = { name: 'write.after_table_commit', hit: 1 };
+/**
+ * The writer's crash that precedes a recovery crash point. Phase B commits tables
+ * concurrently, so the commits of every table after the first are held back (a delay at their start) to
+ * leave exactly one table committed in a multi-table case.
+ */
+export const RECOVERY_PRE_CRASH: CrashPoint = {
+  name: 'write.after_table_commit',
+  hit: 1,
+  with: 'write.before_table_commit=delay:5000@2+',
+};
 /** Armed with a write failpoint no plain run reaches: an `error` after Phase B forces the in-process rollback path. */
 export const ROLLBACK_PROVOKER = 'write.before_publish=error';
 

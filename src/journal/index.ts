@@ -7,6 +7,7 @@ export type {
   TablePin,
   Snapshot,
   SnapshotRef,
+  BeginArgs,
   LeaseOwner,
   LeaseRequest,
   PublishTable,

@@ -19,42 +19,33 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { asSystemError, LancelogError } from '../errors.js';
+import { LancelogError } from '../errors.js';
 import { checkJournalOnOpen } from './health.js';
 import { MAIN_BRANCH, validateBranchName } from './branch-names.js';
 import { newId, nowUs } from './clock.js';
 import {
-  commandNeeds,
   decideAcquireLeases,
   decideBegin,
   decideCreateBranch,
   decideDeleteBranch,
   decideHeartbeat,
   decideInit,
-  decideOpEvents,
   decidePublish,
   decideRecordFork,
   decideReleaseLeases,
-  type Decision,
-  type EventDraft,
   type JournalCommand,
 } from './decide.js';
-import {
-  parseBody,
-  type EventBody,
-  type EventPayloads,
-  type JournalEvent,
-  type OperationKind,
-  type Phase,
-  type RecoveryClass,
-  type RecoveryDecision,
+import type {
+  EventBody,
+  EventPayloads,
+  OperationKind,
+  Phase,
+  RecoveryClass,
+  RecoveryDecision,
 } from './events.js';
-import { evolveInPlace } from './evolve.js';
+import { JournalWriter } from './journal-core.js';
 import { openDatabase } from './migrations.js';
-import { prepared, rowImage, writeChangedRows } from './projections.js';
-import { JournalReader, type Snapshot, type VerifyReport } from './queries.js';
-import { emptyState, type JournalState } from './state.js';
-import { eventNeeds, loadNeeds, rowsRead, type ReadCount } from './working-set.js';
+import type { Snapshot, VerifyReport } from './queries.js';
 
 export const JOURNAL_FILE = '_lancelog.db';
 
@@ -84,8 +75,9 @@ export interface PublishRequest {
   /** Second parent of a merge commit. */
   mergedParentId?: string | null;
   tables: PublishTable[];
-  /** The last table's Lance commit, recorded (`table.committed`) in the publish transaction. */
-  committed?: { tableKey: string; version: number };
+  /** Lance commits recorded (`table.committed`) in the publish transaction, before `op.published`. */
+  committed?:
+    { tableKey: string; version: number } | ReadonlyArray<{ tableKey: string; version: number }>;
   /** Also record `op.completed` in the publish transaction (the writer's Phase D then only deletes the sidecar). */
   complete?: boolean;
 }
@@ -119,13 +111,68 @@ function byTableKey<T extends { tableKey: string }>(a: T, b: T): number {
   return a.tableKey < b.tableKey ? -1 : a.tableKey > b.tableKey ? 1 : 0;
 }
 
-export class Journal extends JournalReader {
-  private constructor(
-    path: string,
-    db: Database.Database,
-    readonly readOnly: boolean,
-  ) {
-    super(path, db);
+/** The `op.begun` of an operation (owner: this process unless given). */
+export interface BeginArgs {
+  opId: string;
+  kind: OperationKind;
+  branch: string;
+  actor: string;
+  owner?: { pid: number; host: string };
+}
+
+function beginCommand(b: BeginArgs): Extract<JournalCommand, { type: 'begin' }> {
+  const owner = b.owner ?? { pid: process.pid, host: hostname() };
+  return { type: 'begin', opId: b.opId, kind: b.kind, branch: b.branch, actor: b.actor, owner };
+}
+
+function leaseCommand(
+  opId: string,
+  tables: LeaseRequest[],
+  owner: LeaseOwner,
+): Extract<JournalCommand, { type: 'acquireLeases' }> {
+  const sorted = [...tables].sort((a, b) =>
+    a.branch < b.branch ? -1 : a.branch > b.branch ? 1 : byTableKey(a, b),
+  );
+  return { type: 'acquireLeases', opId, tables: sorted, owner, heartbeatUs: nowUs() };
+}
+
+type OpEvent = { body: EventBody; tableKey: string | null };
+
+function commitStartedEvent(tableKey: string): OpEvent {
+  return { body: { kind: 'table.commit_started', payload: { table_key: tableKey } }, tableKey };
+}
+
+function committedEvent(c: { tableKey: string; version: number }): OpEvent {
+  return {
+    body: { kind: 'table.committed', payload: { table_key: c.tableKey, version: c.version } },
+    tableKey: c.tableKey,
+  };
+}
+
+/** `op.intent_recorded` (tables in key order), then each `commitStarted` table's `table.commit_started`. */
+function intentEvents(tables: IntentTable[], commitStarted: readonly string[]): OpEvent[] {
+  const intent: EventBody = {
+    kind: 'op.intent_recorded',
+    payload: {
+      tables: [...tables].sort(byTableKey).map((t) => ({
+        table_key: t.tableKey,
+        lance_branch: t.lanceBranch,
+        expected_version: t.expectedVersion,
+        post_commit_version: t.postCommitVersion,
+      })),
+    },
+  };
+  return [{ body: intent, tableKey: null }, ...commitStarted.map(commitStartedEvent)];
+}
+
+export class Journal extends JournalWriter {
+  private constructor(path: string, db: Database.Database, readOnly: boolean) {
+    super(path, db, readOnly);
+  }
+
+  /** A fresh operation id (ULID) for an operation whose `op.begun` is recorded later (`startOperation`). */
+  static newOperationId(): string {
+    return newId();
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -184,123 +231,6 @@ export class Journal extends JournalReader {
     return new Journal(path, db, opts.readOnly ?? false);
   }
 
-  /** Working-set rows and statements this handle's writes have read so far (tests: a write reads no history). */
-  workingSetReads(): ReadCount {
-    return { ...(rowsRead.get(this.db) ?? { rows: 0, statements: 0 }) };
-  }
-
-  close(): void {
-    if (this.db.open) this.db.close();
-  }
-
-  // ---------------------------------------------------------------- write core
-
-  /**
-   * Runs one command in one BEGIN IMMEDIATE transaction (see the module comment):
-   * load its working set, decide, append and evolve the events. A refusal throws
-   * before anything is written.
-   *
-   * `durable: false` commits without fsync (SQLite `synchronous=NORMAL` for this one
-   * transaction): the commit survives a process crash, and the next durable
-   * transaction's fsync of the WAL makes it durable too; only a power loss before that
-   * can drop it. Used for events whose loss then is harmless because nothing of the
-   * operation reached Lance without a later durable event: `op.begun`, leases and
-   * heartbeats (docs/journal.md "Durability").
-   */
-  private run<C extends JournalCommand, R>(
-    cmd: C,
-    decider: (cmd: C, state: JournalState) => Decision<R>,
-    opts: { durable?: boolean } = {},
-  ): R {
-    return this.transact(() => {
-      const state = emptyState();
-      const loaded = new Set<string>();
-      loadNeeds(this.db, commandNeeds(cmd), state, loaded);
-      const { events, result } = decider(cmd, state);
-      this.appendDrafts(events, state, loaded, { trusted: true });
-      return result;
-    }, opts);
-  }
-
-  private transact<T>(fn: () => T, opts: { durable?: boolean }): T {
-    if (this.readOnly)
-      throw new LancelogError('JournalReadOnly', `${this.path} was opened read-only`, {
-        path: this.path,
-      });
-    const relaxed = opts.durable === false;
-    if (relaxed) prepared(this.db, 'PRAGMA synchronous = NORMAL').run();
-    try {
-      return this.db.transaction(fn).immediate();
-    } catch (err) {
-      // A full disk, a read-only or damaged file: a typed error naming the journal.
-      throw asSystemError(err, `cannot write to the journal ${this.path}`, { path: this.path });
-    } finally {
-      if (relaxed) prepared(this.db, 'PRAGMA synchronous = FULL').run();
-    }
-  }
-
-  /**
-   * Inside a transaction: appends the events (time never running backwards along seq,
-   * even across processes with skewed clocks), loads what evolve() reads for them into
-   * `state`, evolves it with all of them in one draft and writes the patched rows.
-   * `trusted`: the bodies come from a decider (typed, built by this module); others
-   * are parsed with their kind's zod schema first (the escape hatch's boundary).
-   */
-  private appendDrafts(
-    drafts: readonly EventDraft[],
-    state: JournalState,
-    loaded: Set<string>,
-    opts: { trusted: boolean },
-  ): JournalEvent[] {
-    if (drafts.length === 0) return [];
-    const last = prepared(this.db, 'SELECT time_us FROM events ORDER BY seq DESC LIMIT 1').get() as
-      { time_us: number } | undefined;
-    let lastTimeUs = last?.time_us ?? 0;
-    const insert = prepared(
-      this.db,
-      'INSERT INTO events (op_id, time_us, kind, branch, table_key, payload) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    const events = drafts.map((d) => {
-      const body = opts.trusted ? d.body : parseBody(d.body);
-      const timeUs = Math.max(nowUs(), lastTimeUs);
-      lastTimeUs = timeUs;
-      const info = insert.run(
-        d.opId,
-        timeUs,
-        body.kind,
-        d.branch,
-        d.tableKey,
-        JSON.stringify(body.payload),
-      );
-      const seq = Number(info.lastInsertRowid);
-      return { seq, opId: d.opId, timeUs, branch: d.branch, tableKey: d.tableKey, ...body };
-    }) as JournalEvent[];
-    for (const e of events) loadNeeds(this.db, eventNeeds(e), state, loaded);
-    // The working set is this transaction's own: evolve's recipe runs on it in place,
-    // and the rows that differ from what was loaded are written.
-    const before = rowImage(state);
-    evolveInPlace(state, events);
-    writeChangedRows(this.db, before, state);
-    return events;
-  }
-
-  /** Appends one event of a live operation. */
-  private opEvent(opId: string, body: EventBody, tableKey: string | null = null): void {
-    this.opEvents(opId, [{ body, tableKey }]);
-  }
-
-  /** Appends events of a live operation in one transaction (one fsync). */
-  private opEvents(
-    opId: string,
-    events: Array<{ body: EventBody; tableKey: string | null }>,
-  ): void {
-    this.run({ type: 'opEvents', opId, events }, decideOpEvents);
-  }
-
-  private static commitStartedEvent(tableKey: string): { body: EventBody; tableKey: string } {
-    return { body: { kind: 'table.commit_started', payload: { table_key: tableKey } }, tableKey };
-  }
-
   /** Records the schema fingerprint the repo's data is now written under. */
   recordSchema(hash: string, reason: 'adopted' | 'changed'): void {
     this.appendEvents([
@@ -345,41 +275,10 @@ export class Journal extends JournalReader {
 
   // ---------------------------------------------------------------- write protocol
 
-  /** Generic append, for kinds without a named method. Validates the payload only — no CAS, lease or state checks. */
-  appendEvent(
-    opId: string,
-    branch: string,
-    body: { kind: string; payload: unknown },
-    tableKey: string | null = null,
-  ): JournalEvent {
-    return this.appendEvents([{ opId, branch, tableKey, body: body as EventBody }])[0];
-  }
-
-  /**
-   * The escape hatch for several events in one transaction (one fsync): each payload
-   * is parsed with its kind's zod schema; no CAS, lease or state checks.
-   */
-  appendEvents(events: readonly EventDraft[]): JournalEvent[] {
-    return this.transact(
-      () => this.appendDrafts(events, emptyState(), new Set(), { trusted: false }),
-      {},
-    );
-  }
-
   /** Step 1: a new operation on a live branch. Returns its op id (ULID). */
-  beginOperation(args: {
-    kind: OperationKind;
-    branch: string;
-    actor: string;
-    owner?: { pid: number; host: string };
-  }): string {
-    const opId = newId();
-    const owner = args.owner ?? { pid: process.pid, host: hostname() };
-    this.run(
-      { type: 'begin', opId, kind: args.kind, branch: args.branch, actor: args.actor, owner },
-      decideBegin,
-      { durable: false },
-    );
+  beginOperation(args: Omit<BeginArgs, 'opId'> & { opId?: string }): string {
+    const opId = args.opId ?? newId();
+    this.run(beginCommand({ ...args, opId }), decideBegin, { durable: false });
     return opId;
   }
 
@@ -394,15 +293,69 @@ export class Journal extends JournalReader {
     tables: LeaseRequest[],
     owner: LeaseOwner = { pid: process.pid, host: hostname(), leaseId: newId() },
   ): LeaseOwner {
-    const sorted = [...tables].sort((a, b) =>
-      a.branch < b.branch ? -1 : a.branch > b.branch ? 1 : byTableKey(a, b),
-    );
-    this.run(
-      { type: 'acquireLeases', opId, tables: sorted, owner, heartbeatUs: nowUs() },
-      decideAcquireLeases,
-      { durable: false },
-    );
+    this.run(leaseCommand(opId, tables, owner), decideAcquireLeases, { durable: false });
     return owner;
+  }
+
+  /**
+   * Steps 1 and 3 in one relaxed transaction (`op.begun`, `lease.acquired`), for a
+   * writer with work to do under the lease before its intent (a lazy fork). Refusals
+   * as beginOperation and acquireLeases; nothing is written then.
+   */
+  beginWithLeases(begin: BeginArgs, tables: LeaseRequest[], owner: LeaseOwner): void {
+    this.runSteps([beginCommand(begin), leaseCommand(begin.opId, tables, owner)], {
+      durable: false,
+    });
+  }
+
+  /**
+   * Steps 1 and 3 and Phase A's journal part in ONE fsync'd transaction: `op.begun`,
+   * `lease.acquired`, `op.intent_recorded` and the `table.commit_started` of each
+   * `commitStarted` table, in that order, each decided by its own decider against the
+   * state the previous ones left. A refusal (BranchNotFound, LeaseHeld,
+   * ExpectedVersionMismatch) writes nothing. Why this is safe: docs/journal.md
+   * "Durability".
+   */
+  startOperation(
+    begin: BeginArgs,
+    leases: LeaseRequest[],
+    owner: LeaseOwner,
+    intent: IntentTable[],
+    commitStarted: readonly string[],
+  ): void {
+    this.runSteps([
+      beginCommand(begin),
+      leaseCommand(begin.opId, leases, owner),
+      { type: 'opEvents', opId: begin.opId, events: intentEvents(intent, commitStarted) },
+    ]);
+  }
+
+  /**
+   * An operation whose `op.begun` was never recorded ended before reaching Lance, in
+   * one transaction: `op.begun` then `op.failed` + `op.rolled_back` (a staging failure,
+   * a refused start), or `op.completed` (nothing to commit) when `failure` is null.
+   */
+  recordUnstartedOperation(
+    begin: BeginArgs,
+    failure: { error: { code: string; message: string }; phase: Phase } | null,
+  ): void {
+    const events: EventBody[] = failure
+      ? [
+          {
+            kind: 'op.failed',
+            payload: { error: { ...failure.error }, phase: failure.phase },
+          },
+          { kind: 'op.rolled_back', payload: { tables: [] } },
+        ]
+      : [{ kind: 'op.completed', payload: {} }];
+    this.runSteps([
+      beginCommand(begin),
+      {
+        type: 'opEvents',
+        opId: begin.opId,
+        events: events.map((body) => ({ body, tableKey: null })),
+      },
+    ]);
   }
 
   /** Refreshes the heartbeat of every lease `opId` holds. Returns how many; appends nothing when none. */
@@ -418,31 +371,22 @@ export class Journal extends JournalReader {
   }
 
   /**
-   * Phase A: the intent (same content as the sidecar). With `commitStarted`, the
-   * first table's `table.commit_started` goes in the same transaction (one fsync
-   * fewer per write; nothing can happen between the two).
+   * Phase A: the intent (same content as the sidecar). With `commitStarted`, those
+   * tables' `table.commit_started` go in the same transaction (one fsync fewer per
+   * write; nothing can happen between them).
    */
-  recordIntent(opId: string, tables: IntentTable[], opts: { commitStarted?: string } = {}): void {
-    const intent: EventBody = {
-      kind: 'op.intent_recorded',
-      payload: {
-        tables: [...tables].sort(byTableKey).map((t) => ({
-          table_key: t.tableKey,
-          lance_branch: t.lanceBranch,
-          expected_version: t.expectedVersion,
-          post_commit_version: t.postCommitVersion,
-        })),
-      },
-    };
-    this.opEvents(opId, [
-      { body: intent, tableKey: null },
-      ...(opts.commitStarted !== undefined ? [Journal.commitStartedEvent(opts.commitStarted)] : []),
-    ]);
+  recordIntent(
+    opId: string,
+    tables: IntentTable[],
+    opts: { commitStarted?: string | readonly string[] } = {},
+  ): void {
+    const started = opts.commitStarted ?? [];
+    this.opEvents(opId, intentEvents(tables, typeof started === 'string' ? [started] : started));
   }
 
   /** Phase B: about to commit `tableKey` in Lance. */
   tableCommitStarted(opId: string, tableKey: string): void {
-    this.opEvents(opId, [Journal.commitStartedEvent(tableKey)]);
+    this.opEvents(opId, [commitStartedEvent(tableKey)]);
   }
 
   /**
@@ -456,15 +400,9 @@ export class Journal extends JournalReader {
     version: number,
     opts: { nextCommitStarted?: string } = {},
   ): void {
-    const committed: { body: EventBody; tableKey: string } = {
-      body: { kind: 'table.committed', payload: { table_key: tableKey, version } },
-      tableKey,
-    };
     this.opEvents(opId, [
-      committed,
-      ...(opts.nextCommitStarted !== undefined
-        ? [Journal.commitStartedEvent(opts.nextCommitStarted)]
-        : []),
+      committedEvent({ tableKey, version }),
+      ...(opts.nextCommitStarted !== undefined ? [commitStartedEvent(opts.nextCommitStarted)] : []),
     ]);
   }
 
@@ -477,6 +415,7 @@ export class Journal extends JournalReader {
    * operation's leases.
    */
   publish(req: PublishRequest): PublishResult {
+    const committed = req.committed ?? [];
     return this.run(
       {
         type: 'publish',
@@ -487,16 +426,25 @@ export class Journal extends JournalReader {
         message: req.message ?? null,
         mergedParentId: req.mergedParentId ?? null,
         tables: [...req.tables].sort(byTableKey),
-        committed: req.committed ? [req.committed] : [],
+        committed: Array.isArray(committed) ? committed : [committed],
         complete: req.complete ?? false,
       },
       decidePublish,
     );
   }
 
-  /** Phase D: sidecar gone; the operation is done (releases any lease left). */
-  completeOperation(opId: string): void {
-    this.opEvent(opId, { kind: 'op.completed', payload: {} });
+  /**
+   * Phase D: sidecar gone; the operation is done (releases any lease left). `committed`:
+   * Lance commits recorded (`table.committed`) first, in the same transaction.
+   */
+  completeOperation(
+    opId: string,
+    opts: { committed?: ReadonlyArray<{ tableKey: string; version: number }> } = {},
+  ): void {
+    this.opEvents(opId, [
+      ...(opts.committed ?? []).map(committedEvent),
+      { body: { kind: 'op.completed', payload: {} }, tableKey: null },
+    ]);
   }
 
   /** The operation failed in `phase`; it stays in flight (leases held) until rolledBack() or recovery. */

@@ -1,10 +1,11 @@
 /**
- * One operation from begin to end: `op.begun`, staging through a callback, cross-row
- * validation, then the protocol. A failure while staging (bad input, validation)
- * is recorded as `op.failed` + `op.rolled_back` and changes no table.
+ * One operation from begin to end: an op id, staging through a callback, cross-row
+ * validation, then the protocol, whose first transaction records `op.begun`. A failure
+ * while staging (bad input, validation) is recorded as `op.begun` + `op.failed` +
+ * `op.rolled_back` (one transaction) and changes no table.
  */
 import type { Catalog, TypeDef } from '../schema/types.js';
-import type { Snapshot, TablePin } from '../journal/index.js';
+import { Journal, type BeginArgs, type Snapshot, type TablePin } from '../journal/index.js';
 import type { TableHandle } from '../storage/index.js';
 import type { EmbeddingClient } from '../embed/index.js';
 import { LancelogError } from '../errors.js';
@@ -66,14 +67,17 @@ function readerAt(ctx: OperationContext, snapshot: Snapshot): CommittedReader {
   };
 }
 
-/** A failure before the protocol began: `op.failed` in phase 'stage'; no table was touched. */
-export function recordStageFailure(ctx: WriteContext, opId: string, err: unknown): void {
+/**
+ * A failure before the protocol began: `op.begun`, `op.failed` in phase 'stage' and
+ * `op.rolled_back`, in one transaction (the operation was not journaled yet); no table
+ * was touched.
+ */
+export function recordStageFailure(ctx: WriteContext, begin: BeginArgs, err: unknown): void {
   const info =
     err instanceof LancelogError
       ? { code: err.code, message: err.message }
       : { code: 'InternalError', message: String(err) };
-  ctx.journal.failOperation(opId, info, 'stage');
-  ctx.journal.rolledBack(opId, []);
+  ctx.journal.recordUnstartedOperation(begin, { error: info, phase: 'stage' });
 }
 
 export async function runOperation<T>(
@@ -86,7 +90,8 @@ export async function runOperation<T>(
   const actor = opts.actor ?? 'lancelog';
   // The branch must exist before anything is journaled.
   const snapshot = ctx.journal.snapshot({ branch });
-  const opId = ctx.journal.beginOperation({ kind, branch, actor });
+  // op.begun is journaled with the leases and intent (one transaction, protocol.ts).
+  const opId = Journal.newOperationId();
   ctx.activeOps.add(opId);
   try {
     const staged = new StagedOperation(ctx.catalog, readerAt(ctx, snapshot));
@@ -96,13 +101,13 @@ export async function runOperation<T>(
       value = await stage(staged, snapshot);
       await staged.validate();
     } catch (err) {
-      recordStageFailure(ctx, opId, err);
+      recordStageFailure(ctx, { opId, kind, branch, actor }, err);
       throw err;
     }
     const affected = staged.affected();
     const result = await commitStaged(
       ctx,
-      { opId, kind, branch, actor, message: opts.message },
+      { opId, begun: false, kind, branch, actor, message: opts.message },
       staged,
       snapshot,
     );

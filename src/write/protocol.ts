@@ -8,7 +8,7 @@
 import { hostname } from 'node:os';
 import type { TypeDef } from '../schema/types.js';
 import type { TableHandle, TableStore } from '../storage/index.js';
-import type { Journal, OperationKind, TablePin, Snapshot } from '../journal/index.js';
+import type { BeginArgs, Journal, OperationKind, TablePin, Snapshot } from '../journal/index.js';
 import { LancelogError, RepoError } from '../errors.js';
 import { failpoint } from '../failpoints.js';
 import { lanceBranchFor } from './lance-branch.js';
@@ -58,6 +58,8 @@ export interface WriteContext {
 
 export interface OperationInfo {
   opId: string;
+  /** false: `op.begun` is not journaled yet; the protocol records it in its first transaction. */
+  begun?: boolean;
   kind: OperationKind;
   branch: string;
   actor: string;
@@ -80,6 +82,8 @@ export interface CommitResult {
 interface PlannedTable extends TableAction {
   pin: TablePin;
   lanceBranch: string | null;
+  /** Phase B found HEAD == pin under the lease and started this table's commit(s): a rollback restores it. */
+  attempted: boolean;
 }
 
 type Phase = 'lease' | 'intent' | 'table_commit' | 'publish' | 'cleanup' | 'rollback';
@@ -113,8 +117,11 @@ export async function commitStaged(
 }
 
 /**
- * Runs phases lease…D for table actions of an operation whose `op.begun` is already
- * recorded. Expected versions are the pins of `snapshot` (captured when it began).
+ * Runs phases lease…D for table actions. With `op.begun` false the operation is not in
+ * the journal yet: its `op.begun` goes into the protocol's first transaction (with the
+ * leases, and — when no table needs a lazy fork — the intent: one fsync'd transaction,
+ * docs/journal.md "Durability"). Expected versions are the pins of `snapshot`
+ * (captured before the operation staged anything).
  */
 export async function commitTables(
   ctx: WriteContext,
@@ -124,44 +131,23 @@ export async function commitTables(
   extras: PublishExtras = {},
 ): Promise<CommitResult> {
   const { journal } = ctx;
-  const keys = new Set(actions.map((a) => a.def.tableKey));
-  if (keys.size !== actions.length)
-    throw new RepoError('DuplicateTableAction', 'an operation commits each table in one action', {
-      table_keys: actions.map((a) => a.def.tableKey),
-    });
-  const sorted = [...actions].sort((a, b) => (a.def.tableKey < b.def.tableKey ? -1 : 1));
-  const plan: PlannedTable[] = sorted.map((p) => {
-    const pin = snapshot.pins.find((x) => x.tableKey === p.def.tableKey);
-    if (!pin)
-      throw new RepoError('TableNotPinned', `${p.def.tableKey} has no pin on ${op.branch}`, {
-        table_key: p.def.tableKey,
-      });
-    return { ...p, pin, lanceBranch: op.branch === 'main' ? null : lanceBranchFor(op.branch) };
-  });
+  const plan = planTables(op, actions, snapshot);
   if (plan.length === 0) {
-    journal.completeOperation(op.opId);
+    if (op.begun === false) journal.recordUnstartedOperation(beginOf(op), null);
+    else journal.completeOperation(op.opId);
     return { commitId: null, manifestVersion: null, tables: [] };
   }
-
-  let phase: Phase = 'lease';
-  let sidecarWritten = false;
-  let phaseBStarted = false;
-  let published = false;
-  // The last table's commit, recorded with the publish (or, if that never comes, on failure).
-  let lastUnrecorded: { tableKey: string; version: number } | null = null;
+  const run: ProtocolRun = {
+    phase: 'lease',
+    begun: op.begun !== false,
+    sidecarWritten: false,
+    phaseBStarted: false,
+    published: false,
+    unrecorded: [],
+  };
   let heartbeat: NodeJS.Timeout | undefined;
   try {
-    // Leases in sorted order, in one SQLite transaction; the pins must still be
-    // the versions this operation read (else ExpectedVersionMismatch, nothing written).
-    journal.acquireLeases(
-      op.opId,
-      plan.map((t) => ({
-        tableKey: t.def.tableKey,
-        branch: op.branch,
-        expectedVersion: t.pin.version,
-      })),
-      { pid: process.pid, host: hostname(), leaseId: op.opId },
-    );
+    await startProtocol(ctx, op, plan, run);
     heartbeat = setInterval(() => {
       try {
         journal.heartbeat(op.opId);
@@ -170,113 +156,26 @@ export async function commitTables(
       }
     }, HEARTBEAT_INTERVAL_MS);
     heartbeat.unref();
-
-    for (const t of plan) await prepareTable(ctx, op, t);
-    await failpoint('write.after_lease', { opId: op.opId });
-
-    phase = 'intent';
-    writeSidecar(ctx.dir, {
-      schema_version: SIDECAR_SCHEMA_VERSION,
-      op_id: op.opId,
-      kind: op.kind,
-      branch: op.branch,
-      actor: op.actor,
-      created_us: Date.now() * 1000,
-      owner: { pid: process.pid, host: hostname() },
-      tables: plan.map((t) => ({
-        table_key: t.def.tableKey,
-        table_path: t.def.tablePath,
-        lance_branch: t.lanceBranch,
-        expected_version: t.pin.version,
-        post_commit_version: postCommitOf(t),
-      })),
-    });
-    sidecarWritten = true;
-    // Journal transactions are fsync'd, so events that nothing can separate share one:
-    // the intent with the first table's commit_started, each table's committed with the
-    // next one's commit_started, and the last table's committed with the publish and
-    // op.completed. Recovery needs none of them split: it classifies from the intent and
-    // Lance HEAD, and `table.committed` is optional evidence (docs/recovery.md).
-    journal.recordIntent(
-      op.opId,
-      plan.map((t) => ({
-        tableKey: t.def.tableKey,
-        lanceBranch: t.lanceBranch,
-        expectedVersion: t.pin.version,
-        postCommitVersion: postCommitOf(t),
-      })),
-      { commitStarted: plan[0].def.tableKey },
-    );
-    await failpoint('write.after_intent', { opId: op.opId });
-
-    phase = 'table_commit';
-    phaseBStarted = true;
-    const moves: TableMove[] = [];
-    for (const [i, t] of plan.entries()) {
-      await failpoint('write.before_table_commit', { opId: op.opId, table: t.def.tableKey });
-      const version = await commitTable(ctx, op, t);
-      moves.push({
-        tableKey: t.def.tableKey,
-        from: t.pin.version,
-        to: version,
-        lanceBranch: t.lanceBranch,
-      });
-      const next = plan[i + 1];
-      if (next)
-        journal.tableCommitted(op.opId, t.def.tableKey, version, {
-          nextCommitStarted: next.def.tableKey,
-        });
-      else lastUnrecorded = { tableKey: t.def.tableKey, version };
-      await failpoint('write.after_table_commit', { opId: op.opId, table: t.def.tableKey });
-    }
-
-    phase = 'publish';
-    // A 'many' table that made no commit keeps its pin and is not published.
-    const moved = moves.filter((m) => m.to !== m.from);
-    if (moved.length === 0) {
-      await failpoint('write.before_publish', { opId: op.opId });
-      journal.tableCommitted(op.opId, lastUnrecorded!.tableKey, lastUnrecorded!.version);
-      journal.completeOperation(op.opId);
-      published = true; // terminal: nothing left to undo
-      deleteSidecar(ctx.dir, op.opId, { durable: false });
-      return { commitId: null, manifestVersion: null, tables: [] };
-    }
-    // Power-loss durability: every Lance file of these commits reaches disk before the pin.
-    await syncLanceCommit(ctx.store, commitRanges(plan, moved));
-    await failpoint('write.before_publish', { opId: op.opId });
-    const last = moves[moves.length - 1];
-    const result = journal.publish({
-      opId: op.opId,
-      branch: op.branch,
-      actor: op.actor,
-      message: op.message ?? null,
-      mergedParentId: extras.mergedParentId ?? null,
-      tables: moved.map((m) => ({
-        tableKey: m.tableKey,
-        expectedVersion: m.from,
-        newVersion: m.to,
-        lanceBranch: m.lanceBranch,
-      })),
-      committed: { tableKey: last.tableKey, version: last.to },
-      complete: true,
-    });
-    published = true;
-    await failpoint('write.after_publish', { opId: op.opId });
-
-    phase = 'cleanup';
-    deleteSidecar(ctx.dir, op.opId, { durable: false });
-    await failpoint('write.after_cleanup', { opId: op.opId });
-    return { commitId: result.commitId, manifestVersion: result.manifestVersion, tables: moved };
+    run.phase = 'table_commit';
+    run.phaseBStarted = true;
+    const moves = await commitAll(ctx, op, plan, run.unrecorded);
+    run.phase = 'publish';
+    return await publishMoves(ctx, op, plan, moves, run, extras);
   } catch (err) {
     // After the publish the operation is visible and completed: nothing to undo; a
     // sidecar left behind is stale and recovery removes it.
-    if (published) throw err;
+    if (run.published) throw err;
+    if (!run.begun) {
+      // Refused before anything was journaled (a lease held, a pin moved, HEAD != pin).
+      journal.recordUnstartedOperation(beginOf(op), { error: errorInfo(err), phase: run.phase });
+      throw err;
+    }
     // The journal records every Lance version this operation made, also one it now undoes.
-    if (lastUnrecorded)
-      journal.tableCommitted(op.opId, lastUnrecorded.tableKey, lastUnrecorded.version);
-    journal.failOperation(op.opId, errorInfo(err), phase);
-    if (!phaseBStarted) {
-      if (sidecarWritten) deleteSidecar(ctx.dir, op.opId);
+    for (const c of sortedByTable(run.unrecorded))
+      journal.tableCommitted(op.opId, c.tableKey, c.version);
+    journal.failOperation(op.opId, errorInfo(err), run.phase);
+    if (!run.phaseBStarted) {
+      if (run.sidecarWritten) deleteSidecar(ctx.dir, op.opId);
       journal.rolledBack(op.opId, []);
       throw err;
     }
@@ -285,6 +184,211 @@ export async function commitTables(
   } finally {
     if (heartbeat) clearInterval(heartbeat);
   }
+}
+
+/** Where a protocol run is, for its failure path. */
+interface ProtocolRun {
+  phase: Phase;
+  /** `op.begun` is in the journal. */
+  begun: boolean;
+  sidecarWritten: boolean;
+  phaseBStarted: boolean;
+  published: boolean;
+  /** Final Lance commits not journaled yet: recorded with the publish, or before `op.failed`. */
+  unrecorded: Array<{ tableKey: string; version: number }>;
+}
+
+function beginOf(op: OperationInfo): BeginArgs {
+  return { opId: op.opId, kind: op.kind, branch: op.branch, actor: op.actor };
+}
+
+function sortedByTable<T extends { tableKey: string }>(xs: T[]): T[] {
+  return [...xs].sort((a, b) => (a.tableKey < b.tableKey ? -1 : a.tableKey > b.tableKey ? 1 : 0));
+}
+
+/** One action per table, in table-key order, each with its pin and Lance branch. */
+function planTables(op: OperationInfo, actions: TableAction[], snapshot: Snapshot): PlannedTable[] {
+  const keys = new Set(actions.map((a) => a.def.tableKey));
+  if (keys.size !== actions.length)
+    throw new RepoError('DuplicateTableAction', 'an operation commits each table in one action', {
+      table_keys: actions.map((a) => a.def.tableKey),
+    });
+  const sorted = [...actions].sort((a, b) => (a.def.tableKey < b.def.tableKey ? -1 : 1));
+  return sorted.map((p) => {
+    const pin = snapshot.pins.find((x) => x.tableKey === p.def.tableKey);
+    if (!pin)
+      throw new RepoError('TableNotPinned', `${p.def.tableKey} has no pin on ${op.branch}`, {
+        table_key: p.def.tableKey,
+      });
+    const lanceBranch = op.branch === 'main' ? null : lanceBranchFor(op.branch);
+    return { ...p, pin, lanceBranch, attempted: false };
+  });
+}
+
+function needsFork(t: PlannedTable): boolean {
+  return t.lanceBranch !== null && t.pin.lanceBranch !== t.lanceBranch;
+}
+
+/**
+ * Leases, intent and sidecar. Fast path (no lazy fork, every Lance HEAD at its pin):
+ * `op.begun` + leases + intent + every table's `table.commit_started` in ONE fsync'd
+ * transaction. HEAD == pin is checked before the lease there: the transaction's CAS
+ * (pins unchanged, no other lease) means no writer that follows the protocol moved a
+ * table since, and Phase B checks HEAD again under the lease before committing.
+ * Otherwise (a fork to make, or a HEAD off its pin): leases first (with `op.begun`
+ * when it is not recorded yet, one relaxed transaction), the fork and HEAD check
+ * under the lease, then the intent. Then the sidecar.
+ */
+async function startProtocol(
+  ctx: WriteContext,
+  op: OperationInfo,
+  plan: PlannedTable[],
+  run: ProtocolRun,
+): Promise<void> {
+  const { journal, store } = ctx;
+  const leases = plan.map((t) => ({
+    tableKey: t.def.tableKey,
+    branch: op.branch,
+    expectedVersion: t.pin.version,
+  }));
+  const owner = { pid: process.pid, host: hostname(), leaseId: op.opId };
+  const intent = plan.map((t) => ({
+    tableKey: t.def.tableKey,
+    lanceBranch: t.lanceBranch,
+    expectedVersion: t.pin.version,
+    postCommitVersion: postCommitOf(t),
+  }));
+  const started = plan.map((t) => t.def.tableKey);
+  const fast =
+    !run.begun &&
+    !plan.some(needsFork) &&
+    (
+      await Promise.all(
+        plan.map((t) =>
+          store.isHead(t.def.tableKey, t.def.tablePath, t.pin.version, t.lanceBranch ?? undefined),
+        ),
+      )
+    ).every(Boolean);
+  if (fast) {
+    journal.startOperation(beginOf(op), leases, owner, intent, started);
+    run.begun = true;
+  } else {
+    if (run.begun) journal.acquireLeases(op.opId, leases, owner);
+    else journal.beginWithLeases(beginOf(op), leases, owner);
+    run.begun = true;
+    for (const t of plan) await prepareTable(ctx, op, t);
+  }
+  await failpoint('write.after_lease', { opId: op.opId });
+  run.phase = 'intent';
+  if (!fast) journal.recordIntent(op.opId, intent, { commitStarted: started });
+  writeSidecar(ctx.dir, {
+    schema_version: SIDECAR_SCHEMA_VERSION,
+    op_id: op.opId,
+    kind: op.kind,
+    branch: op.branch,
+    actor: op.actor,
+    created_us: Date.now() * 1000,
+    owner: { pid: process.pid, host: hostname() },
+    tables: plan.map((t) => ({
+      table_key: t.def.tableKey,
+      table_path: t.def.tablePath,
+      lance_branch: t.lanceBranch,
+      expected_version: t.pin.version,
+      post_commit_version: postCommitOf(t),
+    })),
+  });
+  run.sidecarWritten = true;
+  await failpoint('write.after_intent', { opId: op.opId });
+}
+
+/** How many tables Phase B commits at once (each commit is independent; Lance I/O overlaps). */
+export const PHASE_B_CONCURRENCY = 4;
+
+/**
+ * Phase B: every table's commit(s), up to PHASE_B_CONCURRENCY tables at once, tables
+ * started in table-key order (so `write.before_table_commit` is hit in that order).
+ * Each table's new files are fsync'd right after its commit (docs/recovery.md
+ * "Durability"), overlapping the other tables' commits. After a failure no further
+ * table starts, and every commit in flight settles before the error is thrown, so the
+ * in-process rollback sees every version this operation made.
+ */
+async function commitAll(
+  ctx: WriteContext,
+  op: OperationInfo,
+  plan: PlannedTable[],
+  unrecorded: Array<{ tableKey: string; version: number }>,
+): Promise<TableMove[]> {
+  const moves: TableMove[] = new Array<TableMove>(plan.length);
+  const errors: unknown[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < plan.length && errors.length === 0) {
+      const t = plan[next++];
+      try {
+        await failpoint('write.before_table_commit', { opId: op.opId, table: t.def.tableKey });
+        const version = await commitTable(ctx, op, t);
+        unrecorded.push({ tableKey: t.def.tableKey, version });
+        const move = {
+          tableKey: t.def.tableKey,
+          from: t.pin.version,
+          to: version,
+          lanceBranch: t.lanceBranch,
+        };
+        moves[plan.indexOf(t)] = move;
+        await failpoint('write.after_table_commit', { opId: op.opId, table: t.def.tableKey });
+        // Power-loss durability: the commit's Lance files reach disk before any pin names them.
+        if (version !== t.pin.version) await syncLanceCommit(ctx.store, commitRanges(plan, [move]));
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PHASE_B_CONCURRENCY, plan.length) }, worker));
+  if (errors.length > 0) throw errors[0];
+  return moves;
+}
+
+/** Phase C (the publish, with the last commits and op.completed) and Phase D (sidecar). */
+async function publishMoves(
+  ctx: WriteContext,
+  op: OperationInfo,
+  plan: PlannedTable[],
+  moves: TableMove[],
+  run: ProtocolRun,
+  extras: PublishExtras,
+): Promise<CommitResult> {
+  const { journal } = ctx;
+  const committed = sortedByTable(run.unrecorded);
+  // A 'many' table that made no commit keeps its pin and is not published.
+  const moved = moves.filter((m) => m.to !== m.from);
+  await failpoint('write.before_publish', { opId: op.opId });
+  if (moved.length === 0) {
+    journal.completeOperation(op.opId, { committed });
+    run.published = true; // terminal: nothing left to undo
+    deleteSidecar(ctx.dir, op.opId, { durable: false });
+    return { commitId: null, manifestVersion: null, tables: [] };
+  }
+  const result = journal.publish({
+    opId: op.opId,
+    branch: op.branch,
+    actor: op.actor,
+    message: op.message ?? null,
+    mergedParentId: extras.mergedParentId ?? null,
+    tables: moved.map((m) => ({
+      tableKey: m.tableKey,
+      expectedVersion: m.from,
+      newVersion: m.to,
+      lanceBranch: m.lanceBranch,
+    })),
+    committed,
+    complete: true,
+  });
+  run.published = true;
+  await failpoint('write.after_publish', { opId: op.opId });
+  run.phase = 'cleanup';
+  deleteSidecar(ctx.dir, op.opId, { durable: false });
+  await failpoint('write.after_cleanup', { opId: op.opId });
+  return { commitId: result.commitId, manifestVersion: result.manifestVersion, tables: moved };
 }
 
 /** The version a single-commit table lands at; null (unknown) for a multi-commit one. */
@@ -398,6 +502,7 @@ async function commitTable(ctx: WriteContext, op: OperationInfo, t: PlannedTable
   try {
     const at = await handle.version();
     if (at !== t.pin.version) throw headNotAtPin(ctx.journal, op, t, at);
+    t.attempted = true;
     let last = t.pin.version;
     const version = await t.commit(handle, {
       pin: t.pin.version,
@@ -443,7 +548,9 @@ async function rollBackInProcess(
 ): Promise<void> {
   const { store, journal } = ctx;
   const moves: TableMove[] = [];
-  for (const t of plan) {
+  // A table whose commit never started is left alone: if its HEAD is off the pin,
+  // that is not this operation's doing (doctor's lance-ahead-of-pin).
+  for (const t of plan.filter((p) => p.attempted)) {
     const handle = await store.openTable(
       t.def.tableKey,
       t.def.tablePath,

@@ -4,7 +4,7 @@
  * `TableAction` per table from the snapshot, and the protocol runs lease → intent →
  * Phase B (each action's commits) → one publish → cleanup, exactly as for a mutation.
  */
-import type { OperationKind, Snapshot } from '../journal/index.js';
+import { Journal, type OperationKind, type Snapshot } from '../journal/index.js';
 import { failpoint } from '../failpoints.js';
 import { commitTables, type TableAction } from './protocol.js';
 import {
@@ -24,8 +24,8 @@ export interface TablePlan<T> {
 }
 
 /**
- * op.begun(kind) → plan(snapshot) (a failure here is `op.failed` in phase 'stage',
- * nothing written) → the protocol over the planned actions. No actions: the operation
+ * plan(snapshot) (a failure here is `op.begun` + `op.failed` in phase 'stage' +
+ * `op.rolled_back`, nothing else written) → the protocol over the planned actions. No actions: the operation
  * completes and nothing is published (`commitId` null).
  */
 export async function runTableOperation<T>(
@@ -37,7 +37,8 @@ export async function runTableOperation<T>(
   const branch = opts.branch ?? 'main';
   const actor = opts.actor ?? 'lancelog';
   const snapshot = ctx.journal.snapshot({ branch });
-  const opId = ctx.journal.beginOperation({ kind, branch, actor });
+  // op.begun is journaled with the leases and intent (one transaction, protocol.ts).
+  const opId = Journal.newOperationId();
   ctx.activeOps.add(opId);
   try {
     let planned: TablePlan<T>;
@@ -45,12 +46,12 @@ export async function runTableOperation<T>(
       await failpoint('write.after_begin', { opId });
       planned = await plan(snapshot);
     } catch (err) {
-      recordStageFailure(ctx, opId, err);
+      recordStageFailure(ctx, { opId, kind, branch, actor }, err);
       throw err;
     }
     const result = await commitTables(
       ctx,
-      { opId, kind, branch, actor, message: opts.message },
+      { opId, begun: false, kind, branch, actor, message: opts.message },
       planned.actions,
       snapshot,
       { mergedParentId: planned.mergedParentId ?? null },

@@ -31,7 +31,9 @@ async function crashAt(
   failpoint: string,
   opts: { branch?: string; rows?: Array<{ type: string; data: Record<string, unknown> }> } = {},
 ): Promise<void> {
-  const [name, hit] = failpoint.split('@');
+  // `<spec>;<name>@<hit>`: failpoints armed alongside the crash (e.g. a delay).
+  const also = failpoint.includes(';') ? `${failpoint.slice(0, failpoint.lastIndexOf(';'))};` : '';
+  const [name, hit] = failpoint.slice(failpoint.lastIndexOf(';') + 1).split('@');
   const r = await runChild(
     {
       repo: dir,
@@ -42,7 +44,7 @@ async function crashAt(
         { type: 'Note', data: { text: 'b' } },
       ],
     },
-    `${name}=crash${hit ? `@${hit}` : ''}`,
+    `${also}${name}=crash${hit ? `@${hit}` : ''}`,
   );
   expect(r.signal).toBe('SIGKILL');
 }
@@ -58,13 +60,21 @@ async function visible(repo: Repo, branch = 'main'): Promise<string[]> {
 const BEFORE = ['N:a', 'P:a'];
 const AFTER = ['N:a', 'N:b', 'P:a', 'P:b'];
 
-/** [failpoint spec, expected decision, visible after recovery]. Tables commit in order node:Note, node:Person. */
+/**
+ * Phase B commits Note and Person concurrently (started in that order): a crash after
+ * the first commit holds Person's commit back (a 5 s delay before it) so exactly one
+ * table has committed when the process dies.
+ */
+const FIRST_COMMIT_ONLY = 'write.before_table_commit=delay:5000@2+;write.after_table_commit@1';
+
+/** [failpoint spec, expected decision, visible after recovery]. Tables start in order node:Note, node:Person. */
 const CRASHES: Array<[string, string | null, string[]]> = [
-  ['write.after_begin', 'RollBack', BEFORE],
+  // op.begun is journaled with the leases: a crash before them leaves nothing.
+  ['write.after_begin', null, BEFORE],
   ['write.after_lease', 'RollBack', BEFORE],
   ['write.after_intent', 'RollBack', BEFORE],
   ['write.before_table_commit@2', 'RollBack', BEFORE],
-  ['write.after_table_commit@1', 'RollBack', BEFORE],
+  [FIRST_COMMIT_ONLY, 'RollBack', BEFORE],
   ['write.after_table_commit@2', 'RollForward', AFTER],
   ['write.before_publish', 'RollForward', AFTER],
   // The publish also records op.completed: what is left is a stale sidecar, which the open removes.
@@ -134,7 +144,7 @@ describe('recovery on a feature branch', () => {
     r0.createBranch('feat');
     await r0.close();
     // The first write on the branch forks Note and Person, commits Note, and dies.
-    await crashAt(dir, 'write.after_table_commit@1', { branch: 'feat' });
+    await crashAt(dir, FIRST_COMMIT_ONLY, { branch: 'feat' });
     const first = await Repo.open(dir);
     try {
       expect(first.recoveryAudit().map((a) => a.decision)).toEqual(['RollBack']);
@@ -223,7 +233,7 @@ describe('refresh, leases and owners', () => {
       'recovery.after_classify',
     ]) {
       const dir = await seeded();
-      await crashAt(dir, 'write.after_table_commit@1');
+      await crashAt(dir, FIRST_COMMIT_ONLY);
       const r = await runChild({ repo: dir, action: 'open' }, `${point}=crash`);
       expect({ point, signal: r.signal }).toEqual({ point, signal: 'SIGKILL' });
       const repo = await Repo.open(dir);

@@ -59,6 +59,14 @@ describe('failpoints', () => {
         { name: 'write.before_publish', action: { kind: 'delay', ms: 50 } },
       ],
     );
+    expect(parseFailpointSpec('write.before_table_commit=delay:5@2+')).toEqual([
+      {
+        name: 'write.before_table_commit',
+        action: { kind: 'delay', ms: 5 },
+        onHit: 2,
+        andLater: true,
+      },
+    ]);
     expect(() => parseFailpointSpec('nope=error')).toThrow(
       expect.objectContaining({ code: 'UnknownFailpoint' }),
     );
