@@ -88,6 +88,10 @@ export interface PublishRequest {
   committed?: { tableKey: string; version: number };
   /** Also record `op.completed` in the publish transaction (the writer's Phase D then only deletes the sidecar). */
   complete?: boolean;
+  /** Tables the new manifest no longer pins (a schema change dropped their types). */
+  unpin?: Array<{ tableKey: string; expectedVersion: number }>;
+  /** A schema change: recorded (`schema.recorded`, reason `changed`) in the publish transaction. */
+  schema?: { hash: string; source: string };
 }
 export interface PublishResult {
   manifestVersion: number;
@@ -489,6 +493,10 @@ export class Journal extends JournalReader {
         tables: [...req.tables].sort(byTableKey),
         committed: req.committed ? [req.committed] : [],
         complete: req.complete ?? false,
+        ...(req.unpin?.length
+          ? { unpin: req.unpin.map((t) => ({ ...t, newVersion: 0, lanceBranch: null })) }
+          : {}),
+        ...(req.schema ? { schema: req.schema } : {}),
       },
       decidePublish,
     );

@@ -297,6 +297,21 @@ export class JournalReader {
     return readProjections(this.db);
   }
 
+  /**
+   * The newest recorded schema (`schema.recorded`): its fingerprint and, when a schema
+   * change recorded it, its text; null for a repo from before fingerprints.
+   */
+  recordedSchema(): { hash: string; source: string | null } | null {
+    const row = this.db
+      .prepare(
+        "SELECT payload FROM events WHERE kind = 'schema.recorded' ORDER BY seq DESC LIMIT 1",
+      )
+      .get() as { payload: string } | undefined;
+    if (!row) return null;
+    const p = parsePayload('schema.recorded', JSON.parse(row.payload));
+    return { hash: p.hash, source: p.source ?? null };
+  }
+
   /** The newest recorded schema fingerprint (`schema.recorded`), or null for a repo from before them. */
   recordedSchemaHash(): string | null {
     const row = this.db
