@@ -6,7 +6,8 @@
  * leases for recovery.
  */
 import { hostname } from 'node:os';
-import type { TypeDef } from '../schema/types.js';
+import type { Catalog, TypeDef } from '../schema/types.js';
+import { schemaFingerprint } from '../schema/index.js';
 import type { TableHandle, TableStore } from '../storage/index.js';
 import type { Journal, OperationKind, TablePin, Snapshot } from '../journal/index.js';
 import { LancelogError, RepoError } from '../errors.js';
@@ -46,6 +47,19 @@ export interface TableAction {
 export interface PublishExtras {
   /** The second parent of the commit the publish makes (a merge). */
   mergedParentId?: string | null;
+  /**
+   * A schema change (`lancelog schema apply`, docs/schema-language.md §Evolution): the
+   * new schema (recorded with `schema.recorded` in the publish transaction), the tables
+   * its new types got (created empty before the publish, pinned by it) and the tables
+   * of its dropped types (no longer pinned). With it the operation always publishes,
+   * also when no table moved.
+   */
+  schemaChange?: {
+    hash: string;
+    source: string;
+    newTables: Array<{ tableKey: string; version: number }>;
+    unpin: Array<{ tableKey: string; expectedVersion: number }>;
+  };
 }
 
 export const HEARTBEAT_INTERVAL_MS = 2_000;
@@ -54,6 +68,11 @@ export interface WriteContext {
   dir: string;
   store: TableStore;
   journal: Journal;
+  /**
+   * The catalog the writer staged with: checked under the leases against the journal's
+   * recorded schema, so no write publishes with a catalog a schema change replaced.
+   */
+  catalog?: Catalog;
 }
 
 export interface OperationInfo {
@@ -138,7 +157,7 @@ export async function commitTables(
       });
     return { ...p, pin, lanceBranch: op.branch === 'main' ? null : lanceBranchFor(op.branch) };
   });
-  if (plan.length === 0) {
+  if (plan.length === 0 && !extras.schemaChange) {
     journal.completeOperation(op.opId);
     return { commitId: null, manifestVersion: null, tables: [] };
   }
@@ -162,6 +181,7 @@ export async function commitTables(
       })),
       { pid: process.pid, host: hostname(), leaseId: op.opId },
     );
+    if (ctx.catalog) assertCatalogCurrent(journal, ctx.catalog, op);
     heartbeat = setInterval(() => {
       try {
         journal.heartbeat(op.opId);
@@ -233,7 +253,7 @@ export async function commitTables(
     phase = 'publish';
     // A 'many' table that made no commit keeps its pin and is not published.
     const moved = moves.filter((m) => m.to !== m.from);
-    if (moved.length === 0) {
+    if (moved.length === 0 && !extras.schemaChange) {
       await failpoint('write.before_publish', { opId: op.opId });
       journal.tableCommitted(op.opId, lastUnrecorded!.tableKey, lastUnrecorded!.version);
       journal.completeOperation(op.opId);
@@ -244,21 +264,33 @@ export async function commitTables(
     // Power-loss durability: every Lance file of these commits reaches disk before the pin.
     await syncLanceCommit(ctx.store, commitRanges(plan, moved));
     await failpoint('write.before_publish', { opId: op.opId });
-    const last = moves[moves.length - 1];
+    const last = moves.at(-1);
+    const change = extras.schemaChange;
     const result = journal.publish({
       opId: op.opId,
       branch: op.branch,
       actor: op.actor,
       message: op.message ?? null,
       mergedParentId: extras.mergedParentId ?? null,
-      tables: moved.map((m) => ({
-        tableKey: m.tableKey,
-        expectedVersion: m.from,
-        newVersion: m.to,
-        lanceBranch: m.lanceBranch,
-      })),
-      committed: { tableKey: last.tableKey, version: last.to },
+      tables: [
+        ...moved.map((m) => ({
+          tableKey: m.tableKey,
+          expectedVersion: m.from as number | null,
+          newVersion: m.to,
+          lanceBranch: m.lanceBranch,
+        })),
+        ...(change?.newTables ?? []).map((t) => ({
+          tableKey: t.tableKey,
+          expectedVersion: null,
+          newVersion: t.version,
+          lanceBranch: null,
+        })),
+      ],
+      ...(last ? { committed: { tableKey: last.tableKey, version: last.to } } : {}),
       complete: true,
+      ...(change
+        ? { unpin: change.unpin, schema: { hash: change.hash, source: change.source } }
+        : {}),
     });
     published = true;
     await failpoint('write.after_publish', { opId: op.opId });
@@ -285,6 +317,23 @@ export async function commitTables(
   } finally {
     if (heartbeat) clearInterval(heartbeat);
   }
+}
+
+/**
+ * Under the leases: the journal's recorded schema must be the one the writer staged
+ * with. A schema change leases every table until its publish records the new schema,
+ * so a writer holding a lease sees either the old schema (the change waits for the
+ * lease) or the new one (then this refuses: the writer's catalog is stale).
+ */
+function assertCatalogCurrent(journal: Journal, catalog: Catalog, op: OperationInfo): void {
+  const recorded = journal.recordedSchemaHash();
+  const mine = schemaFingerprint(catalog);
+  if (recorded === null || recorded === mine) return;
+  throw new RepoError(
+    'SchemaChanged',
+    `operation ${op.opId} (${op.kind}) was staged with a schema that 'lancelog schema apply' has replaced (recorded ${recorded.slice(0, 12)}…, this process has ${mine.slice(0, 12)}…): reopen the repo and retry`,
+    { recorded, current: mine, op_id: op.opId },
+  );
 }
 
 /** The version a single-commit table lands at; null (unknown) for a multi-commit one. */
