@@ -2,7 +2,7 @@
  * In-place column changes of one table's main line, for `lancelog schema apply`
  * (docs/schema-language.md §Evolution): add columns (all null), fill a default into
  * them, widen numeric columns, drop columns. Each kind of change is one Lance commit,
- * in a fixed order (add, fill, widen, drop); a change list with nothing in it makes
+ * in a fixed order (add, fill, widen and make nullable, drop); a change list with nothing in it makes
  * no commit. The caller holds the table's lease and runs this inside the write
  * protocol's Phase B (a multi-commit table action): Lancelog's kept-open writers cache
  * a table's schema, so the caller drops the table's writer afterwards.
@@ -21,12 +21,18 @@ export interface ColumnChanges {
   fill: Array<{ column: string; valueSql: string }>;
   /** Numeric widenings Lance casts in place (I32→I64, U32→U64, F32→F64): the widened fields. */
   widen: arrow.Schema | null;
+  /** Columns that become nullable (in the same commit as the widenings). */
+  nullable: string[];
   drop: string[];
 }
 
 export function noColumnChanges(c: ColumnChanges): boolean {
   return (
-    (c.add?.fields.length ?? 0) + c.fill.length + (c.widen?.fields.length ?? 0) + c.drop.length ===
+    (c.add?.fields.length ?? 0) +
+      c.fill.length +
+      (c.widen?.fields.length ?? 0) +
+      c.nullable.length +
+      c.drop.length ===
     0
   );
 }
@@ -99,13 +105,14 @@ export async function changeColumns(
           valuesSql: Object.fromEntries(changes.fill.map((f) => [f.column, f.valueSql])),
         }),
       );
-    const widen = changes.widen;
-    if (widen && widen.fields.length > 0)
-      await commit('alterColumns', () =>
-        lance.alterColumns(
-          schemaToLance(widen).fields.map((f) => ({ path: f.name, dataType: f.type })),
-        ),
-      );
+    const alter = [
+      ...(changes.widen ? schemaToLance(changes.widen).fields : []).map((f) => ({
+        path: f.name,
+        dataType: f.type,
+      })),
+      ...changes.nullable.map((path) => ({ path, nullable: true })),
+    ];
+    if (alter.length > 0) await commit('alterColumns', () => lance.alterColumns(alter));
     if (changes.drop.length > 0) await commit('dropColumns', () => lance.dropColumns(changes.drop));
     return versions[versions.length - 1];
   } finally {

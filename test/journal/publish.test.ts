@@ -215,7 +215,11 @@ describe('publish of a schema change', () => {
     const events = j.listEvents().slice(before);
     expect(events.map((e) => e.kind)).toEqual(['op.published', 'schema.recorded']);
     expect(events[0].payload).toMatchObject({ unpinned: ['node:Company'] });
-    expect(j.recordedSchema()).toEqual({ hash: HASH, source: 'node Pet { name: String @key }\n' });
+    expect(j.recordedSchema()).toEqual({
+      hash: HASH,
+      source: 'node Pet { name: String @key }\n',
+      previousHash: null,
+    });
     expect(j.recordedSchemaHash()).toBe(HASH);
     expect(r.manifestVersion).toBe(2);
     expect(j.verify().ok).toBe(true);

@@ -50,6 +50,7 @@ describe('changeColumns', () => {
           new arrow.Field('age', new arrow.Int64(), true),
           new arrow.Field('score', new arrow.Float64(), true),
         ]),
+        nullable: [],
         drop: ['name'],
       },
       (x) => seen.push(x),
@@ -74,7 +75,7 @@ describe('changeColumns', () => {
   });
 
   it('makes no commit for no change, and refuses a HEAD that is not the expected one', async () => {
-    const none = { add: null, fill: [], widen: null, drop: [] };
+    const none = { add: null, fill: [], widen: null, nullable: [], drop: [] };
     expect(await changeColumns(dir, REF, 2, none, () => undefined)).toBe(2);
     const err = await changeColumns(
       dir,
