@@ -7,8 +7,8 @@ const IO_MODULES =
 
 /** The foundation every layer may import. */
 const FOUNDATION = '^src/(errors|error-codes|failpoints|fs-atomic|json-exact|lazy|version)\\.ts$';
-/** The public API: src/repo.ts, the repo-level doctor and the main entry. */
-const API = '^src/(repo|doctor|index)\\.ts$';
+/** The public API: src/repo.ts (and its parts in src/repo/), the repo-level doctor and the main entry. */
+const API = '^src/((repo|doctor|index)\\.ts$|repo/)';
 
 /** Each layer (a folder of src/) and the layers below it that it may import. */
 const LAYERS = {

@@ -4,24 +4,21 @@
  * the versions the journal pins for a branch (a snapshot); writers go through the
  * write protocol (src/write/).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { dirname, join, resolve } from 'node:path';
-import { compileSchema, arrowSchemaFor, catalogToJSON, findType } from './schema/index.js';
+import { resolve } from 'node:path';
+import { catalogToJSON, findType } from './schema/index.js';
 import type { Catalog, TypeDef } from './schema/types.js';
-import { TableStore, sqlString, type TableHandle } from './storage/index.js';
-import {
+import { sqlString, type TableStore, type TableHandle } from './storage/index.js';
+import type {
   Journal,
-  type Snapshot,
-  type TablePin,
-  type CommitRow,
-  type BranchInfo,
-  type EventFilter,
-  type JournalEvent,
-  type OperationRow,
-  type VerifyReport,
+  Snapshot,
+  TablePin,
+  CommitRow,
+  BranchInfo,
+  EventFilter,
+  JournalEvent,
+  OperationRow,
 } from './journal/index.js';
-import { asSystemError, RepoError } from './errors.js';
+import { RepoError } from './errors.js';
 import {
   runOperation,
   type OperationContext,
@@ -37,30 +34,22 @@ import {
   type IndexProgress,
 } from './write/indexes.js';
 import { executeMutation, type MutationResult } from './write/mutation.js';
-import { compileQuery, bindParams } from './query/index.js';
-import type { QueryPlan, ReadPlan } from './query/index.js';
 import {
-  applyEdgeInserts,
   executeRead,
   ReadCache,
   type QueryArgs,
   type QuerySource,
   type ReadContext,
   type ReadResult,
-  type TableOverlay,
 } from './read/index.js';
 import type { StagedOperation } from './write/staging.js';
-import type { CommitResult } from './write/protocol.js';
 import {
   runRecovery,
   recoveryPending,
-  RECOVERY_ACTOR,
   type RecoveryMode,
   type RecoveryReport,
 } from './recovery/sweep.js';
-import { findPending } from './recovery/observe.js';
-import type { RecoveryAuditRow } from './journal/index.js';
-import { writeFileAtomic } from './fs-atomic.js';
+import { pendingOperations, recoveryAuditEntries } from './repo/recovery-view.js';
 import type { EmbeddingClient } from './embed/index.js';
 import { lazyEmbeddingClient } from './write/embed-fill.js';
 import {
@@ -70,7 +59,6 @@ import {
   type CleanupResult,
   type OptimizeResult,
 } from './write/maintenance.js';
-import { cleanedVersionKey } from './journal/index.js';
 import { mergeBranches, type MergeOptions, type MergeResult } from './write/merge.js';
 import {
   diffSnapshots,
@@ -79,165 +67,33 @@ import {
   type DiffResult,
   type EntityVersion,
 } from './read/index.js';
+import { allTypes, initRepo, openRepoParts } from './repo/create.js';
+import { deriveIndexes, PlanCache, stagedOverlay } from './repo/plans.js';
+import { assertCommitOnBranch, pinOf, refToReadAt, resolveSnapshot } from './repo/snapshots.js';
+import { verifyRepo } from './repo/verify.js';
+import type {
+  InitOptions,
+  InitResult,
+  OpenOptions,
+  PendingRecoveryRow,
+  ReadAt,
+  RecoveryAuditEntry,
+  ScanOptions,
+  TableSummary,
+  VerifyResult,
+} from './repo/types.js';
 
-export const SCHEMA_FILE = '_schema.pg';
-export const DEFAULT_ACTOR = 'lancelog';
-
-export interface InitOptions {
-  /** The .pg source text. */
-  schemaSource: string;
-  /** The file it came from, used in error messages. */
-  schemaFile: string;
-  actor?: string;
-}
-
-export interface InitResult {
-  repo: string;
-  tables: Array<{ tableKey: string; tablePath: string; version: number }>;
-  commitId: string;
-}
-
-export interface OpenOptions {
-  /** A read-only open never writes: not to the journal, not to Lance. */
-  readOnly?: boolean;
-  /** Run Full recovery on a read-write open (default true; `lancelog recover` opens with false). */
-  recover?: boolean;
-  /** A lease whose heartbeat is older than this belongs to a dead owner (default 30 s). */
-  leaseTimeoutMs?: number;
-  /**
-   * Bound, in bytes, of the read cache (node columns and graph indexes of the
-   * table versions queries read; least recently used evicted first). Default 512 MiB.
-   */
-  readCacheBytes?: number;
-  /**
-   * The client that fills `@embed` vectors on writes (and embeds query strings).
-   * Default: `createEmbeddingClient()` from the environment, created on first use.
-   */
-  embeddings?: EmbeddingClient;
-}
-
-export interface RecoveryAuditEntry extends RecoveryAuditRow {
-  /** The lancelog:recovery commit that published the decision (null for Abort). */
-  commitId: string | null;
-  branch: string | null;
-}
-
-/** Which published state to read: a branch's latest, one of its manifest versions, or a commit. */
-export interface ReadAt {
-  branch?: string;
-  version?: number;
-  commit?: string;
-}
-
-export interface ScanOptions extends ReadAt {
-  /** SQL filter over the table's columns, e.g. `age > 30`. */
-  where?: string;
-  columns?: string[];
-  limit?: number;
-}
-
-export interface TableSummary {
-  tableKey: string;
-  tablePath: string;
-  kind: 'node' | 'edge';
-  name: string;
-  pinnedVersion: number;
-  lanceBranch: string | null;
-  rows: number;
-}
-
-export interface VerifyResult extends VerifyReport {
-  /** Invariant I1 per (branch, table): Lance HEAD == pin. */
-  i1: Array<{
-    branch: string;
-    tableKey: string;
-    pin: number;
-    head: number | null;
-    lanceBranch: string | null;
-    inherited: boolean;
-    ok: boolean;
-  }>;
-}
-
-/**
- * The schema fingerprint: sha256 of the catalog's canonical JSON (less the source
- * file's name), so comments and layout in `_schema.pg` do not count, but any change to a type, property,
- * constraint or table path does.
- */
-export function schemaHash(catalog: Catalog): string {
-  // The name of the file the schema was compiled from is not part of the schema.
-  const { file: _file, ...schema } = catalog;
-  return createHash('sha256')
-    .update(catalogToJSON(schema as Catalog))
-    .digest('hex');
-}
-
-/**
- * Open refuses a `_schema.pg` that is not the schema the data was written under;
- * a repo from before fingerprints adopts its current schema at its first read-write
- * open (docs/recovery.md "Schema fingerprint").
- */
-function checkSchemaFingerprint(
-  dir: string,
-  journal: Journal,
-  catalog: Catalog,
-  readOnly: boolean,
-): void {
-  const current = schemaHash(catalog);
-  const recorded = journal.recordedSchemaHash();
-  if (recorded === null) {
-    if (!readOnly) journal.recordSchema(current, 'adopted');
-    return;
-  }
-  if (recorded !== current)
-    throw new RepoError(
-      'SchemaDrift',
-      `${join(dir, SCHEMA_FILE)} is not the schema this repo's data was written under ` +
-        `(recorded ${recorded}, file ${current}). Restore the original ${SCHEMA_FILE} ` +
-        `(from version control or a backup). To move the data to another schema: with the ` +
-        `original restored, 'lancelog export' it, 'lancelog init' a new repo with the new ` +
-        `schema and 'lancelog load' the export there`,
-      { repo: dir, recorded, current, file: join(dir, SCHEMA_FILE) },
-    );
-}
-
-/**
- * Creates `dir` and its missing parents one level at a time. Not `mkdirSync(dir,
- * {recursive: true})`: under /proc it never returns (Node retries the ENOENT forever),
- * so `init /proc/x` hung. Any failure is a typed error naming the path.
- */
-function makeRepoDir(dir: string): void {
-  const missing: string[] = [];
-  for (let p = dir; !existsSync(p); p = dirname(p)) {
-    missing.unshift(p);
-    if (dirname(p) === p) break;
-  }
-  for (const p of missing) {
-    try {
-      mkdirSync(p);
-    } catch (err) {
-      const typed = asSystemError(err, `cannot create the repo directory ${dir}`, {
-        repo: dir,
-        path: p,
-      });
-      if (typed !== err) throw typed;
-      const code = (err as NodeJS.ErrnoException).code ?? 'unknown';
-      throw new RepoError(
-        'InvalidRepoPath',
-        `cannot create the repo directory ${dir}: ${code === 'ENOTDIR' ? `${dirname(p)} is not a directory` : (err as Error).message}`,
-        { repo: dir, path: p, reason: code },
-      );
-    }
-  }
-}
-
-function isNonEmptyDir(path: string): boolean {
-  return existsSync(path) && (!statSync(path).isDirectory() || readdirSync(path).length > 0);
-}
-
-export function allTypes(catalog: Catalog): TypeDef[] {
-  return [...catalog.nodes, ...catalog.edges];
-}
+export { SCHEMA_FILE, DEFAULT_ACTOR, schemaHash, allTypes } from './repo/create.js';
+export type {
+  InitOptions,
+  InitResult,
+  OpenOptions,
+  RecoveryAuditEntry,
+  ReadAt,
+  ScanOptions,
+  TableSummary,
+  VerifyResult,
+} from './repo/types.js';
 
 export class Repo {
   /** Pinned handles never change, so they are cached by path, Lance branch and version. */
@@ -247,7 +103,7 @@ export class Repo {
   protected readonly activeOps = new Set<string>();
   /** Node columns and graph indexes by table version, shared by every query of this repo. */
   private readonly readCache: ReadCache;
-  private readonly plans = new Map<string, QueryPlan>();
+  private readonly plans: PlanCache;
 
   protected constructor(
     readonly dir: string,
@@ -260,6 +116,7 @@ export class Repo {
   ) {
     this.typesByKey = new Map(allTypes(catalog).map((d) => [d.tableKey, d]));
     this.readCache = new ReadCache(readCacheBytes);
+    this.plans = new PlanCache(catalog);
   }
 
   private embeddings = lazyEmbeddingClient();
@@ -281,75 +138,20 @@ export class Repo {
    * If anything fails part-way, what init created is removed again.
    */
   static async init(repoDir: string, opts: InitOptions): Promise<InitResult> {
-    const dir = resolve(repoDir);
-    const catalog = compileSchema(opts.schemaSource, opts.schemaFile);
-    if (isNonEmptyDir(dir)) {
-      throw new RepoError(
-        'RepoNotEmpty',
-        `refusing to init: ${dir} exists and is not an empty directory`,
-        { repo: dir },
-      );
-    }
-    const createdDir = !existsSync(dir);
-    makeRepoDir(dir);
-    try {
-      const store = await TableStore.open(dir);
-      const tables: InitResult['tables'] = [];
-      try {
-        for (const def of allTypes(catalog)) {
-          const version = await store.createTable(def.tableKey, def.tablePath, arrowSchemaFor(def));
-          tables.push({ tableKey: def.tableKey, tablePath: def.tablePath, version });
-        }
-      } finally {
-        await store.close();
-      }
-      const journal = Journal.create(dir, {
-        tables,
-        actor: opts.actor ?? DEFAULT_ACTOR,
-        message: 'init',
-        schemaHash: schemaHash(catalog),
-      });
-      const commitId = journal.snapshot({ branch: 'main' }).commitId;
-      journal.close();
-      // Written last: a directory without _schema.pg is not a repo, so a crash
-      // during init never leaves something that opens as a half-made repo.
-      writeFileAtomic(join(dir, SCHEMA_FILE), opts.schemaSource);
-      return { repo: dir, tables, commitId };
-    } catch (err) {
-      if (createdDir) rmSync(dir, { recursive: true, force: true });
-      else
-        for (const entry of readdirSync(dir))
-          rmSync(join(dir, entry), { recursive: true, force: true });
-      throw err;
-    }
+    return initRepo(resolve(repoDir), opts);
   }
 
   /** Opens an existing repo. */
   static async open(repoDir: string, opts: OpenOptions = {}): Promise<Repo> {
     const dir = resolve(repoDir);
-    const schemaPath = join(dir, SCHEMA_FILE);
-    if (!existsSync(schemaPath)) {
-      throw new RepoError(
-        'NotARepo',
-        `${dir} is not a lancelog repo (no ${SCHEMA_FILE}); create one with 'lancelog init'`,
-        { repo: dir },
-      );
-    }
-    const catalog = compileSchema(readFileSync(schemaPath, 'utf8'), schemaPath);
-    const journal = Journal.open(dir, { readOnly: opts.readOnly ?? false });
-    try {
-      checkSchemaFingerprint(dir, journal, catalog, opts.readOnly ?? false);
-    } catch (err) {
-      journal.close();
-      throw err;
-    }
-    const store = await TableStore.open(dir);
+    const readOnly = opts.readOnly ?? false;
+    const { catalog, journal, store } = await openRepoParts(dir, readOnly);
     const repo = new Repo(
       dir,
       catalog,
       store,
       journal,
-      opts.readOnly ?? false,
+      readOnly,
       opts.leaseTimeoutMs,
       opts.readCacheBytes,
     );
@@ -399,36 +201,13 @@ export class Repo {
   }
 
   /** Operations recovery would process (read-only: changes nothing). */
-  pendingRecovery(): Array<{
-    opId: string;
-    kind: string;
-    branch: string;
-    actor: string | null;
-    hasSidecar: boolean;
-    published: boolean;
-  }> {
-    const pending = findPending(this.dir, this.journal);
-    return pending.operations
-      .filter((o) => !this.activeOps.has(o.opId))
-      .map((o) => ({
-        opId: o.opId,
-        kind: o.kind,
-        branch: o.branch,
-        actor: o.actor,
-        hasSidecar: o.hasSidecar,
-        published: o.published,
-      }));
+  pendingRecovery(): PendingRecoveryRow[] {
+    return pendingOperations(this.dir, this.journal, this.activeOps);
   }
 
   /** The recovery audit, each row with its lancelog:recovery commit. */
   recoveryAudit(): RecoveryAuditEntry[] {
-    const commits = new Map(
-      this.journal.listCommits({ actor: RECOVERY_ACTOR }).map((c) => [c.opId, c]),
-    );
-    return this.journal.listRecoveryAudit().map((row) => {
-      const commit = commits.get(row.recoveryOpId);
-      return { ...row, commitId: commit?.id ?? null, branch: commit?.branch ?? null };
-    });
+    return recoveryAuditEntries(this.journal);
   }
 
   /** The deterministic JSON form of the catalog. */
@@ -453,42 +232,7 @@ export class Repo {
    * (a caller that only lists the pins, e.g. `commit show`).
    */
   snapshot(at: ReadAt = {}, opts: { allowCleaned?: boolean } = {}): Snapshot {
-    if (at.commit !== undefined) {
-      const snap = this.journal.snapshot({ commitId: at.commit });
-      if (at.branch !== undefined && at.branch !== snap.branch)
-        this.assertCommitOnBranch(at.commit, at.branch);
-      return opts.allowCleaned ? snap : this.assertNotCleanedUp(snap);
-    }
-    const snap = this.journal.snapshot({
-      branch: at.branch ?? 'main',
-      ...(at.version !== undefined ? { manifestVersion: at.version } : {}),
-    });
-    // A branch's latest pins are never cleaned up (docs/maintenance.md); only time travel checks.
-    return at.version !== undefined && !opts.allowCleaned ? this.assertNotCleanedUp(snap) : snap;
-  }
-
-  /** Time travel to a commit whose table versions cleanup removed is a typed error, not a storage one. */
-  private assertNotCleanedUp(snap: Snapshot): Snapshot {
-    const cleaned = this.journal.cleanedVersions();
-    if (cleaned.size === 0) return snap;
-    for (const pin of snap.pins) {
-      const opId = cleaned.get(cleanedVersionKey(pin.tableKey, pin.lanceBranch, pin.version));
-      if (opId === undefined) continue;
-      throw new RepoError(
-        'VersionCleanedUp',
-        `commit ${snap.commitId} (branch ${snap.branch}, version ${snap.manifestVersion}) can no longer be read: ` +
-          `cleanup ${opId} removed version ${pin.version} of ${pin.tableKey}`,
-        {
-          commit: snap.commitId,
-          branch: snap.branch,
-          manifest_version: snap.manifestVersion,
-          table_key: pin.tableKey,
-          version: pin.version,
-          cleanup_op_id: opId,
-        },
-      );
-    }
-    return snap;
+    return resolveSnapshot(this.journal, at, opts);
   }
 
   /** A read-only handle on a table at exactly its pinned version. */
@@ -508,14 +252,7 @@ export class Repo {
   }
 
   pinOf(snapshot: Snapshot, tableKey: string): TablePin {
-    const pin = snapshot.pins.find((p) => p.tableKey === tableKey);
-    if (!pin)
-      throw new RepoError(
-        'TableNotPinned',
-        `${tableKey} has no pin on branch ${snapshot.branch} at manifest version ${snapshot.manifestVersion}`,
-        { table_key: tableKey, branch: snapshot.branch },
-      );
-    return pin;
+    return pinOf(snapshot, tableKey);
   }
 
   /** Rows of a type at a snapshot, optionally filtered (SQL) and projected. */
@@ -564,29 +301,8 @@ export class Repo {
       activeOps: this.activeOps,
       openPinned: (tableKey, pin) => this.openPinned(tableKey, pin),
       embeddings: () => this.embeddings(),
-      onCommitted: (staged, result) => this.deriveIndexes(staged, result),
+      onCommitted: (staged, result) => deriveIndexes(this.readCache, staged, result),
     };
-  }
-
-  /**
-   * A pure-insert write to an edge table: the new version's graph index is the cached
-   * old one plus the inserted edges (no full rebuild on the next query).
-   */
-  private deriveIndexes(staged: StagedOperation, result: CommitResult): void {
-    for (const move of result.tables) {
-      const t = staged.tables.get(move.tableKey);
-      if (!t || t.def.kind !== 'edge' || t.deletes.size > 0 || t.upserts.count('upsert') > 0)
-        continue;
-      applyEdgeInserts(
-        this.readCache,
-        t.def,
-        move.lanceBranch,
-        move.from,
-        move.to,
-        [...t.upserts.column('src')],
-        [...t.upserts.column('dst')],
-      );
-    }
   }
 
   /**
@@ -652,32 +368,6 @@ export class Repo {
 
   // ── reads ───────────────────────────────────────────────────────────────
 
-  /** Compiles the named query of a `.gq` source (or file) and checks it is a read. */
-  private readPlan(q: QuerySource): { plan: ReadPlan; params: ReturnType<typeof bindParams> } {
-    if (q.source === undefined && q.file === undefined)
-      throw new RepoError('QuerySourceMissing', 'a query needs its .gq source text or a file', {
-        query: q.name,
-      });
-    const file = q.file ?? '<query>';
-    const source = q.source ?? readFileSync(resolve(file), 'utf8');
-    // Compiled plans are kept per (file, name, source): a warm query does not re-parse its file.
-    const planKey = `${file}\u0000${q.name}\u0000${source}`;
-    let plan = this.plans.get(planKey);
-    if (!plan) {
-      plan = compileQuery(source, file, this.catalog, q.name);
-      if (this.plans.size >= 256) this.plans.delete(this.plans.keys().next().value!);
-      this.plans.set(planKey, plan);
-    }
-    if (plan.kind !== 'read') {
-      throw new RepoError(
-        'QueryNotRead',
-        `query ${q.name} in ${file} is a mutation; 'read' runs read queries (match … return …), 'change' runs mutations`,
-        { query: q.name, file },
-      );
-    }
-    return { plan, params: bindParams(plan, q.params ?? {}) };
-  }
-
   private readContext(overlay?: ReadContext['overlay']): ReadContext {
     return {
       catalog: this.catalog,
@@ -695,7 +385,7 @@ export class Repo {
    */
   async query(args: QueryArgs): Promise<ReadResult> {
     const startMs = performance.now();
-    const { plan, params } = this.readPlan(args);
+    const { plan, params } = this.plans.readPlan(args);
     const snap = this.snapshot({
       ...(args.branch !== undefined ? { branch: args.branch } : {}),
       ...(args.version !== undefined ? { version: args.version } : {}),
@@ -711,17 +401,8 @@ export class Repo {
     staged: StagedOperation,
   ): Promise<ReadResult> {
     const startMs = performance.now();
-    const { plan, params } = this.readPlan(q);
-    const overlay = (tableKey: string): TableOverlay | undefined => {
-      const t = staged.tables.get(tableKey);
-      if (!t || (t.upserts.size === 0 && t.deletes.size === 0)) return undefined;
-      return {
-        upserts: t.upserts.rows(),
-        isUpserted: (id) => t.upserts.has(id),
-        deletes: t.deletes,
-      };
-    };
-    return executeRead(this.readContext(overlay), plan, params, snapshot, startMs);
+    const { plan, params } = this.plans.readPlan(q);
+    return executeRead(this.readContext(stagedOverlay(staged)), plan, params, snapshot, startMs);
   }
 
   /**
@@ -732,15 +413,7 @@ export class Repo {
     args: { source: string; file: string; name: string; params?: unknown } & OperationOptions,
   ): Promise<OperationOutcome<MutationResult>> {
     this.assertWritable('run a mutation');
-    const plan = compileQuery(args.source, args.file, this.catalog, args.name);
-    if (plan.kind !== 'mutation') {
-      throw new RepoError(
-        'QueryNotMutation',
-        `query ${args.name} in ${args.file} is a read query; 'change' runs mutations (insert/update/delete)`,
-        { query: args.name, file: args.file },
-      );
-    }
-    const params = bindParams(plan, args.params ?? {});
+    const { plan, params } = this.plans.mutationPlan(args);
     return executeMutation(this.operationContext(), plan, params, {
       branch: args.branch,
       actor: args.actor,
@@ -757,7 +430,7 @@ export class Repo {
   ): Snapshot {
     this.assertWritable('create a branch');
     if (from.commit !== undefined) {
-      if (from.from !== undefined) this.assertCommitOnBranch(from.commit, from.from);
+      if (from.from !== undefined) assertCommitOnBranch(this.journal, from.commit, from.from);
       return this.journal.createBranch(name, { commitId: from.commit });
     }
     return this.journal.createBranch(name, {
@@ -782,18 +455,6 @@ export class Repo {
     }));
   }
 
-  /** A commit is readable from a branch when it is in the branch's first-parent history (inherited commits included). */
-  private assertCommitOnBranch(commit: string, branch: string): void {
-    if (!this.journal.listCommits({ branch }).some((c) => c.id === commit)) {
-      const own = this.journal.getCommit(commit).branch;
-      throw new RepoError(
-        'CommitNotOnBranch',
-        `commit ${commit} (on branch ${own}) is not in the history of branch ${branch}`,
-        { commit, branch },
-      );
-    }
-  }
-
   /** Deletes a branch and the Lance branches it forked. */
   async deleteBranch(
     name: string,
@@ -815,14 +476,7 @@ export class Repo {
    * `ManifestVersionNotFound`.
    */
   resolveRef(ref: string): Snapshot {
-    const at = /^(.+)@(\d+)$/.exec(ref);
-    if (at) return this.snapshot({ branch: at[1], version: Number(at[2]) });
-    if (
-      /^[0-9A-HJKMNP-TV-Z]{26}$/i.test(ref) &&
-      !this.journal.listBranches().some((b) => b.name === ref)
-    )
-      return this.snapshot({ commit: ref.toUpperCase() });
-    return this.snapshot({ branch: ref });
+    return this.snapshot(refToReadAt(this.journal, ref));
   }
 
   /** Every row inserted, updated and deleted from one state to another (docs/branches-commits.md "Diff"). */
@@ -896,56 +550,7 @@ export class Repo {
    * on every live branch.
    */
   async verify(): Promise<VerifyResult> {
-    const report = this.journal.verify();
-    const i1: VerifyResult['i1'] = [];
-    for (const branch of this.journal.listBranches()) {
-      const owned = new Set(
-        this.journal.listForks(branch.name).map((f) => `${f.tableKey}\u0000${f.lanceBranch}`),
-      );
-      for (const pin of this.journal.latestPins(branch.name)) {
-        const def = this.typeDef(pin.tableKey);
-        // I1 binds the Lance line a branch writes to: main's own line, or a Lance
-        // branch it forked. A pin inherited from a parent (not forked yet) names a
-        // version of the parent's line, whose HEAD the parent keeps moving; for it
-        // the version only has to exist.
-        const inherited =
-          pin.lanceBranch === null
-            ? branch.name !== 'main'
-            : !owned.has(`${pin.tableKey}\u0000${pin.lanceBranch}`);
-        let head: number | null = null;
-        let versionExists = false;
-        try {
-          head = await this.store.headVersion(
-            def.tableKey,
-            def.tablePath,
-            pin.lanceBranch ?? undefined,
-          );
-          versionExists = inherited ? head >= pin.version : head === pin.version;
-        } catch {
-          head = null;
-        }
-        i1.push({
-          branch: branch.name,
-          tableKey: pin.tableKey,
-          pin: pin.version,
-          head,
-          lanceBranch: pin.lanceBranch,
-          inherited,
-          ok: versionExists,
-        });
-      }
-    }
-    const differences = [
-      ...report.differences,
-      ...i1
-        .filter((x) => !x.ok)
-        .map((x) =>
-          x.inherited
-            ? `inherited pin unreadable: ${x.tableKey} on branch ${x.branch}: pin ${x.pin}, Lance HEAD ${x.head ?? 'missing'}`
-            : `I1 violated: ${x.tableKey} on branch ${x.branch}: pin ${x.pin}, Lance HEAD ${x.head ?? 'missing'}${x.lanceBranch ? ` (Lance branch ${x.lanceBranch})` : ''}`,
-        ),
-    ];
-    return { ...report, differences, ok: report.ok && differences.length === 0, i1 };
+    return verifyRepo(this.journal, this.store, (tableKey) => this.typeDef(tableKey));
   }
 
   protected assertWritable(what: string): void {

@@ -17,103 +17,34 @@ import {
 import { errorMessage, guard, storageError, type TableRef } from './errors.js';
 import { idInPredicate } from './sql.js';
 import { lanceDb } from './lancedb.js';
+import { compactTable, pruneTable } from './table-maintenance.js';
+import {
+  FTS_TOKENIZER,
+  type CompactResult,
+  type FragmentStats,
+  type IndexSpec,
+  type MergeInsertArgs,
+  type MergeInsertResult,
+  type PruneResult,
+  type ScanOptions,
+  type SearchOptions,
+  type TableIndexInfo,
+  type TableVersionInfo,
+} from './table-types.js';
 
-export interface ScanOptions {
-  /** SQL filter (DataFusion dialect), e.g. `id = 'a'`. */
-  where?: string;
-  /** Project these columns only (all when omitted). */
-  columns?: string[];
-  limit?: number;
-}
-
-export interface MergeInsertArgs {
-  /** Rows upserted by `id`: matching ids are replaced, others inserted. */
-  upserts: Record<string, unknown>[] | arrow.Table;
-  /** Ids deleted in the same commit. Ids not present are ignored. */
-  deleteIds: string[];
-}
-
-export interface MergeInsertResult {
-  version: number;
-  inserted: number;
-  updated: number;
-  deleted: number;
-}
-
-export interface TableVersionInfo {
-  version: number;
-  timestamp: Date;
-}
-
-/** An index Lancelog builds (docs/indexes.md). */
-export type IndexSpec = { column: string; name: string } & (
-  | { kind: 'btree' }
-  | { kind: 'fts' }
-  /** IVF_FLAT with cosine distance; `partitions` IVF lists. */
-  | { kind: 'vector'; partitions: number }
-);
-
-/**
- * The inverted-index tokenizer: split on whitespace and punctuation, lowercase, fold
- * accents to ASCII, drop tokens over 40 bytes; no stemming, no stop words (fuzzy
- * matching compares query tokens with indexed tokens: stems would defeat it), with
- * positions (phrase queries). The read layer's own tokenizer (src/read/text.ts)
- * follows exactly these rules.
- */
-export const FTS_TOKENIZER = {
-  baseTokenizer: 'simple',
-  lowercase: true,
-  asciiFolding: true,
-  stem: false,
-  removeStopWords: false,
-  withPosition: true,
-  maxTokenLength: 40,
-} as const;
-
-/** One index of a table version, as Lance lists it. */
-export interface TableIndexInfo {
-  name: string;
-  column: string;
-  /** Lance's index type name: BTree, FTS (inverted), IvfFlat, … */
-  indexType: string;
-  indexedRows: number | null;
-  unindexedRows: number | null;
-  createdAt: Date | null;
-}
-
-/** A ranked search: the matching rows' columns plus their score. */
-export interface SearchOptions {
-  /** SQL prefilter (DataFusion dialect) applied before ranking. */
-  where?: string;
-  columns: string[];
-  /** Top-k; all matches when omitted (text search only). */
-  limit?: number;
-}
-
-/** Fragment layout of a table version (Lance `stats()`). */
-export interface FragmentStats {
-  fragments: number;
-  /** Fragments Lance considers small (candidates for compaction). */
-  smallFragments: number;
-  rows: number;
-  /** Bytes of data, index and overlay files the version references. */
-  totalBytes: number;
-}
-
-export interface CompactResult {
-  /** HEAD after compaction (unchanged when there was nothing to compact). */
-  version: number;
-  fragmentsRemoved: number;
-  fragmentsAdded: number;
-}
-
-export interface PruneResult {
-  version: number;
-  bytesRemoved: number;
-  versionsRemoved: number;
-  fragmentsRemoved: number;
-  fragmentsAdded: number;
-}
+export type {
+  ScanOptions,
+  MergeInsertArgs,
+  MergeInsertResult,
+  TableVersionInfo,
+  IndexSpec,
+  TableIndexInfo,
+  SearchOptions,
+  FragmentStats,
+  CompactResult,
+  PruneResult,
+} from './table-types.js';
+export { FTS_TOKENIZER } from './table-types.js';
 
 export interface TableHandle {
   readonly tableKey: string;
@@ -181,12 +112,6 @@ export interface TableHandle {
   pruneOlderThan(olderThan: Date, guardVersions: number[]): Promise<PruneResult>;
   close(): void;
 }
-
-/** Tags `pruneOlderThan` sets on the versions it must not remove. */
-const GUARD_TAG = 'lancelog-guard-v';
-
-/** A cut-off before any Lance table existed: lancedb's optimize then removes no version. */
-const NO_VERSION_IS_THAT_OLD = new Date(Date.UTC(2000, 0, 1));
 
 function isArrowTable(x: unknown): x is arrow.Table {
   // Duck-typed: the table may come from either apache-arrow instance (see arrow-bridge).
@@ -572,57 +497,14 @@ export class LanceTableHandle implements TableHandle {
   async compact(): Promise<CompactResult> {
     this.assertWritable('compact');
     this.writeSchema = undefined;
-    const res = await guard(
-      this.ref,
-      'compact',
-      () => this.table.optimize({ cleanupOlderThan: NO_VERSION_IS_THAT_OLD }),
-      undefined,
-      this.ctx(),
-    );
-    const version = await guard(
-      this.ref,
-      'compact',
-      () => this.table.version(),
-      undefined,
-      this.ctx(),
-    );
-    return {
-      version,
-      fragmentsRemoved: res.compaction.fragmentsRemoved,
-      fragmentsAdded: res.compaction.fragmentsAdded,
-    };
+    return compactTable(this.table, this.ref, this.ctx());
   }
 
   async pruneOlderThan(olderThan: Date, guardVersions: number[]): Promise<PruneResult> {
     this.assertWritable('prune');
     this.writeSchema = undefined;
     const extra = this.ctx({ olderThan: olderThan.toISOString(), guardVersions });
-    const tags = await guard(this.ref, 'prune', () => this.table.tags(), undefined, extra);
-    const stale = Object.keys(
-      await guard(this.ref, 'prune', () => tags.list(), undefined, extra),
-    ).filter((t) => t.startsWith(GUARD_TAG));
-    for (const t of stale) await guard(this.ref, 'prune', () => tags.delete(t), undefined, extra);
-    for (const v of guardVersions)
-      await guard(this.ref, 'prune', () => tags.create(`${GUARD_TAG}${v}`, v), undefined, extra);
-    try {
-      const res = await guard(
-        this.ref,
-        'prune',
-        () => this.table.optimize({ cleanupOlderThan: olderThan }),
-        undefined,
-        extra,
-      );
-      const version = await guard(this.ref, 'prune', () => this.table.version(), undefined, extra);
-      return {
-        version,
-        bytesRemoved: res.prune.bytesRemoved,
-        versionsRemoved: res.prune.oldVersionsRemoved,
-        fragmentsRemoved: res.compaction.fragmentsRemoved,
-        fragmentsAdded: res.compaction.fragmentsAdded,
-      };
-    } finally {
-      for (const v of guardVersions) await tags.delete(`${GUARD_TAG}${v}`).catch(() => undefined);
-    }
+    return pruneTable(this.table, this.ref, olderThan, guardVersions, extra);
   }
 
   /**
