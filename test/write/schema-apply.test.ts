@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Repo } from '../../src/index.js';
 import { applySchemaChange } from '../../src/write/schema-apply.js';
+import { runOperation } from '../../src/write/operation.js';
 import { schemaOfRecord } from '../../src/write/schema-file.js';
 import { compileSchema, schemaFingerprint } from '../../src/schema/index.js';
 import { makeRepo } from '../helpers/repo.js';
@@ -204,22 +205,53 @@ describe('applySchemaChange', () => {
     await repo.close();
   });
 
-  it('a second Repo holding the old catalog cannot write after the change (SchemaChanged)', async () => {
+  it('a second Repo holding the old catalog adopts the new one before its next write', async () => {
+    const { repo, dir } = await seeded();
+    const other = await Repo.open(dir);
+    expect(other.catalog.nodes.map((n) => n.name)).not.toContain('Pet');
+    await repo.applySchema(NEW, 'new.pg');
+    await other.transaction((tx) => {
+      tx.insert('Pet', { name: 'rex' });
+      tx.insert('Person', { name: 'dee', rank: 2 });
+      return Promise.resolve();
+    });
+    expect(other.catalog.nodes.map((n) => n.name)).toContain('Pet');
+    expect((await repo.get('Pet', 'rex'))?.name).toBe('rex');
+    await other.close();
+    await repo.close();
+  });
+
+  it('a write staged with the old catalog cannot publish after the change (SchemaChanged)', async () => {
     const { repo, dir } = await seeded();
     const stale = await Repo.open(dir);
-    await applySchemaChange(repo.operationContext(), NEW, 'new.pg');
+    const ctx = stale.operationContext(); // captured before the change
+    await repo.applySchema(NEW, 'new.pg');
     const pins = stale.snapshot().pins;
-    const err = await stale
-      .transaction((tx) => {
-        tx.insert('Company', { name: 'late' });
-        return Promise.resolve();
-      })
-      .catch((e: unknown) => e);
+    const err = await runOperation(ctx, 'Mutation', {}, (staged) => {
+      staged.putNode('Company', { name: 'late' }, 'insert');
+      return Promise.resolve();
+    }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'SchemaChanged' });
     expect(stale.snapshot().pins).toEqual(pins);
     expect(stale.pendingRecovery()).toEqual([]);
+    expect(repo.journal.listLeases()).toEqual([]);
     await stale.close();
     await repo.close();
+  });
+
+  it('open completes a _schema.pg the journal is ahead of (a crash after the publish)', async () => {
+    const { repo, dir } = await seeded();
+    await repo.applySchema(NEW, 'new.pg');
+    await repo.close();
+    writeFileSync(join(dir, '_schema.pg'), OLD); // as if the rename never happened
+    const ro = await Repo.open(dir, { readOnly: true });
+    expect(ro.catalog.nodes.map((n) => n.name)).toContain('Pet');
+    expect(readFileSync(join(dir, '_schema.pg'), 'utf8')).toBe(OLD);
+    await ro.close();
+    const rw = await Repo.open(dir);
+    expect(readFileSync(join(dir, '_schema.pg'), 'utf8')).toBe(NEW);
+    expect((await rw.verify()).ok).toBe(true);
+    await rw.close();
   });
 });
 
