@@ -512,6 +512,30 @@ export const ERROR_CODES = {
     http: 400,
     details: ['file', 'line', 'column', 'declaration', 'reason', 'excerpt'],
   },
+  SchemaApplyBlocked: {
+    classes: ['RepoError'],
+    exit: 1,
+    http: 409,
+    details: ['reason', 'branches', 'table_key', 'table_path'],
+  },
+  SchemaApplyRefused: {
+    classes: ['RepoError'],
+    exit: 1,
+    http: 409,
+    details: ['type', 'property', 'step', 'rule', 'row_ids', 'rows', 'violations'],
+  },
+  SchemaApplyUnsupported: {
+    classes: ['RepoError'],
+    exit: 1,
+    http: 400,
+    details: ['steps'],
+  },
+  SchemaChanged: {
+    classes: ['RepoError'],
+    exit: 1,
+    http: 409,
+    details: ['recorded', 'current', 'op_id'],
+  },
   SchemaDrift: {
     classes: ['RepoError'],
     exit: 1,

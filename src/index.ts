@@ -162,6 +162,8 @@ export type {
   CleanupResult,
   CleanupTableReport,
 } from './write/maintenance.js';
+export type { SchemaApplyOptions, SchemaApplyResult } from './write/schema-apply.js';
+export type { Violation as SchemaViolation } from './write/schema-validate.js';
 export type { DoctorReport, DoctorProblem, DoctorProblemKind } from './doctor.js';
 export {
   createEmbeddingClient,

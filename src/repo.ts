@@ -27,6 +27,11 @@ import {
 } from './write/operation.js';
 import { Transaction } from './write/transaction.js';
 import {
+  applySchemaChange,
+  type SchemaApplyOptions,
+  type SchemaApplyResult,
+} from './write/schema-apply.js';
+import {
   ensureIndexes,
   listIndexes,
   type EnsureIndexesResult,
@@ -68,6 +73,7 @@ import {
   type EntityVersion,
 } from './read/index.js';
 import { allTypes, initRepo, openRepoParts } from './repo/create.js';
+import { newerCatalog } from './repo/schema-sync.js';
 import { deriveIndexes, PlanCache, stagedOverlay } from './repo/plans.js';
 import { assertCommitOnBranch, pinOf, refToReadAt, resolveSnapshot } from './repo/snapshots.js';
 import { verifyRepo } from './repo/verify.js';
@@ -98,25 +104,42 @@ export type {
 export class Repo {
   /** Pinned handles never change, so they are cached by path, Lance branch and version. */
   private readonly pinnedHandles = new Map<string, Promise<TableHandle>>();
-  private readonly typesByKey: Map<string, TypeDef>;
+  private typesByKey: Map<string, TypeDef>;
   /** Operations this process is running (recovery never touches them). */
   protected readonly activeOps = new Set<string>();
   /** Node columns and graph indexes by table version, shared by every query of this repo. */
   private readonly readCache: ReadCache;
-  private readonly plans: PlanCache;
+  private plans: PlanCache;
 
   protected constructor(
     readonly dir: string,
-    readonly catalog: Catalog,
+    private current: Catalog,
     /** @internal */ readonly store: TableStore,
     /** @internal */ readonly journal: Journal,
     readonly readOnly: boolean,
     private readonly leaseTimeoutMs: number | undefined,
     readCacheBytes?: number,
   ) {
-    this.typesByKey = new Map(allTypes(catalog).map((d) => [d.tableKey, d]));
+    this.typesByKey = new Map(allTypes(current).map((d) => [d.tableKey, d]));
     this.readCache = new ReadCache(readCacheBytes);
-    this.plans = new PlanCache(catalog);
+    this.plans = new PlanCache(current);
+  }
+
+  /** The schema the repo's data is written under (replaced by `applySchema`). */
+  get catalog(): Catalog {
+    return this.current;
+  }
+
+  private adoptCatalog(next: Catalog): void {
+    this.current = next;
+    this.typesByKey = new Map(allTypes(next).map((d) => [d.tableKey, d]));
+    this.plans = new PlanCache(next);
+  }
+
+  /** Another process changed the schema (`schema apply`): adopt it before staging. */
+  private syncCatalog(): void {
+    const next = newerCatalog(this.dir, this.journal, this.current);
+    if (next) this.adoptCatalog(next);
   }
 
   private embeddings = lazyEmbeddingClient();
@@ -293,6 +316,7 @@ export class Repo {
 
   /** @internal The context every writer runs in. */
   operationContext(): OperationContext {
+    this.syncCatalog();
     return {
       dir: this.dir,
       store: this.store,
@@ -338,6 +362,30 @@ export class Repo {
   /** Every index the schema asks for at a snapshot: its state and the version it covers. */
   async indexes(at: ReadAt = {}): Promise<IndexListRow[]> {
     return listIndexes(this.operationContext(), this.snapshot(at));
+  }
+
+  // ── schema ──────────────────────────────────────────────────────────────
+
+  /**
+   * Changes the repo's schema in place (docs/schema-language.md §Evolution): validates
+   * the data against the new rules, migrates it as one SchemaApply operation, records
+   * the new schema and replaces `_schema.pg`. Repo-wide: refused while a branch other
+   * than main exists. This Repo uses the new schema from then on.
+   */
+  async applySchema(
+    source: string,
+    file: string,
+    opts: SchemaApplyOptions = {},
+  ): Promise<Omit<SchemaApplyResult, 'catalog'>> {
+    this.assertWritable('apply a schema');
+    const { catalog, ...result } = await applySchemaChange(
+      this.operationContext(),
+      source,
+      file,
+      opts,
+    );
+    if (result.applied) this.adoptCatalog(catalog);
+    return result;
   }
 
   // ── maintenance ─────────────────────────────────────────────────────────

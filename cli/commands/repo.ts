@@ -1,4 +1,4 @@
-/** `init`, `schema show`, `version`: creating a repo and looking at its schema. */
+/** `init`, `schema show/plan/apply`, `version`: creating a repo, looking at and changing its schema. */
 import type { Command } from 'commander';
 import {
   Repo,
@@ -8,6 +8,7 @@ import {
   typeText,
   type Catalog,
   type SchemaPlan,
+  type SchemaApplyResult,
 } from '../../src/index.js';
 import { printResult } from '../output.js';
 import { readSourceFile } from '../files.js';
@@ -52,6 +53,18 @@ export function formatPlan(plan: SchemaPlan): string {
       ? 'schema apply checks the existing data first'
       : 'every step is safe';
   return [`${plan.steps.length} step(s):`, ...lines, verdict].join('\n');
+}
+
+export function formatApply(r: Omit<SchemaApplyResult, 'catalog'>): string {
+  if (!r.applied) return 'no changes: the schemas describe the same tables; nothing written';
+  const moved = r.tables.map((t) => `  ${t.tableKey}: ${t.from} → ${t.to}`);
+  return [
+    `applied ${r.plan.steps.length} step(s) in commit ${r.commitId ?? '-'} (operation ${r.opId ?? '-'})`,
+    ...moved,
+    ...(r.created.length ? [`  new tables: ${r.created.join(', ')}`] : []),
+    ...(r.unpinned.length ? [`  no longer pinned: ${r.unpinned.join(', ')}`] : []),
+    `schema ${r.previousHash.slice(0, 12)} → ${r.hash.slice(0, 12)}`,
+  ].join('\n');
 }
 
 export function registerRepoCommands(program: Command): void {
@@ -114,6 +127,36 @@ export function registerRepoCommands(program: Command): void {
         await repo.close();
       }
     });
+
+  schema
+    .command('apply')
+    .description(
+      "change the repo's schema in place: check the existing data against the new rules, then migrate it as one journaled operation (repo-wide: only while main is the only branch)",
+    )
+    .requiredOption('--schema <file.pg>', 'the new .pg schema file')
+    .argument('[repo]', 'repo directory')
+    .option('--uri <repo>', 'repo directory')
+    .option('--actor <name>', 'actor recorded with the commit')
+    .option('-m, --message <text>', 'commit message')
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (
+        repoArg: string | undefined,
+        opts: RepoOpts & { schema: string; actor?: string; message?: string },
+      ) => {
+        const source = readSourceFile(opts.schema, 'schema file');
+        const repo = await Repo.open(resolveRepo(repoArg, opts));
+        try {
+          const result = await repo.applySchema(source, opts.schema, {
+            ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
+            ...(opts.message !== undefined ? { message: opts.message } : {}),
+          });
+          printResult(opts, result, () => formatApply(result));
+        } finally {
+          await repo.close();
+        }
+      },
+    );
 
   program
     .command('version')

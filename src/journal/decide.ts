@@ -98,6 +98,10 @@ export type JournalCommand =
       /** Lance commits recorded (`table.committed`) in the publish transaction. */
       committed: Array<{ tableKey: string; version: number }>;
       complete: boolean;
+      /** Tables the new manifest no longer pins, each at its expected pin (a schema change). */
+      unpin?: PublishPin[];
+      /** A schema change: `schema.recorded` (reason `changed`) in the publish transaction. */
+      schema?: { hash: string; source: string };
     }
   | {
       type: 'createBranch';
@@ -389,7 +393,7 @@ export function decidePublish(cmd: Cmd<'publish'>, state: JournalState): Decisio
     );
   const branch = liveBranch(state, cmd.branch);
   if (operationOf(state, cmd.opId)) liveOperation(state, cmd.opId);
-  for (const t of cmd.tables)
+  for (const t of [...cmd.tables, ...(cmd.unpin ?? [])])
     checkLeaseAndPin(state, cmd.opId, cmd.branch, t.tableKey, t.expectedVersion);
   const manifestVersion = branch.headManifestVersion + 1;
   const ev = (tableKey: string | null, body: EventBody): EventDraft => ({
@@ -418,9 +422,17 @@ export function decidePublish(cmd: Cmd<'publish'>, state: JournalState): Decisio
         actor: cmd.actor,
         message: cmd.message,
         merged_parent_id: cmd.mergedParentId,
+        ...(cmd.unpin?.length ? { unpinned: cmd.unpin.map((t) => t.tableKey) } : {}),
       },
     }),
   );
+  if (cmd.schema)
+    events.push(
+      ev(null, {
+        kind: 'schema.recorded',
+        payload: { hash: cmd.schema.hash, reason: 'changed', source: cmd.schema.source },
+      }),
+    );
   // Completed in the same transaction: the sidecar is deleted afterwards, and a
   // sidecar a crash leaves behind is stale (its operation is finished) and removed by recovery.
   if (cmd.complete) events.push(ev(null, { kind: 'op.completed', payload: {} }));

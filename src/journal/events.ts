@@ -131,6 +131,8 @@ export const eventPayloadSchemas = {
     actor: z.string().min(1),
     message: z.string().nullable(),
     merged_parent_id: Id.nullable(),
+    /** Tables this manifest no longer pins (a schema change dropped their types). */
+    unpinned: z.array(TableKey).optional(),
   }),
   /** Phase D: sidecar deleted; the operation is done. Releases leases. */
   'op.completed': z.strictObject({}),
@@ -192,6 +194,11 @@ export const eventPayloadSchemas = {
       .regex(/^[0-9a-f]{64}$/)
       .describe("sha256 of the catalog's canonical JSON"),
     reason: z.enum(['init', 'adopted', 'changed']),
+    /**
+     * The schema text (`changed`, by `lancelog schema apply`): recorded in the publish
+     * transaction, so `_schema.pg` can be rewritten from the journal after a crash.
+     */
+    source: z.string().optional(),
   }),
   /**
    * `lancelog cleanup` removed these Lance versions (version GC, in the cleanup

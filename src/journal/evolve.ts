@@ -178,6 +178,7 @@ function recipe(d: JournalState, event: JournalEvent): void {
           { tableKey: pin.tableKey, version: pin.version, lanceBranch: pin.lanceBranch },
         ]),
       );
+      for (const key of p.unpinned ?? []) pins.delete(key);
       for (const pin of p.pins)
         pins.set(pin.table_key, {
           tableKey: pin.table_key,

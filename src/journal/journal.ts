@@ -80,6 +80,10 @@ export interface PublishRequest {
     { tableKey: string; version: number } | ReadonlyArray<{ tableKey: string; version: number }>;
   /** Also record `op.completed` in the publish transaction (the writer's Phase D then only deletes the sidecar). */
   complete?: boolean;
+  /** Tables the new manifest no longer pins (a schema change dropped their types). */
+  unpin?: Array<{ tableKey: string; expectedVersion: number }>;
+  /** A schema change: recorded (`schema.recorded`, reason `changed`) in the publish transaction. */
+  schema?: { hash: string; source: string };
 }
 export interface PublishResult {
   manifestVersion: number;
@@ -428,6 +432,10 @@ export class Journal extends JournalWriter {
         tables: [...req.tables].sort(byTableKey),
         committed: Array.isArray(committed) ? committed : [committed],
         complete: req.complete ?? false,
+        ...(req.unpin?.length
+          ? { unpin: req.unpin.map((t) => ({ ...t, newVersion: 0, lanceBranch: null })) }
+          : {}),
+        ...(req.schema ? { schema: req.schema } : {}),
       },
       decidePublish,
     );

@@ -297,6 +297,22 @@ export class JournalReader {
     return readProjections(this.db);
   }
 
+  /**
+   * The newest recorded schema (`schema.recorded`): its fingerprint, its text when a
+   * schema change recorded it, and the fingerprint recorded before it (null if none);
+   * null for a repo from before fingerprints.
+   */
+  recordedSchema(): { hash: string; source: string | null; previousHash: string | null } | null {
+    const rows = this.db
+      .prepare(
+        "SELECT payload FROM events WHERE kind = 'schema.recorded' ORDER BY seq DESC LIMIT 2",
+      )
+      .all() as Array<{ payload: string }>;
+    if (rows.length === 0) return null;
+    const [p, before] = rows.map((r) => parsePayload('schema.recorded', JSON.parse(r.payload)));
+    return { hash: p.hash, source: p.source ?? null, previousHash: before?.hash ?? null };
+  }
+
   /** The newest recorded schema fingerprint (`schema.recorded`), or null for a repo from before them. */
   recordedSchemaHash(): string | null {
     const row = this.db

@@ -11,9 +11,11 @@ import { TableStore } from '../storage/index.js';
 import { Journal } from '../journal/index.js';
 import { asSystemError, RepoError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
+import { schemaOfRecord } from '../write/schema-file.js';
 import type { InitOptions, InitResult } from './types.js';
 
-export const SCHEMA_FILE = '_schema.pg';
+import { SCHEMA_FILE } from '../write/schema-apply.js';
+export { SCHEMA_FILE };
 export const DEFAULT_ACTOR = 'lancelog';
 
 export function allTypes(catalog: Catalog): TypeDef[] {
@@ -41,25 +43,29 @@ export function schemaHash(catalog: Catalog): string {
 function checkSchemaFingerprint(
   dir: string,
   journal: Journal,
-  catalog: Catalog,
+  file: { source: string; catalog: Catalog },
   readOnly: boolean,
-): void {
-  const current = schemaHash(catalog);
+): Catalog {
+  const current = schemaHash(file.catalog);
   const recorded = journal.recordedSchemaHash();
   if (recorded === null) {
     if (!readOnly) journal.recordSchema(current, 'adopted');
-    return;
+    return file.catalog;
   }
-  if (recorded !== current)
-    throw new RepoError(
-      'SchemaDrift',
-      `${join(dir, SCHEMA_FILE)} is not the schema this repo's data was written under ` +
-        `(recorded ${recorded}, file ${current}). Restore the original ${SCHEMA_FILE} ` +
-        `(from version control or a backup). To move the data to another schema: with the ` +
-        `original restored, 'lancelog export' it, 'lancelog init' a new repo with the new ` +
-        `schema and 'lancelog load' the export there`,
-      { repo: dir, recorded, current, file: join(dir, SCHEMA_FILE) },
-    );
+  if (recorded === current) return file.catalog;
+  // A schema change that crashed between its publish and the file's rename: the
+  // journal holds the new schema's text; the file is completed from it.
+  const settled = schemaOfRecord(dir, journal, file, readOnly);
+  if (settled) return settled.catalog;
+  throw new RepoError(
+    'SchemaDrift',
+    `${join(dir, SCHEMA_FILE)} is not the schema this repo's data was written under ` +
+      `(recorded ${recorded}, file ${current}). Restore the original ${SCHEMA_FILE} ` +
+      `(from version control or a backup). To move the data to another schema: with the ` +
+      `original restored, 'lancelog export' it, 'lancelog init' a new repo with the new ` +
+      `schema and 'lancelog load' the export there`,
+    { repo: dir, recorded, current, file: join(dir, SCHEMA_FILE) },
+  );
 }
 
 /**
@@ -162,10 +168,16 @@ export async function openRepoParts(
       { repo: dir },
     );
   }
-  const catalog = compileSchema(readFileSync(schemaPath, 'utf8'), schemaPath);
+  const source = readFileSync(schemaPath, 'utf8');
   const journal = Journal.open(dir, { readOnly });
+  let catalog: Catalog;
   try {
-    checkSchemaFingerprint(dir, journal, catalog, readOnly);
+    catalog = checkSchemaFingerprint(
+      dir,
+      journal,
+      { source, catalog: compileSchema(source, schemaPath) },
+      readOnly,
+    );
   } catch (err) {
     journal.close();
     throw err;

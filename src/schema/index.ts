@@ -3,6 +3,7 @@ export { compileSchema, typeText } from './compile.js';
 export { parseSchema } from './parser.js';
 export { arrowSchemaFor, arrowTypeFor } from './arrow.js';
 export { catalogToJSON } from './catalog-json.js';
+export { schemaFingerprint } from './fingerprint.js';
 export { fnv1a64Hex } from './fnv.js';
 export { findEdgeType, findNodeType, findType } from './lookup.js';
 export type * from './types.js';

@@ -189,11 +189,11 @@ export const dataRoutes = [
     method: 'POST',
     path: '/schema/apply',
     operationId: 'applySchema',
-    summary: 'Migrate the repo to a new .pg schema (501 in a build without schema apply)',
+    summary: 'Migrate the repo to a new .pg schema (docs/schema-language.md §Evolution)',
     tag: 'reference',
     body: S.SchemaApplyRequestSchema,
     response: S.SchemaApplyOutputSchema,
-    errors: [409, 501],
+    errors: [400, 409, 501],
     write: true,
     policy: () => ({ action: 'schema_apply', targetBranch: 'main' }),
     async handler({ body, server, actor }) {

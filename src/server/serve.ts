@@ -45,13 +45,23 @@ const MERGE_OUTCOMES = {
   Merged: 'merged',
 } as const;
 
-/** The default adapter: branch merge through `repo.merge`; schema apply is not in this build (501). */
+/** The default adapter: branch merge through `repo.merge`, schema apply through `repo.applySchema`. */
 export function repoAdapter(repo: Repo): ServerRepo {
   return {
     repo,
     merge: async ({ source, target, actor }) => {
       const out = await repo.merge({ source, target, actor });
       return { outcome: MERGE_OUTCOMES[out.outcome] };
+    },
+    applySchema: async ({ schemaSource, actor }) => {
+      // A refusal (unsupported step, data breaking the new rules, other branches) is a typed error.
+      const out = await repo.applySchema(schemaSource, 'schema_source', { actor });
+      return {
+        supported: !out.plan.unsupported,
+        applied: out.applied,
+        steps: out.plan.steps,
+        manifestVersion: out.manifestVersion ?? repo.snapshot({ branch: 'main' }).manifestVersion,
+      };
     },
   };
 }

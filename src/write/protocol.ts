@@ -6,7 +6,8 @@
  * leases for recovery.
  */
 import { hostname } from 'node:os';
-import type { TypeDef } from '../schema/types.js';
+import type { Catalog, TypeDef } from '../schema/types.js';
+import { schemaFingerprint } from '../schema/index.js';
 import type { TableHandle, TableStore } from '../storage/index.js';
 import type { BeginArgs, Journal, OperationKind, TablePin, Snapshot } from '../journal/index.js';
 import { LancelogError, RepoError } from '../errors.js';
@@ -46,6 +47,19 @@ export interface TableAction {
 export interface PublishExtras {
   /** The second parent of the commit the publish makes (a merge). */
   mergedParentId?: string | null;
+  /**
+   * A schema change (`lancelog schema apply`, docs/schema-language.md §Evolution): the
+   * new schema (recorded with `schema.recorded` in the publish transaction), the tables
+   * its new types got (created empty before the publish, pinned by it) and the tables
+   * of its dropped types (no longer pinned). With it the operation always publishes,
+   * also when no table moved.
+   */
+  schemaChange?: {
+    hash: string;
+    source: string;
+    newTables: Array<{ tableKey: string; version: number }>;
+    unpin: Array<{ tableKey: string; expectedVersion: number }>;
+  };
 }
 
 export const HEARTBEAT_INTERVAL_MS = 2_000;
@@ -54,6 +68,11 @@ export interface WriteContext {
   dir: string;
   store: TableStore;
   journal: Journal;
+  /**
+   * The catalog the writer staged with: checked under the leases against the journal's
+   * recorded schema, so no write publishes with a catalog a schema change replaced.
+   */
+  catalog?: Catalog;
 }
 
 export interface OperationInfo {
@@ -132,7 +151,7 @@ export async function commitTables(
 ): Promise<CommitResult> {
   const { journal } = ctx;
   const plan = planTables(op, actions, snapshot);
-  if (plan.length === 0) {
+  if (plan.length === 0 && !extras.schemaChange) {
     if (op.begun === false) journal.recordUnstartedOperation(beginOf(op), null);
     else journal.completeOperation(op.opId);
     return { commitId: null, manifestVersion: null, tables: [] };
@@ -278,6 +297,7 @@ async function startProtocol(
     run.begun = true;
     for (const t of plan) await prepareTable(ctx, op, t);
   }
+  if (ctx.catalog) assertCatalogCurrent(journal, ctx.catalog, op);
   await failpoint('write.after_lease', { opId: op.opId });
   run.phase = 'intent';
   if (!fast) journal.recordIntent(op.opId, intent, { commitStarted: started });
@@ -362,7 +382,8 @@ async function publishMoves(
   // A 'many' table that made no commit keeps its pin and is not published.
   const moved = moves.filter((m) => m.to !== m.from);
   await failpoint('write.before_publish', { opId: op.opId });
-  if (moved.length === 0) {
+  const change = extras.schemaChange;
+  if (moved.length === 0 && !change) {
     journal.completeOperation(op.opId, { committed });
     run.published = true; // terminal: nothing left to undo
     deleteSidecar(ctx.dir, op.opId, { durable: false });
@@ -374,14 +395,25 @@ async function publishMoves(
     actor: op.actor,
     message: op.message ?? null,
     mergedParentId: extras.mergedParentId ?? null,
-    tables: moved.map((m) => ({
-      tableKey: m.tableKey,
-      expectedVersion: m.from,
-      newVersion: m.to,
-      lanceBranch: m.lanceBranch,
-    })),
+    tables: [
+      ...moved.map((m) => ({
+        tableKey: m.tableKey,
+        expectedVersion: m.from as number | null,
+        newVersion: m.to,
+        lanceBranch: m.lanceBranch,
+      })),
+      ...(change?.newTables ?? []).map((t) => ({
+        tableKey: t.tableKey,
+        expectedVersion: null,
+        newVersion: t.version,
+        lanceBranch: null,
+      })),
+    ],
     committed,
     complete: true,
+    ...(change
+      ? { unpin: change.unpin, schema: { hash: change.hash, source: change.source } }
+      : {}),
   });
   run.published = true;
   await failpoint('write.after_publish', { opId: op.opId });
@@ -592,4 +624,21 @@ async function rollBackInProcess(
     moves.map((m) => ({ tableKey: m.tableKey, from: m.from, to: m.to })),
   );
   deleteSidecar(ctx.dir, op.opId);
+}
+
+/**
+ * Under the leases: the journal's recorded schema must be the one the writer staged
+ * with. A schema change leases every table until its publish records the new schema,
+ * so a writer holding a lease sees either the old schema (the change waits for the
+ * lease) or the new one (then this refuses: the writer's catalog is stale).
+ */
+function assertCatalogCurrent(journal: Journal, catalog: Catalog, op: OperationInfo): void {
+  const recorded = journal.recordedSchemaHash();
+  const mine = schemaFingerprint(catalog);
+  if (recorded === null || recorded === mine) return;
+  throw new RepoError(
+    'SchemaChanged',
+    `operation ${op.opId} (${op.kind}) was staged with a schema that 'lancelog schema apply' has replaced (recorded ${recorded.slice(0, 12)}…, this process has ${mine.slice(0, 12)}…): reopen the repo and retry`,
+    { recorded, current: mine, op_id: op.opId },
+  );
 }

@@ -6,7 +6,7 @@
  */
 import { Journal, type OperationKind, type Snapshot } from '../journal/index.js';
 import { failpoint } from '../failpoints.js';
-import { commitTables, type TableAction } from './protocol.js';
+import { commitTables, type PublishExtras, type TableAction } from './protocol.js';
 import {
   recordStageFailure,
   type OperationContext,
@@ -21,6 +21,8 @@ export interface TablePlan<T> {
   value: T;
   /** Second parent of the commit this publish makes (a merge). */
   mergedParentId?: string | null;
+  /** A schema change the publish records (`lancelog schema apply`; PublishExtras). */
+  schemaChange?: PublishExtras['schemaChange'];
 }
 
 /**
@@ -54,7 +56,10 @@ export async function runTableOperation<T>(
       { opId, begun: false, kind, branch, actor, message: opts.message },
       planned.actions,
       snapshot,
-      { mergedParentId: planned.mergedParentId ?? null },
+      {
+        mergedParentId: planned.mergedParentId ?? null,
+        ...(planned.schemaChange ? { schemaChange: planned.schemaChange } : {}),
+      },
     );
     return { ...result, opId, value: planned.value, affectedNodes: 0, affectedEdges: 0 };
   } finally {

@@ -188,3 +188,58 @@ describe('snapshots and time travel', () => {
     expect(codeOf(() => j.getCommit('missing'))).toBe('CommitNotFound');
   });
 });
+
+describe('publish of a schema change', () => {
+  const HASH = 'a'.repeat(64);
+
+  it('adds and unpins tables and records the schema with its text in the same transaction', () => {
+    const j = newJournal();
+    const before = j.listEvents().length;
+    const r = j.publish({
+      branch: 'main',
+      actor: 'alice',
+      tables: [{ tableKey: 'node:Pet', expectedVersion: null, newVersion: 1, lanceBranch: null }],
+      unpin: [{ tableKey: 'node:Company', expectedVersion: 1 }],
+      schema: { hash: HASH, source: 'node Pet { name: String @key }\n' },
+    });
+    const snap = j.snapshot({ branch: 'main' });
+    expect(Object.fromEntries(snap.pins.map((p) => [p.tableKey, p.version]))).toEqual({
+      'node:Person': 1,
+      'edge:WorksAt': 1,
+      'node:Pet': 1,
+    });
+    // The manifest before still pins the dropped table (history keeps it).
+    expect(
+      j.snapshot({ branch: 'main', manifestVersion: 1 }).pins.map((p) => p.tableKey),
+    ).toContain('node:Company');
+    const events = j.listEvents().slice(before);
+    expect(events.map((e) => e.kind)).toEqual(['op.published', 'schema.recorded']);
+    expect(events[0].payload).toMatchObject({ unpinned: ['node:Company'] });
+    expect(j.recordedSchema()).toEqual({
+      hash: HASH,
+      source: 'node Pet { name: String @key }\n',
+      previousHash: null,
+    });
+    expect(j.recordedSchemaHash()).toBe(HASH);
+    expect(r.manifestVersion).toBe(2);
+    expect(j.verify().ok).toBe(true);
+  });
+
+  it('an unpin at a stale version changes nothing (ExpectedVersionMismatch)', () => {
+    const j = newJournal();
+    const before = everything(j);
+    expect(
+      codeOf(() =>
+        j.publish({
+          branch: 'main',
+          actor: 'a',
+          tables: [],
+          unpin: [{ tableKey: 'node:Company', expectedVersion: 2 }],
+          schema: { hash: HASH, source: '' },
+        }),
+      ),
+    ).toBe('ExpectedVersionMismatch');
+    expect(everything(j)).toEqual(before);
+    expect(j.recordedSchema()).toBeNull();
+  });
+});

@@ -193,8 +193,10 @@ describe('reference endpoints', () => {
     const again = await post('/branches/merge', { source: 'feat', target: 'main' });
     expect(again.body.outcome).toBe('already_up_to_date');
     expect((await post('/branches/merge', { source: 'nope' })).status).toBe(404);
+    // The schema is repo-wide: refused while the merged branch still exists.
     const apply = await post('/schema/apply', { schema_source: 'node A { x: String }' });
-    expect(apply.status).toBe(501);
+    expect(apply.status).toBe(409);
+    expect(apply.body.lancelog_code).toBe('SchemaApplyBlocked');
     expect((await post('/branches/merge', {})).status).toBe(400);
   });
 
