@@ -21,7 +21,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { LancelogError } from './errors.js';
+import { LancelogError, RepoError } from './errors.js';
 import { JOURNAL_FILE, Journal } from './journal/index.js';
 import { checkHeader } from './journal/health.js';
 import { Repo, SCHEMA_FILE } from './repo.js';
@@ -352,7 +352,7 @@ export async function doctor(
 ): Promise<DoctorReport> {
   const dir = resolve(repoDir);
   if (!existsSync(join(dir, SCHEMA_FILE)))
-    throw new LancelogError('NotARepo', `${dir} is not a lancelog repo (no ${SCHEMA_FILE})`, {
+    throw new RepoError('NotARepo', `${dir} is not a lancelog repo (no ${SCHEMA_FILE})`, {
       repo: dir,
     });
   const checks: string[] = [];

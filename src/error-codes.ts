@@ -425,7 +425,7 @@ export const ERROR_CODES = {
     details: ['file', 'line', 'column', 'query', 'reason', 'excerpt'],
   },
   NotANodeType: { classes: ['RepoError'], exit: 1, http: 400, details: ['type'] },
-  NotARepo: { classes: ['LancelogError', 'RepoError'], exit: 1, http: 404, details: ['repo'] },
+  NotARepo: { classes: ['RepoError'], exit: 1, http: 404, details: ['repo'] },
   NotAnEdgeType: { classes: ['RepoError'], exit: 1, http: 400, details: ['type'] },
   NotImplemented: { classes: ['HttpError'], exit: 1, http: 501, details: ['operation'] },
   OperationFinished: {
@@ -436,7 +436,7 @@ export const ERROR_CODES = {
   },
   OperationNotFound: { classes: ['LancelogError'], exit: 1, http: 404, details: ['op_id'] },
   ParamMissing: {
-    classes: ['LancelogError', 'ParamError'],
+    classes: ['ParamError'],
     exit: 1,
     http: 400,
     details: ['query', 'param', 'expected'],
@@ -573,7 +573,7 @@ export const ERROR_CODES = {
     details: ['table_key', 'table_path'],
   },
   TableNotPinned: {
-    classes: ['LancelogError', 'RepoError'],
+    classes: ['RepoError'],
     exit: 1,
     http: 500,
     details: ['table_key', 'branch'],
@@ -642,7 +642,7 @@ export const ERROR_CODES = {
   },
   UnknownTableKey: { classes: ['HttpError'], exit: 1, http: 400, details: ['table_key'] },
   UnknownType: {
-    classes: ['LancelogError', 'QueryError', 'RepoError', 'SchemaError'],
+    classes: ['QueryError', 'RepoError', 'SchemaError'],
     exit: 1,
     http: 400,
     details: ['file', 'line', 'column', 'query', 'reason', 'excerpt', 'declaration', 'type'],

@@ -300,126 +300,156 @@ export abstract class ExprCompiler extends CompilerBase {
       return { kind: 'now', type: { kind: 'scalar', name: 'DateTime' } };
     }
     if (fn === 'date' || fn === 'datetime') return this.dateCall(e);
-    if (AGGREGATES.has(fn)) {
-      if (ctx === 'match')
-        this.error(
-          'AggregateMisuse',
-          `${fn}() is an aggregate: use it in return (or order), not in match`,
-          e.pos,
-        );
-      if (inAggregate)
-        this.error(
-          'AggregateMisuse',
-          `aggregates cannot be nested (${fn}() inside another aggregate)`,
-          e.pos,
-        );
-      this.arity(e, 1);
-      const arg = this.expr(e.args[0], ctx, scope, true);
-      const at = this.typeOf(arg);
-      let type: ValueType;
-      if (fn === 'count') type = { kind: 'scalar', name: 'I64' };
-      else if (fn === 'sum' || fn === 'avg') {
-        if (classOf(at) !== 'numeric')
-          this.error(
-            'TypeMismatch',
-            `${fn}() needs a number, got ${valueTypeText(at)}`,
-            e.args[0].pos,
-          );
-        type =
-          fn === 'avg' || (at.kind === 'scalar' && FLOAT_SCALARS.has(at.name))
-            ? { kind: 'scalar', name: 'F64' }
-            : { kind: 'scalar', name: 'I64' };
-      } else {
-        if (!['numeric', 'string', 'temporal'].includes(classOf(at)))
-          this.error(
-            'TypeMismatch',
-            `${fn}() needs numbers, strings or dates, got ${valueTypeText(at)}`,
-            e.args[0].pos,
-          );
-        type = at;
-      }
-      return { kind: 'aggregate', fn: fn as 'count', arg, type };
-    }
+    if (AGGREGATES.has(fn)) return this.aggregateCall(e, ctx, scope, inAggregate);
     if (SEARCH_FNS.has(fn))
       this.error(
         'FunctionMisuse',
         `${fn}() is a text-search filter: write it as its own clause in match`,
         e.pos,
       );
-    if (RANK_FNS.has(fn)) {
-      if (ctx === 'match')
-        this.error(
-          'FunctionMisuse',
-          `${fn}() is a ranking function: use it in order or return, not in match`,
-          e.pos,
-        );
-      if (inAggregate) this.error('AggregateMisuse', `${fn}() cannot be aggregated`, e.pos);
-      if (fn === 'rrf') {
-        this.arity(e, 2, 3);
-        const args = e.args.map((a, i) => {
-          if (i < 2) {
-            if (a.kind !== 'call' || (a.fn !== 'nearest' && a.fn !== 'bm25' && a.fn !== 'rrf'))
-              this.error(
-                'TypeMismatch',
-                'rrf() fuses rankings: its first two arguments must be nearest(…), bm25(…) or rrf(…)',
-                a.pos,
-              );
-            return this.expr(a, ctx, scope);
-          }
-          return this.intArg(a, scope, 'rrf() k');
-        });
-        return { kind: 'call', fn: 'rrf', args, type: { kind: 'rank' } };
-      }
-      this.arity(e, 2);
-      const prop = this.propArg(e.args[0], scope, fn);
-      const pt = this.typeOf(prop);
-      const q = this.expr(e.args[1], ctx, scope);
-      const qt = this.typeOf(q);
-      if (fn === 'nearest') {
-        if (pt.kind !== 'vector')
-          this.error(
-            'TypeMismatch',
-            `nearest() needs a Vector property first, got ${valueTypeText(pt)}`,
-            e.args[0].pos,
-          );
-        let query = q;
-        if (q.kind === 'list' || q.kind === 'literal') {
-          const c = this.irLiteralAs(q, pt);
-          if (typeof c === 'string')
-            this.error('TypeMismatch', `nearest() query vector: ${c}`, e.args[1].pos);
-          query = c;
-        } else if (
-          !(qt.kind === 'vector' && qt.dim === pt.dim) &&
-          !(qt.kind === 'scalar' && qt.name === 'String') &&
-          !(qt.kind === 'list' && classOf(qt.element) === 'numeric')
-        ) {
-          this.error(
-            'TypeMismatch',
-            `nearest() compares with a ${valueTypeText(pt)} (or a String embedded at query time), got ${valueTypeText(qt)}`,
-            e.args[1].pos,
-          );
-        }
-        return { kind: 'call', fn: 'nearest', args: [prop, query], type: { kind: 'rank' } };
-      }
-      if (classOf(pt) !== 'string')
-        this.error(
-          'TypeMismatch',
-          `bm25() needs a String property first, got ${valueTypeText(pt)}`,
-          e.args[0].pos,
-        );
-      if (classOf(qt) !== 'string')
-        this.error(
-          'TypeMismatch',
-          `bm25() needs a String query, got ${valueTypeText(qt)}`,
-          e.args[1].pos,
-        );
-      return { kind: 'call', fn: 'bm25', args: [prop, q], type: { kind: 'rank' } };
-    }
+    if (RANK_FNS.has(fn)) return this.rankCall(e, ctx, scope, inAggregate);
     return this.error(
       'UnknownFunction',
       `unknown function '${fn}' (functions: count, sum, avg, min, max, search, fuzzy, match_text, nearest, bm25, rrf, date, datetime, now)`,
       e.pos,
     );
+  }
+
+  /** `count`, `sum`, `avg`, `min`, `max`: in return (or order), never nested. */
+  private aggregateCall(
+    e: Extract<ExprNode, { kind: 'call' }>,
+    ctx: ExprCtx,
+    scope: Map<string, VarInfo>,
+    inAggregate: boolean,
+  ): IrExpr {
+    const fn = e.fn;
+    if (ctx === 'match')
+      this.error(
+        'AggregateMisuse',
+        `${fn}() is an aggregate: use it in return (or order), not in match`,
+        e.pos,
+      );
+    if (inAggregate)
+      this.error(
+        'AggregateMisuse',
+        `aggregates cannot be nested (${fn}() inside another aggregate)`,
+        e.pos,
+      );
+    this.arity(e, 1);
+    const arg = this.expr(e.args[0], ctx, scope, true);
+    const at = this.typeOf(arg);
+    let type: ValueType;
+    if (fn === 'count') type = { kind: 'scalar', name: 'I64' };
+    else if (fn === 'sum' || fn === 'avg') {
+      if (classOf(at) !== 'numeric')
+        this.error(
+          'TypeMismatch',
+          `${fn}() needs a number, got ${valueTypeText(at)}`,
+          e.args[0].pos,
+        );
+      type =
+        fn === 'avg' || (at.kind === 'scalar' && FLOAT_SCALARS.has(at.name))
+          ? { kind: 'scalar', name: 'F64' }
+          : { kind: 'scalar', name: 'I64' };
+    } else {
+      if (!['numeric', 'string', 'temporal'].includes(classOf(at)))
+        this.error(
+          'TypeMismatch',
+          `${fn}() needs numbers, strings or dates, got ${valueTypeText(at)}`,
+          e.args[0].pos,
+        );
+      type = at;
+    }
+    return { kind: 'aggregate', fn: fn as 'count', arg, type };
+  }
+
+  /** `nearest`, `bm25`, `rrf`: rankings, in order or return, never aggregated. */
+  private rankCall(
+    e: Extract<ExprNode, { kind: 'call' }>,
+    ctx: ExprCtx,
+    scope: Map<string, VarInfo>,
+    inAggregate: boolean,
+  ): IrExpr {
+    const fn = e.fn;
+    if (ctx === 'match')
+      this.error(
+        'FunctionMisuse',
+        `${fn}() is a ranking function: use it in order or return, not in match`,
+        e.pos,
+      );
+    if (inAggregate) this.error('AggregateMisuse', `${fn}() cannot be aggregated`, e.pos);
+    if (fn === 'rrf') return this.rrfCall(e, ctx, scope);
+    this.arity(e, 2);
+    const prop = this.propArg(e.args[0], scope, fn);
+    const q = this.expr(e.args[1], ctx, scope);
+    if (fn === 'nearest') return this.nearestCall(e, prop, q);
+    const pt = this.typeOf(prop);
+    const qt = this.typeOf(q);
+    if (classOf(pt) !== 'string')
+      this.error(
+        'TypeMismatch',
+        `bm25() needs a String property first, got ${valueTypeText(pt)}`,
+        e.args[0].pos,
+      );
+    if (classOf(qt) !== 'string')
+      this.error(
+        'TypeMismatch',
+        `bm25() needs a String query, got ${valueTypeText(qt)}`,
+        e.args[1].pos,
+      );
+    return { kind: 'call', fn: 'bm25', args: [prop, q], type: { kind: 'rank' } };
+  }
+
+  /** `rrf(ranking, ranking[, k])`: reciprocal rank fusion of two rankings. */
+  private rrfCall(
+    e: Extract<ExprNode, { kind: 'call' }>,
+    ctx: ExprCtx,
+    scope: Map<string, VarInfo>,
+  ): IrExpr {
+    this.arity(e, 2, 3);
+    const args = e.args.map((a, i) => {
+      if (i < 2) {
+        if (a.kind !== 'call' || (a.fn !== 'nearest' && a.fn !== 'bm25' && a.fn !== 'rrf'))
+          this.error(
+            'TypeMismatch',
+            'rrf() fuses rankings: its first two arguments must be nearest(…), bm25(…) or rrf(…)',
+            a.pos,
+          );
+        return this.expr(a, ctx, scope);
+      }
+      return this.intArg(a, scope, 'rrf() k');
+    });
+    return { kind: 'call', fn: 'rrf', args, type: { kind: 'rank' } };
+  }
+
+  /** `nearest($x.vec, query)`: the query a vector literal, a vector, a list of numbers or a String to embed. */
+  private nearestCall(e: Extract<ExprNode, { kind: 'call' }>, prop: IrExpr, q: IrExpr): IrExpr {
+    const pt = this.typeOf(prop);
+    const qt = this.typeOf(q);
+    if (pt.kind !== 'vector')
+      this.error(
+        'TypeMismatch',
+        `nearest() needs a Vector property first, got ${valueTypeText(pt)}`,
+        e.args[0].pos,
+      );
+    let query = q;
+    if (q.kind === 'list' || q.kind === 'literal') {
+      const c = this.irLiteralAs(q, pt);
+      if (typeof c === 'string')
+        this.error('TypeMismatch', `nearest() query vector: ${c}`, e.args[1].pos);
+      query = c;
+    } else if (
+      !(qt.kind === 'vector' && qt.dim === pt.dim) &&
+      !(qt.kind === 'scalar' && qt.name === 'String') &&
+      !(qt.kind === 'list' && classOf(qt.element) === 'numeric')
+    ) {
+      this.error(
+        'TypeMismatch',
+        `nearest() compares with a ${valueTypeText(pt)} (or a String embedded at query time), got ${valueTypeText(qt)}`,
+        e.args[1].pos,
+      );
+    }
+    return { kind: 'call', fn: 'nearest', args: [prop, query], type: { kind: 'rank' } };
   }
 
   protected propArg(a: ExprNode, scope: Map<string, VarInfo>, fn: string): IrExpr {

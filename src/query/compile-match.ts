@@ -9,9 +9,45 @@ import { ValueCompiler } from './compile-value.js';
 export abstract class MatchCompiler extends ValueCompiler {
   /** Checks one match level (the match block or a `not { }` block). */
   protected checkLevel(clauses: ClauseNode[], scope: Map<string, VarInfo>): LevelResult {
-    const outer = new Set(scope.keys());
     const result: LevelResult = { bindings: [], traversals: [], deferred: [], refs: new Set() };
     // Pass 1: explicit bindings declare variables (so clause order does not matter).
+    this.declareBindings(clauses, scope);
+    // Pass 2: traversals resolve edges and infer the types of unbound endpoints.
+    const resolved = this.resolveTraversals(clauses, scope, result);
+    // Pass 3: property matches, filters and nested negations, in written order.
+    for (const c of clauses) {
+      switch (c.kind) {
+        case 'binding':
+          result.bindings.push(this.bindingMatch(c));
+          result.refs.add(c.var.name);
+          break;
+        case 'traversal': {
+          const r = resolved.get(c)!;
+          result.traversals.push({ ...r, minHops: c.minHops, maxHops: c.maxHops });
+          break;
+        }
+        case 'filter': {
+          const predicate = this.filter(c, scope);
+          const needs = exprVars(predicate, new Set());
+          for (const v of needs) result.refs.add(v);
+          result.deferred.push({ op: 'filter', needs, predicate });
+          break;
+        }
+        case 'not': {
+          const inner = this.checkLevel(c.clauses, new Map(scope));
+          const correlated = [...inner.refs].filter((v) => scope.has(v)).sort();
+          for (const v of correlated) result.refs.add(v);
+          result.deferred.push({ op: 'not', needs: new Set(correlated), level: inner, correlated });
+          break;
+        }
+      }
+    }
+    return result;
+  }
+
+  /** Pass 1 of a level: `$x: Type` declares `$x` in `scope`. */
+  private declareBindings(clauses: ClauseNode[], scope: Map<string, VarInfo>): void {
+    const outer = new Set(scope.keys());
     for (const c of clauses) {
       if (c.kind !== 'binding') continue;
       const name = c.var.name;
@@ -39,7 +75,14 @@ export abstract class MatchCompiler extends ValueCompiler {
         );
       if (!prior) scope.set(name, { nodeType: node.name, explicit: true });
     }
-    // Pass 2: traversals resolve edges and infer the types of unbound endpoints.
+  }
+
+  /** Pass 2 of a level: each traversal's edge, direction and endpoint variables. */
+  private resolveTraversals(
+    clauses: ClauseNode[],
+    scope: Map<string, VarInfo>,
+    result: LevelResult,
+  ): Map<ClauseNode, { src: string; dst: string; edge: EdgeTypeDef }> {
     const resolved = new Map<ClauseNode, { src: string; dst: string; edge: EdgeTypeDef }>();
     for (const c of clauses) {
       if (c.kind !== 'traversal') continue;
@@ -52,22 +95,7 @@ export abstract class MatchCompiler extends ValueCompiler {
           c.edgePos,
         );
       }
-      const hopPos = c.hopsPos ?? c.edgePos;
-      if (c.maxHops !== null && c.maxHops < c.minHops)
-        this.error(
-          'InvalidHopBounds',
-          `hop bounds {${c.minHops},${c.maxHops}}: the maximum is below the minimum`,
-          hopPos,
-        );
-      if (c.maxHops === 0)
-        this.error('InvalidHopBounds', 'hop bounds must allow at least one hop', hopPos);
-      if ((c.maxHops === null || c.maxHops > 1 || c.minHops === 0) && edge.from !== edge.to) {
-        this.error(
-          'InvalidHopBounds',
-          `variable-length traversal needs an edge from a type to itself; ${edge.name} goes ${edge.from} -> ${edge.to}`,
-          hopPos,
-        );
-      }
+      this.checkHops(c, edge);
       // `$a edge $b` with $a of the edge's To type and $b of its From type follows the edge backwards.
       const reversed = edge.from !== edge.to && this.isReversed(c.src, c.dst, edge, scope);
       const [from, to] = reversed ? [c.dst, c.src] : [c.src, c.dst];
@@ -77,61 +105,59 @@ export abstract class MatchCompiler extends ValueCompiler {
       result.refs.add(src);
       result.refs.add(dst);
     }
-    // Pass 3: property matches, filters and nested negations, in written order.
-    for (const c of clauses) {
-      switch (c.kind) {
-        case 'binding': {
-          const node = this.nodes.get(c.type)!;
-          const where: IrExpr[] = [];
-          const seenProps = new Set<string>();
-          for (const pm of c.props) {
-            if (seenProps.has(pm.prop))
-              this.error('DuplicateAssignment', `property '${pm.prop}' is matched twice`, pm.pos);
-            seenProps.add(pm.prop);
-            const { type, nullable } = this.nodeColumn(node, pm.prop, pm.pos);
-            // A scalar matched against a list property is membership (`tags: "x"`).
-            const member = type.kind === 'list' && pm.value.kind !== 'list';
-            const valueType = member ? type.element : type;
-            const value = this.valueFor(
-              pm.value,
-              valueType,
-              nullable,
-              'match',
-              `${node.name}.${pm.prop}`,
-            );
-            where.push({
-              kind: 'compare',
-              op: member ? 'contains' : '=',
-              left: { kind: 'prop', var: c.var.name, prop: pm.prop, type },
-              right: this.valueToIr(value, valueType),
-            });
-          }
-          result.bindings.push({ name: c.var.name, node, where });
-          result.refs.add(c.var.name);
-          break;
-        }
-        case 'traversal': {
-          const r = resolved.get(c)!;
-          result.traversals.push({ ...r, minHops: c.minHops, maxHops: c.maxHops });
-          break;
-        }
-        case 'filter': {
-          const predicate = this.filter(c, scope);
-          const needs = exprVars(predicate, new Set());
-          for (const v of needs) result.refs.add(v);
-          result.deferred.push({ op: 'filter', needs, predicate });
-          break;
-        }
-        case 'not': {
-          const inner = this.checkLevel(c.clauses, new Map(scope));
-          const correlated = [...inner.refs].filter((v) => scope.has(v)).sort();
-          for (const v of correlated) result.refs.add(v);
-          result.deferred.push({ op: 'not', needs: new Set(correlated), level: inner, correlated });
-          break;
-        }
-      }
+    return resolved;
+  }
+
+  /** Hop bounds `{min,max}`: at least one hop, and more than one only along an edge from a type to itself. */
+  private checkHops(c: Extract<ClauseNode, { kind: 'traversal' }>, edge: EdgeTypeDef): void {
+    const hopPos = c.hopsPos ?? c.edgePos;
+    if (c.maxHops !== null && c.maxHops < c.minHops)
+      this.error(
+        'InvalidHopBounds',
+        `hop bounds {${c.minHops},${c.maxHops}}: the maximum is below the minimum`,
+        hopPos,
+      );
+    if (c.maxHops === 0)
+      this.error('InvalidHopBounds', 'hop bounds must allow at least one hop', hopPos);
+    if ((c.maxHops === null || c.maxHops > 1 || c.minHops === 0) && edge.from !== edge.to) {
+      this.error(
+        'InvalidHopBounds',
+        `variable-length traversal needs an edge from a type to itself; ${edge.name} goes ${edge.from} -> ${edge.to}`,
+        hopPos,
+      );
     }
-    return result;
+  }
+
+  /** Pass 3 for `$x: Type { prop: value, … }`: each property match as a comparison. */
+  private bindingMatch(
+    c: Extract<ClauseNode, { kind: 'binding' }>,
+  ): LevelResult['bindings'][number] {
+    const node = this.nodes.get(c.type)!;
+    const where: IrExpr[] = [];
+    const seenProps = new Set<string>();
+    for (const pm of c.props) {
+      if (seenProps.has(pm.prop))
+        this.error('DuplicateAssignment', `property '${pm.prop}' is matched twice`, pm.pos);
+      seenProps.add(pm.prop);
+      const { type, nullable } = this.nodeColumn(node, pm.prop, pm.pos);
+      // A scalar matched against a list property is membership (`tags: "x"`).
+      const member = type.kind === 'list' && pm.value.kind !== 'list';
+      const valueType = member ? type.element : type;
+      const value = this.valueFor(
+        pm.value,
+        valueType,
+        nullable,
+        'match',
+        `${node.name}.${pm.prop}`,
+      );
+      where.push({
+        kind: 'compare',
+        op: member ? 'contains' : '=',
+        left: { kind: 'prop', var: c.var.name, prop: pm.prop, type },
+        right: this.valueToIr(value, valueType),
+      });
+    }
+    return { name: c.var.name, node, where };
   }
 
   /** Do the endpoints' known types fit the edge only backwards (To … From)? */

@@ -72,89 +72,7 @@ export abstract class MutationCompiler extends MatchCompiler {
 
   protected statement(s: StatementNode): MutationOp {
     const { node, edge } = this.target(s.type, s.typePos);
-    if (s.kind === 'insert') {
-      if (node) {
-        const values = this.assignments(
-          s.values,
-          node.properties,
-          `node type ${node.name}`,
-          'insert',
-          new Set(),
-        );
-        const sets = (name: string) => values.some((v) => v.property === name);
-        // An @embed vector the insert leaves out is computed from its source text at
-        // write time (docs/writes.md §Embeddings), so only the source must be set.
-        const embedSource = (name: string) => node.embed.find((e) => e.property === name)?.source;
-        const missing = node.properties
-          .filter((p) => !p.nullable && !sets(p.name))
-          .filter((p) => {
-            const source = embedSource(p.name);
-            return source === undefined || !sets(source);
-          })
-          .map((p) => {
-            const source = embedSource(p.name);
-            return source === undefined ? p.name : `${p.name} (or its @embed source ${source})`;
-          });
-        if (missing.length) {
-          this.error(
-            'MissingRequiredProperty',
-            `insert ${node.name} does not set the required propert${missing.length === 1 ? 'y' : 'ies'} ${missing.join(', ')}`,
-            s.typePos,
-          );
-        }
-        return { op: 'insert_node', nodeType: node.name, tableKey: node.tableKey, values };
-      }
-      const e = edge!;
-      const fromA = s.values.find((a) => a.prop === 'from');
-      const toA = s.values.find((a) => a.prop === 'to');
-      if (!fromA || !toA) {
-        this.error(
-          'EdgeInsertMissingEndpoint',
-          `insert ${e.name} needs ${!fromA && !toA ? "'from' and 'to'" : !fromA ? "'from'" : "'to'"} (the key values of its ${e.from} and ${e.to} endpoints)`,
-          s.typePos,
-        );
-      }
-      const fromNode = this.nodes.get(e.from)!;
-      const toNode = this.nodes.get(e.to)!;
-      const values = this.assignments(
-        s.values,
-        e.properties,
-        `edge type ${e.name}`,
-        'insert',
-        new Set(['from', 'to']),
-      );
-      const missing = e.properties
-        .filter((p) => !p.nullable && !values.some((v) => v.property === p.name))
-        .map((p) => p.name);
-      if (missing.length)
-        this.error(
-          'MissingRequiredProperty',
-          `insert ${e.name} does not set the required propert${missing.length === 1 ? 'y' : 'ies'} ${missing.join(', ')}`,
-          s.typePos,
-        );
-      return {
-        op: 'insert_edge',
-        edgeType: e.name,
-        tableKey: e.tableKey,
-        from: this.valueFor(
-          fromA.value,
-          nodeKeyType(fromNode),
-          false,
-          'insert',
-          `the 'from' key (${e.from})`,
-        ),
-        to: this.valueFor(
-          toA.value,
-          nodeKeyType(toNode),
-          false,
-          'insert',
-          `the 'to' key (${e.to})`,
-        ),
-        fromType: e.from,
-        toType: e.to,
-        values,
-      };
-    }
+    if (s.kind === 'insert') return node ? this.insertNode(s, node) : this.insertEdge(s, edge!);
     const props = node ? node.properties : edge!.properties;
     const owner = node ? `node type ${node.name}` : `edge type ${edge!.name}`;
     const where = s.where.map((w) => this.predicate(w, node, edge));
@@ -182,6 +100,86 @@ export abstract class MutationCompiler extends MatchCompiler {
           }))
       : [];
     return { op: 'delete', ...base, where, cascade };
+  }
+
+  /** `insert Node { … }`: every required property set (an @embed vector may be left to its source). */
+  private insertNode(s: Extract<StatementNode, { kind: 'insert' }>, node: NodeTypeDef): MutationOp {
+    const values = this.assignments(
+      s.values,
+      node.properties,
+      `node type ${node.name}`,
+      'insert',
+      new Set(),
+    );
+    const sets = (name: string) => values.some((v) => v.property === name);
+    // An @embed vector the insert leaves out is computed from its source text at
+    // write time (docs/writes.md §Embeddings), so only the source must be set.
+    const embedSource = (name: string) => node.embed.find((e) => e.property === name)?.source;
+    const missing = node.properties
+      .filter((p) => !p.nullable && !sets(p.name))
+      .filter((p) => {
+        const source = embedSource(p.name);
+        return source === undefined || !sets(source);
+      })
+      .map((p) => {
+        const source = embedSource(p.name);
+        return source === undefined ? p.name : `${p.name} (or its @embed source ${source})`;
+      });
+    if (missing.length) {
+      this.error(
+        'MissingRequiredProperty',
+        `insert ${node.name} does not set the required propert${missing.length === 1 ? 'y' : 'ies'} ${missing.join(', ')}`,
+        s.typePos,
+      );
+    }
+    return { op: 'insert_node', nodeType: node.name, tableKey: node.tableKey, values };
+  }
+
+  /** `insert Edge { from: …, to: …, … }`: both endpoint keys and every required property. */
+  private insertEdge(s: Extract<StatementNode, { kind: 'insert' }>, e: EdgeTypeDef): MutationOp {
+    const fromA = s.values.find((a) => a.prop === 'from');
+    const toA = s.values.find((a) => a.prop === 'to');
+    if (!fromA || !toA) {
+      this.error(
+        'EdgeInsertMissingEndpoint',
+        `insert ${e.name} needs ${!fromA && !toA ? "'from' and 'to'" : !fromA ? "'from'" : "'to'"} (the key values of its ${e.from} and ${e.to} endpoints)`,
+        s.typePos,
+      );
+    }
+    const fromNode = this.nodes.get(e.from)!;
+    const toNode = this.nodes.get(e.to)!;
+    const values = this.assignments(
+      s.values,
+      e.properties,
+      `edge type ${e.name}`,
+      'insert',
+      new Set(['from', 'to']),
+    );
+    const missing = e.properties
+      .filter((p) => !p.nullable && !values.some((v) => v.property === p.name))
+      .map((p) => p.name);
+    if (missing.length)
+      this.error(
+        'MissingRequiredProperty',
+        `insert ${e.name} does not set the required propert${missing.length === 1 ? 'y' : 'ies'} ${missing.join(', ')}`,
+        s.typePos,
+      );
+    return {
+      op: 'insert_edge',
+      edgeType: e.name,
+      tableKey: e.tableKey,
+      from: this.valueFor(
+        fromA.value,
+        nodeKeyType(fromNode),
+        false,
+        'insert',
+        `the 'from' key (${e.from})`,
+      ),
+      to: this.valueFor(toA.value, nodeKeyType(toNode), false, 'insert', `the 'to' key (${e.to})`),
+      fromType: e.from,
+      toType: e.to,
+      values,
+    };
   }
 
   protected predicate(w: WherePredNode, node?: NodeTypeDef, edge?: EdgeTypeDef): Predicate {

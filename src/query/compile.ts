@@ -12,6 +12,13 @@ import { SCALARS } from './values.js';
 import { type VarInfo, type CheckedQuery, containsAggregate, sameExpr } from './compile-base.js';
 import { MutationCompiler } from './compile-mutation.js';
 
+/** One item of a read's return block, checked. */
+interface ReturnItem {
+  node: ReadBodyNode['returns'][number];
+  expr: IrExpr;
+  name: string;
+}
+
 export { nodeKeyType, type CheckedQuery } from './compile-base.js';
 
 class QueryCompiler extends MutationCompiler {
@@ -106,8 +113,42 @@ class QueryCompiler extends MutationCompiler {
     const scope = new Map<string, VarInfo>();
     const level = this.checkLevel(body.match, scope);
     const ops = this.lowerLevel(level, new Set());
+    const items = this.returnItems(body, scope);
+    const aggregating = items.some((it) => containsAggregate(it.expr));
+    const orderKeys = this.orderKeys(body, items, aggregating, scope);
+    this.checkLimit(body);
+    if (aggregating) {
+      const keys = items
+        .filter((it) => it.expr.kind !== 'aggregate')
+        .map((it) => ({ name: it.name, expr: it.expr }));
+      const aggregates = items
+        .filter((it) => it.expr.kind === 'aggregate')
+        .map((it) => ({ name: it.name, expr: it.expr as IrExpr & { kind: 'aggregate' } }));
+      ops.push({ op: 'aggregate', keys, aggregates });
+    }
+    if (orderKeys.length) ops.push({ op: 'order', keys: orderKeys });
+    if (body.limit) ops.push({ op: 'limit', count: body.limit.value });
+    const columns = items.map((it) => {
+      const type = this.typeOf(it.expr);
+      return {
+        name: it.name,
+        type,
+        expr: aggregating ? ({ kind: 'column', name: it.name, type } as IrExpr) : it.expr,
+      };
+    });
+    ops.push({ op: 'project', columns });
+    return {
+      kind: 'read',
+      name: this.q.name,
+      params,
+      meta,
+      ops,
+      columns: columns.map(({ name, type }) => ({ name, type })),
+    };
+  }
 
-    // return
+  /** The return block: each item's expression and column name (unique); aggregates whole items only. */
+  private returnItems(body: ReadBodyNode, scope: Map<string, VarInfo>): ReturnItem[] {
     const items = body.returns.map((r) => {
       const expr = this.expr(r.expr, 'return', scope);
       const name = r.alias ?? this.defaultName(r.expr);
@@ -124,7 +165,6 @@ class QueryCompiler extends MutationCompiler {
         );
       names.set(it.name, it.node.aliasPos ?? it.node.pos);
     }
-    const aggregating = items.some((it) => containsAggregate(it.expr));
     for (const it of items) {
       if (containsAggregate(it.expr) && it.expr.kind !== 'aggregate') {
         this.error(
@@ -134,8 +174,16 @@ class QueryCompiler extends MutationCompiler {
         );
       }
     }
+    return items;
+  }
 
-    // order
+  /** The order block: return aliases or expressions (with aggregates: group keys, aggregates or aliases). */
+  private orderKeys(
+    body: ReadBodyNode,
+    items: ReturnItem[],
+    aggregating: boolean,
+    scope: Map<string, VarInfo>,
+  ): Array<{ expr: IrExpr; direction: 'asc' | 'desc' }> {
     const orderKeys: Array<{ expr: IrExpr; direction: 'asc' | 'desc' }> = [];
     for (const o of body.order) {
       let expr: IrExpr;
@@ -171,8 +219,11 @@ class QueryCompiler extends MutationCompiler {
       }
       orderKeys.push({ expr, direction: o.direction });
     }
+    return orderKeys;
+  }
 
-    // nearest needs limit
+  /** `limit k`: positive, and required by nearest(…). */
+  private checkLimit(body: ReadBodyNode): void {
     if (!body.limit) {
       const nearest = this.findCall(
         [...body.returns.map((r) => r.expr), ...body.order.map((o) => o.expr)],
@@ -191,35 +242,6 @@ class QueryCompiler extends MutationCompiler {
         body.limit.pos,
       );
     }
-
-    if (aggregating) {
-      const keys = items
-        .filter((it) => it.expr.kind !== 'aggregate')
-        .map((it) => ({ name: it.name, expr: it.expr }));
-      const aggregates = items
-        .filter((it) => it.expr.kind === 'aggregate')
-        .map((it) => ({ name: it.name, expr: it.expr as IrExpr & { kind: 'aggregate' } }));
-      ops.push({ op: 'aggregate', keys, aggregates });
-    }
-    if (orderKeys.length) ops.push({ op: 'order', keys: orderKeys });
-    if (body.limit) ops.push({ op: 'limit', count: body.limit.value });
-    const columns = items.map((it) => {
-      const type = this.typeOf(it.expr);
-      return {
-        name: it.name,
-        type,
-        expr: aggregating ? ({ kind: 'column', name: it.name, type } as IrExpr) : it.expr,
-      };
-    });
-    ops.push({ op: 'project', columns });
-    return {
-      kind: 'read',
-      name: this.q.name,
-      params,
-      meta,
-      ops,
-      columns: columns.map(({ name, type }) => ({ name, type })),
-    };
   }
 
   protected findCall(exprs: ExprNode[], fn: string): Pos | null {

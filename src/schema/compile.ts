@@ -5,7 +5,6 @@
  */
 import { SchemaError, type ErrorCode } from '../errors.js';
 import type {
-  AnnotationArg,
   AnnotationNode,
   BodyItem,
   Declaration,
@@ -16,12 +15,13 @@ import type {
   TypeNode,
 } from './ast.js';
 import { fnv1a64Hex } from './fnv.js';
+import { CONSTRAINTS, TypeConstraints, type Fail } from './constraints.js';
+import { describe, sameProperty, toAnnotation } from './type-text.js';
 import { parseSchema } from './parser.js';
 import type {
   Annotation,
   Cardinality,
   Catalog,
-  Constraints,
   EdgeTypeDef,
   InterfaceDef,
   NodeTypeDef,
@@ -43,9 +43,6 @@ const SCALARS: ReadonlySet<string> = new Set<ScalarName>([
   'Date',
   'DateTime',
 ]);
-const NUMERIC: ReadonlySet<string> = new Set(['I32', 'I64', 'U32', 'U64', 'F32', 'F64']);
-const KEY_SCALARS: ReadonlySet<string> = new Set(['String', 'I32', 'I64', 'U32', 'U64']);
-const CONSTRAINTS = new Set(['key', 'unique', 'index', 'range', 'check', 'card']);
 /** Columns every node/edge table has; a property may not reuse them. */
 const NODE_COLUMNS = new Set(['id']);
 const EDGE_COLUMNS = new Set(['id', 'src', 'dst']);
@@ -70,6 +67,10 @@ class Compiler {
       this.source,
     );
   }
+
+  /** `error`, bound, for the constraint pass. */
+  private readonly fail: Fail = (code, message, pos, declaration) =>
+    this.error(code, message, pos, declaration);
 
   compile(decls: Declaration[]): Catalog {
     const seen = new Map<string, Declaration>();
@@ -243,43 +244,76 @@ class Compiler {
     return [...merged.values()];
   }
 
-  private compileNode(d: NodeDecl, interfaces: Map<string, InterfaceDef>): NodeTypeDef {
-    const decl = `node ${d.name}`;
-    const own = this.ownProperties(d.body, decl, NODE_COLUMNS);
-    const properties = this.mergedProperties(own, d.implements, interfaces, decl);
-    const constraints = emptyConstraints();
-    const annotations: Annotation[] = [];
-    const embed: NodeTypeDef['embed'] = [];
-    const props = new Map(properties.map((p) => [p.name, p]));
-    // Interface property annotations are copied in with the property.
-    const propAnnotations: Array<{ prop: string; ann: AnnotationNode }> = [];
-    for (const impl of d.implements)
-      propAnnotations.push(...(this.interfaceAnnotations.get(impl.name) ?? []));
-    for (const { node } of own)
-      propAnnotations.push(...node.annotations.map((ann) => ({ prop: node.name, ann })));
-    for (const header of d.annotations) {
+  /**
+   * Header annotations of a node or edge: custom ones kept as metadata, constraints
+   * refused, except an edge's `@card` (at most one; the cardinality, default 0..*).
+   */
+  private headerAnnotations(
+    headers: AnnotationNode[],
+    checker: TypeConstraints,
+    kind: 'node' | 'edge',
+    decl: string,
+    annotations: Annotation[],
+  ): Cardinality {
+    let card: Cardinality = { min: 0, max: null };
+    let cardSeen: AnnotationNode | undefined;
+    for (const header of headers) {
+      if (kind === 'edge' && header.name === 'card') {
+        if (cardSeen)
+          this.error(
+            'DuplicateConstraint',
+            `@card is given twice (first at line ${cardSeen.pos.line})`,
+            header.pos,
+            decl,
+          );
+        cardSeen = header;
+        card = checker.cardinality(header);
+        continue;
+      }
       if (CONSTRAINTS.has(header.name)) {
         this.error(
           'MisplacedConstraint',
-          `@${header.name} belongs on a property or a body line, not on the node header`,
+          `@${header.name} belongs on a property or a body line, not on the ${kind} header`,
           header.pos,
           decl,
         );
       }
       annotations.push(toAnnotation(header));
     }
-    for (const { prop, ann } of propAnnotations) {
-      this.applyPropertyAnnotation('node', prop, ann, props, constraints, decl, embed);
-    }
-    for (const item of d.body) {
+    return card;
+  }
+
+  /** Body lines of a node or edge: constraints checked, custom annotations kept as metadata. */
+  private bodyLines(body: BodyItem[], checker: TypeConstraints, annotations: Annotation[]): void {
+    for (const item of body) {
       if (item.kind !== 'constraint') continue;
       const ann = item.annotation;
+      checker.rejectCardLine(ann);
       if (!CONSTRAINTS.has(ann.name)) {
         annotations.push(toAnnotation(ann));
         continue;
       }
-      this.applyBodyConstraint('node', ann, props, constraints, decl);
+      checker.bodyConstraint(ann);
     }
+  }
+
+  private compileNode(d: NodeDecl, interfaces: Map<string, InterfaceDef>): NodeTypeDef {
+    const decl = `node ${d.name}`;
+    const own = this.ownProperties(d.body, decl, NODE_COLUMNS);
+    const properties = this.mergedProperties(own, d.implements, interfaces, decl);
+    const annotations: Annotation[] = [];
+    const props = new Map(properties.map((p) => [p.name, p]));
+    const checker = new TypeConstraints('node', decl, props, this.fail);
+    // Interface property annotations are copied in with the property.
+    const propAnnotations: Array<{ prop: string; ann: AnnotationNode }> = [];
+    for (const impl of d.implements)
+      propAnnotations.push(...(this.interfaceAnnotations.get(impl.name) ?? []));
+    for (const { node } of own)
+      propAnnotations.push(...node.annotations.map((ann) => ({ prop: node.name, ann })));
+    this.headerAnnotations(d.annotations, checker, 'node', decl, annotations);
+    for (const { prop, ann } of propAnnotations) checker.propertyAnnotation(prop, ann);
+    this.bodyLines(d.body, checker, annotations);
+    const { constraints, embed } = checker;
     if (constraints.key.length > 1) {
       this.error(
         'MultipleKeys',
@@ -306,12 +340,12 @@ class Compiler {
     };
   }
 
-  private compileEdge(
+  private checkEndpoints(
     d: EdgeDecl,
     nodeNames: Set<string>,
     interfaces: Map<string, InterfaceDef>,
-  ): EdgeTypeDef {
-    const decl = `edge ${d.name}`;
+    decl: string,
+  ): void {
     for (const end of [d.from, d.to]) {
       if (!nodeNames.has(end.name)) {
         const hint = interfaces.has(end.name)
@@ -327,56 +361,24 @@ class Compiler {
         );
       }
     }
+  }
+
+  private compileEdge(
+    d: EdgeDecl,
+    nodeNames: Set<string>,
+    interfaces: Map<string, InterfaceDef>,
+  ): EdgeTypeDef {
+    const decl = `edge ${d.name}`;
+    this.checkEndpoints(d, nodeNames, interfaces, decl);
     const own = this.ownProperties(d.body, decl, EDGE_COLUMNS);
     const properties = own.map((o) => o.def);
-    const constraints = emptyConstraints();
     const annotations: Annotation[] = [];
     const props = new Map(properties.map((p) => [p.name, p]));
-    let card: Cardinality = { min: 0, max: null };
-    let cardSeen: AnnotationNode | undefined;
-    for (const header of d.annotations) {
-      if (header.name === 'card') {
-        if (cardSeen)
-          this.error(
-            'DuplicateConstraint',
-            `@card is given twice (first at line ${cardSeen.pos.line})`,
-            header.pos,
-            decl,
-          );
-        cardSeen = header;
-        card = this.cardinality(header, decl);
-        continue;
-      }
-      if (CONSTRAINTS.has(header.name)) {
-        this.error(
-          'MisplacedConstraint',
-          `@${header.name} belongs on a property or a body line, not on the edge header`,
-          header.pos,
-          decl,
-        );
-      }
-      annotations.push(toAnnotation(header));
-    }
-    for (const { node } of own) {
-      for (const ann of node.annotations)
-        this.applyPropertyAnnotation('edge', node.name, ann, props, constraints, decl, []);
-    }
-    for (const item of d.body) {
-      if (item.kind !== 'constraint') continue;
-      const ann = item.annotation;
-      if (ann.name === 'card')
-        this.error(
-          'MisplacedConstraint',
-          '@card goes after the target type on the edge header: edge E: A -> B @card(min..max)',
-          ann.pos,
-          decl,
-        );
-      if (!CONSTRAINTS.has(ann.name)) {
-        annotations.push(toAnnotation(ann));
-        continue;
-      }
-      this.applyBodyConstraint('edge', ann, props, constraints, decl);
-    }
+    const checker = new TypeConstraints('edge', decl, props, this.fail);
+    const card = this.headerAnnotations(d.annotations, checker, 'edge', decl, annotations);
+    for (const { node } of own)
+      for (const ann of node.annotations) checker.propertyAnnotation(node.name, ann);
+    this.bodyLines(d.body, checker, annotations);
     return {
       kind: 'edge',
       name: d.name,
@@ -387,409 +389,13 @@ class Compiler {
       to: d.to.name,
       card,
       properties,
-      constraints,
+      constraints: checker.constraints,
       annotations,
     };
   }
-
-  private cardinality(ann: AnnotationNode, decl: string): Cardinality {
-    const arg = ann.args[0];
-    if (ann.args.length !== 1 || arg.kind !== 'range') {
-      this.error(
-        'InvalidCardinality',
-        '@card takes one range: @card(min..max), @card(1..) or @card(0..*)',
-        ann.pos,
-        decl,
-      );
-    }
-    const min = arg.min ?? 0;
-    if (
-      !Number.isSafeInteger(min) ||
-      min < 0 ||
-      (arg.max !== null && (!Number.isSafeInteger(arg.max) || arg.max < 0))
-    ) {
-      this.error('InvalidCardinality', '@card bounds must be non-negative integers', arg.pos, decl);
-    }
-    if (arg.max !== null && min > arg.max)
-      this.error(
-        'InvalidCardinality',
-        `@card(${min}..${arg.max}): min is greater than max`,
-        arg.pos,
-        decl,
-      );
-    return { min, max: arg.max };
-  }
-
-  /** `name: T @key`, `@unique`, `@index`, `@range(min..max)`, `@check("re")`, or a custom annotation kept as metadata. */
-  private applyPropertyAnnotation(
-    kind: 'node' | 'edge',
-    prop: string,
-    ann: AnnotationNode,
-    props: Map<string, PropertyDef>,
-    c: Constraints,
-    decl: string,
-    embed: NodeTypeDef['embed'],
-  ): void {
-    const def = props.get(prop)!;
-    switch (ann.name) {
-      case 'key':
-      case 'unique':
-      case 'index':
-        if (ann.args.length > 0)
-          this.error(
-            'InvalidConstraint',
-            `@${ann.name} on a property takes no arguments; use a body line @${ann.name}(a, b) for several properties`,
-            ann.pos,
-            decl,
-          );
-        this.addSetConstraint(kind, ann.name, [prop], ann.pos, props, c, decl);
-        return;
-      case 'range': {
-        const arg = ann.args[0];
-        if (ann.args.length !== 1 || arg.kind !== 'range')
-          this.error(
-            'InvalidConstraint',
-            '@range on a property takes one range: @range(min..max)',
-            ann.pos,
-            decl,
-          );
-        this.addRange(kind, prop, arg, ann.pos, props, c, decl);
-        return;
-      }
-      case 'check': {
-        const arg = ann.args[0];
-        if (ann.args.length !== 1 || arg.kind !== 'string')
-          this.error(
-            'InvalidConstraint',
-            '@check on a property takes one regex string: @check("^[a-z]+$")',
-            ann.pos,
-            decl,
-          );
-        this.addCheck(kind, prop, arg.value, arg.pos, props, c, decl);
-        return;
-      }
-      case 'card':
-        this.error(
-          'MisplacedConstraint',
-          '@card goes after the target type on the edge header: edge E: A -> B @card(min..max)',
-          ann.pos,
-          decl,
-        );
-      // falls through: unreachable, error() throws
-      default: {
-        def.annotations.push(toAnnotation(ann));
-        if (ann.name === 'embed' && kind === 'node')
-          embed.push({ property: prop, source: this.embedSource(prop, ann, props, embed, decl) });
-      }
-    }
-  }
-
-  /**
-   * `@embed("source")` on a node property: the engine fills this Vector with the
-   * embedding of the String `source` (docs/writes.md §Embeddings), so the pairing must
-   * be one it can compute — as the reference engine's parser requires.
-   */
-  private embedSource(
-    prop: string,
-    ann: AnnotationNode,
-    props: Map<string, PropertyDef>,
-    embed: NodeTypeDef['embed'],
-    decl: string,
-  ): string {
-    const def = props.get(prop)!;
-    const arg = ann.args[0];
-    const source = arg && (arg.kind === 'string' || arg.kind === 'ident') ? arg.value : '';
-    const src = props.get(source);
-    const problem =
-      def.type.kind !== 'vector'
-        ? `@embed goes on a Vector property; ${prop} is ${typeText(def.type)}`
-        : embed.some((e) => e.property === prop)
-          ? `${prop} declares @embed twice`
-          : ann.args.length !== 1 || source === ''
-            ? '@embed takes one argument: the name of the String property to embed, @embed("text")'
-            : !src
-              ? `@embed source '${source}' is not a property of this type`
-              : src.type.kind !== 'scalar' || src.type.name !== 'String'
-                ? `@embed source '${source}' must be a String property, not ${typeText(src.type)}`
-                : undefined;
-    if (problem !== undefined) this.error('InvalidEmbed', problem, ann.pos, decl);
-    return source;
-  }
-
-  /** Body lines: `@key(p)`, `@unique(a, b)`, `@index(a)`, `@range(p, min..max)`, `@check(p, "re")`. */
-  private applyBodyConstraint(
-    kind: 'node' | 'edge',
-    ann: AnnotationNode,
-    props: Map<string, PropertyDef>,
-    c: Constraints,
-    decl: string,
-  ): void {
-    switch (ann.name) {
-      case 'key':
-      case 'unique':
-      case 'index': {
-        if (ann.args.length === 0)
-          this.error(
-            'InvalidConstraint',
-            `@${ann.name}(…) as a body line names the properties it applies to`,
-            ann.pos,
-            decl,
-          );
-        const names: string[] = [];
-        for (const a of ann.args) {
-          if (a.kind !== 'ident')
-            this.error('InvalidConstraint', `@${ann.name}(…) takes property names`, a.pos, decl);
-          names.push(a.value);
-        }
-        if (ann.name === 'key' && names.length > 1)
-          this.error(
-            'MultipleKeys',
-            '@key names exactly one property (composite keys are not supported)',
-            ann.pos,
-            decl,
-          );
-        this.addSetConstraint(
-          kind,
-          ann.name,
-          names,
-          ann.args[0].pos,
-          props,
-          c,
-          decl,
-          ann.args.map((a) => a.pos),
-        );
-        return;
-      }
-      case 'range': {
-        const [p, r] = ann.args;
-        if (ann.args.length !== 2 || p.kind !== 'ident' || r.kind !== 'range')
-          this.error(
-            'InvalidConstraint',
-            '@range as a body line is @range(property, min..max)',
-            ann.pos,
-            decl,
-          );
-        this.addRange(kind, p.value, r, p.pos, props, c, decl);
-        return;
-      }
-      case 'check': {
-        const [p, re] = ann.args;
-        if (ann.args.length !== 2 || p.kind !== 'ident' || re.kind !== 'string')
-          this.error(
-            'InvalidConstraint',
-            '@check as a body line is @check(property, "regex")',
-            ann.pos,
-            decl,
-          );
-        this.requireProperty(p.value, p.pos, props, kind, decl, 'check');
-        this.addCheck(kind, p.value, re.value, re.pos, props, c, decl);
-        return;
-      }
-      default:
-        this.error('InvalidConstraint', `@${ann.name} is not a constraint`, ann.pos, decl);
-    }
-  }
-
-  private requireProperty(
-    name: string,
-    pos: Pos,
-    props: Map<string, PropertyDef>,
-    kind: 'node' | 'edge',
-    decl: string,
-    constraint: string,
-  ): PropertyDef | undefined {
-    if (props.has(name)) return props.get(name);
-    if (
-      kind === 'edge' &&
-      (name === 'src' || name === 'dst') &&
-      (constraint === 'unique' || constraint === 'index')
-    )
-      return undefined;
-    const known = [...props.keys()];
-    this.error(
-      'UnknownConstraintProperty',
-      `@${constraint} names '${name}', which is not a property of ${decl}${known.length ? ` (properties: ${known.join(', ')})` : ''}`,
-      pos,
-      decl,
-    );
-  }
-
-  private addSetConstraint(
-    kind: 'node' | 'edge',
-    name: string,
-    names: string[],
-    pos: Pos,
-    props: Map<string, PropertyDef>,
-    c: Constraints,
-    decl: string,
-    positions?: Pos[],
-  ): void {
-    names.forEach((n, i) =>
-      this.requireProperty(n, positions?.[i] ?? pos, props, kind, decl, name),
-    );
-    if (new Set(names).size !== names.length)
-      this.error('InvalidConstraint', `@${name} names a property twice`, pos, decl);
-    if (name === 'key') {
-      if (kind === 'edge')
-        this.error(
-          'KeyOnEdge',
-          'edges have no @key; their identity is the generated id (use @unique(src, dst) to forbid parallel edges)',
-          pos,
-          decl,
-        );
-      const def = props.get(names[0])!;
-      if (def.nullable)
-        this.error(
-          'KeyOnNullableProperty',
-          `@key property '${def.name}' is nullable; a key must always be present (drop the '?')`,
-          pos,
-          decl,
-        );
-      if (def.type.kind === 'list')
-        this.error(
-          'KeyOnListProperty',
-          `@key property '${def.name}' is a list; a key must be a single value`,
-          pos,
-          decl,
-        );
-      if (
-        def.type.kind !== 'enum' &&
-        !(def.type.kind === 'scalar' && KEY_SCALARS.has(def.type.name))
-      ) {
-        this.error(
-          'InvalidKeyType',
-          `@key property '${def.name}' is ${describe(def)}; a key must be String, an integer or an enum`,
-          pos,
-          decl,
-        );
-      }
-      if (!c.key.includes(names[0])) c.key.push(names[0]);
-      return;
-    }
-    const list = name === 'unique' ? c.unique : c.index;
-    if (!list.some((s) => s.length === names.length && s.every((x, i) => x === names[i])))
-      list.push(names);
-  }
-
-  private addRange(
-    kind: 'node' | 'edge',
-    prop: string,
-    arg: Extract<AnnotationArg, { kind: 'range' }>,
-    pos: Pos,
-    props: Map<string, PropertyDef>,
-    c: Constraints,
-    decl: string,
-  ): void {
-    if (kind === 'edge')
-      this.error('ConstraintNotAllowed', '@range applies to node properties only', pos, decl);
-    const def = this.requireProperty(prop, pos, props, kind, decl, 'range')!;
-    if (!(def.type.kind === 'scalar' && NUMERIC.has(def.type.name))) {
-      this.error(
-        'RangeOnNonNumeric',
-        `@range needs a numeric property, but '${prop}' is ${describe(def)}`,
-        pos,
-        decl,
-      );
-    }
-    if (arg.maxStar)
-      this.error(
-        'InvalidConstraint',
-        '@range uses an empty bound for "open", e.g. @range(0..), not *',
-        arg.pos,
-        decl,
-      );
-    if (arg.min === null && arg.max === null)
-      this.error('InvalidConstraint', '@range needs at least one bound', arg.pos, decl);
-    if (arg.min !== null && arg.max !== null && arg.min > arg.max)
-      this.error(
-        'InvalidRange',
-        `@range(${arg.min}..${arg.max}): min is greater than max`,
-        arg.pos,
-        decl,
-      );
-    c.range.push({ property: prop, min: arg.min, max: arg.max });
-  }
-
-  private addCheck(
-    kind: 'node' | 'edge',
-    prop: string,
-    pattern: string,
-    pos: Pos,
-    props: Map<string, PropertyDef>,
-    c: Constraints,
-    decl: string,
-  ): void {
-    if (kind === 'edge')
-      this.error('ConstraintNotAllowed', '@check applies to node properties only', pos, decl);
-    const def = this.requireProperty(prop, pos, props, kind, decl, 'check')!;
-    const isString =
-      (def.type.kind === 'scalar' && def.type.name === 'String') ||
-      (def.type.kind === 'list' &&
-        def.type.element.kind === 'scalar' &&
-        def.type.element.name === 'String');
-    if (!isString)
-      this.error(
-        'CheckOnNonString',
-        `@check needs a String property, but '${prop}' is ${describe(def)}`,
-        pos,
-        decl,
-      );
-    try {
-      new RegExp(pattern, 'u');
-    } catch (err) {
-      this.error(
-        'InvalidCheckRegex',
-        `@check pattern "${pattern}" is not a valid regular expression: ${(err as Error).message}`,
-        pos,
-        decl,
-      );
-    }
-    c.check.push({ property: prop, pattern });
-  }
 }
 
-function emptyConstraints(): Constraints {
-  return { key: [], unique: [], index: [], range: [], check: [] };
-}
-
-function toAnnotation(ann: AnnotationNode): Annotation {
-  return {
-    name: ann.name,
-    args: ann.args.map((a) => {
-      switch (a.kind) {
-        case 'range':
-          return `${a.min ?? ''}..${a.maxStar ? '*' : (a.max ?? '')}`;
-        case 'number':
-          return a.value;
-        default:
-          return a.value;
-      }
-    }),
-  };
-}
-
-function typeText(t: PropType): string {
-  switch (t.kind) {
-    case 'scalar':
-      return t.name;
-    case 'vector':
-      return `Vector(${t.dim})`;
-    case 'enum':
-      return `enum(${t.values.join(', ')})`;
-    case 'list':
-      return `[${typeText(t.element)}]`;
-  }
-}
-
-function describe(p: PropertyDef): string {
-  return `${typeText(p.type)}${p.nullable ? '?' : ''}`;
-}
-
-function sameProperty(a: PropertyDef, b: PropertyDef): boolean {
-  return describe(a) === describe(b);
-}
-
-export { typeText };
+export { typeText } from './type-text.js';
 
 /** Compiles `.pg` source text into a Catalog, or throws ParseError / SchemaError. */
 export function compileSchema(source: string, file = '<schema>'): Catalog {

@@ -13,7 +13,7 @@
  * All tables are read at one snapshot, so the export is a consistent cut.
  */
 import { findType } from '../schema/lookup.js';
-import { LancelogError } from '../errors.js';
+import { RepoError } from '../errors.js';
 import type { Snapshot } from '../journal/index.js';
 import type { Catalog, TypeDef } from '../schema/types.js';
 import { jsonValue } from './values.js';
@@ -79,7 +79,7 @@ export async function exportJsonl(
           opts.types.map((t) => {
             const def = findType(repo.catalog, t);
             if (!def)
-              throw new LancelogError('UnknownType', `no node or edge type '${t}' in the schema`, {
+              throw new RepoError('UnknownType', `no node or edge type '${t}' in the schema`, {
                 type: t,
               });
             return def.tableKey;

@@ -9,7 +9,7 @@ import type { EdgeTypeDef, NodeTypeDef, TypeDef } from '../schema/types.js';
 import type { KeySpill, Snapshot } from '../journal/index.js';
 import type * as arrow from 'apache-arrow';
 import { columnToJs, idInPredicate } from '../storage/index.js';
-import { LancelogError } from '../errors.js';
+import { RepoError } from '../errors.js';
 import { ValidationError } from './errors.js';
 import type { OperationContext } from './operation.js';
 import { canonicalValue } from './values.js';
@@ -41,7 +41,7 @@ const PAGE = 1000;
 async function pinnedHandle(ctx: OperationContext, snap: Snapshot, def: TypeDef) {
   const pin = snap.pins.find((p) => p.tableKey === def.tableKey);
   if (!pin)
-    throw new LancelogError('TableNotPinned', `${def.tableKey} has no pin on ${snap.branch}`, {
+    throw new RepoError('TableNotPinned', `${def.tableKey} has no pin on ${snap.branch}`, {
       tableKey: def.tableKey,
     });
   return ctx.openPinned(def.tableKey, pin);

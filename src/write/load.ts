@@ -25,7 +25,7 @@ import { basename } from 'node:path';
 import { z } from 'zod';
 import type { EdgeTypeDef, TypeDef } from '../schema/types.js';
 import type { Snapshot } from '../journal/index.js';
-import { LancelogError, UsageError } from '../errors.js';
+import { RepoError, UsageError } from '../errors.js';
 import { runOperation, type OperationContext } from './operation.js';
 import {
   LOAD_MODES,
@@ -58,7 +58,7 @@ async function* committedRows(
 ): AsyncIterable<string[]> {
   const pin = snap.pins.find((p) => p.tableKey === def.tableKey);
   if (!pin)
-    throw new LancelogError('TableNotPinned', `${def.tableKey} has no pin on ${snap.branch}`, {
+    throw new RepoError('TableNotPinned', `${def.tableKey} has no pin on ${snap.branch}`, {
       tableKey: def.tableKey,
     });
   const handle = await ctx.openPinned(def.tableKey, pin);

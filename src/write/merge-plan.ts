@@ -12,7 +12,7 @@
  */
 import type { EdgeTypeDef, TypeDef } from '../schema/types.js';
 import type { Snapshot, TablePin } from '../journal/index.js';
-import { LancelogError } from '../errors.js';
+import { LancelogError, RepoError } from '../errors.js';
 import { idInPredicate } from '../storage/index.js';
 import {
   comparedColumns,
@@ -91,7 +91,7 @@ export interface MergePlan {
 function pinOf(s: Snapshot, tableKey: string): TablePin {
   const p = s.pins.find((x) => x.tableKey === tableKey);
   if (!p)
-    throw new LancelogError('TableNotPinned', `${tableKey} has no pin on ${s.branch}`, {
+    throw new RepoError('TableNotPinned', `${tableKey} has no pin on ${s.branch}`, {
       tableKey,
     });
   return p;

@@ -6,7 +6,7 @@
  */
 import type { MutationPlan, Predicate, QueryValue, ValueExpr, Assignment } from '../query/index.js';
 import type { PropType } from '../schema/types.js';
-import { LancelogError } from '../errors.js';
+import { ParamError } from '../query/errors.js';
 import type { Filter } from './filter.js';
 import {
   runOperation,
@@ -40,7 +40,7 @@ function resolve(
       return v.value;
     case 'param': {
       if (!params.has(v.name))
-        throw new LancelogError('ParamMissing', `parameter $${v.name} has no value`, {
+        throw new ParamError('ParamMissing', `parameter $${v.name} has no value`, {
           param: v.name,
         });
       return params.get(v.name);

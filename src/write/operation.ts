@@ -8,7 +8,7 @@ import type { Catalog, TypeDef } from '../schema/types.js';
 import { Journal, type BeginArgs, type Snapshot, type TablePin } from '../journal/index.js';
 import type { TableHandle } from '../storage/index.js';
 import type { EmbeddingClient } from '../embed/index.js';
-import { LancelogError } from '../errors.js';
+import { LancelogError, RepoError } from '../errors.js';
 import { failpoint } from '../failpoints.js';
 import { commitStaged, type CommitResult, type WriteContext } from './protocol.js';
 import { StagedOperation, type CommittedReader } from './staging.js';
@@ -44,11 +44,9 @@ function readerAt(ctx: OperationContext, snapshot: Snapshot): CommittedReader {
   const pinOf = (def: TypeDef): TablePin => {
     const pin = snapshot.pins.find((p) => p.tableKey === def.tableKey);
     if (!pin)
-      throw new LancelogError(
-        'TableNotPinned',
-        `${def.tableKey} has no pin on ${snapshot.branch}`,
-        { table_key: def.tableKey },
-      );
+      throw new RepoError('TableNotPinned', `${def.tableKey} has no pin on ${snapshot.branch}`, {
+        table_key: def.tableKey,
+      });
     return pin;
   };
   const counts = new Map<string, number>();
