@@ -75,7 +75,8 @@ import {
 import { allTypes, initRepo, openRepoParts } from './repo/create.js';
 import { newerCatalog } from './repo/schema-sync.js';
 import { deriveIndexes, PlanCache, stagedOverlay } from './repo/plans.js';
-import { assertCommitOnBranch, pinOf, refToReadAt, resolveSnapshot } from './repo/snapshots.js';
+import { commitsWithPin, pinOf, refToReadAt, resolveSnapshot } from './repo/snapshots.js';
+import { createBranchAt, forksOf, type BranchStart, type ForkRow } from './repo/branches.js';
 import { verifyRepo } from './repo/verify.js';
 import type {
   InitOptions,
@@ -472,19 +473,9 @@ export class Repo {
   // ── branches ────────────────────────────────────────────────────────────
 
   /** A new branch starts with the pins of its parent (lazy fork: nothing is copied). */
-  createBranch(
-    name: string,
-    from: { from?: string; version?: number; commit?: string } = {},
-  ): Snapshot {
+  createBranch(name: string, from: BranchStart = {}): Snapshot {
     this.assertWritable('create a branch');
-    if (from.commit !== undefined) {
-      if (from.from !== undefined) assertCommitOnBranch(this.journal, from.commit, from.from);
-      return this.journal.createBranch(name, { commitId: from.commit });
-    }
-    return this.journal.createBranch(name, {
-      fromBranch: from.from ?? 'main',
-      ...(from.version !== undefined ? { manifestVersion: from.version } : {}),
-    });
+    return createBranchAt(this.journal, name, from);
   }
 
   listBranches(): BranchInfo[] {
@@ -492,15 +483,8 @@ export class Repo {
   }
 
   /** The Lance branches a branch forked (lazily, on its first write to each table). */
-  listForks(
-    branch?: string,
-  ): Array<{ branch: string; tableKey: string; lanceBranch: string; fromVersion: number }> {
-    return this.journal.listForks(branch).map((f) => ({
-      branch: f.branch,
-      tableKey: f.tableKey,
-      lanceBranch: f.lanceBranch,
-      fromVersion: f.fromVersion,
-    }));
+  listForks(branch?: string): ForkRow[] {
+    return forksOf(this.journal, branch);
   }
 
   /** Deletes a branch and the Lance branches it forked. */
@@ -547,21 +531,8 @@ export class Repo {
     opts: { branch?: string } = {},
   ): Promise<EntityVersion[]> {
     const def = this.typeDef(type);
-    const commits = this.journal.listCommits({ branch: opts.branch ?? 'main' }).reverse();
-    return entityHistory(
-      this.readContext(),
-      def,
-      id,
-      commits.map((c) => ({
-        commitId: c.id,
-        branch: c.branch,
-        manifestVersion: c.manifestVersion,
-        timeUs: c.timeUs,
-        actor: c.actor,
-        message: c.message,
-        pin: this.pinOf(this.journal.snapshot({ commitId: c.id }), def.tableKey),
-      })),
-    );
+    const commits = commitsWithPin(this.journal, opts.branch ?? 'main', def.tableKey);
+    return entityHistory(this.readContext(), def, id, commits);
   }
 
   /**

@@ -5,6 +5,7 @@
 import { cleanedVersionKey, type Journal, type Snapshot, type TablePin } from '../journal/index.js';
 import { RepoError } from '../errors.js';
 import type { ReadAt } from './types.js';
+import type { HistoryCommit } from '../read/entity-history.js';
 
 /** A commit is readable from a branch when it is in the branch's first-parent history (inherited commits included). */
 export function assertCommitOnBranch(journal: Journal, commit: string, branch: string): void {
@@ -83,4 +84,24 @@ export function pinOf(snapshot: Snapshot, tableKey: string): TablePin {
       { table_key: tableKey, branch: snapshot.branch },
     );
   return pin;
+}
+
+/** A branch's commits, oldest first, each with the pin of one table: what entity history walks. */
+export function commitsWithPin(
+  journal: Journal,
+  branch: string,
+  tableKey: string,
+): HistoryCommit[] {
+  return journal
+    .listCommits({ branch })
+    .reverse()
+    .map((c) => ({
+      commitId: c.id,
+      branch: c.branch,
+      manifestVersion: c.manifestVersion,
+      timeUs: c.timeUs,
+      actor: c.actor,
+      message: c.message,
+      pin: pinOf(journal.snapshot({ commitId: c.id }), tableKey),
+    }));
 }
