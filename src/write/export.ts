@@ -113,9 +113,13 @@ function lineWriter(out: NodeJS.WritableStream) {
       out.once('drain', onDrain);
       out.once('close', onClose);
       out.once('error', onClose);
+      if (closed()) onClose();
     });
+  // A destroyed output (an HTTP client that went away) never drains: stop, don't wait.
+  const closed = (): boolean => (out as { destroyed?: boolean }).destroyed === true;
   const flush = async (): Promise<void> => {
     if (buf === '') return;
+    if (closed()) throw new Error('the export output was closed');
     const chunk = buf;
     buf = '';
     if (!out.write(chunk)) await drained();

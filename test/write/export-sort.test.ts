@@ -8,7 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import fc from 'fast-check';
+import { PassThrough, Writable } from 'node:stream';
+import { join } from 'node:path';
+import { exportJsonl, Repo } from '../../src/index.js';
 import { LineSorter } from '../../src/write/export-sort.js';
+import { makeFixtureRepo } from '../helpers/server.js';
 import { SortSpill } from '../../src/journal/index.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 
@@ -93,5 +97,27 @@ describe('LineSorter and SortSpill', () => {
     sorter.close();
     expect(exportDirs()).toBe(before);
     expect(existsSync(tmpdir())).toBe(true);
+  });
+
+  it('an export whose output closes stops with an error and leaves no scratch file', async () => {
+    const repo = await Repo.open(await makeFixtureRepo(join(tmp(), 'repo')));
+    try {
+      const before = exportDirs();
+      // Closed before the first write.
+      const gone = new PassThrough();
+      gone.destroy();
+      await expect(exportJsonl(repo, gone, {}, { sortInMemoryRows: 0 })).rejects.toThrow(
+        /output was closed/,
+      );
+      // Closed while the export waits for it to drain (a reader that never reads).
+      const stuck = new Writable({ highWaterMark: 1, write: () => undefined });
+      const pending = exportJsonl(repo, stuck, {}, { sortInMemoryRows: 0 });
+      await new Promise((r) => setTimeout(r, 200));
+      stuck.destroy();
+      await expect(pending).rejects.toThrow(/output was closed/);
+      expect(exportDirs()).toBe(before);
+    } finally {
+      await repo.close();
+    }
   });
 });
