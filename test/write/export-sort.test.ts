@@ -73,16 +73,19 @@ describe('LineSorter and SortSpill', () => {
         const rows = triples.map((keys, i): [string[], string] => [keys, `l${i}`]);
         const inMemory = new LineSorter(3, 1_000);
         const spilled = new LineSorter(3, 2);
-        for (const [keys, line] of rows) {
-          inMemory.add(keys, line);
-          spilled.add(keys, line);
+        try {
+          for (const [keys, line] of rows) {
+            inMemory.add(keys, line);
+            spilled.add(keys, line);
+          }
+          expect(inMemory.spilled).toBe(false);
+          expect(spilled.spilled).toBe(rows.length > 2);
+          expect([...spilled.sorted()]).toEqual(jsOrder(rows));
+          expect([...inMemory.sorted()]).toEqual(jsOrder(rows));
+        } finally {
+          inMemory.close();
+          spilled.close();
         }
-        expect(inMemory.spilled).toBe(false);
-        expect(spilled.spilled).toBe(rows.length > 2);
-        expect([...spilled.sorted()]).toEqual(jsOrder(rows));
-        expect([...inMemory.sorted()]).toEqual(jsOrder(rows));
-        inMemory.close();
-        spilled.close();
       }),
       { numRuns: 40 },
     );
