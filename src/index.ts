@@ -149,7 +149,7 @@ export { shortestFloat32 } from './json-exact.js';
 export { loadJsonl, LOAD_MODES } from './write/load.js';
 export type { LoadMode, LoadInput, LoadOptions, LoadResult } from './write/load.js';
 export { exportJsonl } from './write/export.js';
-export type { ExportSource, ExportResult } from './write/export.js';
+export type { ExportSource, ExportResult, ExportOptions } from './write/export.js';
 export { DataFileError } from './write/errors.js';
 export { MergeConflictsError, MERGE_CONFLICT_KINDS } from './write/merge-plan.js';
 export type { MergeConflict, MergeConflictKind } from './write/merge-plan.js';

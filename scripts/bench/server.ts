@@ -1,7 +1,9 @@
 /**
- * server: `lancelog serve` (a child process on loopback, `--log-level warn`) against
+ * server: `lancelog serve` (a child process on loopback, `--log-level info`) against
  * the same work through the in-process API, on one repo:
  *  - a one-hop read (`friends_of`) with 8 requests in flight: reads/s and p99 latency;
+ *  - the same read one request at a time (p50), and a no-op `GET /healthz` one at a
+ *    time: the round trip HTTP costs before any engine work;
  *  - a one-row `/change` (an insert), one at a time (concurrent writes to one table
  *    conflict by design): changes/s.
  * Each run is a bounded loop (no load generator): `reads` requests, `changes` changes.
@@ -71,15 +73,19 @@ async function startChild(dir: string): Promise<{ child: ChildProcess; url: stri
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let out = '';
+  let listening = false;
   const url = await new Promise<string>((res, rej) => {
+    // Once the server listens its log is drained unread: scanning every request's log
+    // lines here cost the client CPU that the HTTP side was then charged for.
     child.stdout!.on('data', (b: Buffer) => {
+      if (listening) return;
       out += b.toString();
       const m = /"url":"(http:[^"]+)"/.exec(out);
       if (m) {
+        listening = true;
         out = '';
         res(m[1]);
       }
-      if (out.length > 1 << 20) out = '';
     });
     child.on('exit', (code) => rej(new Error(`server exited ${code}`)));
   });
@@ -102,6 +108,12 @@ async function loop(n: number, inFlight: number, fn: (i: number) => Promise<void
     }),
   );
   return { lat, totalMs: nowMs() - t0 };
+}
+
+async function get(url: string, path: string): Promise<void> {
+  const res = await fetch(`${url}${path}`);
+  if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  await res.arrayBuffer();
 }
 
 async function post(url: string, path: string, body: unknown): Promise<void> {
@@ -161,6 +173,25 @@ export async function run(opts: BenchOptions = {}): Promise<BenchResult[]> {
       log: opts.log,
       label: 'server reads',
     });
+    // One request at a time: a read's latency, and a no-op round trip (GET /healthz) over
+    // the same connection, which is what HTTP costs before any engine work.
+    const serial = { http: [] as number[], api: [] as number[], noop: [] as number[] };
+    for (let run = 0; run < runs; run++) {
+      const n = Math.max(20, Math.round(reads / 4));
+      serial.noop.push(quantile((await loop(n, 1, () => get(server.url, '/healthz'))).lat, 0.5));
+      const http = await loop(n, 1, (i) =>
+        post(server.url, '/read', {
+          query_source: GQ,
+          query_name: 'friends_of',
+          params: readArgs(i).params,
+        }),
+      );
+      serial.http.push(quantile(http.lat, 0.5));
+      const api = await loop(n, 1, async (i) => {
+        await repo.query({ source: GQ, file: 'bench.gq', ...readArgs(i) });
+      });
+      serial.api.push(quantile(api.lat, 0.5));
+    }
     const changeRates = await alternate(
       {
         http: async () => {
@@ -209,6 +240,24 @@ export async function run(opts: BenchOptions = {}): Promise<BenchResult[]> {
         lancelog: median(r.http.lat.slice(skip)),
         baseline: median(r.api.lat.slice(skip)),
         unit: 'ms',
+        extra,
+      }),
+      result({
+        ...common,
+        metric: 'read_1hop_serial_p50_ms',
+        lancelog: median(serial.http),
+        baseline: median(serial.api),
+        unit: 'ms',
+        extra,
+      }),
+      result({
+        ...common,
+        metric: 'noop_roundtrip_p50_ms',
+        lancelog: median(serial.noop),
+        baseline: median(serial.http),
+        unit: 'ms',
+        baselineIs:
+          'the serial one-hop /read over HTTP (the share of it a no-op GET /healthz already costs)',
         extra,
       }),
       result({

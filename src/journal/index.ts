@@ -66,3 +66,4 @@ export { MAIN_BRANCH, validateBranchName } from './branch-names.js';
 export { generateEventJsonSchema } from './schema-json.js';
 export { cleanedVersionKey } from './queries.js';
 export { KeySpill, type SpilledRow } from './key-spill.js';
+export { SortSpill } from './sort-spill.js';

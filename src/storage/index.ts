@@ -29,6 +29,7 @@ export {
   rowsToLance,
   columnToJs,
   rowOfBatch,
+  batchToRows,
   lanceTableOf,
   schemaToLance,
 } from './arrow-bridge.js';

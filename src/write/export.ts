@@ -11,13 +11,20 @@
  *     Vector elements as the shortest decimal that reads back as the same float32, Date
  *     "YYYY-MM-DD", DateTime ISO-8601 (ms, Z), Blob base64.
  * All tables are read at one snapshot, so the export is a consistent cut.
+ *
+ * Bounded memory: each table is read in Lance scan batches at its pin, and its lines
+ * are ordered by LineSorter (in memory up to a few thousand rows, past that an
+ * external sort on a scratch file), then written with backpressure: the export holds
+ * one scan batch and at most `sortInMemoryRows` lines, never a whole table.
  */
 import { findType } from '../schema/lookup.js';
 import { RepoError } from '../errors.js';
-import type { Snapshot } from '../journal/index.js';
+import type { Snapshot, TablePin } from '../journal/index.js';
+import { batchToRows, type TableHandle } from '../storage/index.js';
 import type { Catalog, TypeDef } from '../schema/types.js';
 import { jsonValue } from './values.js';
 import { stringifyJsonExact } from '../json-exact.js';
+import { LineSorter } from './export-sort.js';
 
 /** Which snapshot to export: a branch's latest, a manifest version or a commit (Repo's ReadAt). */
 export interface ExportAt {
@@ -27,14 +34,22 @@ export interface ExportAt {
 }
 
 /**
- * What export needs of a repo: its catalog and two read methods (Repo satisfies it).
- * Declared here, not taken from src/repo.ts, because the layers below the API never
- * import the API (docs/architecture.md §Layers).
+ * What export needs of a repo: its catalog, its snapshots and read-only handles on
+ * tables at their pins (Repo satisfies it). Declared here, not taken from src/repo.ts,
+ * because the layers below the API never import the API (docs/architecture.md §Layers).
  */
 export interface ExportSource {
   readonly catalog: Catalog;
   snapshot(at?: ExportAt): Snapshot;
-  scan(type: string, at?: ExportAt): Promise<Record<string, unknown>[]>;
+  pinOf(snapshot: Snapshot, tableKey: string): TablePin;
+  openPinned(tableKey: string, pin: TablePin): Promise<TableHandle>;
+}
+
+export interface ExportOptions {
+  /** Restricts the export to these node/edge types (edge names case-insensitive). */
+  types?: string[];
+  /** Lines of one table ordered in memory before the sort moves to a scratch file. */
+  sortInMemoryRows?: number;
 }
 
 export interface ExportResult {
@@ -50,8 +65,6 @@ export interface ExportResult {
 
 type Row = Record<string, unknown>;
 
-const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
 function dataOf(def: TypeDef, row: Row, withId: boolean): Record<string, unknown> {
   const data: Record<string, unknown> = {};
   if (withId) data.id = row.id;
@@ -62,74 +75,121 @@ function dataOf(def: TypeDef, row: Row, withId: boolean): Record<string, unknown
   return data;
 }
 
+/** A node row's sort keys and line. */
+function nodeLine(def: TypeDef, keyless: boolean, row: Row): [string[], string] {
+  return [
+    [String(row.id)],
+    stringifyJsonExact({ type: def.name, data: dataOf(def, row, keyless) }),
+  ];
+}
+
+/** An edge row's sort keys (from, to, data, id) and line. */
+function edgeLine(def: TypeDef, row: Row): [string[], string] {
+  const src = String(row.src);
+  const dst = String(row.dst);
+  const data = stringifyJsonExact(dataOf(def, row, false));
+  return [
+    [src, dst, data, String(row.id)],
+    `{"edge":${JSON.stringify(def.name)},"from":${JSON.stringify(src)},"to":${JSON.stringify(dst)},"data":${data}}`,
+  ];
+}
+
 const FLUSH_BYTES = 1 << 16;
+
+/** Buffered writes to `out` that wait for it to drain, and fail if it closes first. */
+function lineWriter(out: NodeJS.WritableStream) {
+  let buf = '';
+  const drained = (): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const done = (err?: Error): void => {
+        out.removeListener('drain', onDrain);
+        out.removeListener('close', onClose);
+        out.removeListener('error', onClose);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onDrain = (): void => done();
+      const onClose = (): void => done(new Error('the export output was closed'));
+      out.once('drain', onDrain);
+      out.once('close', onClose);
+      out.once('error', onClose);
+      if (closed()) onClose();
+    });
+  // A destroyed output (an HTTP client that went away) never drains: stop, don't wait.
+  const closed = (): boolean => (out as { destroyed?: boolean }).destroyed === true;
+  const flush = async (): Promise<void> => {
+    if (buf === '') return;
+    if (closed()) throw new Error('the export output was closed');
+    const chunk = buf;
+    buf = '';
+    if (!out.write(chunk)) await drained();
+  };
+  const emit = async (line: string): Promise<void> => {
+    buf += `${line}\n`;
+    if (buf.length >= FLUSH_BYTES) await flush();
+  };
+  return { emit, flush };
+}
+
+/** The types to export: all, or the table keys of `types`. */
+function wantedTables(catalog: Catalog, types: string[] | undefined): Set<string> | undefined {
+  if (types === undefined) return undefined;
+  return new Set(
+    types.map((t) => {
+      const def = findType(catalog, t);
+      if (!def)
+        throw new RepoError('UnknownType', `no node or edge type '${t}' in the schema`, {
+          type: t,
+        });
+      return def.tableKey;
+    }),
+  );
+}
 
 /** Writes the graph at `at` (a branch's latest, a manifest version or a commit) as JSONL to `out`. */
 export async function exportJsonl(
   repo: ExportSource,
   out: NodeJS.WritableStream,
   at: ExportAt = {},
-  opts: { types?: string[] } = {},
+  opts: ExportOptions = {},
 ): Promise<ExportResult> {
-  // `types` restricts the export to some node/edge types (edge names case-insensitive).
-  const wanted =
-    opts.types === undefined
-      ? undefined
-      : new Set(
-          opts.types.map((t) => {
-            const def = findType(repo.catalog, t);
-            if (!def)
-              throw new RepoError('UnknownType', `no node or edge type '${t}' in the schema`, {
-                type: t,
-              });
-            return def.tableKey;
-          }),
-        );
+  const wanted = wantedTables(repo.catalog, opts.types);
   const snap = repo.snapshot(at);
-  const pinned: ExportAt = { commit: snap.commitId };
-  let buf = '';
-  const flush = async (): Promise<void> => {
-    if (buf === '') return;
-    const chunk = buf;
-    buf = '';
-    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', resolve));
-  };
-  const emit = async (line: string): Promise<void> => {
-    buf += `${line}\n`;
-    if (buf.length >= FLUSH_BYTES) await flush();
+  const writer = lineWriter(out);
+  /** One table: scanned in batches at its pin, ordered by LineSorter, written. */
+  const exportTable = async (
+    def: TypeDef,
+    keyCount: number,
+    lineOf: (row: Row) => [string[], string],
+  ): Promise<number> => {
+    const table = await repo.openPinned(def.tableKey, repo.pinOf(snap, def.tableKey));
+    const sorter = new LineSorter(keyCount, opts.sortInMemoryRows);
+    try {
+      for await (const batch of table.scanBatches())
+        for (const row of batchToRows(batch)) sorter.add(...lineOf(row));
+      let rows = 0;
+      for (const line of sorter.sorted()) {
+        await writer.emit(line);
+        rows++;
+      }
+      return rows;
+    } finally {
+      sorter.close();
+    }
   };
 
   const nodes: Record<string, number> = {};
   for (const def of repo.catalog.nodes) {
     if (wanted && !wanted.has(def.tableKey)) continue;
     const keyless = def.constraints.key.length === 0;
-    const rows = await repo.scan(def.name, pinned);
-    const ids = rows.map((r) => String(r.id));
-    const order = rows.map((_, i) => i).sort((a, b) => cmp(ids[a], ids[b]));
-    for (const i of order)
-      await emit(stringifyJsonExact({ type: def.name, data: dataOf(def, rows[i], keyless) }));
-    nodes[def.name] = rows.length;
+    nodes[def.name] = await exportTable(def, 1, (row) => nodeLine(def, keyless, row));
   }
-
   const edges: Record<string, number> = {};
   for (const def of repo.catalog.edges) {
     if (wanted && !wanted.has(def.tableKey)) continue;
-    const rows = await repo.scan(def.name, pinned);
-    const items = rows.map((r) => {
-      const data = stringifyJsonExact(dataOf(def, r, false));
-      return { src: String(r.src), dst: String(r.dst), data, id: String(r.id) };
-    });
-    items.sort(
-      (a, b) => cmp(a.src, b.src) || cmp(a.dst, b.dst) || cmp(a.data, b.data) || cmp(a.id, b.id),
-    );
-    for (const e of items) {
-      await emit(
-        `{"edge":${JSON.stringify(def.name)},"from":${JSON.stringify(e.src)},"to":${JSON.stringify(e.dst)},"data":${e.data}}`,
-      );
-    }
-    edges[def.name] = rows.length;
+    edges[def.name] = await exportTable(def, 4, (row) => edgeLine(def, row));
   }
-  await flush();
+  await writer.flush();
   return {
     commitId: snap.commitId,
     branch: snap.branch,

@@ -180,6 +180,12 @@ describe('benchmarks (tiny runs)', () => {
 
   it('server', async () => {
     const r = await server.run({ scale: 0.05, runs: 5 });
-    checkShape(r, 'server', ['read_1hop_per_s', 'read_1hop_p99_ms', 'change_per_s']);
+    checkShape(r, 'server', [
+      'read_1hop_per_s',
+      'read_1hop_p99_ms',
+      'read_1hop_serial_p50_ms',
+      'noop_roundtrip_p50_ms',
+      'change_per_s',
+    ]);
   });
 });

@@ -93,6 +93,26 @@ const REQUESTS = {
   }),
   'create branch': () => ({ method: 'POST', path: '/branches', body: { name: `x${n++}` } }),
   journal: () => ({ method: 'GET', path: '/journal?limit=1', body: undefined }),
+  'read feat': () => ({
+    method: 'POST',
+    path: '/read',
+    body: { query_source: TEST_GQ, query_name: 'adults', branch: 'feat' },
+  }),
+  'export main': () => ({ method: 'POST', path: '/export', body: { type_names: ['Company'] } }),
+  // An unprotected branch that does not exist: allowed callers get the 404, denied ones the 403.
+  'delete unprotected': () => ({ method: 'DELETE', path: '/branches/gone', body: undefined }),
+  'delete main': () => ({ method: 'DELETE', path: '/branches/main', body: undefined }),
+  // No rule grants branch_merge or schema_apply: default deny, whoever asks.
+  'merge into main': () => ({
+    method: 'POST',
+    path: '/branches/merge',
+    body: { source: 'feat', target: 'main' },
+  }),
+  'schema apply': () => ({
+    method: 'POST',
+    path: '/schema/apply',
+    body: { schema_source: 'node A { x: String }' },
+  }),
 } as const;
 
 // Expected status per request and caller.
@@ -102,6 +122,12 @@ const MATRIX: Record<keyof typeof REQUESTS, Record<Who, number>> = {
   'change feat': { none: 401, wrong: 401, alice: 200, bob: 200, carol: 403 },
   'create branch': { none: 401, wrong: 401, alice: 200, bob: 200, carol: 403 },
   journal: { none: 401, wrong: 401, alice: 200, bob: 403, carol: 403 },
+  'read feat': { none: 401, wrong: 401, alice: 200, bob: 200, carol: 403 },
+  'export main': { none: 401, wrong: 401, alice: 200, bob: 200, carol: 403 },
+  'delete unprotected': { none: 401, wrong: 401, alice: 404, bob: 404, carol: 403 },
+  'delete main': { none: 401, wrong: 401, alice: 403, bob: 403, carol: 403 },
+  'merge into main': { none: 401, wrong: 401, alice: 403, bob: 403, carol: 403 },
+  'schema apply': { none: 401, wrong: 401, alice: 403, bob: 403, carol: 403 },
 };
 
 describe('auth × policy matrix', () => {
