@@ -1,58 +1,14 @@
-/** `init`, `schema show`, `version`: creating a repo and looking at its schema. */
+/**
+ * `init`, `schema show`, `version`: creating a repo and looking at its schema.
+ * Registration only (light): the actions are in
+ * repo-actions.ts, loaded when a command runs.
+ */
 import type { Command } from 'commander';
-import {
-  Repo,
-  compileSchema,
-  lancelogVersion,
-  planSchemaChange,
-  typeText,
-  type Catalog,
-  type SchemaPlan,
-} from '../../src/index.js';
+import { lancelogVersion } from '../../src/light.js';
 import { printResult } from '../output.js';
-import { readSourceFile } from '../files.js';
-import { resolveRepo } from '../repo-arg.js';
+import { lazyAction } from '../lazy-action.js';
 
-interface JsonOpt {
-  json?: boolean;
-}
-interface RepoOpts extends JsonOpt {
-  uri?: string;
-}
-
-export function formatCatalog(catalog: Catalog): string {
-  const lines: string[] = [];
-  for (const n of catalog.nodes) {
-    lines.push(
-      `node ${n.name}${n.implements.length ? ` implements ${n.implements.join(', ')}` : ''}  [${n.tableKey} → ${n.tablePath}]`,
-    );
-    for (const p of n.properties)
-      lines.push(
-        `  ${p.name}: ${typeText(p.type)}${p.nullable ? '?' : ''}${n.constraints.key.includes(p.name) ? ' @key' : ''}`,
-      );
-  }
-  for (const e of catalog.edges) {
-    lines.push(
-      `edge ${e.name}: ${e.from} -> ${e.to} @card(${e.card.min}..${e.card.max ?? '*'})  [${e.tableKey} → ${e.tablePath}]`,
-    );
-    for (const p of e.properties)
-      lines.push(`  ${p.name}: ${typeText(p.type)}${p.nullable ? '?' : ''}`);
-  }
-  return lines.join('\n');
-}
-
-export function formatPlan(plan: SchemaPlan): string {
-  if (plan.unchanged) return 'no changes: the schemas describe the same tables';
-  const lines = plan.steps.map(
-    (s) => `  ${s.safety.padEnd(16)} ${s.kind.padEnd(18)} ${s.type.padEnd(16)} ${s.detail}`,
-  );
-  const verdict = plan.unsupported
-    ? 'unsupported steps: schema apply would refuse this plan'
-    : plan.needsValidation
-      ? 'schema apply checks the existing data first'
-      : 'every step is safe';
-  return [`${plan.steps.length} step(s):`, ...lines, verdict].join('\n');
-}
+const actions = () => import('./repo-actions.js');
 
 export function registerRepoCommands(program: Command): void {
   program
@@ -64,17 +20,7 @@ export function registerRepoCommands(program: Command): void {
     .argument('[repo]', 'repo directory (must not exist or be empty)')
     .option('--uri <repo>', 'repo directory (alternative to the positional argument)')
     .option('--json', 'print JSON')
-    .action(async (repoArg: string | undefined, opts: RepoOpts & { schema: string }) => {
-      const dir = resolveRepo(repoArg, opts);
-      const schemaSource = readSourceFile(opts.schema, 'schema file');
-      const result = await Repo.init(dir, { schemaSource, schemaFile: opts.schema });
-      printResult(opts, result, () =>
-        [
-          `initialized ${result.repo} with ${result.tables.length} tables`,
-          ...result.tables.map((t) => `  ${t.tableKey.padEnd(32)} ${t.tablePath}  v${t.version}`),
-        ].join('\n'),
-      );
-    });
+    .action(lazyAction(actions, 'init'));
 
   const schema = program
     .command('schema')
@@ -85,15 +31,7 @@ export function registerRepoCommands(program: Command): void {
     .argument('[repo]', 'repo directory')
     .option('--uri <repo>', 'repo directory')
     .option('--json', 'print the catalog as deterministic JSON')
-    .action(async (repoArg: string | undefined, opts: RepoOpts) => {
-      const repo = await Repo.open(resolveRepo(repoArg, opts), { readOnly: true });
-      try {
-        if (opts.json) process.stdout.write(`${repo.catalogJSON()}\n`);
-        else process.stdout.write(`${formatCatalog(repo.catalog)}\n`);
-      } finally {
-        await repo.close();
-      }
-    });
+    .action(lazyAction(actions, 'schemaShow'));
 
   schema
     .command('plan')
@@ -104,22 +42,14 @@ export function registerRepoCommands(program: Command): void {
     .argument('[repo]', 'repo directory')
     .option('--uri <repo>', 'repo directory')
     .option('--json', 'print the plan as JSON')
-    .action(async (repoArg: string | undefined, opts: RepoOpts & { schema: string }) => {
-      const next = compileSchema(readSourceFile(opts.schema, 'schema file'), opts.schema);
-      const repo = await Repo.open(resolveRepo(repoArg, opts), { readOnly: true });
-      try {
-        const plan = planSchemaChange(repo.catalog, next);
-        printResult(opts, plan, () => formatPlan(plan));
-      } finally {
-        await repo.close();
-      }
-    });
+    .action(lazyAction(actions, 'schemaPlan'));
 
   program
     .command('version')
     .description('print the lancelog version')
     .option('--json', 'print JSON')
-    .action((opts: JsonOpt) => {
+    .action((opts: { json?: boolean }) => {
+      // Inline, not lazy: `version` must stay as cheap as `--help` (no API load).
       const info = { lancelog: lancelogVersion(), node: process.version };
       printResult(opts, info, () => `lancelog ${info.lancelog} (node ${info.node})`);
     });
