@@ -9,7 +9,7 @@
  * `lancelog --help` and `lancelog version` neither read nor evaluate it
  * (docs/performance.md "Cold start"). Native packages and LanceDB/Arrow stay external
  * (loaded from node_modules, lazily). The metafile (dist/cli/bundle-meta.json) lets
- * test/cli/bundle.test.ts check that the entry chunk stays light. Run by `npm run build`.
+ * test/cli/light-entry.test.ts check that the entry chunk stays light. Run by `npm run build`.
  */
 import { build } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
