@@ -124,6 +124,20 @@ function tablesOf(e: JournalEvent): string[] {
   return [...keys];
 }
 
+/** The error an operation ended with: its row's, else its last `op.failed` event's. */
+function operationError(events: JournalEvent[], op: OperationRow | null) {
+  const failed = [...events].reverse().find((e) => e.kind === 'op.failed');
+  return op?.errorCode
+    ? { code: op.errorCode, message: op.errorMessage ?? '', phase: op.errorPhase }
+    : failed?.kind === 'op.failed'
+      ? {
+          code: failed.payload.error.code,
+          message: failed.payload.error.message,
+          phase: failed.payload.phase,
+        }
+      : null;
+}
+
 /** `journal show`: the timeline of one operation. */
 export function operationTimeline(
   opId: string,
@@ -150,16 +164,7 @@ export function operationTimeline(
     return step;
   });
   const tables = [...new Set(events.flatMap(tablesOf))].sort();
-  const failed = [...events].reverse().find((e) => e.kind === 'op.failed');
-  const error = op?.errorCode
-    ? { code: op.errorCode, message: op.errorMessage ?? '', phase: op.errorPhase }
-    : failed?.kind === 'op.failed'
-      ? {
-          code: failed.payload.error.code,
-          message: failed.payload.error.message,
-          phase: failed.payload.phase,
-        }
-      : null;
+  const error = operationError(events, op);
   const published = events.find((e) => e.kind === 'op.published');
   const first = events[0];
   // Events outside the write protocol (init, branch admin, a bare publish) have no operation row.
