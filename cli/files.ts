@@ -1,6 +1,6 @@
 /** Reading user-named files for commands, with a typed error that names the file. */
 import { readFileSync } from 'node:fs';
-import { LancelogError } from '../src/index.js';
+import { LancelogError } from '../src/light.js';
 
 export function readSourceFile(path: string, what: string): string {
   try {

@@ -4,7 +4,7 @@
  * Every command takes --json; errors print {error, code, details} and exit non-zero.
  */
 import { CommanderError } from 'commander';
-import { UsageError } from '../src/index.js';
+import { UsageError } from '../src/light.js';
 import { printError, USAGE_EXIT } from './output.js';
 import { buildProgram } from './program.js';
 

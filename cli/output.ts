@@ -1,5 +1,5 @@
 /** How the CLI prints results and errors: human text by default, JSON with --json. */
-import { asSystemError, ERROR_CODES, exitStatusOf, LancelogError } from '../src/index.js';
+import { asSystemError, ERROR_CODES, exitStatusOf, LancelogError } from '../src/light.js';
 
 export interface OutputOptions {
   json?: boolean;

@@ -5,10 +5,10 @@
  */
 import { stringify as csvStringify } from 'csv-stringify/sync';
 import { stringify as losslessStringify } from 'lossless-json';
+import type { ReadFormat } from './read-formats.js';
 import type { OutObject, OutValue } from './read-values.js';
 
-export const READ_FORMATS = ['json', 'jsonl', 'csv', 'table', 'kv'] as const;
-export type ReadFormat = (typeof READ_FORMATS)[number];
+export { READ_FORMATS, type ReadFormat } from './read-formats.js';
 
 /** What every format prints: the ReadOutput document plus the column types. */
 export interface ReadDocument {

@@ -1,4 +1,4 @@
-import { UsageError } from '../src/index.js';
+import { UsageError } from '../src/light.js';
 
 /** Commands take the repo as a positional argument or as --uri. */
 export function resolveRepo(positional: string | undefined, opts: { uri?: string }): string {

@@ -1,20 +1,31 @@
 /**
- * Bundles the CLI (dist/cli/main.js and everything it imports from src/) into one file,
- * dist/cli/lancelog.mjs, the package's `bin`. Why: Node's ES module loader spends most of
- * a short command's time resolving and reading ~300 separate modules; one file halves the
- * start-up cost of `lancelog --help` and `lancelog version` (docs/performance.md "Cold
- * start"). Native packages and LanceDB/Arrow stay external (loaded from node_modules as usual,
- * lazily where they were lazy before). Run by `npm run build`.
+ * Bundles the CLI (dist/cli/main.js and everything it imports from src/) into
+ * dist/cli/lancelog.mjs, the package's `bin`, plus the chunks it loads on demand
+ * (dist/cli/chunks/). Why one bundle: Node's ES module loader spends most of a short
+ * command's time resolving and reading ~300 separate modules. Why chunks: command
+ * registration (names, options, help) imports only light modules, and each command's
+ * action loads its implementation with `import()` (cli/lazy-action.ts); with code splitting
+ * that implementation — the full API, zod, the server — is a separate chunk, so
+ * `lancelog --help` and `lancelog version` neither read nor evaluate it
+ * (docs/performance.md "Cold start"). Native packages and LanceDB/Arrow stay external
+ * (loaded from node_modules, lazily). The metafile (dist/cli/bundle-meta.json) lets
+ * test/cli/light-entry.test.ts check that the entry chunk stays light. Run by `npm run build`.
  */
 import { build } from 'esbuild';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../src/version.js';
 
 const root = packageRoot();
-await build({
-  entryPoints: [join(root, 'dist', 'cli', 'main.js')],
-  outfile: join(root, 'dist', 'cli', 'lancelog.mjs'),
+const outdir = join(root, 'dist', 'cli');
+rmSync(join(outdir, 'chunks'), { recursive: true, force: true });
+const result = await build({
+  entryPoints: { lancelog: join(outdir, 'main.js') },
+  outdir,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
+  splitting: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
@@ -24,5 +35,7 @@ await build({
   banner: {
     js: "import { createRequire as __lancelogRequire } from 'node:module'; const require = __lancelogRequire(import.meta.url);",
   },
+  metafile: true,
   logLevel: 'warning',
 });
+writeFileSync(join(outdir, 'bundle-meta.json'), JSON.stringify(result.metafile));

@@ -1,20 +1,12 @@
-/** `change`: run a `.gq` mutation against a repo as one atomic operation. */
+/**
+ * `change`: run a `.gq` mutation against a repo as one atomic operation.
+ * Registration only (light): the actions are in
+ * change-actions.ts, loaded when a command runs.
+ */
 import type { Command } from 'commander';
-import { Repo, UsageError } from '../../src/index.js';
-import { printResult } from '../output.js';
-import { readSourceFile } from '../files.js';
-import { resolveRepo } from '../repo-arg.js';
+import { lazyAction } from '../lazy-action.js';
 
-interface ChangeOpts {
-  query: string;
-  name: string;
-  params?: string;
-  paramsFile?: string;
-  branch?: string;
-  actor?: string;
-  json?: boolean;
-  uri?: string;
-}
+const actions = () => import('./change-actions.js');
 
 export function registerChangeCommands(program: Command): void {
   program
@@ -29,41 +21,5 @@ export function registerChangeCommands(program: Command): void {
     .argument('[repo]', 'repo directory')
     .option('--uri <repo>', 'repo directory')
     .option('--json', 'print JSON')
-    .action(async (repoArg: string | undefined, opts: ChangeOpts) => {
-      if (opts.params !== undefined && opts.paramsFile !== undefined)
-        throw new UsageError('give --params or --params-file, not both');
-      const paramsText =
-        opts.paramsFile !== undefined
-          ? readSourceFile(opts.paramsFile, 'params file')
-          : (opts.params ?? '{}');
-      const source = readSourceFile(opts.query, 'query file');
-      const repo = await Repo.open(resolveRepo(repoArg, opts));
-      try {
-        const out = await repo.change({
-          source,
-          file: opts.query,
-          name: opts.name,
-          params: paramsText,
-          branch: opts.branch,
-          actor: opts.actor,
-        });
-        const result = {
-          affectedNodes: out.affectedNodes,
-          affectedEdges: out.affectedEdges,
-          opId: out.opId,
-          commitId: out.commitId,
-          manifestVersion: out.manifestVersion,
-          statements: out.value.statements,
-        };
-        printResult(opts, result, () =>
-          [
-            `${opts.name}: ${out.affectedNodes} node(s), ${out.affectedEdges} edge(s) affected`,
-            ...out.value.statements.map((s) => `  ${s.op} ${s.type}: ${s.rows} row(s)`),
-            `  op ${out.opId}${out.commitId ? `, commit ${out.commitId}` : ' (nothing to commit)'}`,
-          ].join('\n'),
-        );
-      } finally {
-        await repo.close();
-      }
-    });
+    .action(lazyAction(actions, 'change'));
 }

@@ -1,178 +1,15 @@
-/** `load` and `export`: JSONL data files in and out of a repo (docs/writes.md §JSONL load). */
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
-import { once } from 'node:events';
-import { createRequire } from 'node:module';
-import type cliProgressModule from 'cli-progress';
+/**
+ * `load` and `export`: JSONL data files in and out of a repo (docs/writes.md §JSONL load).
+ * Registration only (light): the actions are in
+ * data-actions.ts, loaded when a command runs.
+ */
 import type { Command } from 'commander';
-import {
-  LOAD_MODES,
-  Repo,
-  UsageError,
-  exportJsonl,
-  loadJsonl,
-  type LoadMode,
-  type LoadResult,
-  type ReadAt,
-} from '../../src/index.js';
-import { formatTable } from '../format.js';
-import { printResult } from '../output.js';
-import { resolveRepo } from '../repo-arg.js';
-import { parseIntOption } from './history.js';
+import type { LoadMode } from '../../src/index.js';
+import { lazyAction } from '../lazy-action.js';
 
-interface LoadOpts {
-  data: string;
-  mode: string;
-  branch?: string;
-  actor?: string;
-  message?: string;
-  json?: boolean;
-  progress: boolean;
-  uri?: string;
-  chunkRows?: string;
-  chunkBytes?: string;
-}
-
-interface ExportOpts {
-  branch?: string;
-  version?: string;
-  commit?: string;
-  out?: string;
-  type?: string[];
-  json?: boolean;
-  uri?: string;
-}
-
-function parseMode(raw: string): LoadMode {
-  if (!(LOAD_MODES as readonly string[]).includes(raw)) {
-    throw new UsageError(`--mode must be one of ${LOAD_MODES.join(', ')}, got '${raw}'`, {
-      option: '--mode',
-      value: raw,
-      allowed: LOAD_MODES,
-    });
-  }
-  return raw as LoadMode;
-}
-
-function mib(n: number): string {
-  return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
-}
-
-/** A bytes-based progress bar on stderr, with lines and lines/s. */
-function progressBar(): {
-  update: (bytes: number, total: number | undefined, lines: number) => void;
-  stop: () => void;
-} {
-  const started = Date.now();
-  // Loaded here, not at start-up: only a load with a progress bar needs it.
-  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof cliProgressModule;
-  const bar = new cliProgress.SingleBar(
-    {
-      stream: process.stderr,
-      format:
-        'loading [{bar}] {percentage}% | {done}/{size} | {lines} lines | {rate} lines/s | eta {eta_formatted}',
-      hideCursor: true,
-      clearOnComplete: true,
-      etaBuffer: 50,
-    },
-    cliProgress.Presets.shades_classic,
-  );
-  let startedBar = false;
-  return {
-    update(bytes, total, lines) {
-      const size = total ?? bytes;
-      const secs = Math.max((Date.now() - started) / 1000, 0.001);
-      const payload = { done: mib(bytes), size: mib(size), lines, rate: Math.round(lines / secs) };
-      if (!startedBar) {
-        bar.start(Math.max(size, 1), bytes, payload);
-        startedBar = true;
-      } else bar.update(bytes, payload);
-    },
-    stop() {
-      if (startedBar) bar.stop();
-    },
-  };
-}
-
-function humanLoad(r: LoadResult, file: string, branch: string, secs: number): string {
-  const rows: Array<[string, string, number, number | undefined]> = [
-    ...Object.entries(r.nodes).map(([t, n]): [string, string, number, number | undefined] => [
-      'node',
-      t,
-      n,
-      r.deleted[t],
-    ]),
-    ...Object.entries(r.edges).map(([t, n]): [string, string, number, number | undefined] => [
-      'edge',
-      t,
-      n,
-      r.deleted[t],
-    ]),
-  ];
-  for (const [t, n] of Object.entries(r.deleted))
-    if (!(t in r.nodes) && !(t in r.edges)) rows.push(['-', t, 0, n]);
-  const total = rows.reduce((s, x) => s + x[2], 0);
-  return [
-    `loaded ${file} (${r.mode}) into ${branch}: ${total} records from ${r.lines} lines in ${secs.toFixed(2)}s`,
-    ...(rows.length
-      ? [
-          formatTable(
-            ['kind', 'type', 'loaded', 'deleted'],
-            rows.map(([k, t, n, d]) => [k, t, n, d ?? 0]),
-          ),
-        ]
-      : []),
-    `op ${r.opId}`,
-    r.commitId
-      ? `commit ${r.commitId} (manifest version ${r.manifestVersion})`
-      : 'nothing to commit',
-  ].join('\n');
-}
-
-/** `--chunk-rows` / `--chunk-bytes` (docs/writes.md §Chunked loads). */
-function chunkOptions(opts: LoadOpts): { chunkRows?: number; chunkBytes?: number } {
-  const chunkRows = parseIntOption('--chunk-rows', opts.chunkRows, 1);
-  const chunkBytes = parseIntOption('--chunk-bytes', opts.chunkBytes, 0);
-  return {
-    ...(chunkRows !== undefined ? { chunkRows } : {}),
-    ...(chunkBytes !== undefined ? { chunkBytes } : {}),
-  };
-}
+const actions = () => import('./data-actions.js');
 
 export function registerDataCommands(program: Command): void {
-  const runLoad = async (
-    dir: string,
-    opts: LoadOpts,
-    mode: LoadMode,
-    branch: string,
-    prepare?: (repo: Repo) => void,
-  ): Promise<void> => {
-    const bar = opts.progress && !opts.json && process.stderr.isTTY ? progressBar() : undefined;
-    const repo = await Repo.open(dir);
-    const started = Date.now();
-    try {
-      prepare?.(repo);
-      const result = await loadJsonl(
-        repo.operationContext(),
-        { path: opts.data },
-        {
-          mode,
-          branch,
-          ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
-          ...(opts.message !== undefined ? { message: opts.message } : {}),
-          ...(bar ? { onProgress: bar.update } : {}),
-          ...chunkOptions(opts),
-        },
-      );
-      bar?.stop();
-      printResult(opts, result, () =>
-        humanLoad(result, opts.data, branch, (Date.now() - started) / 1000),
-      );
-    } finally {
-      bar?.stop();
-      await repo.close();
-    }
-  };
-
   /** The options `load` and `ingest` share. */
   const loadOptions = (cmd: Command, defaultMode: LoadMode): Command =>
     cmd
@@ -198,9 +35,7 @@ export function registerDataCommands(program: Command): void {
       )
       .option('--branch <branch>', 'branch to load into', 'main'),
     'append',
-  ).action(async (repoArg: string | undefined, opts: LoadOpts) => {
-    await runLoad(resolveRepo(repoArg, opts), opts, parseMode(opts.mode), opts.branch ?? 'main');
-  });
+  ).action(lazyAction(actions, 'load'));
 
   loadOptions(
     program
@@ -211,13 +46,7 @@ export function registerDataCommands(program: Command): void {
       .requiredOption('--branch <branch>', 'branch to load into (created if missing)')
       .option('--from <branch>', 'parent of the branch when it is created', 'main'),
     'merge',
-  ).action(async (repoArg: string | undefined, opts: LoadOpts & { from: string }) => {
-    const branch = opts.branch ?? 'main';
-    await runLoad(resolveRepo(repoArg, opts), opts, parseMode(opts.mode), branch, (repo) => {
-      if (!repo.listBranches().some((b) => b.name === branch))
-        repo.createBranch(branch, { from: opts.from });
-    });
-  });
+  ).action(lazyAction(actions, 'ingest'));
 
   program
     .command('export')
@@ -236,47 +65,5 @@ export function registerDataCommands(program: Command): void {
     .argument('[repo]', 'repo directory')
     .option('--uri <repo>', 'repo directory')
     .option('--json', 'with --out: print a JSON summary')
-    .action(async (repoArg: string | undefined, opts: ExportOpts) => {
-      const dir = resolveRepo(repoArg, opts);
-      const version = parseIntOption('--version', opts.version, 1);
-      if (version !== undefined && opts.commit !== undefined)
-        throw new UsageError('give --version or --commit, not both', {
-          version,
-          commit: opts.commit,
-        });
-      const at: ReadAt = {
-        ...(opts.branch !== undefined ? { branch: opts.branch } : {}),
-        ...(version !== undefined ? { version } : {}),
-        ...(opts.commit !== undefined ? { commit: opts.commit } : {}),
-      };
-      const repo = await Repo.open(dir, { readOnly: true });
-      try {
-        if (opts.out === undefined) {
-          await exportJsonl(repo, process.stdout, at, opts.type ? { types: opts.type } : {});
-          return;
-        }
-        const tmp = `${opts.out}.tmp-${process.pid}`;
-        const out = createWriteStream(tmp);
-        try {
-          const result = await exportJsonl(repo, out, at, opts.type ? { types: opts.type } : {});
-          out.end();
-          await once(out, 'finish');
-          renameSync(tmp, opts.out);
-          const nodes = Object.values(result.nodes).reduce((a, b) => a + b, 0);
-          const edges = Object.values(result.edges).reduce((a, b) => a + b, 0);
-          printResult(
-            opts,
-            { ...result, out: opts.out },
-            () =>
-              `exported ${nodes} nodes and ${edges} edges of ${result.branch} (manifest version ${result.manifestVersion}, commit ${result.commitId}) to ${opts.out}`,
-          );
-        } catch (err) {
-          out.destroy();
-          rmSync(tmp, { force: true });
-          throw err;
-        }
-      } finally {
-        await repo.close();
-      }
-    });
+    .action(lazyAction(actions, 'exportData'));
 }

@@ -1,26 +1,12 @@
-/** `embed`: fill, recompute or strip the @embed vectors of a JSONL file offline (docs/cli.md). */
+/**
+ * `embed`: fill, recompute or strip the @embed vectors of a JSONL file offline (docs/cli.md).
+ * Registration only (light): the actions are in
+ * embed-actions.ts, loaded when a command runs.
+ */
 import type { Command } from 'commander';
-import { compileSchema, embedJsonlFile, UsageError, type EmbedFileMode } from '../../src/index.js';
-import { readSourceFile } from '../files.js';
-import { printResult } from '../output.js';
+import { lazyAction } from '../lazy-action.js';
 
-interface EmbedOpts {
-  input: string;
-  output: string;
-  schema: string;
-  reembedAll?: boolean;
-  clean?: boolean;
-  type?: string[];
-  json?: boolean;
-}
-
-function modeOf(opts: EmbedOpts): EmbedFileMode {
-  if (opts.reembedAll && opts.clean)
-    throw new UsageError('--reembed-all and --clean exclude each other', {
-      option: '--clean',
-    });
-  return opts.clean ? 'clean' : opts.reembedAll ? 'reembed-all' : 'fill';
-}
+const actions = () => import('./embed-actions.js');
 
 export function registerEmbedCommand(program: Command): void {
   program
@@ -42,26 +28,5 @@ export function registerEmbedCommand(program: Command): void {
       (v: string, acc: string[] = []) => [...acc, v],
     )
     .option('--json', 'print JSON')
-    .action(async (opts: EmbedOpts) => {
-      const mode = modeOf(opts);
-      if (opts.input === opts.output)
-        throw new UsageError('--output must differ from --input (the input is streamed)', {
-          option: '--output',
-          value: opts.output,
-        });
-      const catalog = compileSchema(readSourceFile(opts.schema, 'schema file'), opts.schema);
-      const result = await embedJsonlFile({
-        input: opts.input,
-        output: opts.output,
-        catalog,
-        mode,
-        ...(opts.type ? { types: opts.type } : {}),
-      });
-      printResult(
-        opts,
-        result,
-        () =>
-          `${result.mode}: ${result.records} records from ${result.input} → ${result.output}; ${result.embedded} vectors computed, ${result.cleaned} removed`,
-      );
-    });
+    .action(lazyAction(actions, 'embed'));
 }

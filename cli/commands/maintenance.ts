@@ -1,55 +1,12 @@
-/** `optimize` and `cleanup`: Lance compaction and version GC (docs/maintenance.md). */
+/**
+ * `optimize` and `cleanup`: Lance compaction and version GC (docs/maintenance.md).
+ * Registration only (light): the actions are in
+ * maintenance-actions.ts, loaded when a command runs.
+ */
 import type { Command } from 'commander';
-import { z } from 'zod';
-import { Repo, UsageError, type CleanupResult, type OptimizeResult } from '../../src/index.js';
-import { printResult } from '../output.js';
-import { resolveRepo } from '../repo-arg.js';
-import { parseIntOption } from './history.js';
+import { lazyAction } from '../lazy-action.js';
 
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
-const Duration = z
-  .string()
-  .trim()
-  .regex(/^\d+(s|m|h|d|w)$/);
-
-/** `--older-than 7d`: a whole number of seconds, minutes, hours, days or weeks, in ms. */
-export function parseDurationMs(option: string, raw: string | undefined): number | null {
-  if (raw === undefined) return null;
-  const parsed = Duration.safeParse(raw);
-  if (!parsed.success)
-    throw new UsageError(`${option} must be a duration like 30m, 12h, 7d or 2w, got '${raw}'`, {
-      option,
-      value: raw,
-    });
-  const unit = parsed.data.slice(-1) as keyof typeof UNIT_MS;
-  return Number(parsed.data.slice(0, -1)) * UNIT_MS[unit];
-}
-
-function humanOptimize(r: OptimizeResult): string {
-  const lines = r.tables.map(
-    (t) =>
-      `  ${t.tableKey.padEnd(32)} fragments ${t.fragmentsBefore} → ${t.fragmentsAfter}` +
-      (t.commitId
-        ? `  v${t.fromVersion} → v${t.toVersion}  commit ${t.commitId}`
-        : '  (nothing to compact)'),
-  );
-  return [`optimized ${r.tables.length} tables on ${r.branch}`, ...lines].join('\n');
-}
-
-function humanCleanup(r: CleanupResult): string {
-  const removed = r.tables.reduce((n, t) => n + t.versionsRemoved.length, 0);
-  const bytes = r.tables.reduce((n, t) => n + t.bytesRemoved, 0);
-  const head = r.confirmed
-    ? `cleanup removed ${removed} version(s), ${bytes} bytes`
-    : `cleanup preview (nothing removed; run with --confirm): ${removed} version(s) would go`;
-  const lines = r.tables.map(
-    (t) =>
-      `  ${t.tableKey.padEnd(32)} ${t.versionsBefore} versions, ${t.versionsRemoved.length} ${r.confirmed ? 'removed' : 'to remove'}` +
-      (t.versionsRemoved.length ? ` (${t.versionsRemoved.join(', ')})` : '') +
-      `, protected ${t.protectedVersions.join(', ')}`,
-  );
-  return [head, ...lines].join('\n');
-}
+const actions = () => import('./maintenance-actions.js');
 
 export function registerMaintenanceCommands(program: Command): void {
   program
@@ -62,23 +19,7 @@ export function registerMaintenanceCommands(program: Command): void {
     .option('--branch <branch>', 'the branch whose tables to compact', 'main')
     .option('--actor <actor>', 'who runs it (recorded in the journal)')
     .option('--json', 'print JSON')
-    .action(
-      async (
-        repoArg: string | undefined,
-        opts: { uri?: string; branch: string; actor?: string; json?: boolean },
-      ) => {
-        const repo = await Repo.open(resolveRepo(repoArg, opts));
-        try {
-          const r = await repo.optimize({
-            branch: opts.branch,
-            ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
-          });
-          printResult(opts, r, () => humanOptimize(r));
-        } finally {
-          await repo.close();
-        }
-      },
-    );
+    .action(lazyAction(actions, 'optimize'));
 
   program
     .command('cleanup')
@@ -92,33 +33,5 @@ export function registerMaintenanceCommands(program: Command): void {
     .option('--confirm', 'really remove (without it: a preview)')
     .option('--actor <actor>', 'who runs it (recorded in the journal)')
     .option('--json', 'print JSON')
-    .action(
-      async (
-        repoArg: string | undefined,
-        opts: {
-          uri?: string;
-          keep: string;
-          olderThan?: string;
-          confirm?: boolean;
-          actor?: string;
-          json?: boolean;
-        },
-      ) => {
-        const keep = parseIntOption('--keep', opts.keep, 1)!;
-        const olderThanMs = parseDurationMs('--older-than', opts.olderThan);
-        const confirm = opts.confirm === true;
-        const repo = await Repo.open(resolveRepo(repoArg, opts), { readOnly: !confirm });
-        try {
-          const r = await repo.cleanup({
-            keep,
-            olderThanMs,
-            confirm,
-            ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
-          });
-          printResult(opts, r, () => humanCleanup(r));
-        } finally {
-          await repo.close();
-        }
-      },
-    );
+    .action(lazyAction(actions, 'cleanup'));
 }

@@ -1,57 +1,12 @@
-/** `recover` and `recovery list`: run or plan recovery, and read its audit trail. */
+/**
+ * `recover` and `recovery list`: run or plan recovery, and read its audit trail.
+ * Registration only (light): the actions are in
+ * recovery-actions.ts, loaded when a command runs.
+ */
 import type { Command } from 'commander';
-import { Repo, type RecoveryReport } from '../../src/index.js';
-import { printResult } from '../output.js';
-import { resolveRepo } from '../repo-arg.js';
-import { formatTable, isoFromUs } from '../format.js';
+import { lazyAction } from '../lazy-action.js';
 
-interface Opts {
-  json?: boolean;
-  uri?: string;
-}
-
-export function formatRecoveryReport(report: RecoveryReport): string {
-  const lines: string[] = [];
-  if (
-    report.operations.length === 0 &&
-    report.staleSidecarsRemoved.length === 0 &&
-    report.errors.length === 0
-  )
-    return 'nothing to recover';
-  for (const op of report.operations) {
-    lines.push(
-      `operation ${op.opId} (${op.kind} on ${op.branch} by ${op.actor ?? '?'}; owner ${op.owner}; from ${op.source})`,
-    );
-    if (op.tables.length) {
-      lines.push(
-        formatTable(
-          ['table', 'lance branch', 'head', 'pin', 'expected', 'post-commit', 'committed', 'class'],
-          op.tables.map((t) => [
-            t.tableKey,
-            t.lanceBranch,
-            t.head,
-            t.pin,
-            t.expected,
-            t.postCommit ?? 'several',
-            t.committed,
-            t.class,
-          ]),
-        ).replace(/^/gm, '  '),
-      );
-    }
-    lines.push(
-      `  decision: ${op.decision ?? '-'}   status: ${op.status}${op.skippedReason ? ` (${op.skippedReason})` : ''}`,
-    );
-    for (const a of op.actions) lines.push(`  ${report.dryRun ? 'would' : '-'} ${a}`);
-    if (op.commitId) lines.push(`  recovery commit ${op.commitId}`);
-  }
-  for (const s of report.staleSidecarsRemoved)
-    lines.push(
-      `${report.dryRun ? 'would remove' : 'removed'} leftover sidecar of finished operation ${s}`,
-    );
-  for (const e of report.errors) lines.push(`error [${e.code}]: ${e.error}`);
-  return lines.join('\n');
-}
+const actions = () => import('./recovery-actions.js');
 
 export function registerRecoveryCommands(program: Command): void {
   program
@@ -64,17 +19,7 @@ export function registerRecoveryCommands(program: Command): void {
       "print each pending operation's observation, classes, decision and planned actions; change nothing",
     )
     .option('--json', 'print JSON')
-    .action(async (repoArg: string | undefined, opts: Opts & { dryRun?: boolean }) => {
-      const dir = resolveRepo(repoArg, opts);
-      // Open without the automatic recovery so this command reports what it does.
-      const repo = await Repo.open(dir, { recover: false, readOnly: opts.dryRun ?? false });
-      try {
-        const report = await repo.recover({ dryRun: opts.dryRun ?? false });
-        printResult(opts, report, () => formatRecoveryReport(report));
-      } finally {
-        await repo.close();
-      }
-    });
+    .action(lazyAction(actions, 'recover'));
 
   const recovery = program.command('recovery').description('the recovery audit trail');
   recovery
@@ -85,28 +30,5 @@ export function registerRecoveryCommands(program: Command): void {
     .argument('[repo]', 'repo directory')
     .option('--uri <repo>', 'repo directory')
     .option('--json', 'print JSON')
-    .action(async (repoArg: string | undefined, opts: Opts) => {
-      const repo = await Repo.open(resolveRepo(repoArg, opts), { readOnly: true });
-      try {
-        const rows = repo.recoveryAudit();
-        printResult(opts, rows, () =>
-          rows.length === 0
-            ? 'no recoveries'
-            : formatTable(
-                ['time', 'original op', 'actor', 'writer', 'decision', 'tables', 'commit'],
-                rows.map((r) => [
-                  isoFromUs(r.timeUs),
-                  r.originalOpId,
-                  r.originalActor,
-                  r.writerKind,
-                  r.decision,
-                  r.tables.map((t) => `${t.table_key} ${t.from}→${t.to}`).join(', '),
-                  r.commitId,
-                ]),
-              ),
-        );
-      } finally {
-        await repo.close();
-      }
-    });
+    .action(lazyAction(actions, 'recoveryList'));
 }

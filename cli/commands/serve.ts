@@ -1,30 +1,13 @@
-/** `lancelog serve` (the HTTP server) and `lancelog policy validate | test | explain`. */
+/**
+ * `lancelog serve` (the HTTP server) and `lancelog policy validate | test | explain`.
+ * Registration only (light): the actions are in
+ * serve-actions.ts, loaded when a command runs.
+ */
 import type { Command } from 'commander';
-import { z } from 'zod';
-import { UsageError } from '../../src/index.js';
 import { POLICY_ACTIONS } from '../../src/server/actions.js';
+import { lazyAction } from '../lazy-action.js';
 
-/** The server (fastify, pino, Cedar) is loaded only by the commands that use it: start-up. */
-const server = () => import('../../src/server/index.js');
-import { printResult } from '../output.js';
-import { resolveRepo } from '../repo-arg.js';
-
-const ServeFlags = z.object({
-  host: z.string().min(1),
-  port: z.coerce.number().int().min(0).max(65535),
-  policy: z.string().min(1).optional(),
-  refreshMs: z.coerce.number().int().min(0),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-  uri: z.string().optional(),
-});
-
-function flags<T>(schema: z.ZodType<T>, raw: unknown): T {
-  const parsed = schema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const flag = String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-  throw new UsageError(`--${flag}: ${issue.message}`, { flag });
-}
+const actions = () => import('./serve-actions.js');
 
 function registerServe(program: Command): void {
   program
@@ -37,27 +20,8 @@ function registerServe(program: Command): void {
     .option('--policy <policy.yaml>', 'authorization policy (default deny for what no rule allows)')
     .option('--refresh-ms <ms>', 'period of the recovery roll-forward (0: off)', '5000')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', 'info')
-    .action(async (repoArg: string | undefined, raw: Record<string, unknown>) => {
-      const opts = flags(ServeFlags, raw);
-      const { startServer } = await server();
-      await startServer({
-        repo: resolveRepo(repoArg, opts),
-        host: opts.host,
-        port: opts.port,
-        refreshMs: opts.refreshMs,
-        logger: { level: opts.logLevel },
-        ...(opts.policy !== undefined ? { policyFile: opts.policy } : {}),
-      });
-      // The server runs until SIGINT/SIGTERM (src/server/serve.ts shuts down and exits).
-    });
+    .action(lazyAction(actions, 'serve'));
 }
-
-const ExplainFlags = z.object({
-  actor: z.string().min(1),
-  action: z.enum(POLICY_ACTIONS),
-  branch: z.string().min(1).optional(),
-  targetBranch: z.string().min(1).optional(),
-});
 
 function registerPolicy(program: Command): void {
   const policy = program
@@ -68,44 +32,14 @@ function registerPolicy(program: Command): void {
     .description('parse a policy.yaml and compile it to Cedar; print the Cedar policies')
     .argument('<policy.yaml>', 'the policy file')
     .option('--json', 'print JSON')
-    .action(async (file: string, opts: { json?: boolean }) => {
-      const { PolicyEngine } = await server();
-      const engine = PolicyEngine.load(file);
-      const p = engine.policy;
-      printResult(
-        opts,
-        {
-          file,
-          ok: true,
-          groups: Object.keys(p.groups),
-          rules: p.rules.map((r) => r.id),
-          cedar: engine.cedarText(),
-        },
-        () =>
-          `${file}: ok (${p.rules.length} rule(s), ${Object.keys(p.groups).length} group(s))\n\n${engine.cedarText()}`,
-      );
-    });
+    .action(lazyAction(actions, 'policyValidate'));
   policy
     .command('test')
     .description('run policy.tests.yaml cases (actor, action, branch, expect) against a policy')
     .argument('<policy.yaml>', 'the policy file')
     .requiredOption('--tests <policy.tests.yaml>', 'the test cases')
     .option('--json', 'print JSON')
-    .action(async (file: string, opts: { tests: string; json?: boolean }) => {
-      const { PolicyEngine, loadPolicyTests, runPolicyTests } = await server();
-      const engine = PolicyEngine.load(file);
-      const tests = loadPolicyTests(opts.tests);
-      const failures = runPolicyTests(engine, tests);
-      printResult(opts, { file, tests: opts.tests, cases: tests.cases.length, failures }, () =>
-        [
-          `${tests.cases.length - failures.length}/${tests.cases.length} case(s) pass`,
-          ...failures.map(
-            (f) => `FAIL ${f.id}: expected ${f.expected}, got ${f.got} (${f.reason})`,
-          ),
-        ].join('\n'),
-      );
-      if (failures.length > 0) process.exitCode = 1;
-    });
+    .action(lazyAction(actions, 'policyTest'));
   policy
     .command('explain')
     .description('the decision for one request, and the rule that allows it')
@@ -115,22 +49,7 @@ function registerPolicy(program: Command): void {
     .option('--branch <branch>', 'the branch read or written')
     .option('--target-branch <branch>', 'the branch created, deleted, merged into or migrated')
     .option('--json', 'print JSON')
-    .action(async (file: string, raw: Record<string, unknown>) => {
-      const opts = flags(ExplainFlags, raw);
-      const { PolicyEngine } = await server();
-      const engine = PolicyEngine.load(file);
-      const d = engine.authorize({
-        actor: opts.actor,
-        action: opts.action,
-        branch: opts.branch ?? null,
-        targetBranch: opts.targetBranch ?? null,
-      });
-      printResult(
-        { json: raw.json === true },
-        { ...opts, decision: d.allowed ? 'allow' : 'deny', rule: d.rule, reason: d.reason },
-        () => `${d.allowed ? 'ALLOW' : 'DENY'}: ${d.reason}`,
-      );
-    });
+    .action(lazyAction(actions, 'policyExplain'));
 }
 
 export function registerServerCommands(program: Command): void {

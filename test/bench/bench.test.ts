@@ -50,10 +50,16 @@ function checkShape(results: BenchResult[], name: string, metrics: string[]): vo
 }
 
 describe('benchmarks (tiny runs)', () => {
-  it('cold-start (the bundled bin beside node -e 0)', async () => {
+  it('cold-start (the bundled bin beside node -e 0; version, --help and two commands on a small repo)', async () => {
     const r = await coldStart.run({ runs: 5 });
-    checkShape(r, 'cold-start', ['lancelog version wall', 'lancelog --help wall']);
+    checkShape(r, 'cold-start', [
+      'lancelog version wall',
+      'lancelog --help wall',
+      'lancelog journal log wall',
+      'lancelog snapshot wall',
+    ]);
     expect(r[0].target).toBe('lancelog <= 0.3 s');
+    expect(r[2].target).toBeNull(); // commands that open a repo are reported, not targeted
     expect(r[0].extra!.cpu_s).toHaveProperty('unbundled');
   });
 

@@ -1,0 +1,105 @@
+/**
+ * The actions of `lancelog serve` (the HTTP server) and `lancelog policy validate | test |
+ * explain`. Loaded when one of these commands runs (registered in serve.ts).
+ */
+import { z } from 'zod';
+import { UsageError } from '../../src/index.js';
+import { POLICY_ACTIONS } from '../../src/server/actions.js';
+
+/** The server (fastify, pino, Cedar) is loaded only by the commands that use it: start-up. */
+const server = () => import('../../src/server/index.js');
+import { printResult } from '../output.js';
+import { resolveRepo } from '../repo-arg.js';
+
+const ServeFlags = z.object({
+  host: z.string().min(1),
+  port: z.coerce.number().int().min(0).max(65535),
+  policy: z.string().min(1).optional(),
+  refreshMs: z.coerce.number().int().min(0),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  uri: z.string().optional(),
+});
+
+function flags<T>(schema: z.ZodType<T>, raw: unknown): T {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const flag = String(issue.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  throw new UsageError(`--${flag}: ${issue.message}`, { flag });
+}
+
+const ExplainFlags = z.object({
+  actor: z.string().min(1),
+  action: z.enum(POLICY_ACTIONS),
+  branch: z.string().min(1).optional(),
+  targetBranch: z.string().min(1).optional(),
+});
+
+export async function serve(
+  repoArg: string | undefined,
+  raw: Record<string, unknown>,
+): Promise<void> {
+  const opts = flags(ServeFlags, raw);
+  const { startServer } = await server();
+  await startServer({
+    repo: resolveRepo(repoArg, opts),
+    host: opts.host,
+    port: opts.port,
+    refreshMs: opts.refreshMs,
+    logger: { level: opts.logLevel },
+    ...(opts.policy !== undefined ? { policyFile: opts.policy } : {}),
+  });
+  // The server runs until SIGINT/SIGTERM (src/server/serve.ts shuts down and exits).
+}
+
+export async function policyValidate(file: string, opts: { json?: boolean }): Promise<void> {
+  const { PolicyEngine } = await server();
+  const engine = PolicyEngine.load(file);
+  const p = engine.policy;
+  printResult(
+    opts,
+    {
+      file,
+      ok: true,
+      groups: Object.keys(p.groups),
+      rules: p.rules.map((r) => r.id),
+      cedar: engine.cedarText(),
+    },
+    () =>
+      `${file}: ok (${p.rules.length} rule(s), ${Object.keys(p.groups).length} group(s))\n\n${engine.cedarText()}`,
+  );
+}
+
+export async function policyTest(
+  file: string,
+  opts: { tests: string; json?: boolean },
+): Promise<void> {
+  const { PolicyEngine, loadPolicyTests, runPolicyTests } = await server();
+  const engine = PolicyEngine.load(file);
+  const tests = loadPolicyTests(opts.tests);
+  const failures = runPolicyTests(engine, tests);
+  printResult(opts, { file, tests: opts.tests, cases: tests.cases.length, failures }, () =>
+    [
+      `${tests.cases.length - failures.length}/${tests.cases.length} case(s) pass`,
+      ...failures.map((f) => `FAIL ${f.id}: expected ${f.expected}, got ${f.got} (${f.reason})`),
+    ].join('\n'),
+  );
+  if (failures.length > 0) process.exitCode = 1;
+}
+
+export async function policyExplain(file: string, raw: Record<string, unknown>): Promise<void> {
+  const opts = flags(ExplainFlags, raw);
+  const { PolicyEngine } = await server();
+  const engine = PolicyEngine.load(file);
+  const d = engine.authorize({
+    actor: opts.actor,
+    action: opts.action,
+    branch: opts.branch ?? null,
+    targetBranch: opts.targetBranch ?? null,
+  });
+  printResult(
+    { json: raw.json === true },
+    { ...opts, decision: d.allowed ? 'allow' : 'deny', rule: d.rule, reason: d.reason },
+    () => `${d.allowed ? 'ALLOW' : 'DENY'}: ${d.reason}`,
+  );
+}
