@@ -2,7 +2,7 @@
  * Measures one JSONL load (not part of the test suite): a fresh repo from the .pg,
  * `loadJsonl` in append mode, then wall time, rows/s and peak RSS.
  *
- *   node --max-old-space-size=16384 --import tsx scripts/bench/load-bench.ts --data /tmp/graph.jsonl --schema /tmp/graph.pg --repo /tmp/bench-repo [--chunk-rows N] [--chunk-bytes N]
+ *   node --max-old-space-size=16384 --import tsx scripts/bench/load-bench.ts --data /tmp/graph.jsonl --schema /tmp/graph.pg --repo /tmp/bench-repo [--chunk-rows N] [--chunk-bytes N] [--sample-ms N]
  *
  * `--chunk-bytes 1e15` forces the one-commit path; `--chunk-bytes 0` the chunked one
  * (docs/writes.md §Chunked loads).
@@ -19,6 +19,7 @@ const { values } = parseArgs({
     mode: { type: 'string' },
     'chunk-rows': { type: 'string' },
     'chunk-bytes': { type: 'string' },
+    'sample-ms': { type: 'string' },
   },
 });
 if (!values.data || !values.schema || !values.repo) {
@@ -39,6 +40,18 @@ let peakHeap = 0;
 const sampler = setInterval(() => {
   peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
 }, 250);
+// --sample-ms N: one line of memory figures every N ms on stderr, to see where memory grows.
+const mib = (n: number): number => Math.round(n / 2 ** 20);
+const sampleMs = Number(values['sample-ms'] ?? 0);
+const memorySampler =
+  sampleMs > 0
+    ? setInterval(() => {
+        const m = process.memoryUsage();
+        process.stderr.write(
+          `\nsample ${JSON.stringify({ s: (Date.now() - started) / 1000, rss: mib(m.rss), heap: mib(m.heapUsed), external: mib(m.external), arrayBuffers: mib(m.arrayBuffers) })}\n`,
+        );
+      }, sampleMs)
+    : undefined;
 try {
   const r = await loadJsonl(
     repo.operationContext(),
@@ -76,5 +89,6 @@ try {
   );
 } finally {
   clearInterval(sampler);
+  clearInterval(memorySampler);
   await repo.close();
 }

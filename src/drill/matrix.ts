@@ -146,6 +146,10 @@ export function matrixOp(writer: Writer, shape: Shape): DrillOp {
       // Main and feat are the seed, unchanged since the sources forked: a fast-forward.
       return { writer, source: multi ? 'drill-merge-multi' : 'drill-merge-one' };
     case 'load-overwrite':
+    case 'load-chunked-overwrite':
+      // Chunked (one row per Lance commit): the committed rows of a written table are
+      // deleted one id per commit before the file's rows are appended, so
+      // write.after_chunk_commit@1 is a crash after the first delete of Person.
       // one-table: p4 (no edges) disappears; multi-table: p3, p4 and c2 disappear and
       // the edge p3→c2 cascades out of WorksAt, which the file does not name.
       return multi

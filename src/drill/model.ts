@@ -61,6 +61,7 @@ export const WRITERS = [
   'cleanup',
   'load-chunked-append',
   'load-chunked-merge',
+  'load-chunked-overwrite',
   'merge',
 ] as const;
 /** Writers that change no visible data (maintenance): the model stays as it was. */
@@ -105,7 +106,8 @@ export type DrillOp =
         | 'load-merge'
         | 'load-overwrite'
         | 'load-chunked-append'
-        | 'load-chunked-merge';
+        | 'load-chunked-merge'
+        | 'load-chunked-overwrite';
       nodes: NodeRow[];
       edges: EdgeRow[];
     }
@@ -263,7 +265,8 @@ export function applyOp(before: Model, op: DrillOp): Model {
         (m[r.type] as Map<string, object>).set(r.name, clean({ ...r.data }));
       for (const e of op.edges) m.WorksAt.set(pairKey(e.from, e.to), clean({ ...e.data }));
       return m;
-    case 'load-overwrite': {
+    case 'load-overwrite':
+    case 'load-chunked-overwrite': {
       const touched = new Set<string>([
         ...op.nodes.map((n) => n.type),
         ...(op.edges.length ? ['WorksAt'] : []),

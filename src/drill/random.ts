@@ -181,7 +181,8 @@ function genOp(r: Rng, m: Model, k: number, j: number, merged: boolean): DrillOp
     case 'index':
       // Builds what is missing or stale (nothing at all when every index is current).
       return { writer, types: r.chance(0.5) ? ['Company'] : ['Person', 'Company'] };
-    case 'load-overwrite': {
+    case 'load-overwrite':
+    case 'load-chunked-overwrite': {
       // Replace Person or Company (or both); keep some rows, add some.
       const nodes: NodeRow[] = [];
       const doP = r.chance(0.6);

@@ -81,7 +81,9 @@ interface Checks {
   snap: Snapshot;
   index: KeySpill;
   file: string;
-  mode: 'append' | 'merge';
+  mode: 'append' | 'merge' | 'overwrite';
+  /** Tables the file writes (an overwrite replaces their committed rows). */
+  written: Set<string>;
 }
 
 function fail(
@@ -106,11 +108,11 @@ export async function checkChunkedLoad(
   snap: Snapshot,
   index: KeySpill,
   file: string,
-  mode: 'append' | 'merge',
+  mode: 'append' | 'merge' | 'overwrite',
   tableKeys: string[],
 ): Promise<void> {
-  const c: Checks = { ctx, snap, index, file, mode };
   const written = new Set(tableKeys);
+  const c: Checks = { ctx, snap, index, file, mode, written };
   const defs: TypeDef[] = [...ctx.catalog.nodes, ...ctx.catalog.edges].filter((d) =>
     written.has(d.tableKey),
   );
@@ -118,8 +120,14 @@ export async function checkChunkedLoad(
     for (const d of defs) if (d.kind === 'node') await checkCommittedKeys(c, d);
   for (const d of defs) await checkUnique(c, d);
   for (const d of defs) if (d.kind === 'edge') await checkEndpoints(c, d);
+  // A chunked overwrite never runs under an edge @card (useChunkedLoad in load-chunked.ts).
+  if (mode === 'overwrite') return;
   for (const edge of ctx.catalog.edges) await checkCardinality(c, edge, written);
 }
+
+/** Whether committed rows of `def` stay after the load (an overwrite replaces a written table's). */
+const committedStays = (c: Checks, def: TypeDef): boolean =>
+  c.mode !== 'overwrite' || !c.written.has(def.tableKey);
 
 /** Append: no id of the file may exist committed. */
 async function checkCommittedKeys(c: Checks, def: NodeTypeDef): Promise<void> {
@@ -147,6 +155,7 @@ async function checkUnique(c: Checks, def: TypeDef): Promise<void> {
         { id: dup.second.id, field, line: dup.second.line },
       );
     // Committed rows that stay (not replaced by the file) must not share a tuple.
+    if (!committedStays(c, def)) continue;
     for await (const row of committedTuples(c, def, cols)) {
       const replaced =
         def.kind === 'node'
@@ -191,7 +200,11 @@ async function checkEndpoints(c: Checks, edge: EdgeTypeDef): Promise<void> {
       if (page.length === 0) break;
       after = page[page.length - 1];
       const found = new Set(
-        (await committedWhere(c.ctx, c.snap, nodeDef, 'id', page, ['id'])).map((r) => String(r.id)),
+        committedStays(c, nodeDef)
+          ? (await committedWhere(c.ctx, c.snap, nodeDef, 'id', page, ['id'])).map((r) =>
+              String(r.id),
+            )
+          : [],
       );
       const missing = page.find((v) => !found.has(v));
       if (missing !== undefined) {

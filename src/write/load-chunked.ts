@@ -17,7 +17,10 @@
  * Merge stays exact across chunks: chunks commit in file order and each is a
  * mergeInsert by id, so the last line of a key wins; within one chunk only the last
  * row of an id is sent. Edges keep their merge identity (type, from, to) through the
- * index's pair table, seeded with the committed edges.
+ * index's pair table, seeded with the committed edges. Overwrite deletes the committed
+ * rows of each written table (and cascaded edges of untouched ones) in pages first,
+ * then appends the file's rows (load-chunked-overwrite.ts). `@embed` vectors a line
+ * lacks are filled while the file is read, in the windows a small load uses.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +52,17 @@ import {
   type LoadResult,
 } from './load-lines.js';
 import { checkChunkedLoad, committedRowsOf, tupleOf } from './load-chunked-checks.js';
+import {
+  deletePage,
+  idsToDelete,
+  pagesOf,
+  planOverwriteDeletes,
+  type OverwriteDeletes,
+} from './load-chunked-overwrite.js';
+import { EmbedWindow, embedJobs, lazyEmbeddingClient } from './embed-fill.js';
+
+/** The modes of a chunked load. */
+export type ChunkedMode = 'append' | 'merge' | 'overwrite';
 
 /** Inputs larger than this load in chunks (append, merge). */
 export const CHUNK_BYTES_DEFAULT = 64 * 2 ** 20;
@@ -62,17 +76,16 @@ export const CHUNK_ROWS_DEFAULT = 65_536;
 const SPILL_BATCH_ROWS = 8192;
 
 /**
- * Whether a load of `bytes` takes the chunked path. Overwrite never does, nor does a
- * schema with `@embed` vectors: the chunked path does not fill embeddings yet
- * (docs/writes.md §Chunked loads), so such a load keeps the one-commit path.
+ * Whether a load of `bytes` takes the chunked path: past `chunkBytes`, in every mode,
+ * except an overwrite under a schema with an edge `@card`: which sources an overwrite
+ * leaves with too few or too many edges depends on committed edges of tables the file
+ * does not name and on the cascade, which the scratch index does not cover; such a
+ * load keeps the one-commit path (docs/writes.md §Chunked loads).
  */
-export function useChunkedLoad(
-  opts: LoadOptions,
-  bytes: number,
-  catalog: Catalog,
-): opts is LoadOptions & { mode: 'append' | 'merge' } {
-  if (catalog.nodes.some((n) => n.embed.length > 0)) return false;
-  return opts.mode !== 'overwrite' && bytes > (opts.chunkBytes ?? CHUNK_BYTES_DEFAULT);
+export function useChunkedLoad(opts: LoadOptions, bytes: number, catalog: Catalog): boolean {
+  if (opts.mode === 'overwrite' && catalog.edges.some((e) => e.card.min > 0 || e.card.max !== null))
+    return false;
+  return bytes > (opts.chunkBytes ?? CHUNK_BYTES_DEFAULT);
 }
 
 /** The rows of one table, spilled in Arrow batches of lancedb's instance. */
@@ -150,29 +163,72 @@ function* chunksOf(
   if (n > 0) yield group;
 }
 
-/** Phase B of one table: one Lance commit per `chunkRows` rows, each but the last journaled here. */
+/** What Phase B commits to one table, in order: pages of deletions (overwrite), then the file's rows. */
+interface TableCommits {
+  def: TypeDef;
+  /** Committed rows to delete, and their ids at the pin, read as they are deleted. */
+  deletes?: { rows: number; ids: () => AsyncIterable<string> };
+  spill?: TableSpill;
+}
+
+/**
+ * Phase B of one table: one Lance commit per `chunkRows` deleted ids, then one per
+ * `chunkRows` rows of the file; each but the last is journaled here.
+ */
 async function commitChunks(
   handle: TableHandle,
   step: TableCommitStep,
-  t: TableSpill,
-  mode: 'append' | 'merge',
+  t: TableCommits,
+  mode: ChunkedMode,
   chunkRows: number,
 ): Promise<number> {
-  const chunks = Math.ceil(t.rows / chunkRows);
+  const commits =
+    Math.ceil((t.deletes?.rows ?? 0) / chunkRows) + Math.ceil((t.spill?.rows ?? 0) / chunkRows);
   let version = step.pin;
   let done = 0;
-  for (const group of chunksOf(t.spill.batches(), chunkRows)) {
-    const data = lanceTableOf(mode === 'merge' ? t.lastOfEachId(group) : group);
-    version =
-      mode === 'append'
-        ? await handle.append(data)
-        : (await handle.mergeInsert({ upserts: data, deleteIds: [] })).version;
-    if (++done < chunks) {
-      step.committed(version);
+  const committed = async (v: number): Promise<void> => {
+    version = v;
+    if (++done < commits) {
+      step.committed(v);
       await failpoint('write.after_chunk_commit', { table: t.def.tableKey, chunk: done });
     }
+  };
+  if (t.deletes)
+    for await (const page of pagesOf(t.deletes.ids(), chunkRows))
+      await committed(await deletePage(handle, page));
+  if (!t.spill) return version;
+  const spill = t.spill;
+  for (const group of chunksOf(spill.spill.batches(), chunkRows)) {
+    const data = lanceTableOf(mode === 'merge' ? spill.lastOfEachId(group) : group);
+    await committed(
+      mode === 'merge'
+        ? (await handle.mergeInsert({ upserts: data, deleteIds: [] })).version
+        : await handle.append(data),
+    );
   }
+  if (done !== commits)
+    throw new Error(`internal: ${t.def.tableKey} made ${done} of ${commits} planned commits`);
   return version;
+}
+
+/** The tables Phase B commits, in table-key order. */
+function tableCommits(
+  ctx: OperationContext,
+  snapshot: Snapshot,
+  index: KeySpill,
+  spills: Map<string, TableSpill>,
+  overwrite: OverwriteDeletes | undefined,
+): TableCommits[] {
+  const written = new Set(spills.keys());
+  const out = new Map<string, TableCommits>();
+  for (const [key, spill] of spills) out.set(key, { def: spill.def, spill });
+  for (const edge of overwrite?.cascaded ?? []) out.set(edge.tableKey, { def: edge });
+  for (const t of out.values()) {
+    const rows = overwrite?.rows.get(t.def.tableKey) ?? 0;
+    if (rows > 0)
+      t.deletes = { rows, ids: () => idsToDelete(ctx, snapshot, index, t.def, written) };
+  }
+  return [...out.values()].sort((a, b) => (a.def.tableKey < b.def.tableKey ? -1 : 1));
 }
 
 /** The plan step's reading of the file: rows to the spills, ids and tuples to the index. */
@@ -184,6 +240,8 @@ class ChunkedReader {
   /** Node types whose generated ids the index needs too (sources of an edge with @card(1..)). */
   private readonly allIds: Set<string>;
   private readonly pairsSeeded = new Set<string>();
+  /** Lines held until their `@embed` vectors are in (embed-fill.ts). */
+  readonly embedWindow: EmbedWindow;
 
   constructor(
     private readonly ctx: OperationContext,
@@ -191,8 +249,9 @@ class ChunkedReader {
     private readonly index: KeySpill,
     private readonly dir: string,
     private readonly file: string,
-    private readonly mode: 'append' | 'merge',
+    private readonly mode: ChunkedMode,
   ) {
+    this.embedWindow = new EmbedWindow(ctx.embeddings ?? lazyEmbeddingClient(), file);
     const noReads = (): never => {
       throw new Error('a chunked load reads committed data through its checks only');
     };
@@ -206,7 +265,13 @@ class ChunkedReader {
     return t;
   }
 
+  /** Reads one record: staged at once, or once the vectors of its window are filled. */
   async visit(rec: LoadRecord): Promise<void> {
+    const jobs = rec.kind === 'node' ? embedJobs(rec.def, rec.data) : [];
+    await this.embedWindow.add(jobs, rec.line, () => this.stage(rec));
+  }
+
+  private async stage(rec: LoadRecord): Promise<void> {
     const origin = { file: this.file, line: rec.line };
     if (rec.kind === 'node') {
       const p = this.staged.prepareNode(rec.def.name, rec.data, origin);
@@ -271,13 +336,15 @@ export async function loadChunked(
   ctx: OperationContext,
   file: string,
   source: () => LineSource,
-  opts: LoadOptions & { mode: 'append' | 'merge' },
+  opts: LoadOptions,
 ): Promise<LoadResult> {
+  const mode = opts.mode;
   const chunkRows = opts.chunkRows ?? CHUNK_ROWS_DEFAULT;
   const dir = mkdtempSync(join(tmpdir(), 'lancelog-load-'));
   const index = KeySpill.open(dir);
   let reader: ChunkedReader | undefined;
   let lines = 0;
+  let deletes: OverwriteDeletes | undefined;
   try {
     const outcome = await runTableOperation(
       ctx,
@@ -288,25 +355,30 @@ export async function loadChunked(
         message: opts.message ?? `load ${basename(file)} (${opts.mode})`,
       },
       async (snapshot) => {
-        const r = (reader = new ChunkedReader(ctx, snapshot, index, dir, file, opts.mode));
+        const r = (reader = new ChunkedReader(ctx, snapshot, index, dir, file, mode));
         const src = source();
         const progress = progressOf(src, opts.onProgress);
         try {
           await readRecords(src, file, ctx.catalog, progress, (rec) => r.visit(rec));
+          await r.embedWindow.flush();
         } finally {
           lines = progress.lines;
           src.close();
         }
         progress.report(true);
         for (const t of r.spills.values()) t.finish();
-        await checkChunkedLoad(ctx, snapshot, index, file, opts.mode, [...r.spills.keys()]);
-        const actions: TableAction[] = [...r.spills.values()]
-          .sort((a, b) => (a.def.tableKey < b.def.tableKey ? -1 : 1))
-          .map((t) => ({
+        await checkChunkedLoad(ctx, snapshot, index, file, mode, [...r.spills.keys()]);
+        const overwrite =
+          mode === 'overwrite'
+            ? (deletes = await planOverwriteDeletes(ctx, snapshot, index, new Set(r.spills.keys())))
+            : undefined;
+        const actions: TableAction[] = tableCommits(ctx, snapshot, index, r.spills, overwrite).map(
+          (t) => ({
             def: t.def,
             commits: 'many',
-            commit: (handle, step) => commitChunks(handle, step, t, opts.mode, chunkRows),
-          }));
+            commit: (handle, step) => commitChunks(handle, step, t, mode, chunkRows),
+          }),
+        );
         return { actions, value: null };
       },
     );
@@ -314,10 +386,10 @@ export async function loadChunked(
       opId: outcome.opId,
       commitId: outcome.commitId,
       manifestVersion: outcome.manifestVersion,
-      mode: opts.mode,
+      mode,
       nodes: reader?.nodes ?? {},
       edges: reader?.edges ?? {},
-      deleted: {},
+      deleted: deletes?.deleted ?? {},
       lines,
       tables: outcome.tables,
     };

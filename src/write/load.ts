@@ -16,7 +16,8 @@
  *               that edge's properties and keeps its id. Reloading a file is idempotent.
  *   overwrite — every table the file touches is replaced by the file's rows: all
  *               committed rows of the table are deleted in the same Lance commit that
- *               writes the new ones (one mergeInsert per table). A node id that the
+ *               writes the new ones (one mergeInsert per table; a chunked load deletes
+ *               them in pages first, load-chunked-overwrite.ts). A node id that the
  *               file writes again keeps its edges in tables the file does not touch;
  *               a node that disappears takes its edges in untouched tables with it
  *               (cascade). Within the file, a repeated node key is a `key` error.

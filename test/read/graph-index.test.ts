@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GraphIndex, ReadCache } from '../../src/read/index.js';
-import { Repo } from '../../src/index.js';
+import { loadJsonl, Repo } from '../../src/index.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 import { buildGraph } from './graph.js';
 
@@ -144,6 +144,39 @@ describe('graph indexes in a repo', () => {
       expect(indexKeys()).toHaveLength(2);
       expect(await friends(repo)).toEqual(['b', 'c']);
       expect(indexKeys()).toHaveLength(3);
+    } finally {
+      await repo.close();
+    }
+  });
+
+  it('a chunked load is not derived: the first expanding query after it builds its version from the table', async () => {
+    const repo = await buildGraph(join(tmp(), 'repo'));
+    try {
+      const cache = (repo as unknown as { readCache: ReadCache }).readCache;
+      const indexKeys = (): string[] =>
+        [...(cache as unknown as { entries: Map<string, unknown> }).entries.keys()].filter((k) =>
+          k.startsWith('gi\u0000'),
+        );
+      expect(await friends(repo)).toEqual(['b', 'c']);
+      expect(indexKeys()).toHaveLength(1);
+      // Several Lance commits to Knows (one row each), one publish; the cached index of
+      // the old version stays as it was and no index of the new version is made.
+      const lines = [
+        { type: 'Person', data: { name: 'h' } },
+        { edge: 'Knows', from: 'a', to: 'h' },
+        { edge: 'Knows', from: 'a', to: 'f' },
+        { edge: 'Knows', from: 'h', to: 'a' },
+      ];
+      const r = await loadJsonl(
+        repo.operationContext(),
+        { text: lines.map((l) => JSON.stringify(l)).join('\n'), file: 'more.jsonl' },
+        { mode: 'append', chunkBytes: 0, chunkRows: 1 },
+      );
+      const knows = r.tables.find((t) => t.tableKey === 'edge:Knows')!;
+      expect(knows.to - knows.from).toBe(3);
+      expect(indexKeys()).toHaveLength(1);
+      expect(await friends(repo)).toEqual(['b', 'c', 'f', 'h']);
+      expect(indexKeys()).toHaveLength(2);
     } finally {
       await repo.close();
     }

@@ -101,11 +101,9 @@ describe('chunked load: the same graph as one commit per table', () => {
           { mode: 'append', ...chunked(rowsPerCommit) },
         );
         const rows = { ...r.nodes, ...r.edges };
-        // A schema with @embed vectors keeps the one-commit path (docs/writes.md §Chunked loads).
-        const embeds = repo.operationContext().catalog.nodes.some((n) => n.embed.length > 0);
         for (const t of r.tables) {
           const name = Object.keys(rows).find((n) => t.tableKey.endsWith(`:${n}`))!;
-          const want = embeds ? 1 : Math.ceil(rows[name] / rowsPerCommit);
+          const want = Math.ceil(rows[name] / rowsPerCommit);
           expect(t.to - t.from, t.tableKey).toBe(want);
           // Every commit but the last is journaled by the load, the last with the publish.
           expect(committedVersions(repo, r.opId, t.tableKey)).toEqual(
