@@ -147,32 +147,37 @@ export function matrixOp(writer: Writer, shape: Shape): DrillOp {
       return { writer, source: multi ? 'drill-merge-multi' : 'drill-merge-one' };
     case 'load-overwrite':
     case 'load-chunked-overwrite':
-      // Chunked (one row per Lance commit): the committed rows of a written table are
-      // deleted one id per commit before the file's rows are appended, so
-      // write.after_chunk_commit@1 is a crash after the first delete of Person.
-      // one-table: p4 (no edges) disappears; multi-table: p3, p4 and c2 disappear and
-      // the edge p3→c2 cascades out of WorksAt, which the file does not name.
-      return multi
-        ? {
-            writer,
-            nodes: [
-              { type: 'Person', name: 'p1', data: { age: 31 } },
-              { type: 'Person', name: 'p2', data: { age: 50 } },
-              { type: 'Person', name: 'n1', data: {} },
-              { type: 'Company', name: 'c1', data: { city: 'Oslo' } },
-            ],
-            edges: [],
-          }
-        : {
-            writer,
-            nodes: [
-              { type: 'Person', name: 'p1', data: { age: 31 } },
-              { type: 'Person', name: 'p2', data: { age: 42 } },
-              { type: 'Person', name: 'p3', data: { age: 60 } },
-            ],
-            edges: [],
-          };
+      return overwriteOp(writer, multi);
   }
+}
+
+/** An overwrite load, plain or chunked, against the seed graph. */
+function overwriteOp(writer: 'load-overwrite' | 'load-chunked-overwrite', multi: boolean): DrillOp {
+  // Chunked (one row per Lance commit): the committed rows of a written table are
+  // deleted one id per commit before the file's rows are appended, so
+  // write.after_chunk_commit@1 is a crash after the first delete of Person.
+  // one-table: p4 (no edges) disappears; multi-table: p3, p4 and c2 disappear and
+  // the edge p3→c2 cascades out of WorksAt, which the file does not name.
+  return multi
+    ? {
+        writer,
+        nodes: [
+          { type: 'Person', name: 'p1', data: { age: 31 } },
+          { type: 'Person', name: 'p2', data: { age: 50 } },
+          { type: 'Person', name: 'n1', data: {} },
+          { type: 'Company', name: 'c1', data: { city: 'Oslo' } },
+        ],
+        edges: [],
+      }
+    : {
+        writer,
+        nodes: [
+          { type: 'Person', name: 'p1', data: { age: 31 } },
+          { type: 'Person', name: 'p2', data: { age: 42 } },
+          { type: 'Person', name: 'p3', data: { age: 60 } },
+        ],
+        edges: [],
+      };
 }
 
 /**

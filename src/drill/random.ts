@@ -182,26 +182,36 @@ function genOp(r: Rng, m: Model, k: number, j: number, merged: boolean): DrillOp
       // Builds what is missing or stale (nothing at all when every index is current).
       return { writer, types: r.chance(0.5) ? ['Company'] : ['Person', 'Company'] };
     case 'load-overwrite':
-    case 'load-chunked-overwrite': {
-      // Replace Person or Company (or both); keep some rows, add some.
-      const nodes: NodeRow[] = [];
-      const doP = r.chance(0.6);
-      const doC = !doP || r.chance(0.4);
-      if (doP) {
-        for (const name of persons)
-          if (r.chance(0.7)) nodes.push({ type: 'Person', name, data: age() });
-        if (r.chance(0.5) || !nodes.length)
-          nodes.push({ type: 'Person', name: fresh('op', 0), data: age() });
-      }
-      if (doC) {
-        for (const name of companies)
-          if (r.chance(0.7)) nodes.push({ type: 'Company', name, data: city() });
-        if (r.chance(0.5) || !nodes.some((n) => n.type === 'Company'))
-          nodes.push({ type: 'Company', name: fresh('oc', 0), data: city() });
-      }
-      return { writer, nodes, edges: [] };
-    }
+    case 'load-chunked-overwrite':
+      return { writer, nodes: overwriteNodes(r, persons, companies, fresh, age, city), edges: [] };
   }
+}
+
+/** An overwrite load's nodes: replace Person or Company (or both); keep some rows, add some. */
+function overwriteNodes(
+  r: Rng,
+  persons: string[],
+  companies: string[],
+  fresh: (p: string, i: number) => string,
+  age: () => { age?: number },
+  city: () => { city?: string },
+): NodeRow[] {
+  const nodes: NodeRow[] = [];
+  const doP = r.chance(0.6);
+  const doC = !doP || r.chance(0.4);
+  if (doP) {
+    for (const name of persons)
+      if (r.chance(0.7)) nodes.push({ type: 'Person', name, data: age() });
+    if (r.chance(0.5) || !nodes.length)
+      nodes.push({ type: 'Person', name: fresh('op', 0), data: age() });
+  }
+  if (doC) {
+    for (const name of companies)
+      if (r.chance(0.7)) nodes.push({ type: 'Company', name, data: city() });
+    if (r.chance(0.5) || !nodes.some((n) => n.type === 'Company'))
+      nodes.push({ type: 'Company', name: fresh('oc', 0), data: city() });
+  }
+  return nodes;
 }
 
 export function generateCase(seed: number, k: number): DrillCase {
