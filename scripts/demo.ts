@@ -189,7 +189,12 @@ function main(): void {
       ].join('\n'),
     );
     lancelog(['load', '--data', extra, '--mode', 'merge', '--actor', 'crasher', repo], {
-      env: { LANCELOG_FAILPOINTS: 'write.after_table_commit=crash@1' },
+      // Phase B commits tables concurrently: hold the second one back so the crash
+      // leaves exactly one table committed (recovery then rolls back).
+      env: {
+        LANCELOG_FAILPOINTS:
+          'write.after_table_commit=crash@1;write.before_table_commit=delay:5000@2+',
+      },
       expectCrash: true,
     });
     lancelog(['recover', '--dry-run', repo]);
