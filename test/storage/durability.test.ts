@@ -177,7 +177,11 @@ describe.skipIf(!hasStrace)('power-loss durability (strace audit)', () => {
     const crashed = await tracedCli(
       join(dir, 'writer.strace'),
       ['load', '--data', DATA, '--mode', 'merge', repo],
-      { LANCELOG_FAILPOINTS: 'write.after_table_commit=crash@1' },
+      // Phase B commits tables concurrently: the second table's commit is held back.
+      {
+        LANCELOG_FAILPOINTS:
+          'write.after_table_commit=crash@1;write.before_table_commit=delay:5000@2+',
+      },
     );
     expect(crashed.code).not.toBe(0);
     const recoverLog = join(dir, 'recover.strace');
