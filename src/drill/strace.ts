@@ -10,7 +10,10 @@ export interface SysCall {
   result: string;
 }
 
-/** The completed calls of a log, in completion order (`<unfinished ...>` joined with its resume). */
+/**
+ * The calls of a log, in completion order (`<unfinished ...>` joined with its resume),
+ * except `close`, which counts where it started.
+ */
 export function parseStrace(log: string): SysCall[] {
   const pending = new Map<number, { name: string; args: string }>();
   const calls: SysCall[] = [];
@@ -30,7 +33,12 @@ export function parseStrace(log: string): SysCall[] {
     }
     const unfinished = /^(\w+)\((.*) <unfinished \.\.\.>$/s.exec(rest);
     if (unfinished) {
-      pending.set(pid, { name: unfinished[1], args: unfinished[2] });
+      // A close frees its fd number before it returns: another thread's open may get
+      // that number and be logged before the close's resume line. So a close counts
+      // where it started (its result is not needed), never after that open.
+      if (unfinished[1] === 'close')
+        calls.push({ pid, name: 'close', args: unfinished[2], result: '0' });
+      else pending.set(pid, { name: unfinished[1], args: unfinished[2] });
       continue;
     }
     const done = /^(\w+)\((.*)\)\s+=\s+(.*)$/s.exec(rest);

@@ -28,6 +28,29 @@ if (!hasStrace)
     'test/drills/power-loss.test.ts: strace is not installed; power-loss drills are skipped',
   );
 
+describe('parseStrace', () => {
+  it('counts a close where it started: an open that reuses its fd number in another thread keeps its fd', () => {
+    const calls = parseStrace(
+      [
+        '11 close(7</r/old.tmp> <unfinished ...>',
+        '12 openat(AT_FDCWD</x>, "/r/new.tmp", O_WRONLY|O_CREAT, 0666) = 7</r/new.tmp>',
+        '11 <... close resumed>) = 0',
+        '12 write(7</r/new.tmp>, "x", 1) = 1',
+        '13 fsync(8</r/a> <unfinished ...>',
+        '14 write(9</r/b>, "y", 1) = 1',
+        '13 <... fsync resumed>) = 0',
+      ].join('\n'),
+    );
+    expect(calls.map((c) => `${c.pid} ${c.name}`)).toEqual([
+      '11 close',
+      '12 openat',
+      '12 write',
+      '14 write',
+      '13 fsync',
+    ]);
+  });
+});
+
 describe('the power cut (synthetic strace logs)', () => {
   const tmp = useTmpDirs();
 
