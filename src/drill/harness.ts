@@ -412,6 +412,7 @@ export async function runPowerLossCase(
   ws: Workspace,
   c: DrillCase,
   check$: Checker = checkRepo,
+  retryNotSimulable = true,
 ): Promise<CaseResult> {
   const started = performance.now();
   const dir = ws.copy(c.id);
@@ -436,6 +437,10 @@ export async function runPowerLossCase(
     try {
       powerCut(dir, ws.template, parseStrace(readFileSync(log, 'utf8')), cut);
     } catch (err) {
+      // A log the simulator cannot replay (threads racing on an fd number) says nothing
+      // about durability: run the case once more on a fresh copy; a second such log fails.
+      if (retryNotSimulable)
+        return runPowerLossCase(ws, { ...c, id: `${c.id}-again` }, check$, false);
       outcome = 'error';
       problems.push(`power cut not simulable: ${err instanceof Error ? err.message : String(err)}`);
     }
