@@ -9,8 +9,8 @@
  * insert would be a commit. It lives here because only src/journal/ may import
  * better-sqlite3. The database is scratch: no journal, no fsync; `close()` deletes it.
  */
-import Database from 'better-sqlite3';
-import { rmSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+import { closeScratchDb, openScratchDb } from './scratch-db.js';
 import { join } from 'node:path';
 
 /** Rows inserted per SQLite transaction. */
@@ -30,11 +30,7 @@ export class KeySpill {
   private readonly stmt: Record<string, Database.Statement>;
 
   private constructor(private readonly path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = OFF');
-    this.db.pragma('synchronous = OFF');
-    this.db.pragma(`cache_size = -${CACHE_KIB}`);
-    this.db.pragma('temp_store = FILE');
+    this.db = openScratchDb(path, CACHE_KIB);
     this.db.exec(`
       CREATE TABLE keys (t INTEGER, id TEXT, line INTEGER, PRIMARY KEY (t, id)) WITHOUT ROWID;
       CREATE TABLE edges (t INTEGER, id TEXT, src TEXT, dst TEXT, line INTEGER, PRIMARY KEY (t, id)) WITHOUT ROWID;
@@ -209,11 +205,6 @@ export class KeySpill {
 
   /** Closes and deletes the scratch database. */
   close(): void {
-    try {
-      if (this.db.inTransaction) this.db.exec('COMMIT');
-    } finally {
-      this.db.close();
-      rmSync(this.path, { force: true });
-    }
+    closeScratchDb(this.db, this.path);
   }
 }

@@ -12,8 +12,8 @@
  * TEXT column would compare UTF-8 bytes, which orders astral characters differently).
  * The database is scratch: no journal, no fsync; `close()` deletes it.
  */
-import Database from 'better-sqlite3';
-import { rmSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+import { closeScratchDb, openScratchDb } from './scratch-db.js';
 import { join } from 'node:path';
 
 /** Rows inserted per SQLite transaction. */
@@ -38,11 +38,7 @@ export class SortSpill {
     private readonly path: string,
     private readonly keyCount: number,
   ) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = OFF');
-    this.db.pragma('synchronous = OFF');
-    this.db.pragma(`cache_size = -${CACHE_KIB}`);
-    this.db.pragma('temp_store = FILE');
+    this.db = openScratchDb(path, CACHE_KIB);
     const keys = Array.from({ length: keyCount }, (_, i) => `k${i} BLOB`).join(', ');
     this.db.exec(`CREATE TABLE lines (${keys}, seq INTEGER, line TEXT)`);
     const marks = Array.from({ length: keyCount + 2 }, () => '?').join(', ');
@@ -77,11 +73,6 @@ export class SortSpill {
 
   /** Closes and deletes the scratch database. */
   close(): void {
-    try {
-      if (this.db.inTransaction) this.db.exec('COMMIT');
-    } finally {
-      this.db.close();
-      rmSync(this.path, { force: true });
-    }
+    closeScratchDb(this.db, this.path);
   }
 }
