@@ -3,9 +3,8 @@
  * journal and the table store (docs/architecture.md §What a repo is).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { compileSchema, arrowSchemaFor, catalogToJSON } from '../schema/index.js';
+import { compileSchema, arrowSchemaFor, schemaFingerprint } from '../schema/index.js';
 import type { Catalog, TypeDef } from '../schema/types.js';
 import { TableStore } from '../storage/index.js';
 import { Journal } from '../journal/index.js';
@@ -22,17 +21,9 @@ export function allTypes(catalog: Catalog): TypeDef[] {
   return [...catalog.nodes, ...catalog.edges];
 }
 
-/**
- * The schema fingerprint: sha256 of the catalog's canonical JSON (less the source
- * file's name), so comments and layout in `_schema.pg` do not count, but any change to a type, property,
- * constraint or table path does.
- */
+/** The schema fingerprint (public name of `schemaFingerprint`, src/schema/fingerprint.ts). */
 export function schemaHash(catalog: Catalog): string {
-  // The name of the file the schema was compiled from is not part of the schema.
-  const { file: _file, ...schema } = catalog;
-  return createHash('sha256')
-    .update(catalogToJSON(schema as Catalog))
-    .digest('hex');
+  return schemaFingerprint(catalog);
 }
 
 /**
