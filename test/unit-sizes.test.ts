@@ -30,7 +30,6 @@ const FUNCTION_ALLOW: Record<string, number> = {
   'src/drill/check.ts#checkRepo': 180,
   'src/drill/matrix.ts#matrixOp': 140,
   'src/drill/random.ts#genOp': 139,
-  'src/write/load.ts#loadJsonl': 110,
   'src/drill/harness.ts#runBatch': 106,
   'src/write/embed-file.ts#embedJsonlFile': 106,
   'src/drill/matrix.ts#enumerateCombo': 102,
@@ -44,7 +43,6 @@ const FUNCTION_ALLOW: Record<string, number> = {
   'src/write/export.ts#exportJsonl': 73,
   'src/drill/child.ts#main': 71,
   'src/write/indexes.ts#ensureIndexes': 71,
-  'src/write/load-lines.ts#openSource': 71,
 };
 
 function sourceFiles(dir: string): string[] {
