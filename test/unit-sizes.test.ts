@@ -31,7 +31,6 @@ const FUNCTION_ALLOW: Record<string, number> = {
   'src/drill/matrix.ts#matrixOp': 140,
   'src/drill/random.ts#genOp': 139,
   'src/drill/harness.ts#runBatch': 106,
-  'src/write/embed-file.ts#embedJsonlFile': 106,
   'src/drill/matrix.ts#enumerateCombo': 102,
   'src/query/lint.ts#lintQueries': 83,
   'src/query/lint.ts#lintQueries/<anonymous>': 72,
