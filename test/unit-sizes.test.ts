@@ -38,7 +38,6 @@ const FUNCTION_ALLOW: Record<string, number> = {
   'src/query/parser.ts#parseExpr': 82,
   'src/server/serve.ts#startServer': 76,
   'src/query/compile-match.ts#lowerLevel': 75,
-  'src/write/export.ts#exportJsonl': 73,
   'src/drill/child.ts#main': 71,
   'src/write/indexes.ts#ensureIndexes': 71,
 };
