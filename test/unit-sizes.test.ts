@@ -36,7 +36,6 @@ const FUNCTION_ALLOW: Record<string, number> = {
   'src/query/lint.ts#lintQueries/<anonymous>': 72,
   'src/query/compile-expr.ts#expr': 82,
   'src/query/parser.ts#parseExpr': 82,
-  'src/server/serve.ts#startServer': 76,
   'src/query/compile-match.ts#lowerLevel': 75,
   'src/drill/child.ts#main': 71,
 };
