@@ -241,18 +241,17 @@ async function versionExists(
   }
 }
 
-/**
- * A lost published version: re-pins the branch to its newest manifest version whose
- * every pin Lance still has, as one journaled `Repair` operation whose commit message
- * lists the commits that are lost (those after that manifest version). A table whose
- * HEAD is past the re-pinned version is restored to it first (I1).
- */
-async function repinToComplete(repo: Repo, branch: string): Promise<string> {
-  const { journal, store } = repo;
-  const head = journal.snapshot({ branch });
-  let target: ReturnType<typeof journal.snapshot> | undefined;
+type BranchSnapshot = ReturnType<Repo['journal']['snapshot']>;
+
+/** The newest manifest version before HEAD whose every pinned table version Lance still has. */
+async function newestCompleteManifest(
+  repo: Repo,
+  branch: string,
+  head: BranchSnapshot,
+): Promise<BranchSnapshot> {
+  let target: BranchSnapshot | undefined;
   for (let mv = head.manifestVersion - 1; mv >= 1 && !target; mv--) {
-    const snap = journal.snapshot({ branch, manifestVersion: mv });
+    const snap = repo.journal.snapshot({ branch, manifestVersion: mv });
     const present = await Promise.all(
       snap.pins.map((p) => versionExists(repo, p.tableKey, p.version, p.lanceBranch)),
     );
@@ -264,6 +263,57 @@ async function repinToComplete(repo: Repo, branch: string): Promise<string> {
       `branch ${branch} has no manifest version whose every table version Lance still has; restore the tables from a backup`,
       { branch },
     );
+  return target;
+}
+
+/**
+ * Brings a table's Lance HEAD back to the pinned version (I1: HEAD == pin at rest):
+ * a HEAD past it is restored, and the restore is synced before anything publishes it.
+ * Returns the version to publish.
+ */
+async function restoreHeadToPin(repo: Repo, pin: BranchSnapshot['pins'][number]): Promise<number> {
+  const { store } = repo;
+  const def = repo.typeDef(pin.tableKey);
+  const lanceHead = await store
+    .headVersion(def.tableKey, def.tablePath, pin.lanceBranch ?? undefined)
+    .catch(() => null);
+  let version = pin.version;
+  if (lanceHead !== pin.version) {
+    const h = await store.openTable(
+      def.tableKey,
+      def.tablePath,
+      pin.lanceBranch ? { branch: pin.lanceBranch } : {},
+    );
+    try {
+      version = await h.restore(pin.version);
+    } finally {
+      h.close();
+    }
+  }
+  if (version !== pin.version)
+    await syncLanceCommit(store, [
+      {
+        tableKey: def.tableKey,
+        tablePath: def.tablePath,
+        lanceBranch: pin.lanceBranch,
+        from: pin.version,
+        to: version,
+        forked: false,
+      },
+    ]);
+  return version;
+}
+
+/**
+ * A lost published version: re-pins the branch to its newest manifest version whose
+ * every pin Lance still has, as one journaled `Repair` operation whose commit message
+ * lists the commits that are lost (those after that manifest version). A table whose
+ * HEAD is past the re-pinned version is restored to it first (I1).
+ */
+async function repinToComplete(repo: Repo, branch: string): Promise<string> {
+  const { journal } = repo;
+  const head = journal.snapshot({ branch });
+  const target = await newestCompleteManifest(repo, branch, head);
   const lost = journal
     .listCommits({ branch })
     .filter((c) => c.manifestVersion > target.manifestVersion)
@@ -272,34 +322,7 @@ async function repinToComplete(repo: Repo, branch: string): Promise<string> {
   const moves = [];
   for (const p of target.pins) {
     const current = repo.pinOf(head, p.tableKey);
-    const def = repo.typeDef(p.tableKey);
-    const lanceHead = await store
-      .headVersion(def.tableKey, def.tablePath, p.lanceBranch ?? undefined)
-      .catch(() => null);
-    let version = p.version;
-    if (lanceHead !== p.version) {
-      const h = await store.openTable(
-        def.tableKey,
-        def.tablePath,
-        p.lanceBranch ? { branch: p.lanceBranch } : {},
-      );
-      try {
-        version = await h.restore(p.version);
-      } finally {
-        h.close();
-      }
-    }
-    if (version !== p.version)
-      await syncLanceCommit(store, [
-        {
-          tableKey: def.tableKey,
-          tablePath: def.tablePath,
-          lanceBranch: p.lanceBranch,
-          from: p.version,
-          to: version,
-          forked: false,
-        },
-      ]);
+    const version = await restoreHeadToPin(repo, p);
     if (version !== current.version || p.lanceBranch !== current.lanceBranch)
       moves.push({
         tableKey: p.tableKey,

@@ -59,12 +59,15 @@ function fromSidecar(s: Sidecar): IntentEntry[] {
   }));
 }
 
-export function findPending(repoDir: string, journal: Journal): Pending {
-  const sidecarIds = new Set(listSidecars(repoDir));
-  const operations: PendingOperation[] = [];
-  const staleSidecars: string[] = [];
-  const unreadable: UnreadableSidecar[] = [];
+type InFlightOperation = ReturnType<Journal['inFlightOperations']>[number];
+
+/** Reads every sidecar; one that fails its schema is set aside, never thrown. */
+function readSidecars(
+  repoDir: string,
+  sidecarIds: Set<string>,
+): { sidecars: Map<string, Sidecar>; unreadable: UnreadableSidecar[] } {
   const sidecars = new Map<string, Sidecar>();
+  const unreadable: UnreadableSidecar[] = [];
   for (const opId of sidecarIds) {
     const file = sidecarPath(repoDir, opId);
     try {
@@ -74,92 +77,128 @@ export function findPending(repoDir: string, journal: Journal): Pending {
       else throw err;
     }
   }
-  const inFlight = new Map(journal.inFlightOperations().map((op) => [op.opId, op]));
-  for (const op of inFlight.values()) {
-    const events = journal.listEvents({ opId: op.opId, order: 'asc' });
-    const byKind = (k: JournalEvent['kind']) => events.filter((e) => e.kind === k);
-    const begun = byKind('op.begun')[0];
-    const intentEvent = byKind('op.intent_recorded')[0];
-    const sidecar = sidecars.get(op.opId);
-    const intent: IntentEntry[] =
-      intentEvent && intentEvent.kind === 'op.intent_recorded'
-        ? intentEvent.payload.tables.map((t) => ({
-            tableKey: t.table_key,
-            lanceBranch: t.lance_branch,
-            expected: t.expected_version,
-            postCommit: t.post_commit_version,
-          }))
-        : sidecar
-          ? fromSidecar(sidecar)
-          : [];
-    const committed = new Map<string, number>();
-    for (const e of byKind('table.committed'))
-      if (e.kind === 'table.committed') committed.set(e.payload.table_key, e.payload.version);
-    const leases = journal.listLeases({ opId: op.opId });
-    const beganOwner = begun && begun.kind === 'op.begun' ? begun.payload.owner : undefined;
-    const owner: OwnerInfo | null =
-      leases.length > 0
-        ? {
-            pid: leases[0].ownerPid,
-            host: leases[0].ownerHost,
-            heartbeatUs: Math.max(...leases.map((l) => l.heartbeatUs)),
-          }
-        : beganOwner
-          ? { pid: beganOwner.pid, host: beganOwner.host, heartbeatUs: op.updatedUs }
-          : sidecar
-            ? { pid: sidecar.owner.pid, host: sidecar.owner.host, heartbeatUs: op.updatedUs }
-            : null;
-    operations.push({
-      opId: op.opId,
-      kind: op.kind,
-      branch: op.branch,
-      actor: op.actor,
-      startedUs: op.startedUs,
-      inJournal: true,
-      hasSidecar: sidecarIds.has(op.opId),
-      intent,
-      published: byKind('op.published').length > 0,
-      committed,
-      owner,
-      unreadableSidecar: unreadable.find((u) => u.opId === op.opId),
-    });
+  return { sidecars, unreadable };
+}
+
+/** The journal's intent wins; a sidecar stands in when the intent was never journalled. */
+function intentOf(events: JournalEvent[], sidecar: Sidecar | undefined): IntentEntry[] {
+  const intentEvent = events.find((e) => e.kind === 'op.intent_recorded');
+  if (intentEvent && intentEvent.kind === 'op.intent_recorded')
+    return intentEvent.payload.tables.map((t) => ({
+      tableKey: t.table_key,
+      lanceBranch: t.lance_branch,
+      expected: t.expected_version,
+      postCommit: t.post_commit_version,
+    }));
+  return sidecar ? fromSidecar(sidecar) : [];
+}
+
+/**
+ * Who owns the operation, for the liveness check: its leases (with their freshest
+ * heartbeat) first, then the owner op.begun recorded, then the sidecar's.
+ */
+function ownerOf(
+  journal: Journal,
+  op: InFlightOperation,
+  events: JournalEvent[],
+  sidecar: Sidecar | undefined,
+): OwnerInfo | null {
+  const begun = events.find((e) => e.kind === 'op.begun');
+  const leases = journal.listLeases({ opId: op.opId });
+  const beganOwner = begun && begun.kind === 'op.begun' ? begun.payload.owner : undefined;
+  if (leases.length > 0)
+    return {
+      pid: leases[0].ownerPid,
+      host: leases[0].ownerHost,
+      heartbeatUs: Math.max(...leases.map((l) => l.heartbeatUs)),
+    };
+  if (beganOwner) return { pid: beganOwner.pid, host: beganOwner.host, heartbeatUs: op.updatedUs };
+  if (sidecar)
+    return { pid: sidecar.owner.pid, host: sidecar.owner.host, heartbeatUs: op.updatedUs };
+  return null;
+}
+
+/** An operation the journal shows in flight, with what its events say it did. */
+function fromJournal(
+  journal: Journal,
+  op: InFlightOperation,
+  sidecar: Sidecar | undefined,
+  hasSidecar: boolean,
+  unreadable: UnreadableSidecar[],
+): PendingOperation {
+  const events = journal.listEvents({ opId: op.opId, order: 'asc' });
+  const intent = intentOf(events, sidecar);
+  const committed = new Map<string, number>();
+  for (const e of events)
+    if (e.kind === 'table.committed') committed.set(e.payload.table_key, e.payload.version);
+  const owner = ownerOf(journal, op, events, sidecar);
+  return {
+    opId: op.opId,
+    kind: op.kind,
+    branch: op.branch,
+    actor: op.actor,
+    startedUs: op.startedUs,
+    inJournal: true,
+    hasSidecar,
+    intent,
+    published: events.some((e) => e.kind === 'op.published'),
+    committed,
+    owner,
+    unreadableSidecar: unreadable.find((u) => u.opId === op.opId),
+  };
+}
+
+/**
+ * The journal does not know the operation (e.g. restored from an older backup):
+ * recover it from the sidecar alone.
+ */
+function fromSidecarOnly(opId: string, sidecar: Sidecar): PendingOperation {
+  return {
+    opId,
+    kind: sidecar.kind,
+    branch: sidecar.branch,
+    actor: sidecar.actor,
+    startedUs: sidecar.created_us,
+    inJournal: false,
+    hasSidecar: true,
+    intent: fromSidecar(sidecar),
+    published: false,
+    committed: new Map(),
+    owner: { pid: sidecar.owner.pid, host: sidecar.owner.host, heartbeatUs: null },
+  };
+}
+
+function knownToJournal(journal: Journal, opId: string): boolean {
+  try {
+    journal.getOperation(opId);
+    return true;
+  } catch {
+    return false; // not in the journal
   }
+}
+
+/** Oldest first; crashed recoveries before everything (they only hold leases). */
+function recoveryOrder(a: PendingOperation, b: PendingOperation): number {
+  return (a.kind === 'Recovery') !== (b.kind === 'Recovery')
+    ? a.kind === 'Recovery'
+      ? -1
+      : 1
+    : a.startedUs - b.startedUs || (a.opId < b.opId ? -1 : 1);
+}
+
+export function findPending(repoDir: string, journal: Journal): Pending {
+  const sidecarIds = new Set(listSidecars(repoDir));
+  const staleSidecars: string[] = [];
+  const { sidecars, unreadable } = readSidecars(repoDir, sidecarIds);
+  const inFlight = new Map(journal.inFlightOperations().map((op) => [op.opId, op]));
+  const operations = [...inFlight.values()].map((op) =>
+    fromJournal(journal, op, sidecars.get(op.opId), sidecarIds.has(op.opId), unreadable),
+  );
   for (const [opId, sidecar] of sidecars) {
     if (inFlight.has(opId)) continue;
-    let known = false;
-    try {
-      journal.getOperation(opId);
-      known = true;
-    } catch {
-      /* not in the journal */
-    }
-    if (known) {
-      staleSidecars.push(opId);
-      continue;
-    }
-    // The journal does not know the operation (e.g. restored from an older backup):
-    // recover it from the sidecar alone.
-    operations.push({
-      opId,
-      kind: sidecar.kind,
-      branch: sidecar.branch,
-      actor: sidecar.actor,
-      startedUs: sidecar.created_us,
-      inJournal: false,
-      hasSidecar: true,
-      intent: fromSidecar(sidecar),
-      published: false,
-      committed: new Map(),
-      owner: { pid: sidecar.owner.pid, host: sidecar.owner.host, heartbeatUs: null },
-    });
+    if (knownToJournal(journal, opId)) staleSidecars.push(opId);
+    else operations.push(fromSidecarOnly(opId, sidecar));
   }
-  // Oldest first; crashed recoveries before everything (they only hold leases).
-  operations.sort((a, b) =>
-    (a.kind === 'Recovery') !== (b.kind === 'Recovery')
-      ? a.kind === 'Recovery'
-        ? -1
-        : 1
-      : a.startedUs - b.startedUs || (a.opId < b.opId ? -1 : 1),
-  );
+  operations.sort(recoveryOrder);
   return { operations, staleSidecars, unreadable };
 }

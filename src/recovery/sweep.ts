@@ -177,12 +177,166 @@ function retireCrashedRecovery(ctx: RecoveryContext, op: PendingOperation): void
   ctx.journal.rolledBack(op.opId, []);
 }
 
+type Move = { tableKey: string; from: number; to: number; lanceBranch: string | null };
+
+/**
+ * Takes over the crashed owner's leases so the observation that follows happens
+ * under our own lease (no writer can move the tables while we decide).
+ */
+function takeOverLeases(ctx: RecoveryContext, op: PendingOperation, recOpId: string): void {
+  const { journal } = ctx;
+  if (op.inJournal) journal.releaseLeases(op.opId);
+  const pins = new Map(journal.latestPins(op.branch).map((p) => [p.tableKey, p]));
+  const tableKeys = [...new Set(op.intent.map((t) => t.tableKey))].sort();
+  // A published operation (Cleanup) moves no table: it needs no lease, and a newer
+  // writer may legitimately hold its tables by now.
+  if (tableKeys.length > 0 && !op.published) {
+    journal.acquireLeases(
+      recOpId,
+      tableKeys.map((k) => ({
+        tableKey: k,
+        branch: op.branch,
+        expectedVersion: pins.get(k)?.version ?? null,
+      })),
+    );
+  }
+}
+
+/** Journals what each table was observed as (recovery.classified). */
+function recordClassified(
+  journal: Journal,
+  recOpId: string,
+  opId: string,
+  tables: ObservedTable[],
+): void {
+  journal.recoveryClassified(
+    recOpId,
+    opId,
+    tables.map((t) => ({
+      tableKey: t.tableKey,
+      head: t.head ?? t.pin,
+      pin: t.pin,
+      expected: t.expected,
+      committed: t.committed,
+      class: t.class,
+    })),
+  );
+}
+
+/** RollForward: every table whose HEAD (or Lance branch) moved past its pin is published as is. */
+function rollForwardMoves(tables: ObservedTable[]): Move[] {
+  const moves: Move[] = [];
+  for (const t of tables) {
+    if (t.head !== null && (t.head !== t.pin || t.lanceBranch !== t.pinLanceBranch))
+      moves.push({ tableKey: t.tableKey, from: t.pin, to: t.head, lanceBranch: t.lanceBranch });
+  }
+  return moves;
+}
+
+/**
+ * RollBack: restores every moved table to its pin, one table at a time (the failpoint
+ * after each restore lets drills crash between two tables), and returns the restored
+ * versions to publish.
+ */
+async function rollBackTables(
+  ctx: RecoveryContext,
+  op: PendingOperation,
+  tables: ObservedTable[],
+): Promise<Move[]> {
+  const moves: Move[] = [];
+  for (const t of tables) {
+    if (t.head === null || t.head === t.pin) continue;
+    const def = typeOf(ctx.catalog, t.tableKey);
+    const handle = await ctx.store.openTable(
+      def.tableKey,
+      def.tablePath,
+      t.lanceBranch ? { branch: t.lanceBranch } : {},
+    );
+    let restored: number;
+    try {
+      restored = await handle.restore(t.pin);
+    } finally {
+      handle.close();
+    }
+    moves.push({ tableKey: t.tableKey, from: t.pin, to: restored, lanceBranch: t.lanceBranch });
+    await failpoint('recovery.after_restore', { opId: op.opId, table: t.tableKey });
+  }
+  return moves;
+}
+
+/**
+ * Power-loss durability of what is about to be published: the crashed writer's commits
+ * (RollForward: it never reached its own sync) or the restores (RollBack).
+ */
+async function syncMoves(
+  ctx: RecoveryContext,
+  tables: ObservedTable[],
+  moves: Move[],
+): Promise<void> {
+  await syncLanceCommit(
+    ctx.store,
+    moves.map((m) => {
+      const t = tables.find((x) => x.tableKey === m.tableKey)!;
+      return {
+        ...m,
+        tablePath: typeOf(ctx.catalog, m.tableKey).tablePath,
+        forked: m.lanceBranch !== null && m.lanceBranch !== t.pinLanceBranch,
+      };
+    }),
+  );
+}
+
+/**
+ * Publishes the moves as the recovery's own graph commit, then journals
+ * recovery.applied, deletes the crashed operation's sidecar and completes the
+ * recovery operation — in that order, so a crash at any point re-runs idempotently.
+ */
+async function publishMoves(
+  ctx: RecoveryContext,
+  op: PendingOperation,
+  recOpId: string,
+  decision: RecoveryDecision,
+  moves: Move[],
+  entry: RecoveryEntry,
+): Promise<void> {
+  const { journal } = ctx;
+  const published = journal.publish({
+    opId: recOpId,
+    branch: op.branch,
+    actor: RECOVERY_ACTOR,
+    message: `recovery of ${op.opId}: ${decision}`,
+    tables: moves.map((m) => ({
+      tableKey: m.tableKey,
+      expectedVersion: m.from,
+      newVersion: m.to,
+      lanceBranch: m.lanceBranch,
+    })),
+  });
+  entry.commitId = published.commitId;
+  await failpoint('recovery.after_publish', { opId: op.opId });
+  journal.recoveryApplied(
+    recOpId,
+    op.opId,
+    decision,
+    moves.map(({ tableKey, from, to }) => ({ tableKey, from, to })),
+  );
+  entry.moves = moves.map(({ tableKey, from, to }) => ({ tableKey, from, to }));
+  deleteSidecar(ctx.dir, op.opId);
+  journal.completeOperation(recOpId);
+  entry.status = 'applied';
+}
+
+/**
+ * Applies one operation's recovery as an operation of its own: take over its leases,
+ * re-observe and classify, decide, move the tables (roll forward or restore), sync,
+ * publish. Abort journals the decision and touches nothing.
+ */
 async function apply(
   ctx: RecoveryContext,
   op: PendingOperation,
   entry: RecoveryEntry,
 ): Promise<void> {
-  const { journal, store } = ctx;
+  const { journal } = ctx;
   const recOpId = journal.beginOperation({
     kind: 'Recovery',
     branch: op.branch,
@@ -191,36 +345,10 @@ async function apply(
   ctx.activeOps.add(recOpId);
   entry.recoveryOpId = recOpId;
   try {
-    // Take over the crashed owner's leases, then observe under our own lease.
-    if (op.inJournal) journal.releaseLeases(op.opId);
-    const pins = new Map(journal.latestPins(op.branch).map((p) => [p.tableKey, p]));
-    const tableKeys = [...new Set(op.intent.map((t) => t.tableKey))].sort();
-    // A published operation (Cleanup) moves no table: it needs no lease, and a newer
-    // writer may legitimately hold its tables by now.
-    if (tableKeys.length > 0 && !op.published) {
-      journal.acquireLeases(
-        recOpId,
-        tableKeys.map((k) => ({
-          tableKey: k,
-          branch: op.branch,
-          expectedVersion: pins.get(k)?.version ?? null,
-        })),
-      );
-    }
+    takeOverLeases(ctx, op, recOpId);
     const tables = await observe(ctx, op);
     entry.tables = tables;
-    journal.recoveryClassified(
-      recOpId,
-      op.opId,
-      tables.map((t) => ({
-        tableKey: t.tableKey,
-        head: t.head ?? t.pin,
-        pin: t.pin,
-        expected: t.expected,
-        committed: t.committed,
-        class: t.class,
-      })),
-    );
+    recordClassified(journal, recOpId, op.opId, tables);
     await failpoint('recovery.after_classify', { opId: op.opId });
     const decision = decide({ published: op.published, classes: tables.map((t) => t.class) });
     entry.decision = decision;
@@ -232,73 +360,110 @@ async function apply(
       entry.status = 'aborted';
       return;
     }
-    const moves: Array<{ tableKey: string; from: number; to: number; lanceBranch: string | null }> =
-      [];
-    if (decision === 'RollForward') {
-      for (const t of tables) {
-        if (t.head !== null && (t.head !== t.pin || t.lanceBranch !== t.pinLanceBranch))
-          moves.push({ tableKey: t.tableKey, from: t.pin, to: t.head, lanceBranch: t.lanceBranch });
-      }
-    } else if (decision === 'RollBack') {
-      for (const t of tables) {
-        if (t.head === null || t.head === t.pin) continue;
-        const def = typeOf(ctx.catalog, t.tableKey);
-        const handle = await store.openTable(
-          def.tableKey,
-          def.tablePath,
-          t.lanceBranch ? { branch: t.lanceBranch } : {},
-        );
-        let restored: number;
-        try {
-          restored = await handle.restore(t.pin);
-        } finally {
-          handle.close();
-        }
-        moves.push({ tableKey: t.tableKey, from: t.pin, to: restored, lanceBranch: t.lanceBranch });
-        await failpoint('recovery.after_restore', { opId: op.opId, table: t.tableKey });
-      }
-    }
-    // Power-loss durability of what is about to be published: the crashed writer's commits
-    // (RollForward: it never reached its own sync) or the restores (RollBack).
-    await syncLanceCommit(
-      store,
-      moves.map((m) => {
-        const t = tables.find((x) => x.tableKey === m.tableKey)!;
-        return {
-          ...m,
-          tablePath: typeOf(ctx.catalog, m.tableKey).tablePath,
-          forked: m.lanceBranch !== null && m.lanceBranch !== t.pinLanceBranch,
-        };
-      }),
-    );
+    const moves =
+      decision === 'RollForward'
+        ? rollForwardMoves(tables)
+        : decision === 'RollBack'
+          ? await rollBackTables(ctx, op, tables)
+          : [];
+    await syncMoves(ctx, tables, moves);
     await failpoint('recovery.before_publish', { opId: op.opId });
-    const published = journal.publish({
-      opId: recOpId,
-      branch: op.branch,
-      actor: RECOVERY_ACTOR,
-      message: `recovery of ${op.opId}: ${decision}`,
-      tables: moves.map((m) => ({
-        tableKey: m.tableKey,
-        expectedVersion: m.from,
-        newVersion: m.to,
-        lanceBranch: m.lanceBranch,
-      })),
-    });
-    entry.commitId = published.commitId;
-    await failpoint('recovery.after_publish', { opId: op.opId });
-    journal.recoveryApplied(
-      recOpId,
-      op.opId,
-      decision,
-      moves.map(({ tableKey, from, to }) => ({ tableKey, from, to })),
-    );
-    entry.moves = moves.map(({ tableKey, from, to }) => ({ tableKey, from, to }));
-    deleteSidecar(ctx.dir, op.opId);
-    journal.completeOperation(recOpId);
-    entry.status = 'applied';
+    await publishMoves(ctx, op, recOpId, decision, moves, entry);
   } finally {
     // On a throw the recovery operation stays in flight: the next sweep retires it and re-runs.
     ctx.activeOps.delete(recOpId);
+  }
+}
+
+function newEntry(op: PendingOperation, owner: OwnerState, dryRun: boolean): RecoveryEntry {
+  return {
+    opId: op.opId,
+    kind: op.kind,
+    branch: op.branch,
+    actor: op.actor,
+    owner,
+    source:
+      op.inJournal && op.hasSidecar ? 'journal+sidecar' : op.inJournal ? 'journal' : 'sidecar',
+    tables: [],
+    decision: null,
+    actions: [],
+    status: dryRun ? 'planned' : 'skipped',
+  };
+}
+
+/**
+ * Settles what can be settled without applying a decision (a live owner, an unreadable
+ * sidecar, a crashed recovery) and plans the rest. Returns true when the operation's
+ * decision should be applied now.
+ */
+async function triage(
+  ctx: RecoveryContext,
+  op: PendingOperation,
+  entry: RecoveryEntry,
+  mode: RecoveryMode,
+  dryRun: boolean,
+): Promise<boolean> {
+  const owner = entry.owner;
+  if (owner === 'alive' || owner === 'self-active') {
+    entry.status = 'skipped';
+    entry.skippedReason =
+      owner === 'self-active'
+        ? 'the operation is running in this process'
+        : `its owner (pid ${op.owner?.pid} on ${op.owner?.host}) is alive`;
+    return false;
+  }
+  if (op.unreadableSidecar) {
+    entry.status = 'aborted';
+    entry.skippedReason = `its sidecar ${op.unreadableSidecar.file} is unreadable: ${op.unreadableSidecar.error.details.reason as string}`;
+    entry.actions = ['touch nothing: fix or remove the sidecar, then recover again'];
+    return false;
+  }
+  if (op.kind === 'Recovery') {
+    entry.actions = [
+      'a recovery that died: mark it finished and release its leases (its original operation is recovered again)',
+    ];
+    if (!dryRun) {
+      retireCrashedRecovery(ctx, op);
+      entry.status = 'applied';
+    }
+    return false;
+  }
+  // Plan against the current state (without a lease; apply re-observes under one).
+  entry.tables = await observe(ctx, op);
+  const decision = decide({ published: op.published, classes: entry.tables.map((t) => t.class) });
+  entry.decision = decision;
+  entry.actions = plannedActions(decision, entry.tables, op);
+  if (
+    mode === 'RollForwardOnly' &&
+    owner !== 'dead' &&
+    (decision === 'RollBack' || decision === 'Abort')
+  ) {
+    entry.status = 'skipped';
+    entry.skippedReason = `${decision} is deferred to the next read-write open (the owner is not provably dead)`;
+    return false;
+  }
+  return !dryRun;
+}
+
+/**
+ * Adds every Abort decision to the report's errors and, unless dryRun, raises them
+ * all at once (after everything else was processed).
+ */
+function raiseErrors(report: RecoveryReport): void {
+  const aborted = report.operations.filter((o) => o.status === 'aborted' && !o.skippedReason);
+  for (const a of aborted) {
+    report.errors.push(
+      new RecoveryAborted(`operation ${a.opId} aborted: ${a.actions.join('; ')}`, {
+        opId: a.opId,
+        tables: a.tables,
+      }).toJSON(),
+    );
+  }
+  if (!report.dryRun && report.errors.length > 0) {
+    throw new RecoveryAborted(
+      `recovery could not finish: ${report.errors.map((e) => e.error).join('; ')}`,
+      { errors: report.errors, report },
+    );
   }
 }
 
@@ -330,76 +495,11 @@ export async function runRecovery(
   }
   for (const op of pending.operations) {
     const owner = ownerState(op.opId, op.owner, ctx.activeOps, leaseTimeoutMs);
-    const entry: RecoveryEntry = {
-      opId: op.opId,
-      kind: op.kind,
-      branch: op.branch,
-      actor: op.actor,
-      owner,
-      source:
-        op.inJournal && op.hasSidecar ? 'journal+sidecar' : op.inJournal ? 'journal' : 'sidecar',
-      tables: [],
-      decision: null,
-      actions: [],
-      status: dryRun ? 'planned' : 'skipped',
-    };
+    const entry = newEntry(op, owner, dryRun);
     report.operations.push(entry);
-    if (owner === 'alive' || owner === 'self-active') {
-      entry.status = 'skipped';
-      entry.skippedReason =
-        owner === 'self-active'
-          ? 'the operation is running in this process'
-          : `its owner (pid ${op.owner?.pid} on ${op.owner?.host}) is alive`;
-      continue;
-    }
-    if (op.unreadableSidecar) {
-      entry.status = 'aborted';
-      entry.skippedReason = `its sidecar ${op.unreadableSidecar.file} is unreadable: ${op.unreadableSidecar.error.details.reason as string}`;
-      entry.actions = ['touch nothing: fix or remove the sidecar, then recover again'];
-      continue;
-    }
-    if (op.kind === 'Recovery') {
-      entry.actions = [
-        'a recovery that died: mark it finished and release its leases (its original operation is recovered again)',
-      ];
-      if (!dryRun) {
-        retireCrashedRecovery(ctx, op);
-        entry.status = 'applied';
-      }
-      continue;
-    }
-    // Plan against the current state (without a lease; apply re-observes under one).
-    entry.tables = await observe(ctx, op);
-    const decision = decide({ published: op.published, classes: entry.tables.map((t) => t.class) });
-    entry.decision = decision;
-    entry.actions = plannedActions(decision, entry.tables, op);
-    if (
-      opts.mode === 'RollForwardOnly' &&
-      owner !== 'dead' &&
-      (decision === 'RollBack' || decision === 'Abort')
-    ) {
-      entry.status = 'skipped';
-      entry.skippedReason = `${decision} is deferred to the next read-write open (the owner is not provably dead)`;
-      continue;
-    }
-    if (dryRun) continue;
-    await apply(ctx, op, entry);
+    if (await triage(ctx, op, entry, opts.mode, dryRun)) await apply(ctx, op, entry);
   }
-  const aborted = report.operations.filter((o) => o.status === 'aborted' && !o.skippedReason);
-  for (const a of aborted) {
-    report.errors.push(
-      new RecoveryAborted(`operation ${a.opId} aborted: ${a.actions.join('; ')}`, {
-        opId: a.opId,
-        tables: a.tables,
-      }).toJSON(),
-    );
-  }
-  if (!dryRun && report.errors.length > 0) {
-    throw new RecoveryAborted(
-      `recovery could not finish: ${report.errors.map((e) => e.error).join('; ')}`,
-      { errors: report.errors, report },
-    );
-  }
+  raiseErrors(report);
   return report;
 }
 

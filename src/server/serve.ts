@@ -76,6 +76,29 @@ function checkExposure(tokens: TokenEntry[], host: string, log: FastifyInstance[
   );
 }
 
+/** The URL the server listens on (the bound port, when 0 asked for any). */
+function listeningUrl(app: FastifyInstance, host: string, port: number): string {
+  const address = app.server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+}
+
+/** Graceful shutdown on SIGINT/SIGTERM: in-flight requests finish, the repo closes, then exit. */
+function exitOnSignals(app: FastifyInstance, close: () => Promise<void>): void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        app.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}
+
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? 8080;
@@ -129,26 +152,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     await close();
     throw err;
   }
-  const address = app.server.address();
-  const boundPort = typeof address === 'object' && address ? address.port : port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+  const url = listeningUrl(app, host, port);
   app.log.info(
     { url, repo: repo.dir, auth: tokens.length > 0, policy: opts.policyFile ?? null },
     'lancelog serve: listening',
   );
-  if (opts.handleSignals ?? true) {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      app.log.info({ signal }, 'shutting down: finishing in-flight requests');
-      close().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          app.log.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  }
+  if (opts.handleSignals ?? true) exitOnSignals(app, close);
   return { app, server, url, close };
 }

@@ -113,27 +113,10 @@ async function flushHeld(
   return jobs.length;
 }
 
-function openInput(path: string) {
-  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-  return { stream, lines: createInterface({ input: stream, crlfDelay: Infinity }) };
-}
-
-export async function embedJsonlFile(opts: EmbedFileOptions): Promise<EmbedFileResult> {
-  const types = typesToProcess(opts.catalog, opts.types);
-  const known = new Set(opts.catalog.nodes.map((n) => n.name));
-  const client = opts.client ? () => opts.client! : lazyEmbeddingClient();
-  const batchRows = opts.batchRows ?? 256;
-  const file = opts.input;
-  const tmp = `${opts.output}.tmp`;
-  const result: EmbedFileResult = {
-    input: file,
-    output: opts.output,
-    mode: opts.mode,
-    records: 0,
-    embedded: 0,
-    cleaned: 0,
-  };
-  const { stream, lines } = openInput(file);
+/** Opens the input for line reading; a file that cannot be opened is FileNotFound. */
+async function openInput(file: string) {
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
   try {
     await once(stream, 'open');
   } catch (err) {
@@ -146,71 +129,143 @@ export async function embedJsonlFile(opts: EmbedFileOptions): Promise<EmbedFileR
       { file, reason: code ?? 'unknown' },
     );
   }
-  const out = createWriteStream(tmp);
-  let held: Held[] = [];
-  let firstLine: number | undefined;
-  let lastLine: number | undefined;
-  let pendingRows = 0;
-  const flush = async () => {
-    result.embedded += await flushHeld(held, out, client, {
+  return { stream, lines };
+}
+
+/**
+ * A record line this run processes: its node type is one of `types` and its `data`
+ * an object. Null for a line to copy as is (a type not processed, or no type at all);
+ * an unknown type or a bad `data` is a DataFileError naming the line.
+ */
+function rowToProcess(
+  trimmed: string,
+  file: string,
+  line: number,
+  known: Set<string>,
+  types: Map<string, NodeTypeDef>,
+): { record: Record<string, unknown>; def: NodeTypeDef; data: Record<string, unknown> } | null {
+  const record = parseObjectLine(trimmed, file, line);
+  const typeName = record.type;
+  if (typeof typeName === 'string' && !known.has(typeName))
+    throw new DataFileError(`no node type '${typeName}' in the schema`, {
       file,
-      ...(firstLine !== undefined ? { line: firstLine, last_line: lastLine } : {}),
+      line,
+      field: 'type',
+      rule: 'unknown_type',
+      type: typeName,
     });
-    held = [];
-    pendingRows = 0;
-    firstLine = lastLine = undefined;
-  };
-  let line = 0;
-  try {
-    for await (const text of lines) {
-      line++;
-      const trimmed = text.trim();
-      if (trimmed === '' || trimmed.startsWith('//')) {
-        held.push({ text });
-        continue;
-      }
-      result.records++;
-      const record = parseObjectLine(trimmed, file, line);
-      const typeName = record.type;
-      if (typeof typeName === 'string' && !known.has(typeName))
-        throw new DataFileError(`no node type '${typeName}' in the schema`, {
-          file,
-          line,
-          field: 'type',
-          rule: 'unknown_type',
-          type: typeName,
-        });
-      const def = typeof typeName === 'string' ? types.get(typeName) : undefined;
-      const data = record.data;
-      if (!def) {
-        held.push({ text });
-        continue;
-      }
-      if (typeof data !== 'object' || data === null || Array.isArray(data))
-        throw new DataFileError('"data" must be an object of properties', {
-          file,
-          line,
-          field: 'data',
-          rule: 'type',
-        });
-      const plan = planRow(def, data as Record<string, unknown>, opts.mode);
-      result.cleaned += plan.cleaned;
-      if (plan.jobs.length === 0 && plan.cleaned === 0) held.push({ text });
-      else held.push({ record, jobs: plan.jobs });
-      if (plan.jobs.length > 0) {
-        firstLine ??= line;
-        lastLine = line;
-        pendingRows++;
-      }
-      // Bounded memory: a round waits for at most batchRows rows to embed, and at most
-      // MAX_HELD_FACTOR × batchRows lines in all (rows to embed are sparse in some files).
-      if (
-        pendingRows >= batchRows ||
-        held.length >= (pendingRows === 0 ? batchRows : MAX_HELD_FACTOR * batchRows)
-      )
-        await flush();
+  const def = typeof typeName === 'string' ? types.get(typeName) : undefined;
+  const data = record.data;
+  if (!def) return null;
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new DataFileError('"data" must be an object of properties', {
+      file,
+      line,
+      field: 'data',
+      rule: 'type',
+    });
+  return { record, def, data: data as Record<string, unknown> };
+}
+
+/** The lines held for the next provider round, in file order. */
+class HeldRound {
+  private held: Held[] = [];
+  private firstLine: number | undefined;
+  private lastLine: number | undefined;
+  private pendingRows = 0;
+
+  constructor(
+    private readonly out: WriteStream,
+    private readonly client: () => EmbeddingClient,
+    private readonly file: string,
+    private readonly batchRows: number,
+  ) {}
+
+  /** Holds a line; `jobs` non-empty marks it a row waiting for vectors. */
+  hold(h: Held, line: number, jobs: number): void {
+    this.held.push(h);
+    if (jobs > 0) {
+      this.firstLine ??= line;
+      this.lastLine = line;
+      this.pendingRows++;
     }
-    await flush();
+  }
+
+  /**
+   * Bounded memory: a round waits for at most batchRows rows to embed, and at most
+   * MAX_HELD_FACTOR × batchRows lines in all (rows to embed are sparse in some files).
+   */
+  full(): boolean {
+    return (
+      this.pendingRows >= this.batchRows ||
+      this.held.length >=
+        (this.pendingRows === 0 ? this.batchRows : MAX_HELD_FACTOR * this.batchRows)
+    );
+  }
+
+  /** Embeds and writes every held line; returns the vectors computed. */
+  async flush(): Promise<number> {
+    const embedded = await flushHeld(this.held, this.out, this.client, {
+      file: this.file,
+      ...(this.firstLine !== undefined ? { line: this.firstLine, last_line: this.lastLine } : {}),
+    });
+    this.held = [];
+    this.pendingRows = 0;
+    this.firstLine = this.lastLine = undefined;
+    return embedded;
+  }
+}
+
+/** Streams every input line through `round` into the output, counting into `result`. */
+async function processLines(
+  opts: EmbedFileOptions,
+  lines: AsyncIterable<string>,
+  types: Map<string, NodeTypeDef>,
+  round: HeldRound,
+  result: EmbedFileResult,
+): Promise<void> {
+  const known = new Set(opts.catalog.nodes.map((n) => n.name));
+  const file = opts.input;
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    const trimmed = text.trim();
+    if (trimmed === '' || trimmed.startsWith('//')) {
+      round.hold({ text }, line, 0);
+      continue;
+    }
+    result.records++;
+    const row = rowToProcess(trimmed, file, line, known, types);
+    if (!row) {
+      round.hold({ text }, line, 0);
+      continue;
+    }
+    const plan = planRow(row.def, row.data, opts.mode);
+    result.cleaned += plan.cleaned;
+    if (plan.jobs.length === 0 && plan.cleaned === 0) round.hold({ text }, line, 0);
+    else round.hold({ record: row.record, jobs: plan.jobs }, line, plan.jobs.length);
+    if (round.full()) result.embedded += await round.flush();
+  }
+  result.embedded += await round.flush();
+}
+
+export async function embedJsonlFile(opts: EmbedFileOptions): Promise<EmbedFileResult> {
+  const types = typesToProcess(opts.catalog, opts.types);
+  const client = opts.client ? () => opts.client! : lazyEmbeddingClient();
+  const tmp = `${opts.output}.tmp`;
+  const result: EmbedFileResult = {
+    input: opts.input,
+    output: opts.output,
+    mode: opts.mode,
+    records: 0,
+    embedded: 0,
+    cleaned: 0,
+  };
+  const { stream, lines } = await openInput(opts.input);
+  const out = createWriteStream(tmp);
+  const round = new HeldRound(out, client, opts.input, opts.batchRows ?? 256);
+  try {
+    await processLines(opts, lines, types, round, result);
     out.end();
     await once(out, 'finish');
     renameSync(tmp, opts.output);

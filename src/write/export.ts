@@ -146,6 +146,34 @@ function wantedTables(catalog: Catalog, types: string[] | undefined): Set<string
   );
 }
 
+/**
+ * One table: scanned in batches at its pin, ordered by LineSorter (spilling past
+ * `sortInMemoryRows`), written. Returns the rows written.
+ */
+async function exportTable(
+  repo: ExportSource,
+  snap: Snapshot,
+  writer: ReturnType<typeof lineWriter>,
+  sortInMemoryRows: number | undefined,
+  table: { def: TypeDef; keyCount: number; lineOf: (row: Row) => [string[], string] },
+): Promise<number> {
+  const { def, keyCount, lineOf } = table;
+  const handle = await repo.openPinned(def.tableKey, repo.pinOf(snap, def.tableKey));
+  const sorter = new LineSorter(keyCount, sortInMemoryRows);
+  try {
+    for await (const batch of handle.scanBatches())
+      for (const row of batchToRows(batch)) sorter.add(...lineOf(row));
+    let rows = 0;
+    for (const line of sorter.sorted()) {
+      await writer.emit(line);
+      rows++;
+    }
+    return rows;
+  } finally {
+    sorter.close();
+  }
+}
+
 /** Writes the graph at `at` (a branch's latest, a manifest version or a commit) as JSONL to `out`. */
 export async function exportJsonl(
   repo: ExportSource,
@@ -156,38 +184,22 @@ export async function exportJsonl(
   const wanted = wantedTables(repo.catalog, opts.types);
   const snap = repo.snapshot(at);
   const writer = lineWriter(out);
-  /** One table: scanned in batches at its pin, ordered by LineSorter, written. */
-  const exportTable = async (
-    def: TypeDef,
-    keyCount: number,
-    lineOf: (row: Row) => [string[], string],
-  ): Promise<number> => {
-    const table = await repo.openPinned(def.tableKey, repo.pinOf(snap, def.tableKey));
-    const sorter = new LineSorter(keyCount, opts.sortInMemoryRows);
-    try {
-      for await (const batch of table.scanBatches())
-        for (const row of batchToRows(batch)) sorter.add(...lineOf(row));
-      let rows = 0;
-      for (const line of sorter.sorted()) {
-        await writer.emit(line);
-        rows++;
-      }
-      return rows;
-    } finally {
-      sorter.close();
-    }
-  };
-
+  const exportOne = (table: Parameters<typeof exportTable>[4]): Promise<number> =>
+    exportTable(repo, snap, writer, opts.sortInMemoryRows, table);
   const nodes: Record<string, number> = {};
   for (const def of repo.catalog.nodes) {
     if (wanted && !wanted.has(def.tableKey)) continue;
     const keyless = def.constraints.key.length === 0;
-    nodes[def.name] = await exportTable(def, 1, (row) => nodeLine(def, keyless, row));
+    nodes[def.name] = await exportOne({
+      def,
+      keyCount: 1,
+      lineOf: (row) => nodeLine(def, keyless, row),
+    });
   }
   const edges: Record<string, number> = {};
   for (const def of repo.catalog.edges) {
     if (wanted && !wanted.has(def.tableKey)) continue;
-    edges[def.name] = await exportTable(def, 4, (row) => edgeLine(def, row));
+    edges[def.name] = await exportOne({ def, keyCount: 4, lineOf: (row) => edgeLine(def, row) });
   }
   await writer.flush();
   return {

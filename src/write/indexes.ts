@@ -163,6 +163,77 @@ function pinOf(snapshot: Snapshot, tableKey: string): TablePin {
   return pin;
 }
 
+function checkTypes(ctx: OperationContext, types: string[] | undefined): void {
+  for (const t of types ?? [])
+    if (!ctx.catalog.nodes.some((n) => n.name === t))
+      throw new UsageError(`unknown node type '${t}'`, {
+        type: t,
+        types: ctx.catalog.nodes.map((n) => n.name),
+      });
+}
+
+/** The indexes each table must build (missing or stale) at the snapshot; the rest go to `unchanged`. */
+async function indexWork(
+  ctx: OperationContext,
+  snapshot: Snapshot,
+  types: string[] | undefined,
+  result: EnsureIndexesResult,
+): Promise<Array<{ def: NodeTypeDef; todo: IndexStatus[] }>> {
+  const work: Array<{ def: NodeTypeDef; todo: IndexStatus[] }> = [];
+  for (const def of ctx.catalog.nodes) {
+    if (types && !types.includes(def.name)) continue;
+    if (wantedIndexes(def).length === 0) continue;
+    const handle = await ctx.openPinned(def.tableKey, pinOf(snapshot, def.tableKey));
+    const status = await tableIndexStatus(def, handle);
+    const todo = status.filter((s) => s.state === 'missing' || s.state === 'stale');
+    result.unchanged.push(...status.filter((s) => !todo.includes(s)));
+    if (todo.length > 0) work.push({ def, todo });
+  }
+  return work;
+}
+
+/**
+ * A table's index builds, one Lance commit each. Every commit but the last is journaled
+ * as intermediate (`commits: 'many'`); `progress.step` counts across all tables.
+ */
+function buildAction(
+  def: NodeTypeDef,
+  todo: IndexStatus[],
+  progress: { step: number; of: number },
+  result: EnsureIndexesResult,
+  onProgress: ((p: IndexProgress) => void) | undefined,
+): TableAction {
+  const { of } = progress;
+  return {
+    def,
+    commits: todo.length === 1 ? 'one' : 'many',
+    async commit(handle, table) {
+      let version = table.pin;
+      for (let i = 0; i < todo.length; i++) {
+        const s = todo[i];
+        const at = ++progress.step;
+        const where = { tableKey: def.tableKey, column: s.column, kind: s.kind, step: at, of };
+        onProgress?.({ ...where, phase: 'start' });
+        const t0 = performance.now();
+        version = await handle.createIndex(specOf(s));
+        const ms = performance.now() - t0;
+        if (i < todo.length - 1) table.committed(version);
+        onProgress?.({ ...where, phase: 'done', ms });
+        result.built.push({
+          tableKey: def.tableKey,
+          type: def.name,
+          column: s.column,
+          kind: s.kind,
+          name: s.name,
+          version,
+          ms,
+        });
+      }
+      return version;
+    },
+  };
+}
+
 /**
  * Builds every missing or stale index of the branch's node tables as one operation:
  * one Lance commit per index (a table with several: `commits: 'many'`), one publish.
@@ -175,68 +246,14 @@ export async function ensureIndexes(
   onProgress?: (p: IndexProgress) => void,
 ): Promise<OperationOutcome<EnsureIndexesResult>> {
   const { types, ...op } = opts;
-  for (const t of types ?? [])
-    if (!ctx.catalog.nodes.some((n) => n.name === t))
-      throw new UsageError(`unknown node type '${t}'`, {
-        type: t,
-        types: ctx.catalog.nodes.map((n) => n.name),
-      });
+  checkTypes(ctx, types);
   return runTableOperation(ctx, 'EnsureIndices', op, async (snapshot) => {
     const result: EnsureIndexesResult = { built: [], unchanged: [] };
-    const work: Array<{ def: NodeTypeDef; todo: IndexStatus[] }> = [];
-    for (const def of ctx.catalog.nodes) {
-      if (types && !types.includes(def.name)) continue;
-      if (wantedIndexes(def).length === 0) continue;
-      const handle = await ctx.openPinned(def.tableKey, pinOf(snapshot, def.tableKey));
-      const status = await tableIndexStatus(def, handle);
-      const todo = status.filter((s) => s.state === 'missing' || s.state === 'stale');
-      result.unchanged.push(...status.filter((s) => !todo.includes(s)));
-      if (todo.length > 0) work.push({ def, todo });
-    }
-    const of = work.reduce((n, w) => n + w.todo.length, 0);
-    let step = 0;
-    const actions: TableAction[] = work.map(({ def, todo }) => ({
-      def,
-      commits: todo.length === 1 ? 'one' : 'many',
-      async commit(handle, table) {
-        let version = table.pin;
-        for (let i = 0; i < todo.length; i++) {
-          const s = todo[i];
-          const at = ++step;
-          onProgress?.({
-            tableKey: def.tableKey,
-            column: s.column,
-            kind: s.kind,
-            step: at,
-            of,
-            phase: 'start',
-          });
-          const t0 = performance.now();
-          version = await handle.createIndex(specOf(s));
-          const ms = performance.now() - t0;
-          if (i < todo.length - 1) table.committed(version);
-          onProgress?.({
-            tableKey: def.tableKey,
-            column: s.column,
-            kind: s.kind,
-            step: at,
-            of,
-            phase: 'done',
-            ms,
-          });
-          result.built.push({
-            tableKey: def.tableKey,
-            type: def.name,
-            column: s.column,
-            kind: s.kind,
-            name: s.name,
-            version,
-            ms,
-          });
-        }
-        return version;
-      },
-    }));
+    const work = await indexWork(ctx, snapshot, types, result);
+    const progress = { step: 0, of: work.reduce((n, w) => n + w.todo.length, 0) };
+    const actions = work.map(({ def, todo }) =>
+      buildAction(def, todo, progress, result, onProgress),
+    );
     return { actions, value: result };
   });
 }

@@ -155,6 +155,64 @@ export interface LineSource {
   close: () => void;
 }
 
+/** The data file's size in bytes; a missing file or a directory is FileNotFound. */
+function dataFileBytes(path: string): number {
+  try {
+    const st = statSync(path);
+    if (!st.isFile())
+      throw new LancelogError('FileNotFound', `cannot read data file '${path}': not a file`, {
+        file: path,
+        reason: 'EISDIR',
+      });
+    return st.size;
+  } catch (err) {
+    if (err instanceof LancelogError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new LancelogError(
+      'FileNotFound',
+      `cannot read data file '${path}': ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      { file: path, reason: code ?? 'unknown' },
+    );
+  }
+}
+
+/** Streams a file's lines, stopping at the first invalid UTF-8 byte (Utf8Guard). */
+function fileLineSource(path: string, totalBytes: number): LineSource {
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  const guard = new Utf8Guard();
+  const rl = createInterface({ input: stream.pipe(guard), crlfDelay: Infinity });
+  return {
+    lines: rl,
+    bytesRead: () => stream.bytesRead,
+    totalBytes,
+    invalidUtf8: () => guard.failure(),
+    close: () => {
+      rl.close();
+      stream.destroy();
+      guard.destroy();
+    },
+  };
+}
+
+/** Lines of an in-memory text; its progress jumps to the end once the stream ended. */
+function textLineSource(text: string, totalBytes: number): LineSource {
+  const stream = Readable.from([text]);
+  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  let done = 0;
+  stream.on('end', () => {
+    done = totalBytes;
+  });
+  return {
+    lines: rl,
+    bytesRead: () => done,
+    totalBytes,
+    close: () => {
+      rl.close();
+      stream.destroy();
+    },
+  };
+}
+
 export function openSource(input: LoadInput): {
   file: string;
   /** The input's size in bytes. */
@@ -162,69 +220,12 @@ export function openSource(input: LoadInput): {
   source: () => LineSource;
 } {
   if ('path' in input) {
-    let total: number;
-    try {
-      const st = statSync(input.path);
-      if (!st.isFile())
-        throw new LancelogError(
-          'FileNotFound',
-          `cannot read data file '${input.path}': not a file`,
-          { file: input.path, reason: 'EISDIR' },
-        );
-      total = st.size;
-    } catch (err) {
-      if (err instanceof LancelogError) throw err;
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new LancelogError(
-        'FileNotFound',
-        `cannot read data file '${input.path}': ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
-        { file: input.path, reason: code ?? 'unknown' },
-      );
-    }
-    return {
-      file: input.path,
-      bytes: total,
-      source: () => {
-        const stream = createReadStream(input.path, { highWaterMark: 1 << 20 });
-        const guard = new Utf8Guard();
-        const rl = createInterface({ input: stream.pipe(guard), crlfDelay: Infinity });
-        return {
-          lines: rl,
-          bytesRead: () => stream.bytesRead,
-          totalBytes: total,
-          invalidUtf8: () => guard.failure(),
-          close: () => {
-            rl.close();
-            stream.destroy();
-            guard.destroy();
-          },
-        };
-      },
-    };
+    const total = dataFileBytes(input.path);
+    return { file: input.path, bytes: total, source: () => fileLineSource(input.path, total) };
   }
   const text = input.text;
   const total = Buffer.byteLength(text);
-  return {
-    file: input.file ?? '<text>',
-    bytes: total,
-    source: () => {
-      const stream = Readable.from([text]);
-      const rl = createInterface({ input: stream, crlfDelay: Infinity });
-      let done = 0;
-      stream.on('end', () => {
-        done = total;
-      });
-      return {
-        lines: rl,
-        bytesRead: () => done,
-        totalBytes: total,
-        close: () => {
-          rl.close();
-          stream.destroy();
-        },
-      };
-    },
-  };
+  return { file: input.file ?? '<text>', bytes: total, source: () => textLineSource(text, total) };
 }
 
 /** One record of the file, its type resolved. */

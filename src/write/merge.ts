@@ -95,6 +95,50 @@ function summary(tables: TableMerge[]): MergeResult['tables'] {
   }));
 }
 
+function upToDate(source: string, target: string, base: string, src: Snapshot): MergeResult {
+  return {
+    outcome: 'AlreadyUpToDate',
+    source,
+    target,
+    baseCommitId: base,
+    sourceCommitId: src.commitId,
+    commitId: null,
+    manifestVersion: null,
+    opId: null,
+    tables: [],
+  };
+}
+
+interface MergeDecision {
+  outcome: MergeOutcome;
+  base: string;
+  src: Snapshot;
+  tables: TableMerge[];
+}
+
+/**
+ * Plans the merge on the target snapshot the operation holds, decided again there (the
+ * branches may have moved since the caller looked). Conflicts throw MergeConflicts.
+ */
+async function decideMerge(
+  ctx: OperationContext & DiffContext,
+  source: string,
+  target: string,
+  tgt: Snapshot,
+): Promise<MergeDecision> {
+  const src = ctx.journal.snapshot({ branch: source });
+  const base = mergeBase(ctx.journal, tgt.commitId, src.commitId);
+  const baseSnap = ctx.journal.snapshot({ commitId: base });
+  const plan =
+    base === src.commitId
+      ? { tables: [], conflicts: [] }
+      : await planMerge(ctx, baseSnap, tgt, src);
+  if (plan.conflicts.length > 0) throw new MergeConflictsError(plan.conflicts, { source, target });
+  const outcome: MergeOutcome =
+    plan.tables.length === 0 ? 'AlreadyUpToDate' : base === tgt.commitId ? 'FastForward' : 'Merged';
+  return { outcome, base, src, tables: plan.tables };
+}
+
 /** Merges `source` into `target` (default main). Conflicts throw MergeConflicts and write nothing. */
 export async function mergeBranches(
   ctx: OperationContext & DiffContext,
@@ -110,27 +154,11 @@ export async function mergeBranches(
   const src0 = ctx.journal.snapshot({ branch: source });
   const tgt0 = ctx.journal.snapshot({ branch: target });
   const base0 = mergeBase(ctx.journal, tgt0.commitId, src0.commitId);
-  const upToDate = (base: string, src: Snapshot): MergeResult => ({
-    outcome: 'AlreadyUpToDate',
-    source,
-    target,
-    baseCommitId: base,
-    sourceCommitId: src.commitId,
-    commitId: null,
-    manifestVersion: null,
-    opId: null,
-    tables: [],
-  });
   // Nothing to do: no operation is started (nothing journaled).
-  if (base0 === src0.commitId) return upToDate(base0, src0);
+  if (base0 === src0.commitId) return upToDate(source, target, base0, src0);
 
   // Set by the plan callback (the protocol runs it once).
-  let decided = null as {
-    outcome: MergeOutcome;
-    base: string;
-    src: Snapshot;
-    tables: TableMerge[];
-  } | null;
+  let decided = null as MergeDecision | null;
   const outcome = await runTableOperation(
     ctx,
     'BranchMerge',
@@ -140,32 +168,18 @@ export async function mergeBranches(
       message: opts.message ?? `merge ${source} into ${target}`,
     },
     async (tgt) => {
-      // Decided again on the snapshot the operation holds (the branches may have moved).
-      const src = ctx.journal.snapshot({ branch: source });
-      const base = mergeBase(ctx.journal, tgt.commitId, src.commitId);
-      const baseSnap = ctx.journal.snapshot({ commitId: base });
-      const plan =
-        base === src.commitId
-          ? { tables: [], conflicts: [] }
-          : await planMerge(ctx, baseSnap, tgt, src);
-      if (plan.conflicts.length > 0)
-        throw new MergeConflictsError(plan.conflicts, { source, target });
-      const kind: MergeOutcome =
-        plan.tables.length === 0
-          ? 'AlreadyUpToDate'
-          : base === tgt.commitId
-            ? 'FastForward'
-            : 'Merged';
-      decided = { outcome: kind, base, src, tables: plan.tables };
+      const d = await decideMerge(ctx, source, target, tgt);
+      decided = d;
       return {
-        actions: plan.tables.map(actionOf),
-        value: kind,
-        mergedParentId: plan.tables.length > 0 ? src.commitId : null,
+        actions: d.tables.map(actionOf),
+        value: d.outcome,
+        mergedParentId: d.tables.length > 0 ? d.src.commitId : null,
       };
     },
   );
   const d = decided!;
-  if (d.outcome === 'AlreadyUpToDate') return { ...upToDate(d.base, d.src), opId: outcome.opId };
+  if (d.outcome === 'AlreadyUpToDate')
+    return { ...upToDate(source, target, d.base, d.src), opId: outcome.opId };
   return {
     outcome: d.outcome,
     source,
