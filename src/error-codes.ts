@@ -1,5 +1,5 @@
 /**
- * Every error code Lancelog raises, as data: the classes that raise it, the CLI's exit
+ * Every error code Lancelog raises, as data: the one class that raises it, the CLI's exit
  * status, the HTTP status a server answers with, and the keys its `details` may carry
  * (snake_case, one casing for every code). `LancelogError` takes only these codes, so a
  * new code does not compile until it is added here; docs/errors.md is generated from this

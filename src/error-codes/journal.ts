@@ -6,7 +6,7 @@ import type { ErrorCodeSpec } from './spec.js';
 
 export const JOURNAL_CODES = {
   BranchExists: {
-    classes: ['LancelogError', 'StorageError'],
+    classes: ['LancelogError'],
     exit: 1,
     http: 409,
     details: ['table_key', 'table_path', 'branch', 'deleted'],
@@ -18,7 +18,7 @@ export const JOURNAL_CODES = {
     details: ['branch', 'children', 'operations'],
   },
   BranchNotFound: {
-    classes: ['LancelogError', 'StorageError'],
+    classes: ['LancelogError'],
     exit: 1,
     http: 404,
     details: ['table_key', 'table_path', 'branch'],
@@ -43,7 +43,7 @@ export const JOURNAL_CODES = {
     details: ['branch', 'table_key', 'lance_branch'],
   },
   InvalidBranchName: {
-    classes: ['LancelogError', 'StorageError'],
+    classes: ['LancelogError'],
     exit: 1,
     http: 400,
     details: ['table_key', 'table_path', 'name', 'reason', 'branch'],

@@ -152,16 +152,16 @@ export const QUERY_CODES = {
     details: ['file', 'line', 'column', 'query', 'reason', 'excerpt'],
   },
   UnknownProperty: {
-    classes: ['QueryError', 'RepoError'],
+    classes: ['QueryError'],
     exit: 1,
     http: 400,
     details: ['file', 'line', 'column', 'query', 'reason', 'excerpt', 'table'],
   },
   UnknownType: {
-    classes: ['QueryError', 'RepoError', 'SchemaError'],
+    classes: ['QueryError'],
     exit: 1,
     http: 400,
-    details: ['file', 'line', 'column', 'query', 'reason', 'excerpt', 'declaration', 'type'],
+    details: ['file', 'line', 'column', 'query', 'reason', 'excerpt', 'type'],
   },
   WildcardMisuse: {
     classes: ['QueryError'],

@@ -161,4 +161,10 @@ export const SCHEMA_CODES = {
     http: 400,
     details: ['file', 'line', 'column', 'declaration', 'reason', 'excerpt'],
   },
+  UnknownPropertyType: {
+    classes: ['SchemaError'],
+    exit: 1,
+    http: 400,
+    details: ['file', 'line', 'column', 'declaration', 'reason', 'excerpt'],
+  },
 } as const satisfies Record<string, ErrorCodeSpec>;
