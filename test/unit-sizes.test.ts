@@ -1,9 +1,8 @@
 /**
  * Units stay small (AGENTS.md §Conventions): no source file in src/ or cli/
  * over 600 lines and no function over 70 lines, except the ones listed below, each
- * capped at its size when the list was made so it can only shrink. Files other
- * helpers are splitting are listed without a cap. Take an entry out when its unit
- * is split.
+ * capped at its size when the list was made so it can only shrink. Take an entry out
+ * when its unit is split.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -13,14 +12,11 @@ import { ROOT } from './helpers/cli.js';
 
 const MAX_FILE_LINES = 600;
 const MAX_FUNCTION_LINES = 70;
-/** No cap: these areas are being split in other branches. */
-const UNCAPPED = /^(src\/journal\/|src\/write\/(staging|protocol)\.ts|cli\/)/;
 
 /** Oversized files: path → the most lines allowed. */
 const FILE_ALLOW: Record<string, number> = {
-  'src/write/staging.ts': Infinity,
-  'src/journal/journal.ts': Infinity,
-  'cli/commands/history.ts': Infinity,
+  // Being split on another branch; capped at its size until that branch is merged.
+  'src/write/protocol.ts': 644,
 };
 
 /** Oversized functions: `path#name` → the most lines allowed. */
@@ -35,6 +31,8 @@ const FUNCTION_ALLOW: Record<string, number> = {
   'src/recovery/observe.ts#findPending': 104,
   'src/drill/matrix.ts#enumerateCombo': 102,
   'src/recovery/sweep.ts#runRecovery': 93,
+  // Being split on another branch; capped at its size until that branch is merged.
+  'src/journal/evolve.ts#recipe': 229,
   'src/write/merge.ts#mergeBranches': 82,
   'src/server/serve.ts#startServer': 76,
   'src/write/export.ts#exportJsonl': 73,
@@ -87,7 +85,6 @@ describe('unit sizes', () => {
   it(`no file over ${MAX_FILE_LINES} lines outside the allow-list, none grown past its cap`, () => {
     const over = files
       .map((p) => [rel(p), readFileSync(p, 'utf8').split('\n').length - 1] as const)
-      .filter(([path, lines]) => lines > MAX_FILE_LINES && !UNCAPPED.test(path))
       .filter(([path, lines]) => lines > (FILE_ALLOW[path] ?? MAX_FILE_LINES))
       .map(([path, lines]) => `${path}: ${lines} lines`);
     expect(over).toEqual([]);
@@ -96,7 +93,6 @@ describe('unit sizes', () => {
   it(`no function over ${MAX_FUNCTION_LINES} lines outside the allow-list, none grown past its cap`, () => {
     const over = files
       .flatMap((p) => longFunctions(rel(p), readFileSync(p, 'utf8')))
-      .filter(([key]) => !UNCAPPED.test(key))
       .filter(([key, lines]) => lines > (FUNCTION_ALLOW[key] ?? MAX_FUNCTION_LINES))
       .map(([key, lines]) => `${key}: ${lines} lines`);
     expect(over).toEqual([]);
