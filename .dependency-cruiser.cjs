@@ -6,7 +6,8 @@ const IO_MODULES =
   '^(fs|node:fs|fs/promises|node:fs/promises|child_process|node:child_process|net|node:net|http|node:http|https|node:https|dgram|node:dgram|worker_threads|node:worker_threads|better-sqlite3|@lancedb/lancedb)$';
 
 /** The foundation every layer may import. */
-const FOUNDATION = '^src/(errors|error-codes|failpoints|fs-atomic|json-exact|lazy|version)\\.ts$';
+const FOUNDATION =
+  '^src/((errors|error-codes|failpoints|fs-atomic|json-exact|lazy|version)\\.ts$|error-codes/)';
 /** The public API: src/repo.ts (and its parts in src/repo/), the repo-level doctor, the main entry and its light part. */
 const API = '^src/((repo|doctor|index|light)\\.ts$|repo/)';
 

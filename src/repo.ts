@@ -19,6 +19,7 @@ import type {
   OperationRow,
 } from './journal/index.js';
 import { RepoError } from './errors.js';
+import { unknownTypeError } from './query/errors.js';
 import {
   runOperation,
   type OperationContext,
@@ -245,9 +246,7 @@ export class Repo {
     if (byKey) return byKey;
     const def = findType(this.catalog, typeOrKey);
     if (def) return def;
-    throw new RepoError('UnknownType', `no node or edge type '${typeOrKey}' in the schema`, {
-      type: typeOrKey,
-    });
+    throw unknownTypeError(typeOrKey);
   }
 
   /**

@@ -1,9 +1,8 @@
 /**
  * Units stay small (AGENTS.md §Conventions): no source file in src/ or cli/
  * over 600 lines and no function over 70 lines, except the ones listed below, each
- * capped at its size when the list was made so it can only shrink. Files other
- * helpers are splitting are listed without a cap. Take an entry out when its unit
- * is split.
+ * capped at its size when the list was made so it can only shrink. Take an entry out
+ * when its unit is split.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -13,16 +12,11 @@ import { ROOT } from './helpers/cli.js';
 
 const MAX_FILE_LINES = 600;
 const MAX_FUNCTION_LINES = 70;
-/** No cap: these areas are being split in other branches. */
-const UNCAPPED = /^(src\/journal\/|src\/write\/(staging|protocol)\.ts|cli\/)/;
 
 /** Oversized files: path → the most lines allowed. */
 const FILE_ALLOW: Record<string, number> = {
-  // The error-code table is data: one entry per code, generated into docs/errors.md.
-  'src/error-codes.ts': 700,
-  'src/write/staging.ts': Infinity,
-  'src/journal/journal.ts': Infinity,
-  'cli/commands/history.ts': Infinity,
+  // Being split on another branch; capped at its size until that branch is merged.
+  'src/write/protocol.ts': 644,
 };
 
 /** Oversized functions: `path#name` → the most lines allowed. */
@@ -32,11 +26,8 @@ const FUNCTION_ALLOW: Record<string, number> = {
   'src/drill/random.ts#genOp': 139,
   'src/drill/harness.ts#runBatch': 106,
   'src/drill/matrix.ts#enumerateCombo': 102,
-  'src/query/lint.ts#lintQueries': 83,
-  'src/query/lint.ts#lintQueries/<anonymous>': 72,
-  'src/query/compile-expr.ts#expr': 82,
-  'src/query/parser.ts#parseExpr': 82,
-  'src/query/compile-match.ts#lowerLevel': 75,
+  // Being split on another branch; capped at its size until that branch is merged.
+  'src/journal/evolve.ts#recipe': 229,
   'src/drill/child.ts#main': 71,
 };
 
@@ -83,7 +74,6 @@ describe('unit sizes', () => {
   it(`no file over ${MAX_FILE_LINES} lines outside the allow-list, none grown past its cap`, () => {
     const over = files
       .map((p) => [rel(p), readFileSync(p, 'utf8').split('\n').length - 1] as const)
-      .filter(([path, lines]) => lines > MAX_FILE_LINES && !UNCAPPED.test(path))
       .filter(([path, lines]) => lines > (FILE_ALLOW[path] ?? MAX_FILE_LINES))
       .map(([path, lines]) => `${path}: ${lines} lines`);
     expect(over).toEqual([]);
@@ -92,7 +82,6 @@ describe('unit sizes', () => {
   it(`no function over ${MAX_FUNCTION_LINES} lines outside the allow-list, none grown past its cap`, () => {
     const over = files
       .flatMap((p) => longFunctions(rel(p), readFileSync(p, 'utf8')))
-      .filter(([key]) => !UNCAPPED.test(key))
       .filter(([key, lines]) => lines > (FUNCTION_ALLOW[key] ?? MAX_FUNCTION_LINES))
       .map(([key, lines]) => `${key}: ${lines} lines`);
     expect(over).toEqual([]);

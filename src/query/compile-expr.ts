@@ -191,71 +191,14 @@ export abstract class ExprCompiler extends CompilerBase {
     inAggregate = false,
   ): IrExpr {
     switch (e.kind) {
-      case 'var': {
-        if (e.name === '_')
-          this.error(
-            'WildcardMisuse',
-            "'$_' is the wildcard; it can only be a traversal endpoint",
-            e.pos,
-          );
-        const v = scope.get(e.name);
-        if (v) return { kind: 'var', var: e.name, nodeType: v.nodeType };
-        const p = this.params.get(e.name);
-        if (p) {
-          this.used.add(e.name);
-          return { kind: 'param', name: e.name, type: p.type };
-        }
-        if (ctx === 'match')
-          this.error(
-            'UnknownParameter',
-            `'$${e.name}' is neither a declared parameter nor a bound variable`,
-            e.pos,
-          );
-        return this.error(
-          'UnboundVariable',
-          `variable '$${e.name}' is not bound in the match block`,
-          e.pos,
-        );
-      }
-      case 'prop': {
-        if (e.var === '_')
-          this.error('WildcardMisuse', "'$_' is the wildcard; it has no properties", e.pos);
-        const v = scope.get(e.var);
-        if (!v) {
-          if (this.params.has(e.var))
-            this.error('TypeMismatch', `'$${e.var}' is a parameter; it has no properties`, e.pos);
-          this.error(
-            'UnboundVariable',
-            `variable '$${e.var}' is not bound in the match block`,
-            e.pos,
-          );
-        }
-        const { type } = this.nodeColumn(this.nodes.get(v.nodeType)!, e.prop, e.propPos);
-        return { kind: 'prop', var: e.var, prop: e.prop, type };
-      }
+      case 'var':
+        return this.varExpr(e, ctx, scope);
+      case 'prop':
+        return this.propExpr(e, scope);
       case 'literal':
         return this.literalIr(e.lit);
-      case 'list': {
-        const items = e.items.map((i) => this.expr(i, ctx, scope, inAggregate));
-        if (items.some((i) => i.kind !== 'literal'))
-          this.error('InvalidValue', 'list literals may only contain literals', e.pos);
-        const types = items.map((i) => this.typeOf(i));
-        const el: PropType =
-          (types.find((t) => t.kind === 'scalar') as PropType | undefined) ?? STRING;
-        const coerced = items.map((i) => this.irLiteralAs(i, el));
-        const bad = coerced.findIndex((c) => typeof c === 'string');
-        if (bad >= 0)
-          this.error(
-            'TypeMismatch',
-            `list elements must share one type: ${coerced[bad] as string}`,
-            e.items[bad].pos,
-          );
-        return {
-          kind: 'list',
-          items: coerced as IrExpr[],
-          type: { kind: 'list', element: el as Extract<PropType, { kind: 'list' }>['element'] },
-        };
-      }
+      case 'list':
+        return this.listExpr(e, ctx, scope, inAggregate);
       case 'alias':
         return this.error(
           ctx === 'order' ? 'UnknownAlias' : 'UnboundVariable',
@@ -265,6 +208,79 @@ export abstract class ExprCompiler extends CompilerBase {
       case 'call':
         return this.call(e, ctx, scope, inAggregate);
     }
+  }
+
+  /** `$name`: a bound variable or a declared parameter. */
+  private varExpr(
+    e: Extract<ExprNode, { kind: 'var' }>,
+    ctx: ExprCtx,
+    scope: Map<string, VarInfo>,
+  ): IrExpr {
+    if (e.name === '_')
+      this.error(
+        'WildcardMisuse',
+        "'$_' is the wildcard; it can only be a traversal endpoint",
+        e.pos,
+      );
+    const v = scope.get(e.name);
+    if (v) return { kind: 'var', var: e.name, nodeType: v.nodeType };
+    const p = this.params.get(e.name);
+    if (p) {
+      this.used.add(e.name);
+      return { kind: 'param', name: e.name, type: p.type };
+    }
+    if (ctx === 'match')
+      this.error(
+        'UnknownParameter',
+        `'$${e.name}' is neither a declared parameter nor a bound variable`,
+        e.pos,
+      );
+    return this.error(
+      'UnboundVariable',
+      `variable '$${e.name}' is not bound in the match block`,
+      e.pos,
+    );
+  }
+
+  /** `$var.prop`: a property of a bound node variable. */
+  private propExpr(e: Extract<ExprNode, { kind: 'prop' }>, scope: Map<string, VarInfo>): IrExpr {
+    if (e.var === '_')
+      this.error('WildcardMisuse', "'$_' is the wildcard; it has no properties", e.pos);
+    const v = scope.get(e.var);
+    if (!v) {
+      if (this.params.has(e.var))
+        this.error('TypeMismatch', `'$${e.var}' is a parameter; it has no properties`, e.pos);
+      this.error('UnboundVariable', `variable '$${e.var}' is not bound in the match block`, e.pos);
+    }
+    const { type } = this.nodeColumn(this.nodes.get(v.nodeType)!, e.prop, e.propPos);
+    return { kind: 'prop', var: e.var, prop: e.prop, type };
+  }
+
+  /** `[a, b, …]`: a list of literals sharing one type. */
+  private listExpr(
+    e: Extract<ExprNode, { kind: 'list' }>,
+    ctx: ExprCtx,
+    scope: Map<string, VarInfo>,
+    inAggregate: boolean,
+  ): IrExpr {
+    const items = e.items.map((i) => this.expr(i, ctx, scope, inAggregate));
+    if (items.some((i) => i.kind !== 'literal'))
+      this.error('InvalidValue', 'list literals may only contain literals', e.pos);
+    const types = items.map((i) => this.typeOf(i));
+    const el: PropType = (types.find((t) => t.kind === 'scalar') as PropType | undefined) ?? STRING;
+    const coerced = items.map((i) => this.irLiteralAs(i, el));
+    const bad = coerced.findIndex((c) => typeof c === 'string');
+    if (bad >= 0)
+      this.error(
+        'TypeMismatch',
+        `list elements must share one type: ${coerced[bad] as string}`,
+        e.items[bad].pos,
+      );
+    return {
+      kind: 'list',
+      items: coerced as IrExpr[],
+      type: { kind: 'list', element: el as Extract<PropType, { kind: 'list' }>['element'] },
+    };
   }
 
   protected literalIr(lit: LiteralNode): IrExpr {

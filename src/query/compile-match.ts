@@ -269,23 +269,11 @@ export abstract class MatchCompiler extends ValueCompiler {
         const d = pending[i];
         if ([...d.needs].every((v) => bound.has(v))) {
           pending.splice(i, 1);
-          if (d.op === 'filter') ops.push({ op: 'filter', predicate: d.predicate });
-          else
-            ops.push({
-              op: 'anti_join',
-              correlated: d.correlated,
-              ops: this.lowerLevel(d.level, bound),
-            });
+          ops.push(this.lowerDeferred(d, bound));
         } else i++;
       }
     };
-    // Per variable, its type and every property match of its bindings (in written order).
-    const vars = new Map<string, { node: NodeTypeDef; where: IrExpr[] }>();
-    for (const b of level.bindings) {
-      const v = vars.get(b.name);
-      if (v) v.where.push(...b.where);
-      else vars.set(b.name, { node: b.node, where: [...b.where] });
-    }
+    const vars = bindingsByVar(level);
     const matchesAsFilters = (name: string): void => {
       for (const w of vars.get(name)?.where ?? []) ops.push({ op: 'filter', predicate: w });
     };
@@ -324,17 +312,26 @@ export abstract class MatchCompiler extends ValueCompiler {
       flush();
     }
     // Anything still pending refers only to bound variables by construction.
-    for (const d of pending) {
-      if (d.op === 'filter') ops.push({ op: 'filter', predicate: d.predicate });
-      else
-        ops.push({
-          op: 'anti_join',
-          correlated: d.correlated,
-          ops: this.lowerLevel(d.level, bound),
-        });
-    }
+    for (const d of pending) ops.push(this.lowerDeferred(d, bound));
     return ops;
   }
 
+  /** A deferred filter or negation, once the variables it needs are bound. */
+  private lowerDeferred(d: LevelResult['deferred'][number], bound: Set<string>): ReadOp {
+    if (d.op === 'filter') return { op: 'filter', predicate: d.predicate };
+    return { op: 'anti_join', correlated: d.correlated, ops: this.lowerLevel(d.level, bound) };
+  }
+
   // ── values (binding matches and mutations) ────────────────────
+}
+
+/** Per variable of a level, its type and every property match of its bindings (in written order). */
+function bindingsByVar(level: LevelResult): Map<string, { node: NodeTypeDef; where: IrExpr[] }> {
+  const vars = new Map<string, { node: NodeTypeDef; where: IrExpr[] }>();
+  for (const b of level.bindings) {
+    const v = vars.get(b.name);
+    if (v) v.where.push(...b.where);
+    else vars.set(b.name, { node: b.node, where: [...b.where] });
+  }
+  return vars;
 }

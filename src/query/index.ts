@@ -7,6 +7,6 @@ export { explain, exprText, planToJSON } from './explain.js';
 export { lintQueries } from './lint.js';
 export type { LintIssue, QueryLintResult } from './lint.js';
 export { bindParams } from './params.js';
-export { QueryError, ParamError } from './errors.js';
+export { QueryError, ParamError, unknownPropertyError, unknownTypeError } from './errors.js';
 export type * from './types.js';
 export type * from './ast.js';

@@ -415,23 +415,7 @@ class Parser extends TokenCursor<Token> {
         pos,
       };
     }
-    if (this.isPunct('[')) {
-      this.next();
-      const items: ExprNode[] = [];
-      while (!this.isPunct(']')) {
-        if (this.peek().kind === 'eof')
-          this.fail("unexpected end of file: list literal is not closed (missing ']')");
-        items.push(this.parseExpr());
-        if (this.isPunct(',')) {
-          this.next();
-          continue;
-        }
-        if (!this.isPunct(']'))
-          this.fail(`expected ',' or ']' in the list literal, found ${describeToken(this.peek())}`);
-      }
-      this.next();
-      return { kind: 'list', items, pos };
-    }
+    if (this.isPunct('[')) return this.parseListLiteral(pos);
     if (t.kind === 'ident') {
       if (t.text === 'true' || t.text === 'false') {
         this.next();
@@ -442,32 +426,52 @@ class Parser extends TokenCursor<Token> {
         return { kind: 'literal', lit: { kind: 'null' }, pos };
       }
       this.next();
-      if (this.isPunct('(')) {
-        this.next();
-        const args: ExprNode[] = [];
-        while (!this.isPunct(')')) {
-          if (this.peek().kind === 'eof')
-            this.fail(
-              `unexpected end of file: the arguments of ${t.text}( are not closed (missing ')')`,
-            );
-          args.push(this.parseExpr());
-          if (this.isPunct(',')) {
-            this.next();
-            continue;
-          }
-          if (!this.isPunct(')'))
-            this.fail(
-              `expected ',' or ')' in the arguments of ${t.text}, found ${describeToken(this.peek())}`,
-            );
-        }
-        this.next();
-        return { kind: 'call', fn: t.text, args, pos };
-      }
+      if (this.isPunct('(')) return this.parseCall(t.text, pos);
       return { kind: 'alias', name: t.text, pos };
     }
     return this.fail(
       `expected an expression ($var, $var.prop, a literal or a function call), found ${describeToken(t)}`,
     );
+  }
+
+  /** `[a, b, …]`, at the '['. */
+  private parseListLiteral(pos: Pos): ExprNode {
+    this.next();
+    const items: ExprNode[] = [];
+    while (!this.isPunct(']')) {
+      if (this.peek().kind === 'eof')
+        this.fail("unexpected end of file: list literal is not closed (missing ']')");
+      items.push(this.parseExpr());
+      if (this.isPunct(',')) {
+        this.next();
+        continue;
+      }
+      if (!this.isPunct(']'))
+        this.fail(`expected ',' or ']' in the list literal, found ${describeToken(this.peek())}`);
+    }
+    this.next();
+    return { kind: 'list', items, pos };
+  }
+
+  /** `fn(a, b, …)`, at the '(' after the function name. */
+  private parseCall(fn: string, pos: Pos): ExprNode {
+    this.next();
+    const args: ExprNode[] = [];
+    while (!this.isPunct(')')) {
+      if (this.peek().kind === 'eof')
+        this.fail(`unexpected end of file: the arguments of ${fn}( are not closed (missing ')')`);
+      args.push(this.parseExpr());
+      if (this.isPunct(',')) {
+        this.next();
+        continue;
+      }
+      if (!this.isPunct(')'))
+        this.fail(
+          `expected ',' or ')' in the arguments of ${fn}, found ${describeToken(this.peek())}`,
+        );
+    }
+    this.next();
+    return { kind: 'call', fn, args, pos };
   }
 
   // ── mutation bodies ────────────────────────────────────────────

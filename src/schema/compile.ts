@@ -154,7 +154,7 @@ class Compiler {
       case 'named':
         if (!SCALARS.has(t.name)) {
           this.error(
-            'UnknownType',
+            'UnknownPropertyType',
             `unknown type '${t.name}' (expected one of ${[...SCALARS].join(', ')}, Vector(n), [T] or enum(…))`,
             t.pos,
             decl,

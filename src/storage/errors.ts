@@ -3,15 +3,21 @@
  * (callers and the audit trail need to know *which* table failed), and lance's own
  * message is kept in details.cause because its text is the only diagnostic we have.
  */
-import { StorageError, systemErrorCode, type ErrorCode } from '../errors.js';
+import { LancelogError, StorageError, systemErrorCode, type ErrorCode } from '../errors.js';
 
 export interface TableRef {
   tableKey: string;
   tablePath: string;
 }
 
+/**
+ * The branch codes storage shares with the journal (a repo branch and a Lance branch of
+ * one table): their class in the error-code table is the journal's, `LancelogError`.
+ */
+export type BranchCode = 'BranchExists' | 'BranchNotFound' | 'InvalidBranchName';
+
 export function storageError(
-  code: ErrorCode,
+  code: Exclude<ErrorCode, BranchCode>,
   message: string,
   ref: TableRef,
   extra: Record<string, unknown> = {},
@@ -21,6 +27,29 @@ export function storageError(
     table_path: ref.tablePath,
     ...extra,
   });
+}
+
+/** A branch code about a Lance branch of one table, as its table class (not a StorageError). */
+export function branchError(
+  code: BranchCode,
+  message: string,
+  ref: TableRef,
+  extra: Record<string, unknown> = {},
+): LancelogError {
+  return new LancelogError(code, message, {
+    table_key: ref.tableKey,
+    table_path: ref.tablePath,
+    ...extra,
+  });
+}
+
+function isBranchError(err: unknown): boolean {
+  return (
+    err instanceof LancelogError &&
+    (err.code === 'BranchExists' ||
+      err.code === 'BranchNotFound' ||
+      err.code === 'InvalidBranchName')
+  );
 }
 
 export function errorMessage(err: unknown): string {
@@ -50,21 +79,16 @@ export async function guard<T>(
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof StorageError) throw err;
+    if (err instanceof StorageError || isBranchError(err)) throw err;
     // A full disk, a read-only or forbidden file: say so (DiskFull, ReadOnlyRepo, PermissionDenied).
     const code =
       notFoundCode !== undefined && isNotFound(err)
         ? notFoundCode
         : (systemErrorCode(err) ?? 'StorageFailure');
-    throw storageError(
-      code,
-      `${action} failed for ${ref.tableKey} (${ref.tablePath}): ${errorMessage(err)}`,
-      ref,
-      {
-        action,
-        cause: errorMessage(err),
-        ...extra,
-      },
-    );
+    const message = `${action} failed for ${ref.tableKey} (${ref.tablePath}): ${errorMessage(err)}`;
+    const details = { action, cause: errorMessage(err), ...extra };
+    throw code === 'BranchExists' || code === 'BranchNotFound' || code === 'InvalidBranchName'
+      ? branchError(code, message, ref, details)
+      : storageError(code, message, ref, details);
   }
 }

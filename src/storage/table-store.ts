@@ -16,7 +16,7 @@ import type * as arrow from 'apache-arrow';
 import type { Connection, Table as LanceTable } from '@lancedb/lancedb';
 import { schemaToLance } from './arrow-bridge.js';
 import { lanceDb } from './lancedb.js';
-import { errorMessage, guard, storageError, type TableRef } from './errors.js';
+import { branchError, errorMessage, guard, storageError, type TableRef } from './errors.js';
 import { LanceTableHandle, type TableHandle } from './table-handle.js';
 import { manifestFile } from './lance-manifest.js';
 import { syncLanceVersions, type SyncStats } from './lance-sync.js';
@@ -305,7 +305,7 @@ export class TableStore {
       { branch },
     );
     if (!Object.prototype.hasOwnProperty.call(branches, branch)) {
-      throw storageError('BranchNotFound', `branch '${branch}' of ${ref.tableKey} not found`, ref, {
+      throw branchError('BranchNotFound', `branch '${branch}' of ${ref.tableKey} not found`, ref, {
         branch,
       });
     }
@@ -390,7 +390,7 @@ export class TableStore {
       name.includes('/') ||
       name.includes('\\')
     ) {
-      throw storageError('InvalidBranchName', `invalid branch name '${name}'`, ref, {
+      throw branchError('InvalidBranchName', `invalid branch name '${name}'`, ref, {
         branch: name,
       });
     }
@@ -405,12 +405,12 @@ export class TableStore {
         { branch: name },
       );
       if (Object.prototype.hasOwnProperty.call(branches, name)) {
-        throw storageError('BranchExists', `branch '${name}' of ${tableKey} already exists`, ref, {
+        throw branchError('BranchExists', `branch '${name}' of ${tableKey} already exists`, ref, {
           branch: name,
         });
       }
       if (parent !== undefined && !Object.prototype.hasOwnProperty.call(branches, parent)) {
-        throw storageError('BranchNotFound', `branch '${parent}' of ${tableKey} not found`, ref, {
+        throw branchError('BranchNotFound', `branch '${parent}' of ${tableKey} not found`, ref, {
           branch: parent,
         });
       }
@@ -437,7 +437,7 @@ export class TableStore {
     const ref = { tableKey, tablePath };
     const branch = normalizeBranch(name);
     if (branch === undefined) {
-      throw storageError('InvalidBranchName', `cannot delete the main branch of ${tableKey}`, ref, {
+      throw branchError('InvalidBranchName', `cannot delete the main branch of ${tableKey}`, ref, {
         branch: name,
       });
     }

@@ -18,7 +18,7 @@
  * one scan batch and at most `sortInMemoryRows` lines, never a whole table.
  */
 import { findType } from '../schema/lookup.js';
-import { RepoError } from '../errors.js';
+import { unknownTypeError } from '../query/errors.js';
 import type { Snapshot, TablePin } from '../journal/index.js';
 import { batchToRows, type TableHandle } from '../storage/index.js';
 import type { Catalog, TypeDef } from '../schema/types.js';
@@ -137,10 +137,7 @@ function wantedTables(catalog: Catalog, types: string[] | undefined): Set<string
   return new Set(
     types.map((t) => {
       const def = findType(catalog, t);
-      if (!def)
-        throw new RepoError('UnknownType', `no node or edge type '${t}' in the schema`, {
-          type: t,
-        });
+      if (!def) throw unknownTypeError(t);
       return def.tableKey;
     }),
   );

@@ -7,6 +7,7 @@ import { sqlString } from '../storage/index.js';
 import type { PropType, TypeDef } from '../schema/types.js';
 import { canonicalValue, coerceType, type StoredValue } from './values.js';
 import { RepoError } from '../errors.js';
+import { unknownPropertyError } from '../query/errors.js';
 
 export type FilterOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'contains';
 export interface Condition {
@@ -23,11 +24,7 @@ export function columnType(def: TypeDef, column: string): PropType {
   if (column === 'id' || (def.kind === 'edge' && (column === 'src' || column === 'dst')))
     return ID_TYPE;
   const p = def.properties.find((x) => x.name === column);
-  if (!p)
-    throw new RepoError('UnknownProperty', `${def.tableKey} has no column '${column}'`, {
-      table: def.tableKey,
-      column,
-    });
+  if (!p) throw unknownPropertyError(def.tableKey, column);
   return p.type;
 }
 

@@ -13,6 +13,7 @@ import type * as arrow from 'apache-arrow';
 import type { Catalog, EdgeTypeDef, NodeTypeDef, TypeDef } from '../schema/types.js';
 import { idInPredicate } from '../storage/index.js';
 import { RepoError } from '../errors.js';
+import { unknownTypeError } from '../query/errors.js';
 import { filterToSql, rowMatches, type Filter } from './filter.js';
 import { canonicalValue, coerceProperty, type StoredValue } from './values.js';
 import type { Row, RowKind } from './pending-rows.js';
@@ -48,8 +49,7 @@ export class StagedOperation {
     const known = this.defsByName.get(type);
     if (known) return known;
     const def = findType(this.catalog, type);
-    if (!def)
-      throw new RepoError('UnknownType', `no node or edge type '${type}' in the schema`, { type });
+    if (!def) throw unknownTypeError(type);
     this.defsByName.set(type, def);
     return def;
   }

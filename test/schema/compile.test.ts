@@ -222,7 +222,7 @@ const NEGATIVE: Array<[string, string, string, number, number]> = [
     3,
     3,
   ],
-  ['unknown scalar type', 'node A {\n  x: Int\n}', 'UnknownType', 2, 6],
+  ['unknown scalar type', 'node A {\n  x: Int\n}', 'UnknownPropertyType', 2, 6],
   [
     'constraint on a missing property (body line)',
     'node A {\n  x: I32\n  @unique(y)\n}',

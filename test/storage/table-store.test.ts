@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import { TableStore, type TableHandle } from '../../src/storage/index.js';
-import { StorageError } from '../../src/errors.js';
+import { LancelogError, type ErrorCode } from '../../src/errors.js';
+import { ERROR_CODES } from '../../src/error-codes.js';
 
 const KEY = 'node:Person';
 const TP = 'nodes/9a3f00aa11bb22cc';
@@ -37,16 +38,18 @@ const allTypes = new arrow.Schema([
 
 const ids = (rows: Record<string, unknown>[]) => rows.map((r) => r.id as string).sort();
 
-async function expectCode(p: Promise<unknown>, code: string): Promise<StorageError> {
+/** A StorageError, or for a branch code its table class (LancelogError, shared with the journal). */
+async function expectCode(p: Promise<unknown>, code: ErrorCode): Promise<LancelogError> {
   const err = await p.then(
     () => {
-      throw new Error(`expected StorageError ${code}`);
+      throw new Error(`expected ${code}`);
     },
     (e: unknown) => e,
   );
-  expect(err).toBeInstanceOf(StorageError);
-  expect((err as StorageError).code).toBe(code);
-  return err as StorageError;
+  expect(err).toBeInstanceOf(LancelogError);
+  expect((err as LancelogError).code).toBe(code);
+  expect((err as LancelogError).constructor.name).toBe(ERROR_CODES[code].classes[0]);
+  return err as LancelogError;
 }
 
 describe('TableStore', () => {

@@ -1,0 +1,22 @@
+/**
+ * Error codes of one area (the table is src/error-codes.ts). `lancelog serve` (HttpError) and
+ * its access policies (PolicyError).
+ */
+import type { ErrorCodeSpec } from './spec.js';
+
+export const SERVER_CODES = {
+  Forbidden: { classes: ['HttpError'], exit: 1, http: 403, details: ['action', 'actor'] },
+  InvalidRequest: { classes: ['HttpError'], exit: 1, http: 400, details: ['field', 'issues'] },
+  NotImplemented: { classes: ['HttpError'], exit: 1, http: 501, details: ['operation'] },
+  PolicyEvaluationFailed: { classes: ['PolicyError'], exit: 1, http: 500, details: ['errors'] },
+  PolicyInvalid: {
+    classes: ['PolicyError'],
+    exit: 1,
+    http: 400,
+    details: ['file', 'field', 'rule'],
+  },
+  PolicyTestsInvalid: { classes: ['PolicyError'], exit: 1, http: 400, details: ['file', 'field'] },
+  QueryNameRequired: { classes: ['HttpError'], exit: 1, http: 400, details: ['queries'] },
+  Unauthorized: { classes: ['HttpError'], exit: 1, http: 401, details: [] },
+  UnknownTableKey: { classes: ['HttpError'], exit: 1, http: 400, details: ['table_key'] },
+} as const satisfies Record<string, ErrorCodeSpec>;
