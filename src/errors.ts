@@ -95,9 +95,23 @@ export class UsageError extends LancelogError {
  * codes (`ENOSPC`), SQLite result codes (`SQLITE_FULL`) and — Lance reports I/O
  * failures only as text — from the message (`No space left on device`, `os error 28`).
  */
-export function systemErrorCode(
-  err: unknown,
-): 'DiskFull' | 'PermissionDenied' | 'ReadOnlyRepo' | 'JournalCorrupt' | undefined {
+export type SystemCode = 'DiskFull' | 'PermissionDenied' | 'ReadOnlyRepo' | 'JournalCorrupt';
+
+/**
+ * A system failure as the class its code's table entry names (ReadOnlyRepo is a
+ * RepoError, the others plain LancelogErrors), wherever in the engine it was caught.
+ */
+export function systemError(
+  code: SystemCode,
+  message: string,
+  details: Record<string, unknown>,
+): LancelogError {
+  return code === 'ReadOnlyRepo'
+    ? new RepoError(code, message, details)
+    : new LancelogError(code, message, details);
+}
+
+export function systemErrorCode(err: unknown): SystemCode | undefined {
   // A typed error already says what it is; only lance's wrapped failures are read again.
   if (err instanceof LancelogError && err.code !== 'StorageFailure') return undefined;
   const code = (err as { code?: unknown } | null)?.code;
@@ -154,7 +168,7 @@ export function asSystemError(
       : err instanceof Error
         ? err.message
         : String(err);
-  return new LancelogError(code, `${what}: ${cause} — ${SYSTEM_ADVICE[code]}`, {
+  return systemError(code, `${what}: ${cause} — ${SYSTEM_ADVICE[code]}`, {
     ...(err instanceof LancelogError ? err.details : {}),
     ...details,
     cause,

@@ -17,6 +17,8 @@ import {
   type ErrorCode,
 } from '../src/index.js';
 import { errorsMarkdown } from '../scripts/gen-errors-doc.js';
+import { asSystemError } from '../src/errors.js';
+import { guard } from '../src/storage/errors.js';
 import { ROOT } from './helpers/cli.js';
 import { FIXTURES_DIR } from './helpers/fixtures.js';
 import { useTmpDirs } from './helpers/tmp.js';
@@ -184,6 +186,29 @@ describe('a code is raised as its table class, at every throw site', () => {
       expect(err.constructor, `${site} raises ${code} as ${tableClass}`).toBe(
         TABLE_CLASSES[tableClass],
       );
+    }
+  });
+
+  it('system failures (full disk, read-only, forbidden) are raised as their table class by storage and by the journal side', async () => {
+    const ref = { tableKey: 'node:Person', tablePath: 'nodes/Person' };
+    const failure = (errno: string) =>
+      Object.assign(new Error(`${errno}: failed`), { code: errno });
+    const cases: Array<[string, ErrorCode]> = [
+      ['ENOSPC', 'DiskFull'],
+      ['EACCES', 'PermissionDenied'],
+      ['EROFS', 'ReadOnlyRepo'],
+    ];
+    for (const [errno, code] of cases) {
+      const tableClass = TABLE_CLASSES[ERROR_CODES[code].classes[0]];
+      const fromStorage = await raised(`guard ${errno}`, () =>
+        guard(ref, 'mergeInsert', () => Promise.reject(failure(errno))),
+      );
+      expect(fromStorage.code).toBe(code);
+      expect(fromStorage.constructor, `storage raises ${code}`).toBe(tableClass);
+      expect(fromStorage.details.table_key).toBe('node:Person');
+      const fromJournal = asSystemError(failure(errno), 'journal append') as LancelogError;
+      expect(fromJournal.code).toBe(code);
+      expect(fromJournal.constructor, `the journal side raises ${code}`).toBe(tableClass);
     }
   });
 });

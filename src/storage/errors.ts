@@ -3,7 +3,14 @@
  * (callers and the audit trail need to know *which* table failed), and lance's own
  * message is kept in details.cause because its text is the only diagnostic we have.
  */
-import { LancelogError, StorageError, systemErrorCode, type ErrorCode } from '../errors.js';
+import {
+  LancelogError,
+  StorageError,
+  systemError,
+  systemErrorCode,
+  type ErrorCode,
+  type SystemCode,
+} from '../errors.js';
 
 export interface TableRef {
   tableKey: string;
@@ -17,7 +24,7 @@ export interface TableRef {
 export type BranchCode = 'BranchExists' | 'BranchNotFound' | 'InvalidBranchName';
 
 export function storageError(
-  code: Exclude<ErrorCode, BranchCode>,
+  code: Exclude<ErrorCode, BranchCode | SystemCode>,
   message: string,
   ref: TableRef,
   extra: Record<string, unknown> = {},
@@ -73,22 +80,29 @@ export async function guard<T>(
   ref: TableRef,
   action: string,
   fn: () => Promise<T>,
-  notFoundCode?: ErrorCode,
+  notFoundCode?: Exclude<ErrorCode, SystemCode>,
   extra: Record<string, unknown> = {},
 ): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (err instanceof StorageError || isBranchError(err)) throw err;
-    // A full disk, a read-only or forbidden file: say so (DiskFull, ReadOnlyRepo, PermissionDenied).
-    const code =
-      notFoundCode !== undefined && isNotFound(err)
-        ? notFoundCode
-        : (systemErrorCode(err) ?? 'StorageFailure');
     const message = `${action} failed for ${ref.tableKey} (${ref.tablePath}): ${errorMessage(err)}`;
     const details = { action, cause: errorMessage(err), ...extra };
-    throw code === 'BranchExists' || code === 'BranchNotFound' || code === 'InvalidBranchName'
-      ? branchError(code, message, ref, details)
-      : storageError(code, message, ref, details);
+    if (notFoundCode !== undefined && isNotFound(err))
+      throw notFoundCode === 'BranchExists' ||
+        notFoundCode === 'BranchNotFound' ||
+        notFoundCode === 'InvalidBranchName'
+        ? branchError(notFoundCode, message, ref, details)
+        : storageError(notFoundCode, message, ref, details);
+    // A full disk, a read-only or forbidden file: say so, as the code's own class.
+    const systemCode = systemErrorCode(err);
+    if (systemCode !== undefined)
+      throw systemError(systemCode, message, {
+        table_key: ref.tableKey,
+        table_path: ref.tablePath,
+        ...details,
+      });
+    throw storageError('StorageFailure', message, ref, details);
   }
 }
