@@ -8,7 +8,7 @@
  * `write.after_table_commit@1` (the point that leaves the most for recovery to do; the
  * second table's commit held back, see RECOVERY_PRE_CRASH).
  */
-import { FAILPOINTS, type FailpointName } from '../failpoints.js';
+import { FAILPOINTS, HOLD_BACK_LATER_TABLE_COMMITS, type FailpointName } from '../failpoints.js';
 import { BRANCHES, specOf, type CrashPoint, type DrillCase, type Workspace } from './harness.js';
 import { runChild } from './spawn.js';
 import { MAINTENANCE_WRITERS, WRITERS, type DrillOp, type Writer } from './model.js';
@@ -24,7 +24,7 @@ export type Shape = (typeof SHAPES)[number];
 export const RECOVERY_PRE_CRASH: CrashPoint = {
   name: 'write.after_table_commit',
   hit: 1,
-  with: 'write.before_table_commit=delay:5000@2+',
+  with: HOLD_BACK_LATER_TABLE_COMMITS,
 };
 /** Armed with a write failpoint no plain run reaches: an `error` after Phase B forces the in-process rollback path. */
 export const ROLLBACK_PROVOKER = 'write.before_publish=error';
