@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HOLD_BACK_LATER_TABLE_COMMITS } from '../src/failpoints.js';
 import { packageRoot } from '../src/version.js';
 
 const keep = process.argv.includes('--keep');
@@ -192,8 +193,7 @@ function main(): void {
       // Phase B commits tables concurrently: hold the second one back so the crash
       // leaves exactly one table committed (recovery then rolls back).
       env: {
-        LANCELOG_FAILPOINTS:
-          'write.after_table_commit=crash@1;write.before_table_commit=delay:5000@2+',
+        LANCELOG_FAILPOINTS: `write.after_table_commit=crash@1;${HOLD_BACK_LATER_TABLE_COMMITS}`,
       },
       expectCrash: true,
     });

@@ -28,6 +28,15 @@ export const FAILPOINTS = [
 
 export type FailpointName = (typeof FAILPOINTS)[number];
 
+const BEFORE_TABLE_COMMIT: FailpointName = 'write.before_table_commit';
+/**
+ * A spec (for LANCELOG_FAILPOINTS, or `;`-joined with another) that holds back every
+ * table commit but the first for 5 s. Phase B commits tables concurrently, so a crash
+ * at `write.after_table_commit@1` leaves exactly one table committed only with this
+ * armed alongside; drills, tests and the demo use it for that.
+ */
+export const HOLD_BACK_LATER_TABLE_COMMITS = `${BEFORE_TABLE_COMMIT}=delay:5000@2+`;
+
 export type FailpointAction = { kind: 'error' } | { kind: 'crash' } | { kind: 'delay'; ms: number };
 
 interface Armed {

@@ -131,75 +131,88 @@ async function reached(name: FailpointName, hit: number, work: Promise<unknown>)
   }
 }
 
+/** `run` / `count`: the ops in order on one repo (`count`: then the hits of every write failpoint). */
+async function runMode(cmd: RunCommand): Promise<void> {
+  const writeNames = FAILPOINTS.filter((n) => !n.startsWith('recovery.'));
+  // Open first without counting: a crash drill measures the write, not the open.
+  const repo = await Repo.open(cmd.repo, { recover: !cmd.noRecover });
+  if (cmd.mode === 'count') armCounters(FAILPOINTS);
+  await runOps(repo, 0, cmd.branch, cmd.ops, cmd.continueOnError);
+  if (cmd.mode === 'count') printHits(writeNames);
+  await repo.close();
+  out('done');
+}
+
+/** `recover` / `count-recover`: a read-write open (`count-recover`: then the hits of every recovery failpoint). */
+async function recoverMode(cmd: RecoverCommand): Promise<void> {
+  if (cmd.mode === 'count-recover')
+    armCounters(FAILPOINTS.filter((n) => n.startsWith('recovery.')));
+  const repo = await Repo.open(cmd.repo);
+  if (cmd.mode === 'count-recover') printHits(FAILPOINTS.filter((n) => n.startsWith('recovery.')));
+  await repo.close();
+  out('done');
+}
+
+/** Every case of a batch got to its point or finished: `done`, then die as a crash would. */
+async function doneThenDie(): Promise<never> {
+  out('done');
+  process.kill(process.pid, 'SIGKILL');
+  return new Promise<never>(() => {
+    /* wait for the signal */
+  });
+}
+
+/** `batch`: each case's ops with its crash point armed as an endless delay. */
+async function batchMode(cmd: BatchCommand): Promise<void> {
+  for (let k = 0; k < cmd.cases.length; k++) {
+    const c = cmd.cases[k];
+    disarmAllFailpoints();
+    const repo = await Repo.open(c.repo);
+    armFailpoint(c.at.name, { kind: 'delay', ms: FOREVER_MS }, { onHit: c.at.hit });
+    const work = runOps(repo, k, c.branch, c.ops);
+    if (await reached(c.at.name, c.at.hit, work)) out(`reached ${k}`);
+    else {
+      out(`notreached ${k}`);
+      await repo.close();
+    }
+    // A suspended operation is abandoned with its repo open: it dies with this process.
+  }
+  await doneThenDie();
+}
+
+/** `batch-recover`: each case's recovery (a read-write open) with its crash point armed as an endless delay. */
+async function batchRecoverMode(cmd: BatchRecoverCommand): Promise<void> {
+  for (let k = 0; k < cmd.cases.length; k++) {
+    const c = cmd.cases[k];
+    disarmAllFailpoints();
+    armFailpoint(c.at.name, { kind: 'delay', ms: FOREVER_MS }, { onHit: c.at.hit });
+    const work = Repo.open(c.repo);
+    if (await reached(c.at.name, c.at.hit, work)) out(`reached ${k}`);
+    else {
+      out(`notreached ${k}`);
+      try {
+        await (await work).close();
+      } catch {
+        /* reported by the checker */
+      }
+    }
+  }
+  await doneThenDie();
+}
+
 async function main(): Promise<void> {
   const cmd = JSON.parse(await readStdin()) as ChildCommand;
   switch (cmd.mode) {
     case 'run':
-    case 'count': {
-      const writeNames = FAILPOINTS.filter((n) => !n.startsWith('recovery.'));
-      // Open first without counting: a crash drill measures the write, not the open.
-      const repo = await Repo.open(cmd.repo, { recover: !cmd.noRecover });
-      if (cmd.mode === 'count') armCounters(FAILPOINTS);
-      await runOps(repo, 0, cmd.branch, cmd.ops, cmd.continueOnError);
-      if (cmd.mode === 'count') printHits(writeNames);
-      await repo.close();
-      out('done');
-      return;
-    }
+    case 'count':
+      return runMode(cmd);
     case 'recover':
-    case 'count-recover': {
-      if (cmd.mode === 'count-recover')
-        armCounters(FAILPOINTS.filter((n) => n.startsWith('recovery.')));
-      const repo = await Repo.open(cmd.repo);
-      if (cmd.mode === 'count-recover')
-        printHits(FAILPOINTS.filter((n) => n.startsWith('recovery.')));
-      await repo.close();
-      out('done');
-      return;
-    }
-    case 'batch': {
-      for (let k = 0; k < cmd.cases.length; k++) {
-        const c = cmd.cases[k];
-        disarmAllFailpoints();
-        const repo = await Repo.open(c.repo);
-        armFailpoint(c.at.name, { kind: 'delay', ms: FOREVER_MS }, { onHit: c.at.hit });
-        const work = runOps(repo, k, c.branch, c.ops);
-        if (await reached(c.at.name, c.at.hit, work)) out(`reached ${k}`);
-        else {
-          out(`notreached ${k}`);
-          await repo.close();
-        }
-        // A suspended operation is abandoned with its repo open: it dies with this process.
-      }
-      out('done');
-      process.kill(process.pid, 'SIGKILL');
-      await new Promise<never>(() => {
-        /* wait for the signal */
-      });
-      return;
-    }
-    case 'batch-recover': {
-      for (let k = 0; k < cmd.cases.length; k++) {
-        const c = cmd.cases[k];
-        disarmAllFailpoints();
-        armFailpoint(c.at.name, { kind: 'delay', ms: FOREVER_MS }, { onHit: c.at.hit });
-        const work = Repo.open(c.repo);
-        if (await reached(c.at.name, c.at.hit, work)) out(`reached ${k}`);
-        else {
-          out(`notreached ${k}`);
-          try {
-            await (await work).close();
-          } catch {
-            /* reported by the checker */
-          }
-        }
-      }
-      out('done');
-      process.kill(process.pid, 'SIGKILL');
-      await new Promise<never>(() => {
-        /* wait for the signal */
-      });
-    }
+    case 'count-recover':
+      return recoverMode(cmd);
+    case 'batch':
+      return batchMode(cmd);
+    case 'batch-recover':
+      return batchRecoverMode(cmd);
   }
 }
 

@@ -265,27 +265,30 @@ export async function runCaseExact(
   return res;
 }
 
+/** Where a batch stands: per case, its repo copy, its outcome so far and its problems. */
+interface BatchState {
+  dirs: string[];
+  outcomes: Outcome[];
+  problems: string[][];
+}
+
 /**
- * Runs many cases with one writer process per batch: each case's crash point is armed
- * as an endless delay, so its operation is suspended exactly at the failpoint and
- * abandoned; the process SIGKILLs itself when every case got there. Same on-disk state
- * as a crash at that point, at a fraction of the process start-ups.
+ * A copy of the template per case. One synchronous copy at a time, yielding in between:
+ * 25 copies in one go can block the event loop of the process running the drill (a test
+ * worker) for many seconds.
  */
-export async function runBatch(
-  ws: Workspace,
-  cases: DrillCase[],
-  check$: Checker = checkRepo,
-): Promise<CaseResult[]> {
-  const started = performance.now();
-  // One synchronous copy at a time, yielding in between: 25 copies in one go can block
-  // the event loop of the process running the drill (a test worker) for many seconds.
+async function copyPerCase(ws: Workspace, cases: DrillCase[]): Promise<BatchState> {
   const dirs: string[] = [];
   for (const c of cases) {
     dirs.push(ws.copy(c.id));
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  const outcomes: Outcome[] = cases.map(() => 'crashed');
-  const problems: string[][] = cases.map(() => []);
+  return { dirs, outcomes: cases.map(() => 'crashed'), problems: cases.map(() => []) };
+}
+
+/** The batch writer: every case's ops, each suspended at its crash point; marks the cases that did not get there. */
+async function runBatchWriter(cases: DrillCase[], state: BatchState): Promise<ChildRun> {
+  const { dirs, outcomes, problems } = state;
   const run = await runChild(
     {
       mode: 'batch',
@@ -316,65 +319,91 @@ export async function runBatch(
   });
   if (!done && run.signal !== 'SIGKILL')
     problems.forEach((p) => p.push('the batch writer did not finish'));
+  return run;
+}
+
+/** The batch recoverer: the crashed cases with a recovery crash point, each suspended there; marks the ones that did not get there. */
+async function runBatchRecoverer(cases: DrillCase[], state: BatchState): Promise<void> {
+  const { dirs, outcomes, problems } = state;
   const rec = cases
     .map((c, k) => ({ c, k }))
     .filter(({ c, k }) => c.recoveryAt && outcomes[k] === 'crashed');
-  if (rec.length) {
-    const r = await runChild(
-      {
-        mode: 'batch-recover',
-        cases: rec.map(({ c, k }) => ({
-          repo: dirs[k],
-          at: { name: c.recoveryAt!.name, hit: c.recoveryAt!.hit },
-        })),
-      },
-      '',
-      600_000,
-    );
-    rec.forEach(({ c, k }, j) => {
-      if (r.lines.includes(`notreached ${j}`)) {
-        outcomes[k] = 'not-reached';
-        problems[k].push(
-          `recovery point ${c.recoveryAt!.name}@${c.recoveryAt!.hit} was not reached`,
-        );
-      } else if (!r.lines.includes(`reached ${j}`)) {
-        outcomes[k] = 'error';
-        problems[k].push(
-          `batch recoverer died: ${r.lines.slice(-3).join(' | ')} ${r.stderr.slice(0, 300)}`,
-        );
-      }
-    });
-  }
+  if (!rec.length) return;
+  const r = await runChild(
+    {
+      mode: 'batch-recover',
+      cases: rec.map(({ c, k }) => ({
+        repo: dirs[k],
+        at: { name: c.recoveryAt!.name, hit: c.recoveryAt!.hit },
+      })),
+    },
+    '',
+    600_000,
+  );
+  rec.forEach(({ c, k }, j) => {
+    if (r.lines.includes(`notreached ${j}`)) {
+      outcomes[k] = 'not-reached';
+      problems[k].push(`recovery point ${c.recoveryAt!.name}@${c.recoveryAt!.hit} was not reached`);
+    } else if (!r.lines.includes(`reached ${j}`)) {
+      outcomes[k] = 'error';
+      problems[k].push(
+        `batch recoverer died: ${r.lines.slice(-3).join(' | ')} ${r.stderr.slice(0, 300)}`,
+      );
+    }
+  });
+}
+
+/** The light checks of case `k` of a batch; its time is its check plus its share of the batch's processes. */
+async function checkBatchCase(
+  ws: Workspace,
+  c: DrillCase,
+  k: number,
+  run: ChildRun,
+  state: BatchState,
+  spawnShareMs: number,
+  check$: Checker,
+): Promise<CaseResult> {
+  const t0 = performance.now();
+  const { acked, failed } = parseAcks(run, k);
+  const problems = state.problems[k];
+  if (failed) problems.push(`an operation failed (the workload is invalid): ${failed}`);
+  const check =
+    state.outcomes[k] === 'error'
+      ? null
+      : await check$({
+          dir: state.dirs[k],
+          branch: c.branch,
+          models: modelsOf(c.ops),
+          acked,
+          others: otherBranches(c.branch),
+          touched: touchedOf(c.ops),
+          light: true,
+        });
+  const ms = performance.now() - t0 + spawnShareMs;
+  const res = resultOf(c, state.outcomes[k], check, ms, problems, state.dirs[k]);
+  if (failed) res.ok = false;
+  if (res.ok) ws.discard(state.dirs[k]);
+  return res;
+}
+
+/**
+ * Runs many cases with one writer process per batch: each case's crash point is armed
+ * as an endless delay, so its operation is suspended exactly at the failpoint and
+ * abandoned; the process SIGKILLs itself when every case got there. Same on-disk state
+ * as a crash at that point, at a fraction of the process start-ups.
+ */
+export async function runBatch(
+  ws: Workspace,
+  cases: DrillCase[],
+  check$: Checker = checkRepo,
+): Promise<CaseResult[]> {
+  const started = performance.now();
+  const state = await copyPerCase(ws, cases);
+  const run = await runBatchWriter(cases, state);
+  await runBatchRecoverer(cases, state);
   const spawnMs = performance.now() - started;
   return Promise.all(
-    cases.map(async (c, k) => {
-      const t0 = performance.now();
-      const { acked, failed } = parseAcks(run, k);
-      if (failed) problems[k].push(`an operation failed (the workload is invalid): ${failed}`);
-      const check =
-        outcomes[k] === 'error'
-          ? null
-          : await check$({
-              dir: dirs[k],
-              branch: c.branch,
-              models: modelsOf(c.ops),
-              acked,
-              others: otherBranches(c.branch),
-              touched: touchedOf(c.ops),
-              light: true,
-            });
-      const res = resultOf(
-        c,
-        outcomes[k],
-        check,
-        performance.now() - t0 + spawnMs / cases.length,
-        problems[k],
-        dirs[k],
-      );
-      if (failed) res.ok = false;
-      if (res.ok) ws.discard(dirs[k]);
-      return res;
-    }),
+    cases.map((c, k) => checkBatchCase(ws, c, k, run, state, spawnMs / cases.length, check$)),
   );
 }
 

@@ -8,7 +8,7 @@
  * `write.after_table_commit@1` (the point that leaves the most for recovery to do; the
  * second table's commit held back, see RECOVERY_PRE_CRASH).
  */
-import { FAILPOINTS, type FailpointName } from '../failpoints.js';
+import { FAILPOINTS, HOLD_BACK_LATER_TABLE_COMMITS, type FailpointName } from '../failpoints.js';
 import { BRANCHES, specOf, type CrashPoint, type DrillCase, type Workspace } from './harness.js';
 import { runChild } from './spawn.js';
 import { MAINTENANCE_WRITERS, WRITERS, type DrillOp, type Writer } from './model.js';
@@ -24,131 +24,153 @@ export type Shape = (typeof SHAPES)[number];
 export const RECOVERY_PRE_CRASH: CrashPoint = {
   name: 'write.after_table_commit',
   hit: 1,
-  with: 'write.before_table_commit=delay:5000@2+',
+  with: HOLD_BACK_LATER_TABLE_COMMITS,
 };
 /** Armed with a write failpoint no plain run reaches: an `error` after Phase B forces the in-process rollback path. */
 export const ROLLBACK_PROVOKER = 'write.before_publish=error';
 
-/** The operation of a writer in a shape, against the seed graph (model.ts seedModel). */
-export function matrixOp(writer: Writer, shape: Shape): DrillOp {
-  const multi = shape === 'multi-table';
-  switch (writer) {
-    case 'optimize':
-      return { writer };
-    case 'cleanup':
-      return { writer, keep: 1 };
-    case 'tx':
-      return multi
-        ? {
-            writer,
-            inserts: [
-              { type: 'Person', name: 'n1', data: { age: 7 } },
-              { type: 'Company', name: 'nc1', data: { city: 'Rome' } },
-            ],
-            links: [{ from: 'n1', to: 'nc1', data: { since: 2024 } }],
-            updates: [{ type: 'Company', name: 'c2', patch: { city: 'Lima' } }],
-            deletes: [{ type: 'Person', name: 'p3' }],
-          }
-        : {
-            writer,
-            inserts: [{ type: 'Person', name: 'n1', data: { age: 7 } }],
-            links: [],
-            updates: [{ type: 'Person', name: 'p2', patch: { age: 43 } }],
-            deletes: [{ type: 'Person', name: 'p4' }],
-          };
-    case 'gq':
-      return multi
-        ? {
-            writer,
-            query: 'drill_multi',
-            params: { ins: 'n1', age: 7, co: 'nc1', city: 'Rome', upd: 'c2', del: 'p3' },
-          }
-        : {
-            writer,
-            query: 'drill_one',
-            params: { ins: 'n1', age: 7, upd: 'p2', uage: 43, del: 'p4' },
-          };
-    case 'load-append':
-      return multi
-        ? {
-            writer,
-            nodes: [
-              { type: 'Person', name: 'n1', data: { age: 7 } },
-              { type: 'Company', name: 'nc1', data: { city: 'Rome' } },
-            ],
-            edges: [{ from: 'n1', to: 'nc1', data: { since: 2024 } }],
-          }
-        : {
-            writer,
-            nodes: [
-              { type: 'Person', name: 'n1', data: { age: 7 } },
-              { type: 'Person', name: 'n2', data: {} },
-            ],
-            edges: [],
-          };
-    case 'load-merge':
-      return multi
-        ? {
-            writer,
-            nodes: [
-              { type: 'Person', name: 'p1', data: { age: 32 } },
-              { type: 'Person', name: 'n1', data: {} },
-              { type: 'Company', name: 'c1', data: { city: 'Bergen' } },
-            ],
-            edges: [
-              { from: 'p1', to: 'c1', data: { since: 2021 } },
-              { from: 'n1', to: 'c1', data: {} },
-            ],
-          }
-        : {
-            writer,
-            nodes: [
-              { type: 'Person', name: 'p1', data: { age: 32 } },
-              { type: 'Person', name: 'n1', data: {} },
-            ],
-            edges: [],
-          };
-    case 'index':
-      // one-table: Company's name BTREE and city inverted index (two commits, 'many');
-      // multi-table: Person's name BTREE too (one commit, 'one').
-      return { writer, types: multi ? ['Person', 'Company'] : ['Company'] };
-    case 'load-chunked-append':
-      // One row per Lance commit: Person takes 3 commits (write.after_chunk_commit@1 is
-      // "after chunk 1 of 3"), then the other tables (write.after_table_commit between them).
-      return {
+/** A transaction: one table (Person) or all three. */
+function txMatrixOp(writer: 'tx', multi: boolean): DrillOp {
+  return multi
+    ? {
+        writer,
+        inserts: [
+          { type: 'Person', name: 'n1', data: { age: 7 } },
+          { type: 'Company', name: 'nc1', data: { city: 'Rome' } },
+        ],
+        links: [{ from: 'n1', to: 'nc1', data: { since: 2024 } }],
+        updates: [{ type: 'Company', name: 'c2', patch: { city: 'Lima' } }],
+        deletes: [{ type: 'Person', name: 'p3' }],
+      }
+    : {
+        writer,
+        inserts: [{ type: 'Person', name: 'n1', data: { age: 7 } }],
+        links: [],
+        updates: [{ type: 'Person', name: 'p2', patch: { age: 43 } }],
+        deletes: [{ type: 'Person', name: 'p4' }],
+      };
+}
+
+/** A .gq mutation: drill_one (Person) or drill_multi (all three tables). */
+function gqMatrixOp(writer: 'gq', multi: boolean): DrillOp {
+  return multi
+    ? {
+        writer,
+        query: 'drill_multi',
+        params: { ins: 'n1', age: 7, co: 'nc1', city: 'Rome', upd: 'c2', del: 'p3' },
+      }
+    : {
+        writer,
+        query: 'drill_one',
+        params: { ins: 'n1', age: 7, upd: 'p2', uage: 43, del: 'p4' },
+      };
+}
+
+/** An append load: new persons, or a person, a company and their edge. */
+function appendLoadMatrixOp(writer: 'load-append', multi: boolean): DrillOp {
+  return multi
+    ? {
+        writer,
+        nodes: [
+          { type: 'Person', name: 'n1', data: { age: 7 } },
+          { type: 'Company', name: 'nc1', data: { city: 'Rome' } },
+        ],
+        edges: [{ from: 'n1', to: 'nc1', data: { since: 2024 } }],
+      }
+    : {
         writer,
         nodes: [
           { type: 'Person', name: 'n1', data: { age: 7 } },
           { type: 'Person', name: 'n2', data: {} },
-          { type: 'Person', name: 'n3', data: { age: 9 } },
-          ...(multi ? [{ type: 'Company' as const, name: 'nc1', data: { city: 'Rome' } }] : []),
         ],
-        edges: multi ? [{ from: 'n1', to: 'nc1', data: { since: 2024 } }] : [],
+        edges: [],
       };
-    case 'load-chunked-merge':
-      // p1 twice (two chunks: the last line wins) and a committed edge's pair again.
-      return {
+}
+
+/** A merge load: a committed row replaced and a new one (and, multi-table, a company and edges). */
+function mergeLoadMatrixOp(writer: 'load-merge', multi: boolean): DrillOp {
+  return multi
+    ? {
         writer,
         nodes: [
           { type: 'Person', name: 'p1', data: { age: 32 } },
           { type: 'Person', name: 'n1', data: {} },
-          { type: 'Person', name: 'p1', data: { age: 33 } },
-          ...(multi ? [{ type: 'Company' as const, name: 'c1', data: { city: 'Bergen' } }] : []),
+          { type: 'Company', name: 'c1', data: { city: 'Bergen' } },
         ],
-        edges: multi
-          ? [
-              { from: 'p1', to: 'c1', data: { since: 2021 } },
-              { from: 'n1', to: 'c1', data: {} },
-            ]
-          : [],
+        edges: [
+          { from: 'p1', to: 'c1', data: { since: 2021 } },
+          { from: 'n1', to: 'c1', data: {} },
+        ],
+      }
+    : {
+        writer,
+        nodes: [
+          { type: 'Person', name: 'p1', data: { age: 32 } },
+          { type: 'Person', name: 'n1', data: {} },
+        ],
+        edges: [],
       };
-    case 'merge':
-      // Main and feat are the seed, unchanged since the sources forked: a fast-forward.
-      return { writer, source: multi ? 'drill-merge-multi' : 'drill-merge-one' };
-    case 'load-overwrite':
-    case 'load-chunked-overwrite':
-      return overwriteOp(writer, multi);
-  }
+}
+
+/**
+ * A chunked append, one row per Lance commit: Person takes 3 commits
+ * (write.after_chunk_commit@1 is "after chunk 1 of 3"), then the other tables
+ * (write.after_table_commit between them).
+ */
+function chunkedAppendLoadMatrixOp(writer: 'load-chunked-append', multi: boolean): DrillOp {
+  return {
+    writer,
+    nodes: [
+      { type: 'Person', name: 'n1', data: { age: 7 } },
+      { type: 'Person', name: 'n2', data: {} },
+      { type: 'Person', name: 'n3', data: { age: 9 } },
+      ...(multi ? [{ type: 'Company' as const, name: 'nc1', data: { city: 'Rome' } }] : []),
+    ],
+    edges: multi ? [{ from: 'n1', to: 'nc1', data: { since: 2024 } }] : [],
+  };
+}
+
+/** A chunked merge: p1 twice (two chunks: the last line wins) and a committed edge's pair again. */
+function chunkedMergeLoadMatrixOp(writer: 'load-chunked-merge', multi: boolean): DrillOp {
+  return {
+    writer,
+    nodes: [
+      { type: 'Person', name: 'p1', data: { age: 32 } },
+      { type: 'Person', name: 'n1', data: {} },
+      { type: 'Person', name: 'p1', data: { age: 33 } },
+      ...(multi ? [{ type: 'Company' as const, name: 'c1', data: { city: 'Bergen' } }] : []),
+    ],
+    edges: multi
+      ? [
+          { from: 'p1', to: 'c1', data: { since: 2021 } },
+          { from: 'n1', to: 'c1', data: {} },
+        ]
+      : [],
+  };
+}
+
+/** The op builder of each writer: its operation in one shape (multi: the multi-table shape). */
+const MATRIX_OP_BUILDERS: { [W in Writer]: (writer: W, multi: boolean) => DrillOp } = {
+  optimize: (writer) => ({ writer }),
+  cleanup: (writer) => ({ writer, keep: 1 }),
+  tx: txMatrixOp,
+  gq: gqMatrixOp,
+  'load-append': appendLoadMatrixOp,
+  'load-merge': mergeLoadMatrixOp,
+  // one-table: Company's name BTREE and city inverted index (two commits, 'many');
+  // multi-table: Person's name BTREE too (one commit, 'one').
+  index: (writer, multi) => ({ writer, types: multi ? ['Person', 'Company'] : ['Company'] }),
+  'load-chunked-append': chunkedAppendLoadMatrixOp,
+  'load-chunked-merge': chunkedMergeLoadMatrixOp,
+  // Main and feat are the seed, unchanged since the sources forked: a fast-forward.
+  merge: (writer, multi) => ({ writer, source: multi ? 'drill-merge-multi' : 'drill-merge-one' }),
+  'load-overwrite': overwriteOp,
+  'load-chunked-overwrite': overwriteOp,
+};
+
+/** The operation of a writer in a shape, against the seed graph (model.ts seedModel). */
+export function matrixOp<W extends Writer>(writer: W, shape: Shape): DrillOp {
+  return MATRIX_OP_BUILDERS[writer](writer, shape === 'multi-table');
 }
 
 /** An overwrite load, plain or chunked, against the seed graph. */
@@ -242,106 +264,161 @@ function hitsToRun(hits: number): number[] {
   return [...new Set([1, hits])];
 }
 
-/** Dry passes for one combination → its cases and its skipped failpoints. */
+interface ComboCases {
+  cases: DrillCase[];
+  skipped: Skipped[];
+}
+
+/** A case of a combination, with id `<scenario>/<point>` (point: `<failpoint>@<hit>[+err]`). */
+function comboCase(
+  combo: Combo,
+  ops: DrillOp[],
+  point: string,
+  crash: Pick<DrillCase, 'at' | 'recoveryAt'>,
+): DrillCase {
+  const scenario = scenarioOf(combo);
+  return {
+    id: `${scenario}/${point}`,
+    scenario,
+    branch: combo.branch,
+    ops,
+    ...crash,
+  };
+}
+
+function skippedFailpoint(combo: Combo, failpoint: FailpointName, pass: string): Skipped {
+  return {
+    scenario: scenarioOf(combo),
+    failpoint,
+    reason: `0 hits in the ${pass}${REASONS[failpoint] ? `: ${REASONS[failpoint]}` : ''}`,
+  };
+}
+
+/** A dry pass of the combination's ops on a fresh copy, `withSpec` armed: the hits of every write failpoint. */
+async function writeDryPass(
+  ws: Workspace,
+  combo: Combo,
+  ops: DrillOp[],
+  withSpec: string,
+): Promise<Record<string, number>> {
+  const scenario = scenarioOf(combo);
+  const dir = ws.copy(`dry-${scenario}`);
+  try {
+    const r = await runChild({ mode: 'count', repo: dir, branch: combo.branch, ops }, withSpec);
+    const hits = parseHits(r.lines);
+    if (!hits)
+      throw new Error(
+        `dry pass of ${scenario} failed: ${r.lines.join(' | ')} ${r.stderr.slice(0, 500)}`,
+      );
+    return hits;
+  } finally {
+    ws.discard(dir);
+  }
+}
+
+/**
+ * The cases of the write failpoints: each hit in a plain dry pass runs at its first and
+ * last hit; one that is not is retried with ROLLBACK_PROVOKER armed alongside, and skipped
+ * when still not hit.
+ */
+async function enumerateWriteCases(
+  ws: Workspace,
+  combo: Combo,
+  ops: DrillOp[],
+  failpoints: FailpointName[],
+): Promise<ComboCases> {
+  const cases: DrillCase[] = [];
+  const skipped: Skipped[] = [];
+  const hits = await writeDryPass(ws, combo, ops, '');
+  let provoked: Record<string, number> | null = null;
+  for (const f of failpoints) {
+    if ((hits[f] ?? 0) > 0) {
+      for (const hit of hitsToRun(hits[f]))
+        cases.push(comboCase(combo, ops, `${f}@${hit}`, { at: { name: f, hit } }));
+      continue;
+    }
+    provoked ??= await writeDryPass(ws, combo, ops, ROLLBACK_PROVOKER);
+    if ((provoked[f] ?? 0) > 0) {
+      for (const hit of hitsToRun(provoked[f]))
+        cases.push(
+          comboCase(combo, ops, `${f}@${hit}+err`, {
+            at: { name: f, hit, with: ROLLBACK_PROVOKER },
+          }),
+        );
+    } else {
+      skipped.push(skippedFailpoint(combo, f, 'dry pass'));
+    }
+  }
+  return { cases, skipped };
+}
+
+/** The writer crashed at RECOVERY_PRE_CRASH on a fresh copy, then a recovery dry pass: the hits of every recovery failpoint. */
+async function recoveryDryPass(
+  ws: Workspace,
+  combo: Combo,
+  ops: DrillOp[],
+): Promise<Record<string, number>> {
+  const scenario = scenarioOf(combo);
+  const dir = ws.copy(`dry-rec-${scenario}`);
+  try {
+    const crash = await runChild(
+      { mode: 'run', repo: dir, branch: combo.branch, ops },
+      specOf(RECOVERY_PRE_CRASH),
+    );
+    if (crash.signal !== 'SIGKILL')
+      throw new Error(
+        `pre-crash of ${scenario} at ${specOf(RECOVERY_PRE_CRASH)} did not crash: ${crash.lines.join(' | ')}`,
+      );
+    const r = await runChild({ mode: 'count-recover', repo: dir });
+    const hits = parseHits(r.lines);
+    if (!hits)
+      throw new Error(
+        `recovery dry pass of ${scenario} failed: ${r.lines.join(' | ')} ${r.stderr.slice(0, 500)}`,
+      );
+    return hits;
+  } finally {
+    ws.discard(dir);
+  }
+}
+
+/** The cases of the recovery failpoints (each after RECOVERY_PRE_CRASH), at their first and last hit; the ones not hit skipped. */
+async function enumerateRecoveryCases(
+  ws: Workspace,
+  combo: Combo,
+  ops: DrillOp[],
+  failpoints: FailpointName[],
+): Promise<ComboCases> {
+  const cases: DrillCase[] = [];
+  const skipped: Skipped[] = [];
+  const hits = await recoveryDryPass(ws, combo, ops);
+  for (const f of failpoints) {
+    if ((hits[f] ?? 0) === 0) {
+      skipped.push(skippedFailpoint(combo, f, 'recovery dry pass'));
+      continue;
+    }
+    for (const hit of hitsToRun(hits[f]))
+      cases.push(
+        comboCase(combo, ops, `${f}@${hit}`, {
+          at: RECOVERY_PRE_CRASH,
+          recoveryAt: { name: f, hit },
+        }),
+      );
+  }
+  return { cases, skipped };
+}
+
+/** Dry passes for one combination → its cases and its skipped failpoints (write failpoints first, then recovery's). */
 export async function enumerateCombo(
   ws: Workspace,
   combo: Combo,
   only?: FailpointName,
-): Promise<{ cases: DrillCase[]; skipped: Skipped[] }> {
-  const scenario = scenarioOf(combo);
+): Promise<ComboCases> {
   const ops = matrixOps(combo.writer, combo.shape);
-  const cases: DrillCase[] = [];
-  const skipped: Skipped[] = [];
   const wanted = FAILPOINTS.filter((f) => !only || f === only);
-  const dry = async (withSpec: string): Promise<Record<string, number>> => {
-    const dir = ws.copy(`dry-${scenario}`);
-    try {
-      const r = await runChild({ mode: 'count', repo: dir, branch: combo.branch, ops }, withSpec);
-      const hits = parseHits(r.lines);
-      if (!hits)
-        throw new Error(
-          `dry pass of ${scenario} failed: ${r.lines.join(' | ')} ${r.stderr.slice(0, 500)}`,
-        );
-      return hits;
-    } finally {
-      ws.discard(dir);
-    }
-  };
   const writeFps = wanted.filter((f) => !f.startsWith('recovery.'));
-  if (writeFps.length) {
-    const hits = await dry('');
-    let provoked: Record<string, number> | null = null;
-    for (const f of writeFps) {
-      if ((hits[f] ?? 0) > 0) {
-        for (const hit of hitsToRun(hits[f]))
-          cases.push({
-            id: `${scenario}/${f}@${hit}`,
-            scenario,
-            branch: combo.branch,
-            ops,
-            at: { name: f, hit },
-          });
-        continue;
-      }
-      provoked ??= await dry(ROLLBACK_PROVOKER);
-      if ((provoked[f] ?? 0) > 0) {
-        for (const hit of hitsToRun(provoked[f]))
-          cases.push({
-            id: `${scenario}/${f}@${hit}+err`,
-            scenario,
-            branch: combo.branch,
-            ops,
-            at: { name: f, hit, with: ROLLBACK_PROVOKER },
-          });
-      } else {
-        skipped.push({
-          scenario,
-          failpoint: f,
-          reason: `0 hits in the dry pass${REASONS[f] ? `: ${REASONS[f]}` : ''}`,
-        });
-      }
-    }
-  }
   const recFps = wanted.filter((f) => f.startsWith('recovery.'));
-  if (recFps.length) {
-    const dir = ws.copy(`dry-rec-${scenario}`);
-    try {
-      const crash = await runChild(
-        { mode: 'run', repo: dir, branch: combo.branch, ops },
-        specOf(RECOVERY_PRE_CRASH),
-      );
-      if (crash.signal !== 'SIGKILL')
-        throw new Error(
-          `pre-crash of ${scenario} at ${specOf(RECOVERY_PRE_CRASH)} did not crash: ${crash.lines.join(' | ')}`,
-        );
-      const r = await runChild({ mode: 'count-recover', repo: dir });
-      const hits = parseHits(r.lines);
-      if (!hits)
-        throw new Error(
-          `recovery dry pass of ${scenario} failed: ${r.lines.join(' | ')} ${r.stderr.slice(0, 500)}`,
-        );
-      for (const f of recFps) {
-        if ((hits[f] ?? 0) === 0) {
-          skipped.push({
-            scenario,
-            failpoint: f,
-            reason: `0 hits in the recovery dry pass${REASONS[f] ? `: ${REASONS[f]}` : ''}`,
-          });
-          continue;
-        }
-        for (const hit of hitsToRun(hits[f]))
-          cases.push({
-            id: `${scenario}/${f}@${hit}`,
-            scenario,
-            branch: combo.branch,
-            ops,
-            at: RECOVERY_PRE_CRASH,
-            recoveryAt: { name: f, hit },
-          });
-      }
-    } finally {
-      ws.discard(dir);
-    }
-  }
-  return { cases, skipped };
+  const none: ComboCases = { cases: [], skipped: [] };
+  const write = writeFps.length ? await enumerateWriteCases(ws, combo, ops, writeFps) : none;
+  const rec = recFps.length ? await enumerateRecoveryCases(ws, combo, ops, recFps) : none;
+  return { cases: [...write.cases, ...rec.cases], skipped: [...write.skipped, ...rec.skipped] };
 }

@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Repo, type LancelogError } from '../../src/index.js';
+import { HOLD_BACK_LATER_TABLE_COMMITS } from '../../src/failpoints.js';
 import { makeRepo } from '../helpers/repo.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 import { runChild, startChild } from '../helpers/crash.js';
@@ -65,7 +66,7 @@ const AFTER = ['N:a', 'N:b', 'P:a', 'P:b'];
  * the first commit holds Person's commit back (a 5 s delay before it) so exactly one
  * table has committed when the process dies.
  */
-const FIRST_COMMIT_ONLY = 'write.before_table_commit=delay:5000@2+;write.after_table_commit@1';
+const FIRST_COMMIT_ONLY = `${HOLD_BACK_LATER_TABLE_COMMITS};write.after_table_commit@1`;
 
 /** [failpoint spec, expected decision, visible after recovery]. Tables start in order node:Note, node:Person. */
 const CRASHES: Array<[string, string | null, string[]]> = [

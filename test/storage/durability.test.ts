@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { HOLD_BACK_LATER_TABLE_COMMITS } from '../../src/failpoints.js';
 import { ROOT } from '../helpers/cli.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 import {
@@ -179,8 +180,7 @@ describe.skipIf(!hasStrace)('power-loss durability (strace audit)', () => {
       ['load', '--data', DATA, '--mode', 'merge', repo],
       // Phase B commits tables concurrently: the second table's commit is held back.
       {
-        LANCELOG_FAILPOINTS:
-          'write.after_table_commit=crash@1;write.before_table_commit=delay:5000@2+',
+        LANCELOG_FAILPOINTS: `write.after_table_commit=crash@1;${HOLD_BACK_LATER_TABLE_COMMITS}`,
       },
     );
     expect(crashed.code).not.toBe(0);
