@@ -14,7 +14,7 @@ import { ROOT } from './helpers/cli.js';
 const MAX_FILE_LINES = 600;
 const MAX_FUNCTION_LINES = 70;
 /** No cap: these areas are being split in other branches. */
-const UNCAPPED = /^(src\/journal\/|src\/write\/(staging|protocol)\.ts|cli\/)/;
+const UNCAPPED = /^(src\/journal\/|src\/write\/staging\.ts|cli\/)/;
 
 /** Oversized files: path → the most lines allowed. */
 const FILE_ALLOW: Record<string, number> = {
