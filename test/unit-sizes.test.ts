@@ -15,8 +15,6 @@ const MAX_FUNCTION_LINES = 70;
 
 /** Oversized files: path → the most lines allowed. */
 const FILE_ALLOW: Record<string, number> = {
-  // Being split on another branch; capped at its size until that branch is merged.
-  'src/write/protocol.ts': 644,
 };
 
 /** Oversized functions: `path#name` → the most lines allowed. */

@@ -10,7 +10,7 @@
  * from the fork point (fork at 5 -> first branch commit is 6) and so can overlap
  * main's: a version number only means something together with its branch.
  */
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, statSync } from 'node:fs';
 import path from 'node:path';
 import type * as arrow from 'apache-arrow';
 import type { Connection, Table as LanceTable } from '@lancedb/lancedb';
@@ -155,7 +155,7 @@ export class TableStore {
     let writer = this.writers.get(key);
     if (writer === undefined) {
       const { dir, name } = this.locate(ref);
-      if (!(await this.tableExists(tablePath)))
+      if (!this.datasetExists(tablePath))
         throw storageError('TableNotFound', `table ${tableKey} not found at ${tablePath}`, ref);
       const conn = await this.connection(ref, dir, false);
       const main = await guard(ref, 'openTable', () => conn.openTable(name), 'TableNotFound');
@@ -221,9 +221,18 @@ export class TableStore {
   }
 
   async tableExists(tablePath: string): Promise<boolean> {
+    return this.datasetExists(tablePath);
+  }
+
+  /**
+   * A synchronous `stat` (microseconds), asked before every table open: the async one
+   * cost a thread-pool round trip and an event-loop turn per open, ~0.2 ms each on the
+   * busy 2-core machine (docs/performance.md, the open gap).
+   */
+  private datasetExists(tablePath: string): boolean {
     const { datasetDir } = this.locate({ tableKey: '(tableExists)', tablePath });
     try {
-      return (await fs.stat(path.join(datasetDir, '_versions'))).isDirectory();
+      return statSync(path.join(datasetDir, '_versions')).isDirectory();
     } catch {
       return false;
     }
@@ -281,7 +290,7 @@ export class TableStore {
   private async openMain(ref: TableRef, refreshing = true): Promise<LanceTable> {
     this.assertOpen(ref);
     const { dir, name } = this.locate(ref);
-    if (!(await this.tableExists(ref.tablePath))) {
+    if (!this.datasetExists(ref.tablePath)) {
       throw storageError(
         'TableNotFound',
         `table ${ref.tableKey} not found at ${ref.tablePath}`,

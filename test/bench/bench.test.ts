@@ -70,6 +70,8 @@ describe('benchmarks (tiny runs)', () => {
     const phases = r[0].extra!.lancelogPhasesPerOp as Record<string, number>;
     expect(phases['lance.mergeInsert#n']).toBe(1);
     expect(phases['journal.publish#n']).toBe(1);
+    // The raw mergeInsert timed in the same rounds as the phase spans.
+    expect(r[0].extra!.baselineMergeInsertSameRoundsMs).toBeGreaterThan(0);
   });
 
   it('history', async () => {
