@@ -181,17 +181,7 @@ async function restoreToPin(repo: Repo, p: DoctorProblem): Promise<string> {
   journal.acquireLeases(opId, [
     { tableKey: def.tableKey, branch: p.branch!, expectedVersion: pin.version },
   ]);
-  const handle = await store.openTable(
-    def.tableKey,
-    def.tablePath,
-    pin.lanceBranch ? { branch: pin.lanceBranch } : {},
-  );
-  let restored: number;
-  try {
-    restored = await handle.restore(pin.version);
-  } finally {
-    handle.close();
-  }
+  const restored = await store.restoreTo(def.tableKey, def.tablePath, pin.version, pin.lanceBranch);
   // Power-loss durability of the restore before the journal pins it (docs/recovery.md).
   await syncLanceCommit(store, [
     {
@@ -279,16 +269,7 @@ async function restoreHeadToPin(repo: Repo, pin: BranchSnapshot['pins'][number])
     .catch(() => null);
   let version = pin.version;
   if (lanceHead !== pin.version) {
-    const h = await store.openTable(
-      def.tableKey,
-      def.tablePath,
-      pin.lanceBranch ? { branch: pin.lanceBranch } : {},
-    );
-    try {
-      version = await h.restore(pin.version);
-    } finally {
-      h.close();
-    }
+    version = await store.restoreTo(def.tableKey, def.tablePath, pin.version, pin.lanceBranch);
   }
   if (version !== pin.version)
     await syncLanceCommit(store, [

@@ -247,17 +247,7 @@ async function rollBackTables(
   for (const t of tables) {
     if (t.head === null || t.head === t.pin) continue;
     const def = typeOf(ctx.catalog, t.tableKey);
-    const handle = await ctx.store.openTable(
-      def.tableKey,
-      def.tablePath,
-      t.lanceBranch ? { branch: t.lanceBranch } : {},
-    );
-    let restored: number;
-    try {
-      restored = await handle.restore(t.pin);
-    } finally {
-      handle.close();
-    }
+    const restored = await ctx.store.restoreTo(def.tableKey, def.tablePath, t.pin, t.lanceBranch);
     moves.push({ tableKey: t.tableKey, from: t.pin, to: restored, lanceBranch: t.lanceBranch });
     await failpoint('recovery.after_restore', { opId: op.opId, table: t.tableKey });
   }

@@ -380,6 +380,25 @@ export class TableStore {
   }
 
   /**
+   * Restores the table (on Lance branch `branch`, main when null) to `version` as a
+   * new commit; returns the version that commit landed at. Recovery, doctor and the
+   * in-process rollback undo a table this way; the caller syncs and journals it.
+   */
+  async restoreTo(
+    tableKey: string,
+    tablePath: string,
+    version: number,
+    branch?: string | null,
+  ): Promise<number> {
+    const h = await this.openTable(tableKey, tablePath, branch ? { branch } : {});
+    try {
+      return await h.restore(version);
+    } finally {
+      h.close();
+    }
+  }
+
+  /**
    * Creates Lance branch `name` forked from `fromBranch` (default main) at
    * `fromVersion` (default its latest). Creating a branch commits nothing on the
    * parent. Returns the branch's HEAD version, which equals the fork version.
