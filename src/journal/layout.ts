@@ -232,20 +232,17 @@ function nodeAt(tree: unknown, spec: ProjectionSpec, keys: readonly Key[]): unkn
   return node;
 }
 
-/** Key field names per spec, in key order (the columns' `field` for each key column). */
-const keyFields = new WeakMap<ProjectionSpec, string[]>();
-function keyFieldsOf(spec: ProjectionSpec): string[] {
-  let fields = keyFields.get(spec);
-  if (!fields) {
-    fields = spec.keys.map((col) => spec.columns.find((x) => x.col === col)!.field);
-    keyFields.set(spec, fields);
-  }
-  return fields;
-}
+/** Key field names per projection, in key order (the columns' `field` for each key column). */
+const KEY_FIELDS = Object.fromEntries(
+  PROJECTIONS.map((p) => [
+    p.field,
+    p.keys.map((col) => p.columns.find((x) => x.col === col)!.field),
+  ]),
+) as Record<ProjectionField, string[]>;
 
 /** The key values of a row, in key order. */
 export function keysOf(spec: ProjectionSpec, row: Record<string, unknown>): Key[] {
-  const fields = keyFieldsOf(spec);
+  const fields = KEY_FIELDS[spec.field];
   const keys: Key[] = new Array<Key>(fields.length);
   for (let i = 0; i < fields.length; i++) keys[i] = row[fields[i]] as Key;
   return keys;
