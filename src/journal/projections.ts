@@ -15,6 +15,7 @@ import {
   putRow,
   SPEC,
   type ColType,
+  type Column,
   type Key,
 } from './layout.js';
 import { emptyState, type JournalState } from './state.js';
@@ -32,6 +33,14 @@ function fromSql(value: unknown, type: ColType): unknown {
   if (type === 'json') return JSON.parse(value as string);
   if (type === 'int') return Number(value);
   return value;
+}
+
+/** A state row's column values, in column order, as SQL values (one array per row written). */
+function sqlValues(columns: readonly Column[], row: Record<string, unknown>): unknown[] {
+  const values = new Array<unknown>(columns.length);
+  for (let i = 0; i < columns.length; i++)
+    values[i] = toSql(row[columns[i].field], columns[i].type);
+  return values;
 }
 
 /** Maps one SQL row of a projection table to its state row. */
@@ -106,7 +115,7 @@ export function writeChangedRows(
       const old = was.get(row);
       if (old !== undefined && old.json === JSON.stringify(row)) continue;
       upsert ??= prepared(db, UPSERT_SQL.get(spec)!);
-      upsert.run(...spec.columns.map((col) => toSql(row[col.field], col.type)));
+      upsert.run(sqlValues(spec.columns, row));
     }
     for (const old of was.values())
       if (getRow(after, spec.field, old.keys) === undefined)
