@@ -140,7 +140,7 @@ export class JournalWriter extends JournalReader {
       const seq = Number(info.lastInsertRowid);
       return { seq, opId: d.opId, timeUs, branch: d.branch, tableKey: d.tableKey, ...body };
     }) as JournalEvent[];
-    for (const e of events) loadNeeds(this.db, eventNeeds(e), state, loaded);
+    loadNeeds(this.db, events.flatMap(eventNeeds), state, loaded);
     // The working set is this transaction's own: evolve's recipe runs on it in place,
     // and the rows that differ from what was loaded are written.
     const before = rowImage(state);

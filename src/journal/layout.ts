@@ -198,35 +198,67 @@ export function leafDepth(spec: ProjectionSpec): number {
   return (spec.hashKeys > 0 ? BUCKET_LEVELS : 0) + spec.keys.length;
 }
 
+/**
+ * The bucket hash of the first `hashKeys` keys (joined by NUL). Why the accessors
+ * below avoid map/slice/join and build no path arrays: they run a few times per
+ * event on the write path, and their garbage was a visible share of a batch's CPU.
+ */
+function bucketHash(spec: ProjectionSpec, keys: readonly Key[]): number {
+  if (keys.length < spec.hashKeys)
+    throw new Error(`${spec.table}: need ${spec.hashKeys} keys to locate rows, got ${keys.length}`);
+  let text = String(keys[0]);
+  for (let i = 1; i < spec.hashKeys; i++) text += `\u0000${String(keys[i])}`;
+  return fnv1a32(text);
+}
+
 /** The nesting path of the row(s) with these leading keys (at least `hashKeys` of them). */
-export function pathOf(spec: ProjectionSpec, keys: readonly Key[]): string[] {
+function pathOf(spec: ProjectionSpec, keys: readonly Key[]): string[] {
   const k = keys.map(String);
   if (spec.hashKeys === 0) return k;
-  if (k.length < spec.hashKeys)
-    throw new Error(`${spec.table}: need ${spec.hashKeys} keys to locate rows, got ${k.length}`);
-  const h = fnv1a32(k.slice(0, spec.hashKeys).join('\u0000'));
+  const h = bucketHash(spec, keys);
   return [String(h & 31), String((h >>> 5) & 31), ...k];
 }
 
-/** The key values of a row, in key order. */
-export function keysOf(spec: ProjectionSpec, row: Record<string, unknown>): Key[] {
-  return spec.keys.map((col) => row[spec.columns.find((x) => x.col === col)!.field] as Key);
+/** The node holding the row(s) with these leading keys, or undefined. */
+function nodeAt(tree: unknown, spec: ProjectionSpec, keys: readonly Key[]): unknown {
+  let node = tree as Tree | undefined;
+  if (spec.hashKeys > 0) {
+    const h = bucketHash(spec, keys);
+    node = node?.[h & 31] as Tree | undefined;
+    node = node?.[(h >>> 5) & 31] as Tree | undefined;
+  }
+  for (let i = 0; i < keys.length && node !== undefined && node !== null; i++)
+    node = node[String(keys[i])] as Tree | undefined;
+  return node;
 }
 
-export function getIn(root: unknown, path: readonly string[]): unknown {
-  let node = root;
-  for (const k of path) {
-    if (node === undefined || node === null) return undefined;
-    node = (node as Tree)[k];
-  }
-  return node;
+/** Key field names per projection, in key order (the columns' `field` for each key column). */
+const KEY_FIELDS = Object.fromEntries(
+  PROJECTIONS.map((p) => [
+    p.field,
+    p.keys.map((col) => p.columns.find((x) => x.col === col)!.field),
+  ]),
+) as Record<ProjectionField, string[]>;
+
+/** The key values of a row, in key order. */
+export function keysOf(spec: ProjectionSpec, row: Record<string, unknown>): Key[] {
+  const fields = KEY_FIELDS[spec.field];
+  const keys: Key[] = new Array<Key>(fields.length);
+  for (let i = 0; i < fields.length; i++) keys[i] = row[fields[i]] as Key;
+  return keys;
+}
+
+function collect(node: unknown, depth: number, out: unknown[]): void {
+  if (node === undefined || node === null) return;
+  if (depth === 0) out.push(node);
+  else for (const child of Object.values(node as Tree)) collect(child, depth - 1, out);
 }
 
 /** Every row under `node`, which sits `depth` levels above the rows. */
 export function leaves<T>(node: unknown, depth: number): T[] {
-  if (node === undefined || node === null) return [];
-  if (depth === 0) return [node as T];
-  return Object.values(node as Tree).flatMap((child) => leaves<T>(child, depth - 1));
+  const out: unknown[] = [];
+  collect(node, depth, out);
+  return out as T[];
 }
 
 // ---- accessors (work on plain state and on immer drafts alike)
@@ -236,7 +268,7 @@ export function getRow<T>(
   field: ProjectionField,
   keys: readonly Key[],
 ): T | undefined {
-  return getIn(state[field], pathOf(SPEC[field], keys)) as T | undefined;
+  return nodeAt(state[field], SPEC[field], keys) as T | undefined;
 }
 
 /** Rows whose leading keys are `prefix` (prefix length ≥ hashKeys). */
@@ -246,7 +278,7 @@ export function rowsUnder<T>(
   prefix: readonly Key[],
 ): T[] {
   const spec = SPEC[field];
-  return leaves<T>(getIn(state[field], pathOf(spec, prefix)), spec.keys.length - prefix.length);
+  return leaves<T>(nodeAt(state[field], spec, prefix), spec.keys.length - prefix.length);
 }
 
 export function allRows<T>(state: ProjectionTrees, field: ProjectionField): T[] {
@@ -256,10 +288,16 @@ export function allRows<T>(state: ProjectionTrees, field: ProjectionField): T[] 
 /** Inserts or replaces a row (mutates: call on a draft or on a state being built). */
 export function putRow(state: ProjectionTrees, field: ProjectionField, row: object): void {
   const spec = SPEC[field];
-  const path = pathOf(spec, keysOf(spec, row as Record<string, unknown>));
+  const keys = keysOf(spec, row as Record<string, unknown>);
   let node = state[field] as Tree;
-  for (const k of path.slice(0, -1)) node = (node[k] ??= {}) as Tree;
-  node[path.at(-1)!] = row;
+  if (spec.hashKeys > 0) {
+    const h = bucketHash(spec, keys);
+    node = (node[h & 31] ??= {}) as Tree;
+    node = (node[(h >>> 5) & 31] ??= {}) as Tree;
+  }
+  const last = keys.length - 1;
+  for (let i = 0; i < last; i++) node = (node[String(keys[i])] ??= {}) as Tree;
+  node[String(keys[last])] = row;
 }
 
 /** Deletes a row and any container it leaves empty (mutates). */

@@ -9,12 +9,14 @@
 import type Database from 'better-sqlite3';
 import {
   allRows,
+  getRow,
   keysOf,
   PROJECTIONS,
   putRow,
   SPEC,
   type ColType,
-  type ProjectionSpec,
+  type Column,
+  type Key,
 } from './layout.js';
 import { emptyState, type JournalState } from './state.js';
 
@@ -33,15 +35,20 @@ function fromSql(value: unknown, type: ColType): unknown {
   return value;
 }
 
+/** A state row's column values, in column order, as SQL values (one array per row written). */
+function sqlValues(columns: readonly Column[], row: Record<string, unknown>): unknown[] {
+  const values = new Array<unknown>(columns.length);
+  for (let i = 0; i < columns.length; i++)
+    values[i] = toSql(row[columns[i].field], columns[i].type);
+  return values;
+}
+
 /** Maps one SQL row of a projection table to its state row. */
 export function mapRow<T>(field: keyof JournalState, raw: Record<string, unknown>): T {
   const row: Record<string, unknown> = {};
   for (const col of SPEC[field].columns) row[col.field] = fromSql(raw[col.col], col.type);
   return row as T;
 }
-
-const rowId = (spec: ProjectionSpec, row: Record<string, unknown>) =>
-  JSON.stringify(keysOf(spec, row));
 
 /**
  * Prepared statements, one per (database, SQL text): writes run the same few
@@ -57,51 +64,63 @@ export function prepared(db: Database.Database, sql: string): Database.Statement
   return st;
 }
 
-/** Every row of `state` as its canonical JSON, keyed by table and primary key. */
-export type RowImage = Map<string, string>;
+/**
+ * The rows of a working set before its events were applied, one map per projection
+ * (in PROJECTIONS order): row object → its JSON and key values at that moment.
+ * Keyed by identity because evolve's recipe runs in place (evolveInPlace): a row it
+ * left alone is the same object afterwards, a row it put is a new one.
+ */
+export type RowImage = Array<Map<object, { json: string; keys: Key[] }>>;
 
 export function rowImage(state: JournalState): RowImage {
-  const image: RowImage = new Map();
-  for (const spec of PROJECTIONS)
+  return PROJECTIONS.map((spec) => {
+    const rows = new Map<object, { json: string; keys: Key[] }>();
     for (const row of allRows<Record<string, unknown>>(state, spec.field))
-      image.set(`${spec.table}${rowId(spec, row)}`, JSON.stringify(row));
-  return image;
+      rows.set(row, { json: JSON.stringify(row), keys: keysOf(spec, row) });
+    return rows;
+  });
 }
+
+const UPSERT_SQL = new Map(
+  PROJECTIONS.map((spec) => [
+    spec,
+    `INSERT OR REPLACE INTO ${spec.table} (${spec.columns.map((col) => col.col).join(', ')}) VALUES (${spec.columns.map(() => '?').join(', ')})`,
+  ]),
+);
+const DELETE_SQL = new Map(
+  PROJECTIONS.map((spec) => [
+    spec,
+    `DELETE FROM ${spec.table} WHERE ${spec.keys.map((k) => `${k} = ?`).join(' AND ')}`,
+  ]),
+);
 
 /**
  * Writes to SQL every row of `after` that `before` (the image of the same working set
  * before its events were applied in place) lacks or holds differently, and deletes
- * every row `before` had and `after` has not. Rows never loaded are never touched.
+ * every row `before` had whose key `after` no longer holds. Rows never loaded are
+ * never touched. Each row is written once per transaction, however many of its
+ * events changed it (its last value wins); a row new to the working set is written
+ * without being serialised for comparison.
  */
 export function writeChangedRows(
   db: Database.Database,
   before: RowImage,
   after: JournalState,
 ): void {
-  const seen = new Set<string>();
-  for (const spec of PROJECTIONS) {
+  PROJECTIONS.forEach((spec, i) => {
+    const was = before[i];
     let upsert: Database.Statement | undefined;
     for (const row of allRows<Record<string, unknown>>(after, spec.field)) {
-      const id = `${spec.table}${rowId(spec, row)}`;
-      seen.add(id);
       // Rows keep their field order through in-place updates, so JSON compares them.
-      if (before.get(id) === JSON.stringify(row)) continue;
-      upsert ??= prepared(
-        db,
-        `INSERT OR REPLACE INTO ${spec.table} (${spec.columns.map((col) => col.col).join(', ')}) VALUES (${spec.columns.map(() => '?').join(', ')})`,
-      );
-      upsert.run(...spec.columns.map((col) => toSql(row[col.field], col.type)));
+      const old = was.get(row);
+      if (old !== undefined && old.json === JSON.stringify(row)) continue;
+      upsert ??= prepared(db, UPSERT_SQL.get(spec)!);
+      upsert.run(sqlValues(spec.columns, row));
     }
-  }
-  for (const [id, json] of before) {
-    if (seen.has(id)) continue;
-    const spec = PROJECTIONS.find((p) => id.startsWith(`${p.table}[`))!;
-    const row = JSON.parse(json) as Record<string, unknown>;
-    prepared(
-      db,
-      `DELETE FROM ${spec.table} WHERE ${spec.keys.map((k) => `${k} = ?`).join(' AND ')}`,
-    ).run(...keysOf(spec, row));
-  }
+    for (const old of was.values())
+      if (getRow(after, spec.field, old.keys) === undefined)
+        prepared(db, DELETE_SQL.get(spec)!).run(...old.keys);
+  });
 }
 
 /** Reads every projection table into a JournalState (to compare with replay, or to seed the writer's cache). */

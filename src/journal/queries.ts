@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import { LancelogError } from '../errors.js';
 import { parsePayload, type EventKind, type JournalEvent } from './events.js';
 import { replay } from './evolve.js';
-import { diffStates, mapRow, readProjections } from './projections.js';
+import { diffStates, mapRow, prepared, readProjections } from './projections.js';
 import {
   IN_FLIGHT_STATES,
   type BranchRow,
@@ -94,6 +94,13 @@ export class JournalReader {
     );
   }
 
+  /** As all(), through the per-handle statement cache: for fixed SQL texts every write runs. */
+  private cachedAll<T>(field: keyof JournalState, sql: string, ...params: unknown[]): T[] {
+    return (prepared(this.db, sql).all(...params) as Record<string, unknown>[]).map((r) =>
+      mapRow<T>(field, r),
+    );
+  }
+
   /** Live branches (or all, including deleted ones). */
   listBranches(opts: { includeDeleted?: boolean } = {}): BranchInfo[] {
     return this.all<BranchRow>(
@@ -103,7 +110,7 @@ export class JournalReader {
   }
 
   getBranch(name: string): BranchInfo {
-    const [b] = this.all<BranchRow>(
+    const [b] = this.cachedAll<BranchRow>(
       'branches',
       'SELECT * FROM branches WHERE name = ? AND deleted = 0',
       name,
@@ -128,9 +135,10 @@ export class JournalReader {
       mv = ref.manifestVersion ?? this.getBranch(branch).headManifestVersion;
       if (ref.manifestVersion !== undefined) this.getBranch(branch);
     }
-    const manifest = this.db
-      .prepare('SELECT commit_id, time_us FROM manifests WHERE branch = ? AND manifest_version = ?')
-      .get(branch, mv) as { commit_id: string; time_us: number } | undefined;
+    const manifest = prepared(
+      this.db,
+      'SELECT commit_id, time_us FROM manifests WHERE branch = ? AND manifest_version = ?',
+    ).get(branch, mv) as { commit_id: string; time_us: number } | undefined;
     if (!manifest)
       throw new LancelogError(
         'ManifestVersionNotFound',
@@ -138,11 +146,10 @@ export class JournalReader {
         { branch, manifest_version: mv },
       );
     const pins = (
-      this.db
-        .prepare(
-          'SELECT table_key, version, lance_branch FROM pins WHERE branch = ? AND manifest_version = ? ORDER BY table_key',
-        )
-        .all(branch, mv) as Array<{
+      prepared(
+        this.db,
+        'SELECT table_key, version, lance_branch FROM pins WHERE branch = ? AND manifest_version = ? ORDER BY table_key',
+      ).all(branch, mv) as Array<{
         table_key: string;
         version: number;
         lance_branch: string | null;

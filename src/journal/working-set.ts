@@ -19,7 +19,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { JournalEvent } from './events.js';
-import { allRows, getRow, PROJECTIONS, putRow, rowsUnder, SPEC } from './layout.js';
+import { allRows, getRow, PROJECTIONS, putRow, rowsUnder } from './layout.js';
 import { prepared, mapRow } from './projections.js';
 import {
   branchOf,
@@ -160,6 +160,78 @@ export interface ReadCount {
 }
 export const rowsRead: WeakMap<Database.Database, ReadCount> = new WeakMap();
 
+/** Runs one working-set SELECT on a projection and puts its rows into `into`. */
+function select(
+  db: Database.Database,
+  into: JournalState,
+  c: ReadCount,
+  field: keyof JournalState,
+  where: string,
+  ...params: unknown[]
+): Array<Record<string, unknown>> {
+  const raws = prepared(db, SELECTS[field](where)).all(...params) as Record<string, unknown>[];
+  c.statements++;
+  c.rows += raws.length;
+  const rows = raws.map((r) => mapRow<Record<string, unknown>>(field, r));
+  for (const row of rows) putRow(into, field, row);
+  return rows;
+}
+
+/** SQL text per (projection, WHERE clause), built once: `prepared` is keyed by it. */
+const SELECTS = Object.fromEntries(
+  PROJECTIONS.map((p) => {
+    const texts = new Map<string, string>();
+    return [
+      p.field,
+      (where: string) => {
+        let sql = texts.get(where);
+        if (!sql)
+          texts.set(where, (sql = `SELECT ${COLUMNS[p.field]} FROM ${p.table} WHERE ${where}`));
+        return sql;
+      },
+    ];
+  }),
+) as Record<keyof JournalState, (where: string) => string>;
+
+const IN_FLIGHT_OF_BRANCH = `state IN (${IN_FLIGHT_STATES.map(() => '?').join(', ')}) AND branch = ?`;
+
+/** Loads one need's rows (see loadNeeds). */
+function loadNeed(db: Database.Database, n: Need, into: JournalState, c: ReadCount): void {
+  const manifest = (branch: string, mv: number) => {
+    select(db, into, c, 'manifests', 'branch = ? AND manifest_version = ?', branch, mv);
+    select(db, into, c, 'pins', 'branch = ? AND manifest_version = ?', branch, mv);
+  };
+  switch (n.kind) {
+    case 'branch': {
+      const [b] = select(db, into, c, 'branches', 'name = ?', n.name) as unknown as BranchRow[];
+      if (b) manifest(n.name, b.headManifestVersion);
+      break;
+    }
+    case 'manifest':
+      manifest(n.branch, n.manifestVersion);
+      break;
+    case 'operation':
+      select(db, into, c, 'operations', 'op_id = ?', n.opId);
+      select(db, into, c, 'leases', 'op_id = ?', n.opId);
+      break;
+    case 'lease':
+      select(db, into, c, 'leases', 'branch = ? AND table_key = ?', n.branch, n.tableKey);
+      break;
+    case 'commit':
+      select(db, into, c, 'commits', 'id = ?', n.id);
+      break;
+    case 'fork':
+      select(db, into, c, 'forks', 'branch = ? AND table_key = ?', n.branch, n.tableKey);
+      break;
+    case 'dependents':
+      select(db, into, c, 'branches', 'parent_branch = ?', n.branch);
+      // `state IN (…)` so the lookup goes through operations_by_state, not every operation.
+      select(db, into, c, 'operations', IN_FLIGHT_OF_BRANCH, ...IN_FLIGHT_STATES, n.branch);
+      select(db, into, c, 'forks', 'branch = ?', n.branch);
+      break;
+  }
+}
+
 /**
  * Loads the rows `needs` name into `into` (mutates it), skipping needs whose key is
  * in `loaded` (and adding the others). Call inside the write transaction, before
@@ -173,57 +245,10 @@ export function loadNeeds(
 ): void {
   let counter = rowsRead.get(db);
   if (!counter) rowsRead.set(db, (counter = { rows: 0, statements: 0 }));
-  const c = counter;
-  const select = (field: keyof JournalState, where: string, ...params: unknown[]) => {
-    const sql = `SELECT ${COLUMNS[field]} FROM ${SPEC[field].table} WHERE ${where}`;
-    const raws = prepared(db, sql).all(...params) as Record<string, unknown>[];
-    c.statements++;
-    c.rows += raws.length;
-    const rows = raws.map((r) => mapRow<Record<string, unknown>>(field, r));
-    for (const row of rows) putRow(into, field, row);
-    return rows;
-  };
-  const manifest = (branch: string, mv: number) => {
-    select('manifests', 'branch = ? AND manifest_version = ?', branch, mv);
-    select('pins', 'branch = ? AND manifest_version = ?', branch, mv);
-  };
   for (const n of needs) {
     const key = needKey(n);
     if (loaded.has(key)) continue;
     loaded.add(key);
-    switch (n.kind) {
-      case 'branch': {
-        const [b] = select('branches', 'name = ?', n.name) as unknown as BranchRow[];
-        if (b) manifest(n.name, b.headManifestVersion);
-        break;
-      }
-      case 'manifest':
-        manifest(n.branch, n.manifestVersion);
-        break;
-      case 'operation':
-        select('operations', 'op_id = ?', n.opId);
-        select('leases', 'op_id = ?', n.opId);
-        break;
-      case 'lease':
-        select('leases', 'branch = ? AND table_key = ?', n.branch, n.tableKey);
-        break;
-      case 'commit':
-        select('commits', 'id = ?', n.id);
-        break;
-      case 'fork':
-        select('forks', 'branch = ? AND table_key = ?', n.branch, n.tableKey);
-        break;
-      case 'dependents':
-        select('branches', 'parent_branch = ?', n.branch);
-        // `state IN (…)` so the lookup goes through operations_by_state, not every operation.
-        select(
-          'operations',
-          `state IN (${IN_FLIGHT_STATES.map(() => '?').join(', ')}) AND branch = ?`,
-          ...IN_FLIGHT_STATES,
-          n.branch,
-        );
-        select('forks', 'branch = ?', n.branch);
-        break;
-    }
+    loadNeed(db, n, into, counter);
   }
 }
