@@ -100,7 +100,7 @@ function opEvents(opId: string, version: number, mv: number): Row[] {
   ];
 }
 
-class LancelogSide {
+export class LancelogSide {
   readonly journal: Journal;
   private version = 1;
   private mv: number;
@@ -166,7 +166,7 @@ class LancelogSide {
   }
 }
 
-class RawSide {
+export class RawSide {
   readonly db: Database.Database;
   private readonly insert: Database.Statement;
   private version = 1;
