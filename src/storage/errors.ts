@@ -21,7 +21,12 @@ export interface TableRef {
  * The branch codes storage shares with the journal (a repo branch and a Lance branch of
  * one table): their class in the error-code table is the journal's, `LancelogError`.
  */
-export type BranchCode = 'BranchExists' | 'BranchNotFound' | 'InvalidBranchName';
+const BRANCH_CODES = ['BranchExists', 'BranchNotFound', 'InvalidBranchName'] as const;
+export type BranchCode = (typeof BRANCH_CODES)[number];
+
+function isBranchCode(code: string): code is BranchCode {
+  return (BRANCH_CODES as readonly string[]).includes(code);
+}
 
 export function storageError(
   code: Exclude<ErrorCode, BranchCode | SystemCode>,
@@ -51,12 +56,7 @@ export function branchError(
 }
 
 function isBranchError(err: unknown): boolean {
-  return (
-    err instanceof LancelogError &&
-    (err.code === 'BranchExists' ||
-      err.code === 'BranchNotFound' ||
-      err.code === 'InvalidBranchName')
-  );
+  return err instanceof LancelogError && isBranchCode(err.code);
 }
 
 export function errorMessage(err: unknown): string {
@@ -72,9 +72,10 @@ export function isNotFound(err: unknown): boolean {
 }
 
 /**
- * Runs one lancedb call; a StorageError passes through, anything else becomes
- * StorageFailure (or `notFoundCode` when lance says "not found" and the caller knows
- * what "not found" means at that point).
+ * Runs one lancedb call; a StorageError or a branch error passes through. Anything
+ * else becomes `notFoundCode` when lance says "not found" and the caller knows what
+ * "not found" means at that point, a system code (DiskFull, ReadOnlyRepo,
+ * PermissionDenied) in its own class, or StorageFailure.
  */
 export async function guard<T>(
   ref: TableRef,
@@ -90,9 +91,7 @@ export async function guard<T>(
     const message = `${action} failed for ${ref.tableKey} (${ref.tablePath}): ${errorMessage(err)}`;
     const details = { action, cause: errorMessage(err), ...extra };
     if (notFoundCode !== undefined && isNotFound(err))
-      throw notFoundCode === 'BranchExists' ||
-        notFoundCode === 'BranchNotFound' ||
-        notFoundCode === 'InvalidBranchName'
+      throw isBranchCode(notFoundCode)
         ? branchError(notFoundCode, message, ref, details)
         : storageError(notFoundCode, message, ref, details);
     // A full disk, a read-only or forbidden file: say so, as the code's own class.

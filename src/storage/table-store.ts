@@ -381,8 +381,9 @@ export class TableStore {
 
   /**
    * Restores the table (on Lance branch `branch`, main when null) to `version` as a
-   * new commit; returns the version that commit landed at. Recovery, doctor and the
-   * in-process rollback undo a table this way; the caller syncs and journals it.
+   * new commit; returns the version that commit landed at. Recovery and doctor undo a
+   * table this way; the caller syncs and journals it. (The protocol's in-process
+   * rollback reads HEAD on the same handle first, so it opens its own.)
    */
   async restoreTo(
     tableKey: string,
