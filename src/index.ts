@@ -25,8 +25,8 @@ export type {
 } from './journal/index.js';
 export { EVENT_KINDS } from './journal/index.js';
 export { Transaction } from './write/transaction.js';
-export { ValidationError } from './write/errors.js';
-export type { Filter, Condition, FilterOp } from './write/filter.js';
+export { ValidationError } from './write/protocol/errors.js';
+export type { Filter, Condition, FilterOp } from './write/protocol/staging/filter.js';
 export { RecoveryAborted, RECOVERY_ACTOR } from './recovery/sweep.js';
 export type {
   RecoveryReport,
@@ -42,7 +42,7 @@ export {
 } from './recovery/classify.js';
 export type { RecoveryClass, RecoveryDecision } from './recovery/classify.js';
 export type { RecoveryAuditEntry } from './repo.js';
-export type { OperationOptions, OperationOutcome } from './write/operation.js';
+export type { OperationOptions, OperationOutcome } from './write/protocol/operation.js';
 export { VECTOR_INDEX_MIN_ROWS, wantedIndexes } from './write/indexes.js';
 export type {
   EnsureIndexesResult,
@@ -146,14 +146,14 @@ export type {
 } from './read/index.js';
 export { valueTypeText } from './query/values.js';
 export { shortestFloat32 } from './json-exact.js';
-export { loadJsonl, LOAD_MODES } from './write/load.js';
-export type { LoadMode, LoadInput, LoadOptions, LoadResult } from './write/load.js';
-export { exportJsonl } from './write/export.js';
-export type { ExportSource, ExportResult, ExportOptions } from './write/export.js';
-export { DataFileError } from './write/errors.js';
-export { MergeConflictsError, MERGE_CONFLICT_KINDS } from './write/merge-plan.js';
-export type { MergeConflict, MergeConflictKind } from './write/merge-plan.js';
-export type { MergeOptions, MergeResult, MergeOutcome } from './write/merge.js';
+export { loadJsonl, LOAD_MODES } from './write/load/load.js';
+export type { LoadMode, LoadInput, LoadOptions, LoadResult } from './write/load/load.js';
+export { exportJsonl } from './write/export/export.js';
+export type { ExportSource, ExportResult, ExportOptions } from './write/export/export.js';
+export { DataFileError } from './write/protocol/errors.js';
+export { MergeConflictsError, MERGE_CONFLICT_KINDS } from './write/merge/merge-plan.js';
+export type { MergeConflict, MergeConflictKind } from './write/merge/merge-plan.js';
+export type { MergeOptions, MergeResult, MergeOutcome } from './write/merge/merge.js';
 export { doctor, DOCTOR_ACTOR } from './doctor.js';
 export type {
   OptimizeResult,
@@ -161,9 +161,9 @@ export type {
   CleanupOptions,
   CleanupResult,
   CleanupTableReport,
-} from './write/maintenance.js';
-export type { SchemaApplyOptions, SchemaApplyResult } from './write/schema-apply.js';
-export type { Violation as SchemaViolation } from './write/schema-validate.js';
+} from './write/maintenance/maintenance.js';
+export type { SchemaApplyOptions, SchemaApplyResult } from './write/schema-apply/schema-apply.js';
+export type { Violation as SchemaViolation } from './write/schema-apply/schema-validate.js';
 export type { DoctorReport, DoctorProblem, DoctorProblemKind } from './doctor.js';
 export {
   createEmbeddingClient,
@@ -173,5 +173,5 @@ export {
   EmbeddingConfigInvalid,
 } from './embed/index.js';
 export type { EmbeddingClient, EmbeddingClientOptions, EmbeddingProvider } from './embed/index.js';
-export { embedJsonlFile } from './write/embed-file.js';
-export type { EmbedFileMode, EmbedFileOptions, EmbedFileResult } from './write/embed-file.js';
+export { embedJsonlFile } from './write/load/embed-file.js';
+export type { EmbedFileMode, EmbedFileOptions, EmbedFileResult } from './write/load/embed-file.js';

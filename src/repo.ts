@@ -25,13 +25,13 @@ import {
   type OperationContext,
   type OperationOptions,
   type OperationOutcome,
-} from './write/operation.js';
+} from './write/protocol/operation.js';
 import { Transaction } from './write/transaction.js';
 import {
   applySchemaChange,
   type SchemaApplyOptions,
   type SchemaApplyResult,
-} from './write/schema-apply.js';
+} from './write/schema-apply/schema-apply.js';
 import {
   ensureIndexes,
   listIndexes,
@@ -48,7 +48,7 @@ import {
   type ReadContext,
   type ReadResult,
 } from './read/index.js';
-import type { StagedOperation } from './write/staging.js';
+import type { StagedOperation } from './write/protocol/staging/staging.js';
 import {
   runRecovery,
   recoveryPending,
@@ -57,15 +57,15 @@ import {
 } from './recovery/sweep.js';
 import { pendingOperations, recoveryAuditEntries } from './repo/recovery-view.js';
 import type { EmbeddingClient } from './embed/index.js';
-import { lazyEmbeddingClient } from './write/embed-fill.js';
+import { lazyEmbeddingClient } from './write/protocol/staging/embed-fill.js';
 import {
   cleanupVersions,
   optimizeTables,
   type CleanupOptions,
   type CleanupResult,
   type OptimizeResult,
-} from './write/maintenance.js';
-import { mergeBranches, type MergeOptions, type MergeResult } from './write/merge.js';
+} from './write/maintenance/maintenance.js';
+import { mergeBranches, type MergeOptions, type MergeResult } from './write/merge/merge.js';
 import {
   diffSnapshots,
   entityHistory,

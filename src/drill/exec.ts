@@ -1,7 +1,7 @@
 /** Runs one drill operation through its real writer (used by the child and the batched runner). */
 import { setTimeout } from 'node:timers/promises';
 import type { Repo } from '../repo.js';
-import { loadJsonl } from '../write/load.js';
+import { loadJsonl } from '../write/load/load.js';
 import { DRILL_GQ, loadText, type DrillOp } from './model.js';
 
 export const DRILL_ACTOR = 'drill';

@@ -10,10 +10,10 @@ import { TableStore } from '../storage/index.js';
 import { Journal } from '../journal/index.js';
 import { asSystemError, RepoError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
-import { schemaOfRecord } from '../write/schema-file.js';
+import { schemaOfRecord } from '../write/schema-apply/schema-file.js';
 import type { InitOptions, InitResult } from './types.js';
 
-import { SCHEMA_FILE } from '../write/schema-apply.js';
+import { SCHEMA_FILE } from '../write/schema-apply/schema-apply.js';
 export { SCHEMA_FILE };
 export const DEFAULT_ACTOR = 'lancelog';
 

@@ -14,8 +14,8 @@ import {
   type ReadCache,
   type TableOverlay,
 } from '../read/index.js';
-import type { StagedOperation } from '../write/staging.js';
-import type { CommitResult } from '../write/protocol.js';
+import type { StagedOperation } from '../write/protocol/staging/staging.js';
+import type { CommitResult } from '../write/protocol/protocol.js';
 import { RepoError } from '../errors.js';
 
 type BoundParams = ReturnType<typeof bindParams>;

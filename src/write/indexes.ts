@@ -15,8 +15,8 @@
 import type { NodeTypeDef, PropType } from '../schema/types.js';
 import type { Snapshot, TablePin } from '../journal/index.js';
 import type { IndexSpec, TableHandle, TableIndexInfo } from '../storage/index.js';
-import type { OperationContext, OperationOptions, OperationOutcome } from './operation.js';
-import { runTableOperation, type TableAction } from './table-operation.js';
+import type { OperationContext, OperationOptions, OperationOutcome } from './protocol/operation.js';
+import { runTableOperation, type TableAction } from './protocol/table-operation.js';
 import { UsageError } from '../errors.js';
 
 /** Rows from which a Vector property gets an index (below: exact flat search). */

@@ -7,21 +7,21 @@
 import type { MutationPlan, Predicate, QueryValue, ValueExpr, Assignment } from '../query/index.js';
 import type { PropType } from '../schema/types.js';
 import { ParamError } from '../query/errors.js';
-import type { Filter } from './filter.js';
+import type { Filter } from './protocol/staging/filter.js';
 import {
   runOperation,
   type OperationContext,
   type OperationOptions,
   type OperationOutcome,
-} from './operation.js';
-import type { StagedOperation } from './staging.js';
+} from './protocol/operation.js';
+import type { StagedOperation } from './protocol/staging/staging.js';
 import {
   embedJobs,
   embedTargetsOf,
   lazyEmbeddingClient,
   runEmbedJobs,
   sourceText,
-} from './embed-fill.js';
+} from './protocol/staging/embed-fill.js';
 import type { EmbeddingClient } from '../embed/index.js';
 
 export interface MutationResult {

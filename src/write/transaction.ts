@@ -3,8 +3,8 @@
  * commits atomically (one Lance commit per touched table, one publish) or not at all.
  */
 import { RepoError } from '../errors.js';
-import type { Filter } from './filter.js';
-import type { Row, StagedOperation } from './staging.js';
+import type { Filter } from './protocol/staging/filter.js';
+import type { Row, StagedOperation } from './protocol/staging/staging.js';
 import type { QuerySource, ReadResult } from '../read/types.js';
 
 /** Runs a read query at the transaction's snapshot overlaid with its staged changes. */

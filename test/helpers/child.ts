@@ -4,7 +4,7 @@
  * arms; a `crash` failpoint SIGKILLs it mid-protocol.
  */
 import { Repo } from '../../src/index.js';
-import { runTableOperation } from '../../src/write/table-operation.js';
+import { runTableOperation } from '../../src/write/protocol/table-operation.js';
 
 interface Command {
   repo: string;

@@ -1,5 +1,5 @@
 /**
- * `schema apply` as a write (src/write/schema-apply.ts): the data migrates in one
+ * `schema apply` as a write (src/write/schema-apply/schema-apply.ts): the data migrates in one
  * journaled operation, refusals change nothing at all, and a writer holding the old
  * catalog cannot publish after the change.
  */
@@ -7,9 +7,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Repo } from '../../src/index.js';
-import { applySchemaChange } from '../../src/write/schema-apply.js';
-import { runOperation } from '../../src/write/operation.js';
-import { schemaOfRecord } from '../../src/write/schema-file.js';
+import { applySchemaChange } from '../../src/write/schema-apply/schema-apply.js';
+import { runOperation } from '../../src/write/protocol/operation.js';
+import { schemaOfRecord } from '../../src/write/schema-apply/schema-file.js';
 import { compileSchema, schemaFingerprint } from '../../src/schema/index.js';
 import { makeRepo } from '../helpers/repo.js';
 import { useTmpDirs } from '../helpers/tmp.js';

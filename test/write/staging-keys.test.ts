@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { compileSchema } from '../../src/schema/index.js';
-import { StagedOperation, type CommittedReader } from '../../src/write/staging.js';
+import { StagedOperation, type CommittedReader } from '../../src/write/protocol/staging/staging.js';
 import type { TypeDef } from '../../src/schema/types.js';
 
 const catalog = compileSchema(

@@ -1,11 +1,11 @@
 /**
- * The protocol's generic entry (src/write/table-operation.ts): multi-commit table
+ * The protocol's generic entry (src/write/protocol/table-operation.ts): multi-commit table
  * actions publish once, the commit-version promise is asserted, every failure before the
  * publish leaves the table at its pin, and a crash before the publish rolls back.
  */
 import { describe, expect, it } from 'vitest';
 import type { Repo } from '../../src/index.js';
-import { runTableOperation, type TableAction } from '../../src/write/table-operation.js';
+import { runTableOperation, type TableAction } from '../../src/write/protocol/table-operation.js';
 import { makeRepo } from '../helpers/repo.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 import { runChild } from '../helpers/crash.js';

@@ -1,0 +1,117 @@
+/**
+ * One operation from begin to end: an op id, staging through a callback, cross-row
+ * validation, then the protocol, whose first transaction records `op.begun`. A failure
+ * while staging (bad input, validation) is recorded as `op.begun` + `op.failed` +
+ * `op.rolled_back` (one transaction) and changes no table.
+ */
+import type { Catalog, TypeDef } from '../../schema/types.js';
+import { Journal, type BeginArgs, type Snapshot, type TablePin } from '../../journal/index.js';
+import type { TableHandle } from '../../storage/index.js';
+import type { EmbeddingClient } from '../../embed/index.js';
+import { LancelogError, RepoError } from '../../errors.js';
+import { failpoint } from '../../failpoints.js';
+import { commitStaged, type CommitResult, type WriteContext } from './protocol.js';
+import { StagedOperation, type CommittedReader } from './staging/staging.js';
+
+export interface OperationOptions {
+  branch?: string;
+  actor?: string;
+  message?: string;
+}
+
+export interface OperationOutcome<T> extends CommitResult {
+  opId: string;
+  value: T;
+  affectedNodes: number;
+  affectedEdges: number;
+}
+
+export interface OperationContext extends WriteContext {
+  catalog: Catalog;
+  openPinned(tableKey: string, pin: TablePin): Promise<TableHandle>;
+  /** Ops of this process in flight (recovery must never touch them). */
+  activeOps: Set<string>;
+  /**
+   * The client that fills `@embed` vectors, created on first use (default: from the
+   * environment, `LANCELOG_EMBEDDINGS`; docs/writes.md §Embeddings).
+   */
+  embeddings?: () => EmbeddingClient;
+  /** Called after an operation published (read caches derive new versions from it). */
+  onCommitted?: (staged: StagedOperation, result: CommitResult) => void;
+}
+
+function readerAt(ctx: OperationContext, snapshot: Snapshot): CommittedReader {
+  const pinOf = (def: TypeDef): TablePin => {
+    const pin = snapshot.pins.find((p) => p.tableKey === def.tableKey);
+    if (!pin)
+      throw new RepoError('TableNotPinned', `${def.tableKey} has no pin on ${snapshot.branch}`, {
+        table_key: def.tableKey,
+      });
+    return pin;
+  };
+  const counts = new Map<string, number>();
+  return {
+    async scan(def, opts) {
+      return (await ctx.openPinned(def.tableKey, pinOf(def))).scan(opts);
+    },
+    async count(def) {
+      let n = counts.get(def.tableKey);
+      if (n === undefined) {
+        n = await (await ctx.openPinned(def.tableKey, pinOf(def))).countRows();
+        counts.set(def.tableKey, n);
+      }
+      return n;
+    },
+  };
+}
+
+/**
+ * A failure before the protocol began: `op.begun`, `op.failed` in phase 'stage' and
+ * `op.rolled_back`, in one transaction (the operation was not journaled yet); no table
+ * was touched.
+ */
+export function recordStageFailure(ctx: WriteContext, begin: BeginArgs, err: unknown): void {
+  const info =
+    err instanceof LancelogError
+      ? { code: err.code, message: err.message }
+      : { code: 'InternalError', message: String(err) };
+  ctx.journal.recordUnstartedOperation(begin, { error: info, phase: 'stage' });
+}
+
+export async function runOperation<T>(
+  ctx: OperationContext,
+  kind: 'Mutation' | 'Load',
+  opts: OperationOptions,
+  stage: (staged: StagedOperation, snapshot: Snapshot) => Promise<T>,
+): Promise<OperationOutcome<T>> {
+  const branch = opts.branch ?? 'main';
+  const actor = opts.actor ?? 'lancelog';
+  // The branch must exist before anything is journaled.
+  const snapshot = ctx.journal.snapshot({ branch });
+  // op.begun is journaled with the leases and intent (one transaction, protocol.ts).
+  const opId = Journal.newOperationId();
+  ctx.activeOps.add(opId);
+  try {
+    const staged = new StagedOperation(ctx.catalog, readerAt(ctx, snapshot));
+    let value: T;
+    try {
+      await failpoint('write.after_begin', { opId });
+      value = await stage(staged, snapshot);
+      await staged.validate();
+    } catch (err) {
+      recordStageFailure(ctx, { opId, kind, branch, actor }, err);
+      throw err;
+    }
+    const affected = staged.affected();
+    const result = await commitStaged(
+      ctx,
+      { opId, begun: false, kind, branch, actor, message: opts.message },
+      staged,
+      snapshot,
+    );
+    if (result.commitId !== null) ctx.onCommitted?.(staged, result);
+    return { ...result, opId, value, affectedNodes: affected.nodes, affectedEdges: affected.edges };
+  } finally {
+    ctx.activeOps.delete(opId);
+  }
+}
