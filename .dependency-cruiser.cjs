@@ -7,7 +7,7 @@ const IO_MODULES =
 
 /** The foundation every layer may import. */
 const FOUNDATION =
-  '^src/((errors|error-codes|failpoints|fs-atomic|json-exact|lazy|version)\\.ts$|error-codes/)';
+  '^src/((defaults|errors|error-codes|failpoints|fs-atomic|json-exact|lazy|version)\\.ts$|error-codes/)';
 /** The public API: src/repo.ts (and its parts in src/repo/), the repo-level doctor, the main entry and its light part. */
 const API = '^src/((repo|doctor|index|light)\\.ts$|repo/)';
 

@@ -4,6 +4,7 @@
  * as 'lancelog/drill').
  */
 export { Repo, SCHEMA_FILE, DEFAULT_ACTOR } from './repo.js';
+export { DEFAULT_BRANCH } from './defaults.js';
 export type {
   InitOptions,
   InitResult,

@@ -2,7 +2,7 @@
  * The actions of `index ensure` and `index list`: the Lance indexes the schema asks for
  * (docs/indexes.md). Loaded when one of these commands runs (registered in indexes.ts).
  */
-import { Repo, type IndexListRow, type IndexProgress } from '../../src/index.js';
+import { Repo, type IndexListRow, type IndexProgress, DEFAULT_BRANCH } from '../../src/index.js';
 import { formatTable } from '../format.js';
 import { printResult } from '../output.js';
 import { resolveRepo } from '../repo-arg.js';
@@ -49,7 +49,7 @@ export async function indexEnsure(repoArg: string | undefined, opts: EnsureOpts)
   const repo = await Repo.open(resolveRepo(repoArg, opts));
   try {
     const out = await repo.ensureIndexes({
-      branch: opts.branch ?? 'main',
+      branch: opts.branch ?? DEFAULT_BRANCH,
       ...(opts.type !== undefined ? { types: opts.type } : {}),
       ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
       ...(opts.message !== undefined ? { message: opts.message } : {}),

@@ -44,6 +44,7 @@ import type {
   RecoveryDecision,
 } from './events.js';
 import { JournalWriter } from './journal-core.js';
+import { byTableKey } from './layout.js';
 import { openDatabase } from './migrations.js';
 import type { Snapshot, VerifyReport } from './queries.js';
 
@@ -109,10 +110,6 @@ export interface ClassifiedTable {
   expected: number;
   committed: number | null;
   class: RecoveryClass;
-}
-
-function byTableKey<T extends { tableKey: string }>(a: T, b: T): number {
-  return a.tableKey < b.tableKey ? -1 : a.tableKey > b.tableKey ? 1 : 0;
 }
 
 /** The `op.begun` of an operation (owner: this process unless given). */

@@ -1,5 +1,5 @@
 /** `journal verify` beyond the journal itself: invariant I1 (Lance HEAD == pin) on every live branch. */
-import type { Journal, VerifyReport } from '../journal/index.js';
+import { MAIN_BRANCH, type Journal, type VerifyReport } from '../journal/index.js';
 import type { TableStore } from '../storage/index.js';
 import type { TypeDef } from '../schema/types.js';
 import type { PinCheck, VerifyResult } from './types.js';
@@ -23,7 +23,7 @@ async function checkBranchPins(
     // the version only has to exist.
     const inherited =
       pin.lanceBranch === null
-        ? branch !== 'main'
+        ? branch !== MAIN_BRANCH
         : !owned.has(`${pin.tableKey}\u0000${pin.lanceBranch}`);
     let head: number | null = null;
     let versionExists = false;

@@ -1,5 +1,5 @@
 /** Branches, commits, health, and Lancelog's own journal, operation and recovery endpoints. */
-import { lancelogVersion, type CommitRow } from '../index.js';
+import { lancelogVersion, type CommitRow, DEFAULT_BRANCH } from '../index.js';
 import * as S from './api-schemas.js';
 import { route, type ServerRepo } from './route.js';
 import { notInThisBuild } from './routes-data.js';
@@ -20,7 +20,7 @@ function commitOut(c: CommitRow): Record<string, unknown> {
 /** What /healthz reports of the repo and its journal (also the server's startup log line). */
 export function healthOf(server: ServerRepo, lastRefreshAt: string | null): unknown {
   const repo = server.repo;
-  const main = repo.snapshot({ branch: 'main' });
+  const main = repo.snapshot({ branch: DEFAULT_BRANCH });
   const last = repo.listEvents({ order: 'desc', limit: 1 })[0];
   return {
     status: 'ok',
@@ -65,7 +65,7 @@ export const adminRoutes = [
     errors: [404, 409],
     policy: ({ body }) => ({ action: 'branch_create', targetBranch: body.name }),
     handler({ body, server, actor }) {
-      const from = body.from ?? 'main';
+      const from = body.from ?? DEFAULT_BRANCH;
       server.repo.createBranch(body.name, { from });
       return Promise.resolve({ uri: server.repo.dir, from, name: body.name, actor_id: actor });
     },
@@ -99,11 +99,11 @@ export const adminRoutes = [
     policy: ({ body }) => ({
       action: 'branch_merge',
       branch: body.source,
-      targetBranch: body.target ?? 'main',
+      targetBranch: body.target ?? DEFAULT_BRANCH,
     }),
     async handler({ body, server, actor }) {
       if (!server.merge) throw notInThisBuild('branch merge');
-      const target = body.target ?? 'main';
+      const target = body.target ?? DEFAULT_BRANCH;
       const out = await server.merge({ source: body.source, target, actor });
       return { source: body.source, target, outcome: out.outcome, actor_id: actor };
     },
