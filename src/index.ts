@@ -26,8 +26,8 @@ export type {
 } from './journal/index.js';
 export { EVENT_KINDS } from './journal/index.js';
 export { Transaction } from './write/transaction.js';
-export { ValidationError } from './write/protocol/errors.js';
-export type { Filter, Condition, FilterOp } from './write/protocol/staging/filter.js';
+export { ValidationError } from './write/protocol/index.js';
+export type { Filter, Condition, FilterOp } from './write/protocol/index.js';
 export { RecoveryAborted, RECOVERY_ACTOR } from './recovery/sweep.js';
 export type {
   RecoveryReport,
@@ -43,7 +43,7 @@ export {
 } from './recovery/classify.js';
 export type { RecoveryClass, RecoveryDecision } from './recovery/classify.js';
 export type { RecoveryAuditEntry } from './repo.js';
-export type { OperationOptions, OperationOutcome } from './write/protocol/operation.js';
+export type { OperationOptions, OperationOutcome } from './write/protocol/index.js';
 export { VECTOR_INDEX_MIN_ROWS, wantedIndexes } from './write/indexes.js';
 export type {
   EnsureIndexesResult,
@@ -151,7 +151,7 @@ export { loadJsonl, LOAD_MODES } from './write/load/load.js';
 export type { LoadMode, LoadInput, LoadOptions, LoadResult } from './write/load/load.js';
 export { exportJsonl } from './write/export/export.js';
 export type { ExportSource, ExportResult, ExportOptions } from './write/export/export.js';
-export { DataFileError } from './write/protocol/errors.js';
+export { DataFileError, InvariantBroken, SIDECAR_DIR } from './write/protocol/index.js';
 export { MergeConflictsError, MERGE_CONFLICT_KINDS } from './write/merge/merge-plan.js';
 export type { MergeConflict, MergeConflictKind } from './write/merge/merge-plan.js';
 export type { MergeOptions, MergeResult, MergeOutcome } from './write/merge/merge.js';

@@ -21,12 +21,15 @@ import type {
 import { RepoError } from './errors.js';
 import { unknownTypeError } from './query/errors.js';
 import {
-  runOperation,
+  lazyEmbeddingClient,
   type OperationContext,
   type OperationOptions,
   type OperationOutcome,
-} from './write/protocol/operation.js';
-import { Transaction } from './write/transaction.js';
+  type StagedOperation,
+} from './write/protocol/index.js';
+import { runTransaction, type Transaction } from './write/transaction.js';
+import { loadJsonl, type LoadInput, type LoadOptions, type LoadResult } from './write/load/load.js';
+import { DEFAULT_BRANCH } from './defaults.js';
 import {
   applySchemaChange,
   type SchemaApplyOptions,
@@ -48,7 +51,6 @@ import {
   type ReadContext,
   type ReadResult,
 } from './read/index.js';
-import type { StagedOperation } from './write/protocol/staging/staging.js';
 import {
   runRecovery,
   recoveryPending,
@@ -57,7 +59,6 @@ import {
 } from './recovery/sweep.js';
 import { pendingOperations, recoveryAuditEntries } from './repo/recovery-view.js';
 import type { EmbeddingClient } from './embed/index.js';
-import { lazyEmbeddingClient } from './write/protocol/staging/embed-fill.js';
 import {
   cleanupVersions,
   optimizeTables,
@@ -338,9 +339,22 @@ export class Repo {
     opts: OperationOptions = {},
   ): Promise<OperationOutcome<T>> {
     this.assertWritable('write');
-    return runOperation(this.operationContext(), 'Mutation', opts, async (staged, snapshot) =>
-      fn(new Transaction(staged, (q) => this.queryWithin(q, snapshot, staged))),
+    return runTransaction(
+      this.operationContext(),
+      fn,
+      opts,
+      (snapshot, staged) => (q) => this.queryWithin(q, snapshot, staged),
     );
+  }
+
+  /**
+   * Loads a JSONL data file (or text) into a branch as one operation (docs/writes.md
+   * §JSONL load): every line is checked, then everything commits atomically or nothing
+   * does. Large inputs load in chunks (docs/writes.md §Chunked loads).
+   */
+  async load(input: LoadInput, opts: LoadOptions): Promise<LoadResult> {
+    this.assertWritable('load data');
+    return loadJsonl(this.operationContext(), input, opts);
   }
 
   /**
@@ -530,7 +544,7 @@ export class Repo {
     opts: { branch?: string } = {},
   ): Promise<EntityVersion[]> {
     const def = this.typeDef(type);
-    const commits = commitsWithPin(this.journal, opts.branch ?? 'main', def.tableKey);
+    const commits = commitsWithPin(this.journal, opts.branch ?? DEFAULT_BRANCH, def.tableKey);
     return entityHistory(this.readContext(), def, id, commits);
   }
 

@@ -14,8 +14,8 @@ import {
   type ReadCache,
   type TableOverlay,
 } from '../read/index.js';
-import type { StagedOperation } from '../write/protocol/staging/staging.js';
-import type { CommitResult } from '../write/protocol/protocol.js';
+import type { StagedOperation } from '../write/protocol/index.js';
+import type { CommitResult } from '../write/protocol/index.js';
 import { RepoError } from '../errors.js';
 
 type BoundParams = ReturnType<typeof bindParams>;

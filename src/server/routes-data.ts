@@ -6,10 +6,10 @@ import {
   columnTypeText,
   exportJsonl,
   formatValue,
-  loadJsonl,
   parseQueries,
   SCHEMA_FILE,
   type Repo,
+  DEFAULT_BRANCH,
 } from '../index.js';
 import * as S from './api-schemas.js';
 import { HttpError } from './errors.js';
@@ -56,9 +56,9 @@ export const dataRoutes = [
     query: S.BranchQuerySchema,
     response: S.SnapshotSchema,
     errors: [404],
-    policy: ({ query }) => ({ action: 'read', branch: query.branch ?? 'main' }),
+    policy: ({ query }) => ({ action: 'read', branch: query.branch ?? DEFAULT_BRANCH }),
     async handler({ query, server }) {
-      const branch = query.branch ?? 'main';
+      const branch = query.branch ?? DEFAULT_BRANCH;
       const snap = server.repo.snapshot({ branch });
       const tables = await server.repo.tables({ commit: snap.commitId });
       return {
@@ -83,7 +83,7 @@ export const dataRoutes = [
     body: S.ReadRequestSchema,
     response: S.ReadOutputSchema,
     errors: [404],
-    policy: ({ body }) => ({ action: 'read', branch: body.branch ?? 'main' }),
+    policy: ({ body }) => ({ action: 'read', branch: body.branch ?? DEFAULT_BRANCH }),
     async handler({ body, server }) {
       const name = queryName(body.query_source, body.query_name);
       const result = await server.repo.query({
@@ -91,7 +91,7 @@ export const dataRoutes = [
         file: REQUEST_FILE,
         name,
         params: body.params ?? {},
-        ...(body.snapshot ? { commit: body.snapshot } : { branch: body.branch ?? 'main' }),
+        ...(body.snapshot ? { commit: body.snapshot } : { branch: body.branch ?? DEFAULT_BRANCH }),
       });
       return {
         query_name: result.query,
@@ -119,12 +119,12 @@ export const dataRoutes = [
     body: S.ExportRequestSchema,
     response: 'ndjson',
     errors: [404],
-    policy: ({ body }) => ({ action: 'export', branch: body.branch ?? 'main' }),
+    policy: ({ body }) => ({ action: 'export', branch: body.branch ?? DEFAULT_BRANCH }),
     async handler({ body, server, reply }) {
       const repo = server.repo;
       const types = exportTypes(repo, body);
       // Resolved before the first byte: an unknown branch is a 404, not a cut stream.
-      const snap = repo.snapshot({ branch: body.branch ?? 'main' });
+      const snap = repo.snapshot({ branch: body.branch ?? DEFAULT_BRANCH });
       const out = new PassThrough({ highWaterMark: 1 << 16 });
       exportJsonl(repo, out, { commit: snap.commitId }, types ? { types } : {}).then(
         () => out.end(),
@@ -147,10 +147,10 @@ export const dataRoutes = [
     response: S.ChangeOutputSchema,
     errors: [404, 409],
     write: true,
-    policy: ({ body }) => ({ action: 'change', branch: body.branch ?? 'main' }),
+    policy: ({ body }) => ({ action: 'change', branch: body.branch ?? DEFAULT_BRANCH }),
     async handler({ body, server, actor }) {
       const name = queryName(body.query_source, body.query_name);
-      const branch = body.branch ?? 'main';
+      const branch = body.branch ?? DEFAULT_BRANCH;
       const out = await server.repo.change({
         source: body.query_source,
         file: REQUEST_FILE,
@@ -195,7 +195,7 @@ export const dataRoutes = [
     response: S.SchemaApplyOutputSchema,
     errors: [400, 409, 501],
     write: true,
-    policy: () => ({ action: 'schema_apply', targetBranch: 'main' }),
+    policy: () => ({ action: 'schema_apply', targetBranch: DEFAULT_BRANCH }),
     async handler({ body, server, actor }) {
       if (!server.applySchema) throw notInThisBuild('schema apply');
       const out = await server.applySchema({ schemaSource: body.schema_source, actor });
@@ -221,7 +221,7 @@ export const dataRoutes = [
     bodyLimitBytes: INGEST_LIMIT_BYTES,
     write: true,
     policy: ({ body, server }) => {
-      const branch = body.branch ?? 'main';
+      const branch = body.branch ?? DEFAULT_BRANCH;
       const change = { action: 'change', branch } as const;
       // Creating the missing branch is a branch_create too.
       return server.repo.listBranches().some((b) => b.name === branch)
@@ -242,14 +242,13 @@ async function ingest({
   actor: string;
 }): Promise<unknown> {
   const repo = server.repo;
-  const branch = body.branch ?? 'main';
-  const base = body.from ?? 'main';
+  const branch = body.branch ?? DEFAULT_BRANCH;
+  const base = body.from ?? DEFAULT_BRANCH;
   const mode = body.mode ?? 'merge';
   const created = !repo.listBranches().some((b) => b.name === branch);
   if (created) repo.createBranch(branch, { from: base });
   try {
-    const result = await loadJsonl(
-      repo.operationContext(),
+    const result = await repo.load(
       { text: body.data, file: REQUEST_FILE },
       { mode, branch, actor },
     );

@@ -15,8 +15,13 @@
 import type { NodeTypeDef, PropType } from '../schema/types.js';
 import type { Snapshot, TablePin } from '../journal/index.js';
 import type { IndexSpec, TableHandle, TableIndexInfo } from '../storage/index.js';
-import type { OperationContext, OperationOptions, OperationOutcome } from './protocol/operation.js';
-import { runTableOperation, type TableAction } from './protocol/table-operation.js';
+import {
+  runWrite,
+  type OperationContext,
+  type OperationOptions,
+  type OperationOutcome,
+  type TableAction,
+} from './protocol/index.js';
 import { UsageError } from '../errors.js';
 
 /** Rows from which a Vector property gets an index (below: exact flat search). */
@@ -247,7 +252,7 @@ export async function ensureIndexes(
 ): Promise<OperationOutcome<EnsureIndexesResult>> {
   const { types, ...op } = opts;
   checkTypes(ctx, types);
-  return runTableOperation(ctx, 'EnsureIndices', op, async (snapshot) => {
+  return runWrite(ctx, 'EnsureIndices', op, async (snapshot) => {
     const result: EnsureIndexesResult = { built: [], unchanged: [] };
     const work = await indexWork(ctx, snapshot, types, result);
     const progress = { step: 0, of: work.reduce((n, w) => n + w.todo.length, 0) };

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Repo } from '../../src/index.js';
 import { applySchemaChange } from '../../src/write/schema-apply/schema-apply.js';
-import { runOperation } from '../../src/write/protocol/operation.js';
+import { runWrite, stagingAt } from '../../src/write/protocol/index.js';
 import { schemaOfRecord } from '../../src/write/schema-apply/schema-file.js';
 import { compileSchema, schemaFingerprint } from '../../src/schema/index.js';
 import { makeRepo } from '../helpers/repo.js';
@@ -227,9 +227,10 @@ describe('applySchemaChange', () => {
     const ctx = stale.operationContext(); // captured before the change
     await repo.applySchema(NEW, 'new.pg');
     const pins = stale.snapshot().pins;
-    const err = await runOperation(ctx, 'Mutation', {}, (staged) => {
+    const err = await runWrite(ctx, 'Mutation', {}, (snapshot) => {
+      const staged = stagingAt(ctx, snapshot);
       staged.putNode('Company', { name: 'late' }, 'insert');
-      return Promise.resolve();
+      return Promise.resolve({ value: null, staged });
     }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'SchemaChanged' });
     expect(stale.snapshot().pins).toEqual(pins);

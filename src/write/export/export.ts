@@ -22,7 +22,7 @@ import { unknownTypeError } from '../../query/errors.js';
 import type { Snapshot, TablePin } from '../../journal/index.js';
 import { batchToRows, type TableHandle } from '../../storage/index.js';
 import type { Catalog, TypeDef } from '../../schema/types.js';
-import { jsonValue } from '../protocol/staging/values.js';
+import { jsonValue } from '../protocol/index.js';
 import { stringifyJsonExact } from '../../json-exact.js';
 import { LineSorter } from './export-sort.js';
 

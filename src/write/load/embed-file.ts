@@ -13,15 +13,15 @@ import type { Catalog, NodeTypeDef } from '../../schema/types.js';
 import type { EmbeddingClient } from '../../embed/index.js';
 import { LancelogError, UsageError } from '../../errors.js';
 import { shortestFloat32, stringifyJsonExact } from '../../json-exact.js';
-import { DataFileError } from '../protocol/errors.js';
 import {
   embedJobs,
   embedTargetsOf,
   lazyEmbeddingClient,
   runEmbedJobs,
   sourceText,
+  DataFileError,
   type EmbedJob,
-} from '../protocol/staging/embed-fill.js';
+} from '../protocol/index.js';
 import { parseObjectLine } from './load-lines.js';
 
 /** `fill`: only missing vectors; `reembed-all`: every vector with a source text; `clean`: remove them. */

@@ -10,10 +10,12 @@ import type { KeySpill, Snapshot } from '../../journal/index.js';
 import type * as arrow from 'apache-arrow';
 import { columnToJs, idInPredicate } from '../../storage/index.js';
 import { RepoError } from '../../errors.js';
-import { ValidationError } from '../protocol/errors.js';
-import type { OperationContext } from '../protocol/operation.js';
-import { canonicalValue } from '../protocol/staging/values.js';
-import type { Row } from '../protocol/staging/staging.js';
+import {
+  canonicalValue,
+  ValidationError,
+  type OperationContext,
+  type Row,
+} from '../protocol/index.js';
 
 /** A row's @unique tuple of `cols` as one string, or null when a column is null. */
 export function tupleOf(row: Row, cols: string[]): string | null {

@@ -13,7 +13,7 @@
 import type { EdgeTypeDef, TypeDef } from '../../schema/types.js';
 import type { KeySpill, Snapshot } from '../../journal/index.js';
 import type { TableHandle } from '../../storage/index.js';
-import type { OperationContext } from '../protocol/operation.js';
+import type { OperationContext } from '../protocol/index.js';
 import { committedRowsOf } from './load-chunked-checks.js';
 
 /** The deletions a chunked overwrite commits before (or instead of) the file's rows. */

@@ -38,15 +38,20 @@ import {
   type TableHandle,
 } from '../../storage/index.js';
 import { KeySpill, type Snapshot } from '../../journal/index.js';
+import { DEFAULT_BRANCH } from '../../defaults.js';
 import { failpoint } from '../../failpoints.js';
-import { ValidationError } from '../protocol/errors.js';
-import type { OperationContext } from '../protocol/operation.js';
 import {
-  runTableOperation,
+  EmbedWindow,
+  embedJobs,
+  lazyEmbeddingClient,
+  runWrite,
+  StagedOperation,
+  ValidationError,
+  type OperationContext,
+  type Row,
   type TableAction,
   type TableCommitStep,
-} from '../protocol/table-operation.js';
-import { StagedOperation, type Row } from '../protocol/staging/staging.js';
+} from '../protocol/index.js';
 import {
   progressOf,
   readRecords,
@@ -63,7 +68,6 @@ import {
   planOverwriteDeletes,
   type OverwriteDeletes,
 } from './load-chunked-overwrite.js';
-import { EmbedWindow, embedJobs, lazyEmbeddingClient } from '../protocol/staging/embed-fill.js';
 
 /** The modes of a chunked load. */
 export type ChunkedMode = 'append' | 'merge' | 'overwrite';
@@ -215,7 +219,7 @@ async function commitChunks(
   return version;
 }
 
-/** The tables Phase B commits, in table-key order. */
+/** The tables Phase B commits (the protocol puts them in table-key order). */
 function tableCommits(
   ctx: OperationContext,
   snapshot: Snapshot,
@@ -232,7 +236,7 @@ function tableCommits(
     if (rows > 0)
       t.deletes = { rows, ids: () => idsToDelete(ctx, snapshot, index, t.def, written) };
   }
-  return [...out.values()].sort((a, b) => (a.def.tableKey < b.def.tableKey ? -1 : 1));
+  return [...out.values()];
 }
 
 /** The plan step's reading of the file: rows to the spills, ids and tuples to the index. */
@@ -350,11 +354,11 @@ export async function loadChunked(
   let lines = 0;
   let deletes: OverwriteDeletes | undefined;
   try {
-    const outcome = await runTableOperation(
+    const outcome = await runWrite(
       ctx,
       'Load',
       {
-        branch: opts.branch ?? 'main',
+        branch: opts.branch ?? DEFAULT_BRANCH,
         actor: opts.actor,
         message: opts.message ?? `load ${basename(file)} (${opts.mode})`,
       },

@@ -9,10 +9,9 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Catalog, EdgeTypeDef, NodeTypeDef } from '../../schema/types.js';
 import { LancelogError } from '../../errors.js';
-import { DataFileError } from '../protocol/errors.js';
+import { DataFileError, type TableMove } from '../protocol/index.js';
 import { parseJsonExact } from '../../json-exact.js';
 import { Utf8Guard, type InvalidUtf8 } from './utf8-guard.js';
-import type { TableMove } from '../protocol/protocol.js';
 
 export type LoadInput = { path: string } | { text: string; file?: string };
 

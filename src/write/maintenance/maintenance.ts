@@ -6,11 +6,11 @@
  * compaction holds one table's lease, never the whole repo's).
  */
 import type { TypeDef } from '../../schema/types.js';
-import type { Snapshot, TablePin } from '../../journal/index.js';
+import { MAIN_BRANCH, type Snapshot, type TablePin } from '../../journal/index.js';
+import { DEFAULT_BRANCH } from '../../defaults.js';
 import type { FragmentStats, TableVersionInfo } from '../../storage/index.js';
 import { RepoError } from '../../errors.js';
-import type { OperationContext, OperationOptions } from '../protocol/operation.js';
-import { runTableOperation } from '../protocol/table-operation.js';
+import { runWrite, type OperationContext, type OperationOptions } from '../protocol/index.js';
 import {
   protectedVersions,
   tableCutoff,
@@ -57,7 +57,7 @@ async function optimizeTable(
   let before: FragmentStats | undefined;
   let after: FragmentStats | undefined;
   let fromVersion = 0;
-  const outcome = await runTableOperation(ctx, 'Optimize', opts, async (snapshot) => {
+  const outcome = await runWrite(ctx, 'Optimize', opts, async (snapshot) => {
     const pin = pinIn(snapshot, def);
     fromVersion = pin.version;
     before = await (await ctx.openPinned(def.tableKey, pin)).fragmentStats();
@@ -94,7 +94,7 @@ export async function optimizeTables(
   ctx: OperationContext,
   opts: OperationOptions,
 ): Promise<OptimizeResult> {
-  const branch = opts.branch ?? 'main';
+  const branch = opts.branch ?? DEFAULT_BRANCH;
   ctx.journal.snapshot({ branch }); // BranchNotFound before anything is journaled
   const tables: OptimizeTableReport[] = [];
   for (const def of allDefs(ctx)) tables.push(await optimizeTable(ctx, def, { ...opts, branch }));
@@ -178,10 +178,10 @@ async function cleanupTable(
 ): Promise<void> {
   let removed: number[] = [];
   let bytes = 0;
-  const outcome = await runTableOperation(
+  const outcome = await runWrite(
     ctx,
     'Cleanup',
-    { branch: 'main', actor, message: `cleanup ${def.tableKey}` },
+    { branch: MAIN_BRANCH, actor, message: `cleanup ${def.tableKey}` },
     async () => ({
       value: null,
       actions: [
@@ -235,7 +235,7 @@ export async function cleanupVersions(
     nowMs: opts.nowMs ?? Date.now(),
   };
   const kept = protectedVersions(branchHistories(ctx, policy), policy);
-  const head = ctx.journal.snapshot({ branch: 'main' });
+  const head = ctx.journal.snapshot({ branch: MAIN_BRANCH });
   const tables: CleanupTableReport[] = [];
   for (const def of allDefs(ctx)) {
     const versions = await mainVersions(ctx, def, pinIn(head, def));

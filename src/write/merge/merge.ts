@@ -15,11 +15,11 @@
  * is deleted (deleting a branch deletes the Lance branches it owns).
  */
 import type { Journal, Snapshot } from '../../journal/index.js';
+import { DEFAULT_BRANCH } from '../../defaults.js';
 import { RepoError } from '../../errors.js';
 import type { DiffContext } from '../../read/diff.js';
 import { planMerge, MergeConflictsError, type TableMerge } from './merge-plan.js';
-import type { OperationContext } from '../protocol/operation.js';
-import { runTableOperation, type TableAction } from '../protocol/table-operation.js';
+import { runWrite, type OperationContext, type TableAction } from '../protocol/index.js';
 
 export type MergeOutcome = 'AlreadyUpToDate' | 'FastForward' | 'Merged';
 
@@ -144,7 +144,7 @@ export async function mergeBranches(
   ctx: OperationContext & DiffContext,
   opts: MergeOptions,
 ): Promise<MergeResult> {
-  const target = opts.target ?? 'main';
+  const target = opts.target ?? DEFAULT_BRANCH;
   const { source } = opts;
   if (source === target)
     throw new RepoError('InvalidMerge', `cannot merge branch ${source} into itself`, {
@@ -159,7 +159,7 @@ export async function mergeBranches(
 
   // Set by the plan callback (the protocol runs it once).
   let decided = null as MergeDecision | null;
-  const outcome = await runTableOperation(
+  const outcome = await runWrite(
     ctx,
     'BranchMerge',
     {

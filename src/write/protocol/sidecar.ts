@@ -5,10 +5,12 @@
  * of an unknown schema_version is refused, never guessed.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { LancelogError } from '../../errors.js';
 import { fsyncDir, writeFileAtomic } from '../../fs-atomic.js';
+import type { IntentTable } from '../../journal/index.js';
 
 export const SIDECAR_DIR = '__recovery';
 export const SIDECAR_SCHEMA_VERSION = 1;
@@ -52,7 +54,35 @@ export function sidecarPath(repoDir: string, opId: string): string {
   return join(repoDir, SIDECAR_DIR, `${opId}.json`);
 }
 
-export function writeSidecar(repoDir: string, sidecar: Sidecar): string {
+/**
+ * Writes the sidecar of an operation (its intent per table) atomically: temp file,
+ * fsync, rename, directory fsync. Returns its path.
+ */
+export function writeSidecar(
+  repoDir: string,
+  op: { opId: string; kind: string; branch: string; actor: string },
+  tables: Array<IntentTable & { tablePath: string }>,
+): string {
+  return writeSidecarFile(repoDir, {
+    schema_version: SIDECAR_SCHEMA_VERSION,
+    op_id: op.opId,
+    kind: op.kind,
+    branch: op.branch,
+    actor: op.actor,
+    created_us: Date.now() * 1000,
+    owner: { pid: process.pid, host: hostname() },
+    tables: tables.map((t) => ({
+      table_key: t.tableKey,
+      table_path: t.tablePath,
+      lance_branch: t.lanceBranch,
+      expected_version: t.expectedVersion,
+      post_commit_version: t.postCommitVersion,
+    })),
+  });
+}
+
+/** Writes a sidecar as it is given (tests write damaged or foreign ones with it). */
+export function writeSidecarFile(repoDir: string, sidecar: Sidecar): string {
   const dir = join(repoDir, SIDECAR_DIR);
   if (!existsSync(dir)) {
     mkdirSync(dir, { recursive: true });

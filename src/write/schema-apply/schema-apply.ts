@@ -33,13 +33,12 @@ import {
 } from '../../schema/index.js';
 import { defaultOf, planSchemaChange, type SchemaPlan } from '../../schema/plan.js';
 import type { Catalog, PropertyDef, TypeDef } from '../../schema/types.js';
-import type { Snapshot } from '../../journal/index.js';
+import { MAIN_BRANCH, type Snapshot } from '../../journal/index.js';
 import { changeColumns, noColumnChanges, type ColumnChanges } from '../../storage/column-change.js';
 import { sqlString } from '../../storage/index.js';
 import { RepoError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs-atomic.js';
-import type { OperationContext } from '../protocol/operation.js';
-import { runTableOperation, type TableAction } from '../protocol/table-operation.js';
+import { runWrite, type OperationContext, type TableAction } from '../protocol/index.js';
 import { findViolations, refusal } from './schema-validate.js';
 
 export const SCHEMA_FILE = '_schema.pg';
@@ -114,7 +113,7 @@ function assertOnlyMain(ctx: OperationContext): void {
   const others = ctx.journal
     .listBranches()
     .map((b) => b.name)
-    .filter((n) => n !== 'main');
+    .filter((n) => n !== MAIN_BRANCH);
   if (others.length > 0)
     throw new RepoError(
       'SchemaApplyBlocked',
@@ -211,14 +210,14 @@ export async function applySchemaChange(
     return { ...base, applied: false, opId: null, commitId: null, manifestVersion: null };
   assertSupported(plan);
   assertOnlyMain(ctx);
-  const checked = ctx.journal.snapshot({ branch: 'main' });
+  const checked = ctx.journal.snapshot({ branch: MAIN_BRANCH });
   await validate(ctx, checked, next, plan);
   const oldKeys = new Set<string>(defsOf(ctx.catalog).map((d) => d.tableKey));
   const nextKeys = new Set<string>(defsOf(next).map((d) => d.tableKey));
-  const outcome = await runTableOperation(
+  const outcome = await runWrite(
     ctx,
     'SchemaApply',
-    { branch: 'main', actor: opts.actor, message: opts.message ?? 'schema apply' },
+    { branch: MAIN_BRANCH, actor: opts.actor, message: opts.message ?? 'schema apply' },
     async (snapshot) => {
       assertOnlyMain(ctx);
       // A write published since the check: check the data it is about to lease again.

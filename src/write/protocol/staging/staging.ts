@@ -11,7 +11,8 @@ import { findType } from '../../../schema/lookup.js';
 import { monotonicFactory } from 'ulid';
 import type * as arrow from 'apache-arrow';
 import type { Catalog, EdgeTypeDef, NodeTypeDef, TypeDef } from '../../../schema/types.js';
-import { idInPredicate } from '../../../storage/index.js';
+import { idInPredicate, type TableHandle } from '../../../storage/index.js';
+import type { Snapshot, TablePin } from '../../../journal/index.js';
 import { RepoError } from '../../../errors.js';
 import { unknownTypeError } from '../../../query/errors.js';
 import { filterToSql, rowMatches, type Filter } from './filter.js';
@@ -28,6 +29,45 @@ import { CrossRowRules, ID_CHUNK } from './cross-row-rules.js';
 
 export type { Row };
 export { newTableChanges, type CommittedReader, type RowOrigin, type TableChanges };
+
+/** What staging reads committed data from: the repo's tables at their pins. */
+export interface PinnedTables {
+  catalog: Catalog;
+  openPinned(tableKey: string, pin: TablePin): Promise<TableHandle>;
+}
+
+/**
+ * A row writer's staged operation at `snapshot`: reads see each table at its pin there
+ * (the versions the protocol leases), overlaid with what the operation staged.
+ */
+export function stagingAt(repo: PinnedTables, snapshot: Snapshot): StagedOperation {
+  return new StagedOperation(repo.catalog, readerAt(repo, snapshot));
+}
+
+function readerAt(repo: PinnedTables, snapshot: Snapshot): CommittedReader {
+  const pinOf = (def: TypeDef): TablePin => {
+    const pin = snapshot.pins.find((p) => p.tableKey === def.tableKey);
+    if (!pin)
+      throw new RepoError('TableNotPinned', `${def.tableKey} has no pin on ${snapshot.branch}`, {
+        table_key: def.tableKey,
+      });
+    return pin;
+  };
+  const counts = new Map<string, number>();
+  return {
+    async scan(def, opts) {
+      return (await repo.openPinned(def.tableKey, pinOf(def))).scan(opts);
+    },
+    async count(def) {
+      let n = counts.get(def.tableKey);
+      if (n === undefined) {
+        n = await (await repo.openPinned(def.tableKey, pinOf(def))).countRows();
+        counts.set(def.tableKey, n);
+      }
+      return n;
+    },
+  };
+}
 
 export class StagedOperation {
   readonly tables = new Map<string, TableChanges>();
@@ -341,9 +381,9 @@ export class StagedOperation {
     deleteIds: string[];
     appendOnly: boolean;
   }> {
+    // The protocol puts the tables in table-key order (run.ts planTables).
     return [...this.tables.values()]
       .filter((t) => t.upserts.size > 0 || t.deletes.size > 0)
-      .sort((a, b) => (a.def.tableKey < b.def.tableKey ? -1 : 1))
       .map((t) => ({
         def: t.def,
         upserts: t.upserts.commitData(),
