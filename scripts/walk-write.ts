@@ -147,7 +147,16 @@ function fileOf(url: string): string | null {
 
 /** A file the walk counts: the write layer and the API. */
 const counted = (file: string | null): file is string =>
-  file !== null && (file.startsWith('src/write/') || file === 'src/repo.ts' || file.startsWith('src/repo/'));
+  file !== null &&
+  (file.startsWith('src/write/') || file === 'src/repo.ts' || file.startsWith('src/repo/'));
+
+/**
+ * Staging: the row store a row writer's body fills (and its rules), before and after
+ * the protocol moved to src/write/protocol/. Like the journal and storage, a library the
+ * walk calls; with `stagingAside` its frames are not counted.
+ */
+const STAGING =
+  /^src\/write\/(protocol\/staging\/|(staging|staged-tables|pending-rows|row-rules|cross-row-rules|values|filter|embed-fill)\.ts$)/;
 
 interface Walk {
   /** Files of src/write/ entered, in order of first entry. */
@@ -156,6 +165,12 @@ interface Walk {
   entries: Record<string, number>;
   /** Entries into a src/write/ file the walk had left (entered before, none of its frames on the stack). */
   returns: number;
+  /** Entries into a src/write/ file still on the stack below (a callback into a caller). */
+  callbacks: number;
+  /** The files of src/write/ control is in, in order, returns up the stack included (repeats collapsed). */
+  stops: string[];
+  /** Stops at a file of src/write/ the walk had stopped at before. */
+  revisits: number;
   /** The entries in order, as `file#function`. */
   steps: string[];
 }
@@ -163,42 +178,66 @@ interface Walk {
 type Stack = Array<{ file: string; fn: string; key: string }>;
 
 /** The counted frames of a hit, bottom first. */
-function stackOf(h: Hit): Stack {
+function stackOf(h: Hit, stagingAside: boolean): Stack {
   return h.frames
     .map((f) => ({ file: fileOf(f.url), fn: f.fn }))
-    .filter((f): f is { file: string; fn: string } => counted(f.file))
+    .filter(
+      (f): f is { file: string; fn: string } =>
+        counted(f.file) && !(stagingAside && STAGING.test(f.file)),
+    )
     .map((f) => ({ ...f, key: `${f.file}#${f.fn || '<anonymous>'}` }))
     .reverse();
 }
 
-/**
- * The walk up to the publish. `mainLine`: only calls made by a frame on the stack at
- * the publish (the chain Repo.change → … → the publish, which a reader follows); else
- * every call.
- */
-function walkOf(hits: Hit[], mainLine: boolean): Walk {
+/** The walk up to the publish (every call, or with staging's frames aside). */
+function walkOf(hits: Hit[], stagingAside: boolean): Walk {
   const end = hits.findIndex((h) => h.point?.kind === 'publish');
   const walk = end >= 0 ? hits.slice(0, end + 1) : hits;
-  const line = new Set(end >= 0 ? stackOf(hits[end]).map((f) => f.key) : []);
-  const out: Walk = { writeFiles: [], entries: {}, returns: 0, steps: [] };
+  const out: Walk = {
+    writeFiles: [],
+    entries: {},
+    returns: 0,
+    callbacks: 0,
+    stops: [],
+    revisits: 0,
+    steps: [],
+  };
+  const visited: string[] = [];
+  let previous: Stack = [];
   for (const h of walk) {
-    const stack = stackOf(h);
+    const stack = stackOf(h, stagingAside);
+    visited.push(...pathBetween(previous, stack));
+    previous = stack;
     if (h.point?.kind !== 'enter' || stack.length < 2) continue;
+    // A function of an aside file: not a step of the walk.
+    const at = fileOf(h.point.url);
+    if (stagingAside && at !== null && STAGING.test(at)) continue;
     const top = stack[stack.length - 1];
     const caller = stack[stack.length - 2];
     if (caller.file === top.file || !top.file.startsWith('src/write/')) continue;
-    if (mainLine && !line.has(caller.key)) continue;
     out.entries[top.file] = (out.entries[top.file] ?? 0) + 1;
     out.steps.push(top.key);
     if (!out.writeFiles.includes(top.file)) out.writeFiles.push(top.file);
-    else if (!stack.slice(0, -1).some((f) => f.file === top.file)) out.returns++;
+    else if (stack.slice(0, -1).some((f) => f.file === top.file)) out.callbacks++;
+    else out.returns++;
   }
+  out.stops = visited
+    .filter((f) => f.startsWith('src/write/'))
+    .filter((f, i, all) => i === 0 || all[i - 1] !== f);
+  out.revisits = out.stops.filter((f, i) => out.stops.indexOf(f) < i).length;
   return out;
 }
 
-async function traced(
-  run: () => Promise<unknown>,
-): Promise<{ mainLine: Walk; every: Walk }> {
+/** The files control passes through from one stack to the next: up to their common frames, then down. */
+function pathBetween(from: Stack, to: Stack): string[] {
+  let common = 0;
+  while (common < from.length && common < to.length && from[common].key === to[common].key)
+    common++;
+  const up = from.slice(Math.max(common - 1, 0), -1).reverse();
+  return [...up.map((f) => f.file), ...to.slice(common).map((f) => f.file)];
+}
+
+async function traced(run: () => Promise<unknown>): Promise<{ protocol: Walk; every: Walk }> {
   const require = createRequire(import.meta.url);
   const worker = new Worker(WORKER, {
     eval: true,
@@ -214,7 +253,7 @@ async function traced(
   worker.postMessage('stop');
   const [hits] = (await once(worker, 'message')) as [Hit[]];
   await worker.terminate();
-  return { mainLine: walkOf(hits, true), every: walkOf(hits, false) };
+  return { protocol: walkOf(hits, true), every: walkOf(hits, false) };
 }
 
 async function main(): Promise<void> {
@@ -250,7 +289,10 @@ async function main(): Promise<void> {
     // Warm up: modules loaded lazily and plan caches are not part of the walk.
     await change('warm');
     await load('warm');
-    const out = { change: await traced(() => change('walked')), load: await traced(() => load('w')) };
+    const out = {
+      change: await traced(() => change('walked')),
+      load: await traced(() => load('w')),
+    };
     await repo.close();
     if (json) {
       console.log(JSON.stringify(out));
@@ -259,10 +301,13 @@ async function main(): Promise<void> {
     for (const [name, walks] of Object.entries(out))
       for (const [which, w] of Object.entries(walks)) {
         console.log(
-          `${name} (${which}): ${w.writeFiles.length} files of src/write/, ${w.returns} returns`,
+          `${name} (${which}): ${w.writeFiles.length} files of src/write/, ${w.returns} returns to a file left, ${w.callbacks} callbacks into a caller; ${w.stops.length} stops, ${w.revisits} at a file visited before`,
         );
         for (const f of w.writeFiles) console.log(`  ${f}: entered ${w.entries[f]}×`);
-        if (which === 'mainLine') console.log(`  steps: ${w.steps.join(' → ')}`);
+        if (which === 'protocol') {
+          console.log(`  entries: ${w.steps.join(' → ')}`);
+          console.log(`  stops: ${w.stops.join(' → ')}`);
+        }
       }
   } finally {
     rmSync(dir, { recursive: true, force: true });

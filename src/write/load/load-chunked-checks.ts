@@ -122,7 +122,7 @@ export async function checkChunkedLoad(
     for (const d of defs) if (d.kind === 'node') await checkCommittedKeys(c, d);
   for (const d of defs) await checkUnique(c, d);
   for (const d of defs) if (d.kind === 'edge') await checkEndpoints(c, d);
-  // A chunked overwrite never runs under an edge @card (useChunkedLoad in load-chunked.ts).
+  // A chunked overwrite never runs under an edge @card (useChunkedLoad in load.ts).
   if (mode === 'overwrite') return;
   for (const edge of ctx.catalog.edges) await checkCardinality(c, edge, written);
 }

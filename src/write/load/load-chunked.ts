@@ -26,7 +26,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type * as arrow from 'apache-arrow';
-import type { Catalog, EdgeTypeDef, TypeDef } from '../../schema/types.js';
+import type { EdgeTypeDef, TypeDef } from '../../schema/types.js';
 import { arrowSchemaFor } from '../../schema/index.js';
 import {
   BatchSpill,
@@ -53,8 +53,7 @@ import {
   type TableCommitStep,
 } from '../protocol/index.js';
 import {
-  progressOf,
-  readRecords,
+  readInput,
   type LineSource,
   type LoadOptions,
   type LoadRecord,
@@ -82,19 +81,6 @@ export const CHUNK_BYTES_DEFAULT = 64 * 2 ** 20;
 export const CHUNK_ROWS_DEFAULT = 65_536;
 /** Rows per spilled Arrow batch. */
 const SPILL_BATCH_ROWS = 8192;
-
-/**
- * Whether a load of `bytes` takes the chunked path: past `chunkBytes`, in every mode,
- * except an overwrite under a schema with an edge `@card`: which sources an overwrite
- * leaves with too few or too many edges depends on committed edges of tables the file
- * does not name and on the cascade, which the scratch index does not cover; such a
- * load keeps the one-commit path (docs/writes.md §Chunked loads).
- */
-export function useChunkedLoad(opts: LoadOptions, bytes: number, catalog: Catalog): boolean {
-  if (opts.mode === 'overwrite' && catalog.edges.some((e) => e.card.min > 0 || e.card.max !== null))
-    return false;
-  return bytes > (opts.chunkBytes ?? CHUNK_BYTES_DEFAULT);
-}
 
 /** The rows of one table, spilled in Arrow batches of lancedb's instance. */
 class TableSpill {
@@ -364,16 +350,14 @@ export async function loadChunked(
       },
       async (snapshot) => {
         const r = (reader = new ChunkedReader(ctx, snapshot, index, dir, file, mode));
-        const src = source();
-        const progress = progressOf(src, opts.onProgress);
-        try {
-          await readRecords(src, file, ctx.catalog, progress, (rec) => r.visit(rec));
-          await r.embedWindow.flush();
-        } finally {
-          lines = progress.lines;
-          src.close();
-        }
-        progress.report(true);
+        lines = await readInput(
+          source,
+          file,
+          ctx.catalog,
+          opts.onProgress,
+          (rec) => r.visit(rec),
+          () => r.embedWindow.flush(),
+        );
         for (const t of r.spills.values()) t.finish();
         await checkChunkedLoad(ctx, snapshot, index, file, mode, [...r.spills.keys()]);
         const overwrite =

@@ -270,7 +270,7 @@ export function parseObjectLine(text: string, file: string, line: number): Recor
  * counts lines as they are read. A line that is not a record is a DataFileError
  * naming the file, the line, the field and the rule; so is invalid UTF-8.
  */
-export async function readRecords(
+async function readRecords(
   src: LineSource,
   file: string,
   catalog: Catalog,
@@ -329,7 +329,7 @@ export async function readRecords(
 }
 
 /** The progress callback of a load: at most every ~100 ms while reading, and once at the end. */
-export function progressOf(
+function progressOf(
   src: LineSource,
   onProgress:
     ((bytesRead: number, totalBytes: number | undefined, lines: number) => void) | undefined,
@@ -352,4 +352,29 @@ export function progressOf(
     },
   };
   return progress;
+}
+
+/**
+ * Reads a whole input: opens its line source, visits every record, runs `finish` (the
+ * last window of `@embed` fills), closes the source and reports the final progress.
+ * Returns the number of lines read.
+ */
+export async function readInput(
+  source: () => LineSource,
+  file: string,
+  catalog: Catalog,
+  onProgress: LoadOptions['onProgress'],
+  visit: (rec: LoadRecord) => void | Promise<void>,
+  finish: () => Promise<void>,
+): Promise<number> {
+  const src = source();
+  const progress = progressOf(src, onProgress);
+  try {
+    await readRecords(src, file, catalog, progress, visit);
+    await finish();
+  } finally {
+    src.close();
+  }
+  progress.report(true);
+  return progress.lines;
 }
