@@ -1,7 +1,7 @@
 /**
  * Index builds (docs/indexes.md): which Lance indexes a node table should have, what
  * a snapshot has, and `ensureIndexes`, the write that builds what is missing or
- * stale — through the write protocol (`runTableOperation`, kind `EnsureIndices`):
+ * stale — through the write protocol (`runWrite`, kind `EnsureIndices`):
  * leases, intent, the table's index commits, one publish.
  *
  * Rules, per node type: a `@key` scalar property gets a BTREE; an `@index` property a

@@ -8,7 +8,7 @@
  * tuples and edge ends go into a scratch SQLite index (journal/key-spill.ts). The
  * cross-row rules are then checked for the whole file against that index and the
  * committed data (load-chunked-checks.ts) — before any lease or Lance commit, so a
- * bad file publishes nothing and writes nothing. Phase B (runTableOperation, a
+ * bad file publishes nothing and writes nothing. Phase B (runWrite, a
  * 'many' action per table) reads each table's spill back and makes one Lance commit
  * per `chunkRows` rows; the operation publishes the last version of every table once.
  * A failure in Phase B restores every table to its pin; a crash before the publish

@@ -1,7 +1,7 @@
 /**
  * `lancelog optimize` and `lancelog cleanup` (docs/maintenance.md): Lance compaction
  * and Lance version GC, each table's run one journaled operation of the write
- * protocol (`runTableOperation`), so HEAD == pin holds after every step and a crash
+ * protocol (`runWrite` with a table action), so HEAD == pin holds after every step and a crash
  * recovers like any write. Tables are done one at a time (bounded concurrency 1: a
  * compaction holds one table's lease, never the whole repo's).
  */
