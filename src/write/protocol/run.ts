@@ -557,7 +557,10 @@ function assertPublishable(journal: Journal, op: OperationInfo, plan: PlannedTab
   invariant(mismatch === null, 'projections-match', op, 'publish', mismatch ?? {});
 }
 
-/** Where the stored projections of an operation differ from its replayed events, or null. */
+/**
+ * Where the stored projections of an operation in flight (before its publish: its
+ * events then need no other state to replay) differ from its replayed events, or null.
+ */
 export function projectionMismatch(
   journal: Journal,
   op: Pick<OperationInfo, 'opId' | 'branch'>,
