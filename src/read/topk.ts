@@ -12,6 +12,7 @@
  */
 import type { IrExpr, QueryValue, ReadOp, ReadPlan } from '../query/types.js';
 import type { NodeTypeDef } from '../schema/types.js';
+import { sqlIdent } from '../storage/index.js';
 import { compileExpr, rankKey, type EvalEnv } from './eval.js';
 import type { Frame } from './frame.js';
 import { unitFrame } from './frame.js';
@@ -72,7 +73,7 @@ async function fetchArm(
     if (q === null) return null;
     // Rows without a vector have no distance: never among the results.
     const nullable = def.properties.find((p) => p.name === prop.prop)?.nullable ?? true;
-    const notNull = nullable ? `${quoteColumn(prop.prop)} IS NOT NULL` : undefined;
+    const notNull = nullable ? `${sqlIdent(prop.prop)} IS NOT NULL` : undefined;
     const where = [opts.where, notNull].filter(Boolean).join(' AND ') || undefined;
     const raw = await handle.vectorSearch(prop.prop, q, { ...opts, where, limit: opts.count });
     return { raw, values: raw.get('_distance') as number[] };
@@ -81,10 +82,6 @@ async function fetchArm(
   if (typeof text !== 'string' || !(await hasFtsIndex(reader, def, prop.prop))) return null;
   const raw = await handle.textSearch(prop.prop, text, { ...opts, limit: opts.count });
   return { raw, values: raw.get('_score') as number[] };
-}
-
-function quoteColumn(name: string): string {
-  return `\`${name.replace(/`/g, '``')}\``;
 }
 
 /** Could Lance have cut a tie with the n-th row: it returned all `count` rows asked for, the last equal to the n-th? */
