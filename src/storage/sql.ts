@@ -12,6 +12,16 @@ export function sqlIdent(name: string): string {
   return `\`${name.replaceAll('`', '``')}\``;
 }
 
+/**
+ * The column a Lance field path names: Lance reports an indexed column by its path,
+ * backtick-quoted (like sqlIdent) when the name is not a plain identifier. A top-level
+ * column's path has one segment (Lance refuses a `.` in a top-level name).
+ */
+export function columnOfFieldPath(path: string): string {
+  const quoted = /^`(.*)`$/s.exec(path);
+  return quoted ? quoted[1].replaceAll('``', '`') : path;
+}
+
 /** A string as a single-quoted SQL literal; embedded single quotes are doubled. */
 export function sqlString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
