@@ -26,7 +26,11 @@ export function isRankCall(e: IrExpr): e is RankCall {
 }
 
 /** bm25 and rrf are scores (larger first); nearest is a distance (smaller first). */
-export const LARGER_IS_BETTER: PerFunction<'ranking', boolean> = { nearest: false, bm25: true, rrf: true };
+export const LARGER_IS_BETTER: PerFunction<'ranking', boolean> = {
+  nearest: false,
+  bm25: true,
+  rrf: true,
+};
 
 export function largerIsBetter(call: RankCall): boolean {
   return LARGER_IS_BETTER[call.fn];
