@@ -65,7 +65,8 @@ module.exports = {
     },
     {
       name: 'protocol-imports-no-writer',
-      comment: 'The protocol knows no writer: src/write/protocol/ imports nothing else of src/write/.',
+      comment:
+        'The protocol knows no writer: src/write/protocol/ imports nothing else of src/write/.',
       severity: 'error',
       from: { path: '^src/write/protocol/' },
       to: { path: '^src/write/', pathNot: '^src/write/protocol/' },
