@@ -36,6 +36,15 @@ export interface BranchInfo {
   parentVersion: number;
 }
 
+/**
+ * Every table is created with Lance's stable row ids (they cannot be turned on later):
+ * a row keeps its `_rowid` through updates and compaction, and
+ * `_row_created_at_version` / `_row_last_updated_at_version` name the rows a version
+ * range wrote, which is what diffs in time proportional to the change read
+ * (src/read/lineage-diff.ts, docs/branches-commits.md "Diff").
+ */
+const STABLE_ROW_IDS = { new_table_enable_stable_row_ids: 'true' } as const;
+
 /** The main line: Lance itself names it by the absence of a branch. */
 export const MAIN_BRANCH = 'main';
 
@@ -249,7 +258,10 @@ export class TableStore {
     const conn = await this.connection(ref, dir);
     let table: LanceTable;
     try {
-      table = await conn.createEmptyTable(name, schemaToLance(schema), { mode: 'create' });
+      table = await conn.createEmptyTable(name, schemaToLance(schema), {
+        mode: 'create',
+        storageOptions: STABLE_ROW_IDS,
+      });
     } catch (err) {
       // A concurrent creator may have won between our check and the create.
       const code = /already exists/i.test(errorMessage(err)) ? 'TableExists' : 'StorageFailure';
