@@ -519,7 +519,12 @@ export class Repo {
     const from = this.resolveRef(args.from);
     const to = this.resolveRef(args.to);
     if (args.filter?.types) for (const t of args.filter.types) this.typeDef(t);
-    const result = await diffSnapshots(this.readContext(), from, to, args.filter);
+    const result = await diffSnapshots(
+      { ...this.readContext(), store: this.store },
+      from,
+      to,
+      args.filter,
+    );
     return { from, to, ...result };
   }
 

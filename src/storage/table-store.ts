@@ -19,6 +19,7 @@ import { lanceDb } from './lancedb.js';
 import { branchError, errorMessage, guard, storageError, type TableRef } from './errors.js';
 import { LanceTableHandle, type TableHandle } from './table-handle.js';
 import { manifestFile } from './lance-manifest.js';
+import { readLineageVersion, type LineageVersion } from './lance-lineage.js';
 import { syncLanceVersions, type SyncStats } from './lance-sync.js';
 
 export interface OpenTableOptions {
@@ -227,6 +228,30 @@ export class TableStore {
         stopDir: datasetDir,
       }),
     );
+  }
+
+  /**
+   * The row lineage of one version (src/storage/lance-lineage.ts), read from its
+   * manifest: VersionNotFound when the manifest is gone (`lancelog cleanup` removed it).
+   */
+  async lineageVersion(
+    tableKey: string,
+    tablePath: string,
+    version: number,
+    branch?: string | null,
+  ): Promise<LineageVersion> {
+    const ref = { tableKey, tablePath };
+    this.assertOpen(ref);
+    const b = normalizeBranch(branch ?? undefined);
+    const file = manifestFile(this.versionsDir(ref, b), version);
+    if (!existsSync(file))
+      throw storageError('VersionNotFound', `version ${version} of ${tableKey} not found`, ref, {
+        version,
+        branch: b ?? null,
+      });
+    const { datasetDir } = this.locate(ref);
+    const root = b === undefined ? datasetDir : path.join(datasetDir, 'tree', b);
+    return guard(ref, 'lineage', () => readLineageVersion(file, root), undefined, { version });
   }
 
   async tableExists(tablePath: string): Promise<boolean> {

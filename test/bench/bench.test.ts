@@ -103,21 +103,24 @@ describe('benchmarks (tiny runs)', () => {
 
   it('merge (one run per step: the steps change the repo)', async () => {
     const r = await merge.run({ scale: 0.001 });
-    expect(r.map((x) => x.metric)).toEqual([
-      'diff_ms',
-      'diff_peak_rss_mib',
-      'merge_ms',
-      'merge_peak_rss_mib',
-    ]);
+    const metrics = ['diff_ms', 'diff_peak_rss_mib', 'merge_ms', 'merge_peak_rss_mib'];
+    expect(r.map((x) => x.metric)).toEqual(
+      ['0.1%', '1%', '10%'].flatMap((f) => metrics.map((m) => `${m}@${f}`)),
+    );
     for (const x of r) expect(Number.isFinite(x.lancelog) && x.lancelog > 0).toBe(true);
-    expect(r[0].extra).toMatchObject({
-      rows: 1000,
-      stats: { updates: 20, inserts: 0, deletes: 0 },
-    });
-    expect(r[2].extra).toMatchObject({
-      outcome: 'Merged',
-      tables: [{ tableKey: 'node:Item', upserts: 10 }],
-    });
+    // Per fraction: the lineage diff and the full compare agree; the merge writes one side.
+    for (const [i, changed] of [1, 10, 100].entries()) {
+      const diff = r[4 * i];
+      expect(diff.extra).toMatchObject({
+        rows: 1000,
+        stats: { updates: 2 * changed, inserts: 0, deletes: 0, methods: { fullCompare: 0 } },
+        fullStats: { updates: 2 * changed, methods: { lineage: 0, fullCompare: 1 } },
+      });
+      expect(r[4 * i + 2].extra).toMatchObject({
+        outcome: 'Merged',
+        tables: [{ tableKey: 'node:Item', upserts: changed }],
+      });
+    }
     expect(formatTable(r)).toContain('merge');
   }, 300_000);
 
