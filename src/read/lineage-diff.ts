@@ -106,13 +106,16 @@ async function lineCandidates(
   if (!lx.stableRowIds || !ly.stableRowIds)
     throw new LineageUnavailable('the table has no stable row ids (created before them)');
   if (!lx.schema.equals(ly.schema)) throw new LineageUnavailable('the columns changed in between');
-  const removed = removedRowIds(lx, ly);
   const hx = await ctx.openPinned(def.tableKey, x);
   const hy = await ctx.openPinned(def.tableKey, y);
   const written = await hy.rowsWrittenAfter(x.version);
   const existed = written.filter((r) => Number(r._row_created_at_version) <= x.version);
   const created = written.length - existed.length;
-  if (ly.liveRows !== lx.liveRows - removed.length + created)
+  // Rows live at y = live at x - removed + created: with nothing removed (updates and
+  // inserts only) no deletion file is read at all.
+  const removedCount = lx.liveRows - ly.liveRows + created;
+  const removed = removedCount === 0 ? [] : removedRowIds(lx, ly);
+  if (removed.length !== removedCount)
     throw new LineageUnavailable(
       `row counts do not add up (${lx.liveRows} - ${removed.length} + ${created} != ${ly.liveRows})`,
     );
