@@ -466,6 +466,7 @@ export class Repo {
       branch: args.branch,
       actor: args.actor,
       message: args.message,
+      ifCommit: args.ifCommit,
     });
   }
 

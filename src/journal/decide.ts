@@ -8,7 +8,7 @@
  * state always gives the same events. Tests run them given/when/then, without SQLite
  * (test/journal/decide.test.ts).
  */
-import { LancelogError } from '../errors.js';
+import { LancelogError, RepoError } from '../errors.js';
 import { MAIN_BRANCH, validateBranchName } from './branch-names.js';
 import type { EventBody, OperationKind } from './events.js';
 import { allRows, getRow } from './layout.js';
@@ -102,6 +102,8 @@ export type JournalCommand =
       unpin?: PublishPin[];
       /** A schema change: `schema.recorded` (reason `changed`) in the publish transaction. */
       schema?: { hash: string; source: string };
+      /** A conditional write: the branch head must still be this commit. */
+      expectedHeadCommit?: string;
     }
   | {
       type: 'createBranch';
@@ -393,6 +395,8 @@ export function decidePublish(cmd: Cmd<'publish'>, state: JournalState): Decisio
     );
   const branch = liveBranch(state, cmd.branch);
   if (operationOf(state, cmd.opId)) liveOperation(state, cmd.opId);
+  if (cmd.expectedHeadCommit !== undefined && branch.headCommitId !== cmd.expectedHeadCommit)
+    throw preconditionFailed(cmd.branch, cmd.expectedHeadCommit, branch.headCommitId);
   for (const t of [...cmd.tables, ...(cmd.unpin ?? [])])
     checkLeaseAndPin(state, cmd.opId, cmd.branch, t.tableKey, t.expectedVersion);
   const manifestVersion = branch.headManifestVersion + 1;
@@ -591,4 +595,13 @@ export function decide(cmd: JournalCommand, state: JournalState): Decision<unkno
     case 'recordFork':
       return decideRecordFork(cmd, state);
   }
+}
+
+/** A conditional write whose branch head moved: checked atomically with the publish. */
+export function preconditionFailed(branch: string, expected: string, actual: string): RepoError {
+  return new RepoError(
+    'PreconditionFailed',
+    `precondition failed: branch ${branch} is at commit ${actual}, not ${expected}; nothing was written (read again and decide again)`,
+    { branch, expected, actual },
+  );
 }
