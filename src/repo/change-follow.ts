@@ -13,6 +13,8 @@ import { pollChanges, type ChangesRepo, type PollOptions, type PollPage } from '
 export interface FollowOptions extends PollOptions {
   /** The longest wait between two polls without a journal change (default 1000 ms). */
   fallbackPollMs?: number;
+  /** A page the caller already polled with these options: delivered first, not polled again. */
+  firstPage?: PollPage;
   signal?: AbortSignal;
 }
 
@@ -72,11 +74,13 @@ export async function followChanges(
   onPage: (page: PollPage) => Promise<void> | void,
 ): Promise<void> {
   const w = new JournalWatch(repo.dir);
-  const { fallbackPollMs = 1000, signal, ...poll } = opts;
+  const { fallbackPollMs = 1000, signal, firstPage, ...poll } = opts;
   let next: PollOptions = poll;
+  let ready = firstPage;
   try {
     while (!signal?.aborted) {
-      const page = await pollChanges(repo, next);
+      const page = ready ?? (await pollChanges(repo, next));
+      ready = undefined;
       await onPage(page);
       const base = { ...poll, start: undefined, cursor: undefined, pageToken: undefined };
       if (page.nextPageToken !== null) next = { ...base, pageToken: page.nextPageToken };
