@@ -8,7 +8,8 @@
  * state always gives the same events. Tests run them given/when/then, without SQLite
  * (test/journal/decide.test.ts).
  */
-import { LancelogError, RepoError } from '../errors.js';
+import { LancelogError } from '../errors.js';
+import { preconditionFailed } from './precondition.js';
 import { MAIN_BRANCH, validateBranchName } from './branch-names.js';
 import type { EventBody, OperationKind } from './events.js';
 import { allRows, getRow } from './layout.js';
@@ -595,13 +596,4 @@ export function decide(cmd: JournalCommand, state: JournalState): Decision<unkno
     case 'recordFork':
       return decideRecordFork(cmd, state);
   }
-}
-
-/** A conditional write whose branch head moved: checked atomically with the publish. */
-export function preconditionFailed(branch: string, expected: string, actual: string): RepoError {
-  return new RepoError(
-    'PreconditionFailed',
-    `precondition failed: branch ${branch} is at commit ${actual}, not ${expected}; nothing was written (read again and decide again)`,
-    { branch, expected, actual },
-  );
 }
