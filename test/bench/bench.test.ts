@@ -13,6 +13,7 @@ import * as journal from '../../scripts/bench/journal.js';
 import * as reads from '../../scripts/bench/reads.js';
 import * as search from '../../scripts/bench/search.js';
 import * as merge from '../../scripts/bench/merge.js';
+import * as feed from '../../scripts/bench/feed.js';
 import * as coldStart from '../../scripts/bench/cold-start.js';
 import * as server from '../../scripts/bench/server.js';
 
@@ -123,6 +124,13 @@ describe('benchmarks (tiny runs)', () => {
     }
     expect(formatTable(r)).toContain('merge');
   }, 300_000);
+
+  it("feed (follow latency from another process's publish to delivery)", async () => {
+    const r = await feed.run({ scale: 0.05 });
+    expect(r.map((x) => x.metric)).toEqual(['follow_latency_p50_ms', 'follow_latency_p99_ms']);
+    expect(r[0].extra).toMatchObject({ commits: 5 });
+    for (const x of r) expect(Number.isFinite(x.lancelog) && x.lancelog >= 0).toBe(true);
+  }, 120_000);
 
   it('load', async () => {
     const r = await load.run({ scale: 0.0002, runs: 5, rss: false });
