@@ -172,10 +172,13 @@ function printBlocks(page: PollPage, json: boolean, state: { open: string | null
 
 async function pollOnce(repo: Repo, opts: PollOpts, filter: ChangeFilter): Promise<void> {
   const state = { open: null as string | null, n: 0 };
-  if (opts.json) out(`{"branch":${JSON.stringify(opts.branch ?? 'main')},"blocks":[`);
   let args: Parameters<typeof pollChanges>[1] = pollArgs(opts, filter);
+  // The first page is fetched before anything is printed: a rejected cursor prints only its error.
+  let started = false;
   for (;;) {
     const page = await pollChanges(repo, args);
+    if (!started && opts.json) out(`{"branch":${JSON.stringify(opts.branch ?? 'main')},"blocks":[`);
+    started = true;
     printBlocks(page, opts.json === true, state);
     if (page.nextPageToken === null) {
       if (opts.json) {
