@@ -524,12 +524,8 @@ export class Repo {
     const from = this.resolveRef(args.from);
     const to = this.resolveRef(args.to);
     if (args.filter?.types) for (const t of args.filter.types) this.typeDef(t);
-    const result = await diffSnapshots(
-      { ...this.readContext(), store: this.store },
-      from,
-      to,
-      args.filter,
-    );
+    const ctx = { ...this.readContext(), store: this.store };
+    const result = await diffSnapshots(ctx, from, to, args.filter);
     return { from, to, ...result };
   }
 
