@@ -15,7 +15,12 @@ import type { Catalog, TypeDef } from '../schema/types.js';
 import type { Snapshot, TablePin } from '../journal/index.js';
 import type * as arrow from 'apache-arrow';
 import { idInPredicate, rowOfBatch, type TableHandle, type TableStore } from '../storage/index.js';
-import { lineageCandidates, LineageUnavailable, type Candidate } from './lineage-diff.js';
+import {
+  lineageCandidates,
+  lineageFromBase,
+  LineageUnavailable,
+  type Candidate,
+} from './lineage-diff.js';
 
 export type Row = Record<string, unknown>;
 export type ChangeOp = 'insert' | 'update' | 'delete';

@@ -13,7 +13,9 @@
  *   values, a delete and re-insert of equal values, a compaction is no change.
  *
  * Two pins on different lines (a branch's Lance branch and its parent's) are each
- * diffed from their newest common ancestor version and the two change sets combined.
+ * diffed from their newest common ancestor version and the two change sets combined;
+ * sides diffed from one base (a merge's two sides, or those two) share one take of the
+ * base's images.
  * Whatever the lineage cannot vouch for — a table without stable row ids (created
  * before them), a column change in between, row counts that do not add up — returns
  * a reason instead, and the caller falls back to the full compare (src/read/diff.ts).
@@ -89,26 +91,29 @@ function pinOf(p: Point, tableKey: string): TablePin {
   return { tableKey, version: p.version, lanceBranch: p.line };
 }
 
-/**
- * Every row that may differ between `x` and `y` (`x` an ancestor version of `y`), by
- * id, with its image at each; rows outside the result are equal at both.
- */
-async function lineCandidates(
+/** What `y` wrote since `x` (an ancestor version of `y` on one line), by row lineage. */
+interface LineWrites {
+  /** Rows of `y` written after `x`, with `_rowid` and `_row_created_at_version`. */
+  written: Row[];
+  /** The row ids whose image at `x` is needed: rows updated in place, rows deleted. */
+  older: bigint[];
+  removed: number[];
+}
+
+async function lineWrites(
   ctx: LineageContext,
   def: TypeDef,
   x: TablePin,
   y: TablePin,
-): Promise<Map<string, Candidate>> {
-  const out = new Map<string, Candidate>();
-  if (x.version === y.version && x.lanceBranch === y.lanceBranch) return out;
+): Promise<LineWrites> {
+  if (x.version === y.version && x.lanceBranch === y.lanceBranch)
+    return { written: [], older: [], removed: [] };
   const lx = await ctx.store.lineageVersion(def.tableKey, def.tablePath, x.version, x.lanceBranch);
   const ly = await ctx.store.lineageVersion(def.tableKey, def.tablePath, y.version, y.lanceBranch);
   if (!lx.stableRowIds || !ly.stableRowIds)
     throw new LineageUnavailable('the table has no stable row ids (created before them)');
   if (!lx.schema.equals(ly.schema)) throw new LineageUnavailable('the columns changed in between');
-  const hx = await ctx.openPinned(def.tableKey, x);
-  const hy = await ctx.openPinned(def.tableKey, y);
-  const written = await hy.rowsWrittenAfter(x.version);
+  const written = await (await ctx.openPinned(def.tableKey, y)).rowsWrittenAfter(x.version);
   const existed = written.filter((r) => Number(r._row_created_at_version) <= x.version);
   const created = written.length - existed.length;
   // Rows live at y = live at x - removed + created: with nothing removed (updates and
@@ -119,24 +124,55 @@ async function lineCandidates(
     throw new LineageUnavailable(
       `row counts do not add up (${lx.liveRows} - ${removed.length} + ${created} != ${ly.liveRows})`,
     );
-  const olds = await hx.rowsByRowId([
-    ...existed.map((r) => r._rowid as bigint),
-    ...removed.map((id) => BigInt(id)),
-  ]);
-  const byRowId = new Map(olds.map((r) => [String(r._rowid), strip(r)]));
-  if (byRowId.size !== existed.length + removed.length)
-    throw new LineageUnavailable('a row written in between has no image at the older version');
-  for (const id of removed) {
+  const older = [...existed.map((r) => r._rowid as bigint), ...removed.map((id) => BigInt(id))];
+  return { written, older, removed };
+}
+
+/** The candidates of one line's writes, given the older images by row id. */
+function assemble(w: LineWrites, byRowId: Map<string, Row>): Map<string, Candidate> {
+  const out = new Map<string, Candidate>();
+  for (const id of w.removed) {
     const before = byRowId.get(String(id))!;
     out.set(String(before.id), { before, after: null });
   }
-  for (const r of written) {
+  for (const r of w.written) {
     const id = String(r.id);
     const removedBefore = out.get(id);
     const prior = removedBefore ? removedBefore.before : (byRowId.get(String(r._rowid)) ?? null);
     out.set(id, { before: prior, after: strip(r) });
   }
   return out;
+}
+
+/**
+ * Every row that may differ between `x` and each of `ys` (`x` an ancestor version of
+ * every one), by id, with its image at both; rows outside a result are equal at both.
+ * The older images of all of them are one take at `x`: the sides share the base pass.
+ */
+async function fromBase(
+  ctx: LineageContext,
+  def: TypeDef,
+  x: TablePin,
+  ys: TablePin[],
+): Promise<Array<Map<string, Candidate>>> {
+  const writes: LineWrites[] = [];
+  for (const y of ys) writes.push(await lineWrites(ctx, def, x, y));
+  const ids = [...new Set(writes.flatMap((w) => w.older.map(String)))].map((id) => BigInt(id));
+  const olds = ids.length > 0 ? await (await ctx.openPinned(def.tableKey, x)).rowsByRowId(ids) : [];
+  const byRowId = new Map(olds.map((r) => [String(r._rowid), strip(r)]));
+  if (byRowId.size !== ids.length)
+    throw new LineageUnavailable('a row written in between has no image at the older version');
+  return writes.map((w) => assemble(w, byRowId));
+}
+
+function samePoint(a: TablePin, b: TablePin): boolean {
+  return a.version === b.version && a.lanceBranch === b.lanceBranch;
+}
+
+/** Lineage failures of any kind (a version cleanup removed, a file it cannot parse) as LineageUnavailable. */
+function unavailable(err: unknown): LineageUnavailable {
+  if (err instanceof LineageUnavailable) return err;
+  return new LineageUnavailable(err instanceof Error ? err.message : String(err));
 }
 
 /**
@@ -151,12 +187,9 @@ export async function lineageCandidates(
 ): Promise<Map<string, Candidate>> {
   try {
     const anc = pinOf(await commonAncestor(ctx, def, from, to), def.tableKey);
-    const sameAsFrom = anc.version === from.version && anc.lanceBranch === from.lanceBranch;
-    const sameAsTo = anc.version === to.version && anc.lanceBranch === to.lanceBranch;
-    if (sameAsFrom) return await lineCandidates(ctx, def, from, to);
-    const a = await lineCandidates(ctx, def, anc, from);
-    if (sameAsTo) return reverse(a);
-    const b = await lineCandidates(ctx, def, anc, to);
+    if (samePoint(anc, from)) return (await fromBase(ctx, def, from, [to]))[0];
+    // Both sides from their newest common ancestor (one take of its images for both).
+    const [a, b] = await fromBase(ctx, def, anc, [from, to]);
     const out = new Map<string, Candidate>();
     for (const [id, c] of a) {
       const other = b.get(id);
@@ -165,15 +198,27 @@ export async function lineageCandidates(
     for (const [id, c] of b) if (!a.has(id)) out.set(id, { before: c.before, after: c.after });
     return out;
   } catch (err) {
-    // Anything the lineage could not read (an ancestor version cleanup removed, a file
-    // it cannot parse) is a reason to compare in full, which reads only the two pins.
-    if (err instanceof LineageUnavailable) throw err;
-    throw new LineageUnavailable(err instanceof Error ? err.message : String(err));
+    throw unavailable(err);
   }
 }
 
-function reverse(m: Map<string, Candidate>): Map<string, Candidate> {
-  const out = new Map<string, Candidate>();
-  for (const [id, c] of m) out.set(id, { before: c.after, after: c.before });
-  return out;
+/**
+ * Candidates from `base` to each of `sides` when `base` is an ancestor version of every
+ * side (a merge's base): one take of the base's images serves all sides. Else, or when
+ * the shared pass cannot vouch, null (the caller diffs each side on its own).
+ */
+export async function lineageFromBase(
+  ctx: LineageContext,
+  def: TypeDef,
+  base: TablePin,
+  sides: TablePin[],
+): Promise<Array<Map<string, Candidate>> | null> {
+  try {
+    for (const side of sides)
+      if (!samePoint(pinOf(await commonAncestor(ctx, def, base, side), def.tableKey), base))
+        return null;
+    return await fromBase(ctx, def, base, sides);
+  } catch {
+    return null;
+  }
 }
