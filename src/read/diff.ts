@@ -260,6 +260,22 @@ export async function tableChangesFromBase(
       store: ctx.store,
       openPinned: (k: string, p: TablePin) => ctx.openPinned(k, p),
     };
+    // The sides that differ from the base, diffed together: one pass over the base's images.
+    const open = sides.flatMap((_s, i) => (out[i] === null ? [i] : []));
+    const shared =
+      open.length > 1
+        ? await lineageFromBase(
+            lineage,
+            def,
+            base,
+            open.map((i) => sides[i]),
+          )
+        : null;
+    for (const [k, i] of open.entries()) {
+      if (!shared) break;
+      out[i] = deltasOf(def, shared[k]);
+      methods.lineage++;
+    }
     for (const [i, side] of sides.entries()) {
       if (out[i] !== null) continue;
       try {
