@@ -19,6 +19,10 @@ export function registerChangeCommands(program: Command): void {
     .option('--params-file <file>', 'parameters from a JSON file')
     .option('--branch <branch>', 'branch to write to', DEFAULT_BRANCH)
     .option('--actor <actor>', 'who is making the change (recorded in the commit)', DEFAULT_ACTOR)
+    .option(
+      '--if-commit <id>',
+      'run only if the branch head is still this commit (compare-and-swap); a lost race exits 4 (precondition_failure)',
+    )
     .argument('[repo]', 'repo directory')
     .option('--uri <repo>', 'repo directory')
     .option('--json', 'print JSON')

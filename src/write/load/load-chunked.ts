@@ -347,6 +347,7 @@ export async function loadChunked(
         branch: opts.branch ?? DEFAULT_BRANCH,
         actor: opts.actor,
         message: opts.message ?? `load ${basename(file)} (${opts.mode})`,
+        ...(opts.ifCommit !== undefined ? { ifCommit: opts.ifCommit } : {}),
       },
       async (snapshot) => {
         const r = (reader = new ChunkedReader(ctx, snapshot, index, dir, file, mode));

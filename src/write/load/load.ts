@@ -304,7 +304,12 @@ export async function loadJsonl(
   const outcome = await runWrite(
     ctx,
     'Load',
-    { branch, actor: opts.actor, message: opts.message ?? `load ${basename(file)} (${opts.mode})` },
+    {
+      branch,
+      actor: opts.actor,
+      message: opts.message ?? `load ${basename(file)} (${opts.mode})`,
+      ...(opts.ifCommit !== undefined ? { ifCommit: opts.ifCommit } : {}),
+    },
     async (snapshot) => {
       const staged = stagingAt(ctx, snapshot);
       const deleted = await stageFile(ctx, snapshot, staged, file, source, opts, counts);

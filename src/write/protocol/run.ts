@@ -37,6 +37,7 @@ import {
   operationOf,
   replay,
   MAIN_BRANCH,
+  preconditionFailed,
   type BeginArgs,
   type ForkRow,
   type IntentTable,
@@ -82,14 +83,18 @@ export async function runWrite<T>(
   body: WriteBody<T>,
 ): Promise<OperationOutcome<T>> {
   const branch = opts.branch ?? DEFAULT_BRANCH;
-  // 1. Begin: the branch must exist before anything is journaled.
+  // 1. Begin: the branch must exist, and a conditional write's head be the one it names,
+  //    before anything is journaled.
   const snapshot = ctx.journal.snapshot({ branch });
+  if (opts.ifCommit !== undefined && snapshot.commitId !== opts.ifCommit)
+    throw preconditionFailed(branch, opts.ifCommit, snapshot.commitId);
   const op: OperationInfo = {
     opId: Journal.newOperationId(),
     kind,
     branch,
     actor: opts.actor ?? DEFAULT_ACTOR,
     message: opts.message ?? null,
+    ...(opts.ifCommit !== undefined ? { ifCommit: opts.ifCommit } : {}),
   };
   ctx.activeOps.add(op.opId);
   try {
@@ -630,6 +635,7 @@ function publish(
     ],
     committed,
     complete: true,
+    ...(op.ifCommit !== undefined ? { expectedHeadCommit: op.ifCommit } : {}),
     ...(change
       ? { unpin: change.unpin, schema: { hash: change.hash, source: change.source } }
       : {}),

@@ -35,6 +35,12 @@ export interface OperationOptions {
   branch?: string;
   actor?: string;
   message?: string;
+  /**
+   * A conditional write: run only if the branch head is still this commit, checked
+   * before anything is journaled and again atomically in the publish transaction
+   * (PreconditionFailed, exit 4 / HTTP 412; nothing is published).
+   */
+  ifCommit?: string;
 }
 
 /** What Phase B tells a table action about where it starts and lets it journal. */
@@ -130,6 +136,8 @@ export interface OperationInfo {
   branch: string;
   actor: string;
   message: string | null;
+  /** A conditional write: publish only if the branch head is still this commit. */
+  ifCommit?: string;
 }
 
 /** One table of the operation, in table-key order: its action, its pin and its Lance branch. */
