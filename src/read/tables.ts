@@ -9,6 +9,7 @@ import type { QueryValue } from '../query/types.js';
 import type { TablePin } from '../journal/index.js';
 import type { TableHandle, TableIndexInfo } from '../storage/index.js';
 import type { ReadCache } from './cache.js';
+import { EdgeTable } from './edge-table.js';
 import { GraphIndex } from './graph-index.js';
 import { toQueryValue, valueBytes } from './values.js';
 import type { EmbeddingClient } from '../embed/index.js';
@@ -253,6 +254,31 @@ export class TableReader {
     return sameOrder(ids, scannedIds) ? values : realign(ids, scannedIds).map((i) => values[i]);
   }
 
+  /**
+   * An edge table's rows (ids, endpoints and the named properties) at its pin, for an
+   * edge-bound traversal: cached per (table version, property set); with a
+   * transaction's staged edges (then not cached).
+   */
+  async edgeTable(def: EdgeTypeDef, props: Iterable<string>): Promise<EdgeTable> {
+    this.tablesRead.add(def.tableKey);
+    const pin = this.pin(def.tableKey);
+    const wanted = [...new Set(props)].filter((p) => p !== 'id' && p !== 'src' && p !== 'dst');
+    const read = async (): Promise<EdgeTable> => {
+      const handle = await this.ctx.openPinned(def.tableKey, pin);
+      const cols = await scanColumns(handle, def, ['id', 'src', 'dst', ...wanted]);
+      const columns = new Map(wanted.map((p) => [p, cols.get(p)!]));
+      const [ids, src, dst] = ['id', 'src', 'dst'].map((c) => cols.get(c) as string[]);
+      return new EdgeTable(def, ids, src, dst, columns);
+    };
+    const overlay = this.ctx.overlay?.(def.tableKey);
+    if (overlay) return overlayEdges(await read(), wanted, overlay);
+    const key = `etab\u0000${keyOfPin(def.tablePath, pin)}\u0000${wanted.sort().join('\u0000')}`;
+    return this.ctx.cache.getOrBuild(key, async () => {
+      const table = await read();
+      return { value: table, bytes: table.bytes };
+    });
+  }
+
   /** The graph index of an edge table at its pin (with the transaction's staged edges). */
   async graphIndex(def: EdgeTypeDef): Promise<GraphIndex> {
     this.tablesRead.add(def.tableKey);
@@ -328,6 +354,30 @@ function overlayNodes(
     for (const p of wanted) columns.get(p)!.push(toQueryValue(typeOfColumn(def, p), r[p]));
   }
   return new NodeTable(def, ids, columns);
+}
+
+/** Committed edges minus deleted and re-staged ids, then the staged edges. */
+function overlayEdges(committed: EdgeTable, wanted: string[], overlay: TableOverlay): EdgeTable {
+  const ids: string[] = [];
+  const src: string[] = [];
+  const dst: string[] = [];
+  const columns = new Map<string, QueryValue[]>(wanted.map((p) => [p, []]));
+  const push = (id: string, s: string, d: string, value: (p: string) => QueryValue): void => {
+    ids.push(id);
+    src.push(s);
+    dst.push(d);
+    for (const p of wanted) columns.get(p)!.push(value(p));
+  };
+  for (let i = 0; i < committed.size; i++) {
+    const id = committed.ids[i];
+    if (overlay.deletes.has(id) || overlay.isUpserted(id)) continue;
+    push(id, committed.src[i], committed.dst[i], (p) => committed.column(p)[i]);
+  }
+  for (const r of overlay.upserts)
+    push(String(r.id), String(r.src), String(r.dst), (p) =>
+      toQueryValue(typeOfColumn(committed.def, p), r[p]),
+    );
+  return new EdgeTable(committed.def, ids, src, dst, columns);
 }
 
 /**
