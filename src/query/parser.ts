@@ -67,7 +67,7 @@ class Parser {
     } else this.c.next();
     this.params = new Set(params.map((p) => p.name));
     const annotations: QueryAnnotationNode[] = [];
-    while (this.c.isPunct('@')) annotations.push(this.parseAnnotation());
+    while (this.c.isPunct('@')) annotations.push(this.parseAnnotation(name.text, annotations));
     this.c.expectPunct('{', `to open the body of query '${name.text}'`);
     const first = this.c.peek();
     let body: ReadBodyNode | MutationBodyNode;
@@ -138,7 +138,8 @@ class Parser {
     return { kind: 'scalar', name: t.text, pos: this.c.pos(t) };
   }
 
-  private parseAnnotation(): QueryAnnotationNode {
+  /** `@name(args)`; `@description("…")` and `@instruction("…")` take one string, once per query. */
+  private parseAnnotation(query: string, prior: QueryAnnotationNode[]): QueryAnnotationNode {
     const at = this.c.next();
     const name = this.c.peek();
     if (name.kind !== 'ident' || name.line !== at.line || name.column !== at.column + 1) {
@@ -170,7 +171,14 @@ class Parser {
       }
       this.c.next();
     }
-    return { name: name.text, args, pos: this.c.pos(at) };
+    const ann = { name: name.text, args, pos: this.c.pos(at) };
+    if (name.text === 'description' || name.text === 'instruction') {
+      if (args.length !== 1 || typeof args[0] !== 'string')
+        this.c.fail(`@${name.text} takes one string: @${name.text}("…")`, at);
+      if (prior.some((a) => a.name === name.text))
+        this.c.fail(`query '${query}' has a second @${name.text}`, at);
+    }
+    return ann;
   }
 
   // ── read bodies ────────────────────────────────────────────────
