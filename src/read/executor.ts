@@ -233,7 +233,11 @@ class Run {
     };
     if (op.edgeVar !== null) {
       const def = this.edgeDef(op.edgeTableKey);
-      const edges = await this.reader.edgeTable(def, this.needed.get(op.edgeTableKey) ?? []);
+      const from = frame.vars.get(op.from)!;
+      const ids = [...new Set(from.pos.map((p) => from.table.ids[p]))];
+      const side = op.direction === 'both' ? 'both' : op.direction === 'out' ? 'src' : 'dst';
+      const needed = this.needed.get(op.edgeTableKey) ?? [];
+      const edges = await this.reader.edgeTable(def, needed, { ids, side });
       return expandEdges(op, frame, edges, toTable, counted);
     }
     // No rows: bind the variable (later ops refer to it) without building the index.

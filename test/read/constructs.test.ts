@@ -214,6 +214,25 @@ describe('edge binding', () => {
     expect(col(rs, 'w.weight')).toEqual(byId);
   });
 
+  it("a read that filters the edge table to the start nodes' edges (no cache) answers as cached reads", async () => {
+    const uncached = await Repo.open(join(dir, 'repo'), { readOnly: true, readCacheBytes: 1 });
+    try {
+      for (const body of [
+        'match { $p: Person { name: "a" }\n $p $w:knows $f } return { $f.name, $w.weight } order { $w.weight }',
+        'match { $p: Person { name: "a" }\n $p $w:<knows> $f } return { $f.name, $w.weight } order { $w.weight }',
+        'match { $c: Company\n $c $r:worksAt $p } return { $p.name, $r.role } order { $p.name }',
+        'match { $p: Person\n $p $w:knows $f\n $w.weight > 1 } return { $p.name, $f.name } order { $p.name, $f.name }',
+      ]) {
+        const q = { source: `query q() {\n${body}\n}`, file: 'q.gq', name: 'q' };
+        const want = (await repo.query(q)).rows;
+        expect(want.length).toBeGreaterThan(0);
+        expect((await uncached.query(q)).rows, body).toEqual(want);
+      }
+    } finally {
+      await uncached.close();
+    }
+  });
+
   it('inside not { }: usable within the block', async () => {
     // People with no outgoing Knows edge of weight above 2.
     const rs = await rows(
