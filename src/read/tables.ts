@@ -301,6 +301,9 @@ export class TableReader {
       const [ids, src, dst] = ['id', 'src', 'dst'].map((c) => cols.get(c) as string[]);
       return new EdgeTable(def, ids, src, dst, columns);
     };
+    // No start node (no rows): no edge to read.
+    if (near?.ids.length === 0)
+      return new EdgeTable(def, [], [], [], new Map(wanted.map((p) => [p, []])));
     const overlay = this.ctx.overlay?.(def.tableKey);
     if (overlay) return overlayEdges(await read(), wanted, overlay);
     const version = keyOfPin(def.tablePath, pin);

@@ -222,6 +222,8 @@ describe('edge binding', () => {
         'match { $p: Person { name: "a" }\n $p $w:<knows> $f } return { $f.name, $w.weight } order { $w.weight }',
         'match { $c: Company\n $c $r:worksAt $p } return { $p.name, $r.role } order { $p.name }',
         'match { $p: Person\n $p $w:knows $f\n $w.weight > 1 } return { $p.name, $f.name } order { $p.name, $f.name }',
+        // No start node: no edge read, no rows.
+        'match { $p: Person { name: "nobody" }\n $p $w:knows $f } return { count($w.weight) as n }',
       ]) {
         const q = { source: `query q() {\n${body}\n}`, file: 'q.gq', name: 'q' };
         const want = (await repo.query(q)).rows;
