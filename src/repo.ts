@@ -43,6 +43,8 @@ import { executeMutation, type MutationResult } from './write/mutation.js';
 import {
   executeRead,
   ReadCache,
+  GraphFiles,
+  type GraphIndexes,
   type QueryArgs,
   type QuerySource,
   type ReadContext,
@@ -75,7 +77,14 @@ import {
 } from './read/index.js';
 import { allTypes, initRepo, openRepoParts } from './repo/create.js';
 import { newerCatalog } from './repo/schema-sync.js';
-import { deriveIndexes, PlanCache, stagedOverlay } from './repo/plans.js';
+import { graphIndexesOf, PlanCache, stagedOverlay } from './repo/plans.js';
+import {
+  listGraphIndexes,
+  persistGraphIndexes,
+  removeCleanedGraphFiles,
+  type GraphIndexListRow,
+  type GraphIndexReport,
+} from './repo/graph.js';
 import { commitsWithPin, pinOf, refToReadAt, resolveSnapshot } from './repo/snapshots.js';
 import { createBranchAt, forksOf, type BranchStart, type ForkRow } from './repo/branches.js';
 import { verifyRepo } from './repo/verify.js';
@@ -111,6 +120,9 @@ export class Repo {
   protected readonly activeOps = new Set<string>();
   /** Node columns and graph indexes by table version, shared by every query of this repo. */
   private readonly readCache: ReadCache;
+  /** Graph indexes: from the cache, the `.graph` files, a patch or a build (src/read/graph-indexes.ts). */
+  private readonly graphs: GraphIndexes;
+  private readonly graphFiles: GraphFiles;
   private plans: PlanCache;
 
   protected constructor(
@@ -124,6 +136,10 @@ export class Repo {
   ) {
     this.typesByKey = new Map(allTypes(current).map((d) => [d.tableKey, d]));
     this.readCache = new ReadCache(readCacheBytes);
+    this.graphFiles = new GraphFiles(this.dir);
+    this.graphs = graphIndexesOf(this.graphFiles, this.readCache, store, (k, p) =>
+      this.openPinned(k, p),
+    );
     this.plans = new PlanCache(current);
   }
 
@@ -325,7 +341,6 @@ export class Repo {
       activeOps: this.activeOps,
       openPinned: (tableKey, pin) => this.openPinned(tableKey, pin),
       embeddings: () => this.embeddings(),
-      onCommitted: (staged, result) => deriveIndexes(this.readCache, staged, result),
     };
   }
 
@@ -353,15 +368,27 @@ export class Repo {
       types?: string[];
       onProgress?: (p: IndexProgress) => void;
     } = {},
-  ): Promise<OperationOutcome<EnsureIndexesResult>> {
+  ): Promise<OperationOutcome<EnsureIndexesResult & { graphs: GraphIndexReport[] }>> {
     this.assertWritable('build indexes');
     const { onProgress, ...op } = opts;
-    return ensureIndexes(this.operationContext(), op, onProgress);
+    const out = await ensureIndexes(this.operationContext(), op, onProgress);
+    // Then each edge table's graph index file at the branch's pins (derived data, no publish).
+    const graphs = await persistGraphIndexes(
+      this.graphs,
+      this.catalog,
+      this.snapshot({ branch: op.branch ?? 'main' }),
+    );
+    return { ...out, value: { ...out.value, graphs } };
   }
 
-  /** Every index the schema asks for at a snapshot: its state and the version it covers. */
-  async indexes(at: ReadAt = {}): Promise<IndexListRow[]> {
-    return listIndexes(this.operationContext(), this.snapshot(at));
+  /** Every index the schema asks for at a snapshot, graph indexes last: its state and the version it covers. */
+  async indexes(at: ReadAt = {}): Promise<Array<IndexListRow | GraphIndexListRow>> {
+    const snap = this.snapshot(at);
+    const lance = await listIndexes(this.operationContext(), snap);
+    return [
+      ...lance,
+      ...(await listGraphIndexes(this.graphs, this.graphFiles, this.store, this.catalog, snap)),
+    ];
   }
 
   // ── schema ──────────────────────────────────────────────────────────────
@@ -394,9 +421,18 @@ export class Repo {
    * Lance compaction of every table of a branch, one journaled operation per table
    * (docs/maintenance.md). Data is unchanged; no version is removed.
    */
-  async optimize(opts: OperationOptions = {}): Promise<OptimizeResult> {
+  async optimize(
+    opts: OperationOptions = {},
+  ): Promise<OptimizeResult & { graphs: GraphIndexReport[] }> {
     this.assertWritable('optimize');
-    return optimizeTables(this.operationContext(), opts);
+    const result = await optimizeTables(this.operationContext(), opts);
+    // Compaction rewrites fragments, so no later version patches from an older file: write anew.
+    const graphs = await persistGraphIndexes(
+      this.graphs,
+      this.catalog,
+      this.snapshot({ branch: result.branch }),
+    );
+    return { ...result, graphs };
   }
 
   /**
@@ -410,6 +446,10 @@ export class Repo {
       // Handles on removed versions would fail on their next read: forget them (not
       // closed, a query of this process may still be using one).
       this.pinnedHandles.clear();
+      const head = this.snapshot({ branch: 'main' });
+      await removeCleanedGraphFiles(this.graphFiles, this.store, this.catalog.edges, (def) =>
+        this.openPinned(def.tableKey, this.pinOf(head, def.tableKey)),
+      );
     }
     return result;
   }
@@ -420,6 +460,7 @@ export class Repo {
     return {
       catalog: this.catalog,
       cache: this.readCache,
+      graphs: this.graphs,
       openPinned: (tableKey, pin) => this.openPinned(tableKey, pin),
       embeddings: () => this.embeddingClient(),
       ...(overlay ? { overlay } : {}),

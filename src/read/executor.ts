@@ -20,6 +20,8 @@ import { embedQueryTexts, isRankCall, withRanks, type RankEnv } from './ranking.
 import { topKFrame, topKShape } from './topk.js';
 
 const ORIGIN = '\u0000origin';
+/** Reached nodes a first read fetches by id instead of loading the whole node table. */
+const FETCH_REACHED_MAX = 4096;
 
 type ScanOp = Extract<ReadOp, { op: 'scan' }>;
 type ExpandOp = Extract<ReadOp, { op: 'expand' }>;
@@ -242,7 +244,7 @@ class Run {
     // No rows: bind the variable (later ops refer to it) without building the index.
     if (frame.n === 0)
       return op.into ? frame : extend(frame, [], op.to, await this.table(op.toTableKey), []);
-    const index = await this.reader.graphIndex(this.edgeDef(op.edgeTableKey));
+    const index = await this.reader.graphIndex(this.edgeDef(op.edgeTableKey), op.direction);
     const from = frame.vars.get(op.from)!;
     const rows: number[] = [];
     if (op.into) {
@@ -261,25 +263,60 @@ class Run {
       }
       return takeRows(frame, rows);
     }
-    const toTable = await this.table(op.toTableKey);
-    const toPos = positionsOf(index, op.direction, toTable);
-    const positions: number[] = [];
+    const reached: number[][] = new Array(frame.n);
+    let total = 0;
     for (let r = 0; r < frame.n; r++) {
-      const reached = index.reachDense(
+      reached[r] = index.reachDense(
         from.table.ids[from.pos[r]],
         op.direction,
         op.minHops,
         op.maxHops,
       );
-      this.rowsScanned += reached.length;
-      for (const d of reached) {
-        const p = toPos[d];
+      total += reached[r].length;
+    }
+    this.rowsScanned += total;
+    const { table: toTable, toPos } = await this.reachedNodes(op, index, reached, total);
+    const positions: number[] = [];
+    for (let r = 0; r < frame.n; r++)
+      for (const d of reached[r]) {
+        const p = toPos(d);
         if (p < 0) continue;
         rows.push(r);
         positions.push(p);
       }
-    }
     return extend(frame, rows, op.to, toTable, positions);
+  }
+
+  /**
+   * The node table an expansion lands in and each reached dense id's row there (-1:
+   * no such node). A first read of an uncached node table fetches only the reached
+   * nodes (a few thousand at most); otherwise the whole table's columns, cached.
+   */
+  private async reachedNodes(
+    op: ExpandOp,
+    index: GraphIndex,
+    reached: number[][],
+    total: number,
+  ): Promise<{ table: NodeTable; toPos: (d: number) => number }> {
+    if (total <= FETCH_REACHED_MAX) {
+      const distinct = new Set<number>();
+      for (const list of reached) for (const d of list) distinct.add(d);
+      const dense = [...distinct];
+      const ids = dense.map((d) => index.endId(op.direction, d));
+      const fetched = await this.reader.nodesByIds(
+        this.nodeDef(op.toTableKey),
+        this.needed.get(op.toTableKey) ?? [],
+        ids,
+      );
+      if (fetched) {
+        const pos = new Map<number, number>();
+        dense.forEach((d, i) => pos.set(d, fetched.positionOf(ids[i]) ?? -1));
+        return { table: fetched, toPos: (d) => pos.get(d)! };
+      }
+    }
+    const table = await this.table(op.toTableKey);
+    const map = positionsOf(index, op.direction, table);
+    return { table, toPos: (d) => map[d] };
   }
 
   /** Runs the inner pipeline once over all rows, tagged by origin; keeps rows no extension satisfied. */

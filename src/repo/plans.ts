@@ -9,13 +9,15 @@ import { compileQuery, bindParams } from '../query/index.js';
 import type { MutationPlan, QueryPlan, ReadPlan } from '../query/index.js';
 import type { Catalog } from '../schema/types.js';
 import {
-  applyEdgeInserts,
+  GraphIndexes,
+  type GraphFiles,
+  type GraphSource,
   type QuerySource,
   type ReadCache,
   type TableOverlay,
 } from '../read/index.js';
+import { readDeletionVector, type TableStore } from '../storage/index.js';
 import type { StagedOperation } from '../write/staging.js';
-import type { CommitResult } from '../write/protocol.js';
 import { RepoError } from '../errors.js';
 
 type BoundParams = ReturnType<typeof bindParams>;
@@ -86,27 +88,19 @@ export function stagedOverlay(
   };
 }
 
-/**
- * A pure-insert write to an edge table: the new version's graph index is the cached
- * old one plus the inserted edges (no full rebuild on the next query).
- */
-export function deriveIndexes(
+/** The Repo's graph indexes: its read cache, its `.graph` files, its tables' fragments. */
+export function graphIndexesOf(
+  files: GraphFiles,
   cache: ReadCache,
-  staged: StagedOperation,
-  result: CommitResult,
-): void {
-  for (const move of result.tables) {
-    const t = staged.tables.get(move.tableKey);
-    if (!t || t.def.kind !== 'edge' || t.deletes.size > 0 || t.upserts.count('upsert') > 0)
-      continue;
-    applyEdgeInserts(
-      cache,
-      t.def,
-      move.lanceBranch,
-      move.from,
-      move.to,
-      [...t.upserts.column('src')],
-      [...t.upserts.column('dst')],
-    );
-  }
+  store: TableStore,
+  openPinned: GraphSource['openPinned'],
+): GraphIndexes {
+  return new GraphIndexes({
+    cache,
+    files,
+    fragmentsAt: (def, pin) =>
+      store.fragmentsAt(def.tableKey, def.tablePath, pin.version, pin.lanceBranch ?? undefined),
+    deletions: (fragment) => readDeletionVector(fragment.deletion!),
+    openPinned,
+  });
 }
