@@ -18,6 +18,11 @@ import type { GraphIndex } from './graph-index.js';
 import type { ReadResult } from './types.js';
 import { embedQueryTexts, isRankCall, withRanks, type RankEnv } from './ranking.js';
 import { topKFrame, topKShape } from './topk.js';
+import { vectorAggregate, vectorPlan } from './aggregate-vector.js';
+import { typedFromValues, type TypedColumn } from './typed-columns.js';
+
+const typeOfProp = (def: NodeTypeDef, prop: string) =>
+  def.properties.find((p) => p.name === prop)!.type;
 
 const ORIGIN = '\u0000origin';
 /** Reached nodes a first read fetches by id instead of loading the whole node table. */
@@ -25,6 +30,7 @@ const FETCH_REACHED_MAX = 4096;
 
 type ScanOp = Extract<ReadOp, { op: 'scan' }>;
 type ExpandOp = Extract<ReadOp, { op: 'expand' }>;
+type AggregateOp = Extract<ReadOp, { op: 'aggregate' }>;
 
 function opExprs(op: ReadOp): IrExpr[] {
   switch (op.op) {
@@ -132,11 +138,19 @@ class Run {
 
   async pipeline(ops: ReadOp[], start: Frame): Promise<Frame> {
     let frame = start;
-    for (const op of ops) {
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
       switch (op.op) {
-        case 'scan':
-          frame = await this.scan(op, frame);
+        case 'scan': {
+          const next = ops[i + 1];
+          const grouped =
+            next?.op === 'aggregate' ? await this.scanAggregate(op, next, frame) : null;
+          if (grouped) {
+            frame = grouped;
+            i++;
+          } else frame = await this.scan(op, frame);
           break;
+        }
         case 'expand':
           frame = await this.expand(op, frame);
           break;
@@ -151,7 +165,7 @@ class Run {
           frame = await this.antiJoin(op.correlated, op.ops, frame);
           break;
         case 'aggregate':
-          frame = aggregate(op, frame, this.env);
+          frame = this.vectorised(op, frame) ?? aggregate(op, frame, this.env);
           break;
         case 'order': {
           frame = await withRanks(frame, opExprs(op), this.ranks);
@@ -175,6 +189,39 @@ class Run {
       }
     }
     return frame;
+  }
+
+  /**
+   * A scan of a whole node table straight into a vectorised aggregate: only the
+   * aggregated columns are read (typed, no ids, no JS value per row). Null when the
+   * scan filters, is not the pipeline's first op, or the aggregate is not vectorisable.
+   */
+  private async scanAggregate(scan: ScanOp, agg: AggregateOp, frame: Frame): Promise<Frame | null> {
+    if (scan.where.length > 0 || frame.n !== 1 || frame.vars.size > 0 || frame.vals.size > 0)
+      return null;
+    const def = this.nodeDef(scan.tableKey);
+    const plan = vectorPlan(agg, scan.var, def);
+    if (!plan) return null;
+    const typed = await this.reader.typedColumns(def, plan.props);
+    if (!typed) return null;
+    const out = vectorAggregate(agg, plan, typed.columns, null, typed.size);
+    if (out) this.rowsScanned += typed.size;
+    return out;
+  }
+
+  /** The aggregate over one bound variable's rows, vectorised over its table's typed columns. */
+  private vectorised(op: AggregateOp, frame: Frame): Frame | null {
+    if (frame.vars.size !== 1 || frame.vals.size > 0) return null;
+    const [[v, col]] = [...frame.vars];
+    const plan = vectorPlan(op, v, col.table.def);
+    if (!plan) return null;
+    const columns = new Map<string, TypedColumn>();
+    for (const p of plan.props) {
+      const typed = typedFromValues(col.table.column(p), typeOfProp(col.table.def, p));
+      if (!typed) return null;
+      columns.set(p, typed);
+    }
+    return vectorAggregate(op, plan, columns, col.pos, col.table.size);
   }
 
   /** Candidate positions: by id when the scan matches the id or the key with a string/integer value. */

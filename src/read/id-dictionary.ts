@@ -173,12 +173,18 @@ export class Interner {
     return this.intern(b, 0, b.length);
   }
 
-  /** The sorted dictionary of every interned id, and each provisional id's rank in it. */
-  sorted(): { dict: IdDictionary; rank: Uint32Array } {
+  /** Every interned id as a JS string, by provisional id. */
+  ids(): string[] {
     const text = Buffer.from(this.keyBytes.buffer, 0, this.used);
     const ids: string[] = new Array(this.count);
     for (let k = 0; k < this.count; k++)
       ids[k] = text.toString('utf8', this.keyOffsets[k], this.keyOffsets[k + 1]);
+    return ids;
+  }
+
+  /** The sorted dictionary of every interned id, and each provisional id's rank in it. */
+  sorted(): { dict: IdDictionary; rank: Uint32Array } {
+    const ids = this.ids();
     const order = Array.from({ length: this.count }, (_, k) => k);
     order.sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
     const rank = new Uint32Array(this.count);

@@ -13,6 +13,7 @@ import type { Direction, GraphIndex } from './graph-index.js';
 import { buildFromStrings } from './graph-build.js';
 import type { GraphIndexes } from './graph-indexes.js';
 import { toQueryValue, valueBytes } from './values.js';
+import { typedBytes, typedFromChunks, typedFromValues, type TypedColumn } from './typed-columns.js';
 import type { EmbeddingClient } from '../embed/index.js';
 
 /** A transaction's staged changes to one table (rows in storage form). */
@@ -74,6 +75,9 @@ export class NodeTable {
     return o;
   }
 }
+
+/** Raw scans made for typed columns, numbered: columns of one scan share a row order. */
+let rawScans = 0;
 
 const keyOfPin = (tablePath: string, pin: TablePin): string =>
   `${tablePath}\u0000${pin.lanceBranch ?? ''}\u0000${pin.version}`;
@@ -187,6 +191,60 @@ export class TableReader {
     }
     this.tablesRead.add(def.tableKey);
     return true;
+  }
+
+  /**
+   * Typed columns of the whole table version (typed-columns.ts) for a vectorised
+   * aggregate, with its row count: from the cache, from cached query-value columns,
+   * or read raw from Lance in one scan (no `id`, no JS value per row). Null inside a
+   * transaction that staged rows of the table, or when a column has no typed form.
+   */
+  async typedColumns(
+    def: NodeTypeDef,
+    props: string[],
+  ): Promise<{ size: number; columns: Map<string, TypedColumn> } | null> {
+    if (this.ctx.overlay?.(def.tableKey)) return null;
+    this.tablesRead.add(def.tableKey);
+    const pin = this.pin(def.tableKey);
+    const key = keyOfPin(def.tablePath, pin);
+    const { cache } = this.ctx;
+    const ids = cache.get<string[]>(`col\u0000${key}\u0000id`);
+    // Columns combine only from one source — the cached query-value columns (one row
+    // order, realigned on load) or one raw scan — so every row index means one node.
+    const fromValues = new Map<string, TypedColumn>();
+    const fromScan = new Map<string, TypedColumn>();
+    const scans = new Set<number>();
+    for (const p of props) {
+      const values = ids ? cache.get<QueryValue[]>(`col\u0000${key}\u0000${p}`) : undefined;
+      const typed = values ? typedFromValues(values, typeOfColumn(def, p)) : null;
+      if (typed) fromValues.set(p, typed);
+      const scanned = cache.get<{ scan: number; typed: TypedColumn }>(`tcol\u0000${key}\u0000${p}`);
+      if (scanned) {
+        fromScan.set(p, scanned.typed);
+        scans.add(scanned.scan);
+      }
+    }
+    if (ids && fromValues.size === props.length) return { size: ids.length, columns: fromValues };
+    let size = cache.get<number>(`rows\u0000${key}`);
+    if (size !== undefined && fromScan.size === props.length && scans.size <= 1)
+      return { size, columns: fromScan };
+    const handle = await this.ctx.openPinned(def.tableKey, pin);
+    const columns = new Map<string, TypedColumn>();
+    if (props.length === 0) size = await handle.countRows();
+    else {
+      // All of them in one scan, so every column has the same row order.
+      const scan = await handle.scanRaw({ columns: props });
+      const serial = ++rawScans;
+      size = scan.rows;
+      for (const p of props) {
+        const typed = typedFromChunks(scan.columns.get(p)!, typeOfColumn(def, p), scan.rows);
+        if (!typed) return null;
+        columns.set(p, typed);
+        cache.set(`tcol\u0000${key}\u0000${p}`, { scan: serial, typed }, typedBytes(typed));
+      }
+    }
+    cache.set(`rows\u0000${key}`, size, 64);
+    return { size, columns };
   }
 
   /** Does a transaction overlay (staged rows) apply to this table? */
