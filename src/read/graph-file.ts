@@ -22,6 +22,7 @@ import { z } from 'zod';
 import { IdDictionary } from './id-dictionary.js';
 import {
   GraphBase,
+  NO_EDGE,
   type Adjacency,
   type Direction,
   type EdgeRows,
@@ -328,4 +329,37 @@ export async function openGraphFile(file: string, identity: GraphFileIdentity): 
       };
     },
   });
+}
+
+/**
+ * Reads and checks the whole file (every section's length and CRC, sorted
+ * dictionaries, adjacency and edge rows within range): what `index ensure` does before
+ * calling a file current and `doctor --deep` does for each file. Throws GraphFileInvalid.
+ */
+export async function checkGraphFile(
+  file: string,
+  identity: GraphFileIdentity,
+): Promise<GraphFileHeader> {
+  const header = await readHeader(file, identity);
+  const base = await openGraphFile(file, identity);
+  for (const d of base.shared ? [base.src] : [base.src, base.dst])
+    if (!d.isWellFormed()) throw new GraphFileInvalid(file, 'a dictionary is not sorted');
+  await base.adjacency('out');
+  await base.adjacency('in');
+  const rows = await base.rows();
+  let live = 0;
+  for (let i = 0; i < rows.src.length; i++) {
+    if (rows.src[i] === NO_EDGE) continue;
+    live++;
+    if (rows.src[i] >= base.src.size || rows.dst[i] >= base.dst.size)
+      throw new GraphFileInvalid(file, 'an edge row is out of range');
+  }
+  if (live !== header.edges)
+    throw new GraphFileInvalid(file, 'the edge rows disagree with the edge count');
+  let at = 0;
+  for (let i = 0; i < header.fragments.length; i++) {
+    if (rows.start[i] !== at) throw new GraphFileInvalid(file, 'the edge rows are misplaced');
+    at += header.fragments[i].physicalRows;
+  }
+  return header;
 }

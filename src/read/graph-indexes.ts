@@ -20,8 +20,13 @@ import type { FragmentInfo, TableHandle } from '../storage/index.js';
 import type { ReadCache } from './cache.js';
 import { buildFromRaw, materialize } from './graph-build.js';
 import { fragmentRef, patch, sameFragments, type DeltaSource } from './graph-delta.js';
-import { GraphFileInvalid, openGraphFile } from './graph-file.js';
-import { GraphIndex, type Direction } from './graph-index.js';
+import {
+  checkGraphFile,
+  GraphFileInvalid,
+  openGraphFile,
+  type GraphFileIdentity,
+} from './graph-file.js';
+import { GraphIndex, type Direction, type FragmentRef } from './graph-index.js';
 import type { GraphFiles } from './graph-store.js';
 
 /** What finding an index needs of the repo. */
@@ -48,6 +53,7 @@ const lineKey = (def: EdgeTypeDef, lanceBranch: string | null): string =>
 
 export class GraphIndexes {
   private readonly recent = new Map<string, number[]>();
+  private readonly pendingOrigin = new WeakMap<GraphIndex, GraphOrigin>();
   /** Counts per origin, and the reasons files were passed over (tests, doctor, bench). */
   readonly origins = new Map<GraphOrigin, number>();
   readonly skippedFiles: string[] = [];
@@ -83,32 +89,75 @@ export class GraphIndexes {
     return null;
   }
 
-  /** The index of the edge table at `pin`, its `direction` loaded. */
+  /**
+   * The index of the edge table at `pin`, its `direction` loaded. A file found
+   * unusable only when a section is read (a damaged or replaced file) is dropped and
+   * the index obtained again without files.
+   */
   async get(def: EdgeTypeDef, pin: TablePin, direction: Direction): Promise<GraphIndex> {
     const key = graphCacheKey(def, pin);
-    const index = await this.src.cache.getOrBuild(key, async () => {
-      const built = await this.resolve(def, pin);
-      return { value: built, bytes: built.bytes };
+    const index = await this.cached(key, () => this.resolve(def, pin, true));
+    let ready: GraphIndex;
+    try {
+      ready = await this.prepared(key, index, direction);
+    } catch (err) {
+      if (!(err instanceof GraphFileInvalid)) throw err;
+      this.skippedFiles.push(err.message);
+      this.pendingOrigin.delete(index);
+      this.src.cache.delete(key);
+      const again = await this.cached(key, () => this.resolve(def, pin, false));
+      ready = await this.prepared(key, again, direction);
+    }
+    this.served(def, pin, ready);
+    return ready;
+  }
+
+  private cached(key: string, make: () => Promise<GraphIndex>): Promise<GraphIndex> {
+    return this.src.cache.getOrBuild(key, async () => {
+      const value = await make();
+      return { value, bytes: value.bytes };
     });
+  }
+
+  /** Loads `direction`, then re-counts the entry's bytes (the LRU bound covers loaded arrays). */
+  private async prepared(
+    key: string,
+    index: GraphIndex,
+    direction: Direction,
+  ): Promise<GraphIndex> {
     const before = index.bytes;
     await index.prepare(direction);
-    if (index.bytes !== before && this.src.cache.has(key))
+    if (index.bytes !== before && this.src.cache.get(key) === index)
       this.src.cache.set(key, index, index.bytes);
     return index;
   }
 
-  private note(def: EdgeTypeDef, pin: TablePin, origin: GraphOrigin): void {
+  /** Where an index came from, counted once it served a query (a damaged file may fail later). */
+  private note(index: GraphIndex, origin: GraphOrigin): GraphIndex {
+    this.pendingOrigin.set(index, origin);
+    return index;
+  }
+
+  private served(def: EdgeTypeDef, pin: TablePin, index: GraphIndex): void {
+    const origin = this.pendingOrigin.get(index);
+    if (origin === undefined) return;
+    this.pendingOrigin.delete(index);
     this.origins.set(origin, (this.origins.get(origin) ?? 0) + 1);
+    this.remember(def, pin);
+  }
+
+  /** The line's versions this process holds, newest last: bases for later versions' patches. */
+  private remember(def: EdgeTypeDef, pin: TablePin): void {
     const line = lineKey(def, pin.lanceBranch);
     const list = (this.recent.get(line) ?? []).filter((v) => v !== pin.version);
     list.push(pin.version);
     this.recent.set(line, list.slice(-RECENT_PER_LINE));
   }
 
-  private async resolve(def: EdgeTypeDef, pin: TablePin): Promise<GraphIndex> {
+  private async resolve(def: EdgeTypeDef, pin: TablePin, useFiles: boolean): Promise<GraphIndex> {
     const fragments = await this.src.fragmentsAt(def, pin);
     const refs = fragments.map(fragmentRef);
-    const files = this.src.files;
+    const files = useFiles ? this.src.files : null;
     if (files) {
       const exact = await this.fromFile(
         def,
@@ -116,19 +165,16 @@ export class GraphIndexes {
         pin,
       );
       if (exact && sameFragments(exact.base.fragments, refs)) {
-        this.note(def, pin, 'file');
-        return exact;
+        return this.note(exact, 'file');
       }
       if (exact)
         this.skippedFiles.push(
           `${def.tableKey}@${pin.version}: its fragments are not the version's`,
         );
     }
-    const patched = await this.patchFromBases(def, pin, fragments);
+    const patched = await this.patchFromBases(def, pin, fragments, files);
     if (patched) return patched;
-    const built = await this.build(def, pin, refs);
-    this.note(def, pin, 'built');
-    return built;
+    return this.note(await this.build(def, pin, refs), 'built');
   }
 
   private async fromFile(
@@ -171,6 +217,7 @@ export class GraphIndexes {
     def: EdgeTypeDef,
     pin: TablePin,
     fragments: FragmentInfo[],
+    files: GraphFiles | null,
   ): Promise<GraphIndex | null> {
     const source = this.deltaSource(def, pin);
     const tryPatch = async (base: GraphIndex): Promise<GraphIndex | null> => {
@@ -185,21 +232,14 @@ export class GraphIndexes {
     };
     for (const base of this.memoryBases(def, pin)) {
       const p = await tryPatch(base);
-      if (p) {
-        this.note(def, pin, 'patched-memory');
-        return p;
-      }
+      if (p) return this.note(p, 'patched-memory');
     }
-    const files = this.src.files;
     if (!files) return null;
     // Only the nearest few files: each costs a header and, for removals, the base's rows.
     for (const entry of files.bases(def.tablePath, pin.lanceBranch, pin.version).slice(0, 3)) {
       const base = await this.fromFile(def, entry.file, entry);
       const p = base && (await tryPatch(base));
-      if (p) {
-        this.note(def, pin, 'patched-file');
-        return p;
-      }
+      if (p) return this.note(p, 'patched-file');
     }
     return null;
   }
@@ -232,6 +272,21 @@ export class GraphIndexes {
     );
   }
 
+  /** Is the file whole, valid and of exactly these fragments? */
+  private async isCurrent(
+    file: string,
+    identity: GraphFileIdentity,
+    fragments: FragmentRef[],
+  ): Promise<boolean> {
+    try {
+      return sameFragments((await checkGraphFile(file, identity)).fragments, fragments);
+    } catch (err) {
+      if (!(err instanceof GraphFileInvalid)) throw err;
+      if (err.reason !== 'missing') this.skippedFiles.push(err.message);
+      return false;
+    }
+  }
+
   /**
    * Writes the file of the edge table at `pin` unless a valid one is there; returns
    * what was done. The index written is a base: a patched one is folded first.
@@ -240,23 +295,26 @@ export class GraphIndexes {
     const files = this.src.files;
     if (!files) return 'current';
     const fragments = (await this.src.fragmentsAt(def, pin)).map(fragmentRef);
-    const existing = await this.fromFile(
-      def,
-      files.file(def.tablePath, pin.lanceBranch, pin.version),
-      pin,
-    );
-    if (existing && sameFragments(existing.base.fragments, fragments)) return 'current';
-    let index = await this.get(def, pin, 'out');
-    if (index.base.fragments.length === 0 && fragments.length > 0)
+    const file = files.file(def.tablePath, pin.lanceBranch, pin.version);
+    const identity = { tableKey: def.tableKey, lanceBranch: pin.lanceBranch, version: pin.version };
+    if (await this.isCurrent(file, identity, fragments)) return 'current';
+    let index: GraphIndex;
+    try {
+      index = await this.get(def, pin, 'out');
+      if (index.base.fragments.length === 0 && fragments.length > 0)
+        index = await this.build(def, pin, fragments);
+      else if (index.delta || !sameFragments(index.base.fragments, fragments))
+        index = materialize(index, await index.versionRows!());
+      await files.write(def.tablePath, identity, index);
+    } catch (err) {
+      // The index came from a file found damaged while it was copied: build it afresh.
+      if (!(err instanceof GraphFileInvalid)) throw err;
+      this.skippedFiles.push(err.message);
       index = await this.build(def, pin, fragments);
-    else if (index.delta || !sameFragments(index.base.fragments, fragments))
-      index = materialize(index, await index.versionRows!());
-    await files.write(
-      def.tablePath,
-      { tableKey: def.tableKey, lanceBranch: pin.lanceBranch, version: pin.version },
-      index,
-    );
+      await files.write(def.tablePath, identity, index);
+    }
     this.src.cache.set(graphCacheKey(def, pin), index, index.bytes);
+    this.remember(def, pin);
     return 'written';
   }
 }

@@ -445,19 +445,3 @@ export function tableToRaw(table: Arrow.Table, names: string[]): RawScan {
   }
   return { rows: table.numRows, columns, rowAddrs };
 }
-
-/** The first column of an Arrow IPC file or stream, as unsigned 32-bit integers (nulls refused). */
-export function ipcUint32Column(bytes: Uint8Array): Uint32Array {
-  const table = ours().tableFromIPC(bytes);
-  const vector = table.getChildAt(0);
-  if (!vector) return new Uint32Array(0);
-  const out = new Uint32Array(table.numRows);
-  let at = 0;
-  for (const data of vector.data) {
-    if (data.nullCount > 0) throw new TypeError('a deletion vector holds nulls');
-    const values = data.values as ArrayLike<number>;
-    for (let i = 0; i < data.length; i++) out[at + i] = values[i];
-    at += data.length;
-  }
-  return out;
-}

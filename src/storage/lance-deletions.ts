@@ -1,13 +1,97 @@
 /**
  * Lance deletion vectors: which row offsets of a fragment a version deleted. Lance
- * writes them as an Arrow IPC file holding one UInt32 column (small sets) or as a
- * serialized roaring bitmap (large sets), under `_deletions/` (lance-manifest.ts
- * names the file). The graph index reads them to learn which edges a later version
- * deleted without reading the edge table.
+ * writes them as an Arrow IPC file holding one UInt32 column `row_id` (small sets,
+ * its buffers ZSTD-compressed) or as a serialized roaring bitmap (more than 5,000
+ * rows), under `_deletions/` (lance-manifest.ts names the file). The graph index reads
+ * them to learn which edges a later version deleted without reading the edge table.
+ *
+ * apache-arrow (JS) reads no compressed IPC, so the file is walked here: its messages'
+ * flatbuffer metadata through apache-arrow's generated accessors, the body's buffers
+ * by hand (an int64 uncompressed length, −1 for a buffer stored as is, then the bytes),
+ * ZSTD through `fzstd`.
  */
 import { readFile } from 'node:fs/promises';
-import { ipcUint32Column } from './arrow-bridge.js';
+import type * as Flatbuffers from 'flatbuffers';
+import type * as FbMessage from 'apache-arrow/fb/message';
+import type * as FbRecordBatch from 'apache-arrow/fb/record-batch';
+import type * as Fzstd from 'fzstd';
+import { lazy, requireAsImport } from '../lazy.js';
 import type { FragmentInfo } from './lance-manifest.js';
+
+/** Loaded on first use (src/lazy.ts): a process that never patches a graph index never pays. */
+const ipc = lazy(() => ({
+  ByteBuffer: requireAsImport<typeof Flatbuffers>('flatbuffers').ByteBuffer,
+  Message: requireAsImport<typeof FbMessage>('apache-arrow/fb/message').Message,
+  RecordBatch: requireAsImport<typeof FbRecordBatch>('apache-arrow/fb/record-batch').RecordBatch,
+  zstd: requireAsImport<typeof Fzstd>('fzstd'),
+}));
+
+const ARROW_MAGIC = Buffer.from('ARROW1', 'latin1');
+const CONTINUATION = 0xffffffff;
+/** MessageHeader.RecordBatch and CompressionType.ZSTD in Arrow's Message.fbs. */
+const RECORD_BATCH = 3;
+const ZSTD = 1;
+
+function corrupt(why: string): never {
+  throw new RangeError(`not a Lance deletion file: ${why}`);
+}
+
+/** One body buffer, decompressed. */
+function bodyBuffer(
+  body: Buffer,
+  offset: number,
+  length: number,
+  codec: number | null,
+): Uint8Array {
+  if (offset + length > body.length) corrupt('a buffer runs past the body');
+  const raw = body.subarray(offset, offset + length);
+  if (codec === null) return raw;
+  if (raw.length < 8) return new Uint8Array(0);
+  const size = raw.readBigInt64LE(0);
+  if (size === -1n) return raw.subarray(8);
+  if (codec !== ZSTD) corrupt(`compression codec ${codec}`);
+  const out = ipc().zstd.decompress(raw.subarray(8));
+  if (BigInt(out.length) !== size) corrupt('a buffer decompresses to the wrong size');
+  return out;
+}
+
+/** The `row_id` values of an Arrow IPC file as Lance writes deletion vectors. */
+export function decodeArrowDeletions(buf: Buffer): Uint32Array {
+  if (buf.length < 12 || !buf.subarray(0, 6).equals(ARROW_MAGIC)) corrupt('no ARROW1 magic');
+  const { ByteBuffer, Message, RecordBatch } = ipc();
+  const parts: Uint32Array[] = [];
+  // The stream starts after the magic and its padding (arrow-rs aligns it to 64 bytes).
+  let pos = 8;
+  while (pos + 4 <= buf.length && buf.readUInt32LE(pos) === 0) pos += 4;
+  while (pos + 8 <= buf.length && buf.readUInt32LE(pos) === CONTINUATION) {
+    const metaLength = buf.readInt32LE(pos + 4);
+    if (metaLength === 0) break;
+    const meta = buf.subarray(pos + 8, pos + 8 + metaLength);
+    const message = Message.getRootAsMessage(new ByteBuffer(new Uint8Array(meta)));
+    const bodyLength = Number(message.bodyLength());
+    const body = buf.subarray(pos + 8 + metaLength, pos + 8 + metaLength + bodyLength);
+    if (body.length !== bodyLength) corrupt('truncated');
+    pos += 8 + metaLength + bodyLength;
+    if (message.headerType() !== RECORD_BATCH) continue;
+    const batch = message.header(new RecordBatch()) as FbRecordBatch.RecordBatch | null;
+    if (!batch || batch.buffersLength() < 2) corrupt('a record batch without its buffers');
+    const rows = Number(batch.length());
+    const codec = batch.compression()?.codec() ?? null;
+    const values = batch.buffers(1)!;
+    const data = bodyBuffer(body, Number(values.offset()), Number(values.length()), codec);
+    if (data.length < 4 * rows) corrupt('fewer values than rows');
+    const copy = new Uint8Array(4 * rows);
+    copy.set(data.subarray(0, 4 * rows));
+    parts.push(new Uint32Array(copy.buffer));
+  }
+  const out = new Uint32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
 
 /** Roaring's portable format (the `roaring` crate's serialize_into): cookies. */
 const SERIAL_COOKIE_NO_RUNCONTAINER = 12346;
@@ -87,7 +171,7 @@ export async function readDeletionVector(
   deletion: NonNullable<FragmentInfo['deletion']>,
 ): Promise<Uint32Array> {
   const buf = await readFile(deletion.path);
-  const rows = deletion.kind === 'bitmap' ? decodeRoaring(buf) : ipcUint32Column(buf).sort();
+  const rows = deletion.kind === 'bitmap' ? decodeRoaring(buf) : decodeArrowDeletions(buf).sort();
   if (deletion.rows > 0 && rows.length !== deletion.rows)
     throw new RangeError(
       `${deletion.path} holds ${rows.length} rows, its manifest says ${deletion.rows}`,
