@@ -26,8 +26,8 @@ export interface TableOverlay {
 export interface ReadContext {
   catalog: Catalog;
   cache: ReadCache;
-  /** Graph indexes by edge table version (cache, files, patches, builds). */
-  graphs: GraphIndexes;
+  /** Graph indexes by edge table version (cache, files, patches, builds); without it, built per query. */
+  graphs?: GraphIndexes;
   openPinned(tableKey: string, pin: TablePin): Promise<TableHandle>;
   /** Staged changes of a transaction, per table key (tx.query). */
   overlay?: (tableKey: string) => TableOverlay | undefined;
@@ -347,12 +347,12 @@ export class TableReader {
     return sameOrder(ids, scannedIds) ? values : realign(ids, scannedIds).map((i) => values[i]);
   }
 
-  /** The graph index of an edge table at its pin (with the transaction's staged edges), `direction` loaded. */
+  /** The graph index of an edge table at its pin, `direction` loaded; with a transaction's staged edges (or without the repo's graph indexes) built here from the table. */
   async graphIndex(def: EdgeTypeDef, direction: Direction): Promise<GraphIndex> {
     this.tablesRead.add(def.tableKey);
     const pin = this.pin(def.tableKey);
     const overlay = this.ctx.overlay?.(def.tableKey);
-    if (!overlay) return this.ctx.graphs.get(def, pin, direction);
+    if (!overlay && this.ctx.graphs) return this.ctx.graphs.get(def, pin, direction);
     const handle = await this.ctx.openPinned(def.tableKey, pin);
     const cols = await scanColumns(handle, def, ['id', 'src', 'dst']);
     const ids = cols.get('id') as string[];
@@ -361,11 +361,11 @@ export class TableReader {
     const s = cols.get('src') as string[];
     const d = cols.get('dst') as string[];
     for (let i = 0; i < ids.length; i++) {
-      if (overlay.deletes.has(ids[i]) || overlay.isUpserted(ids[i])) continue;
+      if (overlay && (overlay.deletes.has(ids[i]) || overlay.isUpserted(ids[i]))) continue;
       src.push(s[i]);
       dst.push(d[i]);
     }
-    for (const r of overlay.upserts) {
+    for (const r of overlay?.upserts ?? []) {
       src.push(String(r.src));
       dst.push(String(r.dst));
     }
