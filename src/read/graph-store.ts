@@ -88,7 +88,12 @@ export class GraphFiles {
     );
     const fh = await fs.open(tmp, 'w');
     try {
-      await fh.writev(parts);
+      // Positioned writes, one per part (not writev: the power-loss drill replays pwrite).
+      let at = 0;
+      for (const part of parts) {
+        await fh.write(part, 0, part.length, at);
+        at += part.length;
+      }
       await fh.sync();
     } finally {
       await fh.close();
