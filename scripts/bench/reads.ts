@@ -416,10 +416,13 @@ export async function run(opts: BenchOptions = {}): Promise<BenchResult[]> {
     let t0 = nowMs();
     await loadLancelog(repoDir, files.jsonl);
     const lancelogLoadMs = nowMs() - t0;
+    // The process's peak so far: the Lancelog load is the first thing this process holds.
+    const loadPeakRssMiB = round(process.resourceUsage().maxRSS / 1024, 0);
     // The key BTREE and the graph index file: what Kuzu's COPY builds as it loads.
     t0 = nowMs();
     const indexes = await ensureLancelogIndexes(repoDir);
     const lancelogIndexMs = nowMs() - t0;
+    const indexPeakRssMiB = round(process.resourceUsage().maxRSS / 1024, 0);
     t0 = nowMs();
     await loadKuzu(kuzuPath, files);
     const kuzuLoadMs = nowMs() - t0;
@@ -448,6 +451,8 @@ export async function run(opts: BenchOptions = {}): Promise<BenchResult[]> {
         edges,
         lancelogLoadMs: round(lancelogLoadMs, 0),
         lancelogIndexMs: round(lancelogIndexMs, 0),
+        loadPeakRssMiB,
+        indexPeakRssMiB,
         lancelogIndexes: indexes,
         kuzuLoadMs: round(kuzuLoadMs, 0),
         duckdbLoadMs: round(duckdbLoadMs, 0),
