@@ -1,7 +1,7 @@
 /**
  * Top-k through Lance: a read whose pipeline is `scan $v → order { ranking(…) } →
  * limit n → project` — the ranking a `nearest` or `bm25` of `$v` (or an `rrf` of
- * two such arms) — asks Lance for the best n + 1 rows of each ranking (its vector or
+ * two such arms) — asks Lance for the best rows of each ranking (its vector or
  * inverted index, unindexed rows included, the scan's property matches as a
  * prefilter) instead of reading the whole table and sorting it. The rows it returns
  * then go through the same order, limit and project ops as the full path, so the
@@ -120,16 +120,23 @@ export async function topKFrame(
       : undefined,
   );
   if (where === null && shape.scan.where.length > 0) return null;
-  const columns = ['id', ...new Set([...props].filter((p) => p !== 'id'))];
   const arms =
     shape.ranking.fn === 'rrf'
       ? [shape.ranking.args[0] as RankCall, shape.ranking.args[1] as RankCall]
       : [shape.ranking];
+  // A vector read only to rank by is not fetched: Lance's distance ranks (as for rrf).
+  const rankedOnly = new Set(
+    arms
+      .filter((a) => a.fn === 'nearest' && onlyRanked(plan, a))
+      .map((a) => (a.args[0] as PropExpr).prop),
+  );
+  const columns = ['id', ...new Set([...props].filter((p) => p !== 'id' && !rankedOnly.has(p)))];
   const fetched: Fetched[] = [];
   for (const arm of arms) {
-    // n + 1 rows; while the last fetched row ties the n-th, eight times as many (every
-    // row tied with the n-th must be there for the tie-break by id).
-    for (let count = shape.limit + 1; ; count *= 8) {
+    // bm25 ranks many rows equal (short texts): 8n + 1 rows up front, one round trip as
+    // cheap as n + 1. While the last row fetched ties the n-th, eight times as many
+    // (every row tied with the n-th must be there for the tie-break by id).
+    for (let count = initialCount(arm, shape.limit); ; count *= 8) {
       const opts = { where: where ?? undefined, columns, count };
       const f = await fetchArm(arm, () => reader.handle(def), reader, def, opts, env);
       if (f === null) return null;
@@ -156,7 +163,7 @@ export async function topKFrame(
     vars: new Map([[shape.scan.var, { table, pos: table.ids.map((_, i) => i) }]]),
     vals: new Map(),
   };
-  if (shape.ranking.fn === 'bm25') {
+  if (shape.ranking.fn === 'bm25' || (shape.ranking.fn === 'nearest' && rankedOnly.size > 0)) {
     frame.vals.set(rankKey(shape.ranking), fetched[0].values);
   } else if (shape.ranking.fn === 'rrf') {
     frame.vals.set(
@@ -165,6 +172,33 @@ export async function topKFrame(
     );
   }
   return frame;
+}
+
+function initialCount(arm: RankCall, limit: number): number {
+  return arm.fn === 'bm25' ? 8 * limit + 1 : limit + 1;
+}
+
+/**
+ * Is the vector of a `nearest` arm used only to rank by — the query neither returns
+ * the ranking's value nor reads the property anywhere else? Then Lance's own distance
+ * orders the rows and the vectors are not read.
+ */
+function onlyRanked(plan: ReadPlan, arm: RankCall): boolean {
+  const prop = arm.args[0] as PropExpr;
+  const key = rankKey(arm);
+  let used = false;
+  const visit = (e: unknown, projected: boolean): void => {
+    if (used || typeof e !== 'object' || e === null) return;
+    const x = e as { kind?: string; var?: string; prop?: string };
+    if (x.kind === 'call' && isRankCall(x as IrExpr) && rankKey(x as RankCall) === key) {
+      if (projected) used = true;
+      return;
+    }
+    if (x.kind === 'prop' && x.var === prop.var && x.prop === prop.prop) used = true;
+    for (const v of Object.values(e)) visit(v, projected);
+  };
+  for (const op of plan.ops) visit(op, op.op === 'project');
+  return !used;
 }
 
 /** rrf over the arms' fetched rows (the first `depth` of each, ties by id), per row of `ids`. */
