@@ -52,7 +52,7 @@ export type {
   IndexStatus,
   IndexKind,
 } from './write/indexes.js';
-export type { GraphIndexListRow, GraphIndexReport } from './repo/graph.js';
+export type { GraphFileCheck, GraphIndexListRow, GraphIndexReport } from './repo/graph.js';
 export {
   FAILPOINTS,
   armFailpoint,

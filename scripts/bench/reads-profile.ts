@@ -50,7 +50,7 @@ export async function profileColdQuery(
     phases.execute = round(totalMs - TOP_SPANS.reduce((n, k) => n + sum(k), 0));
     phases.engineMs = round(out.stats.ms);
     phases.rowsScanned = out.stats.rowsScanned;
-    const graphs = (repo as unknown as { graphs: GraphIndexes }).graphs;
+    const graphs = (repo as unknown as { graph: { indexes: GraphIndexes } }).graph.indexes;
     phases.graphIndexFrom = [...graphs.origins.keys()].join('+') || '-';
     return phases;
   } finally {

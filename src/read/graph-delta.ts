@@ -188,48 +188,13 @@ export async function patch(
   const p = plan(base.base.fragments, target);
   if (!p || p.changedRows > maxChangedRows) return null;
   const maps = new DeltaMaps();
-  const needRows = p.changed.length > 0 || p.gone.length > 0;
-  const baseRows = needRows ? await base.base.rows() : null;
-  const deleted = new Map<number, Uint32Array>();
-  const removeSlot = (slot: number): void => {
-    if (baseRows!.src[slot] !== NO_EDGE) maps.remove(baseRows!.src[slot], baseRows!.dst[slot]);
-  };
-  for (const i of p.gone) {
-    const f = base.base.fragments[i];
-    for (let r = 0; r < f.physicalRows; r++) removeSlot(baseRows!.start[i] + r);
-  }
-  for (const { baseIndex, fragment } of p.changed) {
-    const offsets = fragment.deletion ? await source.deletions(fragment) : new Uint32Array(0);
-    const first = baseRows!.start[baseIndex];
-    // Deletion vectors only grow along a line; one that lost rows (a restore) is no patch.
-    let wasDeleted = 0;
-    for (let r = 0; r < fragment.physicalRows; r++)
-      if (baseRows!.src[first + r] === NO_EDGE) wasDeleted++;
-    let stillDeleted = 0;
-    for (const r of offsets) {
-      if (r >= fragment.physicalRows) return null;
-      if (baseRows!.src[first + r] === NO_EDGE) stillDeleted++;
-      else removeSlot(first + r);
-    }
-    if (stillDeleted !== wasDeleted) return null;
-    deleted.set(fragment.id, offsets);
-  }
+  const deleted = await removals(base, p, source, maps);
+  if (!deleted) return null;
   const srcExt = new SpaceExtender(base.srcSpace);
   const dstExt = base.base.shared ? srcExt : new SpaceExtender(base.dstSpace);
-  let fresh: { scan: RawScan; s: Uint32Array; d: Uint32Array } | null = null;
-  if (p.hasNew) {
-    const scan = await source.rowsAfter(p.lastBaseId);
-    const srcOf = utf8At(scan.columns.get('src')!);
-    const dstOf = utf8At(scan.columns.get('dst')!);
-    const s = new Uint32Array(scan.rows);
-    const d = new Uint32Array(scan.rows);
-    for (let r = 0; r < scan.rows; r++) {
-      s[r] = srcExt.dense(srcOf(r));
-      d[r] = dstExt.dense(dstOf(r));
-      maps.add(s[r], d[r]);
-    }
-    fresh = { scan, s, d };
-  }
+  const fresh = p.hasNew
+    ? additions(await source.rowsAfter(p.lastBaseId), srcExt, dstExt, maps)
+    : null;
   const srcSpace = new IdSpace(base.srcSpace.dict, srcExt.extra);
   const dstSpace = base.base.shared ? srcSpace : new IdSpace(base.dstSpace.dict, dstExt.extra);
   const changedEdges = maps.addedCount + maps.removedCount;
@@ -250,6 +215,65 @@ export async function patch(
   );
   index.versionRows = async () => versionRows(refs, base, await base.base.rows(), deleted, fresh);
   return index;
+}
+
+/**
+ * The edges the version removed (gone fragments, grown deletion vectors) into `maps`;
+ * each changed fragment's deletion vector by id. Null when a deletion vector lost rows
+ * (a restore: not a patch).
+ */
+async function removals(
+  base: GraphIndex,
+  p: Plan,
+  source: DeltaSource,
+  maps: DeltaMaps,
+): Promise<Map<number, Uint32Array> | null> {
+  const deleted = new Map<number, Uint32Array>();
+  if (p.changed.length === 0 && p.gone.length === 0) return deleted;
+  const rows = await base.base.rows();
+  const removeSlot = (slot: number): void => {
+    if (rows.src[slot] !== NO_EDGE) maps.remove(rows.src[slot], rows.dst[slot]);
+  };
+  for (const i of p.gone) {
+    const f = base.base.fragments[i];
+    for (let r = 0; r < f.physicalRows; r++) removeSlot(rows.start[i] + r);
+  }
+  for (const { baseIndex, fragment } of p.changed) {
+    const offsets = fragment.deletion ? await source.deletions(fragment) : new Uint32Array(0);
+    const first = rows.start[baseIndex];
+    // Deletion vectors only grow along a line; one that lost rows (a restore) is no patch.
+    let wasDeleted = 0;
+    for (let r = 0; r < fragment.physicalRows; r++)
+      if (rows.src[first + r] === NO_EDGE) wasDeleted++;
+    let stillDeleted = 0;
+    for (const r of offsets) {
+      if (r >= fragment.physicalRows) return null;
+      if (rows.src[first + r] === NO_EDGE) stillDeleted++;
+      else removeSlot(first + r);
+    }
+    if (stillDeleted !== wasDeleted) return null;
+    deleted.set(fragment.id, offsets);
+  }
+  return deleted;
+}
+
+/** The new fragments' rows into `maps` (new ids join the spaces' extras). */
+function additions(
+  scan: RawScan,
+  srcExt: SpaceExtender,
+  dstExt: SpaceExtender,
+  maps: DeltaMaps,
+): { scan: RawScan; s: Uint32Array; d: Uint32Array } {
+  const srcOf = utf8At(scan.columns.get('src')!);
+  const dstOf = utf8At(scan.columns.get('dst')!);
+  const s = new Uint32Array(scan.rows);
+  const d = new Uint32Array(scan.rows);
+  for (let r = 0; r < scan.rows; r++) {
+    s[r] = srcExt.dense(srcOf(r));
+    d[r] = dstExt.dense(dstOf(r));
+    maps.add(s[r], d[r]);
+  }
+  return { scan, s, d };
 }
 
 /** The version's edge rows: the base's (minus what it deleted since), then the new fragments'. */

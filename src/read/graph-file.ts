@@ -95,33 +95,14 @@ export async function encodeGraphFile(
   identity: GraphFileIdentity,
 ): Promise<Buffer[]> {
   if (index.delta) throw new Error('internal: only a base is written (materialize first)');
-  const b = index.base;
-  const out = await b.adjacency('out');
-  const inn = await b.adjacency('in');
-  const rows = await b.rows();
-  const arrays: Array<[string, Uint32Array | Uint8Array]> = [
-    ['src.offsets', b.src.offsets],
-    ['src.bytes', b.src.bytes],
-    ...(b.shared
-      ? []
-      : ([
-          ['dst.offsets', b.dst.offsets],
-          ['dst.bytes', b.dst.bytes],
-        ] as Array<[string, Uint32Array | Uint8Array]>)),
-    ['out.offsets', out.offsets],
-    ['out.targets', out.targets],
-    ['in.offsets', inn.offsets],
-    ['in.targets', inn.targets],
-    ['rows.start', rows.start],
-    ['rows.src', rows.src],
-    ['rows.dst', rows.dst],
-  ];
+  const arrays = await sectionArrays(index.base);
   const sections = arrays.map(([name, a]) => ({
     name,
     length: a.byteLength,
     crc: crc32(bytesOf(a)),
     offset: 0,
   }));
+  const b = index.base;
   const header = (): Buffer =>
     Buffer.from(
       JSON.stringify({
@@ -145,12 +126,44 @@ export async function encodeGraphFile(
       at = pad8(at + s.length);
     }
     const next = header();
-    if (next.length === json.length) {
-      json = next;
-      break;
-    }
+    const settled = next.length === json.length;
     json = next;
+    if (settled) break;
   }
+  return layout(json, arrays, sections);
+}
+
+/** The base's arrays in file order (every one loaded). */
+async function sectionArrays(b: GraphBase): Promise<Array<[string, Uint32Array | Uint8Array]>> {
+  const out = await b.adjacency('out');
+  const inn = await b.adjacency('in');
+  const rows = await b.rows();
+  const dst: Array<[string, Uint32Array | Uint8Array]> = b.shared
+    ? []
+    : [
+        ['dst.offsets', b.dst.offsets],
+        ['dst.bytes', b.dst.bytes],
+      ];
+  return [
+    ['src.offsets', b.src.offsets],
+    ['src.bytes', b.src.bytes],
+    ...dst,
+    ['out.offsets', out.offsets],
+    ['out.targets', out.targets],
+    ['in.offsets', inn.offsets],
+    ['in.targets', inn.targets],
+    ['rows.start', rows.start],
+    ['rows.src', rows.src],
+    ['rows.dst', rows.dst],
+  ];
+}
+
+/** Prelude, header, then each section at its offset (zero padding between). */
+function layout(
+  json: Buffer,
+  arrays: Array<[string, Uint32Array | Uint8Array]>,
+  sections: Array<{ offset: number; length: number }>,
+): Buffer[] {
   const prelude = Buffer.alloc(PRELUDE_BYTES);
   MAGIC.copy(prelude, 0);
   prelude.writeUInt32LE(json.length, 8);
@@ -159,8 +172,8 @@ export async function encodeGraphFile(
   let at = PRELUDE_BYTES + json.length;
   arrays.forEach(([, a], i) => {
     const s = sections[i];
-    if (s.offset > at) parts.push(Buffer.alloc(s.offset - at));
     if (s.offset < at) throw new Error('internal: graph file sections overlap');
+    if (s.offset > at) parts.push(Buffer.alloc(s.offset - at));
     parts.push(Buffer.from(bytesOf(a)));
     at = s.offset + s.length;
   });

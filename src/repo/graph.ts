@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import type { Catalog, EdgeTypeDef } from '../schema/types.js';
 import type { Snapshot, TablePin } from '../journal/index.js';
 import type { FragmentInfo, TableHandle, TableStore } from '../storage/index.js';
-import type { GraphFiles, GraphIndexes } from '../read/index.js';
+import {
+  checkGraphFile,
+  GraphFiles,
+  GraphIndexes,
+  type GraphSource,
+  type ReadCache,
+} from '../read/index.js';
+import { readDeletionVector } from '../storage/index.js';
 
 /** One edge table's graph index file after `index ensure` / `optimize`. */
 export interface GraphIndexReport {
@@ -141,4 +148,107 @@ export async function removeCleanedGraphFiles(
     for (const [line, versions] of gone) removed += files.remove(def.tablePath, line, versions);
   }
   return removed;
+}
+
+/** One graph index file as `checkGraphIndexFiles` found it. */
+export interface GraphFileCheck {
+  tableKey: string;
+  file: string;
+  lanceBranch: string | null;
+  version: number;
+  /** ok: whole and valid; invalid: unreadable, damaged or not what its name says; orphan: its version is gone. */
+  state: 'ok' | 'invalid' | 'orphan';
+  problem?: string;
+  /** With `remove`: the file was deleted (it is derived; reads rebuild or patch). */
+  removed?: boolean;
+}
+
+/**
+ * Checks every graph index file whole (each section's CRC, sorted dictionaries,
+ * ranges: what `doctor --deep` reports); `remove` deletes the invalid and orphaned ones.
+ */
+export async function checkGraphIndexFiles(
+  files: GraphFiles,
+  store: TableStore,
+  edges: EdgeTypeDef[],
+  opts: { remove?: boolean } = {},
+): Promise<GraphFileCheck[]> {
+  const out: GraphFileCheck[] = [];
+  for (const def of edges)
+    for (const e of files.list(def.tablePath)) {
+      const row: GraphFileCheck = {
+        tableKey: def.tableKey,
+        file: e.file,
+        lanceBranch: e.lanceBranch,
+        version: e.version,
+        state: 'ok',
+      };
+      try {
+        await store.fragmentsAt(def.tableKey, def.tablePath, e.version, e.lanceBranch ?? undefined);
+      } catch {
+        Object.assign(row, { state: 'orphan', problem: 'the table no longer has this version' });
+      }
+      if (row.state === 'ok')
+        try {
+          await checkGraphFile(e.file, {
+            tableKey: def.tableKey,
+            lanceBranch: e.lanceBranch,
+            version: e.version,
+          });
+        } catch (err) {
+          Object.assign(row, {
+            state: 'invalid',
+            problem: err instanceof Error ? err.message : String(err),
+          });
+        }
+      if (row.state !== 'ok' && opts.remove)
+        row.removed = files.remove(def.tablePath, e.lanceBranch, [e.version]) > 0;
+      out.push(row);
+    }
+  return out;
+}
+
+/** A Repo's graph indexes and their files, and what its commands do with them. */
+export class RepoGraph {
+  readonly files: GraphFiles;
+  readonly indexes: GraphIndexes;
+
+  constructor(
+    dir: string,
+    cache: ReadCache,
+    private readonly store: TableStore,
+    openPinned: GraphSource['openPinned'],
+  ) {
+    this.files = new GraphFiles(dir);
+    this.indexes = new GraphIndexes({
+      cache,
+      files: this.files,
+      fragmentsAt: (def, pin) =>
+        store.fragmentsAt(def.tableKey, def.tablePath, pin.version, pin.lanceBranch ?? undefined),
+      deletions: (fragment) => readDeletionVector(fragment.deletion!),
+      openPinned,
+    });
+  }
+
+  /** After `index ensure` / `optimize`: the files of the snapshot's edge tables. */
+  persist(catalog: Catalog, snap: Snapshot): Promise<GraphIndexReport[]> {
+    return persistGraphIndexes(this.indexes, catalog, snap);
+  }
+
+  /** `index list`'s graph rows. */
+  list(catalog: Catalog, snap: Snapshot): Promise<GraphIndexListRow[]> {
+    return listGraphIndexes(this.indexes, this.files, this.store, catalog, snap);
+  }
+
+  /** After a confirmed `cleanup`: the files of versions and lines that are gone. */
+  removeCleaned(
+    edges: EdgeTypeDef[],
+    openHead: (def: EdgeTypeDef) => Promise<TableHandle>,
+  ): Promise<number> {
+    return removeCleanedGraphFiles(this.files, this.store, edges, openHead);
+  }
+
+  check(edges: EdgeTypeDef[], opts: { remove?: boolean }): Promise<GraphFileCheck[]> {
+    return checkGraphIndexFiles(this.files, this.store, edges, opts);
+  }
 }

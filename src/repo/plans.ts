@@ -8,15 +8,7 @@ import { resolve } from 'node:path';
 import { compileQuery, bindParams } from '../query/index.js';
 import type { MutationPlan, QueryPlan, ReadPlan } from '../query/index.js';
 import type { Catalog } from '../schema/types.js';
-import {
-  GraphIndexes,
-  type GraphFiles,
-  type GraphSource,
-  type QuerySource,
-  type ReadCache,
-  type TableOverlay,
-} from '../read/index.js';
-import { readDeletionVector, type TableStore } from '../storage/index.js';
+import type { QuerySource, TableOverlay } from '../read/index.js';
 import type { StagedOperation } from '../write/staging.js';
 import { RepoError } from '../errors.js';
 
@@ -86,21 +78,4 @@ export function stagedOverlay(
       deletes: t.deletes,
     };
   };
-}
-
-/** The Repo's graph indexes: its read cache, its `.graph` files, its tables' fragments. */
-export function graphIndexesOf(
-  files: GraphFiles,
-  cache: ReadCache,
-  store: TableStore,
-  openPinned: GraphSource['openPinned'],
-): GraphIndexes {
-  return new GraphIndexes({
-    cache,
-    files,
-    fragmentsAt: (def, pin) =>
-      store.fragmentsAt(def.tableKey, def.tablePath, pin.version, pin.lanceBranch ?? undefined),
-    deletions: (fragment) => readDeletionVector(fragment.deletion!),
-    openPinned,
-  });
 }

@@ -87,7 +87,8 @@ async function answers(repo: Repo): Promise<{ got: unknown; want: unknown }> {
   return { got, want };
 }
 
-const graphsOf = (repo: Repo): GraphIndexes => (repo as unknown as { graphs: GraphIndexes }).graphs;
+const graphsOf = (repo: Repo): GraphIndexes =>
+  (repo as unknown as { graph: { indexes: GraphIndexes } }).graph.indexes;
 const origins = (repo: Repo): Record<string, number> => Object.fromEntries(graphsOf(repo).origins);
 
 function graphFiles(dir: string): string[] {

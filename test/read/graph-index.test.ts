@@ -91,7 +91,8 @@ describe('graph indexes in a repo', () => {
     const repo = await buildGraph(join(tmp(), 'repo'));
     try {
       const cache = (repo as unknown as { readCache: ReadCache }).readCache;
-      const origins = (repo as unknown as { graphs: GraphIndexes }).graphs.origins;
+      const origins = (repo as unknown as { graph: { indexes: GraphIndexes } }).graph.indexes
+        .origins;
       const indexKeys = (): string[] =>
         [...(cache as unknown as { entries: Map<string, unknown> }).entries.keys()].filter((k) =>
           k.startsWith('gi\u0000'),
