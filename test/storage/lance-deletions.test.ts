@@ -10,7 +10,7 @@ import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readDeletionVector, TableStore } from '../../src/storage/index.js';
-import { decodeArrowDeletions, decodeRoaring } from '../../src/storage/lance-deletions.js';
+import { decodeArrowDeletions, decodeRoaring } from '../../src/storage/lance-deletion-file.js';
 
 const REF = { tableKey: 'edge:Knows', tablePath: 'edges/0011223344556677' };
 const schema = new arrow.Schema([new arrow.Field('id', new arrow.Utf8(), false)]);
@@ -87,9 +87,11 @@ describe('Lance deletion vectors', () => {
     h.close();
     const [f] = await store.fragmentsAt(REF.tableKey, REF.tablePath, version);
     const bytes = readFileSync(f.deletion!.path);
-    expect(() => decodeArrowDeletions(bytes.subarray(0, bytes.length - 200))).toThrow();
     expect(() => decodeArrowDeletions(Buffer.from('not arrow at all'))).toThrow();
     expect(() => decodeRoaring(Buffer.from([1, 2, 3]))).toThrow();
+    // Cut inside its record batch: refused (fewer rows than the manifest records, or undecodable).
+    writeFileSync(f.deletion!.path, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    await expect(readDeletionVector(f.deletion!)).rejects.toThrow();
     writeFileSync(f.deletion!.path, bytes.subarray(0, 100));
     await expect(readDeletionVector(f.deletion!)).rejects.toThrow();
   });
