@@ -130,34 +130,33 @@ export async function topKFrame(
       .filter((a) => a.fn === 'nearest' && onlyRanked(plan, a))
       .map((a) => (a.args[0] as PropExpr).prop),
   );
-  const columns = ['id', ...new Set([...props].filter((p) => p !== 'id' && !rankedOnly.has(p)))];
-  const fetched: Fetched[] = [];
-  for (const arm of arms) {
-    // bm25 ranks many rows equal (short texts): 8n + 1 rows up front, one round trip as
-    // cheap as n + 1. While the last row fetched ties the n-th, eight times as many
-    // (every row tied with the n-th must be there for the tie-break by id).
-    for (let count = initialCount(arm, shape.limit); ; count *= 8) {
-      const opts = { where: where ?? undefined, columns, count };
-      const f = await fetchArm(arm, () => reader.handle(def), reader, def, opts, env);
-      if (f === null) return null;
-      if (!tiedAtBoundary(f.values, shape.limit, count)) {
-        fetched.push(f);
-        break;
-      }
-    }
+  let columns = ['id', ...new Set([...props].filter((p) => p !== 'id' && !rankedOnly.has(p)))];
+  const fetchAll = (cols: string[]): Promise<Fetched[] | null> =>
+    fetchArms(arms, shape.limit, (arm, count) =>
+      fetchArm(
+        arm,
+        () => reader.handle(def),
+        reader,
+        def,
+        { where: where ?? undefined, columns: cols, count },
+        env,
+      ),
+    );
+  let fetched = await fetchAll(columns);
+  // Lance's float32 distances cannot order rows closer than their rounding: then the
+  // vectors are read after all and the distances computed as the full path does.
+  if (
+    fetched &&
+    shape.ranking.fn === 'nearest' &&
+    rankedOnly.size > 0 &&
+    nearlyTied(fetched[0].values)
+  ) {
+    rankedOnly.clear();
+    columns = ['id', ...new Set([...props].filter((p) => p !== 'id'))];
+    fetched = await fetchAll(columns);
   }
-  // The union of the arms' rows, each id once.
-  const union = new Map<string, number>();
-  const merged = new Map<string, unknown[]>(columns.map((c) => [c, []]));
-  for (const f of fetched) {
-    const ids = f.raw.get('id') as string[];
-    ids.forEach((id, i) => {
-      if (union.has(id)) return;
-      union.set(id, union.size);
-      for (const c of columns) merged.get(c)!.push(f.raw.get(c)![i]);
-    });
-  }
-  const table = reader.nodesFromColumns(def, columns, merged);
+  if (!fetched) return null;
+  const table = reader.nodesFromColumns(def, columns, unionOf(fetched, columns));
   const frame: Frame = {
     n: table.size,
     vars: new Map([[shape.scan.var, { table, pos: table.ids.map((_, i) => i) }]]),
@@ -172,6 +171,54 @@ export async function topKFrame(
     );
   }
   return frame;
+}
+
+/**
+ * Each arm's best rows: 8n + 1 up front for bm25 (it ranks many rows equal, and one
+ * round trip for 8n + 1 rows is as cheap as for n + 1), n + 1 for nearest; while the
+ * last row fetched ties the n-th, eight times as many (every row tied with the n-th
+ * must be there for the tie-break by id). Null when Lance cannot answer an arm.
+ */
+async function fetchArms(
+  arms: RankCall[],
+  limit: number,
+  fetch: (arm: RankCall, count: number) => Promise<Fetched | null>,
+): Promise<Fetched[] | null> {
+  const out: Fetched[] = [];
+  for (const arm of arms)
+    for (let count = initialCount(arm, limit); ; count *= 8) {
+      const f = await fetch(arm, count);
+      if (f === null) return null;
+      if (!tiedAtBoundary(f.values, limit, count)) {
+        out.push(f);
+        break;
+      }
+    }
+  return out;
+}
+
+/** The union of the arms' rows, each id once. */
+function unionOf(fetched: Fetched[], columns: string[]): Map<string, unknown[]> {
+  const union = new Set<string>();
+  const merged = new Map<string, unknown[]>(columns.map((c) => [c, []]));
+  for (const f of fetched) {
+    const ids = f.raw.get('id') as string[];
+    ids.forEach((id, i) => {
+      if (union.has(id)) return;
+      union.add(id);
+      for (const c of columns) merged.get(c)!.push(f.raw.get(c)![i]);
+    });
+  }
+  return merged;
+}
+
+/** Cosine distances in float32 (Lance) are good to about 1e-6: closer ones may order wrongly. */
+const DISTANCE_RESOLUTION = 1e-5;
+
+function nearlyTied(sortedDistances: number[]): boolean {
+  for (let i = 1; i < sortedDistances.length; i++)
+    if (sortedDistances[i] - sortedDistances[i - 1] < DISTANCE_RESOLUTION) return true;
+  return false;
 }
 
 function initialCount(arm: RankCall, limit: number): number {
