@@ -14,6 +14,7 @@ import { extend, takeRows, unitFrame, type Frame } from './frame.js';
 import { aggregate, limit, order, project } from './shape.js';
 import { scanWhereSql } from './pushdown.js';
 import { TableReader, type NodeTable, type ReadContext } from './tables.js';
+import { endOf, expandEdges, expandNodes, positionsOf } from './expand.js';
 import type { GraphIndex } from './graph-index.js';
 import type { ReadResult } from './types.js';
 import { embedQueryTexts, isRankCall, withRanks, type RankEnv } from './ranking.js';
@@ -88,29 +89,16 @@ function neededColumns(plan: ReadPlan, catalog: ReadContext['catalog']): Map<str
   const walk = (ops: ReadOp[], scope: Map<string, string>): void => {
     for (const op of ops) {
       if (op.op === 'scan') scope.set(op.var, op.tableKey);
-      if (op.op === 'expand') scope.set(op.to, op.toTableKey);
+      if (op.op === 'expand') {
+        scope.set(op.to, op.toTableKey);
+        if (op.edgeVar !== null) scope.set(op.edgeVar, op.edgeTableKey);
+      }
       if (op.op === 'anti_join') walk(op.ops, new Map(scope));
       for (const e of opExprs(op)) walkExpr(e, scope);
     }
   };
   walk(plan.ops, new Map());
   return needed;
-}
-
-/** Per (graph index end space, node table rows): each dense id's row position, -1 when absent. */
-const positionMaps = new WeakMap<readonly string[], WeakMap<readonly string[], Int32Array>>();
-
-function positionsOf(index: GraphIndex, direction: 'out' | 'in', table: NodeTable): Int32Array {
-  const ends = index.endIds(direction);
-  let byTable = positionMaps.get(ends);
-  if (!byTable) positionMaps.set(ends, (byTable = new WeakMap()));
-  let map = byTable.get(table.ids);
-  if (!map) {
-    map = new Int32Array(ends.length);
-    for (let d = 0; d < ends.length; d++) map[d] = table.positionOf(ends[d]) ?? -1;
-    byTable.set(table.ids, map);
-  }
-  return map;
 }
 
 class Run {
@@ -213,15 +201,17 @@ class Run {
   private vectorised(op: AggregateOp, frame: Frame): Frame | null {
     if (frame.vars.size !== 1 || frame.vals.size > 0) return null;
     const [[v, col]] = [...frame.vars];
-    const plan = vectorPlan(op, v, col.table.def);
+    if (col.table.def.kind !== 'node') return null;
+    const table = col.table as NodeTable;
+    const plan = vectorPlan(op, v, table.def);
     if (!plan) return null;
     const columns = new Map<string, TypedColumn>();
     for (const p of plan.props) {
-      const typed = typedFromValues(col.table.column(p), typeOfProp(col.table.def, p));
+      const typed = typedFromValues(table.column(p), typeOfProp(table.def, p));
       if (!typed) return null;
       columns.set(p, typed);
     }
-    return vectorAggregate(op, plan, columns, col.pos, col.table.size);
+    return vectorAggregate(op, plan, columns, col.pos, table.size);
   }
 
   /** Candidate positions: by id when the scan matches the id or the key with a string/integer value. */
@@ -288,50 +278,31 @@ class Run {
   }
 
   private async expand(op: ExpandOp, frame: Frame): Promise<Frame> {
+    const counted = (n: number): void => {
+      this.rowsScanned += n;
+    };
+    if (op.edgeVar !== null) {
+      // Into a bound variable: its rows are in the frame already.
+      const toTable = op.into ? null : await this.table(op.toTableKey);
+      const def = this.edgeDef(op.edgeTableKey);
+      const from = frame.vars.get(op.from)!;
+      const ids = [...new Set(from.pos.map((p) => from.table.ids[p]))];
+      const side = op.direction === 'both' ? 'both' : op.direction === 'out' ? 'src' : 'dst';
+      const needed = this.needed.get(op.edgeTableKey) ?? [];
+      const edges = await this.reader.edgeTable(def, needed, { ids, side });
+      return expandEdges(op, frame, edges, toTable, counted);
+    }
     // No rows: bind the variable (later ops refer to it) without building the index.
     if (frame.n === 0)
       return op.into ? frame : extend(frame, [], op.to, await this.table(op.toTableKey), []);
     const index = await this.reader.graphIndex(this.edgeDef(op.edgeTableKey), op.direction);
-    const from = frame.vars.get(op.from)!;
-    const rows: number[] = [];
-    if (op.into) {
-      const target = frame.vars.get(op.to)!;
-      for (let r = 0; r < frame.n; r++) {
-        const t = index.endDense(target.table.ids[target.pos[r]], op.direction);
-        if (t === undefined) continue;
-        const reached = index.reachDense(
-          from.table.ids[from.pos[r]],
-          op.direction,
-          op.minHops,
-          op.maxHops,
-        );
-        this.rowsScanned += reached.length;
-        if (reached.includes(t)) rows.push(r);
-      }
-      return takeRows(frame, rows);
-    }
-    const reached: number[][] = new Array(frame.n);
-    let total = 0;
-    for (let r = 0; r < frame.n; r++) {
-      reached[r] = index.reachDense(
-        from.table.ids[from.pos[r]],
-        op.direction,
-        op.minHops,
-        op.maxHops,
-      );
-      total += reached[r].length;
-    }
-    this.rowsScanned += total;
-    const { table: toTable, toPos } = await this.reachedNodes(op, index, reached, total);
-    const positions: number[] = [];
-    for (let r = 0; r < frame.n; r++)
-      for (const d of reached[r]) {
-        const p = toPos(d);
-        if (p < 0) continue;
-        rows.push(r);
-        positions.push(p);
-      }
-    return extend(frame, rows, op.to, toTable, positions);
+    return expandNodes(
+      op,
+      frame,
+      index,
+      (reached, total) => this.reachedNodes(op, index, reached, total),
+      counted,
+    );
   }
 
   /**
@@ -349,7 +320,7 @@ class Run {
       const distinct = new Set<number>();
       for (const list of reached) for (const d of list) distinct.add(d);
       const dense = [...distinct];
-      const ids = dense.map((d) => index.endId(op.direction, d));
+      const ids = dense.map((d) => index.endId(endOf(op), d));
       const fetched = await this.reader.nodesByIds(
         this.nodeDef(op.toTableKey),
         this.needed.get(op.toTableKey) ?? [],
@@ -362,7 +333,7 @@ class Run {
       }
     }
     const table = await this.table(op.toTableKey);
-    const map = positionsOf(index, op.direction, table);
+    const map = positionsOf(index, endOf(op), table);
     return { table, toPos: (d) => map[d] };
   }
 

@@ -179,9 +179,10 @@ export class GraphIndex {
     return this.base.bytes + (this.delta?.bytes ?? 0) + 256;
   }
 
-  /** Loads what walking `direction` needs. */
-  async prepare(direction: Direction): Promise<void> {
-    await this.base.adjacency(direction);
+  /** Loads what walking `direction` needs ('both': an undirected walk, both arrays). */
+  async prepare(direction: Direction | 'both'): Promise<void> {
+    if (direction !== 'in') await this.base.adjacency('out');
+    if (direction !== 'out') await this.base.adjacency('in');
   }
 
   /** Distinct endpoint ids on one side (`out` starts from src ids, `in` from dst ids). */
@@ -266,6 +267,36 @@ export class GraphIndex {
   /** The dense id of `id` in the end space of `direction`, if it is an endpoint there. */
   endDense(id: string, direction: Direction): number | undefined {
     return this.spaces(direction).end.find(id);
+  }
+
+  /**
+   * Breadth-first from `id` along the edge in either direction (an edge from a type to
+   * itself: one id space; `prepare('both')` first): the dense ids whose shortest
+   * distance lies in [minHops, maxHops], each once, nearer first — a pair linked both
+   * ways counts once. The source is at distance 0, never a destination.
+   */
+  reachUndirected(id: string, minHops: number, maxHops: number | null): number[] {
+    const s = this.srcSpace.find(id);
+    if (s === undefined) return [];
+    const { stamps, stamp } = this.mark(this.srcSpace);
+    stamps[s] = stamp;
+    const found: number[] = [];
+    let frontier = [s];
+    for (let hop = 1; hop <= (maxHops ?? Infinity) && frontier.length > 0; hop++) {
+      const next: number[] = [];
+      const visit = (nb: number): void => {
+        if (stamps[nb] === stamp) return;
+        stamps[nb] = stamp;
+        next.push(nb);
+        if (hop >= minHops) found.push(nb);
+      };
+      for (const node of frontier) {
+        this.forEachNeighbor('out', node, visit);
+        this.forEachNeighbor('in', node, visit);
+      }
+      frontier = next;
+    }
+    return found;
   }
 
   /** `reach` as dense ids of the end space (no strings made). */

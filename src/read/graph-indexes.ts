@@ -94,7 +94,7 @@ export class GraphIndexes {
    * unusable only when a section is read (a damaged or replaced file) is dropped and
    * the index obtained again without files.
    */
-  async get(def: EdgeTypeDef, pin: TablePin, direction: Direction): Promise<GraphIndex> {
+  async get(def: EdgeTypeDef, pin: TablePin, direction: Direction | 'both'): Promise<GraphIndex> {
     const key = graphCacheKey(def, pin);
     const index = await this.cached(key, () => this.resolve(def, pin, true));
     let ready: GraphIndex;
@@ -123,7 +123,7 @@ export class GraphIndexes {
   private async prepared(
     key: string,
     index: GraphIndex,
-    direction: Direction,
+    direction: Direction | 'both',
   ): Promise<GraphIndex> {
     const before = index.bytes;
     await index.prepare(direction);
