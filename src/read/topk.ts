@@ -114,16 +114,7 @@ export async function topKFrame(
 ): Promise<Frame | null> {
   const shape = topKShape(plan);
   if (!shape || reader.hasOverlay(def.tableKey)) return null;
-  // The prefilter must select exactly the scan's rows (a superset could leave fewer
-  // than n after the in-memory recheck): every predicate in SQL, or the full path.
-  const where = scanWhereSql(
-    shape.scan.where,
-    (e) =>
-      e.kind === 'literal' || e.kind === 'param'
-        ? (compileExpr(e, unitFrame(), env)(0) as QueryValue)
-        : undefined,
-    true,
-  );
+  const where = prefilter(shape.scan, env);
   if (where === null && shape.scan.where.length > 0) return null;
   const arms =
     shape.ranking.fn === 'rrf'
@@ -200,6 +191,22 @@ async function fetchArms(
       }
     }
   return out;
+}
+
+/**
+ * The scan's predicates as Lance SQL. The prefilter must select exactly the scan's rows
+ * (a superset could leave fewer than n after the in-memory recheck): every predicate in
+ * SQL, or null (then the full path runs when there are predicates).
+ */
+function prefilter(scan: ScanOp, env: EvalEnv): string | null {
+  return scanWhereSql(
+    scan.where,
+    (e) =>
+      e.kind === 'literal' || e.kind === 'param'
+        ? (compileExpr(e, unitFrame(), env)(0) as QueryValue)
+        : undefined,
+    true,
+  );
 }
 
 /** The union of the arms' rows, each id once. */
