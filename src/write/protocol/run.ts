@@ -112,7 +112,6 @@ export async function runWrite<T>(
     const affected = planned.staged?.affected() ?? { nodes: 0, edges: 0 };
     const actions = planned.staged ? stagedActions(planned.staged) : (planned.actions ?? []);
     const result = await commit(ctx, op, planTables(op, actions, snapshot), planned);
-    if (result.commitId !== null && planned.staged) ctx.onCommitted?.(planned.staged, result);
     return {
       ...result,
       opId: op.opId,

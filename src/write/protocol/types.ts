@@ -27,8 +27,6 @@ export interface OperationContext {
    * environment, `LANCELOG_EMBEDDINGS`; docs/writes.md §Embeddings).
    */
   embeddings?: () => EmbeddingClient;
-  /** Called after a row write published (read caches derive new versions from it). */
-  onCommitted?: (staged: StagedOperation, result: CommitResult) => void;
 }
 
 export interface OperationOptions {
