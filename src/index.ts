@@ -174,6 +174,13 @@ export { MergeConflictsError, MERGE_CONFLICT_KINDS } from './write/merge-plan.js
 export type { MergeConflict, MergeConflictKind } from './write/merge-plan.js';
 export type { MergeOptions, MergeResult, MergeOutcome } from './write/merge.js';
 export { doctor, DOCTOR_ACTOR } from './doctor.js';
+export {
+  eventDetail,
+  isoFromUs,
+  operationTimeline,
+  phaseOf,
+  type OperationTimeline,
+} from './repo/operation-timeline.js';
 export type {
   OptimizeResult,
   OptimizeTableReport,
