@@ -41,6 +41,8 @@ export {
   decide,
 } from './recovery/classify.js';
 export type { RecoveryClass, RecoveryDecision } from './recovery/classify.js';
+export { explainDecision, CLASS_MEANING } from './recovery/explain.js';
+export type { ClassifiedTable } from './recovery/explain.js';
 export type { RecoveryAuditEntry } from './repo.js';
 export type { OperationOptions, OperationOutcome } from './write/operation.js';
 export { VECTOR_INDEX_MIN_ROWS, wantedIndexes } from './write/indexes.js';
