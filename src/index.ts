@@ -167,6 +167,7 @@ export type {
   PollPage,
   BaselineResult,
 } from './repo/changes.js';
+export { snapshotChanges } from './repo/snapshot-changes.js';
 export { followChanges, JournalWatch } from './repo/change-follow.js';
 export type { FollowOptions } from './repo/change-follow.js';
 export type { ChangeFilter, EntityChange, EntityImage, EntityKind } from './repo/change-blocks.js';
