@@ -14,6 +14,9 @@ import { REPLY_SENT, route, type PolicyTarget, type RouteDef, type ServerRepo } 
 import { dataRoutes } from './routes-data.js';
 import { adminRoutes, healthOf } from './routes-admin.js';
 import { abortChangeStreams, changeRoutes } from './routes-changes.js';
+import { exploreRoutes } from './routes-explore.js';
+import { historyRoutes } from './routes-history.js';
+import { auditRoutes } from './routes-audit.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 /** The actor of requests to a server without tokens. */
@@ -49,6 +52,9 @@ export function allRoutes(lastRefreshAt: () => string | null = () => null): Rout
     ...dataRoutes,
     ...adminRoutes,
     ...changeRoutes,
+    ...exploreRoutes,
+    ...historyRoutes,
+    ...auditRoutes,
   ];
   routes.push(
     route({
