@@ -86,7 +86,7 @@ export type {
   TypeDef,
   TableKey,
 } from './schema/types.js';
-export { lancelogVersion } from './version.js';
+export { lancelogVersion, packageRoot } from './version.js';
 export {
   parseQueries,
   checkQueries,
