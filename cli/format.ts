@@ -1,7 +1,10 @@
 /** Small formatting helpers shared by the human (non-JSON) output of commands. */
 
-/** Microseconds since the epoch as ISO-8601 UTC (the API's, so the CLI and the server agree). */
-export { isoFromUs } from '../src/light.js';
+/**
+ * Microseconds since the epoch as ISO-8601 UTC (the API's, so the CLI and the server
+ * agree). Only the commands' actions use this module, which load the API anyway.
+ */
+export { isoFromUs } from '../src/index.js';
 
 /** A duration in microseconds, compactly: `850µs`, `12.3ms`, `4.07s`, `3m12s`. */
 export function formatDurationUs(us: number): string {

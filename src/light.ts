@@ -17,4 +17,3 @@ export { ERROR_CODES, exitStatusOf, isErrorCode } from './error-codes.js';
 export { FAILPOINTS, type FailpointName } from './failpoints.js';
 export { EVENT_KIND_NAMES } from './journal/event-kinds.js';
 export { lancelogVersion } from './version.js';
-export { isoFromUs } from './repo/operation-timeline.js';

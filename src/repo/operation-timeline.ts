@@ -3,7 +3,7 @@
  * line of detail per event, and the steps of one operation with their timings, outcome,
  * error and the recovery that resolved it. Shared by `lancelog journal show` and the
  * server's `GET /operations/{op_id}/timeline` (the Explorer's Operations view). Plain data:
- * no I/O, nothing heavy loaded (src/light.ts re-exports `isoFromUs`).
+ * no I/O.
  */
 import type { EventKind, JournalEvent, OperationRow } from '../journal/index.js';
 
