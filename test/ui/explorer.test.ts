@@ -160,7 +160,7 @@ afterAll(async () => {
 });
 
 describe('the Explorer in Chromium against lancelog serve --ui', () => {
-  it('Query: a run shows its rows; a bad query is marked where the checker found it', async () => {
+  it('Query: a run shows its rows; a checker error is marked at its place; completion knows the schema', async () => {
     const expected = await call(server.url, 'POST', '/read', {
       token: ADMIN,
       body: { query_source: 'query a() { match { $a: Actor } return { $a.slug } }' },
@@ -182,6 +182,10 @@ describe('the Explorer in Chromium against lancelog serve --ui', () => {
     expect(await page.locator('.result-table').textContent()).toContain('Owner');
     // The recovered writer's actor was rolled back: it is not in the rows.
     expect(await page.locator('.result-table').textContent()).not.toContain('auditor');
+    // The check (as typing stops) lists the query the editor holds.
+    await page
+      .locator('select[aria-label="query name"] option', { hasText: 'people' })
+      .waitFor({ state: 'attached' });
     await shot('query-table');
 
     await editor.click();
@@ -193,6 +197,15 @@ describe('the Explorer in Chromium against lancelog serve --ui', () => {
     expect(await marked.first().textContent()).toBe('Actorx');
     expect(await page.locator('.cm-gutter-lint .cm-lint-marker-error').count()).toBe(1);
     await shot('query-error');
+
+    // Completion from the schema: a bound variable's properties after `$a.`.
+    await editor.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.insertText('query c() {\n  match { $a: Actor }\n  return { $a');
+    await page.keyboard.type('.');
+    const options = page.locator('.cm-tooltip-autocomplete li');
+    await options.first().waitFor();
+    expect((await options.allTextContents()).sort()).toEqual(['email', 'name', 'slug']);
   });
 
   it('Query graph: the result nodes are drawn; clicking one adds its neighbours', async () => {

@@ -43,6 +43,7 @@ const KEYWORDS = [
   'set',
   'where',
   'contains',
+  'starts_with',
   'true',
   'false',
   'null',
@@ -64,7 +65,7 @@ const FUNCTIONS = [
   'now',
 ];
 
-/** `$v: Type` bindings in the text: variable → node type. */
+/** `$v: Type` bindings in the text (nodes, and edges bound as `$a $w: Edge $b`): variable → type. */
 function bindings(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const m of text.matchAll(/\$(\w+)\s*:\s*([A-Z]\w*)/g)) out.set(m[1], m[2]);
@@ -87,7 +88,7 @@ function completeFrom(catalog: Catalog) {
     const prop = /\$(\w+)\.(\w*)$/.exec(before);
     if (prop) {
       const typeName = bindings(ctx.state.doc.toString()).get(prop[1]);
-      const def = catalog.nodes.find((n) => n.name === typeName);
+      const def = [...catalog.nodes, ...catalog.edges].find((n) => n.name === typeName);
       if (!def) return null;
       return {
         from: ctx.pos - prop[2].length,
@@ -97,8 +98,10 @@ function completeFrom(catalog: Catalog) {
     const word = ctx.matchBefore(/\w*/);
     if (!word || (word.from === word.to && !ctx.explicit)) return null;
     const lead = before.slice(0, before.length - (word.to - word.from));
+    // An edge after a variable (`$a knows`), in an edge binding (`$a $w: Knows`) or
+    // undirected (`$a <knows>`); a node type after any other `$v:`.
+    if (/\$\w+\s+(\$\w+\s*:\s*|<\s*)?$/.test(lead)) return { from: word.from, options: edges };
     if (/:\s*$/.test(lead)) return { from: word.from, options: types };
-    if (/\$\w+\s+$/.test(lead)) return { from: word.from, options: edges };
     return { from: word.from, options: [...words, ...types] };
   };
 }

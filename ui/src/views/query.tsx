@@ -105,32 +105,131 @@ function useEditor(catalog: Catalog, onCheck: (r: CheckResult) => void, onRun: (
   return { host, editor };
 }
 
+interface Run {
+  data: ReadResult | null;
+  error: unknown;
+  busy: boolean;
+}
+type Query = CheckResult['queries'][number];
+
+function QuerySelect(props: {
+  reads: Query[];
+  chosen: Query | undefined;
+  onPick: (n: string) => void;
+}) {
+  return (
+    <label>
+      query{' '}
+      <select
+        value={props.chosen?.name ?? ''}
+        onChange={(e) => props.onPick(e.currentTarget.value)}
+        aria-label="query name"
+      >
+        {props.reads.map((q) => (
+          <option value={q.name}>
+            {q.name}
+            {q.status === 'error' ? ' (error)' : ''}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function ParamInputs(props: {
+  query: Query | undefined;
+  values: Record<string, string>;
+  onChange: (v: Record<string, string>) => void;
+}) {
+  return (
+    <>
+      {(props.query?.params ?? []).map((p) => (
+        <label>
+          ${p.name}: {p.type}
+          {p.optional ? '?' : ''}{' '}
+          <input
+            name={p.name}
+            value={props.values[p.name] ?? ''}
+            onInput={(e) => props.onChange({ ...props.values, [p.name]: e.currentTarget.value })}
+          />
+        </label>
+      ))}
+    </>
+  );
+}
+
+function BranchSelect(props: { branches: string[]; branch: string; onPick: (b: string) => void }) {
+  return (
+    <label>
+      branch{' '}
+      <select
+        value={props.branch}
+        onChange={(e) => props.onPick(e.currentTarget.value)}
+        aria-label="branch"
+      >
+        {props.branches.map((b) => (
+          <option value={b}>{b}</option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function Results({ run, branch }: { run: Run; branch: string }) {
+  const [tab, setTab] = useState<'table' | 'graph'>('table');
+  return (
+    <section class="results">
+      {run.error ? <Failure error={run.error} what="running the query" /> : null}
+      {run.busy ? <p class="muted">Running…</p> : null}
+      {run.data ? (
+        <>
+          <div class="tabs">
+            <span class="row-count">
+              {run.data.row_count} row(s) of {run.data.query_name} at {run.data.target.branch}
+            </span>
+            <button class={tab === 'table' ? 'active' : ''} onClick={() => setTab('table')}>
+              Table
+            </button>
+            <button class={tab === 'graph' ? 'active' : ''} onClick={() => setTab('graph')}>
+              Graph
+            </button>
+          </div>
+          {tab === 'table' ? (
+            <ResultTable result={run.data} />
+          ) : (
+            <ResultGraph result={run.data} branch={branch} />
+          )}
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+/** A read's parameters: the filled-in fields, as JSON when they parse. */
+function paramValues(query: Query | undefined, fields: Record<string, string>) {
+  return Object.fromEntries(
+    (query?.params ?? [])
+      .filter((p) => (fields[p.name] ?? '') !== '')
+      .map((p) => [p.name, paramValue(fields[p.name])]),
+  );
+}
+
 function Workbench({ catalog, branches }: { catalog: Catalog; branches: string[] }) {
   const [check, setCheck] = useState<CheckResult | null>(null);
   const [name, setName] = useState('');
   const [params, setParams] = useState<Record<string, string>>({});
   const [branch, setBranch] = useState('main');
-  const [result, setResult] = useState<{ data: ReadResult | null; error: unknown; busy: boolean }>({
-    data: null,
-    error: null,
-    busy: false,
-  });
-  const [tab, setTab] = useState<'table' | 'graph'>('table');
+  const [result, setResult] = useState<Run>({ data: null, error: null, busy: false });
   const reads = (check?.queries ?? []).filter((q) => q.kind === 'read');
   const chosen = reads.find((q) => q.name === name) ?? reads[0];
   const run = async () => {
     const source = editor.current?.text() ?? '';
     setResult({ data: null, error: null, busy: true });
     try {
-      const values = Object.fromEntries(
-        (chosen?.params ?? [])
-          .filter((p) => (params[p.name] ?? '') !== '')
-          .map((p) => [p.name, paramValue(params[p.name])]),
-      );
       const data = await api.post<ReadResult>('/read', {
         query_source: source,
         query_name: nameToRun(source, chosen?.name),
-        params: values,
+        params: paramValues(chosen, params),
         branch,
       });
       setResult({ data, error: null, busy: false });
@@ -145,74 +244,15 @@ function Workbench({ catalog, branches }: { catalog: Catalog; branches: string[]
       <section class="editor-pane">
         <div class="editor" ref={host} />
         <div class="toolbar">
-          <label>
-            query{' '}
-            <select
-              value={chosen?.name ?? ''}
-              onChange={(e) => setName(e.currentTarget.value)}
-              aria-label="query name"
-            >
-              {reads.map((q) => (
-                <option value={q.name}>
-                  {q.name}
-                  {q.status === 'error' ? ' (error)' : ''}
-                </option>
-              ))}
-            </select>
-          </label>
-          {(chosen?.params ?? []).map((p) => (
-            <label>
-              ${p.name}: {p.type}
-              {p.optional ? '?' : ''}{' '}
-              <input
-                name={p.name}
-                value={params[p.name] ?? ''}
-                onInput={(e) => setParams({ ...params, [p.name]: e.currentTarget.value })}
-              />
-            </label>
-          ))}
-          <label>
-            branch{' '}
-            <select
-              value={branch}
-              onChange={(e) => setBranch(e.currentTarget.value)}
-              aria-label="branch"
-            >
-              {branches.map((b) => (
-                <option value={b}>{b}</option>
-              ))}
-            </select>
-          </label>
+          <QuerySelect reads={reads} chosen={chosen} onPick={setName} />
+          <ParamInputs query={chosen} values={params} onChange={setParams} />
+          <BranchSelect branches={branches} branch={branch} onPick={setBranch} />
           <button class="primary" onClick={() => void run()} disabled={result.busy}>
             Run <span class="muted">(Ctrl-Enter)</span>
           </button>
         </div>
       </section>
-      <section class="results">
-        {result.error ? <Failure error={result.error} what="running the query" /> : null}
-        {result.busy ? <p class="muted">Running…</p> : null}
-        {result.data ? (
-          <>
-            <div class="tabs">
-              <span class="row-count">
-                {result.data.row_count} row(s) of {result.data.query_name} at{' '}
-                {result.data.target.branch}
-              </span>
-              <button class={tab === 'table' ? 'active' : ''} onClick={() => setTab('table')}>
-                Table
-              </button>
-              <button class={tab === 'graph' ? 'active' : ''} onClick={() => setTab('graph')}>
-                Graph
-              </button>
-            </div>
-            {tab === 'table' ? (
-              <ResultTable result={result.data} />
-            ) : (
-              <ResultGraph result={result.data} branch={branch} />
-            )}
-          </>
-        ) : null}
-      </section>
+      <Results run={result} branch={branch} />
     </div>
   );
 }
