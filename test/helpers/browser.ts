@@ -73,7 +73,8 @@ export async function ensureUiBuilt(): Promise<void> {
       '--config',
       'ui/vite.config.ts',
     ],
-    { cwd: ROOT, timeoutMs: 300_000 },
+    // Vitest sets NODE_ENV=test, which would make Vite build a development page.
+    { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production' }, timeoutMs: 300_000 },
   );
   if (r.status !== 0) throw new Error(`building the Explorer failed:\n${r.stdout}${r.stderr}`);
 }
