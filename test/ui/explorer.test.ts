@@ -282,8 +282,11 @@ describe('the Explorer in Chromium against lancelog serve --ui', () => {
     const row = page.locator(`.op-row[data-op="${crashedOp}"]`);
     await row.waitFor();
     expect(await row.locator('.mark.recovered').textContent()).toBe('recovered: RollBack');
+    expect(await row.locator('.mark.recovered').getAttribute('href')).toBe(
+      `#/recovery/${crashedOp}`,
+    );
     expect(await row.locator('.mark.rolled-back').count()).toBe(1);
-    await row.locator('a').click();
+    await row.locator(`a[href="#/operations/${crashedOp}"]`).click();
     await page.locator(`.timeline-view[data-op="${crashedOp}"] .step`).first().waitFor();
     const steps = await page
       .locator('.timeline .step')

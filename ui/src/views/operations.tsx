@@ -17,7 +17,11 @@ function Marks({ op }: { op: OperationSummary }) {
         </span>
       ) : null}
       {op.state === 'rolled_back' ? <span class="mark rolled-back">rolled back</span> : null}
-      {op.recovery ? <span class="mark recovered">recovered: {op.recovery.decision}</span> : null}
+      {op.recovery ? (
+        <Link to={`/recovery/${op.opId}`} class="mark recovered">
+          recovered: {op.recovery.decision}
+        </Link>
+      ) : null}
       {op.inFlight ? <span class="mark in-flight">in flight</span> : null}
     </>
   );
