@@ -10,7 +10,16 @@ import { HttpError, referenceCode, toErrorResponse } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import type { PolicyEngine } from './policy.js';
 import * as S from './api-schemas.js';
-import { REPLY_SENT, route, type PolicyTarget, type RouteDef, type ServerRepo } from './route.js';
+import type { Snapshot } from '../index.js';
+import { authorizeRead, type ReadDecisionLog } from './access.js';
+import {
+  isReadTarget,
+  REPLY_SENT,
+  route,
+  type BranchTarget,
+  type RouteDef,
+  type ServerRepo,
+} from './route.js';
 import { dataRoutes } from './routes-data.js';
 import { adminRoutes, healthOf } from './routes-admin.js';
 
@@ -101,7 +110,7 @@ function authorize(
   opts: AppOptions,
   request: FastifyRequest,
   actor: string,
-  targets: PolicyTarget[],
+  targets: BranchTarget[],
 ): void {
   for (const t of targets) {
     const decision = opts.policy
@@ -134,6 +143,37 @@ function authorize(
   }
 }
 
+/**
+ * Asks the policy for every target of the route (branch targets by name, read targets
+ * by the commit they resolve to); returns the snapshots the read targets resolved to.
+ */
+function checkPolicy(
+  opts: AppOptions,
+  def: RouteDef,
+  input: { body: unknown; query: unknown; params: unknown },
+  request: FastifyRequest,
+  actor: string,
+): Record<string, Snapshot> {
+  if (!def.policy) return {};
+  const given = def.policy({ ...input, server: opts.server });
+  const targets = Array.isArray(given) ? given : [given];
+  authorize(
+    opts,
+    request,
+    actor,
+    targets.filter((t): t is BranchTarget => !isReadTarget(t)),
+  );
+  const access = {
+    repo: opts.server.repo,
+    policy: opts.policy,
+    actor,
+    log: (policy: ReadDecisionLog) => request.log.info({ policy }, 'policy decision'),
+  };
+  const reads: Record<string, Snapshot> = {};
+  for (const t of targets.filter(isReadTarget)) reads[t.name] = authorizeRead(access, t);
+  return reads;
+}
+
 function register(app: FastifyInstance, def: RouteDef, opts: AppOptions): void {
   app.route({
     method: def.method,
@@ -146,16 +186,14 @@ function register(app: FastifyInstance, def: RouteDef, opts: AppOptions): void {
         query: parseInput(def.query, request.query, 'query'),
         params: parseInput(def.params, request.params, 'path'),
       };
-      if (def.auth !== false && def.policy) {
-        const targets = def.policy({ ...input, server: opts.server });
-        authorize(opts, request, actor, Array.isArray(targets) ? targets : [targets]);
-      }
+      const reads = def.auth !== false ? checkPolicy(opts, def, input, request, actor) : {};
       try {
         const out = await def.handler({
           ...input,
           actor,
           server: opts.server,
           reply,
+          reads,
           refresh: () => opts.onWriteFailure?.(),
         });
         // A reply is thenable: handlers that stream answer REPLY_SENT, never the reply.

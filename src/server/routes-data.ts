@@ -6,10 +6,12 @@ import {
   columnTypeText,
   exportJsonl,
   formatValue,
+  LancelogError,
   loadJsonl,
   parseQueries,
   SCHEMA_FILE,
   type Repo,
+  type Snapshot,
 } from '../index.js';
 import * as S from './api-schemas.js';
 import { HttpError } from './errors.js';
@@ -56,10 +58,9 @@ export const dataRoutes = [
     query: S.BranchQuerySchema,
     response: S.SnapshotSchema,
     errors: [404],
-    policy: ({ query }) => ({ action: 'read', branch: query.branch ?? 'main' }),
-    async handler({ query, server }) {
-      const branch = query.branch ?? 'main';
-      const snap = server.repo.snapshot({ branch });
+    policy: ({ query }) => ({ action: 'read', name: 'at', at: query.branch ?? 'main' }),
+    async handler({ server, reads }) {
+      const snap = reads.at;
       const tables = await server.repo.tables({ commit: snap.commitId });
       return {
         branch: snap.branch,
@@ -78,24 +79,30 @@ export const dataRoutes = [
     method: 'POST',
     path: '/read',
     operationId: 'read',
-    summary: 'Run a named .gq read query at a branch (default main) or a commit (snapshot)',
+    summary:
+      'Run a named .gq read query at a ref: a branch (default main), branch@version or a commit (snapshot)',
     tag: 'reference',
     body: S.ReadRequestSchema,
     response: S.ReadOutputSchema,
     errors: [404],
-    policy: ({ body }) => ({ action: 'read', branch: body.branch ?? 'main' }),
-    async handler({ body, server }) {
+    policy: ({ body }) => ({
+      action: 'read',
+      name: 'at',
+      at: given(body.snapshot) ?? given(body.branch) ?? 'main',
+    }),
+    async handler({ body, server, reads }) {
       const name = queryName(body.query_source, body.query_name);
+      const at = reads.at;
       const result = await server.repo.query({
         source: body.query_source,
         file: REQUEST_FILE,
         name,
         params: body.params ?? {},
-        ...(body.snapshot ? { commit: body.snapshot } : { branch: body.branch ?? 'main' }),
+        commit: at.commitId,
       });
       return {
         query_name: result.query,
-        target: { branch: result.target.branch, snapshot: result.target.commitId },
+        target: { branch: at.branch, snapshot: at.commitId },
         row_count: result.rows.length,
         columns: result.columns.map((c) => c.name),
         column_types: result.columns.map((c) => columnTypeText(c.type)),
@@ -114,17 +121,17 @@ export const dataRoutes = [
     method: 'POST',
     path: '/export',
     operationId: 'export',
-    summary: 'The graph (or some types) as JSONL in the load format, streamed',
+    summary: 'The graph (or some types) at a ref as JSONL in the load format, streamed',
     tag: 'reference',
     body: S.ExportRequestSchema,
     response: 'ndjson',
     errors: [404],
-    policy: ({ body }) => ({ action: 'export', branch: body.branch ?? 'main' }),
-    async handler({ body, server, reply }) {
+    policy: ({ body }) => ({ action: 'export', name: 'at', at: given(body.branch) ?? 'main' }),
+    async handler({ body, server, reply, reads }) {
       const repo = server.repo;
       const types = exportTypes(repo, body);
-      // Resolved before the first byte: an unknown branch is a 404, not a cut stream.
-      const snap = repo.snapshot({ branch: body.branch ?? 'main' });
+      // Resolved before the first byte (by the policy check): an unknown ref is a 404, not a cut stream.
+      const snap = reads.at;
       const out = new PassThrough({ highWaterMark: 1 << 16 });
       exportJsonl(repo, out, { commit: snap.commitId }, types ? { types } : {}).then(
         () => out.end(),
@@ -223,10 +230,14 @@ export const dataRoutes = [
     policy: ({ body, server }) => {
       const branch = body.branch ?? 'main';
       const change = { action: 'change', branch } as const;
-      // Creating the missing branch is a branch_create too.
+      // Creating the missing branch is a branch_create too, and reads `from`.
       return server.repo.listBranches().some((b) => b.name === branch)
         ? change
-        : [{ action: 'branch_create', targetBranch: branch }, change];
+        : [
+            { action: 'branch_create', targetBranch: branch },
+            change,
+            { action: 'read', name: 'from', at: given(body.from) ?? 'main' },
+          ];
     },
     handler: ingest,
   }),
@@ -236,17 +247,26 @@ async function ingest({
   body,
   server,
   actor,
+  reads,
 }: {
   body: import('zod').infer<typeof S.IngestRequestSchema>;
   server: { repo: Repo };
   actor: string;
+  reads: Record<string, Snapshot>;
 }): Promise<unknown> {
   const repo = server.repo;
   const branch = body.branch ?? 'main';
   const base = body.from ?? 'main';
   const mode = body.mode ?? 'merge';
   const created = !repo.listBranches().some((b) => b.name === branch);
-  if (created) repo.createBranch(branch, { from: base });
+  if (created) {
+    // The policy read `from` when the branch was missing; deleted since: nothing was checked.
+    if (!reads.from)
+      throw new LancelogError('BranchNotFound', `branch ${JSON.stringify(branch)} does not exist`, {
+        branch,
+      });
+    repo.createBranch(branch, branchStart(repo, reads.from));
+  }
   try {
     const result = await loadJsonl(
       repo.operationContext(),
@@ -271,6 +291,24 @@ async function ingest({
     if (created) await repo.deleteBranch(branch).catch(() => undefined);
     throw err;
   }
+}
+
+/** A request field that names something: null and '' are absent. */
+export function given(value: string | null | undefined): string | undefined {
+  return value === null || value === undefined || value === '' ? undefined : value;
+}
+
+/**
+ * Where a branch created from a resolved snapshot starts: the snapshot's own branch at
+ * its manifest version (its parent is that branch), or its commit when that branch is gone.
+ */
+export function branchStart(
+  repo: Repo,
+  snap: Snapshot,
+): { from: string; version: number } | { commit: string } {
+  return repo.listBranches().some((b) => b.name === snap.branch)
+    ? { from: snap.branch, version: snap.manifestVersion }
+    : { commit: snap.commitId };
 }
 
 export function notInThisBuild(what: string): HttpError {

@@ -107,6 +107,7 @@ export interface ChildServer {
 export async function spawnServer(
   repo: string,
   env: Record<string, string> = {},
+  args: string[] = [],
 ): Promise<ChildServer> {
   const { spawn } = await import('node:child_process');
   const { ROOT } = await import('./cli.js');
@@ -122,6 +123,7 @@ export async function spawnServer(
       '0',
       '--refresh-ms',
       '0',
+      ...args,
     ],
     { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
