@@ -114,7 +114,7 @@ class Parser extends TokenCursor<Token> {
     const t = this.peek();
     if (this.isPunct('[')) {
       this.next();
-      const element = this.parseTypeRef();
+      const element = this.nested('a list type', () => this.parseTypeRef());
       if (element.kind !== 'scalar')
         this.fail('list parameters hold scalars only ([String], [I64], …)', t);
       this.expectPunct(']', 'to close the list type');
@@ -266,7 +266,8 @@ class Parser extends TokenCursor<Token> {
     if (this.isKeyword('not') && this.isPunct('{', this.peek(1))) {
       this.next();
       this.next();
-      return { kind: 'not', clauses: this.parseClauses('not'), pos: this.pos(t) };
+      const clauses = this.nested("a 'not' block", () => this.parseClauses('not'));
+      return { kind: 'not', clauses, pos: this.pos(t) };
     }
     if (t.kind === 'var') {
       const after = this.peek(1);
@@ -415,7 +416,7 @@ class Parser extends TokenCursor<Token> {
         pos,
       };
     }
-    if (this.isPunct('[')) return this.parseListLiteral(pos);
+    if (this.isPunct('[')) return this.nested('a list literal', () => this.parseListLiteral(pos));
     if (t.kind === 'ident') {
       if (t.text === 'true' || t.text === 'false') {
         this.next();
@@ -426,7 +427,8 @@ class Parser extends TokenCursor<Token> {
         return { kind: 'literal', lit: { kind: 'null' }, pos };
       }
       this.next();
-      if (this.isPunct('(')) return this.parseCall(t.text, pos);
+      if (this.isPunct('('))
+        return this.nested('a function call', () => this.parseCall(t.text, pos));
       return { kind: 'alias', name: t.text, pos };
     }
     return this.fail(

@@ -438,3 +438,20 @@ describe('names no property may take', () => {
     ]);
   });
 });
+
+describe('nesting depth', () => {
+  it('10,000 nested list types → ParseError naming the limit, never a stack overflow', () => {
+    let caught: unknown;
+    try {
+      compileSchema(
+        `node A {\n  x: ${'['.repeat(10_000)}String${']'.repeat(10_000)}\n}`,
+        'deep.pg',
+      );
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(LancelogError);
+    expect((caught as LancelogError).code).toBe('ParseError');
+    expect((caught as LancelogError).message).toContain('a list type nested more than 64 levels');
+  });
+});
