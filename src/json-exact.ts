@@ -1,30 +1,136 @@
 /**
- * JSON that keeps every number exact (data files, params, export).
+ * JSON that keeps every number exact (data files, params, request bodies, export).
  *
  * `JSON.parse` turns 9223372036854775807 into 9223372036854775808: a 64-bit integer
- * beyond 2^53 loses digits before any type is known. Lines are parsed with
- * `JSON.parse` (fast, and its error messages) and parsed again with `lossless-json`
- * only when they hold a run of 16+ digits, where integers beyond 2^53 become
- * bigints; every other number stays a JS number. `lossless-json` (not `json-bigint`):
- * maintained, typed, ESM, with a number hook and a duplicate-key hook (kept as
- * `JSON.parse` does: the last wins).
+ * beyond 2^53 loses digits before any type is known. `parseJsonExact` keeps
+ * `JSON.parse`'s speed and its error messages and changes only those integers, which
+ * come back as bigints; every other number stays a JS number:
+ *
+ * 1. One regex pass finds the integer tokens of 16+ digits that stand where a JSON
+ *    value can (after `[`, `,`, `:` or whitespace; before `,`, `]`, `}` or whitespace).
+ *    Floats (`0.12345678901234567`, what every embedding vector holds), exponents
+ *    and integers up to 2^53 − 1 are not candidates: most texts stop here and are
+ *    parsed by `JSON.parse` alone.
+ * 2. A candidate inside a string (`"+1 4155550000000000"`) is dropped: the quotes
+ *    before it are counted, only up to the last candidate.
+ * 3. The remaining tokens are rewritten as marked strings, the text is parsed by
+ *    `JSON.parse`, and one walk turns the marked strings back into bigints. A mark
+ *    that lands on an object key means the text was not JSON (a number is not a key):
+ *    the original text's `JSON.parse` error is thrown.
+ *
+ * Before, a single run of 16 digits anywhere sent the whole text through
+ * `lossless-json`: 3–10× the time of `JSON.parse` on a 50 MB line (docs/performance.md
+ * "Exact JSON"). Duplicate keys: the last wins, as in `JSON.parse`.
  */
-import { isInteger, isSafeNumber, parse, stringify } from 'lossless-json';
+import { stringify } from 'lossless-json';
 
-const LONG_DIGITS = /\d{16}/;
+/** An integer token of 16+ digits in a value position (see 1. above). */
+const CANDIDATE = /(?<![^[,:\s])-?[1-9]\d{15,}(?![^\s,\]}])/g;
+const MAX_SAFE_DIGITS = String(Number.MAX_SAFE_INTEGER);
+const QUOTE = '"';
+const BACKSLASH = 92;
 
-function parseNumber(text: string): number | bigint {
-  return !isSafeNumber(text) && isInteger(text) ? BigInt(text) : Number(text);
+function beyondSafe(token: string): boolean {
+  const digits = token.charCodeAt(0) === 45 ? token.slice(1) : token;
+  return (
+    digits.length > MAX_SAFE_DIGITS.length ||
+    (digits.length === MAX_SAFE_DIGITS.length && digits > MAX_SAFE_DIGITS)
+  );
+}
+
+/** The start offsets and texts of the integer tokens beyond 2^53 − 1 in value position. */
+function unsafeIntegers(text: string): Array<{ at: number; token: string }> {
+  const out: Array<{ at: number; token: string }> = [];
+  CANDIDATE.lastIndex = 0;
+  for (let m = CANDIDATE.exec(text); m !== null; m = CANDIDATE.exec(text))
+    if (beyondSafe(m[0])) out.push({ at: m.index, token: m[0] });
+  return out;
+}
+
+/** The tokens that are not inside a string, counting the unescaped quotes before each. */
+function outsideStrings<T extends { at: number }>(text: string, tokens: T[]): T[] {
+  const out: T[] = [];
+  let inString = false;
+  let from = 0;
+  for (const t of tokens) {
+    for (let q = text.indexOf(QUOTE, from); q !== -1 && q < t.at; q = text.indexOf(QUOTE, q + 1)) {
+      if (inString) {
+        let backslashes = 0;
+        for (let b = q - 1; text.charCodeAt(b) === BACKSLASH; b--) backslashes++;
+        if (backslashes % 2 === 0) inString = false;
+      } else inString = true;
+      from = q + 1;
+    }
+    if (!inString) out.push(t);
+  }
+  return out;
+}
+
+/** A prefix no string of `text` can start with once parsed: a NUL (escaped in JSON) and a tag. */
+function markFor(text: string): { json: string; parsed: string } {
+  for (let n = 0; ; n++) {
+    const tag = `lancelog${n}:`;
+    if (!text.includes(`u0000${tag}`)) return { json: `\\u0000${tag}`, parsed: `\u0000${tag}` };
+  }
+}
+
+/** Replaces every marked string in `value` (in place) by its bigint; returns how many it found. */
+function revive(value: unknown, mark: string): { value: unknown; found: number } {
+  let found = 0;
+  const visit = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      if (!v.startsWith(mark)) return v;
+      found++;
+      return BigInt(v.slice(mark.length));
+    }
+    if (typeof v !== 'object' || v === null) return v;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (typeof x === 'object' || typeof x === 'string') v[i] = visit(x);
+      }
+      return v;
+    }
+    const o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      const x = o[k];
+      if (typeof x !== 'object' && typeof x !== 'string') continue;
+      const y = visit(x);
+      // An own "__proto__" key (JSON.parse makes one) must stay a key, not a prototype.
+      if (y !== x)
+        Object.defineProperty(o, k, {
+          value: y,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+    }
+    return o;
+  };
+  return { value: visit(value), found };
 }
 
 /** Parses JSON text; integers beyond 2^53 come back as bigints. Throws JSON.parse's SyntaxError. */
 export function parseJsonExact(text: string): unknown {
-  const value: unknown = JSON.parse(text);
-  if (!LONG_DIGITS.test(text)) return value;
-  return parse(text, null, {
-    parseNumber,
-    onDuplicateKey: ({ newValue }) => newValue,
-  });
+  const tokens = outsideStrings(text, unsafeIntegers(text));
+  if (tokens.length === 0) return JSON.parse(text);
+  const mark = markFor(text);
+  const parts: string[] = [];
+  let at = 0;
+  for (const t of tokens) {
+    parts.push(text.slice(at, t.at), QUOTE, mark.json, t.token, QUOTE);
+    at = t.at + t.token.length;
+  }
+  parts.push(text.slice(at));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(parts.join(''));
+  } catch {
+    return JSON.parse(text); // throws the error of the text as given
+  }
+  const revived = revive(parsed, mark.parsed);
+  if (revived.found !== tokens.length) return JSON.parse(text); // a number as a key: not JSON
+  return revived.value;
 }
 
 function needsExact(v: unknown): boolean {
