@@ -94,6 +94,7 @@ export {
   planToJSON,
   lintQueries,
   bindParams,
+  parseParamsJson,
   QueryError,
   ParamError,
 } from './query/index.js';
@@ -145,7 +146,7 @@ export type {
   ColumnType,
 } from './read/index.js';
 export { valueTypeText } from './query/values.js';
-export { shortestFloat32 } from './json-exact.js';
+export { parseJsonExact, shortestFloat32 } from './json-exact.js';
 export { loadJsonl, LOAD_MODES } from './write/load.js';
 export type { LoadMode, LoadInput, LoadOptions, LoadResult } from './write/load.js';
 export { exportJsonl } from './write/export.js';

@@ -6,7 +6,7 @@ export type { CheckedQuery } from './compile.js';
 export { explain, exprText, planToJSON } from './explain.js';
 export { lintQueries } from './lint.js';
 export type { LintIssue, QueryLintResult } from './lint.js';
-export { bindParams } from './params.js';
+export { bindParams, parseParamsJson } from './params.js';
 export { QueryError, ParamError, unknownPropertyError, unknownTypeError } from './errors.js';
 export type * from './types.js';
 export type * from './ast.js';
