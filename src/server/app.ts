@@ -3,9 +3,12 @@
  * bearer token, the policy check, the `{ error, code }` error contract, body limits,
  * request and decision logging through fastify's logger (pino).
  */
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { actorForToken, bearerToken, type TokenEntry } from './auth.js';
+import { parseJsonBody } from './body.js';
 import { HttpError, referenceCode, toErrorResponse } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import type { PolicyEngine } from './policy.js';
@@ -207,12 +210,57 @@ function register(app: FastifyInstance, def: RouteDef, opts: AppOptions): void {
   });
 }
 
+/** The error shape for a status fastify or Node decided (no Lancelog error behind it). */
+function frameworkError(status: number, message: string, fastifyCode: string): string {
+  return jsonText({ error: message, code: referenceCode(status), lancelog_code: fastifyCode });
+}
+
+/**
+ * A request Node's HTTP parser refused before fastify saw it (headers too large,
+ * a malformed request line, a timeout): answered on the socket in the error shape.
+ */
+function onClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const status =
+    err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const body = frameworkError(
+    status,
+    `${STATUS_CODES[status]}: the request was refused before it reached a route`,
+    err.code ?? 'ClientError',
+  );
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy(err);
+}
+
 export function buildApp(opts: AppOptions): FastifyInstance {
   const app = Fastify({
     logger: opts.logger ?? true,
     bodyLimit: DEFAULT_BODY_LIMIT_BYTES,
     // Keep-alive connections that are idle are closed on shutdown; busy ones finish.
     forceCloseConnections: 'idle',
+    // A URL that is not decodable (400) or a path parameter past the limit (414).
+    frameworkErrors: (err, _request, reply) => {
+      const status = err.statusCode ?? 400;
+      const raw = reply as unknown as FastifyReply;
+      void raw
+        .status(status)
+        .type('application/json')
+        .send(frameworkError(status, err.message, err.code));
+    },
+    clientErrorHandler: onClientError,
+  });
+  // Bodies as bytes: checked as UTF-8, then parsed with exact 64-bit integers.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as Buffer));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
   });
   app.setErrorHandler((err: unknown, request, reply) => {
     const fastifyStatus = (err as { statusCode?: number }).statusCode;

@@ -14,10 +14,10 @@ import {
   type Snapshot,
 } from '../index.js';
 import * as S from './api-schemas.js';
+import { REQUEST_FILE } from './body.js';
 import { HttpError } from './errors.js';
 import { REPLY_SENT, route } from './route.js';
 
-const REQUEST_FILE = '<request>';
 const INGEST_LIMIT_BYTES = 32 * 1024 * 1024;
 
 /** The named query, or the only query of the source when no name is given. */
