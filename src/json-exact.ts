@@ -24,11 +24,17 @@
  */
 import { stringify } from 'lossless-json';
 
-/** An integer token of 16+ digits in a value position (see 1. above). */
-const CANDIDATE = /(?<![^[,:\s])-?[1-9]\d{15,}(?![^\s,\]}])/g;
+/**
+ * An integer of 16+ digits; whether it stands where a JSON value can is checked on
+ * the characters around it (a lookbehind here would run at every character of the text).
+ */
+const LONG_INTEGER = /-?[1-9]\d{15,}/g;
 const MAX_SAFE_DIGITS = String(Number.MAX_SAFE_INTEGER);
 const QUOTE = '"';
 const BACKSLASH = 92;
+/** What may come before a value (`[`, `,`, `:`, JSON whitespace) and after one (`,`, `]`, `}`, whitespace). */
+const BEFORE_VALUE = new Set([0x5b, 0x2c, 0x3a, 0x20, 0x09, 0x0a, 0x0d]);
+const AFTER_VALUE = new Set([0x2c, 0x5d, 0x7d, 0x20, 0x09, 0x0a, 0x0d]);
 
 function beyondSafe(token: string): boolean {
   const digits = token.charCodeAt(0) === 45 ? token.slice(1) : token;
@@ -41,9 +47,14 @@ function beyondSafe(token: string): boolean {
 /** The start offsets and texts of the integer tokens beyond 2^53 − 1 in value position. */
 function unsafeIntegers(text: string): Array<{ at: number; token: string }> {
   const out: Array<{ at: number; token: string }> = [];
-  CANDIDATE.lastIndex = 0;
-  for (let m = CANDIDATE.exec(text); m !== null; m = CANDIDATE.exec(text))
+  LONG_INTEGER.lastIndex = 0;
+  for (let m = LONG_INTEGER.exec(text); m !== null; m = LONG_INTEGER.exec(text)) {
+    const end = m.index + m[0].length;
+    // A digit before it (a longer run with leading zeros), a '.' or an exponent: not a token.
+    if (m.index > 0 && !BEFORE_VALUE.has(text.charCodeAt(m.index - 1))) continue;
+    if (end < text.length && !AFTER_VALUE.has(text.charCodeAt(end))) continue;
     if (beyondSafe(m[0])) out.push({ at: m.index, token: m[0] });
+  }
   return out;
 }
 
@@ -74,40 +85,44 @@ function markFor(text: string): { json: string; parsed: string } {
   }
 }
 
-/** Replaces every marked string in `value` (in place) by its bigint; returns how many it found. */
-function revive(value: unknown, mark: string): { value: unknown; found: number } {
-  let found = 0;
-  const visit = (v: unknown): unknown => {
-    if (typeof v === 'string') {
-      if (!v.startsWith(mark)) return v;
-      found++;
-      return BigInt(v.slice(mark.length));
+/** The walk that turns marked strings back into bigints; `found` counts them. */
+interface Revival {
+  mark: string;
+  found: number;
+}
+
+/** `v` with every marked string in it (in place) replaced by its bigint. */
+function revive(v: unknown, r: Revival): unknown {
+  if (typeof v === 'string') {
+    if (!v.startsWith(r.mark)) return v;
+    r.found++;
+    return BigInt(v.slice(r.mark.length));
+  }
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (typeof x === 'object' || typeof x === 'string') v[i] = revive(x, r);
     }
-    if (typeof v !== 'object' || v === null) return v;
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) {
-        const x: unknown = v[i];
-        if (typeof x === 'object' || typeof x === 'string') v[i] = visit(x);
-      }
-      return v;
-    }
-    const o = v as Record<string, unknown>;
-    for (const k of Object.keys(o)) {
-      const x = o[k];
-      if (typeof x !== 'object' && typeof x !== 'string') continue;
-      const y = visit(x);
-      // An own "__proto__" key (JSON.parse makes one) must stay a key, not a prototype.
-      if (y !== x)
-        Object.defineProperty(o, k, {
-          value: y,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-    }
-    return o;
-  };
-  return { value: visit(value), found };
+    return v;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    const x = o[k];
+    if (typeof x !== 'object' && typeof x !== 'string') continue;
+    const y = revive(x, r);
+    if (y === x) continue;
+    // An own "__proto__" key (JSON.parse makes one) must stay a key, not a prototype.
+    if (k === '__proto__')
+      Object.defineProperty(o, k, {
+        value: y,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else o[k] = y;
+  }
+  return o;
 }
 
 /** Parses JSON text; integers beyond 2^53 come back as bigints. Throws JSON.parse's SyntaxError. */
@@ -128,9 +143,10 @@ export function parseJsonExact(text: string): unknown {
   } catch {
     return JSON.parse(text); // throws the error of the text as given
   }
-  const revived = revive(parsed, mark.parsed);
-  if (revived.found !== tokens.length) return JSON.parse(text); // a number as a key: not JSON
-  return revived.value;
+  const revival: Revival = { mark: mark.parsed, found: 0 };
+  const value = revive(parsed, revival);
+  if (revival.found !== tokens.length) return JSON.parse(text); // a number as a key: not JSON
+  return value;
 }
 
 function needsExact(v: unknown): boolean {

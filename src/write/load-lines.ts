@@ -284,7 +284,12 @@ export async function readRecords(
   );
   for await (let text of src.lines) {
     const line = ++progress.lines;
-    if ((line & 1023) === 0) progress.report(false);
+    if ((line & 1023) === 0) {
+      progress.report(false);
+      // An in-memory text (a server's /ingest) yields its lines without I/O in between:
+      // without this the whole text is parsed in one turn of the event loop.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const trimmed = text.trim();
     if (trimmed === '' || trimmed.startsWith('//')) continue;
