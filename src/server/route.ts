@@ -24,14 +24,13 @@ export interface SchemaApplyOutcome {
 }
 
 /**
- * The repo the server serves, plus the operations that are not on `Repo` in every
- * build: a build that has branch merge or schema apply passes them here
- * (src/server/serve.ts `repoAdapter`); without them their endpoints answer 501.
+ * The repo the server serves, with its merge and schema apply in the reference's
+ * terms (outcome spellings, the plan's steps): src/server/serve.ts `repoAdapter`.
  */
 export interface ServerRepo {
   repo: Repo;
-  merge?: (args: { source: string; target: string; actor: string }) => Promise<MergeOutcome>;
-  applySchema?: (args: { schemaSource: string; actor: string }) => Promise<SchemaApplyOutcome>;
+  merge: (args: { source: string; target: string; actor: string }) => Promise<MergeOutcome>;
+  applySchema: (args: { schemaSource: string; actor: string }) => Promise<SchemaApplyOutcome>;
 }
 
 /** A handler's answer when it has sent the reply itself (a stream). */

@@ -2,7 +2,7 @@
 import { lancelogVersion, type CommitRow } from '../index.js';
 import * as S from './api-schemas.js';
 import { route, type ServerRepo } from './route.js';
-import { branchStart, given, notInThisBuild } from './routes-data.js';
+import { branchStart, given } from './routes-data.js';
 
 function commitOut(c: CommitRow): Record<string, unknown> {
   return {
@@ -93,11 +93,11 @@ export const adminRoutes = [
     method: 'POST',
     path: '/branches/merge',
     operationId: 'mergeBranches',
-    summary: 'Merge a branch into another (default main) (501 in a build without merge)',
+    summary: 'Merge a branch into another (default main)',
     tag: 'reference',
     body: S.BranchMergeRequestSchema,
     response: S.BranchMergeOutputSchema,
-    errors: [404, 409, 501],
+    errors: [404, 409],
     write: true,
     policy: ({ body }) => [
       { action: 'branch_merge', branch: body.source, targetBranch: body.target ?? 'main' },
@@ -105,7 +105,6 @@ export const adminRoutes = [
       { action: 'read', name: 'source', at: { branch: body.source }, live: true },
     ],
     async handler({ body, server, actor }) {
-      if (!server.merge) throw notInThisBuild('branch merge');
       const target = body.target ?? 'main';
       const out = await server.merge({ source: body.source, target, actor });
       return { source: body.source, target, outcome: out.outcome, actor_id: actor };

@@ -200,11 +200,10 @@ export const dataRoutes = [
     tag: 'reference',
     body: S.SchemaApplyRequestSchema,
     response: S.SchemaApplyOutputSchema,
-    errors: [400, 409, 501],
+    errors: [400, 409],
     write: true,
     policy: () => ({ action: 'schema_apply', targetBranch: 'main' }),
     async handler({ body, server, actor }) {
-      if (!server.applySchema) throw notInThisBuild('schema apply');
       const out = await server.applySchema({ schemaSource: body.schema_source, actor });
       return {
         uri: server.repo.dir,
@@ -309,10 +308,4 @@ export function branchStart(
   return repo.listBranches().some((b) => b.name === snap.branch)
     ? { from: snap.branch, version: snap.manifestVersion }
     : { commit: snap.commitId };
-}
-
-export function notInThisBuild(what: string): HttpError {
-  return new HttpError('NotImplemented', `${what} is not available in this build of the server`, {
-    operation: what,
-  });
 }

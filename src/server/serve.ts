@@ -20,11 +20,6 @@ export interface ServeOptions {
   refreshMs?: number;
   env?: NodeJS.ProcessEnv;
   logger?: boolean | Record<string, unknown>;
-  /**
-   * Adds the operations this build's Repo has beyond the core API (merge, schema
-   * apply). Default: none, and their endpoints answer 501.
-   */
-  adapt?: (repo: Repo) => ServerRepo;
   /** Install SIGINT/SIGTERM handlers (default true). */
   handleSignals?: boolean;
 }
@@ -45,7 +40,7 @@ const MERGE_OUTCOMES = {
   Merged: 'merged',
 } as const;
 
-/** The default adapter: branch merge through `repo.merge`, schema apply through `repo.applySchema`. */
+/** Merge through `repo.merge`, schema apply through `repo.applySchema`, in the reference's terms. */
 export function repoAdapter(repo: Repo): ServerRepo {
   return {
     repo,
@@ -107,7 +102,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const tokens = loadTokens(opts.env ?? process.env);
   const policy = opts.policyFile !== undefined ? PolicyEngine.load(opts.policyFile) : null;
   const repo = await Repo.open(opts.repo);
-  const server = (opts.adapt ?? repoAdapter)(repo);
+  const server = repoAdapter(repo);
   let lastRefreshAt: string | null = null;
   let refreshing: Promise<void> | null = null;
   const app = buildApp({
