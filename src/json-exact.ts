@@ -25,10 +25,12 @@
 import { stringify } from 'lossless-json';
 
 /**
- * An integer of 16+ digits; whether it stands where a JSON value can is checked on
- * the characters around it (a lookbehind here would run at every character of the text).
+ * An integer of 16+ digits (group 1) not right after a digit, a '.' or a '-' (group 0
+ * includes that one character before it): the fraction of a float, what every
+ * embedding vector holds, is skipped by the regex itself. Whether the integer stands
+ * where a JSON value can is checked on the characters around it.
  */
-const LONG_INTEGER = /-?[1-9]\d{15,}/g;
+const LONG_INTEGER = /(?:^|[^.\d-])(-?[1-9]\d{15,})/g;
 const MAX_SAFE_DIGITS = String(Number.MAX_SAFE_INTEGER);
 const QUOTE = '"';
 const BACKSLASH = 92;
@@ -49,11 +51,13 @@ function unsafeIntegers(text: string): Array<{ at: number; token: string }> {
   const out: Array<{ at: number; token: string }> = [];
   LONG_INTEGER.lastIndex = 0;
   for (let m = LONG_INTEGER.exec(text); m !== null; m = LONG_INTEGER.exec(text)) {
+    const token = m[1];
     const end = m.index + m[0].length;
-    // A digit before it (a longer run with leading zeros), a '.' or an exponent: not a token.
-    if (m.index > 0 && !BEFORE_VALUE.has(text.charCodeAt(m.index - 1))) continue;
+    const at = end - token.length;
+    // After a letter (an exponent) or inside a word, or followed by more than a delimiter: not a token.
+    if (at > 0 && !BEFORE_VALUE.has(text.charCodeAt(at - 1))) continue;
     if (end < text.length && !AFTER_VALUE.has(text.charCodeAt(end))) continue;
-    if (beyondSafe(m[0])) out.push({ at: m.index, token: m[0] });
+    if (beyondSafe(token)) out.push({ at, token });
   }
   return out;
 }
