@@ -14,6 +14,7 @@ interface ChangeOpts {
   paramsFile?: string;
   branch?: string;
   actor?: string;
+  ifCommit?: string;
   json?: boolean;
   uri?: string;
 }
@@ -36,6 +37,7 @@ export async function change(repoArg: string | undefined, opts: ChangeOpts): Pro
       params,
       branch: opts.branch,
       actor: opts.actor,
+      ...(opts.ifCommit !== undefined ? { ifCommit: opts.ifCommit } : {}),
     });
     const result = {
       affectedNodes: out.affectedNodes,

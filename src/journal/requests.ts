@@ -43,6 +43,8 @@ export interface PublishRequest {
   unpin?: Array<{ tableKey: string; expectedVersion: number }>;
   /** A schema change: recorded (`schema.recorded`, reason `changed`) in the publish transaction. */
   schema?: { hash: string; source: string };
+  /** A conditional write: the branch head must still be this commit (else PreconditionFailed). */
+  expectedHeadCommit?: string;
 }
 export interface PublishResult {
   manifestVersion: number;
@@ -180,6 +182,7 @@ export function publishCommand(req: PublishRequest): Extract<JournalCommand, { t
       ? { unpin: req.unpin.map((t) => ({ ...t, newVersion: 0, lanceBranch: null })) }
       : {}),
     ...(req.schema ? { schema: req.schema } : {}),
+    ...(req.expectedHeadCommit !== undefined ? { expectedHeadCommit: req.expectedHeadCommit } : {}),
   };
 }
 

@@ -46,6 +46,8 @@ export interface RouteContext<B, Q, P> {
   reply: FastifyReply;
   /** The snapshot each read target of the route's policy resolved to, by its name: read exactly these. */
   reads: Record<string, Snapshot>;
+  /** The request's headers (lower-case names). */
+  headers: Record<string, string | string[] | undefined>;
   /** Runs recovery's roll-forward now (after a failed write). */
   refresh(): void;
 }
