@@ -259,6 +259,67 @@ const ROUTES: Record<string, { forms: Form[]; make: () => Case }> = {
       },
     }),
   },
+  'GET /commits/{commit_id}/changes': {
+    forms: ['commit'],
+    make: () => ({
+      send: (r) => asRita('GET', `/commits/${r}/changes`),
+      check: (res, verdict) => {
+        if (verdict === 'allowed') {
+          expect(res.body.cause.graph_commit_id).toBe(refs.m1);
+          expect(JSON.stringify(res.body)).not.toContain(SECRET);
+        }
+        return Promise.resolve();
+      },
+    }),
+  },
+  'GET /changes?branch': {
+    forms: ['branch'],
+    make: () => ({
+      send: (r) =>
+        asRita('GET', `/changes?branch=${encodeURIComponent(r)}&start=beginning&limit=1000`),
+      check: (res, verdict) => {
+        if (verdict === 'allowed') expect(JSON.stringify(res.body)).not.toContain(SECRET);
+        return Promise.resolve();
+      },
+    }),
+  },
+  'GET /changes/stream?branch': {
+    forms: ['branch'],
+    make: () => ({
+      // The stream never ends by itself: its status and first bytes, then the connection is closed.
+      send: async (r) => {
+        const stop = new AbortController();
+        const res = await fetch(
+          `${srv.url}/changes/stream?branch=${encodeURIComponent(r)}&start=beginning`,
+          { headers: { authorization: `Bearer ${TOKENS.rita}` }, signal: stop.signal },
+        );
+        let body: unknown;
+        if (res.status === 200) {
+          const first = await res.body!.getReader().read();
+          body = new TextDecoder().decode(first.value);
+        } else body = await res.json();
+        stop.abort();
+        return { status: res.status, body, headers: res.headers };
+      },
+      check: (res, verdict) => {
+        if (verdict === 'allowed') expect(String(res.body)).not.toContain(SECRET);
+        return Promise.resolve();
+      },
+    }),
+  },
+  'POST /changes/baseline': {
+    forms: ['branch'],
+    make: () => ({
+      send: (r) => asRita('POST', '/changes/baseline', { branch: r }),
+      check: (res, verdict) => {
+        if (verdict === 'allowed') {
+          expect(String(res.body)).toContain('"baseline"');
+          expect(String(res.body)).not.toContain(SECRET);
+        }
+        return Promise.resolve();
+      },
+    }),
+  },
 };
 
 const CASES = Object.entries(ROUTES).flatMap(([route, { forms }]) =>
