@@ -37,6 +37,20 @@ export interface ReadDecisionLog {
   reason: string;
 }
 
+/** A resolved read target: the snapshot, and the branch whose policy allowed it (null: no policy). */
+export type AuthorizedRead = Snapshot & { allowedBy: string | null };
+
+/**
+ * What a handler passes to the read itself: the branch when the ref named its head and
+ * that branch allowed the read (a head that moved since is in its history as well, and
+ * a branch's head is never cleaned up, so the read skips that check), else exactly the
+ * commit that was authorized.
+ */
+export function readAtOf(read: AuthorizedRead, ref: string): ReadAt {
+  const head = ref === read.branch && (read.allowedBy === null || read.allowedBy === read.branch);
+  return head ? { branch: read.branch } : { commit: read.commitId };
+}
+
 export interface ReadAccess {
   repo: Repo;
   policy: PolicyEngine | null;
@@ -71,7 +85,7 @@ function candidates(repo: Repo, snap: Snapshot, live: boolean) {
  * the policy against it (403 when no branch allows it). Without a policy every read is
  * allowed.
  */
-export function authorizeRead(access: ReadAccess, target: ReadTarget): Snapshot {
+export function authorizeRead(access: ReadAccess, target: ReadTarget): AuthorizedRead {
   const { repo, policy, actor } = access;
   // A ref text is read as data (a commit cleanup removed is refused); an exact position
   // may name a cleaned-up commit whose metadata is still shown (GET /commits/{id}).
@@ -79,7 +93,7 @@ export function authorizeRead(access: ReadAccess, target: ReadTarget): Snapshot 
     typeof target.at === 'string'
       ? repo.resolveRef(target.at)
       : repo.snapshot(target.at, { allowCleaned: true });
-  if (!policy) return snap;
+  if (!policy) return { ...snap, allowedBy: null };
   const ref = refText(target.at);
   let denied: PolicyDecision | null = null;
   for (const branch of candidates(repo, snap, target.live ?? false)) {
@@ -99,7 +113,7 @@ export function authorizeRead(access: ReadAccess, target: ReadTarget): Snapshot 
       rule: decision.rule,
       reason: decision.reason,
     });
-    return snap;
+    return { ...snap, allowedBy: branch.name };
   }
   // The message names the ref as given: a denied caller learns no commit id.
   const reason = `no branch that actor '${actor}' may ${target.action} has the commit of '${ref}' in its history${target.live ? ` (branch ${snap.branch} is read at its head: only it can allow the ${target.action})` : ''}`;

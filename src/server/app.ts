@@ -13,8 +13,7 @@ import { HttpError, referenceCode, toErrorResponse } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import type { PolicyEngine } from './policy.js';
 import * as S from './api-schemas.js';
-import type { Snapshot } from '../index.js';
-import { authorizeRead, type ReadDecisionLog } from './access.js';
+import { authorizeRead, type AuthorizedRead, type ReadDecisionLog } from './access.js';
 import {
   isReadTarget,
   REPLY_SENT,
@@ -158,7 +157,7 @@ function checkPolicy(
   input: { body: unknown; query: unknown; params: unknown },
   request: FastifyRequest,
   actor: string,
-): Record<string, Snapshot> {
+): Record<string, AuthorizedRead> {
   if (!def.policy) return {};
   const given = def.policy({ ...input, server: opts.server });
   const targets = Array.isArray(given) ? given : [given];
@@ -174,7 +173,7 @@ function checkPolicy(
     actor,
     log: (policy: ReadDecisionLog) => request.log.info({ policy }, 'policy decision'),
   };
-  const reads: Record<string, Snapshot> = {};
+  const reads: Record<string, AuthorizedRead> = {};
   for (const t of targets.filter(isReadTarget)) reads[t.name] = authorizeRead(access, t);
   return reads;
 }

@@ -5,8 +5,8 @@
  */
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import type { Repo, Snapshot } from '../index.js';
-import type { ReadTarget } from './access.js';
+import type { Repo } from '../index.js';
+import type { AuthorizedRead, ReadTarget } from './access.js';
 import type { PolicyAction } from './policy.js';
 
 /** What a merge answers (the reference's BranchMergeOutput less actor_id). */
@@ -45,7 +45,7 @@ export interface RouteContext<B, Q, P> {
   server: ServerRepo;
   reply: FastifyReply;
   /** The snapshot each read target of the route's policy resolved to, by its name: read exactly these. */
-  reads: Record<string, Snapshot>;
+  reads: Record<string, AuthorizedRead>;
   /** The request's headers (lower-case names). */
   headers: Record<string, string | string[] | undefined>;
   /** Runs recovery's roll-forward now (after a failed write). */

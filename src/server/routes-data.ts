@@ -15,6 +15,7 @@ import {
   type Snapshot,
 } from '../index.js';
 import * as S from './api-schemas.js';
+import { readAtOf } from './access.js';
 import { REQUEST_FILE } from './body.js';
 import { HttpError } from './errors.js';
 import { REPLY_SENT, route } from './route.js';
@@ -118,24 +119,19 @@ export const dataRoutes = [
     body: S.ReadRequestSchema,
     response: S.ReadOutputSchema,
     errors: [404],
-    policy: ({ body }) => ({
-      action: 'read',
-      name: 'at',
-      at: given(body.snapshot) ?? given(body.branch) ?? 'main',
-    }),
+    policy: ({ body }) => ({ action: 'read', name: 'at', at: readRef(body) }),
     async handler({ body, server, reads }) {
       const name = queryName(body.query_source, body.query_name);
-      const at = reads.at;
       const result = await server.repo.query({
         source: body.query_source,
         file: REQUEST_FILE,
         name,
         params: body.params ?? {},
-        commit: at.commitId,
+        ...readAtOf(reads.at, readRef(body)),
       });
       return {
         query_name: result.query,
-        target: { branch: at.branch, snapshot: at.commitId },
+        target: { branch: reads.at.branch, snapshot: result.target.commitId },
         row_count: result.rows.length,
         columns: result.columns.map((c) => c.name),
         column_types: result.columns.map((c) => columnTypeText(c.type)),
@@ -311,6 +307,11 @@ async function ingest({
     if (created) await repo.deleteBranch(branch).catch(() => undefined);
     throw err;
   }
+}
+
+/** The ref a `/read` reads: `snapshot`, else `branch`, else main. */
+function readRef(body: { branch?: string | null; snapshot?: string | null }): string {
+  return given(body.snapshot) ?? given(body.branch) ?? 'main';
 }
 
 /** A request field that names something: null and '' are absent. */

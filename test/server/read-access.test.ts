@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Repo } from '../../src/index.js';
+import { Repo, type Snapshot } from '../../src/index.js';
+import { readAtOf } from '../../src/server/access.js';
 import {
   call,
   makeFixtureRepo,
@@ -382,5 +383,24 @@ describe('policy × what is read: every route that takes a ref', () => {
       commit: refs.m2,
       decision: 'deny',
     });
+  });
+});
+
+describe('what a handler reads after the check', () => {
+  const snap = (branch: string): Snapshot => ({
+    branch,
+    manifestVersion: 3,
+    commitId: '01JCOMMIT000000000000000000',
+    timeUs: 0,
+    pins: [],
+  });
+  it('the branch only when the ref named its head and that branch allowed it; else the exact commit', () => {
+    const commit = { commit: '01JCOMMIT000000000000000000' };
+    expect(readAtOf({ ...snap('pub'), allowedBy: 'pub' }, 'pub')).toEqual({ branch: 'pub' });
+    expect(readAtOf({ ...snap('pub'), allowedBy: null }, 'pub')).toEqual({ branch: 'pub' });
+    // Allowed through another branch's history: a head that moves on must not be read.
+    expect(readAtOf({ ...snap('main'), allowedBy: 'pub' }, 'main')).toEqual(commit);
+    expect(readAtOf({ ...snap('main'), allowedBy: 'main' }, 'main@3')).toEqual(commit);
+    expect(readAtOf({ ...snap('main'), allowedBy: 'main' }, commit.commit)).toEqual(commit);
   });
 });
