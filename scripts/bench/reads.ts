@@ -58,6 +58,21 @@ query var_hop($name: String) {
   }
   return { count($f) as n }
 }
+query undirected_one_hop($name: String) {
+  match {
+    $p: Person { name: $name }
+    $p <knows> $f
+  }
+  return { $f.name, $f.age }
+}
+query edge_weight($name: String, $x: F64) {
+  match {
+    $p: Person { name: $name }
+    $p $w:<knows> $f
+    $w.weight > $x
+  }
+  return { $f.name, $w.weight }
+}
 query per_city() {
   match { $p: Person }
   return { $p.city, count($p) as n }
@@ -78,6 +93,11 @@ const CYPHER: Record<string, string> = {
     'MATCH (p:Person {name: $name})-[:Knows*2..2]->(f:Person) WHERE f <> p AND NOT EXISTS { MATCH (p)-[:Knows]->(f) } RETURN count(DISTINCT f) AS n',
   var_hop:
     'MATCH (p:Person {name: $name})-[:Knows*1..3]->(f:Person) WHERE f <> p RETURN count(DISTINCT f) AS n',
+  undirected_one_hop:
+    'MATCH (p:Person {name: $name})-[:Knows]-(f:Person) WHERE f <> p RETURN DISTINCT f.name, f.age',
+  // An edge binding is one row per edge (parallel edges apart), either direction here.
+  edge_weight:
+    'MATCH (p:Person {name: $name})-[w:Knows]-(f:Person) WHERE w.weight > $x RETURN f.name, w.weight',
   per_city: 'MATCH (p:Person) RETURN p.city, count(*) AS n',
 };
 
@@ -86,6 +106,8 @@ const METRICS: Array<{ query: string; metric: string; warmTarget: number }> = [
   { query: 'one_hop', metric: 'one_hop_with_property', warmTarget: 1.0 },
   { query: 'two_hop', metric: 'two_hop_distinct_count', warmTarget: 1.0 },
   { query: 'var_hop', metric: 'var_hop_1_3_distinct_count', warmTarget: 1.0 },
+  { query: 'undirected_one_hop', metric: 'undirected_one_hop_with_property', warmTarget: 1.0 },
+  { query: 'edge_weight', metric: 'edge_property_filter', warmTarget: 1.0 },
   { query: 'per_city', metric: 'count_per_city', warmTarget: 1.0 },
 ];
 const COLD_TARGET = 3;
@@ -98,6 +120,8 @@ function pickSources(outDegree: Uint32Array, n: number): string[] {
     if (outDegree[i] >= 2) out.push(personName(i));
   return out.length ? out : [personName(0)];
 }
+
+type Params = Record<string, string | number>;
 
 interface Answer {
   rows: number;
@@ -145,7 +169,7 @@ class Sides {
     await this.db.close();
   }
 
-  check(side: string, query: string, params: Record<string, string>, a: Answer): void {
+  check(side: string, query: string, params: Params, a: Answer): void {
     const key = `${query} ${JSON.stringify(params)}`;
     const seen = this.answers.get(key);
     if (!seen) this.answers.set(key, a);
@@ -155,7 +179,7 @@ class Sides {
       );
   }
 
-  async lancelog(query: string, params: Record<string, string>): Promise<number> {
+  async lancelog(query: string, params: Params): Promise<number> {
     const t0 = nowMs();
     const out = await this.repo.query({ source: READS_GQ, file: 'reads.gq', name: query, params });
     const ms = nowMs() - t0;
@@ -168,7 +192,7 @@ class Sides {
     return ms;
   }
 
-  async kuzu(query: string, params: Record<string, string>): Promise<number> {
+  async kuzu(query: string, params: Params): Promise<number> {
     const t0 = nowMs();
     let stmt = this.prepared.get(query);
     if (!stmt) {
@@ -183,8 +207,13 @@ class Sides {
   }
 }
 
-function paramsFor(query: string, sources: string[], round: number): Record<string, string> {
-  return query === 'per_city' ? {} : { name: sources[round % sources.length] };
+/** The threshold of `edge_weight`: weights are uniform in [0, 1], so about half the edges pass. */
+const WEIGHT_OVER = 0.5;
+
+function paramsFor(query: string, sources: string[], round: number): Params {
+  if (query === 'per_city') return {};
+  const name = sources[round % sources.length];
+  return query === 'edge_weight' ? { name, x: WEIGHT_OVER } : { name };
 }
 
 async function warmMetrics(
@@ -196,8 +225,8 @@ async function warmMetrics(
   const out: BenchResult[] = [];
   for (const m of METRICS) {
     // One unmeasured run per source first: "warm" = after one run.
-    for (const name of m.query === 'per_city' ? [''] : sources) {
-      const p: Record<string, string> = m.query === 'per_city' ? {} : { name };
+    for (let i = 0; i < (m.query === 'per_city' ? 1 : sources.length); i++) {
+      const p = paramsFor(m.query, sources, i);
       await s.lancelog(m.query, p);
       await s.kuzu(m.query, p);
     }

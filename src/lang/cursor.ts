@@ -53,7 +53,7 @@ export abstract class TokenCursor<T extends CursorToken> {
   }
 
   /** Runs one nested construct (`what` names it in the error) one level deeper. */
-  protected nested<R>(what: string, parse: () => R): R {
+  nested<R>(what: string, parse: () => R): R {
     if (this.depth >= MAX_NESTING_DEPTH)
       this.fail(`${what} nested more than ${MAX_NESTING_DEPTH} levels deep`);
     this.depth++;

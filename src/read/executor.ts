@@ -14,7 +14,7 @@ import { extend, takeRows, unitFrame, type Frame } from './frame.js';
 import { aggregate, limit, order, project } from './shape.js';
 import { scanWhereSql } from './pushdown.js';
 import { TableReader, type NodeTable, type ReadContext } from './tables.js';
-import type { GraphIndex } from './graph-index.js';
+import { expandEdges, expandNodes } from './expand.js';
 import type { ReadResult } from './types.js';
 import { embedQueryTexts, isRankCall, withRanks, type RankEnv } from './ranking.js';
 import { topKFrame, topKShape } from './topk.js';
@@ -80,29 +80,16 @@ function neededColumns(plan: ReadPlan, catalog: ReadContext['catalog']): Map<str
   const walk = (ops: ReadOp[], scope: Map<string, string>): void => {
     for (const op of ops) {
       if (op.op === 'scan') scope.set(op.var, op.tableKey);
-      if (op.op === 'expand') scope.set(op.to, op.toTableKey);
+      if (op.op === 'expand') {
+        scope.set(op.to, op.toTableKey);
+        if (op.edgeVar !== null) scope.set(op.edgeVar, op.edgeTableKey);
+      }
       if (op.op === 'anti_join') walk(op.ops, new Map(scope));
       for (const e of opExprs(op)) walkExpr(e, scope);
     }
   };
   walk(plan.ops, new Map());
   return needed;
-}
-
-/** Per (graph index end space, node table rows): each dense id's row position, -1 when absent. */
-const positionMaps = new WeakMap<readonly string[], WeakMap<readonly string[], Int32Array>>();
-
-function positionsOf(index: GraphIndex, direction: 'out' | 'in', table: NodeTable): Int32Array {
-  const ends = index.endIds(direction);
-  let byTable = positionMaps.get(ends);
-  if (!byTable) positionMaps.set(ends, (byTable = new WeakMap()));
-  let map = byTable.get(table.ids);
-  if (!map) {
-    map = new Int32Array(ends.length);
-    for (let d = 0; d < ends.length; d++) map[d] = table.positionOf(ends[d]) ?? -1;
-    byTable.set(table.ids, map);
-  }
-  return map;
 }
 
 class Run {
@@ -239,47 +226,24 @@ class Run {
   }
 
   private async expand(op: ExpandOp, frame: Frame): Promise<Frame> {
+    // Into a bound variable: its rows are in the frame already.
+    const toTable = op.into ? null : await this.table(op.toTableKey);
+    const counted = (n: number): void => {
+      this.rowsScanned += n;
+    };
+    if (op.edgeVar !== null) {
+      const def = this.edgeDef(op.edgeTableKey);
+      const from = frame.vars.get(op.from)!;
+      const ids = [...new Set(from.pos.map((p) => from.table.ids[p]))];
+      const side = op.direction === 'both' ? 'both' : op.direction === 'out' ? 'src' : 'dst';
+      const needed = this.needed.get(op.edgeTableKey) ?? [];
+      const edges = await this.reader.edgeTable(def, needed, { ids, side });
+      return expandEdges(op, frame, edges, toTable, counted);
+    }
     // No rows: bind the variable (later ops refer to it) without building the index.
-    if (frame.n === 0)
-      return op.into ? frame : extend(frame, [], op.to, await this.table(op.toTableKey), []);
+    if (frame.n === 0) return toTable ? extend(frame, [], op.to, toTable, []) : frame;
     const index = await this.reader.graphIndex(this.edgeDef(op.edgeTableKey));
-    const from = frame.vars.get(op.from)!;
-    const rows: number[] = [];
-    if (op.into) {
-      const target = frame.vars.get(op.to)!;
-      for (let r = 0; r < frame.n; r++) {
-        const t = index.endDense(target.table.ids[target.pos[r]], op.direction);
-        if (t === undefined) continue;
-        const reached = index.reachDense(
-          from.table.ids[from.pos[r]],
-          op.direction,
-          op.minHops,
-          op.maxHops,
-        );
-        this.rowsScanned += reached.length;
-        if (reached.includes(t)) rows.push(r);
-      }
-      return takeRows(frame, rows);
-    }
-    const toTable = await this.table(op.toTableKey);
-    const toPos = positionsOf(index, op.direction, toTable);
-    const positions: number[] = [];
-    for (let r = 0; r < frame.n; r++) {
-      const reached = index.reachDense(
-        from.table.ids[from.pos[r]],
-        op.direction,
-        op.minHops,
-        op.maxHops,
-      );
-      this.rowsScanned += reached.length;
-      for (const d of reached) {
-        const p = toPos[d];
-        if (p < 0) continue;
-        rows.push(r);
-        positions.push(p);
-      }
-    }
-    return extend(frame, rows, op.to, toTable, positions);
+    return expandNodes(op, frame, index, toTable, counted);
   }
 
   /** Runs the inner pipeline once over all rows, tagged by origin; keeps rows no extension satisfied. */

@@ -7,8 +7,9 @@
 import type { Catalog, EdgeTypeDef, NodeTypeDef, PropType } from '../schema/types.js';
 import type { QueryValue } from '../query/types.js';
 import type { TablePin } from '../journal/index.js';
-import type { TableHandle, TableIndexInfo } from '../storage/index.js';
+import { idInPredicate, type TableHandle, type TableIndexInfo } from '../storage/index.js';
 import type { ReadCache } from './cache.js';
+import { EdgeTable } from './edge-table.js';
 import { GraphIndex } from './graph-index.js';
 import { toQueryValue, valueBytes } from './values.js';
 import type { EmbeddingClient } from '../embed/index.js';
@@ -100,6 +101,27 @@ async function scanColumns(
   }
   return out;
 }
+
+/** The named columns of the rows matching `where` (a pushed-down first read). */
+async function pushedColumns(
+  handle: TableHandle,
+  def: EdgeTypeDef,
+  names: string[],
+  where: string,
+): Promise<Map<string, QueryValue[]>> {
+  const raw = await handle.scanColumns({ columns: names, where });
+  return new Map(
+    names.map((n) => [
+      n,
+      n === 'id' || n === 'src' || n === 'dst'
+        ? (raw.get(n) as string[])
+        : raw.get(n)!.map((v) => toQueryValue(typeOfColumn(def, n), v)),
+    ]),
+  );
+}
+
+/** The most start nodes of an edge-bound traversal whose first read filters the edge table. */
+const PUSHED_EDGE_SOURCES = 4096;
 
 function columnBytes(values: QueryValue[]): number {
   let n = 64;
@@ -253,6 +275,53 @@ export class TableReader {
     return sameOrder(ids, scannedIds) ? values : realign(ids, scannedIds).map((i) => values[i]);
   }
 
+  /**
+   * An edge table's rows (ids, endpoints and the named properties) at its pin, for an
+   * edge-bound traversal: cached per (table version, property set); with a
+   * transaction's staged edges (then not cached). `near`: the nodes the traversal
+   * starts from — on the first read of an uncached version, when they are few, only
+   * the edges touching them are read (Lance filters `src`/`dst`), as the node scans'
+   * first reads push their predicates; the second read loads and caches the table.
+   */
+  async edgeTable(
+    def: EdgeTypeDef,
+    props: Iterable<string>,
+    near?: { ids: readonly string[]; side: 'src' | 'dst' | 'both' },
+  ): Promise<EdgeTable> {
+    this.tablesRead.add(def.tableKey);
+    const pin = this.pin(def.tableKey);
+    const wanted = [...new Set(props)].filter((p) => p !== 'id' && p !== 'src' && p !== 'dst');
+    const read = async (where?: string): Promise<EdgeTable> => {
+      const handle = await this.ctx.openPinned(def.tableKey, pin);
+      const names = ['id', 'src', 'dst', ...wanted];
+      const cols = where
+        ? await pushedColumns(handle, def, names, where)
+        : await scanColumns(handle, def, names);
+      const columns = new Map(wanted.map((p) => [p, cols.get(p)!]));
+      const [ids, src, dst] = ['id', 'src', 'dst'].map((c) => cols.get(c) as string[]);
+      return new EdgeTable(def, ids, src, dst, columns);
+    };
+    // No start node (no rows): no edge to read.
+    if (near?.ids.length === 0)
+      return new EdgeTable(def, [], [], [], new Map(wanted.map((p) => [p, []])));
+    const overlay = this.ctx.overlay?.(def.tableKey);
+    if (overlay) return overlayEdges(await read(), wanted, overlay);
+    const version = keyOfPin(def.tablePath, pin);
+    const key = `etab\u0000${version}\u0000${wanted.sort().join('\u0000')}`;
+    const { cache } = this.ctx;
+    if (near && near.ids.length <= PUSHED_EDGE_SOURCES && !cache.has(key)) {
+      if (!cache.has(`seen\u0000etab\u0000${version}`)) {
+        cache.set(`seen\u0000etab\u0000${version}`, true, 64);
+        const sides = near.side === 'both' ? (['src', 'dst'] as const) : [near.side];
+        return read(sides.map((c) => idInPredicate(near.ids, c)).join(' OR '));
+      }
+    }
+    return cache.getOrBuild(key, async () => {
+      const table = await read();
+      return { value: table, bytes: table.bytes };
+    });
+  }
+
   /** The graph index of an edge table at its pin (with the transaction's staged edges). */
   async graphIndex(def: EdgeTypeDef): Promise<GraphIndex> {
     this.tablesRead.add(def.tableKey);
@@ -328,6 +397,30 @@ function overlayNodes(
     for (const p of wanted) columns.get(p)!.push(toQueryValue(typeOfColumn(def, p), r[p]));
   }
   return new NodeTable(def, ids, columns);
+}
+
+/** Committed edges minus deleted and re-staged ids, then the staged edges. */
+function overlayEdges(committed: EdgeTable, wanted: string[], overlay: TableOverlay): EdgeTable {
+  const ids: string[] = [];
+  const src: string[] = [];
+  const dst: string[] = [];
+  const columns = new Map<string, QueryValue[]>(wanted.map((p) => [p, []]));
+  const push = (id: string, s: string, d: string, value: (p: string) => QueryValue): void => {
+    ids.push(id);
+    src.push(s);
+    dst.push(d);
+    for (const p of wanted) columns.get(p)!.push(value(p));
+  };
+  for (let i = 0; i < committed.size; i++) {
+    const id = committed.ids[i];
+    if (overlay.deletes.has(id) || overlay.isUpserted(id)) continue;
+    push(id, committed.src[i], committed.dst[i], (p) => committed.column(p)[i]);
+  }
+  for (const r of overlay.upserts)
+    push(String(r.id), String(r.src), String(r.dst), (p) =>
+      toQueryValue(typeOfColumn(committed.def, p), r[p]),
+    );
+  return new EdgeTable(committed.def, ids, src, dst, columns);
 }
 
 /**

@@ -115,10 +115,15 @@ export async function topKFrame(
 ): Promise<Frame | null> {
   const shape = topKShape(plan);
   if (!shape || reader.hasOverlay(def.tableKey)) return null;
-  const where = scanWhereSql(shape.scan.where, (e) =>
-    e.kind === 'literal' || e.kind === 'param'
-      ? (compileExpr(e, unitFrame(), env)(0) as QueryValue)
-      : undefined,
+  // The prefilter must select exactly the scan's rows (a superset could leave fewer
+  // than n after the in-memory recheck): every predicate in SQL, or the full path.
+  const where = scanWhereSql(
+    shape.scan.where,
+    (e) =>
+      e.kind === 'literal' || e.kind === 'param'
+        ? (compileExpr(e, unitFrame(), env)(0) as QueryValue)
+        : undefined,
+    true,
   );
   if (where === null && shape.scan.where.length > 0) return null;
   const columns = ['id', ...new Set([...props].filter((p) => p !== 'id'))];

@@ -123,7 +123,7 @@ describe('random read queries agree with a brute-force evaluator', () => {
     );
   }, 600_000);
 
-  it('the model itself: shortest-distance hops, null comparisons, empty aggregates', () => {
+  it('the model itself: shortest-distance hops, undirected and edge-bound traversals, string predicates, null comparisons, empty aggregates', () => {
     const g: Graph = {
       nodes: [
         { type: 'P', name: 'p0', props: { age: 1, tag: null, tags: ['x'] } },
@@ -170,5 +170,48 @@ describe('random read queries agree with a brute-force evaluator', () => {
     };
     expect(evaluate(g, none)).toEqual([[0, null]]);
     expect(queryText(hop(1, 2))).toContain('$a knows{1,2} $b');
+    // Undirected: p1's neighbours either way, once each, never p1 itself (its self-loop).
+    const und: Query = {
+      ...hop(1, 1),
+      clauses: [
+        { k: 'bind', v: 'a', type: 'P', match: { prop: 'name', lit: 'p1' } },
+        { k: 'trav', a: 'a', edge: 'knows', b: 'b', und: true },
+      ],
+    };
+    expect(evaluate(g, und)).toEqual([['p0'], ['p2']]);
+    expect(queryText(und)).toContain('$a <knows> $b');
+    // Edge-bound: one row per edge (the parallel p0→p1 twice); undirected, p1's self-loop once.
+    const edges = (name: string, undirected: boolean): Query => ({
+      vars: { a: 'P', b: 'P' },
+      evars: ['e1'],
+      clauses: [
+        { k: 'bind', v: 'a', type: 'P', match: { prop: 'name', lit: name } },
+        { k: 'trav', a: 'a', edge: 'knows', b: 'b', und: undirected, ev: 'e1' },
+      ],
+      ret: [{ e: { k: 'prop', v: 'b', prop: 'name' } }, { e: { k: 'prop', v: 'e1', prop: 'w' } }],
+      order: [{ col: 0 }, { col: 1 }],
+    });
+    expect(evaluate(g, edges('p0', false))).toEqual([
+      ['p1', null],
+      ['p1', 1],
+      ['p2', null],
+    ]);
+    expect(evaluate(g, edges('p1', true))).toEqual([
+      ['p0', null],
+      ['p0', 1],
+      ['p1', null],
+      ['p2', null],
+    ]);
+    expect(queryText(edges('p1', true))).toContain('$a $e1:<knows> $b');
+    // String predicates: exact prefix; positional (the literal is the haystack); nulls never match.
+    const strings = (op: 'starts_with' | 'contains', lit: string, flip: boolean): Query => ({
+      vars: { a: 'P' },
+      clauses: [{ k: 'filter', v: 'a', prop: 'tag', op, lit, flip }],
+      ret: [{ e: { k: 'prop', v: 'a', prop: 'name' } }],
+      order: [{ col: 0 }],
+    });
+    expect(evaluate(g, strings('starts_with', 'a', false))).toEqual([['p1']]);
+    expect(evaluate(g, strings('contains', 'xaby', true))).toEqual([['p1'], ['p2']]);
+    expect(queryText(strings('contains', 'xaby', true))).toContain('"xaby" contains $a.tag');
   });
 });
