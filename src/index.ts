@@ -52,6 +52,7 @@ export type {
   IndexStatus,
   IndexKind,
 } from './write/indexes.js';
+export type { GraphFileCheck, GraphIndexListRow, GraphIndexReport } from './repo/graph.js';
 export {
   FAILPOINTS,
   armFailpoint,

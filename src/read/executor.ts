@@ -14,15 +14,24 @@ import { extend, takeRows, unitFrame, type Frame } from './frame.js';
 import { aggregate, limit, order, project } from './shape.js';
 import { scanWhereSql } from './pushdown.js';
 import { TableReader, type NodeTable, type ReadContext } from './tables.js';
-import { expandEdges, expandNodes } from './expand.js';
+import { endOf, expandEdges, expandNodes, positionsOf } from './expand.js';
+import type { GraphIndex } from './graph-index.js';
 import type { ReadResult } from './types.js';
 import { embedQueryTexts, isRankCall, withRanks, type RankEnv } from './ranking.js';
 import { topKFrame, topKShape } from './topk.js';
+import { vectorAggregate, vectorPlan } from './aggregate-vector.js';
+import { typedFromValues, type TypedColumn } from './typed-columns.js';
+
+const typeOfProp = (def: NodeTypeDef, prop: string) =>
+  def.properties.find((p) => p.name === prop)!.type;
 
 const ORIGIN = '\u0000origin';
+/** Reached nodes a first read fetches by id instead of loading the whole node table. */
+const FETCH_REACHED_MAX = 4096;
 
 type ScanOp = Extract<ReadOp, { op: 'scan' }>;
 type ExpandOp = Extract<ReadOp, { op: 'expand' }>;
+type AggregateOp = Extract<ReadOp, { op: 'aggregate' }>;
 
 function opExprs(op: ReadOp): IrExpr[] {
   switch (op.op) {
@@ -117,11 +126,19 @@ class Run {
 
   async pipeline(ops: ReadOp[], start: Frame): Promise<Frame> {
     let frame = start;
-    for (const op of ops) {
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
       switch (op.op) {
-        case 'scan':
-          frame = await this.scan(op, frame);
+        case 'scan': {
+          const next = ops[i + 1];
+          const grouped =
+            next?.op === 'aggregate' ? await this.scanAggregate(op, next, frame) : null;
+          if (grouped) {
+            frame = grouped;
+            i++;
+          } else frame = await this.scan(op, frame);
           break;
+        }
         case 'expand':
           frame = await this.expand(op, frame);
           break;
@@ -136,7 +153,7 @@ class Run {
           frame = await this.antiJoin(op.correlated, op.ops, frame);
           break;
         case 'aggregate':
-          frame = aggregate(op, frame, this.env);
+          frame = this.vectorised(op, frame) ?? aggregate(op, frame, this.env);
           break;
         case 'order': {
           frame = await withRanks(frame, opExprs(op), this.ranks);
@@ -160,6 +177,41 @@ class Run {
       }
     }
     return frame;
+  }
+
+  /**
+   * A scan of a whole node table straight into a vectorised aggregate: only the
+   * aggregated columns are read (typed, no ids, no JS value per row). Null when the
+   * scan filters, is not the pipeline's first op, or the aggregate is not vectorisable.
+   */
+  private async scanAggregate(scan: ScanOp, agg: AggregateOp, frame: Frame): Promise<Frame | null> {
+    if (scan.where.length > 0 || frame.n !== 1 || frame.vars.size > 0 || frame.vals.size > 0)
+      return null;
+    const def = this.nodeDef(scan.tableKey);
+    const plan = vectorPlan(agg, scan.var, def);
+    if (!plan) return null;
+    const typed = await this.reader.typedColumns(def, plan.props);
+    if (!typed) return null;
+    const out = vectorAggregate(agg, plan, typed.columns, null, typed.size);
+    if (out) this.rowsScanned += typed.size;
+    return out;
+  }
+
+  /** The aggregate over one bound variable's rows, vectorised over its table's typed columns. */
+  private vectorised(op: AggregateOp, frame: Frame): Frame | null {
+    if (frame.vars.size !== 1 || frame.vals.size > 0) return null;
+    const [[v, col]] = [...frame.vars];
+    if (col.table.def.kind !== 'node') return null;
+    const table = col.table as NodeTable;
+    const plan = vectorPlan(op, v, table.def);
+    if (!plan) return null;
+    const columns = new Map<string, TypedColumn>();
+    for (const p of plan.props) {
+      const typed = typedFromValues(table.column(p), typeOfProp(table.def, p));
+      if (!typed) return null;
+      columns.set(p, typed);
+    }
+    return vectorAggregate(op, plan, columns, col.pos, table.size);
   }
 
   /** Candidate positions: by id when the scan matches the id or the key with a string/integer value. */
@@ -226,12 +278,12 @@ class Run {
   }
 
   private async expand(op: ExpandOp, frame: Frame): Promise<Frame> {
-    // Into a bound variable: its rows are in the frame already.
-    const toTable = op.into ? null : await this.table(op.toTableKey);
     const counted = (n: number): void => {
       this.rowsScanned += n;
     };
     if (op.edgeVar !== null) {
+      // Into a bound variable: its rows are in the frame already.
+      const toTable = op.into ? null : await this.table(op.toTableKey);
       const def = this.edgeDef(op.edgeTableKey);
       const from = frame.vars.get(op.from)!;
       const ids = [...new Set(from.pos.map((p) => from.table.ids[p]))];
@@ -241,9 +293,48 @@ class Run {
       return expandEdges(op, frame, edges, toTable, counted);
     }
     // No rows: bind the variable (later ops refer to it) without building the index.
-    if (frame.n === 0) return toTable ? extend(frame, [], op.to, toTable, []) : frame;
-    const index = await this.reader.graphIndex(this.edgeDef(op.edgeTableKey));
-    return expandNodes(op, frame, index, toTable, counted);
+    if (frame.n === 0)
+      return op.into ? frame : extend(frame, [], op.to, await this.table(op.toTableKey), []);
+    const index = await this.reader.graphIndex(this.edgeDef(op.edgeTableKey), op.direction);
+    return expandNodes(
+      op,
+      frame,
+      index,
+      (reached, total) => this.reachedNodes(op, index, reached, total),
+      counted,
+    );
+  }
+
+  /**
+   * The node table an expansion lands in and each reached dense id's row there (-1:
+   * no such node). A first read of an uncached node table fetches only the reached
+   * nodes (a few thousand at most); otherwise the whole table's columns, cached.
+   */
+  private async reachedNodes(
+    op: ExpandOp,
+    index: GraphIndex,
+    reached: number[][],
+    total: number,
+  ): Promise<{ table: NodeTable; toPos: (d: number) => number }> {
+    if (total <= FETCH_REACHED_MAX) {
+      const distinct = new Set<number>();
+      for (const list of reached) for (const d of list) distinct.add(d);
+      const dense = [...distinct];
+      const ids = dense.map((d) => index.endId(endOf(op), d));
+      const fetched = await this.reader.nodesByIds(
+        this.nodeDef(op.toTableKey),
+        this.needed.get(op.toTableKey) ?? [],
+        ids,
+      );
+      if (fetched) {
+        const pos = new Map<number, number>();
+        dense.forEach((d, i) => pos.set(d, fetched.positionOf(ids[i]) ?? -1));
+        return { table: fetched, toPos: (d) => pos.get(d)! };
+      }
+    }
+    const table = await this.table(op.toTableKey);
+    const map = positionsOf(index, endOf(op), table);
+    return { table, toPos: (d) => map[d] };
   }
 
   /** Runs the inner pipeline once over all rows, tagged by origin; keeps rows no extension satisfied. */

@@ -16,7 +16,11 @@ type ExpandOp = Extract<ReadOp, { op: 'expand' }>;
 /** Per (graph index end space, node table rows): each dense id's row position, -1 when absent. */
 const positionMaps = new WeakMap<readonly string[], WeakMap<readonly string[], Int32Array>>();
 
-function positionsOf(index: GraphIndex, direction: 'out' | 'in', table: NodeTable): Int32Array {
+export function positionsOf(
+  index: GraphIndex,
+  direction: 'out' | 'in',
+  table: NodeTable,
+): Int32Array {
   const ends = index.endIds(direction);
   let byTable = positionMaps.get(ends);
   if (!byTable) positionMaps.set(ends, (byTable = new WeakMap()));
@@ -29,72 +33,33 @@ function positionsOf(index: GraphIndex, direction: 'out' | 'in', table: NodeTabl
   return map;
 }
 
-/** Visited stamps per graph index for undirected walks (one per source, never cleared). */
-const undirectedMarks = new WeakMap<GraphIndex, { stamps: Uint32Array; stamp: number }>();
-
-function marksOf(index: GraphIndex, size: number): { stamps: Uint32Array; stamp: number } {
-  let m = undirectedMarks.get(index);
-  if (!m || m.stamps.length < size)
-    undirectedMarks.set(index, (m = { stamps: new Uint32Array(size), stamp: 0 }));
-  if (++m.stamp === 0xffffffff) {
-    m.stamps.fill(0);
-    m.stamp = 1;
-  }
-  return m;
-}
-
-/**
- * Breadth-first from `id` along the edge in either direction (an edge from a type to
- * itself: one id space): the dense ids whose shortest distance lies in [minHops,
- * maxHops], each once, nearer first. The source is at distance 0, never a destination.
- */
-export function reachUndirected(
-  index: GraphIndex,
-  id: string,
-  minHops: number,
-  maxHops: number | null,
-): number[] {
-  const s = index.endDense(id, 'out');
-  if (s === undefined) return [];
-  const { stamps, stamp } = marksOf(index, index.endIds('out').length);
-  stamps[s] = stamp;
-  const found: number[] = [];
-  let frontier = [s];
-  for (let hop = 1; hop <= (maxHops ?? Infinity) && frontier.length > 0; hop++) {
-    const next: number[] = [];
-    for (const node of frontier)
-      for (const adj of [index.out, index.in]) {
-        if (node + 1 >= adj.offsets.length) continue;
-        for (let k = adj.offsets[node]; k < adj.offsets[node + 1]; k++) {
-          const nb = adj.targets[k];
-          if (stamps[nb] === stamp) continue;
-          stamps[nb] = stamp;
-          next.push(nb);
-          if (hop >= minHops) found.push(nb);
-        }
-      }
-    frontier = next;
-  }
-  return found;
-}
-
 function reach(index: GraphIndex, op: ExpandOp, id: string): number[] {
   return op.direction === 'both'
-    ? reachUndirected(index, id, op.minHops, op.maxHops)
+    ? index.reachUndirected(id, op.minHops, op.maxHops)
     : index.reachDense(id, op.direction, op.minHops, op.maxHops);
 }
 
 /** The graph index's end space of an expansion ('both': the shared space, as 'out'). */
-const endOf = (op: ExpandOp): 'out' | 'in' => (op.direction === 'in' ? 'in' : 'out');
+export const endOf = (op: ExpandOp): 'out' | 'in' => (op.direction === 'in' ? 'in' : 'out');
 
-/** An expansion over the graph index; `counted` receives the nodes each source reached. */
-export function expandNodes(
+/** The node table an expansion lands in, and each reached dense id's row in it (-1: none). */
+export type Destination = (
+  reached: number[][],
+  total: number,
+) => Promise<{ table: NodeTable; toPos: (d: number) => number }>;
+
+/**
+ * An expansion over the graph index; `counted` receives the nodes each source reached.
+ * `destination` gives the node table of a new variable once the reached nodes are known
+ * (so a first read can fetch only those).
+ */
+export async function expandNodes(
   op: ExpandOp,
   frame: Frame,
   index: GraphIndex,
-  toTable: NodeTable | null,
+  destination: Destination,
   counted: (n: number) => void,
-): Frame {
+): Promise<Frame> {
   const from = frame.vars.get(op.from)!;
   const rows: number[] = [];
   if (op.into) {
@@ -108,20 +73,23 @@ export function expandNodes(
     }
     return takeRows(frame, rows);
   }
-  if (!toTable) throw new Error('internal: an expansion into a new variable needs its table');
-  const toPos = positionsOf(index, endOf(op), toTable);
-  const positions: number[] = [];
+  const reached: number[][] = new Array(frame.n);
+  let total = 0;
   for (let r = 0; r < frame.n; r++) {
-    const reached = reach(index, op, from.table.ids[from.pos[r]]);
-    counted(reached.length);
-    for (const d of reached) {
-      const p = toPos[d];
+    reached[r] = reach(index, op, from.table.ids[from.pos[r]]);
+    counted(reached[r].length);
+    total += reached[r].length;
+  }
+  const { table, toPos } = await destination(reached, total);
+  const positions: number[] = [];
+  for (let r = 0; r < frame.n; r++)
+    for (const d of reached[r]) {
+      const p = toPos(d);
       if (p < 0) continue;
       rows.push(r);
       positions.push(p);
     }
-  }
-  return extend(frame, rows, op.to, toTable, positions);
+  return extend(frame, rows, op.to, table, positions);
 }
 
 /** The edges of node `id` an expansion follows ('both': each edge once, a self-loop too). */
