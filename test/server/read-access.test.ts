@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Repo, type Snapshot } from '../../src/index.js';
 import { readAtOf } from '../../src/server/access.js';
+import { allRoutes } from '../../src/server/index.js';
+import type { RouteDef } from '../../src/server/route.js';
 import {
   call,
   makeFixtureRepo,
@@ -321,6 +323,76 @@ const ROUTES: Record<string, { forms: Form[]; make: () => Case }> = {
       },
     }),
   },
+  'GET /graph/neighbours?branch': {
+    forms: ['branch'],
+    make: () => ({
+      send: (r) =>
+        asRita('GET', `/graph/neighbours?type=Person&id=Alice&branch=${encodeURIComponent(r)}`),
+      check: (res, verdict) => {
+        if (verdict === 'allowed') {
+          expect(res.body.node).toMatchObject({ type: 'Person', id: 'Alice' });
+          expect(JSON.stringify(res.body)).not.toContain(SECRET);
+        }
+        return Promise.resolve();
+      },
+    }),
+  },
+  'GET /branches/{branch}': {
+    forms: ['branch'],
+    make: () => ({
+      send: (r) => asRita('GET', `/branches/${encodeURIComponent(r)}`),
+      check: (res, verdict) => {
+        if (verdict === 'allowed') expect(res.body).toMatchObject({ name: 'pub' });
+        return Promise.resolve();
+      },
+    }),
+  },
+  'GET /indexes?branch': {
+    forms: ['branch'],
+    make: () => ({
+      send: (r) => asRita('GET', `/indexes?branch=${encodeURIComponent(r)}`),
+      check: (res, verdict) => {
+        if (verdict === 'allowed') expect(res.body.branch).toBe('pub');
+        return Promise.resolve();
+      },
+    }),
+  },
+  'GET /commits/{commit_id}/summary': {
+    forms: ['commit'],
+    make: () => ({
+      send: (r) => asRita('GET', `/commits/${r}/summary`),
+      check: (res, verdict) => {
+        if (verdict === 'allowed') expect(res.body.graph_commit_id).toBe(refs.m1);
+        return Promise.resolve();
+      },
+    }),
+  },
+  'GET /diff (from)': {
+    forms: ['branch', 'commit', 'version'],
+    make: () => ({
+      send: (r) => asRita('GET', `/diff?from=${encodeURIComponent(r)}&to=pub`),
+      check: (res, verdict) => {
+        if (verdict === 'allowed') {
+          expect(res.body.from.graph_commit_id).toBe(refs.m1);
+          expect(JSON.stringify(res.body)).not.toContain(SECRET);
+        }
+        return Promise.resolve();
+      },
+    }),
+  },
+  'GET /diff (to)': {
+    forms: ['branch', 'commit', 'version'],
+    make: () => ({
+      send: (r) => asRita('GET', `/diff?from=pub&to=${encodeURIComponent(r)}`),
+      check: (res, verdict) => {
+        if (verdict === 'allowed') {
+          expect(res.body.to.graph_commit_id).toBe(refs.m1);
+          expect(JSON.stringify(res.body)).not.toContain(SECRET);
+        }
+        return Promise.resolve();
+      },
+    }),
+  },
 };
 
 const CASES = Object.entries(ROUTES).flatMap(([route, { forms }]) =>
@@ -383,6 +455,31 @@ describe('policy × what is read: every route that takes a ref', () => {
       commit: refs.m2,
       decision: 'deny',
     });
+  });
+});
+
+/** Routes whose ref inputs name what is written, not what is read (their own action guards them). */
+const WRITE_TARGETS: Record<string, string> = {
+  'POST /change': 'branch: the branch changed (action change)',
+  'POST /mutate/if-graph-commit': 'branch: the branch changed (action change)',
+  'DELETE /branches/{branch}': 'branch: the branch deleted (action branch_delete)',
+  'GET /journal': 'branch: a filter of the journal (action admin)',
+  'GET /operations': 'branch: a filter of the journal (action admin)',
+};
+const REF_FIELD = /^(branch|from|to|snapshot|source|commit_id)$/;
+
+describe('no route that takes a ref is left out of the matrix', () => {
+  const fields = (def: RouteDef): string[] =>
+    [def.body, def.query, def.params].flatMap((s) =>
+      Object.keys((s as { shape?: Record<string, unknown> } | undefined)?.shape ?? {}),
+    );
+  const inMatrix = new Set(Object.keys(ROUTES).map((k) => k.split(/ \(|\?/)[0]));
+  it.each(
+    allRoutes()
+      .filter((r) => fields(r).some((f) => REF_FIELD.test(f)))
+      .map((r) => [`${r.method} ${r.path}`] as const),
+  )('%s is in the matrix or names only what it writes', (name) => {
+    expect(inMatrix.has(name) || name in WRITE_TARGETS, name).toBe(true);
   });
 });
 
