@@ -1,3 +1,4 @@
+import type { DetailsOf } from '../../error-codes.js';
 import { LancelogError, RepoError } from '../../errors.js';
 
 /**
@@ -61,7 +62,7 @@ export class DataFileError extends LancelogError {
 export class InvariantBroken extends LancelogError {
   constructor(
     invariant: string,
-    details: { op_id: string; phase: string; expected?: unknown; actual?: unknown },
+    details: Omit<DetailsOf<'InvariantBroken'>, 'invariant'> & { op_id: string; phase: string },
   ) {
     const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
     super(
