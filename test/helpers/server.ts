@@ -109,20 +109,11 @@ export async function spawnServer(
   env: Record<string, string> = {},
 ): Promise<ChildServer> {
   const { spawn } = await import('node:child_process');
-  const { ROOT } = await import('./cli.js');
+  const { ROOT, CLI_ENTRY } = await import('./cli.js');
+  const { nodeArgsFor } = await import('./bundle.js');
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(ROOT, 'cli', 'main.ts'),
-      'serve',
-      repo,
-      '--port',
-      '0',
-      '--refresh-ms',
-      '0',
-    ],
+    [...(await nodeArgsFor(CLI_ENTRY)), 'serve', repo, '--port', '0', '--refresh-ms', '0'],
     { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
