@@ -14,6 +14,10 @@
  *                  operation is suspended exactly at the failpoint and abandoned); when every
  *                  case has reached its point or finished, the process SIGKILLs itself
  *   batch-recover  the same for recovery crash points
+ *
+ * Started with `--warm` (spawn.ts WarmChildren), it loads its heavy dependencies first and
+ * then reads `{ failpoints, command }`: the failpoints a fresh child reads from
+ * LANCELOG_FAILPOINTS come with the command. `--check-server`: a long-lived checker.
  */
 import { writeSync } from 'node:fs';
 import { Repo } from '../repo.js';
