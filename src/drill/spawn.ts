@@ -202,6 +202,11 @@ export class WarmChildren {
     return collect(spare.child, JSON.stringify(warm), timeoutMs);
   }
 
+  /** The pids of the children waiting for a case (for tests that kill one). */
+  pids(): number[] {
+    return this.spares.filter((s) => !s.exited).map((s) => s.child.pid!);
+  }
+
   /** The unused children read an empty command and exit. */
   stop(): void {
     this.stopped = true;
