@@ -9,6 +9,7 @@
  * (test/journal/decide.test.ts).
  */
 import { LancelogError } from '../errors.js';
+import { preconditionFailed } from './precondition.js';
 import { MAIN_BRANCH, validateBranchName } from './branch-names.js';
 import type { EventBody, OperationKind } from './events.js';
 import { allRows, getRow } from './layout.js';
@@ -102,6 +103,8 @@ export type JournalCommand =
       unpin?: PublishPin[];
       /** A schema change: `schema.recorded` (reason `changed`) in the publish transaction. */
       schema?: { hash: string; source: string };
+      /** A conditional write: the branch head must still be this commit. */
+      expectedHeadCommit?: string;
     }
   | {
       type: 'createBranch';
@@ -393,6 +396,8 @@ export function decidePublish(cmd: Cmd<'publish'>, state: JournalState): Decisio
     );
   const branch = liveBranch(state, cmd.branch);
   if (operationOf(state, cmd.opId)) liveOperation(state, cmd.opId);
+  if (cmd.expectedHeadCommit !== undefined && branch.headCommitId !== cmd.expectedHeadCommit)
+    throw preconditionFailed(cmd.branch, cmd.expectedHeadCommit, branch.headCommitId);
   for (const t of [...cmd.tables, ...(cmd.unpin ?? [])])
     checkLeaseAndPin(state, cmd.opId, cmd.branch, t.tableKey, t.expectedVersion);
   const manifestVersion = branch.headManifestVersion + 1;

@@ -22,7 +22,7 @@ export type {
   PruneResult,
 } from './table-handle.js';
 export { FTS_TOKENIZER } from './table-handle.js';
-export { sqlString, idInPredicate } from './sql.js';
+export { sqlIdent, sqlString, idInPredicate } from './sql.js';
 export { BatchSpill } from './batch-spill.js';
 export { RawLance, RawLanceTable, rawArrowTable } from './baseline.js';
 export {
@@ -33,3 +33,6 @@ export {
   lanceTableOf,
   schemaToLance,
 } from './arrow-bridge.js';
+export { removedRowIds, decodeRowIds } from './lance-lineage.js';
+export { decodeRoaring, decodeArrowDeletions, decodeLz4Frame } from './lance-deletion-file.js';
+export type { LineageVersion, LineageFragment } from './lance-lineage.js';
