@@ -9,7 +9,8 @@
  * size and mtime under src/, cli/, test/ and scripts/ — in node_modules/.cache/lancelog-test/,
  * split like the CLI's own bin (scripts/bundle-cli.ts) so a command loads only what it
  * runs; packages stay in node_modules. Test workers that build the same bundle at once
- * each build into a directory of their own and the first rename wins.
+ * each build into a directory of their own and the first rename wins. Building one
+ * removes the entry's bundles of earlier sources that are more than an hour old.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -66,6 +67,17 @@ async function buildBundle(entry: string, outFile: string, outDir: string): Prom
   }
 }
 
+/** Bundles of `prefix` (one entry) for earlier states of the sources, older than an hour: no run still uses them. */
+function pruneOld(cache: string, prefix: string): void {
+  const hourAgoMs = Date.now() - 3_600_000;
+  for (const name of readdirSync(cache)) {
+    const dir = join(cache, name);
+    if (!name.startsWith(prefix)) continue;
+    const s = statSync(dir, { throwIfNoEntry: false });
+    if (s && s.mtimeMs < hourAgoMs) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const built = new Map<string, Promise<string>>();
 
 /** The bundle of `entry` (an absolute path to a .ts file) for the current sources. */
@@ -80,6 +92,7 @@ export function bundled(entry: string): Promise<string> {
       const outFile = join(outDir, `${name}.mjs`);
       if (!existsSync(outFile)) {
         mkdirSync(cache, { recursive: true });
+        pruneOld(cache, `${name}-${key}-`);
         await buildBundle(entry, outFile, outDir);
       }
       return outFile;
