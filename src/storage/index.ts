@@ -7,6 +7,8 @@
  */
 export { TableStore, MAIN_BRANCH } from './table-store.js';
 export type { SyncStats } from './lance-sync.js';
+export type { FragmentInfo } from './lance-manifest.js';
+export { readDeletionVector } from './lance-deletions.js';
 export type { OpenTableOptions, BranchInfo } from './table-store.js';
 export type {
   TableHandle,
@@ -20,6 +22,10 @@ export type {
   FragmentStats,
   CompactResult,
   PruneResult,
+  RawChunk,
+  RawScan,
+  RawScanOptions,
+  NumberArray,
 } from './table-handle.js';
 export { FTS_TOKENIZER } from './table-handle.js';
 export { sqlIdent, sqlString, idInPredicate } from './sql.js';
