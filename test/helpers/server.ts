@@ -114,16 +114,7 @@ export async function spawnServer(
   const { nodeArgsFor } = await import('./bundle.js');
   const child = spawn(
     process.execPath,
-    [
-      ...(await nodeArgsFor(CLI_ENTRY)),
-      'serve',
-      repo,
-      '--port',
-      '0',
-      '--refresh-ms',
-      '0',
-      ...args,
-    ],
+    [...(await nodeArgsFor(CLI_ENTRY)), 'serve', repo, '--port', '0', '--refresh-ms', '0', ...args],
     { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
