@@ -353,6 +353,8 @@ export class LanceTableHandle implements TableHandle {
     this.assertWritable('append');
     const n = isArrowTable(rows) ? rows.numRows : rows.length;
     if (n === 0) this.emptyCommit('append');
+    // An append never replaces: a repeated id would be a duplicate row forever.
+    this.assertUniqueIds(rows, 'append');
     const data = await this.toLanceData(rows, 'append');
     const res = await guard(
       this.ref,
@@ -384,7 +386,7 @@ export class LanceTableHandle implements TableHandle {
       return { version: res.version, inserted: 0, updated: 0, deleted: res.numDeletedRows };
     }
 
-    this.assertUniqueIds(args.upserts);
+    this.assertUniqueIds(args.upserts, 'mergeInsert');
     const data = await this.toLanceData(args.upserts, 'mergeInsert');
     let builder = this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll();
     if (nDeletes > 0) {
@@ -407,7 +409,10 @@ export class LanceTableHandle implements TableHandle {
    * inserted (a duplicate row forever), while two of an *existing* id fail as an
    * "ambiguous merge insert". Reject both up front with one clear error.
    */
-  private assertUniqueIds(upserts: Record<string, unknown>[] | arrow.Table): void {
+  private assertUniqueIds(
+    upserts: Record<string, unknown>[] | arrow.Table,
+    action: 'append' | 'mergeInsert',
+  ): void {
     const idsOf = isArrowTable(upserts)
       ? Array.from((upserts.getChild('id') ?? []) as Iterable<unknown>)
       : upserts.map((r) => r.id);
@@ -418,7 +423,7 @@ export class LanceTableHandle implements TableHandle {
       const sample = [...dups].slice(0, 10).map(String);
       throw storageError(
         'DuplicateIds',
-        `mergeInsert on ${this.tableKey}: upserts repeat id(s) ${sample.join(', ')}`,
+        `${action} on ${this.tableKey}: rows repeat id(s) ${sample.join(', ')}`,
         this.ref,
         this.ctx({ duplicateIds: sample }),
       );
