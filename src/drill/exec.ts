@@ -24,6 +24,16 @@ export async function executeOp(
       );
       return { opId: out.opId, commitId: out.commitId };
     }
+    case 'tx-upsert': {
+      const out = await repo.transaction(
+        (tx) => {
+          for (const r of op.upserts) tx.upsert(r.type, { name: r.name, ...r.data });
+          for (const l of op.links) tx.link('WorksAt', l.from, l.to, { ...l.data });
+        },
+        { branch, actor: DRILL_ACTOR },
+      );
+      return { opId: out.opId, commitId: out.commitId };
+    }
     case 'gq': {
       const out = await repo.change({
         source: DRILL_GQ,
