@@ -50,7 +50,7 @@ export async function appendsExactly(t: TableChanges, reader: CommittedReader): 
  * value, and the key has a BTREE once indexes are built, so Lance answers from the
  * index instead of scanning every id), else `id`.
  */
-function lookupColumn(def: TypeDef): string {
+export function lookupColumn(def: TypeDef): string {
   if (def.kind !== 'node') return 'id';
   const key = def.constraints.key[0];
   const type = def.properties.find((p) => p.name === key)?.type;
