@@ -7,13 +7,7 @@
 import { resolve } from 'node:path';
 import { catalogToJSON, findType } from './schema/index.js';
 import type { Catalog, TypeDef } from './schema/types.js';
-import {
-  isS3Uri,
-  sqlIdent,
-  sqlString,
-  type TableStore,
-  type TableHandle,
-} from './storage/index.js';
+import { sqlIdent, sqlString, type TableStore, type TableHandle } from './storage/index.js';
 import type {
   Journal,
   Snapshot,
@@ -80,7 +74,7 @@ import {
   type EntityVersion,
 } from './read/index.js';
 import { allTypes, initRepo, openRepoParts } from './repo/create.js';
-import { checkStorageMatches, s3RepoDir } from './repo/storage-claim.js';
+import { initTarget, openTarget } from './repo/storage-claim.js';
 import { newerCatalog } from './repo/schema-sync.js';
 import { PlanCache, stagedOverlay } from './repo/plans.js';
 import { PinnedHandles, tableSummaries } from './repo/pinned.js';
@@ -180,22 +174,14 @@ export class Repo {
    * journal (manifest 1 of `main` pins every table), and `_schema.pg` last.
    * If anything fails part-way, what init created is removed again.
    */
-  static async init(
-    repoDir: string,
-    opts: InitOptions & { journal?: string },
-  ): Promise<InitResult> {
-    if (isS3Uri(repoDir)) {
-      const { journal, ...rest } = opts;
-      return initRepo(resolve(s3RepoDir(repoDir, journal)), { ...rest, tables: repoDir });
-    }
-    return initRepo(resolve(repoDir), opts);
+  static async init(repoDir: string, opts: InitOptions): Promise<InitResult> {
+    const target = initTarget(repoDir, opts);
+    return initRepo(resolve(target.dir), target.opts);
   }
 
   /** Opens an existing repo. */
   static async open(repoDir: string, opts: OpenOptions = {}): Promise<Repo> {
-    const s3 = isS3Uri(repoDir);
-    const dir = resolve(s3 ? s3RepoDir(repoDir, opts.journal) : repoDir);
-    if (s3) checkStorageMatches(dir, repoDir);
+    const dir = resolve(openTarget(repoDir, opts.journal));
     const readOnly = opts.readOnly ?? false;
     const { catalog, journal, store } = await openRepoParts(dir, readOnly);
     const repo = new Repo(

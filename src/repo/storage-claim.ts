@@ -14,12 +14,13 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ulid } from 'ulid';
 import { z } from 'zod';
 import { RepoError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
-import { parseS3Uri, s3Location, S3Objects } from '../storage/index.js';
+import { isS3Uri, parseS3Uri, s3Location, S3Objects } from '../storage/index.js';
+import type { InitOptions } from './types.js';
 
 /** In the repo directory: where its tables live. */
 export const STORAGE_FILE = '_storage.json';
@@ -137,7 +138,7 @@ export async function checkClaim(dir: string, file: StorageFile): Promise<void> 
 }
 
 /** `s3://…` given where a repo directory is expected: the journal directory it needs. */
-export function s3RepoDir(uri: string, journal: string | undefined): string {
+function s3RepoDir(uri: string, journal: string | undefined): string {
   const { uri: normal } = parseS3Uri(uri);
   if (journal === undefined || journal === '' || /^[a-z][a-z0-9+.-]*:\/\//i.test(journal))
     throw new RepoError(
@@ -150,7 +151,7 @@ export function s3RepoDir(uri: string, journal: string | undefined): string {
 }
 
 /** The open of `s3://…` with `journal`: the directory's storage file must name that URI. */
-export function checkStorageMatches(dir: string, uri: string): void {
+function checkStorageMatches(dir: string, uri: string): void {
   const { uri: normal } = parseS3Uri(uri);
   const file = readStorageFile(dir);
   if (file === undefined || file.tables !== normal)
@@ -161,4 +162,26 @@ export function checkStorageMatches(dir: string, uri: string): void {
         ? 'are not this repo’s: it keeps its tables locally'
         : `are not this repo’s: it keeps its tables at ${file.tables}`,
     );
+}
+
+/** What `Repo.init(target, opts)` creates: a directory, or `s3://…` with its journal's. */
+export function initTarget(target: string, opts: InitOptions): { dir: string; opts: InitOptions } {
+  const { journal, ...rest } = opts;
+  if (isS3Uri(target))
+    return { dir: s3RepoDir(target, journal), opts: { ...rest, tables: target } };
+  if (journal !== undefined)
+    throw new RepoError(
+      'InvalidStorageUri',
+      `--journal applies only to an s3:// repo (the journal of '${target}' is in it)`,
+      { uri: target, reason: 'journal without s3://', variable: 'journal' },
+    );
+  return { dir: target, opts: rest };
+}
+
+/** The directory `Repo.open(target)` opens: `target`, or the journal of `s3://…`, checked. */
+export function openTarget(target: string, journal: string | undefined): string {
+  if (!isS3Uri(target)) return target;
+  const dir = resolve(s3RepoDir(target, journal));
+  checkStorageMatches(dir, target);
+  return dir;
 }

@@ -14,11 +14,8 @@ export interface InitOptions {
    * Undefined: in the repo directory.
    */
   tables?: string;
-}
-
-/** `Repo.init` of an `s3://bucket/prefix`: the local directory that holds its journal. */
-export interface InitS3Options extends Omit<InitOptions, 'tables'> {
-  journal: string;
+  /** `Repo.init('s3://bucket/prefix', …)`: the local directory of its SQLite journal. */
+  journal?: string;
 }
 
 export interface InitResult {

@@ -11,8 +11,8 @@
  *   nothing to sync (docs/recovery.md "On S3-compatible storage").
  */
 import { existsSync, promises as fs, readFileSync, statSync } from 'node:fs';
-import { storageError, type TableRef } from './errors.js';
-import { lanceStorageOptions, type S3Location } from './s3-location.js';
+import { syncLanceVersions, type SyncRequest, type SyncStats } from './lance-sync.js';
+import { lanceStorageOptions, s3Location, type S3Location } from './s3-location.js';
 import { S3Objects } from './s3-objects.js';
 
 export interface TableFiles {
@@ -21,14 +21,24 @@ export interface TableFiles {
   readonly root: string;
   /** The storage options every lancedb connection gets. */
   readonly storageOptions: Record<string, string>;
-  /** Does a commit need fsync'ing before it is published? */
-  readonly needsSync: boolean;
+  /**
+   * Makes what versions (fromVersion, toVersion] created durable: fsync on disk
+   * (lance-sync.ts); nothing on an object store, where each PUT was durable when
+   * acknowledged, before lancedb's commit returned.
+   */
+  sync(req: SyncRequest): Promise<SyncStats>;
   /** The URI lancedb connects to for the directory `dir` (a path under root). */
   uri(dir: string): string;
   read(file: string): Promise<Buffer>;
   exists(file: string): Promise<boolean>;
   /** Does any file exist under the directory `dir`? */
   anyUnder(dir: string): Promise<boolean>;
+  /**
+   * Asked before every table open: false only when `dir` certainly holds nothing. On an
+   * object store that would be a LIST per open, and lancedb's own open lists the
+   * versions anyway and answers "not found" (TableNotFound), so it answers true there.
+   */
+  mayHaveVersions(dir: string): Promise<boolean>;
   /** Creates the directory `dir` where the backend has directories. */
   makeDir(dir: string): Promise<void>;
 }
@@ -36,8 +46,10 @@ export interface TableFiles {
 export class LocalTableFiles implements TableFiles {
   readonly kind = 'local';
   readonly storageOptions = {};
-  readonly needsSync = true;
   constructor(readonly root: string) {}
+  sync(req: SyncRequest): Promise<SyncStats> {
+    return syncLanceVersions(req);
+  }
   uri(dir: string): string {
     return dir;
   }
@@ -61,6 +73,9 @@ export class LocalTableFiles implements TableFiles {
       return Promise.resolve(false);
     }
   }
+  mayHaveVersions(dir: string): Promise<boolean> {
+    return this.anyUnder(dir);
+  }
   async makeDir(dir: string): Promise<void> {
     await fs.mkdir(dir, { recursive: true });
   }
@@ -70,7 +85,6 @@ export class S3TableFiles implements TableFiles {
   readonly kind = 's3';
   readonly root: string;
   readonly storageOptions: Record<string, string>;
-  readonly needsSync = false;
   readonly objects: S3Objects;
 
   constructor(readonly location: S3Location) {
@@ -106,12 +120,22 @@ export class S3TableFiles implements TableFiles {
     return this.objects.anyUnder(bucket, `${key}/`);
   }
 
+  mayHaveVersions(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
+  sync(): Promise<SyncStats> {
+    return Promise.resolve({ files: 0, dirs: 0 });
+  }
+
   makeDir(): Promise<void> {
     return Promise.resolve(); // object stores have no directories
   }
 }
 
-/** A typed error for a dataset file that cannot be read (names the table). */
-export function unreadable(ref: TableRef, file: string, err: unknown) {
-  return storageError('StorageFailure', `cannot read ${file}: ${String(err)}`, ref, { file });
+/** The files of the repo at `dir`: there, or at `tablesUri` (`s3://…`, AWS variables). */
+export function tableFilesFor(dir: string, tablesUri: string | undefined): TableFiles {
+  return tablesUri === undefined
+    ? new LocalTableFiles(dir)
+    : new S3TableFiles(s3Location(tablesUri));
 }

@@ -19,9 +19,8 @@ import { branchError, errorMessage, guard, storageError, type TableRef } from '.
 import { LanceTableHandle, type TableHandle } from './table-handle.js';
 import { manifestFile, readFragments, type FragmentInfo } from './lance-manifest.js';
 import { readLineageVersion, type LineageVersion } from './lance-lineage.js';
-import { branchRoot, syncLanceVersions, type SyncStats } from './lance-sync.js';
-import { LocalTableFiles, S3TableFiles, type TableFiles } from './table-files.js';
-import { s3Location } from './s3-location.js';
+import { branchRoot, type SyncStats } from './lance-sync.js';
+import { tableFilesFor, type TableFiles } from './table-files.js';
 
 export interface OpenTableOptions {
   /** Pin the handle at exactly this version (read-only). */
@@ -63,21 +62,16 @@ export class TableStore {
   private readonly writers = new Map<string, LanceTableHandle>();
   private closed = false;
 
+  /** `files`: where the datasets live, the repo directory or an S3 prefix (table-files.ts). */
   private constructor(
     readonly repoDir: string,
-    /** Where the datasets live: the repo directory, or an S3 prefix (table-files.ts). */
     readonly files: TableFiles,
   ) {}
 
-  /**
-   * The tables of the repo at `repoDir`; with `tablesUri` (`s3://bucket/prefix`) they
-   * live there instead, with credentials and endpoint from the AWS variables.
-   */
+  /** The tables of the repo at `repoDir`, or at `tablesUri` (`s3://…`: table-files.ts). */
   static async open(repoDir: string, tablesUri?: string): Promise<TableStore> {
     const dir = path.resolve(repoDir);
-    const files =
-      tablesUri === undefined ? new LocalTableFiles(dir) : new S3TableFiles(s3Location(tablesUri));
-    return new TableStore(dir, files);
+    return new TableStore(dir, tableFilesFor(dir, tablesUri));
   }
 
   /** Validates tablePath and splits it into (absolute parent dir, table name). */
@@ -148,12 +142,9 @@ export class TableStore {
     this.assertOpen(ref);
     const b = normalizeBranch(branch);
     const dir = this.versionsDir(ref, b);
-    if (
-      Number.isSafeInteger(version) &&
-      version >= 0 &&
-      (await this.files.exists(manifestFile(dir, version)))
-    )
-      return !(await this.files.exists(manifestFile(dir, version + 1)));
+    const has = (v: number) => this.files.exists(manifestFile(dir, v));
+    if (Number.isSafeInteger(version) && version >= 0 && (await has(version)))
+      return !(await has(version + 1));
     return (await this.headVersion(tableKey, tablePath, b)) === version;
   }
 
@@ -226,8 +217,7 @@ export class TableStore {
    * files toVersion references and fromVersion does not) and the directories naming
    * them (lance-sync.ts). `forked`: the Lance branch was created after fromVersion was
    * published, so its fork manifest and ref are synced too. Call it before publishing
-   * toVersion; lancedb itself never fsyncs. On an object store there is nothing to sync:
-   * each file was durable when its PUT was acknowledged, before lancedb's commit returned.
+   * toVersion; lancedb itself never fsyncs. On an object store: nothing (table-files.ts).
    */
   async syncVersions(
     tableKey: string,
@@ -238,9 +228,8 @@ export class TableStore {
     this.assertOpen(ref);
     const { datasetDir } = this.locate(ref);
     const branch = normalizeBranch(opts.branch);
-    if (!this.files.needsSync) return { files: 0, dirs: 0 };
     return guard(ref, 'syncVersions', () =>
-      syncLanceVersions({
+      this.files.sync({
         datasetDir,
         branch,
         fromVersion: opts.fromVersion,
@@ -270,11 +259,6 @@ export class TableStore {
     );
   }
 
-  /** The directory the table's Lance dataset lives in (`<repo>/<tablePath>.lance`). */
-  datasetDir(tableKey: string, tablePath: string): string {
-    return this.locate({ tableKey, tablePath }).datasetDir;
-  }
-
   /**
    * The row lineage of one version (src/storage/lance-lineage.ts), read from its
    * manifest: VersionNotFound when the manifest is gone (`lancelog cleanup` removed it).
@@ -296,37 +280,29 @@ export class TableStore {
       });
     const { datasetDir } = this.locate(ref);
     const root = b === undefined ? datasetDir : path.join(datasetDir, 'tree', b);
-    return guard(ref, 'lineage', () => readLineageVersion(file, root, this.readFile), undefined, {
+    const read = this.readFile;
+    return guard(ref, 'lineage', () => readLineageVersion(file, root, read), undefined, {
       version,
     });
   }
 
+  /** Does the dataset at `tablePath` have versions? */
   async tableExists(tablePath: string): Promise<boolean> {
-    return this.datasetExists(tablePath);
+    return this.files.anyUnder(this.versionsDir({ tableKey: '(exists)', tablePath }, undefined));
   }
 
   /** Reads one dataset file (a manifest, a deletion or row-id file) from the backend. */
   readonly readFile = (file: string): Promise<Buffer> => this.files.read(file);
 
-  /**
-   * Asked before every table open: false when the dataset certainly has no versions.
-   * On an object store that would be a LIST per open, and lancedb's own open lists the
-   * versions anyway and answers "not found" (TableNotFound), so it is not asked there.
-   */
+  /** Asked before every table open: false when the dataset certainly has no versions. */
   private mayExist(tablePath: string): Promise<boolean> {
-    return this.files.kind === 's3' ? Promise.resolve(true) : this.datasetExists(tablePath);
-  }
-
-  /** Does the dataset at `tablePath` have versions? */
-  private datasetExists(tablePath: string): Promise<boolean> {
-    const { datasetDir } = this.locate({ tableKey: '(tableExists)', tablePath });
-    return this.files.anyUnder(path.join(datasetDir, '_versions'));
+    const dir = this.versionsDir({ tableKey: '(open)', tablePath }, undefined);
+    return this.files.mayHaveVersions(dir);
   }
 
   /** Does the Lance branch `branch` of the table have versions (its `tree/<branch>/`)? */
   async lanceBranchExists(tableKey: string, tablePath: string, branch: string): Promise<boolean> {
-    const { datasetDir } = this.locate({ tableKey, tablePath });
-    return this.files.anyUnder(path.join(datasetDir, 'tree', branch, '_versions'));
+    return this.files.anyUnder(this.versionsDir({ tableKey, tablePath }, branch));
   }
 
   async createTable(tableKey: string, tablePath: string, schema: arrow.Schema): Promise<number> {
@@ -364,17 +340,16 @@ export class TableStore {
       table.close();
     }
     // Everything is new, up to the table's entry in nodes/ or edges/ and theirs in the repo.
-    if (this.files.needsSync)
-      await guard(ref, 'createTable', () =>
-        syncLanceVersions({
-          datasetDir: this.locate(ref).datasetDir,
-          branch: undefined,
-          fromVersion: null,
-          toVersion: version,
-          forked: false,
-          stopDir: this.repoDir,
-        }),
-      );
+    await guard(ref, 'createTable', () =>
+      this.files.sync({
+        datasetDir: this.locate(ref).datasetDir,
+        branch: undefined,
+        fromVersion: null,
+        toVersion: version,
+        forked: false,
+        stopDir: this.repoDir,
+      }),
+    );
     return version;
   }
 

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Repo, type LancelogError } from '../../src/index.js';
+import { lanceStorageOptions, RawLance, s3Location } from '../../src/storage/index.js';
+import { arrowSchemaFor, compileSchema } from '../../src/schema/index.js';
 import { HOLD_BACK_LATER_TABLE_COMMITS } from '../../src/failpoints.js';
 import { runCli } from '../helpers/cli.js';
 import { runChild } from '../helpers/crash.js';
@@ -251,6 +253,30 @@ describe('a repo whose tables live on S3-compatible storage (SQLite journal, one
       expect(await visible(repo)).toEqual(['N:a', 'P:a']);
       await repo.close();
     });
+  });
+
+  it("Lance's own commit: two writers of one table version cannot both commit it (conditional PUT), none is lost", async () => {
+    const uri = newUri();
+    const options = lanceStorageOptions(s3Location(uri));
+    const def = compileSchema(SCHEMA, 's.pg').nodes[0];
+    const first = await RawLance.connect(uri, options);
+    const second = await RawLance.connect(uri, options);
+    const created = await first.createEmptyTable('t', arrowSchemaFor(def));
+    const [a, b] = [created, await second.openTable('t')];
+    const v = await a.version();
+    expect(await b.version()).toBe(v);
+    const refusedBefore = server.refusedPuts;
+    const versions = await Promise.all([
+      a.add([{ id: 'x', name: 'x' }]),
+      b.add([{ id: 'y', name: 'y' }]),
+    ]);
+    // One manifest PUT of version v + 1 was refused (412); Lance made that commit v + 2.
+    expect(server.refusedPuts).toBeGreaterThan(refusedBefore);
+    expect(versions.sort()).toEqual([v + 1, v + 2]);
+    const check = await (await RawLance.connect(uri, options)).openTable('t');
+    expect(await check.countRows()).toBe(2);
+    for (const t of [a, b, check]) t.close();
+    for (const c of [first, second]) c.close();
   });
 
   /** [failpoint spec, decision, visible after recovery]: tables start in order Note, Person. */
