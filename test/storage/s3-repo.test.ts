@@ -1,6 +1,6 @@
 /**
  * A repo whose Lance tables live on S3-compatible storage, against a real S3 server on
- * 127.0.0.1 (s3rver, started here; test/helpers/s3-server.ts) with the SQLite journal
+ * 127.0.0.1 (s3rver, started here; scripts/s3-server.ts) with the SQLite journal
  * in a local directory: the one-machine deployment (docs/deployment.md).
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { arrowSchemaFor, compileSchema } from '../../src/schema/index.js';
 import { HOLD_BACK_LATER_TABLE_COMMITS } from '../../src/failpoints.js';
 import { runCli } from '../helpers/cli.js';
 import { runChild } from '../helpers/crash.js';
-import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+import { startS3Server, type S3TestServer } from '../../scripts/s3-server.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 
 const tmp = useTmpDirs();

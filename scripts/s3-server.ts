@@ -1,6 +1,6 @@
 /**
- * A real S3-compatible server on 127.0.0.1 for the tests: s3rver (npm), started and
- * stopped by the tests themselves, storing its objects in a temp directory.
+ * A real S3-compatible server on 127.0.0.1 for the tests and the scaleout bench: s3rver
+ * (npm, a dev dependency), started and stopped by them, its objects in a directory.
  *
  * Two additions, as middleware in front of s3rver's routes:
  * - conditional PUT: s3rver ignores `If-None-Match: *` on PUT (it honours it only on
