@@ -1,0 +1,142 @@
+/**
+ * Crash drills on the S3 backend (tables on a real S3 server on 127.0.0.1, the SQLite
+ * journal local): the `load`, `change` (.gq mutation) and `branch merge` writers run as
+ * real CLI processes that SIGKILL themselves at a failpoint; recovery from a fresh
+ * process must leave the state before or after the write entirely, I1 (verify), nothing
+ * pending, and a next write that succeeds. A subset of the local matrix (docs/drills.md),
+ * sized for the suite's time: one point that rolls back and one that rolls forward per
+ * writer. The transaction writer's points are in s3-repo.test.ts.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Repo } from '../../src/index.js';
+import { startS3Server, type S3TestServer } from '../../scripts/s3-server.js';
+import { runCli } from '../helpers/cli.js';
+import { useTmpDirs } from '../helpers/tmp.js';
+
+const tmp = useTmpDirs();
+
+const SCHEMA = `
+node Person { name: String @key }
+node Note { text: String @key }
+`;
+
+const ADD_GQ = `
+query add($n: String) {
+  insert Person { name: $n }
+  insert Note { text: $n }
+}
+`;
+
+let server: S3TestServer;
+let serverDir: string;
+const savedEnv: Record<string, string | undefined> = {};
+let prefixes = 0;
+
+beforeAll(async () => {
+  serverDir = mkdtempSync(join(tmpdir(), 'lancelog-s3-'));
+  server = await startS3Server(serverDir);
+  for (const [k, v] of Object.entries(server.env)) {
+    savedEnv[k] = process.env[k];
+    process.env[k] = v;
+  }
+});
+
+afterAll(async () => {
+  for (const [k, v] of Object.entries(savedEnv)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  await server.close();
+  rmSync(serverDir, { recursive: true, force: true });
+});
+
+/** A repo on a fresh prefix: Person a, Note a on main; branch `feat` adds Person b, Note b. */
+async function seeded(): Promise<string> {
+  const dir = join(tmp(), 'journal');
+  const uri = `s3://${server.bucket}/drills/r${++prefixes}`;
+  await Repo.init(uri, { schemaSource: SCHEMA, schemaFile: 's.pg', journal: dir });
+  const repo = await Repo.open(dir);
+  try {
+    await repo.transaction((tx) => {
+      tx.insert('Person', { name: 'a' });
+      tx.insert('Note', { text: 'a' });
+    });
+    repo.createBranch('feat');
+    await repo.transaction(
+      (tx) => {
+        tx.insert('Person', { name: 'b' });
+        tx.insert('Note', { text: 'b' });
+      },
+      { branch: 'feat' },
+    );
+  } finally {
+    await repo.close();
+  }
+  return dir;
+}
+
+type Writer = 'load' | 'change' | 'merge';
+
+/** The writer's CLI arguments: each adds Person b and Note b to main. */
+function writerArgs(writer: Writer, dir: string): string[] {
+  if (writer === 'load') {
+    const data = join(tmp(), 'b.jsonl');
+    writeFileSync(
+      data,
+      '{"type":"Person","data":{"name":"b"}}\n{"type":"Note","data":{"text":"b"}}\n',
+    );
+    return ['load', '--data', data, dir];
+  }
+  if (writer === 'change') {
+    const gq = join(tmp(), 'add.gq');
+    writeFileSync(gq, ADD_GQ);
+    return ['change', '--query', gq, '--name', 'add', '--params', '{"n":"b"}', dir];
+  }
+  return ['branch', 'merge', 'feat', dir];
+}
+
+async function visible(repo: Repo): Promise<string[]> {
+  const ids = [
+    ...(await repo.scan('Person')).map((r) => `P:${r.id}`),
+    ...(await repo.scan('Note')).map((r) => `N:${r.id}`),
+  ];
+  return ids.sort();
+}
+
+const BEFORE = ['N:a', 'P:a'];
+const AFTER = ['N:a', 'N:b', 'P:a', 'P:b'];
+const POINTS: Array<[string, string, string[]]> = [
+  ['write.after_intent', 'RollBack', BEFORE],
+  ['write.before_publish', 'RollForward', AFTER],
+];
+
+describe('crash drills on S3 storage: load, change and merge writers', () => {
+  for (const writer of ['load', 'change', 'merge'] as const) {
+    for (const [point, decision, after] of POINTS) {
+      it(`${writer} SIGKILLed at ${point} → ${decision}: all or nothing, I1, nothing pending, next write ok`, async () => {
+        const dir = await seeded();
+        const crashed = await runCli(writerArgs(writer, dir), {
+          LANCELOG_FAILPOINTS: `${point}=crash`,
+        });
+        expect(crashed.code, crashed.stderr).toBe(-1);
+        const repo = await Repo.open(dir);
+        try {
+          expect(repo.recoveryAudit().map((a) => a.decision)).toEqual([decision]);
+          expect(await visible(repo)).toEqual(after);
+          expect(repo.pendingRecovery()).toEqual([]);
+          expect((await repo.verify()).differences).toEqual([]);
+          await repo.transaction((tx) => {
+            tx.upsert('Person', { name: 'z' });
+            tx.upsert('Note', { text: 'z' });
+          });
+          expect(await visible(repo)).toEqual([...after, 'N:z', 'P:z'].sort());
+        } finally {
+          await repo.close();
+        }
+      });
+    }
+  }
+});
