@@ -7,13 +7,12 @@
  * sized for the suite's time: one point that rolls back and one that rolls forward per
  * writer. The transaction writer's points are in s3-repo.test.ts.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Repo } from '../../src/index.js';
-import { startS3Server, type S3TestServer } from '../../scripts/s3-server.js';
 import { runCli } from '../helpers/cli.js';
+import { useS3Server } from '../helpers/s3.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 
 const tmp = useTmpDirs();
@@ -30,33 +29,12 @@ query add($n: String) {
 }
 `;
 
-let server: S3TestServer;
-let serverDir: string;
-const savedEnv: Record<string, string | undefined> = {};
-let prefixes = 0;
-
-beforeAll(async () => {
-  serverDir = mkdtempSync(join(tmpdir(), 'lancelog-s3-'));
-  server = await startS3Server(serverDir);
-  for (const [k, v] of Object.entries(server.env)) {
-    savedEnv[k] = process.env[k];
-    process.env[k] = v;
-  }
-});
-
-afterAll(async () => {
-  for (const [k, v] of Object.entries(savedEnv)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  await server.close();
-  rmSync(serverDir, { recursive: true, force: true });
-});
+const s3 = useS3Server();
 
 /** A repo on a fresh prefix: Person a, Note a on main; branch `feat` adds Person b, Note b. */
 async function seeded(): Promise<string> {
   const dir = join(tmp(), 'journal');
-  const uri = `s3://${server.bucket}/drills/r${++prefixes}`;
+  const uri = s3().newUri('drills');
   await Repo.init(uri, { schemaSource: SCHEMA, schemaFile: 's.pg', journal: dir });
   const repo = await Repo.open(dir);
   try {

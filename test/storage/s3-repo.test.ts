@@ -3,17 +3,16 @@
  * 127.0.0.1 (s3rver, started here; scripts/s3-server.ts) with the SQLite journal
  * in a local directory: the one-machine deployment (docs/deployment.md).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Repo, type LancelogError } from '../../src/index.js';
 import { lanceStorageOptions, RawLance, s3Location } from '../../src/storage/index.js';
 import { arrowSchemaFor, compileSchema } from '../../src/schema/index.js';
 import { HOLD_BACK_LATER_TABLE_COMMITS } from '../../src/failpoints.js';
 import { runCli } from '../helpers/cli.js';
 import { runChild } from '../helpers/crash.js';
-import { startS3Server, type S3TestServer } from '../../scripts/s3-server.js';
+import { useS3Server } from '../helpers/s3.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 
 const tmp = useTmpDirs();
@@ -24,39 +23,14 @@ node Note { text: String @key }
 edge Wrote: Person -> Note
 `;
 
-let server: S3TestServer;
-let serverDir: string;
-const savedEnv: Record<string, string | undefined> = {};
-let prefixes = 0;
-
-beforeAll(async () => {
-  // Not a useTmpDirs directory: those are removed after each test.
-  serverDir = mkdtempSync(join(tmpdir(), 'lancelog-s3-'));
-  server = await startS3Server(serverDir);
-  // Children (runChild, runCli) inherit the AWS variables from this process.
-  for (const [k, v] of Object.entries(server.env)) {
-    savedEnv[k] = process.env[k];
-    process.env[k] = v;
-  }
-});
-
-afterAll(async () => {
-  for (const [k, v] of Object.entries(savedEnv)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  await server.close();
-  rmSync(serverDir, { recursive: true, force: true });
-});
+const s3 = useS3Server();
 
 /** A fresh prefix of the test bucket. */
-function newUri(): string {
-  return `s3://${server.bucket}/repos/r${++prefixes}`;
-}
+const newUri = () => s3().newUri();
 
 /** Objects stored by the server under the bucket (s3rver keeps one file per object). */
 function objectsUnder(prefix: string): string[] {
-  const root = join(serverDir, server.bucket);
+  const root = join(s3().dir, s3().server.bucket);
   const out: string[] = [];
   const walk = (dir: string, rel: string): void => {
     if (!existsSync(dir)) return;
@@ -101,7 +75,7 @@ function codeOf(err: unknown): string {
 describe('a repo whose tables live on S3-compatible storage (SQLite journal, one machine)', () => {
   it('init, write, read, time travel and verify: the Lance files are objects, none on the local disk', async () => {
     const { uri, dir } = await seeded();
-    const prefix = uri.replace(`s3://${server.bucket}/`, '');
+    const prefix = uri.replace(`s3://${s3().server.bucket}/`, '');
     const objects = objectsUnder(prefix);
     expect(objects).toContain(`${prefix}/_lancelog.json`);
     expect(
@@ -265,13 +239,13 @@ describe('a repo whose tables live on S3-compatible storage (SQLite journal, one
     const [a, b] = [created, await second.openTable('t')];
     const v = await a.version();
     expect(await b.version()).toBe(v);
-    const refusedBefore = server.refusedPuts;
+    const refusedBefore = s3().server.refusedPuts;
     const versions = await Promise.all([
       a.add([{ id: 'x', name: 'x' }]),
       b.add([{ id: 'y', name: 'y' }]),
     ]);
     // One manifest PUT of version v + 1 was refused (412); Lance made that commit v + 2.
-    expect(server.refusedPuts).toBeGreaterThan(refusedBefore);
+    expect(s3().server.refusedPuts).toBeGreaterThan(refusedBefore);
     expect(versions.sort()).toEqual([v + 1, v + 2]);
     const check = await (await RawLance.connect(uri, options)).openTable('t');
     expect(await check.countRows()).toBe(2);
