@@ -10,7 +10,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Repo } from '../../src/index.js';
+import { doctor, Repo } from '../../src/index.js';
 import { runCli } from '../helpers/cli.js';
 import { useS3Server } from '../helpers/s3.js';
 import { useTmpDirs } from '../helpers/tmp.js';
@@ -117,4 +117,34 @@ describe('crash drills on S3 storage: load, change and merge writers', () => {
       });
     }
   }
+});
+
+describe('the writers that are not row upserts, on S3 storage', () => {
+  it('index ensure, optimize, cleanup and doctor: data unchanged, I1, the next write ok', async () => {
+    const dir = await seeded();
+    const repo = await Repo.open(dir);
+    try {
+      for (const n of ['c', 'd', 'e'])
+        await repo.transaction((tx) => {
+          tx.insert('Person', { name: n });
+          tx.insert('Note', { text: n });
+        });
+      const want = ['N:a', 'N:c', 'N:d', 'N:e', 'P:a', 'P:c', 'P:d', 'P:e'];
+      await repo.ensureIndexes();
+      await repo.optimize();
+      expect(await visible(repo)).toEqual(want);
+      const cleaned = await repo.cleanup({ keep: 1, olderThanMs: null, confirm: true });
+      expect(cleaned.confirmed).toBe(true);
+      expect(cleaned.tables.flatMap((t) => t.versionsRemoved).length).toBeGreaterThan(0);
+      expect(await visible(repo)).toEqual(want);
+      expect((await repo.verify()).differences).toEqual([]);
+      await repo.transaction((tx) => tx.insert('Person', { name: 'z' }));
+      expect((await repo.scan('Person')).map((r) => r.id)).toContain('z');
+    } finally {
+      await repo.close();
+    }
+    const report = await doctor(dir);
+    expect(report.problems).toEqual([]);
+    expect(report.ok).toBe(true);
+  });
 });
