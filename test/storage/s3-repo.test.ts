@@ -188,6 +188,30 @@ describe('a repo whose tables live on S3-compatible storage (SQLite journal, one
       expect(existsSync(dir)).toBe(false);
     });
 
+    it('an unreachable store: ObjectStoreFailure naming the bucket and key, nothing created', async () => {
+      const { dir } = await seeded();
+      const saved = process.env.AWS_ENDPOINT_URL;
+      // A port nothing listens on: the store of this repo and of a new one are unreachable.
+      process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:9';
+      try {
+        const open = await Repo.open(dir).catch((e: unknown) => e);
+        expect(open).toMatchObject({ code: 'ObjectStoreFailure', details: { action: 'GET' } });
+        const fresh = join(tmp(), 'fresh');
+        const init = await Repo.init(newUri(), {
+          schemaSource: SCHEMA,
+          schemaFile: 's.pg',
+          journal: fresh,
+        }).catch((e: unknown) => e);
+        expect(codeOf(init)).toBe('ObjectStoreFailure');
+        expect(existsSync(fresh)).toBe(false);
+      } finally {
+        process.env.AWS_ENDPOINT_URL = saved;
+      }
+      const repo = await Repo.open(dir);
+      expect(await visible(repo)).toEqual(['N:a', 'P:a']);
+      await repo.close();
+    });
+
     it('a second journal for tables another journal claims (init races: one wins)', async () => {
       const uri = newUri();
       const dirs = [join(tmp(), 'a'), join(tmp(), 'b')];
