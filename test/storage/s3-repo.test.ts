@@ -237,10 +237,7 @@ describe('a repo whose tables live on S3-compatible storage (SQLite journal, one
       const other = await seeded();
       // The other repo's journal pointed at this repo's tables.
       const file = join(other.dir, '_storage.json');
-      const stored = JSON.parse((await import('node:fs')).readFileSync(file, 'utf8')) as Record<
-        string,
-        unknown
-      >;
+      const stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
       writeFileSync(file, JSON.stringify({ ...stored, tables: uri }));
       const err = await Repo.open(other.dir).catch((e: unknown) => e);
       expect(codeOf(err)).toBe('StorageClaimMismatch');
