@@ -24,6 +24,8 @@ export interface S3Location {
   secretAccessKey: string;
   sessionToken: string | undefined;
   allowHttp: boolean;
+  /** Attempts per request, the first included (`AWS_MAX_ATTEMPTS`); undefined: the clients' defaults. */
+  maxAttempts: number | undefined;
 }
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -68,6 +70,7 @@ const S3Env = z.object({
   AWS_ENDPOINT_URL: z.string().url().optional(),
   AWS_ENDPOINT_URL_S3: z.string().url().optional(),
   AWS_ALLOW_HTTP: truthy.optional(),
+  AWS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).optional(),
 });
 
 /** The location of `uri` with the credentials and endpoint of `env` (process.env by default). */
@@ -100,6 +103,7 @@ export function s3Location(uri: string, env: NodeJS.ProcessEnv = process.env): S
     secretAccessKey: e.AWS_SECRET_ACCESS_KEY,
     sessionToken: e.AWS_SESSION_TOKEN,
     allowHttp,
+    maxAttempts: e.AWS_MAX_ATTEMPTS,
   };
 }
 
@@ -112,5 +116,6 @@ export function lanceStorageOptions(loc: S3Location): Record<string, string> {
     ...(loc.sessionToken === undefined ? {} : { aws_session_token: loc.sessionToken }),
     ...(loc.endpoint === undefined ? {} : { aws_endpoint: loc.endpoint }),
     ...(loc.allowHttp ? { allow_http: 'true' } : {}),
+    ...(loc.maxAttempts === undefined ? {} : { client_max_retries: String(loc.maxAttempts - 1) }),
   };
 }

@@ -28,7 +28,7 @@ export class S3Objects {
       sessionToken: location.sessionToken,
       region: location.region,
       service: 's3',
-      retries: RETRIES,
+      retries: location.maxAttempts === undefined ? RETRIES : location.maxAttempts - 1,
       initRetryMs: INITIAL_RETRY_MS,
     });
   }

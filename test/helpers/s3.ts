@@ -15,6 +15,10 @@ export interface S3Fixture {
   dir: string;
   /** A fresh prefix of the test bucket: `s3://<bucket>/<area>/r<n>`. */
   newUri(area?: string): string;
+  /** Stops the server (until `start`). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and objects. */
+  start(): Promise<void>;
   /** Stops the server and starts it again on the same port and objects. */
   restart(): Promise<void>;
 }
@@ -35,10 +39,14 @@ export function useS3Server(): () => S3Fixture {
       server,
       dir,
       newUri: (area = 'repos') => `s3://${server.bucket}/${area}/r${++prefixes}`,
-      async restart() {
+      stop: () => f.server.close(),
+      async start() {
         const port = Number(new URL(f.server.endpoint).port);
-        await f.server.close();
         f.server = await startS3Server(dir, f.server.bucket, port);
+      },
+      async restart() {
+        await f.stop();
+        await f.start();
       },
     };
     fixture = f;

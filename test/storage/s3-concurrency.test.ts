@@ -144,4 +144,60 @@ describe('several writer processes over one S3 repo (one machine)', () => {
       await repo.close();
     }
   });
+
+  it('the S3 server down during a write: a typed error, then recovery with the server back; nothing acknowledged lost, nothing of the failed write visible', async () => {
+    const dir = await seeded();
+    const before = await Repo.open(dir);
+    await before.transaction((tx) => tx.insert('Person', { name: 'acked-before' }));
+    await before.close();
+    // Few attempts per request, so the writer gives up while the server is down.
+    const saved = process.env.AWS_MAX_ATTEMPTS;
+    process.env.AWS_MAX_ATTEMPTS = '2';
+    let child;
+    try {
+      child = startChild(
+        {
+          repo: dir,
+          action: 'insert',
+          rows: [
+            { type: 'Person', data: { name: 'lost' } },
+            { type: 'Note', data: { text: 'lost' } },
+          ],
+        },
+        'write.before_table_commit=delay:3000',
+      );
+    } finally {
+      if (saved === undefined) delete process.env.AWS_MAX_ATTEMPTS;
+      else process.env.AWS_MAX_ATTEMPTS = saved;
+    }
+    let stdout = '';
+    child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    for (let i = 0; i < 600; i++) {
+      const ro = await Repo.open(dir, { readOnly: true });
+      const held = ro.journal.listLeases().length > 0;
+      await ro.close();
+      if (held) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await s3().stop();
+    try {
+      expect(await exited).toBe(1);
+    } finally {
+      await s3().start();
+    }
+    const failed = outcomeOf({ stdout, stderr: '' });
+    expect(failed.ok).toBe(false);
+    expect(failed.code).toMatch(/^(StorageFailure|ObjectStoreFailure)$/);
+    const repo = await Repo.open(dir);
+    try {
+      expect((await repo.scan('Person')).map((r) => r.id)).toEqual(['acked-before']);
+      expect((await repo.scan('Note')).map((r) => r.id)).toEqual([]);
+      expect(repo.pendingRecovery()).toEqual([]);
+      expect((await repo.verify()).differences).toEqual([]);
+      await repo.transaction((tx) => tx.insert('Person', { name: 'after' }));
+    } finally {
+      await repo.close();
+    }
+  });
 });
