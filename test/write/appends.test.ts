@@ -276,7 +276,9 @@ describe('inserts as appends', () => {
           // The model of one transaction, from the rows before it: an insert of a present
           // key fails the whole of it.
           const ages = async () =>
-            new Map([...(await rowsOf(repo, 'Person'))].map(([k, r]) => [k, r.age ?? null]));
+            new Map(
+              [...(await rowsOf(repo, 'Person'))].map(([k, r]) => [k, (r.age as number) ?? null]),
+            );
           const next = await ages();
           const before = new Map(next);
           const refused = modelTransaction(before, next, steps);
