@@ -248,10 +248,8 @@ export function applyOp(before: Model, op: DrillOp): Model {
       for (const d of op.deletes) deleteNode(m, d.type, d.name);
       return m;
     case 'tx-upsert':
-      for (const r of op.upserts)
-        (m[r.type] as Map<string, object>).set(r.name, clean({ ...r.data }));
-      for (const l of op.links) m.WorksAt.set(pairKey(l.from, l.to), clean({ ...l.data }));
-      return m;
+      // Whole-row upserts (and new links) are the load's merge, row by row.
+      return setRows(m, op.upserts, op.links);
     case 'gq': {
       const p = op.params;
       m.Person.set(p.ins, { age: p.age });
@@ -275,10 +273,7 @@ export function applyOp(before: Model, op: DrillOp): Model {
     case 'load-chunked-merge':
       // append: every key is new (the generator guarantees it), so both are "set".
       // merge: whole-row replace of nodes; edges merge by (from, to), replacing properties.
-      for (const r of op.nodes)
-        (m[r.type] as Map<string, object>).set(r.name, clean({ ...r.data }));
-      for (const e of op.edges) m.WorksAt.set(pairKey(e.from, e.to), clean({ ...e.data }));
-      return m;
+      return setRows(m, op.nodes, op.edges);
     case 'load-overwrite':
     case 'load-chunked-overwrite': {
       const touched = new Set<string>([
@@ -298,6 +293,13 @@ export function applyOp(before: Model, op: DrillOp): Model {
       return m;
     }
   }
+}
+
+/** Sets each node row whole and each edge by (from, to), replacing what was there. */
+function setRows(m: Model, nodes: NodeRow[], edges: EdgeRow[]): Model {
+  for (const r of nodes) (m[r.type] as Map<string, object>).set(r.name, clean({ ...r.data }));
+  for (const e of edges) m.WorksAt.set(pairKey(e.from, e.to), clean({ ...e.data }));
+  return m;
 }
 
 /** The tables an operation changes according to the model (I5 writes to each of them afterwards). */

@@ -353,7 +353,6 @@ export class LanceTableHandle implements TableHandle {
     this.assertWritable('append');
     const n = isArrowTable(rows) ? rows.numRows : rows.length;
     if (n === 0) this.emptyCommit('append');
-    // An append never replaces: a repeated id would be a duplicate row forever.
     this.assertUniqueIds(rows, 'append');
     const data = await this.toLanceData(rows, 'append');
     const res = await guard(
@@ -405,14 +404,11 @@ export class LanceTableHandle implements TableHandle {
   }
 
   /**
-   * Lance does not enforce key uniqueness: two upserts of a *new* id are both
-   * inserted (a duplicate row forever), while two of an *existing* id fail as an
-   * "ambiguous merge insert". Reject both up front with one clear error.
+   * Lance does not enforce key uniqueness: an append, or a merge of a *new* id, twice
+   * inserts it twice (a duplicate row forever); a merge of an *existing* id twice fails
+   * as an "ambiguous merge insert". Reject all of them up front with one clear error.
    */
-  private assertUniqueIds(
-    upserts: Record<string, unknown>[] | arrow.Table,
-    action: 'append' | 'mergeInsert',
-  ): void {
+  private assertUniqueIds(upserts: MergeInsertArgs['upserts'], action: string): void {
     const idsOf = isArrowTable(upserts)
       ? Array.from((upserts.getChild('id') ?? []) as Iterable<unknown>)
       : upserts.map((r) => r.id);
