@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import type { LoadMode } from '../../src/index.js';
 import { lazyAction } from '../lazy-action.js';
+import { remoteOptions } from '../remote-options.js';
 
 const actions = () => import('./data-actions.js');
 
@@ -52,8 +53,7 @@ export function registerDataCommands(program: Command): void {
     'merge',
   ).action(lazyAction(actions, 'ingest'));
 
-  program
-    .command('export')
+  remoteOptions(program.command('export'))
     .description(
       'print the graph as JSONL in the load format (nodes, then edges; deterministic order)',
     )
