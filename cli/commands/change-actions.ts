@@ -8,6 +8,7 @@ import { printResult } from '../output.js';
 import { readSourceFile } from '../files.js';
 import { resolveTarget, type TargetOpts } from '../target.js';
 import { withGraph } from '../with-graph.js';
+import type { ChangeResult } from '../graph-source.js';
 
 interface ChangeOpts extends TargetOpts {
   query: string;
@@ -53,9 +54,14 @@ export async function change(
       ...(opts.ifCommit !== undefined ? { ifCommit: opts.ifCommit } : {}),
     }),
   );
+  printChange(opts, opts.name, result);
+}
+
+/** A mutation's result: JSON, or a line per statement and the operation and commit. */
+export function printChange(opts: { json?: boolean }, name: string, result: ChangeResult): void {
   printResult(opts, result, () =>
     [
-      `${opts.name}: ${result.affectedNodes} node(s), ${result.affectedEdges} edge(s) affected`,
+      `${name}: ${result.affectedNodes} node(s), ${result.affectedEdges} edge(s) affected`,
       ...result.statements.map((s) => `  ${s.op} ${s.type}: ${s.rows} row(s)`),
       `  op ${result.opId}${result.commitId ? `, commit ${result.commitId}` : ' (nothing to commit)'}`,
     ].join('\n'),

@@ -56,7 +56,7 @@ function chooseFormat(opts: ReadOpts, cmd: Command, configured?: ReadFormat): Re
 }
 
 /** Table width: the terminal's, else $COLUMNS, else no limit. */
-function tableWidth(): number | null {
+export function tableWidth(): number | null {
   if (process.stdout.isTTY && process.stdout.columns) return process.stdout.columns;
   const env = Number(process.env.COLUMNS);
   return Number.isInteger(env) && env > 0 ? env : null;

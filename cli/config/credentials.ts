@@ -4,10 +4,18 @@
  * refused (`CredentialsInsecure`) rather than used. `LANCELOG_TOKEN` overrides it for one
  * invocation (docs/cli.md "Config").
  */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { LancelogError } from '../../src/index.js';

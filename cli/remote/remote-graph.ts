@@ -5,6 +5,7 @@
  * an export at an older manifest version, a branch forked at a commit) is
  * `RemoteUnsupported`, never an approximation.
  */
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
   bindParams,
@@ -124,13 +125,18 @@ export class RemoteGraph implements GraphSource {
         ...(snapshot !== undefined ? { snapshot } : { branch: req.branch ?? 'main' }),
       },
     });
+    return this.readDocument(body, req.branch ?? 'main');
+  }
+
+  /** A read's answer as the document every read format prints. */
+  private async readDocument(body: unknown, branch: string): Promise<ReadDocument> {
     const out = W.parse(W.ReadOutput, body);
     const commitId = out.target.snapshot ?? null;
     const manifestVersion = commitId === null ? 0 : (await this.commit(commitId)).manifest_version;
     return {
       query_name: out.query_name,
       target: {
-        branch: out.target.branch ?? req.branch ?? 'main',
+        branch: out.target.branch ?? branch,
         snapshot: commitId,
         manifest_version: manifestVersion,
         commit_id: commitId,
@@ -140,6 +146,38 @@ export class RemoteGraph implements GraphSource {
       column_types: out.column_types,
       rows: out.rows as OutObject[],
     };
+  }
+
+  /** A mutation's answer as the local `change` reports it. */
+  private changeResult(answer: unknown): ChangeResult {
+    const out = W.parse(W.ChangeOutput, answer);
+    return {
+      affectedNodes: out.affected_nodes,
+      affectedEdges: out.affected_edges,
+      opId: out.op_id,
+      commitId: out.graph_commit_id ?? null,
+      manifestVersion: out.manifest_version ?? null,
+      statements: out.statements,
+    };
+  }
+
+  /** The server's stored queries (`GET /queries`): names, kinds and typed parameters. */
+  async storedQueries(): Promise<W.StoredQueryWire[]> {
+    return W.parse(W.QueryCatalog, await this.http.json('GET', '/queries')).queries;
+  }
+
+  /** Invokes a stored query by name (`POST /queries/{name}`). */
+  async invokeStored(
+    name: string,
+    params: Record<string, unknown>,
+    branch?: string,
+  ): Promise<{ kind: 'read'; doc: ReadDocument } | { kind: 'mutation'; result: ChangeResult }> {
+    const answer = await this.http.json('POST', `/queries/${encodeURIComponent(name)}`, {
+      body: { params, ...(branch !== undefined ? { branch } : {}) },
+    });
+    return typeof answer === 'object' && answer !== null && 'rows' in answer
+      ? { kind: 'read', doc: await this.readDocument(answer, branch ?? 'main') }
+      : { kind: 'mutation', result: this.changeResult(answer) };
   }
 
   async change(req: ChangeRequest): Promise<ChangeResult> {
@@ -159,15 +197,7 @@ export class RemoteGraph implements GraphSource {
             body,
             headers: { [IF_COMMIT_HEADER]: req.ifCommit },
           });
-    const out = W.parse(W.ChangeOutput, answer);
-    return {
-      affectedNodes: out.affected_nodes,
-      affectedEdges: out.affected_edges,
-      opId: out.op_id,
-      commitId: out.graph_commit_id ?? null,
-      manifestVersion: out.manifest_version ?? null,
-      statements: out.statements,
-    };
+    return this.changeResult(answer);
   }
 
   async exportJsonl(
@@ -266,11 +296,14 @@ export class RemoteGraph implements GraphSource {
       parentManifestVersion: info.parent_manifest_version,
       manifestVersion: info.head_manifest_version,
       commitId: info.head_commit_id,
-      pins: snap.tables.map((t) => ({
-        tableKey: t.table_key,
-        version: t.table_version,
-        lanceBranch: t.table_branch ?? null,
-      })),
+      // In table-key order, as the journal lists a snapshot's pins.
+      pins: snap.tables
+        .map((t) => ({
+          tableKey: t.table_key,
+          version: t.table_version,
+          lanceBranch: t.table_branch ?? null,
+        }))
+        .sort((a, b) => (a.tableKey < b.tableKey ? -1 : a.tableKey > b.tableKey ? 1 : 0)),
     };
   }
 
@@ -295,7 +328,10 @@ export class RemoteGraph implements GraphSource {
   async catalog(): Promise<{ catalog: Catalog; json: string }> {
     if (!this.schema) {
       const body = W.parse(W.SchemaOutput, await this.http.json('GET', '/schema'));
-      const catalog = compileSchema(body.schema_source, SCHEMA_FILE);
+      // Compiled as the repo compiles it: named by its path on the server's machine.
+      const health = W.parse(W.Health, await this.http.json('GET', '/healthz'));
+      const file = health.repo ? join(health.repo.uri, SCHEMA_FILE) : SCHEMA_FILE;
+      const catalog = compileSchema(body.schema_source, file);
       this.schema = { catalog, json: catalogToJSON(catalog) };
     }
     return this.schema;

@@ -72,6 +72,21 @@ export const ChangeOutput = z.object({
   statements: z.array(z.object({ op: z.string(), type: z.string(), rows: int })),
 });
 
+/** `GET /queries`: each stored query's name, kind and typed parameters. */
+export const QueryCatalog = z.object({
+  queries: z.array(
+    z.object({
+      name: z.string(),
+      kind: z.enum(['read', 'mutation']),
+      params: z.array(z.object({ name: z.string(), kind: z.string(), nullable: z.boolean() })),
+    }),
+  ),
+});
+export type StoredQueryWire = z.output<typeof QueryCatalog>['queries'][number];
+
+/** `/healthz`: the repo's path on the server's machine (what a local catalog is named by). */
+export const Health = z.object({ repo: z.object({ uri: z.string() }).optional() });
+
 export const SchemaOutput = z.object({ schema_source: z.string() });
 
 /** `value` as `schema` describes it, else `ServerResponseInvalid`. */
