@@ -138,13 +138,8 @@ function argValue(raw: string, arg: string, kind: string | undefined): unknown {
   }
 }
 
-/** The alias's fixed params, then its positional arguments, typed by the stored query. */
-function aliasParams(
-  name: string,
-  alias: AliasConfig,
-  args: string[],
-  stored: StoredQueryWire | undefined,
-): Record<string, unknown> {
+/** Too many arguments, or one missing with no fixed value: a UsageError before any request. */
+function checkArgCount(name: string, alias: AliasConfig, args: string[]): void {
   if (args.length > alias.args.length)
     throw new UsageError(
       `alias ${name} takes ${alias.args.length} argument(s) (${alias.args.join(', ') || 'none'}), got ${args.length}`,
@@ -156,6 +151,14 @@ function aliasParams(
       alias: name,
       missing,
     });
+}
+
+/** The alias's fixed params, then its positional arguments, typed by the stored query. */
+function aliasParams(
+  alias: AliasConfig,
+  args: string[],
+  stored: StoredQueryWire | undefined,
+): Record<string, unknown> {
   const params: Record<string, unknown> = { ...alias.params };
   args.forEach((raw, i) => {
     const arg = alias.args[i];
@@ -171,9 +174,10 @@ export async function alias(
 ): Promise<void> {
   const loaded = loadConfig();
   const entry = configEntry<AliasConfig>(loaded, 'aliases', name);
+  checkArgCount(name, entry, args);
   const graph = new RemoteGraph(serverTarget(loaded, entry.server, entry.graph));
   const stored = (await graph.storedQueries()).find((q) => q.name === entry.query);
-  const params = aliasParams(name, entry, args, stored);
+  const params = aliasParams(entry, args, stored);
   const answer = await graph.invokeStored(entry.query, params, opts.branch);
   if (answer.kind === 'mutation') {
     printChange(opts, entry.query, answer.result);
