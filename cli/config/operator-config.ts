@@ -97,6 +97,8 @@ export function loadConfig(): LoadedConfig {
   return { file, exists: true, config: parseConfig(text, file) };
 }
 
+const SINGULAR = { servers: 'server', profiles: 'profile', aliases: 'alias' } as const;
+
 /** A named entry of the config, or `ConfigNameNotFound` naming the file. */
 export function configEntry<T>(
   loaded: LoadedConfig,
@@ -104,12 +106,13 @@ export function configEntry<T>(
   name: string,
 ): T {
   const table = loaded.config[kind] as Record<string, T>;
+  const one = SINGULAR[kind];
   if (!Object.prototype.hasOwnProperty.call(table, name)) {
     const known = Object.keys(table);
     throw new LancelogError(
       'ConfigNameNotFound',
-      `no ${kind.slice(0, -1)} '${name}' in ${loaded.file}${known.length ? ` (known: ${known.join(', ')})` : ''}`,
-      { kind: kind.slice(0, -1), name, file: loaded.file },
+      `no ${one} '${name}' in ${loaded.file}${known.length ? ` (known: ${known.join(', ')})` : ''}`,
+      { kind: one, name, file: loaded.file },
     );
   }
   return table[name];
