@@ -3,7 +3,7 @@
  * Loaded when one of these commands runs (registered in change.ts).
  */
 import type { Command } from 'commander';
-import { UsageError } from '../../src/index.js';
+import { parseParamsJson, UsageError } from '../../src/index.js';
 import { printResult } from '../output.js';
 import { readSourceFile } from '../files.js';
 import { resolveTarget, type TargetOpts } from '../target.js';
@@ -38,17 +38,18 @@ export async function change(
         option: '--actor',
       },
     );
-  const paramsText =
+  // The same parser as `read`'s: the error names where the text came from.
+  const params =
     opts.paramsFile !== undefined
-      ? readSourceFile(opts.paramsFile, 'params file')
-      : (opts.params ?? '{}');
+      ? parseParamsJson(readSourceFile(opts.paramsFile, 'params file'), opts.name, opts.paramsFile)
+      : parseParamsJson(opts.params ?? '{}', opts.name, '--params');
   const source = readSourceFile(opts.query, 'query file');
   const result = await withGraph(target, false, (graph) =>
     graph.change({
       source,
       file: opts.query,
       name: opts.name,
-      params: paramsText,
+      params,
       branch: opts.branch,
       actor: opts.actor,
       ...(opts.ifCommit !== undefined ? { ifCommit: opts.ifCommit } : {}),

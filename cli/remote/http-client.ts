@@ -1,15 +1,15 @@
 /**
  * The CLI's HTTP client for one graph on a `lancelog serve` (Node's fetch). JSON both
- * ways is lossless (64-bit integers stay exact); a failure the server reports becomes
+ * ways is exact (64-bit integers stay exact, src/json-exact.ts); a failure the server reports becomes
  * the LancelogError it raised (its `lancelog_code` and `details`), so a remote command
  * prints and exits exactly as the local one would.
  */
 import {
-  parse as losslessParse,
-  stringify as losslessStringify,
-  isSafeNumber,
-} from 'lossless-json';
-import { LancelogError, type ErrorCode } from '../../src/index.js';
+  LancelogError,
+  parseJsonExact,
+  stringifyJsonExact,
+  type ErrorCode,
+} from '../../src/index.js';
 
 /** Where requests go: the server's URL, its config name, a token, and a graph id. */
 export interface ServerTarget {
@@ -22,18 +22,10 @@ export interface ServerTarget {
 
 export type Query = Record<string, string | number | undefined>;
 
-/** JSON text → value, integers beyond 2^53 as bigints (as the local commands hold them). */
-export function parseJsonLossless(text: string): unknown {
-  return losslessParse(text, undefined, (s: string) =>
-    /^-?\d+$/.test(s) && !isSafeNumber(s) ? BigInt(s) : Number(s),
-  );
-}
-
 /** The reference's error codes without a Lancelog code: the nearest of Lancelog's. */
 function codeOfStatus(status: number): ErrorCode {
   if (status === 401) return 'Unauthorized';
   if (status === 403) return 'Forbidden';
-  if (status === 501) return 'NotImplemented';
   return status >= 500 ? 'InternalError' : 'InvalidRequest';
 }
 
@@ -66,7 +58,7 @@ export class HttpClient {
       res = await fetch(url, {
         method,
         headers,
-        ...(opts.body !== undefined ? { body: losslessStringify(opts.body) ?? 'null' } : {}),
+        ...(opts.body !== undefined ? { body: stringifyJsonExact(opts.body) } : {}),
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
@@ -89,7 +81,7 @@ export class HttpClient {
     const res = await this.send(method, path, opts);
     const text = await res.text();
     try {
-      return parseJsonLossless(text) as T;
+      return parseJsonExact(text) as T;
     } catch (err) {
       throw new LancelogError(
         'ServerResponseInvalid',
@@ -104,7 +96,7 @@ export class HttpClient {
     const text = await res.text();
     let body: { error?: unknown; lancelog_code?: unknown; details?: unknown } = {};
     try {
-      body = parseJsonLossless(text) as typeof body;
+      body = parseJsonExact(text) as typeof body;
     } catch {
       // Not JSON (a proxy's page): reported by status below.
     }

@@ -14,7 +14,6 @@ import {
   compileSchema,
   isoFromUs,
   LancelogError,
-  ParamError,
   SCHEMA_FILE,
   type Catalog,
   type ExportResult,
@@ -34,7 +33,7 @@ import type {
 import type { ReadDocument } from '../read-output.js';
 import type { OutObject } from '../read-values.js';
 import { countExportLine, writeAll } from './export-stream.js';
-import { HttpClient, parseJsonLossless, type ServerTarget } from './http-client.js';
+import { HttpClient, type ServerTarget } from './http-client.js';
 import * as W from './wire.js';
 
 /** The header a conditional mutation names its expected commit in. */
@@ -181,9 +180,8 @@ export class RemoteGraph implements GraphSource {
   }
 
   async change(req: ChangeRequest): Promise<ChangeResult> {
-    // The text as the local command binds it (same errors), then as JSON for the request.
     await this.precheck(req);
-    const params = typeof req.params === 'string' ? paramsValue(req.params, req.name) : req.params;
+    const params = req.params;
     const body = {
       query_source: req.source,
       query_name: req.name,
@@ -339,21 +337,6 @@ export class RemoteGraph implements GraphSource {
 
   close(): Promise<void> {
     return Promise.resolve();
-  }
-}
-
-/** Parameters given as text: JSON, 64-bit integers exact; else `ParamsInvalid`. */
-function paramsValue(text: string, query: string): unknown {
-  try {
-    return parseJsonLossless(text);
-  } catch (err) {
-    throw new ParamError(
-      'ParamsInvalid',
-      `parameters of query ${query} are not valid JSON: ${(err as Error).message}`,
-      {
-        query,
-      },
-    );
   }
 }
 

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { LancelogError } from '../../src/index.js';
 
-/** Integers arrive as numbers, or bigints past 2^53 (lossless parse). */
+/** Integers arrive as numbers, or bigints past 2^53 (exact parse). */
 const int = z.union([z.number().int(), z.bigint()]).transform((v) => Number(v));
 
 export const Commit = z.object({
