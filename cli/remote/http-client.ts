@@ -22,6 +22,14 @@ export interface ServerTarget {
 
 export type Query = Record<string, string | number | undefined>;
 
+export interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** A route of the server itself, never under a graph's prefix. */
+  serverScope?: boolean;
+}
+
 /** The reference's error codes without a Lancelog code: the nearest of Lancelog's. */
 function codeOfStatus(status: number): ErrorCode {
   if (status === 401) return 'Unauthorized';
@@ -32,11 +40,16 @@ function codeOfStatus(status: number): ErrorCode {
 export class HttpClient {
   constructor(readonly target: ServerTarget) {}
 
-  /** The full URL of a route (under the graph's prefix when a graph is named). */
-  url(path: string, query: Query = {}): string {
+  /**
+   * The full URL of a route: under the graph's prefix when a graph is named, unless the
+   * route is one of the server's own (`/healthz`, `/graphs`: `serverScope`).
+   */
+  url(path: string, query: Query = {}, serverScope = false): string {
     const base = this.target.url.replace(/\/+$/, '');
     const prefix =
-      this.target.graph !== undefined ? `/graphs/${encodeURIComponent(this.target.graph)}` : '';
+      this.target.graph !== undefined && !serverScope
+        ? `/graphs/${encodeURIComponent(this.target.graph)}`
+        : '';
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, String(v));
     const q = qs.toString();
@@ -47,9 +60,9 @@ export class HttpClient {
   async send(
     method: 'GET' | 'POST' | 'DELETE',
     path: string,
-    opts: { query?: Query; body?: unknown; headers?: Record<string, string> } = {},
+    opts: RequestOptions = {},
   ): Promise<Response> {
-    const url = this.url(path, opts.query);
+    const url = this.url(path, opts.query, opts.serverScope);
     const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
     if (this.target.token !== undefined) headers.authorization = `Bearer ${this.target.token}`;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
@@ -76,7 +89,7 @@ export class HttpClient {
   async json<T = Record<string, unknown>>(
     method: 'GET' | 'POST' | 'DELETE',
     path: string,
-    opts: { query?: Query; body?: unknown; headers?: Record<string, string> } = {},
+    opts: RequestOptions = {},
   ): Promise<T> {
     const res = await this.send(method, path, opts);
     const text = await res.text();

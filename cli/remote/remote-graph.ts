@@ -327,12 +327,31 @@ export class RemoteGraph implements GraphSource {
     if (!this.schema) {
       const body = W.parse(W.SchemaOutput, await this.http.json('GET', '/schema'));
       // Compiled as the repo compiles it: named by its path on the server's machine.
-      const health = W.parse(W.Health, await this.http.json('GET', '/healthz'));
-      const file = health.repo ? join(health.repo.uri, SCHEMA_FILE) : SCHEMA_FILE;
+      const dir = await this.repoDir();
+      const file = dir !== undefined ? join(dir, SCHEMA_FILE) : SCHEMA_FILE;
       const catalog = compileSchema(body.schema_source, file);
       this.schema = { catalog, json: catalogToJSON(catalog) };
     }
     return this.schema;
+  }
+
+  /**
+   * The repo's directory on the server's machine: `/healthz` for a single-graph server,
+   * `GET /graphs` for a graph (undefined when the caller may not list graphs).
+   */
+  private async repoDir(): Promise<string | undefined> {
+    const graph = this.http.target.graph;
+    if (graph === undefined) {
+      const health = await this.http.json('GET', '/healthz', { serverScope: true });
+      return W.parse(W.Health, health).repo?.uri;
+    }
+    try {
+      const list = await this.http.json('GET', '/graphs', { serverScope: true });
+      return W.parse(W.GraphList, list).graphs.find((g) => g.graph_id === graph)?.uri;
+    } catch (err) {
+      if (err instanceof LancelogError && err.code === 'Forbidden') return undefined;
+      throw err;
+    }
   }
 
   close(): Promise<void> {

@@ -87,6 +87,11 @@ export type StoredQueryWire = z.output<typeof QueryCatalog>['queries'][number];
 /** `/healthz`: the repo's path on the server's machine (what a local catalog is named by). */
 export const Health = z.object({ repo: z.object({ uri: z.string() }).optional() });
 
+/** `GET /graphs` (a multi-graph server): each graph's id and its repo's directory. */
+export const GraphList = z.object({
+  graphs: z.array(z.object({ graph_id: z.string(), uri: z.string() })),
+});
+
 export const SchemaOutput = z.object({ schema_source: z.string() });
 
 /** `value` as `schema` describes it, else `ServerResponseInvalid`. */
