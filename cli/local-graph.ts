@@ -1,5 +1,12 @@
 /** The GraphSource of a local repo directory: thin over the Repo API (graph-source.ts). */
-import { exportJsonl, Repo, type BranchInfo, type CommitRow, type ReadAt } from '../src/index.js';
+import {
+  exportJsonl,
+  Repo,
+  type BranchInfo,
+  type CommitRow,
+  type ReadAt,
+  DEFAULT_BRANCH,
+} from '../src/index.js';
 import { isoFromUs } from './format.js';
 import type {
   BranchCreated,
@@ -118,7 +125,10 @@ export class LocalGraph implements GraphSource {
       name,
       at.commit !== undefined
         ? { commit: at.commit, ...(at.from !== undefined ? { from: at.from } : {}) }
-        : { from: at.from ?? 'main', ...(at.version !== undefined ? { version: at.version } : {}) },
+        : {
+            from: at.from ?? DEFAULT_BRANCH,
+            ...(at.version !== undefined ? { version: at.version } : {}),
+          },
     );
     const info = this.repo.listBranches().find((b) => b.name === name);
     return Promise.resolve({

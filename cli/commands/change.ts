@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { lazyAction } from '../lazy-action.js';
 import { remoteOptions } from '../remote-options.js';
+import { DEFAULT_ACTOR, DEFAULT_BRANCH } from '../../src/light.js';
 
 const actions = () => import('./change-actions.js');
 
@@ -22,11 +23,11 @@ export function registerChangeCommands(program: Command): void {
         .requiredOption('--name <query>', 'the mutation to run')
         .option('--params <json>', 'parameters as a JSON object (64-bit integers may be strings)')
         .option('--params-file <file>', 'parameters from a JSON file')
-        .option('--branch <branch>', 'branch to write to', 'main')
+        .option('--branch <branch>', 'branch to write to', DEFAULT_BRANCH)
         .option(
           '--actor <actor>',
           'who is making the change (recorded in the commit; a server records its caller)',
-          'lancelog',
+          DEFAULT_ACTOR,
         )
         .option(
           '--if-commit <id>',

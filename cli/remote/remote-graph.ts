@@ -18,6 +18,7 @@ import {
   type Catalog,
   type ExportResult,
   type ReadAt,
+  DEFAULT_BRANCH,
 } from '../../src/index.js';
 import type {
   BranchCreated,
@@ -114,17 +115,17 @@ export class RemoteGraph implements GraphSource {
     await this.precheck(req);
     const snapshot =
       req.version !== undefined
-        ? await this.commitAtVersion(req.branch ?? 'main', req.version)
+        ? await this.commitAtVersion(req.branch ?? DEFAULT_BRANCH, req.version)
         : req.commit;
     const body = await this.http.json('POST', '/read', {
       body: {
         query_source: req.source,
         query_name: req.name,
         params: req.params,
-        ...(snapshot !== undefined ? { snapshot } : { branch: req.branch ?? 'main' }),
+        ...(snapshot !== undefined ? { snapshot } : { branch: req.branch ?? DEFAULT_BRANCH }),
       },
     });
-    return this.readDocument(body, req.branch ?? 'main');
+    return this.readDocument(body, req.branch ?? DEFAULT_BRANCH);
   }
 
   /** A read's answer as the document every read format prints. */
@@ -175,7 +176,7 @@ export class RemoteGraph implements GraphSource {
       body: { params, ...(branch !== undefined ? { branch } : {}) },
     });
     return typeof answer === 'object' && answer !== null && 'rows' in answer
-      ? { kind: 'read', doc: await this.readDocument(answer, branch ?? 'main') }
+      ? { kind: 'read', doc: await this.readDocument(answer, branch ?? DEFAULT_BRANCH) }
       : { kind: 'mutation', result: this.changeResult(answer) };
   }
 
@@ -186,7 +187,7 @@ export class RemoteGraph implements GraphSource {
       query_source: req.source,
       query_name: req.name,
       params,
-      branch: req.branch ?? 'main',
+      branch: req.branch ?? DEFAULT_BRANCH,
     };
     const answer =
       req.ifCommit === undefined
@@ -206,7 +207,7 @@ export class RemoteGraph implements GraphSource {
     if (at.version !== undefined) throw unsupported('export', '--version');
     if (at.commit !== undefined) throw unsupported('export', '--commit');
     const { catalog } = await this.catalog();
-    const branch = at.branch ?? 'main';
+    const branch = at.branch ?? DEFAULT_BRANCH;
     const res = await this.http.send('POST', '/export', {
       body: { branch, ...(types ? { type_names: types } : {}) },
     });
@@ -233,7 +234,7 @@ export class RemoteGraph implements GraphSource {
   async snapshot(at: ReadAt): Promise<SnapshotResult> {
     if (at.version !== undefined) throw unsupported('snapshot', '--version');
     if (at.commit !== undefined) throw unsupported('snapshot', '--commit');
-    const branch = at.branch ?? 'main';
+    const branch = at.branch ?? DEFAULT_BRANCH;
     const snap = W.parse(
       W.Snapshot,
       await this.http.json('GET', '/snapshot', { query: { branch } }),
@@ -282,7 +283,7 @@ export class RemoteGraph implements GraphSource {
   async createBranch(name: string, at: BranchFrom): Promise<BranchCreated> {
     if (at.version !== undefined) throw unsupported('branch create', '--version');
     if (at.commit !== undefined) throw unsupported('branch create', '--commit');
-    await this.http.json('POST', '/branches', { body: { name, from: at.from ?? 'main' } });
+    await this.http.json('POST', '/branches', { body: { name, from: at.from ?? DEFAULT_BRANCH } });
     const info = await this.branchInfo(name);
     const snap = W.parse(
       W.Snapshot,
