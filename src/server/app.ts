@@ -18,13 +18,18 @@ import { exploreRoutes } from './routes-explore.js';
 import { historyRoutes } from './routes-history.js';
 import { auditRoutes } from './routes-audit.js';
 import { registerUi } from './ui-assets.js';
+import { currentRoutes, graphListRoute } from './routes-current.js';
+import { storedQueryRoutes } from './routes-stored-queries.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 /** The actor of requests to a server without tokens. */
 export const ANONYMOUS_ACTOR = 'anonymous';
 
 export interface AppOptions {
-  server: ServerRepo;
+  /** The repo of `serve REPO`: served at the single-graph paths and as graph `default`. */
+  server?: ServerRepo | null;
+  /** The graphs of `serve --graph NAME=URI …`, served at `/graphs/{graph_id}/…` only. */
+  graphs?: ReadonlyMap<string, ServerRepo>;
   /** Hashed tokens; empty: no authentication. */
   tokens: TokenEntry[];
   policy: PolicyEngine | null;
@@ -38,21 +43,37 @@ export interface AppOptions {
   uiDir?: string | null;
 }
 
-/** Every route: the reference API, Lancelog's own, /healthz and /openapi.json. */
-export function allRoutes(lastRefreshAt: () => string | null = () => null): RouteDef[] {
+/** The graph id of the repo `serve REPO` serves, under `/graphs/{graph_id}/…`. */
+export const DEFAULT_GRAPH_ID = 'default';
+
+/** Every graph the app serves, by id (the single repo of `serve REPO` as `default`). */
+export function graphsOf(opts: AppOptions): ReadonlyMap<string, ServerRepo> {
+  if (opts.graphs && opts.graphs.size > 0) return opts.graphs;
+  return new Map(opts.server ? [[DEFAULT_GRAPH_ID, opts.server]] : []);
+}
+
+/** Every route: the reference API, Lancelog's own, /healthz, /graphs and /openapi.json. */
+export function allRoutes(
+  lastRefreshAt: () => string | null = () => null,
+  graphs: () => ReadonlyMap<string, ServerRepo> = () => new Map(),
+): RouteDef[] {
   const routes: RouteDef[] = [
     route({
       method: 'GET',
       path: '/healthz',
       operationId: 'health',
-      summary: 'Liveness, version, and the state of the repo and its journal',
+      summary: 'Liveness, version, and the state of the repo (or every graph) and its journal',
       tag: 'reference',
       response: S.HealthSchema,
       errors: [],
       auth: false,
-      handler: ({ server }) => Promise.resolve(healthOf(server, lastRefreshAt())),
+      scope: 'server',
+      handler: ({ server }) => Promise.resolve(healthOf(server, lastRefreshAt(), graphs())),
     }),
+    graphListRoute(graphs),
     ...dataRoutes,
+    ...currentRoutes,
+    ...storedQueryRoutes,
     ...adminRoutes,
     ...changeRoutes,
     ...exploreRoutes,
@@ -69,6 +90,7 @@ export function allRoutes(lastRefreshAt: () => string | null = () => null): Rout
       response: S.OpenApiSchema,
       errors: [],
       auth: false,
+      scope: 'server',
       handler: () => Promise.resolve(openApiDocument(routes)),
     }),
   );
@@ -108,67 +130,127 @@ function authenticate(tokens: TokenEntry[], request: FastifyRequest): string {
   return actor;
 }
 
+/** The policy's decision for one target, logged with the request. */
+function decide(
+  opts: AppOptions,
+  request: FastifyRequest,
+  actor: string,
+  t: PolicyTarget,
+  graphId: string | null,
+): boolean {
+  const decision = opts.policy
+    ? opts.policy.authorize({
+        actor,
+        action: t.action,
+        branch: t.branch,
+        targetBranch: t.targetBranch,
+      })
+    : { allowed: true, rule: null, reason: 'no policy configured' };
+  request.log.info(
+    {
+      policy: {
+        actor,
+        action: t.action,
+        graph_id: graphId,
+        branch: t.branch ?? null,
+        target_branch: t.targetBranch ?? null,
+        decision: decision.allowed ? 'allow' : 'deny',
+        rule: decision.rule,
+        reason: decision.reason,
+      },
+    },
+    'policy decision',
+  );
+  if (!decision.allowed) lastDenial.set(request, decision.reason);
+  return decision.allowed;
+}
+
+/** Why the last denied target of a request was denied (for its 403 message). */
+const lastDenial = new WeakMap<FastifyRequest, string>();
+
 function authorize(
   opts: AppOptions,
   request: FastifyRequest,
   actor: string,
   targets: PolicyTarget[],
+  graphId: string | null,
 ): void {
   for (const t of targets) {
-    const decision = opts.policy
-      ? opts.policy.authorize({
-          actor,
-          action: t.action,
-          branch: t.branch,
-          targetBranch: t.targetBranch,
-        })
-      : { allowed: true, rule: null, reason: 'no policy configured' };
-    request.log.info(
-      {
-        policy: {
-          actor,
-          action: t.action,
-          branch: t.branch ?? null,
-          target_branch: t.targetBranch ?? null,
-          decision: decision.allowed ? 'allow' : 'deny',
-          rule: decision.rule,
-          reason: decision.reason,
-        },
-      },
-      'policy decision',
-    );
-    if (!decision.allowed)
-      throw new HttpError('Forbidden', `policy denied: ${decision.reason}`, {
+    if (!decide(opts, request, actor, t, graphId))
+      throw new HttpError('Forbidden', `policy denied: ${lastDenial.get(request) ?? ''}`, {
         action: t.action,
         actor,
       });
   }
 }
 
-function register(app: FastifyInstance, def: RouteDef, opts: AppOptions): void {
+/** The served repo a request addresses: by `graph_id` on a graph route, else the single repo. */
+function serverOf(
+  opts: AppOptions,
+  graphs: ReadonlyMap<string, ServerRepo>,
+  graphId: string | null,
+): ServerRepo {
+  if (graphId === null) {
+    const server = opts.server ?? graphs.values().next().value;
+    if (!server) throw new HttpError('GraphNotFound', 'this server serves no graph', {});
+    return server;
+  }
+  const server = graphs.get(graphId);
+  if (!server)
+    throw new HttpError('GraphNotFound', `no graph '${graphId}' is served here`, {
+      graph_id: graphId,
+    });
+  return server;
+}
+
+/** The path parameters of the route itself (`graph_id` is the prefix's). */
+function routeParams(request: FastifyRequest): Record<string, unknown> {
+  const { graph_id: _g, ...rest } = (request.params ?? {}) as Record<string, unknown>;
+  return rest;
+}
+
+function register(
+  app: FastifyInstance,
+  def: RouteDef,
+  opts: AppOptions,
+  graphs: ReadonlyMap<string, ServerRepo>,
+  prefixed: boolean,
+): void {
   app.route({
     method: def.method,
-    url: def.path.replace(/\{(\w+)\}/g, ':$1'),
+    url: (prefixed ? '/graphs/:graph_id' : '') + def.path.replace(/\{(\w+)\}/g, ':$1'),
     bodyLimit: def.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const actor = def.auth === false ? ANONYMOUS_ACTOR : authenticate(opts.tokens, request);
+      // After authentication: a caller without a token cannot probe which graphs exist.
+      const graphId = prefixed ? String((request.params as { graph_id: string }).graph_id) : null;
+      const server = serverOf(opts, graphs, graphId);
       const input = {
         body: parseInput(def.body, request.body, 'body'),
         query: parseInput(def.query, request.query, 'query'),
-        params: parseInput(def.params, request.params, 'path'),
+        params: parseInput(def.params, routeParams(request), 'path'),
       };
       if (def.auth !== false && def.policy) {
-        const targets = def.policy({ ...input, server: opts.server });
-        authorize(opts, request, actor, Array.isArray(targets) ? targets : [targets]);
+        const targets = def.policy({ ...input, server });
+        authorize(opts, request, actor, Array.isArray(targets) ? targets : [targets], graphId);
       }
+      if (def.successor !== undefined)
+        void reply
+          .header('deprecation', 'true')
+          .header(
+            'link',
+            `<${prefixed ? `/graphs/${encodeURIComponent(graphId ?? '')}` : ''}${def.successor}>; rel="successor-version"`,
+          );
       try {
         const out = await def.handler({
           ...input,
           actor,
-          server: opts.server,
+          server,
           reply,
           headers: request.headers,
           refresh: () => opts.onWriteFailure?.(),
+          graphId,
+          allows: (t) => decide(opts, request, actor, t, graphId),
         });
         // A reply is thenable: handlers that stream answer REPLY_SENT, never the reply.
         if (out === REPLY_SENT) return reply;
@@ -212,7 +294,19 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       .type('application/json')
       .send(jsonText({ error: `no route ${request.method} ${request.url}`, code: 'not_found' }));
   });
-  for (const def of allRoutes(opts.lastRefreshAt)) register(app, def, opts);
+  const graphs = graphsOf(opts);
+  // Raw NDJSON bodies (`/load/ndjson`) reach the handler as text; their route sets the limit.
+  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
+  for (const def of allRoutes(opts.lastRefreshAt, () => graphs)) {
+    if (def.scope === 'server') {
+      register(app, def, opts, graphs, false);
+      continue;
+    }
+    if (opts.server) register(app, def, opts, graphs, false);
+    register(app, def, opts, graphs, true);
+  }
   if (opts.uiDir) registerUi(app, opts.uiDir);
   // Live change streams never end by themselves: end them so a shutdown can finish.
   app.addHook('preClose', (done) => {

@@ -63,7 +63,15 @@ function parametersOf(def: RouteDef, where: 'query' | 'path'): Json[] {
   }));
 }
 
-function operationOf(def: RouteDef): Json {
+const GRAPH_ID_PARAM: Json = {
+  name: 'graph_id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description: 'A graph this server serves (GET /graphs); `default` for the repo of `serve REPO`',
+};
+
+function operationOf(def: RouteDef, prefixed = false): Json {
   const responses: Json = {
     200:
       def.response === 'ndjson'
@@ -86,15 +94,22 @@ function operationOf(def: RouteDef): Json {
   const op: Json = {
     tags: [def.tag],
     summary: def.summary,
-    operationId: def.operationId,
-    parameters: [...parametersOf(def, 'path'), ...parametersOf(def, 'query')],
+    operationId: prefixed ? `graph_${def.operationId}` : def.operationId,
+    parameters: [
+      ...(prefixed ? [GRAPH_ID_PARAM] : []),
+      ...parametersOf(def, 'path'),
+      ...parametersOf(def, 'query'),
+    ],
     responses,
   };
   if (def.body)
     op.requestBody = {
       required: true,
-      content: { 'application/json': { schema: schemaRef(def.body, 'input') } },
+      content: {
+        [def.bodyMediaType ?? 'application/json']: { schema: schemaRef(def.body, 'input') },
+      },
     };
+  if (def.successor !== undefined) op.deprecated = true;
   if (def.auth !== false) op.security = [{ bearer_token: [] }];
   return op;
 }
@@ -103,12 +118,19 @@ function operationOf(def: RouteDef): Json {
 export function openApiDocument(routes: RouteDef[]): Json {
   const paths: Record<string, Json> = {};
   for (const def of routes) (paths[def.path] ??= {})[def.method.toLowerCase()] = operationOf(def);
+  // Every graph route again under its graph: the current API of several graphs per server.
+  for (const def of routes)
+    if (def.scope !== 'server')
+      (paths[`/graphs/{graph_id}${def.path}`] ??= {})[def.method.toLowerCase()] = operationOf(
+        def,
+        true,
+      );
   return {
     openapi: '3.1.0',
     info: {
       title: 'Lancelog API',
       description:
-        'HTTP API of lancelog serve: the Omnigraph API 0.3.0 (its paths, request and response fields) plus Lancelog’s journal, operation and recovery endpoints',
+        'HTTP API of lancelog serve: the Omnigraph API 0.3.0 (its paths, request and response fields) at the single-graph paths, the current API of several graphs at /graphs/{graph_id}/… (GET /graphs, /query, /mutate, /load/ndjson, stored queries), plus Lancelog’s journal, operation and recovery endpoints',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       version: lancelogVersion(),
     },

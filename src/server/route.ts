@@ -7,6 +7,7 @@ import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import type { Repo } from '../index.js';
 import type { PolicyAction } from './policy.js';
+import type { StoredQuerySet } from './stored-queries.js';
 
 /** What a merge answers (the reference's BranchMergeOutput less actor_id). */
 export interface MergeOutcome {
@@ -29,6 +30,8 @@ export interface SchemaApplyOutcome {
  */
 export interface ServerRepo {
   repo: Repo;
+  /** The stored queries checked against this graph's schema (`serve --queries`); none: empty. */
+  queries?: StoredQuerySet;
   merge?: (args: { source: string; target: string; actor: string }) => Promise<MergeOutcome>;
   applySchema?: (args: { schemaSource: string; actor: string }) => Promise<SchemaApplyOutcome>;
 }
@@ -48,6 +51,10 @@ export interface RouteContext<B, Q, P> {
   headers: Record<string, string | string[] | undefined>;
   /** Runs recovery's roll-forward now (after a failed write). */
   refresh(): void;
+  /** The graph addressed (`/graphs/{graph_id}/…`), or null on a single-graph route. */
+  graphId: string | null;
+  /** Asks the policy; false when it denies (the decision is logged either way). */
+  allows(target: PolicyTarget): boolean;
 }
 
 /** What the policy is asked for a request. */
@@ -75,6 +82,15 @@ export interface RouteDef<B = unknown, Q = unknown, P = unknown> {
   bodyLimitBytes?: number;
   /** False: no authentication, no policy (`/healthz`, `/openapi.json`). */
   auth?: false;
+  /**
+   * `graph` (default): served per graph, at `/graphs/{graph_id}` + path, and at the path
+   * itself for the repo of `serve REPO`; `server`: once, at the path (`/healthz`, `/graphs`).
+   */
+  scope?: 'graph' | 'server';
+  /** A deprecated alias: answered with `Deprecation: true` and a `Link` to this successor path. */
+  successor?: string;
+  /** The request body's media type when it is not JSON (`application/x-ndjson`). */
+  bodyMediaType?: string;
   /** The policy actions (and branches) the request needs; every one must be allowed. */
   policy?: (input: {
     body: B;

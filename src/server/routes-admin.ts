@@ -1,10 +1,10 @@
 /** Branches, commits, health, and Lancelog's own journal, operation and recovery endpoints. */
 import { lancelogVersion, type CommitRow } from '../index.js';
 import * as S from './api-schemas.js';
-import { route, type ServerRepo } from './route.js';
+import { route, type PolicyTarget, type ServerRepo } from './route.js';
 import { notInThisBuild } from './routes-data.js';
 
-function commitOut(c: CommitRow): Record<string, unknown> {
+export function commitOut(c: CommitRow): Record<string, unknown> {
   return {
     graph_commit_id: c.id,
     manifest_branch: c.branch,
@@ -18,7 +18,11 @@ function commitOut(c: CommitRow): Record<string, unknown> {
 }
 
 /** What /healthz reports of the repo and its journal (also the server's startup log line). */
-export function healthOf(server: ServerRepo, lastRefreshAt: string | null): unknown {
+export function healthOf(
+  server: ServerRepo,
+  lastRefreshAt: string | null,
+  graphs: ReadonlyMap<string, ServerRepo> = new Map(),
+): unknown {
   const repo = server.repo;
   const main = repo.snapshot({ branch: 'main' });
   const last = repo.listEvents({ order: 'desc', limit: 1 })[0];
@@ -37,7 +41,38 @@ export function healthOf(server: ServerRepo, lastRefreshAt: string | null): unkn
       pending_recovery: repo.pendingRecovery().length,
       last_refresh_at: lastRefreshAt,
     },
+    // Every served graph, when there are several (`serve --graph`); the repo above is the first.
+    ...(graphs.size > 1
+      ? {
+          graphs: [...graphs].map(([id, g]) => ({
+            graph_id: id,
+            uri: g.repo.dir,
+            pending_recovery: g.repo.pendingRecovery().length,
+          })),
+        }
+      : {}),
   };
+}
+
+/**
+ * `delete_branch` on a merge: the source is deleted under its own `branch_delete` check
+ * once the merge landed; a refusal or a failure is reported, never fails the merge.
+ */
+async function deleteMergedSource(
+  server: ServerRepo,
+  source: string,
+  allows: (t: PolicyTarget) => boolean,
+): Promise<{ branch_deleted: boolean; branch_delete_error: string | null }> {
+  if (source === 'main')
+    return { branch_deleted: false, branch_delete_error: 'main cannot be deleted' };
+  if (!allows({ action: 'branch_delete', targetBranch: source }))
+    return { branch_deleted: false, branch_delete_error: 'policy denied branch_delete' };
+  try {
+    await server.repo.deleteBranch(source);
+    return { branch_deleted: true, branch_delete_error: null };
+  } catch (err) {
+    return { branch_deleted: false, branch_delete_error: (err as Error).message };
+  }
 }
 
 export const adminRoutes = [
@@ -101,11 +136,13 @@ export const adminRoutes = [
       branch: body.source,
       targetBranch: body.target ?? 'main',
     }),
-    async handler({ body, server, actor }) {
+    async handler({ body, server, actor, allows }) {
       if (!server.merge) throw notInThisBuild('branch merge');
       const target = body.target ?? 'main';
       const out = await server.merge({ source: body.source, target, actor });
-      return { source: body.source, target, outcome: out.outcome, actor_id: actor };
+      const merged = { source: body.source, target, outcome: out.outcome, actor_id: actor };
+      if (body.delete_branch !== true) return merged;
+      return { ...merged, ...(await deleteMergedSource(server, body.source, allows)) };
     },
   }),
   route({

@@ -7,9 +7,11 @@ import {
   columnTypeText,
   exportJsonl,
   formatValue,
+  LancelogError,
   loadJsonl,
   parseQueries,
   SCHEMA_FILE,
+  type LoadMode,
   type Repo,
 } from '../index.js';
 import * as S from './api-schemas.js';
@@ -31,6 +33,42 @@ function queryName(source: string, name: string | null | undefined): string {
   );
 }
 
+/** A read request, whichever route it came by (`/read`, `/query`, a stored query). */
+export interface ReadArgs {
+  source: string;
+  name?: string | null;
+  params?: unknown;
+  branch?: string | null;
+  snapshot?: string | null;
+  /** The file named in errors (a stored query's own file). */
+  file?: string;
+}
+
+/** One named read at a branch (default main) or a commit: the reference's ReadOutput. */
+export async function runRead(repo: Repo, args: ReadArgs) {
+  const file = args.file ?? REQUEST_FILE;
+  const name = args.file ? (args.name ?? '') : queryName(args.source, args.name);
+  const result = await repo.query({
+    source: args.source,
+    file,
+    name,
+    params: args.params ?? {},
+    ...(args.snapshot ? { commit: args.snapshot } : { branch: args.branch ?? 'main' }),
+  });
+  return {
+    query_name: result.query,
+    target: { branch: result.target.branch, snapshot: result.target.commitId },
+    row_count: result.rows.length,
+    columns: result.columns.map((c) => c.name),
+    column_types: result.columns.map((c) => columnTypeText(c.type)),
+    rows: result.rows.map((row) =>
+      Object.fromEntries(
+        result.columns.map((c) => [c.name, formatValue(row[c.name], c.type, repo.catalog)]),
+      ),
+    ),
+  };
+}
+
 /** The header of a conditional mutation (routes-changes.ts). */
 export const IF_COMMIT_HEADER = 'omnigraph-if-graph-commit';
 
@@ -40,12 +78,13 @@ export async function runChange(
   body: z.infer<typeof S.ChangeRequestSchema>,
   actor: string,
   ifCommit?: string,
+  file?: string,
 ) {
-  const name = queryName(body.query_source, body.query_name);
+  const name = file ? (body.query_name ?? '') : queryName(body.query_source, body.query_name);
   const branch = body.branch ?? 'main';
   const out = await repo.change({
     source: body.query_source,
-    file: REQUEST_FILE,
+    file: file ?? REQUEST_FILE,
     name,
     params: body.params ?? {},
     branch,
@@ -111,36 +150,22 @@ export const dataRoutes = [
     method: 'POST',
     path: '/read',
     operationId: 'read',
-    summary: 'Run a named .gq read query at a branch (default main) or a commit (snapshot)',
+    summary:
+      'Run a named .gq read query at a branch (default main) or a commit (snapshot) (deprecated alias of /query)',
     tag: 'reference',
     body: S.ReadRequestSchema,
     response: S.ReadOutputSchema,
     errors: [404],
     policy: ({ body }) => ({ action: 'read', branch: body.branch ?? 'main' }),
-    async handler({ body, server }) {
-      const name = queryName(body.query_source, body.query_name);
-      const result = await server.repo.query({
+    successor: '/query',
+    handler({ body, server }) {
+      return runRead(server.repo, {
         source: body.query_source,
-        file: REQUEST_FILE,
-        name,
-        params: body.params ?? {},
-        ...(body.snapshot ? { commit: body.snapshot } : { branch: body.branch ?? 'main' }),
+        name: body.query_name,
+        params: body.params,
+        branch: body.branch,
+        snapshot: body.snapshot,
       });
-      return {
-        query_name: result.query,
-        target: { branch: result.target.branch, snapshot: result.target.commitId },
-        row_count: result.rows.length,
-        columns: result.columns.map((c) => c.name),
-        column_types: result.columns.map((c) => columnTypeText(c.type)),
-        rows: result.rows.map((row) =>
-          Object.fromEntries(
-            result.columns.map((c) => [
-              c.name,
-              formatValue(row[c.name], c.type, server.repo.catalog),
-            ]),
-          ),
-        ),
-      };
     },
   }),
   route({
@@ -174,8 +199,9 @@ export const dataRoutes = [
     method: 'POST',
     path: '/change',
     operationId: 'change',
-    summary: 'Run a named .gq mutation as one atomic operation',
+    summary: 'Run a named .gq mutation as one atomic operation (deprecated alias of /mutate)',
     tag: 'reference',
+    successor: '/mutate',
     body: S.ChangeRequestSchema,
     response: S.ChangeOutputSchema,
     errors: [404, 409],
@@ -253,6 +279,35 @@ export const dataRoutes = [
   }),
 ];
 
+/** A JSONL load into a branch, created from `from` first when it is missing (and removed again when the load fails). */
+export async function loadIntoBranch(
+  repo: Repo,
+  args: { data: string; branch: string; from: string | null; mode: LoadMode; actor: string },
+) {
+  const created = !repo.listBranches().some((b) => b.name === args.branch);
+  if (created) {
+    if (args.from === null)
+      throw new LancelogError(
+        'BranchNotFound',
+        `branch '${args.branch}' does not exist (give from= to create it)`,
+        { branch: args.branch },
+      );
+    repo.createBranch(args.branch, { from: args.from });
+  }
+  try {
+    const result = await loadJsonl(
+      repo.operationContext(),
+      { text: args.data, file: REQUEST_FILE },
+      { mode: args.mode, branch: args.branch, actor: args.actor },
+    );
+    return { created, result };
+  } catch (err) {
+    // A failed load changes nothing: not even the branch it would have created.
+    if (created) await repo.deleteBranch(args.branch).catch(() => undefined);
+    throw err;
+  }
+}
+
 async function ingest({
   body,
   server,
@@ -266,32 +321,26 @@ async function ingest({
   const branch = body.branch ?? 'main';
   const base = body.from ?? 'main';
   const mode = body.mode ?? 'merge';
-  const created = !repo.listBranches().some((b) => b.name === branch);
-  if (created) repo.createBranch(branch, { from: base });
-  try {
-    const result = await loadJsonl(
-      repo.operationContext(),
-      { text: body.data, file: REQUEST_FILE },
-      { mode, branch, actor },
-    );
-    const counts = { ...result.nodes, ...result.edges };
-    return {
-      uri: repo.dir,
-      branch,
-      base_branch: created ? base : branch,
-      branch_created: created,
-      mode,
-      tables: Object.entries(counts).map(([type, rows]) => ({
-        table_key: repo.typeDef(type).tableKey,
-        rows_loaded: rows,
-      })),
-      actor_id: actor,
-    };
-  } catch (err) {
-    // A failed ingest changes nothing: not even the branch it would have created.
-    if (created) await repo.deleteBranch(branch).catch(() => undefined);
-    throw err;
-  }
+  const { created, result } = await loadIntoBranch(repo, {
+    data: body.data,
+    branch,
+    from: base,
+    mode,
+    actor,
+  });
+  const counts = { ...result.nodes, ...result.edges };
+  return {
+    uri: repo.dir,
+    branch,
+    base_branch: created ? base : branch,
+    branch_created: created,
+    mode,
+    tables: Object.entries(counts).map(([type, rows]) => ({
+      table_key: repo.typeDef(type).tableKey,
+      rows_loaded: rows,
+    })),
+    actor_id: actor,
+  };
 }
 
 export function notInThisBuild(what: string): HttpError {
