@@ -47,3 +47,5 @@ export {
 } from './policy.js';
 export type { PolicyAction, PolicyDecision, PolicyFile, PolicyRequest } from './policy.js';
 export * as apiSchemas from './api-schemas.js';
+export { mcpServer, remoteSource, localSource, serveMcpStdio, toolOf, paramSchema } from './mcp.js';
+export type { ToolSource } from './mcp.js';
