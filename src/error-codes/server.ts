@@ -24,6 +24,7 @@ export const SERVER_CODES = {
   },
   PolicyTestsInvalid: { classes: ['PolicyError'], exit: 1, http: 400, details: ['file', 'field'] },
   QueryNameRequired: { classes: ['HttpError'], exit: 1, http: 400, details: ['queries'] },
+  RangeNotSatisfiable: { classes: ['HttpError'], exit: 1, http: 416, details: ['range', 'size'] },
   StoredQueryInvalid: {
     classes: ['StoredQueryError'],
     exit: 1,

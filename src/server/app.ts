@@ -20,6 +20,7 @@ import { auditRoutes } from './routes-audit.js';
 import { registerUi } from './ui-assets.js';
 import { currentRoutes, graphListRoute } from './routes-current.js';
 import { storedQueryRoutes } from './routes-stored-queries.js';
+import { blobRoutes } from './routes-blob.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 /** The actor of requests to a server without tokens. */
@@ -74,6 +75,7 @@ export function allRoutes(
     ...dataRoutes,
     ...currentRoutes,
     ...storedQueryRoutes,
+    ...blobRoutes,
     ...adminRoutes,
     ...changeRoutes,
     ...exploreRoutes,

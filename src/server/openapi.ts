@@ -16,7 +16,8 @@ const ERROR_STATUS_TEXT: Record<number, string> = {
   403: 'The policy denies the request (code forbidden)',
   404: 'No such branch, commit or operation (code not_found)',
   409: 'Conflict: another write moved the branch (manifest_conflict) or the merge conflicts (merge_conflicts)',
-  413: 'The body exceeds the limit (1 MiB; 32 MiB for /ingest)',
+  413: 'The body exceeds the limit (1 MiB; 32 MiB for /ingest and /load/ndjson)',
+  416: 'The byte range is outside the cell (Content-Range: bytes */size)',
   500: 'Internal error (code internal)',
   501: 'Not available in this build (code internal)',
 };
@@ -63,6 +64,21 @@ function parametersOf(def: RouteDef, where: 'query' | 'path'): Json[] {
   }));
 }
 
+const BYTES = { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } };
+const BLOB_HEADERS = {
+  ETag: { schema: { type: 'string' }, description: 'Strong: "sha256-<hex of the bytes>"' },
+  'Accept-Ranges': { schema: { type: 'string' }, description: 'bytes' },
+};
+const BINARY_RESPONSES: Json = {
+  200: { description: 'The whole cell', headers: BLOB_HEADERS, content: BYTES },
+  206: {
+    description: 'One byte range (Content-Range: bytes a-b/size)',
+    headers: { ...BLOB_HEADERS, 'Content-Range': { schema: { type: 'string' } } },
+    content: BYTES,
+  },
+  304: { description: 'If-None-Match matched the ETag', headers: BLOB_HEADERS },
+};
+
 const GRAPH_ID_PARAM: Json = {
   name: 'graph_id',
   in: 'path',
@@ -72,18 +88,21 @@ const GRAPH_ID_PARAM: Json = {
 };
 
 function operationOf(def: RouteDef, prefixed = false): Json {
-  const responses: Json = {
-    200:
-      def.response === 'ndjson'
-        ? {
-            description: 'JSONL in the load format, one record per line, streamed',
-            content: { 'application/x-ndjson': { schema: { type: 'string' } } },
-          }
-        : {
-            description: 'OK',
-            content: { 'application/json': { schema: schemaRef(def.response, 'output') } },
-          },
-  };
+  const responses: Json =
+    def.response === 'binary'
+      ? { ...BINARY_RESPONSES }
+      : {
+          200:
+            def.response === 'ndjson'
+              ? {
+                  description: 'JSONL in the load format, one record per line, streamed',
+                  content: { 'application/x-ndjson': { schema: { type: 'string' } } },
+                }
+              : {
+                  description: 'OK',
+                  content: { 'application/json': { schema: schemaRef(def.response, 'output') } },
+                },
+        };
   const statuses = def.auth === false ? [] : [400, 401, 403, ...def.errors];
   if (def.bodyLimitBytes !== undefined || def.body) statuses.push(413);
   for (const status of [...new Set(statuses)].sort())

@@ -74,8 +74,8 @@ export interface RouteDef<B = unknown, Q = unknown, P = unknown> {
   body?: z.ZodType<B>;
   query?: z.ZodType<Q>;
   params?: z.ZodType<P>;
-  /** The 200 response: a JSON schema, or NDJSON (`/export`). */
-  response: z.ZodType | 'ndjson';
+  /** The 200 response: a JSON schema, NDJSON (`/export`), or bytes (`/blob`: also 206, 304). */
+  response: z.ZodType | 'ndjson' | 'binary';
   /** The error statuses the route can answer besides 401/403/400. */
   errors: number[];
   /** Body limit in bytes (default 1 MiB). */
