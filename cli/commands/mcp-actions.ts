@@ -21,7 +21,9 @@ export async function mcp(raw: Record<string, unknown>): Promise<void> {
   const opts = parsed.data;
   const { localSource, remoteSource, serveMcpStdio } = await import('../../src/server/index.js');
   if ((opts.server === undefined) === (opts.uri === undefined))
-    throw new UsageError('give --server URL or --uri REPO (with --queries DIR)', { flag: 'server' });
+    throw new UsageError('give --server URL or --uri REPO (with --queries DIR)', {
+      flag: 'server',
+    });
   if (opts.server !== undefined) {
     if (opts.queries !== undefined || opts.actor !== undefined)
       throw new UsageError('--queries and --actor go with --uri; a server has its own', {
@@ -40,6 +42,10 @@ export async function mcp(raw: Record<string, unknown>): Promise<void> {
   if (opts.queries === undefined)
     throw new UsageError('--uri needs --queries DIR (the stored queries)', { flag: 'queries' });
   await serveMcpStdio(
-    await localSource({ repo: opts.uri!, queriesDir: opts.queries, actor: opts.actor ?? DEFAULT_ACTOR }),
+    await localSource({
+      repo: opts.uri!,
+      queriesDir: opts.queries,
+      actor: opts.actor ?? DEFAULT_ACTOR,
+    }),
   );
 }

@@ -70,7 +70,10 @@ export function queriesValidate(
   const catalog = compileSchema(readFileSync(file, 'utf8'), file);
   const set = storedQueriesFor(readQueryDir(dir), catalog, opts.graph ?? null);
   const queries = set.list().map((q) => ({ name: q.name, kind: q.kind, file: q.file }));
-  printResult(opts, { dir, schema: file, ok: true, queries }, () =>
-    `${dir}: ok (${queries.length} stored quer${queries.length === 1 ? 'y' : 'ies'} check against ${file})`,
+  printResult(
+    opts,
+    { dir, schema: file, ok: true, queries },
+    () =>
+      `${dir}: ok (${queries.length} stored quer${queries.length === 1 ? 'y' : 'ies'} check against ${file})`,
   );
 }

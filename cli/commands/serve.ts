@@ -53,7 +53,7 @@ function registerQueries(program: Command): void {
     .argument('<dir>', 'the queries directory')
     .option('--uri <repo>', 'the repo whose schema the queries are checked against')
     .option('--schema <file.pg>', 'check against this schema file instead of a repo')
-    .option('--graph <NAME>', "also check the graph folder DIR/NAME (serve --graph NAME=…)")
+    .option('--graph <NAME>', 'also check the graph folder DIR/NAME (serve --graph NAME=…)')
     .option('--json', 'print JSON')
     .action(lazyAction(queryActions, 'queriesValidate'));
 }

@@ -60,11 +60,15 @@ const DEFAULT_CHUNK_BYTES = 64 * 1024;
 
 function checkProperty(def: TypeDef, sel: BlobSelector): void {
   if (sel.entity !== undefined && sel.entity !== def.kind)
-    throw new RepoError('NotABlobProperty', `'${def.name}' is a ${def.kind} type, not a ${sel.entity} type`, {
-      type: def.name,
-      property: sel.property,
-      property_type: def.kind,
-    });
+    throw new RepoError(
+      'NotABlobProperty',
+      `'${def.name}' is a ${def.kind} type, not a ${sel.entity} type`,
+      {
+        type: def.name,
+        property: sel.property,
+        property_type: def.kind,
+      },
+    );
   const prop = def.properties.find((p) => p.name === sel.property);
   if (!prop)
     throw new RepoError('NotABlobProperty', `${def.name} has no property '${sel.property}'`, {
@@ -84,7 +88,9 @@ function checkProperty(def: TypeDef, sel: BlobSelector): void {
 export async function readBlob(repo: BlobRepo, sel: BlobSelector): Promise<BlobCell> {
   const def = repo.typeDef(sel.type);
   checkProperty(def, sel);
-  const snap = repo.snapshot(sel.commit ? { commit: sel.commit } : { branch: sel.branch ?? 'main' });
+  const snap = repo.snapshot(
+    sel.commit ? { commit: sel.commit } : { branch: sel.branch ?? 'main' },
+  );
   const rows = await repo.scan(def.name, {
     commit: snap.commitId,
     where: `${sqlIdent('id')} = ${sqlString(sel.id)}`,
@@ -116,5 +122,9 @@ export async function readBlob(repo: BlobRepo, sel: BlobSelector): Promise<BlobC
 /** Views of the cell's bytes (no copies), one chunk at a time as the reader pulls. */
 function* chunks(bytes: Uint8Array, range: ByteRange, chunkBytes: number): Generator<Buffer> {
   for (let at = range.start; at <= range.end; at += chunkBytes)
-    yield Buffer.from(bytes.buffer, bytes.byteOffset + at, Math.min(chunkBytes, range.end + 1 - at));
+    yield Buffer.from(
+      bytes.buffer,
+      bytes.byteOffset + at,
+      Math.min(chunkBytes, range.end + 1 - at),
+    );
 }

@@ -112,11 +112,7 @@ class RemoteError extends Error {
 }
 
 /** The tools of a running `lancelog serve` (one graph, or its single-graph routes). */
-export function remoteSource(args: {
-  url: string;
-  graphId?: string;
-  token?: string;
-}): ToolSource {
+export function remoteSource(args: { url: string; graphId?: string; token?: string }): ToolSource {
   const base = `${args.url.replace(/\/+$/, '')}${args.graphId !== undefined ? `/graphs/${encodeURIComponent(args.graphId)}` : ''}`;
   const call = async (method: string, path: string, body?: unknown) => {
     const headers: Record<string, string> = { accept: 'application/json' };

@@ -17,9 +17,7 @@ const NDJSON_LIMIT_BYTES = 32 * 1024 * 1024;
 
 export const GraphListSchema = z
   .object({
-    graphs: z.array(
-      z.object({ graph_id: z.string(), uri: z.string() }).meta({ id: 'GraphInfo' }),
-    ),
+    graphs: z.array(z.object({ graph_id: z.string(), uri: z.string() }).meta({ id: 'GraphInfo' })),
   })
   .meta({ id: 'GraphListResponse' });
 
@@ -156,7 +154,12 @@ export const currentRoutes = [
         );
       const out = await runChange(
         server.repo,
-        { query_source: body.query, query_name: body.name, params: body.params, branch: body.branch },
+        {
+          query_source: body.query,
+          query_name: body.name,
+          params: body.params,
+          branch: body.branch,
+        },
         actor,
       );
       return { ...out, commit: commitOf(server.repo, out.graph_commit_id) };

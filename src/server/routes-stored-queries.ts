@@ -134,7 +134,10 @@ async function invoke(ctx: InvokeCtx, ifCommit?: string) {
     ifCommit,
     q.file,
   );
-  return { ...out, commit: out.graph_commit_id ? commitOut(repo.getCommit(out.graph_commit_id)) : null };
+  return {
+    ...out,
+    commit: out.graph_commit_id ? commitOut(repo.getCommit(out.graph_commit_id)) : null,
+  };
 }
 
 function ifCommitHeader(headers: Record<string, unknown>): string {

@@ -132,7 +132,11 @@ function graphDirs(opts: ServeOptions): Array<[string, string]> {
 async function openGraphs(opts: ServeOptions): Promise<Map<string, ServerRepo>> {
   const dirs = graphDirs(opts);
   const files = opts.queriesDir !== undefined ? readQueryDir(opts.queriesDir) : [];
-  if (opts.repo === undefined) checkGraphFolders(files, dirs.map(([id]) => id));
+  if (opts.repo === undefined)
+    checkGraphFolders(
+      files,
+      dirs.map(([id]) => id),
+    );
   const graphs = new Map<string, ServerRepo>();
   try {
     for (const [id, dir] of dirs) {

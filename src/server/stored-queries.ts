@@ -105,8 +105,7 @@ export function readQueryDir(dir: string): QueryFileText[] {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) {
       for (const inner of readdirSync(path).sort())
-        if (inner.endsWith('.gq'))
-          out.push(fileText(dir, join(path, inner), name));
+        if (inner.endsWith('.gq')) out.push(fileText(dir, join(path, inner), name));
     } else if (name.endsWith('.gq')) out.push(fileText(dir, path, null));
   }
   return out;
@@ -138,13 +137,23 @@ function checkFile(f: QueryFileText, catalog: Catalog, graphId: string | null): 
   } catch (err) {
     if (!(err instanceof LancelogError)) throw err;
     const d = err.details as { line?: number; column?: number; reason?: string };
-    return refuse(f.file, graphId, { line: d.line ?? 1, column: d.column ?? 1, query: null }, d.reason ?? err.message);
+    return refuse(
+      f.file,
+      graphId,
+      { line: d.line ?? 1, column: d.column ?? 1, query: null },
+      d.reason ?? err.message,
+    );
   }
   return checked.map((c) => {
     const at = { line: c.decl.pos.line, column: c.decl.pos.column, query: c.name };
     if (c.error) {
       const d = c.error.details as { line?: number; column?: number; reason?: string };
-      refuse(f.file, graphId, { ...at, line: d.line ?? at.line, column: d.column ?? at.column }, d.reason ?? c.error.message);
+      refuse(
+        f.file,
+        graphId,
+        { ...at, line: d.line ?? at.line, column: d.column ?? at.column },
+        d.reason ?? c.error.message,
+      );
     }
     if (RESERVED_NAMES.has(c.name))
       refuse(f.file, graphId, at, `'${c.name}' is reserved (POST /queries/check)`);
@@ -178,7 +187,12 @@ export function storedQueriesFor(
     for (const q of checkFile(f, catalog, graphId)) {
       const prior = byName.get(q.name);
       if (prior)
-        refuse(f.file, graphId, { line: q.line, column: 1, query: q.name }, `query '${q.name}' is also declared in ${prior.file}:${prior.line}`);
+        refuse(
+          f.file,
+          graphId,
+          { line: q.line, column: 1, query: q.name },
+          `query '${q.name}' is also declared in ${prior.file}:${prior.line}`,
+        );
       byName.set(q.name, q);
     }
   }
@@ -190,7 +204,12 @@ export function storedQueriesFor(
 export function checkGraphFolders(files: QueryFileText[], graphIds: string[]): void {
   for (const f of files)
     if (f.graphId !== null && !graphIds.includes(f.graphId))
-      refuse(f.file, f.graphId, { line: 1, column: 1, query: null }, `no graph '${f.graphId}' is served (graphs: ${graphIds.join(', ')})`);
+      refuse(
+        f.file,
+        f.graphId,
+        { line: 1, column: 1, query: null },
+        `no graph '${f.graphId}' is served (graphs: ${graphIds.join(', ')})`,
+      );
 }
 
 export const EMPTY_QUERIES: StoredQuerySet = { list: () => [], get: () => undefined };

@@ -51,7 +51,9 @@ beforeAll(async () => {
     ]);
     firstCommit = repo.snapshot({ branch: 'main' }).commitId;
     edgeId = String((await repo.scan('Cites'))[0].id);
-    await load(repo, [{ type: 'Doc', data: { name: 'a', body: Buffer.from('v2').toString('base64'), title: 'A' } }]);
+    await load(repo, [
+      { type: 'Doc', data: { name: 'a', body: Buffer.from('v2').toString('base64'), title: 'A' } },
+    ]);
   } finally {
     await repo.close();
   }
@@ -161,7 +163,12 @@ describe('readBlob (the API under blob get|stat)', () => {
   it('streams the cell in bounded chunks', async () => {
     const repo = await Repo.open(dir);
     try {
-      const cell = await readBlob(repo, { type: 'Doc', id: 'a', property: 'body', commit: firstCommit });
+      const cell = await readBlob(repo, {
+        type: 'Doc',
+        id: 'a',
+        property: 'body',
+        commit: firstCommit,
+      });
       expect(cell.sizeBytes).toBe(BODY.length);
       const sizes: number[] = [];
       const parts: Buffer[] = [];

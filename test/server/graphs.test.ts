@@ -221,9 +221,9 @@ describe('several graphs under /graphs/{graph_id}', () => {
     expect(doc.paths['/read'].post.deprecated).toBe(true);
     expect(doc.paths['/graphs/{graph_id}/query'].post.operationId).toBe('graph_query');
     expect(doc.paths['/graphs/{graph_id}/query'].post.parameters[0].name).toBe('graph_id');
-    expect(Object.keys(doc.paths['/graphs/{graph_id}/load/ndjson'].post.requestBody.content)).toEqual(
-      ['application/x-ndjson'],
-    );
+    expect(
+      Object.keys(doc.paths['/graphs/{graph_id}/load/ndjson'].post.requestBody.content),
+    ).toEqual(['application/x-ndjson']);
     expect(doc.paths['/graphs'].get.operationId).toBe('listGraphs');
   });
 });

@@ -68,9 +68,7 @@ describe('/openapi.json against the reference API (Omnigraph API 0.3.0, /runs ex
       // The request: the reference's fields exactly, plus only the optional fields the
       // reference's current API added since 0.3.0 (an old client never sends them).
       const mineBody = body(ours, mine);
-      const extra = Object.keys(mineBody.props).filter(
-        (f) => !(f in body(reference, op).props),
-      );
+      const extra = Object.keys(mineBody.props).filter((f) => !(f in body(reference, op).props));
       expect(extra.filter((f) => !CURRENT_API_ADDITIONS.has(f))).toEqual([]);
       for (const f of extra) delete mineBody.props[f];
       expect(mineBody).toEqual(body(reference, op));
