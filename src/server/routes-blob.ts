@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { readBlob, type BlobCell, type ByteRange } from '../index.js';
 import { HttpError } from './errors.js';
 import { REPLY_SENT, route } from './route.js';
+import { readBranch } from './routes-current.js';
 
 const BlobQuerySchema = z.strictObject({
   entity: z.enum(['node', 'edge']),
@@ -81,15 +82,9 @@ export const blobRoutes = [
     errors: [404, 416],
     policy: ({ query, server }) => ({
       action: 'read',
-      branch: query.snapshot
-        ? server.repo.getCommit(query.snapshot).branch
-        : (query.branch ?? 'main'),
+      branch: readBranch(server.repo, query.branch, query.snapshot, 'query'),
     }),
     async handler({ query, server, reply, headers }) {
-      if (query.branch && query.snapshot)
-        throw new HttpError('InvalidRequest', 'query: give branch or snapshot, not both', {
-          field: 'query.snapshot',
-        });
       const cell = await readBlob(server.repo, {
         ...query,
         ...(query.snapshot ? { commit: query.snapshot } : {}),

@@ -79,6 +79,23 @@ function kindOf(source: string, name: string | null | undefined): 'read' | 'muta
   return decl?.body.kind === 'mutation' ? 'mutation' : 'read';
 }
 
+/**
+ * The branch whose rows a read returns: a snapshot's own branch, not one the caller names
+ * (a 400 before any lookup when both are given).
+ */
+export function readBranch(
+  repo: Repo,
+  branch: string | null | undefined,
+  snapshot: string | null | undefined,
+  where: 'body' | 'query',
+): string {
+  if (branch && snapshot)
+    throw new HttpError('InvalidRequest', `${where}: give branch or snapshot, not both`, {
+      field: `${where}.snapshot`,
+    });
+  return snapshot ? repo.getCommit(snapshot).branch : (branch ?? 'main');
+}
+
 function commitOf(repo: Repo, id: string | null) {
   return id === null ? null : commitOut(repo.getCommit(id));
 }
@@ -114,12 +131,11 @@ export const currentRoutes = [
     body: QueryRequestSchema,
     response: QueryOutputSchema,
     errors: [404],
-    policy: ({ body }) => ({ action: 'read', branch: body.branch ?? 'main' }),
+    policy: ({ body, server }) => ({
+      action: 'read',
+      branch: readBranch(server.repo, body.branch, body.snapshot, 'body'),
+    }),
     async handler({ body, server }) {
-      if (body.branch && body.snapshot)
-        throw new HttpError('InvalidRequest', 'body: give branch or snapshot, not both', {
-          field: 'body.snapshot',
-        });
       if (kindOf(body.query, body.name) === 'mutation')
         throw new HttpError('InvalidRequest', 'body.query: a mutation; send it to /mutate', {
           field: 'body.query',

@@ -11,6 +11,7 @@ import { HttpError } from './errors.js';
 import { commitOut } from './routes-admin.js';
 import { runChange, runRead, IF_COMMIT_HEADER } from './routes-data.js';
 import { route, type PolicyTarget, type RouteContext } from './route.js';
+import { readBranch } from './routes-current.js';
 import { EMPTY_QUERIES, type StoredQuery } from './stored-queries.js';
 
 const KINDS = [
@@ -107,7 +108,7 @@ async function invoke(ctx: InvokeCtx, ifCommit?: string) {
   const body = ctx.body ?? {};
   const repo = ctx.server.repo;
   // The branch whose data is read: a snapshot's own branch, not one the caller names.
-  const branch = body.snapshot ? repo.getCommit(body.snapshot).branch : (body.branch ?? 'main');
+  const branch = readBranch(repo, body.branch, body.snapshot, 'body');
   const q = invocable(ctx, branch);
   const mutation = q.kind === 'mutation';
   if (typeof body.expect_mutation === 'boolean' && body.expect_mutation !== mutation)

@@ -132,18 +132,17 @@ function graphDirs(opts: ServeOptions): Array<[string, string]> {
 async function openGraphs(opts: ServeOptions): Promise<Map<string, ServerRepo>> {
   const dirs = graphDirs(opts);
   const files = opts.queriesDir !== undefined ? readQueryDir(opts.queriesDir) : [];
-  if (opts.repo === undefined)
-    checkGraphFolders(
-      files,
-      dirs.map(([id]) => id),
-    );
+  checkGraphFolders(
+    files,
+    dirs.map(([id]) => id),
+  );
   const graphs = new Map<string, ServerRepo>();
   try {
     for (const [id, dir] of dirs) {
       const repo = await Repo.open(dir);
       const server = (opts.adapt ?? repoAdapter)(repo);
       graphs.set(id, server);
-      server.queries = storedQueriesFor(files, repo.catalog, opts.repo === undefined ? id : null);
+      server.queries = storedQueriesFor(files, repo.catalog, id);
     }
   } catch (err) {
     for (const g of graphs.values()) await g.repo.close();

@@ -20,14 +20,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeFixtureRepo, serveRepo, type TestServer } from '../helpers/server.js';
 
-const TOKENS = { alice: 'alice-token-0123456789', bob: 'bob-token-0123456789ab' };
+const TOKENS = {
+  alice: 'alice-token-0123456789',
+  bob: 'bob-token-0123456789ab',
+  carol: 'carol-token-0123456789',
+};
 const POLICY = `
 version: 1
 groups:
   team: [alice, bob]
   admins: [alice]
+  guests: [carol]
 protected_branches: [main]
 rules:
+  - id: guests-read
+    allow: { actors: { group: guests }, actions: [read], branch_scope: unprotected }
   - id: team-read
     allow: { actors: { group: team }, actions: [read, export], branch_scope: any }
   - id: team-list
@@ -148,12 +155,38 @@ describe('several graphs under /graphs/{graph_id}', () => {
     expect(other.body.rows).toEqual([{ 'p.name': 'Alice', 'p.age': 30 }]);
   });
 
+  it('/query guards the branch a snapshot is on, not the branch the caller names', async () => {
+    const mainHead = (await sdk(base, 'people', 'GET', '/commits', { query: { branch: 'main' } }))
+      .body.commits[0].graph_commit_id as string;
+    await sdk(base, 'people', 'POST', '/branches', { body: { name: 'open', from: 'main' } });
+    const asGuest = (body: Record<string, unknown>) =>
+      sdk(base, 'people', 'POST', '/query', {
+        body: { query: PEOPLE_GQ, name: 'person', params: { name: 'Alice' }, ...body },
+        token: TOKENS.carol,
+      });
+    expect((await asGuest({ branch: 'open' })).status).toBe(200);
+    expect((await asGuest({ snapshot: mainHead })).status).toBe(403);
+    expect((await asGuest({ branch: 'main' })).status).toBe(403);
+    // Listing graphs is an action of its own.
+    expect((await sdk(base, null, 'GET', '/graphs', { token: TOKENS.carol })).status).toBe(403);
+  });
+
   it('/query refuses a mutation, and branch with snapshot', async () => {
     const m = await sdk(base, 'people', 'POST', '/query', {
       body: { query: PEOPLE_GQ, name: 'set_age', params: { name: 'Alice', age: 1 } },
     });
     expect(m.status).toBe(400);
     expect(m.body.details.field).toBe('body.query');
+    const both = await sdk(base, 'people', 'POST', '/query', {
+      body: {
+        query: PEOPLE_GQ,
+        name: 'person',
+        params: { name: 'A' },
+        branch: 'main',
+        snapshot: 'x',
+      },
+    });
+    expect(both.status).toBe(400);
   });
 
   it('/read and /change answer with Deprecation and a Link to their successor', async () => {
@@ -200,6 +233,22 @@ describe('several graphs under /graphs/{graph_id}', () => {
       nodes: [{ name: 'Person', entities_loaded: 1 }],
     });
     expect(body.commit.graph_commit_id).toEqual(expect.any(String));
+  });
+
+  it('/load/ndjson: a bad line is a 400 naming it, and the branch it would create is not left', async () => {
+    const res = await fetch(`${base}/graphs/crm/load/ndjson?branch=broken&from=main`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKENS.alice}`, 'content-type': 'application/x-ndjson' },
+      body: '{"type": "Person", "data": {"name": "Ok"}}\n{"type": "Persn", "data": {}}\n',
+    });
+    const body = (await res.json()) as any;
+    expect(res.status).toBe(400);
+    expect(body.details.line).toBe(2);
+    const branches = await sdk(base, 'crm', 'GET', '/branches');
+    expect(branches.body.branches).not.toContain('broken');
+    // A JSON body is not NDJSON.
+    const json = await sdk(base, 'crm', 'POST', '/load/ndjson', { body: { data: '' } });
+    expect(json.status).toBe(400);
   });
 
   it('merge with delete_branch deletes the source under its own check', async () => {
@@ -297,6 +346,38 @@ describe('startup', () => {
       expect(String(err?.details.reason)).toMatch(/Persn/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a duplicate name, a syntax error or a folder naming no graph refuse startup', async () => {
+    const cases: Array<[Record<string, string>, Record<string, unknown>]> = [
+      [
+        { 'a.gq': PEOPLE_GQ, 'b.gq': PEOPLE_GQ },
+        { file: 'b.gq', query: 'person', reason: expect.stringMatching(/also declared in a\.gq/) },
+      ],
+      [{ 'c.gq': '\nquery oops( {\n' }, { file: 'c.gq', line: 2 }],
+      [{ 'typo/q.gq': PEOPLE_GQ }, { file: join('typo', 'q.gq'), graph_id: 'typo' }],
+    ];
+    for (const [files, details] of cases) {
+      const dir = mkdtempSync(join(tmpdir(), 'lancelog-badq-'));
+      try {
+        for (const [name, text] of Object.entries(files)) {
+          mkdirSync(join(dir, name, '..'), { recursive: true });
+          writeFileSync(join(dir, name), text);
+        }
+        const err = await serveRepo('', {
+          repo: undefined,
+          graphs: { people: join(root, 'people') },
+          queriesDir: dir,
+        }).then(
+          () => null,
+          (e: unknown) => e as { code: string; details: Record<string, unknown> },
+        );
+        expect(err?.code).toBe('StoredQueryInvalid');
+        expect(err?.details).toMatchObject(details);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     }
   });
 
