@@ -265,6 +265,40 @@ describe('several graphs under /graphs/{graph_id}', () => {
     expect(branches.body.branches).not.toContain('tmp');
   });
 
+  it('export, schema, commits, the change feed and conditional mutations under a graph', async () => {
+    const exported = await sdk(base, 'people', 'POST', '/export', { body: { branch: 'main' } });
+    expect(exported.status).toBe(200);
+    expect(exported.headers.get('content-type')).toMatch(/application\/x-ndjson/);
+    expect(String(exported.body).trim().split('\n').length).toBeGreaterThan(5);
+    const schema = await sdk(base, 'people', 'GET', '/schema');
+    expect(schema.body.schema_source).toMatch(/node Person/);
+    const head = (await sdk(base, 'people', 'GET', '/commits', { query: { branch: 'main' } })).body
+      .commits[0].graph_commit_id as string;
+    const feed = await sdk(base, 'people', 'GET', '/changes', {
+      query: { branch: 'main', start: 'beginning' },
+    });
+    expect(feed.status).toBe(200);
+    expect(feed.body.blocks.length).toBeGreaterThan(0);
+    const conditional = (commit: string) =>
+      fetch(`${base}/graphs/people/mutate/if-graph-commit`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${TOKENS.alice}`,
+          'content-type': 'application/json',
+          'omnigraph-if-graph-commit': commit,
+        },
+        body: JSON.stringify({
+          query_source: PEOPLE_GQ,
+          query_name: 'set_age',
+          params: { name: 'Charlie', age: 36 },
+        }),
+      });
+    const won = await conditional(head);
+    expect(won.status).toBe(200);
+    const lost = await conditional(head);
+    expect(lost.status).toBe(412);
+  });
+
   it('/openapi.json describes the single-graph and the graph paths', async () => {
     const doc = (await sdk(base, null, 'GET', '/openapi.json')).body;
     expect(doc.paths['/read'].post.deprecated).toBe(true);
