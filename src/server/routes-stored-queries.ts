@@ -157,14 +157,18 @@ export const storedQueryRoutes = [
     method: 'GET',
     path: '/queries',
     operationId: 'listQueries',
-    summary: 'The stored queries (serve --queries): name, kind, typed parameters, description',
+    summary:
+      'The stored queries (serve --queries) the caller may invoke at a branch (default main): name, kind, typed parameters, description',
     tag: 'reference',
+    query: z.strictObject({ branch: z.string().min(1).optional() }),
     response: QueryCatalogSchema,
     errors: [],
     policy: () => ({ action: 'read' }),
-    handler({ server }) {
+    handler({ server, query, allows }) {
+      // A caller who may not invoke sees no names: the list never tells what a 404 hides.
+      const invocable = allows({ action: 'invoke_query', branch: query.branch ?? 'main' });
       return Promise.resolve({
-        queries: (server.queries ?? EMPTY_QUERIES).list().map(catalogEntry),
+        queries: invocable ? (server.queries ?? EMPTY_QUERIES).list().map(catalogEntry) : [],
       });
     },
   }),

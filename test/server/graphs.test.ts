@@ -324,6 +324,10 @@ describe('stored queries (serve --queries)', () => {
       params: [{ name: 'name', kind: 'string', nullable: false, type: 'String' }],
     });
     expect(people.body.queries[1].params[1]).toMatchObject({ name: 'age', kind: 'int' });
+    // bob may not invoke: the catalog shows him no names (what a 404 hides stays hidden).
+    const asBob = await sdk(base, 'people', 'GET', '/queries', { token: TOKENS.bob });
+    expect(asBob.status).toBe(200);
+    expect(asBob.body.queries).toEqual([]);
     const crm = await sdk(base, 'crm', 'GET', '/queries');
     expect(crm.body.queries.map((q: { name: string }) => q.name)).toContain('companies');
   });

@@ -12,17 +12,24 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { ROOT } from '../helpers/cli.js';
 import { call, makeFixtureRepo, serveRepo, type TestServer } from '../helpers/server.js';
 
-const TOKENS = { alice: 'alice-token-0123456789', bob: 'bob-token-0123456789ab' };
+const TOKENS = {
+  alice: 'alice-token-0123456789',
+  bob: 'bob-token-0123456789ab',
+  carol: 'carol-token-0123456789',
+};
 const POLICY = `
 version: 1
 groups:
-  team: [alice, bob]
-  admins: [alice]
+  everyone: [alice, bob, carol]
+  agents: [alice, bob]
+  writers: [alice]
 rules:
-  - id: team-read
-    allow: { actors: { group: team }, actions: [read] }
-  - id: admins
-    allow: { actors: { group: admins }, actions: [change, invoke_query] }
+  - id: read
+    allow: { actors: { group: everyone }, actions: [read] }
+  - id: agents
+    allow: { actors: { group: agents }, actions: [invoke_query] }
+  - id: writers
+    allow: { actors: { group: writers }, actions: [change] }
 `;
 const QUERIES = `
 query person($name: String) @description("One person by name") @instruction("Give the exact name") @expose {
@@ -127,21 +134,35 @@ describe('lancelog mcp --server', () => {
     }
   }, 120_000);
 
-  it('a caller the policy denies invoke_query gets the 404 as the tool error', async () => {
-    const client = await connect(['--server', server.url, '--graph', 'people'], {
+  it('the policy: a denied change is the tool error; no invoke_query, no tools', async () => {
+    const bob = await connect(['--server', server.url, '--graph', 'people'], {
       LANCELOG_TOKEN: TOKENS.bob,
     });
     try {
-      const r = await client.callTool({ name: 'person', arguments: { name: 'Alice' } });
-      expect(r.isError).toBe(true);
-      expect(payload(r)).toMatchObject({
-        status: 404,
-        code: 'not_found',
-        lancelog_code: 'StoredQueryNotFound',
-      });
+      const read = await bob.callTool({ name: 'person', arguments: { name: 'Bob' } });
+      expect(read.isError).toBeFalsy();
+      const write = await bob.callTool({ name: 'set_age', arguments: { name: 'Bob', age: 1 } });
+      expect(write.isError).toBe(true);
+      expect(payload(write)).toMatchObject({ status: 403, code: 'forbidden' });
     } finally {
-      await client.close();
+      await bob.close();
     }
+    const carol = await connect(['--server', server.url, '--graph', 'people'], {
+      LANCELOG_TOKEN: TOKENS.carol,
+    });
+    try {
+      expect((await carol.listTools()).tools).toEqual([]);
+      const r = await carol.callTool({ name: 'person', arguments: { name: 'Alice' } });
+      expect(r.isError).toBe(true);
+      expect(payload(r)).toMatchObject({ code: 'StoredQueryNotFound' });
+    } finally {
+      await carol.close();
+    }
+    const unchanged = await call(server.url, 'POST', '/graphs/people/query', {
+      token: TOKENS.alice,
+      body: { query: QUERIES, name: 'person', params: { name: 'Bob' } },
+    });
+    expect(unchanged.body.rows).toEqual([{ 'p.name': 'Bob', 'p.age': 25 }]);
   }, 120_000);
 });
 
