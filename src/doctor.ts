@@ -24,7 +24,7 @@ import { join, resolve } from 'node:path';
 import { LancelogError, RepoError } from './errors.js';
 import { JOURNAL_FILE, Journal } from './journal/index.js';
 import { checkHeader } from './journal/health.js';
-import { Repo, SCHEMA_FILE } from './repo.js';
+import { Repo, SCHEMA_FILE, type VerifyResult } from './repo.js';
 import { syncLanceCommit } from './write/sync-commit.js';
 
 export type DoctorProblemKind =
@@ -32,11 +32,13 @@ export type DoctorProblemKind =
   | 'journal-unreadable'
   | 'journal-corrupt'
   | 'journal-inconsistent'
+  | 'repo-not-writable'
   | 'schema-drift'
   | 'schema-unrecorded'
   | 'operation-in-flight'
   | 'lance-ahead-of-pin'
-  | 'lost-published-version';
+  | 'lost-published-version'
+  | 'table-unreadable';
 
 export interface DoctorProblem {
   kind: DoctorProblemKind;
@@ -73,14 +75,14 @@ function checkJournalFile(dir: string, checks: string[]): DoctorProblem[] {
   try {
     checkHeader(path);
   } catch (err) {
-    return [journalProblem('journal-not-sqlite', err)];
+    return [journalProblem('journal-not-sqlite', err, dir)];
   }
   checks.push('journal header');
   let journal: Journal;
   try {
     journal = Journal.open(dir, { readOnly: true });
   } catch (err) {
-    return [journalProblem('journal-unreadable', err)];
+    return [journalProblem('journal-unreadable', err, dir)];
   }
   try {
     const report = journal.verify();
@@ -105,19 +107,37 @@ function checkJournalFile(dir: string, checks: string[]): DoctorProblem[] {
       ];
     return [];
   } catch (err) {
-    return [journalProblem('journal-corrupt', err)];
+    return [journalProblem('journal-corrupt', err, dir)];
   } finally {
     journal.close();
   }
 }
 
-function journalProblem(kind: DoctorProblemKind, err: unknown): DoctorProblem {
-  return {
-    kind,
-    message: err instanceof Error ? err.message : String(err),
-    repairable: false,
-    instructions: RESTORE_BACKUP,
-  };
+/**
+ * Why a journal that is there could not be opened: SQLite creates its -shm file even to
+ * read, so a read-only directory, a permission or a full disk stop doctor before it
+ * can look inside — the journal is not known to be damaged, and a backup is not the cure.
+ */
+const NOT_WRITABLE: Record<string, (dir: string) => string> = {
+  ReadOnlyRepo: (dir) =>
+    `the repo is on a read-only file system (or its files are read-only), and SQLite must create the journal's -shm file even to read it: remount it read-write, or check a copy ('cp -a ${dir} <copy>' then 'lancelog doctor <copy>'); nothing shows the journal is damaged`,
+  PermissionDenied: (dir) =>
+    `this user may not write ${dir}, and SQLite must create the journal's -shm file even to read it: run doctor as the repo's owner or fix the permissions; nothing shows the journal is damaged`,
+  DiskFull: () =>
+    'the file system holding the repo is full: free space, then run doctor again; nothing shows the journal is damaged',
+};
+
+function journalProblem(kind: DoctorProblemKind, err: unknown, dir: string): DoctorProblem {
+  const message = err instanceof Error ? err.message : String(err);
+  const notWritable = err instanceof LancelogError ? NOT_WRITABLE[err.code] : undefined;
+  if (notWritable)
+    return {
+      kind: 'repo-not-writable',
+      message,
+      repairable: false,
+      instructions: notWritable(dir),
+    };
+  return { kind, message, repairable: false, instructions: RESTORE_BACKUP };
 }
 
 /** Schema fingerprint, in-flight operations and I1, on a repo the journal checks passed. */
@@ -148,6 +168,10 @@ async function checkRepo(repo: Repo, checks: string[]): Promise<DoctorProblem[]>
   for (const t of verify.i1) {
     if (t.ok) continue;
     const where = { branch: t.branch, tableKey: t.tableKey, pin: t.pin, head: t.head };
+    if (t.error) {
+      problems.push(unreadableTable(repo, t, where));
+      continue;
+    }
     if (t.head !== null && t.head > t.pin && !t.inherited) {
       if (busy.has(t.branch)) continue; // recovery of the in-flight operation decides
       problems.push({
@@ -170,6 +194,30 @@ async function checkRepo(repo: Repo, checks: string[]): Promise<DoctorProblem[]>
     }
   }
   return problems;
+}
+
+/**
+ * A table that is there but whose HEAD Lance cannot read: not a lost version doctor can
+ * re-pin past (a restore or a re-pin commits a new version on top of that HEAD), so
+ * not repairable; the advice follows the cause.
+ */
+function unreadableTable(
+  repo: Repo,
+  t: VerifyResult['i1'][number],
+  where: Pick<DoctorProblem, 'branch' | 'tableKey' | 'pin' | 'head'>,
+): DoctorProblem {
+  const error = t.error!;
+  const tableDir = join(repo.dir, `${repo.typeDef(t.tableKey).tablePath}.lance`);
+  return {
+    kind: 'table-unreadable',
+    message: `${t.tableKey} on ${t.branch}: Lance cannot read the table's newest version (${error.code}: ${error.message})`,
+    repairable: false,
+    instructions:
+      error.code === 'PermissionDenied'
+        ? `this user may not read ${tableDir}: run doctor as the repo's owner or fix the permissions`
+        : `restore ${tableDir} from a backup: '--repair' cannot restore or re-pin a table whose newest files Lance cannot read`,
+    ...where,
+  };
 }
 
 /** Restores a table that is ahead of its pin, as one journaled Repair operation. */

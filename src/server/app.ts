@@ -3,14 +3,26 @@
  * bearer token, the policy check, the `{ error, code }` error contract, body limits,
  * request and decision logging through fastify's logger (pino).
  */
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { actorForToken, bearerToken, type TokenEntry } from './auth.js';
+import { parseJsonBody } from './body.js';
 import { HttpError, referenceCode, toErrorResponse } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import type { PolicyEngine } from './policy.js';
 import * as S from './api-schemas.js';
-import { REPLY_SENT, route, type PolicyTarget, type RouteDef, type ServerRepo } from './route.js';
+import { authorizeRead, type AuthorizedRead, type ReadDecisionLog } from './access.js';
+import {
+  isReadTarget,
+  REPLY_SENT,
+  route,
+  type BranchTarget,
+  type PolicyTarget,
+  type RouteDef,
+  type ServerRepo,
+} from './route.js';
 import { dataRoutes } from './routes-data.js';
 import { adminRoutes, healthOf } from './routes-admin.js';
 import { abortChangeStreams, changeRoutes } from './routes-changes.js';
@@ -132,14 +144,14 @@ function authenticate(tokens: TokenEntry[], request: FastifyRequest): string {
   return actor;
 }
 
-/** The policy's decision for one target, logged with the request. */
+/** The policy's decision for one branch target, logged with the request. */
 function decide(
   opts: AppOptions,
   request: FastifyRequest,
   actor: string,
-  t: PolicyTarget,
+  t: BranchTarget,
   graphId: string | null,
-): boolean {
+): { allowed: boolean; reason: string } {
   const decision = opts.policy
     ? opts.policy.authorize({
         actor,
@@ -163,27 +175,58 @@ function decide(
     },
     'policy decision',
   );
-  if (!decision.allowed) lastDenial.set(request, decision.reason);
-  return decision.allowed;
+  return decision;
 }
 
-/** Why the last denied target of a request was denied (for its 403 message). */
-const lastDenial = new WeakMap<FastifyRequest, string>();
+/** The request a handler runs for: who, on which graph, and how to ask the policy more. */
+interface Caller {
+  opts: AppOptions;
+  request: FastifyRequest;
+  actor: string;
+  server: ServerRepo;
+  graphId: string | null;
+}
 
-function authorize(
-  opts: AppOptions,
-  request: FastifyRequest,
-  actor: string,
-  targets: PolicyTarget[],
-  graphId: string | null,
-): void {
+function authorize(c: Caller, targets: BranchTarget[]): void {
   for (const t of targets) {
-    if (!decide(opts, request, actor, t, graphId))
-      throw new HttpError('Forbidden', `policy denied: ${lastDenial.get(request) ?? ''}`, {
+    const decision = decide(c.opts, c.request, c.actor, t, c.graphId);
+    if (!decision.allowed)
+      throw new HttpError('Forbidden', `policy denied: ${decision.reason}`, {
         action: t.action,
-        actor,
+        actor: c.actor,
       });
   }
+}
+
+function readAccess(c: Caller) {
+  return {
+    repo: c.server.repo,
+    policy: c.opts.policy,
+    actor: c.actor,
+    log: (policy: ReadDecisionLog) =>
+      c.request.log.info({ policy: { ...policy, graph_id: c.graphId } }, 'policy decision'),
+  };
+}
+
+/**
+ * Asks the policy for every target of the route (branch targets by name, read targets
+ * by the commit they resolve to); returns the snapshots the read targets resolved to.
+ */
+function checkPolicy(
+  c: Caller,
+  def: RouteDef,
+  input: { body: unknown; query: unknown; params: unknown },
+): Record<string, AuthorizedRead> {
+  if (!def.policy) return {};
+  const given = def.policy({ ...input, server: c.server });
+  const targets: PolicyTarget[] = Array.isArray(given) ? given : [given];
+  authorize(
+    c,
+    targets.filter((t): t is BranchTarget => !isReadTarget(t)),
+  );
+  const reads: Record<string, AuthorizedRead> = {};
+  for (const t of targets.filter(isReadTarget)) reads[t.name] = authorizeRead(readAccess(c), t);
+  return reads;
 }
 
 /** The served repo a request addresses: by `graph_id` on a graph route, else the single repo. */
@@ -192,14 +235,10 @@ function serverOf(
   graphs: ReadonlyMap<string, ServerRepo>,
   graphId: string | null,
 ): ServerRepo {
-  if (graphId === null) {
-    const server = opts.server ?? graphs.values().next().value;
-    if (!server) throw new HttpError('GraphNotFound', 'this server serves no graph', {});
-    return server;
-  }
-  const server = graphs.get(graphId);
+  const server =
+    graphId === null ? (opts.server ?? graphs.values().next().value) : graphs.get(graphId);
   if (!server)
-    throw new HttpError('GraphNotFound', `no graph '${graphId}' is served here`, {
+    throw new HttpError('GraphNotFound', `no graph '${graphId ?? ''}' is served here`, {
       graph_id: graphId,
     });
   return server;
@@ -209,6 +248,15 @@ function serverOf(
 function routeParams(request: FastifyRequest): Record<string, unknown> {
   const { graph_id: _g, ...rest } = (request.params ?? {}) as Record<string, unknown>;
   return rest;
+}
+
+/** A deprecated alias answers with `Deprecation` and a `Link` to its successor. */
+function markDeprecated(def: RouteDef, reply: FastifyReply, graphId: string | null): void {
+  if (def.successor === undefined) return;
+  const prefix = graphId === null ? '' : `/graphs/${encodeURIComponent(graphId)}`;
+  void reply
+    .header('deprecation', 'true')
+    .header('link', `<${prefix}${def.successor}>; rel="successor-version"`);
 }
 
 function register(
@@ -226,33 +274,26 @@ function register(
       const actor = def.auth === false ? ANONYMOUS_ACTOR : authenticate(opts.tokens, request);
       // After authentication: a caller without a token cannot probe which graphs exist.
       const graphId = prefixed ? String((request.params as { graph_id: string }).graph_id) : null;
-      const server = serverOf(opts, graphs, graphId);
+      const c: Caller = { opts, request, actor, graphId, server: serverOf(opts, graphs, graphId) };
       const input = {
         body: parseInput(def.body, request.body, 'body'),
         query: parseInput(def.query, request.query, 'query'),
         params: parseInput(def.params, routeParams(request), 'path'),
       };
-      if (def.auth !== false && def.policy) {
-        const targets = def.policy({ ...input, server });
-        authorize(opts, request, actor, Array.isArray(targets) ? targets : [targets], graphId);
-      }
-      if (def.successor !== undefined)
-        void reply
-          .header('deprecation', 'true')
-          .header(
-            'link',
-            `<${prefixed ? `/graphs/${encodeURIComponent(graphId ?? '')}` : ''}${def.successor}>; rel="successor-version"`,
-          );
+      const reads = def.auth !== false ? checkPolicy(c, def, input) : {};
+      markDeprecated(def, reply, graphId);
       try {
         const out = await def.handler({
           ...input,
           actor,
-          server,
+          server: c.server,
           reply,
+          reads,
           headers: request.headers,
           refresh: () => opts.onWriteFailure?.(),
           graphId,
-          allows: (t) => decide(opts, request, actor, t, graphId),
+          allows: (t) => decide(opts, request, actor, t, graphId).allowed,
+          authorizeRead: (t) => authorizeRead(readAccess(c), t),
         });
         // A reply is thenable: handlers that stream answer REPLY_SENT, never the reply.
         if (out === REPLY_SENT) return reply;
@@ -265,12 +306,57 @@ function register(
   });
 }
 
+/** The error shape for a status fastify or Node decided (no Lancelog error behind it). */
+function frameworkError(status: number, message: string, fastifyCode: string): string {
+  return jsonText({ error: message, code: referenceCode(status), lancelog_code: fastifyCode });
+}
+
+/**
+ * A request Node's HTTP parser refused before fastify saw it (headers too large,
+ * a malformed request line, a timeout): answered on the socket in the error shape.
+ */
+function onClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const status =
+    err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const body = frameworkError(
+    status,
+    `${STATUS_CODES[status]}: the request was refused before it reached a route`,
+    err.code ?? 'ClientError',
+  );
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy(err);
+}
+
 export function buildApp(opts: AppOptions): FastifyInstance {
   const app = Fastify({
     logger: opts.logger ?? true,
     bodyLimit: DEFAULT_BODY_LIMIT_BYTES,
     // Keep-alive connections that are idle are closed on shutdown; busy ones finish.
     forceCloseConnections: 'idle',
+    // A URL that is not decodable (400) or a path parameter past the limit (414).
+    frameworkErrors: (err, _request, reply) => {
+      const status = err.statusCode ?? 400;
+      const raw = reply as unknown as FastifyReply;
+      void raw
+        .status(status)
+        .type('application/json')
+        .send(frameworkError(status, err.message, err.code));
+    },
+    clientErrorHandler: onClientError,
+  });
+  // Bodies as bytes: checked as UTF-8, then parsed with exact 64-bit integers.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as Buffer));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
   });
   app.setErrorHandler((err: unknown, request, reply) => {
     const fastifyStatus = (err as { statusCode?: number }).statusCode;

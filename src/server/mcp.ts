@@ -151,7 +151,12 @@ export async function localSource(args: {
         const q = set.get(name);
         if (!q) throw new HttpError('StoredQueryNotFound', `no stored query '${name}'`, { name });
         if (q.kind === 'read')
-          return runRead(repo, { source: q.source, file: q.file, name, params });
+          return runRead(repo, { ...repo.resolveRef('main'), allowedBy: null }, 'main', {
+            source: q.source,
+            file: q.file,
+            name,
+            params,
+          });
         return runChange(
           repo,
           { query_source: q.source, query_name: name, params },

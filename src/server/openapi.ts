@@ -19,7 +19,6 @@ const ERROR_STATUS_TEXT: Record<number, string> = {
   413: 'The body exceeds the limit (1 MiB; 32 MiB for /ingest and /load/ndjson)',
   416: 'The byte range is outside the cell (Content-Range: bytes */size)',
   500: 'Internal error (code internal)',
-  501: 'Not available in this build (code internal)',
 };
 
 /** zod schemas with an id, as JSON Schemas, keyed by id, with refs between them. */

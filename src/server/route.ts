@@ -6,6 +6,7 @@
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import type { Repo } from '../index.js';
+import type { AuthorizedRead, ReadTarget } from './access.js';
 import type { PolicyAction } from './policy.js';
 import type { StoredQuerySet } from './stored-queries.js';
 
@@ -24,16 +25,15 @@ export interface SchemaApplyOutcome {
 }
 
 /**
- * The repo the server serves, plus the operations that are not on `Repo` in every
- * build: a build that has branch merge or schema apply passes them here
- * (src/server/serve.ts `repoAdapter`); without them their endpoints answer 501.
+ * The repo the server serves, with its merge and schema apply in the reference's
+ * terms (outcome spellings, the plan's steps): src/server/serve.ts `repoAdapter`.
  */
 export interface ServerRepo {
   repo: Repo;
   /** The stored queries checked against this graph's schema (`serve --queries`); none: empty. */
   queries?: StoredQuerySet;
-  merge?: (args: { source: string; target: string; actor: string }) => Promise<MergeOutcome>;
-  applySchema?: (args: { schemaSource: string; actor: string }) => Promise<SchemaApplyOutcome>;
+  merge: (args: { source: string; target: string; actor: string }) => Promise<MergeOutcome>;
+  applySchema: (args: { schemaSource: string; actor: string }) => Promise<SchemaApplyOutcome>;
 }
 
 /** A handler's answer when it has sent the reply itself (a stream). */
@@ -47,21 +47,35 @@ export interface RouteContext<B, Q, P> {
   actor: string;
   server: ServerRepo;
   reply: FastifyReply;
+  /** The snapshot each read target of the route's policy resolved to, by its name: read exactly these. */
+  reads: Record<string, AuthorizedRead>;
   /** The request's headers (lower-case names). */
   headers: Record<string, string | string[] | undefined>;
   /** Runs recovery's roll-forward now (after a failed write). */
   refresh(): void;
   /** The graph addressed (`/graphs/{graph_id}/…`), or null on a single-graph route. */
   graphId: string | null;
-  /** Asks the policy; false when it denies (the decision is logged either way). */
-  allows(target: PolicyTarget): boolean;
+  /** Asks the policy about a branch target; false when it denies (logged either way). */
+  allows(target: BranchTarget): boolean;
+  /** Resolves and authorizes a read decided in the handler (403 when no branch allows it). */
+  authorizeRead(target: ReadTarget): AuthorizedRead;
 }
 
-/** What the policy is asked for a request. */
-export interface PolicyTarget {
+/** What the policy is asked for a request about a branch by its name (a write, a branch to create). */
+export interface BranchTarget {
   action: PolicyAction;
   branch?: string | null;
   targetBranch?: string | null;
+}
+
+/**
+ * What the policy is asked for a request: a branch by name, or a read at a ref, which is
+ * checked against the commit it resolves to (src/server/access.ts).
+ */
+export type PolicyTarget = BranchTarget | ReadTarget;
+
+export function isReadTarget(t: PolicyTarget): t is ReadTarget {
+  return 'at' in t;
 }
 
 export interface RouteDef<B = unknown, Q = unknown, P = unknown> {
@@ -91,7 +105,11 @@ export interface RouteDef<B = unknown, Q = unknown, P = unknown> {
   successor?: string;
   /** The request body's media type when it is not JSON (`application/x-ndjson`). */
   bodyMediaType?: string;
-  /** The policy actions (and branches) the request needs; every one must be allowed. */
+  /**
+   * The policy actions (and branches) the request needs; every one must be allowed. A
+   * read target is resolved and checked even without a policy: the handler reads its
+   * snapshot (`ctx.reads`).
+   */
   policy?: (input: {
     body: B;
     query: Q;

@@ -1,8 +1,8 @@
 /** Branches, commits, health, and Lancelog's own journal, operation and recovery endpoints. */
 import { lancelogVersion, type CommitRow } from '../index.js';
 import * as S from './api-schemas.js';
-import { route, type PolicyTarget, type ServerRepo } from './route.js';
-import { notInThisBuild } from './routes-data.js';
+import { route, type BranchTarget, type ServerRepo } from './route.js';
+import { branchStart, given } from './routes-data.js';
 
 export function commitOut(c: CommitRow): Record<string, unknown> {
   return {
@@ -61,7 +61,7 @@ export function healthOf(
 async function deleteMergedSource(
   server: ServerRepo,
   source: string,
-  allows: (t: PolicyTarget) => boolean,
+  allows: (t: BranchTarget) => boolean,
 ): Promise<{ branch_deleted: boolean; branch_delete_error: string | null }> {
   if (source === 'main')
     return { branch_deleted: false, branch_delete_error: 'main cannot be deleted' };
@@ -98,10 +98,13 @@ export const adminRoutes = [
     body: S.BranchCreateRequestSchema,
     response: S.BranchCreateOutputSchema,
     errors: [404, 409],
-    policy: ({ body }) => ({ action: 'branch_create', targetBranch: body.name }),
-    handler({ body, server, actor }) {
+    policy: ({ body }) => [
+      { action: 'branch_create', targetBranch: body.name },
+      { action: 'read', name: 'from', at: given(body.from) ?? 'main' },
+    ],
+    handler({ body, server, actor, reads }) {
       const from = body.from ?? 'main';
-      server.repo.createBranch(body.name, { from });
+      server.repo.createBranch(body.name, branchStart(server.repo, reads.from));
       return Promise.resolve({ uri: server.repo.dir, from, name: body.name, actor_id: actor });
     },
   }),
@@ -125,19 +128,18 @@ export const adminRoutes = [
     method: 'POST',
     path: '/branches/merge',
     operationId: 'mergeBranches',
-    summary: 'Merge a branch into another (default main) (501 in a build without merge)',
+    summary: 'Merge a branch into another (default main)',
     tag: 'reference',
     body: S.BranchMergeRequestSchema,
     response: S.BranchMergeOutputSchema,
-    errors: [404, 409, 501],
+    errors: [404, 409],
     write: true,
-    policy: ({ body }) => ({
-      action: 'branch_merge',
-      branch: body.source,
-      targetBranch: body.target ?? 'main',
-    }),
+    policy: ({ body }) => [
+      { action: 'branch_merge', branch: body.source, targetBranch: body.target ?? 'main' },
+      // The merge reads the source at its head when it runs: only the source can allow it.
+      { action: 'read', name: 'source', at: { branch: body.source }, live: true },
+    ],
     async handler({ body, server, actor, allows }) {
-      if (!server.merge) throw notInThisBuild('branch merge');
       const target = body.target ?? 'main';
       const out = await server.merge({ source: body.source, target, actor });
       const merged = { source: body.source, target, outcome: out.outcome, actor_id: actor };
@@ -154,7 +156,11 @@ export const adminRoutes = [
     query: S.BranchQuerySchema,
     response: S.CommitListSchema,
     errors: [404],
-    policy: ({ query }) => ({ action: 'read', branch: query.branch ?? null }),
+    // A branch's commits are its history at its head when listed: only the branch can allow it.
+    policy: ({ query }) =>
+      query.branch !== undefined
+        ? { action: 'read', name: 'history', at: { branch: query.branch }, live: true }
+        : { action: 'read' },
     handler({ query, server }) {
       const commits = server.repo.listCommits(query.branch ? { branch: query.branch } : {});
       return Promise.resolve({ commits: commits.map(commitOut) });
@@ -169,7 +175,7 @@ export const adminRoutes = [
     params: S.CommitPathSchema,
     response: S.CommitSchema,
     errors: [404],
-    policy: () => ({ action: 'read' }),
+    policy: ({ params }) => ({ action: 'read', name: 'commit', at: { commit: params.commit_id } }),
     handler({ params, server }) {
       return Promise.resolve(commitOut(server.repo.getCommit(params.commit_id)));
     },

@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { readBlob, type BlobCell, type ByteRange } from '../index.js';
 import { HttpError } from './errors.js';
 import { REPLY_SENT, route } from './route.js';
-import { readBranch } from './routes-current.js';
+import { readAtOf } from './access.js';
+import { readRefOf } from './routes-current.js';
 
 const BlobQuerySchema = z.strictObject({
   entity: z.enum(['node', 'edge']),
@@ -80,14 +81,20 @@ export const blobRoutes = [
     query: BlobQuerySchema,
     response: 'binary',
     errors: [404, 416],
-    policy: ({ query, server }) => ({
+    policy: ({ query }) => ({
       action: 'read',
-      branch: readBranch(server.repo, query.branch, query.snapshot, 'query'),
+      name: 'at',
+      at: readRefOf(query.branch, query.snapshot, 'query'),
     }),
-    async handler({ query, server, reply, headers }) {
+    async handler({ query, server, reply, headers, reads }) {
+      // Exactly the snapshot the policy authorized (a branch head it allowed, or the commit).
+      const at = readAtOf(reads.at, readRefOf(query.branch, query.snapshot, 'query'));
       const cell = await readBlob(server.repo, {
-        ...query,
-        ...(query.snapshot ? { commit: query.snapshot } : {}),
+        entity: query.entity,
+        type: query.type,
+        id: query.id,
+        property: query.property,
+        ...at,
       });
       void reply
         .header('accept-ranges', 'bytes')

@@ -9,7 +9,7 @@ import { parseQueries, type Repo } from '../index.js';
 import * as S from './api-schemas.js';
 import { HttpError } from './errors.js';
 import { commitOut } from './routes-admin.js';
-import { loadIntoBranch, runChange, runRead, IF_COMMIT_HEADER } from './routes-data.js';
+import { IF_COMMIT_HEADER, loadIntoBranch, readRef, runChange, runRead } from './routes-data.js';
 import { route, type RouteDef, type ServerRepo } from './route.js';
 
 const nullableString = z.string().nullable().optional();
@@ -80,11 +80,10 @@ function kindOf(source: string, name: string | null | undefined): 'read' | 'muta
 }
 
 /**
- * The branch whose rows a read returns: a snapshot's own branch, not one the caller names
- * (a 400 before any lookup when both are given).
+ * The ref a read names: `snapshot` (a commit, authorized by the commit it is), else
+ * `branch`, else main; both given is a 400 before anything is looked up.
  */
-export function readBranch(
-  repo: Repo,
+export function readRefOf(
   branch: string | null | undefined,
   snapshot: string | null | undefined,
   where: 'body' | 'query',
@@ -93,7 +92,7 @@ export function readBranch(
     throw new HttpError('InvalidRequest', `${where}: give branch or snapshot, not both`, {
       field: `${where}.snapshot`,
     });
-  return snapshot ? repo.getCommit(snapshot).branch : (branch ?? 'main');
+  return readRef({ branch, snapshot });
 }
 
 function commitOf(repo: Repo, id: string | null) {
@@ -131,21 +130,20 @@ export const currentRoutes = [
     body: QueryRequestSchema,
     response: QueryOutputSchema,
     errors: [404],
-    policy: ({ body, server }) => ({
+    policy: ({ body }) => ({
       action: 'read',
-      branch: readBranch(server.repo, body.branch, body.snapshot, 'body'),
+      name: 'at',
+      at: readRefOf(body.branch, body.snapshot, 'body'),
     }),
-    async handler({ body, server }) {
+    async handler({ body, server, reads }) {
       if (kindOf(body.query, body.name) === 'mutation')
         throw new HttpError('InvalidRequest', 'body.query: a mutation; send it to /mutate', {
           field: 'body.query',
         });
-      const out = await runRead(server.repo, {
+      const out = await runRead(server.repo, reads.at, readRef(body), {
         source: body.query,
         name: body.name,
         params: body.params,
-        branch: body.branch,
-        snapshot: body.snapshot,
       });
       return { ...out, graph_commit_id: out.target.snapshot };
     },
@@ -199,18 +197,23 @@ export const currentRoutes = [
       const branch = query.branch ?? 'main';
       const change = { action: 'change', branch } as const;
       const exists = server.repo.listBranches().some((b) => b.name === branch);
+      // A missing branch is created from `from`: a branch_create, and a read of `from`.
       return exists || query.from === undefined
         ? change
-        : [{ action: 'branch_create', targetBranch: branch }, change];
+        : [
+            { action: 'branch_create', targetBranch: branch },
+            change,
+            { action: 'read', name: 'from', at: query.from },
+          ];
     },
-    async handler({ query, body, server, actor }) {
+    async handler({ query, body, server, actor, reads }) {
       const repo = server.repo;
       const branch = query.branch ?? 'main';
       const mode = query.mode ?? 'merge';
       const { created, result } = await loadIntoBranch(repo, {
         data: body,
         branch,
-        from: query.from ?? null,
+        from: reads.from,
         mode,
         actor,
       });

@@ -13,12 +13,14 @@ import {
   SCHEMA_FILE,
   type LoadMode,
   type Repo,
+  type Snapshot,
 } from '../index.js';
 import * as S from './api-schemas.js';
+import { readAtOf, type AuthorizedRead } from './access.js';
+import { REQUEST_FILE } from './body.js';
 import { HttpError } from './errors.js';
 import { REPLY_SENT, route } from './route.js';
 
-const REQUEST_FILE = '<request>';
 const INGEST_LIMIT_BYTES = 32 * 1024 * 1024;
 
 /** The named query, or the only query of the source when no name is given. */
@@ -33,31 +35,31 @@ function queryName(source: string, name: string | null | undefined): string {
   );
 }
 
-/** A read request, whichever route it came by (`/read`, `/query`, a stored query). */
-export interface ReadArgs {
+/** A named read query: its source (a request's, or a stored query's file) and parameters. */
+export interface ReadQuery {
   source: string;
   name?: string | null;
   params?: unknown;
-  branch?: string | null;
-  snapshot?: string | null;
-  /** The file named in errors (a stored query's own file). */
+  /** The file errors name: a stored query's own (its name is then given), else the request. */
   file?: string;
 }
 
-/** One named read at a branch (default main) or a commit: the reference's ReadOutput. */
-export async function runRead(repo: Repo, args: ReadArgs) {
-  const file = args.file ?? REQUEST_FILE;
-  const name = args.file ? (args.name ?? '') : queryName(args.source, args.name);
+/**
+ * One named read at the snapshot the policy authorized (`ref` as the request named it):
+ * the reference's ReadOutput, for `/read`, `/query` and stored queries alike.
+ */
+export async function runRead(repo: Repo, at: AuthorizedRead, ref: string, q: ReadQuery) {
+  const name = q.file !== undefined ? (q.name ?? '') : queryName(q.source, q.name);
   const result = await repo.query({
-    source: args.source,
-    file,
+    source: q.source,
+    file: q.file ?? REQUEST_FILE,
     name,
-    params: args.params ?? {},
-    ...(args.snapshot ? { commit: args.snapshot } : { branch: args.branch ?? 'main' }),
+    params: q.params ?? {},
+    ...readAtOf(at, ref),
   });
   return {
     query_name: result.query,
-    target: { branch: result.target.branch, snapshot: result.target.commitId },
+    target: { branch: at.branch, snapshot: result.target.commitId },
     row_count: result.rows.length,
     columns: result.columns.map((c) => c.name),
     column_types: result.columns.map((c) => columnTypeText(c.type)),
@@ -128,10 +130,9 @@ export const dataRoutes = [
     query: S.BranchQuerySchema,
     response: S.SnapshotSchema,
     errors: [404],
-    policy: ({ query }) => ({ action: 'read', branch: query.branch ?? 'main' }),
-    async handler({ query, server }) {
-      const branch = query.branch ?? 'main';
-      const snap = server.repo.snapshot({ branch });
+    policy: ({ query }) => ({ action: 'read', name: 'at', at: query.branch ?? 'main' }),
+    async handler({ server, reads }) {
+      const snap = reads.at;
       const tables = await server.repo.tables({ commit: snap.commitId });
       return {
         branch: snap.branch,
@@ -151,20 +152,18 @@ export const dataRoutes = [
     path: '/read',
     operationId: 'read',
     summary:
-      'Run a named .gq read query at a branch (default main) or a commit (snapshot) (deprecated alias of /query)',
+      'Run a named .gq read query at a ref: a branch (default main), branch@version or a commit (snapshot) (deprecated alias of /query)',
     tag: 'reference',
     body: S.ReadRequestSchema,
     response: S.ReadOutputSchema,
     errors: [404],
-    policy: ({ body }) => ({ action: 'read', branch: body.branch ?? 'main' }),
     successor: '/query',
-    handler({ body, server }) {
-      return runRead(server.repo, {
+    policy: ({ body }) => ({ action: 'read', name: 'at', at: readRef(body) }),
+    handler({ body, server, reads }) {
+      return runRead(server.repo, reads.at, readRef(body), {
         source: body.query_source,
         name: body.query_name,
         params: body.params,
-        branch: body.branch,
-        snapshot: body.snapshot,
       });
     },
   }),
@@ -172,17 +171,17 @@ export const dataRoutes = [
     method: 'POST',
     path: '/export',
     operationId: 'export',
-    summary: 'The graph (or some types) as JSONL in the load format, streamed',
+    summary: 'The graph (or some types) at a ref as JSONL in the load format, streamed',
     tag: 'reference',
     body: S.ExportRequestSchema,
     response: 'ndjson',
     errors: [404],
-    policy: ({ body }) => ({ action: 'export', branch: body.branch ?? 'main' }),
-    async handler({ body, server, reply }) {
+    policy: ({ body }) => ({ action: 'export', name: 'at', at: given(body.branch) ?? 'main' }),
+    async handler({ body, server, reply, reads }) {
       const repo = server.repo;
       const types = exportTypes(repo, body);
-      // Resolved before the first byte: an unknown branch is a 404, not a cut stream.
-      const snap = repo.snapshot({ branch: body.branch ?? 'main' });
+      // Resolved before the first byte (by the policy check): an unknown ref is a 404, not a cut stream.
+      const snap = reads.at;
       const out = new PassThrough({ highWaterMark: 1 << 16 });
       exportJsonl(repo, out, { commit: snap.commitId }, types ? { types } : {}).then(
         () => out.end(),
@@ -240,11 +239,10 @@ export const dataRoutes = [
     tag: 'reference',
     body: S.SchemaApplyRequestSchema,
     response: S.SchemaApplyOutputSchema,
-    errors: [400, 409, 501],
+    errors: [400, 409],
     write: true,
     policy: () => ({ action: 'schema_apply', targetBranch: 'main' }),
     async handler({ body, server, actor }) {
-      if (!server.applySchema) throw notInThisBuild('schema apply');
       const out = await server.applySchema({ schemaSource: body.schema_source, actor });
       return {
         uri: server.repo.dir,
@@ -270,29 +268,37 @@ export const dataRoutes = [
     policy: ({ body, server }) => {
       const branch = body.branch ?? 'main';
       const change = { action: 'change', branch } as const;
-      // Creating the missing branch is a branch_create too.
+      // Creating the missing branch is a branch_create too, and reads `from`.
       return server.repo.listBranches().some((b) => b.name === branch)
         ? change
-        : [{ action: 'branch_create', targetBranch: branch }, change];
+        : [
+            { action: 'branch_create', targetBranch: branch },
+            change,
+            { action: 'read', name: 'from', at: given(body.from) ?? 'main' },
+          ];
     },
     handler: ingest,
   }),
 ];
 
-/** A JSONL load into a branch, created from `from` first when it is missing (and removed again when the load fails). */
+/**
+ * A JSONL load into a branch, created first from the snapshot the policy authorized as
+ * `from` when it is missing (and removed again when the load fails: nothing changes).
+ */
 export async function loadIntoBranch(
   repo: Repo,
-  args: { data: string; branch: string; from: string | null; mode: LoadMode; actor: string },
+  args: { data: string; branch: string; from: Snapshot | undefined; mode: LoadMode; actor: string },
 ) {
   const created = !repo.listBranches().some((b) => b.name === args.branch);
   if (created) {
-    if (args.from === null)
+    // The policy read `from` when the branch was missing; without it nothing was checked.
+    if (!args.from)
       throw new LancelogError(
         'BranchNotFound',
-        `branch '${args.branch}' does not exist (give from= to create it)`,
+        `branch ${JSON.stringify(args.branch)} does not exist`,
         { branch: args.branch },
       );
-    repo.createBranch(args.branch, { from: args.from });
+    repo.createBranch(args.branch, branchStart(repo, args.from));
   }
   try {
     const result = await loadJsonl(
@@ -302,7 +308,6 @@ export async function loadIntoBranch(
     );
     return { created, result };
   } catch (err) {
-    // A failed load changes nothing: not even the branch it would have created.
     if (created) await repo.deleteBranch(args.branch).catch(() => undefined);
     throw err;
   }
@@ -312,10 +317,12 @@ async function ingest({
   body,
   server,
   actor,
+  reads,
 }: {
   body: import('zod').infer<typeof S.IngestRequestSchema>;
   server: { repo: Repo };
   actor: string;
+  reads: Record<string, Snapshot>;
 }): Promise<unknown> {
   const repo = server.repo;
   const branch = body.branch ?? 'main';
@@ -324,7 +331,7 @@ async function ingest({
   const { created, result } = await loadIntoBranch(repo, {
     data: body.data,
     branch,
-    from: base,
+    from: reads.from,
     mode,
     actor,
   });
@@ -343,8 +350,25 @@ async function ingest({
   };
 }
 
-export function notInThisBuild(what: string): HttpError {
-  return new HttpError('NotImplemented', `${what} is not available in this build of the server`, {
-    operation: what,
-  });
+/** The ref a `/read` reads: `snapshot`, else `branch`, else main. */
+export function readRef(body: { branch?: string | null; snapshot?: string | null }): string {
+  return given(body.snapshot) ?? given(body.branch) ?? 'main';
+}
+
+/** A request field that names something: null and '' are absent. */
+export function given(value: string | null | undefined): string | undefined {
+  return value === null || value === undefined || value === '' ? undefined : value;
+}
+
+/**
+ * Where a branch created from a resolved snapshot starts: the snapshot's own branch at
+ * its manifest version (its parent is that branch), or its commit when that branch is gone.
+ */
+export function branchStart(
+  repo: Repo,
+  snap: Snapshot,
+): { from: string; version: number } | { commit: string } {
+  return repo.listBranches().some((b) => b.name === snap.branch)
+    ? { from: snap.branch, version: snap.manifestVersion }
+    : { commit: snap.commitId };
 }

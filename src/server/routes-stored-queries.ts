@@ -11,7 +11,7 @@ import { HttpError } from './errors.js';
 import { commitOut } from './routes-admin.js';
 import { runChange, runRead, IF_COMMIT_HEADER } from './routes-data.js';
 import { route, type PolicyTarget, type RouteContext } from './route.js';
-import { readBranch } from './routes-current.js';
+import { readRefOf } from './routes-current.js';
 import { EMPTY_QUERIES, type StoredQuery } from './stored-queries.js';
 
 const KINDS = [
@@ -95,7 +95,7 @@ function checkAllowed(ctx: InvokeCtx, target: PolicyTarget): void {
     });
 }
 
-/** Looks a query up under `invoke_query`; unknown and denied are the same 404. */
+/** Looks a query up under `invoke_query` on a branch; unknown and denied are the same 404. */
 function invocable(ctx: InvokeCtx, branch: string): StoredQuery {
   const name = ctx.params.name;
   const q = (ctx.server.queries ?? EMPTY_QUERIES).get(name);
@@ -107,9 +107,11 @@ function invocable(ctx: InvokeCtx, branch: string): StoredQuery {
 async function invoke(ctx: InvokeCtx, ifCommit?: string) {
   const body = ctx.body ?? {};
   const repo = ctx.server.repo;
-  // The branch whose data is read: a snapshot's own branch, not one the caller names.
-  const branch = readBranch(repo, body.branch, body.snapshot, 'body');
-  const q = invocable(ctx, branch);
+  // The ref is resolved before the name is looked up: a bad ref answers alike for every name.
+  const ref = readRefOf(body.branch, body.snapshot, 'body');
+  const snap = repo.resolveRef(ref);
+  const branch = body.branch ?? 'main';
+  const q = invocable(ctx, snap.branch);
   const mutation = q.kind === 'mutation';
   if (typeof body.expect_mutation === 'boolean' && body.expect_mutation !== mutation)
     throw new HttpError('InvalidRequest', `stored query '${q.name}' is a ${q.kind}`, {
@@ -120,8 +122,14 @@ async function invoke(ctx: InvokeCtx, ifCommit?: string) {
       throw new HttpError('InvalidRequest', `stored query '${q.name}' is a read`, {
         field: 'Omnigraph-If-Graph-Commit',
       });
-    checkAllowed(ctx, { action: 'read', branch });
-    return runRead(repo, { source: q.source, file: q.file, name: q.name, ...body, branch });
+    // The read is authorized by the commit it reads, like every read at a ref.
+    const at = ctx.authorizeRead({ action: 'read', name: 'at', at: ref });
+    return runRead(repo, at, ref, {
+      source: q.source,
+      file: q.file,
+      name: q.name,
+      params: body.params,
+    });
   }
   if (body.snapshot)
     throw new HttpError('InvalidRequest', 'a stored mutation cannot take a snapshot', {

@@ -27,11 +27,6 @@ export interface ServeOptions {
   refreshMs?: number;
   env?: NodeJS.ProcessEnv;
   logger?: boolean | Record<string, unknown>;
-  /**
-   * Adds the operations this build's Repo has beyond the core API (merge, schema
-   * apply). Default: none, and their endpoints answer 501.
-   */
-  adapt?: (repo: Repo) => ServerRepo;
   /** Serve the Explorer at /ui/ (docs/ui.md): true for the built page, or a directory. */
   ui?: boolean | string;
   /** Install SIGINT/SIGTERM handlers (default true). */
@@ -56,7 +51,7 @@ const MERGE_OUTCOMES = {
   Merged: 'merged',
 } as const;
 
-/** The default adapter: branch merge through `repo.merge`, schema apply through `repo.applySchema`. */
+/** Merge through `repo.merge`, schema apply through `repo.applySchema`, in the reference's terms. */
 export function repoAdapter(repo: Repo): ServerRepo {
   return {
     repo,
@@ -140,7 +135,7 @@ async function openGraphs(opts: ServeOptions): Promise<Map<string, ServerRepo>> 
   try {
     for (const [id, dir] of dirs) {
       const repo = await Repo.open(dir);
-      const server = (opts.adapt ?? repoAdapter)(repo);
+      const server = repoAdapter(repo);
       graphs.set(id, server);
       server.queries = storedQueriesFor(files, repo.catalog, id);
     }

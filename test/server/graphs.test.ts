@@ -155,18 +155,26 @@ describe('several graphs under /graphs/{graph_id}', () => {
     expect(other.body.rows).toEqual([{ 'p.name': 'Alice', 'p.age': 30 }]);
   });
 
-  it('/query guards the branch a snapshot is on, not the branch the caller names', async () => {
-    const mainHead = (await sdk(base, 'people', 'GET', '/commits', { query: { branch: 'main' } }))
-      .body.commits[0].graph_commit_id as string;
+  it('/query is authorized by the commit it reads (authorizeRead), not the branch named', async () => {
     await sdk(base, 'people', 'POST', '/branches', { body: { name: 'open', from: 'main' } });
+    // A commit only main has (made after 'open' forked): no branch carol may read has it.
+    const onlyMain = await sdk(base, 'people', 'POST', '/mutate', {
+      body: { query: PEOPLE_GQ, name: 'set_age', params: { name: 'Charlie', age: 40 } },
+    });
     const asGuest = (body: Record<string, unknown>) =>
       sdk(base, 'people', 'POST', '/query', {
         body: { query: PEOPLE_GQ, name: 'person', params: { name: 'Alice' }, ...body },
         token: TOKENS.carol,
       });
     expect((await asGuest({ branch: 'open' })).status).toBe(200);
-    expect((await asGuest({ snapshot: mainHead })).status).toBe(403);
+    const denied = await asGuest({ snapshot: onlyMain.body.graph_commit_id });
+    expect(denied.status).toBe(403);
+    expect(denied.body.details.ref).toBe(onlyMain.body.graph_commit_id);
     expect((await asGuest({ branch: 'main' })).status).toBe(403);
+    // Naming an allowed branch does not widen what a snapshot reads: both are refused.
+    expect(
+      (await asGuest({ branch: 'open', snapshot: onlyMain.body.graph_commit_id })).status,
+    ).toBe(400);
     // Listing graphs is an action of its own.
     expect((await sdk(base, null, 'GET', '/graphs', { token: TOKENS.carol })).status).toBe(403);
   });
