@@ -95,13 +95,26 @@ function checkAllowed(ctx: InvokeCtx, target: PolicyTarget): void {
     });
 }
 
-/** Looks a query up under `invoke_query` on a branch; unknown and denied are the same 404. */
-function invocable(ctx: InvokeCtx, branch: string): StoredQuery {
+/**
+ * Looks a query up under `invoke_query` at the ref (allowed by a branch whose history has
+ * the commit, as a read is); unknown and denied are the same 404.
+ */
+function invocable(ctx: InvokeCtx, ref: string): StoredQuery {
   const name = ctx.params.name;
   const q = (ctx.server.queries ?? EMPTY_QUERIES).get(name);
-  if (!q || !ctx.allows({ action: 'invoke_query', branch }))
-    throw new HttpError('StoredQueryNotFound', `no stored query '${name}'`, { name });
-  return q;
+  if (q && invokeAllowed(ctx, ref, q.kind === 'mutation')) return q;
+  throw new HttpError('StoredQueryNotFound', `no stored query '${name}'`, { name });
+}
+
+/** A mutation writes the named branch: only that branch itself may allow invoking it. */
+function invokeAllowed(ctx: InvokeCtx, ref: string, mutation: boolean): boolean {
+  try {
+    ctx.authorizeRead({ action: 'invoke_query', name: 'invoke', at: ref, live: mutation });
+    return true;
+  } catch (err) {
+    if (err instanceof HttpError && err.code === 'Forbidden') return false;
+    throw err;
+  }
 }
 
 async function invoke(ctx: InvokeCtx, ifCommit?: string) {
@@ -109,9 +122,9 @@ async function invoke(ctx: InvokeCtx, ifCommit?: string) {
   const repo = ctx.server.repo;
   // The ref is resolved before the name is looked up: a bad ref answers alike for every name.
   const ref = readRefOf(body.branch, body.snapshot, 'body');
-  const snap = repo.resolveRef(ref);
+  repo.resolveRef(ref);
   const branch = body.branch ?? 'main';
-  const q = invocable(ctx, snap.branch);
+  const q = invocable(ctx, ref);
   const mutation = q.kind === 'mutation';
   if (typeof body.expect_mutation === 'boolean' && body.expect_mutation !== mutation)
     throw new HttpError('InvalidRequest', `stored query '${q.name}' is a ${q.kind}`, {

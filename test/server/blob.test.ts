@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadJsonl, readBlob, Repo } from '../../src/index.js';
@@ -50,6 +50,7 @@ beforeAll(async () => {
       { edge: 'Cites', from: 'a', to: 'b', data: { note: NOTE.toString('base64') } },
     ]);
     firstCommit = repo.snapshot({ branch: 'main' }).commitId;
+    repo.createBranch('pub');
     edgeId = String((await repo.scan('Cites'))[0].id);
     await load(repo, [
       { type: 'Doc', data: { name: 'a', body: Buffer.from('v2').toString('base64'), title: 'A' } },
@@ -155,6 +156,54 @@ describe('GET /blob', () => {
       const res = await fetch(blobUrl(q));
       expect({ q, status: res.status }).toEqual({ q, status });
       expect(((await res.json()) as any).lancelog_code).toBe(code);
+    }
+  });
+});
+
+describe('GET /blob under a policy: authorized by the commit read', () => {
+  it('a reader of unprotected branches reads pub and its history, never main-only bytes', async () => {
+    const policyFile = join(root, 'policy.yaml');
+    writeFileSync(
+      policyFile,
+      `version: 1
+groups:
+  readers: [rita]
+protected_branches: [main]
+rules:
+  - id: readers
+    allow: { actors: { group: readers }, actions: [read], branch_scope: unprotected }
+`,
+    );
+    const guarded = await serveRepo(dir, {
+      policyFile,
+      env: { LANCELOG_SERVER_TOKENS_JSON: JSON.stringify({ rita: 'rita-token-0123456789' }) },
+    });
+    try {
+      const get = (q: Record<string, string>) =>
+        fetch(
+          `${guarded.url}/blob?${new URLSearchParams({ entity: 'node', type: 'Doc', id: 'a', property: 'body', ...q }).toString()}`,
+          {
+            headers: { authorization: 'Bearer rita-token-0123456789' },
+          },
+        );
+      const pub = await get({ branch: 'pub' });
+      expect(pub.status).toBe(200);
+      expect(Buffer.from(await pub.arrayBuffer()).equals(BODY)).toBe(true);
+      expect((await get({ snapshot: firstCommit })).status).toBe(200);
+      const head = await fetch(
+        blobUrl({ entity: 'node', type: 'Doc', id: 'a', property: 'body' }),
+        {
+          method: 'HEAD',
+        },
+      );
+      const mainOnly = head.headers.get('x-lancelog-commit-id')!;
+      for (const q of [{ snapshot: mainOnly }, { branch: 'main' }]) {
+        const res = await get(q);
+        expect({ q, status: res.status }).toEqual({ q, status: 403 });
+        expect(Buffer.from(await res.arrayBuffer()).toString()).not.toContain('v2');
+      }
+    } finally {
+      await guarded.close();
     }
   });
 });
