@@ -332,6 +332,26 @@ function onClientError(err: Error & { code?: string }, socket: Duplex): void {
   socket.destroy(err);
 }
 
+/**
+ * Every route once per family: the single-graph paths for the repo of `serve REPO`, the
+ * graph paths for every graph; `/healthz`, `/graphs` and `/openapi.json` once.
+ */
+function registerRoutes(app: FastifyInstance, opts: AppOptions): void {
+  const graphs = graphsOf(opts);
+  // Raw NDJSON bodies (`/load/ndjson`) reach the handler as text; their route sets the limit.
+  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
+  for (const def of allRoutes(opts.lastRefreshAt, () => graphs)) {
+    if (def.scope === 'server') {
+      register(app, def, opts, graphs, false);
+      continue;
+    }
+    if (opts.server) register(app, def, opts, graphs, false);
+    register(app, def, opts, graphs, true);
+  }
+}
+
 export function buildApp(opts: AppOptions): FastifyInstance {
   const app = Fastify({
     logger: opts.logger ?? true,
@@ -382,19 +402,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       .type('application/json')
       .send(jsonText({ error: `no route ${request.method} ${request.url}`, code: 'not_found' }));
   });
-  const graphs = graphsOf(opts);
-  // Raw NDJSON bodies (`/load/ndjson`) reach the handler as text; their route sets the limit.
-  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_req, body, done) =>
-    done(null, body),
-  );
-  for (const def of allRoutes(opts.lastRefreshAt, () => graphs)) {
-    if (def.scope === 'server') {
-      register(app, def, opts, graphs, false);
-      continue;
-    }
-    if (opts.server) register(app, def, opts, graphs, false);
-    register(app, def, opts, graphs, true);
-  }
+  registerRoutes(app, opts);
   if (opts.uiDir) registerUi(app, opts.uiDir);
   // Live change streams never end by themselves: end them so a shutdown can finish.
   app.addHook('preClose', (done) => {

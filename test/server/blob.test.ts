@@ -197,7 +197,9 @@ rules:
         },
       );
       const mainOnly = head.headers.get('x-lancelog-commit-id')!;
-      for (const q of [{ snapshot: mainOnly }, { branch: 'main' }]) {
+      for (const q of [{ snapshot: mainOnly }, { branch: 'main' }] as Array<
+        Record<string, string>
+      >) {
         const res = await get(q);
         expect({ q, status: res.status }).toEqual({ q, status: 403 });
         expect(Buffer.from(await res.arrayBuffer()).toString()).not.toContain('v2');
