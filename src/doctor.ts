@@ -25,7 +25,7 @@ import { LancelogError, RepoError } from './errors.js';
 import { JOURNAL_FILE, Journal } from './journal/index.js';
 import { checkHeader } from './journal/health.js';
 import { Repo, SCHEMA_FILE, type VerifyResult } from './repo.js';
-import { syncLanceCommit } from './write/sync-commit.js';
+import { syncLanceCommit } from './write/protocol/index.js';
 
 export type DoctorProblemKind =
   | 'journal-not-sqlite'

@@ -1,5 +1,5 @@
 /** Branches, commits, health, and Lancelog's own journal, operation and recovery endpoints. */
-import { lancelogVersion, type CommitRow } from '../index.js';
+import { lancelogVersion, type CommitRow, DEFAULT_BRANCH } from '../index.js';
 import * as S from './api-schemas.js';
 import { route, type BranchTarget, type ServerRepo } from './route.js';
 import { branchStart, given } from './routes-data.js';
@@ -24,7 +24,7 @@ export function healthOf(
   graphs: ReadonlyMap<string, ServerRepo> = new Map(),
 ): unknown {
   const repo = server.repo;
-  const main = repo.snapshot({ branch: 'main' });
+  const main = repo.snapshot({ branch: DEFAULT_BRANCH });
   const last = repo.listEvents({ order: 'desc', limit: 1 })[0];
   return {
     status: 'ok',
@@ -63,8 +63,8 @@ async function deleteMergedSource(
   source: string,
   allows: (t: BranchTarget) => boolean,
 ): Promise<{ branch_deleted: boolean; branch_delete_error: string | null }> {
-  if (source === 'main')
-    return { branch_deleted: false, branch_delete_error: 'main cannot be deleted' };
+  if (source === DEFAULT_BRANCH)
+    return { branch_deleted: false, branch_delete_error: `${DEFAULT_BRANCH} cannot be deleted` };
   if (!allows({ action: 'branch_delete', targetBranch: source }))
     return { branch_deleted: false, branch_delete_error: 'policy denied branch_delete' };
   try {
@@ -100,10 +100,10 @@ export const adminRoutes = [
     errors: [404, 409],
     policy: ({ body }) => [
       { action: 'branch_create', targetBranch: body.name },
-      { action: 'read', name: 'from', at: given(body.from) ?? 'main' },
+      { action: 'read', name: 'from', at: given(body.from) ?? DEFAULT_BRANCH },
     ],
     handler({ body, server, actor, reads }) {
-      const from = body.from ?? 'main';
+      const from = body.from ?? DEFAULT_BRANCH;
       server.repo.createBranch(body.name, branchStart(server.repo, reads.from));
       return Promise.resolve({ uri: server.repo.dir, from, name: body.name, actor_id: actor });
     },
@@ -135,12 +135,12 @@ export const adminRoutes = [
     errors: [404, 409],
     write: true,
     policy: ({ body }) => [
-      { action: 'branch_merge', branch: body.source, targetBranch: body.target ?? 'main' },
+      { action: 'branch_merge', branch: body.source, targetBranch: body.target ?? DEFAULT_BRANCH },
       // The merge reads the source at its head when it runs: only the source can allow it.
       { action: 'read', name: 'source', at: { branch: body.source }, live: true },
     ],
     async handler({ body, server, actor, allows }) {
-      const target = body.target ?? 'main';
+      const target = body.target ?? DEFAULT_BRANCH;
       const out = await server.merge({ source: body.source, target, actor });
       const merged = { source: body.source, target, outcome: out.outcome, actor_id: actor };
       if (body.delete_branch !== true) return merged;

@@ -8,7 +8,7 @@ import {
   exportJsonl,
   formatValue,
   LancelogError,
-  loadJsonl,
+  DEFAULT_BRANCH,
   parseQueries,
   SCHEMA_FILE,
   type LoadMode,
@@ -83,7 +83,7 @@ export async function runChange(
   file?: string,
 ) {
   const name = file ? (body.query_name ?? '') : queryName(body.query_source, body.query_name);
-  const branch = body.branch ?? 'main';
+  const branch = body.branch ?? DEFAULT_BRANCH;
   const out = await repo.change({
     source: body.query_source,
     file: file ?? REQUEST_FILE,
@@ -130,7 +130,7 @@ export const dataRoutes = [
     query: S.BranchQuerySchema,
     response: S.SnapshotSchema,
     errors: [404],
-    policy: ({ query }) => ({ action: 'read', name: 'at', at: query.branch ?? 'main' }),
+    policy: ({ query }) => ({ action: 'read', name: 'at', at: query.branch ?? DEFAULT_BRANCH }),
     async handler({ server, reads }) {
       const snap = reads.at;
       const tables = await server.repo.tables({ commit: snap.commitId });
@@ -176,7 +176,11 @@ export const dataRoutes = [
     body: S.ExportRequestSchema,
     response: 'ndjson',
     errors: [404],
-    policy: ({ body }) => ({ action: 'export', name: 'at', at: given(body.branch) ?? 'main' }),
+    policy: ({ body }) => ({
+      action: 'export',
+      name: 'at',
+      at: given(body.branch) ?? DEFAULT_BRANCH,
+    }),
     async handler({ body, server, reply, reads }) {
       const repo = server.repo;
       const types = exportTypes(repo, body);
@@ -205,7 +209,7 @@ export const dataRoutes = [
     response: S.ChangeOutputSchema,
     errors: [404, 409],
     write: true,
-    policy: ({ body }) => ({ action: 'change', branch: body.branch ?? 'main' }),
+    policy: ({ body }) => ({ action: 'change', branch: body.branch ?? DEFAULT_BRANCH }),
     async handler({ body, server, actor, headers }) {
       if (headers[IF_COMMIT_HEADER] !== undefined)
         throw new HttpError(
@@ -241,7 +245,7 @@ export const dataRoutes = [
     response: S.SchemaApplyOutputSchema,
     errors: [400, 409],
     write: true,
-    policy: () => ({ action: 'schema_apply', targetBranch: 'main' }),
+    policy: () => ({ action: 'schema_apply', targetBranch: DEFAULT_BRANCH }),
     async handler({ body, server, actor }) {
       const out = await server.applySchema({ schemaSource: body.schema_source, actor });
       return {
@@ -266,7 +270,7 @@ export const dataRoutes = [
     bodyLimitBytes: INGEST_LIMIT_BYTES,
     write: true,
     policy: ({ body, server }) => {
-      const branch = body.branch ?? 'main';
+      const branch = body.branch ?? DEFAULT_BRANCH;
       const change = { action: 'change', branch } as const;
       // Creating the missing branch is a branch_create too, and reads `from`.
       return server.repo.listBranches().some((b) => b.name === branch)
@@ -274,7 +278,7 @@ export const dataRoutes = [
         : [
             { action: 'branch_create', targetBranch: branch },
             change,
-            { action: 'read', name: 'from', at: given(body.from) ?? 'main' },
+            { action: 'read', name: 'from', at: given(body.from) ?? DEFAULT_BRANCH },
           ];
     },
     handler: ingest,
@@ -301,8 +305,7 @@ export async function loadIntoBranch(
     repo.createBranch(args.branch, branchStart(repo, args.from));
   }
   try {
-    const result = await loadJsonl(
-      repo.operationContext(),
+    const result = await repo.load(
       { text: args.data, file: REQUEST_FILE },
       { mode: args.mode, branch: args.branch, actor: args.actor },
     );
@@ -325,8 +328,8 @@ async function ingest({
   reads: Record<string, Snapshot>;
 }): Promise<unknown> {
   const repo = server.repo;
-  const branch = body.branch ?? 'main';
-  const base = body.from ?? 'main';
+  const branch = body.branch ?? DEFAULT_BRANCH;
+  const base = body.from ?? DEFAULT_BRANCH;
   const mode = body.mode ?? 'merge';
   const { created, result } = await loadIntoBranch(repo, {
     data: body.data,
@@ -352,7 +355,7 @@ async function ingest({
 
 /** The ref a `/read` reads: `snapshot`, else `branch`, else main. */
 export function readRef(body: { branch?: string | null; snapshot?: string | null }): string {
-  return given(body.snapshot) ?? given(body.branch) ?? 'main';
+  return given(body.snapshot) ?? given(body.branch) ?? DEFAULT_BRANCH;
 }
 
 /** A request field that names something: null and '' are absent. */

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadJsonl, readBlob, Repo } from '../../src/index.js';
+import { readBlob, Repo } from '../../src/index.js';
 import { serveRepo, type TestServer } from '../helpers/server.js';
 
 const SCHEMA = `
@@ -31,8 +31,7 @@ let firstCommit: string;
 let edgeId: string;
 
 async function load(repo: Repo, lines: unknown[]): Promise<void> {
-  await loadJsonl(
-    repo.operationContext(),
+  await repo.load(
     { text: lines.map((l) => JSON.stringify(l)).join('\n') + '\n', file: 'docs.jsonl' },
     { mode: 'merge' },
   );
