@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { DEFAULT_BRANCH } from '../defaults.js';
 import { RepoError } from '../errors.js';
 import type { Snapshot } from '../journal/index.js';
 import type { TypeDef } from '../schema/types.js';
@@ -89,7 +90,7 @@ export async function readBlob(repo: BlobRepo, sel: BlobSelector): Promise<BlobC
   const def = repo.typeDef(sel.type);
   checkProperty(def, sel);
   const snap = repo.snapshot(
-    sel.commit ? { commit: sel.commit } : { branch: sel.branch ?? 'main' },
+    sel.commit ? { commit: sel.commit } : { branch: sel.branch ?? DEFAULT_BRANCH },
   );
   const rows = await repo.scan(def.name, {
     commit: snap.commitId,

@@ -14,7 +14,7 @@ import {
   type CallToolResult,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import { lancelogVersion, Repo } from '../index.js';
+import { DEFAULT_BRANCH, lancelogVersion, Repo } from '../index.js';
 import { HttpError, toErrorResponse } from './errors.js';
 import { runChange, runRead } from './routes-data.js';
 import { catalogEntry } from './routes-stored-queries.js';
@@ -151,12 +151,17 @@ export async function localSource(args: {
         const q = set.get(name);
         if (!q) throw new HttpError('StoredQueryNotFound', `no stored query '${name}'`, { name });
         if (q.kind === 'read')
-          return runRead(repo, { ...repo.resolveRef('main'), allowedBy: null }, 'main', {
-            source: q.source,
-            file: q.file,
-            name,
-            params,
-          });
+          return runRead(
+            repo,
+            { ...repo.resolveRef(DEFAULT_BRANCH), allowedBy: null },
+            DEFAULT_BRANCH,
+            {
+              source: q.source,
+              file: q.file,
+              name,
+              params,
+            },
+          );
         return runChange(
           repo,
           { query_source: q.source, query_name: name, params },

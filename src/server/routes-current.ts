@@ -5,7 +5,7 @@
  * Each runs through the same functions as its older sibling (routes-data.ts).
  */
 import { z } from 'zod';
-import { parseQueries, type Repo } from '../index.js';
+import { DEFAULT_BRANCH, parseQueries, type Repo } from '../index.js';
 import * as S from './api-schemas.js';
 import { HttpError } from './errors.js';
 import { commitOut } from './routes-admin.js';
@@ -158,7 +158,7 @@ export const currentRoutes = [
     response: MutateOutputSchema,
     errors: [404, 409],
     write: true,
-    policy: ({ body }) => ({ action: 'change', branch: body.branch ?? 'main' }),
+    policy: ({ body }) => ({ action: 'change', branch: body.branch ?? DEFAULT_BRANCH }),
     async handler({ body, server, actor, headers }) {
       if (headers[IF_COMMIT_HEADER] !== undefined)
         throw new HttpError(
@@ -194,7 +194,7 @@ export const currentRoutes = [
     bodyLimitBytes: NDJSON_LIMIT_BYTES,
     write: true,
     policy: ({ query, server }) => {
-      const branch = query.branch ?? 'main';
+      const branch = query.branch ?? DEFAULT_BRANCH;
       const change = { action: 'change', branch } as const;
       const exists = server.repo.listBranches().some((b) => b.name === branch);
       // A missing branch is created from `from`: a branch_create, and a read of `from`.
@@ -208,7 +208,7 @@ export const currentRoutes = [
     },
     async handler({ query, body, server, actor, reads }) {
       const repo = server.repo;
-      const branch = query.branch ?? 'main';
+      const branch = query.branch ?? DEFAULT_BRANCH;
       const mode = query.mode ?? 'merge';
       const { created, result } = await loadIntoBranch(repo, {
         data: body,

@@ -6,6 +6,7 @@
  * one does, so names cannot be probed.
  */
 import { z } from 'zod';
+import { DEFAULT_BRANCH } from '../index.js';
 import * as S from './api-schemas.js';
 import { HttpError } from './errors.js';
 import { commitOut } from './routes-admin.js';
@@ -123,7 +124,7 @@ async function invoke(ctx: InvokeCtx, ifCommit?: string) {
   // The ref is resolved before the name is looked up: a bad ref answers alike for every name.
   const ref = readRefOf(body.branch, body.snapshot, 'body');
   repo.resolveRef(ref);
-  const branch = body.branch ?? 'main';
+  const branch = body.branch ?? DEFAULT_BRANCH;
   const q = invocable(ctx, ref);
   const mutation = q.kind === 'mutation';
   if (typeof body.expect_mutation === 'boolean' && body.expect_mutation !== mutation)
@@ -187,7 +188,7 @@ export const storedQueryRoutes = [
     policy: () => ({ action: 'read' }),
     handler({ server, query, allows }) {
       // A caller who may not invoke sees no names: the list never tells what a 404 hides.
-      const invocable = allows({ action: 'invoke_query', branch: query.branch ?? 'main' });
+      const invocable = allows({ action: 'invoke_query', branch: query.branch ?? DEFAULT_BRANCH });
       return Promise.resolve({
         queries: invocable ? (server.queries ?? EMPTY_QUERIES).list().map(catalogEntry) : [],
       });
