@@ -16,6 +16,7 @@ import { registerChangesCommands } from './commands/changes.js';
 import { registerServerCommands } from './commands/serve.js';
 import { registerFeedCommands } from './commands/feed.js';
 import { registerOperatorCommands } from './commands/operator.js';
+import { registerMcpCommand } from './commands/mcp.js';
 
 export function registerCommands(program: Command): void {
   registerRepoCommands(program);
@@ -34,4 +35,5 @@ export function registerCommands(program: Command): void {
   registerFeedCommands(program);
   registerServerCommands(program);
   registerOperatorCommands(program);
+  registerMcpCommand(program);
 }
