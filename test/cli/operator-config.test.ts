@@ -4,14 +4,22 @@
  * token; bad files get `ConfigInvalid` naming file, line and key (docs/cli.md "Config").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../cli/config/operator-config.js';
 import { LancelogError } from '../../src/index.js';
 import { runCli } from '../helpers/cli.js';
 import { FIXTURES_DIR } from '../helpers/fixtures.js';
-import { makeFixtureRepo, spawnServer, type ChildServer } from '../helpers/server.js';
+import { makeFixtureRepo, MUTATIONS_GQ, spawnServer, type ChildServer } from '../helpers/server.js';
 
 const TOKEN = 'operator-config-test-token-0123456789';
 const TEST_GQ = join(FIXTURES_DIR, 'omnigraph', 'test.gq');
@@ -24,7 +32,12 @@ let srv: ChildServer;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'lancelog-operator-'));
   repo = await makeFixtureRepo(join(root, 'repo'));
-  srv = await spawnServer(repo, { LANCELOG_SERVER_TOKEN: TOKEN });
+  // Stored queries for the aliases: the fixture's reads and one mutation.
+  const queries = join(root, 'queries');
+  mkdirSync(queries);
+  writeFileSync(join(queries, 'test.gq'), readFileSync(TEST_GQ, 'utf8'));
+  writeFileSync(join(queries, 'mutations.gq'), MUTATIONS_GQ);
+  srv = await spawnServer(repo, { LANCELOG_SERVER_TOKEN: TOKEN }, ['--queries', queries]);
 }, 300_000);
 
 afterAll(async () => {
@@ -67,6 +80,16 @@ aliases:
     server: prod
     query: get_person
     args: [name]
+  person-here:
+    server: prod
+    graph: default
+    query: get_person
+    args: [name]
+    format: csv
+  hire:
+    server: prod
+    query: add_person
+    args: [name, age]
 `;
 
 describe('profiles and defaults', () => {
@@ -172,6 +195,46 @@ describe('aliases', () => {
       code: 'ConfigNameNotFound',
       details: { kind: 'alias' },
     });
+  }, 300_000);
+});
+
+describe('aliases against a real server (serve --queries)', () => {
+  it('a read alias prints what the local read prints; a mutation alias types its arguments by the stored query', async () => {
+    freshHome(config());
+    const env = { LANCELOG_TOKEN: TOKEN };
+    const local = await cli(
+      ['query', '--query', TEST_GQ, '--name', 'get_person', '--params', '{"name":"Alice"}'],
+      { COLUMNS: '200' },
+    );
+    const read = ['--params', '{"name":"Alice"}'];
+    const viaAlias = await cli(['alias', 'person', 'Alice', '--format', 'jsonl'], env);
+    expect(viaAlias.code, viaAlias.stderr).toBe(0);
+    const localJsonl = await cli([
+      'query',
+      '--query',
+      TEST_GQ,
+      '--name',
+      'get_person',
+      ...read,
+      '--format',
+      'jsonl',
+      repo,
+    ]);
+    expect(local.code).toBe(2); // no repo and no defaults.server: a usage error
+    expect(viaAlias.stdout).toBe(localJsonl.stdout);
+    // The alias's format (csv) and its graph (`default`: the repo of `serve REPO`).
+    const csv = await cli(['alias', 'person-here', 'Alice'], env);
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stdout).toBe('p.name,p.age\r\nAlice,30\r\n');
+    const hire = await cli(['alias', 'hire', 'Newbie', '5', '--json'], env);
+    expect(hire.code, hire.stdout).toBe(0);
+    expect(hire.json()).toMatchObject({
+      affectedNodes: 1,
+      statements: [{ op: 'insert', type: 'Person', rows: 1 }],
+    });
+    const badAge = await cli(['alias', 'hire', 'Old', 'five', '--json'], env);
+    expect(badAge.code).toBe(2);
+    expect(badAge.json().error).toContain('argument age must be an integer');
   }, 300_000);
 });
 

@@ -234,6 +234,27 @@ describe('data commands with --server print what the local command prints', () =
   }, 900_000);
 });
 
+describe('--graph: the same routes under /graphs/{id}/', () => {
+  it('the repo of `serve REPO` as graph `default` prints what the local command prints', async () => {
+    for (const args of [
+      ['snapshot', '--json'],
+      ['branch', 'list'],
+      ['commit', 'list', '--json'],
+      ['schema', 'show', '--json'],
+      ['query', '--query', TEST_GQ, '--name', 'adults', '--format', 'csv'],
+    ]) {
+      const [local, remote] = await Promise.all([
+        runCli([...args, served]),
+        remoteCli([...args, '--server', srv.url, '--graph', 'default']),
+      ]);
+      expect(local.code, args.join(' ')).toBe(0);
+      expect(outcome(remote), args.join(' ')).toEqual(outcome(local));
+    }
+    const none = await remoteCli(['snapshot', '--server', srv.url, '--graph', 'nope', '--json']);
+    expect(none.code).toBe(1);
+  }, 300_000);
+});
+
 describe('what a server cannot do, said so', () => {
   it('maintenance verbs are local-only: LocalOnlyCommand, exit 2, nothing done', async () => {
     for (const args of [['optimize'], ['cleanup', '--keep', '1'], ['doctor'], ['recover']]) {
