@@ -11,19 +11,9 @@ export async function executeOp(
   branch: string,
 ): Promise<{ opId: string; commitId: string | null }> {
   switch (op.writer) {
-    case 'tx': {
-      if (op.pauseMsBefore) await setTimeout(op.pauseMsBefore);
-      const out = await repo.transaction(
-        async (tx) => {
-          for (const r of op.inserts) tx.insert(r.type, { name: r.name, ...r.data });
-          for (const l of op.links) tx.link('WorksAt', l.from, l.to, { ...l.data });
-          for (const u of op.updates) await tx.update(u.type, u.name, { ...u.patch });
-          for (const d of op.deletes) await tx.delete(d.type, d.name);
-        },
-        { branch, actor: DRILL_ACTOR },
-      );
-      return { opId: out.opId, commitId: out.commitId };
-    }
+    case 'tx':
+    case 'tx-upsert':
+      return await executeTransaction(repo, op, branch);
     case 'gq': {
       const out = await repo.change({
         source: DRILL_GQ,
@@ -73,4 +63,26 @@ export async function executeOp(
       return { opId: out.opId, commitId: out.commitId };
     }
   }
+}
+
+/** The transaction writers: `tx` (insert, link, update, delete) and `tx-upsert` (upsert, link). */
+async function executeTransaction(
+  repo: Repo,
+  op: Extract<DrillOp, { writer: 'tx' | 'tx-upsert' }>,
+  branch: string,
+): Promise<{ opId: string; commitId: string | null }> {
+  if (op.writer === 'tx' && op.pauseMsBefore) await setTimeout(op.pauseMsBefore);
+  const out = await repo.transaction(
+    async (tx) => {
+      if (op.writer === 'tx-upsert')
+        for (const r of op.upserts) tx.upsert(r.type, { name: r.name, ...r.data });
+      else for (const r of op.inserts) tx.insert(r.type, { name: r.name, ...r.data });
+      for (const l of op.links) tx.link('WorksAt', l.from, l.to, { ...l.data });
+      if (op.writer === 'tx-upsert') return;
+      for (const u of op.updates) await tx.update(u.type, u.name, { ...u.patch });
+      for (const d of op.deletes) await tx.delete(d.type, d.name);
+    },
+    { branch, actor: DRILL_ACTOR },
+  );
+  return { opId: out.opId, commitId: out.commitId };
 }

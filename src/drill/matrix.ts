@@ -51,6 +51,27 @@ function txMatrixOp(writer: 'tx', multi: boolean): DrillOp {
 }
 
 /** A .gq mutation: drill_one (Person) or drill_multi (all three tables). */
+/** Upserts of keys new at the pin: every table takes the append path (docs/writes.md §Inserts as appends). */
+function txUpsertMatrixOp(writer: 'tx-upsert', multi: boolean): DrillOp {
+  return multi
+    ? {
+        writer,
+        upserts: [
+          { type: 'Person', name: 'n1', data: { age: 7 } },
+          { type: 'Company', name: 'nc1', data: { city: 'Rome' } },
+        ],
+        links: [{ from: 'n1', to: 'nc1', data: { since: 2024 } }],
+      }
+    : {
+        writer,
+        upserts: [
+          { type: 'Person', name: 'n1', data: { age: 7 } },
+          { type: 'Person', name: 'n2', data: {} },
+        ],
+        links: [],
+      };
+}
+
 function gqMatrixOp(writer: 'gq', multi: boolean): DrillOp {
   return multi
     ? {
@@ -153,6 +174,7 @@ const MATRIX_OP_BUILDERS: { [W in Writer]: (writer: W, multi: boolean) => DrillO
   optimize: (writer) => ({ writer }),
   cleanup: (writer) => ({ writer, keep: 1 }),
   tx: txMatrixOp,
+  'tx-upsert': txUpsertMatrixOp,
   gq: gqMatrixOp,
   'load-append': appendLoadMatrixOp,
   'load-merge': mergeLoadMatrixOp,

@@ -48,10 +48,13 @@ export interface Model {
  * The writers a drill exercises. `index`: an index build (`repo.ensureIndexes`) of the named
  * node types' tables; `optimize` / `cleanup`: maintenance; `load-chunked-*`: the same loads
  * through the chunked path, one row per Lance commit (docs/writes.md §Chunked loads);
- * `merge`: `repo.merge` of a template branch into the drill branch.
+ * `merge`: `repo.merge` of a template branch into the drill branch; `tx-upsert`: a
+ * transaction of upserts (and links), whose tables append when every key is new at the
+ * pin (docs/writes.md §Inserts as appends).
  */
 export const WRITERS = [
   'tx',
+  'tx-upsert',
   'gq',
   'load-append',
   'load-merge',
@@ -89,6 +92,12 @@ export type DrillOp =
       links: EdgeRow[];
       updates: Array<{ type: NodeType; name: string; patch: PersonData | CompanyData }>;
       deletes: Array<{ type: NodeType; name: string }>;
+    }
+  | {
+      writer: 'tx-upsert';
+      /** Whole-row upserts: keys new at the pin append, keys that exist merge. */
+      upserts: NodeRow[];
+      links: EdgeRow[];
     }
   | {
       writer: 'gq';
@@ -238,6 +247,9 @@ export function applyOp(before: Model, op: DrillOp): Model {
       }
       for (const d of op.deletes) deleteNode(m, d.type, d.name);
       return m;
+    case 'tx-upsert':
+      // Whole-row upserts (and new links) are the load's merge, row by row.
+      return setRows(m, op.upserts, op.links);
     case 'gq': {
       const p = op.params;
       m.Person.set(p.ins, { age: p.age });
@@ -261,10 +273,7 @@ export function applyOp(before: Model, op: DrillOp): Model {
     case 'load-chunked-merge':
       // append: every key is new (the generator guarantees it), so both are "set".
       // merge: whole-row replace of nodes; edges merge by (from, to), replacing properties.
-      for (const r of op.nodes)
-        (m[r.type] as Map<string, object>).set(r.name, clean({ ...r.data }));
-      for (const e of op.edges) m.WorksAt.set(pairKey(e.from, e.to), clean({ ...e.data }));
-      return m;
+      return setRows(m, op.nodes, op.edges);
     case 'load-overwrite':
     case 'load-chunked-overwrite': {
       const touched = new Set<string>([
@@ -284,6 +293,13 @@ export function applyOp(before: Model, op: DrillOp): Model {
       return m;
     }
   }
+}
+
+/** Sets each node row whole and each edge by (from, to), replacing what was there. */
+function setRows(m: Model, nodes: NodeRow[], edges: EdgeRow[]): Model {
+  for (const r of nodes) (m[r.type] as Map<string, object>).set(r.name, clean({ ...r.data }));
+  for (const e of edges) m.WorksAt.set(pairKey(e.from, e.to), clean({ ...e.data }));
+  return m;
 }
 
 /** The tables an operation changes according to the model (I5 writes to each of them afterwards). */
@@ -343,6 +359,8 @@ export function describeOp(op: DrillOp): string {
   switch (op.writer) {
     case 'tx':
       return `tx(+${op.inserts.length} ~${op.updates.length} -${op.deletes.length} link${op.links.length})`;
+    case 'tx-upsert':
+      return `tx-upsert(${op.upserts.length} link${op.links.length})`;
     case 'gq':
       return `gq ${op.query}`;
     case 'index':

@@ -157,6 +157,20 @@ function txOp({ r, persons, companies, fresh, age, city, maybeLink }: OpContext)
   return op;
 }
 
+/**
+ * Upserts: 1–2 new persons (their keys absent at the pin: the append path), maybe a
+ * new company, maybe an existing person (then that table merges), maybe a link.
+ */
+function txUpsertOp({ r, persons, fresh, age, city, maybeLink }: OpContext): DrillOp {
+  const upserts: NodeRow[] = [];
+  for (let i = 0; i < r.int(1, 2); i++)
+    upserts.push({ type: 'Person', name: fresh('up', i), data: age() });
+  if (r.chance(0.4)) upserts.push({ type: 'Company', name: fresh('uc', 0), data: city() });
+  if (persons.length && r.chance(0.3))
+    upserts.push({ type: 'Person', name: r.pick(persons), data: age() });
+  return { writer: 'tx-upsert', upserts, links: maybeLink(upserts) };
+}
+
 /** A .gq mutation: drill_one (Person only) or drill_multi (all three tables), half the time each. */
 function gqOp({ r, persons, companies, fresh }: OpContext): DrillOp {
   const ins = fresh('gp', 0);
@@ -249,6 +263,7 @@ function overwriteLoadOp(
 /** The op builder of each writer a random case draws from. */
 const OP_BUILDERS: { [W in RowWriter]: (g: OpContext, writer: W) => DrillOp } = {
   tx: txOp,
+  'tx-upsert': txUpsertOp,
   gq: gqOp,
   'load-append': appendLoadOp,
   'load-chunked-append': appendLoadOp,

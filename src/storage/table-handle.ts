@@ -353,6 +353,7 @@ export class LanceTableHandle implements TableHandle {
     this.assertWritable('append');
     const n = isArrowTable(rows) ? rows.numRows : rows.length;
     if (n === 0) this.emptyCommit('append');
+    this.assertUniqueIds(rows, 'append');
     const data = await this.toLanceData(rows, 'append');
     const res = await guard(
       this.ref,
@@ -384,7 +385,7 @@ export class LanceTableHandle implements TableHandle {
       return { version: res.version, inserted: 0, updated: 0, deleted: res.numDeletedRows };
     }
 
-    this.assertUniqueIds(args.upserts);
+    this.assertUniqueIds(args.upserts, 'mergeInsert');
     const data = await this.toLanceData(args.upserts, 'mergeInsert');
     let builder = this.table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll();
     if (nDeletes > 0) {
@@ -403,11 +404,11 @@ export class LanceTableHandle implements TableHandle {
   }
 
   /**
-   * Lance does not enforce key uniqueness: two upserts of a *new* id are both
-   * inserted (a duplicate row forever), while two of an *existing* id fail as an
-   * "ambiguous merge insert". Reject both up front with one clear error.
+   * Lance does not enforce key uniqueness: an append, or a merge of a *new* id, twice
+   * inserts it twice (a duplicate row forever); a merge of an *existing* id twice fails
+   * as an "ambiguous merge insert". Reject all of them up front with one clear error.
    */
-  private assertUniqueIds(upserts: Record<string, unknown>[] | arrow.Table): void {
+  private assertUniqueIds(upserts: MergeInsertArgs['upserts'], action: string): void {
     const idsOf = isArrowTable(upserts)
       ? Array.from((upserts.getChild('id') ?? []) as Iterable<unknown>)
       : upserts.map((r) => r.id);
@@ -418,7 +419,7 @@ export class LanceTableHandle implements TableHandle {
       const sample = [...dups].slice(0, 10).map(String);
       throw storageError(
         'DuplicateIds',
-        `mergeInsert on ${this.tableKey}: upserts repeat id(s) ${sample.join(', ')}`,
+        `${action} on ${this.tableKey}: rows repeat id(s) ${sample.join(', ')}`,
         this.ref,
         this.ctx({ duplicateIds: sample }),
       );

@@ -21,9 +21,11 @@ function reader(): CommittedReader & { scans: string[] } {
     async scan(def: TypeDef, opts) {
       scans.push(`${def.tableKey} ${opts.where ?? ''}`);
       // idInPredicate's SQL: the column quoted by sqlIdent, then the ids.
-      const m = /^`id` IN \((.*)\)$/.exec(opts.where ?? '');
-      const ids = m ? m[1].split(',').map((x) => x.trim().replace(/^'|'$/g, '')) : null;
-      return rows[def.tableKey].filter((r) => ids === null || ids.includes(String(r.id)));
+      // (`id`, or a node's String key: its values are the ids.)
+      const m = /^`(\w+)` IN \((.*)\)$/.exec(opts.where ?? '');
+      const ids = m ? m[2].split(',').map((x) => x.trim().replace(/^'|'$/g, '')) : null;
+      const column = m?.[1] ?? 'id';
+      return rows[def.tableKey].filter((r) => ids === null || ids.includes(String(r[column])));
     },
     async count(def: TypeDef) {
       return rows[def.tableKey].length;

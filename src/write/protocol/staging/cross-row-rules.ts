@@ -12,6 +12,7 @@ import { canonicalValue } from './values.js';
 import type { PendingRows, Row } from './pending-rows.js';
 import type { CommittedReader, RowOrigin, TableChanges } from './staged-tables.js';
 import { validationError } from './row-rules.js';
+import { lookupColumn } from './absent-keys.js';
 
 /** Ids per committed-data query. */
 export const ID_CHUNK = 1000;
@@ -72,9 +73,11 @@ export class CrossRowRules {
   private async validateKeys(t: TableChanges): Promise<void> {
     if (t.upserts.count('mustBeNew') === 0 || (await this.reader.count(t.def)) === 0) return;
     const ids = t.upserts.idsOf('mustBeNew');
+    // A String key's values are the ids, and its BTREE answers without scanning every id.
+    const column = lookupColumn(t.def);
     for (let i = 0; i < ids.length; i += ID_CHUNK) {
       const rows = await this.reader.scan(t.def, {
-        where: idInPredicate(ids.slice(i, i + ID_CHUNK)),
+        where: idInPredicate(ids.slice(i, i + ID_CHUNK), column),
         columns: ['id'],
       });
       const dup = rows.map((r) => String(r.id)).find((id) => !t.deletes.has(id));

@@ -31,8 +31,16 @@ export interface TableChanges {
   deletes: Set<string>;
   /** Rows of edges deleted in this operation (their src matters for @card). */
   deletedEdgeSrc: Map<string, string>;
+  /** An update of this operation replaced a committed row (so the table cannot be an append). */
+  replacesCommitted: boolean;
 }
 
 export function newTableChanges(def: TypeDef): TableChanges {
-  return { def, upserts: new PendingRows(def), deletes: new Set(), deletedEdgeSrc: new Map() };
+  return {
+    def,
+    upserts: new PendingRows(def),
+    deletes: new Set(),
+    deletedEdgeSrc: new Map(),
+    replacesCommitted: false,
+  };
 }

@@ -26,6 +26,7 @@ import {
 } from './staged-tables.js';
 import { coerceRow, validationError } from './row-rules.js';
 import { CrossRowRules, ID_CHUNK } from './cross-row-rules.js';
+import { appendsExactly } from './absent-keys.js';
 
 export type { Row };
 export { newTableChanges, type CommittedReader, type RowOrigin, type TableChanges };
@@ -74,6 +75,8 @@ export class StagedOperation {
   /** The file staged rows came from (the same for a whole load); each row's line is kept by PendingRows. */
   private originFile: string | undefined;
   private readonly defsByName = new Map<string, TypeDef>();
+  /** Tables whose every staged row is known absent at the pin (set by validate; docs/writes.md §Inserts as appends). */
+  private readonly appendable = new Set<string>();
   /** One timestamp per operation, for `now()`. */
   readonly nowMs = Date.now();
   /** Ids of new rows: ULIDs, monotonic within the operation (and far cheaper than one random draw per character). */
@@ -266,6 +269,7 @@ export class StagedOperation {
     origin: RowOrigin = {},
   ): Promise<boolean> {
     const def = this.typeDef(type);
+    const pending = this.tables.get(def.tableKey)?.upserts.has(id) === true;
     const current = await this.get(def.name, id);
     if (!current) return false;
     const key = def.kind === 'node' ? def.constraints.key[0] : undefined;
@@ -291,7 +295,9 @@ export class StagedOperation {
     for (const k of Object.keys(patch)) if (!(k in merged)) merged[k] = patch[k];
     const base: Row = def.kind === 'edge' ? { id, src: current.src, dst: current.dst } : { id };
     const row = coerceRow(def, merged, id, origin, base);
-    this.changes(def).upserts.set(id, row, 'upsert', origin.line);
+    const t = this.changes(def);
+    if (!pending) t.replacesCommitted = true;
+    t.upserts.set(id, row, 'upsert', origin.line);
     this.remember(origin);
     return true;
   }
@@ -369,9 +375,15 @@ export class StagedOperation {
     return rows[0] ?? null;
   }
 
-  /** Cross-row rules, checked once staging is complete and before anything is written. */
+  /**
+   * Cross-row rules, checked once staging is complete and before anything is written;
+   * then which tables are pure appends (their answer relies on the rules having passed).
+   */
   async validate(): Promise<void> {
     await new CrossRowRules(this, this.reader).check();
+    this.appendable.clear();
+    for (const t of this.tables.values())
+      if (await appendsExactly(t, this.reader)) this.appendable.add(t.def.tableKey);
   }
 
   /** What Phase B commits per table: rows to upsert and ids to delete (tables with no change omitted). */
@@ -388,8 +400,9 @@ export class StagedOperation {
         def: t.def,
         upserts: t.upserts.commitData(),
         deleteIds: [...t.deletes],
-        // Pure inserts of new ids can be a plain append (no merge needed).
-        appendOnly: t.deletes.size === 0 && t.upserts.count('upsert') === 0,
+        // Rows all known absent at the pin are a plain append (no join); without
+        // validate() nothing is known and every table merges.
+        appendOnly: this.appendable.has(t.def.tableKey),
       }));
   }
 
