@@ -44,7 +44,7 @@ describe('the CLI start-up stays light', () => {
     expect(inputs).toContain('dist/cli/commands/history.js');
     const allowed = [
       /^node_modules\/commander\//,
-      /^dist\/cli\/(main|program|commands|lazy-action|options|output|read-formats)\.js$/,
+      /^dist\/cli\/(main|program|commands|lazy-action|options|remote-options|output|read-formats)\.js$/,
       /^dist\/cli\/commands\/[a-z]+\.js$/, // registration modules (no -actions)
       /^dist\/src\/(light|defaults|errors|error-codes|failpoints|version)\.js$/,
       /^dist\/src\/error-codes\/[a-z]+\.js$/, // the error-code table's areas
