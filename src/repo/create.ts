@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../fs-atomic.js';
 import { DEFAULT_ACTOR, DEFAULT_BRANCH } from '../defaults.js';
 import { schemaOfRecord } from '../write/schema-apply/schema-file.js';
 import type { InitOptions, InitResult } from './types.js';
+import { checkClaim, claimTables, readStorageFile, writeStorageFile } from './storage-claim.js';
 
 import { SCHEMA_FILE } from '../write/schema-apply/schema-apply.js';
 export { SCHEMA_FILE };
@@ -95,8 +96,12 @@ function isNonEmptyDir(path: string): boolean {
 }
 
 /** One empty table per type, each at its first version. */
-async function createTables(dir: string, catalog: Catalog): Promise<InitResult['tables']> {
-  const store = await TableStore.open(dir);
+async function createTables(
+  dir: string,
+  catalog: Catalog,
+  tablesUri: string | undefined,
+): Promise<InitResult['tables']> {
+  const store = await TableStore.open(dir, tablesUri);
   const tables: InitResult['tables'] = [];
   try {
     for (const def of allTypes(catalog)) {
@@ -122,7 +127,9 @@ export async function initRepo(dir: string, opts: InitOptions): Promise<InitResu
   const createdDir = !existsSync(dir);
   makeRepoDir(dir);
   try {
-    const tables = await createTables(dir, catalog);
+    // On S3 the claim comes first: of two inits racing for one prefix, one goes on.
+    const storage = opts.tables === undefined ? undefined : await claimTables(dir, opts.tables);
+    const tables = await createTables(dir, catalog, storage?.tables);
     const journal = Journal.create(dir, {
       tables,
       actor: opts.actor ?? DEFAULT_ACTOR,
@@ -131,6 +138,7 @@ export async function initRepo(dir: string, opts: InitOptions): Promise<InitResu
     });
     const commitId = journal.snapshot({ branch: DEFAULT_BRANCH }).commitId;
     journal.close();
+    if (storage !== undefined) writeStorageFile(dir, storage);
     // Written last: a directory without _schema.pg is not a repo, so a crash
     // during init never leaves something that opens as a half-made repo.
     writeFileAtomic(join(dir, SCHEMA_FILE), opts.schemaSource);
@@ -161,6 +169,8 @@ export async function openRepoParts(
     );
   }
   const source = readFileSync(schemaPath, 'utf8');
+  const storage = readStorageFile(dir);
+  if (storage !== undefined) await checkClaim(dir, storage);
   const journal = Journal.open(dir, { readOnly });
   let catalog: Catalog;
   try {
@@ -174,6 +184,6 @@ export async function openRepoParts(
     journal.close();
     throw err;
   }
-  const store = await TableStore.open(dir);
+  const store = await TableStore.open(dir, storage?.tables);
   return { catalog, journal, store };
 }

@@ -42,3 +42,6 @@ export {
 export { removedRowIds, decodeRowIds } from './lance-lineage.js';
 export { decodeRoaring, decodeArrowDeletions, decodeLz4Frame } from './lance-deletion-file.js';
 export type { LineageVersion, LineageFragment } from './lance-lineage.js';
+export { isS3Uri, parseS3Uri, s3Location, lanceStorageOptions } from './s3-location.js';
+export type { S3Location } from './s3-location.js';
+export { S3Objects } from './s3-objects.js';
