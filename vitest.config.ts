@@ -26,6 +26,7 @@ const SLOWEST_FIRST = [
   'test/demo.test.ts',
   'test/drills/power-loss.test.ts',
   'test/drills/cli.test.ts',
+  'test/drills/disk-full.test.ts',
 ];
 
 /** Vitest's order (timings of the last run, else size), with SLOWEST_FIRST in front. */

@@ -144,7 +144,9 @@ export function systemErrorCode(err: unknown): SystemCode | undefined {
 }
 
 const SYSTEM_ADVICE: Record<string, string> = {
-  DiskFull: 'free space on the file system holding the repo, then retry (nothing was published)',
+  // Whether anything was published is the write protocol's to say (it adds "nothing was
+  // published" only when that is true; src/write/protocol/run.ts `refused`).
+  DiskFull: 'free space on the file system holding the repo, then retry',
   PermissionDenied: "check the repo's owner and permissions",
   ReadOnlyRepo:
     'the repo is on a read-only file system or its files are read-only; nothing can be written there (to read it, copy the repo to a writable place: SQLite needs its -shm file even to read)',

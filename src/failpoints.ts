@@ -19,6 +19,7 @@ export const FAILPOINTS = [
   'write.before_publish',
   'write.after_publish',
   'write.after_cleanup',
+  'write.before_rollback',
   'write.before_rollback_publish',
   'recovery.after_classify',
   'recovery.after_restore',

@@ -182,7 +182,12 @@ export { followChanges, JournalWatch } from './repo/change-follow.js';
 export type { FollowOptions } from './repo/change-follow.js';
 export type { ChangeFilter, EntityChange, EntityImage, EntityKind } from './repo/change-blocks.js';
 export type { ExportSource, ExportResult, ExportOptions } from './write/export/export.js';
-export { DataFileError, InvariantBroken, SIDECAR_DIR } from './write/protocol/index.js';
+export {
+  DataFileError,
+  InvariantBroken,
+  OutcomeUnknown,
+  SIDECAR_DIR,
+} from './write/protocol/index.js';
 export { MergeConflictsError, MERGE_CONFLICT_KINDS } from './write/merge/merge-plan.js';
 export type { MergeConflict, MergeConflictKind } from './write/merge/merge-plan.js';
 export type { MergeOptions, MergeResult, MergeOutcome } from './write/merge/merge.js';

@@ -272,6 +272,7 @@ export function combos(filter: { writer?: string } = {}): Combo[] {
 }
 
 const REASONS: Partial<Record<FailpointName, string>> = {
+  'write.before_rollback': 'only an in-process rollback reaches it',
   'write.before_rollback_publish': 'only an in-process rollback reaches it',
   'recovery.after_restore': 'recovery restores nothing here (the pre-crash leaves a RollForward)',
 };

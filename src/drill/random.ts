@@ -52,7 +52,10 @@ class Rng {
 }
 
 const WRITE_FPS = FAILPOINTS.filter(
-  (f) => f.startsWith('write.') && f !== 'write.before_rollback_publish',
+  (f) =>
+    f.startsWith('write.') &&
+    f !== 'write.before_rollback' &&
+    f !== 'write.before_rollback_publish',
 );
 const RECOVERY_FPS = FAILPOINTS.filter((f) => f.startsWith('recovery.'));
 const PER_TABLE = new Set<FailpointName>([

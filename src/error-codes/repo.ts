@@ -39,6 +39,16 @@ export const REPO_CODES = {
     http: 500,
     details: ['invariant', 'op_id', 'phase', 'table_key', 'projection', 'expected', 'actual'],
   },
+  /**
+   * A write failed after its Lance commits began and even its failure could not be
+   * journaled: recovery decides from what is on disk (`recover_decides`). Exit 3.
+   */
+  OutcomeUnknown: {
+    classes: ['OutcomeUnknown'],
+    exit: 3,
+    http: 500,
+    details: ['op_id', 'phase', 'recover_decides', 'tables', 'cause', 'journal_cause'],
+  },
   NotANodeType: { classes: ['RepoError'], exit: 1, http: 400, details: ['type'] },
   NotARepo: { classes: ['RepoError'], exit: 1, http: 404, details: ['repo'] },
   NotAnEdgeType: { classes: ['RepoError'], exit: 1, http: 400, details: ['type'] },

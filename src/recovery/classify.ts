@@ -54,17 +54,26 @@ export function classifyTable(o: TableObservation): RecoveryClass {
 export interface OperationObservation {
   /** The journal shows `op.published` for the operation. */
   published: boolean;
+  /**
+   * The journal shows `op.failed`: the writer told its caller the operation failed
+   * (the failure path journals it before returning the error), so it must never be
+   * published later, however whole its commits are.
+   */
+  failed: boolean;
   classes: RecoveryClass[];
 }
 
 /**
  * Decides for a whole operation, all-or-nothing:
- * Cleanup if published; Abort on any InvariantViolation; RollForward when every
- * table (at least one) RolledPastExpected; RollBack otherwise.
+ * Cleanup if published (for a failed operation that publish is its in-process
+ * rollback's); Abort on any InvariantViolation; RollBack if it failed (told failed →
+ * rolled back); RollForward when every table (at least one) RolledPastExpected;
+ * RollBack otherwise.
  */
 export function decide(o: OperationObservation): RecoveryDecision {
   if (o.published) return 'Cleanup';
   if (o.classes.includes('InvariantViolation')) return 'Abort';
+  if (o.failed) return 'RollBack';
   if (o.classes.length > 0 && o.classes.every((c) => c === 'RolledPastExpected'))
     return 'RollForward';
   return 'RollBack';

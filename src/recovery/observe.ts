@@ -31,6 +31,8 @@ export interface PendingOperation {
   hasSidecar: boolean;
   intent: IntentEntry[];
   published: boolean;
+  /** The journal shows `op.failed`: its caller was told it failed (recovery rolls it back). */
+  failed: boolean;
   committed: Map<string, number>;
   owner: OwnerInfo | null;
   /** Its sidecar exists but cannot be read: recovery must not touch the operation. */
@@ -142,6 +144,7 @@ function fromJournal(
     hasSidecar,
     intent,
     published: events.some((e) => e.kind === 'op.published'),
+    failed: events.some((e) => e.kind === 'op.failed'),
     committed,
     owner,
     unreadableSidecar: unreadable.find((u) => u.opId === op.opId),
@@ -163,6 +166,7 @@ function fromSidecarOnly(opId: string, sidecar: Sidecar): PendingOperation {
     hasSidecar: true,
     intent: fromSidecar(sidecar),
     published: false,
+    failed: false,
     committed: new Map(),
     owner: { pid: sidecar.owner.pid, host: sidecar.owner.host, heartbeatUs: null },
   };

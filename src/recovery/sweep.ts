@@ -154,12 +154,14 @@ function plannedActions(
           actions.push(`publish ${t.tableKey} ${t.pin} → ${t.head}`);
       break;
     case 'RollBack':
+      if (op.failed)
+        actions.push('its caller was told it failed (op.failed): never publish it, roll it back');
       for (const t of tables)
         if (t.head !== null && t.head !== t.pin)
           actions.push(
             `restore ${t.tableKey}${t.lanceBranch ? ` (Lance branch ${t.lanceBranch})` : ''} to version ${t.pin} and publish the restored version`,
           );
-      if (actions.length === 0)
+      if (actions.length === (op.failed ? 1 : 0))
         actions.push('nothing was committed: mark the operation rolled back');
       break;
   }
@@ -343,7 +345,11 @@ async function apply(
     entry.tables = tables;
     recordClassified(journal, recOpId, op.opId, tables);
     await failpoint('recovery.after_classify', { opId: op.opId });
-    const decision = decide({ published: op.published, classes: tables.map((t) => t.class) });
+    const decision = decide({
+      published: op.published,
+      failed: op.failed,
+      classes: tables.map((t) => t.class),
+    });
     entry.decision = decision;
     entry.actions = plannedActions(decision, tables, op);
     journal.recoveryDecided(recOpId, op.opId, decision);
@@ -423,7 +429,11 @@ async function triage(
   }
   // Plan against the current state (without a lease; apply re-observes under one).
   entry.tables = await observe(ctx, op);
-  const decision = decide({ published: op.published, classes: entry.tables.map((t) => t.class) });
+  const decision = decide({
+    published: op.published,
+    failed: op.failed,
+    classes: entry.tables.map((t) => t.class),
+  });
   entry.decision = decision;
   entry.actions = plannedActions(decision, entry.tables, op);
   if (

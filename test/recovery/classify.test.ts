@@ -32,21 +32,64 @@ describe('classification (pure)', () => {
 
 describe('decision (pure)', () => {
   it('Cleanup when published, whatever the tables say', () =>
-    expect(decide({ published: true, classes: ['InvariantViolation'] })).toBe('Cleanup'));
+    expect(decide({ published: true, failed: false, classes: ['InvariantViolation'] })).toBe(
+      'Cleanup',
+    ));
   it('Abort on any InvariantViolation', () =>
     expect(
-      decide({ published: false, classes: ['RolledPastExpected', 'InvariantViolation'] }),
+      decide({
+        published: false,
+        failed: false,
+        classes: ['RolledPastExpected', 'InvariantViolation'],
+      }),
     ).toBe('Abort'));
   it('RollForward when every table rolled past expected', () =>
     expect(
-      decide({ published: false, classes: ['RolledPastExpected', 'RolledPastExpected'] }),
+      decide({
+        published: false,
+        failed: false,
+        classes: ['RolledPastExpected', 'RolledPastExpected'],
+      }),
     ).toBe('RollForward'));
   it('RollBack when some table did not commit', () =>
-    expect(decide({ published: false, classes: ['RolledPastExpected', 'NoMovement'] })).toBe(
+    expect(
+      decide({ published: false, failed: false, classes: ['RolledPastExpected', 'NoMovement'] }),
+    ).toBe('RollBack'));
+  it('RollBack on foreign movement', () =>
+    expect(decide({ published: false, failed: false, classes: ['UnexpectedAtP1'] })).toBe(
       'RollBack',
     ));
-  it('RollBack on foreign movement', () =>
-    expect(decide({ published: false, classes: ['UnexpectedAtP1'] })).toBe('RollBack'));
   it('RollBack when nothing was intended (crash before the intent)', () =>
-    expect(decide({ published: false, classes: [] })).toBe('RollBack'));
+    expect(decide({ published: false, failed: false, classes: [] })).toBe('RollBack'));
+});
+
+describe('told failed → rolled back (decide, pure)', () => {
+  it('given op.failed journaled after every table committed whole, when recovery decides, then RollBack (never RollForward)', () =>
+    expect(
+      decide({
+        published: false,
+        failed: true,
+        classes: ['RolledPastExpected', 'RolledPastExpected'],
+      }),
+    ).toBe('RollBack'));
+  it('given op.failed after one of two tables committed, when recovery decides, then RollBack', () =>
+    expect(
+      decide({ published: false, failed: true, classes: ['RolledPastExpected', 'NoMovement'] }),
+    ).toBe('RollBack'));
+  it('given op.failed before any commit (lease or intent phase), when recovery decides, then RollBack', () =>
+    expect(decide({ published: false, failed: true, classes: ['NoMovement'] })).toBe('RollBack'));
+  it('given op.failed and the in-process rollback published its restore, when recovery decides, then Cleanup (the restore stays)', () =>
+    expect(decide({ published: true, failed: true, classes: ['NoMovement'] })).toBe('Cleanup'));
+  it('given op.failed and a HEAD below its pin, when recovery decides, then Abort (touch nothing)', () =>
+    expect(
+      decide({
+        published: false,
+        failed: true,
+        classes: ['RolledPastExpected', 'InvariantViolation'],
+      }),
+    ).toBe('Abort'));
+  it('given no op.failed (a crash, nobody was told anything) and every table whole, when recovery decides, then RollForward', () =>
+    expect(decide({ published: false, failed: false, classes: ['RolledPastExpected'] })).toBe(
+      'RollForward',
+    ));
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RECOVERY_CLASSES, RECOVERY_DECISIONS } from '../../src/recovery/classify.js';
+import { RECOVERY_CLASSES, RECOVERY_DECISIONS, decide } from '../../src/recovery/classify.js';
 import { RecoveryClass, RecoveryDecision } from '../../src/journal/index.js';
 import { ROOT } from '../helpers/cli.js';
 
@@ -25,5 +25,25 @@ describe('docs/recovery.md matches the code', () => {
   it('the decision table lists exactly the decisions', () => {
     expect(tableColumn(doc, 'Decision')).toEqual([...RECOVERY_DECISIONS]);
     expect([...RECOVERY_DECISIONS]).toEqual(RecoveryDecision.options);
+  });
+  it("the decision table's rows are decide's precedence, and op.failed (told failed) is what the code does", () => {
+    const section = doc.split(/^## /m).find((s) => s.startsWith('Decision'))!;
+    const rows = Object.fromEntries(
+      section
+        .split('\n')
+        .filter((l) => /^\| [A-Z]/.test(l))
+        .map((l) => [l.split('|')[1].trim(), l.split('|')[2]]),
+    );
+    // What the doc says, checked against decide() on the case it describes.
+    expect(rows.RollForward).toContain('no `op.failed`');
+    expect(decide({ published: false, failed: true, classes: ['RolledPastExpected'] })).toBe(
+      'RollBack',
+    );
+    expect(rows.RollBack).toContain('`op.failed`');
+    expect(rows.Cleanup).toContain('`op.published`');
+    expect(decide({ published: true, failed: true, classes: ['RolledPastExpected'] })).toBe(
+      'Cleanup',
+    );
+    expect(doc).toContain('## Told failed → rolled back');
   });
 });

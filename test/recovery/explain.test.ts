@@ -32,7 +32,11 @@ describe('explainDecision', () => {
       table('node:A', 'RolledPastExpected', 4, 3),
       table('node:B', 'NoMovement', 5, 5),
     ];
-    const decision = decide({ published: false, classes: tables.map((t) => t.class) });
+    const decision = decide({
+      published: false,
+      failed: false,
+      classes: tables.map((t) => t.class),
+    });
     expect(decision).toBe('RollBack');
     const why = explainDecision(decision, tables);
     expect(why).toMatch(/^Not every table reached the intent's post-commit version/);

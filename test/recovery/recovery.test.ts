@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { Repo, type LancelogError } from '../../src/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { OutcomeUnknown, Repo, type LancelogError } from '../../src/index.js';
 import { HOLD_BACK_LATER_TABLE_COMMITS } from '../../src/failpoints.js';
 import { makeRepo } from '../helpers/repo.js';
 import { useTmpDirs } from '../helpers/tmp.js';
@@ -272,6 +272,87 @@ describe('refresh, leases and owners', () => {
       await repo.close();
     }
   });
+});
+
+describe('told failed → rolled back (honest outcomes)', () => {
+  const insertB = (repo: Repo) =>
+    repo.transaction((tx) => {
+      tx.insert('Person', { name: 'b' });
+      tx.insert('Note', { text: 'b' });
+    });
+
+  it('a write told failed after every table committed whole is rolled back by recovery, never forward', async () => {
+    const dir = await seeded();
+    const repo = await Repo.open(dir);
+    const { armFailpoint, disarmAllFailpoints } = await import('../../src/index.js');
+    try {
+      armFailpoint('write.before_publish', { kind: 'error' });
+      // The in-process rollback cannot run (as on a full disk): only op.failed is journaled.
+      armFailpoint('write.before_rollback', { kind: 'error' });
+      const err = await insertB(repo).then(
+        () => expect.fail('the write should fail'),
+        (e: LancelogError) => e,
+      );
+      // The caller hears the original failure, not the rollback's.
+      expect(err).toMatchObject({
+        code: 'FailpointTriggered',
+        details: { failpoint: 'write.before_publish' },
+      });
+      disarmAllFailpoints();
+      const report = await repo.refresh();
+      expect(report?.operations.map((o) => o.decision)).toEqual(['RollBack']);
+      expect(report?.operations[0].actions[0]).toContain('told it failed');
+      expect(await visible(repo)).toEqual(BEFORE);
+      expect((await repo.verify()).ok).toBe(true);
+    } finally {
+      disarmAllFailpoints();
+      await repo.close();
+    }
+  });
+
+  for (const [name, spec, decides, after] of [
+    ['every table committed', 'write.before_publish', 'RollForward', ['N:a', 'N:b', 'P:a', 'P:b']],
+    ['one of two tables committed', 'write.before_table_commit@2', 'RollBack', BEFORE],
+  ] as const)
+    it(`when op.failed cannot be journaled (${name}): OutcomeUnknown with the op id and what recover decides (${decides}), and recover decides that`, async () => {
+      const dir = await seeded();
+      const repo = await Repo.open(dir);
+      const { armFailpoint, disarmAllFailpoints } = await import('../../src/index.js');
+      const [fp, hit] = spec.split('@');
+      // The journal refuses op.failed as a full disk makes SQLite do.
+      const full = vi.spyOn(repo.journal, 'failOperation').mockImplementation(() => {
+        throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      });
+      try {
+        armFailpoint(
+          fp as 'write.before_publish',
+          { kind: 'error' },
+          hit ? { onHit: Number(hit) } : {},
+        );
+        const err = await insertB(repo).then(
+          () => expect.fail('the write should fail'),
+          (e: LancelogError) => e,
+        );
+        expect(err).toBeInstanceOf(OutcomeUnknown);
+        expect(err.code).toBe('OutcomeUnknown');
+        expect(err.details).toMatchObject({ recover_decides: decides });
+        expect(err.details.op_id).toMatch(/^[0-9A-Z]{26}$/);
+        expect(err.message).not.toContain('nothing was published');
+        expect(err.message).toContain('database or disk is full');
+        full.mockRestore();
+        disarmAllFailpoints();
+        const report = await repo.refresh();
+        expect(report?.operations.map((o) => [o.opId, o.decision])).toEqual([
+          [err.details.op_id, decides],
+        ]);
+        expect(await visible(repo)).toEqual([...after].sort());
+        expect((await repo.verify()).ok).toBe(true);
+      } finally {
+        full.mockRestore();
+        disarmAllFailpoints();
+        await repo.close();
+      }
+    });
 });
 
 describe('bad input', () => {

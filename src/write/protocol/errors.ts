@@ -98,3 +98,33 @@ export function recoveryRequired(
     { table_key: tableKey, branch, head, pin, ...(inFlight ? {} : { doctor: finding }) },
   );
 }
+
+/** What recovery will decide for an operation whose failure could not be journaled. */
+export type PredictedDecision = 'RollForward' | 'RollBack';
+
+/**
+ * A write failed after its Lance commits began and even its failure (`op.failed`) could
+ * not be journaled — typically the disk is full for SQLite too. The caller must not be
+ * told "nothing was published": recovery decides from what is on disk, and
+ * `recover_decides` says what that will be (docs/recovery.md "Told failed → rolled back").
+ */
+export class OutcomeUnknown extends LancelogError {
+  constructor(details: {
+    op_id: string;
+    phase: string;
+    recover_decides: PredictedDecision;
+    tables: Array<{ table_key: string; pin: number; head: number | null }>;
+    cause: string;
+    journal_cause: string;
+  }) {
+    const then =
+      details.recover_decides === 'RollForward'
+        ? 'every table committed whole, so recovery will roll it FORWARD: the write will be published'
+        : 'some table did not commit whole, so recovery will roll it BACK: the write will not be published';
+    super(
+      'OutcomeUnknown',
+      `operation ${details.op_id} failed in phase ${details.phase} (${details.cause}) and the failure could not be journaled (${details.journal_cause}); its outcome is decided by recovery: ${then}. Free space, run 'lancelog recover <repo>' (or reopen it read-write), then read before retrying`,
+      details,
+    );
+  }
+}

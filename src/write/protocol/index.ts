@@ -40,7 +40,7 @@ export {
   writeSidecarFile,
   type Sidecar,
 } from './sidecar.js';
-export { DataFileError, InvariantBroken, ValidationError } from './errors.js';
+export { DataFileError, InvariantBroken, OutcomeUnknown, ValidationError } from './errors.js';
 export {
   StagedOperation,
   stagingAt,

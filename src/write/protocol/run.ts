@@ -46,10 +46,10 @@ import {
   type Snapshot,
 } from '../../journal/index.js';
 import { DEFAULT_ACTOR, DEFAULT_BRANCH } from '../../defaults.js';
-import { LancelogError, RepoError } from '../../errors.js';
+import { LancelogError, RepoError, systemError, type SystemCode } from '../../errors.js';
 import { failpoint } from '../../failpoints.js';
 import { deleteSidecar, writeSidecar } from './sidecar.js';
-import { InvariantBroken, recoveryRequired } from './errors.js';
+import { InvariantBroken, OutcomeUnknown, recoveryRequired } from './errors.js';
 import type { StagedOperation } from './staging/staging.js';
 import type {
   CommitResult,
@@ -106,8 +106,13 @@ export async function runWrite<T>(
       // A row write's cross-row rules (keys, unique, endpoints, cardinality), once staging is complete.
       await planned.staged?.validate();
     } catch (err) {
-      ctx.journal.recordUnstartedOperation(beginOf(op), { error: errorInfo(err), phase: 'stage' });
-      throw err;
+      recordRefusal(() =>
+        ctx.journal.recordUnstartedOperation(beginOf(op), {
+          error: errorInfo(err),
+          phase: 'stage',
+        }),
+      );
+      throw refused(err);
     }
     const affected = planned.staged?.affected() ?? { nodes: 0, edges: 0 };
     const actions = planned.staged ? stagedActions(planned.staged) : (planned.actions ?? []);
@@ -229,8 +234,7 @@ async function commit(
     await failpoint('write.after_cleanup', { opId: op.opId });
     return result;
   } catch (err) {
-    await fail(ctx, op, plan, run, err);
-    throw err;
+    throw await fail(ctx, op, plan, run, err);
   } finally {
     if (heartbeat) clearInterval(heartbeat);
   }
@@ -645,11 +649,17 @@ function publish(
 // ── failure: in-process rollback ───────────────────────────────────────────────
 
 /**
- * The failure path, by phase. Before anything was journaled: op.begun + op.failed +
- * op.rolled_back in one transaction. Before Phase B: op.failed, the sidecar removed,
- * op.rolled_back. From Phase B on: every Lance version made is journaled, op.failed,
- * then the in-process rollback. After the publish the operation is visible and
- * completed: nothing to undo (a sidecar left behind is stale; recovery removes it).
+ * The failure path, by phase; returns the error to give the caller. The rule (docs/
+ * recovery.md "Told failed → rolled back"): a caller is told "failed" only once the
+ * failure is journaled, so recovery rolls the operation back, never forward.
+ * Before anything was journaled: op.begun + op.failed + op.rolled_back in one
+ * transaction. Before Phase B: op.failed, the sidecar removed, op.rolled_back. From
+ * Phase B on: every Lance version made is journaled, op.failed, then the in-process
+ * rollback. Once op.failed is journaled, a failing cleanup or rollback is left to
+ * recovery and the caller gets the original error. If op.failed itself cannot be
+ * journaled after Phase B began, the outcome is recovery's: OutcomeUnknown. After the
+ * publish the operation is visible and completed: nothing to undo (a sidecar left
+ * behind is stale; recovery removes it).
  */
 async function fail(
   ctx: OperationContext,
@@ -657,32 +667,109 @@ async function fail(
   plan: PlannedTable[],
   run: ProtocolRun,
   err: unknown,
-): Promise<void> {
+): Promise<unknown> {
   const { journal } = ctx;
   const error = errorInfo(err);
   switch (run.phase) {
     case 'published':
-      return;
+      return err;
     case 'unjournaled':
       // Refused before anything was journaled (a lease held, a pin moved, HEAD != pin).
-      journal.recordUnstartedOperation(beginOf(op), { error, phase: 'lease' });
-      return;
+      recordRefusal(() => journal.recordUnstartedOperation(beginOf(op), { error, phase: 'lease' }));
+      return refused(err);
     case 'lease':
     case 'intent':
-      journal.failOperation(op.opId, error, run.phase);
-      if (run.phase === 'intent' && run.sidecar !== null) deleteSidecar(ctx.dir, op.opId);
-      journal.rolledBack(op.opId, []);
-      return;
+      // No Lance commit began: should op.failed not be journaled, recovery finds every
+      // table at its pin (NoMovement) and rolls back all the same.
+      recordRefusal(() => {
+        journal.failOperation(op.opId, error, run.phase);
+        if (run.phase === 'intent' && run.sidecar !== null) deleteSidecar(ctx.dir, op.opId);
+        journal.rolledBack(op.opId, []);
+      });
+      return refused(err);
     case 'table_commit':
     case 'publish':
-      // The journal records every Lance version this operation made, also one it now undoes.
-      plan.forEach((t, i) => {
-        const version = run.commits.versions[i];
-        if (version !== undefined) journal.tableCommitted(op.opId, t.def.tableKey, version);
-      });
-      journal.failOperation(op.opId, error, run.phase);
-      await rollBackInProcess(ctx, op, plan, run.commits);
+      try {
+        // The journal records every Lance version this operation made, also one it now undoes.
+        plan.forEach((t, i) => {
+          const version = run.commits.versions[i];
+          if (version !== undefined) journal.tableCommitted(op.opId, t.def.tableKey, version);
+        });
+        journal.failOperation(op.opId, error, run.phase);
+      } catch (journalErr) {
+        return await outcomeUnknown(ctx, op, plan, run.phase, err, journalErr);
+      }
+      try {
+        await rollBackInProcess(ctx, op, plan, run.commits);
+      } catch {
+        // op.failed is journaled: recovery rolls back what this rollback could not.
+      }
+      return refused(err);
   }
+}
+
+/**
+ * Journals a refusal when it can. When it cannot (a full disk), nothing the refusal
+ * would have recorded is needed: no Lance commit began, so the refusal stands.
+ */
+function recordRefusal(record: () => void): void {
+  try {
+    record();
+  } catch {
+    // See above: recovery rolls back an operation left in flight with no Lance commit.
+  }
+}
+
+/**
+ * A refused write: a system failure's message says "nothing was published", which is
+ * true here only (the failure is journaled, or nothing was); elsewhere it is not said.
+ */
+function refused(err: unknown): unknown {
+  const code = err instanceof LancelogError ? systemCodeOf(err.code) : undefined;
+  if (code === undefined || !(err instanceof LancelogError)) return err;
+  return systemError(code, `${err.message} (nothing was published)`, err.details);
+}
+
+function systemCodeOf(code: string): SystemCode | undefined {
+  return code === 'DiskFull' || code === 'PermissionDenied' || code === 'ReadOnlyRepo'
+    ? code
+    : undefined;
+}
+
+/**
+ * op.failed could not be journaled after Phase B began: what recovery will decide
+ * follows from what is on disk (src/recovery/classify.ts, with the lease held so
+ * pin == expected): RollForward when every table made its one commit (HEAD == pin + 1),
+ * RollBack otherwise. The in-process rollback is not tried: it could not be journaled
+ * either, and a half-done restore would only change what recovery sees.
+ */
+async function outcomeUnknown(
+  ctx: OperationContext,
+  op: OperationInfo,
+  plan: PlannedTable[],
+  phase: Phase,
+  err: unknown,
+  journalErr: unknown,
+): Promise<OutcomeUnknown> {
+  const tables = await Promise.all(
+    plan.map(async (t) => ({
+      table_key: t.def.tableKey,
+      pin: t.pin.version,
+      head: await ctx.store
+        .headVersion(t.def.tableKey, t.def.tablePath, t.lanceBranch ?? undefined)
+        .catch(() => null),
+      whole: t.action.commits === 'one',
+    })),
+  );
+  const forward = tables.every((t) => t.whole && t.head === t.pin + 1);
+  return new OutcomeUnknown({
+    op_id: op.opId,
+    phase,
+    recover_decides: forward ? 'RollForward' : 'RollBack',
+    tables: tables.map(({ table_key, pin, head }) => ({ table_key, pin, head })),
+    cause: errorInfo(err).message,
+    journal_cause: errorInfo(journalErr).message,
+  });
 }
 
 /** Restores every table this operation moved and publishes the restored versions (I1 again). */
@@ -694,6 +781,7 @@ async function rollBackInProcess(
 ): Promise<void> {
   const { store, journal } = ctx;
   const moves: Array<TableMove & { table: PlannedTable }> = [];
+  await failpoint('write.before_rollback', { opId: op.opId });
   // A table whose commit never started is left alone: if its HEAD is off the pin,
   // that is not this operation's doing (doctor's lance-ahead-of-pin).
   for (const t of plan.filter((_, i) => commits.attempted[i])) {
