@@ -44,7 +44,7 @@ export function eventDetail(e: JournalEvent): string {
     case 'table.commit_started':
       return '';
     case 'table.committed':
-      return `v${e.payload.version}`;
+      return `v${e.payload.version}${e.payload.files ? ` (${e.payload.files.length} file(s) checksummed)` : ''}`;
     case 'op.published':
       return `manifest ${e.payload.manifest_version}, commit ${e.payload.commit_id} by ${e.payload.actor}${e.payload.pins.length ? `: ${e.payload.pins.map((p) => `${p.table_key}${lb(p.lance_branch)}→v${p.version}`).join(', ')}` : ''}`;
     case 'op.completed':
@@ -119,8 +119,10 @@ function tablesOf(e: JournalEvent): string[] {
   const p = e.payload as {
     tables?: Array<{ table_key: string }>;
     pins?: Array<{ table_key: string }>;
+    versions?: Array<{ table_key: string }>;
   };
-  for (const t of [...(p.tables ?? []), ...(p.pins ?? [])]) keys.add(t.table_key);
+  for (const t of [...(p.tables ?? []), ...(p.pins ?? []), ...(p.versions ?? [])])
+    keys.add(t.table_key);
   return [...keys];
 }
 

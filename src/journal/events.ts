@@ -57,6 +57,7 @@ export type Phase = z.infer<typeof Phase>;
 export const RecoveryClass = z.enum([
   'NoMovement',
   'RolledPastExpected',
+  'RolledPastUnverified',
   'UnexpectedAtP1',
   'UnexpectedMultistep',
   'InvariantViolation',
@@ -65,6 +66,14 @@ export type RecoveryClass = z.infer<typeof RecoveryClass>;
 
 export const RecoveryDecision = z.enum(['Cleanup', 'Abort', 'RollForward', 'RollBack']);
 export type RecoveryDecision = z.infer<typeof RecoveryDecision>;
+
+/** A Lance file as written: path relative to the table directory, size, sha256 (hex). */
+const FileDigest = z.strictObject({
+  path: z.string().min(1).describe('relative to the table directory, e.g. data/<uuid>.lance'),
+  size: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type FileDigest = z.infer<typeof FileDigest>;
 
 const LeaseTarget = z.strictObject({ table_key: TableKey, branch: z.string().min(1) });
 const VersionMove = z.strictObject({ table_key: TableKey, from: Version, to: Version });
@@ -115,8 +124,18 @@ export const eventPayloadSchemas = {
   }),
   /** Phase B: about to make the single Lance commit of one table. */
   'table.commit_started': z.strictObject({ table_key: TableKey }),
-  /** Phase B: a Lance commit of the table landed at `version` (several for a multi-commit table). */
-  'table.committed': z.strictObject({ table_key: TableKey, version: Version }),
+  /**
+   * Phase B: a Lance commit of the table landed at `version` (several for a multi-commit
+   * table). `files`: the size and sha256 of every file `version` needs that the pin did
+   * not (manifest, transaction, data, deletion, index files), read right after the
+   * commit: recovery rolls the table forward only when they still match, and the scrub
+   * (`lancelog doctor --deep`) checks them. Absent on journals from before checksums.
+   */
+  'table.committed': z.strictObject({
+    table_key: TableKey,
+    version: Version,
+    files: z.array(FileDigest).optional(),
+  }),
   /**
    * Phase C, the commit point: new manifest version of the branch. `pins` lists only
    * the tables this publish moved; every other table keeps its pin. Releases every

@@ -31,7 +31,14 @@ export {
   parsePayload,
   isEventKind,
 } from './events.js';
-export type { EventKind, EventPayloads, EventBody, EventEnvelope, JournalEvent } from './events.js';
+export type {
+  EventKind,
+  EventPayloads,
+  EventBody,
+  EventEnvelope,
+  JournalEvent,
+  FileDigest,
+} from './events.js';
 export { evolve, replay } from './evolve.js';
 export { decide, commandNeeds } from './decide.js';
 export type { EventDraft, JournalCommand, Decision } from './decide.js';

@@ -154,12 +154,13 @@ export class JournalWriter extends JournalReader {
     this.opEvents(opId, [{ body, tableKey }]);
   }
 
-  /** Appends events of a live operation in one transaction (one fsync). */
+  /** Appends events of a live operation in one transaction (one fsync unless `durable: false`). */
   protected opEvents(
     opId: string,
     events: Array<{ body: EventBody; tableKey: string | null }>,
+    opts: { durable?: boolean } = {},
   ): void {
-    this.run({ type: 'opEvents', opId, events }, decideOpEvents);
+    this.run({ type: 'opEvents', opId, events }, decideOpEvents, opts);
   }
 
   /** Generic append, for kinds without a named method. Validates the payload only — no CAS, lease or state checks. */

@@ -37,6 +37,7 @@ import {
 } from './decide.js';
 import type {
   EventBody,
+  FileDigest,
   EventPayloads,
   OperationKind,
   Phase,
@@ -146,11 +147,14 @@ function commitStartedEvent(tableKey: string): OpEvent {
   return { body: { kind: 'table.commit_started', payload: { table_key: tableKey } }, tableKey };
 }
 
-function committedEvent(c: { tableKey: string; version: number }): OpEvent {
-  return {
-    body: { kind: 'table.committed', payload: { table_key: c.tableKey, version: c.version } },
-    tableKey: c.tableKey,
-  };
+function committedEvent(c: {
+  tableKey: string;
+  version: number;
+  files?: readonly FileDigest[];
+}): OpEvent {
+  const files = c.files ? { files: c.files.map((f) => ({ ...f })) } : {};
+  const payload = { table_key: c.tableKey, version: c.version, ...files };
+  return { body: { kind: 'table.committed', payload }, tableKey: c.tableKey };
 }
 
 /** `op.intent_recorded` (tables in key order), then each `commitStarted` table's `table.commit_started`. */
@@ -394,20 +398,25 @@ export class Journal extends JournalWriter {
   }
 
   /**
-   * Phase B: the Lance commit of `tableKey` landed at `version`. With
-   * `nextCommitStarted`, the next table's `table.commit_started` goes in the same
-   * transaction.
+   * Phase B: the Lance commit of `tableKey` landed at `version`, with the digests of the
+   * `files` it created; `nextCommitStarted`: that table's `table.commit_started` too.
+   * `durable: false`: not fsync'd (the protocol's record of a commit, docs/journal.md).
    */
   tableCommitted(
     opId: string,
     tableKey: string,
     version: number,
-    opts: { nextCommitStarted?: string } = {},
+    opts: { nextCommitStarted?: string; files?: readonly FileDigest[]; durable?: boolean } = {},
   ): void {
-    this.opEvents(opId, [
-      committedEvent({ tableKey, version }),
-      ...(opts.nextCommitStarted !== undefined ? [commitStartedEvent(opts.nextCommitStarted)] : []),
-    ]);
+    const next = opts.nextCommitStarted;
+    this.opEvents(
+      opId,
+      [
+        committedEvent({ tableKey, version, files: opts.files }),
+        ...(next ? [commitStartedEvent(next)] : []),
+      ],
+      { durable: opts.durable ?? true },
+    );
   }
 
   /**

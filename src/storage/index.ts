@@ -7,6 +7,16 @@
  */
 export { TableStore, MAIN_BRANCH } from './table-store.js';
 export type { SyncStats } from './lance-sync.js';
+export { TableFiles } from './table-files.js';
+export { checkFile, inParallel, relativeName } from './lance-files.js';
+export type {
+  FileCheck,
+  FileDigest,
+  FileProblem,
+  FileProblemKind,
+  LanceFileKind,
+  NeededFile,
+} from './lance-files.js';
 export type { OpenTableOptions, BranchInfo } from './table-store.js';
 export type {
   TableHandle,

@@ -11,6 +11,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { digestFiles, versionNeeds, type FileDigest } from './lance-files.js';
 import {
   manifestFile,
   manifestFiles,
@@ -61,8 +62,15 @@ async function findManifest(versionsDir: string, version: number): Promise<strin
   throw new Error(`no manifest of version ${version} in ${versionsDir}`);
 }
 
-async function fsyncPath(p: string): Promise<void> {
-  const fh = await fs.open(p, 'r');
+async function fsyncPath(p: string, optional = false): Promise<void> {
+  let fh;
+  try {
+    fh = await fs.open(p, 'r');
+  } catch (err) {
+    // A file that is gone has nothing left to make durable.
+    if (optional && (err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
   try {
     await fh.sync();
   } finally {
@@ -70,9 +78,16 @@ async function fsyncPath(p: string): Promise<void> {
   }
 }
 
-/** fsyncs every file and directory, all at once (libuv's thread pool runs them in parallel). */
-export async function fsyncAll(files: Iterable<string>, dirs: Iterable<string>): Promise<void> {
-  await Promise.all([...files, ...dirs].map((p) => fsyncPath(p)));
+/**
+ * fsyncs every file and directory, all at once (libuv's thread pool runs them in
+ * parallel). An `optional` file that no longer exists is skipped.
+ */
+export async function fsyncAll(
+  files: Iterable<string>,
+  dirs: Iterable<string>,
+  optional: ReadonlySet<string> = new Set(),
+): Promise<void> {
+  await Promise.all([...files, ...dirs].map((p) => fsyncPath(p, optional.has(p))));
 }
 
 /** Adds `dir` and its ancestors up to and including `stopDir` (their entries may be new). */
@@ -116,9 +131,20 @@ export async function syncLanceVersions(req: SyncRequest): Promise<SyncStats> {
     }
   }
   addVersion(toFile, to);
+  // Versions in between (a multi-commit action's, or a commit a restore undoes) are not
+  // needed by toVersion: synced when present, and a damaged or missing one (an
+  // unpublished commit recovery rolls back) is no reason to fail.
+  const optional = new Set<string>();
   for (let v = (req.fromVersion ?? 0) + 1; v < req.toVersion; v++) {
     const file = await findManifest(versionsDir, v).catch(() => null);
-    if (file !== null) addVersion(file, await scanManifest(file));
+    if (file === null) continue;
+    const m = await scanManifest(file).catch(() => null);
+    files.add(file);
+    const txn = m === null ? null : txnOf(m);
+    if (txn !== null && !files.has(txn)) {
+      files.add(txn);
+      optional.add(txn);
+    }
   }
   const added = manifestFiles(to, root, from);
   for (const f of added.files) files.add(f);
@@ -130,6 +156,28 @@ export async function syncLanceVersions(req: SyncRequest): Promise<SyncStats> {
   const hint = path.join(versionsDir, 'latest_version_hint.json');
   if (await exists(hint)) files.add(hint);
   for (const f of files) addDirChain(dirs, path.dirname(f), req.stopDir);
-  await fsyncAll(files, dirs);
+  await fsyncAll(files, dirs, optional);
   return { files: files.size, dirs: dirs.size };
+}
+
+/**
+ * The size and sha256 of every file `toVersion` needs that `fromVersion` did not (null:
+ * a new table, all of them): its manifest and transaction file, and the data, deletion
+ * and index files its commits created. Read from the page cache right after the commit;
+ * recovery checks them before a roll-forward and the scrub later.
+ */
+export async function digestLanceVersion(req: {
+  datasetDir: string;
+  branch: string | undefined;
+  fromVersion: number | null;
+  toVersion: number;
+}): Promise<FileDigest[]> {
+  const root = branchRoot(req.datasetDir, req.branch);
+  const needs = await versionNeeds(root, req.toVersion, {
+    ...(req.fromVersion !== null ? { since: req.fromVersion } : {}),
+  });
+  return digestFiles(
+    req.datasetDir,
+    needs.map((n) => n.file),
+  );
 }

@@ -20,6 +20,7 @@ import { branchError, errorMessage, guard, storageError, type TableRef } from '.
 import { LanceTableHandle, type TableHandle } from './table-handle.js';
 import { manifestFile } from './lance-manifest.js';
 import { syncLanceVersions, type SyncStats } from './lance-sync.js';
+import { TableFiles } from './table-files.js';
 
 export interface OpenTableOptions {
   /** Pin the handle at exactly this version (read-only). */
@@ -218,6 +219,13 @@ export class TableStore {
         stopDir: datasetDir,
       }),
     );
+  }
+
+  /** The files of the table's Lance line `branch` (main when undefined): table-files.ts. */
+  files(tableKey: string, tablePath: string, branch?: string | null): TableFiles {
+    const ref = { tableKey, tablePath };
+    this.assertOpen(ref);
+    return new TableFiles(ref, this.locate(ref).datasetDir, normalizeBranch(branch ?? undefined));
   }
 
   async tableExists(tablePath: string): Promise<boolean> {

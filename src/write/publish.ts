@@ -3,6 +3,7 @@
  * Phase D (sidecar cleanup) after Phase B, or the in-process rollback of a failed one.
  */
 import { failpoint } from '../failpoints.js';
+import { recordCommits } from './commit-record.js';
 import { deleteSidecar } from './sidecar.js';
 import { syncLanceCommit } from './sync-commit.js';
 import { commitRanges } from './table-commits.js';
@@ -106,6 +107,7 @@ export async function rollBackInProcess(
       handle.close();
     }
   }
+  await recordCommits(store, journal, op.opId, commitRanges(plan, moves));
   await syncLanceCommit(store, commitRanges(plan, moves));
   await failpoint('write.before_rollback_publish', { opId: op.opId });
   if (moves.length > 0) {

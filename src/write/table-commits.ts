@@ -5,6 +5,7 @@
  */
 import { RepoError } from '../errors.js';
 import { failpoint } from '../failpoints.js';
+import { recordPhaseBCommit } from './commit-record.js';
 import { syncLanceCommit, type LanceCommitRange } from './sync-commit.js';
 import type { OperationInfo, PlannedTable, TableMove, WriteContext } from './protocol-types.js';
 
@@ -42,6 +43,15 @@ export async function commitAll(
           lanceBranch: t.lanceBranch,
         };
         moves[plan.indexOf(t)] = move;
+        // What the commit wrote, for recovery's check before a roll-forward (commit-record.ts).
+        if (version !== t.pin.version)
+          await recordPhaseBCommit(
+            ctx.store,
+            ctx.journal,
+            op.opId,
+            commitRanges(plan, [move])[0],
+            unrecorded,
+          );
         await failpoint('write.after_table_commit', { opId: op.opId, table: t.def.tableKey });
         // Power-loss durability: the commit's Lance files reach disk before any pin names them.
         if (version !== t.pin.version) await syncLanceCommit(ctx.store, commitRanges(plan, [move]));
