@@ -18,6 +18,9 @@
  *     Lance has completely, as a journaled `Repair` operation listing the lost commits
  *     (acknowledged data is lost here by necessity: Lance no longer has it);
  * and refuses the rest with instructions (a damaged journal, drift).
+ * With `deep`, the scrub (src/repo/scrub.ts) checks every file of every pinned version
+ * too; `--repair --confirm` then re-pins a branch whose head is damaged and records the
+ * damage (src/repo/scrub-repair.ts): `damaged-version`.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -26,6 +29,15 @@ import { JOURNAL_FILE, Journal } from './journal/index.js';
 import { checkHeader } from './journal/health.js';
 import { Repo, SCHEMA_FILE } from './repo.js';
 import { syncLanceCommit } from './write/sync-commit.js';
+import { scrub, type DamagedVersion, type ScrubReport } from './repo/scrub.js';
+import {
+  DOCTOR_ACTOR,
+  describeRepair,
+  planRepairs,
+  runRepair,
+  versionKey,
+  type BranchRepair,
+} from './repo/scrub-repair.js';
 
 export type DoctorProblemKind =
   | 'journal-not-sqlite'
@@ -36,7 +48,8 @@ export type DoctorProblemKind =
   | 'schema-unrecorded'
   | 'operation-in-flight'
   | 'lance-ahead-of-pin'
-  | 'lost-published-version';
+  | 'lost-published-version'
+  | 'damaged-version';
 
 export interface DoctorProblem {
   kind: DoctorProblemKind;
@@ -50,8 +63,30 @@ export interface DoctorProblem {
   pin?: number;
   head?: number | null;
   opId?: string;
+  /** `damaged-version`: the version, its damaged files, the commits that can no longer be read, the heads that pin it. */
+  lanceBranch?: string | null;
+  version?: number;
+  files?: Array<{ path: string; problem: string; message: string }>;
+  commits?: string[];
+  heads?: string[];
   /** Set by `--repair`: what was done. */
   repaired?: string;
+}
+
+/** The scrub's figures (`doctor --deep`), and the damage a repair recorded before. */
+export interface DoctorScrub {
+  versions: number;
+  files: number;
+  bytes: number;
+  hashed: number;
+  withoutChecksum: number;
+  ms: number;
+  known: Array<{
+    tableKey: string;
+    lanceBranch: string | null;
+    version: number;
+    commits: string[];
+  }>;
 }
 
 export interface DoctorReport {
@@ -60,9 +95,10 @@ export interface DoctorReport {
   checks: string[];
   problems: DoctorProblem[];
   repaired: boolean;
+  scrub?: DoctorScrub;
 }
 
-export const DOCTOR_ACTOR = 'lancelog:doctor';
+export { DOCTOR_ACTOR };
 
 const RESTORE_BACKUP =
   'restore _lancelog.db from a backup (the Lance tables are intact; the journal is the catalog of their published versions)';
@@ -323,7 +359,92 @@ async function repinToComplete(repo: Repo, branch: string): Promise<string> {
   return `re-pinned ${branch} to manifest version ${target.manifestVersion}; lost commits: ${lost.join(', ') || 'none'}; commit ${published.commitId}`;
 }
 
-async function repair(dir: string, problems: DoctorProblem[]): Promise<void> {
+/** One `damaged-version` problem: what is damaged, what cannot be read, what a repair does. */
+function damagedProblem(d: DamagedVersion, plans: BranchRepair[]): DoctorProblem {
+  const key = versionKey(d);
+  const mine = plans.filter((p) => p.touched.includes(key));
+  const impossible = mine.filter((p) => p.impossible && d.heads.includes(p.branch));
+  const files = d.files.map((f) => f.path).join(', ');
+  const commits = [...new Set(d.commits.map((c) => c.commitId))];
+  return {
+    kind: 'damaged-version',
+    message: `${d.tableKey}${d.lanceBranch ? ` (Lance branch ${d.lanceBranch})` : ''} version ${d.version}: ${d.files.map((f) => f.message).join('; ')}; ${
+      d.unreadable
+        ? `commits that can no longer be read: ${commits.join(', ')}${d.heads.length ? ` (the head of ${d.heads.join(', ')})` : ''}`
+        : 'reads of it still work (only its transaction file is damaged)'
+    }`,
+    repairable: impossible.length === 0,
+    instructions:
+      impossible.length > 0
+        ? `no manifest version of ${impossible.map((p) => p.branch).join(', ')} pins only readable versions: restore ${files} from a backup (or delete the branch)`
+        : `'lancelog doctor --deep --repair --confirm' will ${mine.map(describeRepair).join('; ')}; to lose nothing, restore ${files} from a backup instead`,
+    tableKey: d.tableKey,
+    lanceBranch: d.lanceBranch,
+    version: d.version,
+    files: d.files.map((f) => ({ path: f.path, problem: f.problem, message: f.message })),
+    commits,
+    heads: d.heads,
+    ...(d.heads.length ? { branch: d.heads[0] } : {}),
+  };
+}
+
+interface DeepFindings {
+  report: ScrubReport;
+  plans: BranchRepair[];
+  problems: DoctorProblem[];
+}
+
+/** `--deep`: the scrub, and the repairs it would take. */
+async function deepCheck(repo: Repo, checks: string[]): Promise<DeepFindings> {
+  const report = await scrub(repo);
+  checks.push('every file of every pinned version: exists, size, sha256');
+  const plans = planRepairs(repo.journal, report);
+  const problems = report.damaged.filter((d) => !d.known).map((d) => damagedProblem(d, plans));
+  return { report, plans, problems };
+}
+
+function scrubSummary(r: ScrubReport): DoctorScrub {
+  const { versions, files, bytes, hashed, withoutChecksum, ms } = r;
+  const known = r.damaged
+    .filter((d) => d.known)
+    .map((d) => ({
+      tableKey: d.tableKey,
+      lanceBranch: d.lanceBranch,
+      version: d.version,
+      commits: [...new Set(d.commits.map((c) => c.commitId))],
+    }));
+  return { versions, files, bytes, hashed, withoutChecksum, ms, known };
+}
+
+/** `--deep --repair --confirm`: each branch's Repair operation; marks the problems it handled. */
+async function repairDamage(
+  repo: Repo,
+  plans: BranchRepair[],
+  problems: DoctorProblem[],
+  repinned: Map<string, string>,
+): Promise<void> {
+  const done = new Map<string, string[]>();
+  for (const plan of plans) {
+    const what = await runRepair(repo, plan);
+    if (plan.target) repinned.set(plan.branch, what);
+    for (const key of plan.touched)
+      done.set(key, [...(done.get(key) ?? []), `${plan.branch}: ${what}`]);
+  }
+  for (const p of problems.filter((x) => x.kind === 'damaged-version')) {
+    const key = versionKey({
+      tableKey: p.tableKey!,
+      lanceBranch: p.lanceBranch ?? null,
+      version: p.version!,
+    });
+    p.repaired = (done.get(key) ?? ['nothing to do']).join('; ');
+  }
+}
+
+async function repair(
+  dir: string,
+  problems: DoctorProblem[],
+  plans: BranchRepair[] = [],
+): Promise<void> {
   // recover: false — the in-flight operations are recovered below, and reported.
   const repo = await Repo.open(dir, { recover: false });
   try {
@@ -335,6 +456,7 @@ async function repair(dir: string, problems: DoctorProblem[]): Promise<void> {
       }
     }
     const repinned = new Map<string, string>();
+    await repairDamage(repo, plans, problems, repinned);
     for (const p of problems) {
       if (p.kind === 'schema-unrecorded') p.repaired = 'fingerprint recorded (adopted) at open';
       if (p.kind === 'lance-ahead-of-pin') p.repaired = await restoreToPin(repo, p);
@@ -349,10 +471,13 @@ async function repair(dir: string, problems: DoctorProblem[]): Promise<void> {
   }
 }
 
-/** Checks a repo and, with `repair`, fixes what can be fixed without losing acknowledged data. */
+/**
+ * Checks a repo and, with `repair`, fixes what can be fixed without losing acknowledged
+ * data. `deep`: the scrub too; its repairs (which drop commits) need `confirm`.
+ */
 export async function doctor(
   repoDir: string,
-  opts: { repair?: boolean } = {},
+  opts: { repair?: boolean; deep?: boolean; confirm?: boolean } = {},
 ): Promise<DoctorReport> {
   const dir = resolve(repoDir);
   if (!existsSync(join(dir, SCHEMA_FILE)))
@@ -361,6 +486,7 @@ export async function doctor(
     });
   const checks: string[] = [];
   let problems = checkJournalFile(dir, checks);
+  let deep: DeepFindings | undefined;
   if (problems.length === 0) {
     let repo: Repo | undefined;
     try {
@@ -379,17 +505,35 @@ export async function doctor(
     if (repo) {
       try {
         problems = await checkRepo(repo, checks);
+        if (opts.deep) {
+          deep = await deepCheck(repo, checks);
+          problems.push(...deep.problems);
+        }
       } finally {
         await repo.close();
       }
     }
   }
   const fixable = problems.filter((p) => p.repairable);
+  // Repairing damage drops commits from a head or records them as lost: only when confirmed.
+  const unconfirmed = !opts.confirm && problems.some((p) => p.kind === 'damaged-version');
   const repaired =
-    (opts.repair ?? false) && fixable.length > 0 && fixable.length === problems.length;
+    (opts.repair ?? false) &&
+    fixable.length > 0 &&
+    fixable.length === problems.length &&
+    !unconfirmed;
   if (opts.repair && fixable.length > 0 && !repaired)
     for (const p of fixable)
-      p.repaired = 'not attempted: fix the problems --repair cannot fix first';
-  if (repaired) await repair(dir, problems);
-  return { repo: dir, ok: problems.length === 0, checks, problems, repaired };
+      p.repaired = unconfirmed
+        ? 'not attempted: repairing the damage loses what each problem says; add --confirm'
+        : 'not attempted: fix the problems --repair cannot fix first';
+  if (repaired) await repair(dir, problems, deep?.plans);
+  return {
+    repo: dir,
+    ok: problems.length === 0,
+    checks,
+    problems,
+    repaired,
+    ...(deep ? { scrub: scrubSummary(deep.report) } : {}),
+  };
 }

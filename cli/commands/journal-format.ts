@@ -71,6 +71,8 @@ export function eventDetail(e: JournalEvent): string {
       return e.payload.tables
         .map((t) => `${t.table_key}${lb(t.lance_branch)} ${t.versions.length} version(s)`)
         .join(', ');
+    case 'repair.damage_recorded':
+      return `${e.payload.versions.map((v) => `${v.table_key}${lb(v.lance_branch)} v${v.version} damaged`).join(', ')}; unreadable commits: ${e.payload.unreadable_commits.join(', ') || 'none'}; dropped commits: ${e.payload.dropped_commits.join(', ') || 'none'}`;
   }
 }
 
@@ -108,6 +110,7 @@ export function phaseOf(kind: EventKind): string {
     case 'schema.recorded':
       return 'schema';
     case 'versions.cleaned':
+    case 'repair.damage_recorded':
       return 'maintenance';
   }
 }

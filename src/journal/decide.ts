@@ -10,7 +10,7 @@
  */
 import { LancelogError } from '../errors.js';
 import { MAIN_BRANCH, validateBranchName } from './branch-names.js';
-import type { EventBody, OperationKind } from './events.js';
+import type { CommittedVersion, EventBody, FileDigest, OperationKind } from './events.js';
 import { allRows, getRow } from './layout.js';
 import {
   branchOf,
@@ -58,7 +58,7 @@ export type JournalCommand =
       path: string;
       opId: string;
       commitId: string;
-      tables: Array<{ tableKey: string; version: number }>;
+      tables: Array<{ tableKey: string; version: number; files?: readonly FileDigest[] }>;
       actor: string;
       message: string;
       /** The schema fingerprint, recorded with the initial commit (`schema.recorded`). */
@@ -96,7 +96,7 @@ export type JournalCommand =
       /** In table order, each table once. */
       tables: PublishPin[];
       /** Lance commits recorded (`table.committed`) in the publish transaction. */
-      committed: Array<{ tableKey: string; version: number }>;
+      committed: CommittedVersion[];
       complete: boolean;
       /** Tables the new manifest no longer pins, each at its expected pin (a schema change). */
       unpin?: PublishPin[];
@@ -248,6 +248,11 @@ function checkLeaseAndPin(
 
 type Cmd<T extends JournalCommand['type']> = Extract<JournalCommand, { type: T }>;
 
+/** The `files` of a payload (digests of what a commit wrote), when known. */
+function filesOf(t: { files?: readonly FileDigest[] }): { files?: FileDigest[] } {
+  return t.files ? { files: t.files.map((f) => ({ ...f })) } : {};
+}
+
 export function decideInit(cmd: Cmd<'init'>, state: JournalState): Decision {
   if (branchOf(state, MAIN_BRANCH))
     throw new LancelogError('JournalExists', `${cmd.path} is already initialized`, {
@@ -255,7 +260,7 @@ export function decideInit(cmd: Cmd<'init'>, state: JournalState): Decision {
     });
   const tables = [...cmd.tables]
     .sort((a, b) => (a.tableKey < b.tableKey ? -1 : a.tableKey > b.tableKey ? 1 : 0))
-    .map((t) => ({ table_key: t.tableKey, version: t.version }));
+    .map((t) => ({ table_key: t.tableKey, version: t.version, ...filesOf(t) }));
   return {
     events: [
       {
@@ -405,7 +410,7 @@ export function decidePublish(cmd: Cmd<'publish'>, state: JournalState): Decisio
   const events: EventDraft[] = cmd.committed.map((c) =>
     ev(c.tableKey, {
       kind: 'table.committed',
-      payload: { table_key: c.tableKey, version: c.version },
+      payload: { table_key: c.tableKey, version: c.version, ...filesOf(c) },
     }),
   );
   events.push(

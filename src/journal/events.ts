@@ -74,6 +74,8 @@ const FileDigest = z.strictObject({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type FileDigest = z.infer<typeof FileDigest>;
+/** A Lance commit as a command names it: what `table.committed` records. */
+export type CommittedVersion = { tableKey: string; version: number; files?: readonly FileDigest[] };
 
 const LeaseTarget = z.strictObject({ table_key: TableKey, branch: z.string().min(1) });
 const VersionMove = z.strictObject({ table_key: TableKey, from: Version, to: Version });
@@ -82,7 +84,14 @@ const VersionMove = z.strictObject({ table_key: TableKey, from: Version, to: Ver
 export const eventPayloadSchemas = {
   /** Once, by Journal.create: manifest 1 of `main` with these pins and the initial commit. */
   'repo.initialized': z.strictObject({
-    tables: z.array(z.strictObject({ table_key: TableKey, version: Version })),
+    tables: z.array(
+      z.strictObject({
+        table_key: TableKey,
+        version: Version,
+        /** The digests of the empty table's files (as `table.committed`'s). */
+        files: z.array(FileDigest).optional(),
+      }),
+    ),
     commit_id: Id,
     actor: z.string().min(1),
     message: z.string().nullable(),
@@ -233,6 +242,31 @@ export const eventPayloadSchemas = {
         bytes_removed: z.number().int().nonnegative(),
       }),
     ),
+  }),
+  /**
+   * `lancelog doctor --deep --repair --confirm` (a `Repair` operation): the damaged Lance
+   * versions the scrub found, with their damaged files, the commits that can no longer
+   * be read because of them, and the commits a re-pin of the branch's head dropped
+   * (those after the manifest version it went back to). Time travel to a commit pinning
+   * an `unreadable` version is then `VersionDamaged`; later scrubs report it as known.
+   */
+  'repair.damage_recorded': z.strictObject({
+    versions: z.array(
+      z.strictObject({
+        table_key: TableKey,
+        lance_branch: LanceBranch,
+        version: Version,
+        files: z.array(
+          z.strictObject({
+            path: z.string().min(1),
+            problem: z.enum(['missing', 'size', 'checksum', 'unreadable']),
+          }),
+        ),
+        unreadable: z.boolean().describe('false: only its transaction file is damaged'),
+      }),
+    ),
+    unreadable_commits: z.array(Id),
+    dropped_commits: z.array(Id),
   }),
 } as const;
 

@@ -38,6 +38,7 @@ export type {
   EventEnvelope,
   JournalEvent,
   FileDigest,
+  CommittedVersion,
 } from './events.js';
 export { evolve, replay } from './evolve.js';
 export { decide, commandNeeds } from './decide.js';

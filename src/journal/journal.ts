@@ -36,6 +36,7 @@ import {
   type JournalCommand,
 } from './decide.js';
 import type {
+  CommittedVersion,
   EventBody,
   FileDigest,
   EventPayloads,
@@ -77,8 +78,7 @@ export interface PublishRequest {
   mergedParentId?: string | null;
   tables: PublishTable[];
   /** Lance commits recorded (`table.committed`) in the publish transaction, before `op.published`. */
-  committed?:
-    { tableKey: string; version: number } | ReadonlyArray<{ tableKey: string; version: number }>;
+  committed?: CommittedVersion | ReadonlyArray<CommittedVersion>;
   /** Also record `op.completed` in the publish transaction (the writer's Phase D then only deletes the sidecar). */
   complete?: boolean;
   /** Tables the new manifest no longer pins (a schema change dropped their types). */
@@ -147,11 +147,7 @@ function commitStartedEvent(tableKey: string): OpEvent {
   return { body: { kind: 'table.commit_started', payload: { table_key: tableKey } }, tableKey };
 }
 
-function committedEvent(c: {
-  tableKey: string;
-  version: number;
-  files?: readonly FileDigest[];
-}): OpEvent {
+function committedEvent(c: CommittedVersion): OpEvent {
   const files = c.files ? { files: c.files.map((f) => ({ ...f })) } : {};
   const payload = { table_key: c.tableKey, version: c.version, ...files };
   return { body: { kind: 'table.committed', payload }, tableKey: c.tableKey };
@@ -189,7 +185,7 @@ export class Journal extends JournalWriter {
   static create(
     repoDir: string,
     init: {
-      tables: Array<{ tableKey: string; version: number }>;
+      tables: Array<{ tableKey: string; version: number; files?: readonly FileDigest[] }>;
       actor: string;
       message?: string;
       /** The schema fingerprint, recorded in the same transaction (`schema.recorded`). */

@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { LancelogError } from '../errors.js';
-import { parsePayload, type EventKind, type JournalEvent } from './events.js';
+import { parsePayload, type EventKind, type FileDigest, type JournalEvent } from './events.js';
 import { replay } from './evolve.js';
 import { diffStates, mapRow, prepared, readProjections } from './projections.js';
 import {
@@ -345,6 +345,51 @@ export class JournalReader {
         for (const v of t.versions)
           out.set(cleanedVersionKey(t.table_key, t.lance_branch, v), row.op_id);
     return out;
+  }
+
+  /**
+   * Every version a repair recorded as damaged (`repair.damage_recorded`), keyed as
+   * `cleanedVersions()`, with the repair's op id and whether reads of it fail.
+   */
+  damagedVersions(): Map<string, { opId: string; unreadable: boolean }> {
+    const out = new Map<string, { opId: string; unreadable: boolean }>();
+    for (const row of this.eventRows('repair.damage_recorded'))
+      for (const v of parsePayload('repair.damage_recorded', JSON.parse(row.payload)).versions)
+        out.set(cleanedVersionKey(v.table_key, v.lance_branch, v.version), {
+          opId: row.op_id,
+          unreadable: v.unreadable,
+        });
+    return out;
+  }
+
+  /**
+   * What every Lance file was written as (size, sha256), per table key and path
+   * relative to the table directory, from the `files` of every `table.committed`; a
+   * later record of a path wins (a version number reused after recovery removed an
+   * unpublished, damaged manifest).
+   */
+  fileRecords(): Map<string, Map<string, FileDigest>> {
+    const out = new Map<string, Map<string, FileDigest>>();
+    const add = (tableKey: string, files: FileDigest[] | undefined): void => {
+      if (!files) return;
+      let table = out.get(tableKey);
+      if (!table) out.set(tableKey, (table = new Map()));
+      for (const f of files) table.set(f.path, f);
+    };
+    for (const row of this.eventRows('repo.initialized'))
+      for (const t of parsePayload('repo.initialized', JSON.parse(row.payload)).tables)
+        add(t.table_key, t.files);
+    for (const row of this.eventRows('table.committed')) {
+      const p = parsePayload('table.committed', JSON.parse(row.payload));
+      add(p.table_key, p.files);
+    }
+    return out;
+  }
+
+  private eventRows(kind: EventKind): Array<{ op_id: string; payload: string }> {
+    return this.db
+      .prepare('SELECT op_id, payload FROM events WHERE kind = ? ORDER BY seq')
+      .all(kind) as Array<{ op_id: string; payload: string }>;
   }
 
   /**

@@ -19,8 +19,13 @@ export function assertCommitOnBranch(journal: Journal, commit: string, branch: s
   }
 }
 
-/** Time travel to a commit whose table versions cleanup removed is a typed error, not a storage one. */
+/**
+ * Time travel to a commit whose table versions cleanup removed, or that a repair
+ * recorded as damaged (`lancelog doctor --deep --repair`), is a typed error, not a
+ * storage one — and never a silently wrong answer from a damaged file.
+ */
 function assertNotCleanedUp(journal: Journal, snap: Snapshot): Snapshot {
+  assertNotDamaged(journal, snap);
   const cleaned = journal.cleanedVersions();
   if (cleaned.size === 0) return snap;
   for (const pin of snap.pins) {
@@ -41,6 +46,28 @@ function assertNotCleanedUp(journal: Journal, snap: Snapshot): Snapshot {
     );
   }
   return snap;
+}
+
+function assertNotDamaged(journal: Journal, snap: Snapshot): void {
+  const damaged = journal.damagedVersions();
+  if (damaged.size === 0) return;
+  for (const pin of snap.pins) {
+    const d = damaged.get(cleanedVersionKey(pin.tableKey, pin.lanceBranch, pin.version));
+    if (!d?.unreadable) continue;
+    throw new RepoError(
+      'VersionDamaged',
+      `commit ${snap.commitId} (branch ${snap.branch}, version ${snap.manifestVersion}) can no longer be read: ` +
+        `version ${pin.version} of ${pin.tableKey} is damaged (recorded by repair ${d.opId}; 'lancelog doctor --deep' names its files)`,
+      {
+        commit: snap.commitId,
+        branch: snap.branch,
+        manifest_version: snap.manifestVersion,
+        table_key: pin.tableKey,
+        version: pin.version,
+        repair_op_id: d.opId,
+      },
+    );
+  }
 }
 
 /** `Repo.snapshot`: the pin set `at` names (documented there). */

@@ -4,7 +4,7 @@
  */
 import type { Catalog, TypeDef } from '../schema/types.js';
 import type { TableHandle, TableStore } from '../storage/index.js';
-import type { Journal, OperationKind, TablePin } from '../journal/index.js';
+import type { FileDigest, Journal, OperationKind, TablePin } from '../journal/index.js';
 
 /** What Phase B tells a table action about where it starts and lets it journal. */
 export interface TableCommitStep {
@@ -46,7 +46,8 @@ export interface PublishExtras {
   schemaChange?: {
     hash: string;
     source: string;
-    newTables: Array<{ tableKey: string; version: number }>;
+    /** With the digests of the new, empty table's files (recorded with the publish). */
+    newTables: Array<{ tableKey: string; version: number; files?: FileDigest[] }>;
     unpin: Array<{ tableKey: string; expectedVersion: number }>;
   };
 }

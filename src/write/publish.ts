@@ -31,11 +31,15 @@ export async function publishMoves(
   extras: PublishExtras,
 ): Promise<CommitResult> {
   const { journal } = ctx;
-  const committed = sortedByTable(run.unrecorded);
+  const change = extras.schemaChange;
+  // A schema change's new tables: their first version's file digests, with the publish.
+  const committed = sortedByTable([
+    ...run.unrecorded,
+    ...(change?.newTables ?? []).filter((t) => t.files !== undefined),
+  ]);
   // A 'many' table that made no commit keeps its pin and is not published.
   const moved = moves.filter((m) => m.to !== m.from);
   await failpoint('write.before_publish', { opId: op.opId });
-  const change = extras.schemaChange;
   if (moved.length === 0 && !change) {
     journal.completeOperation(op.opId, { committed });
     run.published = true; // terminal: nothing left to undo
