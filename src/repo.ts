@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import { catalogToJSON, findType } from './schema/index.js';
 import type { Catalog, TypeDef } from './schema/types.js';
-import { sqlString, type TableStore, type TableHandle } from './storage/index.js';
+import { sqlIdent, sqlString, type TableStore, type TableHandle } from './storage/index.js';
 import type {
   Journal,
   Snapshot,
@@ -288,7 +288,11 @@ export class Repo {
 
   /** One node or edge by id (the key value for keyed nodes), or null. */
   async get(type: string, id: string, at: ReadAt = {}): Promise<Record<string, unknown> | null> {
-    const rows = await this.scan(type, { ...at, where: `id = ${sqlString(id)}`, limit: 1 });
+    const rows = await this.scan(type, {
+      ...at,
+      where: `${sqlIdent('id')} = ${sqlString(id)}`,
+      limit: 1,
+    });
     return rows[0] ?? null;
   }
 

@@ -72,8 +72,16 @@ export async function timeIt(fn: () => Promise<unknown> | unknown): Promise<numb
   return nowMs() - t0;
 }
 
-export const round = (x: number, digits = 3): number =>
-  Number.isFinite(x) ? Number(x.toFixed(digits)) : x;
+/**
+ * Rounds for display to `digits` decimals, but never below 4 significant digits: a
+ * sub-millisecond figure (0.0016 ms) rounded to 3 decimals (0.002) would make the printed
+ * ratio disagree with the printed values by a third.
+ */
+export const round = (x: number, digits = 3): number => {
+  if (!Number.isFinite(x) || x === 0) return x;
+  const significantDecimals = 3 - Math.floor(Math.log10(Math.abs(x)));
+  return Number(x.toFixed(Math.min(20, Math.max(digits, significantDecimals))));
+};
 
 /**
  * Runs `sides` alternately: `warmup` rounds (discarded), then `runs` rounds; within a

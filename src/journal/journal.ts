@@ -1,5 +1,9 @@
 /**
  * The Journal: the SQLite catalog + write-ahead log of one repo (docs/journal.md).
+ * A facade over two objects that share one connection (handle.ts): the reader
+ * (queries.ts: queries over the SQL projections and the event log) and the writer
+ * (writer.ts: one transaction per command). The named commands below turn a
+ * caller's request (requests.ts) into a decider's command and run it on the writer.
  *
  * Every change is an event. A write runs in one `BEGIN IMMEDIATE` transaction:
  *  1. load the working set: the few rows the command's decider needs (`commandNeeds`,
@@ -33,145 +37,77 @@ import {
   decidePublish,
   decideRecordFork,
   decideReleaseLeases,
-  type JournalCommand,
+  type EventDraft,
 } from './decide.js';
 import type {
-  CommittedVersion,
   EventBody,
-  FileDigest,
   EventPayloads,
-  OperationKind,
+  FileDigest,
+  JournalEvent,
   Phase,
-  RecoveryClass,
   RecoveryDecision,
 } from './events.js';
-import { JournalWriter } from './journal-core.js';
+import type { JournalHandle } from './handle.js';
 import { openDatabase } from './migrations.js';
-import type { Snapshot, VerifyReport } from './queries.js';
+import {
+  JournalReader,
+  type BranchInfo,
+  type CommitFilter,
+  type EventFilter,
+  type JournalReads,
+  type Snapshot,
+  type SnapshotRef,
+  type TablePin,
+  type VerifyReport,
+} from './queries.js';
+import {
+  beginCommand,
+  classifiedEvent,
+  cleanedVersionsEvent,
+  commitStartedEvent,
+  committedEvent,
+  intentEvents,
+  leaseCommand,
+  movesPayload,
+  publishCommand,
+  unstartedEvents,
+  type BeginArgs,
+  type ClassifiedTable,
+  type CleanedTable,
+  type IntentTable,
+  type LeaseOwner,
+  type LeaseRequest,
+  type PublishRequest,
+  type PublishResult,
+  type VersionMove,
+} from './requests.js';
+import type {
+  CommitRow,
+  ForkRow,
+  JournalState,
+  LeaseRow,
+  OperationRow,
+  RecoveryAuditRow,
+} from './state.js';
+import { JournalWriter, type JournalWrites } from './writer.js';
+import type { ReadCount } from './working-set.js';
 
 export const JOURNAL_FILE = '_lancelog.db';
 
-export interface LeaseOwner {
-  pid: number;
-  host: string;
-  leaseId: string;
-}
-/** A lease to take, with the pin version the writer captured at first read (null: table absent). */
-export interface LeaseRequest {
-  tableKey: string;
-  branch: string;
-  expectedVersion: number | null;
-}
-export interface PublishTable {
-  tableKey: string;
-  expectedVersion: number | null;
-  newVersion: number;
-  lanceBranch: string | null;
-}
-export interface PublishRequest {
-  /** The publishing operation; omitted → a fresh op id (a bare publish with no protocol events). */
-  opId?: string;
-  branch: string;
-  actor: string;
-  message?: string | null;
-  /** Second parent of a merge commit. */
-  mergedParentId?: string | null;
-  tables: PublishTable[];
-  /** Lance commits recorded (`table.committed`) in the publish transaction, before `op.published`. */
-  committed?: CommittedVersion | ReadonlyArray<CommittedVersion>;
-  /** Also record `op.completed` in the publish transaction (the writer's Phase D then only deletes the sidecar). */
-  complete?: boolean;
-  /** Tables the new manifest no longer pins (a schema change dropped their types). */
-  unpin?: Array<{ tableKey: string; expectedVersion: number }>;
-  /** A schema change: recorded (`schema.recorded`, reason `changed`) in the publish transaction. */
-  schema?: { hash: string; source: string };
-}
-export interface PublishResult {
-  manifestVersion: number;
-  commitId: string;
-  opId: string;
-}
-export interface IntentTable {
-  tableKey: string;
-  lanceBranch: string | null;
-  expectedVersion: number;
-  /** null: the table is committed more than once (a multi-commit writer). */
-  postCommitVersion: number | null;
-}
-export interface VersionMove {
-  tableKey: string;
-  from: number;
-  to: number;
-}
-export interface ClassifiedTable {
-  tableKey: string;
-  head: number;
-  pin: number;
-  expected: number;
-  committed: number | null;
-  class: RecoveryClass;
-}
+export class Journal {
+  readonly path: string;
+  readonly readOnly: boolean;
+  /** The connection the reader and the writer share; the facade owns it (close). */
+  private readonly db: Database.Database;
+  private readonly reader: JournalReads;
+  private readonly writer: JournalWrites;
 
-function byTableKey<T extends { tableKey: string }>(a: T, b: T): number {
-  return a.tableKey < b.tableKey ? -1 : a.tableKey > b.tableKey ? 1 : 0;
-}
-
-/** The `op.begun` of an operation (owner: this process unless given). */
-export interface BeginArgs {
-  opId: string;
-  kind: OperationKind;
-  branch: string;
-  actor: string;
-  owner?: { pid: number; host: string };
-}
-
-function beginCommand(b: BeginArgs): Extract<JournalCommand, { type: 'begin' }> {
-  const owner = b.owner ?? { pid: process.pid, host: hostname() };
-  return { type: 'begin', opId: b.opId, kind: b.kind, branch: b.branch, actor: b.actor, owner };
-}
-
-function leaseCommand(
-  opId: string,
-  tables: LeaseRequest[],
-  owner: LeaseOwner,
-): Extract<JournalCommand, { type: 'acquireLeases' }> {
-  const sorted = [...tables].sort((a, b) =>
-    a.branch < b.branch ? -1 : a.branch > b.branch ? 1 : byTableKey(a, b),
-  );
-  return { type: 'acquireLeases', opId, tables: sorted, owner, heartbeatUs: nowUs() };
-}
-
-type OpEvent = { body: EventBody; tableKey: string | null };
-
-function commitStartedEvent(tableKey: string): OpEvent {
-  return { body: { kind: 'table.commit_started', payload: { table_key: tableKey } }, tableKey };
-}
-
-function committedEvent(c: CommittedVersion): OpEvent {
-  const files = c.files ? { files: c.files.map((f) => ({ ...f })) } : {};
-  const payload = { table_key: c.tableKey, version: c.version, ...files };
-  return { body: { kind: 'table.committed', payload }, tableKey: c.tableKey };
-}
-
-/** `op.intent_recorded` (tables in key order), then each `commitStarted` table's `table.commit_started`. */
-function intentEvents(tables: IntentTable[], commitStarted: readonly string[]): OpEvent[] {
-  const intent: EventBody = {
-    kind: 'op.intent_recorded',
-    payload: {
-      tables: [...tables].sort(byTableKey).map((t) => ({
-        table_key: t.tableKey,
-        lance_branch: t.lanceBranch,
-        expected_version: t.expectedVersion,
-        post_commit_version: t.postCommitVersion,
-      })),
-    },
-  };
-  return [{ body: intent, tableKey: null }, ...commitStarted.map(commitStartedEvent)];
-}
-
-export class Journal extends JournalWriter {
-  private constructor(path: string, db: Database.Database, readOnly: boolean) {
-    super(path, db, readOnly);
+  private constructor(handle: JournalHandle) {
+    this.path = handle.path;
+    this.readOnly = handle.readOnly;
+    this.db = handle.db;
+    this.reader = new JournalReader(handle);
+    this.writer = new JournalWriter(handle);
   }
 
   /** A fresh operation id (ULID) for an operation whose `op.begun` is recorded later (`startOperation`). */
@@ -196,9 +132,13 @@ export class Journal extends JournalWriter {
     if (existsSync(path))
       throw new LancelogError('JournalExists', `${path} already exists`, { path });
     mkdirSync(repoDir, { recursive: true });
-    const journal = new Journal(path, openDatabase(path, { create: true }), false);
+    const journal = new Journal({
+      path,
+      db: openDatabase(path, { create: true }),
+      readOnly: false,
+    });
     try {
-      journal.run(
+      journal.writer.run(
         {
           type: 'init',
           path,
@@ -232,7 +172,36 @@ export class Journal extends JournalWriter {
       () => openDatabase(path, { readOnly: opts.readOnly }),
       opts.readOnly ?? false,
     );
-    return new Journal(path, db, opts.readOnly ?? false);
+    return new Journal({ path, db, readOnly: opts.readOnly ?? false });
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Working-set rows and statements this handle's writes have read so far (tests: a write reads no history). */
+  workingSetReads(): ReadCount {
+    return this.writer.workingSetReads();
+  }
+
+  // ---------------------------------------------------------------- appends without a named command
+
+  /** Generic append, for kinds without a named method. Validates the payload only — no CAS, lease or state checks. */
+  appendEvent(
+    opId: string,
+    branch: string,
+    body: { kind: string; payload: unknown },
+    tableKey: string | null = null,
+  ): JournalEvent {
+    return this.appendEvents([{ opId, branch, tableKey, body: body as EventBody }])[0];
+  }
+
+  /**
+   * The escape hatch for several events in one transaction (one fsync): each payload
+   * is parsed with its kind's zod schema; no CAS, lease or state checks.
+   */
+  appendEvents(events: readonly EventDraft[]): JournalEvent[] {
+    return this.writer.appendEvents(events);
   }
 
   /** Records the schema fingerprint the repo's data is now written under. */
@@ -248,32 +217,9 @@ export class Journal extends JournalWriter {
   }
 
   /** Records the Lance versions a cleanup operation removed (`versions.cleaned`). */
-  recordCleanedVersions(
-    opId: string,
-    tables: Array<{
-      tableKey: string;
-      lanceBranch: string | null;
-      versions: number[];
-      bytesRemoved: number;
-    }>,
-  ): void {
+  recordCleanedVersions(opId: string, tables: CleanedTable[]): void {
     this.appendEvents([
-      {
-        opId,
-        branch: MAIN_BRANCH,
-        tableKey: null,
-        body: {
-          kind: 'versions.cleaned',
-          payload: {
-            tables: tables.map((t) => ({
-              table_key: t.tableKey,
-              lance_branch: t.lanceBranch,
-              versions: t.versions,
-              bytes_removed: t.bytesRemoved,
-            })),
-          },
-        },
-      },
+      { opId, branch: MAIN_BRANCH, tableKey: null, body: cleanedVersionsEvent(tables) },
     ]);
   }
 
@@ -282,7 +228,7 @@ export class Journal extends JournalWriter {
   /** Step 1: a new operation on a live branch. Returns its op id (ULID). */
   beginOperation(args: Omit<BeginArgs, 'opId'> & { opId?: string }): string {
     const opId = args.opId ?? newId();
-    this.run(beginCommand({ ...args, opId }), decideBegin, { durable: false });
+    this.writer.run(beginCommand({ ...args, opId }), decideBegin, { durable: false });
     return opId;
   }
 
@@ -297,7 +243,7 @@ export class Journal extends JournalWriter {
     tables: LeaseRequest[],
     owner: LeaseOwner = { pid: process.pid, host: hostname(), leaseId: newId() },
   ): LeaseOwner {
-    this.run(leaseCommand(opId, tables, owner), decideAcquireLeases, { durable: false });
+    this.writer.run(leaseCommand(opId, tables, owner), decideAcquireLeases, { durable: false });
     return owner;
   }
 
@@ -307,7 +253,7 @@ export class Journal extends JournalWriter {
    * as beginOperation and acquireLeases; nothing is written then.
    */
   beginWithLeases(begin: BeginArgs, tables: LeaseRequest[], owner: LeaseOwner): void {
-    this.runSteps([beginCommand(begin), leaseCommand(begin.opId, tables, owner)], {
+    this.writer.runSteps([beginCommand(begin), leaseCommand(begin.opId, tables, owner)], {
       durable: false,
     });
   }
@@ -327,7 +273,7 @@ export class Journal extends JournalWriter {
     intent: IntentTable[],
     commitStarted: readonly string[],
   ): void {
-    this.runSteps([
+    this.writer.runSteps([
       beginCommand(begin),
       leaseCommand(begin.opId, leases, owner),
       { type: 'opEvents', opId: begin.opId, events: intentEvents(intent, commitStarted) },
@@ -343,35 +289,22 @@ export class Journal extends JournalWriter {
     begin: BeginArgs,
     failure: { error: { code: string; message: string }; phase: Phase } | null,
   ): void {
-    const events: EventBody[] = failure
-      ? [
-          {
-            kind: 'op.failed',
-            payload: { error: { ...failure.error }, phase: failure.phase },
-          },
-          { kind: 'op.rolled_back', payload: { tables: [] } },
-        ]
-      : [{ kind: 'op.completed', payload: {} }];
-    this.runSteps([
+    this.writer.runSteps([
       beginCommand(begin),
-      {
-        type: 'opEvents',
-        opId: begin.opId,
-        events: events.map((body) => ({ body, tableKey: null })),
-      },
+      { type: 'opEvents', opId: begin.opId, events: unstartedEvents(failure) },
     ]);
   }
 
   /** Refreshes the heartbeat of every lease `opId` holds. Returns how many; appends nothing when none. */
   heartbeat(opId: string): number {
-    return this.run({ type: 'heartbeat', opId, heartbeatUs: nowUs() }, decideHeartbeat, {
+    return this.writer.run({ type: 'heartbeat', opId, heartbeatUs: nowUs() }, decideHeartbeat, {
       durable: false,
     });
   }
 
   /** Gives back every lease `opId` holds without publishing. No-op when it holds none. */
   releaseLeases(opId: string): void {
-    this.run({ type: 'releaseLeases', opId }, decideReleaseLeases);
+    this.writer.run({ type: 'releaseLeases', opId }, decideReleaseLeases);
   }
 
   /**
@@ -385,12 +318,15 @@ export class Journal extends JournalWriter {
     opts: { commitStarted?: string | readonly string[] } = {},
   ): void {
     const started = opts.commitStarted ?? [];
-    this.opEvents(opId, intentEvents(tables, typeof started === 'string' ? [started] : started));
+    this.writer.opEvents(
+      opId,
+      intentEvents(tables, typeof started === 'string' ? [started] : started),
+    );
   }
 
   /** Phase B: about to commit `tableKey` in Lance. */
   tableCommitStarted(opId: string, tableKey: string): void {
-    this.opEvents(opId, [commitStartedEvent(tableKey)]);
+    this.writer.opEvents(opId, [commitStartedEvent(tableKey)]);
   }
 
   /**
@@ -405,11 +341,11 @@ export class Journal extends JournalWriter {
     opts: { nextCommitStarted?: string; files?: readonly FileDigest[]; durable?: boolean } = {},
   ): void {
     const next = opts.nextCommitStarted;
-    this.opEvents(
+    this.writer.opEvents(
       opId,
       [
         committedEvent({ tableKey, version, files: opts.files }),
-        ...(next ? [commitStartedEvent(next)] : []),
+        ...(next !== undefined ? [commitStartedEvent(next)] : []),
       ],
       { durable: opts.durable ?? true },
     );
@@ -424,26 +360,7 @@ export class Journal extends JournalWriter {
    * operation's leases.
    */
   publish(req: PublishRequest): PublishResult {
-    const committed = req.committed ?? [];
-    return this.run(
-      {
-        type: 'publish',
-        opId: req.opId ?? newId(),
-        commitId: newId(),
-        branch: req.branch,
-        actor: req.actor,
-        message: req.message ?? null,
-        mergedParentId: req.mergedParentId ?? null,
-        tables: [...req.tables].sort(byTableKey),
-        committed: Array.isArray(committed) ? committed : [committed],
-        complete: req.complete ?? false,
-        ...(req.unpin?.length
-          ? { unpin: req.unpin.map((t) => ({ ...t, newVersion: 0, lanceBranch: null })) }
-          : {}),
-        ...(req.schema ? { schema: req.schema } : {}),
-      },
-      decidePublish,
-    );
+    return this.writer.run(publishCommand(req), decidePublish);
   }
 
   /**
@@ -454,7 +371,7 @@ export class Journal extends JournalWriter {
     opId: string,
     opts: { committed?: ReadonlyArray<{ tableKey: string; version: number }> } = {},
   ): void {
-    this.opEvents(opId, [
+    this.writer.opEvents(opId, [
       ...(opts.committed ?? []).map(committedEvent),
       { body: { kind: 'op.completed', payload: {} }, tableKey: null },
     ]);
@@ -470,33 +387,13 @@ export class Journal extends JournalWriter {
 
   /** In-process rollback done: each table restored from → to (terminal; releases leases). */
   rolledBack(opId: string, tables: VersionMove[]): void {
-    this.opEvent(opId, {
-      kind: 'op.rolled_back',
-      payload: {
-        tables: [...tables]
-          .sort(byTableKey)
-          .map((t) => ({ table_key: t.tableKey, from: t.from, to: t.to })),
-      },
-    });
+    this.opEvent(opId, { kind: 'op.rolled_back', payload: { tables: movesPayload(tables) } });
   }
 
   // ---------------------------------------------------------------- recovery events (op of kind Recovery)
 
   recoveryClassified(recoveryOpId: string, originalOpId: string, tables: ClassifiedTable[]): void {
-    this.opEvent(recoveryOpId, {
-      kind: 'recovery.classified',
-      payload: {
-        original_op_id: originalOpId,
-        tables: [...tables].sort(byTableKey).map((t) => ({
-          table_key: t.tableKey,
-          head: t.head,
-          pin: t.pin,
-          expected: t.expected,
-          committed: t.committed,
-          class: t.class,
-        })),
-      },
-    });
+    this.opEvent(recoveryOpId, classifiedEvent(originalOpId, tables));
   }
 
   recoveryDecided(recoveryOpId: string, originalOpId: string, decision: RecoveryDecision): void {
@@ -515,13 +412,7 @@ export class Journal extends JournalWriter {
   ): void {
     this.opEvent(recoveryOpId, {
       kind: 'recovery.applied',
-      payload: {
-        original_op_id: originalOpId,
-        decision,
-        tables: [...tables]
-          .sort(byTableKey)
-          .map((t) => ({ table_key: t.tableKey, from: t.from, to: t.to })),
-      },
+      payload: { original_op_id: originalOpId, decision, tables: movesPayload(tables) },
     });
   }
 
@@ -536,8 +427,8 @@ export class Journal extends JournalWriter {
     from: { fromBranch?: string; manifestVersion?: number } | { commitId: string } = {},
   ): Snapshot {
     validateBranchName(name);
-    this.run({ type: 'createBranch', opId: newId(), name, from }, decideCreateBranch);
-    return this.snapshot({ branch: name });
+    this.writer.run({ type: 'createBranch', opId: newId(), name, from }, decideCreateBranch);
+    return this.reader.snapshot({ branch: name });
   }
 
   /**
@@ -548,7 +439,7 @@ export class Journal extends JournalWriter {
   deleteBranch(name: string): Array<{ tableKey: string; lanceBranch: string }> {
     if (name === MAIN_BRANCH)
       throw new LancelogError('InvalidBranchName', 'branch main cannot be deleted', { name });
-    return this.run({ type: 'deleteBranch', opId: newId(), name }, decideDeleteBranch);
+    return this.writer.run({ type: 'deleteBranch', opId: newId(), name }, decideDeleteBranch);
   }
 
   /**
@@ -562,7 +453,7 @@ export class Journal extends JournalWriter {
     fromVersion: number,
     opId?: string,
   ): void {
-    this.run(
+    this.writer.run(
       {
         type: 'recordFork',
         opId: opId ?? newId(),
@@ -573,6 +464,103 @@ export class Journal extends JournalWriter {
       },
       decideRecordFork,
     );
+  }
+
+  /** Appends one event of a live operation. */
+  private opEvent(opId: string, body: EventBody, tableKey: string | null = null): void {
+    this.writer.opEvents(opId, [{ body, tableKey }]);
+  }
+
+  // ---------------------------------------------------------------- reads (the reader's, queries.ts)
+
+  /** Live branches (or all, including deleted ones). */
+  listBranches(opts: { includeDeleted?: boolean } = {}): BranchInfo[] {
+    return this.reader.listBranches(opts);
+  }
+
+  getBranch(name: string): BranchInfo {
+    return this.reader.getBranch(name);
+  }
+
+  /** The pin set of a branch at a manifest version (default: its head), or at a commit. */
+  snapshot(ref: SnapshotRef): Snapshot {
+    return this.reader.snapshot(ref);
+  }
+
+  /** The pins at the head of a live branch. */
+  latestPins(branch: string): TablePin[] {
+    return this.reader.latestPins(branch);
+  }
+
+  /** Commits, newest first (with `branch`: its first-parent history from its head). */
+  listCommits(filter: CommitFilter = {}): CommitRow[] {
+    return this.reader.listCommits(filter);
+  }
+
+  getCommit(id: string): CommitRow {
+    return this.reader.getCommit(id);
+  }
+
+  /** Events matching the filter, each payload re-validated; ascending by seq unless order = 'desc'. */
+  listEvents(filter: EventFilter = {}): JournalEvent[] {
+    return this.reader.listEvents(filter);
+  }
+
+  getOperation(opId: string): OperationRow {
+    return this.reader.getOperation(opId);
+  }
+
+  /** Operations neither completed nor rolled back, oldest first: what recovery must look at. */
+  inFlightOperations(): OperationRow[] {
+    return this.reader.inFlightOperations();
+  }
+
+  listLeases(filter: { opId?: string } = {}): LeaseRow[] {
+    return this.reader.listLeases(filter);
+  }
+
+  /** Lance branches created by lazy forks (of one branch, or all). */
+  listForks(branch?: string): ForkRow[] {
+    return this.reader.listForks(branch);
+  }
+
+  listRecoveryAudit(filter: { originalOpId?: string } = {}): RecoveryAuditRow[] {
+    return this.reader.listRecoveryAudit(filter);
+  }
+
+  /** Every projection as stored. */
+  readProjections(): JournalState {
+    return this.reader.readProjections();
+  }
+
+  /** The newest recorded schema: fingerprint, text (when a change recorded it), the one before. */
+  recordedSchema(): { hash: string; source: string | null; previousHash: string | null } | null {
+    return this.reader.recordedSchema();
+  }
+
+  /** The newest recorded schema fingerprint, or null for a repo from before them. */
+  recordedSchemaHash(): string | null {
+    return this.reader.recordedSchemaHash();
+  }
+
+  /** Every Lance version cleanup removed (`cleanedVersionKey` → the cleanup's op id). */
+  cleanedVersions(): Map<string, string> {
+    return this.reader.cleanedVersions();
+  }
+
+  /** Every version a repair recorded as damaged (`repair.damage_recorded`; queries.ts). */
+  damagedVersions(): Map<string, { opId: string; unreadable: boolean }> {
+    return this.reader.damagedVersions();
+  }
+
+  /** What every Lance file was written as, per table key and path (queries.ts). */
+  fileRecords(): Map<string, Map<string, FileDigest>> {
+    return this.reader.fileRecords();
+  }
+
+  /** Replay vs stored projections, plus PRAGMA integrity_check (queries.ts). */
+  verify(): VerifyReport {
+    return this.reader.verify();
   }
 }
 
@@ -591,3 +579,14 @@ export type {
   VerifyReport,
   BranchInfo,
 } from './queries.js';
+export type {
+  BeginArgs,
+  ClassifiedTable,
+  IntentTable,
+  LeaseOwner,
+  LeaseRequest,
+  PublishRequest,
+  PublishResult,
+  PublishTable,
+  VersionMove,
+} from './requests.js';

@@ -1,10 +1,11 @@
 /**
- * Reads: queries over the SQL projections and the event log. They go straight to
- * SQLite, so every handle (and every process) sees the latest committed state;
- * the writer's in-memory cache is never consulted here.
+ * The journal's reader: queries over the SQL projections and the event log. They go
+ * straight to SQLite, so every handle (and every process) sees the latest committed
+ * state. It shares its connection (handle.ts) with the writer (writer.ts).
  */
 import type Database from 'better-sqlite3';
 import { LancelogError } from '../errors.js';
+import type { JournalHandle } from './handle.js';
 import { parsePayload, type EventKind, type FileDigest, type JournalEvent } from './events.js';
 import { replay } from './evolve.js';
 import { diffStates, mapRow, prepared, readProjections } from './projections.js';
@@ -79,12 +80,19 @@ export function rowToEvent(raw: Record<string, unknown>): JournalEvent {
   } as JournalEvent;
 }
 
-/** Read access to a journal DB; Journal extends it with the write protocol. */
+/**
+ * What the facade needs of a reader: the SQLite one below, and any other store that
+ * answers the same queries over its own projections.
+ */
+export type JournalReads = { [K in keyof JournalReader]: JournalReader[K] };
+
+/** Read access to a journal DB (the facade, journal.ts, delegates its reads here). */
 export class JournalReader {
-  protected constructor(
-    readonly path: string,
-    protected readonly db: Database.Database,
-  ) {}
+  private readonly db: Database.Database;
+
+  constructor(handle: JournalHandle) {
+    this.db = handle.db;
+  }
 
   // ---------------------------------------------------------------- reads (SQL projections)
 

@@ -4,6 +4,7 @@
  */
 import type { PropType, ScalarName } from '../schema/types.js';
 import type { CompareOp } from './ast.js';
+import type { AggregateFn, RankFn, SearchFn } from './functions.js';
 
 export type { CompareOp };
 
@@ -45,16 +46,12 @@ export type IrExpr =
   | { kind: 'now'; type: ValueType }
   | { kind: 'compare'; op: CompareOp; left: IrExpr; right: IrExpr }
   /**
-   * search(prop, text) / fuzzy(prop, text, maxEdits) / match_text(prop, text) (boolean filters);
-   * nearest(vectorProp, vectorOrText) / bm25(textProp, text) / rrf(rank, rank[, k]) (ranks).
+   * A text-search filter (Bool) or a ranking (rank) of the function table (functions.ts):
+   * search(prop, text) / fuzzy(prop, text, maxEdits) / match_text(prop, text);
+   * nearest(vectorProp, vectorOrText) / bm25(textProp, text) / rrf(rank, rank[, k]).
    */
-  | {
-      kind: 'call';
-      fn: 'search' | 'fuzzy' | 'match_text' | 'nearest' | 'bm25' | 'rrf';
-      args: IrExpr[];
-      type: ValueType;
-    }
-  | { kind: 'aggregate'; fn: 'count' | 'sum' | 'avg' | 'min' | 'max'; arg: IrExpr; type: ValueType }
+  | { kind: 'call'; fn: SearchFn | RankFn; args: IrExpr[]; type: ValueType }
+  | { kind: 'aggregate'; fn: AggregateFn; arg: IrExpr; type: ValueType }
   /** A column produced by an earlier `aggregate` op. */
   | { kind: 'column'; name: string; type: ValueType };
 

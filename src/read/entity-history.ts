@@ -6,7 +6,7 @@
  */
 import type { TypeDef } from '../schema/types.js';
 import type { TablePin } from '../journal/index.js';
-import { sqlString } from '../storage/index.js';
+import { sqlIdent, sqlString } from '../storage/index.js';
 import {
   samePin,
   sameRow,
@@ -54,7 +54,10 @@ export async function entityHistory(
     if (prevPin && samePin(prevPin, c.pin)) continue;
     prevPin = c.pin;
     const handle = await ctx.openPinned(def.tableKey, c.pin);
-    const [row = null] = await handle.scan({ where: `id = ${sqlString(id)}`, limit: 1 });
+    const [row = null] = await handle.scan({
+      where: `${sqlIdent('id')} = ${sqlString(id)}`,
+      limit: 1,
+    });
     let op: ChangeOp | null = null;
     if (prev === null && row !== null) op = 'insert';
     else if (prev !== null && row === null) op = 'delete';

@@ -5,6 +5,7 @@
  * datetimes compare on one scale; node variables compare by id.
  */
 import type { IrExpr, QueryValue } from '../query/types.js';
+import { unhandledFunction, type PerFunction, type SearchFn } from '../query/functions.js';
 import { classOf } from '../query/values.js';
 import { ReadError } from './errors.js';
 import type { Frame } from './frame.js';
@@ -82,28 +83,49 @@ export function rankKey(e: IrExpr): string {
 /** The default `max_edits` of fuzzy(). */
 export const FUZZY_DEFAULT_EDITS = 2;
 
+/** Each text-search function's matcher for a query text (`edits`: fuzzy's max edits). */
+export const TEXT_MATCHERS: PerFunction<'search', (text: string, edits: number) => TextMatcher> = {
+  search: (text) => searchMatcher(text),
+  fuzzy: (text, edits) => fuzzyMatcher(text, edits),
+  match_text: (text) => phraseMatcher(text),
+};
+
 /**
  * A text-search filter (search, fuzzy, match_text) evaluated in memory over the
  * row's property; a ranking reads the value column the executor computed for it.
  */
 function compileCall(e: Extract<IrExpr, { kind: 'call' }>, frame: Frame, env: EvalEnv): RowFn {
-  if (e.fn === 'nearest' || e.fn === 'bm25' || e.fn === 'rrf') {
-    const values = frame.vals.get(rankKey(e));
-    if (!values) throw new Error(`internal: ranking ${e.fn}() was not computed`);
-    return (r) => values[r];
+  const fn = e.fn;
+  switch (fn) {
+    case 'nearest':
+    case 'bm25':
+    case 'rrf': {
+      const values = frame.vals.get(rankKey(e));
+      if (!values) throw new Error(`internal: ranking ${fn}() was not computed`);
+      return (r) => values[r];
+    }
+    case 'search':
+    case 'fuzzy':
+    case 'match_text':
+      return compileSearch(e, fn, frame, env);
+    default:
+      return unhandledFunction(fn);
   }
+}
+
+function compileSearch(
+  e: Extract<IrExpr, { kind: 'call' }>,
+  fn: SearchFn,
+  frame: Frame,
+  env: EvalEnv,
+): RowFn {
   const edits = e.args[2] ? Number(compileExpr(e.args[2], frame, env)(0)) : FUZZY_DEFAULT_EDITS;
-  if (e.fn === 'fuzzy' && (!Number.isInteger(edits) || edits < 0))
+  if (fn === 'fuzzy' && (!Number.isInteger(edits) || edits < 0))
     throw new ReadError('InvalidSearchArgument', `fuzzy() max_edits must be ≥ 0, got ${edits}`, {
       feature: 'fuzzy',
       max_edits: edits,
     });
-  const make = (text: string): TextMatcher =>
-    e.fn === 'search'
-      ? searchMatcher(text)
-      : e.fn === 'match_text'
-        ? phraseMatcher(text)
-        : fuzzyMatcher(text, edits);
+  const make = (text: string): TextMatcher => TEXT_MATCHERS[fn](text, edits);
   const query = compileExpr(e.args[1], frame, env);
   const prop = compileExpr(e.args[0], frame, env);
   if (e.args[1].kind === 'param' || e.args[1].kind === 'literal') {

@@ -309,7 +309,7 @@ async function runPlan(
 ): Promise<Frame> {
   const shape = topKShape(plan);
   if (shape) {
-    const def = ctx.catalog.nodes.find((n) => n.tableKey === shape.scan.tableKey)!;
+    const def = findNodeType(ctx.catalog, shape.scan.tableKey)!;
     const candidates = await topKFrame(plan, reader, def, needed.get(def.tableKey) ?? [], env);
     if (candidates) {
       run.rowsScanned += candidates.n;

@@ -6,7 +6,7 @@
  */
 import type { IrExpr, QueryValue } from '../query/types.js';
 import type { PropType } from '../schema/types.js';
-import { sqlString } from '../storage/index.js';
+import { sqlIdent, sqlString } from '../storage/index.js';
 
 const SQL_OPS: Record<string, string> = {
   '=': '=',
@@ -50,7 +50,7 @@ export function scanWhereSql(
     // A comparison with null is false: the scan is empty.
     if (v === null) return 'FALSE';
     const lit = literalSql(w.left.type, v);
-    if (lit !== null) parts.push(`\`${w.left.prop}\` ${SQL_OPS[w.op]} ${lit}`);
+    if (lit !== null) parts.push(`${sqlIdent(w.left.prop)} ${SQL_OPS[w.op]} ${lit}`);
   }
   return parts.length ? parts.join(' AND ') : null;
 }

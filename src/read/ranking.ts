@@ -8,6 +8,7 @@
  */
 import type { EmbeddingClient } from '../embed/index.js';
 import type { IrExpr, QueryValue } from '../query/types.js';
+import { isRankFn, unhandledFunction, type PerFunction, type RankFn } from '../query/functions.js';
 import type { NodeTypeDef } from '../schema/types.js';
 import { compileExpr, rankKey, type EvalEnv } from './eval.js';
 import { ReadError } from './errors.js';
@@ -15,18 +16,24 @@ import { unitFrame, type Frame } from './frame.js';
 import type { TableReader } from './tables.js';
 import { bm25Scores } from './text.js';
 
-export type RankCall = Extract<IrExpr, { kind: 'call' }> & { fn: 'nearest' | 'bm25' | 'rrf' };
+export type RankCall = Extract<IrExpr, { kind: 'call' }> & { fn: RankFn };
 type PropExpr = Extract<IrExpr, { kind: 'prop' }>;
 
 export const RRF_DEFAULT_K = 60;
 
 export function isRankCall(e: IrExpr): e is RankCall {
-  return e.kind === 'call' && (e.fn === 'nearest' || e.fn === 'bm25' || e.fn === 'rrf');
+  return e.kind === 'call' && isRankFn(e.fn);
 }
 
 /** bm25 and rrf are scores (larger first); nearest is a distance (smaller first). */
+export const LARGER_IS_BETTER: PerFunction<'ranking', boolean> = {
+  nearest: false,
+  bm25: true,
+  rrf: true,
+};
+
 export function largerIsBetter(call: RankCall): boolean {
-  return call.fn !== 'nearest';
+  return LARGER_IS_BETTER[call.fn];
 }
 
 /** The rank calls of expressions (top level: an rrf computes its own arms). */
@@ -180,14 +187,30 @@ export async function hasFtsIndex(
 }
 
 async function rankValues(call: RankCall, frame: Frame, renv: RankEnv): Promise<(number | null)[]> {
-  if (call.fn === 'rrf') return rrfValues(call, frame, renv);
+  const fn = call.fn;
+  switch (fn) {
+    case 'rrf':
+      return rrfValues(call, frame, renv);
+    case 'nearest':
+      return nearestValues(call, frame, renv);
+    case 'bm25':
+      return bm25Values(call, frame, renv);
+    default:
+      return unhandledFunction(fn);
+  }
+}
+
+function nearestValues(call: RankCall, frame: Frame, renv: RankEnv): (number | null)[] {
   const prop = call.args[0] as PropExpr;
   const col = frame.vars.get(prop.var)!;
-  if (call.fn === 'nearest') {
-    const q = queryVector(call, renv.env);
-    const values = col.table.column(prop.prop) as Array<number[] | null>;
-    return col.pos.map((p) => (q === null ? null : cosineDistance(values[p], q)));
-  }
+  const q = queryVector(call, renv.env);
+  const values = col.table.column(prop.prop) as Array<number[] | null>;
+  return col.pos.map((p) => (q === null ? null : cosineDistance(values[p], q)));
+}
+
+async function bm25Values(call: RankCall, frame: Frame, renv: RankEnv): Promise<(number | null)[]> {
+  const prop = call.args[0] as PropExpr;
+  const col = frame.vars.get(prop.var)!;
   const text = constant(call.args[1], renv.env);
   if (typeof text !== 'string') return col.pos.map(() => null);
   const scores = await bm25ById(renv.reader, defOf(frame, prop), prop.prop, text);

@@ -8,6 +8,7 @@ import { shortestFloat32 } from '../json-exact.js';
 import { valueTypeText } from '../query/values.js';
 import type { ValueType } from '../query/index.js';
 import type { Catalog, PropType } from '../schema/types.js';
+import { nodeTypeNamed } from '../schema/lookup.js';
 
 /** What the printers receive: JSON-like data where integers may be bigints. */
 export type OutValue = null | string | number | bigint | boolean | OutValue[] | OutObject;
@@ -156,7 +157,7 @@ export function formatValue(
         : generic(v);
     case 'node': {
       if (typeof v !== 'object') return generic(v);
-      const def = catalog?.nodes.find((n) => n.name === t.type);
+      const def = catalog && nodeTypeNamed(catalog, t.type);
       const out: OutObject = {};
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
         const prop = def?.properties.find((p) => p.name === k);

@@ -4,6 +4,7 @@
  * bound nodes' ids, or by the group keys), limit and project.
  */
 import type { ReadOp } from '../query/types.js';
+import { unhandledFunction, type AggregateFn } from '../query/functions.js';
 import { compileExpr, type EvalEnv, type RowFn } from './eval.js';
 import { takeRows, type Frame } from './frame.js';
 import type { ResultRow, ResultValue } from './types.js';
@@ -22,7 +23,7 @@ class Accumulator {
   private best: unknown = null;
 
   constructor(
-    private readonly fn: 'count' | 'sum' | 'avg' | 'min' | 'max',
+    private readonly fn: AggregateFn,
     private readonly countsRows: boolean,
     private readonly floatSum: boolean,
     private readonly temporal: boolean,
@@ -58,15 +59,19 @@ class Accumulator {
   }
 
   value(): unknown {
-    switch (this.fn) {
+    const fn = this.fn;
+    switch (fn) {
       case 'count':
         return BigInt(this.n);
       case 'sum':
         return this.n === 0 ? null : this.sum;
       case 'avg':
         return this.n === 0 ? null : (this.sum as number) / this.n;
-      default:
+      case 'min':
+      case 'max':
         return this.best;
+      default:
+        return unhandledFunction(fn);
     }
   }
 }

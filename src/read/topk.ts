@@ -11,7 +11,9 @@
  * bm25) it returns null and the full path runs.
  */
 import type { IrExpr, QueryValue, ReadOp, ReadPlan } from '../query/types.js';
+import { unhandledFunction } from '../query/functions.js';
 import type { NodeTypeDef } from '../schema/types.js';
+import { sqlIdent } from '../storage/index.js';
 import { compileExpr, rankKey, type EvalEnv } from './eval.js';
 import type { Frame } from './frame.js';
 import { unitFrame } from './frame.js';
@@ -67,24 +69,30 @@ async function fetchArm(
 ): Promise<Fetched | null> {
   const prop = arm.args[0] as PropExpr;
   const handle = await handleOf();
-  if (arm.fn === 'nearest') {
-    const q = queryVector(arm, env);
-    if (q === null) return null;
-    // Rows without a vector have no distance: never among the results.
-    const nullable = def.properties.find((p) => p.name === prop.prop)?.nullable ?? true;
-    const notNull = nullable ? `${quoteColumn(prop.prop)} IS NOT NULL` : undefined;
-    const where = [opts.where, notNull].filter(Boolean).join(' AND ') || undefined;
-    const raw = await handle.vectorSearch(prop.prop, q, { ...opts, where, limit: opts.count });
-    return { raw, values: raw.get('_distance') as number[] };
+  const fn = arm.fn;
+  switch (fn) {
+    case 'nearest': {
+      const q = queryVector(arm, env);
+      if (q === null) return null;
+      // Rows without a vector have no distance: never among the results.
+      const nullable = def.properties.find((p) => p.name === prop.prop)?.nullable ?? true;
+      const notNull = nullable ? `${sqlIdent(prop.prop)} IS NOT NULL` : undefined;
+      const where = [opts.where, notNull].filter(Boolean).join(' AND ') || undefined;
+      const raw = await handle.vectorSearch(prop.prop, q, { ...opts, where, limit: opts.count });
+      return { raw, values: raw.get('_distance') as number[] };
+    }
+    case 'bm25': {
+      const text = compileExpr(arm.args[1], unitFrame(), env)(0);
+      if (typeof text !== 'string' || !(await hasFtsIndex(reader, def, prop.prop))) return null;
+      const raw = await handle.textSearch(prop.prop, text, { ...opts, limit: opts.count });
+      return { raw, values: raw.get('_score') as number[] };
+    }
+    case 'rrf':
+      // topKShape passes only nearest and bm25 arms.
+      return null;
+    default:
+      return unhandledFunction(fn);
   }
-  const text = compileExpr(arm.args[1], unitFrame(), env)(0);
-  if (typeof text !== 'string' || !(await hasFtsIndex(reader, def, prop.prop))) return null;
-  const raw = await handle.textSearch(prop.prop, text, { ...opts, limit: opts.count });
-  return { raw, values: raw.get('_score') as number[] };
-}
-
-function quoteColumn(name: string): string {
-  return `\`${name.replace(/`/g, '``')}\``;
 }
 
 /** Could Lance have cut a tie with the n-th row: it returned all `count` rows asked for, the last equal to the n-th? */

@@ -8,6 +8,7 @@
 import { LancelogError } from '../errors.js';
 import { failpoint } from '../failpoints.js';
 import type { Catalog, TypeDef } from '../schema/types.js';
+import { findType } from '../schema/lookup.js';
 import type { Journal, TablePin } from '../journal/index.js';
 import type { TableStore } from '../storage/index.js';
 import { deleteSidecar, listSidecars } from '../write/sidecar.js';
@@ -80,7 +81,7 @@ export class RecoveryAborted extends LancelogError {
 }
 
 function typeOf(catalog: Catalog, tableKey: string): TypeDef {
-  const def = [...catalog.nodes, ...catalog.edges].find((d) => d.tableKey === tableKey);
+  const def = findType(catalog, tableKey);
   if (!def)
     throw new RecoveryAborted(
       `an in-flight operation names table ${tableKey}, which the schema does not have`,

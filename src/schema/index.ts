@@ -5,7 +5,16 @@ export { arrowSchemaFor, arrowTypeFor } from './arrow.js';
 export { catalogToJSON } from './catalog-json.js';
 export { schemaFingerprint } from './fingerprint.js';
 export { fnv1a64Hex } from './fnv.js';
-export { findEdgeType, findNodeType, findType } from './lookup.js';
+export {
+  edgeTypeNamed,
+  findEdgeType,
+  findNodeType,
+  findNodeTypeIgnoringCase,
+  findType,
+  nodeTypeNamed,
+  typeIndex,
+} from './lookup.js';
+export type { TypeIndex } from './lookup.js';
 export type * from './types.js';
 export { planSchemaChange, defaultOf } from './plan.js';
 export type { PlanStep, SchemaPlan, StepKind, StepSafety } from './plan.js';

@@ -32,7 +32,7 @@ export type {
   PruneResult,
 } from './table-handle.js';
 export { FTS_TOKENIZER } from './table-handle.js';
-export { sqlString, idInPredicate } from './sql.js';
+export { sqlIdent, sqlString, idInPredicate } from './sql.js';
 export { BatchSpill } from './batch-spill.js';
 export { RawLance, RawLanceTable, rawArrowTable } from './baseline.js';
 export {

@@ -15,7 +15,7 @@ import {
   tableToLance,
 } from './arrow-bridge.js';
 import { errorMessage, guard, storageError, type TableRef } from './errors.js';
-import { idInPredicate } from './sql.js';
+import { columnOfFieldPath, idInPredicate } from './sql.js';
 import { lanceDb } from './lancedb.js';
 import { compactTable, pruneTable } from './table-maintenance.js';
 import {
@@ -421,7 +421,7 @@ export class LanceTableHandle implements TableHandle {
     );
     return list.map((i) => ({
       name: i.name,
-      column: i.columns[0] ?? '',
+      column: columnOfFieldPath(i.columns[0] ?? ''),
       indexType: i.indexType,
       indexedRows: i.numIndexedRows ?? null,
       unindexedRows: i.numUnindexedRows ?? null,

@@ -10,6 +10,7 @@ import { createReadStream, createWriteStream, renameSync, rmSync, type WriteStre
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Catalog, NodeTypeDef } from '../schema/types.js';
+import { nodeTypeNamed, typeIndex, type TypeIndex } from '../schema/lookup.js';
 import type { EmbeddingClient } from '../embed/index.js';
 import { LancelogError, UsageError } from '../errors.js';
 import { shortestFloat32, stringifyJsonExact } from '../json-exact.js';
@@ -62,7 +63,7 @@ function typesToProcess(catalog: Catalog, types: string[] | undefined): Map<stri
   if (!types || types.length === 0) return new Map(embedded.map((n) => [n.name, n]));
   const out = new Map<string, NodeTypeDef>();
   for (const t of types) {
-    const def = catalog.nodes.find((n) => n.name === t);
+    const def = nodeTypeNamed(catalog, t);
     if (!def || embedTargetsOf(def).length === 0)
       throw new UsageError(
         `--type ${t}: ${def ? 'has no @embed vector' : 'no node type of that name in the schema'} (types with @embed: ${embedded.map((n) => n.name).join(', ') || 'none'})`,
@@ -141,12 +142,12 @@ function rowToProcess(
   trimmed: string,
   file: string,
   line: number,
-  known: Set<string>,
+  known: TypeIndex,
   types: Map<string, NodeTypeDef>,
 ): { record: Record<string, unknown>; def: NodeTypeDef; data: Record<string, unknown> } | null {
   const record = parseObjectLine(trimmed, file, line);
   const typeName = record.type;
-  if (typeof typeName === 'string' && !known.has(typeName))
+  if (typeof typeName === 'string' && !known.nodeNamed(typeName))
     throw new DataFileError(`no node type '${typeName}' in the schema`, {
       file,
       line,
@@ -224,7 +225,7 @@ async function processLines(
   round: HeldRound,
   result: EmbedFileResult,
 ): Promise<void> {
-  const known = new Set(opts.catalog.nodes.map((n) => n.name));
+  const known = typeIndex(opts.catalog);
   const file = opts.input;
   let line = 0;
   for await (const text of lines) {

@@ -3,7 +3,7 @@
  * run as SQL against committed data (Lance) and in memory against pending rows, so
  * reads inside an operation see committed ∪ pending with one semantics.
  */
-import { sqlString } from '../storage/index.js';
+import { sqlIdent, sqlString } from '../storage/index.js';
 import type { PropType, TypeDef } from '../schema/types.js';
 import { canonicalValue, coerceType, type StoredValue } from './values.js';
 import { RepoError } from '../errors.js';
@@ -69,14 +69,12 @@ function sqlLiteral(type: PropType, v: StoredValue): string {
   throw new RepoError('InvalidFilter', 'this value type cannot be used in a filter', {});
 }
 
-const quoteColumn = (c: string): string => `\`${c}\``;
-
 export function filterToSql(def: TypeDef, filter: Filter): string | undefined {
   const conds = normalizeFilter(def, filter);
   if (conds.length === 0) return undefined;
   return conds
     .map((c) => {
-      const col = quoteColumn(c.column);
+      const col = sqlIdent(c.column);
       if (c.op === 'contains') {
         if (c.type.kind === 'list')
           return `array_has(${col}, ${sqlLiteral(c.type.element, c.value)})`;

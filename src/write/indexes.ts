@@ -13,6 +13,7 @@
  * (nothing to train on) until they have rows.
  */
 import type { NodeTypeDef, PropType } from '../schema/types.js';
+import { nodeTypeNamed } from '../schema/lookup.js';
 import type { Snapshot, TablePin } from '../journal/index.js';
 import type { IndexSpec, TableHandle, TableIndexInfo } from '../storage/index.js';
 import type { OperationContext, OperationOptions, OperationOutcome } from './operation.js';
@@ -165,7 +166,7 @@ function pinOf(snapshot: Snapshot, tableKey: string): TablePin {
 
 function checkTypes(ctx: OperationContext, types: string[] | undefined): void {
   for (const t of types ?? [])
-    if (!ctx.catalog.nodes.some((n) => n.name === t))
+    if (!nodeTypeNamed(ctx.catalog, t))
       throw new UsageError(`unknown node type '${t}'`, {
         type: t,
         types: ctx.catalog.nodes.map((n) => n.name),

@@ -6,6 +6,7 @@
  * as staging's validate() for a small load (docs/writes.md §Staging and validation).
  */
 import type { EdgeTypeDef, NodeTypeDef, TypeDef } from '../schema/types.js';
+import { nodeTypeNamed } from '../schema/lookup.js';
 import type { KeySpill, Snapshot } from '../journal/index.js';
 import type * as arrow from 'apache-arrow';
 import { columnToJs, idInPredicate } from '../storage/index.js';
@@ -193,7 +194,7 @@ async function checkEndpoints(c: Checks, edge: EdgeTypeDef): Promise<void> {
     ['dst', 'to', edge.to],
   ] as const;
   for (const [side, field, typeName] of sides) {
-    const nodeDef = c.ctx.catalog.nodes.find((n) => n.name === typeName)!;
+    const nodeDef = nodeTypeNamed(c.ctx.catalog, typeName)!;
     let after = '';
     for (;;) {
       const page = c.index.danglingEnds(edge.tableKey, side, nodeDef.tableKey, after, PAGE);
@@ -225,7 +226,7 @@ async function checkEndpoints(c: Checks, edge: EdgeTypeDef): Promise<void> {
 async function checkCardinality(c: Checks, edge: EdgeTypeDef, written: Set<string>): Promise<void> {
   const { min, max } = edge.card;
   if (min === 0 && max === null) return;
-  const fromDef = c.ctx.catalog.nodes.find((n) => n.name === edge.from)!;
+  const fromDef = nodeTypeNamed(c.ctx.catalog, edge.from)!;
   const check = async (counts: Map<string, number>): Promise<void> => {
     if (counts.size === 0) return;
     for (const r of await committedWhere(

@@ -11,6 +11,7 @@
  * any failure restores every table to its pin, as for the other chunked modes.
  */
 import type { EdgeTypeDef, TypeDef } from '../schema/types.js';
+import { nodeTypeNamed } from '../schema/lookup.js';
 import type { KeySpill, Snapshot } from '../journal/index.js';
 import type { TableHandle } from '../storage/index.js';
 import type { OperationContext } from './operation.js';
@@ -32,8 +33,7 @@ const dropped = (index: KeySpill, nodeTable: string, id: string): boolean =>
 
 /** The node tables an edge of an untouched table must not point into once they are gone. */
 function cascadeEnds(ctx: OperationContext, edge: EdgeTypeDef, written: Set<string>) {
-  const tableOf = (name: string): string =>
-    ctx.catalog.nodes.find((n) => n.name === name)!.tableKey;
+  const tableOf = (name: string): string => nodeTypeNamed(ctx.catalog, name)!.tableKey;
   return {
     src: written.has(tableOf(edge.from)) ? tableOf(edge.from) : undefined,
     dst: written.has(tableOf(edge.to)) ? tableOf(edge.to) : undefined,

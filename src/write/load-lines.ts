@@ -7,6 +7,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
+import { typeIndex } from '../schema/lookup.js';
 import type { Catalog, EdgeTypeDef, NodeTypeDef } from '../schema/types.js';
 import { LancelogError } from '../errors.js';
 import { DataFileError } from './errors.js';
@@ -278,10 +279,7 @@ export async function readRecords(
   progress: RecordProgress & { report: (final: boolean) => void },
   visit: (rec: LoadRecord) => void | Promise<void>,
 ): Promise<void> {
-  const nodesByName = new Map<string, NodeTypeDef>(catalog.nodes.map((n) => [n.name, n]));
-  const edgesByName = new Map<string, EdgeTypeDef>(
-    catalog.edges.map((e) => [e.name.toLowerCase(), e]),
-  );
+  const types = typeIndex(catalog);
   for await (let text of src.lines) {
     const line = ++progress.lines;
     if ((line & 1023) === 0) progress.report(false);
@@ -291,20 +289,20 @@ export async function readRecords(
     const rec = parseObjectLine(trimmed, file, line);
     if ('type' in rec) {
       const node = isNodeLine(rec) ? rec : explained(NodeLine, file, line, rec, 'node');
-      const def = nodesByName.get(node.type);
+      const def = types.nodeNamed(node.type);
       if (!def) {
-        const isEdge = edgesByName.has(node.type.toLowerCase());
+        const isEdge = types.edgeNamed(node.type) !== undefined;
         throw new DataFileError(
           isEdge
             ? `'${node.type}' is an edge type; edge lines are {"edge": …, "from": …, "to": …}`
-            : `no node type '${node.type}' in the schema (node types: ${[...nodesByName.keys()].join(', ')})`,
+            : `no node type '${node.type}' in the schema (node types: ${catalog.nodes.map((x) => x.name).join(', ')})`,
           { file, line, field: 'type', rule: 'unknown_type', type: node.type },
         );
       }
       await visit({ kind: 'node', def, data: node.data, line });
     } else if ('edge' in rec) {
       const e = isEdgeLine(rec) ? rec : explained(EdgeLine, file, line, rec, 'edge');
-      const def = edgesByName.get(e.edge.toLowerCase());
+      const def = types.edgeNamed(e.edge);
       if (!def) {
         throw new DataFileError(
           `no edge type '${e.edge}' in the schema (edge types: ${catalog.edges.map((x) => x.name).join(', ')})`,

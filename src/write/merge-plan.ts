@@ -11,6 +11,7 @@
  * (`OrphanEdge`), `@unique` and `@card`.
  */
 import type { EdgeTypeDef, TypeDef } from '../schema/types.js';
+import { findType } from '../schema/lookup.js';
 import type { Snapshot, TablePin } from '../journal/index.js';
 import { LancelogError, RepoError } from '../errors.js';
 import { idInPredicate } from '../storage/index.js';
@@ -213,7 +214,7 @@ class MergedState {
   }
 
   private def(name: string): TypeDef {
-    return [...this.ctx.catalog.nodes, ...this.ctx.catalog.edges].find((d) => d.name === name)!;
+    return findType(this.ctx.catalog, name)!;
   }
 
   private handle(def: TypeDef) {

@@ -8,6 +8,7 @@
  * Reads only; the caller refuses the whole change when anything is found.
  */
 import type { Catalog, EdgeTypeDef, PropertyDef, TypeDef } from '../schema/types.js';
+import { nodeTypeNamed } from '../schema/lookup.js';
 import { defaultOf, type PlanStep, type SchemaPlan } from '../schema/plan.js';
 import type { Snapshot, TablePin } from '../journal/index.js';
 import type { TableHandle } from '../storage/index.js';
@@ -206,7 +207,7 @@ async function checkCardinality(
 ): Promise<Violation | null> {
   const { min, max } = edge.card;
   const edgePin = pinOf(snapshot, edge.tableKey);
-  const from = next.nodes.find((n) => n.name === edge.from);
+  const from = nodeTypeNamed(next, edge.from);
   const fromPin = from && pinOf(snapshot, from.tableKey);
   if (!edgePin || !from || !fromPin) return null;
   const counts = new Map<string, number>();

@@ -20,7 +20,8 @@ function reader(): CommittedReader & { scans: string[] } {
     scans,
     async scan(def: TypeDef, opts) {
       scans.push(`${def.tableKey} ${opts.where ?? ''}`);
-      const m = /^id IN \((.*)\)$/.exec(opts.where ?? '');
+      // idInPredicate's SQL: the column quoted by sqlIdent, then the ids.
+      const m = /^`id` IN \((.*)\)$/.exec(opts.where ?? '');
       const ids = m ? m[1].split(',').map((x) => x.trim().replace(/^'|'$/g, '')) : null;
       return rows[def.tableKey].filter((r) => ids === null || ids.includes(String(r.id)));
     },

@@ -1,9 +1,9 @@
 /**
- * The journal's write core (docs/journal.md "Principles"): one BEGIN IMMEDIATE
+ * The journal's writer (docs/journal.md "Principles"): one BEGIN IMMEDIATE
  * transaction per write — load the working set, decide, append and evolve the events,
- * write the rows that changed. The named commands live in journal.ts.
+ * write the rows that changed. It shares its connection (handle.ts) with the reader
+ * (queries.ts); the named commands are the facade's (journal.ts), built on `run`.
  */
-import type Database from 'better-sqlite3';
 import { asSystemError, LancelogError } from '../errors.js';
 import { nowUs } from './clock.js';
 import {
@@ -17,7 +17,7 @@ import {
 import { parseBody, type EventBody, type JournalEvent } from './events.js';
 import { evolveInPlace } from './evolve.js';
 import { prepared, rowImage, writeChangedRows } from './projections.js';
-import { JournalReader } from './queries.js';
+import type { JournalHandle } from './handle.js';
 import { emptyState, type JournalState } from './state.js';
 import { eventNeeds, loadNeeds, rowsRead, type ReadCount } from './working-set.js';
 
@@ -25,25 +25,23 @@ const INSERT_EVENT =
   'INSERT INTO events (op_id, time_us, kind, branch, table_key, payload) VALUES (?, ?, ?, ?, ?, ?)';
 const LAST_TIME = 'SELECT time_us FROM events ORDER BY seq DESC LIMIT 1';
 
-export class JournalWriter extends JournalReader {
-  protected constructor(
-    path: string,
-    db: Database.Database,
-    readonly readOnly: boolean,
-  ) {
-    super(path, db);
+/**
+ * What the facade needs of a writer: the SQLite one below, and any other store that
+ * runs the same deciders in its own transactions.
+ */
+export type JournalWrites = { [K in keyof JournalWriter]: JournalWriter[K] };
+
+export class JournalWriter {
+  constructor(private readonly handle: JournalHandle) {}
+
+  private get db(): JournalHandle['db'] {
+    return this.handle.db;
   }
 
   /** Working-set rows and statements this handle's writes have read so far (tests: a write reads no history). */
   workingSetReads(): ReadCount {
     return { ...(rowsRead.get(this.db) ?? { rows: 0, statements: 0 }) };
   }
-
-  close(): void {
-    if (this.db.open) this.db.close();
-  }
-
-  // ---------------------------------------------------------------- write core
 
   /**
    * Runs one command in one BEGIN IMMEDIATE transaction (see the module comment):
@@ -57,7 +55,7 @@ export class JournalWriter extends JournalReader {
    * operation reached Lance without a later durable event: `op.begun`, leases and
    * heartbeats (docs/journal.md "Durability").
    */
-  protected run<C extends JournalCommand, R>(
+  run<C extends JournalCommand, R>(
     cmd: C,
     decider: (cmd: C, state: JournalState) => Decision<R>,
     opts: { durable?: boolean } = {},
@@ -78,7 +76,7 @@ export class JournalWriter extends JournalReader {
    * command's needs are loaded first, from one snapshot, before any event is evolved
    * (the working-set rule); a refusal by any of them writes nothing at all.
    */
-  protected runSteps(cmds: readonly JournalCommand[], opts: { durable?: boolean } = {}): unknown[] {
+  runSteps(cmds: readonly JournalCommand[], opts: { durable?: boolean } = {}): unknown[] {
     return this.transact(() => {
       const state = emptyState();
       const loaded = new Set<string>();
@@ -91,18 +89,17 @@ export class JournalWriter extends JournalReader {
     }, opts);
   }
 
-  protected transact<T>(fn: () => T, opts: { durable?: boolean }): T {
-    if (this.readOnly)
-      throw new LancelogError('JournalReadOnly', `${this.path} was opened read-only`, {
-        path: this.path,
-      });
+  private transact<T>(fn: () => T, opts: { durable?: boolean }): T {
+    const { path } = this.handle;
+    if (this.handle.readOnly)
+      throw new LancelogError('JournalReadOnly', `${path} was opened read-only`, { path });
     const relaxed = opts.durable === false;
     if (relaxed) prepared(this.db, 'PRAGMA synchronous = NORMAL').run();
     try {
       return this.db.transaction(fn).immediate();
     } catch (err) {
       // A full disk, a read-only or damaged file: a typed error naming the journal.
-      throw asSystemError(err, `cannot write to the journal ${this.path}`, { path: this.path });
+      throw asSystemError(err, `cannot write to the journal ${path}`, { path });
     } finally {
       if (relaxed) prepared(this.db, 'PRAGMA synchronous = FULL').run();
     }
@@ -115,7 +112,7 @@ export class JournalWriter extends JournalReader {
    * `trusted`: the bodies come from a decider (typed, built by this module); others
    * are parsed with their kind's zod schema first (the escape hatch's boundary).
    */
-  protected appendDrafts(
+  private appendDrafts(
     drafts: readonly EventDraft[],
     state: JournalState,
     loaded: Set<string>,
@@ -149,28 +146,13 @@ export class JournalWriter extends JournalReader {
     return events;
   }
 
-  /** Appends one event of a live operation. */
-  protected opEvent(opId: string, body: EventBody, tableKey: string | null = null): void {
-    this.opEvents(opId, [{ body, tableKey }]);
-  }
-
   /** Appends events of a live operation in one transaction (one fsync unless `durable: false`). */
-  protected opEvents(
+  opEvents(
     opId: string,
     events: Array<{ body: EventBody; tableKey: string | null }>,
     opts: { durable?: boolean } = {},
   ): void {
     this.run({ type: 'opEvents', opId, events }, decideOpEvents, opts);
-  }
-
-  /** Generic append, for kinds without a named method. Validates the payload only — no CAS, lease or state checks. */
-  appendEvent(
-    opId: string,
-    branch: string,
-    body: { kind: string; payload: unknown },
-    tableKey: string | null = null,
-  ): JournalEvent {
-    return this.appendEvents([{ opId, branch, tableKey, body: body as EventBody }])[0];
   }
 
   /**
