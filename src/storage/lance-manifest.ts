@@ -318,7 +318,10 @@ const LOOKAHEAD = 8;
  * inherited from another root (a branch's fork base) resolve through the manifest's
  * base paths. With `except` (the version it was committed on), fragments encoded exactly
  * as in `except` are skipped — their files are `except`'s — and so are the index
- * directories `except` has: what remains includes every file `m` adds.
+ * directories `except` has: what remains is every file `m` adds. A fragment that
+ * changed (a new deletion file) keeps its data files, which `except` already names: the
+ * files of `except`'s fragments that `m` no longer has as they were are taken out again,
+ * so a one-row delete in a large fragment does not fsync or checksum its data file.
  */
 export function manifestFiles(
   m: ScannedManifest,
@@ -333,6 +336,7 @@ export function manifestFiles(
   // ones, ones with a new deletion file, and (rarely, after many removals) unchanged
   // ones, whose files are fsync'd again — a superset, never less.
   let j = 0;
+  const matched = new Set<number>();
   for (const [s, e] of m.fragments) {
     let found = false;
     const limit = Math.min(j + LOOKAHEAD, except?.fragments.length ?? 0);
@@ -341,10 +345,20 @@ export function manifestFiles(
       if (oe - os === e - s && m.buf.compare(except!.buf, os, oe, s, e) === 0) {
         j = k + 1;
         found = true;
+        matched.add(k);
         break;
       }
     }
     if (!found) readFragment(new Reader(m.buf, s, e), resolve, root, files, sizes);
+  }
+  if (except && files.size > 0) {
+    const had = new Set<string>();
+    const resolveOld = resolver(except, root);
+    except.fragments.forEach(([s, e], k) => {
+      if (!matched.has(k))
+        readFragment(new Reader(except.buf, s, e), resolveOld, root, had, new Map());
+    });
+    for (const f of had) files.delete(f);
   }
   const indexDirs = new Map<string, string[]>();
   if (m.indexSection !== undefined)
