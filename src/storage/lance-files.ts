@@ -133,16 +133,11 @@ export async function versionNeeds(
       'the manifest is missing',
       true,
     );
-  let scanned;
-  try {
-    scanned = await scanManifest(file);
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new ManifestUnreadable(file, reason.split(`${file} `).join(''));
-  }
   const sinceFile = opts.since === undefined ? null : findManifest(versionsDir, opts.since);
-  const since = sinceFile === null ? undefined : await scanManifest(sinceFile);
-  const refs = manifestFiles(scanned, root, since);
+  const since = sinceFile === null ? undefined : await readOrBlame(sinceFile, scanManifest);
+  const scanned = await readOrBlame(file, scanManifest);
+  // Fragments are decoded here, lazily: a garbled one is this manifest's damage too.
+  const refs = await readOrBlame(file, async () => manifestFiles(scanned, root, since));
   const out: NeededFile[] = [{ file, kind: 'manifest', size: null }];
   if (refs.transactionFile !== null)
     out.push({ file: refs.transactionFile, kind: 'transaction', size: null });
@@ -171,6 +166,16 @@ export async function versionNeeds(
     }
   }
   return out;
+}
+
+/** Runs `fn`; any failure is ManifestUnreadable naming `file`. */
+async function readOrBlame<T>(file: string, fn: (file: string) => Promise<T>): Promise<T> {
+  try {
+    return await fn(file);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new ManifestUnreadable(file, reason.split(`${file} `).join(''));
+  }
 }
 
 /** How much a digest reads at a time: one buffer, reused. */
