@@ -150,6 +150,8 @@ export function describeRepair(plan: BranchRepair): string {
 export async function runRepair(ctx: RepairContext, plan: BranchRepair): Promise<string> {
   const { journal } = ctx;
   const branch = plan.branch;
+  // Another branch's repair in this run already recorded everything this one holds.
+  if (!plan.target && plan.versions.length === 0) return 'nothing new to record';
   const opId = journal.beginOperation({ kind: 'Repair', branch, actor: DOCTOR_ACTOR });
   journal.appendEvent(opId, branch, {
     kind: 'repair.damage_recorded',

@@ -90,16 +90,16 @@ function pinnedVersions(journal: Journal): Map<string, VersionEntry> {
   };
   for (const b of journal.listBranches()) {
     for (const pin of journal.latestPins(b.name)) entry(pin)?.heads.add(b.name);
+    // Branches share the commits they inherit: each commit's pins are read once.
     for (const c of journal.listCommits({ branch: b.name })) {
-      const at = `${c.branch}\0${c.manifestVersion}`;
-      const snap = journal.snapshot({ commitId: c.id });
-      for (const pin of snap.pins) {
-        const e = entry(pin);
-        const seenKey = `${at}\0${keyOf(pin)}`;
-        if (!e || seen.has(seenKey)) continue;
-        seen.add(seenKey);
-        e.commits.push({ commitId: c.id, branch: c.branch, manifestVersion: c.manifestVersion });
-      }
+      if (seen.has(c.id)) continue;
+      seen.add(c.id);
+      for (const pin of journal.snapshot({ commitId: c.id }).pins)
+        entry(pin)?.commits.push({
+          commitId: c.id,
+          branch: c.branch,
+          manifestVersion: c.manifestVersion,
+        });
     }
   }
   return out;
