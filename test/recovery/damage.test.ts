@@ -20,11 +20,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doctor, Repo } from '../../src/index.js';
 import { HOLD_BACK_LATER_TABLE_COMMITS } from '../../src/failpoints.js';
 import { runChild } from '../helpers/crash.js';
+import { runCli } from '../helpers/cli.js';
 
 const SCHEMA = `
 node Person { name: String @key }
 node Note { text: String @key }
 `;
+
+/** A .gq mutation for the CLI's `change`. */
+const CHANGE = `query add() {\n  insert Person { name: "z" }\n}\n`;
 
 type Damage = 'truncate' | 'delete' | 'flip';
 const DAMAGES: Damage[] = ['truncate', 'delete', 'flip'];
@@ -164,6 +168,26 @@ describe('recovery before a roll-forward (a crash after the last table commit)',
           );
         expect((await doctor(dir)).ok).toBe(true);
       });
+});
+
+describe('the commands that wedged on a deleted data file', () => {
+  let crashed: Crashed;
+  beforeAll(async () => {
+    crashed = await crash('cli', 'write.after_table_commit=crash@2', 'Person');
+  }, 120_000);
+
+  it('lancelog recover rolls back; a write, doctor --repair and doctor --deep succeed after it', async () => {
+    const dir = damagedCopy(crashed, 'data', 'delete');
+    const recovered = await runCli(['recover', '--json', dir]);
+    expect(recovered.code).toBe(0);
+    expect(recovered.json().operations[0].decision).toBe('RollBack');
+    const gq = join(root, 'add.gq');
+    writeFileSync(gq, CHANGE);
+    const wrote = await runCli(['change', '--json', '--query', gq, '--name', 'add', dir]);
+    expect(wrote.code, wrote.stderr).toBe(0);
+    expect((await runCli(['doctor', '--repair', dir])).code).toBe(0);
+    expect((await runCli(['doctor', '--deep', dir])).code).toBe(0);
+  });
 });
 
 describe('recovery rolling back over a damaged commit (only the first table committed)', () => {
