@@ -14,6 +14,7 @@ import { registerIndexCommands } from './commands/indexes.js';
 import { registerMaintenanceCommands } from './commands/maintenance.js';
 import { registerChangesCommands } from './commands/changes.js';
 import { registerServerCommands } from './commands/serve.js';
+import { registerFeedCommands } from './commands/feed.js';
 
 export function registerCommands(program: Command): void {
   registerRepoCommands(program);
@@ -29,5 +30,6 @@ export function registerCommands(program: Command): void {
   registerIndexCommands(program);
   registerMaintenanceCommands(program);
   registerChangesCommands(program);
+  registerFeedCommands(program);
   registerServerCommands(program);
 }

@@ -41,7 +41,13 @@ export function printError(err: unknown, json: boolean, debug = false): number {
           code: 'InternalError',
           details: {},
         };
-  if (json) process.stdout.write(`${JSON.stringify(payload, jsonReplacer, 2)}\n`);
+  // A lost compare-and-swap carries the reference's structured body as well.
+  const details = payload.details as Record<string, unknown>;
+  const out =
+    payload.code === 'PreconditionFailed'
+      ? { ...payload, precondition_failure: { expected: details.expected, actual: details.actual } }
+      : payload;
+  if (json) process.stdout.write(`${JSON.stringify(out, jsonReplacer, 2)}\n`);
   else process.stderr.write(`error [${payload.code}]: ${payload.error}\n`);
   if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   else if (!(typed instanceof LancelogError) && !json)

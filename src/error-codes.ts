@@ -6,7 +6,8 @@
  * table (`npx tsx scripts/gen-errors-doc.ts`) and a test fails when the page is stale.
  *
  * HTTP statuses: 400 bad input, 401 no or a wrong bearer token (lancelog serve), 403 a write the repo or file system refuses or a policy denies, 404 a thing
- * that does not exist, 409 a conflict with the repo's state (retry or recover), 500
+ * that does not exist, 409 a conflict with the repo's state (retry or recover), 410 a
+ * change feed position whose versions cleanup removed, 412 a failed write precondition, 500
  * storage, journal and internal failures, 501 a query feature not executed yet.
  *
  * The entries live in one module per area (src/error-codes/*.ts); this is the one table
@@ -21,6 +22,7 @@ import { JOURNAL_CODES } from './error-codes/journal.js';
 import { STORAGE_CODES } from './error-codes/storage.js';
 import { REPO_CODES } from './error-codes/repo.js';
 import { SERVER_CODES } from './error-codes/server.js';
+import { CHANGES_CODES } from './error-codes/changes.js';
 
 export type { ErrorCodeSpec } from './error-codes/spec.js';
 
@@ -34,6 +36,7 @@ export const ERROR_CODE_AREAS = {
   storage: STORAGE_CODES,
   repo: REPO_CODES,
   server: SERVER_CODES,
+  changes: CHANGES_CODES,
 } as const;
 
 export const ERROR_CODES = {
@@ -45,6 +48,7 @@ export const ERROR_CODES = {
   ...STORAGE_CODES,
   ...REPO_CODES,
   ...SERVER_CODES,
+  ...CHANGES_CODES,
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -145,10 +145,29 @@ export type {
   ColumnType,
 } from './read/index.js';
 export { valueTypeText } from './query/values.js';
-export { shortestFloat32 } from './json-exact.js';
+export { shortestFloat32, stringifyJsonExact } from './json-exact.js';
+export { writeStreamAtomic } from './fs-atomic.js';
 export { loadJsonl, LOAD_MODES } from './write/load.js';
 export type { LoadMode, LoadInput, LoadOptions, LoadResult } from './write/load.js';
 export { exportJsonl } from './write/export.js';
+export {
+  commitChanges,
+  pollChanges,
+  changeBaseline,
+  DEFAULT_PAGE_CHANGES,
+  MAX_PAGE_CHANGES,
+} from './repo/changes.js';
+export type {
+  ChangeBlock,
+  ChangeCause,
+  CommitChangesPage,
+  PollOptions,
+  PollPage,
+  BaselineResult,
+} from './repo/changes.js';
+export { followChanges, JournalWatch } from './repo/change-follow.js';
+export type { FollowOptions } from './repo/change-follow.js';
+export type { ChangeFilter, EntityChange, EntityImage, EntityKind } from './repo/change-blocks.js';
 export type { ExportSource, ExportResult, ExportOptions } from './write/export.js';
 export { DataFileError } from './write/errors.js';
 export { MergeConflictsError, MERGE_CONFLICT_KINDS } from './write/merge-plan.js';

@@ -470,6 +470,7 @@ export class Repo {
       branch: args.branch,
       actor: args.actor,
       message: args.message,
+      ifCommit: args.ifCommit,
     });
   }
 
@@ -523,7 +524,8 @@ export class Repo {
     const from = this.resolveRef(args.from);
     const to = this.resolveRef(args.to);
     if (args.filter?.types) for (const t of args.filter.types) this.typeDef(t);
-    const result = await diffSnapshots(this.readContext(), from, to, args.filter);
+    const ctx = { ...this.readContext(), store: this.store };
+    const result = await diffSnapshots(ctx, from, to, args.filter);
     return { from, to, ...result };
   }
 

@@ -14,6 +14,7 @@ interface ChangeOpts {
   paramsFile?: string;
   branch?: string;
   actor?: string;
+  ifCommit?: string;
   json?: boolean;
   uri?: string;
 }
@@ -35,6 +36,7 @@ export async function change(repoArg: string | undefined, opts: ChangeOpts): Pro
       params: paramsText,
       branch: opts.branch,
       actor: opts.actor,
+      ...(opts.ifCommit !== undefined ? { ifCommit: opts.ifCommit } : {}),
     });
     const result = {
       affectedNodes: out.affectedNodes,

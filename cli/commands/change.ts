@@ -18,6 +18,10 @@ export function registerChangeCommands(program: Command): void {
     .option('--params-file <file>', 'parameters from a JSON file')
     .option('--branch <branch>', 'branch to write to', 'main')
     .option('--actor <actor>', 'who is making the change (recorded in the commit)', 'lancelog')
+    .option(
+      '--if-commit <id>',
+      'run only if the branch head is still this commit (compare-and-swap); a lost race exits 4 (precondition_failure)',
+    )
     .argument('[repo]', 'repo directory')
     .option('--uri <repo>', 'repo directory')
     .option('--json', 'print JSON')

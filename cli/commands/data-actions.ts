@@ -27,6 +27,7 @@ interface LoadOpts {
   branch?: string;
   actor?: string;
   message?: string;
+  ifCommit?: string;
   json?: boolean;
   progress: boolean;
   uri?: string;
@@ -161,6 +162,7 @@ async function runLoad(
         branch,
         ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
         ...(opts.message !== undefined ? { message: opts.message } : {}),
+        ...(opts.ifCommit !== undefined ? { ifCommit: opts.ifCommit } : {}),
         ...(bar ? { onProgress: bar.update } : {}),
         ...chunkOptions(opts),
       },

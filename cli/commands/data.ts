@@ -33,7 +33,11 @@ export function registerDataCommands(program: Command): void {
       .description(
         'load a JSONL data file as one operation (nothing is published if any line is bad)',
       )
-      .option('--branch <branch>', 'branch to load into', 'main'),
+      .option('--branch <branch>', 'branch to load into', 'main')
+      .option(
+        '--if-commit <id>',
+        'load only if the branch head is still this commit; a lost race exits 4 (precondition_failure)',
+      ),
     'append',
   ).action(lazyAction(actions, 'load'));
 

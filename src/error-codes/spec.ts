@@ -5,7 +5,7 @@ export interface ErrorCodeSpec {
    * class does not compile (test/errors.test.ts checks the codes once raised under two).
    */
   readonly classes: readonly [string];
-  readonly exit: 1 | 2;
-  readonly http: 400 | 401 | 403 | 404 | 409 | 413 | 500 | 501;
+  readonly exit: 1 | 2 | 4;
+  readonly http: 400 | 401 | 403 | 404 | 409 | 410 | 412 | 413 | 500 | 501;
   readonly details: readonly string[];
 }

@@ -9,8 +9,9 @@
  * (test/journal/decide.test.ts).
  */
 import { LancelogError } from '../errors.js';
+import { preconditionFailed } from './precondition.js';
 import { MAIN_BRANCH, validateBranchName } from './branch-names.js';
-import type { CommittedVersion, EventBody, FileDigest, OperationKind } from './events.js';
+import { filesOf, type CommittedVersion, type EventBody, type OperationKind } from './events.js';
 import { allRows, getRow } from './layout.js';
 import {
   branchOf,
@@ -58,7 +59,7 @@ export type JournalCommand =
       path: string;
       opId: string;
       commitId: string;
-      tables: Array<{ tableKey: string; version: number; files?: readonly FileDigest[] }>;
+      tables: CommittedVersion[];
       actor: string;
       message: string;
       /** The schema fingerprint, recorded with the initial commit (`schema.recorded`). */
@@ -102,6 +103,8 @@ export type JournalCommand =
       unpin?: PublishPin[];
       /** A schema change: `schema.recorded` (reason `changed`) in the publish transaction. */
       schema?: { hash: string; source: string };
+      /** A conditional write: the branch head must still be this commit. */
+      expectedHeadCommit?: string;
     }
   | {
       type: 'createBranch';
@@ -248,11 +251,6 @@ function checkLeaseAndPin(
 
 type Cmd<T extends JournalCommand['type']> = Extract<JournalCommand, { type: T }>;
 
-/** The `files` of a payload (digests of what a commit wrote), when known. */
-function filesOf(t: { files?: readonly FileDigest[] }): { files?: FileDigest[] } {
-  return t.files ? { files: t.files.map((f) => ({ ...f })) } : {};
-}
-
 export function decideInit(cmd: Cmd<'init'>, state: JournalState): Decision {
   if (branchOf(state, MAIN_BRANCH))
     throw new LancelogError('JournalExists', `${cmd.path} is already initialized`, {
@@ -398,6 +396,8 @@ export function decidePublish(cmd: Cmd<'publish'>, state: JournalState): Decisio
     );
   const branch = liveBranch(state, cmd.branch);
   if (operationOf(state, cmd.opId)) liveOperation(state, cmd.opId);
+  if (cmd.expectedHeadCommit !== undefined && branch.headCommitId !== cmd.expectedHeadCommit)
+    throw preconditionFailed(cmd.branch, cmd.expectedHeadCommit, branch.headCommitId);
   for (const t of [...cmd.tables, ...(cmd.unpin ?? [])])
     checkLeaseAndPin(state, cmd.opId, cmd.branch, t.tableKey, t.expectedVersion);
   const manifestVersion = branch.headManifestVersion + 1;

@@ -74,6 +74,10 @@ const FileDigest = z.strictObject({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 export type FileDigest = z.infer<typeof FileDigest>;
+/** The `files` of a payload (digests of what a commit wrote), when known. */
+export function filesOf(t: { files?: readonly FileDigest[] }): { files?: FileDigest[] } {
+  return t.files ? { files: t.files.map((f) => ({ ...f })) } : {};
+}
 /** A Lance commit as a command names it: what `table.committed` records. */
 export type CommittedVersion = { tableKey: string; version: number; files?: readonly FileDigest[] };
 

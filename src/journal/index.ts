@@ -42,6 +42,7 @@ export type {
 } from './events.js';
 export { evolve, replay } from './evolve.js';
 export { decide, commandNeeds } from './decide.js';
+export { preconditionFailed } from './precondition.js';
 export type { EventDraft, JournalCommand, Decision } from './decide.js';
 export { selectNeeds, eventNeeds } from './working-set.js';
 export type { Need, ReadCount } from './working-set.js';

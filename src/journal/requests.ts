@@ -6,7 +6,14 @@
 import { hostname } from 'node:os';
 import { newId, nowUs } from './clock.js';
 import type { JournalCommand } from './decide.js';
-import type { CommittedVersion, EventBody, OperationKind, Phase, RecoveryClass } from './events.js';
+import {
+  filesOf,
+  type CommittedVersion,
+  type EventBody,
+  type OperationKind,
+  type Phase,
+  type RecoveryClass,
+} from './events.js';
 
 export interface LeaseOwner {
   pid: number;
@@ -42,6 +49,8 @@ export interface PublishRequest {
   unpin?: Array<{ tableKey: string; expectedVersion: number }>;
   /** A schema change: recorded (`schema.recorded`, reason `changed`) in the publish transaction. */
   schema?: { hash: string; source: string };
+  /** A conditional write: the branch head must still be this commit (else PreconditionFailed). */
+  expectedHeadCommit?: string;
 }
 export interface PublishResult {
   manifestVersion: number;
@@ -105,11 +114,10 @@ export function commitStartedEvent(tableKey: string): OpEvent {
 }
 
 export function committedEvent(c: CommittedVersion): OpEvent {
-  const files = c.files ? { files: c.files.map((f) => ({ ...f })) } : {};
   return {
     body: {
       kind: 'table.committed',
-      payload: { table_key: c.tableKey, version: c.version, ...files },
+      payload: { table_key: c.tableKey, version: c.version, ...filesOf(c) },
     },
     tableKey: c.tableKey,
   };
@@ -183,6 +191,7 @@ export function publishCommand(req: PublishRequest): Extract<JournalCommand, { t
       ? { unpin: req.unpin.map((t) => ({ ...t, newVersion: 0, lanceBranch: null })) }
       : {}),
     ...(req.schema ? { schema: req.schema } : {}),
+    ...(req.expectedHeadCommit !== undefined ? { expectedHeadCommit: req.expectedHeadCommit } : {}),
   };
 }
 

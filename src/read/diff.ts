@@ -2,17 +2,25 @@
  * Row-level change sets between two published states (docs/branches-commits.md "Diff").
  *
  * Per table: equal pins (same Lance version on the same Lance line) are skipped without
- * reading anything. Otherwise the two versions are compared by row id, streaming: the
- * `from` side is read batch by batch into an index of id → row fingerprint (a 16-byte
- * hash, not the row), then the `to` side is streamed batch by batch against it; only the
- * changed rows are kept. The rows before an update or delete are then fetched by id.
- * Memory is one side's ids and fingerprints plus the changed rows, never both tables.
+ * reading anything. Otherwise the change set comes from the tables' row lineage
+ * (lineage-diff.ts: the rows a version range wrote and deleted, each checked against
+ * its older image) in time proportional to the change. Where the lineage cannot vouch
+ * (a table without stable row ids, a column change in between) the exact full compare
+ * runs instead and the stats name it: the `from` side is read batch by batch into an
+ * index of id → row fingerprint (a 16-byte hash, not the row), the `to` side streamed
+ * against it, and the rows before an update or delete fetched by id afterwards.
  */
 import { createHash } from 'node:crypto';
 import type { Catalog, TypeDef } from '../schema/types.js';
 import type { Snapshot, TablePin } from '../journal/index.js';
 import type * as arrow from 'apache-arrow';
-import { idInPredicate, rowOfBatch, type TableHandle } from '../storage/index.js';
+import { idInPredicate, rowOfBatch, type TableHandle, type TableStore } from '../storage/index.js';
+import {
+  lineageCandidates,
+  lineageFromBase,
+  LineageUnavailable,
+  type Candidate,
+} from './lineage-diff.js';
 
 export type Row = Record<string, unknown>;
 export type ChangeOp = 'insert' | 'update' | 'delete';
@@ -27,6 +35,22 @@ export interface RowDelta {
 export interface DiffContext {
   catalog: Catalog;
   openPinned(tableKey: string, pin: TablePin): Promise<TableHandle>;
+  /** With the store, tables are diffed from their row lineage (lineage-diff.ts); without, in full. */
+  store?: TableStore;
+}
+
+/** How a diff compared its tables: from the row lineage, or in full (and why). */
+export interface DiffMethods {
+  /** Tables diffed from their row lineage (time proportional to the change). */
+  lineage: number;
+  /** Tables compared row by row in full (the exact fallback). */
+  fullCompare: number;
+  /** Why each full compare was needed. */
+  fallbacks: Array<{ tableKey: string; reason: string }>;
+}
+
+export function newDiffMethods(): DiffMethods {
+  return { lineage: 0, fullCompare: 0, fallbacks: [] };
 }
 
 export interface DiffFilter {
@@ -55,6 +79,8 @@ export interface DiffStats {
   tablesCompared: number;
   /** Tables skipped because both sides pin the same Lance version. */
   tablesSkipped: number;
+  /** How the compared tables were diffed. */
+  methods: DiffMethods;
 }
 
 export interface DiffResult {
@@ -159,21 +185,26 @@ export async function rowsById(handle: TableHandle, ids: string[]): Promise<Map<
   return out;
 }
 
-/** Every row change of one table between two pins, by id. */
-export async function tableChanges(
-  ctx: DiffContext,
-  def: TypeDef,
-  fromPin: TablePin,
-  toPin: TablePin,
+/** id → row fingerprint of every row of `handle`: the base pass of a full compare. */
+async function fingerprintIndex(
+  handle: TableHandle,
+  columns: string[],
+): Promise<Map<string, string>> {
+  const index = new Map<string, string>();
+  for await (const batch of handle.scanBatches())
+    for (const { id, fp } of batchFingerprints(batch, columns)) index.set(id, fp);
+  return index;
+}
+
+/** The full compare of `to` against a base index of `from` (the index is only read). */
+async function compareAgainst(
+  from: TableHandle,
+  index: Map<string, string>,
+  to: TableHandle,
+  columns: string[],
 ): Promise<Map<string, RowDelta>> {
   const out = new Map<string, RowDelta>();
-  if (samePin(fromPin, toPin)) return out;
-  const from = await ctx.openPinned(def.tableKey, fromPin);
-  const to = await ctx.openPinned(def.tableKey, toPin);
-  const columns = comparedColumns(def);
-  const index = new Map<string, string>();
-  for await (const batch of from.scanBatches())
-    for (const { id, fp } of batchFingerprints(batch, columns)) index.set(id, fp);
+  const seen = new Set<string>();
   const updated: string[] = [];
   for await (const batch of to.scanBatches()) {
     for (const { id, fp, index: i } of batchFingerprints(batch, columns)) {
@@ -181,7 +212,7 @@ export async function tableChanges(
       if (before === undefined)
         out.set(id, { op: 'insert', before: null, after: rowOfBatch(batch, i) });
       else {
-        index.delete(id);
+        seen.add(id);
         if (before !== fp) {
           out.set(id, { op: 'update', before: null, after: rowOfBatch(batch, i) });
           updated.push(id);
@@ -189,13 +220,94 @@ export async function tableChanges(
       }
     }
   }
-  const deleted = [...index.keys()];
-  index.clear();
+  const deleted = [...index.keys()].filter((id) => !seen.has(id));
   const before = await rowsById(from, [...updated, ...deleted]);
   for (const id of updated) out.get(id)!.before = before.get(id) ?? null;
   for (const id of deleted)
     out.set(id, { op: 'delete', before: before.get(id) ?? null, after: null });
   return out;
+}
+
+/** The row changes the candidates of a lineage diff really are (equal images dropped). */
+function deltasOf(def: TypeDef, candidates: Map<string, Candidate>): Map<string, RowDelta> {
+  const out = new Map<string, RowDelta>();
+  for (const [id, { before, after }] of candidates) {
+    if (before && after) {
+      if (!sameRow(def, before, after)) out.set(id, { op: 'update', before, after });
+    } else if (after) out.set(id, { op: 'insert', before: null, after });
+    else if (before) out.set(id, { op: 'delete', before, after: null });
+  }
+  return out;
+}
+
+/**
+ * Every row change of one table from `base` to each of `sides`, by id. From the row
+ * lineage when it can answer (time proportional to the change); else the exact full
+ * compare, whose base pass (the fingerprint index of `base`) the sides share.
+ */
+export async function tableChangesFromBase(
+  ctx: DiffContext,
+  def: TypeDef,
+  base: TablePin,
+  sides: TablePin[],
+  methods: DiffMethods = newDiffMethods(),
+): Promise<Array<Map<string, RowDelta>>> {
+  const out: Array<Map<string, RowDelta> | null> = sides.map((s) =>
+    samePin(base, s) ? new Map<string, RowDelta>() : null,
+  );
+  if (ctx.store) {
+    const lineage = {
+      store: ctx.store,
+      openPinned: (k: string, p: TablePin) => ctx.openPinned(k, p),
+    };
+    // The sides that differ from the base, diffed together: one pass over the base's images.
+    const open = sides.flatMap((_s, i) => (out[i] === null ? [i] : []));
+    const shared =
+      open.length > 1
+        ? await lineageFromBase(
+            lineage,
+            def,
+            base,
+            open.map((i) => sides[i]),
+          )
+        : null;
+    for (const [k, i] of open.entries()) {
+      if (!shared) break;
+      out[i] = deltasOf(def, shared[k]);
+      methods.lineage++;
+    }
+    for (const [i, side] of sides.entries()) {
+      if (out[i] !== null) continue;
+      try {
+        out[i] = deltasOf(def, await lineageCandidates(lineage, def, base, side));
+        methods.lineage++;
+      } catch (err) {
+        if (!(err instanceof LineageUnavailable)) throw err;
+        methods.fallbacks.push({ tableKey: def.tableKey, reason: err.message });
+      }
+    }
+  }
+  if (out.every((m) => m !== null)) return out as Array<Map<string, RowDelta>>;
+  const from = await ctx.openPinned(def.tableKey, base);
+  const columns = comparedColumns(def);
+  const index = await fingerprintIndex(from, columns);
+  for (const [i, side] of sides.entries()) {
+    if (out[i] !== null) continue;
+    out[i] = await compareAgainst(from, index, await ctx.openPinned(def.tableKey, side), columns);
+    methods.fullCompare++;
+  }
+  return out as Array<Map<string, RowDelta>>;
+}
+
+/** Every row change of one table between two pins, by id. */
+export async function tableChanges(
+  ctx: DiffContext,
+  def: TypeDef,
+  fromPin: TablePin,
+  toPin: TablePin,
+  methods?: DiffMethods,
+): Promise<Map<string, RowDelta>> {
+  return (await tableChangesFromBase(ctx, def, fromPin, [toPin], methods))[0];
 }
 
 function typeMatches(def: TypeDef, types: string[] | undefined): boolean {
@@ -238,6 +350,7 @@ export async function diffSnapshots(
     deletes: 0,
     tablesCompared: 0,
     tablesSkipped: 0,
+    methods: newDiffMethods(),
   };
   const changes: Change[] = [];
   for (const def of [...ctx.catalog.nodes, ...ctx.catalog.edges]) {
@@ -250,7 +363,7 @@ export async function diffSnapshots(
       continue;
     }
     stats.tablesCompared++;
-    const deltas = await tableChanges(ctx, def, a, b);
+    const deltas = await tableChanges(ctx, def, a, b, stats.methods);
     for (const id of [...deltas.keys()].sort()) {
       const d = deltas.get(id)!;
       if (filter.ops && filter.ops.length > 0 && !filter.ops.includes(d.op)) continue;

@@ -44,6 +44,15 @@ export const ErrorSchema = z
       .optional(),
     lancelog_code: z.string().optional(),
     details: z.record(z.string(), z.unknown()).optional(),
+    precondition_failure: z
+      .object({ expected: z.string(), actual: z.string().nullable() })
+      .optional(),
+    change_feed_gap: z
+      .object({ cursor: z.string().nullable(), first_unreadable_commit_id: z.string() })
+      .optional(),
+    change_diff_refusal: z
+      .object({ reason: z.string(), graph_commit_id: z.string(), type_name: z.string().optional() })
+      .optional(),
   })
   .meta({ id: 'ErrorOutput' });
 

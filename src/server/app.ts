@@ -13,6 +13,7 @@ import * as S from './api-schemas.js';
 import { REPLY_SENT, route, type PolicyTarget, type RouteDef, type ServerRepo } from './route.js';
 import { dataRoutes } from './routes-data.js';
 import { adminRoutes, healthOf } from './routes-admin.js';
+import { abortChangeStreams, changeRoutes } from './routes-changes.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 /** The actor of requests to a server without tokens. */
@@ -47,6 +48,7 @@ export function allRoutes(lastRefreshAt: () => string | null = () => null): Rout
     }),
     ...dataRoutes,
     ...adminRoutes,
+    ...changeRoutes,
   ];
   routes.push(
     route({
@@ -156,6 +158,7 @@ function register(app: FastifyInstance, def: RouteDef, opts: AppOptions): void {
           actor,
           server: opts.server,
           reply,
+          headers: request.headers,
           refresh: () => opts.onWriteFailure?.(),
         });
         // A reply is thenable: handlers that stream answer REPLY_SENT, never the reply.
@@ -201,5 +204,10 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       .send(jsonText({ error: `no route ${request.method} ${request.url}`, code: 'not_found' }));
   });
   for (const def of allRoutes(opts.lastRefreshAt)) register(app, def, opts);
+  // Live change streams never end by themselves: end them so a shutdown can finish.
+  app.addHook('preClose', (done) => {
+    abortChangeStreams();
+    done();
+  });
   return app;
 }

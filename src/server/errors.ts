@@ -35,12 +35,19 @@ export interface MergeConflict {
 
 export interface ErrorBody {
   error: string;
-  code: ErrorCode;
+  /** Left out for 410 and 412, as the reference does (its code list is closed). */
+  code?: ErrorCode;
   /** Lancelog's own error code (e.g. `ExpectedVersionMismatch`). */
   lancelog_code?: string;
   details?: Record<string, unknown>;
   manifest_conflict?: { table_key: string; expected: number | null; actual: number | null };
   merge_conflicts?: MergeConflict[];
+  /** A conditional write lost: the commit the caller named and the branch's head. */
+  precondition_failure?: { expected: string; actual: string | null };
+  /** The feed cannot go on contiguously: cleanup removed a version it needs. */
+  change_feed_gap?: { cursor: string | null; first_unreadable_commit_id: string };
+  /** No exact diff of this commit: `parentless_commit` or `schema_boundary`. */
+  change_diff_refusal?: { reason: string; graph_commit_id: string; type_name?: string };
 }
 
 /** The reference code of an HTTP status. */
@@ -76,9 +83,26 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
   const status = isErrorCode(typed.code) ? ERROR_CODES[typed.code].http : 500;
   const body: ErrorBody = {
     error: typed.message,
-    code: referenceCode(status),
+    ...(status === 410 || status === 412 ? {} : { code: referenceCode(status) }),
     lancelog_code: typed.code,
   };
+  const d = typed.details;
+  if (typed.code === 'PreconditionFailed')
+    body.precondition_failure = {
+      expected: String(d.expected),
+      actual: (d.actual as string) ?? null,
+    };
+  if (typed.code === 'ChangeFeedGap')
+    body.change_feed_gap = {
+      cursor: (d.cursor as string | null) ?? null,
+      first_unreadable_commit_id: String(d.first_unreadable_commit_id),
+    };
+  if (typed.code === 'ParentlessCommit' || typed.code === 'SchemaBoundary')
+    body.change_diff_refusal = {
+      reason: String(d.reason),
+      graph_commit_id: String(d.commit),
+      ...(d.type !== undefined ? { type_name: String(d.type) } : {}),
+    };
   if (Object.keys(typed.details).length > 0) body.details = typed.details;
   if (typed.code === 'ExpectedVersionMismatch' || typed.code === 'LeaseHeld') {
     body.manifest_conflict = {

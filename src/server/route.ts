@@ -44,6 +44,8 @@ export interface RouteContext<B, Q, P> {
   actor: string;
   server: ServerRepo;
   reply: FastifyReply;
+  /** The request's headers (lower-case names). */
+  headers: Record<string, string | string[] | undefined>;
   /** Runs recovery's roll-forward now (after a failed write). */
   refresh(): void;
 }

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import type { z } from 'zod';
 import {
   columnTypeText,
   exportJsonl,
@@ -28,6 +29,38 @@ function queryName(source: string, name: string | null | undefined): string {
     `query_name is required: the source declares ${names.length} queries (${names.join(', ') || 'none'})`,
     { queries: names },
   );
+}
+
+/** The header of a conditional mutation (routes-changes.ts). */
+export const IF_COMMIT_HEADER = 'omnigraph-if-graph-commit';
+
+/** `/change` and `/mutate/if-graph-commit`: one named mutation, maybe conditional. */
+export async function runChange(
+  repo: Repo,
+  body: z.infer<typeof S.ChangeRequestSchema>,
+  actor: string,
+  ifCommit?: string,
+) {
+  const name = queryName(body.query_source, body.query_name);
+  const branch = body.branch ?? 'main';
+  const out = await repo.change({
+    source: body.query_source,
+    file: REQUEST_FILE,
+    name,
+    params: body.params ?? {},
+    branch,
+    actor,
+    ...(ifCommit !== undefined ? { ifCommit } : {}),
+  });
+  return {
+    branch,
+    query_name: name,
+    affected_nodes: out.affectedNodes,
+    affected_edges: out.affectedEdges,
+    actor_id: actor,
+    graph_commit_id: out.commitId,
+    manifest_version: out.manifestVersion,
+  };
 }
 
 /** Table keys or type names → type names (unknown ones are a 400 before anything is streamed). */
@@ -148,26 +181,14 @@ export const dataRoutes = [
     errors: [404, 409],
     write: true,
     policy: ({ body }) => ({ action: 'change', branch: body.branch ?? 'main' }),
-    async handler({ body, server, actor }) {
-      const name = queryName(body.query_source, body.query_name);
-      const branch = body.branch ?? 'main';
-      const out = await server.repo.change({
-        source: body.query_source,
-        file: REQUEST_FILE,
-        name,
-        params: body.params ?? {},
-        branch,
-        actor,
-      });
-      return {
-        branch,
-        query_name: name,
-        affected_nodes: out.affectedNodes,
-        affected_edges: out.affectedEdges,
-        actor_id: actor,
-        graph_commit_id: out.commitId,
-        manifest_version: out.manifestVersion,
-      };
+    async handler({ body, server, actor, headers }) {
+      if (headers[IF_COMMIT_HEADER] !== undefined)
+        throw new HttpError(
+          'InvalidRequest',
+          'Omnigraph-If-Graph-Commit is accepted only on POST /mutate/if-graph-commit',
+          { field: 'Omnigraph-If-Graph-Commit' },
+        );
+      return runChange(server.repo, body, actor);
     },
   }),
   route({

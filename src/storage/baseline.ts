@@ -97,11 +97,17 @@ export class RawLance {
     return new RawLance(dir, await lanceDb().connect(dir));
   }
 
-  /** An empty table with exactly `schema` (the project's arrow instance is accepted). */
+  /**
+   * An empty table with exactly `schema` (the project's arrow instance is accepted), made
+   * as Lancelog makes its tables (stable row ids), so the two sides write the same table.
+   */
   async createEmptyTable(name: string, schema: arrow.Schema): Promise<RawLanceTable> {
     return new RawLanceTable(
       name,
-      await this.conn.createEmptyTable(name, schemaToLance(schema), { mode: 'create' }),
+      await this.conn.createEmptyTable(name, schemaToLance(schema), {
+        mode: 'create',
+        storageOptions: { new_table_enable_stable_row_ids: 'true' },
+      }),
     );
   }
 

@@ -43,3 +43,6 @@ export {
   lanceTableOf,
   schemaToLance,
 } from './arrow-bridge.js';
+export { removedRowIds, decodeRowIds } from './lance-lineage.js';
+export { decodeRoaring, decodeArrowDeletions, decodeLz4Frame } from './lance-deletion-file.js';
+export type { LineageVersion, LineageFragment } from './lance-lineage.js';

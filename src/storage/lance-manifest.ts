@@ -43,7 +43,7 @@ export function manifestFile(versionsDir: string, version: number): string {
  * which are read exactly as decimal text). No objects per field: a manifest of a table
  * with thousands of fragments is decoded on every write.
  */
-class Reader {
+export class Reader {
   constructor(
     private readonly buf: Buffer,
     public pos: number,
@@ -266,6 +266,8 @@ export interface ScannedManifest {
   bases: Map<number, Base>;
   transactionFile: string | undefined;
   indexSection: number | undefined;
+  /** Lance's reader feature flags (bit 1: stable row ids). */
+  readerFeatureFlags: number;
 }
 
 /** Reads a manifest file and scans its top-level fields. */
@@ -284,6 +286,7 @@ export async function scanManifest(manifestPath: string): Promise<ScannedManifes
     bases: new Map(),
     transactionFile: undefined,
     indexSection: undefined,
+    readerFeatureFlags: 0,
   };
   while (!manifest.done) {
     const { field, wire } = manifest.key();
@@ -293,6 +296,7 @@ export async function scanManifest(manifestPath: string): Promise<ScannedManifes
       if (b) out.bases.set(b[0], b[1]);
     } else if (field === 12 && wire === 2) out.transactionFile = manifest.text();
     else if (field === 6 && wire === 0) out.indexSection = manifest.varint();
+    else if (field === 9 && wire === 0) out.readerFeatureFlags = manifest.varint();
     else manifest.skip(wire);
   }
   return out;
@@ -301,7 +305,7 @@ export async function scanManifest(manifestPath: string): Promise<ScannedManifes
 type Resolve = (baseId: number | undefined, kind: string, name: string) => string;
 
 /** Where a file of `kind` (`data`, `_deletions`, `_indices`) named `name` lives. */
-function resolver(m: ScannedManifest, root: string): Resolve {
+export function resolver(m: ScannedManifest, root: string): Resolve {
   return (baseId, kind, name) => {
     const base = baseId === undefined ? undefined : m.bases.get(baseId);
     if (base === undefined) return `${root}/${kind}/${name}`;

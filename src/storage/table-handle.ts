@@ -71,6 +71,14 @@ export interface TableHandle {
    */
   scanColumns(opts: ScanOptions & { columns: string[] }): Promise<Map<string, unknown[]>>;
   schema(): Promise<arrow.Schema>;
+  /**
+   * The rows this version wrote after `sinceVersion` (`_row_last_updated_at_version >
+   * sinceVersion`; meaningful only on a table with stable row ids), each with its
+   * stable `_rowid` (bigint) and `_row_created_at_version` (bigint).
+   */
+  rowsWrittenAfter(sinceVersion: number): Promise<Record<string, unknown>[]>;
+  /** The rows with these stable row ids at this version (missing ids are left out), with `_rowid`. */
+  rowsByRowId(rowIds: readonly bigint[]): Promise<Record<string, unknown>[]>;
   /** Appends rows as exactly one new version; returns it. */
   append(rows: Record<string, unknown>[] | arrow.Table): Promise<number>;
   /** Upserts by `id` and deletes `deleteIds` as exactly one new version. */
@@ -192,6 +200,34 @@ export class LanceTableHandle implements TableHandle {
     this.assertOpen();
     const s = await guard(this.ref, 'schema', () => this.table.schema(), undefined, this.ctx());
     return schemaFromLance(s);
+  }
+
+  async rowsWrittenAfter(sinceVersion: number): Promise<Record<string, unknown>[]> {
+    this.assertOpen();
+    const columns = (await this.schema()).fields.map((f) => f.name);
+    const select = [...columns, '_rowid', '_row_created_at_version'];
+    const where = `_row_last_updated_at_version > ${Math.trunc(sinceVersion)}`;
+    const t = await guard(
+      this.ref,
+      'rowsWrittenAfter',
+      () => this.table.query().where(where).select(select).toArrow(),
+      undefined,
+      this.ctx({ sinceVersion }),
+    );
+    return t.batches.flatMap((b) => batchToRows(b));
+  }
+
+  async rowsByRowId(rowIds: readonly bigint[]): Promise<Record<string, unknown>[]> {
+    this.assertOpen();
+    if (rowIds.length === 0) return [];
+    const t = await guard(
+      this.ref,
+      'rowsByRowId',
+      () => this.table.takeRowIds(rowIds).withRowId().toArrow(),
+      undefined,
+      this.ctx({ rowIds: rowIds.length }),
+    );
+    return t.batches.flatMap((b) => batchToRows(b));
   }
 
   private query(opts: ScanOptions) {

@@ -19,6 +19,7 @@ import { lanceDb } from './lancedb.js';
 import { branchError, errorMessage, guard, storageError, type TableRef } from './errors.js';
 import { LanceTableHandle, type TableHandle } from './table-handle.js';
 import { manifestFile } from './lance-manifest.js';
+import { readLineageVersion, type LineageVersion } from './lance-lineage.js';
 import { syncLanceVersions, type SyncStats } from './lance-sync.js';
 import { TableFiles } from './table-files.js';
 
@@ -36,6 +37,15 @@ export interface BranchInfo {
   /** Version of the parent it was forked at. */
   parentVersion: number;
 }
+
+/**
+ * Every table is created with Lance's stable row ids (they cannot be turned on later):
+ * a row keeps its `_rowid` through updates and compaction, and
+ * `_row_created_at_version` / `_row_last_updated_at_version` name the rows a version
+ * range wrote, which is what diffs in time proportional to the change read
+ * (src/read/lineage-diff.ts, docs/branches-commits.md "Diff").
+ */
+const STABLE_ROW_IDS = { new_table_enable_stable_row_ids: 'true' } as const;
 
 /** The main line: Lance itself names it by the absence of a branch. */
 export const MAIN_BRANCH = 'main';
@@ -228,6 +238,30 @@ export class TableStore {
     return new TableFiles(ref, this.locate(ref).datasetDir, normalizeBranch(branch ?? undefined));
   }
 
+  /**
+   * The row lineage of one version (src/storage/lance-lineage.ts), read from its
+   * manifest: VersionNotFound when the manifest is gone (`lancelog cleanup` removed it).
+   */
+  async lineageVersion(
+    tableKey: string,
+    tablePath: string,
+    version: number,
+    branch?: string | null,
+  ): Promise<LineageVersion> {
+    const ref = { tableKey, tablePath };
+    this.assertOpen(ref);
+    const b = normalizeBranch(branch ?? undefined);
+    const file = manifestFile(this.versionsDir(ref, b), version);
+    if (!existsSync(file))
+      throw storageError('VersionNotFound', `version ${version} of ${tableKey} not found`, ref, {
+        version,
+        branch: b ?? null,
+      });
+    const { datasetDir } = this.locate(ref);
+    const root = b === undefined ? datasetDir : path.join(datasetDir, 'tree', b);
+    return guard(ref, 'lineage', () => readLineageVersion(file, root), undefined, { version });
+  }
+
   async tableExists(tablePath: string): Promise<boolean> {
     return this.datasetExists(tablePath);
   }
@@ -257,7 +291,10 @@ export class TableStore {
     const conn = await this.connection(ref, dir);
     let table: LanceTable;
     try {
-      table = await conn.createEmptyTable(name, schemaToLance(schema), { mode: 'create' });
+      table = await conn.createEmptyTable(name, schemaToLance(schema), {
+        mode: 'create',
+        storageOptions: STABLE_ROW_IDS,
+      });
     } catch (err) {
       // A concurrent creator may have won between our check and the create.
       const code = /already exists/i.test(errorMessage(err)) ? 'TableExists' : 'StorageFailure';

@@ -353,6 +353,7 @@ export async function loadChunked(
         branch: opts.branch ?? 'main',
         actor: opts.actor,
         message: opts.message ?? `load ${basename(file)} (${opts.mode})`,
+        ...(opts.ifCommit !== undefined ? { ifCommit: opts.ifCommit } : {}),
       },
       async (snapshot) => {
         const r = (reader = new ChunkedReader(ctx, snapshot, index, dir, file, mode));

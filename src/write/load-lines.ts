@@ -35,6 +35,8 @@ export interface LoadOptions {
   chunkBytes?: number;
   /** Rows per table per Lance commit of a chunked load (default CHUNK_ROWS_DEFAULT). */
   chunkRows?: number;
+  /** A conditional load: only if the branch head is still this commit (PreconditionFailed). */
+  ifCommit?: string;
 }
 
 export interface LoadResult {

@@ -293,7 +293,12 @@ export async function loadJsonl(
   const outcome = await runOperation(
     ctx,
     'Load',
-    { branch, actor: opts.actor, message: opts.message ?? `load ${basename(file)} (${opts.mode})` },
+    {
+      branch,
+      actor: opts.actor,
+      message: opts.message ?? `load ${basename(file)} (${opts.mode})`,
+      ...(opts.ifCommit !== undefined ? { ifCommit: opts.ifCommit } : {}),
+    },
     (staged) => stageFile(ctx, staged, file, source, opts, counts),
   );
   return {

@@ -20,7 +20,7 @@ import {
   rowsById,
   samePin,
   sameRow,
-  tableChanges,
+  tableChangesFromBase,
   valueKey,
   type DiffContext,
   type Row,
@@ -159,8 +159,8 @@ async function mergeTable(
 ): Promise<TableMerge | null> {
   const [b, tg, s] = [base, target, source].map((x) => pinOf(x, def.tableKey));
   if (samePin(b, s) || samePin(tg, s)) return null;
-  const theirs = await tableChanges(ctx, def, b, s);
-  const ours = samePin(b, tg) ? new Map<string, RowDelta>() : await tableChanges(ctx, def, b, tg);
+  // One base pass for both sides (the full compare's base index is built once).
+  const [theirs, ours] = await tableChangesFromBase(ctx, def, b, [s, tg]);
   const out: TableMerge = { def, upserts: new Map(), deletes: new Set(), deletedBefore: new Map() };
   for (const [id, t] of theirs) {
     const o = ours.get(id);

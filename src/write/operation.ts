@@ -5,7 +5,13 @@
  * `op.rolled_back` (one transaction) and changes no table.
  */
 import type { Catalog, TypeDef } from '../schema/types.js';
-import { Journal, type BeginArgs, type Snapshot, type TablePin } from '../journal/index.js';
+import {
+  Journal,
+  preconditionFailed,
+  type BeginArgs,
+  type Snapshot,
+  type TablePin,
+} from '../journal/index.js';
 import type { TableHandle } from '../storage/index.js';
 import type { EmbeddingClient } from '../embed/index.js';
 import { LancelogError, RepoError } from '../errors.js';
@@ -17,6 +23,18 @@ export interface OperationOptions {
   branch?: string;
   actor?: string;
   message?: string;
+  /**
+   * A conditional write: run only if the branch head is still this commit, checked
+   * before anything is journaled and again atomically in the publish transaction
+   * (PreconditionFailed, exit 4 / HTTP 412; nothing is published).
+   */
+  ifCommit?: string;
+}
+
+/** The early check of a conditional write: before anything is journaled. */
+export function assertIfCommit(snapshot: Snapshot, opts: OperationOptions): void {
+  if (opts.ifCommit !== undefined && snapshot.commitId !== opts.ifCommit)
+    throw preconditionFailed(snapshot.branch, opts.ifCommit, snapshot.commitId);
 }
 
 export interface OperationOutcome<T> extends CommitResult {
@@ -88,6 +106,7 @@ export async function runOperation<T>(
   const actor = opts.actor ?? 'lancelog';
   // The branch must exist before anything is journaled.
   const snapshot = ctx.journal.snapshot({ branch });
+  assertIfCommit(snapshot, opts);
   // op.begun is journaled with the leases and intent (one transaction, protocol.ts).
   const opId = Journal.newOperationId();
   ctx.activeOps.add(opId);
@@ -105,7 +124,7 @@ export async function runOperation<T>(
     const affected = staged.affected();
     const result = await commitStaged(
       ctx,
-      { opId, begun: false, kind, branch, actor, message: opts.message },
+      { opId, begun: false, kind, branch, actor, message: opts.message, ifCommit: opts.ifCommit },
       staged,
       snapshot,
     );

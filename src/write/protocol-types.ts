@@ -71,6 +71,8 @@ export interface OperationInfo {
   branch: string;
   actor: string;
   message?: string;
+  /** A conditional write: publish only if the branch head is still this commit. */
+  ifCommit?: string;
 }
 
 export interface TableMove {

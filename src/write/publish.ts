@@ -68,6 +68,7 @@ export async function publishMoves(
     ],
     committed,
     complete: true,
+    ...(op.ifCommit !== undefined ? { expectedHeadCommit: op.ifCommit } : {}),
     ...(change
       ? { unpin: change.unpin, schema: { hash: change.hash, source: change.source } }
       : {}),

@@ -8,6 +8,7 @@ import { Journal, type OperationKind, type Snapshot } from '../journal/index.js'
 import { failpoint } from '../failpoints.js';
 import { commitTables, type PublishExtras, type TableAction } from './protocol.js';
 import {
+  assertIfCommit,
   recordStageFailure,
   type OperationContext,
   type OperationOptions,
@@ -39,6 +40,7 @@ export async function runTableOperation<T>(
   const branch = opts.branch ?? 'main';
   const actor = opts.actor ?? 'lancelog';
   const snapshot = ctx.journal.snapshot({ branch });
+  assertIfCommit(snapshot, opts);
   // op.begun is journaled with the leases and intent (one transaction, protocol.ts).
   const opId = Journal.newOperationId();
   ctx.activeOps.add(opId);
@@ -53,7 +55,7 @@ export async function runTableOperation<T>(
     }
     const result = await commitTables(
       ctx,
-      { opId, begun: false, kind, branch, actor, message: opts.message },
+      { opId, begun: false, kind, branch, actor, message: opts.message, ifCommit: opts.ifCommit },
       planned.actions,
       snapshot,
       {

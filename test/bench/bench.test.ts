@@ -13,6 +13,7 @@ import * as journal from '../../scripts/bench/journal.js';
 import * as reads from '../../scripts/bench/reads.js';
 import * as search from '../../scripts/bench/search.js';
 import * as merge from '../../scripts/bench/merge.js';
+import * as feed from '../../scripts/bench/feed.js';
 import * as coldStart from '../../scripts/bench/cold-start.js';
 import * as server from '../../scripts/bench/server.js';
 import * as scrub from '../../scripts/bench/scrub.js';
@@ -104,23 +105,33 @@ describe('benchmarks (tiny runs)', () => {
 
   it('merge (one run per step: the steps change the repo)', async () => {
     const r = await merge.run({ scale: 0.001 });
-    expect(r.map((x) => x.metric)).toEqual([
-      'diff_ms',
-      'diff_peak_rss_mib',
-      'merge_ms',
-      'merge_peak_rss_mib',
-    ]);
+    const metrics = ['diff_ms', 'diff_peak_rss_mib', 'merge_ms', 'merge_peak_rss_mib'];
+    expect(r.map((x) => x.metric)).toEqual(
+      ['0.1%', '1%', '10%'].flatMap((f) => metrics.map((m) => `${m}@${f}`)),
+    );
     for (const x of r) expect(Number.isFinite(x.lancelog) && x.lancelog > 0).toBe(true);
-    expect(r[0].extra).toMatchObject({
-      rows: 1000,
-      stats: { updates: 20, inserts: 0, deletes: 0 },
-    });
-    expect(r[2].extra).toMatchObject({
-      outcome: 'Merged',
-      tables: [{ tableKey: 'node:Item', upserts: 10 }],
-    });
+    // Per fraction: the lineage diff and the full compare agree; the merge writes one side.
+    for (const [i, changed] of [1, 10, 100].entries()) {
+      const diff = r[4 * i];
+      expect(diff.extra).toMatchObject({
+        rows: 1000,
+        stats: { updates: 2 * changed, inserts: 0, deletes: 0, methods: { fullCompare: 0 } },
+        fullStats: { updates: 2 * changed, methods: { lineage: 0, fullCompare: 1 } },
+      });
+      expect(r[4 * i + 2].extra).toMatchObject({
+        outcome: 'Merged',
+        tables: [{ tableKey: 'node:Item', upserts: changed }],
+      });
+    }
     expect(formatTable(r)).toContain('merge');
   }, 300_000);
+
+  it("feed (follow latency from another process's publish to delivery)", async () => {
+    const r = await feed.run({ scale: 0.05 });
+    expect(r.map((x) => x.metric)).toEqual(['follow_latency_p50_ms', 'follow_latency_p99_ms']);
+    expect(r[0].extra).toMatchObject({ commits: 5 });
+    for (const x of r) expect(Number.isFinite(x.lancelog) && x.lancelog >= 0).toBe(true);
+  }, 120_000);
 
   it('load', async () => {
     const r = await load.run({ scale: 0.0002, runs: 5, rss: false });

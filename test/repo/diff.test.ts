@@ -50,6 +50,7 @@ describe('repo.diff', () => {
         deletes: 1,
         tablesCompared: 2,
         tablesSkipped: 3,
+        methods: { lineage: 2, fullCompare: 0, fallbacks: [] },
       });
       // main@N refs name the same states; filters narrow the result.
       const byVersion = await repo.diff({
