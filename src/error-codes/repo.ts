@@ -82,6 +82,6 @@ export const REPO_CODES = {
     classes: ['RepoError'],
     exit: 1,
     http: 404,
-    details: ['commit', 'branch', 'manifest_version', 'table_key', 'version', 'repair_op_id'],
+    details: ['commit', 'branch', 'manifest_version', 'repair_op_id'],
   },
 } as const satisfies Record<string, ErrorCodeSpec>;

@@ -251,8 +251,10 @@ export const eventPayloadSchemas = {
    * `lancelog doctor --deep --repair --confirm` (a `Repair` operation): the damaged Lance
    * versions the scrub found, with their damaged files, the commits that can no longer
    * be read because of them, and the commits a re-pin of the branch's head dropped
-   * (those after the manifest version it went back to). Time travel to a commit pinning
-   * an `unreadable` version is then `VersionDamaged`; later scrubs report it as known.
+   * (those after the manifest version it went back to). Time travel to one of the
+   * `unreadable_commits` is then `VersionDamaged`; later scrubs report a damaged version
+   * that only these commits pin as known. (By commit, not by version number: Lance may
+   * number a later commit as a damaged version whose manifest was lost.)
    */
   'repair.damage_recorded': z.strictObject({
     versions: z.array(
@@ -267,6 +269,7 @@ export const eventPayloadSchemas = {
           }),
         ),
         unreadable: z.boolean().describe('false: only its transaction file is damaged'),
+        commits: z.array(Id).describe('the commits that pinned it when the damage was recorded'),
       }),
     ),
     unreadable_commits: z.array(Id),

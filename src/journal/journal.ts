@@ -53,6 +53,7 @@ import {
   JournalReader,
   type BranchInfo,
   type CommitFilter,
+  type DamageRecords,
   type EventFilter,
   type JournalReads,
   type Snapshot,
@@ -548,9 +549,9 @@ export class Journal {
     return this.reader.cleanedVersions();
   }
 
-  /** Every version a repair recorded as damaged (`repair.damage_recorded`; queries.ts). */
-  damagedVersions(): Map<string, { opId: string; unreadable: boolean }> {
-    return this.reader.damagedVersions();
+  /** The damage repairs recorded (`repair.damage_recorded`; queries.ts). */
+  damageRecords(): DamageRecords {
+    return this.reader.damageRecords();
   }
 
   /** What every Lance file was written as, per table key and path (queries.ts). */

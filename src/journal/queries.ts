@@ -54,6 +54,10 @@ export interface VerifyReport {
   events: number;
 }
 export type BranchInfo = BranchRow;
+export interface DamageRecords {
+  versions: Map<string, { opId: string; commits: Set<string> }>;
+  unreadableCommits: Map<string, string>;
+}
 
 export const EVENT_COLUMNS = 'seq, op_id, time_us, kind, branch, table_key, payload';
 
@@ -356,18 +360,24 @@ export class JournalReader {
   }
 
   /**
-   * Every version a repair recorded as damaged (`repair.damage_recorded`), keyed as
-   * `cleanedVersions()`, with the repair's op id and whether reads of it fail.
+   * The damage repairs recorded (`repair.damage_recorded`): per version (keyed as
+   * `cleanedVersions()`) the commits that pinned it then, and the commits that can no
+   * longer be read, each with the repair's op id.
    */
-  damagedVersions(): Map<string, { opId: string; unreadable: boolean }> {
-    const out = new Map<string, { opId: string; unreadable: boolean }>();
-    for (const row of this.eventRows('repair.damage_recorded'))
-      for (const v of parsePayload('repair.damage_recorded', JSON.parse(row.payload)).versions)
-        out.set(cleanedVersionKey(v.table_key, v.lance_branch, v.version), {
-          opId: row.op_id,
-          unreadable: v.unreadable,
-        });
-    return out;
+  damageRecords(): DamageRecords {
+    const versions = new Map<string, { opId: string; commits: Set<string> }>();
+    const unreadableCommits = new Map<string, string>();
+    for (const row of this.eventRows('repair.damage_recorded')) {
+      const p = parsePayload('repair.damage_recorded', JSON.parse(row.payload));
+      for (const v of p.versions) {
+        const key = cleanedVersionKey(v.table_key, v.lance_branch, v.version);
+        const commits = versions.get(key)?.commits ?? new Set<string>();
+        for (const c of v.commits) commits.add(c);
+        versions.set(key, { opId: row.op_id, commits });
+      }
+      for (const c of p.unreadable_commits) unreadableCommits.set(c, row.op_id);
+    }
+    return { versions, unreadableCommits };
   }
 
   /**

@@ -11,6 +11,7 @@
  *   `VersionDamaged`, and later scrubs report it as known rather than as a problem.
  * The plan is made when the scrub runs, so `doctor` says exactly what a repair loses.
  */
+import { LancelogError } from '../errors.js';
 import type { Journal, Snapshot, TablePin } from '../journal/index.js';
 import type { TypeDef } from '../schema/types.js';
 import type { TableStore } from '../storage/index.js';
@@ -97,13 +98,37 @@ export function planRepairs(journal: Journal, report: ScrubReport): BranchRepair
   return plans;
 }
 
+/**
+ * The table's Lance HEAD; when Lance cannot open the newest version (its manifest is
+ * what is damaged), that manifest is removed — it is being re-pinned away from, and the
+ * repair records it as lost — and the next one tried, down to `floor`.
+ */
+async function openableHead(
+  ctx: RepairContext,
+  def: TypeDef,
+  lanceBranch: string | null,
+  floor: number,
+): Promise<number> {
+  const { store } = ctx;
+  for (;;) {
+    try {
+      return await store.headVersion(def.tableKey, def.tablePath, lanceBranch ?? undefined);
+    } catch (err) {
+      if (!(err instanceof LancelogError) || err.code !== 'StorageFailure') throw err;
+      const files = store.files(def.tableKey, def.tablePath, lanceBranch);
+      const top = files.listedHead();
+      if (top === null || top <= floor) throw err;
+      await files.dropVersionsAbove(top - 1);
+      store.dropWriter(def.tablePath, lanceBranch ?? undefined);
+    }
+  }
+}
+
 /** A table's HEAD back at `pin` (a restore when it is elsewhere), recorded and synced; the version to publish. */
 async function restoreToPin(ctx: RepairContext, opId: string, pin: TablePin): Promise<number> {
   const { store } = ctx;
   const def = ctx.typeDef(pin.tableKey);
-  const lanceHead = await store
-    .headVersion(def.tableKey, def.tablePath, pin.lanceBranch ?? undefined)
-    .catch(() => null);
+  const lanceHead = await openableHead(ctx, def, pin.lanceBranch, pin.version);
   if (lanceHead === pin.version) return pin.version;
   const version = await store.restoreTo(def.tableKey, def.tablePath, pin.version, pin.lanceBranch);
   const range = {
@@ -127,6 +152,7 @@ function damagePayload(plan: BranchRepair) {
       version: d.version,
       files: d.files.map((f) => ({ path: f.path, problem: f.problem })),
       unreadable: d.unreadable,
+      commits: [...new Set(d.commits.map((c) => c.commitId))],
     })),
     unreadable_commits: plan.unreadable,
     dropped_commits: plan.dropped,

@@ -170,7 +170,7 @@ export async function scrub(ctx: ScrubContext): Promise<ScrubReport> {
   };
   const files = await collectNeeds(ctx, versions);
   const problems = await checkAll(files, ctx.journal.fileRecords(), report);
-  const known = ctx.journal.damagedVersions();
+  const recorded = ctx.journal.damageRecords().versions;
   for (const [key, e] of versions) {
     for (const f of e.files) {
       const p = problems.get(f);
@@ -185,7 +185,11 @@ export async function scrub(ctx: ScrubContext): Promise<ScrubReport> {
       unreadable: e.problems.some((p) => p.kind !== 'transaction'),
       commits: e.commits,
       heads: [...e.heads].sort(),
-      known: known.has(key),
+      // Known: a repair recorded it, and nothing since pins it (Lance may number a new
+      // commit as a damaged version whose manifest was lost).
+      known:
+        e.commits.length > 0 &&
+        e.commits.every((c) => recorded.get(key)?.commits.has(c.commitId) ?? false),
     });
   }
   report.ms = performance.now() - started;

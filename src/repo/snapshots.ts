@@ -49,25 +49,19 @@ function assertNotCleanedUp(journal: Journal, snap: Snapshot): Snapshot {
 }
 
 function assertNotDamaged(journal: Journal, snap: Snapshot): void {
-  const damaged = journal.damagedVersions();
-  if (damaged.size === 0) return;
-  for (const pin of snap.pins) {
-    const d = damaged.get(cleanedVersionKey(pin.tableKey, pin.lanceBranch, pin.version));
-    if (!d?.unreadable) continue;
-    throw new RepoError(
-      'VersionDamaged',
-      `commit ${snap.commitId} (branch ${snap.branch}, version ${snap.manifestVersion}) can no longer be read: ` +
-        `version ${pin.version} of ${pin.tableKey} is damaged (recorded by repair ${d.opId}; 'lancelog doctor --deep' names its files)`,
-      {
-        commit: snap.commitId,
-        branch: snap.branch,
-        manifest_version: snap.manifestVersion,
-        table_key: pin.tableKey,
-        version: pin.version,
-        repair_op_id: d.opId,
-      },
-    );
-  }
+  const opId = journal.damageRecords().unreadableCommits.get(snap.commitId);
+  if (opId === undefined) return;
+  throw new RepoError(
+    'VersionDamaged',
+    `commit ${snap.commitId} (branch ${snap.branch}, version ${snap.manifestVersion}) can no longer be read: ` +
+      `a table version it pins is damaged (recorded by repair ${opId}; 'lancelog doctor --deep' names the files)`,
+    {
+      commit: snap.commitId,
+      branch: snap.branch,
+      manifest_version: snap.manifestVersion,
+      repair_op_id: opId,
+    },
+  );
 }
 
 /** `Repo.snapshot`: the pin set `at` names (documented there). */

@@ -97,6 +97,7 @@ const SAMPLES: {
           version: 3,
           files: [{ path: 'data/x.lance', problem: 'checksum' }],
           unreadable: true,
+          commits: ['01J00000000000000000000000'],
         },
       ],
       unreadable_commits: ['01J00000000000000000000000'],
