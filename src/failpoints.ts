@@ -24,6 +24,8 @@ export const FAILPOINTS = [
   'recovery.after_restore',
   'recovery.before_publish',
   'recovery.after_publish',
+  'graph_index.before_rename',
+  'graph_index.after_rename',
 ] as const;
 
 export type FailpointName = (typeof FAILPOINTS)[number];

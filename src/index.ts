@@ -52,6 +52,7 @@ export type {
   IndexStatus,
   IndexKind,
 } from './write/indexes.js';
+export type { GraphFileCheck, GraphIndexListRow, GraphIndexReport } from './repo/graph.js';
 export {
   FAILPOINTS,
   armFailpoint,
@@ -93,6 +94,7 @@ export {
   explain as explainQuery,
   planToJSON,
   lintQueries,
+  describeOperation,
   bindParams,
   QueryError,
   ParamError,
@@ -101,6 +103,10 @@ export type {
   CheckedQuery,
   LintIssue,
   QueryLintResult,
+  QueryOperation,
+  GraphFact,
+  ResultField,
+  ValueKind,
   QueryPlan,
   ReadPlan,
   MutationPlan,

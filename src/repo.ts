@@ -75,7 +75,14 @@ import {
 } from './read/index.js';
 import { allTypes, initRepo, openRepoParts } from './repo/create.js';
 import { newerCatalog } from './repo/schema-sync.js';
-import { deriveIndexes, PlanCache, stagedOverlay } from './repo/plans.js';
+import { PlanCache, stagedOverlay } from './repo/plans.js';
+import { PinnedHandles, tableSummaries } from './repo/pinned.js';
+import {
+  RepoGraph,
+  type GraphFileCheck,
+  type GraphIndexListRow,
+  type GraphIndexReport,
+} from './repo/graph.js';
 import { commitsWithPin, pinOf, refToReadAt, resolveSnapshot } from './repo/snapshots.js';
 import { createBranchAt, forksOf, type BranchStart, type ForkRow } from './repo/branches.js';
 import { verifyRepo } from './repo/verify.js';
@@ -105,12 +112,14 @@ export type {
 
 export class Repo {
   /** Pinned handles never change, so they are cached by path, Lance branch and version. */
-  private readonly pinnedHandles = new Map<string, Promise<TableHandle>>();
+  private readonly pinned: PinnedHandles;
   private typesByKey: Map<string, TypeDef>;
   /** Operations this process is running (recovery never touches them). */
   protected readonly activeOps = new Set<string>();
   /** Node columns and graph indexes by table version, shared by every query of this repo. */
   private readonly readCache: ReadCache;
+  /** Graph indexes and their `.graph` files (src/repo/graph.ts). */
+  private readonly graph: RepoGraph;
   private plans: PlanCache;
 
   protected constructor(
@@ -124,6 +133,8 @@ export class Repo {
   ) {
     this.typesByKey = new Map(allTypes(current).map((d) => [d.tableKey, d]));
     this.readCache = new ReadCache(readCacheBytes);
+    this.pinned = new PinnedHandles(store);
+    this.graph = new RepoGraph(dir, this.readCache, store, (k, p) => this.openPinned(k, p));
     this.plans = new PlanCache(current);
   }
 
@@ -260,18 +271,7 @@ export class Repo {
 
   /** A read-only handle on a table at exactly its pinned version. */
   async openPinned(tableKey: string, pin: TablePin): Promise<TableHandle> {
-    const def = this.typeDef(tableKey);
-    const cacheKey = `${def.tablePath}\u0000${pin.lanceBranch ?? ''}\u0000${pin.version}`;
-    let handle = this.pinnedHandles.get(cacheKey);
-    if (!handle) {
-      handle = this.store.openTable(def.tableKey, def.tablePath, {
-        version: pin.version,
-        ...(pin.lanceBranch ? { branch: pin.lanceBranch } : {}),
-      });
-      this.pinnedHandles.set(cacheKey, handle);
-      handle.catch(() => this.pinnedHandles.delete(cacheKey));
-    }
-    return handle;
+    return this.pinned.open(this.typeDef(tableKey), pin);
   }
 
   pinOf(snapshot: Snapshot, tableKey: string): TablePin {
@@ -298,22 +298,7 @@ export class Repo {
 
   /** Every table of a branch snapshot: pinned version, Lance branch and rows. */
   async tables(at: ReadAt = {}): Promise<TableSummary[]> {
-    const snap = this.snapshot(at);
-    const out: TableSummary[] = [];
-    for (const def of allTypes(this.catalog)) {
-      const pin = this.pinOf(snap, def.tableKey);
-      const table = await this.openPinned(def.tableKey, pin);
-      out.push({
-        tableKey: def.tableKey,
-        tablePath: def.tablePath,
-        kind: def.kind,
-        name: def.name,
-        pinnedVersion: pin.version,
-        lanceBranch: pin.lanceBranch,
-        rows: await table.countRows(),
-      });
-    }
-    return out;
+    return tableSummaries(this.catalog, this.snapshot(at), (k, p) => this.openPinned(k, p));
   }
 
   // ── writes ──────────────────────────────────────────────────────────────
@@ -329,7 +314,6 @@ export class Repo {
       activeOps: this.activeOps,
       openPinned: (tableKey, pin) => this.openPinned(tableKey, pin),
       embeddings: () => this.embeddings(),
-      onCommitted: (staged, result) => deriveIndexes(this.readCache, staged, result),
     };
   }
 
@@ -357,15 +341,20 @@ export class Repo {
       types?: string[];
       onProgress?: (p: IndexProgress) => void;
     } = {},
-  ): Promise<OperationOutcome<EnsureIndexesResult>> {
+  ): Promise<OperationOutcome<EnsureIndexesResult & { graphs: GraphIndexReport[] }>> {
     this.assertWritable('build indexes');
     const { onProgress, ...op } = opts;
-    return ensureIndexes(this.operationContext(), op, onProgress);
+    const out = await ensureIndexes(this.operationContext(), op, onProgress);
+    // Then the graph index files at the branch's pins (derived data: no publish).
+    const graphs = await this.graph.persist(this.catalog, this.snapshot({ branch: op.branch }));
+    return { ...out, value: { ...out.value, graphs } };
   }
 
-  /** Every index the schema asks for at a snapshot: its state and the version it covers. */
-  async indexes(at: ReadAt = {}): Promise<IndexListRow[]> {
-    return listIndexes(this.operationContext(), this.snapshot(at));
+  /** Every index the schema asks for at a snapshot (graph indexes last): state, version covered. */
+  async indexes(at: ReadAt = {}): Promise<Array<IndexListRow | GraphIndexListRow>> {
+    const snap = this.snapshot(at);
+    const lance = await listIndexes(this.operationContext(), snap);
+    return [...lance, ...(await this.graph.list(this.catalog, snap))];
   }
 
   // ── schema ──────────────────────────────────────────────────────────────
@@ -398,9 +387,14 @@ export class Repo {
    * Lance compaction of every table of a branch, one journaled operation per table
    * (docs/maintenance.md). Data is unchanged; no version is removed.
    */
-  async optimize(opts: OperationOptions = {}): Promise<OptimizeResult> {
+  async optimize(
+    opts: OperationOptions = {},
+  ): Promise<OptimizeResult & { graphs: GraphIndexReport[] }> {
     this.assertWritable('optimize');
-    return optimizeTables(this.operationContext(), opts);
+    const result = await optimizeTables(this.operationContext(), opts);
+    // Compaction rewrites fragments: no later version patches from an older file.
+    const graphs = await this.graph.persist(this.catalog, this.snapshot({ branch: result.branch }));
+    return { ...result, graphs };
   }
 
   /**
@@ -411,11 +405,20 @@ export class Repo {
     if (opts.confirm) this.assertWritable('clean up');
     const result = await cleanupVersions(this.operationContext(), opts);
     if (result.confirmed) {
-      // Handles on removed versions would fail on their next read: forget them (not
-      // closed, a query of this process may still be using one).
-      this.pinnedHandles.clear();
+      // Handles on removed versions would fail on their next read: forget them.
+      this.pinned.clear();
+      const head = this.snapshot({ branch: 'main' });
+      await this.graph.removeCleaned(this.catalog.edges, (d) =>
+        this.openPinned(d.tableKey, this.pinOf(head, d.tableKey)),
+      );
     }
     return result;
+  }
+
+  /** Every graph index file checked whole; `remove` deletes the bad ones (docs/indexes.md). */
+  async checkGraphIndexFiles(opts: { remove?: boolean } = {}): Promise<GraphFileCheck[]> {
+    if (opts.remove) this.assertWritable('remove graph index files');
+    return this.graph.check(this.catalog.edges, opts);
   }
 
   // ── reads ───────────────────────────────────────────────────────────────
@@ -424,6 +427,7 @@ export class Repo {
     return {
       catalog: this.catalog,
       cache: this.readCache,
+      graphs: this.graph.indexes,
       openPinned: (tableKey, pin) => this.openPinned(tableKey, pin),
       embeddings: () => this.embeddingClient(),
       ...(overlay ? { overlay } : {}),
@@ -585,14 +589,7 @@ export class Repo {
   }
 
   async close(): Promise<void> {
-    for (const h of this.pinnedHandles.values()) {
-      try {
-        (await h).close();
-      } catch {
-        /* a failed open has nothing to close */
-      }
-    }
-    this.pinnedHandles.clear();
+    await this.pinned.closeAll();
     await this.store.close();
     this.journal.close();
   }

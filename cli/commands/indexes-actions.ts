@@ -2,7 +2,12 @@
  * The actions of `index ensure` and `index list`: the Lance indexes the schema asks for
  * (docs/indexes.md). Loaded when one of these commands runs (registered in indexes.ts).
  */
-import { Repo, type IndexListRow, type IndexProgress } from '../../src/index.js';
+import {
+  Repo,
+  type GraphIndexListRow,
+  type IndexListRow,
+  type IndexProgress,
+} from '../../src/index.js';
 import { formatTable } from '../format.js';
 import { printResult } from '../output.js';
 import { resolveRepo } from '../repo-arg.js';
@@ -29,7 +34,7 @@ function progressLine(p: IndexProgress): string {
     : `[${p.step}/${p.of}] built ${what} in ${((p.ms ?? 0) / 1000).toFixed(2)}s\n`;
 }
 
-function humanList(rows: IndexListRow[]): string {
+function humanList(rows: Array<IndexListRow | GraphIndexListRow>): string {
   if (rows.length === 0) return 'the schema asks for no index';
   return formatTable(
     ['table', 'column', 'index', 'state', 'version', 'indexed', 'unindexed'],
@@ -64,6 +69,10 @@ export async function indexEnsure(repoArg: string | undefined, opts: EnsureOpts)
         ...value.built.map(
           (b) =>
             `  ${b.type}.${b.column} ${b.kind} → version ${b.version} (${(b.ms / 1000).toFixed(2)}s)`,
+        ),
+        ...value.graphs.map(
+          (g) =>
+            `  ${g.type} graph index at version ${g.version}: ${g.state === 'written' ? `written (${(g.ms / 1000).toFixed(2)}s)` : 'current'}`,
         ),
         `op ${opId}`,
         commitId ? `commit ${commitId}` : 'nothing to commit',

@@ -4,7 +4,13 @@
  * maintenance.ts).
  */
 import { z } from 'zod';
-import { Repo, UsageError, type CleanupResult, type OptimizeResult } from '../../src/index.js';
+import {
+  Repo,
+  UsageError,
+  type CleanupResult,
+  type GraphIndexReport,
+  type OptimizeResult,
+} from '../../src/index.js';
 import { printResult } from '../output.js';
 import { resolveRepo } from '../repo-arg.js';
 import { parseIntOption } from '../options.js';
@@ -28,7 +34,7 @@ export function parseDurationMs(option: string, raw: string | undefined): number
   return Number(parsed.data.slice(0, -1)) * UNIT_MS[unit];
 }
 
-function humanOptimize(r: OptimizeResult): string {
+function humanOptimize(r: OptimizeResult & { graphs: GraphIndexReport[] }): string {
   const lines = r.tables.map(
     (t) =>
       `  ${t.tableKey.padEnd(32)} fragments ${t.fragmentsBefore} → ${t.fragmentsAfter}` +
@@ -36,7 +42,10 @@ function humanOptimize(r: OptimizeResult): string {
         ? `  v${t.fromVersion} → v${t.toVersion}  commit ${t.commitId}`
         : '  (nothing to compact)'),
   );
-  return [`optimized ${r.tables.length} tables on ${r.branch}`, ...lines].join('\n');
+  const graphs = r.graphs.map(
+    (g) => `  ${g.tableKey.padEnd(32)} graph index at v${g.version}: ${g.state}`,
+  );
+  return [`optimized ${r.tables.length} tables on ${r.branch}`, ...lines, ...graphs].join('\n');
 }
 
 function humanCleanup(r: CleanupResult): string {

@@ -1,5 +1,5 @@
 /**
- * The actions of `query lint`, `query check`, `query explain`: compile `.gq` files against
+ * The actions of `lint`, `query lint`, `query check`, `query explain`: compile `.gq` files against
  * a schema or a repo's catalog. Loaded when one of these commands runs (registered in
  * query.ts).
  */
@@ -71,16 +71,38 @@ export async function check(
   report(opts, opts.query, lintQueries(source, opts.query, catalog));
 }
 
+/** `lint` / `check`: against `--schema` or a repo (exactly one). */
+export async function lintAny(
+  repoArg: string | undefined,
+  opts: JsonOpt & { query: string; schema?: string; uri?: string },
+): Promise<void> {
+  const source = readSourceFile(opts.query, 'query file');
+  const catalog = await schemaOrRepoCatalog(repoArg, opts);
+  report(opts, opts.query, lintQueries(source, opts.query, catalog));
+}
+
+/** The catalog of `--schema` or of a repo (positional or `--uri`); both is a UsageError. */
+async function schemaOrRepoCatalog(
+  repoArg: string | undefined,
+  opts: { schema?: string; uri?: string },
+): Promise<Catalog> {
+  if (opts.schema && (repoArg || opts.uri))
+    throw new UsageError('give either --schema or a repo, not both', { schema: opts.schema });
+  if (!opts.schema && !repoArg && !opts.uri)
+    throw new UsageError(
+      'missing schema: pass --schema <file.pg> or a repo (last argument or --uri)',
+    );
+  return opts.schema
+    ? compileSchema(readSourceFile(opts.schema, 'schema file'), opts.schema)
+    : repoCatalog(resolveRepo(repoArg, opts));
+}
+
 export async function explain(
   repoArg: string | undefined,
   opts: JsonOpt & { query: string; name: string; schema?: string; uri?: string },
 ): Promise<void> {
-  if (opts.schema && (repoArg || opts.uri))
-    throw new UsageError('give either --schema or a repo, not both', { schema: opts.schema });
   const source = readSourceFile(opts.query, 'query file');
-  const catalog = opts.schema
-    ? compileSchema(readSourceFile(opts.schema, 'schema file'), opts.schema)
-    : await repoCatalog(resolveRepo(repoArg, opts));
+  const catalog = await schemaOrRepoCatalog(repoArg, opts);
   const plan = compileQuery(source, opts.query, catalog, opts.name);
   printResult(opts, planToJSON(plan), () => explainQuery(plan));
 }

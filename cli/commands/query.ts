@@ -1,5 +1,6 @@
 /**
- * `query lint`, `query check`, `query explain`: compile `.gq` files against a schema or a repo's catalog.
+ * `lint` (alias `check`), `query lint`, `query check`, `query explain`: compile `.gq`
+ * files against a schema or a repo's catalog.
  * Registration only (light): the actions are in
  * query-actions.ts, loaded when a command runs.
  */
@@ -9,6 +10,19 @@ import { lazyAction } from '../lazy-action.js';
 const actions = () => import('./query-actions.js');
 
 export function registerQueryCommands(program: Command): void {
+  program
+    .command('lint')
+    .alias('check')
+    .description(
+      "type-check every query of a .gq file against a .pg schema or a repo's schema; per query its errors, warnings and (--json) what it reads and writes",
+    )
+    .requiredOption('--query <file.gq>', 'the .gq query file')
+    .option('--schema <file.pg>', 'the .pg schema file (instead of a repo)')
+    .argument('[repo]', 'repo directory (instead of --schema)')
+    .option('--uri <repo>', 'repo directory')
+    .option('--json', 'print JSON')
+    .action(lazyAction(actions, 'lintAny'));
+
   const query = program.command('query').description('compile, check and explain .gq query files');
 
   query

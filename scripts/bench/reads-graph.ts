@@ -5,7 +5,7 @@
  * Out-degree is skewed: a source is `floor(N · u²)` for uniform u (node 0 has about
  * E/√N edges, half the nodes have fewer than E/N); destinations are uniform.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import kuzu from 'kuzu';
@@ -93,6 +93,30 @@ export async function loadLancelog(dir: string, jsonl: string): Promise<void> {
   const repo = await Repo.open(dir);
   try {
     await loadJsonl(repo.operationContext(), { path: jsonl }, { mode: 'append' });
+  } finally {
+    await repo.close();
+  }
+}
+
+/**
+ * `index ensure` on the loaded repo: the key's BTREE and the graph index file (what
+ * Kuzu's COPY builds while it loads: its primary-key index and its CSR). Returns each
+ * file's size and each build's time.
+ */
+export async function ensureLancelogIndexes(dir: string): Promise<Record<string, number>> {
+  const repo = await Repo.open(dir);
+  try {
+    const out = await repo.ensureIndexes();
+    const sizes: Record<string, number> = {};
+    for (const b of out.value.built) sizes[`${b.type}.${b.column}.${b.kind}Ms`] = b.ms;
+    for (const g of out.value.graphs) {
+      const def = repo.catalog.edges.find((e) => e.name === g.type)!;
+      sizes[`${g.type}.graphMs`] = g.ms;
+      sizes[`${g.type}.graphFileBytes`] = statSync(
+        join(dir, `${def.tablePath}.graph`, `~main@${g.version}.lgi`),
+      ).size;
+    }
+    return sizes;
   } finally {
     await repo.close();
   }

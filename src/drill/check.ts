@@ -117,6 +117,7 @@ async function checkVisibleState(
     problems.push(`I3: only M${visible} is visible but ${spec.acked} op(s) were acknowledged`);
   if (I2 && spec.acked < n && visible !== null && lastDecision)
     I2 = decisionAgrees(lastDecision, spec.acked, allowed, visible, problems);
+  if (!(await graphAgrees(repo, spec.branch, lines, problems))) I2 = false;
   for (const o of spec.others) {
     const got = await exportLines(repo, o.branch);
     if (!same(got, o.lines)) {
@@ -125,6 +126,36 @@ async function checkVisibleState(
     }
   }
   return { I2, I3, visible };
+}
+
+const WORKS_AT_READ = `query w() { match { $p: Person
+  $p worksAt $c } return { $p.name, $c.name } }`;
+
+/**
+ * The graph index (its file, a patch of one, or a build) answers traversals as the
+ * edge rows say: every exported WorksAt edge, and no other, is a `$p worksAt $c` row.
+ */
+async function graphAgrees(
+  repo: Repo,
+  branch: string,
+  lines: string[],
+  problems: string[],
+): Promise<boolean> {
+  const want = lines
+    .map((l) => JSON.parse(l) as { edge?: string; from?: string; to?: string })
+    .filter((r) => r.edge === 'WorksAt')
+    .map((r) => `${r.from}->${r.to}`)
+    .sort();
+  const got = (
+    await repo.query({ source: WORKS_AT_READ, file: 'drill.gq', name: 'w', branch })
+  ).rows
+    .map((r) => `${String(r['p.name'])}->${String(r['c.name'])}`)
+    .sort();
+  if (same(got, want)) return true;
+  problems.push(
+    `I2: traversals disagree with the edge rows: ${JSON.stringify({ got, want }).slice(0, 400)}`,
+  );
+  return false;
 }
 
 /** A decision must agree with what is visible: a RollBack shows M_acked, a RollForward or Cleanup M_acked+1. */

@@ -231,7 +231,7 @@ export function powerLossCases(): DrillCase[] {
       ['write.after_publish', 2],
     ],
   };
-  return BRANCHES.flatMap((branch) =>
+  const tx = BRANCHES.flatMap((branch) =>
     SHAPES.flatMap((shape) =>
       points[shape].map(([name, hit]) => ({
         id: `power-${branch}-${shape}-${name}@${hit}`,
@@ -242,6 +242,29 @@ export function powerLossCases(): DrillCase[] {
       })),
     ),
   );
+  return [...tx, ...graphIndexPowerLossCases()];
+}
+
+/**
+ * Graph index files through a power cut (on main): `index ensure` cut while it writes
+ * WorksAt's file (before and after the rename); and an acknowledged `index ensure`
+ * followed by a transaction cut after its publish, so the next reads patch the file.
+ */
+function graphIndexPowerLossCases(): DrillCase[] {
+  const index: DrillOp = { writer: 'index', types: ['Company'] };
+  const at = (name: FailpointName, hit: number, ops: DrillOp[], what: string): DrillCase => ({
+    id: `power-main-${what}-${name}@${hit}`,
+    scenario: `power-loss/${what}/main`,
+    branch: 'main',
+    ops,
+    at: { name, hit },
+  });
+  return [
+    at('graph_index.before_rename', 1, [POWER_LOSS_FIRST, index], 'index'),
+    at('graph_index.after_rename', 1, [POWER_LOSS_FIRST, index], 'index'),
+    // The index op publishes once (Company's indexes): the transaction's publish is hit 2.
+    at('write.after_publish', 2, [index, matrixOp('tx', 'multi-table')], 'index+tx'),
+  ];
 }
 
 /**

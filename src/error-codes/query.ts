@@ -17,6 +17,12 @@ export const QUERY_CODES = {
     http: 400,
     details: ['file', 'line', 'column', 'query', 'reason', 'excerpt'],
   },
+  AsymmetricUndirectedEdge: {
+    classes: ['QueryError'],
+    exit: 1,
+    http: 400,
+    details: ['file', 'line', 'column', 'query', 'reason', 'excerpt'],
+  },
   DuplicateAssignment: {
     classes: ['QueryError'],
     exit: 1,
@@ -42,6 +48,12 @@ export const QUERY_CODES = {
     details: ['file', 'line', 'column', 'query', 'reason', 'excerpt'],
   },
   DuplicateQuery: {
+    classes: ['QueryError'],
+    exit: 1,
+    http: 400,
+    details: ['file', 'line', 'column', 'query', 'reason', 'excerpt'],
+  },
+  EdgeBindingMisuse: {
     classes: ['QueryError'],
     exit: 1,
     http: 400,

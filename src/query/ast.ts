@@ -25,6 +25,8 @@ export interface QueryAnnotationNode {
 }
 
 export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'contains';
+/** A match filter's operator: a comparison, or `starts_with` (strings only). */
+export type FilterOp = CompareOp | 'starts_with';
 
 export type LiteralNode =
   | { kind: 'string'; value: string }
@@ -67,8 +69,12 @@ export type ClauseNode =
   | {
       kind: 'traversal';
       src: VarRefNode;
+      /** `$a $w:edge $b`: the variable bound to the matched edge. */
+      edgeVar: VarRefNode | null;
       edge: string;
       edgePos: Pos;
+      /** `$a <edge> $b`: either direction. */
+      undirected: boolean;
       minHops: number;
       maxHops: number | null;
       hopsPos: Pos | null;
@@ -78,7 +84,7 @@ export type ClauseNode =
   | {
       kind: 'filter';
       left: ExprNode;
-      op: CompareOp | null;
+      op: FilterOp | null;
       opPos: Pos | null;
       right: ExprNode | null;
       pos: Pos;

@@ -21,10 +21,9 @@ export const STRING: PropType = { kind: 'scalar', name: 'String' };
 /** The clause an expression is in: what it may contain depends on it. */
 export type Clause = 'match' | 'return' | 'order';
 
-export interface VarInfo {
-  nodeType: string;
-  explicit: boolean;
-}
+/** A match variable: bound to a node type (explicitly, or as a traversal endpoint), or to an edge (`$a $w:edge $b`). */
+export type VarInfo =
+  { kind: 'node'; nodeType: string; explicit: boolean } | { kind: 'edge'; edge: EdgeTypeDef };
 
 /** The match variables bound so far, by name (a `not { }` block checks in a copy). */
 export type VarScope = Map<string, VarInfo>;
@@ -37,6 +36,10 @@ export interface LevelResult {
     edge: EdgeTypeDef;
     minHops: number;
     maxHops: number | null;
+    /** `$a <edge> $b`: either direction. */
+    undirected: boolean;
+    /** `$a $w:edge $b`: the variable bound to the matched edge. */
+    edgeVar: string | null;
   }>;
   /** Filters and anti-joins in written order, each with the variables it needs bound. */
   deferred: Array<
@@ -120,11 +123,30 @@ export interface CheckContext {
   readonly params: QueryParams;
   /** A fresh variable for a `$_` endpoint, unique in the query (`_1`, `_2`, …). */
   wildcard(): string;
+  /** Variables bound only inside a `not { }` block (local to it): named when used outside. */
+  readonly notLocals: Set<string>;
 }
 
 export function checkContext(types: TypeIndex, diag: Diagnostics): CheckContext {
   let wildcards = 0;
-  return { types, diag, params: new QueryParams(), wildcard: () => `_${++wildcards}` };
+  return {
+    types,
+    diag,
+    params: new QueryParams(),
+    wildcard: () => `_${++wildcards}`,
+    notLocals: new Set(),
+  };
+}
+
+/** UnboundVariable for `$name`, saying so when it is bound only inside a `not { }` block. */
+export function unboundVariable(cx: CheckContext, name: string, pos: Pos): never {
+  cx.diag.fail(
+    'UnboundVariable',
+    cx.notLocals.has(name)
+      ? `variable '$${name}' is bound inside a not { } block, which keeps its variables local; it cannot be used outside it`
+      : `variable '$${name}' is not bound in the match block`,
+    pos,
+  );
 }
 
 export function nodeKeyType(node: NodeTypeDef): PropType {
@@ -195,6 +217,23 @@ export function unknownNodeType(cx: CheckContext, name: string, pos: Pos): never
     `unknown node type '${name}'${edge ? ` ('${edge.name}' is an edge; traverse it with $a ${edge.name.charAt(0).toLowerCase()}${edge.name.slice(1)} $b)` : ''}`,
     pos,
   );
+}
+
+/** A declared property of an edge type (its internal id and endpoints are not properties). */
+export function edgeColumn(
+  cx: CheckContext,
+  edge: EdgeTypeDef,
+  prop: string,
+  pos: Pos,
+): { type: PropType; nullable: boolean } {
+  const p = edge.properties.find((x) => x.name === prop);
+  if (!p)
+    cx.diag.fail(
+      'UnknownProperty',
+      `edge ${edge.name} has no property '${prop}' (properties: ${edge.properties.map((x) => x.name).join(', ') || 'none'})`,
+      pos,
+    );
+  return { type: p.type, nullable: p.nullable };
 }
 
 /** A property (or `id`) of a node type: its type and nullability. */

@@ -9,8 +9,10 @@ import {
   ORDERING,
   STRING,
   checkArity,
+  edgeColumn,
   nodeColumn,
   typeOf,
+  unboundVariable,
   type CheckContext,
   type Clause,
   type VarScope,
@@ -27,6 +29,7 @@ import {
   type FnKind,
   type FnName,
   type PerFunction,
+  type PredicateFn,
   type SearchFn,
 } from './functions.js';
 import type { IrExpr, ValueType } from './types.js';
@@ -83,20 +86,22 @@ function varExpr(
       e.pos,
     );
   const v = scope.get(e.name);
+  if (v?.kind === 'edge')
+    cx.diag.fail(
+      'EdgeBindingMisuse',
+      `'$${e.name}' is bound to a ${v.edge.name} edge: use its properties ($${e.name}.prop), not the edge itself`,
+      e.pos,
+    );
   if (v) return { kind: 'var', var: e.name, nodeType: v.nodeType };
   const p = cx.params.use(e.name);
   if (p) return { kind: 'param', name: e.name, type: p.type };
-  if (clause === 'match')
+  if (clause === 'match' && !cx.notLocals.has(e.name))
     cx.diag.fail(
       'UnknownParameter',
       `'$${e.name}' is neither a declared parameter nor a bound variable`,
       e.pos,
     );
-  return cx.diag.fail(
-    'UnboundVariable',
-    `variable '$${e.name}' is not bound in the match block`,
-    e.pos,
-  );
+  return unboundVariable(cx, e.name, e.pos);
 }
 
 /** `$var.prop`: a property of a bound node variable. */
@@ -111,9 +116,12 @@ function propExpr(
   if (!v) {
     if (cx.params.has(e.var))
       cx.diag.fail('TypeMismatch', `'$${e.var}' is a parameter; it has no properties`, e.pos);
-    cx.diag.fail('UnboundVariable', `variable '$${e.var}' is not bound in the match block`, e.pos);
+    return unboundVariable(cx, e.var, e.pos);
   }
-  const { type } = nodeColumn(cx, cx.types.nodeNamed(v.nodeType)!, e.prop, e.propPos);
+  const { type } =
+    v.kind === 'edge'
+      ? edgeColumn(cx, v.edge, e.prop, e.propPos)
+      : nodeColumn(cx, cx.types.nodeNamed(v.nodeType)!, e.prop, e.propPos);
   return { kind: 'prop', var: e.var, prop: e.prop, type };
 }
 
@@ -173,10 +181,8 @@ export function compare(
       const el = lt.element;
       return { kind: 'compare', op, left, right: coerceOperand(right, el, mismatch) };
     }
-    if (lc === 'string' && rc === 'string') return { kind: 'compare', op, left, right };
-    return mismatch(
-      'contains needs a String (substring) or a list (membership) on the left and a matching value on the right',
-    );
+    // A String on the left is the string predicate (checkStringPredicate), not a comparison.
+    return mismatch('contains needs a list on the left (membership) and an element on the right');
   }
   if (lc === 'node' || rc === 'node') {
     if (lt.kind !== 'node' || rt.kind !== 'node' || lt.type !== rt.type)
@@ -274,6 +280,12 @@ function checkPlacement(
         `${fn}() is a text-search filter: write it as its own clause in match`,
         e.pos,
       );
+    case 'predicate':
+      return cx.diag.fail(
+        'FunctionMisuse',
+        `${fn} is an infix filter: write it in match as a ${fn} b`,
+        e.pos,
+      );
     case 'ranking':
       if (clause === 'match')
         cx.diag.fail(
@@ -354,6 +366,38 @@ function searchCheck(fn: SearchFn): CallCheck {
     if (e.args[2]) args.push(intArg(cx, e.args[2], scope, `${fn}() max edits`));
     return { kind: 'call', fn, args, type: resultType(fn) };
   };
+}
+
+/** `a starts_with b`, `a contains b`: two Strings (or enums), positional (a is the haystack). */
+function predicateCheck(fn: PredicateFn): CallCheck {
+  return (cx: CheckContext, e: CallNode, clause: Clause, scope: VarScope) => {
+    const args = e.args.map((a) => checkExpr(cx, a, clause, scope));
+    args.forEach((a, i) => {
+      const t = typeOf(a);
+      if (classOf(t) !== 'string')
+        cx.diag.fail(
+          'TypeMismatch',
+          `${fn} compares strings: its ${i === 0 ? 'left' : 'right'} operand must be a String, got ${valueTypeText(t)}`,
+          e.args[i].pos,
+        );
+    });
+    return { kind: 'call', fn, args, type: resultType(fn) };
+  };
+}
+
+/**
+ * A match filter `left starts_with right` or `left contains right` with a String on
+ * the left (a list on the left makes `contains` membership: `compare`).
+ */
+export function checkStringPredicate(
+  cx: CheckContext,
+  fn: PredicateFn,
+  left: ExprNode,
+  right: ExprNode,
+  pos: Pos,
+  scope: VarScope,
+): IrExpr {
+  return CALL_CHECKS[fn](cx, { kind: 'call', fn, args: [left, right], pos }, 'match', scope);
 }
 
 /** `bm25($x.text, query)`: a String property and a String query. */
@@ -457,6 +501,8 @@ export const CALL_CHECKS: PerFunction<FnKind, CallCheck> = {
   search: searchCheck('search'),
   fuzzy: searchCheck('fuzzy'),
   match_text: searchCheck('match_text'),
+  starts_with: predicateCheck('starts_with'),
+  contains: predicateCheck('contains'),
   nearest: nearestCheck,
   bm25: bm25Check,
   rrf: rrfCheck,
@@ -471,6 +517,13 @@ function propArg(cx: CheckContext, a: ExprNode, scope: VarScope, fn: string): Ir
     cx.diag.fail(
       'TypeMismatch',
       `the first argument of ${fn}() must be a property ($var.prop)`,
+      a.pos,
+    );
+  // A ranking ranks nodes (its scores are per node of a table): not an edge's property.
+  if (isRankFn(fn) && scope.get(a.var)?.kind === 'edge')
+    cx.diag.fail(
+      'EdgeBindingMisuse',
+      `${fn}() ranks nodes: its property must be a node's, and '$${a.var}' is bound to an edge`,
       a.pos,
     );
   return checkExpr(cx, a, 'return', scope);

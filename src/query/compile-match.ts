@@ -10,7 +10,7 @@ import {
   type LevelResult,
   type VarScope,
 } from './compile-context.js';
-import { checkExpr, checkSearchFilter, compare } from './compile-expr.js';
+import { checkExpr, checkSearchFilter, checkStringPredicate, compare } from './compile-expr.js';
 import { valueFor, valueToIr } from './compile-value.js';
 import { isSearchFn } from './functions.js';
 import type { IrExpr } from './types.js';
@@ -32,7 +32,12 @@ export function checkLevel(cx: CheckContext, clauses: ClauseNode[], scope: VarSc
         break;
       case 'traversal': {
         const r = resolved.get(c)!;
-        result.traversals.push({ ...r, minHops: c.minHops, maxHops: c.maxHops });
+        result.traversals.push({
+          ...r,
+          minHops: c.minHops,
+          maxHops: c.maxHops,
+          undirected: c.undirected,
+        });
         break;
       }
       case 'filter': {
@@ -43,7 +48,9 @@ export function checkLevel(cx: CheckContext, clauses: ClauseNode[], scope: VarSc
         break;
       }
       case 'not': {
-        const inner = checkLevel(cx, c.clauses, new Map(scope));
+        const innerScope = new Map(scope);
+        const inner = checkLevel(cx, c.clauses, innerScope);
+        for (const v of innerScope.keys()) if (!scope.has(v)) cx.notLocals.add(v);
         const correlated = [...inner.refs].filter((v) => scope.has(v)).sort();
         for (const v of correlated) result.refs.add(v);
         result.deferred.push({ op: 'not', needs: new Set(correlated), level: inner, correlated });
@@ -75,14 +82,15 @@ function declareBindings(cx: CheckContext, clauses: ClauseNode[], scope: VarScop
     const node = cx.types.nodeNamed(c.type);
     if (!node) unknownNodeType(cx, c.type, c.typePos);
     const prior = scope.get(name);
+    const priorType = prior?.kind === 'edge' ? `a ${prior.edge.name} edge` : prior?.nodeType;
     // Binding a variable again with the same type adds its property matches (the reference accepts it).
-    if (prior && prior.nodeType !== node.name)
+    if (prior && priorType !== node.name)
       cx.diag.fail(
         'DuplicateBinding',
-        `variable '$${name}' is already bound to ${prior.nodeType}${outer.has(name) ? ' outside this not { } block' : ''}; it cannot also be a ${node.name}`,
+        `variable '$${name}' is already bound to ${priorType}${outer.has(name) ? ' outside this not { } block' : ''}; it cannot also be a ${node.name}`,
         c.var.pos,
       );
-    if (!prior) scope.set(name, { nodeType: node.name, explicit: true });
+    if (!prior) scope.set(name, { kind: 'node', nodeType: node.name, explicit: true });
   }
 }
 
@@ -92,8 +100,8 @@ function resolveTraversals(
   clauses: ClauseNode[],
   scope: VarScope,
   result: LevelResult,
-): Map<ClauseNode, { src: string; dst: string; edge: EdgeTypeDef }> {
-  const resolved = new Map<ClauseNode, { src: string; dst: string; edge: EdgeTypeDef }>();
+): Map<ClauseNode, Resolved> {
+  const resolved = new Map<ClauseNode, Resolved>();
   for (const c of clauses) {
     if (c.kind !== 'traversal') continue;
     const edge = cx.types.edgeNamed(c.edge);
@@ -106,16 +114,51 @@ function resolveTraversals(
       );
     }
     checkHops(cx, c, edge);
+    if (c.undirected && edge.from !== edge.to)
+      cx.diag.fail(
+        'AsymmetricUndirectedEdge',
+        `<${c.edge}> matches either direction, so it needs an edge from a type to itself; ${edge.name} goes ${edge.from} -> ${edge.to} (write $a ${c.edge} $b)`,
+        c.edgePos,
+      );
     // `$a edge $b` with $a of the edge's To type and $b of its From type follows the edge backwards.
     const reversed = edge.from !== edge.to && isReversed(c.src, c.dst, edge, scope);
     const [from, to] = reversed ? [c.dst, c.src] : [c.src, c.dst];
     const src = endpoint(cx, from, edge.from, edge, 'starts at', scope);
     const dst = endpoint(cx, to, edge.to, edge, 'ends at', scope);
-    resolved.set(c, { src, dst, edge });
-    result.refs.add(src);
-    result.refs.add(dst);
+    const edgeVar = c.edgeVar && bindEdge(cx, c, edge, scope);
+    resolved.set(c, { src, dst, edge, edgeVar });
+    for (const v of [src, dst, edgeVar]) if (v !== null) result.refs.add(v);
   }
   return resolved;
+}
+
+type Resolved = { src: string; dst: string; edge: EdgeTypeDef; edgeVar: string | null };
+
+/** `$w` of `$a $w:edge $b`: a new name, on a single hop (a path has no one edge to bind). */
+function bindEdge(
+  cx: CheckContext,
+  c: Extract<ClauseNode, { kind: 'traversal' }>,
+  edge: EdgeTypeDef,
+  scope: VarScope,
+): string {
+  const ref = c.edgeVar!;
+  if (c.minHops !== 1 || c.maxHops !== 1)
+    cx.diag.fail(
+      'EdgeBindingMisuse',
+      `'$${ref.name}' binds one edge, but {${c.minHops},${c.maxHops ?? ''}} matches paths of several edges; bind the edge of a single hop`,
+      c.hopsPos ?? ref.pos,
+    );
+  if (ref.name === '_')
+    cx.diag.fail('WildcardMisuse', "'$_' is the wildcard; it cannot bind an edge", ref.pos);
+  const prior = scope.get(ref.name);
+  if (prior || cx.params.has(ref.name))
+    cx.diag.fail(
+      'DuplicateBinding',
+      `'$${ref.name}' is already ${prior ? `bound to ${prior.kind === 'edge' ? `a ${prior.edge.name} edge` : prior.nodeType}` : 'a parameter of this query'}; an edge binding needs a new name`,
+      ref.pos,
+    );
+  scope.set(ref.name, { kind: 'edge', edge });
+  return ref.name;
 }
 
 /** Hop bounds `{min,max}`: at least one hop, and more than one only along an edge from a type to itself. */
@@ -171,8 +214,10 @@ function bindingMatch(
 
 /** Do the endpoints' known types fit the edge only backwards (To … From)? */
 function isReversed(a: VarRefNode, b: VarRefNode, edge: EdgeTypeDef, scope: VarScope): boolean {
-  const typeOf = (r: VarRefNode): string | undefined =>
-    r.name === '_' ? undefined : scope.get(r.name)?.nodeType;
+  const typeOf = (r: VarRefNode): string | undefined => {
+    const v = r.name === '_' ? undefined : scope.get(r.name);
+    return v?.kind === 'node' ? v.nodeType : undefined;
+  };
   const fits = (t: string | undefined, want: string): boolean => t === undefined || t === want;
   const ta = typeOf(a);
   const tb = typeOf(b);
@@ -191,7 +236,7 @@ function endpoint(
 ): string {
   if (ref.name === '_') {
     const name = cx.wildcard();
-    scope.set(name, { nodeType: type, explicit: false });
+    scope.set(name, { kind: 'node', nodeType: type, explicit: false });
     return name;
   }
   if (cx.params.has(ref.name))
@@ -201,6 +246,12 @@ function endpoint(
       ref.pos,
     );
   const v = scope.get(ref.name);
+  if (v?.kind === 'edge')
+    cx.diag.fail(
+      'EdgeBindingMisuse',
+      `'$${ref.name}' is bound to a ${v.edge.name} edge; a traversal endpoint must be a node`,
+      ref.pos,
+    );
   if (v) {
     if (v.nodeType !== type)
       cx.diag.fail(
@@ -208,7 +259,7 @@ function endpoint(
         `'$${ref.name}' is a ${v.nodeType}, but edge ${edge.name} ${verb} ${type} (${edge.name}: ${edge.from} -> ${edge.to})`,
         ref.pos,
       );
-  } else scope.set(ref.name, { nodeType: type, explicit: false });
+  } else scope.set(ref.name, { kind: 'node', nodeType: type, explicit: false });
   return ref.name;
 }
 
@@ -233,7 +284,12 @@ function filter(
     }
     return e;
   }
+  const pos = c.opPos ?? c.pos;
+  if (c.op === 'starts_with') return checkStringPredicate(cx, c.op, c.left, c.right, pos, scope);
   const left = checkExpr(cx, c.left, 'match', scope);
+  // `contains` is membership with a list on the left, else the String predicate.
+  if (c.op === 'contains' && typeOf(left).kind !== 'list')
+    return checkStringPredicate(cx, c.op, c.left, c.right, pos, scope);
   const right = checkExpr(cx, c.right, 'match', scope);
-  return compare(cx, c.op, left, right, c.opPos ?? c.pos);
+  return compare(cx, c.op, left, right, pos);
 }

@@ -65,7 +65,13 @@ function readOpLines(op: ReadOp, indent: string): string[] {
         `${indent}scan $${op.var}: ${op.nodeType} [${op.tableKey}]${op.where.length ? ` where ${op.where.map(exprText).join(' and ')}` : ''}`,
       ];
     case 'expand': {
-      const arrow = op.direction === 'out' ? `-[${op.edge}]->` : `<-[${op.edge}]-`;
+      const edge = op.edgeVar === null ? op.edge : `$${op.edgeVar}:${op.edge}`;
+      const arrow =
+        op.direction === 'out'
+          ? `-[${edge}]->`
+          : op.direction === 'in'
+            ? `<-[${edge}]-`
+            : `-[${edge}]-`;
       const hops =
         op.minHops === 1 && op.maxHops === 1 ? '' : ` hops ${op.minHops}..${op.maxHops ?? '*'}`;
       return [

@@ -6,7 +6,8 @@
  * checker (`CALL_CHECKS`) and its evaluation.
  *
  * - `kind`: `aggregate` (in return or order, never nested: an `aggregate` IR node),
- *   `search` (a text filter, only as its own match clause: a Bool `call`), `ranking`
+ *   `search` (a text filter, only as its own match clause: a Bool `call`), `predicate`
+ *   (an infix string test in a match filter, `a starts_with b`: a Bool `call`), `ranking`
  *   (a score or distance in order or return, never in match: a `rank` `call`), or
  *   `value` (a constant: a literal or `now` in the IR, also a mutation's value).
  * - `args`: what each argument must be, in order; `?` marks an optional one (the
@@ -15,7 +16,7 @@
  *   type) or `sum` (I64, F64 over floats).
  */
 
-export type FnKind = 'aggregate' | 'search' | 'ranking' | 'value';
+export type FnKind = 'aggregate' | 'search' | 'predicate' | 'ranking' | 'value';
 
 export type ArgKind =
   /** any expression (a node variable counts rows) */
@@ -53,6 +54,8 @@ export const GQ_FUNCTIONS = {
   search: { kind: 'search', args: ['text-property', 'text'], result: 'Bool' },
   fuzzy: { kind: 'search', args: ['text-property', 'text', 'integer?'], result: 'Bool' },
   match_text: { kind: 'search', args: ['text-property', 'text'], result: 'Bool' },
+  starts_with: { kind: 'predicate', args: ['text', 'text'], result: 'Bool' },
+  contains: { kind: 'predicate', args: ['text', 'text'], result: 'Bool' },
   nearest: { kind: 'ranking', args: ['vector-property', 'vector-or-text'], result: 'rank' },
   bm25: { kind: 'ranking', args: ['text-property', 'text'], result: 'rank' },
   rrf: { kind: 'ranking', args: ['ranking', 'ranking', 'integer?'], result: 'rank' },
@@ -73,6 +76,7 @@ export type FnOfKind<K extends FnKind, T extends FnTable = typeof GQ_FUNCTIONS> 
 
 export type AggregateFn = FnOfKind<'aggregate'>;
 export type SearchFn = FnOfKind<'search'>;
+export type PredicateFn = FnOfKind<'predicate'>;
 export type RankFn = FnOfKind<'ranking'>;
 export type ValueFn = FnOfKind<'value'>;
 

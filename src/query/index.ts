@@ -6,6 +6,8 @@ export type { CheckedQuery } from './compile.js';
 export { explain, exprText, planToJSON } from './explain.js';
 export { lintQueries } from './lint.js';
 export type { LintIssue, QueryLintResult } from './lint.js';
+export { describeOperation } from './describe.js';
+export type { GraphFact, QueryOperation, ResultField, ValueKind } from './describe.js';
 export { bindParams } from './params.js';
 export { QueryError, ParamError, unknownPropertyError, unknownTypeError } from './errors.js';
 export type * from './types.js';

@@ -1,5 +1,5 @@
 /**
- * `lintQueries`: per query {name, kind, status, errors, warnings}. Errors are the
+ * `lintQueries`: per query {name, kind, status, errors, warnings, operation}. Errors are the
  * compile errors (one per query: the first found); warnings are listed in
  * docs/query-language.md "Lint".
  */
@@ -7,6 +7,7 @@ import { findEdgeType, findNodeType } from '../schema/lookup.js';
 import type { Catalog } from '../schema/types.js';
 import type { MutationBodyNode } from './ast.js';
 import { type CheckedQuery, checkQueries } from './compile.js';
+import { describeOperation, type QueryOperation } from './describe.js';
 import type { MutationOp, MutationPlan } from './types.js';
 
 export interface LintIssue {
@@ -24,6 +25,8 @@ export interface QueryLintResult {
   status: 'ok' | 'error';
   errors: LintIssue[];
   warnings: LintIssue[];
+  /** What the query does (only when it compiled): describe.ts. */
+  operation?: QueryOperation;
 }
 
 /** Lints every query of a file. A syntax error (ParseError) is thrown: no query can be told apart then. */
@@ -36,7 +39,10 @@ export function lintQueries(source: string, file: string, catalog: Catalog): Que
       ...parameterWarnings(c, file),
       ...nullableNeverSetWarnings(c, file, catalog, updated),
     ];
-    return { name: c.name, kind: c.kind, status: errors.length ? 'error' : 'ok', errors, warnings };
+    const status = errors.length ? ('error' as const) : ('ok' as const);
+    const result: QueryLintResult = { name: c.name, kind: c.kind, status, errors, warnings };
+    if (c.plan) result.operation = describeOperation(c.plan, catalog);
+    return result;
   });
 }
 

@@ -8,7 +8,10 @@ import type { NodeTypeDef } from '../schema/types.js';
 import type { LevelResult } from './compile-context.js';
 import type { IrExpr, ReadOp } from './types.js';
 
-/** The expansion of a traversal from its bound endpoint (`in` when that is the edge's To side). */
+/**
+ * The expansion of a traversal from its bound endpoint (`in` when that is the edge's
+ * To side; `both` for an undirected one, which is symmetric).
+ */
 function expandOp(
   types: TypeIndex,
   t: LevelResult['traversals'][number],
@@ -23,12 +26,13 @@ function expandOp(
     to,
     edge: t.edge.name,
     edgeTableKey: t.edge.tableKey,
-    direction: out ? 'out' : 'in',
+    direction: t.undirected ? 'both' : out ? 'out' : 'in',
     minHops: t.minHops,
     maxHops: t.maxHops,
     toType: toNode.name,
     toTableKey: toNode.tableKey,
     into: bound.has(to),
+    edgeVar: t.edgeVar,
   };
 }
 
@@ -70,6 +74,7 @@ export function lowerLevel(
     for (let idx = todo.findIndex((t) => bound.has(t.src) || bound.has(t.dst)); idx >= 0;) {
       const op = expandOp(types, todo.splice(idx, 1)[0], bound);
       ops.push(op);
+      if (op.edgeVar !== null) bound.add(op.edgeVar);
       if (!op.into) {
         bound.add(op.to);
         matchesAsFilters(op.to);
@@ -90,7 +95,7 @@ export function lowerLevel(
       var: start,
       nodeType: node.name,
       tableKey: node.tableKey,
-      where: vars.get(start)?.where ?? [],
+      where: [...(vars.get(start)?.where ?? []), ...takeScanPredicates(pending, start)],
     });
     bound.add(start);
     flush();
@@ -98,6 +103,33 @@ export function lowerLevel(
   // Anything still pending refers only to bound variables by construction.
   for (const d of pending) ops.push(lowerDeferred(types, d, bound));
   return ops;
+}
+
+/**
+ * Removes from `pending` the string predicates the scan of `v` can push down to Lance
+ * (as the reference does): `$v.p starts_with x`, `$v.p contains x` with x a literal
+ * or a parameter. The scan evaluates them like its property matches.
+ */
+function takeScanPredicates(pending: LevelResult['deferred'], v: string): IrExpr[] {
+  const taken: IrExpr[] = [];
+  for (let i = 0; i < pending.length;) {
+    const d = pending[i];
+    if (d.op === 'filter' && d.needs.size === 1 && isScanPredicate(d.predicate, v)) {
+      taken.push(d.predicate);
+      pending.splice(i, 1);
+    } else i++;
+  }
+  return taken;
+}
+
+function isScanPredicate(e: IrExpr, v: string): boolean {
+  if (e.kind !== 'call' || (e.fn !== 'starts_with' && e.fn !== 'contains')) return false;
+  const [haystack, needle] = e.args;
+  return (
+    haystack.kind === 'prop' &&
+    haystack.var === v &&
+    (needle.kind === 'literal' || needle.kind === 'param')
+  );
 }
 
 /** A deferred filter or negation, once the variables it needs are bound. */

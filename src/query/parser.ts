@@ -3,91 +3,90 @@
  * docs/query-language.md has the grammar). Every syntax error is a ParseError at the
  * token where the parser got stuck, saying what it expected there.
  */
-import { TokenCursor } from '../lang/cursor.js';
 import { describeToken, tokenize, type Token } from './lexer.js';
 import type {
   AssignNode,
-  ClauseNode,
   CompareOp,
-  ExprNode,
   MutationBodyNode,
   OrderItemNode,
   ParamDeclNode,
   Pos,
   QueryAnnotationNode,
-  PropMatchNode,
   QueryDeclNode,
   QueryFile,
   ReadBodyNode,
   ReturnItemNode,
   StatementNode,
   TypeRef,
-  VarRefNode,
   WherePredNode,
 } from './ast.js';
+import { GqCursor } from './gq-cursor.js';
+import { ClauseParser } from './parse-match.js';
 
+/** Mutation predicates take the comparisons only (`starts_with` is a match filter). */
 const COMPARE_PUNCT = new Set(['=', '!=', '<', '<=', '>', '>=']);
 
-class Parser extends TokenCursor<Token> {
-  constructor(tokens: Token[], source: string, file: string) {
-    super(tokens, source, file, describeToken);
-  }
+class Parser {
+  private readonly c: GqCursor;
+  /** The parameters of the query being parsed (the clause parser asks). */
+  private params = new Set<string>();
 
-  private isKeyword(text: string, t = this.peek()): boolean {
-    return t.kind === 'ident' && t.text === text;
-  }
-
-  private skipComma(): void {
-    if (this.isPunct(',')) this.next();
+  constructor(
+    tokens: Token[],
+    source: string,
+    private readonly file: string,
+  ) {
+    this.c = new GqCursor(tokens, source, file);
   }
 
   parseFile(): QueryFile {
     const queries: QueryDeclNode[] = [];
-    while (this.peek().kind !== 'eof') {
-      if (!this.isKeyword('query'))
-        this.fail(`expected 'query', found ${describeToken(this.peek())}`);
+    while (this.c.peek().kind !== 'eof') {
+      if (!this.c.isKeyword('query'))
+        this.c.fail(`expected 'query', found ${describeToken(this.c.peek())}`);
       queries.push(this.parseQuery());
     }
     return { file: this.file, queries };
   }
 
   private parseQuery(): QueryDeclNode {
-    const kw = this.next();
-    const name = this.expectIdent('the query name');
-    this.expectPunct('(', `after the query name '${name.text}' (write '()' for no parameters)`);
+    const kw = this.c.next();
+    const name = this.c.expectIdent('the query name');
+    this.c.expectPunct('(', `after the query name '${name.text}' (write '()' for no parameters)`);
     const params: ParamDeclNode[] = [];
-    if (!this.isPunct(')')) {
+    if (!this.c.isPunct(')')) {
       for (;;) {
         params.push(this.parseParam());
-        if (this.isPunct(',')) {
-          this.next();
+        if (this.c.isPunct(',')) {
+          this.c.next();
           continue;
         }
-        this.expectPunct(')', "or ',' in the parameter list");
+        this.c.expectPunct(')', "or ',' in the parameter list");
         break;
       }
-    } else this.next();
+    } else this.c.next();
+    this.params = new Set(params.map((p) => p.name));
     const annotations: QueryAnnotationNode[] = [];
-    while (this.isPunct('@')) annotations.push(this.parseAnnotation());
-    this.expectPunct('{', `to open the body of query '${name.text}'`);
-    const first = this.peek();
+    while (this.c.isPunct('@')) annotations.push(this.parseAnnotation(name.text, annotations));
+    this.c.expectPunct('{', `to open the body of query '${name.text}'`);
+    const first = this.c.peek();
     let body: ReadBodyNode | MutationBodyNode;
-    if (this.isKeyword('match')) body = this.parseReadBody();
-    else if (this.isKeyword('insert') || this.isKeyword('update') || this.isKeyword('delete'))
+    if (this.c.isKeyword('match')) body = this.parseReadBody();
+    else if (this.c.isKeyword('insert') || this.c.isKeyword('update') || this.c.isKeyword('delete'))
       body = this.parseMutationBody();
     else
-      return this.fail(
+      return this.c.fail(
         `expected 'match', 'insert', 'update' or 'delete' in the body of query '${name.text}', found ${describeToken(first)}`,
       );
-    if (this.peek().kind === 'eof')
-      this.fail(
+    if (this.c.peek().kind === 'eof')
+      this.c.fail(
         `unexpected end of file: the body of query '${name.text}' is not closed (missing '}')`,
       );
-    this.expectPunct('}', `to close the body of query '${name.text}'`);
+    this.c.expectPunct('}', `to close the body of query '${name.text}'`);
     return {
       name: name.text,
-      pos: this.pos(kw),
-      namePos: this.pos(name),
+      pos: this.c.pos(kw),
+      namePos: this.c.pos(name),
       params,
       annotations,
       body,
@@ -95,431 +94,210 @@ class Parser extends TokenCursor<Token> {
   }
 
   private parseParam(): ParamDeclNode {
-    const v = this.peek();
+    const v = this.c.peek();
     if (v.kind !== 'var')
-      this.fail(`expected a parameter ($name: Type), found ${describeToken(v)}`);
-    this.next();
-    if (v.text === '_') this.fail(`'$_' is the wildcard variable and cannot be a parameter`, v);
-    this.expectPunct(':', `after parameter '$${v.text}' ($${v.text}: Type)`);
+      this.c.fail(`expected a parameter ($name: Type), found ${describeToken(v)}`);
+    this.c.next();
+    if (v.text === '_') this.c.fail(`'$_' is the wildcard variable and cannot be a parameter`, v);
+    this.c.expectPunct(':', `after parameter '$${v.text}' ($${v.text}: Type)`);
     const type = this.parseTypeRef();
     let optional = false;
-    if (this.isPunct('?')) {
-      this.next();
+    if (this.c.isPunct('?')) {
+      this.c.next();
       optional = true;
     }
-    return { name: v.text, type, optional, pos: this.pos(v) };
+    return { name: v.text, type, optional, pos: this.c.pos(v) };
   }
 
   private parseTypeRef(): TypeRef {
-    const t = this.peek();
-    if (this.isPunct('[')) {
-      this.next();
+    const t = this.c.peek();
+    if (this.c.isPunct('[')) {
+      this.c.next();
       const element = this.parseTypeRef();
       if (element.kind !== 'scalar')
-        this.fail('list parameters hold scalars only ([String], [I64], …)', t);
-      this.expectPunct(']', 'to close the list type');
-      return { kind: 'list', element, pos: this.pos(t) };
+        this.c.fail('list parameters hold scalars only ([String], [I64], …)', t);
+      this.c.expectPunct(']', 'to close the list type');
+      return { kind: 'list', element, pos: this.c.pos(t) };
     }
     if (t.kind !== 'ident')
-      this.fail(
+      this.c.fail(
         `expected a parameter type (String, I64, Vector(n), [T], …), found ${describeToken(t)}`,
       );
-    this.next();
+    this.c.next();
     if (t.text === 'Vector') {
-      this.expectPunct('(', 'after Vector (Vector(n))');
-      const dim = this.peek();
+      this.c.expectPunct('(', 'after Vector (Vector(n))');
+      const dim = this.c.peek();
       if (dim.kind !== 'number' || !/^\d+$/.test(dim.text))
-        this.fail(
+        this.c.fail(
           `expected the vector dimension (a positive integer), found ${describeToken(dim)}`,
         );
-      this.next();
-      this.expectPunct(')', 'to close Vector(n)');
-      return { kind: 'vector', dim: Number(dim.text), pos: this.pos(t) };
+      this.c.next();
+      this.c.expectPunct(')', 'to close Vector(n)');
+      return { kind: 'vector', dim: Number(dim.text), pos: this.c.pos(t) };
     }
-    return { kind: 'scalar', name: t.text, pos: this.pos(t) };
+    return { kind: 'scalar', name: t.text, pos: this.c.pos(t) };
   }
 
-  private parseAnnotation(): QueryAnnotationNode {
-    const at = this.next();
-    const name = this.peek();
+  /** `@name(args)`; `@description("…")` and `@instruction("…")` take one string, once per query. */
+  private parseAnnotation(query: string, prior: QueryAnnotationNode[]): QueryAnnotationNode {
+    const at = this.c.next();
+    const name = this.c.peek();
     if (name.kind !== 'ident' || name.line !== at.line || name.column !== at.column + 1) {
-      this.fail(`expected an annotation name right after '@', found ${describeToken(name)}`);
+      this.c.fail(`expected an annotation name right after '@', found ${describeToken(name)}`);
     }
-    this.next();
+    this.c.next();
     const args: Array<string | number | boolean> = [];
-    if (this.isPunct('(')) {
-      this.next();
-      while (!this.isPunct(')')) {
-        const a = this.peek();
+    if (this.c.isPunct('(')) {
+      this.c.next();
+      while (!this.c.isPunct(')')) {
+        const a = this.c.peek();
         if (a.kind === 'string') args.push(a.text);
         else if (a.kind === 'number') args.push(Number(a.text));
         else if (a.kind === 'ident' && (a.text === 'true' || a.text === 'false'))
           args.push(a.text === 'true');
         else
-          this.fail(
+          this.c.fail(
             `expected an annotation argument (a string, number or boolean), found ${describeToken(a)}`,
           );
-        this.next();
-        if (this.isPunct(',')) {
-          this.next();
+        this.c.next();
+        if (this.c.isPunct(',')) {
+          this.c.next();
           continue;
         }
-        if (!this.isPunct(')'))
-          this.fail(
-            `expected ',' or ')' in the arguments of @${name.text}, found ${describeToken(this.peek())}`,
+        if (!this.c.isPunct(')'))
+          this.c.fail(
+            `expected ',' or ')' in the arguments of @${name.text}, found ${describeToken(this.c.peek())}`,
           );
       }
-      this.next();
+      this.c.next();
     }
-    return { name: name.text, args, pos: this.pos(at) };
+    const ann = { name: name.text, args, pos: this.c.pos(at) };
+    if (name.text === 'description' || name.text === 'instruction') {
+      if (args.length !== 1 || typeof args[0] !== 'string')
+        this.c.fail(`@${name.text} takes one string: @${name.text}("…")`, at);
+      if (prior.some((a) => a.name === name.text))
+        this.c.fail(`query '${query}' has a second @${name.text}`, at);
+    }
+    return ann;
   }
 
   // ── read bodies ────────────────────────────────────────────────
 
   private parseReadBody(): ReadBodyNode {
-    const matchKw = this.next();
-    this.expectPunct('{', "after 'match'");
-    const match = this.parseClauses('match');
-    if (!this.isKeyword('return'))
-      this.fail(
-        `expected 'return { … }' after the match block, found ${describeToken(this.peek())}`,
+    const matchKw = this.c.next();
+    this.c.expectPunct('{', "after 'match'");
+    const match = new ClauseParser(this.c, this.params).parseClauses('match');
+    if (!this.c.isKeyword('return'))
+      this.c.fail(
+        `expected 'return { … }' after the match block, found ${describeToken(this.c.peek())}`,
       );
-    const retKw = this.next();
-    this.expectPunct('{', "after 'return'");
+    const retKw = this.c.next();
+    this.c.expectPunct('{', "after 'return'");
     const returns: ReturnItemNode[] = [];
-    while (!this.isPunct('}')) {
-      if (this.peek().kind === 'eof')
-        this.fail("unexpected end of file: the return block is not closed (missing '}')");
-      const start = this.peek();
-      const expr = this.parseExpr();
+    while (!this.c.isPunct('}')) {
+      if (this.c.peek().kind === 'eof')
+        this.c.fail("unexpected end of file: the return block is not closed (missing '}')");
+      const start = this.c.peek();
+      const expr = this.c.parseExpr();
       let alias: string | null = null;
       let aliasPos: Pos | null = null;
-      if (this.isKeyword('as')) {
-        this.next();
-        const a = this.expectIdent("an alias name after 'as'");
+      if (this.c.isKeyword('as')) {
+        this.c.next();
+        const a = this.c.expectIdent("an alias name after 'as'");
         alias = a.text;
-        aliasPos = this.pos(a);
+        aliasPos = this.c.pos(a);
       }
-      returns.push({ expr, alias, aliasPos, pos: this.pos(start) });
-      this.skipComma();
+      returns.push({ expr, alias, aliasPos, pos: this.c.pos(start) });
+      this.c.skipComma();
     }
-    if (returns.length === 0) this.fail('the return block needs at least one expression');
-    this.next();
+    if (returns.length === 0) this.c.fail('the return block needs at least one expression');
+    this.c.next();
     const order: OrderItemNode[] = [];
     let orderPos: Pos | null = null;
-    if (this.isKeyword('order')) {
-      orderPos = this.pos(this.next());
-      this.expectPunct('{', "after 'order'");
-      while (!this.isPunct('}')) {
-        if (this.peek().kind === 'eof')
-          this.fail("unexpected end of file: the order block is not closed (missing '}')");
-        const start = this.peek();
-        const expr = this.parseExpr();
+    if (this.c.isKeyword('order')) {
+      orderPos = this.c.pos(this.c.next());
+      this.c.expectPunct('{', "after 'order'");
+      while (!this.c.isPunct('}')) {
+        if (this.c.peek().kind === 'eof')
+          this.c.fail("unexpected end of file: the order block is not closed (missing '}')");
+        const start = this.c.peek();
+        const expr = this.c.parseExpr();
         let direction: 'asc' | 'desc' = 'asc';
-        if (this.isKeyword('asc') || this.isKeyword('desc'))
-          direction = this.next().text as 'asc' | 'desc';
-        order.push({ expr, direction, pos: this.pos(start) });
-        this.skipComma();
+        if (this.c.isKeyword('asc') || this.c.isKeyword('desc'))
+          direction = this.c.next().text as 'asc' | 'desc';
+        order.push({ expr, direction, pos: this.c.pos(start) });
+        this.c.skipComma();
       }
-      if (order.length === 0) this.fail('the order block needs at least one expression');
-      this.next();
+      if (order.length === 0) this.c.fail('the order block needs at least one expression');
+      this.c.next();
     }
     let limit: ReadBodyNode['limit'] = null;
-    if (this.isKeyword('limit')) {
-      this.next();
-      const n = this.peek();
+    if (this.c.isKeyword('limit')) {
+      this.c.next();
+      const n = this.c.peek();
       if (n.kind !== 'number' || !/^-?\d+$/.test(n.text))
-        this.fail(`expected an integer after 'limit', found ${describeToken(n)}`);
-      this.next();
-      limit = { value: Number(n.text), text: n.text, pos: this.pos(n) };
+        this.c.fail(`expected an integer after 'limit', found ${describeToken(n)}`);
+      this.c.next();
+      limit = { value: Number(n.text), text: n.text, pos: this.c.pos(n) };
     }
     return {
       kind: 'read',
       match,
-      matchPos: this.pos(matchKw),
+      matchPos: this.c.pos(matchKw),
       returns,
-      returnPos: this.pos(retKw),
+      returnPos: this.c.pos(retKw),
       order,
       orderPos,
       limit,
     };
   }
 
-  /** Clauses up to and including the closing '}'. */
-  private parseClauses(owner: string): ClauseNode[] {
-    const clauses: ClauseNode[] = [];
-    for (;;) {
-      if (this.isPunct('}')) {
-        if (clauses.length === 0) this.fail(`the ${owner} block needs at least one clause`);
-        this.next();
-        return clauses;
-      }
-      if (this.peek().kind === 'eof')
-        this.fail(`unexpected end of file: the ${owner} block is not closed (missing '}')`);
-      clauses.push(this.parseClause());
-      this.skipComma();
-    }
-  }
-
-  private parseClause(): ClauseNode {
-    const t = this.peek();
-    if (this.isKeyword('not') && this.isPunct('{', this.peek(1))) {
-      this.next();
-      this.next();
-      return { kind: 'not', clauses: this.parseClauses('not'), pos: this.pos(t) };
-    }
-    if (t.kind === 'var') {
-      const after = this.peek(1);
-      if (this.isPunct(':', after)) return this.parseBinding();
-      if (after.kind === 'ident' && this.startsTraversal(t, after)) return this.parseTraversal();
-    }
-    const left = this.parseExpr();
-    const opTok = this.peek();
-    const op = this.compareOp();
-    if (op === null)
-      return { kind: 'filter', left, op: null, opPos: null, right: null, pos: this.pos(t) };
-    const right = this.parseExpr();
-    return { kind: 'filter', left, op, opPos: this.pos(opTok), right, pos: this.pos(t) };
-  }
-
-  /**
-   * `$a edge $b` (or `$a edge{…} $b`): the edge name on the same line as `$a`, or,
-   * across lines, followed by the destination variable or hop bounds. Otherwise
-   * `$a` ends a clause and the identifier starts the next one (`not { … }`, `search(…)`).
-   */
-  private startsTraversal(src: Token, edge: Token): boolean {
-    if (edge.line === src.line) return true;
-    const next = this.peek(2);
-    if (next.kind === 'var') return true;
-    return this.isPunct('{', next) && this.peek(3).kind === 'number';
-  }
-
-  private compareOp(): CompareOp | null {
-    const t = this.peek();
-    if (t.kind === 'punct' && COMPARE_PUNCT.has(t.text)) {
-      this.next();
-      return t.text as CompareOp;
-    }
-    if (this.isKeyword('contains')) {
-      this.next();
-      return 'contains';
-    }
-    return null;
-  }
-
-  private varRef(t: Token): VarRefNode {
-    return { name: t.text, pos: this.pos(t) };
-  }
-
-  private parseBinding(): ClauseNode {
-    const v = this.next();
-    this.next(); // ':'
-    const type = this.expectIdent(`a node type name after '$${v.text}:'`);
-    const props: PropMatchNode[] = [];
-    if (this.isPunct('{')) {
-      this.next();
-      while (!this.isPunct('}')) {
-        if (this.peek().kind === 'eof')
-          this.fail(
-            `unexpected end of file: the property match of '$${v.text}' is not closed (missing '}')`,
-          );
-        const p = this.expectIdent('a property name (name: value)');
-        this.expectPunct(':', `after property name '${p.text}'`);
-        props.push({ prop: p.text, value: this.parseExpr(), pos: this.pos(p) });
-        this.skipComma();
-      }
-      this.next();
-    }
-    return {
-      kind: 'binding',
-      var: this.varRef(v),
-      type: type.text,
-      typePos: this.pos(type),
-      props,
-      pos: this.pos(v),
-    };
-  }
-
-  private parseTraversal(): ClauseNode {
-    const src = this.next();
-    const edge = this.next();
-    let minHops = 1;
-    let maxHops: number | null = 1;
-    let hopsPos: Pos | null = null;
-    if (this.isPunct('{') && this.peek(1).kind === 'number') {
-      const open = this.next();
-      hopsPos = this.pos(open);
-      const lo = this.next();
-      if (!/^\d+$/.test(lo.text))
-        this.fail(`expected a non-negative integer hop count, found ${describeToken(lo)}`, lo);
-      minHops = Number(lo.text);
-      maxHops = minHops;
-      if (this.isPunct(',')) {
-        this.next();
-        const hi = this.peek();
-        if (hi.kind === 'number') {
-          if (!/^\d+$/.test(hi.text))
-            this.fail(`expected a non-negative integer hop count, found ${describeToken(hi)}`);
-          this.next();
-          maxHops = Number(hi.text);
-        } else maxHops = null;
-      }
-      this.expectPunct('}', 'to close the hop bounds ({min,max})');
-    }
-    const dst = this.peek();
-    if (dst.kind !== 'var')
-      this.fail(
-        `expected the target variable of traversal '${edge.text}' ($a ${edge.text} $b), found ${describeToken(dst)}`,
-      );
-    this.next();
-    return {
-      kind: 'traversal',
-      src: this.varRef(src),
-      edge: edge.text,
-      edgePos: this.pos(edge),
-      minHops,
-      maxHops,
-      hopsPos,
-      dst: this.varRef(dst),
-      pos: this.pos(src),
-    };
-  }
-
-  // ── expressions ────────────────────────────────────────────────
-
-  parseExpr(): ExprNode {
-    const t = this.peek();
-    const pos = this.pos(t);
-    if (t.kind === 'var') {
-      this.next();
-      if (this.isPunct('.')) {
-        this.next();
-        const p = this.peek();
-        if (p.kind !== 'ident')
-          this.fail(`expected a property name after '$${t.text}.', found ${describeToken(p)}`);
-        this.next();
-        return { kind: 'prop', var: t.text, prop: p.text, pos, propPos: this.pos(p) };
-      }
-      return { kind: 'var', name: t.text, pos };
-    }
-    if (t.kind === 'string') {
-      this.next();
-      return { kind: 'literal', lit: { kind: 'string', value: t.text }, pos };
-    }
-    if (t.kind === 'number') {
-      this.next();
-      const isInt = /^-?\d+$/.test(t.text);
-      return {
-        kind: 'literal',
-        lit: isInt ? { kind: 'int', text: t.text } : { kind: 'float', text: t.text },
-        pos,
-      };
-    }
-    if (this.isPunct('[')) return this.parseListLiteral(pos);
-    if (t.kind === 'ident') {
-      if (t.text === 'true' || t.text === 'false') {
-        this.next();
-        return { kind: 'literal', lit: { kind: 'bool', value: t.text === 'true' }, pos };
-      }
-      if (t.text === 'null') {
-        this.next();
-        return { kind: 'literal', lit: { kind: 'null' }, pos };
-      }
-      this.next();
-      if (this.isPunct('(')) return this.parseCall(t.text, pos);
-      return { kind: 'alias', name: t.text, pos };
-    }
-    return this.fail(
-      `expected an expression ($var, $var.prop, a literal or a function call), found ${describeToken(t)}`,
-    );
-  }
-
-  /** `[a, b, …]`, at the '['. */
-  private parseListLiteral(pos: Pos): ExprNode {
-    this.next();
-    const items: ExprNode[] = [];
-    while (!this.isPunct(']')) {
-      if (this.peek().kind === 'eof')
-        this.fail("unexpected end of file: list literal is not closed (missing ']')");
-      items.push(this.parseExpr());
-      if (this.isPunct(',')) {
-        this.next();
-        continue;
-      }
-      if (!this.isPunct(']'))
-        this.fail(`expected ',' or ']' in the list literal, found ${describeToken(this.peek())}`);
-    }
-    this.next();
-    return { kind: 'list', items, pos };
-  }
-
-  /** `fn(a, b, …)`, at the '(' after the function name. */
-  private parseCall(fn: string, pos: Pos): ExprNode {
-    this.next();
-    const args: ExprNode[] = [];
-    while (!this.isPunct(')')) {
-      if (this.peek().kind === 'eof')
-        this.fail(`unexpected end of file: the arguments of ${fn}( are not closed (missing ')')`);
-      args.push(this.parseExpr());
-      if (this.isPunct(',')) {
-        this.next();
-        continue;
-      }
-      if (!this.isPunct(')'))
-        this.fail(
-          `expected ',' or ')' in the arguments of ${fn}, found ${describeToken(this.peek())}`,
-        );
-    }
-    this.next();
-    return { kind: 'call', fn, args, pos };
-  }
-
   // ── mutation bodies ────────────────────────────────────────────
 
   private parseMutationBody(): MutationBodyNode {
     const statements: StatementNode[] = [];
-    while (this.isKeyword('insert') || this.isKeyword('update') || this.isKeyword('delete')) {
+    while (this.c.isKeyword('insert') || this.c.isKeyword('update') || this.c.isKeyword('delete')) {
       statements.push(this.parseStatement());
-      this.skipComma();
+      this.c.skipComma();
     }
-    if (!this.isPunct('}') && this.peek().kind !== 'eof') {
-      this.fail(
-        `expected 'insert', 'update', 'delete' or '}' in a mutation body, found ${describeToken(this.peek())}`,
+    if (!this.c.isPunct('}') && this.c.peek().kind !== 'eof') {
+      this.c.fail(
+        `expected 'insert', 'update', 'delete' or '}' in a mutation body, found ${describeToken(this.c.peek())}`,
       );
     }
     return { kind: 'mutation', statements };
   }
 
   private parseStatement(): StatementNode {
-    const kw = this.next();
-    const type = this.expectIdent(`a type name after '${kw.text}'`);
-    const pos = this.pos(kw);
+    const kw = this.c.next();
+    const type = this.c.expectIdent(`a type name after '${kw.text}'`);
+    const pos = this.c.pos(kw);
     if (kw.text === 'insert') {
-      if (!this.isPunct('{'))
-        this.fail(
-          `expected '{' with the values of the new ${type.text}, found ${describeToken(this.peek())}`,
+      if (!this.c.isPunct('{'))
+        this.c.fail(
+          `expected '{' with the values of the new ${type.text}, found ${describeToken(this.c.peek())}`,
         );
       return {
         kind: 'insert',
         type: type.text,
-        typePos: this.pos(type),
+        typePos: this.c.pos(type),
         values: this.parseAssignments(),
         pos,
       };
     }
     if (kw.text === 'update') {
-      if (!this.isKeyword('set'))
-        this.fail(
-          `expected 'set { … }' after 'update ${type.text}', found ${describeToken(this.peek())}`,
+      if (!this.c.isKeyword('set'))
+        this.c.fail(
+          `expected 'set { … }' after 'update ${type.text}', found ${describeToken(this.c.peek())}`,
         );
-      this.next();
-      if (!this.isPunct('{'))
-        this.fail(`expected '{' after 'set', found ${describeToken(this.peek())}`);
+      this.c.next();
+      if (!this.c.isPunct('{'))
+        this.c.fail(`expected '{' after 'set', found ${describeToken(this.c.peek())}`);
       const set = this.parseAssignments();
       return {
         kind: 'update',
         type: type.text,
-        typePos: this.pos(type),
+        typePos: this.c.pos(type),
         set,
         where: this.parseWhere(`update ${type.text}`),
         pos,
@@ -528,44 +306,57 @@ class Parser extends TokenCursor<Token> {
     return {
       kind: 'delete',
       type: type.text,
-      typePos: this.pos(type),
+      typePos: this.c.pos(type),
       where: this.parseWhere(`delete ${type.text}`),
       pos,
     };
   }
 
   private parseAssignments(): AssignNode[] {
-    this.next(); // '{'
+    this.c.next(); // '{'
     const out: AssignNode[] = [];
-    while (!this.isPunct('}')) {
-      if (this.peek().kind === 'eof')
-        this.fail("unexpected end of file: the value block is not closed (missing '}')");
-      const p = this.expectIdent('a property name (name: value)');
-      this.expectPunct(':', `after property name '${p.text}'`);
-      out.push({ prop: p.text, value: this.parseExpr(), pos: this.pos(p) });
-      this.skipComma();
+    while (!this.c.isPunct('}')) {
+      if (this.c.peek().kind === 'eof')
+        this.c.fail("unexpected end of file: the value block is not closed (missing '}')");
+      const p = this.c.expectIdent('a property name (name: value)');
+      this.c.expectPunct(':', `after property name '${p.text}'`);
+      out.push({ prop: p.text, value: this.c.parseExpr(), pos: this.c.pos(p) });
+      this.c.skipComma();
     }
-    this.next();
+    this.c.next();
     return out;
   }
 
+  private compareOp(): CompareOp | null {
+    const t = this.c.peek();
+    if (t.kind === 'punct' && COMPARE_PUNCT.has(t.text)) {
+      this.c.next();
+      return t.text as CompareOp;
+    }
+    if (this.c.isKeyword('contains')) {
+      this.c.next();
+      return 'contains';
+    }
+    return null;
+  }
+
   private parseWhere(owner: string): WherePredNode[] {
-    if (!this.isKeyword('where'))
-      this.fail(
-        `expected 'where <property> <op> <value>' after '${owner}', found ${describeToken(this.peek())}`,
+    if (!this.c.isKeyword('where'))
+      this.c.fail(
+        `expected 'where <property> <op> <value>' after '${owner}', found ${describeToken(this.c.peek())}`,
       );
-    this.next();
+    this.c.next();
     const preds: WherePredNode[] = [];
     for (;;) {
-      const p = this.expectIdent('a property name in the where condition');
+      const p = this.c.expectIdent('a property name in the where condition');
       const op = this.compareOp();
       if (op === null)
-        this.fail(
-          `expected a comparison operator (= != < <= > >= contains) after '${p.text}', found ${describeToken(this.peek())}`,
+        this.c.fail(
+          `expected a comparison operator (= != < <= > >= contains) after '${p.text}', found ${describeToken(this.c.peek())}`,
         );
-      preds.push({ prop: p.text, op, value: this.parseExpr(), pos: this.pos(p) });
-      if (this.isKeyword('and')) {
-        this.next();
+      preds.push({ prop: p.text, op, value: this.c.parseExpr(), pos: this.c.pos(p) });
+      if (this.c.isKeyword('and')) {
+        this.c.next();
         continue;
       }
       return preds;

@@ -4,7 +4,7 @@
  */
 import type { PropType, ScalarName } from '../schema/types.js';
 import type { CompareOp } from './ast.js';
-import type { AggregateFn, RankFn, SearchFn } from './functions.js';
+import type { AggregateFn, PredicateFn, RankFn, SearchFn } from './functions.js';
 
 export type { CompareOp };
 
@@ -37,7 +37,7 @@ export type QueryValue = string | number | bigint | boolean | null | Uint8Array 
 export type IrExpr =
   /** A whole node row (projected as an object of its properties plus `id`). */
   | { kind: 'var'; var: string; nodeType: string }
-  /** A property (or the `id` column) of a node variable. */
+  /** A property of a node variable (or its `id` column), or a declared property of an edge variable. */
   | { kind: 'prop'; var: string; prop: string; type: ValueType }
   | { kind: 'param'; name: string; type: ValueType }
   | { kind: 'literal'; value: QueryValue; type: ValueType }
@@ -46,23 +46,30 @@ export type IrExpr =
   | { kind: 'now'; type: ValueType }
   | { kind: 'compare'; op: CompareOp; left: IrExpr; right: IrExpr }
   /**
-   * A text-search filter (Bool) or a ranking (rank) of the function table (functions.ts):
-   * search(prop, text) / fuzzy(prop, text, maxEdits) / match_text(prop, text);
+   * A text-search filter (Bool), a string predicate (Bool) or a ranking (rank) of the
+   * function table (functions.ts): search(prop, text) / fuzzy(prop, text, maxEdits) /
+   * match_text(prop, text); starts_with(a, b) / contains(a, b) (`a starts_with b`,
+   * `a contains b` on strings: positional, a is the haystack);
    * nearest(vectorProp, vectorOrText) / bm25(textProp, text) / rrf(rank, rank[, k]).
    */
-  | { kind: 'call'; fn: SearchFn | RankFn; args: IrExpr[]; type: ValueType }
+  | { kind: 'call'; fn: SearchFn | PredicateFn | RankFn; args: IrExpr[]; type: ValueType }
   | { kind: 'aggregate'; fn: AggregateFn; arg: IrExpr; type: ValueType }
   /** A column produced by an earlier `aggregate` op. */
   | { kind: 'column'; name: string; type: ValueType };
 
 export type ReadOp =
-  /** Rows of a node table, bound to `var`, with equality predicates pushed down. If rows already exist, a cross product. */
+  /**
+   * Rows of a node table, bound to `var`, with its predicates pushed down: the binding's
+   * property matches and the string predicates (`starts_with`, `contains`) on its
+   * properties. If rows already exist, a cross product.
+   */
   | { op: 'scan'; var: string; nodeType: string; tableKey: string; where: IrExpr[] }
   /**
    * Follow `edge` from the bound variable `from` to `to`. `direction` 'out' follows
-   * src→dst (from is the edge's From side), 'in' follows dst→src. `into` is true when
-   * `to` is already bound (the expansion then only keeps rows where the path exists).
-   * maxHops null = unbounded.
+   * src→dst (from is the edge's From side), 'in' follows dst→src, 'both' either way
+   * (undirected, an edge from a type to itself). `into` is true when `to` is already
+   * bound (the expansion then only keeps rows where the path exists). maxHops null =
+   * unbounded. `edgeVar` (one hop only) binds the matched edge: one row per edge.
    */
   | {
       op: 'expand';
@@ -70,12 +77,13 @@ export type ReadOp =
       to: string;
       edge: string;
       edgeTableKey: string;
-      direction: 'out' | 'in';
+      direction: 'out' | 'in' | 'both';
       minHops: number;
       maxHops: number | null;
       toType: string;
       toTableKey: string;
       into: boolean;
+      edgeVar: string | null;
     }
   | { op: 'filter'; predicate: IrExpr }
   /** Keep rows for which the sub-pipeline (evaluated per row, with `correlated` already bound) yields nothing. */

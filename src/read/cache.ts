@@ -78,6 +78,14 @@ export class ReadCache {
     return pending;
   }
 
+  /** Forgets one entry (a value found unusable after it was cached). */
+  delete(key: string): void {
+    const e = this.entries.get(key);
+    if (!e) return;
+    this.entries.delete(key);
+    this.used -= e.bytes;
+  }
+
   clear(): void {
     this.entries.clear();
     this.used = 0;

@@ -1,8 +1,9 @@
 /**
  * Expressions compiled against a frame into row functions `(row) => value`.
  * Semantics (docs/query-language.md "Semantics"): a comparison with null is
- * false; `contains` is membership on a list and substring on a String; dates and
- * datetimes compare on one scale; node variables compare by id.
+ * false; `contains` is membership on a list (a comparison) and, on a String, the
+ * string predicate (a call, like `starts_with`); dates and datetimes compare on one
+ * scale; node variables compare by id.
  */
 import type { IrExpr, QueryValue } from '../query/types.js';
 import { unhandledFunction, type PerFunction, type SearchFn } from '../query/functions.js';
@@ -108,9 +109,37 @@ function compileCall(e: Extract<IrExpr, { kind: 'call' }>, frame: Frame, env: Ev
     case 'fuzzy':
     case 'match_text':
       return compileSearch(e, fn, frame, env);
+    case 'starts_with':
+    case 'contains':
+      return compileStringPredicate(e, STRING_PREDICATES[fn], frame, env);
     default:
       return unhandledFunction(fn);
   }
+}
+
+/** Each string predicate on a haystack and a needle, both strings (exact, case-sensitive). */
+export const STRING_PREDICATES: PerFunction<
+  'predicate',
+  (haystack: string, needle: string) => boolean
+> = {
+  starts_with: (h, n) => h.startsWith(n),
+  contains: (h, n) => h.includes(n),
+};
+
+/** `a starts_with b`, `a contains b`: positional; a null (or absent) operand never matches. */
+function compileStringPredicate(
+  e: Extract<IrExpr, { kind: 'call' }>,
+  test: (haystack: string, needle: string) => boolean,
+  frame: Frame,
+  env: EvalEnv,
+): RowFn {
+  const haystack = compileExpr(e.args[0], frame, env);
+  const needle = compileExpr(e.args[1], frame, env);
+  return (r) => {
+    const h = haystack(r);
+    const n = needle(r);
+    return typeof h === 'string' && typeof n === 'string' && test(h, n);
+  };
 }
 
 function compileSearch(
@@ -152,12 +181,10 @@ function compileCompare(
     return (r) => {
       const a = left(r);
       const b = right(r);
-      if (a === null || a === undefined || b === null || b === undefined) return false;
-      if (Array.isArray(a)) {
-        const k = keyOf(b);
-        return a.some((x) => keyOf(x) === k);
-      }
-      return typeof a === 'string' && typeof b === 'string' && a.includes(b);
+      // Membership only: `contains` on a String is the string predicate (a call).
+      if (!Array.isArray(a) || b === null || b === undefined) return false;
+      const k = keyOf(b);
+      return a.some((x) => keyOf(x) === k);
     };
   }
   const temporal = isTemporal(e.left) || isTemporal(e.right);

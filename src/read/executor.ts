@@ -14,15 +14,24 @@ import { extend, takeRows, unitFrame, type Frame } from './frame.js';
 import { aggregate, limit, order, project } from './shape.js';
 import { scanWhereSql } from './pushdown.js';
 import { TableReader, type NodeTable, type ReadContext } from './tables.js';
+import { endOf, expandEdges, expandNodes, positionsOf } from './expand.js';
 import type { GraphIndex } from './graph-index.js';
 import type { ReadResult } from './types.js';
 import { embedQueryTexts, isRankCall, withRanks, type RankEnv } from './ranking.js';
 import { topKFrame, topKShape } from './topk.js';
+import { vectorAggregate, vectorPlan } from './aggregate-vector.js';
+import { typedFromValues, type TypedColumn } from './typed-columns.js';
+
+const typeOfProp = (def: NodeTypeDef, prop: string) =>
+  def.properties.find((p) => p.name === prop)!.type;
 
 const ORIGIN = '\u0000origin';
+/** Reached nodes a first read fetches by id instead of loading the whole node table. */
+const FETCH_REACHED_MAX = 4096;
 
 type ScanOp = Extract<ReadOp, { op: 'scan' }>;
 type ExpandOp = Extract<ReadOp, { op: 'expand' }>;
+type AggregateOp = Extract<ReadOp, { op: 'aggregate' }>;
 
 function opExprs(op: ReadOp): IrExpr[] {
   switch (op.op) {
@@ -80,29 +89,16 @@ function neededColumns(plan: ReadPlan, catalog: ReadContext['catalog']): Map<str
   const walk = (ops: ReadOp[], scope: Map<string, string>): void => {
     for (const op of ops) {
       if (op.op === 'scan') scope.set(op.var, op.tableKey);
-      if (op.op === 'expand') scope.set(op.to, op.toTableKey);
+      if (op.op === 'expand') {
+        scope.set(op.to, op.toTableKey);
+        if (op.edgeVar !== null) scope.set(op.edgeVar, op.edgeTableKey);
+      }
       if (op.op === 'anti_join') walk(op.ops, new Map(scope));
       for (const e of opExprs(op)) walkExpr(e, scope);
     }
   };
   walk(plan.ops, new Map());
   return needed;
-}
-
-/** Per (graph index end space, node table rows): each dense id's row position, -1 when absent. */
-const positionMaps = new WeakMap<readonly string[], WeakMap<readonly string[], Int32Array>>();
-
-function positionsOf(index: GraphIndex, direction: 'out' | 'in', table: NodeTable): Int32Array {
-  const ends = index.endIds(direction);
-  let byTable = positionMaps.get(ends);
-  if (!byTable) positionMaps.set(ends, (byTable = new WeakMap()));
-  let map = byTable.get(table.ids);
-  if (!map) {
-    map = new Int32Array(ends.length);
-    for (let d = 0; d < ends.length; d++) map[d] = table.positionOf(ends[d]) ?? -1;
-    byTable.set(table.ids, map);
-  }
-  return map;
 }
 
 class Run {
@@ -130,11 +126,19 @@ class Run {
 
   async pipeline(ops: ReadOp[], start: Frame): Promise<Frame> {
     let frame = start;
-    for (const op of ops) {
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
       switch (op.op) {
-        case 'scan':
-          frame = await this.scan(op, frame);
+        case 'scan': {
+          const next = ops[i + 1];
+          const grouped =
+            next?.op === 'aggregate' ? await this.scanAggregate(op, next, frame) : null;
+          if (grouped) {
+            frame = grouped;
+            i++;
+          } else frame = await this.scan(op, frame);
           break;
+        }
         case 'expand':
           frame = await this.expand(op, frame);
           break;
@@ -149,7 +153,7 @@ class Run {
           frame = await this.antiJoin(op.correlated, op.ops, frame);
           break;
         case 'aggregate':
-          frame = aggregate(op, frame, this.env);
+          frame = this.vectorised(op, frame) ?? aggregate(op, frame, this.env);
           break;
         case 'order': {
           frame = await withRanks(frame, opExprs(op), this.ranks);
@@ -173,6 +177,41 @@ class Run {
       }
     }
     return frame;
+  }
+
+  /**
+   * A scan of a whole node table straight into a vectorised aggregate: only the
+   * aggregated columns are read (typed, no ids, no JS value per row). Null when the
+   * scan filters, is not the pipeline's first op, or the aggregate is not vectorisable.
+   */
+  private async scanAggregate(scan: ScanOp, agg: AggregateOp, frame: Frame): Promise<Frame | null> {
+    if (scan.where.length > 0 || frame.n !== 1 || frame.vars.size > 0 || frame.vals.size > 0)
+      return null;
+    const def = this.nodeDef(scan.tableKey);
+    const plan = vectorPlan(agg, scan.var, def);
+    if (!plan) return null;
+    const typed = await this.reader.typedColumns(def, plan.props);
+    if (!typed) return null;
+    const out = vectorAggregate(agg, plan, typed.columns, null, typed.size);
+    if (out) this.rowsScanned += typed.size;
+    return out;
+  }
+
+  /** The aggregate over one bound variable's rows, vectorised over its table's typed columns. */
+  private vectorised(op: AggregateOp, frame: Frame): Frame | null {
+    if (frame.vars.size !== 1 || frame.vals.size > 0) return null;
+    const [[v, col]] = [...frame.vars];
+    if (col.table.def.kind !== 'node') return null;
+    const table = col.table as NodeTable;
+    const plan = vectorPlan(op, v, table.def);
+    if (!plan) return null;
+    const columns = new Map<string, TypedColumn>();
+    for (const p of plan.props) {
+      const typed = typedFromValues(table.column(p), typeOfProp(table.def, p));
+      if (!typed) return null;
+      columns.set(p, typed);
+    }
+    return vectorAggregate(op, plan, columns, col.pos, table.size);
   }
 
   /** Candidate positions: by id when the scan matches the id or the key with a string/integer value. */
@@ -239,47 +278,63 @@ class Run {
   }
 
   private async expand(op: ExpandOp, frame: Frame): Promise<Frame> {
+    const counted = (n: number): void => {
+      this.rowsScanned += n;
+    };
+    if (op.edgeVar !== null) {
+      // Into a bound variable: its rows are in the frame already.
+      const toTable = op.into ? null : await this.table(op.toTableKey);
+      const def = this.edgeDef(op.edgeTableKey);
+      const from = frame.vars.get(op.from)!;
+      const ids = [...new Set(from.pos.map((p) => from.table.ids[p]))];
+      const side = op.direction === 'both' ? 'both' : op.direction === 'out' ? 'src' : 'dst';
+      const needed = this.needed.get(op.edgeTableKey) ?? [];
+      const edges = await this.reader.edgeTable(def, needed, { ids, side });
+      return expandEdges(op, frame, edges, toTable, counted);
+    }
     // No rows: bind the variable (later ops refer to it) without building the index.
     if (frame.n === 0)
       return op.into ? frame : extend(frame, [], op.to, await this.table(op.toTableKey), []);
-    const index = await this.reader.graphIndex(this.edgeDef(op.edgeTableKey));
-    const from = frame.vars.get(op.from)!;
-    const rows: number[] = [];
-    if (op.into) {
-      const target = frame.vars.get(op.to)!;
-      for (let r = 0; r < frame.n; r++) {
-        const t = index.endDense(target.table.ids[target.pos[r]], op.direction);
-        if (t === undefined) continue;
-        const reached = index.reachDense(
-          from.table.ids[from.pos[r]],
-          op.direction,
-          op.minHops,
-          op.maxHops,
-        );
-        this.rowsScanned += reached.length;
-        if (reached.includes(t)) rows.push(r);
-      }
-      return takeRows(frame, rows);
-    }
-    const toTable = await this.table(op.toTableKey);
-    const toPos = positionsOf(index, op.direction, toTable);
-    const positions: number[] = [];
-    for (let r = 0; r < frame.n; r++) {
-      const reached = index.reachDense(
-        from.table.ids[from.pos[r]],
-        op.direction,
-        op.minHops,
-        op.maxHops,
+    const index = await this.reader.graphIndex(this.edgeDef(op.edgeTableKey), op.direction);
+    return expandNodes(
+      op,
+      frame,
+      index,
+      (reached, total) => this.reachedNodes(op, index, reached, total),
+      counted,
+    );
+  }
+
+  /**
+   * The node table an expansion lands in and each reached dense id's row there (-1:
+   * no such node). A first read of an uncached node table fetches only the reached
+   * nodes (a few thousand at most); otherwise the whole table's columns, cached.
+   */
+  private async reachedNodes(
+    op: ExpandOp,
+    index: GraphIndex,
+    reached: number[][],
+    total: number,
+  ): Promise<{ table: NodeTable; toPos: (d: number) => number }> {
+    if (total <= FETCH_REACHED_MAX) {
+      const distinct = new Set<number>();
+      for (const list of reached) for (const d of list) distinct.add(d);
+      const dense = [...distinct];
+      const ids = dense.map((d) => index.endId(endOf(op), d));
+      const fetched = await this.reader.nodesByIds(
+        this.nodeDef(op.toTableKey),
+        this.needed.get(op.toTableKey) ?? [],
+        ids,
       );
-      this.rowsScanned += reached.length;
-      for (const d of reached) {
-        const p = toPos[d];
-        if (p < 0) continue;
-        rows.push(r);
-        positions.push(p);
+      if (fetched) {
+        const pos = new Map<number, number>();
+        dense.forEach((d, i) => pos.set(d, fetched.positionOf(ids[i]) ?? -1));
+        return { table: fetched, toPos: (d) => pos.get(d)! };
       }
     }
-    return extend(frame, rows, op.to, toTable, positions);
+    const table = await this.table(op.toTableKey);
+    const map = positionsOf(index, endOf(op), table);
+    return { table, toPos: (d) => map[d] };
   }
 
   /** Runs the inner pipeline once over all rows, tagged by origin; keeps rows no extension satisfied. */

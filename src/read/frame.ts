@@ -1,14 +1,12 @@
 /**
  * The executor's intermediate result: `n` rows of variable assignments, stored by
- * column — per variable, the row positions of its nodes in their table — plus
- * named value columns (aggregate outputs).
+ * column — per variable, the row positions of its nodes (or, for an edge variable,
+ * its edges) in their table — plus named value columns (aggregate outputs).
  */
+import type { EdgeTable } from './edge-table.js';
 import type { NodeTable } from './tables.js';
 
-export interface VarColumn {
-  table: NodeTable;
-  pos: number[];
-}
+export type VarColumn = { table: NodeTable; pos: number[] } | { table: EdgeTable; pos: number[] };
 
 export interface Frame {
   n: number;
@@ -24,7 +22,7 @@ export function unitFrame(): Frame {
 /** The rows `rows` of `frame` (in that order, repeats allowed). */
 export function takeRows(frame: Frame, rows: number[]): Frame {
   const vars = new Map<string, VarColumn>();
-  for (const [v, c] of frame.vars) vars.set(v, { table: c.table, pos: rows.map((r) => c.pos[r]) });
+  for (const [v, c] of frame.vars) vars.set(v, { ...c, pos: rows.map((r) => c.pos[r]) });
   const vals = new Map<string, unknown[]>();
   for (const [k, c] of frame.vals)
     vals.set(
@@ -39,10 +37,10 @@ export function extend(
   frame: Frame,
   rows: number[],
   name: string,
-  table: NodeTable,
+  table: NodeTable | EdgeTable,
   positions: number[],
 ): Frame {
   const out = takeRows(frame, rows);
-  out.vars.set(name, { table, pos: positions });
+  out.vars.set(name, { table, pos: positions } as VarColumn);
   return out;
 }

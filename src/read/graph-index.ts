@@ -1,141 +1,193 @@
 /**
  * The graph index of one edge table at one version: dense integer ids for the
- * endpoint nodes and CSR (out: src → dst) / CSC (in: dst → src) adjacency in typed
- * arrays. Built from the edge table's `src`/`dst` columns only. An edge between
- * one node type (From == To) shares one id space for both ends, so multi-hop
- * traversal stays in it; a cross-type edge has one space per end.
+ * endpoint nodes (sorted dictionaries, id-dictionary.ts) and CSR (out: src → dst) /
+ * CSC (in: dst → src) adjacency in typed arrays. An edge between one node type
+ * (From == To) shares one id space for both ends, so multi-hop traversal stays in
+ * it; a cross-type edge has one space per end.
+ *
+ * An index is a **base** — a whole version's adjacency, built from the edge table's
+ * `src`/`dst` columns (graph-build.ts) or loaded from its file (graph-file.ts) — plus,
+ * for a later version, a **delta**: the edges that version added and removed
+ * (graph-delta.ts), laid over the base without copying it. The base's arrays may load
+ * lazily, one direction at a time: `prepare(direction)` before walking it.
  */
+import type { IdDictionary } from './id-dictionary.js';
 
 export type Direction = 'out' | 'in';
 
-interface IdSpace {
-  ids: string[];
-  dense: Map<string, number>;
+export interface Adjacency {
+  /** Node d's neighbours are targets[offsets[d], offsets[d + 1]), in edge order. */
+  offsets: Uint32Array;
+  targets: Uint32Array;
 }
 
-function idSpace(): IdSpace {
-  return { ids: [], dense: new Map() };
+/** A row offset deleted in a version (or never an edge): its slot in `EdgeRows`. */
+export const NO_EDGE = 0xffffffff;
+
+/** A fragment as a base version had it: what later versions are compared with. */
+export interface FragmentRef {
+  id: number;
+  dataFiles: string[];
+  physicalRows: number;
+  /** The deletion file's name, null when the fragment had none. */
+  deletion: string | null;
 }
 
-function denseOf(space: IdSpace, id: string): number {
-  let d = space.dense.get(id);
-  if (d === undefined) {
-    d = space.ids.length;
-    space.ids.push(id);
-    space.dense.set(id, d);
+/**
+ * Each edge row of a base version by its Lance row address: fragment i's row r is
+ * slot `start[i] + r` (fragments in `GraphBase.fragments` order); src/dst hold its
+ * dense ends, NO_EDGE for rows the version had deleted.
+ */
+export interface EdgeRows {
+  start: Uint32Array;
+  src: Uint32Array;
+  dst: Uint32Array;
+}
+
+/** Loads a base's arrays on demand (a file), or hands back what a build made. */
+export interface BaseSource {
+  adjacency(direction: Direction): Promise<Adjacency>;
+  rows(): Promise<EdgeRows>;
+}
+
+/** A whole version's index: dictionaries now, adjacency and edge rows when asked. */
+export class GraphBase {
+  private readonly loaded: { out?: Adjacency; in?: Adjacency; rows?: EdgeRows } = {};
+
+  constructor(
+    readonly src: IdDictionary,
+    readonly dst: IdDictionary,
+    readonly edgeCount: number,
+    readonly fragments: FragmentRef[],
+    private readonly source: BaseSource,
+    preloaded: { out?: Adjacency; in?: Adjacency; rows?: EdgeRows } = {},
+  ) {
+    Object.assign(this.loaded, preloaded);
   }
-  return d;
+
+  get shared(): boolean {
+    return this.src === this.dst;
+  }
+
+  async adjacency(direction: Direction): Promise<Adjacency> {
+    return (this.loaded[direction] ??= await this.source.adjacency(direction));
+  }
+
+  /** The adjacency of a direction already loaded (`prepare` first). */
+  loadedAdjacency(direction: Direction): Adjacency {
+    const a = this.loaded[direction];
+    if (!a) throw new Error(`internal: the ${direction} adjacency of a graph index is not loaded`);
+    return a;
+  }
+
+  async rows(): Promise<EdgeRows> {
+    return (this.loaded.rows ??= await this.source.rows());
+  }
+
+  /** Bytes held now: dictionaries (and their decoded strings, counted up front) and loaded arrays. */
+  get bytes(): number {
+    const dict = (d: IdDictionary): number => 3 * d.byteLength + 64 * d.size;
+    let n = dict(this.src) + (this.shared ? 0 : dict(this.dst));
+    for (const a of [this.loaded.out, this.loaded.in])
+      if (a) n += a.offsets.byteLength + a.targets.byteLength;
+    const r = this.loaded.rows;
+    if (r) n += r.start.byteLength + r.src.byteLength + r.dst.byteLength;
+    return n;
+  }
 }
 
-/** Counting sort of edges by one end: offsets (n+1) and the other ends, in edge order. */
-function adjacency(
-  from: Uint32Array,
-  to: Uint32Array,
-  n: number,
-): { offsets: Uint32Array; targets: Uint32Array } {
-  const offsets = new Uint32Array(n + 1);
-  for (let e = 0; e < from.length; e++) offsets[from[e] + 1]++;
-  for (let i = 0; i < n; i++) offsets[i + 1] += offsets[i];
-  const fill = offsets.slice(0, n);
-  const targets = new Uint32Array(from.length);
-  for (let e = 0; e < from.length; e++) targets[fill[from[e]]++] = to[e];
-  return { offsets, targets };
+/** One id space: a base dictionary plus ids a delta added (dense ids after the base's). */
+export class IdSpace {
+  private readonly extraDense = new Map<string, number>();
+  private all: string[] | undefined;
+
+  constructor(
+    readonly dict: IdDictionary,
+    readonly extra: readonly string[] = [],
+  ) {
+    extra.forEach((id, i) => this.extraDense.set(id, dict.size + i));
+  }
+
+  get size(): number {
+    return this.dict.size + this.extra.length;
+  }
+
+  find(id: string): number | undefined {
+    const d = this.dict.find(id);
+    return d >= 0 ? d : this.extraDense.get(id);
+  }
+
+  id(d: number): string {
+    return d < this.dict.size ? this.dict.id(d) : this.extra[d - this.dict.size];
+  }
+
+  ids(): readonly string[] {
+    if (this.extra.length === 0) return this.dict.all();
+    return (this.all ??= [...this.dict.all(), ...this.extra]);
+  }
+}
+
+/** What a later version changed, in the base's dense ids (extended by new ids). */
+export interface GraphDelta {
+  srcSpace: IdSpace;
+  dstSpace: IdSpace;
+  added: { out: Map<number, number[]>; in: Map<number, number[]> };
+  /** Per node, the neighbours removed and how many parallel edges to each. */
+  removed: { out: Map<number, Map<number, number>>; in: Map<number, Map<number, number>> };
+  addedCount: number;
+  removedCount: number;
+  /** Rough bytes of the maps above. */
+  bytes: number;
+}
+
+/** A version's edge rows (its fragments in order), in the dense ids of an index with its delta. */
+export interface VersionRows {
+  fragments: FragmentRef[];
+  start: Uint32Array;
+  src: Uint32Array;
+  dst: Uint32Array;
 }
 
 export class GraphIndex {
-  private readonly srcSpace: IdSpace;
-  private readonly dstSpace: IdSpace;
-  readonly out: { offsets: Uint32Array; targets: Uint32Array };
-  readonly in: { offsets: Uint32Array; targets: Uint32Array };
+  /** For a patched index: the version's edge rows, to fold the delta into a new base. */
+  versionRows?: () => Promise<VersionRows>;
+  readonly srcSpace: IdSpace;
+  readonly dstSpace: IdSpace;
   /** BFS marks per id space, stamped per source (no clearing between sources). */
   private readonly marks = new Map<IdSpace, { stamps: Uint32Array; stamp: number }>();
-  readonly edgeCount: number;
-  readonly bytes: number;
 
-  private constructor(src: string[], dst: string[], sharedSpace: boolean) {
-    const srcSpace = idSpace();
-    const dstSpace = sharedSpace ? srcSpace : idSpace();
-    const s = new Uint32Array(src.length);
-    const d = new Uint32Array(dst.length);
-    for (let e = 0; e < src.length; e++) {
-      s[e] = denseOf(srcSpace, src[e]);
-      d[e] = denseOf(dstSpace, dst[e]);
+  constructor(
+    readonly base: GraphBase,
+    /** The version's fragments (the base's when there is no delta). */
+    readonly fragments: FragmentRef[],
+    readonly delta: GraphDelta | null = null,
+  ) {
+    if (delta) {
+      this.srcSpace = delta.srcSpace;
+      this.dstSpace = delta.dstSpace;
+    } else {
+      this.srcSpace = new IdSpace(base.src);
+      this.dstSpace = base.shared ? this.srcSpace : new IdSpace(base.dst);
     }
-    const built = GraphIndex.fromDense(srcSpace, dstSpace, s, d);
-    this.srcSpace = srcSpace;
-    this.dstSpace = dstSpace;
-    this.out = built.out as GraphIndex['out'];
-    this.in = built.in as GraphIndex['in'];
-    this.edgeCount = built.edgeCount;
-    this.bytes = built.bytes;
   }
 
-  /**
-   * This index plus the edges `src[i] → dst[i]`: what a pure-insert write makes of
-   * the next version. New ids join the id spaces; no existing edge is re-read.
-   * The original is unchanged (other branches may pin its version).
-   */
-  withEdges(src: readonly string[], dst: readonly string[]): GraphIndex {
-    const shared = this.srcSpace === this.dstSpace;
-    const next = Object.create(GraphIndex.prototype) as GraphIndex;
-    const copy = (space: IdSpace): IdSpace => ({
-      ids: [...space.ids],
-      dense: new Map(space.dense),
-    });
-    const srcSpace = copy(this.srcSpace);
-    const dstSpace = shared ? srcSpace : copy(this.dstSpace);
-    const total = this.edgeCount + src.length;
-    const s = new Uint32Array(total);
-    const d = new Uint32Array(total);
-    let e = 0;
-    for (let node = 0; node < this.srcSpace.ids.length; node++)
-      for (let k = this.out.offsets[node]; k < this.out.offsets[node + 1]; k++) {
-        s[e] = node;
-        d[e++] = this.out.targets[k];
-      }
-    for (let i = 0; i < src.length; i++) {
-      s[e] = denseOf(srcSpace, src[i]);
-      d[e++] = denseOf(dstSpace, dst[i]);
-    }
-    Object.assign(next, GraphIndex.fromDense(srcSpace, dstSpace, s, d));
-    return next;
+  get edgeCount(): number {
+    return this.base.edgeCount + (this.delta ? this.delta.addedCount - this.delta.removedCount : 0);
   }
 
-  private static fromDense(
-    srcSpace: IdSpace,
-    dstSpace: IdSpace,
-    s: Uint32Array,
-    d: Uint32Array,
-  ): Pick<GraphIndex, 'edgeCount' | 'bytes'> & Record<string, unknown> {
-    const out = adjacency(s, d, srcSpace.ids.length);
-    const inn = adjacency(d, s, dstSpace.ids.length);
-    let idBytes = 0;
-    for (const id of srcSpace.ids) idBytes += 2 * id.length + 120;
-    if (dstSpace !== srcSpace) for (const id of dstSpace.ids) idBytes += 2 * id.length + 120;
-    return {
-      srcSpace,
-      dstSpace,
-      out,
-      in: inn,
-      marks: new Map(),
-      edgeCount: s.length,
-      bytes:
-        idBytes +
-        out.offsets.byteLength +
-        out.targets.byteLength +
-        inn.offsets.byteLength +
-        inn.targets.byteLength,
-    };
+  get bytes(): number {
+    return this.base.bytes + (this.delta?.bytes ?? 0) + 256;
   }
 
-  /** Builds the index of edges `src[i] → dst[i]` (endpoint ids). */
-  static build(src: string[], dst: string[], sharedSpace: boolean): GraphIndex {
-    return new GraphIndex(src, dst, sharedSpace);
+  /** Loads what walking `direction` needs ('both': an undirected walk, both arrays). */
+  async prepare(direction: Direction | 'both'): Promise<void> {
+    if (direction !== 'in') await this.base.adjacency('out');
+    if (direction !== 'out') await this.base.adjacency('in');
   }
 
   /** Distinct endpoint ids on one side (`out` starts from src ids, `in` from dst ids). */
   nodeCount(side: 'src' | 'dst'): number {
-    return (side === 'src' ? this.srcSpace : this.dstSpace).ids.length;
+    return (side === 'src' ? this.srcSpace : this.dstSpace).size;
   }
 
   private spaces(direction: Direction): { start: IdSpace; end: IdSpace } {
@@ -144,21 +196,44 @@ export class GraphIndex {
       : { start: this.dstSpace, end: this.srcSpace };
   }
 
+  /** Calls `visit` for each neighbour of dense node `u` (parallel edges repeat), in edge order. */
+  private forEachNeighbor(direction: Direction, u: number, visit: (t: number) => void): void {
+    const adj = this.base.loadedAdjacency(direction);
+    const delta = this.delta;
+    const baseSize = adj.offsets.length - 1;
+    if (u < baseSize) {
+      const removed = delta?.removed[direction].get(u);
+      const left = removed ? new Map(removed) : null;
+      for (let k = adj.offsets[u]; k < adj.offsets[u + 1]; k++) {
+        const t = adj.targets[k];
+        if (left) {
+          const n = left.get(t);
+          if (n) {
+            left.set(t, n - 1);
+            continue;
+          }
+        }
+        visit(t);
+      }
+    }
+    const added = delta?.added[direction].get(u);
+    if (added) for (const t of added) visit(t);
+  }
+
   /** Neighbour ids one hop from `id` (parallel edges repeat), in edge order. */
   neighbors(id: string, direction: Direction): string[] {
     const { start, end } = this.spaces(direction);
-    const d = start.dense.get(id);
+    const d = start.find(id);
     if (d === undefined) return [];
-    const adj = direction === 'out' ? this.out : this.in;
     const out: string[] = [];
-    for (let k = adj.offsets[d]; k < adj.offsets[d + 1]; k++) out.push(end.ids[adj.targets[k]]);
+    this.forEachNeighbor(direction, d, (t) => out.push(end.id(t)));
     return out;
   }
 
   private mark(space: IdSpace): { stamps: Uint32Array; stamp: number } {
     let m = this.marks.get(space);
-    if (!m || m.stamps.length < space.ids.length) {
-      m = { stamps: new Uint32Array(space.ids.length), stamp: 0 };
+    if (!m || m.stamps.length < space.size) {
+      m = { stamps: new Uint32Array(space.size), stamp: 0 };
       this.marks.set(space, m);
     }
     if (++m.stamp === 0xffffffff) {
@@ -176,43 +251,79 @@ export class GraphIndex {
    */
   reach(id: string, direction: Direction, minHops: number, maxHops: number | null): string[] {
     const { end } = this.spaces(direction);
-    return this.reachDense(id, direction, minHops, maxHops).map((d) => end.ids[d]);
+    return this.reachDense(id, direction, minHops, maxHops).map((d) => end.id(d));
   }
 
   /** The ids of the end space of `direction`, by dense id (what `reachDense` returns). */
   endIds(direction: Direction): readonly string[] {
-    return this.spaces(direction).end.ids;
+    return this.spaces(direction).end.ids();
+  }
+
+  /** The id of dense id `d` of the end space of `direction`. */
+  endId(direction: Direction, d: number): string {
+    return this.spaces(direction).end.id(d);
   }
 
   /** The dense id of `id` in the end space of `direction`, if it is an endpoint there. */
   endDense(id: string, direction: Direction): number | undefined {
-    return this.spaces(direction).end.dense.get(id);
+    return this.spaces(direction).end.find(id);
+  }
+
+  /**
+   * Breadth-first from `id` along the edge in either direction (an edge from a type to
+   * itself: one id space; `prepare('both')` first): the dense ids whose shortest
+   * distance lies in [minHops, maxHops], each once, nearer first — a pair linked both
+   * ways counts once. The source is at distance 0, never a destination.
+   */
+  reachUndirected(id: string, minHops: number, maxHops: number | null): number[] {
+    const s = this.srcSpace.find(id);
+    if (s === undefined) return [];
+    const { stamps, stamp } = this.mark(this.srcSpace);
+    stamps[s] = stamp;
+    const found: number[] = [];
+    let frontier = [s];
+    for (let hop = 1; hop <= (maxHops ?? Infinity) && frontier.length > 0; hop++) {
+      const next: number[] = [];
+      const visit = (nb: number): void => {
+        if (stamps[nb] === stamp) return;
+        stamps[nb] = stamp;
+        next.push(nb);
+        if (hop >= minHops) found.push(nb);
+      };
+      for (const node of frontier) {
+        this.forEachNeighbor('out', node, visit);
+        this.forEachNeighbor('in', node, visit);
+      }
+      frontier = next;
+    }
+    return found;
   }
 
   /** `reach` as dense ids of the end space (no strings made). */
   reachDense(id: string, direction: Direction, minHops: number, maxHops: number | null): number[] {
     const { start, end } = this.spaces(direction);
-    const s = start.dense.get(id);
+    const s = start.find(id);
     if (s === undefined) return [];
-    const adj = direction === 'out' ? this.out : this.in;
     const shared = start === end;
     const max = shared ? (maxHops ?? Infinity) : Math.min(maxHops ?? 1, 1);
-    const m = this.mark(end);
-    const { stamps, stamp } = m;
+    const { stamps, stamp } = this.mark(end);
     if (shared) stamps[s] = stamp;
     const found: number[] = [];
     let frontier = [s];
     for (let hop = 1; hop <= max && frontier.length > 0; hop++) {
       const next: number[] = [];
-      for (const node of frontier) {
-        const to = adj.offsets[node + 1];
-        for (let k = adj.offsets[node]; k < to; k++) {
-          const nb = adj.targets[k];
-          if (stamps[nb] === stamp) continue;
-          stamps[nb] = stamp;
-          next.push(nb);
-          if (hop >= minHops) found.push(nb);
-        }
+      const visit = (nb: number): void => {
+        if (stamps[nb] === stamp) return;
+        stamps[nb] = stamp;
+        next.push(nb);
+        if (hop >= minHops) found.push(nb);
+      };
+      if (this.delta) for (const node of frontier) this.forEachNeighbor(direction, node, visit);
+      else {
+        // The common case, without a delta: the loop inlined over the typed arrays.
+        const adj = this.base.loadedAdjacency(direction);
+        for (const node of frontier)
+          for (let k = adj.offsets[node]; k < adj.offsets[node + 1]; k++) visit(adj.targets[k]);
       }
       if (!shared) break;
       frontier = next;

@@ -2,8 +2,11 @@
 export { executeRead } from './executor.js';
 export { ReadCache, DEFAULT_READ_CACHE_BYTES } from './cache.js';
 export { GraphIndex } from './graph-index.js';
+export { buildFromStrings } from './graph-build.js';
+export { GraphIndexes, type GraphSource, type GraphOrigin } from './graph-indexes.js';
+export { GraphFiles, type GraphFileEntry } from './graph-store.js';
+export { checkGraphFile, GraphFileInvalid } from './graph-file.js';
 export { ReadError } from './errors.js';
-export { applyEdgeInserts } from './tables.js';
 export type { ReadContext, TableOverlay } from './tables.js';
 export type * from './types.js';
 export { diffSnapshots, tableChanges } from './diff.js';

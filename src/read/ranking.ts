@@ -147,7 +147,10 @@ export function cosineDistance(a: ArrayLike<number> | null, b: ArrayLike<number>
 }
 
 function defOf(frame: Frame, prop: PropExpr): NodeTypeDef {
-  return frame.vars.get(prop.var)!.table.def;
+  const def = frame.vars.get(prop.var)!.table.def;
+  // The checker gives rankings node properties only.
+  if (def.kind !== 'node') throw new Error(`internal: $${prop.var} ranks an edge property`);
+  return def;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The ops that shape results: aggregate (group by the non-aggregate return
  * expressions), order (asc: nulls first; desc: nulls last; ties broken by the
- * bound nodes' ids, or by the group keys), limit and project.
+ * bound nodes' ids, then the bound edges' ids, or by the group keys), limit and project.
  */
 import type { ReadOp } from '../query/types.js';
 import { unhandledFunction, type AggregateFn } from '../query/functions.js';
@@ -144,9 +144,14 @@ export function order(op: OrderOp, frame: Frame, env: EvalEnv): Frame {
       k.expr.kind !== 'call' &&
       classOf(k.expr.type) === 'temporal',
   }));
-  // Total order: then the bound nodes' ids, then the value columns (group keys), ascending.
+  // Total order: then the bound nodes' ids, then the bound edges' internal ids, then the
+  // value columns (group keys), ascending.
+  const vars = [...frame.vars.values()];
   const ties: RowFn[] = [
-    ...[...frame.vars.values()].map((c) => (r: number) => c.table.ids[c.pos[r]]),
+    ...[
+      ...vars.filter((c) => c.table.def.kind === 'node'),
+      ...vars.filter((c) => c.table.def.kind === 'edge'),
+    ].map((c) => (r: number) => c.table.ids[c.pos[r]]),
     ...[...frame.vals.values()].map((c) => (r: number) => c[r]),
   ];
   const rows = Array.from({ length: frame.n }, (_, i) => i);

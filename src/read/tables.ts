@@ -7,10 +7,14 @@
 import type { Catalog, EdgeTypeDef, NodeTypeDef, PropType } from '../schema/types.js';
 import type { QueryValue } from '../query/types.js';
 import type { TablePin } from '../journal/index.js';
-import type { TableHandle, TableIndexInfo } from '../storage/index.js';
+import { idInPredicate, type TableHandle, type TableIndexInfo } from '../storage/index.js';
 import type { ReadCache } from './cache.js';
-import { GraphIndex } from './graph-index.js';
+import { EdgeTable } from './edge-table.js';
+import type { Direction, GraphIndex } from './graph-index.js';
+import { buildFromStrings } from './graph-build.js';
+import type { GraphIndexes } from './graph-indexes.js';
 import { toQueryValue, valueBytes } from './values.js';
+import { typedBytes, typedFromChunks, typedFromValues, type TypedColumn } from './typed-columns.js';
 import type { EmbeddingClient } from '../embed/index.js';
 
 /** A transaction's staged changes to one table (rows in storage form). */
@@ -23,6 +27,8 @@ export interface TableOverlay {
 export interface ReadContext {
   catalog: Catalog;
   cache: ReadCache;
+  /** Graph indexes by edge table version (cache, files, patches, builds); without it, built per query. */
+  graphs?: GraphIndexes;
   openPinned(tableKey: string, pin: TablePin): Promise<TableHandle>;
   /** Staged changes of a transaction, per table key (tx.query). */
   overlay?: (tableKey: string) => TableOverlay | undefined;
@@ -71,6 +77,9 @@ export class NodeTable {
   }
 }
 
+/** Raw scans made for typed columns, numbered: columns of one scan share a row order. */
+let rawScans = 0;
+
 const keyOfPin = (tablePath: string, pin: TablePin): string =>
   `${tablePath}\u0000${pin.lanceBranch ?? ''}\u0000${pin.version}`;
 
@@ -101,6 +110,27 @@ async function scanColumns(
   return out;
 }
 
+/** The named columns of the rows matching `where` (a pushed-down first read). */
+async function pushedColumns(
+  handle: TableHandle,
+  def: EdgeTypeDef,
+  names: string[],
+  where: string,
+): Promise<Map<string, QueryValue[]>> {
+  const raw = await handle.scanColumns({ columns: names, where });
+  return new Map(
+    names.map((n) => [
+      n,
+      n === 'id' || n === 'src' || n === 'dst'
+        ? (raw.get(n) as string[])
+        : raw.get(n)!.map((v) => toQueryValue(typeOfColumn(def, n), v)),
+    ]),
+  );
+}
+
+/** The most start nodes of an edge-bound traversal whose first read filters the edge table. */
+const PUSHED_EDGE_SOURCES = 4096;
+
 function columnBytes(values: QueryValue[]): number {
   let n = 64;
   for (const v of values) n += valueBytes(v);
@@ -110,6 +140,8 @@ function columnBytes(values: QueryValue[]): number {
 export class TableReader {
   /** Tables this query read (stats). */
   readonly tablesRead = new Set<string>();
+  /** Table versions this query reads in parts (see `firstRead`). */
+  private readonly partial = new Set<string>();
 
   constructor(
     private readonly ctx: ReadContext,
@@ -132,25 +164,109 @@ export class TableReader {
     props: Iterable<string>,
     sql: string,
   ): Promise<NodeTable | null> {
+    if (!this.firstRead(def)) return null;
+    const wanted = [...new Set(props)].filter((p) => p !== 'id');
+    const handle = await this.ctx.openPinned(def.tableKey, this.pin(def.tableKey));
+    const raw = await handle.scanColumns({ columns: ['id', ...wanted], where: sql });
+    return this.nodesFromColumns(def, wanted, raw);
+  }
+
+  /**
+   * Nodes by id (those that exist), with the named properties, read from Lance with
+   * an `IN` filter — through the key's BTREE when the key is a String (the id is the
+   * key's value) — on the first read of an uncached table version, like `pushedNodes`.
+   * Null: use `nodeTable`.
+   */
+  async nodesByIds(
+    def: NodeTypeDef,
+    props: Iterable<string>,
+    ids: readonly string[],
+  ): Promise<NodeTable | null> {
+    if (!this.firstRead(def)) return null;
+    const wanted = [...new Set(props)].filter((p) => p !== 'id');
+    if (ids.length === 0) return new NodeTable(def, [], new Map(wanted.map((p) => [p, []])));
+    const key = def.constraints.key[0];
+    const keyType = key === undefined ? undefined : typeOfColumn(def, key);
+    const keyIsString = keyType?.kind === 'scalar' && keyType.name === 'String';
+    const handle = await this.ctx.openPinned(def.tableKey, this.pin(def.tableKey));
+    const raw = await handle.scanColumns({
+      columns: ['id', ...wanted],
+      where: idInPredicate(ids, keyIsString ? key : 'id'),
+    });
+    return this.nodesFromColumns(def, wanted, raw);
+  }
+
+  /**
+   * May this query read part of the table version? Yes on the first query that reads
+   * it (uncached, not inside a transaction), as often as that query likes; a later
+   * query loads and caches whole columns.
+   */
+  private firstRead(def: NodeTypeDef): boolean {
+    if (this.ctx.overlay?.(def.tableKey)) return false;
+    const key = keyOfPin(def.tablePath, this.pin(def.tableKey));
+    const { cache } = this.ctx;
+    if (cache.has(`col\u0000${key}\u0000id`)) return false;
+    if (!this.partial.has(key)) {
+      if (cache.has(`seen\u0000${key}`)) return false;
+      cache.set(`seen\u0000${key}`, true, 64);
+      this.partial.add(key);
+    }
+    this.tablesRead.add(def.tableKey);
+    return true;
+  }
+
+  /**
+   * Typed columns of the whole table version (typed-columns.ts) for a vectorised
+   * aggregate, with its row count: from the cache, from cached query-value columns,
+   * or read raw from Lance in one scan (no `id`, no JS value per row). Null inside a
+   * transaction that staged rows of the table, or when a column has no typed form.
+   */
+  async typedColumns(
+    def: NodeTypeDef,
+    props: string[],
+  ): Promise<{ size: number; columns: Map<string, TypedColumn> } | null> {
     if (this.ctx.overlay?.(def.tableKey)) return null;
+    this.tablesRead.add(def.tableKey);
     const pin = this.pin(def.tableKey);
     const key = keyOfPin(def.tablePath, pin);
     const { cache } = this.ctx;
-    if (cache.has(`col\u0000${key}\u0000id`) || cache.has(`seen\u0000${key}`)) return null;
-    cache.set(`seen\u0000${key}`, true, 64);
-    this.tablesRead.add(def.tableKey);
-    const wanted = [...new Set(props)].filter((p) => p !== 'id');
-    const handle = await this.ctx.openPinned(def.tableKey, pin);
-    const raw = await handle.scanColumns({ columns: ['id', ...wanted], where: sql });
-    const columns = new Map<string, QueryValue[]>();
-    for (const p of wanted) {
-      const type = typeOfColumn(def, p);
-      columns.set(
-        p,
-        raw.get(p)!.map((v) => toQueryValue(type, v)),
-      );
+    const ids = cache.get<string[]>(`col\u0000${key}\u0000id`);
+    // Columns combine only from one source — the cached query-value columns (one row
+    // order, realigned on load) or one raw scan — so every row index means one node.
+    const fromValues = new Map<string, TypedColumn>();
+    const fromScan = new Map<string, TypedColumn>();
+    const scans = new Set<number>();
+    for (const p of props) {
+      const values = ids ? cache.get<QueryValue[]>(`col\u0000${key}\u0000${p}`) : undefined;
+      const typed = values ? typedFromValues(values, typeOfColumn(def, p)) : null;
+      if (typed) fromValues.set(p, typed);
+      const scanned = cache.get<{ scan: number; typed: TypedColumn }>(`tcol\u0000${key}\u0000${p}`);
+      if (scanned) {
+        fromScan.set(p, scanned.typed);
+        scans.add(scanned.scan);
+      }
     }
-    return new NodeTable(def, raw.get('id') as string[], columns);
+    if (ids && fromValues.size === props.length) return { size: ids.length, columns: fromValues };
+    let size = cache.get<number>(`rows\u0000${key}`);
+    if (size !== undefined && fromScan.size === props.length && scans.size <= 1)
+      return { size, columns: fromScan };
+    const handle = await this.ctx.openPinned(def.tableKey, pin);
+    const columns = new Map<string, TypedColumn>();
+    if (props.length === 0) size = await handle.countRows();
+    else {
+      // All of them in one scan, so every column has the same row order.
+      const scan = await handle.scanRaw({ columns: props });
+      const serial = ++rawScans;
+      size = scan.rows;
+      for (const p of props) {
+        const typed = typedFromChunks(scan.columns.get(p)!, typeOfColumn(def, p), scan.rows);
+        if (!typed) return null;
+        columns.set(p, typed);
+        cache.set(`tcol\u0000${key}\u0000${p}`, { scan: serial, typed }, typedBytes(typed));
+      }
+    }
+    cache.set(`rows\u0000${key}`, size, 64);
+    return { size, columns };
   }
 
   /** Does a transaction overlay (staged rows) apply to this table? */
@@ -253,41 +369,76 @@ export class TableReader {
     return sameOrder(ids, scannedIds) ? values : realign(ids, scannedIds).map((i) => values[i]);
   }
 
-  /** The graph index of an edge table at its pin (with the transaction's staged edges). */
-  async graphIndex(def: EdgeTypeDef): Promise<GraphIndex> {
+  /**
+   * An edge table's rows (ids, endpoints and the named properties) at its pin, for an
+   * edge-bound traversal: cached per (table version, property set); with a
+   * transaction's staged edges (then not cached). `near`: the nodes the traversal
+   * starts from — on the first read of an uncached version, when they are few, only
+   * the edges touching them are read (Lance filters `src`/`dst`), as the node scans'
+   * first reads push their predicates; the second read loads and caches the table.
+   */
+  async edgeTable(
+    def: EdgeTypeDef,
+    props: Iterable<string>,
+    near?: { ids: readonly string[]; side: 'src' | 'dst' | 'both' },
+  ): Promise<EdgeTable> {
     this.tablesRead.add(def.tableKey);
     const pin = this.pin(def.tableKey);
-    const shared = def.from === def.to;
+    const wanted = [...new Set(props)].filter((p) => p !== 'id' && p !== 'src' && p !== 'dst');
+    const read = async (where?: string): Promise<EdgeTable> => {
+      const handle = await this.ctx.openPinned(def.tableKey, pin);
+      const names = ['id', 'src', 'dst', ...wanted];
+      const cols = where
+        ? await pushedColumns(handle, def, names, where)
+        : await scanColumns(handle, def, names);
+      const columns = new Map(wanted.map((p) => [p, cols.get(p)!]));
+      const [ids, src, dst] = ['id', 'src', 'dst'].map((c) => cols.get(c) as string[]);
+      return new EdgeTable(def, ids, src, dst, columns);
+    };
+    // No start node (no rows): no edge to read.
+    if (near?.ids.length === 0)
+      return new EdgeTable(def, [], [], [], new Map(wanted.map((p) => [p, []])));
     const overlay = this.ctx.overlay?.(def.tableKey);
-    if (overlay) {
-      const handle = await this.ctx.openPinned(def.tableKey, pin);
-      const cols = await scanColumns(handle, def, ['id', 'src', 'dst']);
-      const ids = cols.get('id') as string[];
-      const src: string[] = [];
-      const dst: string[] = [];
-      const s = cols.get('src') as string[];
-      const d = cols.get('dst') as string[];
-      for (let i = 0; i < ids.length; i++) {
-        if (overlay.deletes.has(ids[i]) || overlay.isUpserted(ids[i])) continue;
-        src.push(s[i]);
-        dst.push(d[i]);
+    if (overlay) return overlayEdges(await read(), wanted, overlay);
+    const version = keyOfPin(def.tablePath, pin);
+    const key = `etab\u0000${version}\u0000${wanted.sort().join('\u0000')}`;
+    const { cache } = this.ctx;
+    if (near && near.ids.length <= PUSHED_EDGE_SOURCES && !cache.has(key)) {
+      if (!cache.has(`seen\u0000etab\u0000${version}`)) {
+        cache.set(`seen\u0000etab\u0000${version}`, true, 64);
+        const sides = near.side === 'both' ? (['src', 'dst'] as const) : [near.side];
+        return read(sides.map((c) => idInPredicate(near.ids, c)).join(' OR '));
       }
-      for (const r of overlay.upserts) {
-        src.push(String(r.src));
-        dst.push(String(r.dst));
-      }
-      return GraphIndex.build(src, dst, shared);
     }
-    return this.ctx.cache.getOrBuild(`gi\u0000${keyOfPin(def.tablePath, pin)}`, async () => {
-      const handle = await this.ctx.openPinned(def.tableKey, pin);
-      const cols = await scanColumns(handle, def, ['src', 'dst']);
-      const index = GraphIndex.build(
-        cols.get('src') as string[],
-        cols.get('dst') as string[],
-        shared,
-      );
-      return { value: index, bytes: index.bytes };
+    return cache.getOrBuild(key, async () => {
+      const table = await read();
+      return { value: table, bytes: table.bytes };
     });
+  }
+
+  /** The graph index of an edge table at its pin, `direction` loaded; with a transaction's staged edges (or without the repo's graph indexes) built here from the table. */
+  async graphIndex(def: EdgeTypeDef, direction: Direction | 'both'): Promise<GraphIndex> {
+    this.tablesRead.add(def.tableKey);
+    const pin = this.pin(def.tableKey);
+    const overlay = this.ctx.overlay?.(def.tableKey);
+    if (!overlay && this.ctx.graphs) return this.ctx.graphs.get(def, pin, direction);
+    const handle = await this.ctx.openPinned(def.tableKey, pin);
+    const cols = await scanColumns(handle, def, ['id', 'src', 'dst']);
+    const ids = cols.get('id') as string[];
+    const src: string[] = [];
+    const dst: string[] = [];
+    const s = cols.get('src') as string[];
+    const d = cols.get('dst') as string[];
+    for (let i = 0; i < ids.length; i++) {
+      if (overlay && (overlay.deletes.has(ids[i]) || overlay.isUpserted(ids[i]))) continue;
+      src.push(s[i]);
+      dst.push(d[i]);
+    }
+    for (const r of overlay?.upserts ?? []) {
+      src.push(String(r.src));
+      dst.push(String(r.dst));
+    }
+    return buildFromStrings(src, dst, def.from === def.to);
   }
 }
 
@@ -330,30 +481,26 @@ function overlayNodes(
   return new NodeTable(def, ids, columns);
 }
 
-/**
- * After a pure-insert write to an edge table (version `from` → `to` on one Lance
- * line), derives the new version's graph index from the cached old one plus the
- * inserted edges, so the next query does not rebuild it from a full scan. Nothing
- * happens when the old index is not cached.
- */
-export function applyEdgeInserts(
-  cache: ReadCache,
-  def: EdgeTypeDef,
-  lanceBranch: string | null,
-  from: number,
-  to: number,
-  src: readonly string[],
-  dst: readonly string[],
-): boolean {
-  const old = cache.get<GraphIndex>(
-    `gi\u0000${keyOfPin(def.tablePath, { tableKey: def.tableKey, lanceBranch, version: from })}`,
-  );
-  if (!old) return false;
-  const next = old.withEdges(src, dst);
-  cache.set(
-    `gi\u0000${keyOfPin(def.tablePath, { tableKey: def.tableKey, lanceBranch, version: to })}`,
-    next,
-    next.bytes,
-  );
-  return true;
+/** Committed edges minus deleted and re-staged ids, then the staged edges. */
+function overlayEdges(committed: EdgeTable, wanted: string[], overlay: TableOverlay): EdgeTable {
+  const ids: string[] = [];
+  const src: string[] = [];
+  const dst: string[] = [];
+  const columns = new Map<string, QueryValue[]>(wanted.map((p) => [p, []]));
+  const push = (id: string, s: string, d: string, value: (p: string) => QueryValue): void => {
+    ids.push(id);
+    src.push(s);
+    dst.push(d);
+    for (const p of wanted) columns.get(p)!.push(value(p));
+  };
+  for (let i = 0; i < committed.size; i++) {
+    const id = committed.ids[i];
+    if (overlay.deletes.has(id) || overlay.isUpserted(id)) continue;
+    push(id, committed.src[i], committed.dst[i], (p) => committed.column(p)[i]);
+  }
+  for (const r of overlay.upserts)
+    push(String(r.id), String(r.src), String(r.dst), (p) =>
+      toQueryValue(typeOfColumn(committed.def, p), r[p]),
+    );
+  return new EdgeTable(committed.def, ids, src, dst, columns);
 }

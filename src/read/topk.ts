@@ -1,7 +1,7 @@
 /**
  * Top-k through Lance: a read whose pipeline is `scan $v → order { ranking(…) } →
  * limit n → project` — the ranking a `nearest` or `bm25` of `$v` (or an `rrf` of
- * two such arms) — asks Lance for the best n + 1 rows of each ranking (its vector or
+ * two such arms) — asks Lance for the best rows of each ranking (its vector or
  * inverted index, unindexed rows included, the scan's property matches as a
  * prefilter) instead of reading the whole table and sorting it. The rows it returns
  * then go through the same order, limit and project ops as the full path, so the
@@ -114,49 +114,51 @@ export async function topKFrame(
 ): Promise<Frame | null> {
   const shape = topKShape(plan);
   if (!shape || reader.hasOverlay(def.tableKey)) return null;
-  const where = scanWhereSql(shape.scan.where, (e) =>
-    e.kind === 'literal' || e.kind === 'param'
-      ? (compileExpr(e, unitFrame(), env)(0) as QueryValue)
-      : undefined,
-  );
+  const where = prefilter(shape.scan, env);
   if (where === null && shape.scan.where.length > 0) return null;
-  const columns = ['id', ...new Set([...props].filter((p) => p !== 'id'))];
   const arms =
     shape.ranking.fn === 'rrf'
       ? [shape.ranking.args[0] as RankCall, shape.ranking.args[1] as RankCall]
       : [shape.ranking];
-  const fetched: Fetched[] = [];
-  for (const arm of arms) {
-    // n + 1 rows; while the last fetched row ties the n-th, eight times as many (every
-    // row tied with the n-th must be there for the tie-break by id).
-    for (let count = shape.limit + 1; ; count *= 8) {
-      const opts = { where: where ?? undefined, columns, count };
-      const f = await fetchArm(arm, () => reader.handle(def), reader, def, opts, env);
-      if (f === null) return null;
-      if (!tiedAtBoundary(f.values, shape.limit, count)) {
-        fetched.push(f);
-        break;
-      }
-    }
+  // A vector read only to rank by is not fetched: Lance's distance ranks (as for rrf).
+  const rankedOnly = new Set(
+    arms
+      .filter((a) => a.fn === 'nearest' && onlyRanked(plan, a))
+      .map((a) => (a.args[0] as PropExpr).prop),
+  );
+  let columns = ['id', ...new Set([...props].filter((p) => p !== 'id' && !rankedOnly.has(p)))];
+  const fetchAll = (cols: string[]): Promise<Fetched[] | null> =>
+    fetchArms(arms, shape.limit, (arm, count) =>
+      fetchArm(
+        arm,
+        () => reader.handle(def),
+        reader,
+        def,
+        { where: where ?? undefined, columns: cols, count },
+        env,
+      ),
+    );
+  let fetched = await fetchAll(columns);
+  // Lance's float32 distances cannot order rows closer than their rounding: then the
+  // vectors are read after all and the distances computed as the full path does.
+  if (
+    fetched &&
+    shape.ranking.fn === 'nearest' &&
+    rankedOnly.size > 0 &&
+    nearlyTied(fetched[0].values)
+  ) {
+    rankedOnly.clear();
+    columns = ['id', ...new Set([...props].filter((p) => p !== 'id'))];
+    fetched = await fetchAll(columns);
   }
-  // The union of the arms' rows, each id once.
-  const union = new Map<string, number>();
-  const merged = new Map<string, unknown[]>(columns.map((c) => [c, []]));
-  for (const f of fetched) {
-    const ids = f.raw.get('id') as string[];
-    ids.forEach((id, i) => {
-      if (union.has(id)) return;
-      union.set(id, union.size);
-      for (const c of columns) merged.get(c)!.push(f.raw.get(c)![i]);
-    });
-  }
-  const table = reader.nodesFromColumns(def, columns, merged);
+  if (!fetched) return null;
+  const table = reader.nodesFromColumns(def, columns, unionOf(fetched, columns));
   const frame: Frame = {
     n: table.size,
     vars: new Map([[shape.scan.var, { table, pos: table.ids.map((_, i) => i) }]]),
     vals: new Map(),
   };
-  if (shape.ranking.fn === 'bm25') {
+  if (shape.ranking.fn === 'bm25' || (shape.ranking.fn === 'nearest' && rankedOnly.size > 0)) {
     frame.vals.set(rankKey(shape.ranking), fetched[0].values);
   } else if (shape.ranking.fn === 'rrf') {
     frame.vals.set(
@@ -165,6 +167,97 @@ export async function topKFrame(
     );
   }
   return frame;
+}
+
+/**
+ * Each arm's best rows: 8n + 1 up front for bm25 (it ranks many rows equal, and one
+ * round trip for 8n + 1 rows is as cheap as for n + 1), n + 1 for nearest; while the
+ * last row fetched ties the n-th, eight times as many (every row tied with the n-th
+ * must be there for the tie-break by id). Null when Lance cannot answer an arm.
+ */
+async function fetchArms(
+  arms: RankCall[],
+  limit: number,
+  fetch: (arm: RankCall, count: number) => Promise<Fetched | null>,
+): Promise<Fetched[] | null> {
+  const out: Fetched[] = [];
+  for (const arm of arms)
+    for (let count = initialCount(arm, limit); ; count *= 8) {
+      const f = await fetch(arm, count);
+      if (f === null) return null;
+      if (!tiedAtBoundary(f.values, limit, count)) {
+        out.push(f);
+        break;
+      }
+    }
+  return out;
+}
+
+/**
+ * The scan's predicates as Lance SQL. The prefilter must select exactly the scan's rows
+ * (a superset could leave fewer than n after the in-memory recheck): every predicate in
+ * SQL, or null (then the full path runs when there are predicates).
+ */
+function prefilter(scan: ScanOp, env: EvalEnv): string | null {
+  return scanWhereSql(
+    scan.where,
+    (e) =>
+      e.kind === 'literal' || e.kind === 'param'
+        ? (compileExpr(e, unitFrame(), env)(0) as QueryValue)
+        : undefined,
+    true,
+  );
+}
+
+/** The union of the arms' rows, each id once. */
+function unionOf(fetched: Fetched[], columns: string[]): Map<string, unknown[]> {
+  const union = new Set<string>();
+  const merged = new Map<string, unknown[]>(columns.map((c) => [c, []]));
+  for (const f of fetched) {
+    const ids = f.raw.get('id') as string[];
+    ids.forEach((id, i) => {
+      if (union.has(id)) return;
+      union.add(id);
+      for (const c of columns) merged.get(c)!.push(f.raw.get(c)![i]);
+    });
+  }
+  return merged;
+}
+
+/** Cosine distances in float32 (Lance) are good to about 1e-6: closer ones may order wrongly. */
+const DISTANCE_RESOLUTION = 1e-5;
+
+function nearlyTied(sortedDistances: number[]): boolean {
+  for (let i = 1; i < sortedDistances.length; i++)
+    if (sortedDistances[i] - sortedDistances[i - 1] < DISTANCE_RESOLUTION) return true;
+  return false;
+}
+
+function initialCount(arm: RankCall, limit: number): number {
+  return arm.fn === 'bm25' ? 8 * limit + 1 : limit + 1;
+}
+
+/**
+ * Is the vector of a `nearest` arm used only to rank by — the query neither returns
+ * the ranking's value nor reads the property anywhere else? Then Lance's own distance
+ * orders the rows and the vectors are not read.
+ */
+function onlyRanked(plan: ReadPlan, arm: RankCall): boolean {
+  const prop = arm.args[0] as PropExpr;
+  const key = rankKey(arm);
+  let used = false;
+  const visit = (e: unknown, projected: boolean): void => {
+    if (used || typeof e !== 'object' || e === null) return;
+    const x = e as { kind?: string; var?: string; prop?: string };
+    if (x.kind === 'call' && isRankCall(x as IrExpr) && rankKey(x as RankCall) === key) {
+      if (projected) used = true;
+      return;
+    }
+    if (x.kind === 'prop' && x.var === prop.var && x.prop === prop.prop) used = true;
+    for (const v of Object.values(e)) visit(v, projected);
+  };
+  for (const op of plan.ops) visit(op, op.op === 'project');
+  return !used;
 }
 
 /** rrf over the arms' fetched rows (the first `depth` of each, ties by id), per row of `ids`. */

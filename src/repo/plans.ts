@@ -8,14 +8,8 @@ import { resolve } from 'node:path';
 import { compileQuery, bindParams } from '../query/index.js';
 import type { MutationPlan, QueryPlan, ReadPlan } from '../query/index.js';
 import type { Catalog } from '../schema/types.js';
-import {
-  applyEdgeInserts,
-  type QuerySource,
-  type ReadCache,
-  type TableOverlay,
-} from '../read/index.js';
+import type { QuerySource, TableOverlay } from '../read/index.js';
 import type { StagedOperation } from '../write/staging.js';
-import type { CommitResult } from '../write/protocol.js';
 import { RepoError } from '../errors.js';
 
 type BoundParams = ReturnType<typeof bindParams>;
@@ -84,29 +78,4 @@ export function stagedOverlay(
       deletes: t.deletes,
     };
   };
-}
-
-/**
- * A pure-insert write to an edge table: the new version's graph index is the cached
- * old one plus the inserted edges (no full rebuild on the next query).
- */
-export function deriveIndexes(
-  cache: ReadCache,
-  staged: StagedOperation,
-  result: CommitResult,
-): void {
-  for (const move of result.tables) {
-    const t = staged.tables.get(move.tableKey);
-    if (!t || t.def.kind !== 'edge' || t.deletes.size > 0 || t.upserts.count('upsert') > 0)
-      continue;
-    applyEdgeInserts(
-      cache,
-      t.def,
-      move.lanceBranch,
-      move.from,
-      move.to,
-      [...t.upserts.column('src')],
-      [...t.upserts.column('dst')],
-    );
-  }
 }

@@ -13,6 +13,7 @@
 import { createRequire } from 'node:module';
 import type * as Arrow from 'apache-arrow';
 import { lazy, requireAsImport } from '../lazy.js';
+import type { NumberArray, RawChunk, RawScan } from './table-types.js';
 
 /** Our apache-arrow instance (the ESM build), loaded on first use (src/lazy.ts). */
 const ours = lazy(() => requireAsImport<typeof Arrow>('apache-arrow'));
@@ -390,4 +391,57 @@ export function tableColumnToJs(table: Arrow.Table, name: string): unknown[] {
     at += n;
   }
   return out;
+}
+
+/** One Arrow chunk (either instance) as a RawChunk: typed arrays as they are, no copy. */
+function rawChunk(data: Arrow.Data, vector: Arrow.Vector, at: number): RawChunk {
+  const type = data.type as Arrow.DataType;
+  const length = data.length;
+  const valid = data.nullCount > 0 ? (data.nullBitmap as Uint8Array) : null;
+  const { isUtf8, isInt, isFloat } = ours().DataType;
+  if (isUtf8(type))
+    return {
+      kind: 'utf8',
+      length,
+      offsets: data.valueOffsets as Int32Array,
+      bytes: data.values as Uint8Array,
+      valid,
+      bitOffset: data.offset,
+    };
+  if (isInt(type) || (isFloat(type) && (type as Arrow.Float).precision !== ours().Precision.HALF)) {
+    const values = data.values as NumberArray | BigInt64Array | BigUint64Array;
+    return values instanceof BigInt64Array || values instanceof BigUint64Array
+      ? { kind: 'bigint', length, values, valid, bitOffset: data.offset }
+      : { kind: 'number', length, values, valid, bitOffset: data.offset };
+  }
+  const values: unknown[] = new Array(length);
+  for (let i = 0; i < length; i++) values[i] = cellToJs(vector.get(at + i), type);
+  return { kind: 'values', length, values };
+}
+
+/** The named columns of a scan result (either arrow instance) as raw chunks; `_rowaddr` when present. */
+export function tableToRaw(table: Arrow.Table, names: string[]): RawScan {
+  const columns = new Map<string, RawChunk[]>();
+  for (const name of names) {
+    const vector = table.getChild(name);
+    if (!vector) throw new TypeError(`no column '${name}' in the scan`);
+    const chunks: RawChunk[] = [];
+    let at = 0;
+    for (const data of vector.data) {
+      chunks.push(rawChunk(data as Arrow.Data, vector, at));
+      at += data.length;
+    }
+    columns.set(name, chunks);
+  }
+  let rowAddrs: BigUint64Array | null = null;
+  const addrs = table.getChild('_rowaddr');
+  if (addrs) {
+    rowAddrs = new BigUint64Array(table.numRows);
+    let at = 0;
+    for (const data of addrs.data) {
+      rowAddrs.set((data.values as BigUint64Array).subarray(0, data.length), at);
+      at += data.length;
+    }
+  }
+  return { rows: table.numRows, columns, rowAddrs };
 }

@@ -81,6 +81,48 @@ export class RawLanceTable {
       .toArray();
   }
 
+  /**
+   * Builds an index on `column`: a BTREE, Lance's FM-index (exact substrings), or an
+   * inverted index with a trigram tokenizer (no lowercasing, stemming or stop words),
+   * named `<column>_<kind>`.
+   */
+  async createIndex(column: string, kind: 'btree' | 'fm' | 'ngram'): Promise<void> {
+    const { Index } = lanceDb();
+    const config =
+      kind === 'btree'
+        ? Index.btree()
+        : kind === 'fm'
+          ? Index.fm()
+          : Index.fts({
+              baseTokenizer: 'ngram',
+              ngramMinLength: 3,
+              ngramMaxLength: 3,
+              lowercase: false,
+              stem: false,
+              removeStopWords: false,
+              asciiFolding: false,
+              withPosition: false,
+            });
+    await this.table.createIndex(column, { config, replace: true, name: `${column}_${kind}` });
+  }
+
+  /** The ids of the rows matching a SQL filter. */
+  async idsWhere(where: string): Promise<string[]> {
+    const rows = await this.table.query().where(where).select(['id']).toArray();
+    return rows.map((r: { id: string }) => r.id);
+  }
+
+  /** Full-text search requiring every token of `text` (all rows it finds: no limit). */
+  async searchAllTokens(column: string, text: string, columns: string[]): Promise<unknown[]> {
+    const { MatchQuery, Operator } = lanceDb();
+    return this.table
+      .query()
+      .fullTextSearch(new MatchQuery(text, column, { operator: Operator.And }))
+      .select(columns)
+      .limit(await this.table.countRows())
+      .toArray();
+  }
+
   close(): void {
     this.table.close();
   }

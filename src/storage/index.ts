@@ -17,6 +17,8 @@ export type {
   LanceFileKind,
   NeededFile,
 } from './lance-files.js';
+export type { FragmentInfo } from './lance-manifest.js';
+export { readDeletionVector } from './lance-deletions.js';
 export type { OpenTableOptions, BranchInfo } from './table-store.js';
 export type {
   TableHandle,
@@ -30,6 +32,10 @@ export type {
   FragmentStats,
   CompactResult,
   PruneResult,
+  RawChunk,
+  RawScan,
+  RawScanOptions,
+  NumberArray,
 } from './table-handle.js';
 export { FTS_TOKENIZER } from './table-handle.js';
 export { sqlIdent, sqlString, idInPredicate } from './sql.js';

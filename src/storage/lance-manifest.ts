@@ -387,3 +387,75 @@ export async function readManifestFiles(
 ): Promise<ManifestFiles> {
   return manifestFiles(await scanManifest(manifestPath), root);
 }
+
+/** A fragment of a version as its manifest describes it (what a graph index is checked against). */
+export interface FragmentInfo {
+  id: number;
+  /** Data file names (uuid-named, immutable: the same name is the same rows). */
+  dataFiles: string[];
+  /** Rows written to the fragment, deleted ones included (row offsets run 0 … physicalRows − 1). */
+  physicalRows: number;
+  /** Its deletion vector: the file (absolute path), Arrow array or roaring bitmap, and its size. */
+  deletion: { path: string; kind: 'arrow' | 'bitmap'; rows: number; name: string } | null;
+}
+
+function readDeletionFile(r: Reader): {
+  type: number;
+  readVersion: string;
+  id: string;
+  rows: number;
+  base: number | undefined;
+} {
+  const out = {
+    type: 0,
+    readVersion: '0',
+    id: '0',
+    rows: 0,
+    base: undefined as number | undefined,
+  };
+  while (!r.done) {
+    const k = r.key();
+    if (k.field === 1 && k.wire === 0) out.type = r.varint();
+    else if (k.field === 2 && k.wire === 0) out.readVersion = r.varintText();
+    else if (k.field === 3 && k.wire === 0) out.id = r.varintText();
+    else if (k.field === 4 && k.wire === 0) out.rows = r.varint();
+    else if (k.field === 7 && k.wire === 0) out.base = r.varint();
+    else r.skip(k.wire);
+  }
+  return out;
+}
+
+function fragmentInfo(r: Reader, at: Resolve): FragmentInfo {
+  let id = 0;
+  let physicalRows = 0;
+  const dataFiles: string[] = [];
+  let del: ReturnType<typeof readDeletionFile> | undefined;
+  while (!r.done) {
+    const { field, wire } = r.key();
+    if (field === 1 && wire === 0) id = r.varint();
+    else if (field === 4 && wire === 0) physicalRows = r.varint();
+    else if (field === 2 && wire === 2) {
+      const df = r.sub();
+      while (!df.done) {
+        const k = df.key();
+        if (k.field === 1 && k.wire === 2) dataFiles.push(df.text());
+        else df.skip(k.wire);
+      }
+    } else if (field === 3 && wire === 2) del = readDeletionFile(r.sub());
+    else r.skip(wire);
+  }
+  let deletion: FragmentInfo['deletion'] = null;
+  if (del) {
+    const kind = del.type === 1 ? 'bitmap' : 'arrow';
+    const name = `${id}-${del.readVersion}-${del.id}.${kind === 'bitmap' ? 'bin' : 'arrow'}`;
+    deletion = { path: at(del.base, '_deletions', name), kind, rows: del.rows, name };
+  }
+  return { id, dataFiles, physicalRows, deletion };
+}
+
+/** The fragments of the version whose manifest is `manifestPath` (`root`: its dataset root). */
+export async function readFragments(manifestPath: string, root: string): Promise<FragmentInfo[]> {
+  const m = await scanManifest(manifestPath);
+  const at = resolver(m, root);
+  return m.fragments.map(([s, e]) => fragmentInfo(new Reader(m.buf, s, e), at));
+}

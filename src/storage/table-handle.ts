@@ -11,6 +11,7 @@ import {
   batchToRows,
   rowsToLance,
   tableColumnToJs,
+  tableToRaw,
   schemaFromLance,
   tableToLance,
 } from './arrow-bridge.js';
@@ -26,6 +27,8 @@ import {
   type MergeInsertArgs,
   type MergeInsertResult,
   type PruneResult,
+  type RawScan,
+  type RawScanOptions,
   type ScanOptions,
   type SearchOptions,
   type TableIndexInfo,
@@ -43,6 +46,10 @@ export type {
   FragmentStats,
   CompactResult,
   PruneResult,
+  RawChunk,
+  RawScan,
+  RawScanOptions,
+  NumberArray,
 } from './table-types.js';
 export { FTS_TOKENIZER } from './table-types.js';
 
@@ -70,6 +77,8 @@ export interface TableHandle {
    * for reading whole columns (the read executor's caches).
    */
   scanColumns(opts: ScanOptions & { columns: string[] }): Promise<Map<string, unknown[]>>;
+  /** The same as raw Arrow chunks (typed arrays, no JS value per cell), with `_rowid` on request. */
+  scanRaw(opts: RawScanOptions): Promise<RawScan>;
   schema(): Promise<arrow.Schema>;
   /**
    * The rows this version wrote after `sinceVersion` (`_row_last_updated_at_version >
@@ -263,6 +272,28 @@ export class LanceTableHandle implements TableHandle {
     // An empty result may come without the columns (no batches): every column is empty.
     if (t.numRows === 0) return new Map(opts.columns.map((c) => [c, []]));
     return new Map(opts.columns.map((c) => [c, tableColumnToJs(t, c)]));
+  }
+
+  async scanRaw(opts: RawScanOptions): Promise<RawScan> {
+    this.assertOpen();
+    const t = await guard(
+      this.ref,
+      'scanRaw',
+      () =>
+        this.query({
+          ...opts,
+          columns: opts.withRowAddr ? [...opts.columns, '_rowaddr'] : opts.columns,
+        }).toArrow(),
+      undefined,
+      this.ctx({ ...opts }),
+    );
+    if (t.numRows === 0)
+      return {
+        rows: 0,
+        columns: new Map(opts.columns.map((c) => [c, []])),
+        rowAddrs: opts.withRowAddr ? new BigUint64Array(0) : null,
+      };
+    return tableToRaw(t, opts.columns);
   }
 
   async *scanBatches(opts: ScanOptions = {}): AsyncIterable<arrow.RecordBatch> {

@@ -18,9 +18,9 @@ import { schemaToLance } from './arrow-bridge.js';
 import { lanceDb } from './lancedb.js';
 import { branchError, errorMessage, guard, storageError, type TableRef } from './errors.js';
 import { LanceTableHandle, type TableHandle } from './table-handle.js';
-import { manifestFile } from './lance-manifest.js';
+import { manifestFile, readFragments, type FragmentInfo } from './lance-manifest.js';
 import { readLineageVersion, type LineageVersion } from './lance-lineage.js';
-import { syncLanceVersions, type SyncStats } from './lance-sync.js';
+import { branchRoot, syncLanceVersions, type SyncStats } from './lance-sync.js';
 import { TableFiles } from './table-files.js';
 
 export interface OpenTableOptions {
@@ -236,6 +236,30 @@ export class TableStore {
     const ref = { tableKey, tablePath };
     this.assertOpen(ref);
     return new TableFiles(ref, this.locate(ref).datasetDir, normalizeBranch(branch ?? undefined));
+  }
+
+  /**
+   * The fragments of one version as its manifest lists them (no table open): what a
+   * graph index file is checked against, and what changed since the version it describes.
+   */
+  async fragmentsAt(
+    tableKey: string,
+    tablePath: string,
+    version: number,
+    branch?: string,
+  ): Promise<FragmentInfo[]> {
+    const ref = { tableKey, tablePath };
+    this.assertOpen(ref);
+    const { datasetDir } = this.locate(ref);
+    const root = branchRoot(datasetDir, normalizeBranch(branch));
+    return guard(ref, 'fragmentsAt', () =>
+      readFragments(manifestFile(path.join(root, '_versions'), version), root),
+    );
+  }
+
+  /** The directory the table's Lance dataset lives in (`<repo>/<tablePath>.lance`). */
+  datasetDir(tableKey: string, tablePath: string): string {
+    return this.locate({ tableKey, tablePath }).datasetDir;
   }
 
   /**

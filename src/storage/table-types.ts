@@ -100,3 +100,59 @@ export interface PruneResult {
   fragmentsRemoved: number;
   fragmentsAdded: number;
 }
+
+/** The typed arrays Arrow keeps 8..32-bit integers and floats in. */
+export type NumberArray =
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array;
+
+/**
+ * One chunk of a column as Arrow laid it out, for readers that work on typed arrays
+ * instead of JS values (graph-index builds, vectorised aggregates). `valid` is the
+ * validity bitmap (bit `bitOffset + i` of row i; null when no row is null).
+ */
+export type RawChunk =
+  | {
+      kind: 'utf8';
+      length: number;
+      /** Row i is bytes[offsets[i], offsets[i + 1]). */
+      offsets: Int32Array;
+      bytes: Uint8Array;
+      valid: Uint8Array | null;
+      bitOffset: number;
+    }
+  | {
+      kind: 'number';
+      length: number;
+      values: NumberArray;
+      valid: Uint8Array | null;
+      bitOffset: number;
+    }
+  | {
+      kind: 'bigint';
+      length: number;
+      values: BigInt64Array | BigUint64Array;
+      valid: Uint8Array | null;
+      bitOffset: number;
+    }
+  /** Any other type: the values as `scan` gives them. */
+  | { kind: 'values'; length: number; values: unknown[] };
+
+/** A scan's columns as raw chunks, all columns chunked alike, plus row addresses when asked. */
+export interface RawScan {
+  rows: number;
+  columns: Map<string, RawChunk[]>;
+  /** Lance's `_rowaddr` per row (fragment id · 2^32 + row offset): only with `withRowAddr`. */
+  rowAddrs: BigUint64Array | null;
+}
+
+export interface RawScanOptions extends ScanOptions {
+  columns: string[];
+  withRowAddr?: boolean;
+}

@@ -54,8 +54,6 @@ export interface OperationContext extends WriteContext {
    * environment, `LANCELOG_EMBEDDINGS`; docs/writes.md §Embeddings).
    */
   embeddings?: () => EmbeddingClient;
-  /** Called after an operation published (read caches derive new versions from it). */
-  onCommitted?: (staged: StagedOperation, result: CommitResult) => void;
 }
 
 function readerAt(ctx: OperationContext, snapshot: Snapshot): CommittedReader {
@@ -128,7 +126,6 @@ export async function runOperation<T>(
       staged,
       snapshot,
     );
-    if (result.commitId !== null) ctx.onCommitted?.(staged, result);
     return { ...result, opId, value, affectedNodes: affected.nodes, affectedEdges: affected.edges };
   } finally {
     ctx.activeOps.delete(opId);

@@ -149,4 +149,65 @@ describe('lancelog query lint / check / explain', () => {
     expect(missing.code).toBe(1);
     expect(missing.json().code).toBe('QueryNotFound');
   });
+
+  it('lint at the top level (and its alias check): a schema or a repo, one descriptor per query', async () => {
+    const schema = await runCli([
+      'lint',
+      '--query',
+      `${OMNI}/test.gq`,
+      '--schema',
+      `${OMNI}/test.pg`,
+      '--json',
+    ]);
+    expect(schema.code).toBe(0);
+    const queries = schema.json().queries as Array<{
+      name: string;
+      operation: { writes: unknown[] };
+    }>;
+    expect(queries).toHaveLength(11);
+    // Reads write nothing; every compiled query has its descriptor.
+    expect(queries.every((q) => Array.isArray(q.operation.writes))).toBe(true);
+    const repo = join(tmp, 'lint-repo');
+    expect((await runCli(['init', '--schema', `${OMNI}/test.pg`, repo, '--json'])).code).toBe(0);
+    const check = await runCli(['check', '--query', `${OMNI}/test.gq`, repo, '--json']);
+    expect(check.code).toBe(0);
+    expect(check.json()).toEqual(schema.json());
+    const legacy = await runCli([
+      'query',
+      'lint',
+      '--query',
+      `${OMNI}/test.gq`,
+      '--schema',
+      `${OMNI}/test.pg`,
+      '--json',
+    ]);
+    expect(legacy.json()).toEqual(schema.json());
+    // A mutation lists the exact types it writes.
+    const file = join(tmp, 'hire.gq');
+    writeFileSync(
+      file,
+      'query hire($p: String, $c: String) { insert WorksAt { from: $p, to: $c } }\n',
+    );
+    const m = await runCli(['lint', '--query', file, '--schema', `${OMNI}/test.pg`, '--json']);
+    expect(m.json().queries[0].operation).toMatchObject({
+      params: [
+        { name: 'p', type: 'String', optional: false },
+        { name: 'c', type: 'String', optional: false },
+      ],
+      writes: [{ kind: 'edge', type_name: 'WorksAt' }],
+    });
+    // Neither a schema nor a repo, or both: usage errors (exit 2).
+    const none = await runCli(['lint', '--query', file, '--json']);
+    expect(none.code).toBe(2);
+    const both = await runCli([
+      'lint',
+      '--query',
+      file,
+      '--schema',
+      `${OMNI}/test.pg`,
+      repo,
+      '--json',
+    ]);
+    expect(both.code).toBe(2);
+  });
 });

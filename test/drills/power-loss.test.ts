@@ -126,14 +126,14 @@ describe('the power cut (synthetic strace logs)', () => {
 
 describe.skipIf(!hasStrace)('power-loss drills (strace, real processes)', () => {
   it(
-    'an acknowledged commit survives a power cut at every write failpoint of the next operation',
+    'an acknowledged commit survives a power cut at every write failpoint of the next operation, and so do graph index files',
     async () => {
       const report = await runPowerLossDrill({ workers: 4 });
       console.log(formatDrillTable(report));
       expect(
         report.results.filter((r) => !r.ok).map((r) => `${r.id}: ${r.problems.join('; ')}`),
       ).toEqual([]);
-      expect(report.results.length).toBe(18);
+      expect(report.results.length).toBe(21);
       expect(report.results.every((r) => r.outcome === 'crashed')).toBe(true);
     },
     20 * 60_000,

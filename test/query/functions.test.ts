@@ -11,7 +11,8 @@ import {
   type FnKind,
   type PerFunction,
 } from '../../src/query/functions.js';
-import { TEXT_MATCHERS } from '../../src/read/eval.js';
+import { STRING_PREDICATES, TEXT_MATCHERS } from '../../src/read/eval.js';
+import { PREDICATE_SQL } from '../../src/read/pushdown.js';
 import { LARGER_IS_BETTER } from '../../src/read/ranking.js';
 import { ROOT } from '../helpers/cli.js';
 import { runProcess } from '../helpers/process.js';
@@ -24,6 +25,7 @@ const tmp = useTmpDirs();
 type Planted = typeof GQ_FUNCTIONS & {
   planted_aggregate: { kind: 'aggregate'; args: readonly ['number']; result: 'F64' };
   planted_search: { kind: 'search'; args: readonly ['text-property', 'text']; result: 'Bool' };
+  planted_predicate: { kind: 'predicate'; args: readonly ['text', 'text']; result: 'Bool' };
   planted_ranking: { kind: 'ranking'; args: readonly ['text-property', 'text']; result: 'rank' };
   planted_value: { kind: 'value'; args: readonly []; result: 'Date' };
 };
@@ -31,6 +33,7 @@ type Planted = typeof GQ_FUNCTIONS & {
 const PLANTED_ROWS = `
   planted_aggregate: { kind: 'aggregate', args: ['number'], result: 'F64' },
   planted_search: { kind: 'search', args: ['text-property', 'text'], result: 'Bool' },
+  planted_predicate: { kind: 'predicate', args: ['text', 'text'], result: 'Bool' },
   planted_ranking: { kind: 'ranking', args: ['text-property', 'text'], result: 'rank' },
   planted_value: { kind: 'value', args: [], result: 'Date' },
 `;
@@ -40,11 +43,13 @@ const EXPECTED: Record<string, string[]> = {
   'src/query/compile-expr.ts': [
     'planted_aggregate',
     'planted_search',
+    'planted_predicate',
     'planted_ranking',
     'planted_value',
   ],
   'src/query/compile-value.ts': ['planted_value'],
-  'src/read/eval.ts': ['planted_search', 'planted_ranking'],
+  'src/read/eval.ts': ['planted_search', 'planted_predicate', 'planted_ranking'],
+  'src/read/pushdown.ts': ['planted_predicate'],
   'src/read/ranking.ts': ['planted_ranking'],
   'src/read/shape.ts': ['planted_aggregate'],
   'src/read/topk.ts': ['planted_ranking'],
@@ -56,6 +61,8 @@ describe('the .gq function table', () => {
     const checks: PerFunction<FnKind, unknown> = CALL_CHECKS;
     const matchers: PerFunction<'search', unknown> = TEXT_MATCHERS;
     const better: PerFunction<'ranking', boolean> = LARGER_IS_BETTER;
+    const predicates: PerFunction<'predicate', unknown> = STRING_PREDICATES;
+    const predicateSql: PerFunction<'predicate', unknown> = PREDICATE_SQL;
     // …and not against a table with a row they have no entry for.
     // @ts-expect-error the checker has no CALL_CHECKS entry for the planted functions
     const plantedChecks: PerFunction<FnKind, unknown, Planted> = CALL_CHECKS;
@@ -63,11 +70,23 @@ describe('the .gq function table', () => {
     const plantedMatchers: PerFunction<'search', unknown, Planted> = TEXT_MATCHERS;
     // @ts-expect-error the executor has no order for the planted ranking
     const plantedBetter: PerFunction<'ranking', boolean, Planted> = LARGER_IS_BETTER;
-    expect([plantedChecks, plantedMatchers, plantedBetter]).toEqual([checks, matchers, better]);
+    // @ts-expect-error the executor has no test for the planted string predicate
+    const plantedPredicates: PerFunction<'predicate', unknown, Planted> = STRING_PREDICATES;
+    // @ts-expect-error the pushdown has no SQL for the planted string predicate
+    const plantedSql: PerFunction<'predicate', unknown, Planted> = PREDICATE_SQL;
+    expect([plantedChecks, plantedMatchers, plantedBetter, plantedPredicates, plantedSql]).toEqual([
+      checks,
+      matchers,
+      better,
+      predicates,
+      predicateSql,
+    ]);
     // At run time too, each record has exactly one entry per function of its kind.
     expect(Object.keys(CALL_CHECKS).sort()).toEqual([...FUNCTION_NAMES].sort());
     expect(Object.keys(TEXT_MATCHERS).sort()).toEqual(functionsOfKind('search').sort());
     expect(Object.keys(LARGER_IS_BETTER).sort()).toEqual(functionsOfKind('ranking').sort());
+    expect(Object.keys(STRING_PREDICATES).sort()).toEqual(functionsOfKind('predicate').sort());
+    expect(Object.keys(PREDICATE_SQL).sort()).toEqual(functionsOfKind('predicate').sort());
   });
 
   it('tsc names every place a new function of each kind is missing: records and exhaustive switches', async () => {
@@ -111,7 +130,7 @@ describe('the .gq function table', () => {
     }
   });
 
-  it('the UnknownFunction list and the arity messages come from the table', () => {
+  it('the UnknownFunction list, the arity messages and the misuse of an operator come from the table', () => {
     const unknown = () =>
       compileQueries('query q() { match { $p: Person } return { nope($p) } }', 'q.gq', catalog);
     expect(unknown).toThrow(`(functions: ${FUNCTION_NAMES.join(', ')})`);
@@ -133,6 +152,12 @@ describe('the .gq function table', () => {
         }
         throw new Error(`${fn}: compiled`);
       })();
+      // A predicate is infix (`a starts_with b`): its call form is refused before the arity.
+      if (GQ_FUNCTIONS[fn].kind === 'predicate') {
+        expect(err.code, fn).toBe('FunctionMisuse');
+        expect(err.message, fn).toContain(`write it in match as a ${fn} b`);
+        continue;
+      }
       expect(err.code, fn).toBe('ArgumentCount');
       expect(err.message, fn).toContain(
         `${fn}() takes ${min === max ? min : `${min} to ${max}`} argument`,

@@ -158,7 +158,7 @@ const CASES: Array<[string, string, string]> = [
   [
     'TypeMismatch',
     'contains on a number',
-    'query q() { match { $p: Person\n $p.age «contains 3 } return { $p } }',
+    'query q() { match { $p: Person\n «$p.age contains 3 } return { $p } }',
   ],
   [
     'TypeMismatch',

@@ -32,17 +32,30 @@ export interface Graph {
   visits: Array<[string, string]>;
 }
 
-export type Op = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'contains';
+export type Op = '=' | '!=' | '<' | '<=' | '>' | '>=' | 'contains' | 'starts_with';
 export type Clause =
   | { k: 'bind'; v: string; type: NodeType; match?: { prop: string; lit: Scalar } }
-  | { k: 'trav'; a: string; edge: 'knows' | 'visits'; b: string; hops?: [number, number] }
-  | { k: 'filter'; v: string; prop: string; op: Op; lit: Scalar }
+  | {
+      k: 'trav';
+      a: string;
+      edge: 'knows' | 'visits';
+      b: string;
+      hops?: [number, number];
+      /** `$a <knows> $b`: either direction. */
+      und?: boolean;
+      /** `$a $w:knows $b`: the Knows edge bound to `ev` (an index into `Graph.knows`). */
+      ev?: string;
+    }
+  /** `$v.prop op lit`, or with `flip` `lit op $v.prop` (positional string predicates). */
+  | { k: 'filter'; v: string; prop: string; op: Op; lit: Scalar; flip?: boolean }
   | { k: 'not'; clauses: Clause[] };
 export type Expr =
   | { k: 'prop'; v: string; prop: string }
   | { k: 'agg'; fn: 'count' | 'sum' | 'avg' | 'min' | 'max'; v: string; prop?: string };
 export interface Query {
   vars: Record<string, NodeType>;
+  /** Edge variables (bound to Knows edges by `$a $w:knows $b`); `vars` are nodes only. */
+  evars?: string[];
   clauses: Clause[];
   ret: Array<{ e: Expr; alias?: string }>;
   order: Array<{ col: number; dir?: 'asc' | 'desc' }>;
@@ -76,7 +89,7 @@ export function genGraph(seed: number): Graph {
       name: `p${i}`,
       props: {
         age: chance(r, 0.25) ? null : int(r, 0, 5),
-        tag: chance(r, 0.3) ? null : pick(r, ['a', 'b', 'ab', '']),
+        tag: chance(r, 0.3) ? null : pick(r, ['a', 'b', 'ab', '', 'A_b', '%a']),
         tags: chance(r, 0.3) ? null : ['x', 'y', 'z'].filter(() => chance(r, 0.5)),
       },
     });
@@ -105,11 +118,16 @@ function genFilter(r: () => number, v: string, type: NodeType): Clause {
   const prop = pick(r, PROPS[type]);
   if (prop === 'tags') return { k: 'filter', v, prop, op: 'contains', lit: pick(r, ['x', 'y']) };
   if (prop === 'tag' || prop === 'name') {
-    const op = pick(r, ['=', '!=', '<', '>=', 'contains'] as const);
+    const op = pick(r, ['=', '!=', '<', '>=', 'contains', 'starts_with'] as const);
     if ((op === '=' || op === '!=') && chance(r, 0.3))
       return { k: 'filter', v, prop, op, lit: null };
+    // Positional: the literal is the haystack (`"p1p3" contains $a.name`).
+    if ((op === 'contains' || op === 'starts_with') && chance(r, 0.3))
+      return { k: 'filter', v, prop, op, lit: pick(r, ['p1p3', 'ab', 'A_b%a', 'c0']), flip: true };
     const lit =
-      prop === 'name' ? pick(r, ['p1', 'p3', 'c1', 'p', '1']) : pick(r, ['a', 'b', 'ab', '']);
+      prop === 'name'
+        ? pick(r, ['p1', 'p3', 'c1', 'p', '1', ''])
+        : pick(r, ['a', 'b', 'ab', '', '_', '%', 'A']);
     return { k: 'filter', v, prop, op, lit };
   }
   const op = pick(r, ['=', '!=', '<', '<=', '>', '>='] as const);
@@ -152,15 +170,25 @@ function genTraversal(r: () => number, q: Query, fresh: () => string): void {
     return;
   }
   const x = pick(r, ps);
-  const kind = pick(r, ['out', 'out', 'in', 'visits', 'visits-rev', 'into'] as const);
+  const kind = pick(r, [
+    'out',
+    'out',
+    'in',
+    'visits',
+    'visits-rev',
+    'into',
+    'und',
+    'edge',
+  ] as const);
   if (kind === 'into' && ps.length >= 2) {
     const y = pick(
       r,
       ps.filter((p) => p !== x),
     );
-    q.clauses.push({ k: 'trav', a: x, edge: 'knows', b: y, hops: genHops(r) });
+    q.clauses.push({ k: 'trav', a: x, edge: 'knows', b: y, hops: genHops(r), und: chance(r, 0.3) });
     return;
   }
+  if (kind === 'edge') return genEdgeBinding(r, q, x, fresh);
   if (kind === 'visits' || kind === 'visits-rev') {
     const c = fresh();
     q.vars[c] = 'C';
@@ -176,7 +204,31 @@ function genTraversal(r: () => number, q: Query, fresh: () => string): void {
   q.vars[y] = 'P';
   if (chance(r, 0.3)) q.clauses.push({ k: 'bind', v: y, type: 'P', match: genMatch(r, 'P') });
   if (kind === 'in') q.clauses.push({ k: 'trav', a: y, edge: 'knows', b: x, hops: genHops(r) });
-  else q.clauses.push({ k: 'trav', a: x, edge: 'knows', b: y, hops: genHops(r) });
+  else
+    q.clauses.push({ k: 'trav', a: x, edge: 'knows', b: y, hops: genHops(r), und: kind === 'und' });
+}
+
+/** `$x $w:knows $y` (or `<knows>`), into a bound or a new `$y`, sometimes with a filter on `$w.w`. */
+function genEdgeBinding(r: () => number, q: Query, x: string, fresh: () => string): void {
+  const ps = Object.keys(q.vars).filter((v) => q.vars[v] === 'P');
+  let y: string;
+  if (ps.length >= 2 && chance(r, 0.3))
+    y = pick(
+      r,
+      ps.filter((p) => p !== x),
+    );
+  else q.vars[(y = fresh())] = 'P';
+  const ev = `e${(q.evars ??= []).length + 1}`;
+  q.evars.push(ev);
+  q.clauses.push({ k: 'trav', a: x, edge: 'knows', b: y, und: chance(r, 0.4), ev });
+  if (chance(r, 0.5))
+    q.clauses.push({
+      k: 'filter',
+      v: ev,
+      prop: 'w',
+      op: pick(r, ['=', '!=', '<', '>='] as const),
+      lit: int(r, 0, 3),
+    });
 }
 
 function genNot(r: () => number, q: Query): Clause | null {
@@ -185,7 +237,10 @@ function genNot(r: () => number, q: Query): Clause | null {
   const x = pick(r, ps);
   switch (int(r, 0, 3)) {
     case 0:
-      return { k: 'not', clauses: [{ k: 'trav', a: x, edge: 'knows', b: '_' }] };
+      return {
+        k: 'not',
+        clauses: [{ k: 'trav', a: x, edge: 'knows', b: '_', und: chance(r, 0.5) }],
+      };
     case 1:
       return { k: 'not', clauses: [{ k: 'trav', a: x, edge: 'visits', b: '_' }] };
     case 2:
@@ -202,14 +257,17 @@ function genNot(r: () => number, q: Query): Clause | null {
 }
 
 function genReturn(r: () => number, q: Query): void {
-  const vars = Object.keys(q.vars);
+  const vars = [...Object.keys(q.vars), ...(q.evars ?? [])];
+  const isEdge = (v: string): boolean => !(v in q.vars);
   const propOf = (v: string): Expr => ({
     k: 'prop',
     v,
-    prop: pick(
-      r,
-      PROPS[q.vars[v]].filter((p) => p !== 'tags'),
-    ),
+    prop: isEdge(v)
+      ? 'w'
+      : pick(
+          r,
+          PROPS[q.vars[v]].filter((p) => p !== 'tags'),
+        ),
   });
   const seen = new Set<string>();
   const add = (e: Expr, alias?: string): void => {
@@ -224,10 +282,12 @@ function genReturn(r: () => number, q: Query): void {
     if (chance(r, 0.6)) add(propOf(pick(r, vars)));
     for (let i = int(r, 1, 2); i > 0; i--) {
       const v = pick(r, vars);
-      const numeric = q.vars[v] === 'P' ? 'age' : 'size';
+      const numeric = isEdge(v) ? 'w' : q.vars[v] === 'P' ? 'age' : 'size';
       const fn = pick(r, ['count', 'count', 'sum', 'avg', 'min', 'max'] as const);
-      const prop =
-        fn === 'count'
+      // An edge variable is never used bare (count($w) is refused): count($w.w).
+      const prop = isEdge(v)
+        ? 'w'
+        : fn === 'count'
           ? chance(r, 0.5)
             ? undefined
             : numeric
@@ -281,10 +341,14 @@ function clauseText(c: Clause): string {
   switch (c.k) {
     case 'bind':
       return `$${c.v}: ${c.type}${c.match ? ` { ${c.match.prop}: ${litText(c.match.lit)} }` : ''}`;
-    case 'trav':
-      return `$${c.a} ${c.edge}${c.hops ? `{${c.hops[0]},${c.hops[1]}}` : ''} $${c.b}`;
+    case 'trav': {
+      const edge = `${c.ev ? `$${c.ev}:` : ''}${c.und ? `<${c.edge}>` : c.edge}`;
+      return `$${c.a} ${edge}${c.hops ? `{${c.hops[0]},${c.hops[1]}}` : ''} $${c.b}`;
+    }
     case 'filter':
-      return `$${c.v}.${c.prop} ${c.op} ${litText(c.lit)}`;
+      return c.flip
+        ? `${litText(c.lit)} ${c.op} $${c.v}.${c.prop}`
+        : `$${c.v}.${c.prop} ${c.op} ${litText(c.lit)}`;
     case 'not':
       return `not { ${c.clauses.map(clauseText).join('\n    ')} }`;
   }
@@ -315,7 +379,11 @@ export function columnNames(q: Query): string[] {
 
 // ── evaluation ───────────────────────────────────────────────────────────────
 
-type Assignment = Record<string, GNode>;
+/** A Knows edge bound to an edge variable: its index in `Graph.knows`. */
+interface EdgeIx {
+  edge: number;
+}
+type Assignment = Record<string, GNode | EdgeIx>;
 
 class Model {
   readonly byType: Record<NodeType, GNode[]>;
@@ -326,18 +394,27 @@ class Model {
     };
   }
 
-  /** Nodes whose shortest Knows distance from `src` lies in [min, max]; never `src` itself. */
-  reach(src: string, min: number, max: number): Set<string> {
+  /**
+   * Nodes whose shortest Knows distance from `src` (along the edges, or either way when
+   * `undirected`) lies in [min, max]; never `src` itself.
+   */
+  reach(src: string, min: number, max: number, undirected = false): Set<string> {
     const dist = new Map<string, number>([[src, 0]]);
     let frontier = [src];
     for (let d = 1; d <= max && frontier.length; d++) {
       const next: string[] = [];
       for (const f of frontier)
         for (const [a, b] of this.g.knows)
-          if (a === f && !dist.has(b)) {
-            dist.set(b, d);
-            next.push(b);
-          }
+          for (const [from, to] of undirected
+            ? [
+                [a, b],
+                [b, a],
+              ]
+            : [[a, b]])
+            if (from === f && !dist.has(to)) {
+              dist.set(to, d);
+              next.push(to);
+            }
       frontier = next;
     }
     return new Set([...dist].filter(([n, d]) => n !== src && d >= min && d <= max).map(([n]) => n));
@@ -345,25 +422,17 @@ class Model {
 
   holds(c: Clause, asg: Assignment, types: Record<string, NodeType>): boolean {
     switch (c.k) {
-      case 'bind':
-        return (
-          !c.match ||
-          matchValue(
-            c.match.prop === 'name' ? asg[c.v].name : asg[c.v].props[c.match.prop],
-            c.match,
-          )
-        );
-      case 'filter':
-        return compare(c.prop === 'name' ? asg[c.v].name : asg[c.v].props[c.prop], c.op, c.lit);
-      case 'trav': {
-        const a = asg[c.a].name;
-        const b = asg[c.b].name;
-        if (c.edge === 'knows') return this.reach(a, c.hops?.[0] ?? 1, c.hops?.[1] ?? 1).has(b);
-        // Visits: P -> C; written with the C first, it is followed backwards.
-        return types[c.a] === 'P'
-          ? this.g.visits.some(([p, x]) => p === a && x === b)
-          : this.g.visits.some(([p, x]) => p === b && x === a);
+      case 'bind': {
+        if (!c.match) return true;
+        const v = asg[c.v] as GNode;
+        return matchValue(c.match.prop === 'name' ? v.name : v.props[c.match.prop], c.match);
       }
+      case 'filter': {
+        const v = this.value(asg[c.v], c.prop);
+        return c.flip ? compare(c.lit, c.op, v as Scalar) : compare(v, c.op, c.lit);
+      }
+      case 'trav':
+        return this.traverses(c, asg, types);
       case 'not': {
         const local: Record<string, NodeType> = {};
         const inner = c.clauses.map((x, i) =>
@@ -384,11 +453,42 @@ class Model {
     }
   }
 
-  /** Every assignment of `vars` (each over its type's nodes), extending `base`. */
-  assignments(vars: Record<string, NodeType>, base: Assignment = {}): Assignment[] {
+  private traverses(
+    c: Extract<Clause, { k: 'trav' }>,
+    asg: Assignment,
+    types: Record<string, NodeType>,
+  ): boolean {
+    const a = (asg[c.a] as GNode).name;
+    const b = (asg[c.b] as GNode).name;
+    if (c.edge === 'knows') {
+      if (c.ev === undefined)
+        return this.reach(a, c.hops?.[0] ?? 1, c.hops?.[1] ?? 1, c.und).has(b);
+      // One row per edge: this edge joins a to b (either way when undirected).
+      const [s, d] = this.g.knows[(asg[c.ev] as EdgeIx).edge];
+      return (s === a && d === b) || (!!c.und && s === b && d === a);
+    }
+    // Visits: P -> C; written with the C first, it is followed backwards.
+    return types[c.a] === 'P'
+      ? this.g.visits.some(([p, x]) => p === a && x === b)
+      : this.g.visits.some(([p, x]) => p === b && x === a);
+  }
+
+  value(n: GNode | EdgeIx, prop: string): Value {
+    if ('edge' in n) return this.g.knows[n.edge][2];
+    return prop === 'name' ? n.name : n.props[prop];
+  }
+
+  /** Every assignment of `vars` (each over its type's nodes) and `evars` (over Knows edges), extending `base`. */
+  assignments(
+    vars: Record<string, NodeType>,
+    base: Assignment = {},
+    evars: string[] = [],
+  ): Assignment[] {
     let out: Assignment[] = [base];
     for (const [v, t] of Object.entries(vars))
       out = out.flatMap((a) => this.byType[t].map((n) => ({ ...a, [v]: n })));
+    for (const ev of evars)
+      out = out.flatMap((a) => this.g.knows.map((_, edge) => ({ ...a, [ev]: { edge } })));
     return out;
   }
 }
@@ -397,11 +497,15 @@ function matchValue(v: Value, m: { lit: Scalar }): boolean {
   return Array.isArray(v) ? m.lit !== null && v.includes(String(m.lit)) : compare(v, '=', m.lit);
 }
 
-/** A comparison with null is false; `contains` is membership on a list, substring on a string. */
+/**
+ * A comparison with null is false; `contains` is membership on a list, substring on a
+ * string; `starts_with` a prefix; both exact and case-sensitive, positional.
+ */
 function compare(v: Value, op: Op, lit: Scalar): boolean {
   if (v === null || v === undefined || lit === null) return false;
   if (op === 'contains')
     return Array.isArray(v) ? v.includes(String(lit)) : String(v).includes(String(lit));
+  if (op === 'starts_with') return String(v).startsWith(String(lit));
   if (Array.isArray(v)) return false;
   switch (op) {
     case '=':
@@ -419,16 +523,10 @@ function compare(v: Value, op: Op, lit: Scalar): boolean {
   }
 }
 
-function propValue(n: GNode, prop: string): Scalar {
-  return prop === 'name' ? n.name : (n.props[prop] as Scalar);
-}
-
-function aggregate(e: Extract<Expr, { k: 'agg' }>, rows: Assignment[]): Scalar {
-  if (e.fn === 'count')
-    return e.prop ? rows.filter((r) => propValue(r[e.v], e.prop!) !== null).length : rows.length;
-  const vals = rows
-    .map((r) => propValue(r[e.v], e.prop!))
-    .filter((x): x is string | number => x !== null);
+function aggregate(m: Model, e: Extract<Expr, { k: 'agg' }>, rows: Assignment[]): Scalar {
+  const value = (r: Assignment): Scalar => m.value(r[e.v], e.prop!) as Scalar;
+  if (e.fn === 'count') return e.prop ? rows.filter((r) => value(r) !== null).length : rows.length;
+  const vals = rows.map(value).filter((x): x is string | number => x !== null);
   if (vals.length === 0) return null;
   if (e.fn === 'sum') return (vals as number[]).reduce((a, b) => a + b, 0);
   if (e.fn === 'avg') return (vals as number[]).reduce((a, b) => a + b, 0) / vals.length;
@@ -456,28 +554,23 @@ export function sortRows(q: Query, rows: Scalar[][]): Scalar[][] {
 export function evaluate(g: Graph, q: Query): Scalar[][] {
   const m = new Model(g);
   const matches = m
-    .assignments(q.vars)
+    .assignments(q.vars, {}, q.evars)
     .filter((a) => q.clauses.every((c) => m.holds(c, a, q.vars)));
   const isAgg = q.ret.some((x) => x.e.k === 'agg');
+  const cell = (a: Assignment, e: Expr): Scalar =>
+    m.value(a[e.v], (e as { prop: string }).prop) as Scalar;
   let rows: Scalar[][];
-  if (!isAgg)
-    rows = matches.map((a) =>
-      q.ret.map((x) => propValue(a[x.e.v], (x.e as { prop: string }).prop)),
-    );
+  if (!isAgg) rows = matches.map((a) => q.ret.map((x) => cell(a, x.e)));
   else {
     const keys = q.ret.map((x, i) => (x.e.k === 'prop' ? i : -1)).filter((i) => i >= 0);
     const groups = new Map<string, Assignment[]>();
     for (const a of matches) {
-      const key = JSON.stringify(
-        keys.map((i) => propValue(a[q.ret[i].e.v], (q.ret[i].e as { prop: string }).prop)),
-      );
+      const key = JSON.stringify(keys.map((i) => cell(a, q.ret[i].e)));
       groups.set(key, [...(groups.get(key) ?? []), a]);
     }
     if (keys.length === 0 && groups.size === 0) groups.set('[]', []);
     rows = [...groups.values()].map((grp) =>
-      q.ret.map((x) =>
-        x.e.k === 'agg' ? aggregate(x.e, grp) : propValue(grp[0][x.e.v], x.e.prop),
-      ),
+      q.ret.map((x) => (x.e.k === 'agg' ? aggregate(m, x.e, grp) : cell(grp[0], x.e))),
     );
   }
   return sortRows(q, rows);

@@ -163,10 +163,12 @@ describe('every fixture read query executes', () => {
     it(
       suite.name,
       async () => {
-        const repo = await loadSuite(tmp(), suite);
+        const dir = tmp();
+        const repo = await loadSuite(dir, suite);
         const values = valuesByTypeProp(suite.data);
         let ran = 0;
         let nonEmpty = 0;
+        const answers: Array<{ q: Parameters<Repo['query']>[0]; rows: unknown }> = [];
         try {
           for (const file of suite.queries) {
             const source = readFileSync(file, 'utf8');
@@ -188,10 +190,22 @@ describe('every fixture read query executes', () => {
                 expect(Object.keys(row), where).toEqual(plan.columns.map((c) => c.name));
               ran++;
               if (out.rows.length > 0) nonEmpty++;
+              answers.push({ q: { source, file, name, params }, rows: out.rows });
             }
           }
+          await repo.ensureIndexes();
         } finally {
           await repo.close();
+        }
+        // The same answers from a repo whose graph indexes come from their files.
+        const fromDisk = await Repo.open(dir, {
+          embeddings: createEmbeddingClient({ provider: 'mock' }),
+        });
+        try {
+          for (const a of answers)
+            expect((await fromDisk.query(a.q)).rows, `${a.q.file} ${a.q.name}`).toEqual(a.rows);
+        } finally {
+          await fromDisk.close();
         }
         // Every read of the suite was tried; the parameters are plausible: most reads find something.
         expect(ran).toBeGreaterThan(0);

@@ -69,7 +69,12 @@ function checkAnswer(q: Query, want: Cell[][], got: Cell[][]): string | null {
   return null;
 }
 
-async function loadGraph(dir: string, g: Graph): Promise<Repo> {
+/**
+ * The graph in a new repo. `fromDisk`: its indexes built (`index ensure`: key BTREEs and
+ * graph index files) and the repo opened again, so every traversal reads its graph
+ * index from the file, every first read of a table its columns in part.
+ */
+async function loadGraph(dir: string, g: Graph, fromDisk: boolean): Promise<Repo> {
   await Repo.init(dir, { schemaSource: MODEL_PG, schemaFile: 'model.pg' });
   const repo = await Repo.open(dir);
   await repo.transaction((tx) => {
@@ -77,7 +82,10 @@ async function loadGraph(dir: string, g: Graph): Promise<Repo> {
     for (const [a, b, w] of g.knows) tx.link('Knows', a, b, { w });
     for (const [a, b] of g.visits) tx.link('Visits', a, b);
   });
-  return repo;
+  if (!fromDisk) return repo;
+  await repo.ensureIndexes();
+  await repo.close();
+  return Repo.open(dir);
 }
 
 const QUERIES_PER_GRAPH = 25;
@@ -91,7 +99,8 @@ describe('random read queries agree with a brute-force evaluator', () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), async (seed) => {
         const g = genGraph(seed);
-        const repo = await loadGraph(tmp(), g);
+        // Half the graphs read their graph indexes from files, half build them.
+        const repo = await loadGraph(tmp(), g, seed % 2 === 0);
         try {
           for (let i = 0; i < QUERIES_PER_GRAPH; i++) {
             const q = genQuery(seed * 131 + i);
@@ -123,7 +132,7 @@ describe('random read queries agree with a brute-force evaluator', () => {
     );
   }, 600_000);
 
-  it('the model itself: shortest-distance hops, null comparisons, empty aggregates', () => {
+  it('the model itself: shortest-distance hops, undirected and edge-bound traversals, string predicates, null comparisons, empty aggregates', () => {
     const g: Graph = {
       nodes: [
         { type: 'P', name: 'p0', props: { age: 1, tag: null, tags: ['x'] } },
@@ -170,5 +179,48 @@ describe('random read queries agree with a brute-force evaluator', () => {
     };
     expect(evaluate(g, none)).toEqual([[0, null]]);
     expect(queryText(hop(1, 2))).toContain('$a knows{1,2} $b');
+    // Undirected: p1's neighbours either way, once each, never p1 itself (its self-loop).
+    const und: Query = {
+      ...hop(1, 1),
+      clauses: [
+        { k: 'bind', v: 'a', type: 'P', match: { prop: 'name', lit: 'p1' } },
+        { k: 'trav', a: 'a', edge: 'knows', b: 'b', und: true },
+      ],
+    };
+    expect(evaluate(g, und)).toEqual([['p0'], ['p2']]);
+    expect(queryText(und)).toContain('$a <knows> $b');
+    // Edge-bound: one row per edge (the parallel p0→p1 twice); undirected, p1's self-loop once.
+    const edges = (name: string, undirected: boolean): Query => ({
+      vars: { a: 'P', b: 'P' },
+      evars: ['e1'],
+      clauses: [
+        { k: 'bind', v: 'a', type: 'P', match: { prop: 'name', lit: name } },
+        { k: 'trav', a: 'a', edge: 'knows', b: 'b', und: undirected, ev: 'e1' },
+      ],
+      ret: [{ e: { k: 'prop', v: 'b', prop: 'name' } }, { e: { k: 'prop', v: 'e1', prop: 'w' } }],
+      order: [{ col: 0 }, { col: 1 }],
+    });
+    expect(evaluate(g, edges('p0', false))).toEqual([
+      ['p1', null],
+      ['p1', 1],
+      ['p2', null],
+    ]);
+    expect(evaluate(g, edges('p1', true))).toEqual([
+      ['p0', null],
+      ['p0', 1],
+      ['p1', null],
+      ['p2', null],
+    ]);
+    expect(queryText(edges('p1', true))).toContain('$a $e1:<knows> $b');
+    // String predicates: exact prefix; positional (the literal is the haystack); nulls never match.
+    const strings = (op: 'starts_with' | 'contains', lit: string, flip: boolean): Query => ({
+      vars: { a: 'P' },
+      clauses: [{ k: 'filter', v: 'a', prop: 'tag', op, lit, flip }],
+      ret: [{ e: { k: 'prop', v: 'a', prop: 'name' } }],
+      order: [{ col: 0 }],
+    });
+    expect(evaluate(g, strings('starts_with', 'a', false))).toEqual([['p1']]);
+    expect(evaluate(g, strings('contains', 'xaby', true))).toEqual([['p1'], ['p2']]);
+    expect(queryText(strings('contains', 'xaby', true))).toContain('"xaby" contains $a.tag');
   });
 });

@@ -334,8 +334,8 @@ describe("Lance's top-k answers as the full path does", () => {
         });
         const full = await run(repo, 'ranked_full', { q });
         expect(fast.rows, q).toEqual(full);
-        // A tie at the boundary sends a query down the full path; the others read limit + 1 rows.
-        if (fast.stats.rowsScanned <= 4) viaTopK++;
+        // bm25's top-k reads 8n + 1 rows (a tie with the n-th among them reads 8 times as many).
+        if (fast.stats.rowsScanned <= 8 * 3 + 1) viaTopK++;
       }
       expect(viaTopK).toBeGreaterThan(0);
       for (const v of [

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Repo, ResultRow } from '../../src/index.js';
+import { Repo, type ResultRow } from '../../src/index.js';
 import { buildGraph } from './graph.js';
 
 let dir: string;
@@ -10,7 +10,12 @@ let repo: Repo;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lancelog-read-'));
-  repo = await buildGraph(join(dir, 'repo'));
+  // Every answer below comes from graph indexes read from their files (index ensure
+  // writes them; the repo is opened again, its caches empty).
+  const built = await buildGraph(join(dir, 'repo'));
+  await built.ensureIndexes();
+  await built.close();
+  repo = await Repo.open(join(dir, 'repo'));
 });
 afterAll(async () => {
   await repo.close();
