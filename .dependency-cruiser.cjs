@@ -128,6 +128,22 @@ module.exports = {
       from: { path: '^src/', pathNot: '^src/server/' },
       to: { path: '^src/server/' },
     },
+    {
+      name: 'ui-talks-only-http',
+      comment:
+        'The Explorer (ui/, docs/ui.md) is a web page: it reaches the engine only through the HTTP API, never by importing it.',
+      severity: 'error',
+      from: { path: '^ui/' },
+      to: { path: '^(src|cli|scripts|test)/' },
+    },
+    {
+      name: 'no-ui-in-the-engine',
+      comment:
+        'No UI code in the engine, the CLI or the scripts: the page is built and served as files.',
+      severity: 'error',
+      from: { path: '^(src|cli|scripts)/' },
+      to: { path: '^ui/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
@@ -137,7 +153,7 @@ module.exports = {
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default'],
-      extensions: ['.ts', '.js', '.mjs', '.cjs', '.d.ts'],
+      extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.d.ts'],
     },
   },
 };

@@ -1,12 +1,10 @@
 /** Small formatting helpers shared by the human (non-JSON) output of commands. */
 
-/** Microseconds since the epoch as an ISO-8601 UTC string with microsecond precision. */
-export function isoFromUs(us: number): string {
-  const ms = Math.floor(us / 1000);
-  const iso = new Date(ms).toISOString(); // …T12:34:56.789Z
-  const micros = String(((us % 1000) + 1000) % 1000).padStart(3, '0');
-  return `${iso.slice(0, -1)}${micros}Z`;
-}
+/**
+ * Microseconds since the epoch as ISO-8601 UTC (the API's, so the CLI and the server
+ * agree). Only the commands' actions use this module, which load the API anyway.
+ */
+export { isoFromUs } from '../src/index.js';
 
 /** A duration in microseconds, compactly: `850µs`, `12.3ms`, `4.07s`, `3m12s`. */
 export function formatDurationUs(us: number): string {

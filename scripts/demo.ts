@@ -3,7 +3,8 @@
  * directory, through the real `lancelog` CLI (child processes, as a user would run
  * it): init from a fixture schema, load its data, inspect the load in the journal,
  * answer a read query, crash a writer with a failpoint (SIGKILL), plan and run
- * recovery, read the audit.
+ * recovery, read the audit. It ends by naming `lancelog ui`, the Explorer, which shows the
+ * same story in a browser (it does not start it: the demo never blocks on a server).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -202,10 +203,19 @@ function main(): void {
     lancelog(['recovery', 'list', repo]);
     lancelog(['journal', 'verify', repo]);
   } finally {
-    if (keep) console.log(`\nkept the repo at ${repo}`);
-    else {
+    // The Explorer (docs/ui.md) shows the same story by clicking: Operations → the crashed
+    // writer's timeline → its recovery record. It is a server, so the demo only names it.
+    if (keep) {
+      console.log(`\nkept the repo at ${repo}`);
+      console.log(
+        `see it in a browser: npx lancelog ui ${repo}  (Operations → the crashed load → its recovery record)`,
+      );
+    } else {
       rmSync(work, { recursive: true, force: true });
       console.log(`\nremoved ${work} (run 'npm run demo -- --keep' to keep it)`);
+      console.log(
+        "to click through it in a browser: 'npm run demo -- --keep', then 'npx lancelog ui <the kept repo>' (docs/ui.md)",
+      );
     }
   }
 }

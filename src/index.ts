@@ -41,6 +41,8 @@ export {
   decide,
 } from './recovery/classify.js';
 export type { RecoveryClass, RecoveryDecision } from './recovery/classify.js';
+export { explainDecision, CLASS_MEANING } from './recovery/explain.js';
+export type { ClassifiedTable } from './recovery/explain.js';
 export type { RecoveryAuditEntry } from './repo.js';
 export type { OperationOptions, OperationOutcome } from './write/operation.js';
 export { VECTOR_INDEX_MIN_ROWS, wantedIndexes } from './write/indexes.js';
@@ -85,7 +87,7 @@ export type {
   TypeDef,
   TableKey,
 } from './schema/types.js';
-export { lancelogVersion } from './version.js';
+export { lancelogVersion, packageRoot } from './version.js';
 export {
   parseQueries,
   checkQueries,
@@ -171,6 +173,7 @@ export type {
   PollPage,
   BaselineResult,
 } from './repo/changes.js';
+export { snapshotChanges } from './repo/snapshot-changes.js';
 export { followChanges, JournalWatch } from './repo/change-follow.js';
 export type { FollowOptions } from './repo/change-follow.js';
 export type { ChangeFilter, EntityChange, EntityImage, EntityKind } from './repo/change-blocks.js';
@@ -180,6 +183,13 @@ export { MergeConflictsError, MERGE_CONFLICT_KINDS } from './write/merge-plan.js
 export type { MergeConflict, MergeConflictKind } from './write/merge-plan.js';
 export type { MergeOptions, MergeResult, MergeOutcome } from './write/merge.js';
 export { doctor, DOCTOR_ACTOR } from './doctor.js';
+export {
+  eventDetail,
+  isoFromUs,
+  operationTimeline,
+  phaseOf,
+  type OperationTimeline,
+} from './repo/operation-timeline.js';
 export type {
   OptimizeResult,
   OptimizeTableReport,

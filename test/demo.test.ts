@@ -35,6 +35,7 @@ describe('the README demo (npm run demo)', () => {
       'decision: RollBack   status: applied',
       'lancelog recovery list',
       'ok: no differences',
+      "'npx lancelog ui <the kept repo>'",
     ]) {
       expect(demo.stdout).toContain(step);
     }

@@ -50,6 +50,8 @@ const PLANTED: Record<string, string> = {
   'src/recovery/up.ts': "import { d } from '../drill/index.js';\nexport const ru = d;\n",
   'src/server/ok.ts': "import { r } from '../repo.js';\nexport const so = r;\n",
   'src/read/uses-server.ts': "import { so } from '../server/ok.js';\nexport const rs = so;\n",
+  'ui/src/bad.tsx': "import { r } from '../../src/repo.js';\nexport const b = r;\n",
+  'src/write/uses-ui.ts': "import { b } from '../../ui/src/bad.js';\nexport const wu2 = b;\n",
   'cli/ok.ts': 'export const c = 1;\n',
   'cli/bad.ts':
     "import { x } from '../src/storage/x.js';\nimport * as l from '@lancedb/lancedb';\nexport const z = [x, l];\n",
@@ -57,7 +59,7 @@ const PLANTED: Record<string, string> = {
 
 describe('layer rules (docs/architecture.md §Layers)', () => {
   it('the source tree has no violations', async () => {
-    const violations = await violationsIn(['src', 'cli', 'scripts']);
+    const violations = await violationsIn(['src', 'cli', 'scripts', 'ui']);
     expect(violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`)).toEqual([]);
   });
 
@@ -68,7 +70,7 @@ describe('layer rules (docs/architecture.md §Layers)', () => {
         mkdirSync(dirname(join(dir, path)), { recursive: true });
         writeFileSync(join(dir, path), text);
       }
-      const violations = await violationsIn(['src', 'cli'], dir);
+      const violations = await violationsIn(['src', 'cli', 'ui'], dir);
       const caught = new Set(violations.map((v) => v.rule.name));
       expect([...caught].sort()).toEqual([...ruleNames].sort());
       const found = (rule: string) =>
@@ -86,6 +88,8 @@ describe('layer rules (docs/architecture.md §Layers)', () => {
       expect(found('server-only-from-cli-and-scripts')).toEqual([
         'src/read/uses-server.ts -> src/server/ok.ts',
       ]);
+      expect(found('ui-talks-only-http')).toEqual(['ui/src/bad.tsx -> src/repo.ts']);
+      expect(found('no-ui-in-the-engine')).toEqual(['src/write/uses-ui.ts -> ui/src/bad.tsx']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

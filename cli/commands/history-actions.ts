@@ -4,7 +4,9 @@
  * the Repo API; reads open the repo read-only.
  */
 import {
+  eventDetail,
   LancelogError,
+  operationTimeline,
   UsageError,
   type BranchInfo,
   type CommitRow,
@@ -17,7 +19,7 @@ import { parseCommitFilters, parseIntOption, parseKind, parseSince, readAt } fro
 import { printResult } from '../output.js';
 import { resolveRepo } from '../repo-arg.js';
 import { withRepo } from '../with-repo.js';
-import { eventDetail, eventJSON, formatTimeline, operationTimeline } from './journal-format.js';
+import { eventJSON, formatTimeline } from './journal-format.js';
 
 interface JsonOpt {
   json?: boolean;

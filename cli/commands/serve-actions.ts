@@ -18,7 +18,9 @@ const ServeFlags = z.object({
   refreshMs: z.coerce.number().int().min(0),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   uri: z.string().optional(),
+  ui: z.boolean().optional(),
 });
+const UiFlags = ServeFlags.omit({ host: true, ui: true });
 
 function flags<T>(schema: z.ZodType<T>, raw: unknown): T {
   const parsed = schema.safeParse(raw);
@@ -47,9 +49,26 @@ export async function serve(
     port: opts.port,
     refreshMs: opts.refreshMs,
     logger: { level: opts.logLevel },
+    ui: opts.ui ?? false,
     ...(opts.policy !== undefined ? { policyFile: opts.policy } : {}),
   });
   // The server runs until SIGINT/SIGTERM (src/server/serve.ts shuts down and exits).
+}
+
+/** `lancelog ui`: the Explorer on 127.0.0.1; prints the page's URL (with its token, if it made one). */
+export async function ui(repoArg: string | undefined, raw: Record<string, unknown>): Promise<void> {
+  const opts = flags(UiFlags, raw);
+  const { startExplorer } = await server();
+  const running = await startExplorer({
+    repo: resolveRepo(repoArg, opts),
+    port: opts.port,
+    refreshMs: opts.refreshMs,
+    logger: { level: opts.logLevel },
+    ...(opts.policy !== undefined ? { policyFile: opts.policy } : {}),
+  });
+  process.stdout.write(
+    `Lancelog Explorer: ${running.pageUrl}\n(loopback only; ${running.token !== null ? 'the token in the URL is for this run only' : 'sign in with a configured token'}; Ctrl-C stops it)\n`,
+  );
 }
 
 export async function policyValidate(file: string, opts: { json?: boolean }): Promise<void> {

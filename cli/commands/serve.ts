@@ -1,5 +1,6 @@
 /**
- * `lancelog serve` (the HTTP server) and `lancelog policy validate | test | explain`.
+ * `lancelog serve` (the HTTP server), `lancelog ui` (the Explorer on loopback) and
+ * `lancelog policy validate | test | explain`.
  * Registration only (light): the actions are in
  * serve-actions.ts, loaded when a command runs.
  */
@@ -20,7 +21,23 @@ function registerServe(program: Command): void {
     .option('--policy <policy.yaml>', 'authorization policy (default deny for what no rule allows)')
     .option('--refresh-ms <ms>', 'period of the recovery roll-forward (0: off)', '5000')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', 'info')
+    .option('--ui', 'also serve the Explorer web page at /ui/ (docs/ui.md)')
     .action(lazyAction(actions, 'serve'));
+}
+
+function registerUi(program: Command): void {
+  program
+    .command('ui')
+    .description(
+      'the Explorer web page on this machine: a loopback-only server; prints the URL (docs/ui.md)',
+    )
+    .argument('[repo]', 'repo directory')
+    .option('--uri <repo>', 'repo directory')
+    .option('--port <port>', 'port (0: any free port)', '0')
+    .option('--policy <policy.yaml>', 'authorization policy (default deny for what no rule allows)')
+    .option('--refresh-ms <ms>', 'period of the recovery roll-forward (0: off)', '5000')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', 'warn')
+    .action(lazyAction(actions, 'ui'));
 }
 
 function registerPolicy(program: Command): void {
@@ -54,5 +71,6 @@ function registerPolicy(program: Command): void {
 
 export function registerServerCommands(program: Command): void {
   registerServe(program);
+  registerUi(program);
   registerPolicy(program);
 }

@@ -14,6 +14,10 @@ import { REPLY_SENT, route, type PolicyTarget, type RouteDef, type ServerRepo } 
 import { dataRoutes } from './routes-data.js';
 import { adminRoutes, healthOf } from './routes-admin.js';
 import { abortChangeStreams, changeRoutes } from './routes-changes.js';
+import { exploreRoutes } from './routes-explore.js';
+import { historyRoutes } from './routes-history.js';
+import { auditRoutes } from './routes-audit.js';
+import { registerUi } from './ui-assets.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 /** The actor of requests to a server without tokens. */
@@ -30,6 +34,8 @@ export interface AppOptions {
   onWriteFailure?: () => void;
   /** When the last periodic refresh ran (reported by /healthz). */
   lastRefreshAt?: () => string | null;
+  /** Serve the Explorer (docs/ui.md) from this directory at /ui/ (default: not served). */
+  uiDir?: string | null;
 }
 
 /** Every route: the reference API, Lancelog's own, /healthz and /openapi.json. */
@@ -49,6 +55,9 @@ export function allRoutes(lastRefreshAt: () => string | null = () => null): Rout
     ...dataRoutes,
     ...adminRoutes,
     ...changeRoutes,
+    ...exploreRoutes,
+    ...historyRoutes,
+    ...auditRoutes,
   ];
   routes.push(
     route({
@@ -204,6 +213,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       .send(jsonText({ error: `no route ${request.method} ${request.url}`, code: 'not_found' }));
   });
   for (const def of allRoutes(opts.lastRefreshAt)) register(app, def, opts);
+  if (opts.uiDir) registerUi(app, opts.uiDir);
   // Live change streams never end by themselves: end them so a shutdown can finish.
   app.addHook('preClose', (done) => {
     abortChangeStreams();

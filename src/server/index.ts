@@ -3,6 +3,9 @@
  * an API consumer like the CLI: src/server/ imports only the public API (src/index.ts).
  */
 export { startServer, repoAdapter } from './serve.js';
+export { startExplorer, EXPLORER_ACTOR } from './explorer.js';
+export type { ExplorerOptions, RunningExplorer } from './explorer.js';
+export { defaultUiDir, UI_PREFIX } from './ui-assets.js';
 export type { ServeOptions, RunningServer } from './serve.js';
 export { buildApp, allRoutes, ANONYMOUS_ACTOR, DEFAULT_BODY_LIMIT_BYTES } from './app.js';
 export type { AppOptions } from './app.js';

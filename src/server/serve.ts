@@ -9,6 +9,7 @@ import { Repo, UsageError } from '../index.js';
 import { buildApp } from './app.js';
 import { loadTokens, type TokenEntry } from './auth.js';
 import { PolicyEngine } from './policy.js';
+import { checkUiDir, defaultUiDir } from './ui-assets.js';
 import type { ServerRepo } from './route.js';
 
 export interface ServeOptions {
@@ -25,6 +26,8 @@ export interface ServeOptions {
    * apply). Default: none, and their endpoints answer 501.
    */
   adapt?: (repo: Repo) => ServerRepo;
+  /** Serve the Explorer at /ui/ (docs/ui.md): true for the built page, or a directory. */
+  ui?: boolean | string;
   /** Install SIGINT/SIGTERM handlers (default true). */
   handleSignals?: boolean;
 }
@@ -106,6 +109,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     throw new UsageError(`--port must be an integer in 0..65535, got ${port}`, { port });
   const tokens = loadTokens(opts.env ?? process.env);
   const policy = opts.policyFile !== undefined ? PolicyEngine.load(opts.policyFile) : null;
+  const uiDir = opts.ui === true ? defaultUiDir() : typeof opts.ui === 'string' ? opts.ui : null;
+  if (uiDir !== null) checkUiDir(uiDir); // before the repo is opened: nothing to close
   const repo = await Repo.open(opts.repo);
   const server = (opts.adapt ?? repoAdapter)(repo);
   let lastRefreshAt: string | null = null;
@@ -117,6 +122,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     logger: opts.logger,
     onWriteFailure: () => refresh(),
     lastRefreshAt: () => lastRefreshAt,
+    uiDir,
   });
   const refresh = (): void => {
     refreshing ??= repo
@@ -154,7 +160,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
   const url = listeningUrl(app, host, port);
   app.log.info(
-    { url, repo: repo.dir, auth: tokens.length > 0, policy: opts.policyFile ?? null },
+    {
+      url,
+      repo: repo.dir,
+      auth: tokens.length > 0,
+      policy: opts.policyFile ?? null,
+      ui: uiDir !== null ? `${url}/ui/` : null,
+    },
     'lancelog serve: listening',
   );
   if (opts.handleSignals ?? true) exitOnSignals(app, close);

@@ -107,6 +107,7 @@ export interface ChildServer {
 export async function spawnServer(
   repo: string,
   env: Record<string, string> = {},
+  args: string[] = [],
 ): Promise<ChildServer> {
   const { spawn } = await import('node:child_process');
   const { ROOT } = await import('./cli.js');
@@ -122,6 +123,7 @@ export async function spawnServer(
       '0',
       '--refresh-ms',
       '0',
+      ...args,
     ],
     { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -130,10 +132,18 @@ export async function spawnServer(
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
   const url = await new Promise<string>((resolve, reject) => {
+    // A server that never says it listens is killed, so no child outlives a failed test.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not report its URL within 180 s:\n${out}`));
+    }, 180_000);
     const onData = (b: Buffer): void => {
       out += b.toString('utf8');
       const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
-      if (m) resolve(m[1]);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', (b: Buffer) => (out += b.toString('utf8')));

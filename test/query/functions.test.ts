@@ -48,6 +48,7 @@ const EXPECTED: Record<string, string[]> = {
     'planted_value',
   ],
   'src/query/compile-value.ts': ['planted_value'],
+  'src/read/aggregate-vector.ts': ['planted_aggregate'],
   'src/read/eval.ts': ['planted_search', 'planted_predicate', 'planted_ranking'],
   'src/read/pushdown.ts': ['planted_predicate'],
   'src/read/ranking.ts': ['planted_ranking'],
