@@ -20,14 +20,17 @@
  * and refuses the rest with instructions (a damaged journal, drift).
  * With `deep`, the scrub (src/repo/scrub.ts) checks every file of every pinned version
  * too; `--repair --confirm` then re-pins a branch whose head is damaged and records the
- * damage (src/repo/scrub-repair.ts): `damaged-version`.
+ * damage (src/repo/scrub-repair.ts): `damaged-version`. The scrub checks the graph
+ * index files too (derived data): `bad-graph-index-file`, which `--repair` removes
+ * (reads rebuild or patch them, `index ensure` writes them again).
  */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { LancelogError, RepoError } from './errors.js';
 import { JOURNAL_FILE, Journal } from './journal/index.js';
 import { checkHeader } from './journal/health.js';
 import { Repo, SCHEMA_FILE } from './repo.js';
+import type { GraphFileCheck } from './repo/graph.js';
 import { syncLanceCommit } from './write/sync-commit.js';
 import { scrub, type DamagedVersion, type ScrubReport } from './repo/scrub.js';
 import {
@@ -49,7 +52,8 @@ export type DoctorProblemKind =
   | 'operation-in-flight'
   | 'lance-ahead-of-pin'
   | 'lost-published-version'
-  | 'damaged-version';
+  | 'damaged-version'
+  | 'bad-graph-index-file';
 
 export interface DoctorProblem {
   kind: DoctorProblemKind;
@@ -63,7 +67,11 @@ export interface DoctorProblem {
   pin?: number;
   head?: number | null;
   opId?: string;
-  /** `damaged-version`: the version, its damaged files, the commits that can no longer be read, the heads that pin it. */
+  /**
+   * `damaged-version`: the version, its damaged files, the commits that can no longer
+   * be read, the heads that pin it. `bad-graph-index-file`: the version the file names,
+   * and the file (relative to the repo).
+   */
   lanceBranch?: string | null;
   version?: number;
   files?: Array<{ path: string; problem: string; message: string }>;
@@ -394,13 +402,44 @@ interface DeepFindings {
   problems: DoctorProblem[];
 }
 
-/** `--deep`: the scrub, and the repairs it would take. */
+/** One `bad-graph-index-file` problem: a derived file reads skip, which a repair removes. */
+function graphFileProblem(dir: string, g: GraphFileCheck): DoctorProblem {
+  const path = relative(dir, g.file);
+  const problem = g.problem ?? g.state;
+  return {
+    kind: 'bad-graph-index-file',
+    message: `graph index file ${path} of ${g.tableKey}${g.lanceBranch ? ` (Lance branch ${g.lanceBranch})` : ''} version ${g.version} is ${g.state}: ${problem}`,
+    repairable: true,
+    instructions: `'lancelog doctor --deep --repair' removes it (derived data: reads rebuild or patch the graph, 'lancelog index ensure' writes the file again); no data is lost`,
+    tableKey: g.tableKey,
+    lanceBranch: g.lanceBranch,
+    version: g.version,
+    files: [{ path, problem: g.state, message: problem }],
+  };
+}
+
+/** `--deep`: the scrub, the graph index files, and the repairs they would take. */
 async function deepCheck(repo: Repo, checks: string[]): Promise<DeepFindings> {
   const report = await scrub(repo);
   checks.push('every file of every pinned version: exists, size, sha256');
   const plans = planRepairs(repo.journal, report);
   const problems = report.damaged.filter((d) => !d.known).map((d) => damagedProblem(d, plans));
+  const graphs = await repo.checkGraphIndexFiles();
+  checks.push("graph index files: whole, and of the version's fragments");
+  for (const g of graphs) if (g.state !== 'ok') problems.push(graphFileProblem(repo.dir, g));
   return { report, plans, problems };
+}
+
+/** `--deep --repair`: removes the bad graph index files (after any re-pin, which can make more). */
+async function removeBadGraphFiles(repo: Repo, problems: DoctorProblem[]): Promise<void> {
+  const mine = problems.filter((p) => p.kind === 'bad-graph-index-file');
+  if (mine.length === 0) return;
+  const removed = new Set(
+    (await repo.checkGraphIndexFiles({ remove: true }))
+      .filter((g) => g.removed)
+      .map((g) => relative(repo.dir, g.file)),
+  );
+  for (const p of mine) p.repaired = removed.has(p.files![0].path) ? 'removed' : 'already gone';
 }
 
 function scrubSummary(r: ScrubReport): DoctorScrub {
@@ -457,6 +496,7 @@ async function repair(
     }
     const repinned = new Map<string, string>();
     await repairDamage(repo, plans, problems, repinned);
+    await removeBadGraphFiles(repo, problems);
     for (const p of problems) {
       if (p.kind === 'schema-unrecorded') p.repaired = 'fingerprint recorded (adopted) at open';
       if (p.kind === 'lance-ahead-of-pin') p.repaired = await restoreToPin(repo, p);
