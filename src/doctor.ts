@@ -25,88 +25,31 @@
  * (reads rebuild or patch them, `index ensure` writes them again).
  */
 import { existsSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { LancelogError, RepoError } from './errors.js';
 import { JOURNAL_FILE, Journal } from './journal/index.js';
 import { checkHeader } from './journal/health.js';
-import { Repo, SCHEMA_FILE } from './repo.js';
-import type { GraphFileCheck } from './repo/graph.js';
+import { Repo, SCHEMA_FILE, type VerifyResult } from './repo.js';
 import { syncLanceCommit } from './write/sync-commit.js';
-import { scrub, type DamagedVersion, type ScrubReport } from './repo/scrub.js';
+import { DOCTOR_ACTOR } from './repo/scrub-repair.js';
+import type { DoctorProblem, DoctorProblemKind, DoctorReport } from './doctor-report.js';
 import {
-  DOCTOR_ACTOR,
-  describeRepair,
-  planRepairs,
-  runRepair,
-  versionKey,
-  type BranchRepair,
-} from './repo/scrub-repair.js';
-
-export type DoctorProblemKind =
-  | 'journal-not-sqlite'
-  | 'journal-unreadable'
-  | 'journal-corrupt'
-  | 'journal-inconsistent'
-  | 'schema-drift'
-  | 'schema-unrecorded'
-  | 'operation-in-flight'
-  | 'lance-ahead-of-pin'
-  | 'lost-published-version'
-  | 'damaged-version'
-  | 'bad-graph-index-file';
-
-export interface DoctorProblem {
-  kind: DoctorProblemKind;
-  message: string;
-  /** `--repair` can fix it without losing acknowledged data. */
-  repairable: boolean;
-  /** What to do (for what `--repair` cannot fix, or before running it). */
-  instructions: string;
-  branch?: string;
-  tableKey?: string;
-  pin?: number;
-  head?: number | null;
-  opId?: string;
-  /**
-   * `damaged-version`: the version, its damaged files, the commits that can no longer
-   * be read, the heads that pin it. `bad-graph-index-file`: the version the file names,
-   * and the file (relative to the repo).
-   */
-  lanceBranch?: string | null;
-  version?: number;
-  files?: Array<{ path: string; problem: string; message: string }>;
-  commits?: string[];
-  heads?: string[];
-  /** Set by `--repair`: what was done. */
-  repaired?: string;
-}
-
-/** The scrub's figures (`doctor --deep`), and the damage a repair recorded before. */
-export interface DoctorScrub {
-  versions: number;
-  files: number;
-  bytes: number;
-  hashed: number;
-  withoutChecksum: number;
-  ms: number;
-  known: Array<{
-    tableKey: string;
-    lanceBranch: string | null;
-    version: number;
-    commits: string[];
-  }>;
-}
-
-export interface DoctorReport {
-  repo: string;
-  ok: boolean;
-  checks: string[];
-  problems: DoctorProblem[];
-  repaired: boolean;
-  scrub?: DoctorScrub;
-}
+  deepCheck,
+  removeBadGraphFiles,
+  repairDamage,
+  scrubSummary,
+  subsumeUnreadable,
+  type DeepFindings,
+} from './doctor-deep.js';
+import type { BranchRepair } from './repo/scrub-repair.js';
 
 export { DOCTOR_ACTOR };
+export type {
+  DoctorProblem,
+  DoctorProblemKind,
+  DoctorReport,
+  DoctorScrub,
+} from './doctor-report.js';
 
 const RESTORE_BACKUP =
   'restore _lancelog.db from a backup (the Lance tables are intact; the journal is the catalog of their published versions)';
@@ -117,14 +60,14 @@ function checkJournalFile(dir: string, checks: string[]): DoctorProblem[] {
   try {
     checkHeader(path);
   } catch (err) {
-    return [journalProblem('journal-not-sqlite', err)];
+    return [journalProblem('journal-not-sqlite', err, dir)];
   }
   checks.push('journal header');
   let journal: Journal;
   try {
     journal = Journal.open(dir, { readOnly: true });
   } catch (err) {
-    return [journalProblem('journal-unreadable', err)];
+    return [journalProblem('journal-unreadable', err, dir)];
   }
   try {
     const report = journal.verify();
@@ -149,19 +92,37 @@ function checkJournalFile(dir: string, checks: string[]): DoctorProblem[] {
       ];
     return [];
   } catch (err) {
-    return [journalProblem('journal-corrupt', err)];
+    return [journalProblem('journal-corrupt', err, dir)];
   } finally {
     journal.close();
   }
 }
 
-function journalProblem(kind: DoctorProblemKind, err: unknown): DoctorProblem {
-  return {
-    kind,
-    message: err instanceof Error ? err.message : String(err),
-    repairable: false,
-    instructions: RESTORE_BACKUP,
-  };
+/**
+ * Why a journal that is there could not be opened: SQLite creates its -shm file even to
+ * read, so a read-only directory, a permission or a full disk stop doctor before it
+ * can look inside — the journal is not known to be damaged, and a backup is not the cure.
+ */
+const NOT_WRITABLE: Record<string, (dir: string) => string> = {
+  ReadOnlyRepo: (dir) =>
+    `the repo is on a read-only file system (or its files are read-only), and SQLite must create the journal's -shm file even to read it: remount it read-write, or check a copy ('cp -a ${dir} <copy>' then 'lancelog doctor <copy>'); nothing shows the journal is damaged`,
+  PermissionDenied: (dir) =>
+    `this user may not write ${dir}, and SQLite must create the journal's -shm file even to read it: run doctor as the repo's owner or fix the permissions; nothing shows the journal is damaged`,
+  DiskFull: () =>
+    'the file system holding the repo is full: free space, then run doctor again; nothing shows the journal is damaged',
+};
+
+function journalProblem(kind: DoctorProblemKind, err: unknown, dir: string): DoctorProblem {
+  const message = err instanceof Error ? err.message : String(err);
+  const notWritable = err instanceof LancelogError ? NOT_WRITABLE[err.code] : undefined;
+  if (notWritable)
+    return {
+      kind: 'repo-not-writable',
+      message,
+      repairable: false,
+      instructions: notWritable(dir),
+    };
+  return { kind, message, repairable: false, instructions: RESTORE_BACKUP };
 }
 
 /** Schema fingerprint, in-flight operations and I1, on a repo the journal checks passed. */
@@ -192,6 +153,10 @@ async function checkRepo(repo: Repo, checks: string[]): Promise<DoctorProblem[]>
   for (const t of verify.i1) {
     if (t.ok) continue;
     const where = { branch: t.branch, tableKey: t.tableKey, pin: t.pin, head: t.head };
+    if (t.error) {
+      problems.push(unreadableTable(repo, t, where));
+      continue;
+    }
     if (t.head !== null && t.head > t.pin && !t.inherited) {
       if (busy.has(t.branch)) continue; // recovery of the in-flight operation decides
       problems.push({
@@ -214,6 +179,30 @@ async function checkRepo(repo: Repo, checks: string[]): Promise<DoctorProblem[]>
     }
   }
   return problems;
+}
+
+/**
+ * A table that is there but whose HEAD Lance cannot read: not a lost version doctor can
+ * re-pin past (a restore or a re-pin commits a new version on top of that HEAD), so
+ * not repairable; the advice follows the cause.
+ */
+function unreadableTable(
+  repo: Repo,
+  t: VerifyResult['i1'][number],
+  where: Pick<DoctorProblem, 'branch' | 'tableKey' | 'pin' | 'head'>,
+): DoctorProblem {
+  const error = t.error!;
+  const tableDir = join(repo.dir, `${repo.typeDef(t.tableKey).tablePath}.lance`);
+  return {
+    kind: 'table-unreadable',
+    message: `${t.tableKey} on ${t.branch}: Lance cannot read the table's newest version (${error.code}: ${error.message})`,
+    repairable: false,
+    instructions:
+      error.code === 'PermissionDenied'
+        ? `this user may not read ${tableDir}: run doctor as the repo's owner or fix the permissions`
+        : `restore ${tableDir} from a backup: '--repair' cannot restore or re-pin a table whose newest files Lance cannot read ('lancelog doctor --deep' tells whether its damage is in files the journal recorded, and then re-pins past it with --repair --confirm, losing the commits it names)`,
+    ...where,
+  };
 }
 
 /** Restores a table that is ahead of its pin, as one journaled Repair operation. */
@@ -367,118 +356,6 @@ async function repinToComplete(repo: Repo, branch: string): Promise<string> {
   return `re-pinned ${branch} to manifest version ${target.manifestVersion}; lost commits: ${lost.join(', ') || 'none'}; commit ${published.commitId}`;
 }
 
-/** One `damaged-version` problem: what is damaged, what cannot be read, what a repair does. */
-function damagedProblem(d: DamagedVersion, plans: BranchRepair[]): DoctorProblem {
-  const key = versionKey(d);
-  const mine = plans.filter((p) => p.touched.includes(key));
-  const impossible = mine.filter((p) => p.impossible && d.heads.includes(p.branch));
-  const files = d.files.map((f) => f.path).join(', ');
-  const commits = [...new Set(d.commits.map((c) => c.commitId))];
-  return {
-    kind: 'damaged-version',
-    message: `${d.tableKey}${d.lanceBranch ? ` (Lance branch ${d.lanceBranch})` : ''} version ${d.version}: ${d.files.map((f) => f.message).join('; ')}; ${
-      d.unreadable
-        ? `commits that can no longer be read: ${commits.join(', ')}${d.heads.length ? ` (the head of ${d.heads.join(', ')})` : ''}`
-        : 'reads of it still work (only its transaction file is damaged)'
-    }`,
-    repairable: impossible.length === 0,
-    instructions:
-      impossible.length > 0
-        ? `no manifest version of ${impossible.map((p) => p.branch).join(', ')} pins only readable versions: restore ${files} from a backup (or delete the branch)`
-        : `'lancelog doctor --deep --repair --confirm' will ${mine.map(describeRepair).join('; ')}; to lose nothing, restore ${files} from a backup instead`,
-    tableKey: d.tableKey,
-    lanceBranch: d.lanceBranch,
-    version: d.version,
-    files: d.files.map((f) => ({ path: f.path, problem: f.problem, message: f.message })),
-    commits,
-    heads: d.heads,
-    ...(d.heads.length ? { branch: d.heads[0] } : {}),
-  };
-}
-
-interface DeepFindings {
-  report: ScrubReport;
-  plans: BranchRepair[];
-  problems: DoctorProblem[];
-}
-
-/** One `bad-graph-index-file` problem: a derived file reads skip, which a repair removes. */
-function graphFileProblem(dir: string, g: GraphFileCheck): DoctorProblem {
-  const path = relative(dir, g.file);
-  const problem = g.problem ?? g.state;
-  return {
-    kind: 'bad-graph-index-file',
-    message: `graph index file ${path} of ${g.tableKey}${g.lanceBranch ? ` (Lance branch ${g.lanceBranch})` : ''} version ${g.version} is ${g.state}: ${problem}`,
-    repairable: true,
-    instructions: `'lancelog doctor --deep --repair' removes it (derived data: reads rebuild or patch the graph, 'lancelog index ensure' writes the file again); no data is lost`,
-    tableKey: g.tableKey,
-    lanceBranch: g.lanceBranch,
-    version: g.version,
-    files: [{ path, problem: g.state, message: problem }],
-  };
-}
-
-/** `--deep`: the scrub, the graph index files, and the repairs they would take. */
-async function deepCheck(repo: Repo, checks: string[]): Promise<DeepFindings> {
-  const report = await scrub(repo);
-  checks.push('every file of every pinned version: exists, size, sha256');
-  const plans = planRepairs(repo.journal, report);
-  const problems = report.damaged.filter((d) => !d.known).map((d) => damagedProblem(d, plans));
-  const graphs = await repo.checkGraphIndexFiles();
-  checks.push("graph index files: whole, and of the version's fragments");
-  for (const g of graphs) if (g.state !== 'ok') problems.push(graphFileProblem(repo.dir, g));
-  return { report, plans, problems };
-}
-
-/** `--deep --repair`: removes the bad graph index files (after any re-pin, which can make more). */
-async function removeBadGraphFiles(repo: Repo, problems: DoctorProblem[]): Promise<void> {
-  const mine = problems.filter((p) => p.kind === 'bad-graph-index-file');
-  if (mine.length === 0) return;
-  const removed = new Set(
-    (await repo.checkGraphIndexFiles({ remove: true }))
-      .filter((g) => g.removed)
-      .map((g) => relative(repo.dir, g.file)),
-  );
-  for (const p of mine) p.repaired = removed.has(p.files![0].path) ? 'removed' : 'already gone';
-}
-
-function scrubSummary(r: ScrubReport): DoctorScrub {
-  const { versions, files, bytes, hashed, withoutChecksum, ms } = r;
-  const known = r.damaged
-    .filter((d) => d.known)
-    .map((d) => ({
-      tableKey: d.tableKey,
-      lanceBranch: d.lanceBranch,
-      version: d.version,
-      commits: [...new Set(d.commits.map((c) => c.commitId))],
-    }));
-  return { versions, files, bytes, hashed, withoutChecksum, ms, known };
-}
-
-/** `--deep --repair --confirm`: each branch's Repair operation; marks the problems it handled. */
-async function repairDamage(
-  repo: Repo,
-  plans: BranchRepair[],
-  problems: DoctorProblem[],
-  repinned: Map<string, string>,
-): Promise<void> {
-  const done = new Map<string, string[]>();
-  for (const plan of plans) {
-    const what = await runRepair(repo, plan);
-    if (plan.target) repinned.set(plan.branch, what);
-    for (const key of plan.touched)
-      done.set(key, [...(done.get(key) ?? []), `${plan.branch}: ${what}`]);
-  }
-  for (const p of problems.filter((x) => x.kind === 'damaged-version')) {
-    const key = versionKey({
-      tableKey: p.tableKey!,
-      lanceBranch: p.lanceBranch ?? null,
-      version: p.version!,
-    });
-    p.repaired = (done.get(key) ?? ['nothing to do']).join('; ');
-  }
-}
-
 async function repair(
   dir: string,
   problems: DoctorProblem[],
@@ -500,6 +377,7 @@ async function repair(
     for (const p of problems) {
       if (p.kind === 'schema-unrecorded') p.repaired = 'fingerprint recorded (adopted) at open';
       if (p.kind === 'lance-ahead-of-pin') p.repaired = await restoreToPin(repo, p);
+      if (p.kind === 'table-unreadable') p.repaired = repinned.get(p.branch!) ?? 'nothing to do';
       if (p.kind === 'lost-published-version') {
         if (!repinned.has(p.branch!))
           repinned.set(p.branch!, await repinToComplete(repo, p.branch!));
@@ -548,6 +426,7 @@ export async function doctor(
         if (opts.deep) {
           deep = await deepCheck(repo, checks);
           problems.push(...deep.problems);
+          subsumeUnreadable(problems, deep);
         }
       } finally {
         await repo.close();

@@ -53,6 +53,14 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * The details a code's table entry lists, as a type: a class that raises one code takes
+ * its details as `DetailsOf<code>`, so a key the table does not list does not compile.
+ */
+export type DetailsOf<C extends ErrorCode> = Partial<
+  Record<(typeof ERROR_CODES)[C]['details'][number], unknown>
+>;
+
 export function isErrorCode(code: string): code is ErrorCode {
   return Object.prototype.hasOwnProperty.call(ERROR_CODES, code);
 }

@@ -98,6 +98,7 @@ export {
   lintQueries,
   describeOperation,
   bindParams,
+  parseParamsJson,
   QueryError,
   ParamError,
 } from './query/index.js';
@@ -153,7 +154,7 @@ export type {
   ColumnType,
 } from './read/index.js';
 export { valueTypeText } from './query/values.js';
-export { shortestFloat32, stringifyJsonExact } from './json-exact.js';
+export { parseJsonExact, shortestFloat32, stringifyJsonExact } from './json-exact.js';
 export { writeStreamAtomic } from './fs-atomic.js';
 export { loadJsonl, LOAD_MODES } from './write/load.js';
 export type { LoadMode, LoadInput, LoadOptions, LoadResult } from './write/load.js';

@@ -1,5 +1,5 @@
 /** The error-code table (src/error-codes.ts) is complete, used, and docs/errors.md is current. */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import {
   exportJsonl,
   LancelogError,
   QueryError,
+  RecoveryAborted,
   Repo,
   RepoError,
   SchemaError,
@@ -68,6 +69,7 @@ describe('error codes as data', () => {
 /** The table's class names, as the classes (a code raised under another class fails). */
 const TABLE_CLASSES: Record<string, unknown> = {
   LancelogError,
+  RecoveryAborted,
   QueryError,
   RepoError,
   SchemaError,
@@ -210,5 +212,23 @@ describe('a code is raised as its table class, at every throw site', () => {
       expect(fromJournal.code).toBe(code);
       expect(fromJournal.constructor, `the journal side raises ${code}`).toBe(tableClass);
     }
+  });
+});
+
+describe("the table's entry is what the throw site raises: class and details", () => {
+  it('RecoveryAborted: its own class, and details keys (snake_case) the table lists', async () => {
+    const dir = join(tmp(), 'repo');
+    const schemaSource = readFileSync(join(FIXTURES_DIR, 'omnigraph', 'test.pg'), 'utf8');
+    await Repo.init(dir, { schemaSource, schemaFile: 'test.pg' });
+    // A sidecar recovery cannot read: recovery reports it and raises RecoveryAborted.
+    mkdirSync(join(dir, '__recovery'), { recursive: true });
+    writeFileSync(join(dir, '__recovery', '01J00000000000000000000000.json'), 'not json {');
+    const err = await raised('recovery of an unreadable sidecar', () => Repo.open(dir));
+    expect(err.code).toBe('RecoveryAborted');
+    expect(err.constructor).toBe(TABLE_CLASSES[ERROR_CODES.RecoveryAborted.classes[0]]);
+    const listed = new Set<string>(ERROR_CODES.RecoveryAborted.details);
+    expect(Object.keys(err.details).filter((k) => !listed.has(k))).toEqual([]);
+    const reported = (err.details.errors as Array<{ code: string }>)[0];
+    expect(reported.code).not.toBe('RecoveryAborted'); // the sidecar's own error, reported
   });
 });

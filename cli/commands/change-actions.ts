@@ -2,7 +2,7 @@
  * The actions of `change`: run a `.gq` mutation against a repo as one atomic operation.
  * Loaded when one of these commands runs (registered in change.ts).
  */
-import { Repo, UsageError } from '../../src/index.js';
+import { parseParamsJson, Repo, UsageError } from '../../src/index.js';
 import { printResult } from '../output.js';
 import { readSourceFile } from '../files.js';
 import { resolveRepo } from '../repo-arg.js';
@@ -22,10 +22,11 @@ interface ChangeOpts {
 export async function change(repoArg: string | undefined, opts: ChangeOpts): Promise<void> {
   if (opts.params !== undefined && opts.paramsFile !== undefined)
     throw new UsageError('give --params or --params-file, not both');
-  const paramsText =
+  // The same parser as `read`'s: the error names where the text came from.
+  const params =
     opts.paramsFile !== undefined
-      ? readSourceFile(opts.paramsFile, 'params file')
-      : (opts.params ?? '{}');
+      ? parseParamsJson(readSourceFile(opts.paramsFile, 'params file'), opts.name, opts.paramsFile)
+      : parseParamsJson(opts.params ?? '{}', opts.name, '--params');
   const source = readSourceFile(opts.query, 'query file');
   const repo = await Repo.open(resolveRepo(repoArg, opts));
   try {
@@ -33,7 +34,7 @@ export async function change(repoArg: string | undefined, opts: ChangeOpts): Pro
       source,
       file: opts.query,
       name: opts.name,
-      params: paramsText,
+      params,
       branch: opts.branch,
       actor: opts.actor,
       ...(opts.ifCommit !== undefined ? { ifCommit: opts.ifCommit } : {}),

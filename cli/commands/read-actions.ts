@@ -3,8 +3,7 @@
  * repo. Loaded when one of these commands runs (registered in read.ts).
  */
 import type { Command } from 'commander';
-import { parse as losslessParse, isSafeNumber } from 'lossless-json';
-import { ParamError, Repo, UsageError } from '../../src/index.js';
+import { parseParamsJson, Repo, UsageError } from '../../src/index.js';
 import { readSourceFile } from '../files.js';
 import { resolveRepo } from '../repo-arg.js';
 import { renderRead, type ReadDocument, type ReadFormat } from '../read-output.js';
@@ -21,24 +20,6 @@ interface ReadOpts {
   format?: ReadFormat;
   json?: boolean;
   uri?: string;
-}
-
-/**
- * Parameters as JSON: integers beyond 2^53 become bigints (exact, for I64/U64);
- * text that is not JSON is `ParamsInvalid` naming the query and where it came from.
- */
-export function parseParams(text: string, query: string, from: string): unknown {
-  try {
-    return losslessParse(text, undefined, (s: string) =>
-      /^-?\d+$/.test(s) && !isSafeNumber(s) ? BigInt(s) : Number(s),
-    );
-  } catch (err) {
-    throw new ParamError(
-      'ParamsInvalid',
-      `parameters of query ${query} (${from}) are not valid JSON: ${(err as Error).message}`,
-      { query, from },
-    );
-  }
 }
 
 /** The format: --json is --format json; otherwise a table on a terminal and JSON Lines elsewhere. */
@@ -82,8 +63,8 @@ export async function read(
   const source = readSourceFile(opts.query, 'query file');
   const params =
     opts.paramsFile !== undefined
-      ? parseParams(readSourceFile(opts.paramsFile, 'params file'), opts.name, opts.paramsFile)
-      : parseParams(opts.params ?? '{}', opts.name, '--params');
+      ? parseParamsJson(readSourceFile(opts.paramsFile, 'params file'), opts.name, opts.paramsFile)
+      : parseParamsJson(opts.params ?? '{}', opts.name, '--params');
   const repo = await Repo.open(dir, { readOnly: true });
   try {
     const out = await repo.query({

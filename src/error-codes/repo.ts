@@ -27,7 +27,14 @@ export const REPO_CODES = {
   QueryNotMutation: { classes: ['RepoError'], exit: 1, http: 400, details: ['query', 'file'] },
   QueryNotRead: { classes: ['RepoError'], exit: 1, http: 400, details: ['query', 'file'] },
   QuerySourceMissing: { classes: ['RepoError'], exit: 1, http: 400, details: ['query'] },
-  RecoveryAborted: { classes: ['RepoError'], exit: 1, http: 500, details: [] },
+  RecoveryAborted: {
+    classes: ['RecoveryAborted'],
+    exit: 1,
+    http: 500,
+    // An operation recovery could not decide (table_key, branch), one it aborted
+    // (op_id, tables), or the run's summary (errors: each as {error, code, details}, report).
+    details: ['table_key', 'branch', 'op_id', 'tables', 'errors', 'report'],
+  },
   RecoveryRequired: {
     classes: ['RepoError'],
     exit: 1,

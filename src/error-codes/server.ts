@@ -5,7 +5,7 @@
 import type { ErrorCodeSpec } from './spec.js';
 
 export const SERVER_CODES = {
-  Forbidden: { classes: ['HttpError'], exit: 1, http: 403, details: ['action', 'actor'] },
+  Forbidden: { classes: ['HttpError'], exit: 1, http: 403, details: ['action', 'actor', 'ref'] },
   InvalidRequest: { classes: ['HttpError'], exit: 1, http: 400, details: ['field', 'issues'] },
   NodeNotFound: {
     classes: ['HttpError'],
@@ -13,7 +13,6 @@ export const SERVER_CODES = {
     http: 404,
     details: ['type', 'id', 'branch'],
   },
-  NotImplemented: { classes: ['HttpError'], exit: 1, http: 501, details: ['operation'] },
   PolicyEvaluationFailed: { classes: ['PolicyError'], exit: 1, http: 500, details: ['errors'] },
   PolicyInvalid: {
     classes: ['PolicyError'],

@@ -13,8 +13,17 @@ export interface CursorToken {
   offset: number;
 }
 
+/**
+ * How deep blocks, lists, calls and types may nest in one source. Real queries and
+ * schemas nest a handful of levels; the limit keeps a hostile source (`not {` ten
+ * thousand times) a ParseError instead of a stack overflow in the parser or in the
+ * passes that walk its tree (docs/query-language.md §Grammar).
+ */
+export const MAX_NESTING_DEPTH = 64;
+
 export abstract class TokenCursor<T extends CursorToken> {
   protected i = 0;
+  private depth = 0;
 
   constructor(
     protected readonly tokens: T[],
@@ -41,6 +50,18 @@ export abstract class TokenCursor<T extends CursorToken> {
       { file: this.file, line: at.line, column: at.column },
       this.source,
     );
+  }
+
+  /** Runs one nested construct (`what` names it in the error) one level deeper. */
+  nested<R>(what: string, parse: () => R): R {
+    if (this.depth >= MAX_NESTING_DEPTH)
+      this.fail(`${what} nested more than ${MAX_NESTING_DEPTH} levels deep`);
+    this.depth++;
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
   }
 
   protected isPunct(text: string, t: CursorToken = this.peek()): boolean {

@@ -68,7 +68,7 @@ export class GqCursor extends TokenCursor<Token> {
         pos,
       };
     }
-    if (this.isPunct('[')) return this.parseListLiteral(pos);
+    if (this.isPunct('[')) return this.nested('a list literal', () => this.parseListLiteral(pos));
     if (t.kind === 'ident') {
       if (t.text === 'true' || t.text === 'false') {
         this.next();
@@ -79,7 +79,8 @@ export class GqCursor extends TokenCursor<Token> {
         return { kind: 'literal', lit: { kind: 'null' }, pos };
       }
       this.next();
-      if (this.isPunct('(')) return this.parseCall(t.text, pos);
+      if (this.isPunct('('))
+        return this.nested('a function call', () => this.parseCall(t.text, pos));
       return { kind: 'alias', name: t.text, pos };
     }
     return this.fail(

@@ -8,7 +8,7 @@ export { lintQueries } from './lint.js';
 export type { LintIssue, QueryLintResult } from './lint.js';
 export { describeOperation } from './describe.js';
 export type { GraphFact, QueryOperation, ResultField, ValueKind } from './describe.js';
-export { bindParams } from './params.js';
+export { bindParams, parseParamsJson } from './params.js';
 export { QueryError, ParamError, unknownPropertyError, unknownTypeError } from './errors.js';
 export type * from './types.js';
 export type * from './ast.js';

@@ -94,6 +94,24 @@ function describe(v: unknown): string {
 }
 
 /**
+ * The one parser of parameter text, wherever it comes from (`--params`, a params file,
+ * `repo.query` with a string; the server parses whole request bodies with the same
+ * `parseJsonExact`): JSON with 64-bit integers kept exact. Not JSON is `ParamsInvalid`
+ * naming the query and, when given, where the text came from (`--params`, a file).
+ */
+export function parseParamsJson(text: string, query: string, from?: string): unknown {
+  try {
+    return parseJsonExact(text);
+  } catch (err) {
+    throw new ParamError(
+      'ParamsInvalid',
+      `parameters of query ${query}${from !== undefined ? ` (${from})` : ''} are not valid JSON: ${(err as Error).message}`,
+      { query, ...(from !== undefined ? { from } : {}) },
+    );
+  }
+}
+
+/**
  * Validates `params` (a JSON object, or its text) against the plan's declared
  * parameters. Returns every declared parameter: missing optional ones (and explicit
  * nulls for optional ones) map to null. Errors (ParamError): `ParamsInvalid` (not a
@@ -105,18 +123,7 @@ export function bindParams(
   query: QueryPlan | { name: string; params: ParamInfo[] },
   params: unknown,
 ): Map<string, QueryValue> {
-  let obj = params;
-  if (typeof obj === 'string') {
-    try {
-      obj = parseJsonExact(obj);
-    } catch (err) {
-      throw new ParamError(
-        'ParamsInvalid',
-        `parameters of query ${query.name} are not valid JSON: ${(err as Error).message}`,
-        { query: query.name },
-      );
-    }
-  }
+  let obj = typeof params === 'string' ? parseParamsJson(params, query.name) : params;
   if (obj === undefined || obj === null) obj = {};
   if (typeof obj !== 'object' || Array.isArray(obj)) {
     throw new ParamError(

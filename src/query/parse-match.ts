@@ -45,7 +45,8 @@ export class ClauseParser {
     if (c.isKeyword('not') && c.isPunct('{', c.peek(1))) {
       c.next();
       c.next();
-      return { kind: 'not', clauses: this.parseClauses('not'), pos: c.pos(t) };
+      const clauses = c.nested("a 'not' block", () => this.parseClauses('not'));
+      return { kind: 'not', clauses, pos: c.pos(t) };
     }
     if (t.kind === 'var' && this.startsTraversal(t)) return this.parseTraversal();
     if (t.kind === 'var' && c.isPunct(':', c.peek(1))) return this.parseBinding();

@@ -113,7 +113,7 @@ class Parser {
     const t = this.c.peek();
     if (this.c.isPunct('[')) {
       this.c.next();
-      const element = this.parseTypeRef();
+      const element = this.c.nested('a list type', () => this.parseTypeRef());
       if (element.kind !== 'scalar')
         this.c.fail('list parameters hold scalars only ([String], [I64], …)', t);
       this.c.expectPunct(']', 'to close the list type');

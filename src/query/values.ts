@@ -133,13 +133,28 @@ export function parseDate(text: string): string | null {
   return text;
 }
 
+const DATE_TIME =
+  /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|([+-])(\d{2}):?(\d{2}))?)?$/;
+
+/**
+ * An ISO-8601 date-time (a date, optionally a time `HH:MM[:SS[.fff…]]` after `T` or a
+ * space, optionally an offset `Z`/`±HH:MM`/`±HHMM`) → its instant as
+ * `Date#toISOString` (milliseconds, UTC); null when it is not one. Every field is
+ * checked against the calendar and the clock, as `parseDate` checks a Date: Date.parse
+ * alone would roll 2024-02-30 over to March 1st. A value without an offset is UTC, as
+ * in the reference engine (Arrow's string → Date64 cast reads it in UTC), never the
+ * host's time zone (docs/schema-language.md §Types).
+ */
 export function parseDateTime(text: string): string | null {
-  // ISO-8601: a date, optionally with a time and an offset.
-  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(text))
-    return null;
-  const ms = Date.parse(text.length === 10 ? `${text}T00:00:00Z` : text);
-  if (Number.isNaN(ms)) return null;
-  return new Date(ms).toISOString();
+  const m = DATE_TIME.exec(text);
+  if (!m || parseDate(m[1]) === null) return null;
+  const [, date, hh = '00', mm = '00', ss = '00', fraction = '', , sign, offH, offM] = m;
+  if (Number(hh) > 23 || Number(mm) > 59 || Number(ss) > 59) return null;
+  if (offH !== undefined && (Number(offH) > 23 || Number(offM) > 59)) return null;
+  // Canonical ISO text with an explicit offset: Date.parse reads it the same on every host.
+  const zone = sign === undefined ? 'Z' : `${sign}${offH}:${offM}`;
+  const ms = Date.parse(`${date}T${hh}:${mm}:${ss}${fraction}${zone}`);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }
 
 /** Is a parameter of type `p` assignable to a column of type `t`? */

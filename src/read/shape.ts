@@ -1,7 +1,8 @@
 /**
  * The ops that shape results: aggregate (group by the non-aggregate return
- * expressions), order (asc: nulls first; desc: nulls last; ties broken by the
- * bound nodes' ids, then the bound edges' ids, or by the group keys), limit and project.
+ * expressions), order (asc: nulls first; desc: nulls last; a ranking best first and
+ * unranked last whatever the direction; ties broken by the bound nodes' ids, then the
+ * bound edges' ids, or by the group keys), limit and project.
  */
 import type { ReadOp } from '../query/types.js';
 import { unhandledFunction, type AggregateFn } from '../query/functions.js';
@@ -132,12 +133,28 @@ function cmpNullsFirst(a: unknown, b: unknown, temporal: boolean): number {
   return compareValues(a, b, temporal) ?? 0;
 }
 
+/**
+ * How one order key compares two rows. A value key: nulls first under asc, and desc
+ * reverses the whole comparison (so nulls come last). A ranking key sorts best first
+ * whatever asc/desc says, as the reference keeps its search order: scores (bm25, rrf)
+ * descending, distances (nearest) ascending, and the rows it gives no value last.
+ */
+type KeyOrder = { kind: 'value'; sign: 1 | -1 } | { kind: 'rank'; largerFirst: boolean };
+
+function compareKey(a: unknown, b: unknown, how: KeyOrder, temporal: boolean): number {
+  if (how.kind === 'value') return cmpNullsFirst(a, b, temporal) * how.sign;
+  const an = a === null || a === undefined;
+  const bn = b === null || b === undefined;
+  if (an || bn) return an && bn ? 0 : an ? 1 : -1;
+  return cmpNullsFirst(a, b, false) * (how.largerFirst ? -1 : 1);
+}
+
 export function order(op: OrderOp, frame: Frame, env: EvalEnv): Frame {
-  const keys: Array<{ f: RowFn; sign: number; temporal: boolean }> = op.keys.map((k) => ({
+  const keys: Array<{ f: RowFn; how: KeyOrder; temporal: boolean }> = op.keys.map((k) => ({
     f: compileExpr(k.expr, frame, env, false),
-    // Rankings sort best first under asc: scores (bm25, rrf) descending, distances ascending.
-    sign:
-      (k.direction === 'desc' ? -1 : 1) * (isRankCall(k.expr) && largerIsBetter(k.expr) ? -1 : 1),
+    how: isRankCall(k.expr)
+      ? { kind: 'rank', largerFirst: largerIsBetter(k.expr) }
+      : { kind: 'value', sign: k.direction === 'desc' ? -1 : 1 },
     temporal:
       k.expr.kind !== 'var' &&
       k.expr.kind !== 'compare' &&
@@ -158,8 +175,7 @@ export function order(op: OrderOp, frame: Frame, env: EvalEnv): Frame {
   const cache = keys.map((k) => rows.map((r) => k.f(r)));
   rows.sort((x, y) => {
     for (let i = 0; i < keys.length; i++) {
-      // desc reverses the whole comparison, so nulls (first under asc) come last.
-      const c = cmpNullsFirst(cache[i][x], cache[i][y], keys[i].temporal) * keys[i].sign;
+      const c = compareKey(cache[i][x], cache[i][y], keys[i].how, keys[i].temporal);
       if (c !== 0) return c;
     }
     for (const t of ties) {

@@ -40,7 +40,8 @@ export function topKShape(
   if (plan.ops.length !== 4 || scan.op !== 'scan' || order.op !== 'order') return null;
   if (limit.op !== 'limit' || project.op !== 'project') return null;
   const first = order.keys[0].expr;
-  if (!isRankCall(first) || order.keys[0].direction !== 'asc') return null;
+  // A ranking orders best first under asc and desc alike (src/read/shape.ts `order`).
+  if (!isRankCall(first)) return null;
   const arms = first.fn === 'rrf' ? [first.args[0], first.args[1]] : [first];
   const onScan = arms.every(
     (a) =>

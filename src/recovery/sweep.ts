@@ -5,6 +5,7 @@
  * with events recovery.classified / decided / applied, a graph commit and an
  * audit row. Idempotent: crashing inside recovery and recovering again converges.
  */
+import type { DetailsOf } from '../error-codes.js';
 import { LancelogError } from '../errors.js';
 import { failpoint } from '../failpoints.js';
 import type { Catalog, TypeDef } from '../schema/types.js';
@@ -74,8 +75,9 @@ export interface RecoveryReport {
   errors: Array<{ error: string; code: string; details: Record<string, unknown> }>;
 }
 
+/** Recovery could not finish; details as the error-code table lists them. */
 export class RecoveryAborted extends LancelogError {
-  constructor(message: string, details: Record<string, unknown>) {
+  constructor(message: string, details: DetailsOf<'RecoveryAborted'>) {
     super('RecoveryAborted', message, details);
   }
 }
@@ -85,7 +87,7 @@ function typeOf(catalog: Catalog, tableKey: string): TypeDef {
   if (!def)
     throw new RecoveryAborted(
       `an in-flight operation names table ${tableKey}, which the schema does not have`,
-      { tableKey },
+      { table_key: tableKey },
     );
   return def;
 }
@@ -100,7 +102,7 @@ async function observe(ctx: RecoveryContext, op: PendingOperation): Promise<Obse
     const pin = pins.get(t.tableKey);
     if (!pin)
       throw new RecoveryAborted(`${t.tableKey} has no pin on branch ${op.branch}`, {
-        tableKey: t.tableKey,
+        table_key: t.tableKey,
         branch: op.branch,
       });
     const { head, unreadable } = await observeHead(ctx.store, def, t.lanceBranch);
@@ -473,7 +475,7 @@ function raiseErrors(report: RecoveryReport): void {
   for (const a of aborted) {
     report.errors.push(
       new RecoveryAborted(`operation ${a.opId} aborted: ${a.actions.join('; ')}`, {
-        opId: a.opId,
+        op_id: a.opId,
         tables: a.tables,
       }).toJSON(),
     );

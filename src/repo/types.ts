@@ -74,6 +74,8 @@ export interface PinCheck {
   lanceBranch: string | null;
   inherited: boolean;
   ok: boolean;
+  /** The table is there but its HEAD cannot be read (a damaged manifest, a permission). */
+  error?: { code: string; message: string };
 }
 
 export interface VerifyResult extends VerifyReport {

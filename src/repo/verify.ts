@@ -1,8 +1,31 @@
 /** `journal verify` beyond the journal itself: invariant I1 (Lance HEAD == pin) on every live branch. */
+import { LancelogError } from '../errors.js';
 import type { Journal, VerifyReport } from '../journal/index.js';
 import type { TableStore } from '../storage/index.js';
 import type { TypeDef } from '../schema/types.js';
 import type { PinCheck, VerifyResult } from './types.js';
+
+/** What storage says when a table, its Lance branch or its version is not there. */
+const MISSING = new Set(['TableNotFound', 'BranchNotFound', 'VersionNotFound']);
+
+/**
+ * Lance HEAD of a pinned table: null when the table (or its Lance branch) is not there,
+ * or the error when it is there but cannot be read (a damaged manifest, a permission):
+ * that is not "missing", and doctor must not treat it as a version it can re-pin past.
+ */
+async function headOf(
+  store: TableStore,
+  def: TypeDef,
+  lanceBranch: string | null,
+): Promise<{ head: number | null; error?: { code: string; message: string } }> {
+  try {
+    return { head: await store.headVersion(def.tableKey, def.tablePath, lanceBranch ?? undefined) };
+  } catch (err) {
+    if (err instanceof LancelogError && MISSING.has(err.code)) return { head: null };
+    const code = err instanceof LancelogError ? err.code : 'StorageFailure';
+    return { head: null, error: { code, message: (err as Error).message } };
+  }
+}
 
 /** I1 for every table of one branch. */
 async function checkBranchPins(
@@ -25,14 +48,8 @@ async function checkBranchPins(
       pin.lanceBranch === null
         ? branch !== 'main'
         : !owned.has(`${pin.tableKey}\u0000${pin.lanceBranch}`);
-    let head: number | null = null;
-    let versionExists = false;
-    try {
-      head = await store.headVersion(def.tableKey, def.tablePath, pin.lanceBranch ?? undefined);
-      versionExists = inherited ? head >= pin.version : head === pin.version;
-    } catch {
-      head = null;
-    }
+    const { head, error } = await headOf(store, def, pin.lanceBranch);
+    const versionExists = head !== null && (inherited ? head >= pin.version : head === pin.version);
     checks.push({
       branch,
       tableKey: pin.tableKey,
@@ -41,12 +58,15 @@ async function checkBranchPins(
       lanceBranch: pin.lanceBranch,
       inherited,
       ok: versionExists,
+      ...(error ? { error } : {}),
     });
   }
   return checks;
 }
 
 function describeFailure(x: PinCheck): string {
+  if (x.error)
+    return `table unreadable: ${x.tableKey} on branch ${x.branch}: pin ${x.pin}, Lance HEAD cannot be read (${x.error.code}: ${x.error.message})`;
   return x.inherited
     ? `inherited pin unreadable: ${x.tableKey} on branch ${x.branch}: pin ${x.pin}, Lance HEAD ${x.head ?? 'missing'}`
     : `I1 violated: ${x.tableKey} on branch ${x.branch}: pin ${x.pin}, Lance HEAD ${x.head ?? 'missing'}${x.lanceBranch ? ` (Lance branch ${x.lanceBranch})` : ''}`;

@@ -46,6 +46,26 @@ const SCALARS: ReadonlySet<string> = new Set<ScalarName>([
 /** Columns every node/edge table has; a property may not reuse them. */
 const NODE_COLUMNS = new Set(['id']);
 const EDGE_COLUMNS = new Set(['id', 'src', 'dst']);
+/**
+ * Names no property may take, on any table: a row is a JavaScript object (`__proto__`
+ * would set its prototype and its values vanish; `constructor` and `prototype` shadow
+ * the object machinery), Lance's own virtual columns (the five the reference engine
+ * reserves too: its `is_reserved_storage_system_column`), and the columns Lance's
+ * vector, full-text and hybrid searches add to their results.
+ */
+const RESERVED_NAMES: ReadonlyMap<string, string> = new Map([
+  ['__proto__', 'JavaScript object machinery'],
+  ['constructor', 'JavaScript object machinery'],
+  ['prototype', 'JavaScript object machinery'],
+  ['_rowid', "Lance's row id column"],
+  ['_rowaddr', "Lance's row address column"],
+  ['_rowoffset', "Lance's row offset column"],
+  ['_row_created_at_version', "Lance's row version column"],
+  ['_row_last_updated_at_version', "Lance's row version column"],
+  ['_distance', "the distance column of Lance's vector search"],
+  ['_score', "the score column of Lance's full-text search"],
+  ['_relevance_score', "the score column of Lance's hybrid search"],
+]);
 
 class Compiler {
   /** Property annotations of each interface, copied into the nodes that implement it. */
@@ -135,6 +155,14 @@ class Compiler {
           decl,
         );
       }
+      const why = RESERVED_NAMES.get(item.name);
+      if (why !== undefined)
+        this.error(
+          'ReservedPropertyName',
+          `property name '${item.name}' is reserved (${why})`,
+          item.pos,
+          decl,
+        );
       names.set(item.name, item);
       out.push({
         def: {

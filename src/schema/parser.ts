@@ -176,7 +176,7 @@ class Parser extends TokenCursor<Token> {
     const t = this.peek();
     if (this.isPunct('[')) {
       this.next();
-      const element = this.parseType();
+      const element = this.nested('a list type', () => this.parseType());
       if (this.isPunct('?'))
         this.fail('list elements cannot be nullable; write [T]? for a nullable list');
       this.expectPunct(']', 'to close the list type');

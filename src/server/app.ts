@@ -3,14 +3,25 @@
  * bearer token, the policy check, the `{ error, code }` error contract, body limits,
  * request and decision logging through fastify's logger (pino).
  */
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { actorForToken, bearerToken, type TokenEntry } from './auth.js';
+import { parseJsonBody } from './body.js';
 import { HttpError, referenceCode, toErrorResponse } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import type { PolicyEngine } from './policy.js';
 import * as S from './api-schemas.js';
-import { REPLY_SENT, route, type PolicyTarget, type RouteDef, type ServerRepo } from './route.js';
+import { authorizeRead, type AuthorizedRead, type ReadDecisionLog } from './access.js';
+import {
+  isReadTarget,
+  REPLY_SENT,
+  route,
+  type BranchTarget,
+  type RouteDef,
+  type ServerRepo,
+} from './route.js';
 import { dataRoutes } from './routes-data.js';
 import { adminRoutes, healthOf } from './routes-admin.js';
 import { abortChangeStreams, changeRoutes } from './routes-changes.js';
@@ -112,7 +123,7 @@ function authorize(
   opts: AppOptions,
   request: FastifyRequest,
   actor: string,
-  targets: PolicyTarget[],
+  targets: BranchTarget[],
 ): void {
   for (const t of targets) {
     const decision = opts.policy
@@ -145,6 +156,37 @@ function authorize(
   }
 }
 
+/**
+ * Asks the policy for every target of the route (branch targets by name, read targets
+ * by the commit they resolve to); returns the snapshots the read targets resolved to.
+ */
+function checkPolicy(
+  opts: AppOptions,
+  def: RouteDef,
+  input: { body: unknown; query: unknown; params: unknown },
+  request: FastifyRequest,
+  actor: string,
+): Record<string, AuthorizedRead> {
+  if (!def.policy) return {};
+  const given = def.policy({ ...input, server: opts.server });
+  const targets = Array.isArray(given) ? given : [given];
+  authorize(
+    opts,
+    request,
+    actor,
+    targets.filter((t): t is BranchTarget => !isReadTarget(t)),
+  );
+  const access = {
+    repo: opts.server.repo,
+    policy: opts.policy,
+    actor,
+    log: (policy: ReadDecisionLog) => request.log.info({ policy }, 'policy decision'),
+  };
+  const reads: Record<string, AuthorizedRead> = {};
+  for (const t of targets.filter(isReadTarget)) reads[t.name] = authorizeRead(access, t);
+  return reads;
+}
+
 function register(app: FastifyInstance, def: RouteDef, opts: AppOptions): void {
   app.route({
     method: def.method,
@@ -157,16 +199,14 @@ function register(app: FastifyInstance, def: RouteDef, opts: AppOptions): void {
         query: parseInput(def.query, request.query, 'query'),
         params: parseInput(def.params, request.params, 'path'),
       };
-      if (def.auth !== false && def.policy) {
-        const targets = def.policy({ ...input, server: opts.server });
-        authorize(opts, request, actor, Array.isArray(targets) ? targets : [targets]);
-      }
+      const reads = def.auth !== false ? checkPolicy(opts, def, input, request, actor) : {};
       try {
         const out = await def.handler({
           ...input,
           actor,
           server: opts.server,
           reply,
+          reads,
           headers: request.headers,
           refresh: () => opts.onWriteFailure?.(),
         });
@@ -181,12 +221,57 @@ function register(app: FastifyInstance, def: RouteDef, opts: AppOptions): void {
   });
 }
 
+/** The error shape for a status fastify or Node decided (no Lancelog error behind it). */
+function frameworkError(status: number, message: string, fastifyCode: string): string {
+  return jsonText({ error: message, code: referenceCode(status), lancelog_code: fastifyCode });
+}
+
+/**
+ * A request Node's HTTP parser refused before fastify saw it (headers too large,
+ * a malformed request line, a timeout): answered on the socket in the error shape.
+ */
+function onClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const status =
+    err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const body = frameworkError(
+    status,
+    `${STATUS_CODES[status]}: the request was refused before it reached a route`,
+    err.code ?? 'ClientError',
+  );
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy(err);
+}
+
 export function buildApp(opts: AppOptions): FastifyInstance {
   const app = Fastify({
     logger: opts.logger ?? true,
     bodyLimit: DEFAULT_BODY_LIMIT_BYTES,
     // Keep-alive connections that are idle are closed on shutdown; busy ones finish.
     forceCloseConnections: 'idle',
+    // A URL that is not decodable (400) or a path parameter past the limit (414).
+    frameworkErrors: (err, _request, reply) => {
+      const status = err.statusCode ?? 400;
+      const raw = reply as unknown as FastifyReply;
+      void raw
+        .status(status)
+        .type('application/json')
+        .send(frameworkError(status, err.message, err.code));
+    },
+    clientErrorHandler: onClientError,
+  });
+  // Bodies as bytes: checked as UTF-8, then parsed with exact 64-bit integers.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as Buffer));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
   });
   app.setErrorHandler((err: unknown, request, reply) => {
     const fastifyStatus = (err as { statusCode?: number }).statusCode;

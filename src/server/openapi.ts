@@ -18,7 +18,6 @@ const ERROR_STATUS_TEXT: Record<number, string> = {
   409: 'Conflict: another write moved the branch (manifest_conflict) or the merge conflicts (merge_conflicts)',
   413: 'The body exceeds the limit (1 MiB; 32 MiB for /ingest)',
   500: 'Internal error (code internal)',
-  501: 'Not available in this build (code internal)',
 };
 
 /** zod schemas with an id, as JSON Schemas, keyed by id, with refs between them. */

@@ -6,6 +6,7 @@
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import type { Repo } from '../index.js';
+import type { AuthorizedRead, ReadTarget } from './access.js';
 import type { PolicyAction } from './policy.js';
 
 /** What a merge answers (the reference's BranchMergeOutput less actor_id). */
@@ -23,14 +24,13 @@ export interface SchemaApplyOutcome {
 }
 
 /**
- * The repo the server serves, plus the operations that are not on `Repo` in every
- * build: a build that has branch merge or schema apply passes them here
- * (src/server/serve.ts `repoAdapter`); without them their endpoints answer 501.
+ * The repo the server serves, with its merge and schema apply in the reference's
+ * terms (outcome spellings, the plan's steps): src/server/serve.ts `repoAdapter`.
  */
 export interface ServerRepo {
   repo: Repo;
-  merge?: (args: { source: string; target: string; actor: string }) => Promise<MergeOutcome>;
-  applySchema?: (args: { schemaSource: string; actor: string }) => Promise<SchemaApplyOutcome>;
+  merge: (args: { source: string; target: string; actor: string }) => Promise<MergeOutcome>;
+  applySchema: (args: { schemaSource: string; actor: string }) => Promise<SchemaApplyOutcome>;
 }
 
 /** A handler's answer when it has sent the reply itself (a stream). */
@@ -44,17 +44,29 @@ export interface RouteContext<B, Q, P> {
   actor: string;
   server: ServerRepo;
   reply: FastifyReply;
+  /** The snapshot each read target of the route's policy resolved to, by its name: read exactly these. */
+  reads: Record<string, AuthorizedRead>;
   /** The request's headers (lower-case names). */
   headers: Record<string, string | string[] | undefined>;
   /** Runs recovery's roll-forward now (after a failed write). */
   refresh(): void;
 }
 
-/** What the policy is asked for a request. */
-export interface PolicyTarget {
+/** What the policy is asked for a request about a branch by its name (a write, a branch to create). */
+export interface BranchTarget {
   action: PolicyAction;
   branch?: string | null;
   targetBranch?: string | null;
+}
+
+/**
+ * What the policy is asked for a request: a branch by name, or a read at a ref, which is
+ * checked against the commit it resolves to (src/server/access.ts).
+ */
+export type PolicyTarget = BranchTarget | ReadTarget;
+
+export function isReadTarget(t: PolicyTarget): t is ReadTarget {
+  return 'at' in t;
 }
 
 export interface RouteDef<B = unknown, Q = unknown, P = unknown> {
@@ -75,7 +87,11 @@ export interface RouteDef<B = unknown, Q = unknown, P = unknown> {
   bodyLimitBytes?: number;
   /** False: no authentication, no policy (`/healthz`, `/openapi.json`). */
   auth?: false;
-  /** The policy actions (and branches) the request needs; every one must be allowed. */
+  /**
+   * The policy actions (and branches) the request needs; every one must be allowed. A
+   * read target is resolved and checked even without a policy: the handler reads its
+   * snapshot (`ctx.reads`).
+   */
   policy?: (input: {
     body: B;
     query: Q;

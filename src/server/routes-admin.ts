@@ -2,7 +2,7 @@
 import { lancelogVersion, type CommitRow } from '../index.js';
 import * as S from './api-schemas.js';
 import { route, type ServerRepo } from './route.js';
-import { notInThisBuild } from './routes-data.js';
+import { branchStart, given } from './routes-data.js';
 
 function commitOut(c: CommitRow): Record<string, unknown> {
   return {
@@ -63,10 +63,13 @@ export const adminRoutes = [
     body: S.BranchCreateRequestSchema,
     response: S.BranchCreateOutputSchema,
     errors: [404, 409],
-    policy: ({ body }) => ({ action: 'branch_create', targetBranch: body.name }),
-    handler({ body, server, actor }) {
+    policy: ({ body }) => [
+      { action: 'branch_create', targetBranch: body.name },
+      { action: 'read', name: 'from', at: given(body.from) ?? 'main' },
+    ],
+    handler({ body, server, actor, reads }) {
       const from = body.from ?? 'main';
-      server.repo.createBranch(body.name, { from });
+      server.repo.createBranch(body.name, branchStart(server.repo, reads.from));
       return Promise.resolve({ uri: server.repo.dir, from, name: body.name, actor_id: actor });
     },
   }),
@@ -90,19 +93,18 @@ export const adminRoutes = [
     method: 'POST',
     path: '/branches/merge',
     operationId: 'mergeBranches',
-    summary: 'Merge a branch into another (default main) (501 in a build without merge)',
+    summary: 'Merge a branch into another (default main)',
     tag: 'reference',
     body: S.BranchMergeRequestSchema,
     response: S.BranchMergeOutputSchema,
-    errors: [404, 409, 501],
+    errors: [404, 409],
     write: true,
-    policy: ({ body }) => ({
-      action: 'branch_merge',
-      branch: body.source,
-      targetBranch: body.target ?? 'main',
-    }),
+    policy: ({ body }) => [
+      { action: 'branch_merge', branch: body.source, targetBranch: body.target ?? 'main' },
+      // The merge reads the source at its head when it runs: only the source can allow it.
+      { action: 'read', name: 'source', at: { branch: body.source }, live: true },
+    ],
     async handler({ body, server, actor }) {
-      if (!server.merge) throw notInThisBuild('branch merge');
       const target = body.target ?? 'main';
       const out = await server.merge({ source: body.source, target, actor });
       return { source: body.source, target, outcome: out.outcome, actor_id: actor };
@@ -117,7 +119,11 @@ export const adminRoutes = [
     query: S.BranchQuerySchema,
     response: S.CommitListSchema,
     errors: [404],
-    policy: ({ query }) => ({ action: 'read', branch: query.branch ?? null }),
+    // A branch's commits are its history at its head when listed: only the branch can allow it.
+    policy: ({ query }) =>
+      query.branch !== undefined
+        ? { action: 'read', name: 'history', at: { branch: query.branch }, live: true }
+        : { action: 'read' },
     handler({ query, server }) {
       const commits = server.repo.listCommits(query.branch ? { branch: query.branch } : {});
       return Promise.resolve({ commits: commits.map(commitOut) });
@@ -132,7 +138,7 @@ export const adminRoutes = [
     params: S.CommitPathSchema,
     response: S.CommitSchema,
     errors: [404],
-    policy: () => ({ action: 'read' }),
+    policy: ({ params }) => ({ action: 'read', name: 'commit', at: { commit: params.commit_id } }),
     handler({ params, server }) {
       return Promise.resolve(commitOut(server.repo.getCommit(params.commit_id)));
     },

@@ -152,11 +152,9 @@ export const changeRoutes = [
     query: CommitChangesQuerySchema,
     response: CommitChangesSchema,
     errors: [404, 409, 410],
-    // The images are the branch's data: read on the branch the commit landed on.
-    policy: ({ params, server }) => ({
-      action: 'read',
-      branch: server.repo.getCommit(params.commit_id).branch,
-    }),
+    // The images are the commit's and its first parent's data: a read of the commit
+    // (src/server/access.ts: a branch whose history has it).
+    policy: ({ params }) => ({ action: 'read', name: 'commit', at: { commit: params.commit_id } }),
     async handler({ params, query, server }) {
       const p = await commitChanges(server.repo, params.commit_id, {
         filter: filterOf(query),
@@ -176,7 +174,13 @@ export const changeRoutes = [
     query: FeedQuerySchema,
     response: FeedPageSchema,
     errors: [404, 410],
-    policy: ({ query }) => ({ action: 'read', branch: query.branch ?? 'main' }),
+    // The feed reads the branch's history up to its head when polled: only it can allow it.
+    policy: ({ query }) => ({
+      action: 'read',
+      name: 'feed',
+      at: { branch: query.branch ?? 'main' },
+      live: true,
+    }),
     async handler({ query, server }) {
       const page = await pollChanges(server.repo, {
         filter: filterOf(query),
@@ -199,7 +203,12 @@ export const changeRoutes = [
     query: StreamQuerySchema,
     response: 'ndjson',
     errors: [404, 410],
-    policy: ({ query }) => ({ action: 'read', branch: query.branch ?? 'main' }),
+    policy: ({ query }) => ({
+      action: 'read',
+      name: 'feed',
+      at: { branch: query.branch ?? 'main' },
+      live: true,
+    }),
     async handler({ query, server, reply, headers }) {
       const last = headers['last-event-id'];
       const cursor = typeof last === 'string' && last !== '' ? last : query.cursor;
@@ -257,11 +266,17 @@ export const changeRoutes = [
     body: BaselineRequestSchema,
     response: 'ndjson',
     errors: [404],
-    policy: ({ body }) => ({ action: 'export', branch: body.branch ?? 'main' }),
+    // The baseline reads the branch at its head when it runs: only the branch can allow it.
+    // (An unknown branch is a 404 there, before the stream.)
+    policy: ({ body }) => ({
+      action: 'export',
+      name: 'branch',
+      at: { branch: body.branch ?? 'main' },
+      live: true,
+    }),
     async handler({ body, server, reply }) {
       const filter = filterOf({ kind: body.kind ?? [], type: body.type ?? [], op: body.op ?? [] });
       const branch = body.branch ?? 'main';
-      server.repo.snapshot({ branch }); // an unknown branch is a 404 before the stream
       const out = new PassThrough({ highWaterMark: 1 << 16 });
       // The terminal record is written only after every snapshot line succeeded.
       changeBaseline(server.repo, out, { branch, filter }).then(

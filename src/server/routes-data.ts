@@ -7,16 +7,19 @@ import {
   columnTypeText,
   exportJsonl,
   formatValue,
+  LancelogError,
   loadJsonl,
   parseQueries,
   SCHEMA_FILE,
   type Repo,
+  type Snapshot,
 } from '../index.js';
 import * as S from './api-schemas.js';
+import { readAtOf } from './access.js';
+import { REQUEST_FILE } from './body.js';
 import { HttpError } from './errors.js';
 import { REPLY_SENT, route } from './route.js';
 
-const REQUEST_FILE = '<request>';
 const INGEST_LIMIT_BYTES = 32 * 1024 * 1024;
 
 /** The named query, or the only query of the source when no name is given. */
@@ -89,10 +92,9 @@ export const dataRoutes = [
     query: S.BranchQuerySchema,
     response: S.SnapshotSchema,
     errors: [404],
-    policy: ({ query }) => ({ action: 'read', branch: query.branch ?? 'main' }),
-    async handler({ query, server }) {
-      const branch = query.branch ?? 'main';
-      const snap = server.repo.snapshot({ branch });
+    policy: ({ query }) => ({ action: 'read', name: 'at', at: query.branch ?? 'main' }),
+    async handler({ server, reads }) {
+      const snap = reads.at;
       const tables = await server.repo.tables({ commit: snap.commitId });
       return {
         branch: snap.branch,
@@ -111,24 +113,25 @@ export const dataRoutes = [
     method: 'POST',
     path: '/read',
     operationId: 'read',
-    summary: 'Run a named .gq read query at a branch (default main) or a commit (snapshot)',
+    summary:
+      'Run a named .gq read query at a ref: a branch (default main), branch@version or a commit (snapshot)',
     tag: 'reference',
     body: S.ReadRequestSchema,
     response: S.ReadOutputSchema,
     errors: [404],
-    policy: ({ body }) => ({ action: 'read', branch: body.branch ?? 'main' }),
-    async handler({ body, server }) {
+    policy: ({ body }) => ({ action: 'read', name: 'at', at: readRef(body) }),
+    async handler({ body, server, reads }) {
       const name = queryName(body.query_source, body.query_name);
       const result = await server.repo.query({
         source: body.query_source,
         file: REQUEST_FILE,
         name,
         params: body.params ?? {},
-        ...(body.snapshot ? { commit: body.snapshot } : { branch: body.branch ?? 'main' }),
+        ...readAtOf(reads.at, readRef(body)),
       });
       return {
         query_name: result.query,
-        target: { branch: result.target.branch, snapshot: result.target.commitId },
+        target: { branch: reads.at.branch, snapshot: result.target.commitId },
         row_count: result.rows.length,
         columns: result.columns.map((c) => c.name),
         column_types: result.columns.map((c) => columnTypeText(c.type)),
@@ -147,17 +150,17 @@ export const dataRoutes = [
     method: 'POST',
     path: '/export',
     operationId: 'export',
-    summary: 'The graph (or some types) as JSONL in the load format, streamed',
+    summary: 'The graph (or some types) at a ref as JSONL in the load format, streamed',
     tag: 'reference',
     body: S.ExportRequestSchema,
     response: 'ndjson',
     errors: [404],
-    policy: ({ body }) => ({ action: 'export', branch: body.branch ?? 'main' }),
-    async handler({ body, server, reply }) {
+    policy: ({ body }) => ({ action: 'export', name: 'at', at: given(body.branch) ?? 'main' }),
+    async handler({ body, server, reply, reads }) {
       const repo = server.repo;
       const types = exportTypes(repo, body);
-      // Resolved before the first byte: an unknown branch is a 404, not a cut stream.
-      const snap = repo.snapshot({ branch: body.branch ?? 'main' });
+      // Resolved before the first byte (by the policy check): an unknown ref is a 404, not a cut stream.
+      const snap = reads.at;
       const out = new PassThrough({ highWaterMark: 1 << 16 });
       exportJsonl(repo, out, { commit: snap.commitId }, types ? { types } : {}).then(
         () => out.end(),
@@ -214,11 +217,10 @@ export const dataRoutes = [
     tag: 'reference',
     body: S.SchemaApplyRequestSchema,
     response: S.SchemaApplyOutputSchema,
-    errors: [400, 409, 501],
+    errors: [400, 409],
     write: true,
     policy: () => ({ action: 'schema_apply', targetBranch: 'main' }),
     async handler({ body, server, actor }) {
-      if (!server.applySchema) throw notInThisBuild('schema apply');
       const out = await server.applySchema({ schemaSource: body.schema_source, actor });
       return {
         uri: server.repo.dir,
@@ -244,10 +246,14 @@ export const dataRoutes = [
     policy: ({ body, server }) => {
       const branch = body.branch ?? 'main';
       const change = { action: 'change', branch } as const;
-      // Creating the missing branch is a branch_create too.
+      // Creating the missing branch is a branch_create too, and reads `from`.
       return server.repo.listBranches().some((b) => b.name === branch)
         ? change
-        : [{ action: 'branch_create', targetBranch: branch }, change];
+        : [
+            { action: 'branch_create', targetBranch: branch },
+            change,
+            { action: 'read', name: 'from', at: given(body.from) ?? 'main' },
+          ];
     },
     handler: ingest,
   }),
@@ -257,17 +263,26 @@ async function ingest({
   body,
   server,
   actor,
+  reads,
 }: {
   body: import('zod').infer<typeof S.IngestRequestSchema>;
   server: { repo: Repo };
   actor: string;
+  reads: Record<string, Snapshot>;
 }): Promise<unknown> {
   const repo = server.repo;
   const branch = body.branch ?? 'main';
   const base = body.from ?? 'main';
   const mode = body.mode ?? 'merge';
   const created = !repo.listBranches().some((b) => b.name === branch);
-  if (created) repo.createBranch(branch, { from: base });
+  if (created) {
+    // The policy read `from` when the branch was missing; deleted since: nothing was checked.
+    if (!reads.from)
+      throw new LancelogError('BranchNotFound', `branch ${JSON.stringify(branch)} does not exist`, {
+        branch,
+      });
+    repo.createBranch(branch, branchStart(repo, reads.from));
+  }
   try {
     const result = await loadJsonl(
       repo.operationContext(),
@@ -294,8 +309,25 @@ async function ingest({
   }
 }
 
-export function notInThisBuild(what: string): HttpError {
-  return new HttpError('NotImplemented', `${what} is not available in this build of the server`, {
-    operation: what,
-  });
+/** The ref a `/read` reads: `snapshot`, else `branch`, else main. */
+function readRef(body: { branch?: string | null; snapshot?: string | null }): string {
+  return given(body.snapshot) ?? given(body.branch) ?? 'main';
+}
+
+/** A request field that names something: null and '' are absent. */
+export function given(value: string | null | undefined): string | undefined {
+  return value === null || value === undefined || value === '' ? undefined : value;
+}
+
+/**
+ * Where a branch created from a resolved snapshot starts: the snapshot's own branch at
+ * its manifest version (its parent is that branch), or its commit when that branch is gone.
+ */
+export function branchStart(
+  repo: Repo,
+  snap: Snapshot,
+): { from: string; version: number } | { commit: string } {
+  return repo.listBranches().some((b) => b.name === snap.branch)
+    ? { from: snap.branch, version: snap.manifestVersion }
+    : { commit: snap.commitId };
 }

@@ -14,9 +14,11 @@ import {
   RepoError,
   valueTypeText,
   type ParamType,
+  type ReadAt,
   type Repo,
   type TypeDef,
 } from '../index.js';
+import { readAtOf } from './access.js';
 import { HttpError } from './errors.js';
 import { route } from './route.js';
 
@@ -138,13 +140,13 @@ function issueOut(
 export async function neighbours(
   repo: Repo,
   q: { type: string; id: string; branch: string; limit: number },
+  at: ReadAt = { branch: q.branch },
 ) {
   const def = repo.typeDef(q.type);
   if (def.kind !== 'node')
     throw new RepoError('NotANodeType', `'${q.type}' is an edge type, not a node type`, {
       type: q.type,
     });
-  const at = { branch: q.branch };
   const found = await repo.get(def.name, q.id, at);
   if (found === null)
     throw new HttpError('NodeNotFound', `no ${def.name} '${q.id}' on branch ${q.branch}`, {
@@ -243,14 +245,20 @@ export const exploreRoutes = [
     query: NeighboursQuerySchema,
     response: NeighboursOutputSchema,
     errors: [404],
-    policy: ({ query }) => ({ action: 'read', branch: query.branch ?? 'main' }),
-    handler({ query, server }) {
-      return neighbours(server.repo, {
-        type: query.type,
-        id: query.id,
-        branch: query.branch ?? 'main',
-        limit: query.limit ?? DEFAULT_NEIGHBOURS,
-      });
+    // Read at the branch's head: only the branch itself can allow it (src/server/access.ts).
+    policy: ({ query }) => ({
+      action: 'read',
+      name: 'at',
+      at: { branch: query.branch ?? 'main' },
+      live: true,
+    }),
+    handler({ query, server, reads }) {
+      const branch = query.branch ?? 'main';
+      return neighbours(
+        server.repo,
+        { type: query.type, id: query.id, branch, limit: query.limit ?? DEFAULT_NEIGHBOURS },
+        readAtOf(reads.at, branch),
+      );
     },
   }),
 ];

@@ -152,11 +152,10 @@ function refOut(s: Snapshot) {
   return { branch: s.branch, manifest_version: s.manifestVersion, graph_commit_id: s.commitId };
 }
 
-async function diffRefs(repo: Repo, q: z.infer<typeof DiffQuerySchema>) {
-  const from = repo.resolveRef(q.from);
-  const to = repo.resolveRef(q.to);
+/** The changes between two snapshots the policy check resolved (exactly what was authorized). */
+async function diffRefs(repo: Repo, from: Snapshot, to: Snapshot, max: number | undefined) {
   const all = await snapshotChanges(repo, from, to);
-  const limit = q.limit ?? 500;
+  const limit = max ?? 500;
   const stats = { inserts: 0, updates: 0, deletes: 0 };
   for (const c of all)
     stats[c.op === 'insert' ? 'inserts' : c.op === 'update' ? 'updates' : 'deletes']++;
@@ -179,7 +178,13 @@ export const historyRoutes = [
     params: BranchPath,
     response: BranchInfoSchema,
     errors: [404],
-    policy: ({ params }) => ({ action: 'read', branch: params.branch }),
+    // The branch as it is now: only the branch itself can allow it (src/server/access.ts).
+    policy: ({ params }) => ({
+      action: 'read',
+      name: 'branch',
+      at: { branch: params.branch },
+      live: true,
+    }),
     handler({ params, server }) {
       return Promise.resolve(branchInfo(server.repo, params.branch));
     },
@@ -194,10 +199,8 @@ export const historyRoutes = [
     params: CommitPath,
     response: CommitSummarySchema,
     errors: [404],
-    policy: ({ params, server }) => ({
-      action: 'read',
-      branch: server.repo.getCommit(params.commit_id).branch,
-    }),
+    // A read of the commit (and of its first parent, in the history of every branch that has it).
+    policy: ({ params }) => ({ action: 'read', name: 'commit', at: { commit: params.commit_id } }),
     handler({ params, server }) {
       return commitSummary(server.repo, params.commit_id);
     },
@@ -212,13 +215,13 @@ export const historyRoutes = [
     query: DiffQuerySchema,
     response: DiffOutputSchema,
     errors: [404, 409, 410],
-    // Both sides' rows are returned: read on the branch of each.
-    policy: ({ query, server }) => [
-      { action: 'read', branch: server.repo.resolveRef(query.from).branch },
-      { action: 'read', branch: server.repo.resolveRef(query.to).branch },
+    // Both sides' rows are returned: each side is a read of the commit it resolves to.
+    policy: ({ query }) => [
+      { action: 'read', name: 'from', at: query.from },
+      { action: 'read', name: 'to', at: query.to },
     ],
-    handler({ query, server }) {
-      return diffRefs(server.repo, query);
+    handler({ query, server, reads }) {
+      return diffRefs(server.repo, reads.from, reads.to, query.limit);
     },
   }),
   route({
@@ -231,7 +234,13 @@ export const historyRoutes = [
     query: IndexQuery,
     response: IndexListSchema,
     errors: [404],
-    policy: ({ query }) => ({ action: 'read', branch: query.branch ?? 'main' }),
+    // The indexes at the branch's head: only the branch itself can allow it.
+    policy: ({ query }) => ({
+      action: 'read',
+      name: 'branch',
+      at: { branch: query.branch ?? 'main' },
+      live: true,
+    }),
     async handler({ query, server }) {
       const branch = query.branch ?? 'main';
       return { branch, indexes: await server.repo.indexes({ branch }) };

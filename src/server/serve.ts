@@ -21,11 +21,6 @@ export interface ServeOptions {
   refreshMs?: number;
   env?: NodeJS.ProcessEnv;
   logger?: boolean | Record<string, unknown>;
-  /**
-   * Adds the operations this build's Repo has beyond the core API (merge, schema
-   * apply). Default: none, and their endpoints answer 501.
-   */
-  adapt?: (repo: Repo) => ServerRepo;
   /** Serve the Explorer at /ui/ (docs/ui.md): true for the built page, or a directory. */
   ui?: boolean | string;
   /** Install SIGINT/SIGTERM handlers (default true). */
@@ -48,7 +43,7 @@ const MERGE_OUTCOMES = {
   Merged: 'merged',
 } as const;
 
-/** The default adapter: branch merge through `repo.merge`, schema apply through `repo.applySchema`. */
+/** Merge through `repo.merge`, schema apply through `repo.applySchema`, in the reference's terms. */
 export function repoAdapter(repo: Repo): ServerRepo {
   return {
     repo,
@@ -112,7 +107,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const uiDir = opts.ui === true ? defaultUiDir() : typeof opts.ui === 'string' ? opts.ui : null;
   if (uiDir !== null) checkUiDir(uiDir); // before the repo is opened: nothing to close
   const repo = await Repo.open(opts.repo);
-  const server = (opts.adapt ?? repoAdapter)(repo);
+  const server = repoAdapter(repo);
   let lastRefreshAt: string | null = null;
   let refreshing: Promise<void> | null = null;
   const app = buildApp({

@@ -5,7 +5,6 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { typeIndex } from '../schema/lookup.js';
 import type { Catalog, EdgeTypeDef, NodeTypeDef } from '../schema/types.js';
@@ -197,21 +196,33 @@ function fileLineSource(path: string, totalBytes: number): LineSource {
   };
 }
 
-/** Lines of an in-memory text; its progress jumps to the end once the stream ended. */
+/** A line break as readline sees one: CRLF, LF or a lone CR. */
+const LINE_BREAK = /\r\n|\n|\r/g;
+
+/**
+ * Lines of an in-memory text, cut one at a time as they are read (readline over one
+ * chunk would split all of them in one turn of the event loop); its progress jumps to
+ * the end once the last line was read.
+ */
 function textLineSource(text: string, totalBytes: number): LineSource {
-  const stream = Readable.from([text]);
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
   let done = 0;
-  stream.on('end', () => {
+  let closed = false;
+  async function* lines(): AsyncGenerator<string> {
+    const breaks = new RegExp(LINE_BREAK);
+    let start = 0;
+    while (!closed && start < text.length) {
+      const m = breaks.exec(text);
+      yield text.slice(start, m ? m.index : text.length);
+      start = m ? m.index + m[0].length : text.length;
+    }
     done = totalBytes;
-  });
+  }
   return {
-    lines: rl,
+    lines: lines(),
     bytesRead: () => done,
     totalBytes,
     close: () => {
-      rl.close();
-      stream.destroy();
+      closed = true;
     },
   };
 }
@@ -284,7 +295,12 @@ export async function readRecords(
   const types = typeIndex(catalog);
   for await (let text of src.lines) {
     const line = ++progress.lines;
-    if ((line & 1023) === 0) progress.report(false);
+    if ((line & 1023) === 0) {
+      progress.report(false);
+      // An in-memory text (a server's /ingest) yields its lines without I/O in between:
+      // without this the whole text is parsed in one turn of the event loop.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     const trimmed = text.trim();
     if (trimmed === '' || trimmed.startsWith('//')) continue;

@@ -17,6 +17,7 @@ import * as merge from '../../scripts/bench/merge.js';
 import * as feed from '../../scripts/bench/feed.js';
 import * as coldStart from '../../scripts/bench/cold-start.js';
 import * as server from '../../scripts/bench/server.js';
+import * as json from '../../scripts/bench/json.js';
 import * as scrub from '../../scripts/bench/scrub.js';
 
 function checkShape(results: BenchResult[], name: string, metrics: string[]): void {
@@ -246,5 +247,15 @@ describe('benchmarks (tiny runs)', () => {
       'noop_roundtrip_p50_ms',
       'change_per_s',
     ]);
+  });
+
+  it('json (exact parsing vs JSON.parse; an /ingest with 16+ digit runs)', async () => {
+    const r = await json.run({ scale: 0.001, runs: 5 });
+    const kinds = ['one-run', 'long-floats', 'digit-strings', 'i64-sparse', 'i64-dense'];
+    checkShape(r, 'json', [
+      ...kinds.flatMap((k) => [`one line: ${k}`, `jsonl lines: ${k}`]),
+      'POST /ingest: longest event-loop stall',
+    ]);
+    expect(r[0].target).toBe('ratio <= 1.5');
   });
 });

@@ -356,3 +356,40 @@ describe('lancelog read: errors', () => {
     }
   }, 300_000);
 });
+
+describe('one JSON-params parser for read, change and the API', () => {
+  it('read and change refuse the same bad --params with the same error; both keep 64-bit integers', async () => {
+    const bad = '{"name": "A", "x": [1,}';
+    const viaRead = await read(['--name', 'by_name', '--params', bad, '--json']);
+    const viaChange = await runCliAsync([
+      'change',
+      '--query',
+      gq,
+      '--name',
+      'add_person',
+      '--params',
+      bad,
+      '--json',
+      repoDir,
+    ]);
+    let expected = '';
+    try {
+      JSON.parse(bad);
+    } catch (err) {
+      expected = (err as Error).message;
+    }
+    for (const [r, query] of [
+      [viaRead, 'by_name'],
+      [viaChange, 'add_person'],
+    ] as const) {
+      expect(r.code).toBe(1);
+      expect(r.json()).toMatchObject({
+        code: 'ParamsInvalid',
+        error: `parameters of query ${query} (--params) are not valid JSON: ${expected}`,
+        details: { query, from: '--params' },
+      });
+    }
+    const big = await read(['--name', 'by_big', '--params', `{"big": ${BIG}}`, '--json']);
+    expect(parseExact(big.stdout).rows).toEqual([{ 'p.name': 'Ada', 'p.big': BIG }]);
+  });
+});

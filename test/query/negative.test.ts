@@ -327,3 +327,57 @@ describe('negative cases: error code and position', () => {
     });
   }
 });
+
+describe('nesting depth: a ParseError, never a stack overflow', () => {
+  const deep = 10_000;
+  const nests: Array<[string, (n: number) => string, string]> = [
+    [
+      "'not' blocks",
+      (n) =>
+        `query q() { match { $p: Person ${'not { '.repeat(n)}$p.age > 1${' }'.repeat(n)} } return { $p } }`,
+      "a 'not' block",
+    ],
+    [
+      'list literals',
+      (n) => `query q() { match { $p: Person } return { ${'['.repeat(n)}1${']'.repeat(n)} as x } }`,
+      'a list literal',
+    ],
+    [
+      'function calls',
+      (n) =>
+        `query q() { match { $p: Person } return { ${'lower('.repeat(n)}$p.name${')'.repeat(n)} as x } }`,
+      'a function call',
+    ],
+    [
+      'list types',
+      (n) =>
+        `query q($a: ${'['.repeat(n)}String${']'.repeat(n)}) { match { $p: Person } return { $p } }`,
+      'a list type',
+    ],
+  ];
+  for (const [name, source, what] of nests) {
+    it(`${deep.toLocaleString('en')} nested ${name} → ParseError naming the limit`, () => {
+      let caught: unknown;
+      try {
+        compileQueries(source(deep), 'deep.gq', catalog);
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(LancelogError);
+      expect((caught as LancelogError).code).toBe('ParseError');
+      expect((caught as LancelogError).message).toContain(`${what} nested more than 64 levels`);
+      expect((caught as LancelogError).details).toMatchObject({ file: 'deep.gq', line: 1 });
+    });
+  }
+
+  it('64 levels still parse (the limit is not reached by real queries)', () => {
+    let caught: unknown;
+    try {
+      compileQueries(nests[0][1](64), 'ok.gq', catalog);
+    } catch (err) {
+      caught = err;
+    }
+    // Past the parser: the checker has its say (64 negations of one filter are valid).
+    expect((caught as LancelogError | undefined)?.code).not.toBe('ParseError');
+  });
+});

@@ -124,6 +124,48 @@ query fused_full($v: Vector(3), $q: String) {
   order { rrf(nearest($d.embedding, $v), bm25($d.title, $q)) }
   limit 2
 }
+query ranked_desc($q: String) {
+  match { $d: Doc }
+  return { $d.slug }
+  order { bm25($d.title, $q) desc }
+  limit 1
+}
+query ranked_alias($q: String) {
+  match { $d: Doc  $d.slug != "none" }
+  return { $d.slug, bm25($d.title, $q) as score }
+  order { score desc }
+  limit 3
+}
+query near_desc($v: Vector(3)) {
+  match { $d: Doc }
+  return { $d.slug }
+  order { nearest($d.embedding, $v) desc }
+  limit 3
+}
+query near_full_desc($v: Vector(3)) {
+  match { $d: Doc  $d.slug != "none" }
+  return { $d.slug }
+  order { nearest($d.embedding, $v) desc }
+  limit 3
+}
+query fused_score_desc($v: Vector(3), $q: String) {
+  match { $d: Doc }
+  return { $d.slug, rrf(nearest($d.embedding, $v), bm25($d.title, $q)) as score }
+  order { score desc }
+  limit 2
+}
+query fused_score_asc($v: Vector(3), $q: String) {
+  match { $d: Doc }
+  return { $d.slug, rrf(nearest($d.embedding, $v), bm25($d.title, $q)) as score }
+  order { score asc }
+  limit 2
+}
+query fused_desc($v: Vector(3), $q: String) {
+  match { $d: Doc }
+  return { $d.slug }
+  order { rrf(nearest($d.embedding, $v), bm25($d.title, $q)) desc }
+  limit 2
+}
 query by_author($a: String, $q: String) {
   match {
     $a1: Author { name: $a }
@@ -233,6 +275,28 @@ for (const indexed of [false, true]) {
         expect(slugs(await run(repo, 'fused_full', { v: [0.7, 0.7, 0], q: 'lance' }))).toEqual(
           slugs(rows),
         );
+      } finally {
+        await repo.close();
+      }
+    });
+
+    it('a ranking orders best first whatever asc/desc says, as in the reference (by itself or by its alias)', async () => {
+      const repo = await corpus(indexed);
+      try {
+        // bm25: the document with "lance" three times is the best match, under desc too.
+        expect(slugs(await run(repo, 'ranked_desc', { q: 'lance' }))).toEqual(['d4']);
+        const alias = await run(repo, 'ranked_alias', { q: 'lance' });
+        expect(slugs(alias)).toEqual(['d4', 'd5']);
+        expect(alias[0].score as number).toBeGreaterThan(alias[1].score as number);
+        // nearest: the closest first, on Lance's top-k path and on the full path.
+        for (const name of ['near_desc', 'near_full_desc'])
+          expect(slugs(await run(repo, name, { v: [0, 1, 0] })), name).toEqual(['d2', 'd3', 'd4']);
+        // rrf: the reference writes `order { score desc }` for best first; asc is the same.
+        const fused = slugs(await run(repo, 'fused', { v: [0.7, 0.7, 0], q: 'lance' }));
+        for (const name of ['fused_score_desc', 'fused_score_asc', 'fused_desc'])
+          expect(slugs(await run(repo, name, { v: [0.7, 0.7, 0], q: 'lance' })), name).toEqual(
+            fused,
+          );
       } finally {
         await repo.close();
       }

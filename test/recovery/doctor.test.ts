@@ -4,7 +4,15 @@
  * dead end), a lost published Lance version, a damaged journal, schema drift.
  */
 import { execFile } from 'node:child_process';
-import { closeSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +49,32 @@ async function unpublishedAppend(dir: string): Promise<void> {
     await repo.close();
   }
 }
+
+/** The files of P's Lance table's newest manifest (Lance names them u64::MAX - version). */
+function newestManifest(dir: string, tablePath: string): string {
+  const versions = join(dir, `${tablePath}.lance`, '_versions');
+  return readdirSync(versions)
+    .filter((f) => f.endsWith('.manifest'))
+    .sort((a, b) => (BigInt(a.split('.')[0]) < BigInt(b.split('.')[0]) ? -1 : 1))
+    .map((f) => join(versions, f))[0];
+}
+
+const isRoot = process.getuid?.() === 0;
+async function canMount(): Promise<boolean> {
+  if (!isRoot) return false;
+  const dir = join(tmp(), 'probe');
+  mkdirSync(dir);
+  try {
+    await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir]);
+    await run('umount', [dir]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+const mountable = await canMount();
+if (!mountable)
+  console.warn('doctor: not root or mount not permitted; the read-only case is skipped');
 
 const names = async (dir: string) => {
   const repo = await Repo.open(dir, { readOnly: true });
@@ -146,6 +180,61 @@ describe('lancelog doctor', () => {
       await after.close();
     }
   }, 60_000);
+
+  it('a damaged newest manifest: unreadable, not "repairable" (--repair cannot re-pin what Lance cannot open); the advice is a backup of the table', async () => {
+    const dir = await seeded();
+    const repo = await Repo.open(dir, { readOnly: true });
+    const def = repo.typeDef('P');
+    await repo.close();
+    const manifest = newestManifest(dir, def.tablePath);
+    writeFileSync(manifest, Buffer.alloc(4096, 0x5a));
+    const found = await doctor(dir);
+    expect(found.ok).toBe(false);
+    expect(found.problems).toMatchObject([
+      { kind: 'table-unreadable', repairable: false, tableKey: 'node:P', branch: 'main' },
+    ]);
+    expect(found.problems[0].message).toContain('node:P');
+    expect(found.problems[0].instructions).toMatch(/backup/);
+    expect(found.problems[0].instructions).toContain(def.tablePath);
+    // What --repair does matches what doctor said: nothing, and it says so.
+    const repaired = await doctor(dir, { repair: true });
+    expect(repaired).toMatchObject({ ok: false, repaired: false });
+    expect(repaired.problems[0].repaired).toBeUndefined();
+    // journal verify reports the table as unreadable with the cause, not as missing.
+    const ro = await Repo.open(dir, { readOnly: true });
+    try {
+      const v = await ro.verify();
+      const check = v.i1.find((c) => c.tableKey === 'node:P')!;
+      expect(check).toMatchObject({ ok: false, head: null, error: { code: expect.any(String) } });
+      expect(v.differences.join('\n')).toMatch(/unreadable/);
+    } finally {
+      await ro.close();
+    }
+  }, 60_000);
+
+  it.skipIf(!mountable)(
+    'a repo on a read-only file system: doctor says so and how to check it, not "restore the journal from a backup"',
+    async () => {
+      const mnt = join(tmp(), 'mnt');
+      mkdirSync(mnt);
+      await run('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mnt]);
+      try {
+        const dir = join(mnt, 'repo');
+        await Repo.init(dir, { schemaSource: SCHEMA, schemaFile: 's.pg' });
+        await run('mount', ['-o', 'remount,ro', mnt]);
+        for (const repair of [false, true]) {
+          const r = await doctor(dir, { repair });
+          expect(r).toMatchObject({ ok: false, repaired: false });
+          expect(r.problems).toMatchObject([{ kind: 'repo-not-writable', repairable: false }]);
+          expect(r.problems[0].instructions).not.toMatch(/backup/);
+          expect(r.problems[0].instructions).toMatch(/read-only/);
+        }
+      } finally {
+        await run('umount', [mnt]);
+      }
+    },
+    60_000,
+  );
 
   it('a damaged journal and a drifted schema are found and refused with instructions', async () => {
     const dir = await seeded();

@@ -387,3 +387,71 @@ describe('negative schemas', () => {
     });
   }
 });
+
+describe('names no property may take', () => {
+  // JavaScript's object machinery (a row is an object: `__proto__` was accepted and its
+  // values silently dropped), Lance's own columns (`_rowid` failed at init with
+  // StorageFailure) and the columns Lance's searches add to their results.
+  const RESERVED = [
+    '__proto__',
+    'constructor',
+    'prototype',
+    '_rowid',
+    '_rowaddr',
+    '_rowoffset',
+    '_row_created_at_version',
+    '_row_last_updated_at_version',
+    '_distance',
+    '_score',
+    '_relevance_score',
+  ];
+  const owners: Array<[string, (name: string) => string, number]> = [
+    ['node', (n) => `node A {\n  ${n}: String\n}`, 2],
+    ['edge', (n) => `node A { x: I32 }\nedge E: A -> A {\n  ${n}: String\n}`, 3],
+    ['interface', (n) => `interface I {\n  ${n}: String\n}\nnode A implements I { x: I32 }`, 2],
+  ];
+  for (const name of RESERVED)
+    for (const [owner, source, line] of owners)
+      it(`${name} on ${owner === 'node' ? 'a' : 'an'} ${owner} → ReservedPropertyName at schema compile`, () => {
+        let caught: unknown;
+        try {
+          compileSchema(source(name), 'bad.pg');
+        } catch (err) {
+          caught = err;
+        }
+        expect(caught).toBeInstanceOf(LancelogError);
+        expect((caught as LancelogError).code).toBe('ReservedPropertyName');
+        expect((caught as LancelogError).details).toMatchObject({ file: 'bad.pg', line });
+        expect((caught as LancelogError).message).toContain(name);
+      });
+
+  it('names that only look alike are properties', () => {
+    const catalog = compileSchema(
+      'node A {\n  rowid: String\n  _row: String\n  proto: String\n  constructors: String\n}',
+      'ok.pg',
+    );
+    expect(catalog.nodes[0].properties.map((p) => p.name)).toEqual([
+      'rowid',
+      '_row',
+      'proto',
+      'constructors',
+    ]);
+  });
+});
+
+describe('nesting depth', () => {
+  it('10,000 nested list types → ParseError naming the limit, never a stack overflow', () => {
+    let caught: unknown;
+    try {
+      compileSchema(
+        `node A {\n  x: ${'['.repeat(10_000)}String${']'.repeat(10_000)}\n}`,
+        'deep.pg',
+      );
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(LancelogError);
+    expect((caught as LancelogError).code).toBe('ParseError');
+    expect((caught as LancelogError).message).toContain('a list type nested more than 64 levels');
+  });
+});

@@ -180,7 +180,7 @@ describe('reference endpoints', () => {
     expect((await post('/branches', { name: 'b2', from: 'nope' })).status).toBe(404);
   });
 
-  it('merge brings a branch into main; schema apply answers 501 (internal) in this build', async () => {
+  it('merge brings a branch into main; schema apply is refused with 409 while another branch lives', async () => {
     const eve = { query_source: TEST_GQ, query_name: 'get_person', params: { name: 'Eve' } };
     const merge = await post('/branches/merge', { source: 'feat', target: 'main' });
     expect(merge.status).toBe(200);

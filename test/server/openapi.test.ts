@@ -93,6 +93,11 @@ describe('/openapi.json against the reference API (Omnigraph API 0.3.0, /runs ex
     );
   });
 
+  it('merge and schema apply answer no 501: the server always has both', () => {
+    for (const path of ['/branches/merge', '/schema/apply'])
+      expect(Object.keys(ours.paths[path].post.responses), path).not.toContain('501');
+  });
+
   it('documents Lancelog’s own endpoints in the same document', () => {
     expect(ours.paths['/journal'].get.operationId).toBe('listJournalEvents');
     expect(ours.paths['/operations/{op_id}'].get.parameters[0]).toMatchObject({

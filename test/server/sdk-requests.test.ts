@@ -223,12 +223,20 @@ describe('the reference SDK requests against lancelog serve', () => {
     });
   });
 
-  it('applySchema reaches its route with the SDK body (answered in the error contract when not applied)', async () => {
-    const r = await call('applySchema', { body: { schema_source: 'node A { x: String }' } });
-    // The route is wired separately; what the SDK needs here is that the request is
-    // accepted as sent: not a 400 on its body, not a 404.
-    expect([200, 409, 501]).toContain(r.response.status);
-    if (!r.response.ok) expect(typeof r.error.code).toBe('string');
+  it('applySchema with the SDK body applies a new type (only main lives now)', async () => {
+    const current = S.SchemaOutputSchema.parse((await call('getSchema')).data).schema_source;
+    const r = await call('applySchema', {
+      body: { schema_source: `${current}\nnode Extra {\n  x: String?\n}\n` },
+    });
+    expect({ status: r.response.status, error: r.error }).toEqual({
+      status: 200,
+      error: undefined,
+    });
+    expect(S.SchemaApplyOutputSchema.parse(r.data)).toMatchObject({
+      supported: true,
+      applied: true,
+      uri: dir,
+    });
   });
 
   it('without the token every call but health is a 401 in the error shape', async () => {
