@@ -7,7 +7,7 @@ const IO_MODULES =
 
 /** The foundation every layer may import. */
 const FOUNDATION =
-  '^src/((errors|error-codes|failpoints|fs-atomic|json-exact|lazy|version)\\.ts$|error-codes/)';
+  '^src/((defaults|errors|error-codes|failpoints|fs-atomic|json-exact|lazy|version)\\.ts$|error-codes/)';
 /** The public API: src/repo.ts (and its parts in src/repo/), the repo-level doctor (and its deep part and report types), the main entry and its light part. */
 const API = '^src/((repo|doctor|doctor-deep|doctor-report|index|light)\\.ts$|repo/)';
 
@@ -50,11 +50,43 @@ module.exports = {
         'Nothing inside the layers (or the foundation) imports src/repo.ts or src/index.ts: a layer declares the methods it needs as an interface and the Repo passes itself.',
       severity: 'error',
       from: {
-        path: ['^src/(lang|schema|query|storage|journal|embed|write|recovery)/', FOUNDATION],
+        path: ['^src/(lang|schema|query|storage|journal|embed|read|write|recovery)/', FOUNDATION],
       },
       to: { path: API },
     },
     ...layerRules,
+    {
+      name: 'protocol-only-through-its-entry',
+      comment:
+        'The write protocol (src/write/protocol/) is reached only through its entry, src/write/protocol/index.ts: by the writers beside it, recovery, doctor and the API (docs/architecture.md §The write layer).',
+      severity: 'error',
+      from: { pathNot: '^src/write/protocol/' },
+      to: { path: '^src/write/protocol/', pathNot: '^src/write/protocol/index\\.ts$' },
+    },
+    {
+      name: 'protocol-imports-no-writer',
+      comment:
+        'The protocol knows no writer: src/write/protocol/ imports nothing else of src/write/.',
+      severity: 'error',
+      from: { path: '^src/write/protocol/' },
+      to: { path: '^src/write/', pathNot: '^src/write/protocol/' },
+    },
+    {
+      name: 'writers-import-only-the-protocol',
+      comment:
+        'A writer (a file or a folder of src/write/ beside the protocol) imports of src/write/ only the protocol entry and its own files, no other writer.',
+      severity: 'error',
+      from: { path: '^src/write/(?!protocol/)([^/]+)' },
+      to: { path: '^src/write/', pathNot: ['^src/write/protocol/', '^src/write/$1(/|$)'] },
+    },
+    {
+      name: 'consumers-write-through-the-api',
+      comment:
+        'cli/, src/server/ and src/drill/ write only through the public API (Repo.load, Repo.change, …, which check the repo is writable), never through src/write/ directly.',
+      severity: 'error',
+      from: { path: ['^cli/', '^src/server/', '^src/drill/'] },
+      to: { path: '^src/write/' },
+    },
     {
       name: 'foundation-imports-no-layer',
       comment: 'src/errors.ts, failpoints.ts, fs-atomic.ts and version.ts import no layer.',

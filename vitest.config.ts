@@ -1,4 +1,6 @@
+import { relative } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
  * Two projects, both run by `npm test` (`vitest run`):
@@ -10,8 +12,37 @@ import { defineConfig } from 'vitest/config';
  */
 const LONG = ['test/drills/**/*.test.ts', 'test/demo.test.ts', 'test/bench/**/*.test.ts'];
 
+/**
+ * The files that take minutes, slowest first. Vitest orders files it has no timings for
+ * (a fresh clone: CI) largest first, which started the 1-KiB drill matrix last, alone
+ * for its last quarter hour. Started first, the slow files run beside the many short
+ * ones instead of after them. A new drill that takes minutes belongs in this list.
+ */
+const SLOWEST_FIRST = [
+  'test/drills/matrix.test.ts',
+  'test/drills/random.test.ts',
+  'test/bench/bench.test.ts',
+  'test/server/export-memory.test.ts',
+  'test/demo.test.ts',
+  'test/drills/power-loss.test.ts',
+  'test/drills/cli.test.ts',
+];
+
+/** Vitest's order (timings of the last run, else size), with SLOWEST_FIRST in front. */
+class SlowestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (f: TestSpecification): number => {
+      const i = SLOWEST_FIRST.indexOf(relative(this.ctx.config.root, f.moduleId));
+      return i < 0 ? SLOWEST_FIRST.length : i;
+    };
+    return sorted.sort((a, b) => rank(a) - rank(b));
+  }
+}
+
 export default defineConfig({
   test: {
+    sequence: { sequencer: SlowestFirst },
     // Lance and SQLite work is I/O bound; two workers match the 2-core machines.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },

@@ -30,7 +30,7 @@ import { LancelogError, RepoError } from './errors.js';
 import { JOURNAL_FILE, Journal } from './journal/index.js';
 import { checkHeader } from './journal/health.js';
 import { Repo, SCHEMA_FILE, type VerifyResult } from './repo.js';
-import { syncLanceCommit } from './write/sync-commit.js';
+import { syncLanceCommit } from './write/protocol/index.js';
 import { DOCTOR_ACTOR } from './repo/scrub-repair.js';
 import type { DoctorProblem, DoctorProblemKind, DoctorReport } from './doctor-report.js';
 import {

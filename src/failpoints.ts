@@ -2,7 +2,7 @@
  * Named fault points (docs/failpoints.md). Inert unless armed, through `armFailpoint`
  * or `LANCELOG_FAILPOINTS="name=action[@n];…"` with actions `error` (typed throw),
  * `crash` (SIGKILL of this process: nothing after it runs, no cleanup, no flush) and
- * `delay:<ms>`. `@n` fires on the n-th hit only (1-based); without it, every hit fires.
+ * `delay:<ms>`; `armFailpoint` also takes `call` (runs a function there, for tests). `@n` fires on the n-th hit only (1-based); without it, every hit fires.
  *
  * Every name used in the code must be in FAILPOINTS (a test greps the sources) and
  * in docs/failpoints.md (another test), so drills can enumerate them.
@@ -39,7 +39,16 @@ const BEFORE_TABLE_COMMIT: FailpointName = 'write.before_table_commit';
  */
 export const HOLD_BACK_LATER_TABLE_COMMITS = `${BEFORE_TABLE_COMMIT}=delay:5000@2+`;
 
-export type FailpointAction = { kind: 'error' } | { kind: 'crash' } | { kind: 'delay'; ms: number };
+export type FailpointAction =
+  | { kind: 'error' }
+  | { kind: 'crash' }
+  | { kind: 'delay'; ms: number }
+  /**
+   * In-process only (armFailpoint, never LANCELOG_FAILPOINTS): runs `run` with the
+   * failpoint's context, then the code goes on. Tests use it to break, at an exact
+   * point, what a phase of the write protocol promised (docs/writes.md §Assertions).
+   */
+  | { kind: 'call'; run: (context: Record<string, unknown>) => void | Promise<void> };
 
 interface Armed {
   action: FailpointAction;
@@ -175,5 +184,8 @@ export async function failpoint(
       return;
     case 'delay':
       await new Promise((r) => setTimeout(r, (a.action as { ms: number }).ms));
+      return;
+    case 'call':
+      await a.action.run(context);
   }
 }

@@ -4,6 +4,7 @@
  * as 'lancelog/drill').
  */
 export { Repo, SCHEMA_FILE, DEFAULT_ACTOR } from './repo.js';
+export { DEFAULT_BRANCH } from './defaults.js';
 export type {
   InitOptions,
   InitResult,
@@ -25,8 +26,8 @@ export type {
 } from './journal/index.js';
 export { EVENT_KINDS } from './journal/index.js';
 export { Transaction } from './write/transaction.js';
-export { ValidationError } from './write/errors.js';
-export type { Filter, Condition, FilterOp } from './write/filter.js';
+export { ValidationError } from './write/protocol/index.js';
+export type { Filter, Condition, FilterOp } from './write/protocol/index.js';
 export { RecoveryAborted, RECOVERY_ACTOR } from './recovery/sweep.js';
 export type {
   RecoveryReport,
@@ -44,7 +45,7 @@ export type { RecoveryClass, RecoveryDecision } from './recovery/classify.js';
 export { explainDecision, CLASS_MEANING } from './recovery/explain.js';
 export type { ClassifiedTable } from './recovery/explain.js';
 export type { RecoveryAuditEntry } from './repo.js';
-export type { OperationOptions, OperationOutcome } from './write/operation.js';
+export type { OperationOptions, OperationOutcome } from './write/protocol/index.js';
 export { VECTOR_INDEX_MIN_ROWS, wantedIndexes } from './write/indexes.js';
 export type {
   EnsureIndexesResult,
@@ -156,9 +157,9 @@ export type {
 export { valueTypeText } from './query/values.js';
 export { parseJsonExact, shortestFloat32, stringifyJsonExact } from './json-exact.js';
 export { writeStreamAtomic } from './fs-atomic.js';
-export { loadJsonl, LOAD_MODES } from './write/load.js';
-export type { LoadMode, LoadInput, LoadOptions, LoadResult } from './write/load.js';
-export { exportJsonl } from './write/export.js';
+export { loadJsonl, LOAD_MODES } from './write/load/load.js';
+export type { LoadMode, LoadInput, LoadOptions, LoadResult } from './write/load/load.js';
+export { exportJsonl } from './write/export/export.js';
 export {
   commitChanges,
   pollChanges,
@@ -178,11 +179,11 @@ export { snapshotChanges } from './repo/snapshot-changes.js';
 export { followChanges, JournalWatch } from './repo/change-follow.js';
 export type { FollowOptions } from './repo/change-follow.js';
 export type { ChangeFilter, EntityChange, EntityImage, EntityKind } from './repo/change-blocks.js';
-export type { ExportSource, ExportResult, ExportOptions } from './write/export.js';
-export { DataFileError } from './write/errors.js';
-export { MergeConflictsError, MERGE_CONFLICT_KINDS } from './write/merge-plan.js';
-export type { MergeConflict, MergeConflictKind } from './write/merge-plan.js';
-export type { MergeOptions, MergeResult, MergeOutcome } from './write/merge.js';
+export type { ExportSource, ExportResult, ExportOptions } from './write/export/export.js';
+export { DataFileError, InvariantBroken, SIDECAR_DIR } from './write/protocol/index.js';
+export { MergeConflictsError, MERGE_CONFLICT_KINDS } from './write/merge/merge-plan.js';
+export type { MergeConflict, MergeConflictKind } from './write/merge/merge-plan.js';
+export type { MergeOptions, MergeResult, MergeOutcome } from './write/merge/merge.js';
 export { doctor, DOCTOR_ACTOR } from './doctor.js';
 export {
   eventDetail,
@@ -197,9 +198,9 @@ export type {
   CleanupOptions,
   CleanupResult,
   CleanupTableReport,
-} from './write/maintenance.js';
-export type { SchemaApplyOptions, SchemaApplyResult } from './write/schema-apply.js';
-export type { Violation as SchemaViolation } from './write/schema-validate.js';
+} from './write/maintenance/maintenance.js';
+export type { SchemaApplyOptions, SchemaApplyResult } from './write/schema-apply/schema-apply.js';
+export type { Violation as SchemaViolation } from './write/schema-apply/schema-validate.js';
 export type { DoctorReport, DoctorProblem, DoctorProblemKind } from './doctor.js';
 export {
   createEmbeddingClient,
@@ -209,5 +210,5 @@ export {
   EmbeddingConfigInvalid,
 } from './embed/index.js';
 export type { EmbeddingClient, EmbeddingClientOptions, EmbeddingProvider } from './embed/index.js';
-export { embedJsonlFile } from './write/embed-file.js';
-export type { EmbedFileMode, EmbedFileOptions, EmbedFileResult } from './write/embed-file.js';
+export { embedJsonlFile } from './write/load/embed-file.js';
+export type { EmbedFileMode, EmbedFileOptions, EmbedFileResult } from './write/load/embed-file.js';

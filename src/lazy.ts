@@ -11,17 +11,30 @@ import { fileURLToPath } from 'node:url';
 
 const requireHere = createRequire(import.meta.url);
 
+/** Every lazy value made by `lazy`, for `loadEveryLazy`. */
+const everyLazy: Array<() => unknown> = [];
+
 /** `load()` on the first call, its value on every later one. */
 export function lazy<T>(load: () => T): () => T {
   let loaded = false;
   let value: T;
-  return () => {
+  const get = (): T => {
     if (!loaded) {
       value = load();
       loaded = true;
     }
     return value;
   };
+  everyLazy.push(get);
+  return get;
+}
+
+/**
+ * Loads now every lazy dependency of the modules imported so far: a pre-started drill
+ * writer (src/drill/child.ts `--warm`) pays its start-up before its case is known.
+ */
+export function loadEveryLazy(): void {
+  for (const get of everyLazy) get();
 }
 
 /**

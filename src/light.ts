@@ -17,3 +17,4 @@ export { ERROR_CODES, exitStatusOf, isErrorCode } from './error-codes.js';
 export { FAILPOINTS, type FailpointName } from './failpoints.js';
 export { EVENT_KIND_NAMES } from './journal/event-kinds.js';
 export { lancelogVersion } from './version.js';
+export { DEFAULT_ACTOR, DEFAULT_BRANCH } from './defaults.js';

@@ -21,17 +21,20 @@ import type {
 import { RepoError } from './errors.js';
 import { unknownTypeError } from './query/errors.js';
 import {
-  runOperation,
+  lazyEmbeddingClient,
   type OperationContext,
   type OperationOptions,
   type OperationOutcome,
-} from './write/operation.js';
-import { Transaction } from './write/transaction.js';
+  type StagedOperation,
+} from './write/protocol/index.js';
+import { runTransaction, type Transaction } from './write/transaction.js';
+import { loadJsonl, type LoadInput, type LoadOptions, type LoadResult } from './write/load/load.js';
+import { DEFAULT_BRANCH } from './defaults.js';
 import {
   applySchemaChange,
   type SchemaApplyOptions,
   type SchemaApplyResult,
-} from './write/schema-apply.js';
+} from './write/schema-apply/schema-apply.js';
 import {
   ensureIndexes,
   listIndexes,
@@ -48,7 +51,6 @@ import {
   type ReadContext,
   type ReadResult,
 } from './read/index.js';
-import type { StagedOperation } from './write/staging.js';
 import {
   runRecovery,
   recoveryPending,
@@ -57,15 +59,14 @@ import {
 } from './recovery/sweep.js';
 import { pendingOperations, recoveryAuditEntries } from './repo/recovery-view.js';
 import type { EmbeddingClient } from './embed/index.js';
-import { lazyEmbeddingClient } from './write/embed-fill.js';
 import {
   cleanupVersions,
   optimizeTables,
   type CleanupOptions,
   type CleanupResult,
   type OptimizeResult,
-} from './write/maintenance.js';
-import { mergeBranches, type MergeOptions, type MergeResult } from './write/merge.js';
+} from './write/maintenance/maintenance.js';
+import { mergeBranches, type MergeOptions, type MergeResult } from './write/merge/merge.js';
 import {
   diffSnapshots,
   entityHistory,
@@ -326,9 +327,22 @@ export class Repo {
     opts: OperationOptions = {},
   ): Promise<OperationOutcome<T>> {
     this.assertWritable('write');
-    return runOperation(this.operationContext(), 'Mutation', opts, async (staged, snapshot) =>
-      fn(new Transaction(staged, (q) => this.queryWithin(q, snapshot, staged))),
+    return runTransaction(
+      this.operationContext(),
+      fn,
+      opts,
+      (snapshot, staged) => (q) => this.queryWithin(q, snapshot, staged),
     );
+  }
+
+  /**
+   * Loads a JSONL data file (or text) into a branch as one operation (docs/writes.md
+   * §JSONL load): every line is checked, then everything commits atomically or nothing
+   * does. Large inputs load in chunks (docs/writes.md §Chunked loads).
+   */
+  async load(input: LoadInput, opts: LoadOptions): Promise<LoadResult> {
+    this.assertWritable('load data');
+    return loadJsonl(this.operationContext(), input, opts);
   }
 
   /**
@@ -407,7 +421,7 @@ export class Repo {
     if (result.confirmed) {
       // Handles on removed versions would fail on their next read: forget them.
       this.pinned.clear();
-      const head = this.snapshot({ branch: 'main' });
+      const head = this.snapshot({ branch: DEFAULT_BRANCH });
       await this.graph.removeCleaned(this.catalog.edges, (d) =>
         this.openPinned(d.tableKey, this.pinOf(head, d.tableKey)),
       );
@@ -540,7 +554,7 @@ export class Repo {
     opts: { branch?: string } = {},
   ): Promise<EntityVersion[]> {
     const def = this.typeDef(type);
-    const commits = commitsWithPin(this.journal, opts.branch ?? 'main', def.tableKey);
+    const commits = commitsWithPin(this.journal, opts.branch ?? DEFAULT_BRANCH, def.tableKey);
     return entityHistory(this.readContext(), def, id, commits);
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { lazyAction } from '../lazy-action.js';
+import { DEFAULT_ACTOR, DEFAULT_BRANCH } from '../../src/light.js';
 
 const actions = () => import('./change-actions.js');
 
@@ -16,8 +17,8 @@ export function registerChangeCommands(program: Command): void {
     .requiredOption('--name <query>', 'the mutation to run')
     .option('--params <json>', 'parameters as a JSON object (64-bit integers may be strings)')
     .option('--params-file <file>', 'parameters from a JSON file')
-    .option('--branch <branch>', 'branch to write to', 'main')
-    .option('--actor <actor>', 'who is making the change (recorded in the commit)', 'lancelog')
+    .option('--branch <branch>', 'branch to write to', DEFAULT_BRANCH)
+    .option('--actor <actor>', 'who is making the change (recorded in the commit)', DEFAULT_ACTOR)
     .option(
       '--if-commit <id>',
       'run only if the branch head is still this commit (compare-and-swap); a lost race exits 4 (precondition_failure)',

@@ -4,7 +4,13 @@
  * one of these commands runs (registered in changes.ts).
  */
 import { z } from 'zod';
-import { UsageError, type Change, type ChangeOp, type Repo } from '../../src/index.js';
+import {
+  UsageError,
+  type Change,
+  type ChangeOp,
+  type Repo,
+  DEFAULT_BRANCH,
+} from '../../src/index.js';
 import { formatTable, isoFromUs } from '../format.js';
 import { printResult } from '../output.js';
 import { resolveRepo } from '../repo-arg.js';
@@ -144,7 +150,7 @@ export async function history(
     }));
     printResult(opts, { type: opts.type, id: opts.id, versions: out }, () =>
       out.length === 0
-        ? `no commit on ${opts.branch ?? 'main'} changed ${opts.type} ${opts.id}`
+        ? `no commit on ${opts.branch ?? DEFAULT_BRANCH} changed ${opts.type} ${opts.id}`
         : formatTable(
             ['commit', 'manifest', 'time', 'actor', 'op', 'values'],
             out.map((v) => [

@@ -11,10 +11,10 @@ import {
   Repo,
   UsageError,
   exportJsonl,
-  loadJsonl,
   type LoadMode,
   type LoadResult,
   type ReadAt,
+  DEFAULT_BRANCH,
 } from '../../src/index.js';
 import { formatTable } from '../format.js';
 import { printResult } from '../output.js';
@@ -154,8 +154,7 @@ async function runLoad(
   const started = Date.now();
   try {
     prepare?.(repo);
-    const result = await loadJsonl(
-      repo.operationContext(),
+    const result = await repo.load(
       { path: opts.data },
       {
         mode,
@@ -178,14 +177,19 @@ async function runLoad(
 }
 
 export async function load(repoArg: string | undefined, opts: LoadOpts): Promise<void> {
-  await runLoad(resolveRepo(repoArg, opts), opts, parseMode(opts.mode), opts.branch ?? 'main');
+  await runLoad(
+    resolveRepo(repoArg, opts),
+    opts,
+    parseMode(opts.mode),
+    opts.branch ?? DEFAULT_BRANCH,
+  );
 }
 
 export async function ingest(
   repoArg: string | undefined,
   opts: LoadOpts & { from: string },
 ): Promise<void> {
-  const branch = opts.branch ?? 'main';
+  const branch = opts.branch ?? DEFAULT_BRANCH;
   await runLoad(resolveRepo(repoArg, opts), opts, parseMode(opts.mode), branch, (repo) => {
     if (!repo.listBranches().some((b) => b.name === branch))
       repo.createBranch(branch, { from: opts.from });

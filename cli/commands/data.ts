@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { LoadMode } from '../../src/index.js';
+import { DEFAULT_BRANCH } from '../../src/light.js';
 import { lazyAction } from '../lazy-action.js';
 
 const actions = () => import('./data-actions.js');
@@ -33,7 +34,7 @@ export function registerDataCommands(program: Command): void {
       .description(
         'load a JSONL data file as one operation (nothing is published if any line is bad)',
       )
-      .option('--branch <branch>', 'branch to load into', 'main')
+      .option('--branch <branch>', 'branch to load into', DEFAULT_BRANCH)
       .option(
         '--if-commit <id>',
         'load only if the branch head is still this commit; a lost race exits 4 (precondition_failure)',
@@ -48,7 +49,7 @@ export function registerDataCommands(program: Command): void {
         'load a JSONL file into a branch, creating the branch (from --from) if it does not exist',
       )
       .requiredOption('--branch <branch>', 'branch to load into (created if missing)')
-      .option('--from <branch>', 'parent of the branch when it is created', 'main'),
+      .option('--from <branch>', 'parent of the branch when it is created', DEFAULT_BRANCH),
     'merge',
   ).action(lazyAction(actions, 'ingest'));
 

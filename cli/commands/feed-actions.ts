@@ -20,6 +20,7 @@ import {
   type EntityChange,
   type PollPage,
   type Repo,
+  DEFAULT_BRANCH,
 } from '../../src/index.js';
 import { isoFromUs } from '../format.js';
 import { parseIntOption } from '../options.js';
@@ -177,7 +178,8 @@ async function pollOnce(repo: Repo, opts: PollOpts, filter: ChangeFilter): Promi
   let started = false;
   for (;;) {
     const page = await pollChanges(repo, args);
-    if (!started && opts.json) out(`{"branch":${JSON.stringify(opts.branch ?? 'main')},"blocks":[`);
+    if (!started && opts.json)
+      out(`{"branch":${JSON.stringify(opts.branch ?? DEFAULT_BRANCH)},"blocks":[`);
     started = true;
     printBlocks(page, opts.json === true, state);
     if (page.nextPageToken === null) {

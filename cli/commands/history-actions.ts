@@ -13,6 +13,7 @@ import {
   type OperationRow,
   type Repo,
   type TablePin,
+  DEFAULT_BRANCH,
 } from '../../src/index.js';
 import { formatTable, isoFromUs } from '../format.js';
 import { parseCommitFilters, parseIntOption, parseKind, parseSince, readAt } from '../options.js';
@@ -218,7 +219,7 @@ export async function branchCreate(
       name,
       opts.commit !== undefined
         ? { commit: opts.commit, ...(opts.from !== undefined ? { from: opts.from } : {}) }
-        : { from: opts.from ?? 'main', ...(version !== undefined ? { version } : {}) },
+        : { from: opts.from ?? DEFAULT_BRANCH, ...(version !== undefined ? { version } : {}) },
     );
     const info = repo.listBranches().find((b) => b.name === name);
     const result = {

@@ -7,6 +7,7 @@ import {
   type GraphIndexListRow,
   type IndexListRow,
   type IndexProgress,
+  DEFAULT_BRANCH,
 } from '../../src/index.js';
 import { formatTable } from '../format.js';
 import { printResult } from '../output.js';
@@ -54,7 +55,7 @@ export async function indexEnsure(repoArg: string | undefined, opts: EnsureOpts)
   const repo = await Repo.open(resolveRepo(repoArg, opts));
   try {
     const out = await repo.ensureIndexes({
-      branch: opts.branch ?? 'main',
+      branch: opts.branch ?? DEFAULT_BRANCH,
       ...(opts.type !== undefined ? { types: opts.type } : {}),
       ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
       ...(opts.message !== undefined ? { message: opts.message } : {}),

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { lazyAction } from '../lazy-action.js';
+import { DEFAULT_BRANCH } from '../../src/light.js';
 
 const actions = () => import('./indexes-actions.js');
 
@@ -16,7 +17,7 @@ export function registerIndexCommands(program: Command): void {
   index
     .command('ensure')
     .description('build every missing or stale index as one operation (progress on stderr)')
-    .option('--branch <branch>', 'branch whose tables to index', 'main')
+    .option('--branch <branch>', 'branch whose tables to index', DEFAULT_BRANCH)
     .option(
       '--type <type>',
       'only this node type (repeat for several)',

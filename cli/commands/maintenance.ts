@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { lazyAction } from '../lazy-action.js';
+import { DEFAULT_BRANCH } from '../../src/light.js';
 
 const actions = () => import('./maintenance-actions.js');
 
@@ -16,7 +17,7 @@ export function registerMaintenanceCommands(program: Command): void {
     )
     .argument('[repo]', 'repo directory')
     .option('--uri <repo>', 'repo directory')
-    .option('--branch <branch>', 'the branch whose tables to compact', 'main')
+    .option('--branch <branch>', 'the branch whose tables to compact', DEFAULT_BRANCH)
     .option('--actor <actor>', 'who runs it (recorded in the journal)')
     .option('--json', 'print JSON')
     .action(lazyAction(actions, 'optimize'));

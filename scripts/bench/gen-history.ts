@@ -12,6 +12,7 @@
 import { hostname } from 'node:os';
 import type { Journal } from '../../src/journal/index.js';
 import type { EventDraft } from '../../src/journal/index.js';
+import { DEFAULT_BRANCH } from '../../src/defaults.js';
 import { newId, nowUs } from '../../src/journal/clock.js';
 
 export interface GenerateOptions {
@@ -80,7 +81,7 @@ function commitEvents(
 
 /** Appends `commits` generated commits on `branch` (default main). Returns the events appended. */
 export function generateHistory(journal: Journal, commits: number, opts: GenerateOptions): number {
-  const branch = opts.branch ?? 'main';
+  const branch = opts.branch ?? DEFAULT_BRANCH;
   const batchOps = opts.batchOps ?? 500;
   const actor = opts.actor ?? 'generator';
   let mv = journal.getBranch(branch).headManifestVersion;

@@ -7,9 +7,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Repo, type RecoveryAuditEntry, type VerifyResult } from '../repo.js';
-import { exportJsonl } from '../write/export.js';
+import { exportJsonl, SIDECAR_DIR } from '../index.js';
 import { RECOVERY_ACTOR } from '../recovery/sweep.js';
-import { SIDECAR_DIR } from '../write/sidecar.js';
 import { pidExists } from '../recovery/liveness.js';
 import { doctor } from '../doctor.js';
 

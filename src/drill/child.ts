@@ -14,6 +14,10 @@
  *                  operation is suspended exactly at the failpoint and abandoned); when every
  *                  case has reached its point or finished, the process SIGKILLs itself
  *   batch-recover  the same for recovery crash points
+ *
+ * Started with `--warm` (spawn.ts WarmChildren), it loads its heavy dependencies first and
+ * then reads `{ failpoints, command }`: the failpoints a fresh child reads from
+ * LANCELOG_FAILPOINTS come with the command. `--check-server`: a long-lived checker.
  */
 import { writeSync } from 'node:fs';
 import { Repo } from '../repo.js';
@@ -22,8 +26,10 @@ import {
   disarmAllFailpoints,
   failpointHits,
   FAILPOINTS,
+  parseFailpointSpec,
   type FailpointName,
 } from '../failpoints.js';
+import { loadEveryLazy } from '../lazy.js';
 import { createInterface } from 'node:readline';
 import { executeOp } from './exec.js';
 import { checkRepo, type CheckSpec } from './check.js';
@@ -200,8 +206,7 @@ async function batchRecoverMode(cmd: BatchRecoverCommand): Promise<void> {
   await doneThenDie();
 }
 
-async function main(): Promise<void> {
-  const cmd = JSON.parse(await readStdin()) as ChildCommand;
+async function run(cmd: ChildCommand): Promise<void> {
   switch (cmd.mode) {
     case 'run':
     case 'count':
@@ -237,7 +242,41 @@ async function checkServer(): Promise<void> {
   }
 }
 
-(process.argv[2] === '--check-server' ? checkServer() : main()).catch((err: unknown) => {
+/** What a pre-started child (`--warm`) reads: its command and the failpoints a fresh child would have had in LANCELOG_FAILPOINTS. */
+export interface WarmCommand {
+  failpoints: string;
+  command: ChildCommand;
+}
+
+/** Arms `spec` (the LANCELOG_FAILPOINTS format) as in a child started with it in its environment. */
+function armFromSpec(spec: string): void {
+  process.env.LANCELOG_FAILPOINTS = spec;
+  disarmAllFailpoints();
+  for (const f of parseFailpointSpec(spec))
+    armFailpoint(f.name, f.action, { onHit: f.onHit, andLater: f.andLater });
+}
+
+/**
+ * `child.js --warm`: a pre-started writer (spawn.ts WarmChildren). It loads the engine's
+ * heavy dependencies before its case is known, then runs the one command it reads
+ * exactly as a fresh child would. Empty input: it was not needed, and exits.
+ */
+async function warm(): Promise<void> {
+  loadEveryLazy();
+  const input = await readStdin();
+  if (!input.trim()) return;
+  const { failpoints, command } = JSON.parse(input) as WarmCommand;
+  armFromSpec(failpoints);
+  await run(command);
+}
+
+const entry: Record<string, () => Promise<void>> = {
+  '--check-server': checkServer,
+  '--warm': warm,
+};
+(
+  entry[process.argv[2]] ?? (async () => run(JSON.parse(await readStdin()) as ChildCommand))
+)().catch((err: unknown) => {
   out(`error ${codeOf(err)} ${JSON.stringify(String((err as Error)?.message ?? err))}`);
   process.exitCode = 1;
 });

@@ -1,7 +1,6 @@
 /** Runs one drill operation through its real writer (used by the child and the batched runner). */
 import { setTimeout } from 'node:timers/promises';
 import type { Repo } from '../repo.js';
-import { loadJsonl } from '../write/load.js';
 import { DRILL_GQ, loadText, type DrillOp } from './model.js';
 
 export const DRILL_ACTOR = 'drill';
@@ -67,8 +66,7 @@ export async function executeOp(
           : 'overwrite';
       // Chunked writers: the chunked path from the first byte, one row per Lance commit.
       const chunks = op.writer.startsWith('load-chunked-') ? { chunkBytes: 0, chunkRows: 1 } : {};
-      const out = await loadJsonl(
-        repo.operationContext(),
+      const out = await repo.load(
         { text: loadText(op), file: 'drill.jsonl' },
         { mode, branch, actor: DRILL_ACTOR, ...chunks },
       );

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { Repo } from '../repo.js';
 import type { FailpointName } from '../failpoints.js';
 import { checkRepo, INVARIANTS, type CheckResult, type Invariant } from './check.js';
-import { runChild, type ChildRun } from './spawn.js';
+import { runChild, WarmChildren, type ChildRun } from './spawn.js';
+import type { ChildCommand } from './child.js';
 import { POWER_LOSS_STRACE, powerCut } from './power-loss.js';
 import { parseStrace } from './strace.js';
 import { executeOp } from './exec.js';
@@ -106,23 +107,48 @@ export async function makeTemplate(dir: string): Promise<void> {
   }
 }
 
-/** A workspace: a root directory holding the template and one copy per case. */
+/**
+ * A workspace: a root directory holding the template and one copy per case, and
+ * optionally pre-started writer children (`warm`: how many are kept ready).
+ */
 export class Workspace {
   readonly template: string;
   private n = 0;
   private constructor(
     readonly root: string,
     readonly keep: boolean,
+    private readonly warm: WarmChildren | null,
   ) {
     this.template = join(root, 'template');
   }
 
-  static async create(opts: { root?: string; keep?: boolean } = {}): Promise<Workspace> {
+  static async create(
+    opts: { root?: string; keep?: boolean; warm?: number } = {},
+  ): Promise<Workspace> {
     const root = opts.root ?? mkdtempSync(join(tmpdir(), 'lancelog-drill-'));
     mkdirSync(root, { recursive: true });
-    const ws = new Workspace(root, opts.keep ?? false);
-    await makeTemplate(ws.template);
+    // The children start while the template is made.
+    const warm = opts.warm ? await WarmChildren.start(opts.warm) : null;
+    const ws = new Workspace(root, opts.keep ?? false, warm);
+    try {
+      await makeTemplate(ws.template);
+    } catch (err) {
+      warm?.stop();
+      throw err;
+    }
     return ws;
+  }
+
+  /** A writer child: a pre-started one when the workspace keeps some, else a fresh one. */
+  runChild(command: ChildCommand, failpoints = '', timeoutMs = 180_000): Promise<ChildRun> {
+    return this.warm
+      ? this.warm.run(command, failpoints, timeoutMs)
+      : runChild(command, failpoints, timeoutMs);
+  }
+
+  /** Lets the unused pre-started children exit. */
+  stopChildren(): void {
+    this.warm?.stop();
   }
 
   copy(name: string): string {
@@ -219,7 +245,7 @@ export async function runCaseExact(
   const dir = ws.copy(c.id);
   const problems: string[] = [];
   let outcome: Outcome = 'crashed';
-  const run = await runChild(
+  const run = await ws.runChild(
     { mode: 'run', repo: dir, branch: c.branch, ops: c.ops },
     specOf(c.at),
   );
@@ -238,7 +264,7 @@ export async function runCaseExact(
     }
   }
   if (outcome === 'crashed' && c.recoveryAt) {
-    const rec = await runChild({ mode: 'recover', repo: dir }, specOf(c.recoveryAt));
+    const rec = await ws.runChild({ mode: 'recover', repo: dir }, specOf(c.recoveryAt));
     if (rec.signal !== 'SIGKILL') {
       outcome = rec.status === 0 ? 'not-reached' : 'error';
       problems.push(
@@ -287,9 +313,13 @@ async function copyPerCase(ws: Workspace, cases: DrillCase[]): Promise<BatchStat
 }
 
 /** The batch writer: every case's ops, each suspended at its crash point; marks the cases that did not get there. */
-async function runBatchWriter(cases: DrillCase[], state: BatchState): Promise<ChildRun> {
+async function runBatchWriter(
+  ws: Workspace,
+  cases: DrillCase[],
+  state: BatchState,
+): Promise<ChildRun> {
   const { dirs, outcomes, problems } = state;
-  const run = await runChild(
+  const run = await ws.runChild(
     {
       mode: 'batch',
       cases: cases.map((c, k) => ({
@@ -323,13 +353,17 @@ async function runBatchWriter(cases: DrillCase[], state: BatchState): Promise<Ch
 }
 
 /** The batch recoverer: the crashed cases with a recovery crash point, each suspended there; marks the ones that did not get there. */
-async function runBatchRecoverer(cases: DrillCase[], state: BatchState): Promise<void> {
+async function runBatchRecoverer(
+  ws: Workspace,
+  cases: DrillCase[],
+  state: BatchState,
+): Promise<void> {
   const { dirs, outcomes, problems } = state;
   const rec = cases
     .map((c, k) => ({ c, k }))
     .filter(({ c, k }) => c.recoveryAt && outcomes[k] === 'crashed');
   if (!rec.length) return;
-  const r = await runChild(
+  const r = await ws.runChild(
     {
       mode: 'batch-recover',
       cases: rec.map(({ c, k }) => ({
@@ -399,8 +433,8 @@ export async function runBatch(
 ): Promise<CaseResult[]> {
   const started = performance.now();
   const state = await copyPerCase(ws, cases);
-  const run = await runBatchWriter(cases, state);
-  await runBatchRecoverer(cases, state);
+  const run = await runBatchWriter(ws, cases, state);
+  await runBatchRecoverer(ws, cases, state);
   const spawnMs = performance.now() - started;
   return Promise.all(
     cases.map((c, k) => checkBatchCase(ws, c, k, run, state, spawnMs / cases.length, check$)),
@@ -425,6 +459,33 @@ export async function pool<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(workers, items.length) }, worker));
   return results;
+}
+
+/** A job of `runQueue`: it may queue more jobs. */
+export type QueuedJob = (enqueue: (job: QueuedJob) => void) => Promise<void>;
+
+/** Runs `jobs`, and the jobs they queue (after those queued before), at most `workers` at a time. */
+export function runQueue(jobs: QueuedJob[], workers: number): Promise<void> {
+  const queue = [...jobs];
+  let running = 0;
+  return new Promise<void>((resolve, reject) => {
+    const enqueue = (job: QueuedJob): void => {
+      queue.push(job);
+      next();
+    };
+    const next = (): void => {
+      while (running < workers && queue.length > 0) {
+        const job = queue.shift()!;
+        running++;
+        job(enqueue).then(() => {
+          running--;
+          next();
+        }, reject);
+      }
+      if (running === 0 && queue.length === 0) resolve();
+    };
+    next();
+  });
 }
 
 export function invariantCells(r: CaseResult): string[] {

@@ -6,6 +6,7 @@ import { damageCases, runDamageCase } from './damage.js';
 import {
   invariantCells,
   pool,
+  runQueue,
   runBatch,
   runCaseExact,
   runPowerLossCase,
@@ -64,6 +65,27 @@ async function withCheckers<T>(
   }
 }
 
+/**
+ * Runs `fn` in a new workspace keeping `warm` writer children ready. Failed cases' repos
+ * are kept (the report names them), so the root is removed only when none failed.
+ */
+async function withWorkspace(
+  opts: DrillOptions,
+  warm: number,
+  fn: (ws: Workspace) => Promise<DrillReport>,
+): Promise<DrillReport> {
+  const ws = await Workspace.create({ root: opts.root, keep: opts.keep, warm });
+  let failedSomething = false;
+  try {
+    const report = await fn(ws);
+    failedSomething = report.failed > 0;
+    return report;
+  } finally {
+    ws.stopChildren();
+    if (!opts.keep && !failedSomething) ws.dispose();
+  }
+}
+
 function summarize(
   kind: DrillReport['kind'],
   runner: string,
@@ -100,35 +122,33 @@ export async function runMatrixDrill(
 ): Promise<DrillReport> {
   validate(opts);
   const started = performance.now();
-  const ws = await Workspace.create({ root: opts.root, keep: opts.keep });
-  let failedSomething = false;
   const { how } = await childLauncher();
-  try {
-    const enumerated = await pool(combos({ writer: opts.writer }), opts.workers ?? 2, (c) =>
-      enumerateCombo(ws, c, opts.at as FailpointName | undefined),
-    );
-    const cases = enumerated.flatMap((e) => e.cases);
-    const skipped = enumerated.flatMap((e) => e.skipped);
-    const results = await withCheckers(opts, (check) =>
-      pool(
-        cases,
-        opts.workers ?? 2,
-        async (c) => {
-          const r = await runCaseExact(ws, c, check);
-          // The dry pass said the point is on this path: not reaching it is a failure here.
-          if (r.outcome === 'not-reached') r.ok = false;
-          return r;
-        },
-        (r) => opts.onResult?.(r),
-      ),
-    );
-    const report = summarize('matrix', how, results, skipped, started, ws.root);
-    failedSomething = report.failed > 0;
-    return report;
-  } finally {
-    // Failed cases' repos are kept (the report names them), so the root stays then.
-    if (!opts.keep && !failedSomething) ws.dispose();
-  }
+  const workers = opts.workers ?? 2;
+  return withWorkspace(opts, workers, (ws) =>
+    withCheckers(opts, async (check) => {
+      const list = combos({ writer: opts.writer });
+      const skipped: Skipped[][] = list.map(() => []);
+      const results: CaseResult[][] = list.map(() => []);
+      const runCase = async (c: DrillCase, i: number, j: number): Promise<void> => {
+        const r = await runCaseExact(ws, c, check);
+        // The dry pass said the point is on this path: not reaching it is a failure here.
+        if (r.outcome === 'not-reached') r.ok = false;
+        results[i][j] = r;
+        opts.onResult?.(r);
+      };
+      // A combination's cases are queued as soon as its dry passes are done: workers
+      // run cases while the last combinations are still being enumerated.
+      await runQueue(
+        list.map((combo, i) => async (enqueue) => {
+          const e = await enumerateCombo(ws, combo, opts.at as FailpointName | undefined);
+          skipped[i] = e.skipped;
+          e.cases.forEach((c, j) => enqueue(() => runCase(c, i, j)));
+        }),
+        workers,
+      );
+      return summarize('matrix', how, results.flat(), skipped.flat(), started, ws.root);
+    }),
+  );
 }
 
 /**
@@ -147,11 +167,9 @@ export async function runRandomDrill(
   },
 ): Promise<DrillReport> {
   const started = performance.now();
-  const ws = await Workspace.create({ root: opts.root, keep: opts.keep });
-  let failedSomething = false;
   const { how } = await childLauncher();
-  try {
-    opts = { ...opts, workers: opts.workers ?? 4 };
+  opts = { ...opts, workers: opts.workers ?? 4 };
+  return withWorkspace(opts, opts.workers ?? 4, async (ws) => {
     const ks =
       opts.only !== undefined ? [opts.only] : Array.from({ length: opts.cases }, (_, k) => k);
     const cases = ks.map((k) => generateCase(opts.seed, k));
@@ -185,7 +203,7 @@ export async function runRandomDrill(
       );
       results = nested.flat();
     }
-    const report = summarize(
+    return summarize(
       'random',
       opts.exact || opts.only !== undefined ? how : `${how}, batched`,
       results,
@@ -194,11 +212,7 @@ export async function runRandomDrill(
       ws.root,
       opts.seed,
     );
-    failedSomething = report.failed > 0;
-    return report;
-  } finally {
-    if (!opts.keep && !failedSomething) ws.dispose();
-  }
+  });
 }
 
 /** The first, acknowledged operation of a power-loss case: an update (a deletion file). */
@@ -308,9 +322,8 @@ export async function runPowerLossDrill(
 ): Promise<DrillReport> {
   validate(opts);
   const started = performance.now();
-  const ws = await Workspace.create({ root: opts.root, keep: opts.keep });
-  let failedSomething = false;
-  try {
+  // No pre-started children: each writer must run under strace from its start.
+  return withWorkspace(opts, 0, async (ws) => {
     const cases = powerLossCases().filter((c) => !opts.at || c.at.name === opts.at);
     const results = await withCheckers(opts, (check) =>
       pool(
@@ -324,12 +337,8 @@ export async function runPowerLossDrill(
         (r) => opts.onResult?.(r),
       ),
     );
-    const report = summarize('matrix', 'strace power cut', results, [], started, ws.root);
-    failedSomething = report.failed > 0;
-    return report;
-  } finally {
-    if (!opts.keep && !failedSomething) ws.dispose();
-  }
+    return summarize('matrix', 'strace power cut', results, [], started, ws.root);
+  });
 }
 
 function pad(s: string, n: number): string {

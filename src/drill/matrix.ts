@@ -10,7 +10,6 @@
  */
 import { FAILPOINTS, HOLD_BACK_LATER_TABLE_COMMITS, type FailpointName } from '../failpoints.js';
 import { BRANCHES, specOf, type CrashPoint, type DrillCase, type Workspace } from './harness.js';
-import { runChild } from './spawn.js';
 import { MAINTENANCE_WRITERS, WRITERS, type DrillOp, type Writer } from './model.js';
 
 export const SHAPES = ['one-table', 'multi-table'] as const;
@@ -304,7 +303,7 @@ async function writeDryPass(
   const scenario = scenarioOf(combo);
   const dir = ws.copy(`dry-${scenario}`);
   try {
-    const r = await runChild({ mode: 'count', repo: dir, branch: combo.branch, ops }, withSpec);
+    const r = await ws.runChild({ mode: 'count', repo: dir, branch: combo.branch, ops }, withSpec);
     const hits = parseHits(r.lines);
     if (!hits)
       throw new Error(
@@ -361,7 +360,7 @@ async function recoveryDryPass(
   const scenario = scenarioOf(combo);
   const dir = ws.copy(`dry-rec-${scenario}`);
   try {
-    const crash = await runChild(
+    const crash = await ws.runChild(
       { mode: 'run', repo: dir, branch: combo.branch, ops },
       specOf(RECOVERY_PRE_CRASH),
     );
@@ -369,7 +368,7 @@ async function recoveryDryPass(
       throw new Error(
         `pre-crash of ${scenario} at ${specOf(RECOVERY_PRE_CRASH)} did not crash: ${crash.lines.join(' | ')}`,
       );
-    const r = await runChild({ mode: 'count-recover', repo: dir });
+    const r = await ws.runChild({ mode: 'count-recover', repo: dir });
     const hits = parseHits(r.lines);
     if (!hits)
       throw new Error(

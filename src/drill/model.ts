@@ -1,7 +1,7 @@
 /**
  * The drill workload as data: a fixed schema, a reference model of the visible graph
  * (plain maps, independent of the engine) and operations of every writer, with the
- * model's own semantics of each writer (docs/writes.md, src/write/load.ts header).
+ * model's own semantics of each writer (docs/writes.md, src/write/load/load.ts header).
  * The visible state of a repo is compared with the model through `export`: the model
  * renders the exact JSONL lines export writes.
  */

@@ -5,13 +5,13 @@
  * in about half the CPU time of `node --import tsx` — or `node --import tsx child.ts`
  * when esbuild is not there (or LANCELOG_DRILL_RUNNER=tsx).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../version.js';
-import type { ChildCommand } from './child.js';
+import type { ChildCommand, WarmCommand } from './child.js';
 import type { CheckResult, CheckSpec } from './check.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -112,16 +112,21 @@ export async function runChild(
 ): Promise<ChildRun> {
   const launched = await childLauncher();
   const [cmd, ...args] = [...wrapper, launched.cmd, ...launched.args];
+  const env = { ...process.env, LANCELOG_FAILPOINTS: failpoints };
+  const child = spawn(cmd, args, { cwd: packageRoot(), env, stdio: ['pipe', 'pipe', 'pipe'] });
+  return collect(child, JSON.stringify(command), timeoutMs);
+}
+
+/** Writes `input` as a started child's whole stdin and collects its output until it exits or is killed. */
+function collect(child: ChildProcess, input: string, timeoutMs: number): Promise<ChildRun> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, LANCELOG_FAILPOINTS: failpoints };
-    const child = spawn(cmd, args, { cwd: packageRoot(), env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
     });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
     });
     const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
@@ -139,8 +144,74 @@ export async function runChild(
         ms: performance.now() - started,
       });
     });
-    child.stdin.end(JSON.stringify(command));
+    child.stdin!.end(input);
   });
+}
+
+interface Spare {
+  child: ChildProcess;
+  exited: boolean;
+}
+
+/**
+ * Pre-started writer children (`child --warm`): each loads the engine and its heavy
+ * dependencies (LanceDB, Arrow) before its case is known, so a case waits only for its
+ * own work. A child still runs exactly one command and then dies (killed at its crash
+ * point) or exits, as a fresh one would; each child taken is replaced at once.
+ */
+export class WarmChildren {
+  private readonly spares: Spare[] = [];
+  private stopped = false;
+
+  private constructor(
+    private readonly launch: { cmd: string; args: string[] },
+    private readonly size: number,
+  ) {}
+
+  /** A pool keeping `size` children ready (`size` ≥ the cases run at a time). */
+  static async start(size: number): Promise<WarmChildren> {
+    const pool = new WarmChildren(await childLauncher(), size);
+    pool.refill();
+    return pool;
+  }
+
+  private refill(): void {
+    while (!this.stopped && this.spares.length < this.size) {
+      const child = spawn(this.launch.cmd, [...this.launch.args, '--warm'], {
+        cwd: packageRoot(),
+        env: { ...process.env, LANCELOG_FAILPOINTS: '' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      const spare: Spare = { child, exited: false };
+      child.once('exit', () => {
+        spare.exited = true;
+      });
+      // A write to a child that died: its close event reports it.
+      child.stdin.on('error', () => undefined);
+      this.spares.push(spare);
+    }
+  }
+
+  /** `runChild` in a ready child (a fresh one when none is alive); another starts in its place. */
+  run(command: ChildCommand, failpoints = '', timeoutMs = 180_000): Promise<ChildRun> {
+    let spare = this.spares.shift();
+    while (spare?.exited) spare = this.spares.shift();
+    this.refill();
+    if (!spare) return runChild(command, failpoints, timeoutMs);
+    const warm: WarmCommand = { failpoints, command };
+    return collect(spare.child, JSON.stringify(warm), timeoutMs);
+  }
+
+  /** The pids of the children waiting for a case (for tests that kill one). */
+  pids(): number[] {
+    return this.spares.filter((s) => !s.exited).map((s) => s.child.pid!);
+  }
+
+  /** The unused children read an empty command and exit. */
+  stop(): void {
+    this.stopped = true;
+    for (const s of this.spares.splice(0)) s.child.stdin!.end();
+  }
 }
 
 type Waiting = {

@@ -21,6 +21,12 @@ export const REPO_CODES = {
     http: 400,
     details: ['repo', 'path', 'reason'],
   },
+  InvariantBroken: {
+    classes: ['InvariantBroken'],
+    exit: 1,
+    http: 500,
+    details: ['invariant', 'op_id', 'phase', 'table_key', 'projection', 'expected', 'actual'],
+  },
   NotANodeType: { classes: ['RepoError'], exit: 1, http: 400, details: ['type'] },
   NotARepo: { classes: ['RepoError'], exit: 1, http: 404, details: ['repo'] },
   NotAnEdgeType: { classes: ['RepoError'], exit: 1, http: 400, details: ['type'] },

@@ -1,7 +1,9 @@
 /** Branch-name rules (docs/journal.md §Rules the journal enforces). */
 import { LancelogError } from '../errors.js';
+import { DEFAULT_BRANCH } from '../defaults.js';
 
-export const MAIN_BRANCH = 'main';
+/** The branch every repo starts with (and the default of every command). */
+export const MAIN_BRANCH = DEFAULT_BRANCH;
 
 const VALID = /^[A-Za-z0-9._/-]+$/;
 

@@ -12,7 +12,7 @@ import { LancelogError } from '../errors.js';
 import { preconditionFailed } from './precondition.js';
 import { MAIN_BRANCH, validateBranchName } from './branch-names.js';
 import { filesOf, type CommittedVersion, type EventBody, type OperationKind } from './events.js';
-import { allRows, getRow } from './layout.js';
+import { allRows, byTableKey, getRow } from './layout.js';
 import {
   branchOf,
   headPins,
@@ -257,7 +257,7 @@ export function decideInit(cmd: Cmd<'init'>, state: JournalState): Decision {
       path: cmd.path,
     });
   const tables = [...cmd.tables]
-    .sort((a, b) => (a.tableKey < b.tableKey ? -1 : a.tableKey > b.tableKey ? 1 : 0))
+    .sort(byTableKey)
     .map((t) => ({ table_key: t.tableKey, version: t.version, ...filesOf(t) }));
   return {
     events: [
@@ -525,7 +525,7 @@ export function decideDeleteBranch(
     );
   const owned = allRows<ForkRow>(state, 'forks')
     .filter((f) => f.branch === name)
-    .sort((a, b) => (a.tableKey < b.tableKey ? -1 : a.tableKey > b.tableKey ? 1 : 0))
+    .sort(byTableKey)
     .map((f) => ({ tableKey: f.tableKey, lanceBranch: f.lanceBranch }));
   return {
     events: [

@@ -55,7 +55,7 @@ export {
   headPins,
   leasesOf,
 } from './state.js';
-export { getRow, rowsUnder, allRows, PROJECTIONS } from './layout.js';
+export { getRow, rowsUnder, allRows, byTableKey, PROJECTIONS } from './layout.js';
 export type {
   JournalState,
   ProjectionTree,

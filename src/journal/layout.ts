@@ -319,3 +319,8 @@ export function deleteRow(
     delete chain[i - 1][path[i - 1]];
   }
 }
+
+/** The one order of table keys (leases, intents, publishes, plans and their events are sorted by it). */
+export function byTableKey<T extends { tableKey: string }>(a: T, b: T): number {
+  return a.tableKey < b.tableKey ? -1 : a.tableKey > b.tableKey ? 1 : 0;
+}

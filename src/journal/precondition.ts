@@ -1,7 +1,7 @@
 /**
  * A conditional write (`ifCommit`) whose branch head moved: the publish transaction
  * checks the head atomically with the pins (decide.ts), and the write path checks it
- * before anything is journaled (src/write/operation.ts); both raise this error.
+ * before anything is journaled (src/write/protocol/run.ts, begin); both raise this error.
  */
 import { RepoError } from '../errors.js';
 

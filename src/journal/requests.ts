@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { newId, nowUs } from './clock.js';
+import { byTableKey } from './layout.js';
 import type { JournalCommand } from './decide.js';
 import {
   filesOf,
@@ -76,10 +77,6 @@ export interface ClassifiedTable {
   expected: number;
   committed: number | null;
   class: RecoveryClass;
-}
-
-export function byTableKey<T extends { tableKey: string }>(a: T, b: T): number {
-  return a.tableKey < b.tableKey ? -1 : a.tableKey > b.tableKey ? 1 : 0;
 }
 
 /** The `op.begun` of an operation (owner: this process unless given). */

@@ -19,6 +19,7 @@
 import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { z } from 'zod';
+import { MAIN_BRANCH } from '../storage/index.js';
 import { IdDictionary } from './id-dictionary.js';
 import {
   GraphBase,
@@ -214,7 +215,7 @@ async function readHeader(file: string, want: GraphFileIdentity): Promise<GraphF
     )
       throw new GraphFileInvalid(
         file,
-        `describes ${parsed.tableKey}@${parsed.lanceBranch ?? 'main'}:${parsed.version}, not ${want.tableKey}@${want.lanceBranch ?? 'main'}:${want.version}`,
+        `describes ${parsed.tableKey}@${parsed.lanceBranch ?? MAIN_BRANCH}:${parsed.version}, not ${want.tableKey}@${want.lanceBranch ?? MAIN_BRANCH}:${want.version}`,
       );
     return parsed;
   } finally {

@@ -22,7 +22,7 @@
  */
 import type { TypeDef } from '../schema/types.js';
 import type { TablePin } from '../journal/index.js';
-import { removedRowIds, type TableHandle, type TableStore } from '../storage/index.js';
+import { MAIN_BRANCH, removedRowIds, type TableHandle, type TableStore } from '../storage/index.js';
 
 export type Row = Record<string, unknown>;
 
@@ -64,7 +64,7 @@ async function chainOf(ctx: LineageContext, def: TypeDef, pin: TablePin): Promis
     const b = byName.get(line);
     if (!b) throw new LineageUnavailable(`Lance branch ${line} has no recorded parent`);
     const parent =
-      b.parentBranch === undefined || b.parentBranch === 'main' ? null : b.parentBranch;
+      b.parentBranch === undefined || b.parentBranch === MAIN_BRANCH ? null : b.parentBranch;
     chain.push({ line: parent, version: b.parentVersion });
     line = parent;
   }

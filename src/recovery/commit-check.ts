@@ -5,7 +5,7 @@
  *   truncated or garbled), from the manifests' file names;
  * - a table is rolled forward only when every file its committed version names exists
  *   with the size its manifest records, and the files the commit created still have the
- *   size and sha256 its `table.committed` recorded (write/commit-record.ts);
+ *   size and sha256 its `table.committed` recorded (write/protocol/commit-record.ts);
  * - a rollback whose Lance restore cannot run over a damaged unpublished version removes
  *   the unpublished versions' manifests instead, so HEAD is the pin again.
  */

@@ -10,7 +10,7 @@ import {
   sidecarPath,
   SidecarSchemaError,
   type Sidecar,
-} from '../write/sidecar.js';
+} from '../write/protocol/index.js';
 import type { OwnerInfo } from './liveness.js';
 
 export interface IntentEntry {

@@ -12,9 +12,13 @@ import type { Catalog, TypeDef } from '../schema/types.js';
 import { findType } from '../schema/lookup.js';
 import type { Journal, TablePin } from '../journal/index.js';
 import type { TableStore } from '../storage/index.js';
-import { deleteSidecar, listSidecars } from '../write/sidecar.js';
-import { recordCommits } from '../write/commit-record.js';
-import { syncLanceCommit, type LanceCommitRange } from '../write/sync-commit.js';
+import {
+  deleteSidecar,
+  listSidecars,
+  recordCommits,
+  syncLanceCommit,
+  type LanceCommitRange,
+} from '../write/protocol/index.js';
 import { commitFileProblems, observeHead, rollBackTable } from './commit-check.js';
 import { classifyTable, decide, type RecoveryClass, type RecoveryDecision } from './classify.js';
 import { DEFAULT_LEASE_TIMEOUT_MS, ownerState, type OwnerState } from './liveness.js';

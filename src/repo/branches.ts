@@ -3,6 +3,7 @@
  * this module checks where a branch may start and shapes what callers see.
  */
 import type { Journal, Snapshot } from '../journal/index.js';
+import { DEFAULT_BRANCH } from '../defaults.js';
 import { assertCommitOnBranch } from './snapshots.js';
 
 /** Where a new branch starts: a branch (at its head or a manifest version) or a commit. */
@@ -19,7 +20,7 @@ export function createBranchAt(journal: Journal, name: string, start: BranchStar
     return journal.createBranch(name, { commitId: start.commit });
   }
   return journal.createBranch(name, {
-    fromBranch: start.from ?? 'main',
+    fromBranch: start.from ?? DEFAULT_BRANCH,
     ...(start.version !== undefined ? { manifestVersion: start.version } : {}),
   });
 }

@@ -11,7 +11,7 @@
  */
 import type { TypeDef } from '../schema/types.js';
 import type { Snapshot } from '../journal/index.js';
-import { jsonValue } from '../write/values.js';
+import { jsonValue } from '../write/protocol/index.js';
 import { RepoError } from '../errors.js';
 import { tableChanges, type ChangeOp, type DiffContext, type Row } from '../read/diff.js';
 

@@ -20,7 +20,8 @@ import { unknownTypeError } from '../query/errors.js';
 import type { CommitRow, Journal, Snapshot, TablePin } from '../journal/index.js';
 import type { TableHandle, TableStore } from '../storage/index.js';
 import { LancelogError, RepoError } from '../errors.js';
-import { exportJsonl, type ExportSource } from '../write/export.js';
+import { DEFAULT_BRANCH } from '../defaults.js';
+import { exportJsonl, type ExportSource } from '../write/export/export.js';
 import {
   commitBlockChanges,
   compareKeys,
@@ -274,7 +275,7 @@ function positionOf(opts: PollOptions, scope: FeedScope, chain: CommitRow[]): Po
 
 /** One page of the change feed of a branch (see the module comment). */
 export async function pollChanges(repo: ChangesRepo, opts: PollOptions = {}): Promise<PollPage> {
-  const branch = opts.branch ?? 'main';
+  const branch = opts.branch ?? DEFAULT_BRANCH;
   const filter = opts.filter ?? {};
   checkFilter(repo.catalog, filter);
   const limit = pageSize(opts.limit);
@@ -348,7 +349,7 @@ export async function changeBaseline(
   out: NodeJS.WritableStream,
   opts: { branch?: string; filter?: ChangeFilter } = {},
 ): Promise<BaselineResult> {
-  const branch = opts.branch ?? 'main';
+  const branch = opts.branch ?? DEFAULT_BRANCH;
   const filter = opts.filter ?? {};
   checkFilter(repo.catalog, filter);
   const head: Snapshot = repo.snapshot({ branch });

@@ -10,12 +10,13 @@ import { TableStore } from '../storage/index.js';
 import { Journal, type FileDigest } from '../journal/index.js';
 import { asSystemError, RepoError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
-import { schemaOfRecord } from '../write/schema-file.js';
+import { DEFAULT_ACTOR, DEFAULT_BRANCH } from '../defaults.js';
+import { schemaOfRecord } from '../write/schema-apply/schema-file.js';
 import type { InitOptions, InitResult } from './types.js';
 
-import { SCHEMA_FILE } from '../write/schema-apply.js';
+import { SCHEMA_FILE } from '../write/schema-apply/schema-apply.js';
 export { SCHEMA_FILE };
-export const DEFAULT_ACTOR = 'lancelog';
+export { DEFAULT_ACTOR };
 
 export function allTypes(catalog: Catalog): TypeDef[] {
   return [...catalog.nodes, ...catalog.edges];
@@ -132,7 +133,7 @@ export async function initRepo(dir: string, opts: InitOptions): Promise<InitResu
       message: 'init',
       schemaHash: schemaHash(catalog),
     });
-    const commitId = journal.snapshot({ branch: 'main' }).commitId;
+    const commitId = journal.snapshot({ branch: DEFAULT_BRANCH }).commitId;
     journal.close();
     // Written last: a directory without _schema.pg is not a repo, so a crash
     // during init never leaves something that opens as a half-made repo.

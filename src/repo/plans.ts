@@ -9,7 +9,7 @@ import { compileQuery, bindParams } from '../query/index.js';
 import type { MutationPlan, QueryPlan, ReadPlan } from '../query/index.js';
 import type { Catalog } from '../schema/types.js';
 import type { QuerySource, TableOverlay } from '../read/index.js';
-import type { StagedOperation } from '../write/staging.js';
+import type { StagedOperation } from '../write/protocol/index.js';
 import { RepoError } from '../errors.js';
 
 type BoundParams = ReturnType<typeof bindParams>;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { compileSchema, schemaFingerprint } from '../schema/index.js';
 import type { Catalog } from '../schema/types.js';
 import type { Journal } from '../journal/index.js';
-import { SCHEMA_FILE } from '../write/schema-apply.js';
+import { SCHEMA_FILE } from '../write/schema-apply/schema-apply.js';
 
 /**
  * The journal's recorded catalog when it is not `current` (one indexed query when it

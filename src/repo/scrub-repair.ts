@@ -16,8 +16,7 @@ import type { Journal, Snapshot, TablePin } from '../journal/index.js';
 import type { TypeDef } from '../schema/types.js';
 import type { TableStore } from '../storage/index.js';
 import { cleanedVersionKey } from '../journal/index.js';
-import { recordCommits } from '../write/commit-record.js';
-import { syncLanceCommit } from '../write/sync-commit.js';
+import { recordCommits, syncLanceCommit } from '../write/protocol/index.js';
 import type { DamagedVersion, ScrubReport } from './scrub.js';
 
 export const DOCTOR_ACTOR = 'lancelog:doctor';

@@ -3,6 +3,7 @@
  * or diff ref names, checked against the history of the branch and against cleanup.
  */
 import { cleanedVersionKey, type Journal, type Snapshot, type TablePin } from '../journal/index.js';
+import { DEFAULT_BRANCH } from '../defaults.js';
 import { RepoError } from '../errors.js';
 import type { ReadAt } from './types.js';
 import type { HistoryCommit } from '../read/entity-history.js';
@@ -77,7 +78,7 @@ export function resolveSnapshot(
     return opts.allowCleaned ? snap : assertNotCleanedUp(journal, snap);
   }
   const snap = journal.snapshot({
-    branch: at.branch ?? 'main',
+    branch: at.branch ?? DEFAULT_BRANCH,
     ...(at.version !== undefined ? { manifestVersion: at.version } : {}),
   });
   // A branch's latest pins are never cleaned up (docs/maintenance.md); only time travel checks.

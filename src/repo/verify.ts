@@ -1,6 +1,6 @@
 /** `journal verify` beyond the journal itself: invariant I1 (Lance HEAD == pin) on every live branch. */
 import { LancelogError } from '../errors.js';
-import type { Journal, VerifyReport } from '../journal/index.js';
+import { MAIN_BRANCH, type Journal, type VerifyReport } from '../journal/index.js';
 import type { TableStore } from '../storage/index.js';
 import type { TypeDef } from '../schema/types.js';
 import type { PinCheck, VerifyResult } from './types.js';
@@ -46,7 +46,7 @@ async function checkBranchPins(
     // the version only has to exist.
     const inherited =
       pin.lanceBranch === null
-        ? branch !== 'main'
+        ? branch !== MAIN_BRANCH
         : !owned.has(`${pin.tableKey}\u0000${pin.lanceBranch}`);
     const { head, error } = await headOf(store, def, pin.lanceBranch);
     const versionExists = head !== null && (inherited ? head >= pin.version : head === pin.version);

@@ -10,7 +10,7 @@
  * A read that cannot be pinned to the commit (a merge reads its source's head when it
  * runs) is `live`: only the named branch itself can allow it.
  */
-import type { ReadAt, Repo, Snapshot } from '../index.js';
+import { DEFAULT_BRANCH, type ReadAt, type Repo, type Snapshot } from '../index.js';
 import { HttpError } from './errors.js';
 import type { PolicyDecision, PolicyEngine } from './policy.js';
 
@@ -61,7 +61,9 @@ export interface ReadAccess {
 function refText(at: string | ReadAt): string {
   if (typeof at === 'string') return at;
   if (at.commit !== undefined) return at.commit;
-  return at.version !== undefined ? `${at.branch ?? 'main'}@${at.version}` : (at.branch ?? 'main');
+  return at.version !== undefined
+    ? `${at.branch ?? DEFAULT_BRANCH}@${at.version}`
+    : (at.branch ?? DEFAULT_BRANCH);
 }
 
 /** Whether `commit` is in the first-parent history of live branch `branch`. */

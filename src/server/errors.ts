@@ -9,7 +9,7 @@
 import { asSystemError, ERROR_CODES, isErrorCode, LancelogError } from '../index.js';
 import type { ErrorCode as LancelogCode } from '../index.js';
 
-/** A conflict as `repo.merge` reports it in `MergeConflicts` details (src/write/merge-plan.ts). */
+/** A conflict as `repo.merge` reports it in `MergeConflicts` details (src/write/merge/merge-plan.ts). */
 interface RepoConflict {
   table_key: string;
   row_id: string | null;

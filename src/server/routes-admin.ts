@@ -1,5 +1,5 @@
 /** Branches, commits, health, and Lancelog's own journal, operation and recovery endpoints. */
-import { lancelogVersion, type CommitRow } from '../index.js';
+import { lancelogVersion, type CommitRow, DEFAULT_BRANCH } from '../index.js';
 import * as S from './api-schemas.js';
 import { route, type ServerRepo } from './route.js';
 import { branchStart, given } from './routes-data.js';
@@ -20,7 +20,7 @@ function commitOut(c: CommitRow): Record<string, unknown> {
 /** What /healthz reports of the repo and its journal (also the server's startup log line). */
 export function healthOf(server: ServerRepo, lastRefreshAt: string | null): unknown {
   const repo = server.repo;
-  const main = repo.snapshot({ branch: 'main' });
+  const main = repo.snapshot({ branch: DEFAULT_BRANCH });
   const last = repo.listEvents({ order: 'desc', limit: 1 })[0];
   return {
     status: 'ok',
@@ -65,10 +65,10 @@ export const adminRoutes = [
     errors: [404, 409],
     policy: ({ body }) => [
       { action: 'branch_create', targetBranch: body.name },
-      { action: 'read', name: 'from', at: given(body.from) ?? 'main' },
+      { action: 'read', name: 'from', at: given(body.from) ?? DEFAULT_BRANCH },
     ],
     handler({ body, server, actor, reads }) {
-      const from = body.from ?? 'main';
+      const from = body.from ?? DEFAULT_BRANCH;
       server.repo.createBranch(body.name, branchStart(server.repo, reads.from));
       return Promise.resolve({ uri: server.repo.dir, from, name: body.name, actor_id: actor });
     },
@@ -100,12 +100,12 @@ export const adminRoutes = [
     errors: [404, 409],
     write: true,
     policy: ({ body }) => [
-      { action: 'branch_merge', branch: body.source, targetBranch: body.target ?? 'main' },
+      { action: 'branch_merge', branch: body.source, targetBranch: body.target ?? DEFAULT_BRANCH },
       // The merge reads the source at its head when it runs: only the source can allow it.
       { action: 'read', name: 'source', at: { branch: body.source }, live: true },
     ],
     async handler({ body, server, actor }) {
-      const target = body.target ?? 'main';
+      const target = body.target ?? DEFAULT_BRANCH;
       const out = await server.merge({ source: body.source, target, actor });
       return { source: body.source, target, outcome: out.outcome, actor_id: actor };
     },

@@ -14,6 +14,7 @@ import {
   type ChangeBlock,
   type ChangeFilter,
   type PollPage,
+  DEFAULT_BRANCH,
 } from '../index.js';
 import { HttpError } from './errors.js';
 import { REPLY_SENT, route } from './route.js';
@@ -178,13 +179,13 @@ export const changeRoutes = [
     policy: ({ query }) => ({
       action: 'read',
       name: 'feed',
-      at: { branch: query.branch ?? 'main' },
+      at: { branch: query.branch ?? DEFAULT_BRANCH },
       live: true,
     }),
     async handler({ query, server }) {
       const page = await pollChanges(server.repo, {
         filter: filterOf(query),
-        branch: query.branch ?? 'main',
+        branch: query.branch ?? DEFAULT_BRANCH,
         ...(query.start !== undefined ? { start: query.start } : {}),
         ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
         ...(query.page_token !== undefined ? { pageToken: query.page_token } : {}),
@@ -206,7 +207,7 @@ export const changeRoutes = [
     policy: ({ query }) => ({
       action: 'read',
       name: 'feed',
-      at: { branch: query.branch ?? 'main' },
+      at: { branch: query.branch ?? DEFAULT_BRANCH },
       live: true,
     }),
     async handler({ query, server, reply, headers }) {
@@ -214,7 +215,7 @@ export const changeRoutes = [
       const cursor = typeof last === 'string' && last !== '' ? last : query.cursor;
       const opts = {
         filter: filterOf(query),
-        branch: query.branch ?? 'main',
+        branch: query.branch ?? DEFAULT_BRANCH,
         ...(cursor !== undefined
           ? { cursor }
           : query.start !== undefined
@@ -271,12 +272,12 @@ export const changeRoutes = [
     policy: ({ body }) => ({
       action: 'export',
       name: 'branch',
-      at: { branch: body.branch ?? 'main' },
+      at: { branch: body.branch ?? DEFAULT_BRANCH },
       live: true,
     }),
     async handler({ body, server, reply }) {
       const filter = filterOf({ kind: body.kind ?? [], type: body.type ?? [], op: body.op ?? [] });
-      const branch = body.branch ?? 'main';
+      const branch = body.branch ?? DEFAULT_BRANCH;
       const out = new PassThrough({ highWaterMark: 1 << 16 });
       // The terminal record is written only after every snapshot line succeeded.
       changeBaseline(server.repo, out, { branch, filter }).then(
@@ -301,7 +302,7 @@ export const changeRoutes = [
     response: ChangeOutputSchema,
     errors: [404, 409, 412],
     write: true,
-    policy: ({ body }) => ({ action: 'change', branch: body.branch ?? 'main' }),
+    policy: ({ body }) => ({ action: 'change', branch: body.branch ?? DEFAULT_BRANCH }),
     async handler({ body, server, actor, headers }) {
       return runChange(server.repo, body, actor, ifCommitOf(headers));
     },

@@ -8,7 +8,7 @@ import {
   exportJsonl,
   formatValue,
   LancelogError,
-  loadJsonl,
+  DEFAULT_BRANCH,
   parseQueries,
   SCHEMA_FILE,
   type Repo,
@@ -45,7 +45,7 @@ export async function runChange(
   ifCommit?: string,
 ) {
   const name = queryName(body.query_source, body.query_name);
-  const branch = body.branch ?? 'main';
+  const branch = body.branch ?? DEFAULT_BRANCH;
   const out = await repo.change({
     source: body.query_source,
     file: REQUEST_FILE,
@@ -92,7 +92,7 @@ export const dataRoutes = [
     query: S.BranchQuerySchema,
     response: S.SnapshotSchema,
     errors: [404],
-    policy: ({ query }) => ({ action: 'read', name: 'at', at: query.branch ?? 'main' }),
+    policy: ({ query }) => ({ action: 'read', name: 'at', at: query.branch ?? DEFAULT_BRANCH }),
     async handler({ server, reads }) {
       const snap = reads.at;
       const tables = await server.repo.tables({ commit: snap.commitId });
@@ -155,7 +155,11 @@ export const dataRoutes = [
     body: S.ExportRequestSchema,
     response: 'ndjson',
     errors: [404],
-    policy: ({ body }) => ({ action: 'export', name: 'at', at: given(body.branch) ?? 'main' }),
+    policy: ({ body }) => ({
+      action: 'export',
+      name: 'at',
+      at: given(body.branch) ?? DEFAULT_BRANCH,
+    }),
     async handler({ body, server, reply, reads }) {
       const repo = server.repo;
       const types = exportTypes(repo, body);
@@ -183,7 +187,7 @@ export const dataRoutes = [
     response: S.ChangeOutputSchema,
     errors: [404, 409],
     write: true,
-    policy: ({ body }) => ({ action: 'change', branch: body.branch ?? 'main' }),
+    policy: ({ body }) => ({ action: 'change', branch: body.branch ?? DEFAULT_BRANCH }),
     async handler({ body, server, actor, headers }) {
       if (headers[IF_COMMIT_HEADER] !== undefined)
         throw new HttpError(
@@ -219,7 +223,7 @@ export const dataRoutes = [
     response: S.SchemaApplyOutputSchema,
     errors: [400, 409],
     write: true,
-    policy: () => ({ action: 'schema_apply', targetBranch: 'main' }),
+    policy: () => ({ action: 'schema_apply', targetBranch: DEFAULT_BRANCH }),
     async handler({ body, server, actor }) {
       const out = await server.applySchema({ schemaSource: body.schema_source, actor });
       return {
@@ -244,7 +248,7 @@ export const dataRoutes = [
     bodyLimitBytes: INGEST_LIMIT_BYTES,
     write: true,
     policy: ({ body, server }) => {
-      const branch = body.branch ?? 'main';
+      const branch = body.branch ?? DEFAULT_BRANCH;
       const change = { action: 'change', branch } as const;
       // Creating the missing branch is a branch_create too, and reads `from`.
       return server.repo.listBranches().some((b) => b.name === branch)
@@ -252,7 +256,7 @@ export const dataRoutes = [
         : [
             { action: 'branch_create', targetBranch: branch },
             change,
-            { action: 'read', name: 'from', at: given(body.from) ?? 'main' },
+            { action: 'read', name: 'from', at: given(body.from) ?? DEFAULT_BRANCH },
           ];
     },
     handler: ingest,
@@ -271,8 +275,8 @@ async function ingest({
   reads: Record<string, Snapshot>;
 }): Promise<unknown> {
   const repo = server.repo;
-  const branch = body.branch ?? 'main';
-  const base = body.from ?? 'main';
+  const branch = body.branch ?? DEFAULT_BRANCH;
+  const base = body.from ?? DEFAULT_BRANCH;
   const mode = body.mode ?? 'merge';
   const created = !repo.listBranches().some((b) => b.name === branch);
   if (created) {
@@ -284,8 +288,7 @@ async function ingest({
     repo.createBranch(branch, branchStart(repo, reads.from));
   }
   try {
-    const result = await loadJsonl(
-      repo.operationContext(),
+    const result = await repo.load(
       { text: body.data, file: REQUEST_FILE },
       { mode, branch, actor },
     );
@@ -311,7 +314,7 @@ async function ingest({
 
 /** The ref a `/read` reads: `snapshot`, else `branch`, else main. */
 function readRef(body: { branch?: string | null; snapshot?: string | null }): string {
-  return given(body.snapshot) ?? given(body.branch) ?? 'main';
+  return given(body.snapshot) ?? given(body.branch) ?? DEFAULT_BRANCH;
 }
 
 /** A request field that names something: null and '' are absent. */

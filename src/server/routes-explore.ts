@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import {
+  DEFAULT_BRANCH,
   LancelogError,
   lintQueries,
   parseQueries,
@@ -249,11 +250,11 @@ export const exploreRoutes = [
     policy: ({ query }) => ({
       action: 'read',
       name: 'at',
-      at: { branch: query.branch ?? 'main' },
+      at: { branch: query.branch ?? DEFAULT_BRANCH },
       live: true,
     }),
     handler({ query, server, reads }) {
-      const branch = query.branch ?? 'main';
+      const branch = query.branch ?? DEFAULT_BRANCH;
       return neighbours(
         server.repo,
         { type: query.type, id: query.id, branch, limit: query.limit ?? DEFAULT_NEIGHBOURS },

@@ -6,7 +6,13 @@
  * on every branch whose data it returns. Thin over the public API, like every route.
  */
 import { z } from 'zod';
-import { LancelogError, snapshotChanges, type Repo, type Snapshot } from '../index.js';
+import {
+  DEFAULT_BRANCH,
+  LancelogError,
+  snapshotChanges,
+  type Repo,
+  type Snapshot,
+} from '../index.js';
 import { route } from './route.js';
 
 const Json = z.record(z.string(), z.unknown());
@@ -238,11 +244,11 @@ export const historyRoutes = [
     policy: ({ query }) => ({
       action: 'read',
       name: 'branch',
-      at: { branch: query.branch ?? 'main' },
+      at: { branch: query.branch ?? DEFAULT_BRANCH },
       live: true,
     }),
     async handler({ query, server }) {
-      const branch = query.branch ?? 'main';
+      const branch = query.branch ?? DEFAULT_BRANCH;
       return { branch, indexes: await server.repo.indexes({ branch }) };
     },
   }),

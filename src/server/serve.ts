@@ -5,7 +5,7 @@
  * then the repo closes.
  */
 import type { FastifyInstance } from 'fastify';
-import { Repo, UsageError } from '../index.js';
+import { Repo, UsageError, DEFAULT_BRANCH } from '../index.js';
 import { buildApp } from './app.js';
 import { loadTokens, type TokenEntry } from './auth.js';
 import { PolicyEngine } from './policy.js';
@@ -58,7 +58,8 @@ export function repoAdapter(repo: Repo): ServerRepo {
         supported: !out.plan.unsupported,
         applied: out.applied,
         steps: out.plan.steps,
-        manifestVersion: out.manifestVersion ?? repo.snapshot({ branch: 'main' }).manifestVersion,
+        manifestVersion:
+          out.manifestVersion ?? repo.snapshot({ branch: DEFAULT_BRANCH }).manifestVersion,
       };
     },
   };

@@ -1,7 +1,7 @@
 /**
  * Index builds (docs/indexes.md): which Lance indexes a node table should have, what
  * a snapshot has, and `ensureIndexes`, the write that builds what is missing or
- * stale — through the write protocol (`runTableOperation`, kind `EnsureIndices`):
+ * stale — through the write protocol (`runWrite`, kind `EnsureIndices`):
  * leases, intent, the table's index commits, one publish.
  *
  * Rules, per node type: a `@key` scalar property gets a BTREE; an `@index` property a
@@ -16,8 +16,13 @@ import type { NodeTypeDef, PropType } from '../schema/types.js';
 import { nodeTypeNamed } from '../schema/lookup.js';
 import type { Snapshot, TablePin } from '../journal/index.js';
 import type { IndexSpec, TableHandle, TableIndexInfo } from '../storage/index.js';
-import type { OperationContext, OperationOptions, OperationOutcome } from './operation.js';
-import { runTableOperation, type TableAction } from './table-operation.js';
+import {
+  runWrite,
+  type OperationContext,
+  type OperationOptions,
+  type OperationOutcome,
+  type TableAction,
+} from './protocol/index.js';
 import { UsageError } from '../errors.js';
 
 /** Rows from which a Vector property gets an index (below: exact flat search). */
@@ -248,7 +253,7 @@ export async function ensureIndexes(
 ): Promise<OperationOutcome<EnsureIndexesResult>> {
   const { types, ...op } = opts;
   checkTypes(ctx, types);
-  return runTableOperation(ctx, 'EnsureIndices', op, async (snapshot) => {
+  return runWrite(ctx, 'EnsureIndices', op, async (snapshot) => {
     const result: EnsureIndexesResult = { built: [], unchanged: [] };
     const work = await indexWork(ctx, snapshot, types, result);
     const progress = { step: 0, of: work.reduce((n, w) => n + w.todo.length, 0) };

@@ -7,21 +7,20 @@
 import type { MutationPlan, Predicate, QueryValue, ValueExpr, Assignment } from '../query/index.js';
 import type { PropType } from '../schema/types.js';
 import { ParamError } from '../query/errors.js';
-import type { Filter } from './filter.js';
-import {
-  runOperation,
-  type OperationContext,
-  type OperationOptions,
-  type OperationOutcome,
-} from './operation.js';
-import type { StagedOperation } from './staging.js';
 import {
   embedJobs,
   embedTargetsOf,
   lazyEmbeddingClient,
   runEmbedJobs,
+  runWrite,
   sourceText,
-} from './embed-fill.js';
+  stagingAt,
+  type Filter,
+  type OperationContext,
+  type OperationOptions,
+  type OperationOutcome,
+  type StagedOperation,
+} from './protocol/index.js';
 import type { EmbeddingClient } from '../embed/index.js';
 
 export interface MutationResult {
@@ -143,10 +142,14 @@ export function executeMutation(
   params: Map<string, QueryValue>,
   opts: OperationOptions = {},
 ): Promise<OperationOutcome<MutationResult>> {
-  return runOperation(
+  return runWrite(
     ctx,
     'Mutation',
     { message: opts.message ?? `mutation ${plan.name}`, ...opts },
-    (staged) => stageMutation(staged, plan, params, ctx.embeddings ?? lazyEmbeddingClient()),
+    async (snapshot) => {
+      const staged = stagingAt(ctx, snapshot);
+      const client = ctx.embeddings ?? lazyEmbeddingClient();
+      return { value: await stageMutation(staged, plan, params, client), staged };
+    },
   );
 }

@@ -3,12 +3,37 @@
  * commits atomically (one Lance commit per touched table, one publish) or not at all.
  */
 import { RepoError } from '../errors.js';
-import type { Filter } from './filter.js';
-import type { Row, StagedOperation } from './staging.js';
+import type { Snapshot } from '../journal/index.js';
+import {
+  runWrite,
+  stagingAt,
+  type Filter,
+  type OperationContext,
+  type OperationOptions,
+  type OperationOutcome,
+  type Row,
+  type StagedOperation,
+} from './protocol/index.js';
 import type { QuerySource, ReadResult } from '../read/types.js';
 
 /** Runs a read query at the transaction's snapshot overlaid with its staged changes. */
 export type TransactionReader = (query: QuerySource) => Promise<ReadResult>;
+
+/**
+ * `repo.transaction(fn)`: one operation (kind `Mutation`) whose body is `fn`, run against
+ * a transaction at the branch's snapshot; `readerOf` gives `tx.query` its reads.
+ */
+export function runTransaction<T>(
+  ctx: OperationContext,
+  fn: (tx: Transaction) => Promise<T> | T,
+  opts: OperationOptions,
+  readerOf: (snapshot: Snapshot, staged: StagedOperation) => TransactionReader,
+): Promise<OperationOutcome<T>> {
+  return runWrite(ctx, 'Mutation', opts, async (snapshot) => {
+    const staged = stagingAt(ctx, snapshot);
+    return { value: await fn(new Transaction(staged, readerOf(snapshot, staged))), staged };
+  });
+}
 
 export class Transaction {
   constructor(

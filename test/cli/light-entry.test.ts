@@ -46,7 +46,7 @@ describe('the CLI start-up stays light', () => {
       /^node_modules\/commander\//,
       /^dist\/cli\/(main|program|commands|lazy-action|options|output|read-formats)\.js$/,
       /^dist\/cli\/commands\/[a-z]+\.js$/, // registration modules (no -actions)
-      /^dist\/src\/(light|errors|error-codes|failpoints|version)\.js$/,
+      /^dist\/src\/(light|defaults|errors|error-codes|failpoints|version)\.js$/,
       /^dist\/src\/error-codes\/[a-z]+\.js$/, // the error-code table's areas
       /^dist\/src\/journal\/event-kinds\.js$/,
       /^dist\/src\/drill\/model\.js$/,

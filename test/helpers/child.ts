@@ -4,7 +4,7 @@
  * arms; a `crash` failpoint SIGKILLs it mid-protocol.
  */
 import { Repo } from '../../src/index.js';
-import { runTableOperation } from '../../src/write/table-operation.js';
+import { runWrite } from '../../src/write/protocol/index.js';
 
 interface Command {
   repo: string;
@@ -58,7 +58,7 @@ async function appendMany(repo: Repo, type: string, names: string[]) {
   const ctx = repo.operationContext();
   const def = ctx.catalog.nodes.find((n) => n.name === type);
   if (!def) throw new Error(`no node type ${type}`);
-  return runTableOperation(ctx, 'Load', { actor: 'child' }, async () => ({
+  return runWrite(ctx, 'Load', { actor: 'child' }, async () => ({
     value: null,
     actions: [
       {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from './cli.js';
+import { nodeArgsFor } from './bundle.js';
 import { runProcess } from './process.js';
 
 export interface ChildResult {
@@ -19,7 +20,7 @@ export async function runChild(
 ): Promise<ChildResult> {
   const r = await runProcess(
     process.execPath,
-    ['--import', 'tsx', CHILD, JSON.stringify(command)],
+    [...(await nodeArgsFor(CHILD)), JSON.stringify(command)],
     {
       cwd: ROOT,
       timeoutMs: 120_000,

@@ -110,21 +110,11 @@ export async function spawnServer(
   args: string[] = [],
 ): Promise<ChildServer> {
   const { spawn } = await import('node:child_process');
-  const { ROOT } = await import('./cli.js');
+  const { ROOT, CLI_ENTRY } = await import('./cli.js');
+  const { nodeArgsFor } = await import('./bundle.js');
   const child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(ROOT, 'cli', 'main.ts'),
-      'serve',
-      repo,
-      '--port',
-      '0',
-      '--refresh-ms',
-      '0',
-      ...args,
-    ],
+    [...(await nodeArgsFor(CLI_ENTRY)), 'serve', repo, '--port', '0', '--refresh-ms', '0', ...args],
     { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

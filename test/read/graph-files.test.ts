@@ -11,7 +11,7 @@ import { crc32 } from 'node:zlib';
 import { setTimeout } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { Repo } from '../../src/index.js';
-import { CUTOFF_MARGIN_MS } from '../../src/write/cleanup-policy.js';
+import { CUTOFF_MARGIN_MS } from '../../src/write/maintenance/cleanup-policy.js';
 import type { GraphIndexes } from '../../src/read/index.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 import { buildGraph } from './graph.js';

@@ -18,7 +18,7 @@ import { executeRead } from '../../src/read/executor.js';
 import { ReadCache } from '../../src/read/cache.js';
 import { arrowSchemaFor, compileSchema, type Catalog } from '../../src/schema/index.js';
 import { TableStore, sqlIdent, type TableHandle } from '../../src/storage/index.js';
-import { StagedOperation } from '../../src/write/staging.js';
+import { StagedOperation } from '../../src/write/protocol/index.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 
 const tmp = useTmpDirs();

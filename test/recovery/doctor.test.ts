@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { doctor, Repo } from '../../src/index.js';
-import { ROOT } from '../helpers/cli.js';
+import { CLI_ENTRY, ROOT } from '../helpers/cli.js';
+import { nodeArgsFor } from '../helpers/bundle.js';
 import { rejection } from '../helpers/errors.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 
@@ -152,7 +153,7 @@ describe('lancelog doctor', () => {
     rmSync(newest);
     const cli = await run(
       process.execPath,
-      ['--import', 'tsx', join(ROOT, 'cli', 'main.ts'), 'doctor', '--json', dir],
+      [...(await nodeArgsFor(CLI_ENTRY)), 'doctor', '--json', dir],
       { cwd: ROOT },
     ).then(
       () => ({ code: 0, stdout: '' }),

@@ -7,7 +7,7 @@
  */
 import { Writable } from 'node:stream';
 import { setTimeout } from 'node:timers/promises';
-import { CUTOFF_MARGIN_MS } from '../../src/write/cleanup-policy.js';
+import { CUTOFF_MARGIN_MS } from '../../src/write/maintenance/cleanup-policy.js';
 import { describe, expect, it } from 'vitest';
 import {
   commitChanges,

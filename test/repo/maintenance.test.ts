@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Repo } from '../../src/index.js';
 import { setTimeout } from 'node:timers/promises';
-import { CUTOFF_MARGIN_MS } from '../../src/write/cleanup-policy.js';
+import { CUTOFF_MARGIN_MS } from '../../src/write/maintenance/cleanup-policy.js';
 import { makeRepo } from '../helpers/repo.js';
 import { runChild } from '../helpers/crash.js';
 import { Repo as RepoClass } from '../../src/index.js';

@@ -14,7 +14,8 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Repo } from '../../src/index.js';
 import { rejection } from '../helpers/errors.js';
-import { ROOT } from '../helpers/cli.js';
+import { CLI_ENTRY, ROOT } from '../helpers/cli.js';
+import { nodeArgsFor } from '../helpers/bundle.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 
 const run = promisify(execFile);
@@ -59,13 +60,9 @@ async function newRepo(dir: string): Promise<string> {
 
 const cli = async (args: string[]) => {
   try {
-    const r = await run(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'cli', 'main.ts'), ...args],
-      {
-        cwd: ROOT,
-      },
-    );
+    const r = await run(process.execPath, [...(await nodeArgsFor(CLI_ENTRY)), ...args], {
+      cwd: ROOT,
+    });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

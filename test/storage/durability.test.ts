@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { HOLD_BACK_LATER_TABLE_COMMITS } from '../../src/failpoints.js';
-import { ROOT } from '../helpers/cli.js';
+import { CLI_ENTRY, ROOT } from '../helpers/cli.js';
+import { nodeArgsFor } from '../helpers/bundle.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 import {
   auditStrace,
@@ -46,7 +47,7 @@ async function tracedCli(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; signal: string | null }> {
-  const cli = [process.execPath, '--import', 'tsx', join(ROOT, 'cli', 'main.ts'), ...args];
+  const cli = [process.execPath, ...(await nodeArgsFor(CLI_ENTRY)), ...args];
   try {
     await execFileAsync('strace', [...straceArgs(log), ...cli], {
       cwd: ROOT,
@@ -165,7 +166,7 @@ describe.skipIf(!hasStrace)('power-loss durability (strace audit)', () => {
     expectDurable(await auditStraceFiles([writerLog, recoverLog], 'publish'), 3, 'roll-forward');
     const { stdout } = await execFileAsync(
       process.execPath,
-      ['--import', 'tsx', join(ROOT, 'cli', 'main.ts'), 'recovery', 'list', '--json', repo],
+      [...(await nodeArgsFor(CLI_ENTRY)), 'recovery', 'list', '--json', repo],
       { cwd: ROOT },
     );
     expect(stdout).toContain('RollForward');
@@ -190,7 +191,7 @@ describe.skipIf(!hasStrace)('power-loss durability (strace audit)', () => {
     expectDurable(await auditStraceFiles([recoverLog], 'publish'), 2, 'restore');
     const { stdout } = await execFileAsync(
       process.execPath,
-      ['--import', 'tsx', join(ROOT, 'cli', 'main.ts'), 'recovery', 'list', '--json', repo],
+      [...(await nodeArgsFor(CLI_ENTRY)), 'recovery', 'list', '--json', repo],
       { cwd: ROOT },
     );
     expect(stdout).toContain('RollBack');

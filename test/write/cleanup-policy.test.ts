@@ -5,7 +5,7 @@ import {
   protectedVersions,
   tableCutoff,
   type BranchHistory,
-} from '../../src/write/cleanup-policy.js';
+} from '../../src/write/maintenance/cleanup-policy.js';
 
 const pin = (version: number, lanceBranch: string | null = null) => ({
   tableKey: 'node:P',

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { PassThrough, Writable } from 'node:stream';
 import { join } from 'node:path';
 import { exportJsonl, Repo } from '../../src/index.js';
-import { LineSorter } from '../../src/write/export-sort.js';
+import { LineSorter } from '../../src/write/export/export-sort.js';
 import { makeFixtureRepo } from '../helpers/server.js';
 import { SortSpill } from '../../src/journal/index.js';
 import { useTmpDirs } from '../helpers/tmp.js';

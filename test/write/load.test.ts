@@ -7,8 +7,8 @@ import {
   disarmAllFailpoints,
   exportJsonl,
   loadJsonl,
+  Repo,
   type LoadOptions,
-  type Repo,
 } from '../../src/index.js';
 import { FIXTURES_DIR, fixtureFiles } from '../helpers/fixtures.js';
 import { makeRepo } from '../helpers/repo.js';
@@ -682,6 +682,27 @@ describe('JSONL load: bad input names file, line, field and rule and changes not
       const err = await rejection(load(repo, '', 'replace' as never));
       expect(err.code).toBe('UsageError');
     });
+  });
+
+  it('Repo.load checks the repo is writable, like Repo.change: read-only is ReadOnlyRepo, nothing journaled', async () => {
+    const dir = join(tmp(), 'repo');
+    const repo = await makeRepo(dir);
+    const text = JSON.stringify({ type: 'Person', data: { name: 'acme' } });
+    const ok = await repo.load({ text, file: 'data.jsonl' }, { mode: 'append' });
+    expect(ok.nodes).toEqual({ Person: 1 });
+    await repo.close();
+    const ro = await Repo.open(dir, { readOnly: true });
+    try {
+      const events = ro.listEvents().length;
+      const err = await rejection(
+        ro.load({ text: text.replace('acme', 'other'), file: 'data.jsonl' }, { mode: 'append' }),
+      );
+      expect(err).toMatchObject({ code: 'ReadOnlyRepo', details: { repo: dir } });
+      expect(ro.listEvents()).toHaveLength(events);
+      expect((await ro.scan('Person')).map((r) => r.name)).toEqual(['acme']);
+    } finally {
+      await ro.close();
+    }
   });
 });
 

@@ -2,7 +2,11 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { monotonicFactory } from 'ulid';
 import { compileSchema } from '../../src/schema/index.js';
-import { PendingRows, type Row, type RowKind } from '../../src/write/pending-rows.js';
+import {
+  PendingRows,
+  type Row,
+  type RowKind,
+} from '../../src/write/protocol/staging/pending-rows.js';
 import { rowOfBatch } from '../../src/storage/index.js';
 
 const catalog = compileSchema(

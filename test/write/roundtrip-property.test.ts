@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { exportJsonl, loadJsonl, type ExportOptions, type Repo } from '../../src/index.js';
 import { parseJsonExact, stringifyJsonExact } from '../../src/json-exact.js';
-import { canonicalValue } from '../../src/write/values.js';
+import { canonicalValue } from '../../src/write/protocol/staging/values.js';
 import { makeRepo } from '../helpers/repo.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 

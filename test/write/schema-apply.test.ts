@@ -1,5 +1,5 @@
 /**
- * `schema apply` as a write (src/write/schema-apply.ts): the data migrates in one
+ * `schema apply` as a write (src/write/schema-apply/schema-apply.ts): the data migrates in one
  * journaled operation, refusals change nothing at all, and a writer holding the old
  * catalog cannot publish after the change.
  */
@@ -7,9 +7,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Repo } from '../../src/index.js';
-import { applySchemaChange } from '../../src/write/schema-apply.js';
-import { runOperation } from '../../src/write/operation.js';
-import { schemaOfRecord } from '../../src/write/schema-file.js';
+import { applySchemaChange } from '../../src/write/schema-apply/schema-apply.js';
+import { runWrite, stagingAt } from '../../src/write/protocol/index.js';
+import { schemaOfRecord } from '../../src/write/schema-apply/schema-file.js';
 import { compileSchema, schemaFingerprint } from '../../src/schema/index.js';
 import { makeRepo } from '../helpers/repo.js';
 import { useTmpDirs } from '../helpers/tmp.js';
@@ -227,9 +227,10 @@ describe('applySchemaChange', () => {
     const ctx = stale.operationContext(); // captured before the change
     await repo.applySchema(NEW, 'new.pg');
     const pins = stale.snapshot().pins;
-    const err = await runOperation(ctx, 'Mutation', {}, (staged) => {
+    const err = await runWrite(ctx, 'Mutation', {}, (snapshot) => {
+      const staged = stagingAt(ctx, snapshot);
       staged.putNode('Company', { name: 'late' }, 'insert');
-      return Promise.resolve();
+      return Promise.resolve({ value: null, staged });
     }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'SchemaChanged' });
     expect(stale.snapshot().pins).toEqual(pins);

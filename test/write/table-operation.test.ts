@@ -1,11 +1,11 @@
 /**
- * The protocol's generic entry (src/write/table-operation.ts): multi-commit table
+ * The protocol's entry (src/write/protocol/run.ts `runWrite`) with table actions: multi-commit table
  * actions publish once, the commit-version promise is asserted, every failure before the
  * publish leaves the table at its pin, and a crash before the publish rolls back.
  */
 import { describe, expect, it } from 'vitest';
 import type { Repo } from '../../src/index.js';
-import { runTableOperation, type TableAction } from '../../src/write/table-operation.js';
+import { runWrite, type TableAction } from '../../src/write/protocol/index.js';
 import { makeRepo } from '../helpers/repo.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 import { runChild } from '../helpers/crash.js';
@@ -55,11 +55,11 @@ function tagCommits(repo: Repo, opId: string): number[] {
     .flatMap((e) => (e.kind === 'table.committed' ? [e.payload.version] : []));
 }
 
-describe('runTableOperation', () => {
+describe('runWrite with table actions', () => {
   it('publishes a multi-commit table once, at its last version, journaling every commit', async () => {
     const { repo } = await tagRepo();
     const pin = repo.snapshot().pins[0].version;
-    const out = await runTableOperation(repo.operationContext(), 'Load', {}, () =>
+    const out = await runWrite(repo.operationContext(), 'Load', {}, () =>
       Promise.resolve({ value: 7, actions: [appendEach(repo, ['x', 'y', 'z'], 'many')] }),
     );
     expect(out.value).toBe(7);
@@ -79,7 +79,7 @@ describe('runTableOperation', () => {
   it("asserts a 'one' action's promise: a second commit is CommitVersionUnexpected and rolled back", async () => {
     const { repo } = await tagRepo();
     await expect(
-      runTableOperation(repo.operationContext(), 'Load', {}, () =>
+      runWrite(repo.operationContext(), 'Load', {}, () =>
         Promise.resolve({ value: null, actions: [appendEach(repo, ['x', 'y'], 'one')] }),
       ),
     ).rejects.toMatchObject({ code: 'CommitVersionUnexpected' });
@@ -92,7 +92,7 @@ describe('runTableOperation', () => {
     const { repo } = await tagRepo();
     const before = repo.snapshot().manifestVersion;
     await expect(
-      runTableOperation(repo.operationContext(), 'Load', {}, () =>
+      runWrite(repo.operationContext(), 'Load', {}, () =>
         Promise.resolve({ value: null, actions: [appendEach(repo, ['x', 'y', 'z'], 'many', 2)] }),
       ),
     ).rejects.toThrow('planted failure');
@@ -107,7 +107,7 @@ describe('runTableOperation', () => {
     const { repo } = await tagRepo();
     const before = repo.snapshot();
     await expect(
-      runTableOperation(repo.operationContext(), 'Optimize', {}, () =>
+      runWrite(repo.operationContext(), 'Optimize', {}, () =>
         Promise.reject(new Error('cannot plan')),
       ),
     ).rejects.toThrow('cannot plan');
@@ -137,7 +137,7 @@ describe('runTableOperation', () => {
   it("a 'many' action that makes no commit publishes nothing and completes", async () => {
     const { repo } = await tagRepo();
     const before = repo.snapshot();
-    const out = await runTableOperation(repo.operationContext(), 'Optimize', {}, () =>
+    const out = await runWrite(repo.operationContext(), 'Optimize', {}, () =>
       Promise.resolve({ value: null, actions: [appendEach(repo, [], 'many')] }),
     );
     expect(out).toMatchObject({ commitId: null, manifestVersion: null, tables: [] });

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { utcMidnight, coerceType } from '../../src/write/values.js';
+import { utcMidnight, coerceType } from '../../src/write/protocol/staging/values.js';
 import { parseDate, parseDateTime } from '../../src/query/values.js';
 
 /** The definition the fast path must agree with: parseDate's check, then the ISO string at midnight. */
