@@ -75,6 +75,7 @@ import {
   type EntityVersion,
 } from './read/index.js';
 import { allTypes, initRepo, openRepoParts } from './repo/create.js';
+import { initTarget, openTarget } from './repo/storage-claim.js';
 import { newerCatalog } from './repo/schema-sync.js';
 import { PlanCache, stagedOverlay } from './repo/plans.js';
 import { PinnedHandles, tableSummaries } from './repo/pinned.js';
@@ -175,12 +176,13 @@ export class Repo {
    * If anything fails part-way, what init created is removed again.
    */
   static async init(repoDir: string, opts: InitOptions): Promise<InitResult> {
-    return initRepo(resolve(repoDir), opts);
+    const target = initTarget(repoDir, opts);
+    return initRepo(resolve(target.dir), target.opts);
   }
 
   /** Opens an existing repo. */
   static async open(repoDir: string, opts: OpenOptions = {}): Promise<Repo> {
-    const dir = resolve(repoDir);
+    const dir = resolve(openTarget(repoDir, opts.journal));
     const readOnly = opts.readOnly ?? false;
     const { catalog, journal, store } = await openRepoParts(dir, readOnly);
     const repo = new Repo(

@@ -58,11 +58,15 @@ export function formatPlan(plan: SchemaPlan): string {
 
 export async function init(
   repoArg: string | undefined,
-  opts: RepoOpts & { schema: string },
+  opts: RepoOpts & { schema: string; journal?: string },
 ): Promise<void> {
   const dir = resolveRepo(repoArg, opts);
   const schemaSource = readSourceFile(opts.schema, 'schema file');
-  const result = await Repo.init(dir, { schemaSource, schemaFile: opts.schema });
+  const result = await Repo.init(dir, {
+    schemaSource,
+    schemaFile: opts.schema,
+    ...(opts.journal === undefined ? {} : { journal: opts.journal }),
+  });
   printResult(opts, result, () =>
     [
       `initialized ${result.repo} with ${result.tables.length} tables`,

@@ -17,8 +17,15 @@ export function registerRepoCommands(program: Command): void {
       'create a repo: store the schema and create one empty Lance table per node and edge type',
     )
     .requiredOption('--schema <file.pg>', 'the .pg schema file')
-    .argument('[repo]', 'repo directory (must not exist or be empty)')
+    .argument(
+      '[repo]',
+      'repo directory (must not exist or be empty), or s3://bucket/prefix for the tables with --journal',
+    )
     .option('--uri <repo>', 'repo directory (alternative to the positional argument)')
+    .option(
+      '--journal <dir>',
+      'with s3://bucket/prefix: the local directory of its SQLite journal (one machine; docs/deployment.md)',
+    )
     .option('--json', 'print JSON')
     .action(lazyAction(actions, 'init'));
 

@@ -115,8 +115,8 @@ export async function operationFiles(dir: string): Promise<string[]> {
         .flatMap((e) => (e.kind === 'op.intent_recorded' ? e.payload.tables : []));
       for (const t of intent) {
         const def = repo.typeDef(t.table_key);
-        const files = repo.store.files(def.tableKey, def.tablePath, t.lance_branch);
-        const head = files.listedHead() ?? t.expected_version;
+        const files = repo.store.lineFiles(def.tableKey, def.tablePath, t.lance_branch);
+        const head = (await files.listedHead()) ?? t.expected_version;
         for (let v = t.expected_version + 1; v <= head; v++) {
           const found = await files.needs(v, t.expected_version);
           const needs = 'needs' in found ? found.needs : [];

@@ -85,6 +85,18 @@ export const REPO_CODES = {
     details: ['table_key', 'branch'],
   },
   CleanupBlocked: { classes: ['RepoError'], exit: 1, http: 409, details: ['operations'] },
+  InvalidStorageUri: {
+    classes: ['RepoError'],
+    exit: 1,
+    http: 400,
+    details: ['uri', 'reason', 'variable'],
+  },
+  StorageClaimMismatch: {
+    classes: ['RepoError'],
+    exit: 1,
+    http: 409,
+    details: ['repo', 'tables', 'reason'],
+  },
   VersionCleanedUp: {
     classes: ['RepoError'],
     exit: 1,

@@ -41,6 +41,12 @@ export const STORAGE_CODES = {
     http: 403,
     details: ['table_key', 'table_path'],
   },
+  ObjectStoreFailure: {
+    classes: ['StorageError'],
+    exit: 1,
+    http: 500,
+    details: ['bucket', 'key', 'action', 'cause'],
+  },
   StorageFailure: {
     classes: ['StorageError'],
     exit: 1,

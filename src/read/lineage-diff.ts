@@ -119,7 +119,7 @@ async function lineWrites(
   // Rows live at y = live at x - removed + created: with nothing removed (updates and
   // inserts only) no deletion file is read at all.
   const removedCount = lx.liveRows - ly.liveRows + created;
-  const removed = removedCount === 0 ? [] : removedRowIds(lx, ly);
+  const removed = removedCount === 0 ? [] : await removedRowIds(lx, ly, ctx.store.readFile);
   if (removed.length !== removedCount)
     throw new LineageUnavailable(
       `row counts do not add up (${lx.liveRows} - ${removed.length} + ${created} != ${ly.liveRows})`,

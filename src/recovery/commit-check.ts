@@ -38,7 +38,7 @@ export async function observeHead(
     if (lanceBranch !== null && err.code === 'BranchNotFound')
       return { head: null, unreadable: null };
     if (err.code !== 'StorageFailure') throw err;
-    const listed = store.files(def.tableKey, def.tablePath, lanceBranch).listedHead();
+    const listed = await store.lineFiles(def.tableKey, def.tablePath, lanceBranch).listedHead();
     if (listed === null) throw err;
     return { head: listed, unreadable: err.message };
   }
@@ -61,7 +61,7 @@ export async function commitFileProblems(
     ];
   const recorded = new Map(record.files.map((f) => [f.path, f]));
   const problems = await store
-    .files(def.tableKey, def.tablePath, lanceBranch)
+    .lineFiles(def.tableKey, def.tablePath, lanceBranch)
     .check(head, recorded, { hash: true });
   return problems.map((p) => p.message);
 }
@@ -86,7 +86,7 @@ export async function rollBackTable(
 ): Promise<RolledBackTable> {
   const drop = async (): Promise<RolledBackTable> => {
     const dropped = await store
-      .files(def.tableKey, def.tablePath, t.lanceBranch)
+      .lineFiles(def.tableKey, def.tablePath, t.lanceBranch)
       .dropVersionsAbove(t.pin);
     store.dropWriter(def.tablePath, t.lanceBranch ?? undefined);
     return { restored: null, dropped };

@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../fs-atomic.js';
 import { DEFAULT_ACTOR, DEFAULT_BRANCH } from '../defaults.js';
 import { schemaOfRecord } from '../write/schema-apply/schema-file.js';
 import type { InitOptions, InitResult } from './types.js';
+import { checkClaim, claimTables, readStorageFile, writeStorageFile } from './storage-claim.js';
 
 import { SCHEMA_FILE } from '../write/schema-apply/schema-apply.js';
 export { SCHEMA_FILE };
@@ -98,13 +99,14 @@ function isNonEmptyDir(path: string): boolean {
 async function createTables(
   dir: string,
   catalog: Catalog,
+  tablesUri: string | undefined,
 ): Promise<Array<InitResult['tables'][number] & { files: FileDigest[] }>> {
-  const store = await TableStore.open(dir);
+  const store = await TableStore.open(dir, tablesUri);
   const tables: Array<InitResult['tables'][number] & { files: FileDigest[] }> = [];
   try {
     for (const def of allTypes(catalog)) {
       const version = await store.createTable(def.tableKey, def.tablePath, arrowSchemaFor(def));
-      const files = await store.files(def.tableKey, def.tablePath).digest(null, version);
+      const files = await store.lineFiles(def.tableKey, def.tablePath).digest(null, version);
       tables.push({ tableKey: def.tableKey, tablePath: def.tablePath, version, files });
     }
   } finally {
@@ -126,7 +128,9 @@ export async function initRepo(dir: string, opts: InitOptions): Promise<InitResu
   const createdDir = !existsSync(dir);
   makeRepoDir(dir);
   try {
-    const tables = await createTables(dir, catalog);
+    // On S3 the claim comes first: of two inits racing for one prefix, one goes on.
+    const storage = opts.tables === undefined ? undefined : await claimTables(dir, opts.tables);
+    const tables = await createTables(dir, catalog, storage?.tables);
     const journal = Journal.create(dir, {
       tables,
       actor: opts.actor ?? DEFAULT_ACTOR,
@@ -135,6 +139,7 @@ export async function initRepo(dir: string, opts: InitOptions): Promise<InitResu
     });
     const commitId = journal.snapshot({ branch: DEFAULT_BRANCH }).commitId;
     journal.close();
+    if (storage !== undefined) writeStorageFile(dir, storage);
     // Written last: a directory without _schema.pg is not a repo, so a crash
     // during init never leaves something that opens as a half-made repo.
     writeFileAtomic(join(dir, SCHEMA_FILE), opts.schemaSource);
@@ -165,6 +170,8 @@ export async function openRepoParts(
     );
   }
   const source = readFileSync(schemaPath, 'utf8');
+  const storage = readStorageFile(dir);
+  if (storage !== undefined) await checkClaim(dir, storage);
   const journal = Journal.open(dir, { readOnly });
   let catalog: Catalog;
   try {
@@ -178,6 +185,6 @@ export async function openRepoParts(
     journal.close();
     throw err;
   }
-  const store = await TableStore.open(dir);
+  const store = await TableStore.open(dir, storage?.tables);
   return { catalog, journal, store };
 }

@@ -3,8 +3,6 @@
  * them after `index ensure` and `optimize`, listing them with the other indexes, and
  * removing the files of versions `cleanup` removed.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Catalog, EdgeTypeDef } from '../schema/types.js';
 import type { Snapshot, TablePin } from '../journal/index.js';
 import type { FragmentInfo, TableHandle, TableStore } from '../storage/index.js';
@@ -140,13 +138,12 @@ export async function removeCleanedGraphFiles(
     const entries = files.list(def.tablePath);
     if (entries.length === 0) continue;
     const live = new Set((await (await openHead(def)).listVersions()).map((v) => v.version));
-    const dataset = store.datasetDir(def.tableKey, def.tablePath);
     const gone = new Map<string | null, number[]>();
     for (const e of entries) {
       const dead =
         e.lanceBranch === null
           ? !live.has(e.version)
-          : !existsSync(join(dataset, 'tree', e.lanceBranch, '_versions'));
+          : !(await store.lanceBranchExists(def.tableKey, def.tablePath, e.lanceBranch));
       if (dead) gone.set(e.lanceBranch, [...(gone.get(e.lanceBranch) ?? []), e.version]);
     }
     for (const [line, versions] of gone) removed += files.remove(def.tablePath, line, versions);
@@ -246,7 +243,7 @@ export class RepoGraph {
       files: this.files,
       fragmentsAt: (def, pin) =>
         store.fragmentsAt(def.tableKey, def.tablePath, pin.version, pin.lanceBranch ?? undefined),
-      deletions: (fragment) => readDeletionVector(fragment.deletion!),
+      deletions: (fragment) => readDeletionVector(fragment.deletion!, store.readFile),
       openPinned,
     });
   }

@@ -114,8 +114,8 @@ async function openableHead(
       return await store.headVersion(def.tableKey, def.tablePath, lanceBranch ?? undefined);
     } catch (err) {
       if (!(err instanceof LancelogError) || err.code !== 'StorageFailure') throw err;
-      const files = store.files(def.tableKey, def.tablePath, lanceBranch);
-      const top = files.listedHead();
+      const files = store.lineFiles(def.tableKey, def.tablePath, lanceBranch);
+      const top = await files.listedHead();
       if (top === null || top <= floor) throw err;
       await files.dropVersionsAbove(top - 1);
       store.dropWriter(def.tablePath, lanceBranch ?? undefined);

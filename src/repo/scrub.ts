@@ -16,11 +16,11 @@ import {
 } from '../journal/index.js';
 import type { TypeDef } from '../schema/types.js';
 import {
-  checkFile,
   inParallel,
   relativeName,
   type FileProblem,
   type NeededFile,
+  type TableLineFiles,
   type TableStore,
 } from '../storage/index.js';
 
@@ -108,7 +108,7 @@ function pinnedVersions(journal: Journal): Map<string, VersionEntry> {
 interface FileEntry {
   need: NeededFile;
   tableKey: string;
-  datasetDir: string;
+  line: TableLineFiles;
 }
 
 /** Reads each version's manifest: the files it needs, or the problem with the manifest. */
@@ -119,7 +119,7 @@ async function collectNeeds(
   const files = new Map<string, FileEntry>();
   for (const e of versions.values()) {
     const def = ctx.typeDef(e.pin.tableKey);
-    const tf = ctx.store.files(def.tableKey, def.tablePath, e.pin.lanceBranch);
+    const tf = ctx.store.lineFiles(def.tableKey, def.tablePath, e.pin.lanceBranch);
     const found = await tf.needs(e.pin.version);
     if ('manifest' in found) {
       e.problems.push(found.manifest);
@@ -128,8 +128,7 @@ async function collectNeeds(
     for (const need of found.needs) {
       const key = `${def.tableKey}\0${need.file}`;
       e.files.push(key);
-      if (!files.has(key))
-        files.set(key, { need, tableKey: def.tableKey, datasetDir: tf.datasetDir });
+      if (!files.has(key)) files.set(key, { need, tableKey: def.tableKey, line: tf });
     }
   }
   return files;
@@ -144,9 +143,9 @@ async function checkAll(
   const problems = new Map<string, FileProblem>();
   const entries = [...files];
   await inParallel(entries, 4, async ([key, f]) => {
-    const recorded = records.get(f.tableKey)?.get(relativeName(f.datasetDir, f.need.file));
+    const recorded = records.get(f.tableKey)?.get(relativeName(f.line.datasetDir, f.need.file));
     if (recorded === undefined) report.withoutChecksum++;
-    const r = await checkFile(f.datasetDir, f.need, recorded, true);
+    const r = await f.line.checkFile(f.need, recorded);
     report.bytes += r.size ?? 0;
     if (r.hashed) report.hashed++;
     if (r.problem) problems.set(key, r.problem);

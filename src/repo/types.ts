@@ -8,6 +8,14 @@ export interface InitOptions {
   /** The file it came from, used in error messages. */
   schemaFile: string;
   actor?: string;
+  /**
+   * Where the Lance tables live: `s3://bucket/prefix` (credentials and endpoint from the
+   * AWS variables); the repo directory then holds the journal (docs/deployment.md).
+   * Undefined: in the repo directory.
+   */
+  tables?: string;
+  /** `Repo.init('s3://bucket/prefix', …)`: the local directory of its SQLite journal. */
+  journal?: string;
 }
 
 export interface InitResult {
@@ -33,6 +41,11 @@ export interface OpenOptions {
    * Default: `createEmbeddingClient()` from the environment, created on first use.
    */
   embeddings?: EmbeddingClient;
+  /**
+   * With an `s3://bucket/prefix` repo: the directory of its journal (what `init` was
+   * given as `journal`); it must be the repo whose tables are there (docs/deployment.md).
+   */
+  journal?: string;
 }
 
 export interface RecoveryAuditEntry extends RecoveryAuditRow {

@@ -135,8 +135,12 @@ export class RawLance {
     private readonly conn: Connection,
   ) {}
 
-  static async connect(dir: string): Promise<RawLance> {
-    return new RawLance(dir, await lanceDb().connect(dir));
+  /** `dir`: a directory, or an `s3://` URI with lancedb's `storageOptions` (s3-location.ts). */
+  static async connect(dir: string, storageOptions?: Record<string, string>): Promise<RawLance> {
+    return new RawLance(
+      dir,
+      await lanceDb().connect(dir, storageOptions === undefined ? {} : { storageOptions }),
+    );
   }
 
   /**

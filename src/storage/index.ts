@@ -7,8 +7,9 @@
  */
 export { TableStore, MAIN_BRANCH } from './table-store.js';
 export type { SyncStats } from './lance-sync.js';
-export { TableFiles } from './table-files.js';
-export { checkFile, inParallel, relativeName } from './lance-files.js';
+export { TableLineFiles } from './table-line-files.js';
+export type { TableFiles } from './table-files.js';
+export { inParallel, relativeName } from './lance-files.js';
 export type {
   FileCheck,
   FileDigest,
@@ -52,3 +53,6 @@ export {
 export { removedRowIds, decodeRowIds } from './lance-lineage.js';
 export { decodeRoaring, decodeArrowDeletions, decodeLz4Frame } from './lance-deletion-file.js';
 export type { LineageVersion, LineageFragment } from './lance-lineage.js';
+export { isS3Uri, parseS3Uri, s3Location, lanceStorageOptions } from './s3-location.js';
+export type { S3Location } from './s3-location.js';
+export { S3Objects } from './s3-objects.js';

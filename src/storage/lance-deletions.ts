@@ -7,13 +7,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { decodeArrowDeletions, decodeRoaring } from './lance-deletion-file.js';
-import type { FragmentInfo } from './lance-manifest.js';
+import type { FragmentInfo, ReadFile } from './lance-manifest.js';
 
 /** The row offsets a fragment's deletion vector deletes, ascending; a damaged file throws. */
 export async function readDeletionVector(
   deletion: NonNullable<FragmentInfo['deletion']>,
+  read: ReadFile = readFile,
 ): Promise<Uint32Array> {
-  const buf = await readFile(deletion.path);
+  const buf = await read(deletion.path);
   const decoded = deletion.kind === 'bitmap' ? decodeRoaring(buf) : decodeArrowDeletions(buf);
   const rows = Uint32Array.from(decoded).sort();
   if (deletion.rows > 0 && rows.length !== deletion.rows)

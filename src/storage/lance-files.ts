@@ -10,9 +10,26 @@
  * table's directory (`<table>.lance/`), with `/` separators, in the journal.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, promises as fs, readdirSync, readFileSync, statSync } from 'node:fs';
+import { promises as fs, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { manifestFile, manifestFiles, scanManifest } from './lance-manifest.js';
+
+/**
+ * What the check and the scrub ask of a dataset's files, wherever they live: the local
+ * disk or an object store (table-files.ts implements it for both).
+ */
+export interface FileAccess {
+  read(file: string): Promise<Buffer>;
+  exists(file: string): Promise<boolean>;
+  /** Its size; null when there is no such file. Other failures throw. */
+  size(file: string): Promise<number | null>;
+  /** Its size and sha256, read through once. */
+  digest(file: string): Promise<{ size: number; sha256: string }>;
+  /** The names directly in the directory `dir`; [] when there is none. */
+  list(dir: string): Promise<string[]>;
+  /** Removes `files` durably. */
+  remove(files: string[]): Promise<void>;
+}
 
 export type LanceFileKind = 'manifest' | 'transaction' | 'data' | 'deletion' | 'index' | 'row-ids';
 
@@ -45,11 +62,15 @@ export interface FileProblem {
 }
 
 /** The file naming a version, V2 naming first (what lancedb 0.37 writes), then V1. */
-export function findManifest(versionsDir: string, version: number): string | null {
+export async function findManifest(
+  io: FileAccess,
+  versionsDir: string,
+  version: number,
+): Promise<string | null> {
   const v2 = manifestFile(versionsDir, version);
-  if (existsSync(v2)) return v2;
+  if (await io.exists(v2)) return v2;
   const v1 = path.join(versionsDir, `${version}.manifest`);
-  return existsSync(v1) ? v1 : null;
+  return (await io.exists(v1)) ? v1 : null;
 }
 
 const U64_MAX = 18446744073709551615n;
@@ -58,14 +79,9 @@ const U64_MAX = 18446744073709551615n;
  * The newest version whose manifest file is in `versionsDir`, from the file names alone
  * (reading no manifest: the newest one may be the damaged one). null: none.
  */
-export function listedHead(versionsDir: string): number | null {
+export async function listedHead(io: FileAccess, versionsDir: string): Promise<number | null> {
   let head: number | null = null;
-  let names: string[];
-  try {
-    names = readdirSync(versionsDir);
-  } catch {
-    return null;
-  }
+  const names = await io.list(versionsDir);
   for (const n of names) {
     const m = /^(\d+)\.manifest$/.exec(n);
     if (!m) continue;
@@ -121,21 +137,24 @@ export class ManifestUnreadable extends Error {
  * from `since` created). ManifestUnreadable when the manifest is missing or undecodable.
  */
 export async function versionNeeds(
+  io: FileAccess,
   root: string,
   version: number,
   opts: { since?: number } = {},
 ): Promise<NeededFile[]> {
   const versionsDir = path.join(root, '_versions');
-  const file = findManifest(versionsDir, version);
+  const file = await findManifest(io, versionsDir, version);
   if (file === null)
     throw new ManifestUnreadable(
       manifestFile(versionsDir, version),
       'the manifest is missing',
       true,
     );
-  const sinceFile = opts.since === undefined ? null : findManifest(versionsDir, opts.since);
-  const since = sinceFile === null ? undefined : await readOrBlame(sinceFile, scanManifest);
-  const scanned = await readOrBlame(file, scanManifest);
+  const sinceFile =
+    opts.since === undefined ? null : await findManifest(io, versionsDir, opts.since);
+  const scan = (f: string) => scanManifest(f, (g) => io.read(g));
+  const since = sinceFile === null ? undefined : await readOrBlame(sinceFile, scan);
+  const scanned = await readOrBlame(file, scan);
   // Fragments are decoded here, lazily: a garbled one is this manifest's damage too.
   const refs = await readOrBlame(file, async () => manifestFiles(scanned, root, since));
   const out: NeededFile[] = [{ file, kind: 'manifest', size: null }];
@@ -150,15 +169,11 @@ export async function versionNeeds(
     out.push({ file: f, kind, size: refs.sizes.get(f) ?? null });
   }
   for (const [dir, names] of refs.indexDirs) {
-    let entries = names;
+    const entries = names.length > 0 ? names : await io.list(dir);
     if (entries.length === 0) {
-      try {
-        entries = await fs.readdir(dir);
-      } catch {
-        // The directory itself is gone: the check reports it missing.
-        out.push({ file: dir, kind: 'index', size: null });
-        continue;
-      }
+      // The directory itself is gone (or empty): the check reports it missing.
+      out.push({ file: dir, kind: 'index', size: null });
+      continue;
     }
     for (const n of entries) {
       const f = path.join(dir, n);
@@ -212,10 +227,14 @@ export async function digestFile(file: string): Promise<{ size: number; sha256: 
 }
 
 /** The digests of `files`, named relative to `datasetDir`, a few at a time. */
-export async function digestFiles(datasetDir: string, files: string[]): Promise<FileDigest[]> {
+export async function digestFiles(
+  io: FileAccess,
+  datasetDir: string,
+  files: string[],
+): Promise<FileDigest[]> {
   const out = new Array<FileDigest>(files.length);
   await inParallel(files, 4, async (f, i) => {
-    out[i] = { path: relativeName(datasetDir, f), ...(await digestFile(f)) };
+    out[i] = { path: relativeName(datasetDir, f), ...(await io.digest(f)) };
   });
   return out;
 }
@@ -266,6 +285,7 @@ export interface FileCheck {
  * both record, and (with `hash`, when the journal recorded one) the recorded sha256.
  */
 export async function checkFile(
+  io: FileAccess,
   datasetDir: string,
   need: NeededFile,
   recorded: FileDigest | undefined,
@@ -277,17 +297,15 @@ export async function checkFile(
     size,
     hashed: false,
   });
-  let size: number;
+  let size: number | null;
   try {
-    size = (await fs.stat(need.file)).size;
+    size = await io.size(need.file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return fail(
-      code === 'ENOENT'
-        ? problem(rel, need.kind, 'missing', 'is missing')
-        : problem(rel, need.kind, 'unreadable', `cannot be read (${code ?? String(err)})`),
-    );
+    const why = code ?? (err instanceof Error ? err.message : String(err));
+    return fail(problem(rel, need.kind, 'unreadable', `cannot be read (${why})`));
   }
+  if (size === null) return fail(problem(rel, need.kind, 'missing', 'is missing'));
   const want = recorded?.size ?? need.size;
   if (want !== null && size !== want)
     return fail(
@@ -297,7 +315,7 @@ export async function checkFile(
   if (!hash || recorded === undefined) return { problem: null, size, hashed: false };
   let actual: string;
   try {
-    actual = (await digestFile(need.file)).sha256;
+    actual = (await io.digest(need.file)).sha256;
   } catch (err) {
     return fail(problem(rel, need.kind, 'unreadable', `cannot be read (${String(err)})`), size);
   }
@@ -322,6 +340,7 @@ export async function checkFile(
  * existence and the manifest's size only.
  */
 export async function checkFiles(
+  io: FileAccess,
   datasetDir: string,
   needs: NeededFile[],
   recorded: ReadonlyMap<string, FileDigest>,
@@ -331,6 +350,7 @@ export async function checkFiles(
   await inParallel(needs, 4, async (need, i) => {
     found[i] = (
       await checkFile(
+        io,
         datasetDir,
         need,
         recorded.get(relativeName(datasetDir, need.file)),

@@ -13,10 +13,9 @@
  * of u64 values. A deletion file is an Arrow IPC file of one UInt32 column (`.arrow`)
  * or a portable-format Roaring bitmap (`.bin`) (lance-deletion-file.ts).
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodeArrowDeletions, decodeRoaring } from './lance-deletion-file.js';
-import { Reader, resolver, scanManifest } from './lance-manifest.js';
+import { Reader, readLocalFile, resolver, scanManifest, type ReadFile } from './lance-manifest.js';
 
 /** Reader feature flag: row ids are stable and stored in the fragment metadata. */
 const FLAG_STABLE_ROW_IDS = 2;
@@ -128,8 +127,9 @@ function readFragment(
 export async function readLineageVersion(
   manifestPath: string,
   root: string,
+  read: ReadFile = readLocalFile,
 ): Promise<LineageVersion> {
-  const m = await scanManifest(manifestPath);
+  const m = await scanManifest(manifestPath, read);
   const resolve = resolver(m, root);
   const fragments = new Map<number, LineageFragment>();
   let liveRows = 0;
@@ -247,19 +247,22 @@ export function decodeRowIds(buf: Buffer): number[] {
   return out;
 }
 
-function rowIdsOf(f: LineageFragment): number[] {
+async function rowIdsOf(f: LineageFragment, read: ReadFile): Promise<number[]> {
   if (f.rowIds === null) throw new Error(`fragment ${f.id} has no row ids`);
   if ('inline' in f.rowIds) return decodeRowIds(f.rowIds.inline);
   const { file, offset, size } = f.rowIds;
-  return decodeRowIds(readFileSync(file).subarray(offset, offset + size));
+  return decodeRowIds((await read(file)).subarray(offset, offset + size));
 }
 
 // ── deletion files ────────────────────────────────────────────────────────
 
 /** The deleted row offsets of a fragment's deletion file (none without one). */
-function deletedOffsets(d: LineageFragment['deletion']): Set<number> {
+async function deletedOffsets(
+  d: LineageFragment['deletion'],
+  read: ReadFile,
+): Promise<Set<number>> {
   if (d === null) return new Set();
-  const buf = readFileSync(d.file);
+  const buf = await read(d.file);
   return new Set(d.bitmap ? decodeRoaring(buf) : decodeArrowDeletions(buf));
 }
 
@@ -268,9 +271,9 @@ function sameDeletion(a: LineageFragment, b: LineageFragment): boolean {
 }
 
 /** Row ids visible in `f` (at the version it was read from). */
-function liveRowIds(f: LineageFragment): number[] {
-  const ids = rowIdsOf(f);
-  const del = deletedOffsets(f.deletion);
+async function liveRowIds(f: LineageFragment, read: ReadFile): Promise<number[]> {
+  const ids = await rowIdsOf(f, read);
+  const del = await deletedOffsets(f.deletion, read);
   return del.size === 0 ? ids : ids.filter((_, off) => !del.has(off));
 }
 
@@ -281,16 +284,21 @@ function liveRowIds(f: LineageFragment): number[] {
  * offsets, a fragment that is gone gives its rows; a row found again in a fragment new
  * in `y` moved (an update, a compaction) and was not deleted.
  */
-export function removedRowIds(x: LineageVersion, y: LineageVersion): number[] {
+export async function removedRowIds(
+  x: LineageVersion,
+  y: LineageVersion,
+  read: ReadFile = readLocalFile,
+): Promise<number[]> {
   const removed: number[] = [];
   for (const f of x.fragments.values()) {
     const g = y.fragments.get(f.id);
     const sameBody = g !== undefined && g.body.equals(f.body);
     if (sameBody && sameDeletion(f, g)) continue;
-    const ids = rowIdsOf(f);
-    const before = deletedOffsets(f.deletion);
+    const ids = await rowIdsOf(f, read);
+    const before = await deletedOffsets(f.deletion, read);
     if (sameBody) {
-      for (const off of deletedOffsets(g!.deletion)) if (!before.has(off)) removed.push(ids[off]);
+      for (const off of await deletedOffsets(g!.deletion, read))
+        if (!before.has(off)) removed.push(ids[off]);
     } else {
       for (let off = 0; off < f.physicalRows; off++) if (!before.has(off)) removed.push(ids[off]);
     }
@@ -300,7 +308,7 @@ export function removedRowIds(x: LineageVersion, y: LineageVersion): number[] {
   for (const g of y.fragments.values()) {
     const f = x.fragments.get(g.id);
     if (f !== undefined && f.body.equals(g.body)) continue;
-    for (const id of liveRowIds(g)) moved.add(id);
+    for (const id of await liveRowIds(g, read)) moved.add(id);
   }
   return removed.filter((id) => !moved.has(id));
 }

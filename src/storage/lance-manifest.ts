@@ -270,11 +270,27 @@ export interface ScannedManifest {
   readerFeatureFlags: number;
 }
 
+/** Reads one file of a dataset: from disk, or an object store's (table-files.ts). */
+export type ReadFile = (file: string) => Promise<Buffer>;
+
+/**
+ * Synchronous: a manifest is in the page cache (Lance just wrote it), and a thread-pool
+ * round trip costs more than the copy when the pool is busy with the fsyncs.
+ */
+export const readLocalFile: ReadFile = (file) => {
+  try {
+    return Promise.resolve(readFileSync(file));
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+};
+
 /** Reads a manifest file and scans its top-level fields. */
-export async function scanManifest(manifestPath: string): Promise<ScannedManifest> {
-  // Synchronous: a manifest is in the page cache (Lance just wrote it), and a thread-pool
-  // round trip costs more than the copy when the pool is busy with the fsyncs.
-  const buf = readFileSync(manifestPath);
+export async function scanManifest(
+  manifestPath: string,
+  read: ReadFile = readLocalFile,
+): Promise<ScannedManifest> {
+  const buf = await read(manifestPath);
   if (buf.length < 16 || buf.toString('latin1', buf.length - 4) !== 'LANC')
     throw new Error(`${manifestPath} is not a Lance manifest (no LANC footer)`);
   const pos = Number(buf.readBigUInt64LE(buf.length - 16));
@@ -454,8 +470,12 @@ function fragmentInfo(r: Reader, at: Resolve): FragmentInfo {
 }
 
 /** The fragments of the version whose manifest is `manifestPath` (`root`: its dataset root). */
-export async function readFragments(manifestPath: string, root: string): Promise<FragmentInfo[]> {
-  const m = await scanManifest(manifestPath);
+export async function readFragments(
+  manifestPath: string,
+  root: string,
+  read: ReadFile = readLocalFile,
+): Promise<FragmentInfo[]> {
+  const m = await scanManifest(manifestPath, read);
   const at = resolver(m, root);
   return m.fragments.map(([s, e]) => fragmentInfo(new Reader(m.buf, s, e), at));
 }

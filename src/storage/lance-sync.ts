@@ -11,7 +11,6 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { digestFiles, versionNeeds, type FileDigest } from './lance-files.js';
 import {
   manifestFile,
   manifestFiles,
@@ -158,26 +157,4 @@ export async function syncLanceVersions(req: SyncRequest): Promise<SyncStats> {
   for (const f of files) addDirChain(dirs, path.dirname(f), req.stopDir);
   await fsyncAll(files, dirs, optional);
   return { files: files.size, dirs: dirs.size };
-}
-
-/**
- * The size and sha256 of every file `toVersion` needs that `fromVersion` did not (null:
- * a new table, all of them): its manifest and transaction file, and the data, deletion
- * and index files its commits created. Read from the page cache right after the commit;
- * recovery checks them before a roll-forward and the scrub later.
- */
-export async function digestLanceVersion(req: {
-  datasetDir: string;
-  branch: string | undefined;
-  fromVersion: number | null;
-  toVersion: number;
-}): Promise<FileDigest[]> {
-  const root = branchRoot(req.datasetDir, req.branch);
-  const needs = await versionNeeds(root, req.toVersion, {
-    ...(req.fromVersion !== null ? { since: req.fromVersion } : {}),
-  });
-  return digestFiles(
-    req.datasetDir,
-    needs.map((n) => n.file),
-  );
 }

@@ -1,125 +1,196 @@
 /**
- * The files of one table's Lance line (main or a Lance branch), for recovery's check
- * before a roll-forward, its rollback of damaged commits, the checksums the write
- * protocol records and the scrub (lance-files.ts). Errors other than a missing or
- * damaged file are typed as every storage error (errors.ts `guard`).
+ * The files of a repo's Lance datasets, wherever they live. The table store names every
+ * dataset file by a path (`<root>/nodes/<hex>.lance/_versions/…`), built with the same
+ * `path.join`s for both backends; only reading one, asking whether one exists, making
+ * it durable and the URI lancedb connects to differ:
+ *
+ * - `local`: `root` is the repo directory; files are read from disk, and a commit is
+ *   made durable by fsync'ing what it wrote (lance-sync.ts: lancedb never fsyncs).
+ * - `s3`: `root` is `/<bucket>/<prefix>`, so `s3:/` + a path is the object's URI; files
+ *   are objects, and a commit is durable once its PUTs were acknowledged: there is
+ *   nothing to sync (docs/recovery.md "On S3-compatible storage").
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { guard, type TableRef } from './errors.js';
-import {
-  checkFiles,
-  findManifest,
-  listedHead,
-  ManifestUnreadable,
-  relativeName,
-  versionNeeds,
-  type FileDigest,
-  type FileProblem,
-  type NeededFile,
-} from './lance-files.js';
-import { branchRoot, digestLanceVersion, fsyncAll } from './lance-sync.js';
+import { digestFile, type FileAccess } from './lance-files.js';
+import { fsyncAll, syncLanceVersions, type SyncRequest, type SyncStats } from './lance-sync.js';
+import { lanceStorageOptions, s3Location, type S3Location } from './s3-location.js';
+import { S3Objects } from './s3-objects.js';
 
-export class TableFiles {
-  constructor(
-    readonly ref: TableRef,
-    /** `<repo>/<tablePath>.lance` */
-    readonly datasetDir: string,
-    /** Lance branch; undefined for the main line. */
-    readonly branch: string | undefined,
-  ) {}
-
-  /** The dataset root of this line (the table directory, or `tree/<branch>`). */
-  get root(): string {
-    return branchRoot(this.datasetDir, this.branch);
-  }
-
-  private get versionsDir(): string {
-    return path.join(this.root, '_versions');
-  }
-
-  /** The newest version by its manifest's file name, without reading a manifest. */
-  listedHead(): number | null {
-    return listedHead(this.versionsDir);
-  }
-
+/**
+ * `read`, `exists`, `size`, `digest`, `list` and `remove` (FileAccess) are what the
+ * checksums recorded with a publish, recovery's check before a roll-forward and the
+ * scrub of `doctor --deep` ask of a dataset's files (lance-files.ts).
+ */
+export interface TableFiles extends FileAccess {
+  readonly kind: 'local' | 's3';
+  /** What dataset paths are joined under. */
+  readonly root: string;
+  /** The storage options every lancedb connection gets. */
+  readonly storageOptions: Record<string, string>;
   /**
-   * The files `version` needs (with `since`: only those `since` did not), or the problem
-   * with its manifest (missing, or not decodable).
+   * Makes what versions (fromVersion, toVersion] created durable: fsync on disk
+   * (lance-sync.ts); nothing on an object store, where each PUT was durable when
+   * acknowledged, before lancedb's commit returned.
    */
-  async needs(
-    version: number,
-    since?: number,
-  ): Promise<{ needs: NeededFile[] } | { manifest: FileProblem }> {
-    let unreadable: ManifestUnreadable | undefined;
-    const needs = await guard(this.ref, 'readManifest', async () => {
-      try {
-        return await versionNeeds(this.root, version, since === undefined ? {} : { since });
-      } catch (err) {
-        if (!(err instanceof ManifestUnreadable)) throw err;
-        unreadable = err;
-        return null;
-      }
-    });
-    if (needs !== null) return { needs };
-    const { file, reason, missing } = unreadable!;
-    const rel = relativeName(this.datasetDir, file);
-    return {
-      manifest: {
-        path: rel,
-        kind: 'manifest',
-        problem: missing ? 'missing' : 'unreadable',
-        message: `${rel}: ${missing ? 'is missing' : `cannot be decoded (${reason})`}`,
-      },
-    };
-  }
-
+  sync(req: SyncRequest): Promise<SyncStats>;
+  /** The URI lancedb connects to for the directory `dir` (a path under root). */
+  uri(dir: string): string;
+  /** Does any file exist under the directory `dir`? */
+  anyUnder(dir: string): Promise<boolean>;
   /**
-   * Checks every file `version` needs (with `since`: only those it added) against the
-   * manifest's sizes and the journal's `recorded` digests; with `hash`, their sha256 too.
+   * Asked before every table open: false only when `dir` certainly holds nothing. On an
+   * object store that would be a LIST per open, and lancedb's own open lists the
+   * versions anyway and answers "not found" (TableNotFound), so it answers true there.
    */
-  async check(
-    version: number,
-    recorded: ReadonlyMap<string, FileDigest>,
-    opts: { hash: boolean; since?: number },
-  ): Promise<FileProblem[]> {
-    const found = await this.needs(version, opts.since);
-    if ('manifest' in found) return [found.manifest];
-    return guard(this.ref, 'checkFiles', () =>
-      checkFiles(this.datasetDir, found.needs, recorded, { hash: opts.hash }),
-    );
-  }
+  mayHaveVersions(dir: string): Promise<boolean>;
+  /** Creates the directory `dir` where the backend has directories. */
+  makeDir(dir: string): Promise<void>;
+}
 
-  /** The size and sha256 of every file `to` needs that `from` did not (null: every file). */
-  async digest(from: number | null, to: number): Promise<FileDigest[]> {
-    return guard(this.ref, 'digestVersion', () =>
-      digestLanceVersion({
-        datasetDir: this.datasetDir,
-        branch: this.branch,
-        fromVersion: from,
-        toVersion: to,
-      }),
-    );
+export class LocalTableFiles implements TableFiles {
+  readonly kind = 'local';
+  readonly storageOptions = {};
+  constructor(readonly root: string) {}
+  sync(req: SyncRequest): Promise<SyncStats> {
+    return syncLanceVersions(req);
   }
-
-  /**
-   * Removes the manifests of every version above `version`, newest first, so that Lance
-   * HEAD is `version` again. Only for versions nothing published (recovery rolling back
-   * a commit whose manifest Lance cannot read): the manifest is what makes a version
-   * exist; the files it named are left unreferenced. Returns the removed files.
-   */
-  async dropVersionsAbove(version: number): Promise<string[]> {
-    const removed: string[] = [];
-    for (let v = this.listedHead(); v !== null && v > version; v--) {
-      const file = findManifest(this.versionsDir, v);
-      if (file === null) continue;
-      await guard(this.ref, 'dropVersion', () => fs.rm(file));
-      removed.push(relativeName(this.datasetDir, file));
+  uri(dir: string): string {
+    return dir;
+  }
+  /** Synchronous: a manifest is in the page cache (Lance just wrote it), and a
+   * thread-pool round trip costs more than the copy when the pool is busy with fsyncs. */
+  read(file: string): Promise<Buffer> {
+    try {
+      return Promise.resolve(readFileSync(file));
+    } catch (err) {
+      return Promise.reject(err as Error);
     }
-    // Durable: a removed manifest that came back after a power loss would be a HEAD past
-    // the pin that nothing can restore.
-    if (removed.length > 0)
-      await guard(this.ref, 'dropVersion', () => fsyncAll([], [this.versionsDir]));
-    return removed;
   }
+  exists(file: string): Promise<boolean> {
+    return Promise.resolve(existsSync(file));
+  }
+  /** A synchronous `stat` (microseconds), asked before every table open (docs/performance.md). */
+  anyUnder(dir: string): Promise<boolean> {
+    try {
+      return Promise.resolve(statSync(dir).isDirectory());
+    } catch {
+      return Promise.resolve(false);
+    }
+  }
+  mayHaveVersions(dir: string): Promise<boolean> {
+    return this.anyUnder(dir);
+  }
+  async makeDir(dir: string): Promise<void> {
+    await fs.mkdir(dir, { recursive: true });
+  }
+  async size(file: string): Promise<number | null> {
+    try {
+      return (await fs.stat(file)).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+  digest(file: string): Promise<{ size: number; sha256: string }> {
+    return digestFile(file);
+  }
+  async list(dir: string): Promise<string[]> {
+    try {
+      return await fs.readdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+  }
+  /** Durable: a removed manifest that came back after a power loss would be a HEAD past
+   * the pin that nothing can restore, so the directories are fsync'd. */
+  async remove(files: string[]): Promise<void> {
+    for (const f of files) await fs.rm(f, { force: true });
+    await fsyncAll([], new Set(files.map((f) => path.dirname(f))));
+  }
+}
+
+export class S3TableFiles implements TableFiles {
+  readonly kind = 's3';
+  readonly root: string;
+  readonly storageOptions: Record<string, string>;
+  readonly objects: S3Objects;
+
+  constructor(readonly location: S3Location) {
+    this.root = `/${location.bucket}${location.prefix === '' ? '' : `/${location.prefix}`}`;
+    this.storageOptions = lanceStorageOptions(location);
+    this.objects = new S3Objects(location);
+  }
+
+  /** (bucket, key) of a path under root. */
+  private split(file: string): { bucket: string; key: string } {
+    const [bucket, ...rest] = file.replace(/^\/+/, '').split('/');
+    return { bucket, key: rest.join('/') };
+  }
+
+  uri(dir: string): string {
+    return `s3:/${dir}`;
+  }
+
+  async read(file: string): Promise<Buffer> {
+    const { bucket, key } = this.split(file);
+    const buf = await this.objects.get(bucket, key);
+    if (buf === undefined) throw new Error(`Not found: ${this.uri(file)}`);
+    return buf;
+  }
+
+  exists(file: string): Promise<boolean> {
+    const { bucket, key } = this.split(file);
+    return this.objects.exists(bucket, key);
+  }
+
+  anyUnder(dir: string): Promise<boolean> {
+    const { bucket, key } = this.split(dir);
+    return this.objects.anyUnder(bucket, `${key}/`);
+  }
+
+  mayHaveVersions(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
+  sync(): Promise<SyncStats> {
+    return Promise.resolve({ files: 0, dirs: 0 });
+  }
+
+  makeDir(): Promise<void> {
+    return Promise.resolve(); // object stores have no directories
+  }
+
+  size(file: string): Promise<number | null> {
+    const { bucket, key } = this.split(file);
+    return this.objects.size(bucket, key);
+  }
+
+  async digest(file: string): Promise<{ size: number; sha256: string }> {
+    const { bucket, key } = this.split(file);
+    const d = await this.objects.digest(bucket, key);
+    if (d === undefined) throw new Error(`Not found: ${this.uri(file)}`);
+    return d;
+  }
+
+  list(dir: string): Promise<string[]> {
+    const { bucket, key } = this.split(dir);
+    return this.objects.list(bucket, `${key}/`);
+  }
+
+  /** An acknowledged DELETE is durable, as a PUT is. */
+  async remove(files: string[]): Promise<void> {
+    for (const f of files) {
+      const { bucket, key } = this.split(f);
+      await this.objects.delete(bucket, key);
+    }
+  }
+}
+
+/** The files of the repo at `dir`: there, or at `tablesUri` (`s3://…`, AWS variables). */
+export function tableFilesFor(dir: string, tablesUri: string | undefined): TableFiles {
+  return tablesUri === undefined
+    ? new LocalTableFiles(dir)
+    : new S3TableFiles(s3Location(tablesUri));
 }

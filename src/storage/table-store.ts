@@ -10,7 +10,6 @@
  * from the fork point (fork at 5 -> first branch commit is 6) and so can overlap
  * main's: a version number only means something together with its branch.
  */
-import { existsSync, promises as fs, statSync } from 'node:fs';
 import path from 'node:path';
 import type * as arrow from 'apache-arrow';
 import type { Connection, Table as LanceTable } from '@lancedb/lancedb';
@@ -20,8 +19,9 @@ import { branchError, errorMessage, guard, storageError, type TableRef } from '.
 import { LanceTableHandle, type TableHandle } from './table-handle.js';
 import { manifestFile, readFragments, type FragmentInfo } from './lance-manifest.js';
 import { readLineageVersion, type LineageVersion } from './lance-lineage.js';
-import { branchRoot, syncLanceVersions, type SyncStats } from './lance-sync.js';
-import { TableFiles } from './table-files.js';
+import { branchRoot, type SyncStats } from './lance-sync.js';
+import { tableFilesFor, type TableFiles } from './table-files.js';
+import { TableLineFiles } from './table-line-files.js';
 
 export interface OpenTableOptions {
   /** Pin the handle at exactly this version (read-only). */
@@ -63,10 +63,16 @@ export class TableStore {
   private readonly writers = new Map<string, LanceTableHandle>();
   private closed = false;
 
-  private constructor(readonly repoDir: string) {}
+  /** `files`: where the datasets live, the repo directory or an S3 prefix (table-files.ts). */
+  private constructor(
+    readonly repoDir: string,
+    readonly files: TableFiles,
+  ) {}
 
-  static async open(repoDir: string): Promise<TableStore> {
-    return new TableStore(path.resolve(repoDir));
+  /** The tables of the repo at `repoDir`, or at `tablesUri` (`s3://…`: table-files.ts). */
+  static async open(repoDir: string, tablesUri?: string): Promise<TableStore> {
+    const dir = path.resolve(repoDir);
+    return new TableStore(dir, tableFilesFor(dir, tablesUri));
   }
 
   /** Validates tablePath and splits it into (absolute parent dir, table name). */
@@ -85,7 +91,7 @@ export class TableStore {
         ref,
       );
     }
-    const dir = path.join(this.repoDir, ...parts.slice(0, -1));
+    const dir = path.join(this.files.root, ...parts.slice(0, -1));
     const name = parts[parts.length - 1];
     return { dir, name, datasetDir: path.join(dir, `${name}.lance`) };
   }
@@ -103,7 +109,10 @@ export class TableStore {
       // The default (undefined) never refreshes: only writerAt uses it, because each
       // refresh lists `_versions/`, which grows with the table's history.
       conn = guard(ref, 'connect', () =>
-        lanceDb().connect(dir, refreshing ? { readConsistencyInterval: 0 } : {}),
+        lanceDb().connect(this.files.uri(dir), {
+          ...(refreshing ? { readConsistencyInterval: 0 } : {}),
+          storageOptions: this.files.storageOptions,
+        }),
       );
       conn.catch(() => pool.delete(dir));
       pool.set(dir, conn);
@@ -134,8 +143,9 @@ export class TableStore {
     this.assertOpen(ref);
     const b = normalizeBranch(branch);
     const dir = this.versionsDir(ref, b);
-    if (Number.isSafeInteger(version) && version >= 0 && existsSync(manifestFile(dir, version)))
-      return !existsSync(manifestFile(dir, version + 1));
+    const has = (v: number) => this.files.exists(manifestFile(dir, v));
+    if (Number.isSafeInteger(version) && version >= 0 && (await has(version)))
+      return !(await has(version + 1));
     return (await this.headVersion(tableKey, tablePath, b)) === version;
   }
 
@@ -166,7 +176,7 @@ export class TableStore {
     let writer = this.writers.get(key);
     if (writer === undefined) {
       const { dir, name } = this.locate(ref);
-      if (!this.datasetExists(tablePath))
+      if (!(await this.mayExist(tablePath)))
         throw storageError('TableNotFound', `table ${tableKey} not found at ${tablePath}`, ref);
       const conn = await this.connection(ref, dir, false);
       const main = await guard(ref, 'openTable', () => conn.openTable(name), 'TableNotFound');
@@ -208,7 +218,7 @@ export class TableStore {
    * files toVersion references and fromVersion does not) and the directories naming
    * them (lance-sync.ts). `forked`: the Lance branch was created after fromVersion was
    * published, so its fork manifest and ref are synced too. Call it before publishing
-   * toVersion; lancedb itself never fsyncs.
+   * toVersion; lancedb itself never fsyncs. On an object store: nothing (table-files.ts).
    */
   async syncVersions(
     tableKey: string,
@@ -220,7 +230,7 @@ export class TableStore {
     const { datasetDir } = this.locate(ref);
     const branch = normalizeBranch(opts.branch);
     return guard(ref, 'syncVersions', () =>
-      syncLanceVersions({
+      this.files.sync({
         datasetDir,
         branch,
         fromVersion: opts.fromVersion,
@@ -231,11 +241,16 @@ export class TableStore {
     );
   }
 
-  /** The files of the table's Lance line `branch` (main when undefined): table-files.ts. */
-  files(tableKey: string, tablePath: string, branch?: string | null): TableFiles {
+  /** The files of the table's Lance line `branch` (main when undefined): table-line-files.ts. */
+  lineFiles(tableKey: string, tablePath: string, branch?: string | null): TableLineFiles {
     const ref = { tableKey, tablePath };
     this.assertOpen(ref);
-    return new TableFiles(ref, this.locate(ref).datasetDir, normalizeBranch(branch ?? undefined));
+    return new TableLineFiles(
+      ref,
+      this.locate(ref).datasetDir,
+      normalizeBranch(branch ?? undefined),
+      this.files,
+    );
   }
 
   /**
@@ -253,13 +268,8 @@ export class TableStore {
     const { datasetDir } = this.locate(ref);
     const root = branchRoot(datasetDir, normalizeBranch(branch));
     return guard(ref, 'fragmentsAt', () =>
-      readFragments(manifestFile(path.join(root, '_versions'), version), root),
+      readFragments(manifestFile(path.join(root, '_versions'), version), root, this.readFile),
     );
-  }
-
-  /** The directory the table's Lance dataset lives in (`<repo>/<tablePath>.lance`). */
-  datasetDir(tableKey: string, tablePath: string): string {
-    return this.locate({ tableKey, tablePath }).datasetDir;
   }
 
   /**
@@ -276,32 +286,36 @@ export class TableStore {
     this.assertOpen(ref);
     const b = normalizeBranch(branch ?? undefined);
     const file = manifestFile(this.versionsDir(ref, b), version);
-    if (!existsSync(file))
+    if (!(await this.files.exists(file)))
       throw storageError('VersionNotFound', `version ${version} of ${tableKey} not found`, ref, {
         version,
         branch: b ?? null,
       });
     const { datasetDir } = this.locate(ref);
     const root = b === undefined ? datasetDir : path.join(datasetDir, 'tree', b);
-    return guard(ref, 'lineage', () => readLineageVersion(file, root), undefined, { version });
+    const read = this.readFile;
+    return guard(ref, 'lineage', () => readLineageVersion(file, root, read), undefined, {
+      version,
+    });
   }
 
+  /** Does the dataset at `tablePath` have versions? */
   async tableExists(tablePath: string): Promise<boolean> {
-    return this.datasetExists(tablePath);
+    return this.files.anyUnder(this.versionsDir({ tableKey: '(exists)', tablePath }, undefined));
   }
 
-  /**
-   * A synchronous `stat` (microseconds), asked before every table open: the async one
-   * cost a thread-pool round trip and an event-loop turn per open, ~0.2 ms each on the
-   * busy 2-core machine (docs/performance.md, the open gap).
-   */
-  private datasetExists(tablePath: string): boolean {
-    const { datasetDir } = this.locate({ tableKey: '(tableExists)', tablePath });
-    try {
-      return statSync(path.join(datasetDir, '_versions')).isDirectory();
-    } catch {
-      return false;
-    }
+  /** Reads one dataset file (a manifest, a deletion or row-id file) from the backend. */
+  readonly readFile = (file: string): Promise<Buffer> => this.files.read(file);
+
+  /** Asked before every table open: false when the dataset certainly has no versions. */
+  private mayExist(tablePath: string): Promise<boolean> {
+    const dir = this.versionsDir({ tableKey: '(open)', tablePath }, undefined);
+    return this.files.mayHaveVersions(dir);
+  }
+
+  /** Does the Lance branch `branch` of the table have versions (its `tree/<branch>/`)? */
+  async lanceBranchExists(tableKey: string, tablePath: string, branch: string): Promise<boolean> {
+    return this.files.anyUnder(this.versionsDir({ tableKey, tablePath }, branch));
   }
 
   async createTable(tableKey: string, tablePath: string, schema: arrow.Schema): Promise<number> {
@@ -311,7 +325,7 @@ export class TableStore {
     if (await this.tableExists(tablePath)) {
       throw storageError('TableExists', `table ${tableKey} already exists at ${tablePath}`, ref);
     }
-    await guard(ref, 'createTable', () => fs.mkdir(dir, { recursive: true }));
+    await guard(ref, 'createTable', () => this.files.makeDir(dir));
     const conn = await this.connection(ref, dir);
     let table: LanceTable;
     try {
@@ -340,7 +354,7 @@ export class TableStore {
     }
     // Everything is new, up to the table's entry in nodes/ or edges/ and theirs in the repo.
     await guard(ref, 'createTable', () =>
-      syncLanceVersions({
+      this.files.sync({
         datasetDir: this.locate(ref).datasetDir,
         branch: undefined,
         fromVersion: null,
@@ -359,7 +373,7 @@ export class TableStore {
   private async openMain(ref: TableRef, refreshing = true): Promise<LanceTable> {
     this.assertOpen(ref);
     const { dir, name } = this.locate(ref);
-    if (!this.datasetExists(ref.tablePath)) {
+    if (!(await this.mayExist(ref.tablePath))) {
       throw storageError(
         'TableNotFound',
         `table ${ref.tableKey} not found at ${ref.tablePath}`,

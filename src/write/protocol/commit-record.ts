@@ -2,7 +2,7 @@
  * The record of what a Lance commit wrote (docs/recovery.md "Before a roll-forward"):
  * the size and sha256 of every file the new version needs that the pinned one did not
  * (manifest, transaction, data, deletion and index files), read from the page cache
- * right after the commit and journaled as the commit's `table.committed`. Recovery rolls
+ * right after the commit (on S3: GETs of the objects it PUT, storage/table-files.ts) and journaled as the commit's `table.committed`. Recovery rolls
  * a crashed operation's table forward only when these still match; `lancelog doctor
  * --deep` checks them for every pinned version.
  *
@@ -30,7 +30,7 @@ export async function recordCommit(
   range: CommitRange,
 ): Promise<void> {
   const files = await store
-    .files(range.tableKey, range.tablePath, range.lanceBranch)
+    .lineFiles(range.tableKey, range.tablePath, range.lanceBranch)
     .digest(range.from, range.to);
   journal.tableCommitted(opId, range.tableKey, range.to, { files, durable: false });
 }
@@ -51,7 +51,7 @@ export async function recordCommits(
     if (r.to === r.from) continue;
     let files;
     try {
-      files = await store.files(r.tableKey, r.tablePath, r.lanceBranch).digest(r.from, r.to);
+      files = await store.lineFiles(r.tableKey, r.tablePath, r.lanceBranch).digest(r.from, r.to);
     } catch {
       continue;
     }

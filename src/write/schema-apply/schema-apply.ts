@@ -226,7 +226,7 @@ export async function applySchemaChange(
       const newTables: Array<{ tableKey: string; version: number; files: FileDigest[] }> = [];
       for (const def of defsOf(next).filter((d) => !oldKeys.has(d.tableKey))) {
         const version = await createNewTable(ctx, def);
-        const files = await ctx.store.files(def.tableKey, def.tablePath).digest(null, version);
+        const files = await ctx.store.lineFiles(def.tableKey, def.tablePath).digest(null, version);
         newTables.push({ tableKey: def.tableKey, version, files });
       }
       const unpin = snapshot.pins
