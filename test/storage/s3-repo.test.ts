@@ -3,6 +3,7 @@
  * 127.0.0.1 (s3rver, started here; scripts/s3-server.ts) with the SQLite journal
  * in a local directory: the one-machine deployment (docs/deployment.md).
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -333,8 +334,18 @@ describe('checksums and the scrub on S3 (docs/recovery.md "doctor")', () => {
     const data = objectsUnder(prefix).filter((o) => /\.lance\/data\/[^/]+\.lance$/.test(o));
     expect(data).toHaveLength(2);
     const [flipped, deleted] = data;
+    const rel = (o: string) => o.slice(o.indexOf('.lance/') + '.lance/'.length);
     const stored = join(s3().dir, bucket, `${flipped}._S3rver_object`);
     const bytes = readFileSync(stored);
+    // What the write recorded is the digest of the bytes the server holds.
+    const repo = await Repo.open(dir, { readOnly: true });
+    const records = [...repo.journal.fileRecords().values()].flatMap((m) => [...m.values()]);
+    await repo.close();
+    expect(records.find((f) => f.path === rel(flipped))).toEqual({
+      path: rel(flipped),
+      size: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    });
     bytes[bytes.length >> 1] ^= 0xff;
     writeFileSync(stored, bytes);
     await new S3Objects(s3Location(uri)).delete(bucket, deleted);
@@ -344,7 +355,6 @@ describe('checksums and the scrub on S3 (docs/recovery.md "doctor")', () => {
     const found = r.problems
       .filter((p) => p.kind === 'damaged-version')
       .flatMap((p) => p.files!.map((f) => `${f.path}:${f.problem}`));
-    const rel = (o: string) => o.slice(o.indexOf('.lance/') + '.lance/'.length);
     expect(found.sort()).toEqual([`${rel(flipped)}:checksum`, `${rel(deleted)}:missing`].sort());
   });
 });
