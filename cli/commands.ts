@@ -15,6 +15,7 @@ import { registerMaintenanceCommands } from './commands/maintenance.js';
 import { registerChangesCommands } from './commands/changes.js';
 import { registerServerCommands } from './commands/serve.js';
 import { registerFeedCommands } from './commands/feed.js';
+import { registerMcpCommand } from './commands/mcp.js';
 
 export function registerCommands(program: Command): void {
   registerRepoCommands(program);
@@ -32,4 +33,5 @@ export function registerCommands(program: Command): void {
   registerChangesCommands(program);
   registerFeedCommands(program);
   registerServerCommands(program);
+  registerMcpCommand(program);
 }

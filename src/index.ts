@@ -176,6 +176,8 @@ export type {
   BaselineResult,
 } from './repo/changes.js';
 export { snapshotChanges } from './repo/snapshot-changes.js';
+export { readBlob } from './repo/blob.js';
+export type { BlobCell, BlobSelector, BlobRepo, ByteRange } from './repo/blob.js';
 export { followChanges, JournalWatch } from './repo/change-follow.js';
 export type { FollowOptions } from './repo/change-follow.js';
 export type { ChangeFilter, EntityChange, EntityImage, EntityKind } from './repo/change-blocks.js';

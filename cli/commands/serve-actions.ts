@@ -19,8 +19,22 @@ const ServeFlags = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   uri: z.string().optional(),
   ui: z.boolean().optional(),
+  graph: z.array(z.string().regex(/^[^=]+=.+$/, 'expected NAME=URI')).optional(),
+  queries: z.string().min(1).optional(),
 });
-const UiFlags = ServeFlags.omit({ host: true, ui: true });
+const UiFlags = ServeFlags.omit({ host: true, ui: true, graph: true, queries: true });
+
+/** `--graph NAME=URI …` as graph id → repo directory; a name given twice is refused. */
+function graphFlags(values: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const at = v.indexOf('=');
+    const name = v.slice(0, at);
+    if (name in out) throw new UsageError(`--graph ${name}: given twice`, { flag: 'graph' });
+    out[name] = v.slice(at + 1);
+  }
+  return out;
+}
 
 function flags<T>(schema: z.ZodType<T>, raw: unknown): T {
   const parsed = schema.safeParse(raw);
@@ -43,8 +57,13 @@ export async function serve(
 ): Promise<void> {
   const opts = flags(ServeFlags, raw);
   const { startServer } = await server();
+  const graphs = graphFlags(opts.graph ?? []);
+  const several = Object.keys(graphs).length > 0;
   await startServer({
-    repo: resolveRepo(repoArg, opts),
+    ...(several && repoArg === undefined && opts.uri === undefined
+      ? { graphs }
+      : { repo: resolveRepo(repoArg, opts), ...(several ? { graphs } : {}) }),
+    ...(opts.queries !== undefined ? { queriesDir: opts.queries } : {}),
     host: opts.host,
     port: opts.port,
     refreshMs: opts.refreshMs,

@@ -5,6 +5,12 @@
 import type { ErrorCodeSpec } from './spec.js';
 
 export const REPO_CODES = {
+  BlobNotFound: {
+    classes: ['RepoError'],
+    exit: 1,
+    http: 404,
+    details: ['type', 'id', 'property', 'commit_id'],
+  },
   CommitNotOnBranch: { classes: ['RepoError'], exit: 1, http: 400, details: ['commit', 'branch'] },
   CommitVersionUnexpected: {
     classes: ['RepoError'],
@@ -15,6 +21,12 @@ export const REPO_CODES = {
   DuplicateTableAction: { classes: ['RepoError'], exit: 1, http: 500, details: ['table_keys'] },
   InvalidFilter: { classes: ['RepoError'], exit: 1, http: 400, details: ['table', 'column'] },
   InvalidMerge: { classes: ['RepoError'], exit: 1, http: 400, details: ['source', 'target'] },
+  NotABlobProperty: {
+    classes: ['RepoError'],
+    exit: 1,
+    http: 400,
+    details: ['type', 'property', 'property_type'],
+  },
   InvalidRepoPath: {
     classes: ['RepoError'],
     exit: 1,

@@ -6,6 +6,6 @@ export interface ErrorCodeSpec {
    */
   readonly classes: readonly [string];
   readonly exit: 1 | 2 | 4;
-  readonly http: 400 | 401 | 403 | 404 | 409 | 410 | 412 | 413 | 500 | 501;
+  readonly http: 400 | 401 | 403 | 404 | 409 | 410 | 412 | 413 | 416 | 500 | 501;
   readonly details: readonly string[];
 }

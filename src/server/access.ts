@@ -16,7 +16,8 @@ import type { PolicyDecision, PolicyEngine } from './policy.js';
 
 /** A read at a ref that a request makes, as its route declares it. */
 export interface ReadTarget {
-  action: 'read' | 'export';
+  /** `invoke_query`: a stored query run at the ref is allowed by the same history rule. */
+  action: 'read' | 'export' | 'invoke_query';
   /** The name the handler finds the resolved snapshot under (`ctx.reads[name]`). */
   name: string;
   /** A ref text (a branch, `branch@N` or a commit id) or an exact position. */

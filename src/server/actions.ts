@@ -11,5 +11,9 @@ export const POLICY_ACTIONS = [
   'branch_delete',
   'branch_merge',
   'admin',
+  /** Invoke a stored query by name (`POST /queries/{name}`); its body needs `read` or `change` too. */
+  'invoke_query',
+  /** List the served graphs (`GET /graphs`). */
+  'graph_list',
 ] as const;
 export type PolicyAction = (typeof POLICY_ACTIONS)[number];

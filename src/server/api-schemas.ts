@@ -72,6 +72,10 @@ export const HealthSchema = z
     journal: z
       .object({ events: count, pending_recovery: count, last_refresh_at: nullableString })
       .optional(),
+    /** Lancelog's addition with `serve --graph`: each served graph (`repo` is the first). */
+    graphs: z
+      .array(z.object({ graph_id: z.string(), uri: z.string(), pending_recovery: count }))
+      .optional(),
   })
   .meta({ id: 'HealthOutput' });
 
@@ -200,7 +204,12 @@ export const BranchDeleteOutputSchema = z
   .object({ uri: z.string(), name: z.string(), actor_id: nullableString })
   .meta({ id: 'BranchDeleteOutput' });
 export const BranchMergeRequestSchema = z
-  .object({ source: z.string().min(1), target: nullableString })
+  .object({
+    source: z.string().min(1),
+    target: nullableString,
+    /** Delete the source after the merge landed (its own `branch_delete` check; never fails the merge). */
+    delete_branch: z.boolean().nullable().optional(),
+  })
   .meta({ id: 'BranchMergeRequest' });
 export const BranchMergeOutputSchema = z
   .object({
@@ -210,6 +219,9 @@ export const BranchMergeOutputSchema = z
       .enum(['already_up_to_date', 'fast_forward', 'merged'])
       .meta({ id: 'BranchMergeOutcome' }),
     actor_id: nullableString,
+    /** Set when `delete_branch` was asked: whether the source was deleted, and why not. */
+    branch_deleted: z.boolean().nullable().optional(),
+    branch_delete_error: nullableString,
   })
   .meta({ id: 'BranchMergeOutput' });
 

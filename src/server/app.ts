@@ -19,6 +19,7 @@ import {
   REPLY_SENT,
   route,
   type BranchTarget,
+  type PolicyTarget,
   type RouteDef,
   type ServerRepo,
 } from './route.js';
@@ -29,13 +30,19 @@ import { exploreRoutes } from './routes-explore.js';
 import { historyRoutes } from './routes-history.js';
 import { auditRoutes } from './routes-audit.js';
 import { registerUi } from './ui-assets.js';
+import { currentRoutes, graphListRoute } from './routes-current.js';
+import { storedQueryRoutes } from './routes-stored-queries.js';
+import { blobRoutes } from './routes-blob.js';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 /** The actor of requests to a server without tokens. */
 export const ANONYMOUS_ACTOR = 'anonymous';
 
 export interface AppOptions {
-  server: ServerRepo;
+  /** The repo of `serve REPO`: served at the single-graph paths and as graph `default`. */
+  server?: ServerRepo | null;
+  /** The graphs of `serve --graph NAME=URI …`, served at `/graphs/{graph_id}/…` only. */
+  graphs?: ReadonlyMap<string, ServerRepo>;
   /** Hashed tokens; empty: no authentication. */
   tokens: TokenEntry[];
   policy: PolicyEngine | null;
@@ -49,21 +56,38 @@ export interface AppOptions {
   uiDir?: string | null;
 }
 
-/** Every route: the reference API, Lancelog's own, /healthz and /openapi.json. */
-export function allRoutes(lastRefreshAt: () => string | null = () => null): RouteDef[] {
+/** The graph id of the repo `serve REPO` serves, under `/graphs/{graph_id}/…`. */
+export const DEFAULT_GRAPH_ID = 'default';
+
+/** Every graph the app serves, by id (the single repo of `serve REPO` as `default`). */
+export function graphsOf(opts: AppOptions): ReadonlyMap<string, ServerRepo> {
+  if (opts.graphs && opts.graphs.size > 0) return opts.graphs;
+  return new Map(opts.server ? [[DEFAULT_GRAPH_ID, opts.server]] : []);
+}
+
+/** Every route: the reference API, Lancelog's own, /healthz, /graphs and /openapi.json. */
+export function allRoutes(
+  lastRefreshAt: () => string | null = () => null,
+  graphs: () => ReadonlyMap<string, ServerRepo> = () => new Map(),
+): RouteDef[] {
   const routes: RouteDef[] = [
     route({
       method: 'GET',
       path: '/healthz',
       operationId: 'health',
-      summary: 'Liveness, version, and the state of the repo and its journal',
+      summary: 'Liveness, version, and the state of the repo (or every graph) and its journal',
       tag: 'reference',
       response: S.HealthSchema,
       errors: [],
       auth: false,
-      handler: ({ server }) => Promise.resolve(healthOf(server, lastRefreshAt())),
+      scope: 'server',
+      handler: ({ server }) => Promise.resolve(healthOf(server, lastRefreshAt(), graphs())),
     }),
+    graphListRoute(graphs),
     ...dataRoutes,
+    ...currentRoutes,
+    ...storedQueryRoutes,
+    ...blobRoutes,
     ...adminRoutes,
     ...changeRoutes,
     ...exploreRoutes,
@@ -80,6 +104,7 @@ export function allRoutes(lastRefreshAt: () => string | null = () => null): Rout
       response: S.OpenApiSchema,
       errors: [],
       auth: false,
+      scope: 'server',
       handler: () => Promise.resolve(openApiDocument(routes)),
     }),
   );
@@ -119,41 +144,68 @@ function authenticate(tokens: TokenEntry[], request: FastifyRequest): string {
   return actor;
 }
 
-function authorize(
+/** The policy's decision for one branch target, logged with the request. */
+function decide(
   opts: AppOptions,
   request: FastifyRequest,
   actor: string,
-  targets: BranchTarget[],
-): void {
-  for (const t of targets) {
-    const decision = opts.policy
-      ? opts.policy.authorize({
-          actor,
-          action: t.action,
-          branch: t.branch,
-          targetBranch: t.targetBranch,
-        })
-      : { allowed: true, rule: null, reason: 'no policy configured' };
-    request.log.info(
-      {
-        policy: {
-          actor,
-          action: t.action,
-          branch: t.branch ?? null,
-          target_branch: t.targetBranch ?? null,
-          decision: decision.allowed ? 'allow' : 'deny',
-          rule: decision.rule,
-          reason: decision.reason,
-        },
+  t: BranchTarget,
+  graphId: string | null,
+): { allowed: boolean; reason: string } {
+  const decision = opts.policy
+    ? opts.policy.authorize({
+        actor,
+        action: t.action,
+        branch: t.branch,
+        targetBranch: t.targetBranch,
+      })
+    : { allowed: true, rule: null, reason: 'no policy configured' };
+  request.log.info(
+    {
+      policy: {
+        actor,
+        action: t.action,
+        graph_id: graphId,
+        branch: t.branch ?? null,
+        target_branch: t.targetBranch ?? null,
+        decision: decision.allowed ? 'allow' : 'deny',
+        rule: decision.rule,
+        reason: decision.reason,
       },
-      'policy decision',
-    );
+    },
+    'policy decision',
+  );
+  return decision;
+}
+
+/** The request a handler runs for: who, on which graph, and how to ask the policy more. */
+interface Caller {
+  opts: AppOptions;
+  request: FastifyRequest;
+  actor: string;
+  server: ServerRepo;
+  graphId: string | null;
+}
+
+function authorize(c: Caller, targets: BranchTarget[]): void {
+  for (const t of targets) {
+    const decision = decide(c.opts, c.request, c.actor, t, c.graphId);
     if (!decision.allowed)
       throw new HttpError('Forbidden', `policy denied: ${decision.reason}`, {
         action: t.action,
-        actor,
+        actor: c.actor,
       });
   }
+}
+
+function readAccess(c: Caller) {
+  return {
+    repo: c.server.repo,
+    policy: c.opts.policy,
+    actor: c.actor,
+    log: (policy: ReadDecisionLog) =>
+      c.request.log.info({ policy: { ...policy, graph_id: c.graphId } }, 'policy decision'),
+  };
 }
 
 /**
@@ -161,54 +213,87 @@ function authorize(
  * by the commit they resolve to); returns the snapshots the read targets resolved to.
  */
 function checkPolicy(
-  opts: AppOptions,
+  c: Caller,
   def: RouteDef,
   input: { body: unknown; query: unknown; params: unknown },
-  request: FastifyRequest,
-  actor: string,
 ): Record<string, AuthorizedRead> {
   if (!def.policy) return {};
-  const given = def.policy({ ...input, server: opts.server });
-  const targets = Array.isArray(given) ? given : [given];
+  const given = def.policy({ ...input, server: c.server });
+  const targets: PolicyTarget[] = Array.isArray(given) ? given : [given];
   authorize(
-    opts,
-    request,
-    actor,
+    c,
     targets.filter((t): t is BranchTarget => !isReadTarget(t)),
   );
-  const access = {
-    repo: opts.server.repo,
-    policy: opts.policy,
-    actor,
-    log: (policy: ReadDecisionLog) => request.log.info({ policy }, 'policy decision'),
-  };
   const reads: Record<string, AuthorizedRead> = {};
-  for (const t of targets.filter(isReadTarget)) reads[t.name] = authorizeRead(access, t);
+  for (const t of targets.filter(isReadTarget)) reads[t.name] = authorizeRead(readAccess(c), t);
   return reads;
 }
 
-function register(app: FastifyInstance, def: RouteDef, opts: AppOptions): void {
+/** The served repo a request addresses: by `graph_id` on a graph route, else the single repo. */
+function serverOf(
+  opts: AppOptions,
+  graphs: ReadonlyMap<string, ServerRepo>,
+  graphId: string | null,
+): ServerRepo {
+  const server =
+    graphId === null ? (opts.server ?? graphs.values().next().value) : graphs.get(graphId);
+  if (!server)
+    throw new HttpError('GraphNotFound', `no graph '${graphId ?? ''}' is served here`, {
+      graph_id: graphId,
+    });
+  return server;
+}
+
+/** The path parameters of the route itself (`graph_id` is the prefix's). */
+function routeParams(request: FastifyRequest): Record<string, unknown> {
+  const { graph_id: _g, ...rest } = (request.params ?? {}) as Record<string, unknown>;
+  return rest;
+}
+
+/** A deprecated alias answers with `Deprecation` and a `Link` to its successor. */
+function markDeprecated(def: RouteDef, reply: FastifyReply, graphId: string | null): void {
+  if (def.successor === undefined) return;
+  const prefix = graphId === null ? '' : `/graphs/${encodeURIComponent(graphId)}`;
+  void reply
+    .header('deprecation', 'true')
+    .header('link', `<${prefix}${def.successor}>; rel="successor-version"`);
+}
+
+function register(
+  app: FastifyInstance,
+  def: RouteDef,
+  opts: AppOptions,
+  graphs: ReadonlyMap<string, ServerRepo>,
+  prefixed: boolean,
+): void {
   app.route({
     method: def.method,
-    url: def.path.replace(/\{(\w+)\}/g, ':$1'),
+    url: (prefixed ? '/graphs/:graph_id' : '') + def.path.replace(/\{(\w+)\}/g, ':$1'),
     bodyLimit: def.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const actor = def.auth === false ? ANONYMOUS_ACTOR : authenticate(opts.tokens, request);
+      // After authentication: a caller without a token cannot probe which graphs exist.
+      const graphId = prefixed ? String((request.params as { graph_id: string }).graph_id) : null;
+      const c: Caller = { opts, request, actor, graphId, server: serverOf(opts, graphs, graphId) };
       const input = {
         body: parseInput(def.body, request.body, 'body'),
         query: parseInput(def.query, request.query, 'query'),
-        params: parseInput(def.params, request.params, 'path'),
+        params: parseInput(def.params, routeParams(request), 'path'),
       };
-      const reads = def.auth !== false ? checkPolicy(opts, def, input, request, actor) : {};
+      const reads = def.auth !== false ? checkPolicy(c, def, input) : {};
+      markDeprecated(def, reply, graphId);
       try {
         const out = await def.handler({
           ...input,
           actor,
-          server: opts.server,
+          server: c.server,
           reply,
           reads,
           headers: request.headers,
           refresh: () => opts.onWriteFailure?.(),
+          graphId,
+          allows: (t) => decide(opts, request, actor, t, graphId).allowed,
+          authorizeRead: (t) => authorizeRead(readAccess(c), t),
         });
         // A reply is thenable: handlers that stream answer REPLY_SENT, never the reply.
         if (out === REPLY_SENT) return reply;
@@ -245,6 +330,26 @@ function onClientError(err: Error & { code?: string }, socket: Duplex): void {
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   socket.destroy(err);
+}
+
+/**
+ * Every route once per family: the single-graph paths for the repo of `serve REPO`, the
+ * graph paths for every graph; `/healthz`, `/graphs` and `/openapi.json` once.
+ */
+function registerRoutes(app: FastifyInstance, opts: AppOptions): void {
+  const graphs = graphsOf(opts);
+  // Raw NDJSON bodies (`/load/ndjson`) reach the handler as text; their route sets the limit.
+  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
+  for (const def of allRoutes(opts.lastRefreshAt, () => graphs)) {
+    if (def.scope === 'server') {
+      register(app, def, opts, graphs, false);
+      continue;
+    }
+    if (opts.server) register(app, def, opts, graphs, false);
+    register(app, def, opts, graphs, true);
+  }
 }
 
 export function buildApp(opts: AppOptions): FastifyInstance {
@@ -297,7 +402,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
       .type('application/json')
       .send(jsonText({ error: `no route ${request.method} ${request.url}`, code: 'not_found' }));
   });
-  for (const def of allRoutes(opts.lastRefreshAt)) register(app, def, opts);
+  registerRoutes(app, opts);
   if (opts.uiDir) registerUi(app, opts.uiDir);
   // Live change streams never end by themselves: end them so a shutdown can finish.
   app.addHook('preClose', (done) => {

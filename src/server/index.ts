@@ -7,7 +7,28 @@ export { startExplorer, EXPLORER_ACTOR } from './explorer.js';
 export type { ExplorerOptions, RunningExplorer } from './explorer.js';
 export { defaultUiDir, UI_PREFIX } from './ui-assets.js';
 export type { ServeOptions, RunningServer } from './serve.js';
-export { buildApp, allRoutes, ANONYMOUS_ACTOR, DEFAULT_BODY_LIMIT_BYTES } from './app.js';
+export {
+  buildApp,
+  allRoutes,
+  ANONYMOUS_ACTOR,
+  DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_GRAPH_ID,
+} from './app.js';
+export {
+  readQueryDir,
+  storedQueriesFor,
+  checkGraphFolders,
+  paramDescriptor,
+  StoredQueryError,
+  EMPTY_QUERIES,
+} from './stored-queries.js';
+export type {
+  StoredQuery,
+  StoredQuerySet,
+  ParamDescriptor,
+  ParamKind,
+  QueryFileText,
+} from './stored-queries.js';
 export type { AppOptions } from './app.js';
 export { openApiDocument } from './openapi.js';
 export type { ServerRepo, MergeOutcome, SchemaApplyOutcome, RouteDef } from './route.js';
@@ -26,3 +47,5 @@ export {
 } from './policy.js';
 export type { PolicyAction, PolicyDecision, PolicyFile, PolicyRequest } from './policy.js';
 export * as apiSchemas from './api-schemas.js';
+export { mcpServer, remoteSource, localSource, serveMcpStdio, toolOf, paramSchema } from './mcp.js';
+export type { ToolSource } from './mcp.js';

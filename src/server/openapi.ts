@@ -16,7 +16,8 @@ const ERROR_STATUS_TEXT: Record<number, string> = {
   403: 'The policy denies the request (code forbidden)',
   404: 'No such branch, commit or operation (code not_found)',
   409: 'Conflict: another write moved the branch (manifest_conflict) or the merge conflicts (merge_conflicts)',
-  413: 'The body exceeds the limit (1 MiB; 32 MiB for /ingest)',
+  413: 'The body exceeds the limit (1 MiB; 32 MiB for /ingest and /load/ndjson)',
+  416: 'The byte range is outside the cell (Content-Range: bytes */size)',
   500: 'Internal error (code internal)',
 };
 
@@ -62,19 +63,45 @@ function parametersOf(def: RouteDef, where: 'query' | 'path'): Json[] {
   }));
 }
 
-function operationOf(def: RouteDef): Json {
-  const responses: Json = {
-    200:
-      def.response === 'ndjson'
-        ? {
-            description: 'JSONL in the load format, one record per line, streamed',
-            content: { 'application/x-ndjson': { schema: { type: 'string' } } },
-          }
-        : {
-            description: 'OK',
-            content: { 'application/json': { schema: schemaRef(def.response, 'output') } },
-          },
-  };
+const BYTES = { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } };
+const BLOB_HEADERS = {
+  ETag: { schema: { type: 'string' }, description: 'Strong: "sha256-<hex of the bytes>"' },
+  'Accept-Ranges': { schema: { type: 'string' }, description: 'bytes' },
+};
+const BINARY_RESPONSES: Json = {
+  200: { description: 'The whole cell', headers: BLOB_HEADERS, content: BYTES },
+  206: {
+    description: 'One byte range (Content-Range: bytes a-b/size)',
+    headers: { ...BLOB_HEADERS, 'Content-Range': { schema: { type: 'string' } } },
+    content: BYTES,
+  },
+  304: { description: 'If-None-Match matched the ETag', headers: BLOB_HEADERS },
+};
+
+const GRAPH_ID_PARAM: Json = {
+  name: 'graph_id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description: 'A graph this server serves (GET /graphs); `default` for the repo of `serve REPO`',
+};
+
+function operationOf(def: RouteDef, prefixed = false): Json {
+  const responses: Json =
+    def.response === 'binary'
+      ? { ...BINARY_RESPONSES }
+      : {
+          200:
+            def.response === 'ndjson'
+              ? {
+                  description: 'JSONL in the load format, one record per line, streamed',
+                  content: { 'application/x-ndjson': { schema: { type: 'string' } } },
+                }
+              : {
+                  description: 'OK',
+                  content: { 'application/json': { schema: schemaRef(def.response, 'output') } },
+                },
+        };
   const statuses = def.auth === false ? [] : [400, 401, 403, ...def.errors];
   if (def.bodyLimitBytes !== undefined || def.body) statuses.push(413);
   for (const status of [...new Set(statuses)].sort())
@@ -85,15 +112,22 @@ function operationOf(def: RouteDef): Json {
   const op: Json = {
     tags: [def.tag],
     summary: def.summary,
-    operationId: def.operationId,
-    parameters: [...parametersOf(def, 'path'), ...parametersOf(def, 'query')],
+    operationId: prefixed ? `graph_${def.operationId}` : def.operationId,
+    parameters: [
+      ...(prefixed ? [GRAPH_ID_PARAM] : []),
+      ...parametersOf(def, 'path'),
+      ...parametersOf(def, 'query'),
+    ],
     responses,
   };
   if (def.body)
     op.requestBody = {
       required: true,
-      content: { 'application/json': { schema: schemaRef(def.body, 'input') } },
+      content: {
+        [def.bodyMediaType ?? 'application/json']: { schema: schemaRef(def.body, 'input') },
+      },
     };
+  if (def.successor !== undefined) op.deprecated = true;
   if (def.auth !== false) op.security = [{ bearer_token: [] }];
   return op;
 }
@@ -102,12 +136,19 @@ function operationOf(def: RouteDef): Json {
 export function openApiDocument(routes: RouteDef[]): Json {
   const paths: Record<string, Json> = {};
   for (const def of routes) (paths[def.path] ??= {})[def.method.toLowerCase()] = operationOf(def);
+  // Every graph route again under its graph: the current API of several graphs per server.
+  for (const def of routes)
+    if (def.scope !== 'server')
+      (paths[`/graphs/{graph_id}${def.path}`] ??= {})[def.method.toLowerCase()] = operationOf(
+        def,
+        true,
+      );
   return {
     openapi: '3.1.0',
     info: {
       title: 'Lancelog API',
       description:
-        'HTTP API of lancelog serve: the Omnigraph API 0.3.0 (its paths, request and response fields) plus Lancelog’s journal, operation and recovery endpoints',
+        'HTTP API of lancelog serve: the Omnigraph API 0.3.0 (its paths, request and response fields) at the single-graph paths, the current API of several graphs at /graphs/{graph_id}/… (GET /graphs, /query, /mutate, /load/ndjson, stored queries), plus Lancelog’s journal, operation and recovery endpoints',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       version: lancelogVersion(),
     },

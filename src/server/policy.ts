@@ -15,7 +15,12 @@ import { POLICY_ACTIONS, type PolicyAction } from './actions.js';
 
 export { POLICY_ACTIONS, type PolicyAction } from './actions.js';
 /** Actions about the branch a request reads or writes (`branch_scope`). */
-const BRANCH_SCOPED: ReadonlySet<PolicyAction> = new Set(['read', 'export', 'change']);
+const BRANCH_SCOPED: ReadonlySet<PolicyAction> = new Set([
+  'read',
+  'export',
+  'change',
+  'invoke_query',
+]);
 /** Actions about a branch they create, delete, merge into or migrate (`target_branch_scope`). */
 const TARGET_SCOPED: ReadonlySet<PolicyAction> = new Set([
   'schema_apply',

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { Repo } from '../index.js';
 import type { AuthorizedRead, ReadTarget } from './access.js';
 import type { PolicyAction } from './policy.js';
+import type { StoredQuerySet } from './stored-queries.js';
 
 /** What a merge answers (the reference's BranchMergeOutput less actor_id). */
 export interface MergeOutcome {
@@ -29,6 +30,8 @@ export interface SchemaApplyOutcome {
  */
 export interface ServerRepo {
   repo: Repo;
+  /** The stored queries checked against this graph's schema (`serve --queries`); none: empty. */
+  queries?: StoredQuerySet;
   merge: (args: { source: string; target: string; actor: string }) => Promise<MergeOutcome>;
   applySchema: (args: { schemaSource: string; actor: string }) => Promise<SchemaApplyOutcome>;
 }
@@ -50,6 +53,12 @@ export interface RouteContext<B, Q, P> {
   headers: Record<string, string | string[] | undefined>;
   /** Runs recovery's roll-forward now (after a failed write). */
   refresh(): void;
+  /** The graph addressed (`/graphs/{graph_id}/…`), or null on a single-graph route. */
+  graphId: string | null;
+  /** Asks the policy about a branch target; false when it denies (logged either way). */
+  allows(target: BranchTarget): boolean;
+  /** Resolves and authorizes a read decided in the handler (403 when no branch allows it). */
+  authorizeRead(target: ReadTarget): AuthorizedRead;
 }
 
 /** What the policy is asked for a request about a branch by its name (a write, a branch to create). */
@@ -79,14 +88,23 @@ export interface RouteDef<B = unknown, Q = unknown, P = unknown> {
   body?: z.ZodType<B>;
   query?: z.ZodType<Q>;
   params?: z.ZodType<P>;
-  /** The 200 response: a JSON schema, or NDJSON (`/export`). */
-  response: z.ZodType | 'ndjson';
+  /** The 200 response: a JSON schema, NDJSON (`/export`), or bytes (`/blob`: also 206, 304). */
+  response: z.ZodType | 'ndjson' | 'binary';
   /** The error statuses the route can answer besides 401/403/400. */
   errors: number[];
   /** Body limit in bytes (default 1 MiB). */
   bodyLimitBytes?: number;
   /** False: no authentication, no policy (`/healthz`, `/openapi.json`). */
   auth?: false;
+  /**
+   * `graph` (default): served per graph, at `/graphs/{graph_id}` + path, and at the path
+   * itself for the repo of `serve REPO`; `server`: once, at the path (`/healthz`, `/graphs`).
+   */
+  scope?: 'graph' | 'server';
+  /** A deprecated alias: answered with `Deprecation: true` and a `Link` to this successor path. */
+  successor?: string;
+  /** The request body's media type when it is not JSON (`application/x-ndjson`). */
+  bodyMediaType?: string;
   /**
    * The policy actions (and branches) the request needs; every one must be allowed. A
    * read target is resolved and checked even without a policy: the handler reads its

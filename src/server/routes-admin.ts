@@ -1,10 +1,10 @@
 /** Branches, commits, health, and Lancelog's own journal, operation and recovery endpoints. */
 import { lancelogVersion, type CommitRow, DEFAULT_BRANCH } from '../index.js';
 import * as S from './api-schemas.js';
-import { route, type ServerRepo } from './route.js';
+import { route, type BranchTarget, type ServerRepo } from './route.js';
 import { branchStart, given } from './routes-data.js';
 
-function commitOut(c: CommitRow): Record<string, unknown> {
+export function commitOut(c: CommitRow): Record<string, unknown> {
   return {
     graph_commit_id: c.id,
     manifest_branch: c.branch,
@@ -18,7 +18,11 @@ function commitOut(c: CommitRow): Record<string, unknown> {
 }
 
 /** What /healthz reports of the repo and its journal (also the server's startup log line). */
-export function healthOf(server: ServerRepo, lastRefreshAt: string | null): unknown {
+export function healthOf(
+  server: ServerRepo,
+  lastRefreshAt: string | null,
+  graphs: ReadonlyMap<string, ServerRepo> = new Map(),
+): unknown {
   const repo = server.repo;
   const main = repo.snapshot({ branch: DEFAULT_BRANCH });
   const last = repo.listEvents({ order: 'desc', limit: 1 })[0];
@@ -37,7 +41,38 @@ export function healthOf(server: ServerRepo, lastRefreshAt: string | null): unkn
       pending_recovery: repo.pendingRecovery().length,
       last_refresh_at: lastRefreshAt,
     },
+    // Every served graph, when there are several (`serve --graph`); the repo above is the first.
+    ...(graphs.size > 1
+      ? {
+          graphs: [...graphs].map(([id, g]) => ({
+            graph_id: id,
+            uri: g.repo.dir,
+            pending_recovery: g.repo.pendingRecovery().length,
+          })),
+        }
+      : {}),
   };
+}
+
+/**
+ * `delete_branch` on a merge: the source is deleted under its own `branch_delete` check
+ * once the merge landed; a refusal or a failure is reported, never fails the merge.
+ */
+async function deleteMergedSource(
+  server: ServerRepo,
+  source: string,
+  allows: (t: BranchTarget) => boolean,
+): Promise<{ branch_deleted: boolean; branch_delete_error: string | null }> {
+  if (source === DEFAULT_BRANCH)
+    return { branch_deleted: false, branch_delete_error: `${DEFAULT_BRANCH} cannot be deleted` };
+  if (!allows({ action: 'branch_delete', targetBranch: source }))
+    return { branch_deleted: false, branch_delete_error: 'policy denied branch_delete' };
+  try {
+    await server.repo.deleteBranch(source);
+    return { branch_deleted: true, branch_delete_error: null };
+  } catch (err) {
+    return { branch_deleted: false, branch_delete_error: (err as Error).message };
+  }
 }
 
 export const adminRoutes = [
@@ -104,10 +139,12 @@ export const adminRoutes = [
       // The merge reads the source at its head when it runs: only the source can allow it.
       { action: 'read', name: 'source', at: { branch: body.source }, live: true },
     ],
-    async handler({ body, server, actor }) {
+    async handler({ body, server, actor, allows }) {
       const target = body.target ?? DEFAULT_BRANCH;
       const out = await server.merge({ source: body.source, target, actor });
-      return { source: body.source, target, outcome: out.outcome, actor_id: actor };
+      const merged = { source: body.source, target, outcome: out.outcome, actor_id: actor };
+      if (body.delete_branch !== true) return merged;
+      return { ...merged, ...(await deleteMergedSource(server, body.source, allows)) };
     },
   }),
   route({

@@ -11,11 +11,12 @@ import {
   DEFAULT_BRANCH,
   parseQueries,
   SCHEMA_FILE,
+  type LoadMode,
   type Repo,
   type Snapshot,
 } from '../index.js';
 import * as S from './api-schemas.js';
-import { readAtOf } from './access.js';
+import { readAtOf, type AuthorizedRead } from './access.js';
 import { REQUEST_FILE } from './body.js';
 import { HttpError } from './errors.js';
 import { REPLY_SENT, route } from './route.js';
@@ -34,6 +35,42 @@ function queryName(source: string, name: string | null | undefined): string {
   );
 }
 
+/** A named read query: its source (a request's, or a stored query's file) and parameters. */
+export interface ReadQuery {
+  source: string;
+  name?: string | null;
+  params?: unknown;
+  /** The file errors name: a stored query's own (its name is then given), else the request. */
+  file?: string;
+}
+
+/**
+ * One named read at the snapshot the policy authorized (`ref` as the request named it):
+ * the reference's ReadOutput, for `/read`, `/query` and stored queries alike.
+ */
+export async function runRead(repo: Repo, at: AuthorizedRead, ref: string, q: ReadQuery) {
+  const name = q.file !== undefined ? (q.name ?? '') : queryName(q.source, q.name);
+  const result = await repo.query({
+    source: q.source,
+    file: q.file ?? REQUEST_FILE,
+    name,
+    params: q.params ?? {},
+    ...readAtOf(at, ref),
+  });
+  return {
+    query_name: result.query,
+    target: { branch: at.branch, snapshot: result.target.commitId },
+    row_count: result.rows.length,
+    columns: result.columns.map((c) => c.name),
+    column_types: result.columns.map((c) => columnTypeText(c.type)),
+    rows: result.rows.map((row) =>
+      Object.fromEntries(
+        result.columns.map((c) => [c.name, formatValue(row[c.name], c.type, repo.catalog)]),
+      ),
+    ),
+  };
+}
+
 /** The header of a conditional mutation (routes-changes.ts). */
 export const IF_COMMIT_HEADER = 'omnigraph-if-graph-commit';
 
@@ -43,12 +80,13 @@ export async function runChange(
   body: z.infer<typeof S.ChangeRequestSchema>,
   actor: string,
   ifCommit?: string,
+  file?: string,
 ) {
-  const name = queryName(body.query_source, body.query_name);
+  const name = file ? (body.query_name ?? '') : queryName(body.query_source, body.query_name);
   const branch = body.branch ?? DEFAULT_BRANCH;
   const out = await repo.change({
     source: body.query_source,
-    file: REQUEST_FILE,
+    file: file ?? REQUEST_FILE,
     name,
     params: body.params ?? {},
     branch,
@@ -114,36 +152,19 @@ export const dataRoutes = [
     path: '/read',
     operationId: 'read',
     summary:
-      'Run a named .gq read query at a ref: a branch (default main), branch@version or a commit (snapshot)',
+      'Run a named .gq read query at a ref: a branch (default main), branch@version or a commit (snapshot) (deprecated alias of /query)',
     tag: 'reference',
     body: S.ReadRequestSchema,
     response: S.ReadOutputSchema,
     errors: [404],
+    successor: '/query',
     policy: ({ body }) => ({ action: 'read', name: 'at', at: readRef(body) }),
-    async handler({ body, server, reads }) {
-      const name = queryName(body.query_source, body.query_name);
-      const result = await server.repo.query({
+    handler({ body, server, reads }) {
+      return runRead(server.repo, reads.at, readRef(body), {
         source: body.query_source,
-        file: REQUEST_FILE,
-        name,
-        params: body.params ?? {},
-        ...readAtOf(reads.at, readRef(body)),
+        name: body.query_name,
+        params: body.params,
       });
-      return {
-        query_name: result.query,
-        target: { branch: reads.at.branch, snapshot: result.target.commitId },
-        row_count: result.rows.length,
-        columns: result.columns.map((c) => c.name),
-        column_types: result.columns.map((c) => columnTypeText(c.type)),
-        rows: result.rows.map((row) =>
-          Object.fromEntries(
-            result.columns.map((c) => [
-              c.name,
-              formatValue(row[c.name], c.type, server.repo.catalog),
-            ]),
-          ),
-        ),
-      };
     },
   }),
   route({
@@ -181,8 +202,9 @@ export const dataRoutes = [
     method: 'POST',
     path: '/change',
     operationId: 'change',
-    summary: 'Run a named .gq mutation as one atomic operation',
+    summary: 'Run a named .gq mutation as one atomic operation (deprecated alias of /mutate)',
     tag: 'reference',
+    successor: '/mutate',
     body: S.ChangeRequestSchema,
     response: S.ChangeOutputSchema,
     errors: [404, 409],
@@ -263,6 +285,37 @@ export const dataRoutes = [
   }),
 ];
 
+/**
+ * A JSONL load into a branch, created first from the snapshot the policy authorized as
+ * `from` when it is missing (and removed again when the load fails: nothing changes).
+ */
+export async function loadIntoBranch(
+  repo: Repo,
+  args: { data: string; branch: string; from: Snapshot | undefined; mode: LoadMode; actor: string },
+) {
+  const created = !repo.listBranches().some((b) => b.name === args.branch);
+  if (created) {
+    // The policy read `from` when the branch was missing; without it nothing was checked.
+    if (!args.from)
+      throw new LancelogError(
+        'BranchNotFound',
+        `branch ${JSON.stringify(args.branch)} does not exist`,
+        { branch: args.branch },
+      );
+    repo.createBranch(args.branch, branchStart(repo, args.from));
+  }
+  try {
+    const result = await repo.load(
+      { text: args.data, file: REQUEST_FILE },
+      { mode: args.mode, branch: args.branch, actor: args.actor },
+    );
+    return { created, result };
+  } catch (err) {
+    if (created) await repo.deleteBranch(args.branch).catch(() => undefined);
+    throw err;
+  }
+}
+
 async function ingest({
   body,
   server,
@@ -278,42 +331,30 @@ async function ingest({
   const branch = body.branch ?? DEFAULT_BRANCH;
   const base = body.from ?? DEFAULT_BRANCH;
   const mode = body.mode ?? 'merge';
-  const created = !repo.listBranches().some((b) => b.name === branch);
-  if (created) {
-    // The policy read `from` when the branch was missing; deleted since: nothing was checked.
-    if (!reads.from)
-      throw new LancelogError('BranchNotFound', `branch ${JSON.stringify(branch)} does not exist`, {
-        branch,
-      });
-    repo.createBranch(branch, branchStart(repo, reads.from));
-  }
-  try {
-    const result = await repo.load(
-      { text: body.data, file: REQUEST_FILE },
-      { mode, branch, actor },
-    );
-    const counts = { ...result.nodes, ...result.edges };
-    return {
-      uri: repo.dir,
-      branch,
-      base_branch: created ? base : branch,
-      branch_created: created,
-      mode,
-      tables: Object.entries(counts).map(([type, rows]) => ({
-        table_key: repo.typeDef(type).tableKey,
-        rows_loaded: rows,
-      })),
-      actor_id: actor,
-    };
-  } catch (err) {
-    // A failed ingest changes nothing: not even the branch it would have created.
-    if (created) await repo.deleteBranch(branch).catch(() => undefined);
-    throw err;
-  }
+  const { created, result } = await loadIntoBranch(repo, {
+    data: body.data,
+    branch,
+    from: reads.from,
+    mode,
+    actor,
+  });
+  const counts = { ...result.nodes, ...result.edges };
+  return {
+    uri: repo.dir,
+    branch,
+    base_branch: created ? base : branch,
+    branch_created: created,
+    mode,
+    tables: Object.entries(counts).map(([type, rows]) => ({
+      table_key: repo.typeDef(type).tableKey,
+      rows_loaded: rows,
+    })),
+    actor_id: actor,
+  };
 }
 
 /** The ref a `/read` reads: `snapshot`, else `branch`, else main. */
-function readRef(body: { branch?: string | null; snapshot?: string | null }): string {
+export function readRef(body: { branch?: string | null; snapshot?: string | null }): string {
   return given(body.snapshot) ?? given(body.branch) ?? DEFAULT_BRANCH;
 }
 

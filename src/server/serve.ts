@@ -6,14 +6,20 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Repo, UsageError, DEFAULT_BRANCH } from '../index.js';
-import { buildApp } from './app.js';
+import { buildApp, DEFAULT_GRAPH_ID } from './app.js';
+import { checkGraphFolders, readQueryDir, storedQueriesFor } from './stored-queries.js';
 import { loadTokens, type TokenEntry } from './auth.js';
 import { PolicyEngine } from './policy.js';
 import { checkUiDir, defaultUiDir } from './ui-assets.js';
 import type { ServerRepo } from './route.js';
 
 export interface ServeOptions {
-  repo: string;
+  /** The repo of `serve REPO` (single-graph routes, and graph `default`). */
+  repo?: string;
+  /** `serve --graph NAME=URI …`: graph id → repo directory, served at `/graphs/{graph_id}/…`. */
+  graphs?: Record<string, string>;
+  /** `serve --queries DIR`: stored queries, checked against each graph's schema at startup. */
+  queriesDir?: string;
   host?: string;
   port?: number;
   policyFile?: string;
@@ -29,7 +35,9 @@ export interface ServeOptions {
 
 export interface RunningServer {
   app: FastifyInstance;
+  /** The repo of `serve REPO`, or the first graph. */
   server: ServerRepo;
+  graphs: ReadonlyMap<string, ServerRepo>;
   /** `http://host:port` the server listens on. */
   url: string;
   close(): Promise<void>;
@@ -98,6 +106,47 @@ function exitOnSignals(app: FastifyInstance, close: () => Promise<void>): void {
   process.once('SIGTERM', onSignal);
 }
 
+/** A graph id is one URL path segment of plain characters. */
+const GRAPH_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+function graphDirs(opts: ServeOptions): Array<[string, string]> {
+  const graphs = Object.entries(opts.graphs ?? {});
+  if (opts.repo !== undefined && graphs.length > 0)
+    throw new UsageError('give a repo or --graph NAME=URI, not both', { flag: 'graph' });
+  if (opts.repo !== undefined) return [[DEFAULT_GRAPH_ID, opts.repo]];
+  if (graphs.length === 0)
+    throw new UsageError('give a repo directory or --graph NAME=URI', { flag: 'graph' });
+  for (const [id] of graphs)
+    if (!GRAPH_ID.test(id))
+      throw new UsageError(`--graph ${id}: a graph id is letters, digits, _ . - (at most 64)`, {
+        flag: 'graph',
+      });
+  return graphs;
+}
+
+/** Opens every graph (recovering what a crash left) and checks the stored queries against each. */
+async function openGraphs(opts: ServeOptions): Promise<Map<string, ServerRepo>> {
+  const dirs = graphDirs(opts);
+  const files = opts.queriesDir !== undefined ? readQueryDir(opts.queriesDir) : [];
+  checkGraphFolders(
+    files,
+    dirs.map(([id]) => id),
+  );
+  const graphs = new Map<string, ServerRepo>();
+  try {
+    for (const [id, dir] of dirs) {
+      const repo = await Repo.open(dir);
+      const server = repoAdapter(repo);
+      graphs.set(id, server);
+      server.queries = storedQueriesFor(files, repo.catalog, id);
+    }
+  } catch (err) {
+    for (const g of graphs.values()) await g.repo.close();
+    throw err;
+  }
+  return graphs;
+}
+
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? 8080;
@@ -106,13 +155,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const tokens = loadTokens(opts.env ?? process.env);
   const policy = opts.policyFile !== undefined ? PolicyEngine.load(opts.policyFile) : null;
   const uiDir = opts.ui === true ? defaultUiDir() : typeof opts.ui === 'string' ? opts.ui : null;
-  if (uiDir !== null) checkUiDir(uiDir); // before the repo is opened: nothing to close
-  const repo = await Repo.open(opts.repo);
-  const server = repoAdapter(repo);
+  if (uiDir !== null) checkUiDir(uiDir); // before the repos are opened: nothing to close
+  const graphs = await openGraphs(opts);
+  const server = graphs.values().next().value as ServerRepo;
   let lastRefreshAt: string | null = null;
   let refreshing: Promise<void> | null = null;
   const app = buildApp({
-    server,
+    server: opts.repo !== undefined ? server : null,
+    graphs,
     tokens,
     policy,
     logger: opts.logger,
@@ -121,17 +171,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     uiDir,
   });
   const refresh = (): void => {
-    refreshing ??= repo
-      .refresh()
-      .then((report) => {
+    refreshing ??= refreshAll(graphs, app)
+      .then(() => {
         lastRefreshAt = new Date().toISOString();
-        if (report && report.operations.length > 0)
-          app.log.info(
-            { recovery: report.operations.length },
-            'recovery refresh processed operations',
-          );
       })
-      .catch((err: unknown) => app.log.error({ err }, 'recovery refresh failed'))
       .finally(() => {
         refreshing = null;
       });
@@ -146,7 +189,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (timer) clearInterval(timer);
       await app.close();
       await refreshing;
-      await repo.close();
+      for (const g of graphs.values()) await g.repo.close();
     })());
   try {
     await app.listen({ host, port });
@@ -158,7 +201,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   app.log.info(
     {
       url,
-      repo: repo.dir,
+      repo: server.repo.dir,
+      graphs: Object.fromEntries([...graphs].map(([id, g]) => [id, g.repo.dir])),
+      queries: server.queries?.list().length ?? 0,
       auth: tokens.length > 0,
       policy: opts.policyFile ?? null,
       ui: uiDir !== null ? `${url}/ui/` : null,
@@ -166,5 +211,24 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     'lancelog serve: listening',
   );
   if (opts.handleSignals ?? true) exitOnSignals(app, close);
-  return { app, server, url, close };
+  return { app, server, graphs, url, close };
+}
+
+/** Recovery's roll-forward on every graph; a failure on one is logged and the others still run. */
+async function refreshAll(
+  graphs: ReadonlyMap<string, ServerRepo>,
+  app: FastifyInstance,
+): Promise<void> {
+  for (const [id, g] of graphs) {
+    try {
+      const report = await g.repo.refresh();
+      if (report && report.operations.length > 0)
+        app.log.info(
+          { graph_id: id, recovery: report.operations.length },
+          'recovery refresh processed operations',
+        );
+    } catch (err) {
+      app.log.error({ err, graph_id: id }, 'recovery refresh failed');
+    }
+  }
 }

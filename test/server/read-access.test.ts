@@ -34,7 +34,7 @@ groups:
 protected_branches: [main]
 rules:
   - id: readers-data
-    allow: { actors: { group: readers }, actions: [read, export, change], branch_scope: unprotected }
+    allow: { actors: { group: readers }, actions: [read, export, change, invoke_query], branch_scope: unprotected }
   - id: readers-branches
     allow: { actors: { group: readers }, actions: [branch_create, branch_merge], target_branch_scope: unprotected }
   - id: admins
@@ -73,9 +73,14 @@ beforeAll(async () => {
   }
   const policy = join(root, 'policy.yaml');
   writeFileSync(policy, POLICY);
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(join(root, 'queries'));
+  writeFileSync(join(root, 'queries', 'test.gq'), TEST_GQ);
   srv = await spawnServer(dir, { LANCELOG_SERVER_TOKENS_JSON: JSON.stringify(TOKENS) }, [
     '--policy',
     policy,
+    '--queries',
+    join(root, 'queries'),
   ]);
 }, 120_000);
 
@@ -180,6 +185,72 @@ const ROUTES: Record<string, { forms: Form[]; make: () => Case }> = {
       const name = fresh('copy');
       return {
         send: (r) => asRita('POST', '/branches', { name, from: r }),
+        check: async (_res, verdict) => {
+          expect(await branchExists(name)).toBe(verdict === 'allowed');
+          if (verdict === 'allowed') {
+            const read = await ada('POST', '/read', {
+              query_source: TEST_GQ,
+              query_name: 'get_person',
+              params: { name: SECRET },
+              branch: name,
+            });
+            expect(read.body.row_count).toBe(0);
+          }
+        },
+      };
+    },
+  },
+  'POST /query (snapshot)': {
+    forms: ['commit', 'version'],
+    make: () => ({
+      send: (r) =>
+        asRita('POST', '/query', {
+          query: TEST_GQ,
+          name: 'get_person',
+          params: { name: SECRET },
+          snapshot: r,
+        }),
+      check: (res, verdict) => {
+        if (verdict === 'allowed') expect(res.body.row_count).toBe(0);
+        return Promise.resolve();
+      },
+    }),
+  },
+  'POST /query (branch)': {
+    forms: ['branch', 'commit', 'version'],
+    make: () => ({
+      send: (r) =>
+        asRita('POST', '/query', {
+          query: TEST_GQ,
+          name: 'get_person',
+          params: { name: SECRET },
+          branch: r,
+        }),
+      check: (res, verdict) => {
+        if (verdict === 'allowed') expect(res.body.row_count).toBe(0);
+        return Promise.resolve();
+      },
+    }),
+  },
+  'POST /load/ndjson (from)': {
+    forms: ['branch', 'commit', 'version'],
+    make: () => {
+      const name = fresh('ndjson');
+      return {
+        send: async (r) => {
+          const res = await fetch(
+            `${srv.url}/load/ndjson?${new URLSearchParams({ branch: name, from: r }).toString()}`,
+            {
+              method: 'POST',
+              headers: {
+                authorization: `Bearer ${TOKENS.rita}`,
+                'content-type': 'application/x-ndjson',
+              },
+              body: '{"type": "Person", "data": {"name": "Ivy", "age": 3}}\n',
+            },
+          );
+          return { status: res.status, body: await res.json(), headers: res.headers };
+        },
         check: async (_res, verdict) => {
           expect(await branchExists(name)).toBe(verdict === 'allowed');
           if (verdict === 'allowed') {
@@ -460,6 +531,10 @@ describe('policy × what is read: every route that takes a ref', () => {
 
 /** Routes whose ref inputs name what is written, not what is read (their own action guards them). */
 const WRITE_TARGETS: Record<string, string> = {
+  'POST /mutate': 'branch: the branch changed (action change)',
+  'GET /queries': 'branch: where invoke_query is asked; it answers the catalog, no data',
+  'GET /blob':
+    'branch, snapshot: read through authorizeRead; the matrix needs a Blob column (test/server/blob.test.ts)',
   'POST /change': 'branch: the branch changed (action change)',
   'POST /mutate/if-graph-commit': 'branch: the branch changed (action change)',
   'DELETE /branches/{branch}': 'branch: the branch deleted (action branch_delete)',
@@ -481,6 +556,28 @@ describe('no route that takes a ref is left out of the matrix', () => {
   )('%s is in the matrix or names only what it writes', (name) => {
     expect(inMatrix.has(name) || name in WRITE_TARGETS, name).toBe(true);
   });
+});
+
+describe('stored queries: invoke_query and read follow the commit; a denial is a 404', () => {
+  const FORMS = ['branch', 'commit', 'version'] as const;
+  it.each(FORMS.flatMap((f) => (['allowed', 'denied'] as const).map((v) => [f, v] as const)))(
+    'POST /queries/{name} × %s × %s',
+    async (form, verdict) => {
+      const res = await asRita('POST', '/queries/get_person', {
+        params: { name: SECRET },
+        ...(form === 'branch' ? { branch: ref(form, verdict) } : { snapshot: ref(form, verdict) }),
+      });
+      expect(JSON.stringify(res.body)).not.toContain(SECRET);
+      if (verdict === 'allowed')
+        expect({ s: res.status, n: res.body.row_count }).toEqual({ s: 200, n: 0 });
+      // Not invocable at that commit: the same answer as an unknown name.
+      else
+        expect({ s: res.status, c: res.body.lancelog_code }).toEqual({
+          s: 404,
+          c: 'StoredQueryNotFound',
+        });
+    },
+  );
 });
 
 describe('what a handler reads after the check', () => {
