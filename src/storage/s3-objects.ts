@@ -2,7 +2,9 @@
  * The few object requests Lancelog makes itself on an S3-compatible store, beside
  * lancedb's own: reading a Lance manifest, a deletion file or a row-id file (what the
  * local backend reads from disk), asking whether a manifest exists (is a version the
- * HEAD), and the repo's claim object (src/repo/storage-claim.ts). Signed with SigV4 by
+ * HEAD), the size, sha256 and listing of a dataset's objects and the removal of an
+ * unpublished manifest (the checksums, the check before a roll-forward and the scrub:
+ * lance-files.ts), and the repo's claim object (src/repo/storage-claim.ts). Signed with SigV4 by
  * aws4fetch; path-style addressing against a custom endpoint, virtual-hosted against AWS.
  */
 import { createHash } from 'node:crypto';

@@ -1,8 +1,9 @@
 /**
  * The files of a repo's Lance datasets, wherever they live. The table store names every
  * dataset file by a path (`<root>/nodes/<hex>.lance/_versions/…`), built with the same
- * `path.join`s for both backends; only reading one, asking whether one exists, making
- * it durable and the URI lancedb connects to differ:
+ * `path.join`s for both backends; only reading one (whole, or digested), asking whether
+ * one exists and its size, listing and removing, making it durable and the URI lancedb
+ * connects to differ:
  *
  * - `local`: `root` is the repo directory; files are read from disk, and a commit is
  *   made durable by fsync'ing what it wrote (lance-sync.ts: lancedb never fsyncs).
