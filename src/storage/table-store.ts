@@ -19,7 +19,7 @@ import { branchError, errorMessage, guard, storageError, type TableRef } from '.
 import { LanceTableHandle, type TableHandle } from './table-handle.js';
 import { manifestFile, readFragments, type FragmentInfo } from './lance-manifest.js';
 import { readLineageVersion, type LineageVersion } from './lance-lineage.js';
-import { branchRoot, type SyncStats } from './lance-sync.js';
+import type { SyncStats } from './lance-sync.js';
 import { tableFilesFor, type TableFiles } from './table-files.js';
 import { TableLineFiles } from './table-line-files.js';
 
@@ -245,12 +245,8 @@ export class TableStore {
   lineFiles(tableKey: string, tablePath: string, branch?: string | null): TableLineFiles {
     const ref = { tableKey, tablePath };
     this.assertOpen(ref);
-    return new TableLineFiles(
-      ref,
-      this.locate(ref).datasetDir,
-      normalizeBranch(branch ?? undefined),
-      this.files,
-    );
+    const b = normalizeBranch(branch ?? undefined);
+    return new TableLineFiles(ref, this.locate(ref).datasetDir, b, this.files);
   }
 
   /**
@@ -263,10 +259,7 @@ export class TableStore {
     version: number,
     branch?: string,
   ): Promise<FragmentInfo[]> {
-    const ref = { tableKey, tablePath };
-    this.assertOpen(ref);
-    const { datasetDir } = this.locate(ref);
-    const root = branchRoot(datasetDir, normalizeBranch(branch));
+    const { ref, root } = this.lineFiles(tableKey, tablePath, branch);
     return guard(ref, 'fragmentsAt', () =>
       readFragments(manifestFile(path.join(root, '_versions'), version), root, this.readFile),
     );
@@ -282,19 +275,14 @@ export class TableStore {
     version: number,
     branch?: string | null,
   ): Promise<LineageVersion> {
-    const ref = { tableKey, tablePath };
-    this.assertOpen(ref);
-    const b = normalizeBranch(branch ?? undefined);
-    const file = manifestFile(this.versionsDir(ref, b), version);
+    const { ref, root, branch: b } = this.lineFiles(tableKey, tablePath, branch);
+    const file = manifestFile(path.join(root, '_versions'), version);
     if (!(await this.files.exists(file)))
       throw storageError('VersionNotFound', `version ${version} of ${tableKey} not found`, ref, {
         version,
         branch: b ?? null,
       });
-    const { datasetDir } = this.locate(ref);
-    const root = b === undefined ? datasetDir : path.join(datasetDir, 'tree', b);
-    const read = this.readFile;
-    return guard(ref, 'lineage', () => readLineageVersion(file, root, read), undefined, {
+    return guard(ref, 'lineage', () => readLineageVersion(file, root, this.readFile), undefined, {
       version,
     });
   }
