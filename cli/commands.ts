@@ -15,6 +15,7 @@ import { registerMaintenanceCommands } from './commands/maintenance.js';
 import { registerChangesCommands } from './commands/changes.js';
 import { registerServerCommands } from './commands/serve.js';
 import { registerFeedCommands } from './commands/feed.js';
+import { registerOperatorCommands } from './commands/operator.js';
 import { registerMcpCommand } from './commands/mcp.js';
 
 export function registerCommands(program: Command): void {
@@ -33,5 +34,6 @@ export function registerCommands(program: Command): void {
   registerChangesCommands(program);
   registerFeedCommands(program);
   registerServerCommands(program);
+  registerOperatorCommands(program);
   registerMcpCommand(program);
 }

@@ -8,6 +8,9 @@ export function buildProgram(wantsJson: boolean): Command {
       'Typed graph store on Lance tables with atomic writes and an event-sourced journal',
     )
     .showHelpAfterError(false)
+    // A command's options are read before its subcommand's name only: `query` (a read)
+    // and `query lint` both take --query.
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
       // Usage errors are reported by our own handler (so --json gets JSON).

@@ -23,6 +23,7 @@ import { STORAGE_CODES } from './error-codes/storage.js';
 import { REPO_CODES } from './error-codes/repo.js';
 import { SERVER_CODES } from './error-codes/server.js';
 import { CHANGES_CODES } from './error-codes/changes.js';
+import { CLIENT_CODES } from './error-codes/client.js';
 
 export type { ErrorCodeSpec } from './error-codes/spec.js';
 
@@ -37,6 +38,7 @@ export const ERROR_CODE_AREAS = {
   repo: REPO_CODES,
   server: SERVER_CODES,
   changes: CHANGES_CODES,
+  client: CLIENT_CODES,
 } as const;
 
 export const ERROR_CODES = {
@@ -49,6 +51,7 @@ export const ERROR_CODES = {
   ...REPO_CODES,
   ...SERVER_CODES,
   ...CHANGES_CODES,
+  ...CLIENT_CODES,
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

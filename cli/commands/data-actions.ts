@@ -10,7 +10,6 @@ import {
   LOAD_MODES,
   Repo,
   UsageError,
-  exportJsonl,
   type LoadMode,
   type LoadResult,
   type ReadAt,
@@ -20,6 +19,8 @@ import { formatTable } from '../format.js';
 import { printResult } from '../output.js';
 import { resolveRepo } from '../repo-arg.js';
 import { parseIntOption } from '../options.js';
+import { resolveTarget, type TargetOpts } from '../target.js';
+import { withGraph } from '../with-graph.js';
 
 interface LoadOpts {
   data: string;
@@ -35,7 +36,7 @@ interface LoadOpts {
   chunkBytes?: string;
 }
 
-interface ExportOpts {
+interface ExportOpts extends TargetOpts {
   branch?: string;
   version?: string;
   commit?: string;
@@ -197,7 +198,7 @@ export async function ingest(
 }
 
 export async function exportData(repoArg: string | undefined, opts: ExportOpts): Promise<void> {
-  const dir = resolveRepo(repoArg, opts);
+  const target = resolveTarget(repoArg, opts);
   const version = parseIntOption('--version', opts.version, 1);
   if (version !== undefined && opts.commit !== undefined)
     throw new UsageError('give --version or --commit, not both', {
@@ -209,16 +210,16 @@ export async function exportData(repoArg: string | undefined, opts: ExportOpts):
     ...(version !== undefined ? { version } : {}),
     ...(opts.commit !== undefined ? { commit: opts.commit } : {}),
   };
-  const repo = await Repo.open(dir, { readOnly: true });
-  try {
+  const types = opts.type;
+  await withGraph(target, true, async (graph) => {
     if (opts.out === undefined) {
-      await exportJsonl(repo, process.stdout, at, opts.type ? { types: opts.type } : {});
+      await graph.exportJsonl(process.stdout, at, types);
       return;
     }
     const tmp = `${opts.out}.tmp-${process.pid}`;
     const out = createWriteStream(tmp);
     try {
-      const result = await exportJsonl(repo, out, at, opts.type ? { types: opts.type } : {});
+      const result = await graph.exportJsonl(out, at, types);
       out.end();
       await once(out, 'finish');
       renameSync(tmp, opts.out);
@@ -235,7 +236,5 @@ export async function exportData(repoArg: string | undefined, opts: ExportOpts):
       rmSync(tmp, { force: true });
       throw err;
     }
-  } finally {
-    await repo.close();
-  }
+  });
 }

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { LoadMode } from '../../src/index.js';
 import { DEFAULT_BRANCH } from '../../src/light.js';
 import { lazyAction } from '../lazy-action.js';
+import { remoteOptions } from '../remote-options.js';
 
 const actions = () => import('./data-actions.js');
 
@@ -53,8 +54,7 @@ export function registerDataCommands(program: Command): void {
     'merge',
   ).action(lazyAction(actions, 'ingest'));
 
-  program
-    .command('export')
+  remoteOptions(program.command('export'))
     .description(
       'print the graph as JSONL in the load format (nodes, then edges; deterministic order)',
     )

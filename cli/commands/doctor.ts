@@ -5,12 +5,12 @@
  */
 import type { Command } from 'commander';
 import { lazyAction } from '../lazy-action.js';
+import { localOnly } from '../remote-options.js';
 
 const actions = () => import('./doctor-actions.js');
 
 export function registerDoctorCommand(program: Command): void {
-  program
-    .command('doctor')
+  localOnly(program.command('doctor'))
     .description(
       'check the journal, the schema fingerprint, operations in flight and HEAD == pin everywhere; --repair fixes what loses no acknowledged data',
     )

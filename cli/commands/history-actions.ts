@@ -8,26 +8,24 @@ import {
   LancelogError,
   operationTimeline,
   UsageError,
-  type BranchInfo,
-  type CommitRow,
   type OperationRow,
   type Repo,
   type TablePin,
-  DEFAULT_BRANCH,
 } from '../../src/index.js';
 import { formatTable, isoFromUs } from '../format.js';
 import { parseCommitFilters, parseIntOption, parseKind, parseSince, readAt } from '../options.js';
 import { printResult } from '../output.js';
 import { resolveRepo } from '../repo-arg.js';
 import { withRepo } from '../with-repo.js';
+import { commitJSON } from '../local-graph.js';
+import { resolveTarget, type TargetOpts } from '../target.js';
+import { withGraph } from '../with-graph.js';
 import { eventJSON, formatTimeline } from './journal-format.js';
 
 interface JsonOpt {
   json?: boolean;
 }
-interface RepoOpts extends JsonOpt {
-  uri?: string;
-}
+interface RepoOpts extends JsonOpt, TargetOpts {}
 
 /** Rows inserted, updated and deleted by a commit (against its first parent), per table. */
 async function changeSummary(repo: Repo, parentId: string, id: string) {
@@ -45,70 +43,23 @@ async function changeSummary(repo: Repo, parentId: string, id: string) {
   return { inserts: stats.inserts, updates: stats.updates, deletes: stats.deletes, tables };
 }
 
-// ── JSON shapes ───────────────────────────────────────────────────────────
-
-export function commitJSON(c: CommitRow) {
-  return {
-    id: c.id,
-    branch: c.branch,
-    manifestVersion: c.manifestVersion,
-    parentId: c.parentId,
-    mergedParentId: c.mergedParentId,
-    actor: c.actor,
-    opId: c.opId,
-    message: c.message,
-    time: isoFromUs(c.timeUs),
-    timeUs: c.timeUs,
-  };
-}
-
-function branchJSON(b: BranchInfo) {
-  return {
-    name: b.name,
-    parentBranch: b.parentBranch,
-    parentManifestVersion: b.parentManifestVersion,
-    headManifestVersion: b.headManifestVersion,
-    headCommitId: b.headCommitId,
-    created: isoFromUs(b.createdUs),
-    createdUs: b.createdUs,
-  };
-}
+// ── JSON shapes: local-graph.ts (the same for a repo and a server) ────────
 
 export async function snapshot(
   repoArg: string | undefined,
   opts: RepoOpts & { branch?: string; version?: string; commit?: string },
 ): Promise<void> {
   const at = readAt(opts);
-  const dir = resolveRepo(repoArg, opts);
-  await withRepo(dir, true, async (repo) => {
-    const snap = repo.snapshot(at);
-    const tables = await repo.tables({ branch: snap.branch, version: snap.manifestVersion });
-    const result = {
-      branch: snap.branch,
-      manifestVersion: snap.manifestVersion,
-      commitId: snap.commitId,
-      time: isoFromUs(snap.timeUs),
-      timeUs: snap.timeUs,
-      tables: tables.map((t) => ({
-        tableKey: t.tableKey,
-        kind: t.kind,
-        name: t.name,
-        tablePath: t.tablePath,
-        pinnedVersion: t.pinnedVersion,
-        lanceBranch: t.lanceBranch,
-        rows: t.rows,
-      })),
-    };
-    printResult(opts, result, () =>
-      [
-        `branch ${result.branch}  manifest ${result.manifestVersion}  commit ${result.commitId}  ${result.time}`,
-        formatTable(
-          ['table', 'version', 'lance branch', 'rows'],
-          result.tables.map((t) => [t.tableKey, t.pinnedVersion, t.lanceBranch, t.rows]),
-        ),
-      ].join('\n'),
-    );
-  });
+  const result = await withGraph(resolveTarget(repoArg, opts), true, (g) => g.snapshot(at));
+  printResult(opts, result, () =>
+    [
+      `branch ${result.branch}  manifest ${result.manifestVersion}  commit ${result.commitId}  ${result.time}`,
+      formatTable(
+        ['table', 'version', 'lance branch', 'rows'],
+        result.tables.map((t) => [t.tableKey, t.pinnedVersion, t.lanceBranch, t.rows]),
+      ),
+    ].join('\n'),
+  );
 }
 
 export async function commitList(
@@ -117,15 +68,12 @@ export async function commitList(
 ): Promise<void> {
   const { actor } = parseCommitFilters(opts.filter);
   const limit = parseIntOption('--limit', opts.limit, 1);
-  const dir = resolveRepo(repoArg, opts);
-  await withRepo(dir, true, (repo) => {
-    const commits = repo
-      .listCommits({
-        ...(opts.branch !== undefined ? { branch: opts.branch } : {}),
-        ...(actor !== undefined ? { actor } : {}),
-        ...(limit !== undefined ? { limit } : {}),
-      })
-      .map(commitJSON);
+  await withGraph(resolveTarget(repoArg, opts), true, async (graph) => {
+    const commits = await graph.listCommits({
+      ...(opts.branch !== undefined ? { branch: opts.branch } : {}),
+      ...(actor !== undefined ? { actor } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+    });
     printResult(opts, { commits }, () =>
       commits.length === 0
         ? 'no commits'
@@ -212,24 +160,12 @@ export async function branchCreate(
       version,
       commit: opts.commit,
     });
-  const dir = resolveRepo(repoArg, opts);
-  await withRepo(dir, false, (repo) => {
-    // The Repo checks that --commit is in the history of --from.
-    const snap = repo.createBranch(
-      name,
-      opts.commit !== undefined
-        ? { commit: opts.commit, ...(opts.from !== undefined ? { from: opts.from } : {}) }
-        : { from: opts.from ?? DEFAULT_BRANCH, ...(version !== undefined ? { version } : {}) },
-    );
-    const info = repo.listBranches().find((b) => b.name === name);
-    const result = {
-      branch: snap.branch,
-      parentBranch: info?.parentBranch ?? null,
-      parentManifestVersion: info?.parentManifestVersion ?? null,
-      manifestVersion: snap.manifestVersion,
-      commitId: snap.commitId,
-      pins: snap.pins,
-    };
+  await withGraph(resolveTarget(repoArg, opts), false, async (graph) => {
+    const result = await graph.createBranch(name, {
+      ...(opts.from !== undefined ? { from: opts.from } : {}),
+      ...(version !== undefined ? { version } : {}),
+      ...(opts.commit !== undefined ? { commit: opts.commit } : {}),
+    });
     printResult(
       opts,
       result,
@@ -240,9 +176,8 @@ export async function branchCreate(
 }
 
 export async function branchList(repoArg: string | undefined, opts: RepoOpts): Promise<void> {
-  const dir = resolveRepo(repoArg, opts);
-  await withRepo(dir, true, (repo) => {
-    const branches = repo.listBranches().map(branchJSON);
+  await withGraph(resolveTarget(repoArg, opts), true, async (graph) => {
+    const branches = await graph.listBranches();
     printResult(opts, { branches }, () =>
       formatTable(
         ['branch', 'parent', 'head manifest', 'head commit', 'created'],
@@ -263,9 +198,8 @@ export async function branchDelete(
   repoArg: string | undefined,
   opts: RepoOpts,
 ): Promise<void> {
-  const dir = resolveRepo(repoArg, opts);
-  await withRepo(dir, false, async (repo) => {
-    const { deletedLanceBranches } = await repo.deleteBranch(name);
+  await withGraph(resolveTarget(repoArg, opts), false, async (graph) => {
+    const { deletedLanceBranches } = await graph.deleteBranch(name);
     const result = { branch: name, deletedLanceBranches };
     printResult(opts, result, () =>
       [

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { EVENT_KIND_NAMES } from '../../src/light.js';
 import { lazyAction } from '../lazy-action.js';
+import { remoteOptions } from '../remote-options.js';
 import { collect } from '../options.js';
 
 const actions = () => import('./history-actions.js');
@@ -18,8 +19,7 @@ export function registerHistoryCommands(program: Command): void {
 }
 
 function registerSnapshot(program: Command): void {
-  program
-    .command('snapshot')
+  remoteOptions(program.command('snapshot'))
     .description(
       'the published state of a branch: per table its pinned Lance version, Lance branch and row count',
     )
@@ -34,8 +34,7 @@ function registerSnapshot(program: Command): void {
 
 function registerCommitCommands(program: Command): void {
   const commit = program.command('commit').description('graph commits: one per publish');
-  commit
-    .command('list')
+  remoteOptions(commit.command('list'))
     .description(
       "commits, newest first; with --branch, the branch's history (first parents from its head, including inherited commits)",
     )
@@ -68,8 +67,7 @@ function registerBranchCommands(program: Command): void {
   const branch = program
     .command('branch')
     .description('create, list and delete branches (lazy forks: nothing is copied)');
-  branch
-    .command('create')
+  remoteOptions(branch.command('create'))
     .description(
       "create a branch from another branch (its latest or a manifest version) or from a commit; it starts with the source's pins",
     )
@@ -82,16 +80,14 @@ function registerBranchCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(lazyAction(actions, 'branchCreate'));
 
-  branch
-    .command('list')
+  remoteOptions(branch.command('list'))
     .description('live branches with their parent and head')
     .argument('[repo]', 'repo directory')
     .option('--uri <repo>', 'repo directory')
     .option('--json', 'print JSON')
     .action(lazyAction(actions, 'branchList'));
 
-  branch
-    .command('delete')
+  remoteOptions(branch.command('delete'))
     .description(
       'delete a branch (not main, not a branch others were forked from) and the Lance branches it owns',
     )

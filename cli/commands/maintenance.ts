@@ -5,13 +5,13 @@
  */
 import type { Command } from 'commander';
 import { lazyAction } from '../lazy-action.js';
+import { localOnly } from '../remote-options.js';
 import { DEFAULT_BRANCH } from '../../src/light.js';
 
 const actions = () => import('./maintenance-actions.js');
 
 export function registerMaintenanceCommands(program: Command): void {
-  program
-    .command('optimize')
+  localOnly(program.command('optimize'))
     .description(
       'compact every table of a branch (Lance compaction), one journaled operation per table; data and history unchanged',
     )
@@ -22,8 +22,7 @@ export function registerMaintenanceCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(lazyAction(actions, 'optimize'));
 
-  program
-    .command('cleanup')
+  localOnly(program.command('cleanup'))
     .description(
       'remove old Lance versions (version GC) that no live branch, young commit or in-flight operation needs; a preview unless --confirm',
     )

@@ -6,8 +6,10 @@
  */
 import type { Command } from 'commander';
 import { lazyAction } from '../lazy-action.js';
+import { readOptions } from './read.js';
 
 const actions = () => import('./query-actions.js');
+const readActions = () => import('./read-actions.js');
 
 export function registerQueryCommands(program: Command): void {
   program
@@ -23,7 +25,15 @@ export function registerQueryCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(lazyAction(actions, 'lintAny'));
 
-  const query = program.command('query').description('compile, check and explain .gq query files');
+  // `query` runs a read (the reference's name; `read` is kept), and holds the compile verbs.
+  const query = readOptions(
+    program
+      .command('query')
+      .description(
+        'run a named .gq read query (as read), or compile, check and explain .gq files (subcommands)',
+      ),
+    false,
+  ).action(lazyAction(readActions, 'query'));
 
   query
     .command('lint')

@@ -3,13 +3,13 @@
  * repo. Loaded when one of these commands runs (registered in read.ts).
  */
 import type { Command } from 'commander';
-import { parseParamsJson, Repo, UsageError } from '../../src/index.js';
+import { parseParamsJson, UsageError } from '../../src/index.js';
 import { readSourceFile } from '../files.js';
-import { resolveRepo } from '../repo-arg.js';
-import { renderRead, type ReadDocument, type ReadFormat } from '../read-output.js';
-import { columnTypeText, formatValue, type OutObject } from '../read-values.js';
+import { renderRead, type ReadFormat } from '../read-output.js';
+import { resolveTarget, type Target, type TargetOpts } from '../target.js';
+import { withGraph } from '../with-graph.js';
 
-interface ReadOpts {
+interface ReadOpts extends TargetOpts {
   query: string;
   name: string;
   params?: string;
@@ -23,7 +23,7 @@ interface ReadOpts {
 }
 
 /** The format: --json is --format json; otherwise a table on a terminal and JSON Lines elsewhere. */
-function chooseFormat(opts: ReadOpts, cmd: Command): ReadFormat {
+function chooseFormat(opts: ReadOpts, cmd: Command, configured?: ReadFormat): ReadFormat {
   if (opts.json && opts.format !== undefined && opts.format !== 'json')
     cmd.error(
       `error: --json is --format json; it cannot be combined with --format ${opts.format}`,
@@ -33,19 +33,19 @@ function chooseFormat(opts: ReadOpts, cmd: Command): ReadFormat {
       },
     );
   if (opts.json) return 'json';
-  return opts.format ?? (process.stdout.isTTY ? 'table' : 'jsonl');
+  return opts.format ?? configured ?? (process.stdout.isTTY ? 'table' : 'jsonl');
 }
 
 /** Table width: the terminal's, else $COLUMNS, else no limit. */
-function tableWidth(): number | null {
+export function tableWidth(): number | null {
   if (process.stdout.isTTY && process.stdout.columns) return process.stdout.columns;
   const env = Number(process.env.COLUMNS);
   return Number.isInteger(env) && env > 0 ? env : null;
 }
 
-function repoOf(repoArg: string | undefined, opts: ReadOpts, cmd: Command): string {
+function targetOf(repoArg: string | undefined, opts: ReadOpts, cmd: Command): Target {
   try {
-    return resolveRepo(repoArg, opts);
+    return resolveTarget(repoArg, opts);
   } catch (err) {
     if (err instanceof UsageError)
       cmd.error(`error: ${err.message}`, { exitCode: 2, code: 'lancelog.missingRepo' });
@@ -58,16 +58,15 @@ export async function read(
   opts: ReadOpts,
   cmd: Command,
 ): Promise<void> {
-  const format = chooseFormat(opts, cmd);
-  const dir = repoOf(repoArg, opts, cmd);
+  const target = targetOf(repoArg, opts, cmd);
+  const format = chooseFormat(opts, cmd, target.output);
   const source = readSourceFile(opts.query, 'query file');
   const params =
     opts.paramsFile !== undefined
       ? parseParamsJson(readSourceFile(opts.paramsFile, 'params file'), opts.name, opts.paramsFile)
       : parseParamsJson(opts.params ?? '{}', opts.name, '--params');
-  const repo = await Repo.open(dir, { readOnly: true });
-  try {
-    const out = await repo.query({
+  const doc = await withGraph(target, true, (graph) =>
+    graph.query({
       source,
       file: opts.query,
       name: opts.name,
@@ -75,28 +74,25 @@ export async function read(
       ...(opts.branch !== undefined ? { branch: opts.branch } : {}),
       ...(opts.version !== undefined ? { version: opts.version } : {}),
       ...(opts.commit !== undefined ? { commit: opts.commit } : {}),
-    });
-    const columns = out.columns.map((c) => c.name);
-    const rows = out.rows.map((row) => {
-      const o: OutObject = {};
-      for (const c of out.columns) o[c.name] = formatValue(row[c.name], c.type, repo.catalog);
-      return o;
-    });
-    const doc: ReadDocument = {
-      query_name: out.query,
-      target: {
-        branch: out.target.branch,
-        snapshot: out.target.commitId,
-        manifest_version: out.target.manifestVersion,
-        commit_id: out.target.commitId,
-      },
-      row_count: rows.length,
-      columns,
-      column_types: out.columns.map((c) => columnTypeText(c.type)),
-      rows,
-    };
-    process.stdout.write(renderRead(doc, format, tableWidth()));
-  } finally {
-    await repo.close();
-  }
+    }),
+  );
+  process.stdout.write(renderRead(doc, format, tableWidth()));
+}
+
+/** `query` with no subcommand: a read (`--query` and `--name` are required then). */
+export async function query(
+  repoArg: string | undefined,
+  opts: Partial<ReadOpts>,
+  cmd: Command,
+): Promise<void> {
+  for (const [key, flag] of [
+    ['query', '--query <f.gq>'],
+    ['name', '--name <query>'],
+  ] as const)
+    if (opts[key] === undefined)
+      cmd.error(`error: required option '${flag}' not specified`, {
+        exitCode: 2,
+        code: 'commander.missingMandatoryOptionValue',
+      });
+  await read(repoArg, opts as ReadOpts, cmd);
 }

@@ -5,12 +5,12 @@
  */
 import type { Command } from 'commander';
 import { lazyAction } from '../lazy-action.js';
+import { localOnly } from '../remote-options.js';
 
 const actions = () => import('./recovery-actions.js');
 
 export function registerRecoveryCommands(program: Command): void {
-  program
-    .command('recover')
+  localOnly(program.command('recover'))
     .description('recover what crashed writers left behind (Full); --dry-run only shows the plan')
     .argument('[repo]', 'repo directory')
     .option('--uri <repo>', 'repo directory')

@@ -14,13 +14,13 @@ import {
 import { printResult } from '../output.js';
 import { readSourceFile } from '../files.js';
 import { resolveRepo } from '../repo-arg.js';
+import { resolveTarget, type TargetOpts } from '../target.js';
+import { withGraph } from '../with-graph.js';
 
 interface JsonOpt {
   json?: boolean;
 }
-interface RepoOpts extends JsonOpt {
-  uri?: string;
-}
+interface RepoOpts extends JsonOpt, TargetOpts {}
 
 export function formatCatalog(catalog: Catalog): string {
   const lines: string[] = [];
@@ -76,13 +76,8 @@ export async function init(
 }
 
 export async function schemaShow(repoArg: string | undefined, opts: RepoOpts): Promise<void> {
-  const repo = await Repo.open(resolveRepo(repoArg, opts), { readOnly: true });
-  try {
-    if (opts.json) process.stdout.write(`${repo.catalogJSON()}\n`);
-    else process.stdout.write(`${formatCatalog(repo.catalog)}\n`);
-  } finally {
-    await repo.close();
-  }
+  const { catalog, json } = await withGraph(resolveTarget(repoArg, opts), true, (g) => g.catalog());
+  process.stdout.write(`${opts.json ? json : formatCatalog(catalog)}\n`);
 }
 
 export async function schemaPlan(
@@ -90,13 +85,9 @@ export async function schemaPlan(
   opts: RepoOpts & { schema: string },
 ): Promise<void> {
   const next = compileSchema(readSourceFile(opts.schema, 'schema file'), opts.schema);
-  const repo = await Repo.open(resolveRepo(repoArg, opts), { readOnly: true });
-  try {
-    const plan = planSchemaChange(repo.catalog, next);
-    printResult(opts, plan, () => formatPlan(plan));
-  } finally {
-    await repo.close();
-  }
+  const { catalog } = await withGraph(resolveTarget(repoArg, opts), true, (g) => g.catalog());
+  const plan = planSchemaChange(catalog, next);
+  printResult(opts, plan, () => formatPlan(plan));
 }
 
 export function formatApply(r: Omit<SchemaApplyResult, 'catalog'>): string {

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { lancelogVersion } from '../../src/light.js';
 import { printResult } from '../output.js';
 import { lazyAction } from '../lazy-action.js';
+import { remoteOptions } from '../remote-options.js';
 
 const actions = () => import('./repo-actions.js');
 
@@ -32,16 +33,14 @@ export function registerRepoCommands(program: Command): void {
   const schema = program
     .command('schema')
     .description('inspect the schema of a repo and plan changes to it');
-  schema
-    .command('show')
+  remoteOptions(schema.command('show'))
     .description('print the compiled schema (catalog) of a repo')
     .argument('[repo]', 'repo directory')
     .option('--uri <repo>', 'repo directory')
     .option('--json', 'print the catalog as deterministic JSON')
     .action(lazyAction(actions, 'schemaShow'));
 
-  schema
-    .command('plan')
+  remoteOptions(schema.command('plan'))
     .description(
       "list the steps from the repo's schema to a new one, each safe, needs-validation or unsupported (changes nothing)",
     )

@@ -148,6 +148,9 @@ export const ChangeOutputSchema = z
     actor_id: nullableString,
     graph_commit_id: nullableString,
     manifest_version: count.nullable().optional(),
+    /** Lancelog's additions: the operation, and the rows each statement touched. */
+    op_id: z.string().optional(),
+    statements: z.array(z.object({ op: z.string(), type: z.string(), rows: count })).optional(),
   })
   .meta({ id: 'ChangeOutput' });
 
@@ -236,6 +239,8 @@ export const CommitSchema = z
     /** Microseconds since the Unix epoch. */
     created_at: z.number().int(),
     message: nullableString,
+    /** Lancelog's addition: the operation that published the commit. */
+    op_id: z.string().optional(),
   })
   .meta({ id: 'CommitOutput' });
 export const CommitListSchema = z

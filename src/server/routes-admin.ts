@@ -14,6 +14,8 @@ export function commitOut(c: CommitRow): Record<string, unknown> {
     actor_id: c.actor,
     created_at: c.timeUs,
     message: c.message,
+    // Lancelog's addition: the operation that published the commit.
+    op_id: c.opId,
   };
 }
 

@@ -101,6 +101,9 @@ export async function runChange(
     actor_id: actor,
     graph_commit_id: out.commitId,
     manifest_version: out.manifestVersion,
+    // Lancelog's additions (the CLI prints them with --server as it does locally).
+    op_id: out.opId,
+    statements: out.value.statements,
   };
 }
 
