@@ -8,8 +8,8 @@ const IO_MODULES =
 /** The foundation every layer may import. */
 const FOUNDATION =
   '^src/((defaults|errors|error-codes|failpoints|fs-atomic|json-exact|lazy|version)\\.ts$|error-codes/)';
-/** The public API: src/repo.ts (and its parts in src/repo/), the repo-level doctor, the main entry and its light part. */
-const API = '^src/((repo|doctor|index|light)\\.ts$|repo/)';
+/** The public API: src/repo.ts (and its parts in src/repo/), the repo-level doctor (and its deep part and report types), the main entry and its light part. */
+const API = '^src/((repo|doctor|doctor-deep|doctor-report|index|light)\\.ts$|repo/)';
 
 /** Each layer (a folder of src/) and the layers below it that it may import. */
 const LAYERS = {

@@ -18,6 +18,11 @@
  *     Lance has completely, as a journaled `Repair` operation listing the lost commits
  *     (acknowledged data is lost here by necessity: Lance no longer has it);
  * and refuses the rest with instructions (a damaged journal, drift).
+ * With `deep`, the scrub (src/repo/scrub.ts) checks every file of every pinned version
+ * too; `--repair --confirm` then re-pins a branch whose head is damaged and records the
+ * damage (src/repo/scrub-repair.ts): `damaged-version`. The scrub checks the graph
+ * index files too (derived data): `bad-graph-index-file`, which `--repair` removes
+ * (reads rebuild or patch them, `index ensure` writes them again).
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -26,45 +31,25 @@ import { JOURNAL_FILE, Journal } from './journal/index.js';
 import { checkHeader } from './journal/health.js';
 import { Repo, SCHEMA_FILE, type VerifyResult } from './repo.js';
 import { syncLanceCommit } from './write/protocol/index.js';
+import { DOCTOR_ACTOR } from './repo/scrub-repair.js';
+import type { DoctorProblem, DoctorProblemKind, DoctorReport } from './doctor-report.js';
+import {
+  deepCheck,
+  removeBadGraphFiles,
+  repairDamage,
+  scrubSummary,
+  subsumeUnreadable,
+  type DeepFindings,
+} from './doctor-deep.js';
+import type { BranchRepair } from './repo/scrub-repair.js';
 
-export type DoctorProblemKind =
-  | 'journal-not-sqlite'
-  | 'journal-unreadable'
-  | 'journal-corrupt'
-  | 'journal-inconsistent'
-  | 'repo-not-writable'
-  | 'schema-drift'
-  | 'schema-unrecorded'
-  | 'operation-in-flight'
-  | 'lance-ahead-of-pin'
-  | 'lost-published-version'
-  | 'table-unreadable';
-
-export interface DoctorProblem {
-  kind: DoctorProblemKind;
-  message: string;
-  /** `--repair` can fix it without losing acknowledged data. */
-  repairable: boolean;
-  /** What to do (for what `--repair` cannot fix, or before running it). */
-  instructions: string;
-  branch?: string;
-  tableKey?: string;
-  pin?: number;
-  head?: number | null;
-  opId?: string;
-  /** Set by `--repair`: what was done. */
-  repaired?: string;
-}
-
-export interface DoctorReport {
-  repo: string;
-  ok: boolean;
-  checks: string[];
-  problems: DoctorProblem[];
-  repaired: boolean;
-}
-
-export const DOCTOR_ACTOR = 'lancelog:doctor';
+export { DOCTOR_ACTOR };
+export type {
+  DoctorProblem,
+  DoctorProblemKind,
+  DoctorReport,
+  DoctorScrub,
+} from './doctor-report.js';
 
 const RESTORE_BACKUP =
   'restore _lancelog.db from a backup (the Lance tables are intact; the journal is the catalog of their published versions)';
@@ -215,7 +200,7 @@ function unreadableTable(
     instructions:
       error.code === 'PermissionDenied'
         ? `this user may not read ${tableDir}: run doctor as the repo's owner or fix the permissions`
-        : `restore ${tableDir} from a backup: '--repair' cannot restore or re-pin a table whose newest files Lance cannot read`,
+        : `restore ${tableDir} from a backup: '--repair' cannot restore or re-pin a table whose newest files Lance cannot read ('lancelog doctor --deep' tells whether its damage is in files the journal recorded, and then re-pins past it with --repair --confirm, losing the commits it names)`,
     ...where,
   };
 }
@@ -371,7 +356,11 @@ async function repinToComplete(repo: Repo, branch: string): Promise<string> {
   return `re-pinned ${branch} to manifest version ${target.manifestVersion}; lost commits: ${lost.join(', ') || 'none'}; commit ${published.commitId}`;
 }
 
-async function repair(dir: string, problems: DoctorProblem[]): Promise<void> {
+async function repair(
+  dir: string,
+  problems: DoctorProblem[],
+  plans: BranchRepair[] = [],
+): Promise<void> {
   // recover: false — the in-flight operations are recovered below, and reported.
   const repo = await Repo.open(dir, { recover: false });
   try {
@@ -383,9 +372,12 @@ async function repair(dir: string, problems: DoctorProblem[]): Promise<void> {
       }
     }
     const repinned = new Map<string, string>();
+    await repairDamage(repo, plans, problems, repinned);
+    await removeBadGraphFiles(repo, problems);
     for (const p of problems) {
       if (p.kind === 'schema-unrecorded') p.repaired = 'fingerprint recorded (adopted) at open';
       if (p.kind === 'lance-ahead-of-pin') p.repaired = await restoreToPin(repo, p);
+      if (p.kind === 'table-unreadable') p.repaired = repinned.get(p.branch!) ?? 'nothing to do';
       if (p.kind === 'lost-published-version') {
         if (!repinned.has(p.branch!))
           repinned.set(p.branch!, await repinToComplete(repo, p.branch!));
@@ -397,10 +389,13 @@ async function repair(dir: string, problems: DoctorProblem[]): Promise<void> {
   }
 }
 
-/** Checks a repo and, with `repair`, fixes what can be fixed without losing acknowledged data. */
+/**
+ * Checks a repo and, with `repair`, fixes what can be fixed without losing acknowledged
+ * data. `deep`: the scrub too; its repairs (which drop commits) need `confirm`.
+ */
 export async function doctor(
   repoDir: string,
-  opts: { repair?: boolean } = {},
+  opts: { repair?: boolean; deep?: boolean; confirm?: boolean } = {},
 ): Promise<DoctorReport> {
   const dir = resolve(repoDir);
   if (!existsSync(join(dir, SCHEMA_FILE)))
@@ -409,6 +404,7 @@ export async function doctor(
     });
   const checks: string[] = [];
   let problems = checkJournalFile(dir, checks);
+  let deep: DeepFindings | undefined;
   if (problems.length === 0) {
     let repo: Repo | undefined;
     try {
@@ -427,17 +423,36 @@ export async function doctor(
     if (repo) {
       try {
         problems = await checkRepo(repo, checks);
+        if (opts.deep) {
+          deep = await deepCheck(repo, checks);
+          problems.push(...deep.problems);
+          subsumeUnreadable(problems, deep);
+        }
       } finally {
         await repo.close();
       }
     }
   }
   const fixable = problems.filter((p) => p.repairable);
+  // Repairing damage drops commits from a head or records them as lost: only when confirmed.
+  const unconfirmed = !opts.confirm && problems.some((p) => p.kind === 'damaged-version');
   const repaired =
-    (opts.repair ?? false) && fixable.length > 0 && fixable.length === problems.length;
+    (opts.repair ?? false) &&
+    fixable.length > 0 &&
+    fixable.length === problems.length &&
+    !unconfirmed;
   if (opts.repair && fixable.length > 0 && !repaired)
     for (const p of fixable)
-      p.repaired = 'not attempted: fix the problems --repair cannot fix first';
-  if (repaired) await repair(dir, problems);
-  return { repo: dir, ok: problems.length === 0, checks, problems, repaired };
+      p.repaired = unconfirmed
+        ? 'not attempted: repairing the damage loses what each problem says; add --confirm'
+        : 'not attempted: fix the problems --repair cannot fix first';
+  if (repaired) await repair(dir, problems, deep?.plans);
+  return {
+    repo: dir,
+    ok: problems.length === 0,
+    checks,
+    problems,
+    repaired,
+    ...(deep ? { scrub: scrubSummary(deep.report) } : {}),
+  };
 }

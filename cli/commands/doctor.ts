@@ -1,5 +1,5 @@
 /**
- * `lancelog doctor [--repair]`: check a repo, and fix what can be fixed without losing acknowledged data.
+ * `lancelog doctor [--deep] [--repair [--confirm]]`: check a repo, and fix what can be fixed without losing acknowledged data.
  * Registration only (light): the actions are in
  * doctor-actions.ts, loaded when a command runs.
  */
@@ -17,8 +17,16 @@ export function registerDoctorCommand(program: Command): void {
     .argument('[repo]', 'repo directory')
     .option('--uri <repo>', 'repo directory')
     .option(
+      '--deep',
+      'also check every file of every version a live branch pins: exists, size, sha256 as written (the scrub)',
+    )
+    .option(
       '--repair',
       'fix every repairable problem (only when every problem found is repairable)',
+    )
+    .option(
+      '--confirm',
+      'with --deep --repair: re-pin damaged heads and record the damage, losing the commits each problem names',
     )
     .option('--json', 'print JSON')
     .action(lazyAction(actions, 'doctorAction'));

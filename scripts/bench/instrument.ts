@@ -52,7 +52,8 @@ export function wrap(target: object, method: string, span: string, spans: Spans)
  * Span names: `journal.<method>` (one SQLite IMMEDIATE transaction each, fsync'd by
  * synchronous=FULL), `store.openTable`, `store.writerAt`, `store.isHead`,
  * `store.headVersion`, `store.syncVersions` (the fsyncs of a Lance commit before its
- * publish), `lance.mergeInsert`,
+ * publish), `store.digest` (the sha256 of the files a commit created, for its record),
+ * `lance.mergeInsert`,
  * `lance.append`, `fs.fsync` (sidecar file + directory fsyncs).
  */
 export function instrument(repo: Repo, spans: Spans): () => void {
@@ -63,6 +64,16 @@ export function instrument(repo: Repo, spans: Spans): () => void {
   undo.push(wrap(store, 'headVersion', 'store.headVersion', spans));
   undo.push(wrap(store, 'isHead', 'store.isHead', spans));
   undo.push(wrap(store, 'syncVersions', 'store.syncVersions', spans));
+  // The record of a commit's files: read back and sha256'd (its journal part is journal.tableCommitted).
+  const files = store.files as AnyFn;
+  store.files = function (this: unknown, ...args: unknown[]) {
+    const f = files.apply(this, args) as object;
+    wrap(f, 'digest', 'store.digest', spans);
+    return f;
+  };
+  undo.push(() => {
+    delete store.files;
+  });
   // Handles come from openTable (fresh) or writerAt (kept open across operations: wrap once).
   const wrapped = new WeakSet<object>();
   for (const method of ['openTable', 'writerAt'] as const) {

@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- <name> [--json] [--scale S] [--runs N] [--dir D]`
  *
- * Benches: write-1row, history, load, open, journal, reads, search, contains-index, merge, cold-start, server, feed, json, scaleout (or `all`). Prints a table; with
+ * Benches: write-1row, history, load, open, journal, reads, search, contains-index, merge, cold-start, server, feed, json, scrub, scaleout (or `all`). Prints a table; with
  * --json prints one JSON object per metric, one per line (JSON Lines):
  * {name, metric, lancelog, baseline, ratio, target, met, runs, machine, unit, baselineIs, extra}.
  * --scale multiplies the full sizes of issue 8 (each bench has a smaller default
@@ -27,6 +27,7 @@ export const BENCHES: Record<
   server: () => import('./server.js'),
   feed: () => import('./feed.js'),
   json: () => import('./json.js'),
+  scrub: () => import('./scrub.js'),
   scaleout: () => import('./scaleout.js'),
 };
 

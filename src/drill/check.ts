@@ -10,6 +10,7 @@ import { Repo, type RecoveryAuditEntry, type VerifyResult } from '../repo.js';
 import { exportJsonl, SIDECAR_DIR } from '../index.js';
 import { RECOVERY_ACTOR } from '../recovery/sweep.js';
 import { pidExists } from '../recovery/liveness.js';
+import { doctor } from '../doctor.js';
 
 export const INVARIANTS = ['I1', 'I2', 'I3', 'I4', 'I5', 'I6'] as const;
 export type Invariant = (typeof INVARIANTS)[number];
@@ -27,6 +28,12 @@ export interface CheckSpec {
   touched?: string[];
   /** Skip the verify() after the I5 write (randomized batches: the write succeeding is I5). */
   light?: boolean;
+  /**
+   * Also scrub the recovered repo (`doctor --deep`): every file every pinned version
+   * needs is what was written — recovery published nothing it cannot read (the damage
+   * mode of the power-loss drill).
+   */
+  scrub?: boolean;
 }
 
 export interface CheckResult {
@@ -280,6 +287,20 @@ async function checkRecovered(
   return { invariants: { I1, I2, I3, I4, I5, I6 }, decision, visible };
 }
 
+const SCRUB = 'scrub: ';
+
+/** `doctor --deep` on the recovered repo: no problem at all. */
+async function checkScrub(dir: string, problems: string[]): Promise<void> {
+  try {
+    const r = await doctor(dir, { deep: true });
+    for (const p of r.problems) problems.push(`${SCRUB}[${p.kind}] ${p.message}`);
+  } catch (err) {
+    problems.push(`${SCRUB}doctor --deep failed: ${(err as Error).message}`);
+  }
+}
+
+const scrubbedOk = (problems: string[]): boolean => !problems.some((p) => p.startsWith(SCRUB));
+
 export async function checkRepo(spec: CheckSpec): Promise<CheckResult> {
   const problems: string[] = [];
   const pending = await pendingReadOnly(spec.dir, problems);
@@ -301,8 +322,9 @@ export async function checkRepo(spec: CheckSpec): Promise<CheckResult> {
   }
   try {
     const checked = await checkRecovered(repo, spec, pending, problems);
+    if (spec.scrub) await checkScrub(spec.dir, problems);
     return {
-      ok: Object.values(checked.invariants).every(Boolean),
+      ok: Object.values(checked.invariants).every(Boolean) && (!spec.scrub || scrubbedOk(problems)),
       invariants: checked.invariants,
       decision: checked.decision,
       visible: checked.visible,

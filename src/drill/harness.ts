@@ -208,12 +208,12 @@ export function parseAcks(run: ChildRun, caseNo = 0): { acked: number; failed: s
   return { acked, failed };
 }
 
-function otherBranches(branch: string): Array<{ branch: string; lines: string[] }> {
+export function otherBranches(branch: string): Array<{ branch: string; lines: string[] }> {
   const seed = renderModel(seedModel());
   return BRANCHES.filter((b) => b !== branch).map((b) => ({ branch: b, lines: seed }));
 }
 
-function resultOf(
+export function resultOf(
   c: DrillCase,
   outcome: Outcome,
   check: CheckResult | null,

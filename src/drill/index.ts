@@ -1,7 +1,8 @@
 /** Crash-recovery drills (docs/drills.md): the matrix, randomized drills, and their report. */
 import type { FailpointName } from '../failpoints.js';
 import { FAILPOINTS } from '../failpoints.js';
-import { INVARIANTS } from './check.js';
+import { checkRepo, INVARIANTS } from './check.js';
+import { damageCases, runDamageCase } from './damage.js';
 import {
   invariantCells,
   pool,
@@ -20,6 +21,7 @@ import { CheckerPool, childLauncher } from './spawn.js';
 import { WRITERS, type DrillOp } from './model.js';
 
 export { INVARIANTS } from './check.js';
+export { damageCases, operationFiles } from './damage.js';
 export { WRITERS } from './model.js';
 export type { CaseResult, DrillCase } from './harness.js';
 export type { Skipped } from './matrix.js';
@@ -277,6 +279,37 @@ function graphIndexPowerLossCases(): DrillCase[] {
     // The index op publishes once (Company's indexes): the transaction's publish is hit 2.
     at('write.after_publish', 2, [index, matrixOp('tx', 'multi-table')], 'index+tx'),
   ];
+}
+
+/**
+ * The damage mode of the power-loss drill (docs/drills.md "Damage mode", damage.ts):
+ * each crashed state's undamaged copy and one copy per (file of the crashed operation,
+ * truncate | delete | flip) are recovered and checked. `cut`: also a power-cut state
+ * (needs strace).
+ */
+export async function runDamageDrill(
+  opts: DrillOptions & { cut?: boolean } = {},
+): Promise<DrillReport> {
+  const started = performance.now();
+  const ws = await Workspace.create({ root: opts.root, keep: opts.keep });
+  let failedSomething = false;
+  try {
+    const workers = opts.workers ?? 2;
+    const results = await withCheckers(opts, async (check) => {
+      const out: CaseResult[] = [];
+      for (const c of damageCases({ cut: opts.cut ?? false })) {
+        const rs = await runDamageCase(ws, c, check ?? checkRepo, workers);
+        for (const r of rs) opts.onResult?.(r);
+        out.push(...rs);
+      }
+      return out;
+    });
+    const report = summarize('matrix', 'damage after the crash', results, [], started, ws.root);
+    failedSomething = report.failed > 0;
+    return report;
+  } finally {
+    if (!opts.keep && !failedSomething) ws.dispose();
+  }
 }
 
 /**

@@ -125,4 +125,10 @@ export const REPO_CODES = {
     http: 404,
     details: ['commit', 'branch', 'manifest_version', 'table_key', 'version', 'cleanup_op_id'],
   },
+  VersionDamaged: {
+    classes: ['RepoError'],
+    exit: 1,
+    http: 404,
+    details: ['commit', 'branch', 'manifest_version', 'repair_op_id'],
+  },
 } as const satisfies Record<string, ErrorCodeSpec>;

@@ -11,7 +11,7 @@
 import { LancelogError } from '../errors.js';
 import { preconditionFailed } from './precondition.js';
 import { MAIN_BRANCH, validateBranchName } from './branch-names.js';
-import type { EventBody, OperationKind } from './events.js';
+import { filesOf, type CommittedVersion, type EventBody, type OperationKind } from './events.js';
 import { allRows, byTableKey, getRow } from './layout.js';
 import {
   branchOf,
@@ -59,7 +59,7 @@ export type JournalCommand =
       path: string;
       opId: string;
       commitId: string;
-      tables: Array<{ tableKey: string; version: number }>;
+      tables: CommittedVersion[];
       actor: string;
       message: string;
       /** The schema fingerprint, recorded with the initial commit (`schema.recorded`). */
@@ -97,7 +97,7 @@ export type JournalCommand =
       /** In table order, each table once. */
       tables: PublishPin[];
       /** Lance commits recorded (`table.committed`) in the publish transaction. */
-      committed: Array<{ tableKey: string; version: number }>;
+      committed: CommittedVersion[];
       complete: boolean;
       /** Tables the new manifest no longer pins, each at its expected pin (a schema change). */
       unpin?: PublishPin[];
@@ -258,7 +258,7 @@ export function decideInit(cmd: Cmd<'init'>, state: JournalState): Decision {
     });
   const tables = [...cmd.tables]
     .sort(byTableKey)
-    .map((t) => ({ table_key: t.tableKey, version: t.version }));
+    .map((t) => ({ table_key: t.tableKey, version: t.version, ...filesOf(t) }));
   return {
     events: [
       {
@@ -410,7 +410,7 @@ export function decidePublish(cmd: Cmd<'publish'>, state: JournalState): Decisio
   const events: EventDraft[] = cmd.committed.map((c) =>
     ev(c.tableKey, {
       kind: 'table.committed',
-      payload: { table_key: c.tableKey, version: c.version },
+      payload: { table_key: c.tableKey, version: c.version, ...filesOf(c) },
     }),
   );
   events.push(

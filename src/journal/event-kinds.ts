@@ -25,4 +25,5 @@ export const EVENT_KIND_NAMES = [
   'table.forked',
   'schema.recorded',
   'versions.cleaned',
+  'repair.damage_recorded',
 ] as const;

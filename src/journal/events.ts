@@ -57,6 +57,7 @@ export type Phase = z.infer<typeof Phase>;
 export const RecoveryClass = z.enum([
   'NoMovement',
   'RolledPastExpected',
+  'RolledPastUnverified',
   'UnexpectedAtP1',
   'UnexpectedMultistep',
   'InvariantViolation',
@@ -66,6 +67,20 @@ export type RecoveryClass = z.infer<typeof RecoveryClass>;
 export const RecoveryDecision = z.enum(['Cleanup', 'Abort', 'RollForward', 'RollBack']);
 export type RecoveryDecision = z.infer<typeof RecoveryDecision>;
 
+/** A Lance file as written: path relative to the table directory, size, sha256 (hex). */
+const FileDigest = z.strictObject({
+  path: z.string().min(1).describe('relative to the table directory, e.g. data/<uuid>.lance'),
+  size: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type FileDigest = z.infer<typeof FileDigest>;
+/** The `files` of a payload (digests of what a commit wrote), when known. */
+export function filesOf(t: { files?: readonly FileDigest[] }): { files?: FileDigest[] } {
+  return t.files ? { files: t.files.map((f) => ({ ...f })) } : {};
+}
+/** A Lance commit as a command names it: what `table.committed` records. */
+export type CommittedVersion = { tableKey: string; version: number; files?: readonly FileDigest[] };
+
 const LeaseTarget = z.strictObject({ table_key: TableKey, branch: z.string().min(1) });
 const VersionMove = z.strictObject({ table_key: TableKey, from: Version, to: Version });
 
@@ -73,7 +88,14 @@ const VersionMove = z.strictObject({ table_key: TableKey, from: Version, to: Ver
 export const eventPayloadSchemas = {
   /** Once, by Journal.create: manifest 1 of `main` with these pins and the initial commit. */
   'repo.initialized': z.strictObject({
-    tables: z.array(z.strictObject({ table_key: TableKey, version: Version })),
+    tables: z.array(
+      z.strictObject({
+        table_key: TableKey,
+        version: Version,
+        /** The digests of the empty table's files (as `table.committed`'s). */
+        files: z.array(FileDigest).optional(),
+      }),
+    ),
     commit_id: Id,
     actor: z.string().min(1),
     message: z.string().nullable(),
@@ -115,8 +137,18 @@ export const eventPayloadSchemas = {
   }),
   /** Phase B: about to make the single Lance commit of one table. */
   'table.commit_started': z.strictObject({ table_key: TableKey }),
-  /** Phase B: a Lance commit of the table landed at `version` (several for a multi-commit table). */
-  'table.committed': z.strictObject({ table_key: TableKey, version: Version }),
+  /**
+   * Phase B: a Lance commit of the table landed at `version` (several for a multi-commit
+   * table). `files`: the size and sha256 of every file `version` needs that the pin did
+   * not (manifest, transaction, data, deletion, index files), read right after the
+   * commit: recovery rolls the table forward only when they still match, and the scrub
+   * (`lancelog doctor --deep`) checks them. Absent on journals from before checksums.
+   */
+  'table.committed': z.strictObject({
+    table_key: TableKey,
+    version: Version,
+    files: z.array(FileDigest).optional(),
+  }),
   /**
    * Phase C, the commit point: new manifest version of the branch. `pins` lists only
    * the tables this publish moved; every other table keeps its pin. Releases every
@@ -214,6 +246,34 @@ export const eventPayloadSchemas = {
         bytes_removed: z.number().int().nonnegative(),
       }),
     ),
+  }),
+  /**
+   * `lancelog doctor --deep --repair --confirm` (a `Repair` operation): the damaged Lance
+   * versions the scrub found, with their damaged files, the commits that can no longer
+   * be read because of them, and the commits a re-pin of the branch's head dropped
+   * (those after the manifest version it went back to). Time travel to one of the
+   * `unreadable_commits` is then `VersionDamaged`; later scrubs report a damaged version
+   * that only these commits pin as known. (By commit, not by version number: Lance may
+   * number a later commit as a damaged version whose manifest was lost.)
+   */
+  'repair.damage_recorded': z.strictObject({
+    versions: z.array(
+      z.strictObject({
+        table_key: TableKey,
+        lance_branch: LanceBranch,
+        version: Version,
+        files: z.array(
+          z.strictObject({
+            path: z.string().min(1),
+            problem: z.enum(['missing', 'size', 'checksum', 'unreadable']),
+          }),
+        ),
+        unreadable: z.boolean().describe('false: only its transaction file is damaged'),
+        commits: z.array(Id).describe('the commits that pinned it when the damage was recorded'),
+      }),
+    ),
+    unreadable_commits: z.array(Id),
+    dropped_commits: z.array(Id),
   }),
 } as const;
 

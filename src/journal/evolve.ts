@@ -309,6 +309,7 @@ const RECIPES: { [K in EventKind]: Recipe<K> } = {
   'recovery.decided': (d, event) => touchOperation(d, event),
   'schema.recorded': () => undefined,
   'versions.cleaned': () => undefined,
+  'repair.damage_recorded': () => undefined,
   'recovery.applied': recoveryApplied,
   'branch.created': branchCreated,
   'branch.deleted': branchDeleted,

@@ -31,7 +31,15 @@ export {
   parsePayload,
   isEventKind,
 } from './events.js';
-export type { EventKind, EventPayloads, EventBody, EventEnvelope, JournalEvent } from './events.js';
+export type {
+  EventKind,
+  EventPayloads,
+  EventBody,
+  EventEnvelope,
+  JournalEvent,
+  FileDigest,
+  CommittedVersion,
+} from './events.js';
 export { evolve, replay } from './evolve.js';
 export { decide, commandNeeds } from './decide.js';
 export { preconditionFailed } from './precondition.js';

@@ -39,13 +39,21 @@ import {
   decideReleaseLeases,
   type EventDraft,
 } from './decide.js';
-import type { EventBody, EventPayloads, JournalEvent, Phase, RecoveryDecision } from './events.js';
+import type {
+  EventBody,
+  EventPayloads,
+  FileDigest,
+  JournalEvent,
+  Phase,
+  RecoveryDecision,
+} from './events.js';
 import type { JournalHandle } from './handle.js';
 import { openDatabase } from './migrations.js';
 import {
   JournalReader,
   type BranchInfo,
   type CommitFilter,
+  type DamageRecords,
   type EventFilter,
   type JournalReads,
   type Snapshot,
@@ -114,7 +122,7 @@ export class Journal {
   static create(
     repoDir: string,
     init: {
-      tables: Array<{ tableKey: string; version: number }>;
+      tables: Array<{ tableKey: string; version: number; files?: readonly FileDigest[] }>;
       actor: string;
       message?: string;
       /** The schema fingerprint, recorded in the same transaction (`schema.recorded`). */
@@ -323,20 +331,25 @@ export class Journal {
   }
 
   /**
-   * Phase B: the Lance commit of `tableKey` landed at `version`. With
-   * `nextCommitStarted`, the next table's `table.commit_started` goes in the same
-   * transaction.
+   * Phase B: the Lance commit of `tableKey` landed at `version`, with the digests of the
+   * `files` it created; `nextCommitStarted`: that table's `table.commit_started` too.
+   * `durable: false`: not fsync'd (the protocol's record of a commit, docs/journal.md).
    */
   tableCommitted(
     opId: string,
     tableKey: string,
     version: number,
-    opts: { nextCommitStarted?: string } = {},
+    opts: { nextCommitStarted?: string; files?: readonly FileDigest[]; durable?: boolean } = {},
   ): void {
-    this.writer.opEvents(opId, [
-      committedEvent({ tableKey, version }),
-      ...(opts.nextCommitStarted !== undefined ? [commitStartedEvent(opts.nextCommitStarted)] : []),
-    ]);
+    const next = opts.nextCommitStarted;
+    this.writer.opEvents(
+      opId,
+      [
+        committedEvent({ tableKey, version, files: opts.files }),
+        ...(next !== undefined ? [commitStartedEvent(next)] : []),
+      ],
+      { durable: opts.durable ?? true },
+    );
   }
 
   /**
@@ -534,6 +547,16 @@ export class Journal {
   /** Every Lance version cleanup removed (`cleanedVersionKey` → the cleanup's op id). */
   cleanedVersions(): Map<string, string> {
     return this.reader.cleanedVersions();
+  }
+
+  /** The damage repairs recorded (`repair.damage_recorded`; queries.ts). */
+  damageRecords(): DamageRecords {
+    return this.reader.damageRecords();
+  }
+
+  /** What every Lance file was written as, per table key and path (queries.ts). */
+  fileRecords(): Map<string, Map<string, FileDigest>> {
+    return this.reader.fileRecords();
   }
 
   /** Replay vs stored projections, plus PRAGMA integrity_check (queries.ts). */

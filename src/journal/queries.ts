@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import { LancelogError } from '../errors.js';
 import type { JournalHandle } from './handle.js';
-import { parsePayload, type EventKind, type JournalEvent } from './events.js';
+import { parsePayload, type EventKind, type FileDigest, type JournalEvent } from './events.js';
 import { replay } from './evolve.js';
 import { diffStates, mapRow, prepared, readProjections } from './projections.js';
 import {
@@ -54,6 +54,10 @@ export interface VerifyReport {
   events: number;
 }
 export type BranchInfo = BranchRow;
+export interface DamageRecords {
+  versions: Map<string, { opId: string; commits: Set<string> }>;
+  unreadableCommits: Map<string, string>;
+}
 
 export const EVENT_COLUMNS = 'seq, op_id, time_us, kind, branch, table_key, payload';
 
@@ -353,6 +357,57 @@ export class JournalReader {
         for (const v of t.versions)
           out.set(cleanedVersionKey(t.table_key, t.lance_branch, v), row.op_id);
     return out;
+  }
+
+  /**
+   * The damage repairs recorded (`repair.damage_recorded`): per version (keyed as
+   * `cleanedVersions()`) the commits that pinned it then, and the commits that can no
+   * longer be read, each with the repair's op id.
+   */
+  damageRecords(): DamageRecords {
+    const versions = new Map<string, { opId: string; commits: Set<string> }>();
+    const unreadableCommits = new Map<string, string>();
+    for (const row of this.eventRows('repair.damage_recorded')) {
+      const p = parsePayload('repair.damage_recorded', JSON.parse(row.payload));
+      for (const v of p.versions) {
+        const key = cleanedVersionKey(v.table_key, v.lance_branch, v.version);
+        const commits = versions.get(key)?.commits ?? new Set<string>();
+        for (const c of v.commits) commits.add(c);
+        versions.set(key, { opId: row.op_id, commits });
+      }
+      for (const c of p.unreadable_commits) unreadableCommits.set(c, row.op_id);
+    }
+    return { versions, unreadableCommits };
+  }
+
+  /**
+   * What every Lance file was written as (size, sha256), per table key and path
+   * relative to the table directory, from the `files` of every `table.committed`; a
+   * later record of a path wins (a version number reused after recovery removed an
+   * unpublished, damaged manifest).
+   */
+  fileRecords(): Map<string, Map<string, FileDigest>> {
+    const out = new Map<string, Map<string, FileDigest>>();
+    const add = (tableKey: string, files: FileDigest[] | undefined): void => {
+      if (!files) return;
+      let table = out.get(tableKey);
+      if (!table) out.set(tableKey, (table = new Map()));
+      for (const f of files) table.set(f.path, f);
+    };
+    for (const row of this.eventRows('repo.initialized'))
+      for (const t of parsePayload('repo.initialized', JSON.parse(row.payload)).tables)
+        add(t.table_key, t.files);
+    for (const row of this.eventRows('table.committed')) {
+      const p = parsePayload('table.committed', JSON.parse(row.payload));
+      add(p.table_key, p.files);
+    }
+    return out;
+  }
+
+  private eventRows(kind: EventKind): Array<{ op_id: string; payload: string }> {
+    return this.db
+      .prepare('SELECT op_id, payload FROM events WHERE kind = ? ORDER BY seq')
+      .all(kind) as Array<{ op_id: string; payload: string }>;
   }
 
   /**

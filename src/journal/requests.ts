@@ -7,7 +7,14 @@ import { hostname } from 'node:os';
 import { newId, nowUs } from './clock.js';
 import { byTableKey } from './layout.js';
 import type { JournalCommand } from './decide.js';
-import type { EventBody, OperationKind, Phase, RecoveryClass } from './events.js';
+import {
+  filesOf,
+  type CommittedVersion,
+  type EventBody,
+  type OperationKind,
+  type Phase,
+  type RecoveryClass,
+} from './events.js';
 
 export interface LeaseOwner {
   pid: number;
@@ -36,8 +43,7 @@ export interface PublishRequest {
   mergedParentId?: string | null;
   tables: PublishTable[];
   /** Lance commits recorded (`table.committed`) in the publish transaction, before `op.published`. */
-  committed?:
-    { tableKey: string; version: number } | ReadonlyArray<{ tableKey: string; version: number }>;
+  committed?: CommittedVersion | ReadonlyArray<CommittedVersion>;
   /** Also record `op.completed` in the publish transaction (the writer's Phase D then only deletes the sidecar). */
   complete?: boolean;
   /** Tables the new manifest no longer pins (a schema change dropped their types). */
@@ -104,9 +110,12 @@ export function commitStartedEvent(tableKey: string): OpEvent {
   return { body: { kind: 'table.commit_started', payload: { table_key: tableKey } }, tableKey };
 }
 
-export function committedEvent(c: { tableKey: string; version: number }): OpEvent {
+export function committedEvent(c: CommittedVersion): OpEvent {
   return {
-    body: { kind: 'table.committed', payload: { table_key: c.tableKey, version: c.version } },
+    body: {
+      kind: 'table.committed',
+      payload: { table_key: c.tableKey, version: c.version, ...filesOf(c) },
+    },
     tableKey: c.tableKey,
   };
 }

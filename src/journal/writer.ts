@@ -146,9 +146,13 @@ export class JournalWriter {
     return events;
   }
 
-  /** Appends events of a live operation in one transaction (one fsync). */
-  opEvents(opId: string, events: Array<{ body: EventBody; tableKey: string | null }>): void {
-    this.run({ type: 'opEvents', opId, events }, decideOpEvents);
+  /** Appends events of a live operation in one transaction (one fsync unless `durable: false`). */
+  opEvents(
+    opId: string,
+    events: Array<{ body: EventBody; tableKey: string | null }>,
+    opts: { durable?: boolean } = {},
+  ): void {
+    this.run({ type: 'opEvents', opId, events }, decideOpEvents, opts);
   }
 
   /**

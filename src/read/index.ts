@@ -6,6 +6,8 @@ export { buildFromStrings } from './graph-build.js';
 export { GraphIndexes, type GraphSource, type GraphOrigin } from './graph-indexes.js';
 export { GraphFiles, type GraphFileEntry } from './graph-store.js';
 export { checkGraphFile, GraphFileInvalid } from './graph-file.js';
+export { fragmentRef, sameFragments } from './graph-delta.js';
+export type { FragmentRef } from './graph-index.js';
 export { ReadError } from './errors.js';
 export type { ReadContext, TableOverlay } from './tables.js';
 export type * from './types.js';

@@ -6,6 +6,7 @@
 export const RECOVERY_CLASSES = [
   'NoMovement',
   'RolledPastExpected',
+  'RolledPastUnverified',
   'UnexpectedAtP1',
   'UnexpectedMultistep',
   'InvariantViolation',
@@ -28,6 +29,14 @@ export interface TableObservation {
   postCommit: number | null;
   /** The version the journal's `table.committed` recorded, if the event exists. */
   committed: number | null;
+  /**
+   * Whether the committed version's files check out (docs/recovery.md "Before a
+   * roll-forward"): every file it names exists with the size its manifest records, and
+   * the files the commit created have the size and sha256 its `table.committed`
+   * recorded. false also when no checksums were recorded. Only asked of a table that
+   * would otherwise roll forward; undefined: not checked.
+   */
+  filesVerified?: boolean;
 }
 
 /**
@@ -38,6 +47,8 @@ export interface TableObservation {
  * - RolledPastExpected: h == c, p ∈ {e, c}, and `table.committed` (when present) says c.
  *   Never for a multi-commit table (c = null): its last commit is journaled only with the
  *   publish, so before the publish nothing proves the table reached its final version.
+ * - RolledPastUnverified: as RolledPastExpected, but the commit's files do not check out
+ *   (missing, another size or checksum than written, or no checksums recorded).
  * - UnexpectedAtP1: h == p + 1 and not ours.
  * - UnexpectedMultistep: h > p + 1.
  */
@@ -46,7 +57,7 @@ export function classifyTable(o: TableObservation): RecoveryClass {
   if (h < p) return 'InvariantViolation';
   if (h === p && p !== c) return 'NoMovement';
   if (c !== null && h === c && (p === e || p === c) && (committed === null || committed === c))
-    return 'RolledPastExpected';
+    return o.filesVerified === false ? 'RolledPastUnverified' : 'RolledPastExpected';
   if (h === p + 1) return 'UnexpectedAtP1';
   return 'UnexpectedMultistep';
 }

@@ -22,6 +22,8 @@ export const CLASS_MEANING: Record<RecoveryClass, string> = {
   NoMovement: 'Lance HEAD is at the published pin: nothing of the operation reached this table',
   RolledPastExpected:
     "Lance HEAD is exactly the intent's post-commit version: the operation's commit of this table is complete",
+  RolledPastUnverified:
+    "Lance HEAD is the intent's post-commit version, but the commit's files are not what was written (a file missing, or of another size or checksum than recorded): it is not published",
   UnexpectedAtP1:
     "Lance HEAD is one version past the pin but the journal does not prove it is the operation's own commit",
   UnexpectedMultistep: 'Lance HEAD is more than one version past the pin',
@@ -47,7 +49,7 @@ export function explainDecision(decision: RecoveryDecision, tables: ClassifiedTa
     RollForward:
       "Every table reached exactly the intent's post-commit version (RolledPastExpected): the operation's Lance commits are complete, so recovery published them as the operation would have.",
     RollBack:
-      "Not every table reached the intent's post-commit version: the operation never published and cannot be finished as a whole, so recovery restored every moved table to its pin (all or nothing).",
+      "Not every table reached the intent's post-commit version with the files it wrote intact: the operation never published and cannot be finished as a whole, so recovery restored every moved table to its pin (all or nothing).",
   };
   const details = tables.map(tableText);
   return details.length > 0 ? `${rule[decision]} ${details.join('; ')}.` : rule[decision];

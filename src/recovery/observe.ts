@@ -3,7 +3,7 @@
  * op.completed / op.rolled_back) and what is known about it: intent, commits,
  * publish, owner. Pure reads.
  */
-import type { Journal, JournalEvent } from '../journal/index.js';
+import type { FileDigest, Journal, JournalEvent } from '../journal/index.js';
 import {
   listSidecars,
   readSidecar,
@@ -34,6 +34,11 @@ export interface PendingOperation {
   /** The journal shows `op.failed`: its caller was told it failed (recovery rolls it back). */
   failed: boolean;
   committed: Map<string, number>;
+  /**
+   * Per table, the files its last `table.committed` recorded as written (digests), when
+   * it recorded them: what recovery checks before rolling the table forward.
+   */
+  committedFiles: Map<string, { version: number; files: FileDigest[] }>;
   owner: OwnerInfo | null;
   /** Its sidecar exists but cannot be read: recovery must not touch the operation. */
   unreadableSidecar?: UnreadableSidecar;
@@ -131,8 +136,17 @@ function fromJournal(
   const events = journal.listEvents({ opId: op.opId, order: 'asc' });
   const intent = intentOf(events, sidecar);
   const committed = new Map<string, number>();
-  for (const e of events)
-    if (e.kind === 'table.committed') committed.set(e.payload.table_key, e.payload.version);
+  const committedFiles = new Map<string, { version: number; files: FileDigest[] }>();
+  for (const e of events) {
+    if (e.kind !== 'table.committed') continue;
+    committed.set(e.payload.table_key, e.payload.version);
+    if (e.payload.files)
+      committedFiles.set(e.payload.table_key, {
+        version: e.payload.version,
+        files: e.payload.files,
+      });
+    else committedFiles.delete(e.payload.table_key);
+  }
   const owner = ownerOf(journal, op, events, sidecar);
   return {
     opId: op.opId,
@@ -146,6 +160,7 @@ function fromJournal(
     published: events.some((e) => e.kind === 'op.published'),
     failed: events.some((e) => e.kind === 'op.failed'),
     committed,
+    committedFiles,
     owner,
     unreadableSidecar: unreadable.find((u) => u.opId === op.opId),
   };
@@ -168,6 +183,7 @@ function fromSidecarOnly(opId: string, sidecar: Sidecar): PendingOperation {
     published: false,
     failed: false,
     committed: new Map(),
+    committedFiles: new Map(),
     owner: { pid: sidecar.owner.pid, host: sidecar.owner.host, heartbeatUs: null },
   };
 }

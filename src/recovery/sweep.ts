@@ -12,8 +12,14 @@ import type { Catalog, TypeDef } from '../schema/types.js';
 import { findType } from '../schema/lookup.js';
 import type { Journal, TablePin } from '../journal/index.js';
 import type { TableStore } from '../storage/index.js';
-import { deleteSidecar, listSidecars } from '../write/protocol/index.js';
-import { syncLanceCommit } from '../write/protocol/index.js';
+import {
+  deleteSidecar,
+  listSidecars,
+  recordCommits,
+  syncLanceCommit,
+  type LanceCommitRange,
+} from '../write/protocol/index.js';
+import { commitFileProblems, observeHead, rollBackTable } from './commit-check.js';
 import { classifyTable, decide, type RecoveryClass, type RecoveryDecision } from './classify.js';
 import { DEFAULT_LEASE_TIMEOUT_MS, ownerState, type OwnerState } from './liveness.js';
 import { findPending, type PendingOperation } from './observe.js';
@@ -41,6 +47,10 @@ export interface ObservedTable {
   postCommit: number | null;
   committed: number | null;
   class: RecoveryClass;
+  /** Lance could not open the newest version (`head` is the newest by file name). */
+  headUnreadable: boolean;
+  /** Why the committed version is not rolled forward: its damaged or unrecorded files. */
+  damage: string[];
 }
 
 export interface RecoveryEntry {
@@ -99,17 +109,29 @@ async function observe(ctx: RecoveryContext, op: PendingOperation): Promise<Obse
         table_key: t.tableKey,
         branch: op.branch,
       });
-    let head: number | null;
-    try {
-      head = await ctx.store.headVersion(def.tableKey, def.tablePath, t.lanceBranch ?? undefined);
-    } catch (err) {
-      // A fork the crashed writer never got to create: its HEAD is the fork base.
-      if (t.lanceBranch !== null && err instanceof LancelogError && err.code === 'BranchNotFound')
-        head = null;
-      else throw err;
-    }
+    const { head, unreadable } = await observeHead(ctx.store, def, t.lanceBranch);
     const committed = op.committed.get(t.tableKey) ?? null;
-    const observedHead = head ?? pin.version;
+    const obs = {
+      tableKey: t.tableKey,
+      head: head ?? pin.version,
+      pin: pin.version,
+      expected: t.expected,
+      postCommit: t.postCommit,
+      committed,
+    };
+    // Before a roll-forward: the committed version's files must be what was written.
+    const damage =
+      classifyTable(obs) === 'RolledPastExpected'
+        ? await commitFileProblems(
+            ctx.store,
+            def,
+            t.lanceBranch,
+            obs.head,
+            op.committedFiles.get(t.tableKey),
+          )
+        : unreadable !== null && obs.head > pin.version
+          ? [unreadable]
+          : [];
     out.push({
       tableKey: t.tableKey,
       lanceBranch: t.lanceBranch,
@@ -119,14 +141,9 @@ async function observe(ctx: RecoveryContext, op: PendingOperation): Promise<Obse
       expected: t.expected,
       postCommit: t.postCommit,
       committed,
-      class: classifyTable({
-        tableKey: t.tableKey,
-        head: observedHead,
-        pin: pin.version,
-        expected: t.expected,
-        postCommit: t.postCommit,
-        committed,
-      }),
+      class: classifyTable({ ...obs, filesVerified: damage.length === 0 }),
+      headUnreadable: unreadable !== null,
+      damage,
     });
   }
   return out;
@@ -156,11 +173,19 @@ function plannedActions(
     case 'RollBack':
       if (op.failed)
         actions.push('its caller was told it failed (op.failed): never publish it, roll it back');
-      for (const t of tables)
-        if (t.head !== null && t.head !== t.pin)
+      for (const t of tables) {
+        if (t.damage.length > 0)
           actions.push(
-            `restore ${t.tableKey}${t.lanceBranch ? ` (Lance branch ${t.lanceBranch})` : ''} to version ${t.pin} and publish the restored version`,
+            `${t.tableKey} version ${t.head} is not rolled forward: ${t.damage.join('; ')}`,
           );
+        if (t.head === null || t.head === t.pin) continue;
+        const line = t.lanceBranch ? ` (Lance branch ${t.lanceBranch})` : '';
+        actions.push(
+          t.headUnreadable
+            ? `remove the manifests of the unpublished versions ${t.pin + 1}..${t.head} of ${t.tableKey}${line} (Lance cannot open them), so its HEAD is the pin ${t.pin} again`
+            : `restore ${t.tableKey}${line} to version ${t.pin} and publish the restored version`,
+        );
+      }
       if (actions.length === (op.failed ? 1 : 0))
         actions.push('nothing was committed: mark the operation rolled back');
       break;
@@ -247,13 +272,17 @@ async function rollBackTables(
   ctx: RecoveryContext,
   op: PendingOperation,
   tables: ObservedTable[],
+  entry: RecoveryEntry,
 ): Promise<Move[]> {
   const moves: Move[] = [];
   for (const t of tables) {
     if (t.head === null || t.head === t.pin) continue;
     const def = typeOf(ctx.catalog, t.tableKey);
-    const restored = await ctx.store.restoreTo(def.tableKey, def.tablePath, t.pin, t.lanceBranch);
-    moves.push({ tableKey: t.tableKey, from: t.pin, to: restored, lanceBranch: t.lanceBranch });
+    const { restored, dropped } = await rollBackTable(ctx.store, def, t);
+    if (restored !== null)
+      moves.push({ tableKey: t.tableKey, from: t.pin, to: restored, lanceBranch: t.lanceBranch });
+    if (dropped.length > 0)
+      entry.actions.push(`removed ${t.tableKey}'s unpublished manifests ${dropped.join(', ')}`);
     await failpoint('recovery.after_restore', { opId: op.opId, table: t.tableKey });
   }
   return moves;
@@ -268,17 +297,18 @@ async function syncMoves(
   tables: ObservedTable[],
   moves: Move[],
 ): Promise<void> {
-  await syncLanceCommit(
-    ctx.store,
-    moves.map((m) => {
-      const t = tables.find((x) => x.tableKey === m.tableKey)!;
-      return {
-        ...m,
-        tablePath: typeOf(ctx.catalog, m.tableKey).tablePath,
-        forked: m.lanceBranch !== null && m.lanceBranch !== t.pinLanceBranch,
-      };
-    }),
-  );
+  await syncLanceCommit(ctx.store, ranges(ctx, tables, moves));
+}
+
+function ranges(ctx: RecoveryContext, tables: ObservedTable[], moves: Move[]): LanceCommitRange[] {
+  return moves.map((m) => {
+    const t = tables.find((x) => x.tableKey === m.tableKey)!;
+    return {
+      ...m,
+      tablePath: typeOf(ctx.catalog, m.tableKey).tablePath,
+      forked: m.lanceBranch !== null && m.lanceBranch !== t.pinLanceBranch,
+    };
+  });
 }
 
 /**
@@ -363,8 +393,10 @@ async function apply(
       decision === 'RollForward'
         ? rollForwardMoves(tables)
         : decision === 'RollBack'
-          ? await rollBackTables(ctx, op, tables)
+          ? await rollBackTables(ctx, op, tables, entry)
           : [];
+    if (decision === 'RollBack')
+      await recordCommits(ctx.store, journal, recOpId, ranges(ctx, tables, moves));
     await syncMoves(ctx, tables, moves);
     await failpoint('recovery.before_publish', { opId: op.opId });
     await publishMoves(ctx, op, recOpId, decision, moves, entry);

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { compileSchema, arrowSchemaFor, schemaFingerprint } from '../schema/index.js';
 import type { Catalog, TypeDef } from '../schema/types.js';
 import { TableStore } from '../storage/index.js';
-import { Journal } from '../journal/index.js';
+import { Journal, type FileDigest } from '../journal/index.js';
 import { asSystemError, RepoError } from '../errors.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import { DEFAULT_ACTOR, DEFAULT_BRANCH } from '../defaults.js';
@@ -95,18 +95,19 @@ function isNonEmptyDir(path: string): boolean {
   return existsSync(path) && (!statSync(path).isDirectory() || readdirSync(path).length > 0);
 }
 
-/** One empty table per type, each at its first version. */
+/** One empty table per type, each at its first version, with the digests of its files (the scrub's). */
 async function createTables(
   dir: string,
   catalog: Catalog,
   tablesUri: string | undefined,
-): Promise<InitResult['tables']> {
+): Promise<Array<InitResult['tables'][number] & { files: FileDigest[] }>> {
   const store = await TableStore.open(dir, tablesUri);
-  const tables: InitResult['tables'] = [];
+  const tables: Array<InitResult['tables'][number] & { files: FileDigest[] }> = [];
   try {
     for (const def of allTypes(catalog)) {
       const version = await store.createTable(def.tableKey, def.tablePath, arrowSchemaFor(def));
-      tables.push({ tableKey: def.tableKey, tablePath: def.tablePath, version });
+      const files = await store.lineFiles(def.tableKey, def.tablePath).digest(null, version);
+      tables.push({ tableKey: def.tableKey, tablePath: def.tablePath, version, files });
     }
   } finally {
     await store.close();
@@ -142,7 +143,7 @@ export async function initRepo(dir: string, opts: InitOptions): Promise<InitResu
     // Written last: a directory without _schema.pg is not a repo, so a crash
     // during init never leaves something that opens as a half-made repo.
     writeFileAtomic(join(dir, SCHEMA_FILE), opts.schemaSource);
-    return { repo: dir, tables, commitId };
+    return { repo: dir, tables: tables.map(({ files: _files, ...t }) => t), commitId };
   } catch (err) {
     if (createdDir) rmSync(dir, { recursive: true, force: true });
     else

@@ -8,8 +8,12 @@ import type { Snapshot, TablePin } from '../journal/index.js';
 import type { FragmentInfo, TableHandle, TableStore } from '../storage/index.js';
 import {
   checkGraphFile,
+  fragmentRef,
+  sameFragments,
   GraphFiles,
   GraphIndexes,
+  type FragmentRef,
+  type GraphFileEntry,
   type GraphSource,
   type ReadCache,
 } from '../read/index.js';
@@ -153,16 +157,51 @@ export interface GraphFileCheck {
   file: string;
   lanceBranch: string | null;
   version: number;
-  /** ok: whole and valid; invalid: unreadable, damaged or not what its name says; orphan: its version is gone. */
+  /** ok: whole and valid; invalid: unreadable, damaged or not what its name says (another version's, or of other fragments); orphan: its version is gone. */
   state: 'ok' | 'invalid' | 'orphan';
   problem?: string;
   /** With `remove`: the file was deleted (it is derived; reads rebuild or patch). */
   removed?: boolean;
 }
 
+/** One file's state: orphan without its version; invalid unless whole and of the version's fragments. */
+async function checkOneGraphFile(
+  store: TableStore,
+  def: EdgeTypeDef,
+  e: GraphFileEntry,
+): Promise<Pick<GraphFileCheck, 'state' | 'problem'>> {
+  let fragments: FragmentRef[];
+  try {
+    const at = await store.fragmentsAt(
+      def.tableKey,
+      def.tablePath,
+      e.version,
+      e.lanceBranch ?? undefined,
+    );
+    fragments = at.map(fragmentRef);
+  } catch {
+    return { state: 'orphan', problem: 'the table no longer has this version' };
+  }
+  try {
+    const header = await checkGraphFile(e.file, {
+      tableKey: def.tableKey,
+      lanceBranch: e.lanceBranch,
+      version: e.version,
+    });
+    // Whole, but of other rows: Lance numbers the next commit after a repair re-pinned
+    // a line as the version the repair dropped. Reads skip such a file; the scrub names it.
+    if (!sameFragments(header.fragments, fragments))
+      return { state: 'invalid', problem: "its fragments are not the version's (a stale file)" };
+    return { state: 'ok' };
+  } catch (err) {
+    return { state: 'invalid', problem: err instanceof Error ? err.message : String(err) };
+  }
+}
+
 /**
  * Checks every graph index file whole (each section's CRC, sorted dictionaries,
- * ranges: what `doctor --deep` reports); `remove` deletes the invalid and orphaned ones.
+ * ranges) and of the fragments of the version it names: what `doctor --deep` reports;
+ * `remove` deletes the invalid and orphaned ones.
  */
 export async function checkGraphIndexFiles(
   files: GraphFiles,
@@ -178,26 +217,8 @@ export async function checkGraphIndexFiles(
         file: e.file,
         lanceBranch: e.lanceBranch,
         version: e.version,
-        state: 'ok',
+        ...(await checkOneGraphFile(store, def, e)),
       };
-      try {
-        await store.fragmentsAt(def.tableKey, def.tablePath, e.version, e.lanceBranch ?? undefined);
-      } catch {
-        Object.assign(row, { state: 'orphan', problem: 'the table no longer has this version' });
-      }
-      if (row.state === 'ok')
-        try {
-          await checkGraphFile(e.file, {
-            tableKey: def.tableKey,
-            lanceBranch: e.lanceBranch,
-            version: e.version,
-          });
-        } catch (err) {
-          Object.assign(row, {
-            state: 'invalid',
-            problem: err instanceof Error ? err.message : String(err),
-          });
-        }
       if (row.state !== 'ok' && opts.remove)
         row.removed = files.remove(def.tablePath, e.lanceBranch, [e.version]) > 0;
       out.push(row);

@@ -40,7 +40,7 @@ export function eventDetail(e: JournalEvent): string {
     case 'table.commit_started':
       return '';
     case 'table.committed':
-      return `v${e.payload.version}`;
+      return `v${e.payload.version}${e.payload.files ? ` (${e.payload.files.length} file(s) checksummed)` : ''}`;
     case 'op.published':
       return `manifest ${e.payload.manifest_version}, commit ${e.payload.commit_id} by ${e.payload.actor}${e.payload.pins.length ? `: ${e.payload.pins.map((p) => `${p.table_key}${lb(p.lance_branch)}→v${p.version}`).join(', ')}` : ''}`;
     case 'op.completed':
@@ -67,6 +67,8 @@ export function eventDetail(e: JournalEvent): string {
       return e.payload.tables
         .map((t) => `${t.table_key}${lb(t.lance_branch)} ${t.versions.length} version(s)`)
         .join(', ');
+    case 'repair.damage_recorded':
+      return `${e.payload.versions.map((v) => `${v.table_key}${lb(v.lance_branch)} v${v.version} damaged`).join(', ')}; unreadable commits: ${e.payload.unreadable_commits.join(', ') || 'none'}; dropped commits: ${e.payload.dropped_commits.join(', ') || 'none'}`;
   }
 }
 
@@ -104,6 +106,7 @@ export function phaseOf(kind: EventKind): string {
     case 'schema.recorded':
       return 'schema';
     case 'versions.cleaned':
+    case 'repair.damage_recorded':
       return 'maintenance';
   }
 }
@@ -115,8 +118,10 @@ function tablesOf(e: JournalEvent): string[] {
   const p = e.payload as {
     tables?: Array<{ table_key: string }>;
     pins?: Array<{ table_key: string }>;
+    versions?: Array<{ table_key: string }>;
   };
-  for (const t of [...(p.tables ?? []), ...(p.pins ?? [])]) keys.add(t.table_key);
+  for (const t of [...(p.tables ?? []), ...(p.pins ?? []), ...(p.versions ?? [])])
+    keys.add(t.table_key);
   return [...keys];
 }
 

@@ -20,8 +20,13 @@ export function assertCommitOnBranch(journal: Journal, commit: string, branch: s
   }
 }
 
-/** Time travel to a commit whose table versions cleanup removed is a typed error, not a storage one. */
+/**
+ * Time travel to a commit whose table versions cleanup removed, or that a repair
+ * recorded as damaged (`lancelog doctor --deep --repair`), is a typed error, not a
+ * storage one — and never a silently wrong answer from a damaged file.
+ */
 function assertNotCleanedUp(journal: Journal, snap: Snapshot): Snapshot {
+  assertNotDamaged(journal, snap);
   const cleaned = journal.cleanedVersions();
   if (cleaned.size === 0) return snap;
   for (const pin of snap.pins) {
@@ -42,6 +47,22 @@ function assertNotCleanedUp(journal: Journal, snap: Snapshot): Snapshot {
     );
   }
   return snap;
+}
+
+function assertNotDamaged(journal: Journal, snap: Snapshot): void {
+  const opId = journal.damageRecords().unreadableCommits.get(snap.commitId);
+  if (opId === undefined) return;
+  throw new RepoError(
+    'VersionDamaged',
+    `commit ${snap.commitId} (branch ${snap.branch}, version ${snap.manifestVersion}) can no longer be read: ` +
+      `a table version it pins is damaged (recorded by repair ${opId}; 'lancelog doctor --deep' names the files)`,
+    {
+      commit: snap.commitId,
+      branch: snap.branch,
+      manifest_version: snap.manifestVersion,
+      repair_op_id: opId,
+    },
+  );
 }
 
 /** `Repo.snapshot`: the pin set `at` names (documented there). */

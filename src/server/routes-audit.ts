@@ -75,7 +75,7 @@ export const RecoveryRecordSchema = z
 export const DoctorSchema = Json.meta({
   id: 'DoctorOutput',
   description:
-    'What `lancelog doctor --json` prints: repo, ok, checks[], problems[{kind, message, repairable, instructions, branch?, tableKey?, pin?, head?, opId?}], repaired',
+    'What `lancelog doctor --json` prints (without --deep): repo, ok, checks[], problems[{kind, message, repairable, instructions, branch?, tableKey?, pin?, head?, opId?}], repaired',
 });
 
 const DEFAULT_OPERATIONS = 200;

@@ -7,6 +7,17 @@
  */
 export { TableStore, MAIN_BRANCH } from './table-store.js';
 export type { SyncStats } from './lance-sync.js';
+export { TableLineFiles } from './table-line-files.js';
+export type { TableFiles } from './table-files.js';
+export { inParallel, relativeName } from './lance-files.js';
+export type {
+  FileCheck,
+  FileDigest,
+  FileProblem,
+  FileProblemKind,
+  LanceFileKind,
+  NeededFile,
+} from './lance-files.js';
 export type { FragmentInfo } from './lance-manifest.js';
 export { readDeletionVector } from './lance-deletions.js';
 export type { OpenTableOptions, BranchInfo } from './table-store.js';

@@ -19,6 +19,11 @@ export interface ManifestFiles {
   indexDirs: Map<string, string[]>;
   /** The version's transaction file (`_transactions/<read_version>-<uuid>.txn`), if any. */
   transactionFile: string | null;
+  /**
+   * The size the manifest records for a file (data files' `file_size_bytes`, index files'
+   * `size_bytes`), by absolute path; absent where Lance recorded none (0 means unknown).
+   */
+  sizes: Map<string, number>;
 }
 
 /** Lance's largest version number: V2 manifest names count down from it (`u64::MAX - version`). */
@@ -136,7 +141,13 @@ function readBase(r: Reader): [number, Base] | null {
 }
 
 /** A fragment's files: data files, its deletion file, external row-id/version files. */
-function readFragment(r: Reader, at: Resolve, root: string, out: Set<string>): void {
+function readFragment(
+  r: Reader,
+  at: Resolve,
+  root: string,
+  out: Set<string>,
+  sizes: Map<string, number>,
+): void {
   let fragmentId = '0';
   const pending: Array<() => void> = [];
   while (!r.done) {
@@ -146,13 +157,19 @@ function readFragment(r: Reader, at: Resolve, root: string, out: Set<string>): v
       const df = r.sub();
       let p: string | undefined;
       let base: number | undefined;
+      let size = 0;
       while (!df.done) {
         const k = df.key();
         if (k.field === 1 && k.wire === 2) p = df.text();
+        else if (k.field === 6 && k.wire === 0) size = df.varint();
         else if (k.field === 7 && k.wire === 0) base = df.varint();
         else df.skip(k.wire);
       }
-      if (p !== undefined) out.add(at(base, 'data', p));
+      if (p !== undefined) {
+        const file = at(base, 'data', p);
+        out.add(file);
+        if (size > 0) sizes.set(file, size);
+      }
     } else if (field === 3 && wire === 2) {
       const del = r.sub();
       let type = 0;
@@ -195,6 +212,7 @@ function readIndexSection(
   at: number,
   resolve: Resolve,
   out: Map<string, string[]>,
+  sizes?: Map<string, number>,
 ): void {
   const r = new Reader(buf, at + 4, at + 4 + buf.readUInt32LE(at));
   while (!r.done) {
@@ -207,6 +225,7 @@ function readIndexSection(
     let uuid: string | undefined;
     let base: number | undefined;
     const names: string[] = [];
+    const nameSizes: number[] = [];
     while (!meta.done) {
       const k = meta.key();
       if (k.field === 1 && k.wire === 2) {
@@ -221,14 +240,22 @@ function readIndexSection(
       } else if (k.field === 9 && k.wire === 0) base = meta.varint();
       else if (k.field === 10 && k.wire === 2) {
         const f = meta.sub();
+        let size = 0;
         while (!f.done) {
           const kk = f.key();
           if (kk.field === 1 && kk.wire === 2) names.push(f.text());
+          else if (kk.field === 2 && kk.wire === 0) size = f.varint();
           else f.skip(kk.wire);
         }
+        nameSizes.push(size);
       } else meta.skip(k.wire);
     }
-    if (uuid !== undefined) out.set(resolve(base, '_indices', uuid), names);
+    if (uuid === undefined) continue;
+    const dir = resolve(base, '_indices', uuid);
+    out.set(dir, names);
+    names.forEach((n, i) => {
+      if (nameSizes[i] > 0) sizes?.set(path.join(dir, n), nameSizes[i]);
+    });
   }
 }
 
@@ -311,7 +338,10 @@ const LOOKAHEAD = 8;
  * inherited from another root (a branch's fork base) resolve through the manifest's
  * base paths. With `except` (the version it was committed on), fragments encoded exactly
  * as in `except` are skipped — their files are `except`'s — and so are the index
- * directories `except` has: what remains includes every file `m` adds.
+ * directories `except` has: what remains is every file `m` adds. A fragment that
+ * changed (a new deletion file) keeps its data files, which `except` already names: the
+ * files of `except`'s fragments that `m` no longer has as they were are taken out again,
+ * so a one-row delete in a large fragment does not fsync or checksum its data file.
  */
 export function manifestFiles(
   m: ScannedManifest,
@@ -320,11 +350,13 @@ export function manifestFiles(
 ): ManifestFiles {
   const resolve = resolver(m, root);
   const files = new Set<string>();
+  const sizes = new Map<string, number>();
   // Lance keeps the surviving fragments in order, so a walk with a short lookahead finds
   // each unchanged one with a byte comparison. A fragment not found is decoded: new
   // ones, ones with a new deletion file, and (rarely, after many removals) unchanged
   // ones, whose files are fsync'd again — a superset, never less.
   let j = 0;
+  const matched = new Set<number>();
   for (const [s, e] of m.fragments) {
     let found = false;
     const limit = Math.min(j + LOOKAHEAD, except?.fragments.length ?? 0);
@@ -333,13 +365,24 @@ export function manifestFiles(
       if (oe - os === e - s && m.buf.compare(except!.buf, os, oe, s, e) === 0) {
         j = k + 1;
         found = true;
+        matched.add(k);
         break;
       }
     }
-    if (!found) readFragment(new Reader(m.buf, s, e), resolve, root, files);
+    if (!found) readFragment(new Reader(m.buf, s, e), resolve, root, files, sizes);
+  }
+  if (except && files.size > 0) {
+    const had = new Set<string>();
+    const resolveOld = resolver(except, root);
+    except.fragments.forEach(([s, e], k) => {
+      if (!matched.has(k))
+        readFragment(new Reader(except.buf, s, e), resolveOld, root, had, new Map());
+    });
+    for (const f of had) files.delete(f);
   }
   const indexDirs = new Map<string, string[]>();
-  if (m.indexSection !== undefined) readIndexSection(m.buf, m.indexSection, resolve, indexDirs);
+  if (m.indexSection !== undefined)
+    readIndexSection(m.buf, m.indexSection, resolve, indexDirs, sizes);
   if (except?.indexSection !== undefined) {
     const old = new Map<string, string[]>();
     readIndexSection(except.buf, except.indexSection, resolver(except, root), old);
@@ -347,6 +390,7 @@ export function manifestFiles(
   }
   return {
     files,
+    sizes,
     indexDirs,
     transactionFile: m.transactionFile ? path.join(root, '_transactions', m.transactionFile) : null,
   };

@@ -61,8 +61,15 @@ async function findManifest(versionsDir: string, version: number): Promise<strin
   throw new Error(`no manifest of version ${version} in ${versionsDir}`);
 }
 
-async function fsyncPath(p: string): Promise<void> {
-  const fh = await fs.open(p, 'r');
+async function fsyncPath(p: string, optional = false): Promise<void> {
+  let fh;
+  try {
+    fh = await fs.open(p, 'r');
+  } catch (err) {
+    // A file that is gone has nothing left to make durable.
+    if (optional && (err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
   try {
     await fh.sync();
   } finally {
@@ -70,9 +77,16 @@ async function fsyncPath(p: string): Promise<void> {
   }
 }
 
-/** fsyncs every file and directory, all at once (libuv's thread pool runs them in parallel). */
-export async function fsyncAll(files: Iterable<string>, dirs: Iterable<string>): Promise<void> {
-  await Promise.all([...files, ...dirs].map((p) => fsyncPath(p)));
+/**
+ * fsyncs every file and directory, all at once (libuv's thread pool runs them in
+ * parallel). An `optional` file that no longer exists is skipped.
+ */
+export async function fsyncAll(
+  files: Iterable<string>,
+  dirs: Iterable<string>,
+  optional: ReadonlySet<string> = new Set(),
+): Promise<void> {
+  await Promise.all([...files, ...dirs].map((p) => fsyncPath(p, optional.has(p))));
 }
 
 /** Adds `dir` and its ancestors up to and including `stopDir` (their entries may be new). */
@@ -116,9 +130,20 @@ export async function syncLanceVersions(req: SyncRequest): Promise<SyncStats> {
     }
   }
   addVersion(toFile, to);
+  // Versions in between (a multi-commit action's, or a commit a restore undoes) are not
+  // needed by toVersion: synced when present, and a damaged or missing one (an
+  // unpublished commit recovery rolls back) is no reason to fail.
+  const optional = new Set<string>();
   for (let v = (req.fromVersion ?? 0) + 1; v < req.toVersion; v++) {
     const file = await findManifest(versionsDir, v).catch(() => null);
-    if (file !== null) addVersion(file, await scanManifest(file));
+    if (file === null) continue;
+    const m = await scanManifest(file).catch(() => null);
+    files.add(file);
+    const txn = m === null ? null : txnOf(m);
+    if (txn !== null && !files.has(txn)) {
+      files.add(txn);
+      optional.add(txn);
+    }
   }
   const added = manifestFiles(to, root, from);
   for (const f of added.files) files.add(f);
@@ -130,6 +155,6 @@ export async function syncLanceVersions(req: SyncRequest): Promise<SyncStats> {
   const hint = path.join(versionsDir, 'latest_version_hint.json');
   if (await exists(hint)) files.add(hint);
   for (const f of files) addDirChain(dirs, path.dirname(f), req.stopDir);
-  await fsyncAll(files, dirs);
+  await fsyncAll(files, dirs, optional);
   return { files: files.size, dirs: dirs.size };
 }

@@ -2,9 +2,12 @@
  * The few object requests Lancelog makes itself on an S3-compatible store, beside
  * lancedb's own: reading a Lance manifest, a deletion file or a row-id file (what the
  * local backend reads from disk), asking whether a manifest exists (is a version the
- * HEAD), and the repo's claim object (src/repo/storage-claim.ts). Signed with SigV4 by
+ * HEAD), the size, sha256 and listing of a dataset's objects and the removal of an
+ * unpublished manifest (the checksums, the check before a roll-forward and the scrub:
+ * lance-files.ts), and the repo's claim object (src/repo/storage-claim.ts). Signed with SigV4 by
  * aws4fetch; path-style addressing against a custom endpoint, virtual-hosted against AWS.
  */
+import { createHash } from 'node:crypto';
 import { AwsClient } from 'aws4fetch';
 import { StorageError } from '../errors.js';
 import type { S3Location } from './s3-location.js';
@@ -89,6 +92,64 @@ export class S3Objects {
     return Buffer.from(await res.arrayBuffer());
   }
 
+  /**
+   * The object's size and sha256, hashed as its body streams in (a data file is never
+   * held whole in memory); undefined when there is no such object.
+   */
+  async digest(bucket: string, key: string): Promise<{ size: number; sha256: string } | undefined> {
+    const res = await this.request('GET', bucket, key, { method: 'GET' });
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    if (!res.ok || res.body === null) throw await this.unexpected('GET', bucket, key, res);
+    const hash = createHash('sha256');
+    let size = 0;
+    try {
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+        hash.update(chunk);
+        size += chunk.length;
+      }
+    } catch (err) {
+      throw this.failure('GET', bucket, key, err instanceof Error ? err.message : String(err));
+    }
+    return { size, sha256: hash.digest('hex') };
+  }
+
+  /** The object's size (a HEAD request); null when there is no such object. */
+  async size(bucket: string, key: string): Promise<number | null> {
+    const res = await this.request('HEAD', bucket, key, { method: 'HEAD' });
+    await res.body?.cancel();
+    if (res.status === 404) return null;
+    if (!res.ok) throw await this.unexpected('HEAD', bucket, key, res);
+    const length = Number(res.headers.get('content-length'));
+    if (!Number.isSafeInteger(length) || length < 0)
+      throw this.failure('HEAD', bucket, key, 'no Content-Length in the answer');
+    return length;
+  }
+
+  /**
+   * The names directly under `prefix` (which ends in `/`): ListObjects (v1, as anyUnder)
+   * with a `/` delimiter, a page of up to 1000 keys at a time, each page after the last
+   * key of the one before.
+   */
+  async list(bucket: string, prefix: string): Promise<string[]> {
+    const names: string[] = [];
+    let marker = '';
+    for (;;) {
+      const query =
+        `?delimiter=%2F&prefix=${encodeURIComponent(prefix)}` +
+        (marker === '' ? '' : `&marker=${encodeURIComponent(marker)}`);
+      const res = await this.request('LIST', bucket, '', { method: 'GET', query });
+      if (!res.ok) throw await this.unexpected('LIST', bucket, prefix, res);
+      const xml = await res.text();
+      const keys = [...xml.matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => unescapeXml(m[1]));
+      for (const k of keys) if (k.startsWith(prefix)) names.push(k.slice(prefix.length));
+      if (!/<IsTruncated>true<\/IsTruncated>/.test(xml) || keys.length === 0) return names;
+      marker = keys[keys.length - 1];
+    }
+  }
+
   async exists(bucket: string, key: string): Promise<boolean> {
     const res = await this.request('HEAD', bucket, key, { method: 'HEAD' });
     await res.body?.cancel();
@@ -132,4 +193,14 @@ export class S3Objects {
     await res.body?.cancel();
     if (!res.ok && res.status !== 404) throw await this.unexpected('DELETE', bucket, key, res);
   }
+}
+
+/** The five entities XML escapes in a ListObjects answer's keys. */
+function unescapeXml(s: string): string {
+  return s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
 }

@@ -1,8 +1,9 @@
 /**
  * The files of a repo's Lance datasets, wherever they live. The table store names every
  * dataset file by a path (`<root>/nodes/<hex>.lance/_versions/…`), built with the same
- * `path.join`s for both backends; only reading one, asking whether one exists, making
- * it durable and the URI lancedb connects to differ:
+ * `path.join`s for both backends; only reading one (whole, or digested), asking whether
+ * one exists and its size, listing and removing, making it durable and the URI lancedb
+ * connects to differ:
  *
  * - `local`: `root` is the repo directory; files are read from disk, and a commit is
  *   made durable by fsync'ing what it wrote (lance-sync.ts: lancedb never fsyncs).
@@ -11,11 +12,18 @@
  *   nothing to sync (docs/recovery.md "On S3-compatible storage").
  */
 import { existsSync, promises as fs, readFileSync, statSync } from 'node:fs';
-import { syncLanceVersions, type SyncRequest, type SyncStats } from './lance-sync.js';
+import path from 'node:path';
+import { digestFile, type FileAccess } from './lance-files.js';
+import { fsyncAll, syncLanceVersions, type SyncRequest, type SyncStats } from './lance-sync.js';
 import { lanceStorageOptions, s3Location, type S3Location } from './s3-location.js';
 import { S3Objects } from './s3-objects.js';
 
-export interface TableFiles {
+/**
+ * `read`, `exists`, `size`, `digest`, `list` and `remove` (FileAccess) are what the
+ * checksums recorded with a publish, recovery's check before a roll-forward and the
+ * scrub of `doctor --deep` ask of a dataset's files (lance-files.ts).
+ */
+export interface TableFiles extends FileAccess {
   readonly kind: 'local' | 's3';
   /** What dataset paths are joined under. */
   readonly root: string;
@@ -29,8 +37,6 @@ export interface TableFiles {
   sync(req: SyncRequest): Promise<SyncStats>;
   /** The URI lancedb connects to for the directory `dir` (a path under root). */
   uri(dir: string): string;
-  read(file: string): Promise<Buffer>;
-  exists(file: string): Promise<boolean>;
   /** Does any file exist under the directory `dir`? */
   anyUnder(dir: string): Promise<boolean>;
   /**
@@ -78,6 +84,31 @@ export class LocalTableFiles implements TableFiles {
   }
   async makeDir(dir: string): Promise<void> {
     await fs.mkdir(dir, { recursive: true });
+  }
+  async size(file: string): Promise<number | null> {
+    try {
+      return (await fs.stat(file)).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+  digest(file: string): Promise<{ size: number; sha256: string }> {
+    return digestFile(file);
+  }
+  async list(dir: string): Promise<string[]> {
+    try {
+      return await fs.readdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+  }
+  /** Durable: a removed manifest that came back after a power loss would be a HEAD past
+   * the pin that nothing can restore, so the directories are fsync'd. */
+  async remove(files: string[]): Promise<void> {
+    for (const f of files) await fs.rm(f, { force: true });
+    await fsyncAll([], new Set(files.map((f) => path.dirname(f))));
   }
 }
 
@@ -130,6 +161,31 @@ export class S3TableFiles implements TableFiles {
 
   makeDir(): Promise<void> {
     return Promise.resolve(); // object stores have no directories
+  }
+
+  size(file: string): Promise<number | null> {
+    const { bucket, key } = this.split(file);
+    return this.objects.size(bucket, key);
+  }
+
+  async digest(file: string): Promise<{ size: number; sha256: string }> {
+    const { bucket, key } = this.split(file);
+    const d = await this.objects.digest(bucket, key);
+    if (d === undefined) throw new Error(`Not found: ${this.uri(file)}`);
+    return d;
+  }
+
+  list(dir: string): Promise<string[]> {
+    const { bucket, key } = this.split(dir);
+    return this.objects.list(bucket, `${key}/`);
+  }
+
+  /** An acknowledged DELETE is durable, as a PUT is. */
+  async remove(files: string[]): Promise<void> {
+    for (const f of files) {
+      const { bucket, key } = this.split(f);
+      await this.objects.delete(bucket, key);
+    }
   }
 }
 

@@ -19,8 +19,9 @@ import { branchError, errorMessage, guard, storageError, type TableRef } from '.
 import { LanceTableHandle, type TableHandle } from './table-handle.js';
 import { manifestFile, readFragments, type FragmentInfo } from './lance-manifest.js';
 import { readLineageVersion, type LineageVersion } from './lance-lineage.js';
-import { branchRoot, type SyncStats } from './lance-sync.js';
+import type { SyncStats } from './lance-sync.js';
 import { tableFilesFor, type TableFiles } from './table-files.js';
+import { TableLineFiles } from './table-line-files.js';
 
 export interface OpenTableOptions {
   /** Pin the handle at exactly this version (read-only). */
@@ -240,6 +241,14 @@ export class TableStore {
     );
   }
 
+  /** The files of the table's Lance line `branch` (main when undefined): table-line-files.ts. */
+  lineFiles(tableKey: string, tablePath: string, branch?: string | null): TableLineFiles {
+    const ref = { tableKey, tablePath };
+    this.assertOpen(ref);
+    const b = normalizeBranch(branch ?? undefined);
+    return new TableLineFiles(ref, this.locate(ref).datasetDir, b, this.files);
+  }
+
   /**
    * The fragments of one version as its manifest lists them (no table open): what a
    * graph index file is checked against, and what changed since the version it describes.
@@ -250,10 +259,7 @@ export class TableStore {
     version: number,
     branch?: string,
   ): Promise<FragmentInfo[]> {
-    const ref = { tableKey, tablePath };
-    this.assertOpen(ref);
-    const { datasetDir } = this.locate(ref);
-    const root = branchRoot(datasetDir, normalizeBranch(branch));
+    const { ref, root } = this.lineFiles(tableKey, tablePath, branch);
     return guard(ref, 'fragmentsAt', () =>
       readFragments(manifestFile(path.join(root, '_versions'), version), root, this.readFile),
     );
@@ -269,19 +275,14 @@ export class TableStore {
     version: number,
     branch?: string | null,
   ): Promise<LineageVersion> {
-    const ref = { tableKey, tablePath };
-    this.assertOpen(ref);
-    const b = normalizeBranch(branch ?? undefined);
-    const file = manifestFile(this.versionsDir(ref, b), version);
+    const { ref, root, branch: b } = this.lineFiles(tableKey, tablePath, branch);
+    const file = manifestFile(path.join(root, '_versions'), version);
     if (!(await this.files.exists(file)))
       throw storageError('VersionNotFound', `version ${version} of ${tableKey} not found`, ref, {
         version,
         branch: b ?? null,
       });
-    const { datasetDir } = this.locate(ref);
-    const root = b === undefined ? datasetDir : path.join(datasetDir, 'tree', b);
-    const read = this.readFile;
-    return guard(ref, 'lineage', () => readLineageVersion(file, root, read), undefined, {
+    return guard(ref, 'lineage', () => readLineageVersion(file, root, this.readFile), undefined, {
       version,
     });
   }

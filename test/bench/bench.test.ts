@@ -18,6 +18,7 @@ import * as feed from '../../scripts/bench/feed.js';
 import * as coldStart from '../../scripts/bench/cold-start.js';
 import * as server from '../../scripts/bench/server.js';
 import * as json from '../../scripts/bench/json.js';
+import * as scrub from '../../scripts/bench/scrub.js';
 
 function checkShape(results: BenchResult[], name: string, metrics: string[]): void {
   expect(results.map((r) => r.metric)).toEqual(metrics);
@@ -231,6 +232,17 @@ describe('benchmarks (tiny runs)', () => {
       'slug_btree',
       'title_fts',
     ]);
+  });
+
+  it('scrub (doctor --deep beside sha256sum and cat of the same files)', async () => {
+    const r = await scrub.run({ scale: 0.002, runs: 5 });
+    checkShape(r, 'scrub', [
+      'scrub vs sha256sum of the same files (warm cache)',
+      'scrub vs cat of the same files (warm cache)',
+    ]);
+    const extra = r[0].extra as { bytes: number; mbPerS: Record<string, number> };
+    expect(extra.bytes).toBeGreaterThan(0);
+    for (const side of ['scrub', 'sha256sum', 'cat']) expect(extra.mbPerS[side]).toBeGreaterThan(0);
   });
 
   it('server', async () => {

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { formatDrillTable, runPowerLossDrill } from '../../src/drill/index.js';
+import { formatDrillTable, runDamageDrill, runPowerLossDrill } from '../../src/drill/index.js';
 import { powerCut } from '../../src/drill/power-loss.js';
 import { parseStrace } from '../../src/drill/strace.js';
 import { useTmpDirs } from '../helpers/tmp.js';
@@ -135,6 +135,29 @@ describe.skipIf(!hasStrace)('power-loss drills (strace, real processes)', () => 
       ).toEqual([]);
       expect(report.results.length).toBe(21);
       expect(report.results.every((r) => r.outcome === 'crashed')).toBe(true);
+    },
+    20 * 60_000,
+  );
+});
+
+describe('the damage mode (docs/drills.md "Damage mode")', () => {
+  it(
+    'after the crash each file of the operation truncated, deleted or byte-flipped: recovery rolls back, publishes nothing unreadable, leaves the repo writable',
+    async () => {
+      const report = await runDamageDrill({ workers: 4, cut: hasStrace });
+      console.log(formatDrillTable(report, { onlyFailures: true }));
+      expect(
+        report.results.filter((r) => !r.ok).map((r) => `${r.id}: ${r.problems.join('; ')}`),
+      ).toEqual([]);
+      // Every crashed state has its undamaged control and damaged copies of every kind of file.
+      const states = hasStrace ? 5 : 4;
+      expect(report.results.filter((r) => r.id.endsWith('/intact'))).toHaveLength(states);
+      for (const kind of ['/data/', '/_deletions/', '/_versions/', '/_transactions/'])
+        for (const how of ['truncate', 'delete', 'flip'])
+          expect(report.results.some((r) => r.id.includes(`/${how}:`) && r.id.includes(kind))).toBe(
+            true,
+          );
+      expect(report.results.length).toBeGreaterThan(60);
     },
     20 * 60_000,
   );

@@ -88,6 +88,23 @@ const SAMPLES: {
     null,
   ],
   'branch.deleted': [{ name: 'feature' }, null],
+  'repair.damage_recorded': [
+    {
+      versions: [
+        {
+          table_key: 'node:Person',
+          lance_branch: null,
+          version: 3,
+          files: [{ path: 'data/x.lance', problem: 'checksum' }],
+          unreadable: true,
+          commits: ['01J00000000000000000000000'],
+        },
+      ],
+      unreadable_commits: ['01J00000000000000000000000'],
+      dropped_commits: [],
+    },
+    null,
+  ],
 };
 
 describe('journal events', () => {

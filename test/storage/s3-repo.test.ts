@@ -3,11 +3,12 @@
  * 127.0.0.1 (s3rver, started here; scripts/s3-server.ts) with the SQLite journal
  * in a local directory: the one-machine deployment (docs/deployment.md).
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Repo, type LancelogError } from '../../src/index.js';
-import { lanceStorageOptions, RawLance, s3Location } from '../../src/storage/index.js';
+import { doctor, Repo, type LancelogError } from '../../src/index.js';
+import { lanceStorageOptions, RawLance, S3Objects, s3Location } from '../../src/storage/index.js';
 import { arrowSchemaFor, compileSchema } from '../../src/schema/index.js';
 import { HOLD_BACK_LATER_TABLE_COMMITS } from '../../src/failpoints.js';
 import { runCli } from '../helpers/cli.js';
@@ -313,4 +314,47 @@ describe('a repo whose tables live on S3-compatible storage (SQLite journal, one
       }
     });
   }
+});
+
+describe('checksums and the scrub on S3 (docs/recovery.md "doctor")', () => {
+  it('a write records the sha256 of every object it created; doctor --deep verifies them and finds a flipped and a deleted object', async () => {
+    const { uri, dir } = await seeded();
+    const healthy = await doctor(dir, { deep: true });
+    expect(healthy.problems).toEqual([]);
+    expect(healthy.ok).toBe(true);
+    // init's and the write's manifests, transactions and data files, all with a record.
+    expect(healthy.scrub!.files).toBeGreaterThan(6);
+    expect(healthy.scrub!.hashed).toBe(healthy.scrub!.files);
+    expect(healthy.scrub!.withoutChecksum).toBe(0);
+
+    // The write's data objects of Person and Note: a byte flipped in one (on the
+    // server's disk: same size), the other deleted through the S3 API.
+    const bucket = s3().server.bucket;
+    const prefix = uri.replace(`s3://${bucket}/`, '');
+    const data = objectsUnder(prefix).filter((o) => /\.lance\/data\/[^/]+\.lance$/.test(o));
+    expect(data).toHaveLength(2);
+    const [flipped, deleted] = data;
+    const rel = (o: string) => o.slice(o.indexOf('.lance/') + '.lance/'.length);
+    const stored = join(s3().dir, bucket, `${flipped}._S3rver_object`);
+    const bytes = readFileSync(stored);
+    // What the write recorded is the digest of the bytes the server holds.
+    const repo = await Repo.open(dir, { readOnly: true });
+    const records = [...repo.journal.fileRecords().values()].flatMap((m) => [...m.values()]);
+    await repo.close();
+    expect(records.find((f) => f.path === rel(flipped))).toEqual({
+      path: rel(flipped),
+      size: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    });
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(stored, bytes);
+    await new S3Objects(s3Location(uri)).delete(bucket, deleted);
+
+    const r = await doctor(dir, { deep: true });
+    expect(r.ok).toBe(false);
+    const found = r.problems
+      .filter((p) => p.kind === 'damaged-version')
+      .flatMap((p) => p.files!.map((f) => `${f.path}:${f.problem}`));
+    expect(found.sort()).toEqual([`${rel(flipped)}:checksum`, `${rel(deleted)}:missing`].sort());
+  });
 });

@@ -156,9 +156,15 @@ describe('failpoints', () => {
         'table.commit_started',
         'table.committed',
         'op.failed',
+        // The restore's own record (its files' checksums), then its publish.
+        'table.committed',
         'op.published',
         'op.rolled_back',
       ]);
+      // Both commits carry the digests of the files they created (docs/journal.md).
+      const records = repo.listEvents({ opId, kind: 'table.committed' });
+      for (const e of records)
+        expect(e.kind === 'table.committed' && e.payload.files?.length).toBeGreaterThan(0);
       expect(repo.getOperation(opId).state).toBe('rolled_back');
       expect(await repo.scan('Person')).toEqual([]);
     } finally {

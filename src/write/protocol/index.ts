@@ -16,6 +16,7 @@ export {
   PHASE_B_CONCURRENCY,
   type LanceCommitRange,
 } from './run.js';
+export { recordCommit, recordCommits, type CommitRange } from './commit-record.js';
 export type {
   CommitResult,
   OperationContext,

@@ -49,6 +49,7 @@ import { DEFAULT_ACTOR, DEFAULT_BRANCH } from '../../defaults.js';
 import { LancelogError, RepoError, systemError, type SystemCode } from '../../errors.js';
 import { failpoint } from '../../failpoints.js';
 import { deleteSidecar, writeSidecar } from './sidecar.js';
+import { recordCommit, recordCommits } from './commit-record.js';
 import { InvariantBroken, OutcomeUnknown, recoveryRequired } from './errors.js';
 import type { StagedOperation } from './staging/staging.js';
 import type {
@@ -214,6 +215,7 @@ async function commit(
     const commits: TableCommits = {
       attempted: plan.map(() => false),
       versions: plan.map(() => undefined),
+      recorded: plan.map(() => false),
     };
     run = { phase: 'table_commit', commits };
     await commitTables(ctx, op, plan, commits);
@@ -404,6 +406,11 @@ async function commitTables(
         await failpoint('write.before_table_commit', { opId: op.opId, table: t.def.tableKey });
         const version = await commitTable(ctx, op, t, () => (commits.attempted[i] = true));
         commits.versions[i] = version;
+        // What the commit wrote, for recovery's check before a roll-forward (commit-record.ts).
+        if (version !== t.pin.version) {
+          await recordCommit(ctx.store, ctx.journal, op.opId, rangeOf(t, version));
+          commits.recorded[i] = true;
+        }
         await failpoint('write.after_table_commit', { opId: op.opId, table: t.def.tableKey });
         // 6. Power-loss durability: the commit's Lance files reach disk before any pin names them.
         if (version !== t.pin.version) await syncTable(ctx.store, t, version);
@@ -519,18 +526,21 @@ export async function syncLanceCommit(
   );
 }
 
+/** One planned table's versions after its pin, up to `to`. */
+function rangeOf(t: PlannedTable, to: number): LanceCommitRange {
+  return {
+    tableKey: t.def.tableKey,
+    tablePath: t.def.tablePath,
+    lanceBranch: t.lanceBranch,
+    from: t.pin.version,
+    to,
+    forked: needsFork(t),
+  };
+}
+
 /** Makes one planned table's versions after its pin, up to `to`, durable. */
 function syncTable(store: TableStore, t: PlannedTable, to: number): Promise<void> {
-  return syncLanceCommit(store, [
-    {
-      tableKey: t.def.tableKey,
-      tablePath: t.def.tablePath,
-      lanceBranch: t.lanceBranch,
-      from: t.pin.version,
-      to,
-      forked: needsFork(t),
-    },
-  ]);
+  return syncLanceCommit(store, [rangeOf(t, to)]);
 }
 
 // ── 7. publish ─────────────────────────────────────────────────────────────────
@@ -606,12 +616,15 @@ function publish(
   moves: TableMove[],
   planned: WritePlan<unknown>,
 ): CommitResult {
-  const committed = plan.map((t, i) => ({
-    tableKey: t.def.tableKey,
-    version: commits.versions[i]!,
-  }));
-  const moved = moves.filter((m) => m.to !== m.from);
   const change = planned.schemaChange;
+  // The commits not recorded in Phase B, and a schema change's new tables with their digests.
+  const committed = [
+    ...plan.flatMap((t, i) =>
+      commits.recorded[i] ? [] : [{ tableKey: t.def.tableKey, version: commits.versions[i]! }],
+    ),
+    ...(change?.newTables ?? []).filter((t) => t.files !== undefined),
+  ];
+  const moved = moves.filter((m) => m.to !== m.from);
   if (moved.length === 0 && !change) {
     journal.completeOperation(op.opId, { committed });
     return { commitId: null, manifestVersion: null, tables: [] };
@@ -693,11 +706,12 @@ async function fail(
         // The journal records every Lance version this operation made, also one it now undoes.
         plan.forEach((t, i) => {
           const version = run.commits.versions[i];
-          if (version !== undefined) journal.tableCommitted(op.opId, t.def.tableKey, version);
+          if (version !== undefined && !run.commits.recorded[i])
+            journal.tableCommitted(op.opId, t.def.tableKey, version);
         });
         journal.failOperation(op.opId, error, run.phase);
       } catch (journalErr) {
-        return await outcomeUnknown(ctx, op, plan, run.phase, err, journalErr);
+        return await outcomeUnknown(ctx, op, plan, run, err, journalErr);
       }
       try {
         await rollBackInProcess(ctx, op, plan, run.commits);
@@ -747,18 +761,21 @@ async function outcomeUnknown(
   ctx: OperationContext,
   op: OperationInfo,
   plan: PlannedTable[],
-  phase: Phase,
+  run: Extract<ProtocolRun, { phase: 'table_commit' | 'publish' }>,
   err: unknown,
   journalErr: unknown,
 ): Promise<OutcomeUnknown> {
+  const { phase } = run;
   const tables = await Promise.all(
-    plan.map(async (t) => ({
+    plan.map(async (t, i) => ({
       table_key: t.def.tableKey,
       pin: t.pin.version,
       head: await ctx.store
         .headVersion(t.def.tableKey, t.def.tablePath, t.lanceBranch ?? undefined)
         .catch(() => null),
-      whole: t.action.commits === 'one',
+      // Recovery rolls a table forward only when its table.committed (with the files'
+      // checksums) reached the journal: Phase B records it right after the commit.
+      whole: t.action.commits === 'one' && run.commits.recorded[i] === true,
     })),
   );
   const forward = tables.every((t) => t.whole && t.head === t.pin + 1);
@@ -800,6 +817,13 @@ async function rollBackInProcess(
       handle.close();
     }
   }
+  // The restores' own records (their files' checksums), then their sync and publish.
+  await recordCommits(
+    store,
+    journal,
+    op.opId,
+    moves.map((m) => ({ ...rangeOf(m.table, m.to), from: m.from })),
+  );
   await Promise.all(moves.map((m) => syncTable(store, m.table, m.to)));
   await failpoint('write.before_rollback_publish', { opId: op.opId });
   if (moves.length > 0)

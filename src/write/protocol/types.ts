@@ -5,7 +5,13 @@
  */
 import type { Catalog, TypeDef } from '../../schema/types.js';
 import type { TableHandle, TableStore } from '../../storage/index.js';
-import type { Journal, OperationKind, Snapshot, TablePin } from '../../journal/index.js';
+import type {
+  FileDigest,
+  Journal,
+  OperationKind,
+  Snapshot,
+  TablePin,
+} from '../../journal/index.js';
 import type { EmbeddingClient } from '../../embed/index.js';
 import type { StagedOperation } from './staging/staging.js';
 
@@ -77,7 +83,8 @@ export interface TableAction {
 export interface SchemaChange {
   hash: string;
   source: string;
-  newTables: Array<{ tableKey: string; version: number }>;
+  /** With the digests of the new, empty table's files (recorded with the publish). */
+  newTables: Array<{ tableKey: string; version: number; files?: FileDigest[] }>;
   unpin: Array<{ tableKey: string; expectedVersion: number }>;
 }
 
@@ -152,8 +159,10 @@ export interface PlannedTable {
 export interface TableCommits {
   /** Phase B found HEAD == pin under the lease and started this table's commit(s): a rollback restores it. */
   attempted: boolean[];
-  /** The final version of each table whose commit(s) are done, not journaled yet (the publish records them). */
+  /** The final version of each table whose commit(s) are done. */
   versions: Array<number | undefined>;
+  /** Its `table.committed` (with its files' digests) is journaled already, right after the commit. */
+  recorded: boolean[];
 }
 
 /**

@@ -33,7 +33,7 @@ import {
 } from '../../schema/index.js';
 import { defaultOf, planSchemaChange, type SchemaPlan } from '../../schema/plan.js';
 import type { Catalog, PropertyDef, TypeDef } from '../../schema/types.js';
-import { MAIN_BRANCH, type Snapshot } from '../../journal/index.js';
+import { MAIN_BRANCH, type FileDigest, type Snapshot } from '../../journal/index.js';
 import { changeColumns, noColumnChanges, type ColumnChanges } from '../../storage/column-change.js';
 import { sqlString } from '../../storage/index.js';
 import { RepoError } from '../../errors.js';
@@ -223,9 +223,12 @@ export async function applySchemaChange(
       // A write published since the check: check the data it is about to lease again.
       if (snapshot.manifestVersion !== checked.manifestVersion)
         await validate(ctx, snapshot, next, plan);
-      const newTables: Array<{ tableKey: string; version: number }> = [];
-      for (const def of defsOf(next).filter((d) => !oldKeys.has(d.tableKey)))
-        newTables.push({ tableKey: def.tableKey, version: await createNewTable(ctx, def) });
+      const newTables: Array<{ tableKey: string; version: number; files: FileDigest[] }> = [];
+      for (const def of defsOf(next).filter((d) => !oldKeys.has(d.tableKey))) {
+        const version = await createNewTable(ctx, def);
+        const files = await ctx.store.lineFiles(def.tableKey, def.tablePath).digest(null, version);
+        newTables.push({ tableKey: def.tableKey, version, files });
+      }
       const unpin = snapshot.pins
         .filter((p) => oldKeys.has(p.tableKey) && !nextKeys.has(p.tableKey))
         .map((p) => ({ tableKey: p.tableKey, expectedVersion: p.version }));
