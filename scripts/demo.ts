@@ -120,6 +120,8 @@ function main(): void {
     // A read query: each decision with its owner, what triggered it and its evidence.
     const queries = join(work, 'demo.gq');
     writeFileSync(queries, DEMO_GQ);
+    // The checker alone: each query's kind, before anything runs (lint --json has its params).
+    lancelog(['lint', '--query', queries, repo]);
     lancelog([
       'read',
       '--query',
@@ -171,6 +173,10 @@ function main(): void {
       repo,
     ]);
 
+    // The change feed: what each commit on main changed, from the row lineage, resumable
+    // from the cursor it prints.
+    lancelog(['changes', 'poll', '--start', 'beginning', '--type', 'Signal', '--limit', '3', repo]);
+
     // A second writer dies (SIGKILL) after committing one of its two tables to Lance,
     // before publishing: nothing of it is visible, but Lance HEAD moved past the pin.
     const extra = join(work, 'extra.jsonl');
@@ -202,6 +208,9 @@ function main(): void {
     lancelog(['recover', repo]);
     lancelog(['recovery', 'list', repo]);
     lancelog(['journal', 'verify', repo]);
+    // The scrub: every file of every pinned version against the size and sha256 recorded
+    // when it was written.
+    lancelog(['doctor', '--deep', repo]);
   } finally {
     // The Explorer (docs/ui.md) shows the same story by clicking: Operations → the crashed
     // writer's timeline → its recovery record. It is a server, so the demo only names it.

@@ -4,7 +4,7 @@ import { ROOT } from './helpers/cli.js';
 import { runProcess } from './helpers/process.js';
 
 describe('the README demo (npm run demo)', () => {
-  it('builds, then runs end to end: init, load, journal show, reads, indexes, a branch diff and merge, a search, a SIGKILLed writer, recover, audit, verify', async () => {
+  it('builds, then runs end to end: init, load, journal show, reads, indexes, a branch diff and merge, a search, lint, the change feed, a SIGKILLed writer, recover, audit, verify, the scrub', async () => {
     const build = await runProcess(
       process.execPath,
       [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
@@ -23,6 +23,7 @@ describe('the README demo (npm run demo)', () => {
       'lancelog load',
       'lancelog journal show',
       'lancelog read',
+      'ok    read     signals_since',
       'Launch private AI offering',
       's.observed_at  2026-03-27',
       'lancelog index ensure',
@@ -30,11 +31,15 @@ describe('the README demo (npm run demo)', () => {
       '+ node:Signal customer-private-deployment',
       'fast-forwarded review into main',
       'customer-private-deployment  Customer asks for a private AI deployment on premises',
+      '+ node Signal regulator-audit-guidance',
       'killed by SIGKILL',
       'decision: RollBack   status: planned',
       'decision: RollBack   status: applied',
       'lancelog recovery list',
       'ok: no differences',
+      'lancelog doctor --deep',
+      'checked against their sha256',
+      'no problems found',
       "'npx lancelog ui <the kept repo>'",
     ]) {
       expect(demo.stdout).toContain(step);
