@@ -65,14 +65,15 @@ export function instrument(repo: Repo, spans: Spans): () => void {
   undo.push(wrap(store, 'isHead', 'store.isHead', spans));
   undo.push(wrap(store, 'syncVersions', 'store.syncVersions', spans));
   // The record of a commit's files: read back and sha256'd (its journal part is journal.tableCommitted).
-  const files = store.files as AnyFn;
-  store.files = function (this: unknown, ...args: unknown[]) {
-    const f = files.apply(this, args) as object;
+  // (`lineFiles` is a method of the store's prototype: deleting the own property restores it.)
+  const lineFiles = store.lineFiles as AnyFn;
+  store.lineFiles = function (this: unknown, ...args: unknown[]) {
+    const f = lineFiles.apply(this, args) as object;
     wrap(f, 'digest', 'store.digest', spans);
     return f;
   };
   undo.push(() => {
-    delete store.files;
+    delete store.lineFiles;
   });
   // Handles come from openTable (fresh) or writerAt (kept open across operations: wrap once).
   const wrapped = new WeakSet<object>();
