@@ -4,6 +4,23 @@ import * as S from './api-schemas.js';
 import { route, type BranchTarget, type ServerRepo } from './route.js';
 import { branchStart, given } from './routes-data.js';
 
+/**
+ * Every branch's commits, as far as the actor may read them: a commit is listed when a
+ * live branch the actor may read has it in its history (the rule of every read at a
+ * commit, src/server/access.ts). One who may read every live branch sees every commit,
+ * also those of deleted branches; so does every caller without a policy.
+ */
+function readableCommits(server: ServerRepo, allows: (t: BranchTarget) => boolean): CommitRow[] {
+  const all = server.repo.listCommits({});
+  const branches = server.repo.listBranches();
+  const readable = branches.filter((b) => allows({ action: 'read', branch: b.name }));
+  if (readable.length === branches.length) return all;
+  const visible = new Set(
+    readable.flatMap((b) => server.repo.listCommits({ branch: b.name }).map((c) => c.id)),
+  );
+  return all.filter((c) => visible.has(c.id));
+}
+
 export function commitOut(c: CommitRow): Record<string, unknown> {
   return {
     graph_commit_id: c.id,
@@ -153,7 +170,8 @@ export const adminRoutes = [
     method: 'GET',
     path: '/commits',
     operationId: 'listCommits',
-    summary: "A branch's commits, newest first (every branch's without `branch`)",
+    summary:
+      "A branch's commits, newest first (without `branch`: every commit of a branch the caller may read)",
     tag: 'reference',
     query: S.BranchQuerySchema,
     response: S.CommitListSchema,
@@ -162,10 +180,14 @@ export const adminRoutes = [
     policy: ({ query }) =>
       query.branch !== undefined
         ? { action: 'read', name: 'history', at: { branch: query.branch }, live: true }
-        : { action: 'read' },
-    handler({ query, server }) {
-      const commits = server.repo.listCommits(query.branch ? { branch: query.branch } : {});
-      return Promise.resolve({ commits: commits.map(commitOut) });
+        : // Without a branch the handler lists only what the actor may read (readableCommits).
+          [],
+    handler({ query, server, allows }) {
+      if (query.branch !== undefined) {
+        const commits = server.repo.listCommits({ branch: query.branch });
+        return Promise.resolve({ commits: commits.map(commitOut) });
+      }
+      return Promise.resolve({ commits: readableCommits(server, allows).map(commitOut) });
     },
   }),
   route({

@@ -505,6 +505,17 @@ describe('policy × what is read: every route that takes a ref', () => {
     }
   });
 
+  it('GET /commits without a branch lists only commits a branch the actor may read has', async () => {
+    const ids = async (res: Promise<ApiResponse>) =>
+      ((await res).body.commits as Array<{ graph_commit_id: string }>).map(
+        (c) => c.graph_commit_id,
+      );
+    const rita = await ids(asRita('GET', '/commits'));
+    expect(rita).toContain(refs.m1);
+    expect(rita).not.toContain(refs.m2);
+    expect(await ids(ada('GET', '/commits'))).toContain(refs.m2);
+  });
+
   it('an unknown ref is a 404 for everyone; the denial is logged as a policy decision', async () => {
     for (const token of [TOKENS.rita, TOKENS.ada]) {
       const res = await call(srv.url, 'POST', '/export', { token, body: { branch: 'nope' } });
