@@ -16,10 +16,9 @@ import {
   type PollPage,
   DEFAULT_BRANCH,
 } from '../index.js';
-import { HttpError } from './errors.js';
 import { REPLY_SENT, route } from './route.js';
 import { ChangeRequestSchema, ChangeOutputSchema } from './api-schemas.js';
-import { IF_COMMIT_HEADER, runChange } from './routes-data.js';
+import { ifCommitOf, runChange } from './routes-data.js';
 
 const many = z
   .union([z.string(), z.array(z.string())])
@@ -129,17 +128,6 @@ const streams = new Set<AbortController>();
 
 export function abortChangeStreams(): void {
   for (const s of streams) s.abort();
-}
-
-function ifCommitOf(headers: Record<string, unknown>): string {
-  const raw = headers[IF_COMMIT_HEADER];
-  if (typeof raw !== 'string' || !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(raw.trim()))
-    throw new HttpError(
-      'InvalidRequest',
-      'Omnigraph-If-Graph-Commit must be one raw graph commit id (no *, lists, quotes or W/ tags)',
-      { field: 'Omnigraph-If-Graph-Commit' },
-    );
-  return raw.trim();
 }
 
 export const changeRoutes = [

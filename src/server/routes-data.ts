@@ -74,6 +74,18 @@ export async function runRead(repo: Repo, at: AuthorizedRead, ref: string, q: Re
 /** The header of a conditional mutation (routes-changes.ts). */
 export const IF_COMMIT_HEADER = 'omnigraph-if-graph-commit';
 
+/** The conditional-write header's one commit id; InvalidRequest for anything else. */
+export function ifCommitOf(headers: Record<string, unknown>): string {
+  const raw = headers[IF_COMMIT_HEADER];
+  if (typeof raw !== 'string' || !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(raw.trim()))
+    throw new HttpError(
+      'InvalidRequest',
+      'Omnigraph-If-Graph-Commit must be one raw graph commit id (no *, lists, quotes or W/ tags)',
+      { field: 'Omnigraph-If-Graph-Commit' },
+    );
+  return raw.trim();
+}
+
 /** `/change` and `/mutate/if-graph-commit`: one named mutation, maybe conditional. */
 export async function runChange(
   repo: Repo,

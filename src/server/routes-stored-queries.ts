@@ -10,7 +10,7 @@ import { DEFAULT_BRANCH } from '../index.js';
 import * as S from './api-schemas.js';
 import { HttpError } from './errors.js';
 import { commitOut } from './routes-admin.js';
-import { runChange, runRead, IF_COMMIT_HEADER } from './routes-data.js';
+import { IF_COMMIT_HEADER, ifCommitOf, runChange, runRead } from './routes-data.js';
 import { route, type PolicyTarget, type RouteContext } from './route.js';
 import { readRefOf } from './routes-current.js';
 import { EMPTY_QUERIES, type StoredQuery } from './stored-queries.js';
@@ -163,17 +163,6 @@ async function invoke(ctx: InvokeCtx, ifCommit?: string) {
   };
 }
 
-function ifCommitHeader(headers: Record<string, unknown>): string {
-  const raw = headers[IF_COMMIT_HEADER];
-  if (typeof raw !== 'string' || !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(raw.trim()))
-    throw new HttpError(
-      'InvalidRequest',
-      'Omnigraph-If-Graph-Commit must be one raw graph commit id (no *, lists, quotes or W/ tags)',
-      { field: 'Omnigraph-If-Graph-Commit' },
-    );
-  return raw.trim();
-}
-
 export const storedQueryRoutes = [
   route({
     method: 'GET',
@@ -229,7 +218,7 @@ export const storedQueryRoutes = [
     errors: [404, 409, 412],
     write: true,
     handler(ctx) {
-      return invoke(ctx, ifCommitHeader(ctx.headers));
+      return invoke(ctx, ifCommitOf(ctx.headers));
     },
   }),
 ];
